@@ -1,0 +1,3 @@
+from bp_tui.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Argument parsing and dispatch for `bp-tui`.
+
+Commands that open the dashboard import ``bp_tui.ui`` (and so Textual) only when they
+run; the headless commands never load it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bp_tui import __version__
+from bp_tui.cli import config_cmd, exitcodes
+
+COMMAND_MODULES = [config_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bp-tui",
+        description="Brightpearl <-> ShipStation connector: imports printed goods-out notes into "
+        "ShipStation and writes shipments back to Brightpearl.",
+    )
+    parser.add_argument("--version", action="version", version=f"bp-tui {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="config file (env BP_TUI_CONFIG)")
+    parser.add_argument("--state", metavar="PATH", help="state database (env BP_TUI_STATE)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return exitcodes.USAGE
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""The user config file: schema, typed model, load/validate/save."""
+
+from bp_tui.config.model import (
+    BrightpearlSettings,
+    Config,
+    ProductSettings,
+    ShipStationSettings,
+    SyncSettings,
+    derive_integration_url,
+)
+from bp_tui.config.store import (
+    MASK,
+    config_from_dict,
+    load_config,
+    masked_dict,
+    masked_toml,
+    save_config,
+    secret_values,
+)
+
+__all__ = [
+    "MASK",
+    "BrightpearlSettings",
+    "Config",
+    "ProductSettings",
+    "ShipStationSettings",
+    "SyncSettings",
+    "config_from_dict",
+    "derive_integration_url",
+    "load_config",
+    "masked_dict",
+    "masked_toml",
+    "save_config",
+    "secret_values",
+]

@@ -1,0 +1,126 @@
+"""Typed settings, one dataclass per section of the config file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from urllib.parse import urlsplit
+
+
+@dataclass
+class BrightpearlSettings:
+    datacenter: str = "euw1"
+    account_code: str = ""
+    integration_url: str = ""
+    auth: str = "password"
+    username: str = ""
+    password: str = ""
+    app_ref: str = ""
+    token: str = ""
+    channel_ids: list[int] = field(default_factory=list)
+    warehouse_ids: list[int] = field(default_factory=list)
+    import_when: str = "printed"
+    shipped_action: str = "mark_shipped"
+    shipped_status_id: int = 0
+    staff_contact_id: int = 0
+    add_order_note: bool = True
+
+    @property
+    def api_base(self) -> str:
+        """The integration URL, derived from data center and account code when empty."""
+        if self.integration_url:
+            return self.integration_url.rstrip("/")
+        return derive_integration_url(self.datacenter, self.account_code)
+
+    @property
+    def origin(self) -> str:
+        """Scheme and host of the integration URL (where ``/{account}/authorise`` lives)."""
+        parts = urlsplit(self.api_base)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass
+class ShipStationSettings:
+    api_key: str = ""
+    api_secret: str = ""
+    base_url: str = "https://ssapi.shipstation.com"
+    store_id: int = 0
+    notify_customer: bool = False
+    notify_sales_channel: bool = False
+
+
+@dataclass
+class ProductSettings:
+    include_weights: bool = True
+    weight_unit: str = "grams"
+    skip_non_stock_rows: bool = True
+
+
+@dataclass
+class SyncSettings:
+    interval_seconds: int = 120
+    lookback_days: int = 30
+
+
+@dataclass
+class Config:
+    brightpearl: BrightpearlSettings = field(default_factory=BrightpearlSettings)
+    shipstation: ShipStationSettings = field(default_factory=ShipStationSettings)
+    products: ProductSettings = field(default_factory=ProductSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    # dotted key -> value the file held, for secrets that the environment overrides;
+    # saving writes these back so an env secret never lands in the file by accident.
+    env_overridden: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def section(self, name: str) -> object:
+        return getattr(self, name)
+
+    def get(self, dotted: str) -> object:
+        section, name = dotted.split(".", 1)
+        return getattr(getattr(self, section), name)
+
+    def set(self, dotted: str, value: object) -> None:
+        section, name = dotted.split(".", 1)
+        setattr(getattr(self, section), name, value)
+
+    def as_dict(self) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
+        for section in ("brightpearl", "shipstation", "products", "sync"):
+            obj = getattr(self, section)
+            out[section] = {f.name: _copy(getattr(obj, f.name)) for f in fields(obj)}
+        return out
+
+    def missing_for_sync(self) -> list[str]:
+        """Keys that must have a value before a sync can run, with the reason."""
+        bp, ss = self.brightpearl, self.shipstation
+        missing: list[str] = []
+        if not bp.account_code:
+            missing.append("brightpearl.account_code: required (the account id used in the Brightpearl URL)")
+        if not bp.integration_url and not bp.datacenter:
+            missing.append("brightpearl.datacenter: required when integration_url is empty")
+        if bp.auth == "password":
+            if not bp.username:
+                missing.append("brightpearl.username: required when auth = \"password\"")
+            if not bp.password:
+                missing.append("brightpearl.password: required when auth = \"password\" (or set BP_TUI_BRIGHTPEARL_PASSWORD)")
+        else:
+            if not bp.app_ref:
+                missing.append(f"brightpearl.app_ref: required when auth = \"{bp.auth}\"")
+            if not bp.token:
+                missing.append(f"brightpearl.token: required when auth = \"{bp.auth}\" (or set BP_TUI_BRIGHTPEARL_TOKEN)")
+        if bp.shipped_action in ("mark_shipped_and_set_status", "set_status") and not bp.shipped_status_id:
+            missing.append(f"brightpearl.shipped_status_id: required when shipped_action = \"{bp.shipped_action}\"")
+        if bp.shipped_action in ("mark_shipped", "mark_shipped_and_set_status") and not bp.staff_contact_id:
+            missing.append("brightpearl.staff_contact_id: required to post the shipped (SHW) event")
+        if not ss.api_key:
+            missing.append("shipstation.api_key: required (or set BP_TUI_SHIPSTATION_API_KEY)")
+        if not ss.api_secret:
+            missing.append("shipstation.api_secret: required (or set BP_TUI_SHIPSTATION_API_SECRET)")
+        return missing
+
+
+def derive_integration_url(datacenter: str, account_code: str) -> str:
+    return f"https://{datacenter}.brightpearlconnect.com/public-api/{account_code}"
+
+
+def _copy(value: object) -> object:
+    return list(value) if isinstance(value, list) else value

@@ -1,0 +1,70 @@
+"""The config file's keys: section, name, type, default, allowed values, secrecy.
+
+One table drives loading, validation, saving, masking and the setup screen, so a key
+is declared once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Key:
+    section: str
+    name: str
+    kind: type | tuple[type, ...]  # int, str, bool, or list (of int)
+    default: Any
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+    env: str | None = None  # environment variable that overrides the value
+    minimum: int | None = None
+    help: str = ""
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+IMPORT_STATES = ("printed", "picked", "packed")
+SHIPPED_ACTIONS = ("mark_shipped", "mark_shipped_and_set_status", "set_status", "none")
+AUTH_MODES = ("password", "staff_token", "account_token")
+WEIGHT_UNITS = ("grams", "ounces", "pounds")
+
+KEYS: tuple[Key, ...] = (
+    Key("brightpearl", "datacenter", str, "euw1", help="data center code, e.g. euw1 or use1"),
+    Key("brightpearl", "account_code", str, "", help="account code (the account id in the URL)"),
+    Key("brightpearl", "integration_url", str, "", help="API base; empty = derived from data center and account"),
+    Key("brightpearl", "auth", str, "password", choices=AUTH_MODES),
+    Key("brightpearl", "username", str, ""),
+    Key("brightpearl", "password", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_PASSWORD"),
+    Key("brightpearl", "app_ref", str, ""),
+    Key("brightpearl", "token", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_TOKEN"),
+    Key("brightpearl", "channel_ids", list, [], help="sales channels to import; empty = all"),
+    Key("brightpearl", "warehouse_ids", list, [], help="warehouses to import; empty = all"),
+    Key("brightpearl", "import_when", str, "printed", choices=IMPORT_STATES),
+    Key("brightpearl", "shipped_action", str, "mark_shipped", choices=SHIPPED_ACTIONS),
+    Key("brightpearl", "shipped_status_id", int, 0, minimum=0),
+    Key("brightpearl", "staff_contact_id", int, 0, minimum=0),
+    Key("brightpearl", "add_order_note", bool, True),
+    Key("shipstation", "api_key", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_KEY"),
+    Key("shipstation", "api_secret", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_SECRET"),
+    Key("shipstation", "base_url", str, "https://ssapi.shipstation.com"),
+    Key("shipstation", "store_id", int, 0, minimum=0),
+    Key("shipstation", "notify_customer", bool, False),
+    Key("shipstation", "notify_sales_channel", bool, False),
+    Key("products", "include_weights", bool, True),
+    Key("products", "weight_unit", str, "grams", choices=WEIGHT_UNITS),
+    Key("products", "skip_non_stock_rows", bool, True),
+    Key("sync", "interval_seconds", int, 120, minimum=10),
+    Key("sync", "lookback_days", int, 30, minimum=1),
+)
+
+SECTIONS: tuple[str, ...] = ("brightpearl", "shipstation", "products", "sync")
+BY_DOTTED: dict[str, Key] = {k.dotted: k for k in KEYS}
+SECRET_KEYS: tuple[Key, ...] = tuple(k for k in KEYS if k.secret)
+
+
+def keys_of(section: str) -> tuple[Key, ...]:
+    return tuple(k for k in KEYS if k.section == section)

@@ -10,6 +10,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bp_tui.shipstation.dates import parse_date, parse_datetime
+
+
+def _int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _store_id(data: dict[str, Any]) -> int | None:
+    options = data.get("advancedOptions") or {}
+    return _int(options.get("storeId")) if isinstance(options, dict) else None
+
 
 @dataclass
 class CreateOrderResult:
@@ -19,6 +36,17 @@ class CreateOrderResult:
     success: bool
     error_message: str | None = None
 
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> CreateOrderResult:
+        """One ``results[]`` entry of ``POST /orders/createorders``."""
+        return cls(
+            order_key=str(data.get("orderKey") or ""),
+            order_id=_int(data.get("orderId")),
+            order_number=str(data.get("orderNumber") or ""),
+            success=bool(data.get("success")),
+            error_message=_str(data.get("errorMessage")),
+        )
+
 
 @dataclass
 class ShipmentItem:
@@ -26,6 +54,15 @@ class ShipmentItem:
     sku: str | None
     name: str | None
     quantity: int
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ShipmentItem:
+        return cls(
+            line_item_key=_str(data.get("lineItemKey")),
+            sku=_str(data.get("sku")),
+            name=_str(data.get("name")),
+            quantity=int(data.get("quantity") or 0),
+        )
 
 
 @dataclass
@@ -39,6 +76,21 @@ class Order:
     modify_date: datetime | None = None
     custom_field1: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Order:
+        options = data.get("advancedOptions") or {}
+        return cls(
+            order_id=int(data["orderId"]),
+            order_key=str(data.get("orderKey") or ""),
+            order_number=str(data.get("orderNumber") or ""),
+            order_status=str(data.get("orderStatus") or ""),
+            store_id=_store_id(data),
+            create_date=parse_datetime(data.get("createDate")),
+            modify_date=parse_datetime(data.get("modifyDate")),
+            custom_field1=_str(options.get("customField1")) if isinstance(options, dict) else None,
+            raw=data,
+        )
 
 
 @dataclass
@@ -57,6 +109,25 @@ class Shipment:
     store_id: int | None = None
     items: list[ShipmentItem] = field(default_factory=list)
 
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Shipment:
+        items = data.get("shipmentItems") or []
+        return cls(
+            shipment_id=int(data["shipmentId"]),
+            order_id=_int(data.get("orderId")),
+            order_key=_str(data.get("orderKey")),
+            order_number=_str(data.get("orderNumber")),
+            create_date=parse_datetime(data.get("createDate")),
+            ship_date=parse_date(data.get("shipDate")),
+            tracking_number=str(data.get("trackingNumber") or ""),
+            carrier_code=_str(data.get("carrierCode")),
+            service_code=_str(data.get("serviceCode")),
+            voided=bool(data.get("voided")),
+            void_date=parse_datetime(data.get("voidDate")),
+            store_id=_store_id(data),
+            items=[ShipmentItem.from_api(item) for item in items if item],
+        )
+
 
 @dataclass
 class Fulfillment:
@@ -69,6 +140,20 @@ class Fulfillment:
     carrier_code: str | None
     voided: bool = False
     void_date: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Fulfillment:
+        return cls(
+            fulfillment_id=int(data["fulfillmentId"]),
+            order_id=_int(data.get("orderId")),
+            order_number=_str(data.get("orderNumber")),
+            create_date=parse_datetime(data.get("createDate")),
+            ship_date=parse_datetime(data.get("shipDate")),
+            tracking_number=str(data.get("trackingNumber") or ""),
+            carrier_code=_str(data.get("carrierCode")),
+            voided=bool(data.get("voided")),
+            void_date=parse_datetime(data.get("voidDate")),
+        )
 
 
 @dataclass
@@ -83,11 +168,34 @@ class Store:
     website: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Store:
+        return cls(
+            store_id=int(data["storeId"]),
+            store_name=str(data.get("storeName") or ""),
+            marketplace_name=str(data.get("marketplaceName") or ""),
+            active=bool(data.get("active", True)),
+            company_name=str(data.get("companyName") or ""),
+            phone=str(data.get("phone") or ""),
+            public_email=str(data.get("publicEmail") or ""),
+            website=str(data.get("website") or ""),
+            raw=data,
+        )
+
+    @property
+    def is_manual(self) -> bool:
+        """A store orders can be created in over the API ("ShipStation" marketplace)."""
+        return self.marketplace_name.strip().lower() == "shipstation"
+
 
 @dataclass
 class Carrier:
     code: str
     name: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Carrier:
+        return cls(code=str(data.get("code") or ""), name=str(data.get("name") or ""))
 
 
 @dataclass
@@ -95,3 +203,11 @@ class CarrierService:
     carrier_code: str
     code: str
     name: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> CarrierService:
+        return cls(
+            carrier_code=str(data.get("carrierCode") or ""),
+            code=str(data.get("code") or ""),
+            name=str(data.get("name") or ""),
+        )

@@ -1,0 +1,409 @@
+"""Async client of the Brightpearl public API (the calls bp-tui needs).
+
+Every request goes through one path (``_request``) that authenticates, paces against
+the rate-limit headers, waits out throttling, and retries idempotent calls (GET, PUT)
+on 5xx answers, timeouts and dropped connections. POSTs are never retried blind: the
+callers re-read the resource to learn whether a lost attempt took effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+
+from bp_tui.apiclient import Backoff, RateGate
+from bp_tui.brightpearl.apierrors import (
+    HINT_ALREADY_SHIPPED,
+    HINT_THROTTLED,
+    SERVICE,
+    api_error,
+    error_parts,
+    is_throttled_text,
+)
+from bp_tui.brightpearl.auth import Credentials
+from bp_tui.brightpearl.idset import chunks, format_idset
+from bp_tui.brightpearl.models import (
+    Channel,
+    GoodsOutNote,
+    GoodsOutSearchRow,
+    Order,
+    OrderNote,
+    OrderStatus,
+    Product,
+    ShippingMethod,
+    Warehouse,
+)
+from bp_tui.brightpearl.parsing import as_int, utc_iso
+from bp_tui.config.model import BrightpearlSettings
+from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+
+GON_IDS_PER_CALL = 500
+ORDER_IDS_PER_CALL = 200
+PRODUCT_IDS_PER_CALL = 50  # the documented maximum is unknown: stay conservative
+SEARCH_PAGE_SIZE = 500
+REFERENCE_MAX = 64
+MAX_THROTTLE_WAITS = 8
+
+SearchRow = dict[str, Any]
+
+
+class GonConflict(ApiError):
+    """409 on a goods-out note event: stale ``If-Match`` or already shipped."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None, already_shipped: bool = False):
+        self.already_shipped = already_shipped
+        super().__init__(
+            SERVICE, status, message, code=code, hint=HINT_ALREADY_SHIPPED if already_shipped else None
+        )
+
+
+class BrightpearlClient:
+    def __init__(
+        self,
+        settings: BrightpearlSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        backoff: Backoff | None = None,
+        gate: RateGate | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        self._creds = Credentials(settings)
+        self._base = settings.api_base
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        self.gate = gate or RateGate(limit=200, window_s=60.0, reserve=5, sleep=sleep)
+        self.requests_sent = 0
+        self._auth_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"BrightpearlClient(base={self._base!r}, auth={self._creds.mode!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> BrightpearlClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------ auth
+
+    async def authenticate(self) -> None:
+        """Password mode: get a session token. Token modes need no request."""
+        if not self._creds.needs_login:
+            return
+        async with self._auth_lock:
+            body = await self._request(
+                "POST", self._creds.authorise_url, json=self._creds.authorise_body(), authenticated=False
+            )
+            token = body.get("response") if isinstance(body, dict) else None
+            if not isinstance(token, str) or not token:
+                raise ApiError(SERVICE, 200, "the authorise answer carried no token")
+            self._creds.set_token(token)
+
+    # ------------------------------------------------------------------ transport
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        authenticated: bool = True,
+    ) -> Any:
+        """Send one logical request; returns the decoded JSON body (None when empty)."""
+        if not url.startswith(("http://", "https://")):
+            url = self._base + url
+        idempotent = method in ("GET", "PUT", "HEAD", "OPTIONS") or not authenticated
+        failures = 0
+        throttles = 0
+        reauthed = False
+        while True:
+            if authenticated and self._creds.needs_login and not self._creds.has_token:
+                await self.authenticate()
+            send_headers = {"Accept": "application/json", **(headers or {})}
+            if authenticated:
+                send_headers.update(self._creds.headers())
+            await self.gate.acquire()
+            self.requests_sent += 1
+            try:
+                resp = await self._http.request(method, url, params=params, json=json, headers=send_headers)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                failures += 1
+                if not idempotent or failures >= self._backoff.attempts:
+                    raise ApiUnavailable(
+                        SERVICE, 0, f"no answer from Brightpearl ({type(exc).__name__})",
+                        hint="check the network and brightpearl.integration_url",
+                    ) from None
+                await self._sleep(self._backoff.delay(failures))
+                continue
+            self._observe(resp)
+            body = _decode(resp)
+            status = resp.status_code
+            if status < 400:
+                return body
+            code, message = error_parts(body)
+            if _is_throttled(status, message):
+                throttles += 1
+                if throttles > MAX_THROTTLE_WAITS:
+                    raise ApiThrottled(SERVICE, status, message or "throttled", hint=HINT_THROTTLED)
+                self.gate.block_for(self._throttle_wait(resp))
+                continue
+            if authenticated and (status == 401 or "not authenticated" in message.lower()):
+                if self._creds.needs_login and not reauthed:
+                    reauthed = True
+                    self._creds.set_token(None)
+                    continue
+            error = api_error(status, body, auth_mode=self._creds.mode, secrets=self._creds.secrets())
+            if status >= 500 and not (code or "").startswith("CMNC-"):
+                failures += 1
+                if idempotent and failures < self._backoff.attempts:
+                    await self._sleep(self._backoff.delay(failures))
+                    continue
+                raise ApiUnavailable(SERVICE, status, error.message, code=error.code, hint=error.hint)
+            raise error
+
+    def _observe(self, resp: httpx.Response) -> None:
+        remaining = as_int(resp.headers.get("brightpearl-requests-remaining"))
+        period_ms = as_int(resp.headers.get("brightpearl-next-throttle-period"))
+        self.gate.observe(remaining, None if period_ms is None else period_ms / 1000.0)
+
+    def _throttle_wait(self, resp: httpx.Response) -> float:
+        """Seconds to wait after a throttled answer, from whichever header the server sent."""
+        for name, scale in (("brightpearl-throttle-time", 1.0), ("retry-after", 1.0),
+                            ("brightpearl-next-throttle-period", 0.001)):
+            value = as_int(resp.headers.get(name))
+            if value is not None and value >= 0:
+                return value * scale
+        return self.gate.window_s
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None, *, empty_on_404: bool = False) -> Any:
+        try:
+            return await self._request("GET", path, params=params)
+        except ApiError as exc:
+            if empty_on_404 and exc.status == 404 and not isinstance(exc, ApiUnavailable):
+                return None
+            raise
+
+    async def _search(self, path: str, params: dict[str, Any]) -> list[SearchRow]:
+        """All pages of a search, each row zipped with ``metaData.columns``."""
+        rows: list[SearchRow] = []
+        first = 1
+        while True:
+            body = await self._get(path, {**params, "pageSize": SEARCH_PAGE_SIZE, "firstResult": first})
+            response = (body or {}).get("response") or {}
+            meta = response.get("metaData") or {}
+            names = [c.get("name") for c in meta.get("columns") or []]
+            results = response.get("results") or []
+            for values in results:
+                rows.append({n: v for n, v in zip(names, values) if n})
+            if not meta.get("morePagesAvailable") or not results:
+                return rows
+            last = as_int(meta.get("lastResult"))
+            first = (last if last is not None else first + len(results) - 1) + 1
+
+    # ------------------------------------------------------------------ goods-out notes
+
+    async def search_goods_out(
+        self,
+        *,
+        import_when: str | None = None,
+        shipped: bool | None = None,
+        warehouse_id: int | None = None,
+        created_after: datetime | None = None,
+        order_ids: Iterable[int] | None = None,
+    ) -> list[GoodsOutSearchRow]:
+        params: dict[str, Any] = {"sort": "goodsOutNoteId|ASC"}
+        if import_when is not None:
+            if import_when not in ("printed", "picked", "packed"):
+                raise ValueError(f"import_when must be printed, picked or packed, not {import_when!r}")
+            params[import_when] = "true"
+        if shipped is not None:
+            params["shipped"] = "true" if shipped else "false"
+        if warehouse_id is not None:
+            params["warehouseId"] = str(warehouse_id)
+        if created_after is not None:
+            params["createdOn"] = _period_start(created_after)
+        if order_ids is not None:
+            ids = list(order_ids)
+            if not ids:
+                return []
+            out: list[GoodsOutSearchRow] = []
+            for chunk in chunks(ids, ORDER_IDS_PER_CALL):
+                params["orderId"] = format_idset(chunk)
+                out.extend(GoodsOutSearchRow.from_api(r) for r in await self._search(_GON_SEARCH, params))
+            return out
+        return [GoodsOutSearchRow.from_api(r) for r in await self._search(_GON_SEARCH, params)]
+
+    async def get_goods_out_notes(self, ids: Iterable[int]) -> dict[int, GoodsOutNote]:
+        out: dict[int, GoodsOutNote] = {}
+        for chunk in chunks(ids, GON_IDS_PER_CALL):
+            path = f"/warehouse-service/order/*/goods-note/goods-out/{format_idset(chunk)}"
+            out.update(_gon_map(await self._get(path, empty_on_404=True)))
+        return out
+
+    async def get_goods_out_notes_for_orders(self, order_ids: Iterable[int]) -> dict[int, GoodsOutNote]:
+        out: dict[int, GoodsOutNote] = {}
+        for chunk in chunks(order_ids, ORDER_IDS_PER_CALL):
+            path = f"/warehouse-service/order/{format_idset(chunk)}/goods-note/goods-out/"
+            out.update(_gon_map(await self._get(path, empty_on_404=True)))
+        return out
+
+    async def set_shipping_reference(self, gon_id: int, reference: str) -> None:
+        if len(reference) > REFERENCE_MAX:
+            raise ValueError(f"a shipping reference holds at most {REFERENCE_MAX} characters, got {len(reference)}")
+        await self._request(
+            "PUT", f"/warehouse-service/goods-note/goods-out/{gon_id}", json={"shipping": {"reference": reference}}
+        )
+
+    async def post_shipped_event(
+        self, gon_id: int, *, occurred: datetime, owner_id: int, last_event_version: int | None
+    ) -> None:
+        """Mark a GON shipped. A lost answer is resolved by re-reading the GON, never a blind re-post."""
+        body = {"events": [{"eventCode": "SHW", "occured": utc_iso(occurred), "eventOwnerId": owner_id}]}
+        headers = {} if last_event_version is None else {"If-Match": str(last_event_version)}
+        path = f"/warehouse-service/goods-note/goods-out/{gon_id}/event"
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._request("POST", path, json=body, headers=headers)
+                return
+            except ApiUnavailable:
+                gon = (await self.get_goods_out_notes([gon_id])).get(gon_id)
+                if gon is not None and gon.shipped:
+                    return
+                if attempt >= self._backoff.attempts:
+                    raise
+                await self._sleep(self._backoff.delay(attempt))
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+                already = "shipped" in exc.message.lower()
+                if not already:
+                    gon = (await self.get_goods_out_notes([gon_id])).get(gon_id)
+                    already = gon is not None and gon.shipped
+                raise GonConflict(exc.status, exc.message, code=exc.code, already_shipped=already) from None
+
+    # ------------------------------------------------------------------ orders
+
+    async def get_orders(self, ids: Iterable[int]) -> dict[int, Order]:
+        out: dict[int, Order] = {}
+        for chunk in chunks(ids, ORDER_IDS_PER_CALL):
+            body = await self._get(f"/order-service/order/{format_idset(chunk)}", empty_on_404=True)
+            for item in _response_list(body):
+                order = Order.from_api(item)
+                out[order.id] = order
+        return out
+
+    async def set_order_status(self, order_id: int, status_id: int) -> None:
+        await self._request("PUT", f"/order-service/order/{order_id}/status", json={"orderStatusId": status_id})
+
+    async def add_order_note(self, order_id: int, text: str, *, is_public: bool = False) -> int:
+        """Post a note; a lost answer is resolved by reading the notes back (never two notes)."""
+        path = f"/order-service/order/{order_id}/note"
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                body = await self._request("POST", path, json={"text": text, "isPublic": is_public})
+                note_id = as_int((body or {}).get("response"))
+                if note_id is None:
+                    raise ApiError(SERVICE, 200, "the note answer carried no note id")
+                return note_id
+            except ApiUnavailable:
+                for note in await self.get_order_notes(order_id):
+                    if note.text == text:
+                        return note.id
+                if attempt >= self._backoff.attempts:
+                    raise
+                await self._sleep(self._backoff.delay(attempt))
+
+    async def get_order_notes(self, order_id: int) -> list[OrderNote]:
+        body = await self._get(f"/order-service/order/{order_id}/note", empty_on_404=True)
+        return [OrderNote.from_api(n) for n in _response_list(body)]
+
+    async def search_order_notes(self, order_ids: Iterable[int]) -> dict[int, list[OrderNote]]:
+        out: dict[int, list[OrderNote]] = {}
+        for chunk in chunks(order_ids, ORDER_IDS_PER_CALL):
+            params = {"orderId": format_idset(chunk), "sort": "noteId|ASC"}
+            for row in await self._search("/order-service/order-note-search", params):
+                order_id = as_int(row.get("orderId"))
+                if order_id is not None:
+                    out.setdefault(order_id, []).append(OrderNote.from_api(row))
+        return out
+
+    # ------------------------------------------------------------------ products and lookups
+
+    async def get_products(self, ids: Iterable[int]) -> dict[int, Product]:
+        out: dict[int, Product] = {}
+        for chunk in chunks(ids, PRODUCT_IDS_PER_CALL):
+            body = await self._get(f"/product-service/product/{format_idset(chunk)}", empty_on_404=True)
+            for item in _response_list(body):
+                product = Product.from_api(item)
+                out[product.id] = product
+        return out
+
+    async def list_channels(self) -> list[Channel]:
+        return [Channel.from_api(i) for i in _response_list(await self._get("/product-service/channel"))]
+
+    async def list_warehouses(self) -> list[Warehouse]:
+        return [Warehouse.from_api(i) for i in _response_list(await self._get("/warehouse-service/warehouse"))]
+
+    async def list_shipping_methods(self) -> list[ShippingMethod]:
+        body = await self._get("/warehouse-service/shipping-method")
+        return [ShippingMethod.from_api(i) for i in _response_list(body)]
+
+    async def list_order_statuses(self) -> list[OrderStatus]:
+        return [OrderStatus.from_api(i) for i in _response_list(await self._get("/order-service/order-status"))]
+
+
+_GON_SEARCH = "/warehouse-service/goods-note/goods-out-search"
+
+
+def _is_throttled(status: int, message: str) -> bool:
+    return status == 429 or (status == 503 and is_throttled_text(message))
+
+
+def _decode(resp: httpx.Response) -> Any:
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text
+
+
+def _response_list(body: Any) -> list[dict[str, Any]]:
+    items = body.get("response") if isinstance(body, dict) else None
+    if isinstance(items, dict):  # a map keyed by id
+        items = list(items.values())
+    return [i for i in items or [] if isinstance(i, dict)]
+
+
+def _gon_map(body: Any) -> dict[int, GoodsOutNote]:
+    response = body.get("response") if isinstance(body, dict) else None
+    out: dict[int, GoodsOutNote] = {}
+    if isinstance(response, dict):
+        for key, value in response.items():
+            if isinstance(value, dict) and as_int(key) is not None:
+                gon = GoodsOutNote.from_api(key, value)
+                out[gon.id] = gon
+    return out
+
+
+def _period_start(moment: datetime) -> str:
+    """PERIOD filter ``from/`` (open end), in UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + "/"

@@ -1,0 +1,127 @@
+"""`bp-tui sync --once | --watch`: the headless import + confirm cycle."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+
+from bp_tui.cli import exitcodes
+from bp_tui.cli.common import CommandError, fail, open_connector
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.service.connector import Connector
+from bp_tui.service.types import CycleSummary, Progress
+from bp_tui.state import SyncLocked
+from bp_tui.sync.engine import StopRequested
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("sync", help="import printed goods-out notes and confirm shipments, headless")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--once", action="store_true", help="one cycle, then exit")
+    when.add_argument("--watch", action="store_true", help="a cycle every sync.interval_seconds until stopped")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--import-only", action="store_true", help="only import into ShipStation")
+    only.add_argument("--confirm-only", action="store_true", help="only confirm shipments back to Brightpearl")
+    p.add_argument("--dry-run", action="store_true", help="write to neither API; report what would be written")
+    p.add_argument("--json", action="store_true", help="print one JSON summary per cycle on stdout")
+    p.add_argument("--wait", action="store_true", help="wait for another running sync instead of exiting")
+    p.set_defaults(func=cmd_sync)
+
+
+class ProgressPrinter:
+    """One line per step on stderr; quiet when stderr is not a terminal and --json is set."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last_step = ""
+
+    def __call__(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        if p.step != self.last_step or p.done == p.total:
+            self.last_step = p.step
+            text = f"{p.step:<10} {p.done}/{p.total}"
+            if p.message:
+                text += f"  {p.message}"
+            print(text, file=sys.stderr, flush=True)
+
+
+def describe(summary: CycleSummary) -> str:
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "none"
+    head = "dry run: " if summary.dry_run else ""
+    return (
+        f"{head}imported {summary.imported}, updated {summary.updated}, confirmed {summary.confirmed}, "
+        f"failed {summary.failed}, cancelled {summary.cancelled}, attention {summary.attention}; "
+        f"skipped: {skipped}; API calls: Brightpearl {summary.api_calls.get('brightpearl', 0)}, "
+        f"ShipStation {summary.api_calls.get('shipstation', 0)}; {summary.duration_s:.1f} s"
+    )
+
+
+async def one_cycle(conn: Connector, args: argparse.Namespace, printer: ProgressPrinter) -> tuple[int, CycleSummary]:
+    summary = await conn.run_cycle(
+        import_only=args.import_only, confirm_only=args.confirm_only, dry_run=args.dry_run,
+        on_progress=printer, wait=args.wait,
+    )
+    if args.json:
+        print(json.dumps(summary.as_json()), flush=True)
+    else:
+        print(describe(summary), file=sys.stderr if args.json else sys.stdout, flush=True)
+        for line in summary.errors[:50]:
+            print(f"  failed: {line}", flush=True)
+        for line in summary.would_write[:200]:
+            print(f"  would write: {line}", flush=True)
+    return (exitcodes.PARTIAL if summary.failed else exitcodes.OK), summary
+
+
+async def run(conn: Connector, args: argparse.Namespace) -> int:
+    printer = ProgressPrinter(enabled=sys.stderr.isatty() or not args.json)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def request_stop() -> None:
+        conn.stop_requested = True
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop)
+    code = exitcodes.OK
+    try:
+        while True:
+            code, _ = await one_cycle(conn, args, printer)
+            if not args.watch or stop.is_set():
+                break
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=conn.config.sync.interval_seconds)
+            except TimeoutError:
+                pass
+            if stop.is_set():
+                break
+    except StopRequested:
+        print("stopped between two writes; the next run continues where this one stopped", file=sys.stderr)
+        code = exitcodes.OK
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await conn.aclose()
+    return code
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    try:
+        conn = open_connector(args)
+    except CommandError as exc:
+        return fail(exc)
+    try:
+        return asyncio.run(run(conn, args))
+    except SyncLocked as exc:
+        print(str(exc), file=sys.stderr)
+        return exitcodes.PARTIAL
+    except (ApiAuthError, ApiUnavailable) as exc:
+        print(f"error: {exc.describe()}", file=sys.stderr)
+        return exitcodes.UNREACHABLE
+    except ApiError as exc:
+        print(f"error: {exc.describe()}", file=sys.stderr)
+        return exitcodes.PARTIAL

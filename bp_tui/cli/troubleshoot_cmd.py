@@ -1,0 +1,88 @@
+"""`bp-tui doctor` and `bp-tui diagnose ID`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import asdict
+
+from bp_tui.cli import exitcodes
+from bp_tui.cli.common import CommandError, fail, open_connector
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.service.types import CheckResult
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("doctor", help="check the config and both connections; exit 0 only if all pass")
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    p.set_defaults(func=cmd_doctor)
+    d = subparsers.add_parser("diagnose", help="why a goods-out note (or order) is or is not in ShipStation")
+    d.add_argument("id", type=int, help="a goods-out note id or a Brightpearl order id")
+    d.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    d.set_defaults(func=cmd_diagnose)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    try:
+        conn = open_connector(args, require_complete=False)
+    except CommandError as exc:
+        return fail(exc)
+
+    def show(check: CheckResult) -> None:
+        if args.json:
+            return
+        mark = "✓ ok  " if check.ok else "✗ FAIL"
+        print(f"{mark} {check.title}: {check.detail}")
+        if not check.ok and check.fix:
+            print(f"       fix: {check.fix}")
+
+    async def go() -> list[CheckResult]:
+        try:
+            return await conn.doctor(show)
+        finally:
+            await conn.aclose()
+
+    checks = asyncio.run(go())
+    if args.json:
+        print(json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
+    if all(c.ok for c in checks):
+        return exitcodes.OK
+    unreachable = {"bp_reach", "bp_auth", "ss_auth"}
+    if any(not c.ok and c.id in unreachable for c in checks):
+        return exitcodes.UNREACHABLE
+    if any(not c.ok and c.id == "config" for c in checks):
+        return exitcodes.USAGE
+    return exitcodes.PARTIAL
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    try:
+        conn = open_connector(args, require_complete=False)
+    except CommandError as exc:
+        return fail(exc)
+
+    async def go():
+        try:
+            return await conn.diagnose(args.id)
+        finally:
+            await conn.aclose()
+
+    try:
+        results = asyncio.run(go())
+    except (ApiAuthError, ApiUnavailable) as exc:
+        print(f"error: {exc.describe()}", file=sys.stderr)
+        return exitcodes.UNREACHABLE
+    except ApiError as exc:
+        print(f"error: {exc.describe()}", file=sys.stderr)
+        return exitcodes.PARTIAL
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, default=str))
+    else:
+        for r in results:
+            print(r.verdict)
+            if r.fix:
+                print(f"  fix: {r.fix}")
+    problem_stages = {"failed", "attention"}
+    return exitcodes.PARTIAL if any(r.stage in problem_stages for r in results) else exitcodes.OK

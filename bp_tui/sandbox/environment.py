@@ -1,0 +1,94 @@
+"""Both sandboxes wired to a real Connector, in-process: for `bp-tui demo`, tests, benches.
+
+Nothing here touches the network: the clients reach the sandboxes through
+``httpx.ASGITransport``. The config and state live in the folder given.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bp_tui.config import Config, config_from_dict, save_config
+from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
+from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+from bp_tui.service.connector import Connector
+
+BP_BASE = "http://brightpearl.sandbox"
+SS_BASE = "http://shipstation.sandbox"
+
+
+@dataclass
+class SandboxEnvironment:
+    bp: BrightpearlSandbox
+    ss: ShipStationSandbox
+    config: Config
+    config_path: Path
+    state_path: Path
+    connector: Connector
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+    def open_orders(self) -> list[dict[str, Any]]:
+        """ShipStation orders still awaiting shipment."""
+        return [o for o in self.ss.orders.values() if o["orderStatus"] == "awaiting_shipment"]
+
+    def label(self, count: int) -> list[dict[str, Any]]:
+        """Create labels for up to ``count`` open orders, as packers in ShipStation would."""
+        orders = self.open_orders()
+        self.rng.shuffle(orders)
+        return [self.ss.create_label(o["orderId"]) for o in orders[:count]]
+
+    async def tick(self) -> int:
+        """Demo heartbeat: a few labels appear, now and then a note gets printed."""
+        made = len(self.label(self.rng.randint(1, 3)))
+        waiting = [g for g, n in self.bp.gons.items() if n["orderId"] and not n["status"]["printed"]]
+        if waiting and self.rng.random() < 0.5:
+            self.bp.set_gon_state(self.rng.choice(waiting), printed=True)
+        return made
+
+    async def aclose(self) -> None:
+        await self.connector.aclose()
+
+
+def sandbox_config(bp: BrightpearlSandbox, ss: ShipStationSandbox, **overrides: dict[str, Any]) -> Config:
+    doc: dict[str, dict[str, Any]] = {
+        "brightpearl": {**bp.settings(BP_BASE)},
+        "shipstation": {**ss.settings(SS_BASE)},
+        "sync": {"interval_seconds": 30},
+    }
+    for section, values in overrides.items():
+        doc.setdefault(section, {}).update(values)
+    return config_from_dict(doc, source="sandbox")
+
+
+def build_environment(
+    workdir: Path,
+    *,
+    orders: int = 60,
+    seed: int = 1,
+    bp_limit: int = 200,
+    ss_limit: int = 40,
+    window_s: float = 60.0,
+    client_options: dict[str, Any] | None = None,
+    config_overrides: dict[str, dict[str, Any]] | None = None,
+) -> SandboxEnvironment:
+    workdir.mkdir(parents=True, exist_ok=True)
+    bp = BrightpearlSandbox(rate_limit=bp_limit, window_s=window_s)
+    if orders:
+        bp.seed(orders=orders, seed=seed)
+    ss = ShipStationSandbox(rate_limit=ss_limit, window_s=window_s)
+    config = sandbox_config(bp, ss, **(config_overrides or {}))
+    config_path = workdir / "config.toml"
+    save_config(config, config_path)
+    state_path = workdir / "state.sqlite3"
+    connector = Connector(
+        config, state_path, config_path=config_path,
+        bp_transport=httpx.ASGITransport(app=bp.app), ss_transport=httpx.ASGITransport(app=ss.app),
+        client_options=client_options,
+    )
+    return SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
+                              connector=connector)

@@ -1,0 +1,202 @@
+"""The one seam between the core and its callers (dashboard and CLI).
+
+A ``Connector`` owns the two API clients, the state store and the sync lock. Screens and
+commands call its methods; they never build HTTP clients themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from bp_tui.brightpearl.client import BrightpearlClient
+from bp_tui.config import Config
+from bp_tui.service.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
+from bp_tui.shipstation.client import ShipStationClient
+from bp_tui.state import StateStore, SyncLock
+from bp_tui.sync.engine import SyncEngine
+
+
+class Connector:
+    def __init__(
+        self,
+        config: Config,
+        state_path: Path,
+        *,
+        config_path: Path | None = None,
+        bp_transport: httpx.AsyncBaseTransport | None = None,
+        ss_transport: httpx.AsyncBaseTransport | None = None,
+        client_options: dict | None = None,
+    ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.state_path = state_path
+        self._bp_transport = bp_transport
+        self._ss_transport = ss_transport
+        self._client_options = client_options or {}
+        self.store = StateStore(state_path)
+        self.bp = self._make_bp()
+        self.ss = self._make_ss()
+        self.stop_requested = False
+        self.running = False
+        self._warehouse_names: dict[int, str] = {}
+
+    @classmethod
+    def open(cls, config: Config, state_path: Path, *, config_path: Path | None = None) -> "Connector":
+        return cls(config, state_path, config_path=config_path)
+
+    def _make_bp(self) -> BrightpearlClient:
+        return BrightpearlClient(self.config.brightpearl, transport=self._bp_transport, **self._client_options)
+
+    def _make_ss(self) -> ShipStationClient:
+        return ShipStationClient(self.config.shipstation, transport=self._ss_transport, **self._client_options)
+
+    def reload_config(self, config: Config) -> None:
+        """New settings take effect for the next call; clients are rebuilt with them."""
+        self.config = config
+        old_bp, old_ss = self.bp, self.ss
+        self.bp, self.ss = self._make_bp(), self._make_ss()
+        self._pending_close = (old_bp, old_ss)
+
+    async def aclose(self) -> None:
+        await self.bp.aclose()
+        await self.ss.aclose()
+        for client in getattr(self, "_pending_close", ()):
+            await client.aclose()
+        self.store.close()
+
+    # ------------------------------------------------------------------ sync
+    async def run_cycle(
+        self,
+        *,
+        import_only: bool = False,
+        confirm_only: bool = False,
+        dry_run: bool = False,
+        on_progress: Callable[[Progress], None] | None = None,
+        wait: bool = False,
+    ) -> CycleSummary:
+        """One import + confirm cycle under the state file's sync lock."""
+        lock = SyncLock(self.state_path)
+        lock.acquire(wait=wait)
+        self.running = True
+        try:
+            if dry_run:
+                return await self._dry_run(import_only, confirm_only, on_progress)
+            mode = "import" if import_only else "confirm" if confirm_only else "full"
+            run_id = self.store.start_run(mode, _pid())
+            engine = SyncEngine(self.config, self.store, self.bp, self.ss, on_progress=on_progress,
+                                should_stop=lambda: self.stop_requested)
+            try:
+                summary = await engine.run_cycle(do_import=not confirm_only, do_confirm=not import_only)
+            finally:
+                self.store.finish_run(run_id, engine.summary.as_json())
+            return summary
+        finally:
+            self.running = False
+            lock.release()
+
+    async def _dry_run(self, import_only: bool, confirm_only: bool,
+                       on_progress: Callable[[Progress], None] | None) -> CycleSummary:
+        """Everything but the writes, against a throw-away copy of the state."""
+        with tempfile.TemporaryDirectory(prefix="bp-tui-dry-") as tmp:
+            copy_path = Path(tmp) / "state.sqlite3"
+            target = sqlite3.connect(copy_path)
+            with target:
+                self.store.db.backup(target)
+            target.close()
+            scratch = StateStore(copy_path)
+            try:
+                engine = SyncEngine(self.config, scratch, self.bp, self.ss, dry_run=True, on_progress=on_progress)
+                return await engine.run_cycle(do_import=not confirm_only, do_confirm=not import_only)
+            finally:
+                scratch.close()
+
+    # ------------------------------------------------------------------ reading state
+    def queue_rows(self) -> list[QueueRow]:
+        return self.store.queue_rows(self._warehouse_names)
+
+    def history(self, gon_id: int) -> list[HistoryEntry]:
+        return self.store.history(gon_id)
+
+    def retry(self, gon_ids: list[int] | None = None) -> int:
+        """Make failed notes eligible on the next cycle, now, instead of after their backoff."""
+        records = self.store.gons(gon_ids, stages=("failed",))
+        for rec in records.values():
+            rec.next_attempt_at = None
+        self.store.save_gons(records.values())
+        return len(records)
+
+    def recent_errors(self) -> list[tuple[str, int, list[int]]]:
+        groups: dict[str, list[int]] = {}
+        for rec in self.store.gons(stages=("failed", "attention")).values():
+            groups.setdefault(rec.reason or "(no reason recorded)", []).append(rec.gon_id)
+        return sorted(((r, len(ids), sorted(ids)) for r, ids in groups.items()), key=lambda t: -t[1])
+
+    def budget(self) -> Budget:
+        return Budget(brightpearl_remaining=self.bp.gate.remaining, shipstation_remaining=self.ss.gate.remaining)
+
+    def last_run(self) -> tuple[datetime, CycleSummary] | None:
+        found = self.store.last_run()
+        if found is None:
+            return None
+        at, data = found
+        summary = CycleSummary(
+            imported=int(data.get("imported", 0)), updated=int(data.get("updated", 0)),
+            confirmed=int(data.get("confirmed", 0)), failed=int(data.get("failed", 0)),
+            cancelled=int(data.get("cancelled", 0)), attention=int(data.get("attention", 0)),
+            skipped=dict(data.get("skipped", {})), api_calls=dict(data.get("api_calls", {})),
+            duration_s=float(data.get("duration_s", 0.0)), errors=list(data.get("errors", [])),
+        )
+        return at, summary
+
+    # ------------------------------------------------------------------ troubleshooting
+    async def doctor(self, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+        from bp_tui.troubleshoot.doctor import run_checks
+
+        return await run_checks(self, on_check)
+
+    async def diagnose(self, ident: int) -> list[Diagnosis]:
+        from bp_tui.troubleshoot.diagnose import diagnose
+
+        return await diagnose(self, ident)
+
+    def export_support_bundle(self, path: Path) -> Path:
+        from bp_tui.troubleshoot.bundle import write_bundle
+
+        return write_bundle(self, path)
+
+    async def lookups(self) -> dict[str, list[tuple[int, str]]]:
+        """Pick lists for connection setup, from both APIs."""
+        channels = await self.bp.list_channels()
+        warehouses = await self.bp.list_warehouses()
+        statuses = await self.bp.list_order_statuses()
+        stores = await self.ss.list_stores()
+        self._warehouse_names = {w.id: w.name for w in warehouses}
+        return {
+            "channels": [(c.id, c.name) for c in channels],
+            "warehouses": [(w.id, w.name) for w in warehouses],
+            "statuses": [(s.id, s.name) for s in statuses if s.order_type_code in ("SO", "")],
+            "stores": [(s.store_id, s.store_name) for s in stores],
+        }
+
+    async def push_store_branding(self, *, company_name: str | None = None, phone: str | None = None,
+                                  public_email: str | None = None, website: str | None = None) -> None:
+        store_id = self.config.shipstation.store_id
+        if not store_id:
+            stores = await self.ss.list_stores()
+            manual = [s for s in stores if s.marketplace_name == "ShipStation"] or stores
+            if not manual:
+                raise ValueError("no ShipStation store to update: set shipstation.store_id")
+            store_id = manual[0].store_id
+        await self.ss.update_store_branding(store_id, company_name=company_name, phone=phone,
+                                            public_email=public_email, website=website)
+
+
+def _pid() -> int:
+    return os.getpid()

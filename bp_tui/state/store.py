@@ -1,0 +1,408 @@
+"""The embedded state: one SQLite file (WAL) per connection setup.
+
+It holds a row per goods-out note (stage, reason, attempts, ShipStation ids), the labels
+seen for them, an audit log of every API write (an ``intent`` row before the write, its
+result after, which is what makes crash recovery possible), sync runs and watermarks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bp_tui.errors import BpTuiError
+from bp_tui.service.types import HistoryEntry, QueueRow
+from bp_tui.state.schema import APP_ID, CREATE_V1, MIGRATIONS, SCHEMA_VERSION
+
+
+class StateError(BpTuiError):
+    """The state file cannot be used (corrupt, foreign, or from a newer bp-tui)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass
+class GonRecord:
+    gon_id: int
+    order_id: int
+    stage: str
+    gon_state: str = ""
+    reference: str = ""
+    customer: str = ""
+    warehouse_id: int | None = None
+    channel_id: int | None = None
+    reason: str = ""
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    ss_order_key: str | None = None
+    ss_order_id: int | None = None
+    ss_order_number: str = ""
+    ss_payload: str | None = None
+    tracking: str = ""
+    confirmed_at: datetime | None = None
+    first_seen: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass
+class ShipmentRecord:
+    kind: str  # "shipment" (a label) | "fulfillment" (marked shipped)
+    remote_id: int
+    gon_id: int
+    ss_order_id: int
+    tracking: str = ""
+    carrier: str = ""
+    service: str = ""
+    shipped_at: datetime | None = None
+    created_at: datetime | None = None
+    voided: bool = False
+    role: str = "new"  # new | confirmed | voided_before | late
+    noted: bool = False
+    void_noted: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.remote_id}"
+
+
+_GON_COLUMNS = (
+    "gon_id", "order_id", "stage", "gon_state", "reference", "customer", "warehouse_id", "channel_id",
+    "reason", "attempts", "next_attempt_at", "ss_order_key", "ss_order_id", "ss_order_number",
+    "ss_payload", "tracking", "confirmed_at", "first_seen", "updated_at",
+)
+_DATE_COLUMNS = {"next_attempt_at", "confirmed_at", "first_seen", "updated_at"}
+
+
+class StateStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = open_db(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.db:
+            yield self.db
+
+    # ---- goods-out notes -------------------------------------------------------------
+    def gon(self, gon_id: int) -> GonRecord | None:
+        row = self.db.execute("SELECT * FROM gons WHERE gon_id = ?", (gon_id,)).fetchone()
+        return _gon_from_row(row) if row else None
+
+    def gons(self, ids: Iterable[int] | None = None, *, stages: Iterable[str] | None = None) -> dict[int, GonRecord]:
+        sql = "SELECT * FROM gons"
+        args: list[Any] = []
+        where = []
+        if stages is not None:
+            stage_list = list(stages)
+            where.append(f"stage IN ({','.join('?' * len(stage_list))})")
+            args.extend(stage_list)
+        rows = self.db.execute(sql + (" WHERE " + " AND ".join(where) if where else ""), args).fetchall()
+        out = {row["gon_id"]: _gon_from_row(row) for row in rows}
+        if ids is not None:
+            wanted = set(ids)
+            out = {k: v for k, v in out.items() if k in wanted}
+        return out
+
+    def gons_of_orders(self, order_ids: Iterable[int]) -> dict[int, list[GonRecord]]:
+        wanted = list(set(order_ids))
+        out: dict[int, list[GonRecord]] = {oid: [] for oid in wanted}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            rows = self.db.execute(
+                f"SELECT * FROM gons WHERE order_id IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+            for row in rows:
+                out[row["order_id"]].append(_gon_from_row(row))
+        return out
+
+    def gon_by_ss_order(self, ss_order_id: int) -> GonRecord | None:
+        row = self.db.execute("SELECT * FROM gons WHERE ss_order_id = ?", (ss_order_id,)).fetchone()
+        return _gon_from_row(row) if row else None
+
+    def ss_order_index(self) -> dict[int, int]:
+        """ShipStation order id -> GON id, for every GON we imported."""
+        rows = self.db.execute("SELECT ss_order_id, gon_id FROM gons WHERE ss_order_id IS NOT NULL").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def save_gon(self, rec: GonRecord) -> None:
+        now = utcnow()
+        if rec.first_seen is None:
+            rec.first_seen = now
+        rec.updated_at = now
+        values = []
+        for col in _GON_COLUMNS:
+            value = getattr(rec, col)
+            values.append(iso(value) if col in _DATE_COLUMNS else value)
+        self.db.execute(
+            f"INSERT OR REPLACE INTO gons ({','.join(_GON_COLUMNS)}) VALUES ({','.join('?' * len(_GON_COLUMNS))})",
+            values,
+        )
+
+    def save_gons(self, records: Iterable[GonRecord]) -> None:
+        with self.db:
+            for rec in records:
+                self.save_gon(rec)
+
+    def stage_counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
+
+    def queue_rows(self, warehouse_names: dict[int, str] | None = None) -> list[QueueRow]:
+        names = warehouse_names or {}
+        rows = self.db.execute(
+            "SELECT gon_id, order_id, stage, gon_state, reference, customer, warehouse_id, channel_id, "
+            "ss_order_id, ss_order_number, tracking, reason, attempts, next_attempt_at, first_seen, updated_at "
+            "FROM gons ORDER BY gon_id DESC"
+        ).fetchall()
+        return [
+            QueueRow(
+                gon_id=r[0], order_id=r[1], stage=r[2], gon_state=r[3], reference=r[4], customer=r[5],
+                warehouse_id=r[6], warehouse=names.get(r[6], str(r[6]) if r[6] is not None else ""),
+                channel_id=r[7], ss_order_id=r[8], ss_order_number=r[9], tracking=r[10], reason=r[11],
+                attempts=r[12], next_attempt_at=parse_iso(r[13]), first_seen=parse_iso(r[14]),
+                updated_at=parse_iso(r[15]),
+            )
+            for r in rows
+        ]
+
+    # ---- shipments ------------------------------------------------------------------
+    def shipments_of(self, gon_ids: Iterable[int]) -> dict[int, list[ShipmentRecord]]:
+        wanted = list(set(gon_ids))
+        out: dict[int, list[ShipmentRecord]] = {g: [] for g in wanted}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            for row in self.db.execute(
+                f"SELECT * FROM shipments WHERE gon_id IN ({','.join('?' * len(part))}) ORDER BY created_at, remote_id",
+                part,
+            ):
+                out[row["gon_id"]].append(_shipment_from_row(row))
+        return out
+
+    def shipment(self, kind: str, remote_id: int) -> ShipmentRecord | None:
+        row = self.db.execute(
+            "SELECT * FROM shipments WHERE kind = ? AND remote_id = ?", (kind, remote_id)
+        ).fetchone()
+        return _shipment_from_row(row) if row else None
+
+    def save_shipment(self, rec: ShipmentRecord) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, carrier, service, "
+            "shipped_at, created_at, voided, role, noted, void_noted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (rec.kind, rec.remote_id, rec.gon_id, rec.ss_order_id, rec.tracking, rec.carrier, rec.service,
+             iso(rec.shipped_at), iso(rec.created_at), int(rec.voided), rec.role, int(rec.noted),
+             int(rec.void_noted)),
+        )
+
+    # ---- audit log and write intents ---------------------------------------------------
+    def intent(self, api: str, action: str, *, gon_id: int | None = None, order_id: int | None = None,
+               key: str | None = None, detail: str = "") -> int:
+        """Record that a write is about to happen; committed before the write is sent."""
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) VALUES (?,?,?,?,?,?,?,?)",
+                (iso(utcnow()), api, action, gon_id, order_id, key, "intent", detail),
+            )
+        return int(cur.lastrowid or 0)
+
+    def intents(self, ids_and_results: Iterable[tuple[int, str, str]]) -> None:
+        """Settle many intents at once: (audit id, result, detail)."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE audit SET result = ?, detail = CASE WHEN ? = '' THEN detail ELSE ? END, at = ? WHERE id = ?",
+                [(result, detail, detail, iso(utcnow()), aid) for aid, result, detail in ids_and_results],
+            )
+
+    def settle(self, audit_id: int, result: str, detail: str = "") -> None:
+        self.intents([(audit_id, result, detail)])
+
+    def intent_many(self, api: str, action: str, items: Iterable[tuple[int | None, int | None, str | None, str]]) -> list[int]:
+        """Record several intents in one transaction: (gon_id, order_id, key, detail)."""
+        ids: list[int] = []
+        with self.db:
+            for gon_id, order_id, key, detail in items:
+                cur = self.db.execute(
+                    "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) VALUES (?,?,?,?,?,?,?,?)",
+                    (iso(utcnow()), api, action, gon_id, order_id, key, "intent", detail),
+                )
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def open_intents(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM audit WHERE result = 'intent' ORDER BY id").fetchall()
+
+    def done_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of these idempotency keys already have a successful write on record."""
+        wanted = list(set(keys))
+        done: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            for row in self.db.execute(
+                f"SELECT key FROM audit WHERE result = 'ok' AND key IN ({','.join('?' * len(part))})", part
+            ):
+                done.add(row[0])
+        return done
+
+    def history(self, gon_id: int, limit: int = 200) -> list[HistoryEntry]:
+        rows = self.db.execute(
+            "SELECT at, api, action, result, detail FROM audit WHERE gon_id = ? ORDER BY id DESC LIMIT ?",
+            (gon_id, limit),
+        ).fetchall()
+        return [HistoryEntry(at=parse_iso(r[0]) or utcnow(), api=r[1], action=r[2], result=r[3], detail=r[4])
+                for r in rows]
+
+    def recent_audit(self, limit: int = 500) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT at, api, action, gon_id, order_id, result, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def audit_count(self, action: str | None = None, result: str | None = "ok") -> int:
+        sql, args = "SELECT COUNT(*) FROM audit WHERE 1=1", []
+        if action:
+            sql += " AND action = ?"
+            args.append(action)
+        if result:
+            sql += " AND result = ?"
+            args.append(result)
+        return int(self.db.execute(sql, args).fetchone()[0])
+
+    # ---- runs, watermarks, products --------------------------------------------------
+    def start_run(self, mode: str, pid: int) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO runs (started_at, mode, pid) VALUES (?,?,?)", (iso(utcnow()), mode, pid)
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
+                (iso(utcnow()), json.dumps(summary), run_id),
+            )
+
+    def last_run(self) -> tuple[datetime, dict[str, Any]] | None:
+        row = self.db.execute(
+            "SELECT finished_at, summary FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if not row:
+            return None
+        return parse_iso(row[0]) or utcnow(), json.loads(row[1] or "{}")
+
+    def watermark(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM watermarks WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_watermark(self, name: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO watermarks (name, value) VALUES (?, ?)", (name, value))
+
+    def products(self, ids: Iterable[int]) -> dict[int, tuple[float | None, bool]]:
+        wanted = list(set(ids))
+        out: dict[int, tuple[float | None, bool]] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            for row in self.db.execute(
+                f"SELECT product_id, weight, stock_tracked FROM products WHERE product_id IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                out[row[0]] = (row[1], bool(row[2]))
+        return out
+
+    def save_products(self, items: Iterable[tuple[int, float | None, bool]]) -> None:
+        now = iso(utcnow())
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO products (product_id, weight, stock_tracked, fetched_at) VALUES (?,?,?,?)",
+                [(pid, w, int(st), now) for pid, w, st in items],
+            )
+
+
+def open_db(path: Path) -> sqlite3.Connection:
+    """Open (creating if absent) and check/migrate the state database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    is_new = not path.exists() or path.stat().st_size == 0
+    try:
+        db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
+        db.row_factory = sqlite3.Row
+        if is_new:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(CREATE_V1)
+            db.execute(f"PRAGMA application_id={APP_ID}")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.commit()
+            try:
+                path.chmod(0o600)
+            except OSError:
+                pass
+            return db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StateError(
+            f"{path}: not a usable state database ({exc}). Move it aside to start fresh, or restore a backup; "
+            "bp-tui will not overwrite it."
+        ) from None
+    if app_id != APP_ID:
+        db.close()
+        raise StateError(f"{path}: this SQLite file is not a bp-tui state database; refusing to use it.")
+    if version > SCHEMA_VERSION:
+        db.close()
+        raise StateError(
+            f"{path}: written by a newer bp-tui (state version {version}, this one knows {SCHEMA_VERSION}); "
+            "upgrade bp-tui."
+        )
+    if version < SCHEMA_VERSION:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            script = MIGRATIONS.get(target)
+            if script is None:
+                db.close()
+                raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
+            db.executescript(script)
+            db.execute(f"PRAGMA user_version={target}")
+            db.commit()
+    db.execute("PRAGMA journal_mode=WAL")
+    try:
+        db.execute("SELECT COUNT(*) FROM gons").fetchone()
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StateError(f"{path}: state database is damaged ({exc}); move it aside or restore a backup.") from None
+    return db
+
+
+def _gon_from_row(row: sqlite3.Row) -> GonRecord:
+    data = {col: row[col] for col in _GON_COLUMNS}
+    for col in _DATE_COLUMNS:
+        data[col] = parse_iso(data[col])
+    return GonRecord(**data)
+
+
+def _shipment_from_row(row: sqlite3.Row) -> ShipmentRecord:
+    return ShipmentRecord(
+        kind=row["kind"], remote_id=row["remote_id"], gon_id=row["gon_id"], ss_order_id=row["ss_order_id"],
+        tracking=row["tracking"], carrier=row["carrier"], service=row["service"],
+        shipped_at=parse_iso(row["shipped_at"]), created_at=parse_iso(row["created_at"]),
+        voided=bool(row["voided"]), role=row["role"], noted=bool(row["noted"]), void_noted=bool(row["void_noted"]),
+    )

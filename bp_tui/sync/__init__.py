@@ -1,0 +1,1 @@
+"""The sync engine: discover, hydrate, map, import, read shipments, confirm."""

@@ -1,0 +1,42 @@
+"""Texts written back to Brightpearl: the GON's tracking reference and order notes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bp_tui.state.store import GonRecord, ShipmentRecord
+
+REFERENCE_LIMIT = 64
+
+
+def tracking_reference(trackings: Iterable[str], limit: int = REFERENCE_LIMIT) -> str:
+    """Tracking numbers joined with ", ", whole numbers only, as many as fit in ``limit``.
+
+    A number that does not fit is left out rather than cut; the order note lists every
+    number in full.
+    """
+    out = ""
+    for number in dict.fromkeys(t.strip() for t in trackings if t and t.strip()):
+        candidate = number if not out else f"{out}, {number}"
+        if len(candidate) <= limit:
+            out = candidate
+    return out
+
+
+def note_marker(key: str) -> str:
+    """A tag at the end of every note we post, so an interrupted post can be found again."""
+    return f"[bp-tui {key}]"
+
+
+def shipment_note(rec: "GonRecord", shipment: "ShipmentRecord", all_active: list["ShipmentRecord"]) -> str:
+    numbers = ", ".join(s.tracking for s in all_active if s.tracking) or "(none)"
+    when = shipment.shipped_at.strftime("%Y-%m-%d %H:%M UTC") if shipment.shipped_at else "unknown"
+    kind = "Label" if shipment.kind == "shipment" else "Marked shipped"
+    service = f", service {shipment.service}" if shipment.service else ""
+    return (
+        f"Shipped via ShipStation: GON {rec.gon_id}, ShipStation order {rec.ss_order_number}. "
+        f"{kind}: carrier {shipment.carrier or 'unknown'}{service}, ship date {when}. "
+        f"Tracking: {numbers}."
+    )

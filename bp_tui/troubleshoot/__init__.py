@@ -1,0 +1,1 @@
+"""Troubleshooting: guided checks (doctor), per-note diagnosis, support bundle."""

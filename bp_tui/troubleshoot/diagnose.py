@@ -1,0 +1,157 @@
+"""`bp-tui diagnose ID`: why a goods-out note (or an order's notes) is or is not in
+ShipStation / confirmed, and what to do about it.
+
+It reads both APIs live (a few batched calls) and the local state, and covers every row
+of ShipStation's troubleshooting table and every reason the engine skips or fails a note.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bp_tui.brightpearl.models import GoodsOutNote, Order
+from bp_tui.errors import ApiError
+from bp_tui.service.types import Diagnosis
+from bp_tui.state.store import GonRecord, utcnow
+from bp_tui.sync import reasons
+from bp_tui.sync.mapping import MapOptions, MappingError, map_gon
+
+if TYPE_CHECKING:
+    from bp_tui.service.connector import Connector
+
+
+async def diagnose(conn: "Connector", ident: int) -> list[Diagnosis]:
+    notes = await conn.bp.get_goods_out_notes([ident])
+    if ident in notes:
+        gon = notes[ident]
+        orders = await conn.bp.get_orders([gon.order_id]) if gon.order_id else {}
+        return [await _one(conn, gon, orders.get(gon.order_id))]
+    orders = await conn.bp.get_orders([ident])
+    order = orders.get(ident)
+    if order is None:
+        local = conn.store.gon(ident)
+        if local is not None:
+            return [Diagnosis(
+                subject=f"GON {ident}", gon_id=ident, order_id=local.order_id, stage=local.stage,
+                verdict=f"GON {ident} no longer exists in Brightpearl (it was deleted); last known stage: "
+                        f"{local.stage}" + (f" ({local.reason})" if local.reason else ""),
+                fix="nothing to do if the deletion was intended; bp-tui cancels its open ShipStation order",
+            )]
+        return [Diagnosis(
+            subject=f"{ident}", verdict=f"no goods-out note and no order with id {ident} in Brightpearl account "
+                                        f"{conn.config.brightpearl.account_code}",
+            fix="check the number: use the goods-out note id (Warehouse > Goods-out notes) or the sales order id",
+        )]
+    if order.order_type_code and order.order_type_code != "SO":
+        return [Diagnosis(subject=f"order {ident}", order_id=ident,
+                          verdict=f"order {ident} is a {order.order_type_code} order, not a sales order",
+                          fix="only sales orders are shipped through ShipStation")]
+    gons = await conn.bp.get_goods_out_notes_for_orders([ident])
+    if not gons:
+        return [Diagnosis(
+            subject=f"order {ident}", order_id=ident, stage=None,
+            verdict=f"order {ident} has no goods-out note yet",
+            fix="allocate stock and create the goods-out note in Brightpearl (Sales > order > Ship); "
+                "ShipStation imports goods-out notes, not orders",
+        )]
+    return [await _one(conn, gon, order) for gon in sorted(gons.values(), key=lambda g: g.id)]
+
+
+async def _one(conn: "Connector", gon: GoodsOutNote, order: Order | None) -> Diagnosis:
+    cfg = conn.config.brightpearl
+    rec = conn.store.gon(gon.id)
+    subject = f"GON {gon.id}"
+    facts = [
+        ("order", str(gon.order_id)),
+        ("warehouse", str(gon.warehouse_id)),
+        ("state in Brightpearl", gon.state_word),
+        ("import when", cfg.import_when),
+    ]
+    if order is not None:
+        facts.append(("channel", str(order.channel_id)))
+    if rec is not None:
+        facts += [("stage", rec.stage), ("attempts", str(rec.attempts))]
+        if rec.ss_order_id:
+            facts.append(("ShipStation order", f"{rec.ss_order_id} ({rec.ss_order_number})"))
+
+    def verdict(text: str, fix: str = "") -> Diagnosis:
+        return Diagnosis(subject=subject, verdict=f"{subject}: {text}", fix=fix, gon_id=gon.id,
+                         order_id=gon.order_id, stage=rec.stage if rec else None, facts=facts)
+
+    if gon.order_id == 0 or gon.transfer:
+        return verdict(reasons.TRANSFER)
+    # Once imported, what ShipStation and the state say matters most.
+    if rec is not None and rec.ss_order_id:
+        return await _imported(conn, rec, gon, verdict)
+    if gon.shipped:
+        return verdict("already shipped in Brightpearl, so it is not sent to ShipStation",
+                       "nothing to do; it was shipped outside ShipStation")
+    if not gon.state_flag(cfg.import_when):
+        word = cfg.import_when
+        return verdict(
+            f"is not {word}: {'print' if word == 'printed' else 'mark it ' + word} it in Brightpearl "
+            "(Warehouse > Goods-out notes) and it will import on the next sync",
+            f"{'print' if word == 'printed' else word} the goods-out note in Brightpearl",
+        )
+    if cfg.warehouse_ids and gon.warehouse_id not in cfg.warehouse_ids:
+        return verdict(f"warehouse {gon.warehouse_id} is not in warehouse_ids {cfg.warehouse_ids}",
+                       "add the warehouse in connection setup if its notes should go to ShipStation")
+    if order is None:
+        return verdict(reasons.ORDER_MISSING, "check the order in Brightpearl")
+    if cfg.channel_ids and order.channel_id not in cfg.channel_ids:
+        return verdict(f"order is on channel {order.channel_id}, not in channel_ids {cfg.channel_ids}",
+                       "add the channel in connection setup if its orders should go to ShipStation")
+    try:
+        map_gon(gon, order, MapOptions(account_code=cfg.account_code, store_id=conn.config.shipstation.store_id))
+    except MappingError as exc:
+        return verdict(f"cannot be sent: {exc}", "correct the order's delivery address or rows in Brightpearl; "
+                                                 "it is retried on the next sync")
+    if rec is not None and rec.stage == "failed":
+        when = rec.next_attempt_at.isoformat(timespec="minutes") if rec.next_attempt_at else "the next sync"
+        return verdict(f"failed {rec.attempts} time(s): {rec.reason}; next attempt {when}",
+                       "fix the cause above, then retry it (queue: r) or wait for the next attempt")
+    if rec is None:
+        return verdict("is eligible but no sync has seen it yet (it is newer than the last sync, or older than "
+                       f"lookback_days = {conn.config.sync.lookback_days})",
+                       "run a sync now (queue: s, or `bp-tui sync --once`)")
+    return verdict("is eligible and will be sent to ShipStation on the next sync",
+                   "run a sync now (queue: s, or `bp-tui sync --once`)")
+
+
+async def _imported(conn: "Connector", rec: GonRecord, gon: GoodsOutNote, verdict) -> Diagnosis:
+    try:
+        ss_order = await conn.ss.get_order(rec.ss_order_id or 0)
+        status = ss_order.order_status
+    except ApiError as exc:
+        status = f"unknown: {exc.describe()}"
+    ships = conn.store.shipments_of([rec.gon_id]).get(rec.gon_id, [])
+    active = [s for s in ships if not s.voided]
+    voided = [s for s in ships if s.voided]
+    base = f"imported as ShipStation order {rec.ss_order_id} ({status})"
+    if rec.stage == "confirmed":
+        when = rec.confirmed_at.isoformat(timespec="minutes") if rec.confirmed_at else "earlier"
+        tracking = ", ".join(s.tracking for s in active) or "no tracking"
+        return verdict(f"{base}; label {tracking} confirmed in Brightpearl at {when}"
+                       + (" (shipped)" if gon.shipped else ""), "nothing to do")
+    if rec.stage == "attention":
+        return verdict(f"{base}; needs attention: {rec.reason}",
+                       "check the order note in Brightpearl and the labels in ShipStation; "
+                       "the shipped goods-out note cannot be changed any more")
+    if rec.stage == "cancelled":
+        return verdict(rec.reason or "cancelled", "nothing to do")
+    if rec.stage == "failed":
+        return verdict(f"{base}; confirming it failed: {rec.reason}",
+                       "fix the cause above, then retry it (queue: r)")
+    if voided and not active:
+        return verdict(f"{base}; {reasons.LABEL_VOIDED}", "create a new label in ShipStation")
+    if active:
+        return verdict(f"{base}; label {', '.join(s.tracking for s in active)} seen, confirmation pending",
+                       "run a sync now (queue: c) to write it back to Brightpearl")
+    if status == "cancelled":
+        return verdict(f"{base}; the ShipStation order was cancelled there", "restore it in ShipStation if needed")
+    if status == "shipped":
+        return verdict(f"{base}; ShipStation says shipped but no label has been read yet",
+                       "run a confirm (queue: c); if it stays, check store_id matches the store of the label")
+    age = (utcnow() - rec.updated_at).total_seconds() / 60 if rec.updated_at else 0
+    return verdict(f"{base}; waiting for a label in ShipStation (imported {age:.0f} min ago)",
+                   "create the label in ShipStation; it is confirmed back on the next sync")

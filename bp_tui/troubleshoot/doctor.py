@@ -1,0 +1,157 @@
+"""The guided checks of `bp-tui doctor` and the troubleshooting screen.
+
+Each check says ok or not, what it saw, and the fix in one sentence. Checks that need a
+working connection are reported as not run (with the reason) when an earlier one failed,
+so one broken credential does not produce a wall of red.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.service.types import CheckResult
+
+if TYPE_CHECKING:
+    from bp_tui.service.connector import Connector
+
+HEADROOM_MIN = {"brightpearl": 20, "shipstation": 5}
+CLOCK_SKEW_MAX_S = 300
+
+
+async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+    results: list[CheckResult] = []
+
+    def add(check: CheckResult) -> None:
+        results.append(check)
+        if on_check is not None:
+            on_check(check)
+
+    cfg = conn.config
+    missing = cfg.missing_for_sync()
+    add(CheckResult("config", "Config complete and valid", not missing,
+                    "all required keys are set" if not missing else "; ".join(missing),
+                    "" if not missing else "fill in the keys named above in connection setup (or the config file)"))
+
+    # ---- Brightpearl
+    bp_ok = False
+    channels = warehouses = statuses = None
+    try:
+        await conn.bp.authenticate()
+        warehouses = await conn.bp.list_warehouses()
+        bp_ok = True
+        add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
+        add(CheckResult("bp_auth", "Brightpearl credentials accepted", True, f"auth mode {cfg.brightpearl.auth}"))
+        add(CheckResult("bp_account", "Brightpearl account code valid", True,
+                        f"account {cfg.brightpearl.account_code} answered"))
+    except ApiUnavailable as exc:
+        add(CheckResult("bp_reach", "Brightpearl reachable", False, exc.describe(),
+                        "check the data center code / integration URL and this machine's network access"))
+    except ApiAuthError as exc:
+        add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
+        add(CheckResult("bp_auth", "Brightpearl credentials accepted", False, exc.describe(),
+                        _auth_fix(cfg.brightpearl.auth, exc)))
+    except ApiError as exc:
+        add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
+        add(CheckResult("bp_account", "Brightpearl account code valid", False, exc.describe(),
+                        "check brightpearl.account_code: it is the account id in your Brightpearl login URL"))
+    if bp_ok:
+        try:
+            channels = await conn.bp.list_channels()
+            known = {c.id for c in channels}
+            bad = [c for c in cfg.brightpearl.channel_ids if c not in known]
+            add(CheckResult("bp_channels", "Channel ids exist", not bad,
+                            "all channels" if not cfg.brightpearl.channel_ids and not bad
+                            else f"unknown channel ids {bad}" if bad else f"channels {cfg.brightpearl.channel_ids}",
+                            f"remove {bad} from channel_ids; known channels: {sorted(known)}" if bad else ""))
+            known_wh = {w.id for w in warehouses or []}
+            bad_wh = [w for w in cfg.brightpearl.warehouse_ids if w not in known_wh]
+            add(CheckResult("bp_warehouses", "Warehouses exist", not bad_wh,
+                            f"unknown warehouse ids {bad_wh}" if bad_wh
+                            else f"warehouses {cfg.brightpearl.warehouse_ids or 'all'}",
+                            f"remove {bad_wh} from warehouse_ids; known warehouses: {sorted(known_wh)}" if bad_wh else ""))
+            if cfg.brightpearl.shipped_action in ("mark_shipped_and_set_status", "set_status"):
+                statuses = await conn.bp.list_order_statuses()
+                ids = {s.id for s in statuses}
+                ok = cfg.brightpearl.shipped_status_id in ids
+                add(CheckResult("bp_status", "Shipped order status exists", ok,
+                                f"status {cfg.brightpearl.shipped_status_id}",
+                                "" if ok else f"pick one of the order statuses {sorted(ids)} for shipped_status_id"))
+        except ApiError as exc:
+            add(CheckResult("bp_lookups", "Brightpearl channels and warehouses readable", False, exc.describe(),
+                            "give the API user access to products and warehouses"))
+    needs_staff = cfg.brightpearl.shipped_action in ("mark_shipped", "mark_shipped_and_set_status")
+    add(CheckResult("bp_staff", "Staff contact id set", bool(cfg.brightpearl.staff_contact_id) or not needs_staff,
+                    f"staff_contact_id = {cfg.brightpearl.staff_contact_id}",
+                    "" if cfg.brightpearl.staff_contact_id or not needs_staff
+                    else "set staff_contact_id to the Brightpearl staff contact who 'ships' the notes"))
+
+    # ---- ShipStation
+    ss_ok = False
+    try:
+        stores = await conn.ss.list_stores()
+        ss_ok = True
+        add(CheckResult("ss_auth", "ShipStation credentials accepted", True, f"{len(stores)} stores visible"))
+        store_id = cfg.shipstation.store_id
+        if store_id:
+            match = [s for s in stores if s.store_id == store_id]
+            add(CheckResult("ss_store", "ShipStation store exists", bool(match),
+                            f"store {store_id} ({match[0].store_name})" if match else f"store {store_id} not found",
+                            "" if match else f"pick one of the stores {[s.store_id for s in stores]} for store_id"))
+        else:
+            manual = [s for s in stores if s.marketplace_name == "ShipStation"]
+            add(CheckResult("ss_store", "ShipStation store exists", bool(manual),
+                            f"default manual store {manual[0].store_id} ({manual[0].store_name})" if manual
+                            else "no manual store on the account",
+                            "" if manual else "create a manual store in ShipStation or set store_id"))
+    except ApiUnavailable as exc:
+        add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
+                        "check shipstation.base_url and this machine's network access"))
+    except ApiError as exc:
+        add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
+                        "create an API key pair under ShipStation Settings > API and paste both halves"))
+
+    # ---- budgets and clock
+    for name, client, ok in (("brightpearl", conn.bp, bp_ok), ("shipstation", conn.ss, ss_ok)):
+        remaining = client.gate.remaining
+        if not ok or remaining is None:
+            continue
+        enough = remaining >= HEADROOM_MIN[name]
+        add(CheckResult(f"{name[:2]}_budget", f"{name.capitalize()} rate-limit headroom", enough,
+                        f"{remaining} requests left in this minute",
+                        "" if enough else "another app is using most of the shared API budget; "
+                        "find it (or give bp-tui its own key pair) before syncing large batches"))
+    add(_clock_check(conn))
+    return results
+
+
+def _auth_fix(mode: str, exc: ApiError) -> str:
+    if exc.code == "GWYB-003" or "API access" in (exc.message or ""):
+        return "this Brightpearl account has no API access: ask Brightpearl support to enable it"
+    if mode == "password":
+        return "check brightpearl.username and password (a Brightpearl staff login with API access)"
+    return f"check brightpearl.app_ref and the {mode.replace('_', ' ')} (App Store > Private apps)"
+
+
+def _clock_check(conn: "Connector") -> CheckResult:
+    """Compare this machine's clock with the last HTTP Date header either API sent."""
+    server: datetime | None = None
+    for client in (conn.bp, conn.ss):
+        raw = getattr(client, "last_server_date", None)
+        if isinstance(raw, datetime):
+            server = raw
+        elif isinstance(raw, str):
+            try:
+                server = parsedate_to_datetime(raw)
+            except (TypeError, ValueError):
+                continue
+    if server is None:
+        return CheckResult("clock", "Clock sane", True, "no server time seen; local time "
+                           + datetime.now(UTC).isoformat(timespec="seconds"))
+    skew = abs((datetime.now(UTC) - server).total_seconds())
+    ok = skew <= CLOCK_SKEW_MAX_S
+    return CheckResult("clock", "Clock sane", ok, f"{skew:.0f} s from the API server's clock",
+                       "" if ok else "set this machine's clock (enable NTP): shipment windows depend on it")

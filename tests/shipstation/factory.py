@@ -52,14 +52,15 @@ class SleepRecorder:
 
 
 def client_for(sandbox: ShipStationSandbox, *, api_secret: str | None = None, sleep=None,
-               backoff: Backoff | None = None, base_url: str = "http://shipstation.sandbox") -> ShipStationClient:
+               backoff: Backoff | None = None, base_url: str = "http://shipstation.sandbox",
+               transport: httpx.AsyncBaseTransport | None = None) -> ShipStationClient:
     values = sandbox.settings(base_url)
     if api_secret is not None:
         values["api_secret"] = api_secret
     settings = ShipStationSettings(**values)
     return ShipStationClient(
         settings,
-        transport=httpx.ASGITransport(app=sandbox.app),
+        transport=transport or httpx.ASGITransport(app=sandbox.app),
         backoff=backoff or Backoff(attempts=4, base=0.01, cap=0.05),
         sleep=sleep or SleepRecorder(),
     )

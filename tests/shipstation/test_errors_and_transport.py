@@ -103,3 +103,25 @@ async def test_a_batch_refused_as_a_whole_fails_each_of_its_orders_only():
     await client.aclose()
     assert [r.success for r in results] == [False] * 100 + [True] * 50
     assert "invalid field apiOrders: Something is wrong." in results[0].error_message
+
+
+async def test_null_items_and_a_missing_pages_field_are_tolerated():
+    pages = {
+        1: {"shipments": [None, {"shipmentId": 1, "trackingNumber": "A", "createDate": "2024-09-17T10:51:14.5030000",
+                                "shipDate": "2024-09-17"}]},
+        2: {"shipments": None},
+    }
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        page = int(request.url.params["page"])
+        return httpx.Response(200, json=pages[page], headers={"X-Rate-Limit-Remaining": "30",
+                                                              "X-Rate-Limit-Reset": "12"})
+
+    async with client_for(ShipStationSandbox(), transport=httpx.MockTransport(answer)) as client:
+        shipments = await client.list_shipments(page_size=2)
+        assert client.gate.remaining == 30
+    assert [s.shipment_id for s in shipments] == [1]
+    assert len(seen) == 2 and seen[0].startswith("http://shipstation.sandbox/shipments?")
+    assert "page=2" in seen[1]

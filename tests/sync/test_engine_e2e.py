@@ -1,0 +1,267 @@
+"""The sync engine end to end over the in-process sandboxes of both APIs."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bp_tui.state import SyncLocked, SyncLock
+from bp_tui.sync.mapping import order_key
+
+from .conftest import eligible_gon_ids, make_env, shw_counts, ss_keys
+
+BAD_GONS_REASONS = {
+    "delivery address has no first address line",
+    "delivery address has no country",
+    "the goods-out note has no rows",
+    "ShipStation rejected it: Invalid country code 'UK'",
+}
+
+
+async def test_imports_exactly_the_eligible_notes_once(env):
+    eligible = eligible_gon_ids(env)
+    summary = await env.connector.run_cycle()
+    rows = {r.gon_id: r for r in env.connector.queue_rows()}
+    failed = {g for g, r in rows.items() if r.stage == "failed"}
+    imported = {g for g, r in rows.items() if r.stage == "imported"}
+    assert imported | failed == eligible
+    assert {rows[g].reason for g in failed} == BAD_GONS_REASONS
+    assert summary.imported == len(imported) and summary.failed == len(failed)
+    keys = ss_keys(env)
+    assert set(keys) == {order_key("demo", g) for g in imported}
+    assert max(keys.values()) == 1
+    # not printed, transfers: waiting with a reason, never sent
+    waiting = [r for r in rows.values() if r.stage == "waiting"]
+    assert waiting and all(r.reason for r in waiting)
+    assert summary.skipped["transfer"] == 1
+    # second run: no new orders, nothing re-sent
+    again = await env.connector.run_cycle()
+    assert again.imported == 0 and again.updated == 0
+    assert ss_keys(env) == keys
+    assert again.api_calls["shipstation"] == 2  # shipments + fulfillments only
+
+
+async def test_mapping_follows_the_spec(env):
+    await env.connector.run_cycle()
+    gid, gon = next((g, n) for g, n in sorted(env.bp.gons.items())
+                    if n["status"]["printed"] and not n["status"]["shipped"] and n["orderId"]
+                    and env.ss.order_by_key(order_key("demo", g)))
+    order = env.bp.orders[gon["orderId"]]
+    sent = env.ss.order_by_key(order_key("demo", gid))
+    seq = gon.get("sequence", 1)
+    assert sent["orderNumber"] == (str(gon["orderId"]) if seq <= 1 else f"{gon['orderId']}-{seq}")
+    assert sent["orderStatus"] == "awaiting_shipment"
+    delivery = order["parties"]["delivery"]
+    assert sent["shipTo"]["name"] == delivery["addressFullName"]
+    assert sent["shipTo"]["street1"] == delivery["addressLine1"]
+    assert sent["shipTo"]["city"] == (delivery.get("addressLine3") or None)
+    assert sent["shipTo"]["country"] == delivery["countryIsoCode"]
+    assert sent["customerEmail"] == order["parties"]["customer"]["email"]
+    assert sent["advancedOptions"]["customField1"] == str(gon["warehouseId"])
+    assert sent["advancedOptions"]["source"] == "Brightpearl"
+    assert sent["advancedOptions"]["storeId"] == env.ss.brightpearl_store_id
+    by_key = {i["lineItemKey"]: i for i in sent["items"]}
+    assert set(by_key) == {str(r) for r in gon["orderRows"]}
+    for row_id, parts in gon["orderRows"].items():
+        item = by_key[str(row_id)]
+        row = order["orderRows"][str(row_id)]
+        assert item["quantity"] == sum(p["quantity"] for p in parts)
+        assert item["sku"] == row["productSku"]
+        assert item["unitPrice"] == pytest.approx(float(row["productPrice"]["value"]))
+    placed = datetime.fromisoformat(order["placedOn"])
+    pacific = placed.astimezone(ZoneInfo("America/Los_Angeles")).replace(tzinfo=None)
+    assert sent["orderDate"].startswith(pacific.isoformat(timespec="seconds"))
+
+
+async def test_second_gon_of_an_order_gets_a_suffixed_number(env):
+    order_id = env.bp.add_order(rows=[(1001, 2), (1002, 1)])
+    rows = list(env.bp.orders[order_id]["orderRows"])
+    first = env.bp.add_gon(order_id, {int(rows[0]): 2}, state="printed")
+    second = env.bp.add_gon(order_id, {int(rows[1]): 1}, state="printed")
+    await env.connector.run_cycle()
+    assert env.ss.order_by_key(order_key("demo", first))["orderNumber"] == str(order_id)
+    assert env.ss.order_by_key(order_key("demo", second))["orderNumber"] == f"{order_id}-2"
+
+
+async def test_labels_are_confirmed_once_with_tracking(env):
+    await env.connector.run_cycle()
+    labels = env.label(8)
+    before_shw = shw_counts(env)
+    summary = await env.connector.run_cycle()
+    assert summary.confirmed == 8
+    shw = shw_counts(env)
+    for label in labels:
+        gon_id = env.connector.store.gon_by_ss_order(label["orderId"]).gon_id
+        gon = env.bp.gons[gon_id]
+        assert gon["status"]["shipped"] is True
+        assert gon["shipping"]["reference"] == label["trackingNumber"]
+        assert shw[gon_id] == 1 and before_shw[gon_id] == 0
+        notes = [n for n in env.bp.notes.get(gon["orderId"], []) if label["trackingNumber"] in n["text"]]
+        assert len(notes) == 1 and f"GON {gon_id}" in notes[0]["text"]
+    # run again: no new writes to either API
+    audit_before = env.connector.store.audit_count()
+    again = await env.connector.run_cycle()
+    assert again.confirmed == 0 and again.imported == 0
+    assert env.connector.store.audit_count() == audit_before
+    assert shw_counts(env) == shw
+
+
+async def test_several_labels_all_tracking_numbers(env):
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    env.ss.create_label(order["orderId"], tracking_number="TRACK-A-111")
+    env.ss.create_label(order["orderId"], tracking_number="TRACK-B-222")
+    await env.connector.run_cycle()
+    gon_id = env.connector.store.gon_by_ss_order(order["orderId"]).gon_id
+    assert env.bp.gons[gon_id]["shipping"]["reference"] == "TRACK-A-111, TRACK-B-222"
+    assert shw_counts(env)[gon_id] == 1
+
+
+async def test_voided_before_confirm_is_not_written(env):
+    await env.connector.run_cycle(import_only=True)
+    order = env.open_orders()[0]
+    label = env.ss.create_label(order["orderId"])
+    env.ss.void_label(label["shipmentId"])
+    await env.connector.run_cycle()
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    assert rec.stage == "imported" and "voided" in rec.reason
+    assert env.bp.gons[rec.gon_id]["status"]["shipped"] is False
+    # a new label afterwards is confirmed normally
+    new = env.ss.create_label(order["orderId"])
+    await env.connector.run_cycle()
+    assert env.connector.store.gon(rec.gon_id).stage == "confirmed"
+    assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == new["trackingNumber"]
+
+
+async def test_void_after_confirm_and_replacement_label_need_attention(env):
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    label = env.ss.create_label(order["orderId"])
+    await env.connector.run_cycle()
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    assert rec.stage == "confirmed"
+    env.ss.void_label(label["shipmentId"])
+    replacement = env.ss.create_label(order["orderId"], tracking_number="REPLACEMENT-999")
+    summary = await env.connector.run_cycle()
+    rec = env.connector.store.gon(rec.gon_id)
+    assert rec.stage == "attention" and rec.reason
+    assert summary.attention >= 1
+    texts = [n["text"] for n in env.bp.notes[rec.order_id]]
+    assert sum("VOIDED" in t and label["trackingNumber"] in t for t in texts) == 1
+    assert sum("REPLACEMENT-999" in t for t in texts) == 1
+    assert shw_counts(env)[rec.gon_id] == 1  # never a second SHW
+    assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == label["trackingNumber"]
+    # one note per such label, however often we run
+    await env.connector.run_cycle()
+    texts = [n["text"] for n in env.bp.notes[rec.order_id]]
+    assert sum("REPLACEMENT-999" in t for t in texts) == 1
+    assert replacement["trackingNumber"] == "REPLACEMENT-999"
+
+
+async def test_marked_shipped_fulfillment_is_confirmed(env):
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    env.ss.mark_shipped(order["orderId"], tracking_number="MANUAL-42", carrier_code="Airtranss")
+    summary = await env.connector.run_cycle()
+    assert summary.confirmed == 1
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    assert env.bp.gons[rec.gon_id]["status"]["shipped"]
+    assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == "MANUAL-42"
+
+
+async def test_order_status_only_when_every_gon_shipped(tmp_path):
+    env = make_env(tmp_path, orders=0, config_overrides={
+        "brightpearl": {"shipped_action": "mark_shipped_and_set_status", "shipped_status_id": 5}})
+    try:
+        order_id = env.bp.add_order(rows=[(1001, 1), (1002, 1)])
+        rows = list(env.bp.orders[order_id]["orderRows"])
+        g1 = env.bp.add_gon(order_id, {int(rows[0]): 1}, state="printed")
+        g2 = env.bp.add_gon(order_id, {int(rows[1]): 1}, state="printed")
+        await env.connector.run_cycle()
+        key1, key2 = (env.ss.order_by_key(order_key("demo", g)) for g in (g1, g2))
+        initial = env.bp.orders[order_id]["orderStatus"]["orderStatusId"]
+        env.ss.create_label(key1["orderId"])
+        await env.connector.run_cycle()
+        assert env.bp.gons[g1]["status"]["shipped"] and not env.bp.gons[g2]["status"]["shipped"]
+        assert env.bp.orders[order_id]["orderStatus"]["orderStatusId"] == initial
+        env.ss.create_label(key2["orderId"])
+        await env.connector.run_cycle()
+        assert env.bp.orders[order_id]["orderStatus"]["orderStatusId"] == 5
+    finally:
+        await env.aclose()
+
+
+async def test_gon_deleted_after_import_is_cancelled(env):
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    env.bp.delete_gon(rec.gon_id)
+    summary = await env.connector.run_cycle()
+    assert summary.cancelled == 1
+    assert env.ss.orders[order["orderId"]]["orderStatus"] == "cancelled"
+    assert env.connector.store.gon(rec.gon_id).stage == "cancelled"
+
+
+async def test_dry_run_writes_nothing(env):
+    summary = await env.connector.run_cycle(dry_run=True)
+    assert summary.dry_run and summary.imported > 0 and summary.would_write
+    assert env.ss.orders == {}
+    assert env.connector.store.stage_counts() == {}
+    await env.connector.run_cycle()
+    env.label(3)
+    stages = env.connector.store.stage_counts()
+    shw = shw_counts(env)
+    dry = await env.connector.run_cycle(dry_run=True)
+    assert dry.confirmed == 3
+    assert shw_counts(env) == shw
+    assert env.connector.store.stage_counts() == stages
+
+
+async def test_failed_note_is_retried_after_fix(env):
+    await env.connector.run_cycle()
+    bad = next(r for r in env.connector.queue_rows() if r.reason == "delivery address has no country")
+    order = env.bp.orders[bad.order_id]
+    order["parties"]["delivery"]["countryIsoCode"] = "FR"
+    order["parties"]["delivery"]["country"] = "France"
+    summary = await env.connector.run_cycle()
+    assert env.connector.store.gon(bad.gon_id).stage == "failed"  # still in backoff
+    assert summary.skipped.get("backoff", 0) >= 1
+    assert env.connector.retry([bad.gon_id]) == 1
+    summary = await env.connector.run_cycle()
+    assert env.connector.store.gon(bad.gon_id).stage == "imported"
+    assert summary.updated == 1  # attempted before, so counted as re-sent
+
+
+async def test_second_sync_on_same_state_is_refused(env):
+    lock = SyncLock(env.state_path)
+    lock.acquire()
+    try:
+        with pytest.raises(SyncLocked) as info:
+            await env.connector.run_cycle()
+        assert "another sync is running (pid" in str(info.value)
+    finally:
+        lock.release()
+    await env.connector.run_cycle()
+
+
+async def test_api_calls_within_1_1x_of_the_batched_floor(tmp_path):
+    env = make_env(tmp_path, orders=2300, seed=5)
+    try:
+        for gon in env.bp.gons.values():
+            if gon["orderId"] and not gon["status"]["shipped"]:
+                gon["status"]["printed"] = True
+        eligible = eligible_gon_ids(env)
+        assert len(eligible) >= 2000
+        summary = await env.connector.run_cycle()
+        orders = {env.bp.gons[g]["orderId"] for g in eligible}
+        products = {p["productId"] for g in eligible for parts in env.bp.gons[g]["orderRows"].values() for p in parts}
+        sent = summary.imported + summary.updated
+        floor = (math.ceil(len(eligible) / 500) * 2 + math.ceil(len(orders) / 200) + math.ceil(len(products) / 50)
+                 + math.ceil(sent / 100) + 2)
+        total = summary.api_calls["brightpearl"] + summary.api_calls["shipstation"]
+        assert total <= 1.1 * floor, (total, floor, summary.api_calls)
+    finally:
+        await env.aclose()

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from bp_tui import __version__
-from bp_tui.cli import config_cmd, exitcodes, sync_cmd, troubleshoot_cmd
+from bp_tui.cli import config_cmd, dashboard_cmd, exitcodes, sync_cmd, troubleshoot_cmd
 
-COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd]
+COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, dashboard_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.add_parser(subparsers)
+    dashboard_cmd.install_default(parser)
     return parser
 
 

@@ -1,0 +1,72 @@
+"""`bp-tui` (no command) and `bp-tui demo`: the Textual dashboard.
+
+This is the only command module that imports ``bp_tui.ui`` (and so Textual), and only when
+one of its commands runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bp_tui.cli import exitcodes
+from bp_tui.config import Config, load_config
+from bp_tui.errors import ConfigError
+from bp_tui.paths import resolve_config_path, resolve_state_path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="the dashboard against the built-in sandbox (writes only to a temporary folder)")
+    parser.add_argument("--orders", type=int, default=60, help="goods-out notes to seed (default 60)")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
+    parser.set_defaults(func=cmd_demo)
+
+
+def install_default(parser: argparse.ArgumentParser) -> None:
+    """Make `bp-tui` with no command open the dashboard (subcommands override this default)."""
+    parser.set_defaults(func=cmd_dashboard, no_mouse=False)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    path = resolve_config_path(args.config)
+    config: Config | None = None
+    if path.exists():
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            print("The dashboard does not replace a config file it cannot read: fix or move it first.",
+                  file=sys.stderr)
+            return exitcodes.USAGE
+    state_path = resolve_state_path(args.state)
+
+    from bp_tui.service.connector import Connector
+    from bp_tui.ui import BpApp
+
+    def factory(cfg: Config) -> Connector:
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        return Connector.open(cfg, state_path, config_path=path)
+
+    app = BpApp(config=config, config_path=path, state_path=state_path, connector_factory=factory)
+    app.run(mouse=not getattr(args, "no_mouse", False))
+    return exitcodes.OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bp_tui.sandbox.environment import build_environment
+    from bp_tui.ui import BpApp
+
+    workdir = Path(tempfile.mkdtemp(prefix="bp-tui-demo-"))
+    try:
+        env = build_environment(workdir, orders=args.orders)
+        app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
+                    connector=env.connector, demo=env)
+        app.run(mouse=not args.no_mouse)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return exitcodes.OK

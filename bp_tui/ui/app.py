@@ -1,0 +1,306 @@
+"""The dashboard App: three modes (queue, setup, troubleshoot) over one Connector.
+
+Long work (sync cycles, checks, diagnoses, pick lists) runs in App-level workers so it
+survives screen switches and never blocks typing; engine events come back as Messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App
+from textual.message_pump import MessagePump
+from textual.reactive import var
+from textual.worker import Worker, WorkerState
+
+from bp_tui.config import Config
+from bp_tui.service.types import CheckResult, CycleSummary, Progress
+from bp_tui.ui.commands import ActionsProvider
+from bp_tui.ui.format import Clock, system_clock
+from bp_tui.ui.keys import NAV_BINDINGS
+from bp_tui.ui.messages import (
+    CheckReported,
+    ChecksFinished,
+    DiagnosisReady,
+    LookupsLoaded,
+    SyncFinished,
+    SyncProgress,
+    SyncStarted,
+)
+from bp_tui.ui.screens.help import HelpScreen
+from bp_tui.ui.screens.queue import QueueScreen
+from bp_tui.ui.screens.setup import SetupScreen
+from bp_tui.ui.screens.troubleshoot import TroubleshootScreen
+from bp_tui.ui.status import SyncStatus
+
+if TYPE_CHECKING:
+    from bp_tui.service.connector import Connector
+
+ConnectorFactory = Callable[[Config], "Connector"]
+
+SYNC_KINDS = {
+    "sync": {},
+    "import only": {"import_only": True},
+    "confirm only": {"confirm_only": True},
+}
+# How often, at most, the queue reloads from the state db while a cycle reports progress.
+LIVE_REFRESH_SECONDS = 0.4
+
+
+class BpApp(App[None]):
+    """bp-tui's dashboard."""
+
+    TITLE = "bp-tui"
+    CSS_PATH = ["styles/app.tcss"]
+    MODES = {"queue": QueueScreen, "setup": SetupScreen, "troubleshoot": TroubleshootScreen}
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    BINDINGS = NAV_BINDINGS
+
+    status: var[SyncStatus] = var(SyncStatus, init=False)
+    queue_version: var[int] = var(0, init=False)
+
+    def __init__(
+        self,
+        *,
+        config: Config | None,
+        state_path: Path,
+        config_path: Path | None = None,
+        connector: "Connector | None" = None,
+        connector_factory: ConnectorFactory | None = None,
+        demo: Any = None,
+        clock: Clock = system_clock,
+        auto_sync: bool = True,
+        demo_tick_seconds: float = 3.0,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.config_path = config_path
+        self.state_path = state_path
+        self.connector = connector
+        self.connector_factory = connector_factory
+        self.demo = demo
+        self.clock = clock
+        self.auto_sync = auto_sync
+        self.demo_tick_seconds = demo_tick_seconds
+        self._last_live_refresh = 0.0
+        self.status = SyncStatus(connected=connector is not None)
+        if demo is not None:
+            self.sub_title = "demo: in-process sandbox"
+
+    # ----------------------------------------------------------------- lifecycle
+    def on_mount(self) -> None:
+        if self.connector is None and self.config is not None and self.connector_factory is not None:
+            self._open_connector(self.config)
+        self._load_last_run()
+        self.switch_mode("queue" if self.config is not None else "setup")
+        if self.auto_sync:
+            self.status = self.status.but(next_sync_at=self.clock())
+            self.set_interval(1.0, self._heartbeat, name="auto-sync")
+            self._heartbeat()
+        if self.demo is not None and self.demo_tick_seconds > 0:
+            self.set_interval(self.demo_tick_seconds, self._demo_tick, name="demo-tick")
+
+    def _open_connector(self, config: Config) -> None:
+        """Open the real connector, but only for a config complete enough to sync."""
+        assert self.connector_factory is not None
+        if config.missing_for_sync():
+            return
+        self.connector = self.connector_factory(config)
+        self.status = self.status.but(connected=True)
+
+    def _load_last_run(self) -> None:
+        if self.connector is None:
+            return
+        last = self.connector.last_run()
+        budget = self.connector.budget()
+        if last is not None:
+            self.status = self.status.but(last_run_at=last[0], last_summary=last[1], budget=budget)
+        else:
+            self.status = self.status.but(budget=budget)
+
+    async def on_unmount(self) -> None:
+        await self.close_connector()
+
+    async def close_connector(self) -> None:
+        connector, self.connector = self.connector, None
+        if connector is not None:
+            await connector.aclose()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    # ------------------------------------------------------------------- syncing
+    def _heartbeat(self) -> None:
+        """Once a second: start the automatic sync when it is due."""
+        status = self.status
+        if not status.connected or status.paused or status.running or self.connector is None:
+            return
+        if status.next_sync_at is not None and status.next_sync_at <= self.clock():
+            self.start_sync("sync")
+
+    def _interval(self) -> timedelta:
+        seconds = self.connector.config.sync.interval_seconds if self.connector else 120
+        return timedelta(seconds=seconds)
+
+    def start_sync(self, kind: str = "sync") -> bool:
+        """Start a cycle in the background; False (with a notice) when it cannot start."""
+        if self.connector is None:
+            self.notify("No connection yet: fill in Setup (F3) and save.", title="Sync", severity="warning")
+            return False
+        if self.status.running:
+            self.notify("A sync is already running.", title="Sync", severity="warning")
+            return False
+        self.status = self.status.but(running=True, kind=kind, step="starting", done=0, total=0, error="")
+        self._sync_worker(kind)
+        return True
+
+    @work(exclusive=True, group="sync", exit_on_error=False, name="sync")
+    async def _sync_worker(self, kind: str) -> CycleSummary:
+        assert self.connector is not None
+        self.post_message(SyncStarted(kind))
+        summary = await self.connector.run_cycle(on_progress=self._on_progress, **SYNC_KINDS[kind])
+        self.post_message(SyncFinished(summary))
+        return summary
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.post_message(SyncProgress(progress))
+
+    def on_sync_progress(self, message: SyncProgress) -> None:
+        progress = message.progress
+        self.status = self.status.but(step=progress.step, done=progress.done, total=progress.total)
+        now = time.monotonic()
+        if now - self._last_live_refresh >= LIVE_REFRESH_SECONDS:
+            self._last_live_refresh = now
+            self.queue_version += 1
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        summary = message.summary
+        now = self.clock()
+        budget = self.connector.budget() if self.connector else self.status.budget
+        self.status = self.status.but(
+            running=False, step="", last_run_at=now, last_summary=summary,
+            next_sync_at=now + self._interval(), budget=budget,
+        )
+        self.queue_version += 1
+        parts = [f"{summary.imported} imported", f"{summary.confirmed} confirmed", f"{summary.failed} failed"]
+        if summary.attention:
+            parts.append(f"{summary.attention} need attention")
+        self.notify(", ".join(parts), title=f"Sync finished ({message.summary.duration_s:.1f} s)",
+                    severity="warning" if summary.failed else "information", timeout=4)
+
+    def toggle_pause(self) -> None:
+        paused = not self.status.paused
+        next_at = self.status.next_sync_at
+        if not paused:
+            next_at = self.clock()
+        self.status = self.status.but(paused=paused, next_sync_at=next_at)
+        self.notify("Auto-sync paused." if paused else "Auto-sync resumed.", title="Auto-sync", timeout=3)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Central error handling: a failed worker becomes a notice, never a crash."""
+        worker = event.worker
+        if event.state is WorkerState.ERROR:
+            error = worker.error
+            text = str(error) or type(error).__name__
+            self.notify(text, title=f"{worker.name or 'task'} failed", severity="error", timeout=8)
+            if worker.name == "sync":
+                now = self.clock()
+                self.status = self.status.but(running=False, step="", error=text,
+                                              next_sync_at=now + self._interval())
+                self.queue_version += 1
+        elif event.state is WorkerState.CANCELLED and worker.name == "sync":
+            self.status = self.status.but(running=False, step="")
+
+    # ---------------------------------------------------------- order actions
+    def retry(self, gon_ids: list[int] | None) -> int:
+        if self.connector is None:
+            return 0
+        count = self.connector.retry(gon_ids)
+        what = "all failed" if gon_ids is None else ", ".join(f"GON {g}" for g in gon_ids)
+        self.notify(f"{count} goods-out note(s) will be retried next sync ({what}).", title="Retry", timeout=4)
+        self.queue_version += 1
+        return count
+
+    @work(group="diagnose", exit_on_error=False, name="diagnose")
+    async def diagnose(self, ident: int, requester: MessagePump) -> None:
+        if self.connector is None:
+            self.notify("No connection yet: fill in Setup (F3) and save.", title="Diagnose", severity="warning")
+            return
+        diagnoses = await self.connector.diagnose(ident)
+        requester.post_message(DiagnosisReady(ident, diagnoses))
+
+    @work(exclusive=True, group="doctor", exit_on_error=False, name="checks")
+    async def run_checks(self, requester: MessagePump, config: Config | None = None) -> None:
+        """Doctor checks (live), then the pick lists when the credentials work.
+
+        With ``config`` (the setup form's unsaved values) a temporary connector is used.
+        """
+        connector, temporary = self._connector_for(config)
+        if connector is None:
+            self.notify("Fill in the connection first.", title="Checks", severity="warning")
+            return
+        try:
+            results: list[CheckResult] = await connector.doctor(
+                on_check=lambda result: requester.post_message(CheckReported(result)))
+            requester.post_message(ChecksFinished(results))
+            if all(r.ok for r in results if "auth" in r.id or "reach" in r.id):
+                requester.post_message(LookupsLoaded(await connector.lookups()))
+        finally:
+            if temporary:
+                await connector.aclose()
+        if self.connector is not None:
+            self.status = self.status.but(budget=self.connector.budget())
+
+    def _connector_for(self, config: Config | None) -> tuple["Connector | None", bool]:
+        if config is None or (self.connector is not None and config.as_dict() == self.connector.config.as_dict()):
+            return self.connector, False
+        if self.connector_factory is None:
+            return self.connector, False
+        return self.connector_factory(config), True
+
+    def export_bundle(self, directory: Path | None = None) -> Path | None:
+        if self.connector is None:
+            self.notify("No connection yet: nothing to export.", title="Support bundle", severity="warning")
+            return None
+        folder = directory or self.state_path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        path = self.connector.export_support_bundle(folder)
+        self.notify(str(path), title="Support bundle written", timeout=8)
+        return path
+
+    @work(exclusive=True, group="branding", exit_on_error=False, name="push branding")
+    async def push_branding(self, values: dict[str, str]) -> None:
+        if self.connector is None:
+            self.notify("Save a working connection first.", title="Branding", severity="warning")
+            return
+        await self.connector.push_store_branding(**values)
+        self.notify("Branding sent to the ShipStation store.", title="Branding", timeout=4)
+
+    def apply_config(self, config: Config) -> None:
+        """After Save: use the new settings (open the connector on first run)."""
+        self.config = config
+        if self.connector is not None:
+            self.connector.reload_config(config)
+        elif self.connector_factory is not None:
+            self._open_connector(config)
+            self._load_last_run()
+            if self.auto_sync:
+                self.status = self.status.but(next_sync_at=self.clock())
+        self.queue_version += 1
+
+    # --------------------------------------------------------------------- demo
+    def _demo_tick(self) -> None:
+        self._demo_worker()
+
+    @work(exclusive=True, group="demo", exit_on_error=False, name="demo")
+    async def _demo_worker(self) -> None:
+        await self.demo.tick()

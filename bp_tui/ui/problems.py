@@ -1,0 +1,93 @@
+"""Known problems and their fixes, for the troubleshooting screen.
+
+The first row is ShipStation's own troubleshooting table for Brightpearl ("Los pedidos no se
+importan a ShipStation" -> the order needs a goods-out note in the Printed state); the others
+come from the connection requirements of the same help article and from how bp-tui works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KnownProblem:
+    title: str
+    how_to_tell: str
+    check: str  # the check we run, in words
+    fix: str
+    check_ids: tuple[str, ...] = ()  # doctor check ids that test for it
+
+
+KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
+    KnownProblem(
+        "Orders are not importing into ShipStation",
+        "The order's goods-out note stays in stage '· waiting' in the queue, with the reason "
+        "'not printed' (or not picked/packed, per import_when).",
+        "Why isn't this order importing? (diagnose the order or GON id): reads the GON's "
+        "printed/picked/packed flags and compares them with import_when.",
+        "Make sure the order has a goods-out note in the Printed state in Brightpearl (print it), "
+        "then sync. If you import on picked or packed, set import_when in Connection setup.",
+        ("config",),
+    ),
+    KnownProblem(
+        "Brightpearl rejects the login",
+        "Test connection shows '✗' on the Brightpearl authentication check; syncs stop with "
+        "'HTTP 401'.",
+        "Authenticates with the configured mode (password, staff or account token).",
+        "Check account code, data center, username and password (or app ref and token) in "
+        "Connection setup; the integration URL must match your data center.",
+        ("bp_reach", "bp_auth", "bp_account"),
+    ),
+    KnownProblem(
+        "ShipStation rejects the API key",
+        "Test connection shows '✗' on the ShipStation authentication check (HTTP 401).",
+        "Calls ShipStation with the API key and secret.",
+        "Copy the key and secret again from ShipStation Settings > Account > API Settings.",
+        ("ss_auth",),
+    ),
+    KnownProblem(
+        "Orders from one channel or warehouse never import",
+        "Their GONs are printed but do not appear in the queue at all.",
+        "Compares the GON's channel and warehouse with channel_ids and warehouse_ids.",
+        "Add the channel or warehouse id in Connection setup, or leave the list empty for all.",
+        ("bp_channels", "bp_warehouses", "bp_lookups"),
+    ),
+    KnownProblem(
+        "Imported orders are not in the expected store",
+        "The queue shows '→ imported' but the order is missing from the store in ShipStation.",
+        "Checks that store_id names an existing ShipStation store.",
+        "Pick the store in Connection setup (store_id); 0 means the account's default manual store.",
+        ("ss_store",),
+    ),
+    KnownProblem(
+        "Labels are not written back to Brightpearl",
+        "The queue shows '▲ shipped' for a long time, or the reason names the shipped event.",
+        "Checks shipped_action, the staff contact used for the shipped event, and the order status.",
+        "Set staff_contact_id (the staff member who owns the shipped event) and, for the *_status "
+        "actions, shipped_status_id.",
+        ("bp_staff", "bp_status"),
+    ),
+    KnownProblem(
+        "A label was voided or replaced after confirmation",
+        "The GON shows '! attention' in the queue.",
+        "Compares ShipStation's labels with what was written back.",
+        "Brightpearl cannot change a shipped note; check the order note bp-tui added and fix the "
+        "tracking by hand if needed.",
+    ),
+    KnownProblem(
+        "Syncs are slow or report throttling",
+        "The header shows few API requests left on one side; the log shows HTTP 429.",
+        "Reads the rate-limit headers of both APIs (the budget in the queue header).",
+        "Wait for the window to reset, or raise sync.interval_seconds so cycles overlap less with "
+        "other integrations sharing the same API limits.",
+        ("br_budget", "sh_budget"),
+    ),
+    KnownProblem(
+        "Shipments are missed or dates look shifted",
+        "Orders show the wrong order date in ShipStation, or labels made around midnight are not confirmed.",
+        "Compares this machine's clock with the API servers' Date header.",
+        "Set the machine's clock (NTP). ShipStation reads dates without an offset as Pacific time.",
+        ("clock",),
+    ),
+)

@@ -1,0 +1,311 @@
+"""Connection setup: every config key as a form, Test connection, Save (0600)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+
+from bp_tui.config import Config, derive_integration_url, save_config
+from bp_tui.config.schema import KEYS, Key
+from bp_tui.errors import ConfigError
+from bp_tui.service.types import CheckResult
+from bp_tui.ui.format import check_mark
+from bp_tui.ui.messages import CheckReported, ChecksFinished, LookupsLoaded
+from bp_tui.ui.setup_form import (
+    BRANDING,
+    CAPTIONS,
+    LABELS,
+    LOOKUPS,
+    PASSWORD_KEYS,
+    SECTIONS,
+    TOKEN_KEYS,
+    field_id,
+    key_for,
+    message_id,
+    parse_text,
+    picker_id,
+    to_text,
+)
+from bp_tui.ui.widgets.navbar import NavBar
+
+
+def checks_renderable(results: list[CheckResult], running: bool) -> Table:
+    table = Table(expand=True, show_edge=False, pad_edge=False, title_justify="left",
+                  title="Connection test" + (" (running…)" if running else ""))
+    table.add_column("result", no_wrap=True)
+    table.add_column("check", ratio=1)
+    table.add_column("what we saw / the fix", ratio=2)
+    for result in results:
+        said = result.detail if result.ok or not result.fix else f"{result.detail}\nFix: {result.fix}"
+        table.add_row(Text(check_mark(result.ok), style="bold"), result.title, said.strip())
+    if not results:
+        table.add_row("…", "waiting for the first check", "")
+    return table
+
+
+class SetupScreen(Screen[None]):
+    HELP_TITLE = "Connection setup"
+    PALETTE_GROUP = "Setup"
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="setup.save", priority=True, key_display="^s",
+                tooltip="Check every field and write the config file (mode 0600)"),
+        Binding("ctrl+t", "test", "Test connection", id="setup.test", priority=True, key_display="^t",
+                tooltip="Run the doctor checks live with these values; fills the pick lists"),
+        Binding("ctrl+b", "branding", "Push branding", id="setup.branding", priority=True, key_display="^b",
+                tooltip="Send company name, phone, email and website to the ShipStation store"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.check_results: list[CheckResult] = []
+        self.errors: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- compose
+    def _initial(self) -> Config:
+        config = self.app.config  # type: ignore[attr-defined]
+        return config if config is not None else Config()
+
+    def compose(self) -> ComposeResult:
+        config = self._initial()
+        yield NavBar("setup")
+        with VerticalScroll(id="setup-form"):
+            intro = ("First run: fill in both sides, Test connection (ctrl+t), then Save (ctrl+s)."
+                     if self.app.config is None else  # type: ignore[attr-defined]
+                     "Edit the connection. Test connection (ctrl+t) checks it live; Save (ctrl+s) writes the file.")
+            yield Static(intro, id="setup-intro", classes="hint")
+            for title, dotted_keys in SECTIONS:
+                yield Static(title, classes="section-title")
+                for dotted in dotted_keys:
+                    yield from self._field(key_for(dotted), config)
+                if title == "Store settings":
+                    yield Static("Branding (pushed to the ShipStation store with ctrl+b; not kept in the file)",
+                                 classes="hint")
+                    for name, label in BRANDING:
+                        with Horizontal(classes="field-row"):
+                            yield Label(label, classes="field-label")
+                            yield Input(id=f"b-{name}", compact=True, classes="field-input")
+            yield Static(id="save-result")
+            yield Static(id="checks")
+        yield Footer(compact=True)
+
+    def _field(self, key: Key, config: Config) -> ComposeResult:
+        value = config.get(key.dotted)
+        env_set = key.dotted in config.env_overridden
+        with Horizontal(classes="field-row", id=f"row-{field_id(key.dotted)}"):
+            yield Label(LABELS[key.dotted], classes="field-label")
+            widget: Widget
+            if key.kind is bool:
+                widget = Checkbox(CAPTIONS.get(key.dotted, "on"), value=bool(value), compact=True)
+            elif key.choices:
+                widget = Select([(c, c) for c in key.choices], value=value, allow_blank=False, compact=True)
+            else:
+                widget = Input(to_text(key, value), password=key.secret, compact=True,
+                               placeholder=self._placeholder(key, config))
+                widget.disabled = env_set
+            widget.id = field_id(key.dotted)
+            widget.add_class("field-input")
+            yield widget
+            if key.dotted in LOOKUPS:
+                yield Select([], prompt="pick (after test)", id=picker_id(key.dotted), compact=True,
+                             classes="picker", disabled=True)
+        note = f"set by {key.env} (not written to the file)" if env_set else ""
+        yield Static(note, id=message_id(key.dotted), classes="field-message")
+
+    def _placeholder(self, key: Key, config: Config) -> str:
+        if key.dotted == "brightpearl.integration_url":
+            bp = config.brightpearl
+            return derive_integration_url(bp.datacenter or "euw1", bp.account_code or "ACCOUNT")
+        if key.kind is list:
+            return "empty = all; ids like 1, 2"
+        return key.help
+
+    def on_mount(self) -> None:
+        self._show_auth_fields(str(self._initial().brightpearl.auth))
+        self.query_one("#checks").display = False
+        self.query_one("#save-result").display = False
+        env_set = self._initial().env_overridden
+        for key in KEYS:
+            self.query_one(f"#{message_id(key.dotted)}").display = key.dotted in env_set
+
+    # ------------------------------------------------------------- live rules
+    def _show_auth_fields(self, mode: str) -> None:
+        for dotted in PASSWORD_KEYS:
+            self._set_field_visible(dotted, mode == "password")
+        for dotted in TOKEN_KEYS:
+            self._set_field_visible(dotted, mode != "password")
+
+    def _set_field_visible(self, dotted: str, visible: bool) -> None:
+        self.query_one(f"#row-{field_id(dotted)}").display = visible
+        message = self.query_one(f"#{message_id(dotted)}", Static)
+        message.display = visible and dotted in self.errors
+
+    @on(Select.Changed, "#f-brightpearl-auth")
+    def _auth_changed(self, event: Select.Changed) -> None:
+        self._show_auth_fields(str(event.value))
+
+    @on(Input.Changed, ".field-input")
+    def _input_changed(self, event: Input.Changed) -> None:
+        dotted = self._dotted_of(event.input)
+        if dotted is None:
+            return
+        _value, reason = parse_text(key_for(dotted), event.value)
+        self._set_error(dotted, reason)
+        if dotted in ("brightpearl.datacenter", "brightpearl.account_code"):
+            self._update_url_placeholder()
+
+    def _update_url_placeholder(self) -> None:
+        datacenter = self.query_one(f"#{field_id('brightpearl.datacenter')}", Input).value.strip()
+        account = self.query_one(f"#{field_id('brightpearl.account_code')}", Input).value.strip()
+        url_input = self.query_one(f"#{field_id('brightpearl.integration_url')}", Input)
+        url_input.placeholder = derive_integration_url(datacenter or "euw1", account or "ACCOUNT")
+
+    def _dotted_of(self, widget: Widget) -> str | None:
+        if not widget.id or not widget.id.startswith("f-"):
+            return None
+        section, name = widget.id[2:].split("-", 1)
+        return f"{section}.{name}"
+
+    def _set_error(self, dotted: str, reason: str | None) -> None:
+        message = self.query_one(f"#{message_id(dotted)}", Static)
+        widget = self.query_one(f"#{field_id(dotted)}")
+        if reason:
+            self.errors[dotted] = reason
+            message.update(f"✗ {reason}")
+            message.display = True
+            widget.add_class("-invalid-field")
+        else:
+            self.errors.pop(dotted, None)
+            message.update("")
+            message.display = False
+            widget.remove_class("-invalid-field")
+
+    # ------------------------------------------------------------ form values
+    def form_values(self) -> dict[str, Any]:
+        """Every key's value from the form; records a reason per bad field in ``self.errors``."""
+        values: dict[str, Any] = {}
+        for key in KEYS:
+            widget = self.query_one(f"#{field_id(key.dotted)}")
+            if isinstance(widget, Checkbox):
+                values[key.dotted] = widget.value
+            elif isinstance(widget, Select):
+                values[key.dotted] = widget.value
+            else:
+                assert isinstance(widget, Input)
+                if widget.disabled:  # set by the environment: keep the loaded value
+                    continue
+                value, reason = parse_text(key, widget.value)
+                if not self._field_visible(key.dotted):
+                    reason = None
+                self._set_error(key.dotted, reason)
+                values[key.dotted] = value
+        return values
+
+    def _field_visible(self, dotted: str) -> bool:
+        return bool(self.query_one(f"#row-{field_id(dotted)}").display)
+
+    def build_config(self) -> Config | None:
+        """A Config from the form, or None (and the first bad field focused) when a field is wrong."""
+        values = self.form_values()
+        if self.errors:
+            first = next(k.dotted for k in KEYS if k.dotted in self.errors)
+            self.query_one(f"#{field_id(first)}").focus()
+            self.notify(f"{len(self.errors)} field(s) need fixing: {LABELS[first]}: {self.errors[first]}",
+                        title="Check the form", severity="error")
+            return None
+        config = copy.deepcopy(self._initial())
+        for dotted, value in values.items():
+            config.set(dotted, value)
+        return config
+
+    # ---------------------------------------------------------------- actions
+    def action_save(self) -> None:
+        config = self.build_config()
+        if config is None:
+            return
+        path = self.app.config_path  # type: ignore[attr-defined]
+        result = self.query_one("#save-result", Static)
+        result.display = True
+        try:
+            save_config(config, path)
+        except ConfigError as exc:
+            result.update(Text("✗ Not saved:\n" + "\n".join(exc.problems), style="bold"))
+            self.notify(exc.problems[0], title="Not saved", severity="error", timeout=10)
+            return
+        missing = config.missing_for_sync()
+        lines = [f"✓ Saved to {path} (mode 0600)."]
+        if missing:
+            lines.append("Still needed before a sync can run:")
+            lines.extend(f"  · {m}" for m in missing)
+        result.update(Text("\n".join(lines)))
+        self.notify(f"Saved to {path}", title="Config saved", timeout=4)
+        self.app.apply_config(config)  # type: ignore[attr-defined]
+
+    def action_test(self) -> None:
+        config = self.build_config()
+        if config is None:
+            return
+        self.check_results = []
+        checks = self.query_one("#checks", Static)
+        checks.display = True
+        checks.update(checks_renderable(self.check_results, running=True))
+        checks.scroll_visible()
+        self.app.run_checks(self, config)  # type: ignore[attr-defined]
+
+    def on_check_reported(self, message: CheckReported) -> None:
+        self.check_results.append(message.result)
+        self.query_one("#checks", Static).update(checks_renderable(self.check_results, running=True))
+
+    def on_checks_finished(self, message: ChecksFinished) -> None:
+        self.check_results = list(message.results)
+        self.query_one("#checks", Static).update(checks_renderable(self.check_results, running=False))
+        failed = [r for r in message.results if not r.ok]
+        if failed:
+            self.notify(f"{len(failed)} check(s) failed: {failed[0].title}", title="Test connection",
+                        severity="error")
+        else:
+            self.notify("All checks passed.", title="Test connection", timeout=3)
+
+    def on_lookups_loaded(self, message: LookupsLoaded) -> None:
+        for dotted, name in LOOKUPS.items():
+            picker = self.query_one(f"#{picker_id(dotted)}", Select)
+            options = [(f"{ident} {label}", ident) for ident, label in message.lookups.get(name, [])]
+            picker.set_options(options)
+            picker.disabled = not options
+
+    @on(Select.Changed, ".picker")
+    def _picked(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or not event.select.id:
+            return
+        dotted = self._dotted_of_picker(event.select.id)
+        target = self.query_one(f"#{field_id(dotted)}", Input)
+        ident = str(event.value)
+        if key_for(dotted).kind is list:
+            current = [p for p in target.value.replace(",", " ").split() if p]
+            if ident not in current:
+                current.append(ident)
+            target.value = ", ".join(current)
+        else:
+            target.value = ident
+
+    @staticmethod
+    def _dotted_of_picker(picker: str) -> str:
+        section, name = picker[2:].split("-", 1)
+        return f"{section}.{name}"
+
+    def action_branding(self) -> None:
+        values = {name: self.query_one(f"#b-{name}", Input).value.strip() for name, _ in BRANDING}
+        if not any(values.values()):
+            self.notify("Fill in at least one branding field first.", title="Branding", severity="warning")
+            return
+        self.app.push_branding(values)  # type: ignore[attr-defined]

@@ -1,0 +1,181 @@
+"""Troubleshooting: live checks, known problems, "why isn't this order importing?", recent errors,
+and the support bundle."""
+
+from __future__ import annotations
+
+import platform
+
+import textual
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static, TabbedContent, TabPane
+
+from bp_tui import __version__
+from bp_tui.service.types import CheckResult
+from bp_tui.ui.format import check_mark
+from bp_tui.ui.messages import CheckReported, ChecksFinished, DiagnosisReady, LookupsLoaded
+from bp_tui.ui.problems import KNOWN_PROBLEMS, KnownProblem
+from bp_tui.ui.screens.setup import checks_renderable
+from bp_tui.ui.widgets.diagnosis import diagnosis_renderable
+from bp_tui.ui.widgets.navbar import NavBar
+
+
+def problem_renderable(problem: KnownProblem, results: list[CheckResult]) -> Group:
+    parts = [
+        Text(problem.title, style="bold"),
+        Text(""),
+        Text.assemble(("How to tell: ", "bold"), problem.how_to_tell),
+        Text.assemble(("The check we run: ", "bold"), problem.check),
+        Text.assemble(("Fix: ", "bold"), problem.fix),
+    ]
+    related = [r for r in results if r.id in problem.check_ids]
+    if related:
+        parts.append(Text(""))
+        parts.append(Text("Last check results:", style="bold"))
+        for result in related:
+            parts.append(Text(f"  {check_mark(result.ok)}  {result.title}: {result.detail}"))
+    return Group(*parts)
+
+
+class TroubleshootScreen(Screen[None]):
+    HELP_TITLE = "Troubleshooting"
+    PALETTE_GROUP = "Troubleshoot"
+
+    BINDINGS = [
+        Binding("t", "run_checks", "Run checks", id="trouble.checks",
+                tooltip="Run every connection check now, live, each with ✓/✗ and the fix"),
+        Binding("k", "tab('tab-known')", "Known problems", id="trouble.known",
+                tooltip="Common problems: how to tell, the check we run, the fix"),
+        Binding("w", "why", "Why not importing?", id="trouble.why",
+                tooltip="Enter an order or GON id: where it is and why, and the fix"),
+        Binding("x", "tab('tab-errors')", "Recent errors", id="trouble.errors",
+                tooltip="Failures of recent syncs, grouped by reason"),
+        Binding("e", "export", "Export bundle", id="trouble.export",
+                tooltip="Write versions, config without secrets, recent audit log and errors to a file"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.check_results: list[CheckResult] = []
+        self.checks_running = False
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("troubleshoot")
+        yield Static(self._info(), id="trouble-info")
+        with TabbedContent(initial="tab-checks", id="trouble-tabs"):
+            with TabPane("Checks", id="tab-checks"):
+                with VerticalScroll():
+                    yield Static(Text("No checks run yet. Press t to run every check."), id="doctor-checks")
+            with TabPane("Known problems", id="tab-known"):
+                with Horizontal():
+                    yield ListView(*[ListItem(Static(p.title)) for p in KNOWN_PROBLEMS], id="known-list")
+                    with VerticalScroll(id="known-detail-box"):
+                        yield Static(problem_renderable(KNOWN_PROBLEMS[0], []), id="known-detail")
+            with TabPane("Why not importing?", id="tab-why"):
+                yield Input(placeholder="order or GON id, then Enter", id="why-input", type="integer")
+                with VerticalScroll():
+                    yield Static(Text("Enter a Brightpearl order id or goods-out note id to see where it is, "
+                                      "why, and the fix."), id="why-result")
+            with TabPane("Recent errors", id="tab-errors"):
+                yield DataTable(id="errors-table", cursor_type="row")
+                yield Static(id="errors-empty")
+        yield Static(id="bundle-result")
+        yield Footer(compact=True)
+
+    def _info(self) -> Text:
+        app = self.app
+        config_path = getattr(app, "config_path", None)
+        return Text(f"bp-tui {__version__} · textual {textual.__version__} · Python {platform.python_version()}"
+                    f" · config {config_path or '(demo, in memory)'}", overflow="ellipsis", no_wrap=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#errors-table", DataTable)
+        table.add_column("reason", key="reason")
+        table.add_column("count", key="count", width=5)
+        table.add_column("GONs", key="gons")
+        self.query_one("#bundle-result").display = False
+        self.watch(self.app, "queue_version", self._refresh_errors)
+
+    # ----------------------------------------------------------------- checks
+    def action_run_checks(self) -> None:
+        if self.app.connector is None:  # type: ignore[attr-defined]
+            self.notify("No connection yet: fill in Setup (F3) and save.", title="Checks", severity="warning")
+            return
+        self.query_one(TabbedContent).active = "tab-checks"
+        self.check_results = []
+        self.checks_running = True
+        self._show_checks()
+        self.app.run_checks(self)  # type: ignore[attr-defined]
+
+    def _show_checks(self) -> None:
+        self.query_one("#doctor-checks", Static).update(checks_renderable(self.check_results, self.checks_running))
+
+    def on_check_reported(self, message: CheckReported) -> None:
+        self.check_results.append(message.result)
+        self._show_checks()
+
+    def on_checks_finished(self, message: ChecksFinished) -> None:
+        self.check_results = list(message.results)
+        self.checks_running = False
+        self._show_checks()
+        self._show_problem(self.query_one("#known-list", ListView).index or 0)
+
+    def on_lookups_loaded(self, message: LookupsLoaded) -> None:
+        """Pick lists are for the setup form; nothing to show here."""
+
+    # --------------------------------------------------------- known problems
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        focus = {"tab-known": "#known-list", "tab-errors": "#errors-table"}.get(tab)
+        if focus:
+            self.query_one(focus).focus()
+
+    @on(ListView.Highlighted, "#known-list")
+    def _problem_highlighted(self, event: ListView.Highlighted) -> None:
+        self._show_problem(event.list_view.index or 0)
+
+    def _show_problem(self, index: int) -> None:
+        self.query_one("#known-detail", Static).update(problem_renderable(KNOWN_PROBLEMS[index], self.check_results))
+
+    # --------------------------------------------------------------- diagnose
+    def action_why(self) -> None:
+        self.query_one(TabbedContent).active = "tab-why"
+        self.query_one("#why-input", Input).focus()
+
+    @on(Input.Submitted, "#why-input")
+    def _why_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text.isdigit() or int(text) <= 0:
+            self.query_one("#why-result", Static).update(Text("✗ Enter a number: a goods-out note id or an order id."))
+            return
+        self.query_one("#why-result", Static).update(Text(f"Looking up {text}…"))
+        self.app.diagnose(int(text), self)  # type: ignore[attr-defined]
+
+    def on_diagnosis_ready(self, message: DiagnosisReady) -> None:
+        self.query_one("#why-result", Static).update(diagnosis_renderable(message.ident, message.diagnoses))
+
+    # ----------------------------------------------------------------- errors
+    def _refresh_errors(self, _version: int = 0) -> None:
+        connector = self.app.connector  # type: ignore[attr-defined]
+        errors = connector.recent_errors() if connector is not None else []
+        table = self.query_one("#errors-table", DataTable)
+        table.clear()
+        for reason, count, gons in errors:
+            shown = ", ".join(str(g) for g in gons[:8]) + (" …" if len(gons) > 8 else "")
+            table.add_row(reason, str(count), shown)
+        empty = self.query_one("#errors-empty", Static)
+        empty.update("✓ No failures recorded." if connector is not None else "No connection yet.")
+        empty.display = not errors
+
+    # ----------------------------------------------------------------- bundle
+    def action_export(self) -> None:
+        path = self.app.export_bundle()  # type: ignore[attr-defined]
+        if path is not None:
+            result = self.query_one("#bundle-result", Static)
+            result.update(f"✓ Support bundle written: {path} (secrets removed)")
+            result.display = True

@@ -1,0 +1,133 @@
+"""The connection-setup form's layout and value parsing (no widgets here).
+
+Every key of the config schema appears exactly once; values are checked with the same
+rules the config loader applies (``check_value``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bp_tui.config.schema import BY_DOTTED, Key
+from bp_tui.config.store import check_value
+
+LABELS: dict[str, str] = {
+    "brightpearl.datacenter": "Data center",
+    "brightpearl.account_code": "Account code",
+    "brightpearl.integration_url": "Integration URL",
+    "brightpearl.auth": "Auth mode",
+    "brightpearl.username": "Username (email)",
+    "brightpearl.password": "Password",
+    "brightpearl.app_ref": "App reference",
+    "brightpearl.token": "Token",
+    "brightpearl.channel_ids": "Channel ids",
+    "brightpearl.warehouse_ids": "Warehouse ids",
+    "brightpearl.import_when": "Import when GON is",
+    "brightpearl.shipped_action": "When shipped",
+    "brightpearl.shipped_status_id": "Shipped status id",
+    "brightpearl.staff_contact_id": "Staff contact id",
+    "brightpearl.add_order_note": "Order note",
+    "shipstation.api_key": "API key",
+    "shipstation.api_secret": "API secret",
+    "shipstation.base_url": "Base URL",
+    "shipstation.store_id": "Store id",
+    "shipstation.notify_customer": "Notify customer",
+    "shipstation.notify_sales_channel": "Notify channel",
+    "products.include_weights": "Product weights",
+    "products.weight_unit": "Weight unit",
+    "products.skip_non_stock_rows": "Non-stock rows",
+    "sync.interval_seconds": "Sync every (s)",
+    "sync.lookback_days": "Look back (days)",
+}
+
+# Checkbox captions (the label says what, the caption says what "on" means).
+CAPTIONS: dict[str, str] = {
+    "brightpearl.add_order_note": "note carrier, service and tracking on the order",
+    "shipstation.notify_customer": "ShipStation emails the customer when shipped",
+    "shipstation.notify_sales_channel": "ShipStation tells the sales channel when shipped",
+    "products.include_weights": "send product weights",
+    "products.skip_non_stock_rows": "never send rows that are not on the GON",
+}
+
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Brightpearl connection", (
+        "brightpearl.datacenter", "brightpearl.account_code", "brightpearl.integration_url",
+        "brightpearl.auth", "brightpearl.username", "brightpearl.password",
+        "brightpearl.app_ref", "brightpearl.token",
+    )),
+    ("Brightpearl orders", (
+        "brightpearl.channel_ids", "brightpearl.warehouse_ids", "brightpearl.import_when",
+        "brightpearl.shipped_action", "brightpearl.shipped_status_id", "brightpearl.staff_contact_id",
+        "brightpearl.add_order_note",
+    )),
+    ("ShipStation", (
+        "shipstation.api_key", "shipstation.api_secret", "shipstation.base_url", "shipstation.store_id",
+    )),
+    ("Store settings", (
+        "shipstation.notify_customer", "shipstation.notify_sales_channel",
+        "products.include_weights", "products.weight_unit", "products.skip_non_stock_rows",
+    )),
+    ("Sync", ("sync.interval_seconds", "sync.lookback_days")),
+)
+
+# Fields whose pick list comes from the APIs once the credentials work (Connector.lookups()).
+LOOKUPS: dict[str, str] = {
+    "brightpearl.channel_ids": "channels",
+    "brightpearl.warehouse_ids": "warehouses",
+    "brightpearl.shipped_status_id": "statuses",
+    "brightpearl.staff_contact_id": "staff",
+    "shipstation.store_id": "stores",
+}
+
+PASSWORD_KEYS = ("brightpearl.username", "brightpearl.password")
+TOKEN_KEYS = ("brightpearl.app_ref", "brightpearl.token")
+
+# Store branding pushed to the ShipStation store (not kept in the config file).
+BRANDING: tuple[tuple[str, str], ...] = (
+    ("company_name", "Company name"),
+    ("phone", "Phone"),
+    ("public_email", "Public email"),
+    ("website", "Website"),
+)
+
+
+def field_id(dotted: str) -> str:
+    return "f-" + dotted.replace(".", "-")
+
+
+def message_id(dotted: str) -> str:
+    return "m-" + dotted.replace(".", "-")
+
+
+def picker_id(dotted: str) -> str:
+    return "p-" + dotted.replace(".", "-")
+
+
+def key_for(dotted: str) -> Key:
+    return BY_DOTTED[dotted]
+
+
+def to_text(key: Key, value: Any) -> str:
+    """How a config value is shown in a text field."""
+    if key.kind is list:
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_text(key: Key, text: str) -> tuple[Any, str | None]:
+    """Text from a field -> (value, reason it is wrong or None)."""
+    text = text.strip()
+    if key.kind is int:
+        if not re.fullmatch(r"-?\d+", text):
+            return text, f"must be a whole number, not {text!r}" if text else "must be a whole number"
+        value: Any = int(text)
+    elif key.kind is list:
+        value = []
+        for part in filter(None, re.split(r"[,\s]+", text)):
+            if not part.isdigit():
+                return text, f"must be ids separated by commas, like 1, 2 (not {part!r})"
+            value.append(int(part))
+    else:
+        value = text
+    return value, check_value(key, value)

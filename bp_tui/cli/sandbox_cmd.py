@@ -1,0 +1,48 @@
+"""`bp-tui sandbox serve`: both emulated APIs over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bp_tui.cli import exitcodes
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("sandbox", help="the built-in emulation of both APIs")
+    sub = p.add_subparsers(dest="sandbox_command", metavar="{serve}", required=True)
+    s = sub.add_parser("serve", help="serve both sandbox APIs over HTTP and print the config keys for them")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8787, help="port (0 = any free port)")
+    s.add_argument("--orders", type=int, default=60, help="seeded Brightpearl orders (default 60)")
+    s.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    s.add_argument("--bp-limit", type=int, default=200, help="Brightpearl requests per minute (real: 200)")
+    s.add_argument("--ss-limit", type=int, default=40, help="ShipStation requests per minute (real: 40)")
+    s.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
+    from bp_tui.sandbox.server import bind, combined_app, connection_toml
+    from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print("warning: the sandbox has well-known credentials; serve it on loopback only", file=sys.stderr)
+    bp = BrightpearlSandbox(rate_limit=args.bp_limit)
+    if args.orders:
+        bp.seed(orders=args.orders, seed=args.seed)
+    ss = ShipStationSandbox(rate_limit=args.ss_limit)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return exitcodes.USAGE
+    host, port = sock.getsockname()[:2]
+    base = f"http://{host}:{port}"
+    print(f"# bp-tui sandbox on {base} ({bp.counts.get('gons', 0)} goods-out notes); Ctrl+C stops it")
+    print(connection_toml(bp, ss, base), flush=True)
+    config = uvicorn.Config(combined_app(bp.app, ss.app), lifespan="off", log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+    return exitcodes.OK

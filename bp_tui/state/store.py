@@ -264,6 +264,18 @@ class StateStore:
                 done.add(row[0])
         return done
 
+    def keys_attempted(self, keys: Iterable[str]) -> set[str]:
+        """Which of these idempotency keys have any write on record (sent, lost or failed)."""
+        wanted = list(set(keys))
+        seen: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            for row in self.db.execute(
+                f"SELECT DISTINCT key FROM audit WHERE key IN ({','.join('?' * len(part))})", part
+            ):
+                seen.add(row[0])
+        return seen
+
     def history(self, gon_id: int, limit: int = 200) -> list[HistoryEntry]:
         rows = self.db.execute(
             "SELECT at, api, action, result, detail FROM audit WHERE gon_id = ? ORDER BY id DESC LIMIT ?",

@@ -20,6 +20,7 @@ from bp_tui.config import Config
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 from bp_tui.service.types import CycleSummary, Progress
 from bp_tui.shipstation.client import ShipStationClient
+from bp_tui.shipstation.models import CreateOrderResult
 from bp_tui.state.store import GonRecord, ShipmentRecord, StateStore, iso, parse_iso, utcnow
 from bp_tui.sync import reasons
 from bp_tui.sync.mapping import MapOptions, MappingError, map_gon, order_key
@@ -296,6 +297,7 @@ class SyncEngine:
                     else:
                         self.summary.imported += 1
                 continue
+            attempted = self.store.keys_attempted(f"import:{rec.gon_id}" for rec, _ in batch)
             intent_ids = self.store.intent_many(
                 "shipstation", "import",
                 [(rec.gon_id, rec.order_id, f"import:{rec.gon_id}", str(p["orderKey"])) for rec, p in batch],
@@ -313,6 +315,7 @@ class SyncEngine:
                 self.store.save_gons(rec for rec, _ in batch)
                 continue
             by_key = {r.order_key: r for r in results}
+            await self.adopt_lost_imports(batch, by_key, attempted)
             now = self.now()
             settled: list[tuple[int, str, str]] = []
             for (rec, payload), intent_id in zip(batch, intent_ids):
@@ -337,6 +340,30 @@ class SyncEngine:
                     self.store.save_gon(rec)
             self.store.intents(settled)
             self.emit("import", min(start + SS_BATCH, total), total, gon_id=batch[-1][0].gon_id)
+
+    async def adopt_lost_imports(self, batch: list[tuple[GonRecord, dict[str, Any]]],
+                                 by_key: dict[str, CreateOrderResult], attempted: set[str]) -> None:
+        """An earlier send whose answer was lost may have created the order, and a packer may
+        already have shipped it, so the re-send is refused as "not open". Find that order by
+        its number (an exact orderKey match) and adopt it instead of failing the note."""
+        store_id = self.config.shipstation.store_id or None
+        for rec, payload in batch:
+            key = str(payload["orderKey"])
+            result = by_key.get(key)
+            if result is not None and result.success:
+                continue
+            if f"import:{rec.gon_id}" not in attempted:
+                continue
+            try:
+                found = await self.ss.find_orders_by_number(str(payload["orderNumber"]), store_id=store_id)
+            except FATAL:
+                raise
+            except ApiError:
+                continue
+            match = [o for o in found if o.order_key == key]
+            if match:
+                by_key[key] = CreateOrderResult(order_key=key, order_id=match[0].order_id,
+                                                order_number=match[0].order_number, success=True)
 
     async def cancel_deleted(self, deleted: list[int], records: dict[int, GonRecord]) -> None:
         """Notes deleted in Brightpearl after import: cancel their open ShipStation orders."""

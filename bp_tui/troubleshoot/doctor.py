@@ -115,12 +115,13 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
                         "create an API key pair under ShipStation Settings > API and paste both halves"))
 
     # ---- budgets and clock
-    for name, client, ok in (("brightpearl", conn.bp, bp_ok), ("shipstation", conn.ss, ss_ok)):
+    for name, check_id, client, ok in (("brightpearl", "bp_budget", conn.bp, bp_ok),
+                                       ("shipstation", "ss_budget", conn.ss, ss_ok)):
         remaining = client.gate.remaining
         if not ok or remaining is None:
             continue
         enough = remaining >= HEADROOM_MIN[name]
-        add(CheckResult(f"{name[:2]}_budget", f"{name.capitalize()} rate-limit headroom", enough,
+        add(CheckResult(check_id, f"{'Brightpearl' if name == 'brightpearl' else 'ShipStation'} rate-limit headroom", enough,
                         f"{remaining} requests left in this minute",
                         "" if enough else "another app is using most of the shared API budget; "
                         "find it (or give bp-tui its own key pair) before syncing large batches"))

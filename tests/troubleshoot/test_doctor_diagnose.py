@@ -1,0 +1,114 @@
+"""Doctor checks and per-note diagnosis against the sandboxes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from bp_tui.config import secret_values
+from tests.sync.conftest import make_env
+
+
+@pytest.fixture
+async def env(tmp_path):
+    environment = make_env(tmp_path, orders=40, seed=2)
+    yield environment
+    await environment.aclose()
+
+
+async def test_doctor_all_green_on_the_sandbox(env):
+    seen = []
+    checks = await env.connector.doctor(seen.append)
+    assert [c.id for c in seen] == [c.id for c in checks]
+    failing = [(c.id, c.detail) for c in checks if not c.ok]
+    assert failing == []
+    ids = {c.id for c in checks}
+    assert {"config", "bp_reach", "bp_auth", "bp_account", "bp_channels", "bp_warehouses", "bp_staff",
+            "ss_auth", "ss_store", "bp_budget", "ss_budget", "clock"} <= ids
+
+
+async def test_doctor_names_each_problem_with_a_fix(env):
+    env.connector.config.brightpearl.channel_ids = [1, 999]
+    env.connector.config.brightpearl.warehouse_ids = [777]
+    env.connector.config.shipstation.store_id = 4242
+    checks = {c.id: c for c in await env.connector.doctor()}
+    assert not checks["bp_channels"].ok and "999" in checks["bp_channels"].detail and checks["bp_channels"].fix
+    assert not checks["bp_warehouses"].ok and "777" in checks["bp_warehouses"].detail
+    assert not checks["ss_store"].ok and "4242" in checks["ss_store"].detail and checks["ss_store"].fix
+
+
+async def test_doctor_bad_credentials(env):
+    env.config.brightpearl.password = "wrong-password-123"
+    env.config.shipstation.api_secret = "wrong-secret-456"
+    env.connector.reload_config(env.config)
+    checks = {c.id: c for c in await env.connector.doctor()}
+    assert checks["bp_auth"].ok is False and "username and password" in checks["bp_auth"].fix
+    assert checks["ss_auth"].ok is False and "API key" in checks["ss_auth"].fix
+    text = json.dumps([c.__dict__ for c in checks.values()])
+    assert "wrong-password-123" not in text and "wrong-secret-456" not in text
+
+
+async def test_diagnose_covers_every_kind_of_note(env):
+    await env.connector.run_cycle()
+    gons = env.bp.gons
+    not_printed = next(g for g, n in gons.items() if n["orderId"] and not n["status"]["printed"]
+                       and not n["status"]["shipped"])
+    transfer = next(g for g, n in gons.items() if n["orderId"] == 0)
+    failed = next(r for r in env.connector.queue_rows() if r.stage == "failed")
+    rejected = next(r for r in env.connector.queue_rows() if r.reason.startswith("ShipStation rejected it"))
+    imported = next(r for r in env.connector.queue_rows() if r.stage == "imported")
+
+    (d,) = await env.connector.diagnose(not_printed)
+    assert "is not printed: print it in Brightpearl" in d.verdict and d.fix
+    (d,) = await env.connector.diagnose(transfer)
+    assert "transfer" in d.verdict
+    (d,) = await env.connector.diagnose(failed.gon_id)
+    assert "cannot be sent" in d.verdict or "failed" in d.verdict
+    (d,) = await env.connector.diagnose(rejected.gon_id)
+    assert "ShipStation rejected it: Invalid country code 'UK'" in d.verdict
+    (d,) = await env.connector.diagnose(imported.gon_id)
+    assert f"imported as ShipStation order {imported.ss_order_id} (awaiting_shipment)" in d.verdict
+    env.ss.create_label(imported.ss_order_id, tracking_number="DIAG-TRACK-1")
+    await env.connector.run_cycle()
+    (d,) = await env.connector.diagnose(imported.gon_id)
+    assert "DIAG-TRACK-1 confirmed in Brightpearl" in d.verdict
+    # by order id: one verdict per goods-out note
+    results = await env.connector.diagnose(imported.order_id)
+    assert any(r.gon_id == imported.gon_id for r in results)
+
+
+async def test_diagnose_order_without_gon_and_unknown_id(env):
+    order_id = env.bp.add_order(rows=[(1001, 1)])
+    (d,) = await env.connector.diagnose(order_id)
+    assert "has no goods-out note yet" in d.verdict
+    (d,) = await env.connector.diagnose(987654321)
+    assert "no goods-out note and no order" in d.verdict
+
+
+async def test_diagnose_channel_and_warehouse_filters(env):
+    gid, gon = next((g, n) for g, n in env.bp.gons.items()
+                    if n["orderId"] and n["status"]["printed"] and not n["status"]["shipped"])
+    channel = env.bp.orders[gon["orderId"]]["assignment"]["current"]["channelId"]
+    env.connector.config.brightpearl.channel_ids = [c for c in (1, 2, 3) if c != channel][:1]
+    (d,) = await env.connector.diagnose(gid)
+    assert f"order is on channel {channel}, not in channel_ids" in d.verdict
+    env.connector.config.brightpearl.channel_ids = []
+    env.connector.config.brightpearl.warehouse_ids = [w for w in (1, 2, 3) if w != gon["warehouseId"]][:1]
+    (d,) = await env.connector.diagnose(gid)
+    assert f"warehouse {gon['warehouseId']} is not in warehouse_ids" in d.verdict
+
+
+async def test_support_bundle_has_no_secret_and_is_0600(env, tmp_path):
+    await env.connector.run_cycle()
+    path = env.connector.export_support_bundle(tmp_path / "bundle")
+    text = path.read_text()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for secret in secret_values(env.config):
+        assert secret not in text
+    data = json.loads(text)
+    assert data["versions"]["bp-tui"] and data["stages"]["imported"] > 0
+    assert data["recent_errors"] and data["recent_audit"]
+    assert data["config"]["brightpearl"]["password"] == "[redacted]"

@@ -10,12 +10,18 @@ import argparse
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bp_tui.cli import exitcodes
 from bp_tui.config import Config, load_config
 from bp_tui.errors import ConfigError
 from bp_tui.paths import resolve_config_path, resolve_state_path
+
+if TYPE_CHECKING:
+    from bp_tui.sandbox.environment import SandboxEnvironment
+    from bp_tui.service.connector import Connector
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -57,6 +63,20 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
+def demo_connector_factory(env: "SandboxEnvironment") -> Callable[[Config], "Connector"]:
+    """Connectors for edited settings (Test connection) that still reach the in-process sandboxes."""
+    import httpx
+
+    from bp_tui.service.connector import Connector
+
+    def factory(cfg: Config) -> Connector:
+        return Connector(cfg, env.state_path, config_path=env.config_path,
+                         bp_transport=httpx.ASGITransport(app=env.bp.app),
+                         ss_transport=httpx.ASGITransport(app=env.ss.app))
+
+    return factory
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bp_tui.sandbox.environment import build_environment
     from bp_tui.ui import BpApp
@@ -65,7 +85,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         env = build_environment(workdir, orders=args.orders)
         app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                    connector=env.connector, demo=env)
+                    connector=env.connector, connector_factory=demo_connector_factory(env), demo=env)
         app.run(mouse=not args.no_mouse)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

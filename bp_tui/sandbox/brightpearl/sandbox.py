@@ -241,7 +241,6 @@ class BrightpearlSandbox:
                 "addedOn": shapes.bp_time(datetime.now(timezone.utc)),
                 "addedBy": added_by,
                 "orderStatusId": order["orderStatus"]["orderStatusId"],
-                "fileId": 0,
             }
         )
         return note_id

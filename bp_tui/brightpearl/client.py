@@ -109,6 +109,14 @@ class BrightpearlClient:
                 raise ApiError(SERVICE, 200, "the authorise answer carried no token")
             self._creds.set_token(token)
 
+    async def _ensure_token(self) -> None:
+        """Log in unless a concurrent request already did while we waited for the lock."""
+        if self._auth_lock.locked():
+            async with self._auth_lock:
+                pass
+        if not self._creds.has_token:
+            await self.authenticate()
+
     # ------------------------------------------------------------------ transport
 
     async def _request(
@@ -130,7 +138,7 @@ class BrightpearlClient:
         reauthed = False
         while True:
             if authenticated and self._creds.needs_login and not self._creds.has_token:
-                await self.authenticate()
+                await self._ensure_token()
             send_headers = {"Accept": "application/json", **(headers or {})}
             if authenticated:
                 send_headers.update(self._creds.headers())

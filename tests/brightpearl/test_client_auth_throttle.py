@@ -124,3 +124,10 @@ async def test_429_with_retry_after_is_waited_out():
                                  gate=gate, sleep=sleeps) as client:
         assert [w.name for w in await client.list_warehouses()] == ["W"]
     assert sleeps.calls == [2.0]
+
+
+async def test_concurrent_first_requests_log_in_once():
+    sb = seeded(orders=2)
+    async with client_for(sb) as client:
+        await asyncio.gather(*(client.list_channels() for _ in range(5)))
+    assert len(authorise_calls(sb)) == 1

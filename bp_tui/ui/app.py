@@ -193,7 +193,7 @@ class BpApp(App[None]):
         parts = [f"{summary.imported} imported", f"{summary.confirmed} confirmed", f"{summary.failed} failed"]
         if summary.attention:
             parts.append(f"{summary.attention} need attention")
-        self.notify(", ".join(parts), title=f"Sync finished ({message.summary.duration_s:.1f} s)",
+        self.notify(", ".join(parts), title="Sync finished",
                     severity="warning" if summary.failed else "information", timeout=4)
 
     def toggle_pause(self) -> None:

@@ -215,3 +215,17 @@ async def test_test_connection_reports_rejected_credentials(env):
         assert results["bp_auth"].ok is True
         text = plain(app.screen.query_one("#checks", Static))
         assert "✗ FAIL" in text
+
+
+async def test_checkbox_state_reads_without_colour(tmp_path: Path):
+    app = make_app(config_path=tmp_path / "config.toml")
+    async with app.run_test(size=(100, 80)) as pilot:
+        await pilot.pause()
+        box = app.screen.query_one(f"#{field_id('shipstation.notify_customer')}", Checkbox)
+        box.focus()
+        await pilot.pause()
+        assert box.render().plain.startswith("▐ ▌ ShipStation emails")
+        await pilot.press("space")
+        await pilot.pause()
+        assert box.value is True
+        assert box.render().plain.startswith("▐✓▌ ShipStation emails")

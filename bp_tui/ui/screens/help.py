@@ -24,7 +24,9 @@ def key_rows(node: object) -> list[tuple[str, str, str]]:
         if shown not in rows[ident]:
             rows[ident].append(shown)
         tips.setdefault(ident, binding.tooltip)
-    return [(" / ".join(keys), ident[1], tips[ident]) for ident, keys in rows.items()]
+    found = [(" / ".join(keys), ident[1], tips[ident]) for ident, keys in rows.items()]
+    # This screen's own keys (they all explain themselves) before the generic ones (tab, copy).
+    return sorted(found, key=lambda row: not row[2])
 
 
 class HelpScreen(ModalScreen[None]):

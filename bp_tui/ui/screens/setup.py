@@ -36,6 +36,7 @@ from bp_tui.ui.setup_form import (
     picker_id,
     to_text,
 )
+from bp_tui.ui.widgets.checkbox import TextCheckbox
 from bp_tui.ui.widgets.navbar import NavBar
 
 
@@ -106,7 +107,7 @@ class SetupScreen(Screen[None]):
             yield Label(LABELS[key.dotted], classes="field-label")
             widget: Widget
             if key.kind is bool:
-                widget = Checkbox(CAPTIONS.get(key.dotted, "on"), value=bool(value), compact=True)
+                widget = TextCheckbox(CAPTIONS.get(key.dotted, "on"), value=bool(value), compact=True)
             elif key.choices:
                 widget = Select([(c, c) for c in key.choices], value=value, allow_blank=False, compact=True)
             else:

@@ -3,7 +3,6 @@ and the support bundle."""
 
 from __future__ import annotations
 
-import platform
 
 import textual
 from rich.console import Group
@@ -90,7 +89,7 @@ class TroubleshootScreen(Screen[None]):
     def _info(self) -> Text:
         app = self.app
         config_path = getattr(app, "config_path", None)
-        return Text(f"bp-tui {__version__} · textual {textual.__version__} · Python {platform.python_version()}"
+        return Text(f"bp-tui {__version__} · textual {textual.__version__}"
                     f" · config {config_path or '(demo, in memory)'}", overflow="ellipsis", no_wrap=True)
 
     def on_mount(self) -> None:

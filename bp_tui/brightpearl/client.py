@@ -80,6 +80,7 @@ class BrightpearlClient:
         self._sleep = sleep
         self.gate = gate or RateGate(limit=200, window_s=60.0, reserve=5, sleep=sleep)
         self.requests_sent = 0
+        self.last_server_date: str | None = None  # HTTP Date header of the last answer (clock check)
         self._auth_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -182,6 +183,7 @@ class BrightpearlClient:
             raise error
 
     def _observe(self, resp: httpx.Response) -> None:
+        self.last_server_date = resp.headers.get("date") or self.last_server_date
         remaining = as_int(resp.headers.get("brightpearl-requests-remaining"))
         period_ms = as_int(resp.headers.get("brightpearl-next-throttle-period"))
         self.gate.observe(remaining, None if period_ms is None else period_ms / 1000.0)

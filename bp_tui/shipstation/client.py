@@ -85,6 +85,7 @@ class ShipStationClient:
         self.backoff = backoff or Backoff()
         self.gate = gate or RateGate(limit=RATE_LIMIT, window_s=RATE_WINDOW_S, sleep=sleep)
         self.requests_sent = 0
+        self.last_server_date: str | None = None  # HTTP Date header of the last answer (clock check)
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
             auth=httpx.BasicAuth(settings.api_key, settings.api_secret),
@@ -130,6 +131,7 @@ class ShipStationClient:
             reset = _header_number(response, "X-Rate-Limit-Reset")
             remaining = _header_number(response, "X-Rate-Limit-Remaining")
             self.gate.observe(None if remaining is None else int(remaining), reset)
+            self.last_server_date = response.headers.get("date") or self.last_server_date
             body = decode_body(response.content)
             status = response.status_code
             if is_throttled(status, body):

@@ -112,3 +112,17 @@ async def test_support_bundle_has_no_secret_and_is_0600(env, tmp_path):
     assert data["versions"]["bp-tui"] and data["stages"]["imported"] > 0
     assert data["recent_errors"] and data["recent_audit"]
     assert data["config"]["brightpearl"]["password"] == "[redacted]"
+
+
+async def test_clock_check_uses_the_servers_date_header(env):
+    from bp_tui.troubleshoot.doctor import _clock_check
+
+    env.connector.bp.last_server_date = "Mon, 01 Jan 2001 00:00:00 GMT"
+    check = _clock_check(env.connector)
+    assert check.ok is False and "NTP" in check.fix
+    from email.utils import format_datetime
+    from datetime import UTC, datetime
+
+    env.connector.bp.last_server_date = format_datetime(datetime.now(UTC), usegmt=True)
+    env.connector.ss.last_server_date = None
+    assert _clock_check(env.connector).ok is True

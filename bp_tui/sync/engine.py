@@ -253,6 +253,13 @@ class SyncEngine:
                 updates.append(rec)
                 continue
             payloads.append((rec, payload))
+        for gid in gone:
+            rec, gon = records.get(gid), notes.get(gid)
+            if rec is not None and gon is not None and gon.shipped:
+                rec.stage, rec.gon_state = "attention", "shipped"
+                rec.reason = reasons.SHIPPED_OUTSIDE
+                self.summary.attention += 1
+                updates.append(rec)
         self.store.save_gons(updates)
         self.emit("map", len(candidates), len(candidates), message=f"{len(payloads)} orders to send")
         await self.send_orders(payloads)
@@ -409,7 +416,7 @@ class SyncEngine:
         await self.confirm_shipped()
 
     async def read_shipments(self) -> None:
-        now = self.now()
+        now = self.now()  # the next read starts here (minus the overlap)
         mark = parse_iso(self.store.watermark("shipments")) or now - timedelta(days=self.config.sync.lookback_days)
         since = mark - timedelta(days=1)
         store_id = self.config.shipstation.store_id or None
@@ -418,7 +425,6 @@ class SyncEngine:
         self.emit("shipments", 1, 2, message="reading marked-shipped orders")
         fulfillments = await self.ss.list_fulfillments(create_date_start=since)
         index = self.store.ss_order_index()
-        newest = mark
         seen: dict[tuple[str, int], ShipmentRecord] = {}
         for s in shipments:
             if s is None or s.order_id not in index:
@@ -429,8 +435,6 @@ class SyncEngine:
                 tracking=s.tracking_number or "", carrier=s.carrier_code or "", service=s.service_code or "",
                 shipped_at=shipped_at, created_at=s.create_date, voided=bool(s.voided),
             )
-            if s.create_date and s.create_date > newest:
-                newest = s.create_date
         for f in fulfillments:
             if f is None or f.order_id not in index:
                 continue
@@ -439,8 +443,6 @@ class SyncEngine:
                 tracking=f.tracking_number or "", carrier=f.carrier_code or "", service="",
                 shipped_at=f.ship_date or f.create_date or now, created_at=f.create_date, voided=bool(f.voided),
             )
-            if f.create_date and f.create_date > newest:
-                newest = f.create_date
         with self.store.transaction():
             for (kind, rid), rec in seen.items():
                 old = self.store.shipment(kind, rid)
@@ -449,7 +451,9 @@ class SyncEngine:
                 self.store.save_shipment(rec)
         self.emit("shipments", 2, 2, message=f"{len(seen)} labels for our orders")
         if not self.dry_run:
-            self.store.set_watermark("shipments", iso(min(newest, now)) or "")
+            # Labels created after ``now`` are newer than the watermark; the one-day overlap
+            # covers late-appearing records and clock differences.
+            self.store.set_watermark("shipments", iso(now) or "")
 
     async def confirm_shipped(self) -> None:
         now = self.now()

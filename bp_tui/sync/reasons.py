@@ -39,6 +39,10 @@ def channel_not_selected(channel_id: int | None, config: Config) -> str:
 ORDER_MISSING = "its Brightpearl order could not be read (deleted, or no access): check the order in Brightpearl"
 DELETED_BEFORE_IMPORT = "the goods-out note was deleted in Brightpearl before it was imported"
 SHIPPED_IN_BRIGHTPEARL = "already shipped in Brightpearl before it was imported: nothing to send"
+SHIPPED_OUTSIDE = (
+    "shipped in Brightpearl outside ShipStation while its ShipStation order is still open: "
+    "cancel or ship that order in ShipStation so it is not shipped twice"
+)
 LABEL_VOIDED = "label voided, not confirmed: create a new label in ShipStation and it will be confirmed"
 
 SKIP_KEYS = {

@@ -265,3 +265,17 @@ async def test_api_calls_within_1_1x_of_the_batched_floor(tmp_path):
         assert total <= 1.1 * floor, (total, floor, summary.api_calls)
     finally:
         await env.aclose()
+
+
+async def test_note_shipped_in_brightpearl_after_import_needs_attention(env):
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    env.bp.apply_events(rec.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
+                                      "eventOwnerId": 4}])
+    summary = await env.connector.run_cycle()
+    rec = env.connector.store.gon(rec.gon_id)
+    assert rec.stage == "attention" and "outside ShipStation" in rec.reason
+    assert summary.attention == 1
+    again = await env.connector.run_cycle()
+    assert again.api_calls["brightpearl"] == 1  # not re-read every cycle

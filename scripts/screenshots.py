@@ -109,7 +109,7 @@ async def shoot(name: str, step: Step, out: Path, size: tuple[int, int]) -> Path
         env = build_environment(Path(tmp), orders=24, seed=1)
         app = BpApp(config=env.config, config_path=Path("~/.config/bp-tui/config.toml"), state_path=env.state_path,
                     connector=env.connector, connector_factory=demo_connector_factory(env), demo=env,
-                    auto_sync=False, demo_tick_seconds=0)
+                    auto_sync=False, demo_tick_seconds=0, progress_linger_seconds=0)
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             await step(pilot)

@@ -76,6 +76,7 @@ class BpApp(App[None]):
         clock: Clock = system_clock,
         auto_sync: bool = True,
         demo_tick_seconds: float = 3.0,
+        progress_linger_seconds: float = 1.5,
     ) -> None:
         super().__init__()
         self.config = config
@@ -87,6 +88,7 @@ class BpApp(App[None]):
         self.clock = clock
         self.auto_sync = auto_sync
         self.demo_tick_seconds = demo_tick_seconds
+        self.progress_linger_seconds = progress_linger_seconds
         self._last_live_refresh = 0.0
         self.status = SyncStatus(connected=connector is not None)
         if demo is not None:

@@ -37,10 +37,11 @@ def make_app(env: SandboxEnvironment | None = None, *, config: Config | None = N
     """The dashboard over ``env``'s real Connector (or config-only, for setup tests)."""
     if env is not None:
         return BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                     connector=env.connector, clock=frozen_clock, auto_sync=False, **kwargs)  # type: ignore[arg-type]
+                     connector=env.connector, clock=frozen_clock, auto_sync=False,
+                     progress_linger_seconds=0, **kwargs)  # type: ignore[arg-type]
     assert config_path is not None
     return BpApp(config=config, config_path=config_path, state_path=state_path or config_path.parent / "state.db",
-                 clock=frozen_clock, auto_sync=False, **kwargs)  # type: ignore[arg-type]
+                 clock=frozen_clock, auto_sync=False, progress_linger_seconds=0, **kwargs)  # type: ignore[arg-type]
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -241,3 +241,16 @@ async def test_q_quits_outside_inputs(env):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_finished_progress_bar_lingers_then_hides(env):
+    app = make_app(env)
+    app.progress_linger_seconds = 0.2
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("#sync-progress", ProgressBar)
+        await pilot.press("s")
+        await settle(pilot)
+        assert bar.display and bar.percentage == 1.0
+        await pilot.pause(0.4)
+        assert not bar.display

@@ -81,6 +81,7 @@ class QueueScreen(Screen[None]):
         self._shown: list[int] = []
         self._cells: dict[int, tuple[object, ...]] = {}
         self._detail_gon: int | None = None
+        self._was_running = False
 
     def compose(self) -> ComposeResult:
         yield NavBar("queue")
@@ -113,9 +114,22 @@ class QueueScreen(Screen[None]):
     def _status_changed(self, status: SyncStatus) -> None:
         self.query_one(StatusLine).show(status, self.app.clock())  # type: ignore[attr-defined]
         bar = self.query_one("#sync-progress", ProgressBar)
-        bar.display = status.running
         if status.running:
+            bar.display = True
             bar.update(total=status.total or None, progress=status.done)
+        elif self._was_running:
+            # Keep the finished bar up a moment, so even a quick cycle is seen to happen.
+            bar.update(total=max(status.total, 1), progress=max(status.total, 1))
+            linger = getattr(self.app, "progress_linger_seconds", 0.0)
+            if linger > 0:
+                self.set_timer(linger, self._hide_bar, name="progress-linger")
+            else:
+                bar.display = False
+        self._was_running = status.running
+
+    def _hide_bar(self) -> None:
+        if not self.app.status.running:  # type: ignore[attr-defined]
+            self.query_one("#sync-progress").display = False
 
     # ------------------------------------------------------------------- rows
     def _reload(self, _version: int = 0) -> None:

@@ -212,7 +212,8 @@ class SyncEngine:
         order_ids = {notes[g].order_id for g in candidates if g in notes and notes[g].order_id}
         self.emit("hydrate", len(notes), len(wanted), message=f"reading {len(order_ids)} orders")
         orders = await self.bp.get_orders(order_ids) if order_ids else {}
-        weights = await self._weights(notes[g] for g in candidates if g in notes)
+        products = await self._products([notes[g] for g in candidates if g in notes], orders)
+        weights = {pid: w for pid, (w, _tracked) in products.items()}
         records = self.store.gons(wanted)
         now = self.now()
         payloads: list[tuple[GonRecord, dict[str, Any]]] = []
@@ -246,8 +247,13 @@ class SyncEngine:
                 self.skip("channel_not_selected")
                 updates.append(rec)
                 continue
+            extra = []
+            if not self.config.products.skip_non_stock_rows and gon.sequence <= 1:
+                # Non-stock rows are never on a goods-out note; send them with the first note.
+                extra = [r for rid, r in order.rows.items()
+                         if rid not in gon.rows and r.product_id and products.get(r.product_id, (None, True))[1] is False]
             try:
-                payload = map_gon(gon, order, options, weights)
+                payload = map_gon(gon, order, options, weights, extra_rows=extra)
             except MappingError as exc:
                 self._fail(rec, str(exc), now)
                 updates.append(rec)
@@ -265,10 +271,15 @@ class SyncEngine:
         await self.send_orders(payloads)
         await self.cancel_deleted([g for g in gone if g not in notes], records)
 
-    async def _weights(self, gons: Iterable[GoodsOutNote]) -> dict[int, float | None]:
-        if not self.config.products.include_weights:
+    async def _products(self, gons: list[GoodsOutNote], orders: dict[int, Order]) -> dict[int, tuple[float | None, bool]]:
+        """Weight and stock-tracking of the products we need, cached in the state between cycles."""
+        ids: set[int] = set()
+        if self.config.products.include_weights:
+            ids |= {p.product_id for g in gons for parts in g.rows.values() for p in parts if p.product_id}
+        if not self.config.products.skip_non_stock_rows:
+            ids |= {r.product_id for o in orders.values() for r in o.rows.values() if r.product_id}
+        if not ids:
             return {}
-        ids = {p.product_id for g in gons for parts in g.rows.values() for p in parts if p.product_id}
         cached = self.store.products(ids)
         missing = [pid for pid in ids if pid not in cached]
         if missing:
@@ -277,7 +288,7 @@ class SyncEngine:
             rows += [(pid, None, True) for pid in missing if pid not in fetched]
             self.store.save_products(rows)
             cached.update({pid: (w, st) for pid, w, st in rows})
-        return {pid: w for pid, (w, _st) in cached.items()}
+        return cached
 
     def _fail(self, rec: GonRecord, reason: str, now: datetime) -> None:
         rec.stage = "failed"
@@ -620,6 +631,10 @@ class SyncEngine:
                                 detail=f"{s.kind} {s.remote_id}")
         try:
             note_id = await self.bp.add_order_note(rec.order_id, f"{text}\n{note_marker(key)}")
+        except ApiUnavailable:
+            # The note may have been stored and the read-back failed too: leave the intent open so
+            # the next run's recovery reads the order's notes back instead of posting blind.
+            raise
         except Exception as exc:
             self.store.settle(aid, "failed", _short(exc))
             raise

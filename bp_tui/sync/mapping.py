@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bp_tui.brightpearl.models import GoodsOutNote, Order, Party
+from bp_tui.brightpearl.models import GoodsOutNote, Order, OrderRow, Party
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SS_WEIGHT_UNITS = {"grams": "grams", "ounces": "ounces", "pounds": "pounds"}
@@ -79,8 +79,13 @@ def map_gon(
     order: Order,
     options: MapOptions,
     weights: dict[int, float | None] | None = None,
+    extra_rows: list[OrderRow] | tuple[OrderRow, ...] = (),
 ) -> dict[str, object]:
-    """Build the ShipStation V1 order for ``gon``. Raises MappingError."""
+    """Build the ShipStation V1 order for ``gon``. Raises MappingError.
+
+    ``extra_rows`` are order rows that are not on the note (non-stock items), sent with
+    their ordered quantity when ``products.skip_non_stock_rows`` is false.
+    """
     if gon.order_id == 0 or gon.transfer:
         raise MappingError("a warehouse transfer note is not a customer shipment")
     check_delivery(order.delivery)
@@ -111,6 +116,13 @@ def map_gon(
         items.append(item)
     if not items:
         raise MappingError("the goods-out note has no rows with a quantity to ship")
+    for row in extra_rows:
+        quantity = int(row.quantity)
+        if quantity > 0:
+            items.append({
+                "lineItemKey": str(row.id), "sku": row.sku or None, "name": row.name or row.sku or "item",
+                "quantity": quantity, "unitPrice": float(row.unit_price) if row.unit_price is not None else 0.0,
+            })
     customer = order.customer
     billing = order.billing or order.customer or order.delivery
     number = order_number(gon)

@@ -279,3 +279,32 @@ async def test_note_shipped_in_brightpearl_after_import_needs_attention(env):
     assert summary.attention == 1
     again = await env.connector.run_cycle()
     assert again.api_calls["brightpearl"] == 1  # not re-read every cycle
+
+
+async def test_weights_and_non_stock_rows(tmp_path):
+    env = make_env(tmp_path, orders=0, config_overrides={
+        "products": {"skip_non_stock_rows": False, "weight_unit": "ounces"}})
+    try:
+        stock = next(p for p, d in env.bp.products.items() if d["stock"]["stockTracked"]
+                     and d["stock"]["weight"]["magnitude"])
+        non_stock = next(p for p, d in env.bp.products.items() if not d["stock"]["stockTracked"])
+        order_id = env.bp.add_order(rows=[(stock, 2), (non_stock, 1)])
+        gid = env.bp.add_gon(order_id, state="printed")
+        await env.connector.run_cycle()
+        items = env.ss.order_by_key(order_key("demo", gid))["items"]
+        by_product = {i["productId"]: i for i in items if i.get("productId")}
+        weight = env.bp.products[stock]["stock"]["weight"]["magnitude"]
+        assert by_product[stock]["weight"]["value"] == pytest.approx(float(weight))
+        assert by_product[stock]["weight"]["units"] == "ounces"
+        assert len(items) == 2  # the non-stock row rides along with the first note
+        assert any(i["quantity"] == 1 and i.get("productId") != stock for i in items)
+    finally:
+        await env.aclose()
+
+
+async def test_non_stock_rows_skipped_by_default(env):
+    await env.connector.run_cycle()
+    for gid, gon in env.bp.gons.items():
+        sent = env.ss.order_by_key(order_key("demo", gid))
+        if sent:
+            assert {i["lineItemKey"] for i in sent["items"]} == {str(r) for r in gon["orderRows"]}

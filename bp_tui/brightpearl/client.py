@@ -159,6 +159,14 @@ class BrightpearlClient:
             self._observe(resp)
             body = _decode(resp)
             status = resp.status_code
+            if status < 400 and isinstance(body, str):
+                # A 2xx whose body is not JSON (a proxy cut it short): no usable answer, like a dropped one.
+                failures += 1
+                if not idempotent or failures >= self._backoff.attempts:
+                    raise ApiUnavailable(SERVICE, status, "Brightpearl's answer was not valid JSON",
+                                         hint="a proxy or the network cut the answer short; try again")
+                await self._sleep(self._backoff.delay(failures))
+                continue
             if status < 400:
                 return body
             code, message = error_parts(body)

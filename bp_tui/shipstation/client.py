@@ -142,6 +142,15 @@ class ShipStationClient:
                 self.gate.block_for(reset if reset is not None else self.gate.window_s)
                 continue
             throttles = 0
+            if status < 400 and isinstance(body, str):
+                # A 2xx whose body is not JSON (cut short on the way): retried like a dropped answer;
+                # createorders is safe to re-send (orderKey), the other calls are reads or whole PUTs.
+                failures += 1
+                if failures >= self.backoff.attempts:
+                    raise ApiUnavailable(SERVICE, status, "ShipStation's answer was not valid JSON",
+                                         hint=f"{method} {path}: the answer was cut short {failures} times")
+                await self._sleep(self.backoff.delay(failures))
+                continue
             if status >= 500:
                 failures += 1
                 if failures < self.backoff.attempts:

@@ -1,0 +1,266 @@
+"""Seeded fault injection for both sandboxes: the network and the vendors misbehaving.
+
+A :class:`Chaos` wraps a sandbox's ASGI app (outermost, so a dropped connection really is
+one over HTTP) and, for a configurable share of requests, does one of :data:`KINDS`:
+
+* ``error_before`` / ``error_after``: a 5xx instead of the work, or after the work was done
+  (the nasty case: the write happened, the answer says it did not);
+* ``drop_before`` / ``drop_after``: the connection closes without an answer;
+* ``slow_before`` / ``slow_after``: the answer comes ``slow_s`` late (past the client timeout
+  in tests); before = a cancelled request never reaches the API, after = it did;
+* ``throttle``: the vendor's throttled answer with its headers; every request that arrives
+  before the announced wait is over counts in ``violations``;
+* ``malformed``: a 200 whose body is not JSON, after the work was done;
+* ``null_items``: a list page whose items are null (listings only).
+
+In-process (``httpx.ASGITransport``) an exception raised by the app reaches the client, and
+the transport ignores timeouts: :class:`DeadlineTransport` applies the client's read timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+KINDS = (
+    "error_before", "error_after", "drop_before", "drop_after", "slow_before", "slow_after",
+    "throttle", "malformed", "null_items",
+)
+LISTING_ONLY = ("null_items",)
+
+
+class DroppedConnection(httpx.ReadError):
+    """The server closed the connection without a (complete) answer."""
+
+
+@dataclass
+class FaultPlan:
+    """What to inject: ``rate`` of requests get one of ``kinds``, drawn from ``seed``."""
+
+    rate: float = 0.2
+    seed: int = 0
+    kinds: tuple[str, ...] = KINDS
+    slow_s: float = 0.5
+    throttle_s: float = 0.05
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown fault kind(s): {', '.join(unknown)}; known: {', '.join(KINDS)}")
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError("fault rate must be between 0 and 1")
+
+
+@dataclass
+class Dialect:
+    """How one vendor says "server error", "throttled", and which requests are list pages."""
+
+    error_body: dict[str, Any]
+    throttle_status: int
+    throttle_body: dict[str, Any]
+    throttle_headers: Callable[[float], dict[str, str]]
+    list_key: Callable[[str, str], str | None]  # (method, path) -> key of the items list, or None
+
+
+def _bp_list_key(method: str, path: str) -> str | None:
+    return "results" if method == "GET" and path.endswith("-search") else None
+
+
+def _ss_list_key(method: str, path: str) -> str | None:
+    if method != "GET":
+        return None
+    tail = path.rstrip("/").rsplit("/", 1)[-1]
+    return {"shipments": "shipments", "fulfillments": "fulfillments", "orders": "orders", "list": "orders"}.get(tail)
+
+
+BRIGHTPEARL = Dialect(
+    error_body={"errors": [{"code": "CMNU-003", "message": "Internal Server Error"}]},
+    throttle_status=503,
+    throttle_body={"response": "You have sent too many requests. Please wait before sending another request"},
+    throttle_headers=lambda s: {"brightpearl-requests-remaining": "0",
+                                "brightpearl-next-throttle-period": str(max(1, int(round(s * 1000))))},
+    list_key=_bp_list_key,
+)
+
+
+def _ss_reset(seconds: float) -> str:
+    # Whole seconds like ShipStation when the wait is a second or more; milliseconds for test bursts.
+    return str(int(seconds)) if seconds >= 1 and float(seconds).is_integer() else f"{seconds:.3f}"
+
+
+SHIPSTATION = Dialect(
+    error_body={"Message": "An error has occurred.", "ExceptionMessage": "The service is unavailable.",
+                "ExceptionType": "System.Net.WebException", "StackTrace": None},
+    throttle_status=429,
+    throttle_body={"message": "Too Many Requests"},
+    throttle_headers=lambda s: {"X-Rate-Limit-Limit": "40", "X-Rate-Limit-Remaining": "0",
+                                "X-Rate-Limit-Reset": _ss_reset(s)},
+    list_key=_ss_list_key,
+)
+
+
+@dataclass
+class Chaos:
+    """The injector of one sandbox; ``enabled`` can be switched off to let a run converge."""
+
+    plan: FaultPlan
+    dialect: Dialect
+    clock: Callable[[], float] = time.monotonic
+    enabled: bool = True
+    violations: int = 0
+    injected: Counter = field(default_factory=Counter)
+    skip_prefixes: tuple[str, ...] = ("/_sandbox",)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.plan.seed)
+        self._blocked_until = 0.0
+
+    def draw(self, method: str, path: str) -> str | None:
+        """The fault for this request, or None (consumes the seeded stream either way)."""
+        roll, pick = self.rng.random(), self.rng.random()
+        if not self.enabled or roll >= self.plan.rate or path.startswith(self.skip_prefixes):
+            return None
+        listing = self.dialect.list_key(method, path) is not None
+        kinds = [k for k in self.plan.kinds if listing or k not in LISTING_ONLY]
+        if not kinds:
+            return None
+        kind = kinds[int(pick * len(kinds)) % len(kinds)]
+        self.injected[kind] += 1
+        return kind
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        async def chaotic(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            await self._serve(app, scope, receive, send)
+
+        chaotic.chaos = self  # type: ignore[attr-defined]
+        return chaotic
+
+    # ---- the faults ------------------------------------------------------------------
+    async def _serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = scope["method"], scope["path"]
+        now = self.clock()
+        if now < self._blocked_until:
+            # Sent while told to wait: a client bug the tests count, answered throttled again.
+            self.violations += 1
+            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body,
+                           self.dialect.throttle_headers(self._blocked_until - now))
+            return
+        kind = self.draw(method, path)
+        if kind is None:
+            await app(scope, receive, send)
+            return
+        if kind == "throttle":
+            self._blocked_until = now + self.plan.throttle_s
+            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body,
+                           self.dialect.throttle_headers(self.plan.throttle_s))
+            return
+        if kind == "error_before":
+            await _respond(send, 500, self.dialect.error_body)
+            return
+        if kind == "drop_before":
+            await _drop(send)
+        if kind == "slow_before":
+            await asyncio.sleep(self.plan.slow_s)
+            await app(scope, receive, send)
+            return
+        status, headers, body = await _capture(app, scope, receive)
+        if kind == "error_after":
+            await _respond(send, 500, self.dialect.error_body)
+        elif kind == "drop_after":
+            await _drop(send)
+        elif kind == "slow_after":
+            await asyncio.sleep(self.plan.slow_s)
+            await _forward(send, status, headers, body)
+        elif kind == "malformed":
+            await _forward(send, status, headers, body[: max(1, len(body) // 2)] + b"<!-- upstream reset")
+        elif kind == "null_items":
+            await _forward(send, status, headers, _null_items(body, self.dialect.list_key(method, path) or ""))
+
+
+async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list, bytes]:
+    """Run the real app to the end (the work is done) and keep its answer."""
+    start: dict[str, Any] = {}
+    parts: list[bytes] = []
+
+    async def keep(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    await app(scope, receive, keep)
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    return int(start.get("status", 500)), headers, b"".join(parts)
+
+
+async def _forward(send: Send, status: int, headers: list, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers + [(b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _respond(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    raw = json.dumps(body).encode()
+    pairs = [(b"content-type", b"application/json")]
+    pairs += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await _forward(send, status, pairs, raw)
+
+
+async def _drop(send: Send) -> None:
+    """Start an answer that never comes: over HTTP the server closes the socket mid-answer."""
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+    raise DroppedConnection("connection closed by the server before the answer was complete")
+
+
+def _null_items(body: bytes, key: str) -> bytes:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body
+    holder = doc.get("response") if isinstance(doc, dict) and key == "results" else doc
+    if isinstance(holder, dict) and isinstance(holder.get(key), list):
+        holder[key] = [None] * len(holder[key]) if holder[key] else None
+    return json.dumps(doc).encode()
+
+
+def attach(sandbox: Any, plan: FaultPlan, dialect: Dialect) -> Chaos:
+    """Put ``plan`` in front of ``sandbox.app`` (before any transport is built on it)."""
+    chaos = Chaos(plan, dialect)
+    sandbox.app = chaos.wrap(sandbox.app)
+    sandbox.chaos = chaos
+    return chaos
+
+
+class DeadlineTransport(httpx.AsyncBaseTransport):
+    """Applies the request's read timeout to an in-process transport, as a socket would."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeout = (request.extensions.get("timeout") or {}).get("read")
+        try:
+            return await asyncio.wait_for(self.inner.handle_async_request(request), timeout)
+        except TimeoutError:
+            raise httpx.ReadTimeout("timed out waiting for the answer", request=request) from None
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -547,7 +547,7 @@ class SyncEngine:
                         continue
                     if not gon.shipped:
                         await self.mark_gon_shipped(rec, gon, active)
-                if cfg.add_order_note:
+                if cfg.add_order_note and action != "none":  # "none" only records
                     for s in active:
                         if not s.noted:
                             await self.post_note(rec, s, "note", shipment_note(rec, s, active))

@@ -308,3 +308,27 @@ async def test_non_stock_rows_skipped_by_default(env):
         sent = env.ss.order_by_key(order_key("demo", gid))
         if sent:
             assert {i["lineItemKey"] for i in sent["items"]} == {str(r) for r in gon["orderRows"]}
+
+
+@pytest.mark.parametrize("action", ["set_status", "none"])
+async def test_actions_that_do_not_mark_the_note_shipped(tmp_path, action):
+    env = make_env(tmp_path, orders=0, config_overrides={
+        "brightpearl": {"shipped_action": action, "shipped_status_id": 5 if action == "set_status" else 0}})
+    try:
+        order_id = env.bp.add_order(rows=[(1001, 1)])
+        gid = env.bp.add_gon(order_id, state="printed")
+        await env.connector.run_cycle()
+        env.label(1)
+        summary = await env.connector.run_cycle()
+        assert summary.confirmed == 1
+        assert env.connector.store.gon(gid).stage == "confirmed"
+        assert env.bp.gons[gid]["status"]["shipped"] is False  # steps 1-2 skipped
+        assert env.bp.gons[gid]["shipping"]["reference"] == ""
+        status = env.bp.orders[order_id]["orderStatus"]["orderStatusId"]
+        notes = env.bp.notes.get(order_id, [])
+        if action == "set_status":
+            assert status == 5 and len([n for n in notes if "[bp-tui note:" in n["text"]]) == 1
+        else:
+            assert status != 5 and not [n for n in notes if "[bp-tui" in n["text"]]
+    finally:
+        await env.aclose()

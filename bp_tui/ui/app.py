@@ -49,7 +49,7 @@ SYNC_KINDS = {
     "confirm only": {"confirm_only": True},
 }
 # How often, at most, the queue reloads from the state db while a cycle reports progress.
-LIVE_REFRESH_SECONDS = 0.4
+LIVE_REFRESH_SECONDS = 1.0
 
 
 class BpApp(App[None]):

@@ -254,3 +254,28 @@ async def test_finished_progress_bar_lingers_then_hides(env):
         assert bar.display and bar.percentage == 1.0
         await pilot.pause(0.4)
         assert not bar.display
+
+
+async def test_live_refresh_during_a_sync_keeps_rows_in_place(env):
+    app = make_app(env)
+    async with app.run_test() as pilot:
+        screen = await synced(pilot)
+        before = list(screen._shown)  # noqa: SLF001
+        first = screen.by_gon[before[0]]
+        assert first.stage == "failed"
+        first.stage = "confirmed"  # as the state db reports mid-cycle
+        screen.refresh_table(stable=True)
+        assert screen._shown == before  # noqa: SLF001 - rows stay put while a sync runs
+        assert stage_cells(screen)[0] == f"{STAGE_GLYPHS['confirmed']} confirmed"
+        screen.refresh_table()
+        assert screen._shown[-1] == first.gon_id  # noqa: SLF001 - the final refresh re-sorts
+
+
+async def test_a_second_sync_is_refused_while_one_runs(env):
+    app = make_app(env)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.status = app.status.but(running=True)
+        assert app.start_sync("sync") is False
+        await pilot.pause()
+        assert not app.workers

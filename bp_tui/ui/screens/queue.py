@@ -136,22 +136,38 @@ class QueueScreen(Screen[None]):
         connector = self.app.connector  # type: ignore[attr-defined]
         self.rows = connector.queue_rows() if connector is not None else []
         self.by_gon = {r.gon_id: r for r in self.rows}
-        self.refresh_table()
+        self.refresh_table(stable=self.app.status.running)  # type: ignore[attr-defined]
         if self._detail_gon is not None and self.query_one("#detail").display:
             self._show_detail(self._detail_gon)
 
-    def refresh_table(self) -> None:
-        """Show the filtered, sorted rows; update cells in place when the row set is unchanged."""
+    def refresh_table(self, *, stable: bool = False) -> None:
+        """Show the filtered, sorted rows; update cells in place when the row set is unchanged.
+
+        ``stable`` (while a sync runs) keeps the rows where they are and appends new ones, so a
+        live update costs little even with 10,000 rows; the full re-sort comes at the end.
+        """
         table = self.query_one("#queue-table", DataTable)
         now = self.app.clock()  # type: ignore[attr-defined]
         shown = visible_rows(self.rows, stage=self.stage_filter, search=self.search, sort=self.sort)
         ids = [r.gon_id for r in shown]
         cells = {r.gon_id: self._styled(row_cells(r, now), r) for r in shown}
-        if ids == self._shown:
-            for gon_id in ids:
-                if cells[gon_id] != self._cells.get(gon_id):
-                    for (key, _h, _w), value in zip(COLUMNS, cells[gon_id]):
-                        table.update_cell(str(gon_id), key, value)
+        if stable and self._shown:
+            visible = set(ids)
+            for gon_id in [g for g in self._shown if g not in visible]:
+                table.remove_row(str(gon_id))
+            kept = [g for g in self._shown if g in visible]
+            known = set(kept)
+            ids = kept + [g for g in ids if g not in known]
+        if ids[: len(self._shown)] == self._shown:
+            for gon_id in self._shown:
+                self._update_row(table, gon_id, cells[gon_id])
+            for gon_id in ids[len(self._shown):]:
+                table.add_row(*cells[gon_id], key=str(gon_id))
+        elif stable and ids[: len(kept)] == kept:
+            for gon_id in kept:
+                self._update_row(table, gon_id, cells[gon_id])
+            for gon_id in ids[len(kept):]:
+                table.add_row(*cells[gon_id], key=str(gon_id))
         else:
             current = self.selected_gon()
             table.clear()
@@ -161,6 +177,14 @@ class QueueScreen(Screen[None]):
                 table.move_cursor(row=ids.index(current))
         self._shown, self._cells = ids, cells
         self._update_view_line(len(shown))
+
+    def _update_row(self, table: DataTable, gon_id: int, new: tuple[object, ...]) -> None:  # type: ignore[type-arg]
+        old = self._cells.get(gon_id)
+        if new == old:
+            return
+        for index, (key, _h, _w) in enumerate(COLUMNS):
+            if old is None or new[index] != old[index]:
+                table.update_cell(str(gon_id), key, new[index])
 
     def _styled(self, cells: tuple[str, ...], row: QueueRow) -> tuple[object, ...]:
         stage = Text(cells[0], style="bold" if row.stage in ("failed", "attention") else "")

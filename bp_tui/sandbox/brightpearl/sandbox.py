@@ -61,6 +61,7 @@ class BrightpearlSandbox:
         self.tokens: set[str] = set()
         self.orders: dict[int, dict[str, Any]] = {}
         self.gons: dict[int, dict[str, Any]] = {}
+        self._gons_by_order: dict[int, list[int]] = {}  # order id -> its GON ids (an index over ``gons``)
         self.products: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.warehouses: dict[int, dict[str, Any]] = {}
@@ -284,8 +285,9 @@ class BrightpearlSandbox:
                     {"productId": product_id, "quantity": qty, "locationId": warehouse_id * 10}
                 ]
         if sequence is None:
-            sequence = 1 + sum(1 for g in self.gons.values() if order_id and g["orderId"] == order_id)
+            sequence = 1 + (len(self._gons_of_order(order_id)) if order_id else 0)
         gon_id = next(self._gon_ids)
+        self._gons_by_order.setdefault(order_id, []).append(gon_id)
         created = created_on or datetime.now(timezone.utc)
         self.gons[gon_id] = shapes.goods_out_note(
             order_id=order_id,
@@ -320,8 +322,16 @@ class BrightpearlSandbox:
             self.apply_events(gon_id, events)
 
     def delete_gon(self, gon_id: int) -> None:
-        if self.gons.pop(gon_id, None) is None:
+        gon = self.gons.pop(gon_id, None)
+        if gon is None:
             raise KeyError(f"no goods-out note {gon_id}")
+        siblings = self._gons_by_order.get(gon["orderId"], [])
+        if gon_id in siblings:
+            siblings.remove(gon_id)
+
+    def _gons_of_order(self, order_id: int) -> list[dict[str, Any]]:
+        """The GONs of one order, without scanning every GON (seeding 10,000 orders stays linear)."""
+        return [self.gons[g] for g in self._gons_by_order.get(order_id, ()) if g in self.gons]
 
     def update_gon(self, gon_id: int, body: Any) -> None:
         gon = self.gons.get(gon_id)
@@ -401,7 +411,7 @@ class BrightpearlSandbox:
             gon["lastEventVersion"] = next(self._event_version)
         order = self.orders.get(gon["orderId"])
         if order is not None:
-            mine = [g for g in self.gons.values() if g["orderId"] == gon["orderId"]]
+            mine = self._gons_of_order(gon["orderId"])
             shipped = sum(1 for g in mine if g["status"]["shipped"])
             order["shippingStatusCode"] = "ASS" if shipped == len(mine) else ("SPS" if shipped else "SNS")
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from bp_tui.cli import exitcodes
+from bp_tui.sandbox.faults import KINDS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +19,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     s.add_argument("--bp-limit", type=int, default=200, help="Brightpearl requests per minute (real: 200)")
     s.add_argument("--ss-limit", type=int, default=40, help="ShipStation requests per minute (real: 40)")
+    s.add_argument("--faults", type=float, default=0.0, metavar="RATE",
+                   help="share of requests (0-1) that misbehave: 5xx, drops, slow, throttled, malformed")
+    s.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (same seed, same faults)")
+    s.add_argument("--fault-kinds", default="", metavar="K1,K2",
+                   help="only these kinds (default all): " + ", ".join(KINDS))
+    s.add_argument("--slow-s", type=float, default=40.0, help="delay of a slow answer (default 40: past the client timeout)")
     s.set_defaults(func=cmd_serve)
 
 
@@ -25,7 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
-    from bp_tui.sandbox.server import bind, combined_app, connection_toml
+    from bp_tui.sandbox.server import bind, combined_app, connection_toml, control_app
     from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
@@ -34,6 +41,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.orders:
         bp.seed(orders=args.orders, seed=args.seed)
     ss = ShipStationSandbox(rate_limit=args.ss_limit)
+    if args.faults:
+        from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, FaultPlan, attach
+
+        kinds = tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()) or KINDS
+        try:
+            attach(bp, FaultPlan(rate=args.faults, seed=args.fault_seed * 2, kinds=kinds, slow_s=args.slow_s), BRIGHTPEARL)
+            attach(ss, FaultPlan(rate=args.faults, seed=args.fault_seed * 2 + 1, kinds=kinds, slow_s=args.slow_s),
+                   SHIPSTATION)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exitcodes.USAGE
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
@@ -42,7 +60,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     base = f"http://{host}:{port}"
     print(f"# bp-tui sandbox on {base} ({bp.counts.get('gons', 0)} goods-out notes); Ctrl+C stops it")
+    if args.faults:
+        print(f"# faults: {args.faults:.0%} of requests (seed {args.fault_seed}); counts at {base}/_sandbox/tally")
     print(connection_toml(bp, ss, base), flush=True)
-    config = uvicorn.Config(combined_app(bp.app, ss.app), lifespan="off", log_level="warning", access_log=False)
+    config = uvicorn.Config(combined_app(bp.app, ss.app, control=control_app(bp, ss, seed=args.seed)), lifespan="off", log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
     return exitcodes.OK

@@ -1,0 +1,135 @@
+"""Sandbox accounts for the benches: exactly N eligible (printed, unshipped) goods-out notes.
+
+The environment is assembled like ``bp_tui.sandbox.environment.build_environment`` but the
+sandbox ASGI apps are wrapped in a CPU meter, so a bench can tell the engine's CPU from the
+in-process sandbox's.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bp_tui.apiclient import Backoff
+from bp_tui.config import save_config
+from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
+from bp_tui.sandbox.environment import SandboxEnvironment, sandbox_config
+from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+from bp_tui.service.connector import Connector
+
+UNLIMITED = 10**9
+# Retries fast, so a bench without rate limits never sleeps on a backoff.
+FAST_CLIENTS: dict[str, Any] = {"timeout": 60.0}
+SEED = 5
+# The seeded account has ~0.87 eligible GONs per order; seed a margin above N.
+ORDERS_PER_ELIGIBLE = 1.25
+
+Asgi = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+
+
+class CpuMeter:
+    """Process CPU time spent inside the wrapped ASGI apps (union of overlapping calls)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._active = 0
+        self._start = 0.0
+
+    def wrap(self, app: Asgi) -> Asgi:
+        async def timed(scope: dict, receive: Any, send: Any) -> None:
+            if self._active == 0:
+                self._start = time.process_time()
+            self._active += 1
+            try:
+                await app(scope, receive, send)
+            finally:
+                self._active -= 1
+                if self._active == 0:
+                    self.seconds += time.process_time() - self._start
+
+        return timed
+
+
+@dataclass
+class BenchAccount:
+    env: SandboxEnvironment
+    meter: CpuMeter
+    eligible: set[int]
+
+    @property
+    def connector(self) -> Connector:
+        return self.env.connector
+
+
+def fast_backoff() -> Backoff:
+    return Backoff(attempts=6, base=0.001, cap=0.01, rng=random.Random(3))
+
+
+def build_account(
+    workdir: Path,
+    eligible: int,
+    *,
+    bp_limit: int = UNLIMITED,
+    ss_limit: int = UNLIMITED,
+    window_s: float = 60.0,
+    client_options: dict[str, Any] | None = None,
+    seed: int = SEED,
+) -> BenchAccount:
+    """A seeded account with exactly ``eligible`` printed, unshipped sales-order GONs.
+
+    Every other sales-order GON is shipped, so the engine's search sees the eligible notes
+    (plus the account's unshipped transfers) and nothing else.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    bp = BrightpearlSandbox(rate_limit=bp_limit, window_s=window_s)
+    bp.seed(orders=max(8, math.ceil(eligible * ORDERS_PER_ELIGIBLE) + 8), seed=seed)
+    chosen: set[int] = set()
+    for gid in sorted(bp.gons):
+        gon = bp.gons[gid]
+        if not gon["orderId"] or gon["status"]["shipped"]:
+            continue
+        if len(chosen) < eligible:
+            gon["status"]["printed"] = True
+            chosen.add(gid)
+        else:
+            gon["status"]["shipped"] = True
+    if len(chosen) < eligible:
+        raise RuntimeError(f"seeded only {len(chosen)} eligible GONs, wanted {eligible}")
+    ss = ShipStationSandbox(rate_limit=ss_limit, window_s=window_s)
+    config = sandbox_config(bp, ss)
+    config_path = workdir / "config.toml"
+    save_config(config, config_path)
+    state_path = workdir / "state.sqlite3"
+    meter = CpuMeter()
+    options = dict(FAST_CLIENTS) if client_options is None else dict(client_options)
+    if client_options is None:
+        options["backoff"] = fast_backoff()
+    connector = Connector(
+        config, state_path, config_path=config_path,
+        bp_transport=httpx.ASGITransport(app=meter.wrap(bp.app)),
+        ss_transport=httpx.ASGITransport(app=meter.wrap(ss.app)),
+        client_options=options,
+    )
+    env = SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
+                             connector=connector)
+    return BenchAccount(env=env, meter=meter, eligible=chosen)
+
+
+def search_rows(env: SandboxEnvironment) -> int:
+    """Rows the engine's discovery search returns: every unshipped GON (the lookback covers the seed)."""
+    return sum(1 for g in env.bp.gons.values() if not g["status"]["shipped"])
+
+
+def products_of(env: SandboxEnvironment, gon_ids: set[int]) -> set[int]:
+    return {p["productId"] for g in gon_ids for parts in env.bp.gons[g]["orderRows"].values() for p in parts}
+
+
+def orders_of(env: SandboxEnvironment, gon_ids: set[int]) -> set[int]:
+    return {env.bp.gons[g]["orderId"] for g in gon_ids}

@@ -1,0 +1,107 @@
+"""API economy: requests of one import cycle vs the batched floor of SPEC.md and vs a naive client.
+
+Floor (the fewest requests SPEC.md's batched calls allow for this account):
+  Brightpearl = 1 login + ceil(search rows / 500) + ceil(eligible / 500) GON GETs
+                + ceil(orders / 200) order GETs + ceil(products / 50) product GETs (weights)
+  ShipStation = ceil(sent / 100) createorders + 1 shipments read + 1 fulfillments read
+Naive baseline (one call per order, products cached, same search and the same two reads):
+  Brightpearl = 1 login + ceil(search rows / 500) + eligible GON GETs + eligible order GETs + products
+  ShipStation = sent single-order creates + 2
+The naive client (``naive_import``) is run for real against the sandbox at the smallest N, and
+its measured count is checked against the formula; larger N use the formula.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.accounts import build_account, orders_of, products_of, search_rows
+from bp_tui.brightpearl.client import BrightpearlClient
+from bp_tui.shipstation.client import ShipStationClient
+from bp_tui.state.store import utcnow
+from bp_tui.sync.mapping import MapOptions, MappingError, map_gon
+
+
+async def naive_import(bp: BrightpearlClient, ss: ShipStationClient, account_code: str, store_id: int) -> int:
+    """Import every printed, unshipped GON one call at a time; returns the orders sent."""
+    rows = await bp.search_goods_out(shipped=False, created_after=utcnow() - timedelta(days=30))
+    options = MapOptions(account_code=account_code, store_id=store_id)
+    weights: dict[int, float | None] = {}
+    sent = 0
+    for row in rows:
+        if not row.order_id or not row.printed:
+            continue
+        gon = (await bp.get_goods_out_notes([row.goods_out_note_id]))[row.goods_out_note_id]
+        order = (await bp.get_orders([gon.order_id]))[gon.order_id]
+        for parts in gon.rows.values():
+            for part in parts:
+                if part.product_id and part.product_id not in weights:
+                    found = await bp.get_products([part.product_id])
+                    weights[part.product_id] = found[part.product_id].weight if part.product_id in found else None
+        try:
+            payload = map_gon(gon, order, options, weights)
+        except MappingError:
+            continue
+        await ss.create_orders([payload])
+        sent += 1
+    await ss.list_shipments(create_date_start=utcnow() - timedelta(days=1), include_items=True)
+    await ss.list_fulfillments(create_date_start=utcnow() - timedelta(days=1))
+    return sent
+
+
+def floor_calls(rows: int, eligible: int, orders: int, products: int, sent: int) -> dict[str, int]:
+    bp = 1 + math.ceil(rows / 500) + math.ceil(eligible / 500) + math.ceil(orders / 200) + math.ceil(products / 50)
+    return {"brightpearl": bp, "shipstation": math.ceil(sent / 100) + 2}
+
+
+def naive_calls(rows: int, eligible: int, products: int, sent: int) -> dict[str, int]:
+    return {"brightpearl": 1 + math.ceil(rows / 500) + 2 * eligible + products, "shipstation": sent + 2}
+
+
+async def measure(n: int, *, run_naive: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-economy-") as tmp:
+        account = build_account(Path(tmp) / "engine", n)
+        env = account.env
+        rows = search_rows(env)
+        orders = len(orders_of(env, account.eligible))
+        products = len(products_of(env, account.eligible))
+        try:
+            summary = await account.connector.run_cycle()
+        finally:
+            await env.aclose()
+        rejected = sum(1 for e in summary.errors if "ShipStation" in e)
+        unmappable = summary.failed - rejected
+        sent = n - unmappable
+        floor = floor_calls(rows, n, orders, products, sent)
+        naive = naive_calls(rows, n, products, sent)
+        result: dict[str, Any] = {
+            "eligible": n, "search_rows": rows, "orders": orders, "products": products, "sent": sent,
+            "imported": summary.imported, "failed": summary.failed,
+            "calls": dict(summary.api_calls), "floor": floor, "naive": naive,
+            "naive_method": "formula",
+        }
+        if run_naive:
+            other = build_account(Path(tmp) / "naive", n)
+            try:
+                conn = other.connector
+                naive_sent = await naive_import(conn.bp, conn.ss, conn.config.brightpearl.account_code,
+                                                conn.config.shipstation.store_id)
+                measured = {"brightpearl": conn.bp.requests_sent, "shipstation": conn.ss.requests_sent}
+            finally:
+                await other.env.aclose()
+            result["naive_measured"] = measured
+            result["naive_sent"] = naive_sent
+            result["naive_method"] = "measured (formula checked)" if measured == naive else "measured"
+            result["naive"] = measured
+    total = sum(result["calls"].values())
+    result["ratio_floor"] = round(total / sum(result["floor"].values()), 3)
+    result["ratio_naive"] = round(total / sum(result["naive"].values()), 4)
+    return result
+
+
+async def run(sizes: list[int]) -> list[dict[str, Any]]:
+    return [await measure(n, run_naive=(i == 0)) for i, n in enumerate(sizes)]

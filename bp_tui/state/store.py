@@ -395,8 +395,8 @@ def open_db(path: Path) -> sqlite3.Connection:
             db.executescript(script)
             db.execute(f"PRAGMA user_version={target}")
             db.commit()
-    db.execute("PRAGMA journal_mode=WAL")
     try:
+        db.execute("PRAGMA journal_mode=WAL")
         db.execute("SELECT COUNT(*) FROM gons").fetchone()
     except sqlite3.DatabaseError as exc:
         db.close()

@@ -30,6 +30,7 @@ class ChaosEnv:
     bp_chaos: Chaos
     ss_chaos: Chaos
     errors: list[str] = field(default_factory=list)
+    client_options: dict = field(default_factory=fast_clients)
 
     def connector(self) -> Connector:
         """A fresh process's connector on the same state file, through the faulty sandboxes."""
@@ -37,7 +38,7 @@ class ChaosEnv:
         return Connector(env.config, env.state_path, config_path=env.config_path,
                          bp_transport=DeadlineTransport(httpx.ASGITransport(app=env.bp.app)),
                          ss_transport=DeadlineTransport(httpx.ASGITransport(app=env.ss.app)),
-                         client_options=fast_clients())
+                         client_options=dict(self.client_options))
 
     def faults(self, on: bool) -> None:
         self.bp_chaos.enabled = self.ss_chaos.enabled = on

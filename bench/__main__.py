@@ -1,0 +1,47 @@
+"""``python -m bench [--quick] [--only economy,throughput,engine,dashboard]``: run, print, save results.json."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import dashboard, economy, engine_cost, throughput
+from bench.report import table
+
+SECTIONS = ("economy", "throughput", "engine", "dashboard")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke run, a few seconds)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
+    args = parser.parse_args(argv)
+    only = [s for s in args.only.split(",") if s]
+    unknown = set(only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    sizes = [20, 60] if args.quick else [100, 1_000, 10_000]
+    results: dict[str, Any] = {"quick": args.quick, "python": platform.python_version(),
+                               "machine": f"{platform.system()} {platform.machine()}", "started": time.time()}
+    if "economy" in only:
+        results["economy"] = asyncio.run(economy.run(sizes))
+    if "throughput" in only:
+        results["throughput"] = asyncio.run(throughput.run(60 if args.quick else 1_000, new_gons=3))
+    if "engine" in only:
+        results["engine"] = engine_cost.run(sizes[-2:])
+    if "dashboard" in only:
+        results["dashboard"] = dashboard.run(60 if args.quick else 10_000, runs=1 if args.quick else 3)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nwritten: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

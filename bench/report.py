@@ -1,0 +1,60 @@
+"""The results as a plain-text table (also pasted into bench/README.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _row(name: str, value: str, target: str = "", ok: bool | None = None) -> str:
+    mark = "" if ok is None else ("ok" if ok else "MISSED")
+    return f"| {name} | {value} | {target} | {mark} |"
+
+
+def table(r: dict[str, Any]) -> str:
+    out = ["| measure | result | target | |", "|---|---|---|---|"]
+    for e in r.get("economy", []):
+        calls, floor, naive = e["calls"], e["floor"], e["naive"]
+        out.append(_row(
+            f"API calls, {e['eligible']:,} GONs (BP+SS)",
+            f"{calls['brightpearl']}+{calls['shipstation']} vs floor {floor['brightpearl']}+{floor['shipstation']} "
+            f"= {e['ratio_floor']}x; naive {naive['brightpearl']}+{naive['shipstation']} ({e['naive_method']}) "
+            f"= {1 / e['ratio_naive']:.0f}x more",
+            "<= 1.1x floor", e["ratio_floor"] <= 1.1))
+    t = r.get("throughput")
+    if t:
+        imp = t["import"]
+        out.append(_row(f"{t['eligible']:,} printed GONs into ShipStation, real limits, other app "
+                        f"{t['other_app_per_min']['brightpearl']}+{t['other_app_per_min']['shipstation']}/min",
+                        f"last order at {imp['last_order_s']} s (cycle {imp['cycle_s']} s, waited BP "
+                        f"{imp['bp_waited_s']} s / SS {imp['ss_waited_s']} s)", "<= 60 s",
+                        (imp["last_order_s"] or imp["cycle_s"]) <= 60))
+        w = t["watch_latency_s"]
+        out.append(_row(f"printed -> in ShipStation, sync --watch every {t['interval_s']} s",
+                        f"average {w['average']} s, worst {w['worst']} s (steady cycle {t['steady_cycle']['cycle_s']} s)"))
+    eng = r.get("engine")
+    if eng:
+        for c in eng["cycles"]:
+            out.append(_row(f"one cycle, {c['eligible']:,} GONs, limits off",
+                            f"CPU {c['cpu_s']} s (engine {c['engine_cpu_s']} s, sandbox {c['sandbox_cpu_s']} s); "
+                            f"peak RSS {c['peak_rss_mb']} MB (cycle added {c['cycle_rss_growth_mb']} MB)",
+                            "<= 10 s CPU, <= 300 MB", c["cpu_s"] <= 10 and c["cycle_rss_growth_mb"] <= 300))
+        g = eng["growth"]
+        out.append(_row(f"growth x{g['size_ratio']} GONs", f"CPU x{g['cpu_ratio']} (engine x{g['engine_cpu_ratio']})",
+                        "linear"))
+        tr = eng["traced"]
+        out.append(_row(f"tracemalloc peak during the {tr['eligible']:,} cycle", f"{tr['traced_peak_mb']} MB "
+                        "(engine + in-process sandbox)"))
+    d = r.get("dashboard")
+    if d:
+        q = d["queue"]
+        out.append(_row("first frame of bp-tui demo (process start -> frame)",
+                        f"median {d['first_frame_s']['median']} s, max {d['first_frame_s']['max']} s", "<= 1.5 s",
+                        d["first_frame_s"]["max"] <= 1.5))
+        k = q["key_latency_ms"]
+        out.append(_row(f"key -> repaint, queue of {q['rows']:,} rows",
+                        f"median {k['median']} ms, p95 {k['p95']} ms, max {k['max']} ms "
+                        f"({q['presses_during_sync']}/{q['presses']} presses while the sync ran)", "<= 100 ms",
+                        k["p95"] <= 100))
+        out.append(_row(f"dashboard memory with {q['rows']:,} rows", f"+{q['app_rows_mb']} MB RSS "
+                        f"(process {q['rss_with_rows_mb']} MB incl. sandbox)"))
+    return "\n".join(out)

@@ -1,0 +1,26 @@
+"""The benchmark runs end to end at tiny sizes, so it cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import json
+
+from bench.__main__ import main
+
+
+def test_quick_bench_runs_and_meets_the_api_targets(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    assert main(["--quick", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert "| measure | result |" in capsys.readouterr().out
+    first, second = results["economy"]
+    # the naive baseline was really run at the smallest size and matches its formula
+    assert first["naive_measured"] == first["naive"] and first["naive_method"].startswith("measured")
+    for e in (first, second):
+        assert e["imported"] > 0 and e["ratio_floor"] <= 1.1
+        assert sum(e["naive"].values()) > 5 * sum(e["calls"].values())
+    imp = results["throughput"]["import"]
+    assert imp["last_order_s"] is not None and imp["imported"] > 0
+    assert results["throughput"]["sandbox_violations"] == {"brightpearl": 0, "shipstation": 0}
+    assert all(c["cpu_s"] > 0 and c["imported"] > 0 for c in results["engine"]["cycles"])
+    dash = results["dashboard"]
+    assert dash["first_frame_s"]["max"] > 0 and dash["queue"]["presses"] == 25

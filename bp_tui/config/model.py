@@ -13,9 +13,9 @@ class BrightpearlSettings:
     integration_url: str = ""
     auth: str = "password"
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # secret: never in repr
     app_ref: str = ""
-    token: str = ""
+    token: str = field(default="", repr=False)  # secret: never in repr
     channel_ids: list[int] = field(default_factory=list)
     warehouse_ids: list[int] = field(default_factory=list)
     import_when: str = "printed"
@@ -40,8 +40,8 @@ class BrightpearlSettings:
 
 @dataclass
 class ShipStationSettings:
-    api_key: str = ""
-    api_secret: str = ""
+    api_key: str = field(default="", repr=False)  # secret: never in repr
+    api_secret: str = field(default="", repr=False)  # secret: never in repr
     base_url: str = "https://ssapi.shipstation.com"
     store_id: int = 0
     notify_customer: bool = False

@@ -24,9 +24,13 @@ from typing import Any
 from bench.accounts import build_account
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
+    """Current (VmRSS) or peak (VmHWM) resident memory of this process.
+
+    Not ru_maxrss: Linux carries it over from the parent through fork + exec.
+    """
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -50,7 +54,7 @@ async def one_cycle(n: int, trace: bool) -> dict[str, Any]:
         peak_traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
         if trace:
             tracemalloc.stop()
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        maxrss = _rss_mb("VmHWM")
         await account.env.aclose()
     return {
         "eligible": n, "imported": summary.imported, "seed_s": round(seed_s, 2),

@@ -20,7 +20,7 @@ import httpx
 from bp_tui.apiclient import Backoff
 from bp_tui.config import save_config
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
-from bp_tui.sandbox.environment import SandboxEnvironment, sandbox_config
+from bp_tui.sandbox.environment import in_process, SandboxEnvironment, sandbox_config
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.service.connector import Connector
 
@@ -113,8 +113,8 @@ def build_account(
         options["backoff"] = fast_backoff()
     connector = Connector(
         config, state_path, config_path=config_path,
-        bp_transport=httpx.ASGITransport(app=meter.wrap(bp.app)),
-        ss_transport=httpx.ASGITransport(app=meter.wrap(ss.app)),
+        bp_transport=in_process(meter.wrap(bp.app)),
+        ss_transport=in_process(meter.wrap(ss.app)),
         client_options=options,
     )
     env = SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,

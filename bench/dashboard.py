@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Labels waiting to be confirmed when the measured sync starts: enough to keep it running
+# (about three writes each) well past the key presses.
+LABELS = 300
 
 
 def _rss_mb() -> float:
@@ -70,48 +73,56 @@ async def first_frame() -> dict[str, Any]:
 
 
 async def queue(n: int, presses: int = 25) -> dict[str, Any]:
-    from bench.accounts import build_account
+    from bp_tui.config import load_config
+    from bp_tui.service.connector import Connector
     from bp_tui.ui import BpApp
 
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
-        account = build_account(Path(tmp), n)
-        env = account.env
-        await account.connector.run_cycle()
-        env.label(min(2000, n // 5 or 1))
-        rss_before = _rss_mb()
-        app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                    connector=env.connector, auto_sync=False, progress_linger_seconds=0)
-        frames = _record_frames(app)
-        latencies: list[float] = []
-        during_sync = 0
-        async with app.run_test(size=(120, 36)) as pilot:
-            from textual.widgets import DataTable
+        # The APIs answer from another process over loopback HTTP, as real ones answer from
+        # elsewhere: the sandbox's CPU must not be counted as the dashboard's.
+        server = subprocess.Popen([sys.executable, "-m", "bench.dashboard", "serve-account", str(n), tmp],
+                                  stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            ready = json.loads(server.stdout.readline())
+            config = load_config(Path(ready["config"]), env={})
+            connector = Connector(config, Path(ready["state"]), config_path=Path(ready["config"]))
+            rss_before = _rss_mb()
+            app = BpApp(config=config, config_path=Path(ready["config"]), state_path=Path(ready["state"]),
+                        connector=connector, auto_sync=False, progress_linger_seconds=0)
+            frames = _record_frames(app)
+            latencies: list[float] = []
+            during_sync = 0
+            async with app.run_test(size=(120, 36)) as pilot:
+                from textual.widgets import DataTable
 
-            table = app.screen.query_one("#queue-table", DataTable)
-            t0 = time.perf_counter()
-            while table.row_count < len([r for r in account.connector.queue_rows()]):
-                await asyncio.sleep(0.01)
-            load_s = time.perf_counter() - t0
-            rss_loaded = _rss_mb()
-            rows = table.row_count
-            if not app.start_sync("sync"):
-                raise RuntimeError("the dashboard did not start a sync")
-            await asyncio.sleep(0.05)
-            for _ in range(presses):
-                await asyncio.sleep(0.06)
-                running = any(w.name == "sync" and not w.is_finished for w in app.workers)
-                before = table.cursor_row
-                start = time.perf_counter()
-                await pilot.press("down")
-                while not (table.cursor_row != before and frames and frames[-1] > start):
-                    await asyncio.sleep(0.001)
-                    if time.perf_counter() - start > 10:
-                        break
-                latencies.append(frames[-1] - start)
-                during_sync += running
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            summary = app.status.last_summary
+                table = app.screen.query_one("#queue-table", DataTable)
+                t0 = time.perf_counter()
+                while table.row_count < len(connector.queue_rows()):
+                    await asyncio.sleep(0.01)
+                load_s = time.perf_counter() - t0
+                rss_loaded = _rss_mb()
+                rows = table.row_count
+                if not app.start_sync("sync"):
+                    raise RuntimeError("the dashboard did not start a sync")
+                await asyncio.sleep(0.05)
+                for _ in range(presses):
+                    await asyncio.sleep(0.06)
+                    running = any(w.name == "sync" and not w.is_finished for w in app.workers)
+                    before = table.cursor_row
+                    start = time.perf_counter()
+                    await pilot.press("down")
+                    while not (table.cursor_row != before and frames and frames[-1] > start):
+                        await asyncio.sleep(0.001)
+                        if time.perf_counter() - start > 10:
+                            break
+                    latencies.append(frames[-1] - start)
+                    during_sync += running
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                summary = app.status.last_summary
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
     ms = sorted(x * 1000 for x in latencies)
     return {
         "rows": rows, "table_fill_s": round(load_s, 2), "presses": len(ms), "presses_during_sync": during_sync,
@@ -122,6 +133,32 @@ async def queue(n: int, presses: int = 25) -> dict[str, Any]:
         "rss_before_app_mb": round(rss_before, 1), "rss_with_rows_mb": round(rss_loaded, 1),
         "app_rows_mb": round(rss_loaded - rss_before, 1),
     }
+
+
+def serve_account(n: int, workdir: Path) -> None:
+    """Child process: an account with ``n`` GONs imported (state written) and labels on a fifth
+    of them, then both sandboxes served on 127.0.0.1 until terminated."""
+    import uvicorn
+
+    from bench.accounts import build_account
+    from bp_tui.config import config_from_dict, save_config
+    from bp_tui.sandbox.server import SS_PREFIX, bind, combined_app
+
+    account = build_account(workdir / "account", n)
+    env = account.env
+    asyncio.run(account.connector.run_cycle())
+    asyncio.run(env.connector.aclose())
+    env.label(min(LABELS, n // 5 or 1))
+    sock = bind("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    doc = env.config.as_dict()
+    doc["brightpearl"]["integration_url"] = f"{base}/public-api/{env.bp.account_code}"
+    doc["shipstation"]["base_url"] = base + SS_PREFIX
+    config_path = workdir / "served.toml"
+    save_config(config_from_dict(doc, source="bench"), config_path)
+    print(json.dumps({"config": str(config_path), "state": str(env.state_path)}), flush=True)
+    uvicorn.Server(uvicorn.Config(combined_app(env.bp.app, env.ss.app), lifespan="off", log_level="warning",
+                                  access_log=False)).run(sockets=[sock])
 
 
 def _child(args: list[str]) -> dict[str, Any]:
@@ -141,5 +178,8 @@ def run(n: int = 10_000, runs: int = 3) -> dict[str, Any]:
 
 if __name__ == "__main__":
     what = sys.argv[1]
+    if what == "serve-account":
+        serve_account(int(sys.argv[2]), Path(sys.argv[3]))
+        raise SystemExit(0)
     result = asyncio.run(first_frame() if what == "first-frame" else queue(int(sys.argv[2])))
     print(json.dumps(result))

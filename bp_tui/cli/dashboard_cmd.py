@@ -65,14 +65,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def demo_connector_factory(env: "SandboxEnvironment") -> Callable[[Config], "Connector"]:
     """Connectors for edited settings (Test connection) that still reach the in-process sandboxes."""
-    import httpx
-
+    from bp_tui.sandbox.environment import in_process
     from bp_tui.service.connector import Connector
 
     def factory(cfg: Config) -> Connector:
         return Connector(cfg, env.state_path, config_path=env.config_path,
-                         bp_transport=httpx.ASGITransport(app=env.bp.app),
-                         ss_transport=httpx.ASGITransport(app=env.ss.app))
+                         bp_transport=in_process(env.bp.app), ss_transport=in_process(env.ss.app))
 
     return factory
 

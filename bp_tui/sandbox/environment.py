@@ -15,6 +15,7 @@ import httpx
 
 from bp_tui.config import Config, config_from_dict, save_config
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
+from bp_tui.sandbox.faults import DeadlineTransport
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.service.connector import Connector
 
@@ -65,6 +66,12 @@ def sandbox_config(bp: BrightpearlSandbox, ss: ShipStationSandbox, **overrides: 
     return config_from_dict(doc, source="sandbox")
 
 
+def in_process(app: object) -> httpx.AsyncBaseTransport:
+    """An in-process transport that behaves like a socket: it honours the client's timeout
+    and lets the event loop run other tasks (the dashboard) while a request is served."""
+    return DeadlineTransport(httpx.ASGITransport(app=app))  # type: ignore[arg-type]
+
+
 def build_environment(
     workdir: Path,
     *,
@@ -87,7 +94,7 @@ def build_environment(
     state_path = workdir / "state.sqlite3"
     connector = Connector(
         config, state_path, config_path=config_path,
-        bp_transport=httpx.ASGITransport(app=bp.app), ss_transport=httpx.ASGITransport(app=ss.app),
+        bp_transport=in_process(bp.app), ss_transport=in_process(ss.app),
         client_options=client_options,
     )
     return SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,

@@ -118,8 +118,10 @@ class Connector:
                 scratch.close()
 
     # ------------------------------------------------------------------ reading state
-    def queue_rows(self) -> list[QueueRow]:
-        return self.store.queue_rows(self._warehouse_names)
+    def queue_rows(self, *, changed_since: datetime | None = None) -> list[QueueRow]:
+        """The queue from the local state; ``changed_since`` gives only rows updated since then
+        (cheap live updates of a large queue while a sync runs)."""
+        return self.store.queue_rows(self._warehouse_names, changed_since=changed_since)
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
         return self.store.history(gon_id)

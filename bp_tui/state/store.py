@@ -169,13 +169,20 @@ class StateStore:
     def stage_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
 
-    def queue_rows(self, warehouse_names: dict[int, str] | None = None) -> list[QueueRow]:
+    def queue_rows(self, warehouse_names: dict[int, str] | None = None, *,
+                   changed_since: datetime | None = None) -> list[QueueRow]:
+        """Every note for the queue; with ``changed_since``, only the notes updated since then."""
         names = warehouse_names or {}
-        rows = self.db.execute(
+        sql = (
             "SELECT gon_id, order_id, stage, gon_state, reference, customer, warehouse_id, channel_id, "
             "ss_order_id, ss_order_number, tracking, reason, attempts, next_attempt_at, first_seen, updated_at "
-            "FROM gons ORDER BY gon_id DESC"
-        ).fetchall()
+            "FROM gons"
+        )
+        args: tuple[Any, ...] = ()
+        if changed_since is not None:
+            sql += " WHERE updated_at >= ?"
+            args = (iso(changed_since),)
+        rows = self.db.execute(sql + " ORDER BY gon_id DESC", args).fetchall()
         return [
             QueueRow(
                 gon_id=r[0], order_id=r[1], stage=r[2], gon_state=r[3], reference=r[4], customer=r[5],

@@ -8,6 +8,7 @@ once and confirmed once. Every step is batched to the vendors' documented limits
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -83,10 +84,17 @@ class SyncEngine:
         if self.on_progress is not None:
             self.on_progress(Progress(step=step, done=done, total=total, gon_id=gon_id, message=message))
 
-    def checkpoint(self) -> None:
-        """A safe place to stop: no write is half done here."""
+    async def checkpoint(self) -> None:
+        """A safe place to stop (no write is half done here), and to let the event loop
+        serve other tasks, such as the dashboard's key presses."""
         if self.should_stop():
             raise StopRequested()
+        await asyncio.sleep(0)
+
+    async def breathe(self, index: int) -> None:
+        """Inside long local loops: let other tasks (the dashboard) run every 256 items."""
+        if index % 256 == 255:
+            await asyncio.sleep(0)
 
     def skip(self, key: str, count: int = 1) -> None:
         self.summary.skipped[key] = self.summary.skipped.get(key, 0) + count
@@ -160,7 +168,8 @@ class SyncEngine:
         seen: set[int] = set()
         candidates: list[int] = []
         changed: list[GonRecord] = []
-        for row in rows:
+        for n, row in enumerate(rows):
+            await self.breathe(n)
             gid = row.goods_out_note_id
             seen.add(gid)
             rec = known.get(gid) or GonRecord(gon_id=gid, order_id=row.order_id, stage="waiting")
@@ -224,7 +233,8 @@ class SyncEngine:
             weight_unit=self.config.products.weight_unit,
         )
         updates: list[GonRecord] = []
-        for gid in candidates:
+        for n, gid in enumerate(candidates):
+            await self.breathe(n)
             rec = records[gid]
             gon = notes.get(gid)
             if gon is None:
@@ -302,7 +312,7 @@ class SyncEngine:
     async def send_orders(self, payloads: list[tuple[GonRecord, dict[str, Any]]]) -> None:
         total = len(payloads)
         for start in range(0, total, SS_BATCH):
-            self.checkpoint()
+            await self.checkpoint()
             batch = payloads[start : start + SS_BATCH]
             if self.dry_run:
                 for rec, payload in batch:
@@ -477,7 +487,8 @@ class SyncEngine:
         late: list[tuple[GonRecord, ShipmentRecord, str]] = []
         updates: list[GonRecord] = []
         ship_updates: list[ShipmentRecord] = []
-        for gid, rec in candidates.items():
+        for n, (gid, rec) in enumerate(candidates.items()):
+            await self.breathe(n)
             recs = ships.get(gid) or []
             if not recs:
                 continue
@@ -535,7 +546,7 @@ class SyncEngine:
             fresh = await self.bp.get_goods_out_notes([rec.gon_id for rec, _ in items])
         done: list[GonRecord] = []
         for n, (rec, active) in enumerate(items, 1):
-            self.checkpoint()
+            await self.checkpoint()
             try:
                 if action in ("mark_shipped", "mark_shipped_and_set_status"):
                     gon = fresh.get(rec.gon_id)

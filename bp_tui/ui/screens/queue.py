@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -79,6 +81,7 @@ class QueueScreen(Screen[None]):
         self.sort = "stage"
         self.search = ""
         self._shown: list[int] = []
+        self._loaded_since: datetime | None = None  # state rows newer than this are re-read live
         self._cells: dict[int, tuple[object, ...]] = {}
         self._detail_gon: int | None = None
         self._was_running = False
@@ -134,11 +137,45 @@ class QueueScreen(Screen[None]):
     # ------------------------------------------------------------------- rows
     def _reload(self, _version: int = 0) -> None:
         connector = self.app.connector  # type: ignore[attr-defined]
-        self.rows = connector.queue_rows() if connector is not None else []
-        self.by_gon = {r.gon_id: r for r in self.rows}
-        self.refresh_table(stable=self.app.status.running)  # type: ignore[attr-defined]
+        running = self.app.status.running  # type: ignore[attr-defined]
+        # Real time (not the display clock): it is compared with the state's timestamps.
+        started = datetime.now(UTC) - timedelta(seconds=1)
+        if running and connector is not None and self._loaded_since is not None and self._shown:
+            self._apply_changes(connector.queue_rows(changed_since=self._loaded_since))
+        else:
+            self.rows = connector.queue_rows() if connector is not None else []
+            self.by_gon = {r.gon_id: r for r in self.rows}
+            self.refresh_table(stable=running)
+        self._loaded_since = started
         if self._detail_gon is not None and self.query_one("#detail").display:
             self._show_detail(self._detail_gon)
+
+    def _apply_changes(self, changed: list[QueueRow]) -> None:
+        """Live update while a sync runs: touch only the rows that changed, keep the order."""
+        if not changed:
+            return
+        table = self.query_one("#queue-table", DataTable)
+        now = self.app.clock()  # type: ignore[attr-defined]
+        shown = set(self._shown)
+        for row in changed:
+            self.by_gon[row.gon_id] = row
+            passes = bool(visible_rows([row], stage=self.stage_filter, search=self.search, sort=self.sort))
+            cells = self._styled(row_cells(row, now), row)
+            if row.gon_id in shown and passes:
+                self._update_row(table, row.gon_id, cells)
+                self._cells[row.gon_id] = cells
+            elif row.gon_id in shown:
+                table.remove_row(str(row.gon_id))
+                self._shown.remove(row.gon_id)
+                shown.discard(row.gon_id)
+                self._cells.pop(row.gon_id, None)
+            elif passes:
+                table.add_row(*cells, key=str(row.gon_id))
+                self._shown.append(row.gon_id)
+                shown.add(row.gon_id)
+                self._cells[row.gon_id] = cells
+        self.rows = list(self.by_gon.values())
+        self._update_view_line(len(self._shown))
 
     def refresh_table(self, *, stable: bool = False) -> None:
         """Show the filtered, sorted rows; update cells in place when the row set is unchanged.
@@ -200,7 +237,7 @@ class QueueScreen(Screen[None]):
         problems = [f"{STAGE_GLYPHS[s]} {counts[s]} {s}" for s in ("failed", "attention") if counts.get(s)]
         if problems:
             text.append(" · " + ", ".join(problems), style="bold")
-        self.query_one("#view-line", Static).update(text)
+        self.query_one("#view-line", Static).update(text, layout=False)  # one line, fixed height
         empty = self.query_one("#queue-empty", Static)
         if self.app.connector is None:  # type: ignore[attr-defined]
             empty.update("No connection set up yet. Press F3 for Connection setup, fill in Brightpearl and "

@@ -260,7 +260,7 @@ class SetupScreen(Screen[None]):
         checks = self.query_one("#checks", Static)
         checks.display = True
         checks.update(checks_renderable(self.check_results, running=True))
-        checks.scroll_visible()
+        checks.scroll_visible(animate=False)
         self.app.run_checks(self, config)  # type: ignore[attr-defined]
 
     def on_check_reported(self, message: CheckReported) -> None:
@@ -269,7 +269,10 @@ class SetupScreen(Screen[None]):
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
         self.check_results = list(message.results)
-        self.query_one("#checks", Static).update(checks_renderable(self.check_results, running=False))
+        checks = self.query_one("#checks", Static)
+        checks.update(checks_renderable(self.check_results, running=False))
+        # Bring the whole result into view once it is laid out at its final height.
+        self.call_after_refresh(checks.scroll_visible, animate=False)
         failed = [r for r in message.results if not r.ok]
         if failed:
             self.notify(f"{len(failed)} check(s) failed: {failed[0].title}", title="Test connection",

@@ -45,7 +45,18 @@ def status_text(status: SyncStatus, now: datetime) -> Text:
 
 
 class StatusLine(Static):
-    """Re-rendered from the app's SyncStatus and the app clock."""
+    """Re-rendered from the app's SyncStatus and the app clock.
+
+    One line tall whatever it says, so an update repaints it without a layout pass (it is
+    updated many times a second while a sync runs).
+    """
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        width: 1fr;
+    }
+    """
 
     def show(self, status: SyncStatus, now: datetime) -> None:
-        self.update(status_text(status, now))
+        self.update(status_text(status, now), layout=False)

@@ -20,6 +20,7 @@ class Key:
     secret: bool = False
     env: str | None = None  # environment variable that overrides the value
     minimum: int | None = None
+    maximum: int | None = None
     help: str = ""
 
     @property
@@ -27,6 +28,7 @@ class Key:
         return f"{self.section}.{self.name}"
 
 
+MAX_ID = 2_147_483_647  # ids on both APIs are 32-bit
 IMPORT_STATES = ("printed", "picked", "packed")
 SHIPPED_ACTIONS = ("mark_shipped", "mark_shipped_and_set_status", "set_status", "none")
 AUTH_MODES = ("password", "staff_token", "account_token")
@@ -45,20 +47,20 @@ KEYS: tuple[Key, ...] = (
     Key("brightpearl", "warehouse_ids", list, [], help="warehouses to import; empty = all"),
     Key("brightpearl", "import_when", str, "printed", choices=IMPORT_STATES),
     Key("brightpearl", "shipped_action", str, "mark_shipped", choices=SHIPPED_ACTIONS),
-    Key("brightpearl", "shipped_status_id", int, 0, minimum=0),
-    Key("brightpearl", "staff_contact_id", int, 0, minimum=0),
+    Key("brightpearl", "shipped_status_id", int, 0, minimum=0, maximum=MAX_ID),
+    Key("brightpearl", "staff_contact_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("brightpearl", "add_order_note", bool, True),
     Key("shipstation", "api_key", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_KEY"),
     Key("shipstation", "api_secret", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_SECRET"),
     Key("shipstation", "base_url", str, "https://ssapi.shipstation.com"),
-    Key("shipstation", "store_id", int, 0, minimum=0),
+    Key("shipstation", "store_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("shipstation", "notify_customer", bool, False),
     Key("shipstation", "notify_sales_channel", bool, False),
     Key("products", "include_weights", bool, True),
     Key("products", "weight_unit", str, "grams", choices=WEIGHT_UNITS),
     Key("products", "skip_non_stock_rows", bool, True),
-    Key("sync", "interval_seconds", int, 120, minimum=10),
-    Key("sync", "lookback_days", int, 30, minimum=1),
+    Key("sync", "interval_seconds", int, 120, minimum=10, maximum=86_400),
+    Key("sync", "lookback_days", int, 30, minimum=1, maximum=365),
 )
 
 SECTIONS: tuple[str, ...] = ("brightpearl", "shipstation", "products", "sync")

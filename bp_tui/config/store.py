@@ -19,7 +19,7 @@ from typing import Any
 import tomli_w
 
 from bp_tui.config.model import Config
-from bp_tui.config.schema import BY_DOTTED, KEYS, SECRET_KEYS, SECTIONS, Key, keys_of
+from bp_tui.config.schema import BY_DOTTED, KEYS, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
 from bp_tui.errors import ConfigError
 
 REQUIRED = ("brightpearl.account_code",)
@@ -81,7 +81,17 @@ def config_from_dict(data: Mapping[str, Any], source: str = "config") -> Config:
 
 
 def check_value(key: Key, value: Any) -> str | None:
-    """Return why ``value`` is not acceptable for ``key``, or None."""
+    """Return why ``value`` is not acceptable for ``key``, or None.
+
+    The reason never repeats the value of a secret key, whatever its type.
+    """
+    reason = _check_value(key, value)
+    if reason and key.secret:
+        return reason.replace(_show(value), "(value hidden)")
+    return reason
+
+
+def _check_value(key: Key, value: Any) -> str | None:
     if key.kind is bool:
         if not isinstance(value, bool):
             return f"must be true or false, not {_type_name(value)} {_show(value)}"
@@ -91,12 +101,14 @@ def check_value(key: Key, value: Any) -> str | None:
             return f"must be a whole number, not {_type_name(value)} {_show(value)}"
         if key.minimum is not None and value < key.minimum:
             return f"must be at least {key.minimum}, not {value}"
+        if key.maximum is not None and value > key.maximum:
+            return f"must be at most {key.maximum}, not {_show(value)}"
         return None
     if key.kind is list:
         if not isinstance(value, list):
             return f"must be a list of ids like [1, 2], not {_type_name(value)} {_show(value)}"
         for item in value:
-            if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+            if isinstance(item, bool) or not isinstance(item, int) or item <= 0 or item > MAX_ID:
                 return f"must be a list of positive whole-number ids, but contains {_show(item)}"
         return None
     if not isinstance(value, str):

@@ -137,3 +137,26 @@ def test_missing_for_sync_names_keys():
     assert "brightpearl.username" in missing
     assert "brightpearl.shipped_status_id" in missing
     assert "shipstation.api_key" in missing
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[brightpearl]\naccount_code="a"\npassword=["hunter2-in-a-list"]\n', "brightpearl.password"),
+    ('[brightpearl]\naccount_code="a"\n[shipstation]\napi_secret=12345678987\n', "shipstation.api_secret"),
+])
+def test_error_about_a_secret_never_repeats_it(tmp_path, text, key):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), env={})
+    message = str(info.value)
+    assert key in message and "(value hidden)" in message
+    assert "hunter2-in-a-list" not in message and "12345678987" not in message
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[brightpearl]\naccount_code="a"\nstaff_contact_id=99999999999999999999\n', "brightpearl.staff_contact_id"),
+    ('[brightpearl]\naccount_code="a"\nchannel_ids=[1, 3000000000]\n', "brightpearl.channel_ids"),
+    ('[brightpearl]\naccount_code="a"\n[sync]\nlookback_days=5000\n', "sync.lookback_days"),
+])
+def test_numbers_out_of_range_are_refused(tmp_path, text, key):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), env={})
+    assert key in str(info.value)

@@ -1,0 +1,39 @@
+from datetime import UTC, datetime, timedelta
+
+from bp_tui.state import GonRecord, StateStore
+
+
+def test_queue_rows_changed_since_returns_only_newer_rows(tmp_path):
+    store = StateStore(tmp_path / "s.sqlite3")
+    store.save_gons([GonRecord(gon_id=i, order_id=100 + i, stage="waiting") for i in range(1, 6)])
+    assert len(store.queue_rows()) == 5
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    assert store.queue_rows(changed_since=later) == []
+    rec = store.gon(3)
+    rec.stage = "ready"
+    store.save_gons([rec])
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    changed = store.queue_rows(changed_since=since)
+    assert 3 in {r.gon_id for r in changed} and all(r.updated_at >= since.replace(microsecond=0) for r in changed)
+
+
+def test_state_file_is_wal_and_0600(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    store = StateStore(path)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert (path.stat().st_mode & 0o777) == 0o600
+    store.close()
+    again = StateStore(path)  # reopening an existing file keeps it
+    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_intents_and_done_keys(tmp_path):
+    store = StateStore(tmp_path / "s.sqlite3")
+    first = store.intent("brightpearl", "note", gon_id=1, order_id=2, key="note:shipment-9")
+    assert [r["id"] for r in store.open_intents()] == [first]
+    assert store.done_keys(["note:shipment-9"]) == set()
+    store.settle(first, "ok", "note 5")
+    assert store.open_intents() == []
+    assert store.done_keys(["note:shipment-9", "other"]) == {"note:shipment-9"}
+    assert store.keys_attempted(["note:shipment-9", "other"]) == {"note:shipment-9"}
+    assert store.history(1)[0].result == "ok"

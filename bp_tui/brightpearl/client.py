@@ -263,6 +263,13 @@ class BrightpearlClient:
             return out
         return [GoodsOutSearchRow.from_api(r) for r in await self._search(_GON_SEARCH, params)]
 
+    async def search_updated_orders(self, updated_after: datetime) -> list[int]:
+        """Ids of orders changed since ``updated_after`` (order-search on updatedOn, paged)."""
+        params: dict[str, Any] = {"updatedOn": _period_start(updated_after), "columns": "orderId",
+                                  "sort": "orderId|ASC"}
+        rows = await self._search("/order-service/order-search", params)
+        return [int(r["orderId"]) for r in rows if r.get("orderId") is not None]
+
     async def get_goods_out_notes(self, ids: Iterable[int]) -> dict[int, GoodsOutNote]:
         out: dict[int, GoodsOutNote] = {}
         for chunk in chunks(ids, GON_IDS_PER_CALL):

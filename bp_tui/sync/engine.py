@@ -29,6 +29,7 @@ from bp_tui.sync.notes import note_marker, shipment_note, tracking_reference
 
 SS_BATCH = 100
 MAX_BACKOFF = timedelta(hours=6)
+ORDER_CHANGE_OVERLAP = timedelta(minutes=5)  # re-read order edits this far back (clock skew)
 OPEN_STAGES = ("waiting", "ready", "failed")
 FATAL = (ApiAuthError, ApiUnavailable)
 
@@ -196,7 +197,20 @@ class SyncEngine:
         self.store.save_gons(changed)
         # Imported notes that left the unshipped list: shipped in Brightpearl, or deleted.
         gone = [g for g, r in known.items() if r.stage == "imported" and g not in seen]
-        await self.hydrate_map_send(candidates, gone)
+        changed = await self.changed_in_brightpearl(known, set(gone), now)
+        await self.hydrate_map_send(candidates, gone, changed)
+
+    async def changed_in_brightpearl(self, known: dict[int, GonRecord], gone: set[int], now: datetime) -> list[int]:
+        """Imported notes whose order was edited in Brightpearl since the last cycle (one search
+        call), so corrections such as a new delivery address reach the open ShipStation order."""
+        imported = {g: r for g, r in known.items() if r.stage == "imported" and g not in gone}
+        mark = parse_iso(self.store.watermark("orders"))
+        if not self.dry_run:
+            self.store.set_watermark("orders", iso(now) or "")
+        if not imported or mark is None:
+            return []
+        orders = set(await self.bp.search_updated_orders(mark - ORDER_CHANGE_OVERLAP))
+        return [g for g, r in imported.items() if r.order_id in orders]
 
     def _ineligible(self, order_id: int, warehouse_id: int | None, channel_id: int | None,
                     in_state: bool) -> tuple[str, str] | None:
@@ -211,8 +225,16 @@ class SyncEngine:
             return "not_in_import_state", reasons.not_in_state(cfg.import_when)
         return None
 
-    async def hydrate_map_send(self, candidates: list[int], gone: list[int]) -> None:
+    async def hydrate_map_send(self, candidates: list[int], gone: list[int], changed: list[int] = ()) -> None:
+        """Read the notes and their orders (batched), map them, send them.
+
+        ``candidates`` are notes to import; ``gone`` imported notes that left the unshipped
+        list; ``changed`` imported notes whose order was edited (re-sent only if the
+        ShipStation order would change)."""
         cfg = self.config.brightpearl
+        changed = list(changed)
+        candidates = candidates + changed
+        refresh = set(changed)
         wanted = list(dict.fromkeys(candidates + gone))
         if not wanted:
             return
@@ -265,9 +287,16 @@ class SyncEngine:
             try:
                 payload = map_gon(gon, order, options, weights, extra_rows=extra)
             except MappingError as exc:
-                self._fail(rec, str(exc), now)
+                if gid in refresh:  # already in ShipStation: keep it, say why it was not updated
+                    rec.reason = f"changed in Brightpearl but cannot be re-sent: {exc}"
+                else:
+                    self._fail(rec, str(exc), now)
                 updates.append(rec)
                 continue
+            if gid in refresh:
+                if rec.ss_payload and json.loads(rec.ss_payload) == payload:
+                    continue  # the change does not touch the ShipStation order
+                payload["orderId"] = rec.ss_order_id
             payloads.append((rec, payload))
         for gid in gone:
             rec, gon = records.get(gid), notes.get(gid)
@@ -278,7 +307,7 @@ class SyncEngine:
                 updates.append(rec)
         self.store.save_gons(updates)
         self.emit("map", len(candidates), len(candidates), message=f"{len(payloads)} orders to send")
-        await self.send_orders(payloads)
+        await self.send_orders(payloads, refresh)
         await self.cancel_deleted([g for g in gone if g not in notes], records)
 
     async def _products(self, gons: list[GoodsOutNote], orders: dict[int, Order]) -> dict[int, tuple[float | None, bool]]:
@@ -309,7 +338,7 @@ class SyncEngine:
         self.summary.failed += 1
         self.summary.errors.append(f"GON {rec.gon_id}: {reason}")
 
-    async def send_orders(self, payloads: list[tuple[GonRecord, dict[str, Any]]]) -> None:
+    async def send_orders(self, payloads: list[tuple[GonRecord, dict[str, Any]]], refresh: set[int] = frozenset()) -> None:
         total = len(payloads)
         for start in range(0, total, SS_BATCH):
             await self.checkpoint()
@@ -357,8 +386,13 @@ class SyncEngine:
                     rec.ss_order_id = result.order_id
                     rec.ss_order_key = result.order_key
                     rec.ss_order_number = result.order_number or str(payload["orderNumber"])
-                    rec.ss_payload = json.dumps(payload, ensure_ascii=False)
+                    stored = {k: v for k, v in payload.items() if k != "orderId"}
+                    rec.ss_payload = json.dumps(stored, ensure_ascii=False)
                     settled.append((intent_id, "ok", f"ShipStation order {result.order_id}"))
+                elif rec.gon_id in refresh:
+                    message = (result.error_message if result else None) or "no answer for this order"
+                    rec.reason = f"changed in Brightpearl, but ShipStation refused the update: {message}"
+                    settled.append((intent_id, "failed", message))
                 else:
                     message = (result.error_message if result else None) or "no answer for this order"
                     self._fail(rec, f"ShipStation rejected it: {message}", now)
@@ -380,8 +414,8 @@ class SyncEngine:
             result = by_key.get(key)
             if result is not None and result.success:
                 continue
-            if f"import:{rec.gon_id}" not in attempted:
-                continue
+            if rec.ss_order_id or f"import:{rec.gon_id}" not in attempted:
+                continue  # nothing lost: the order was never created, or we know it already
             try:
                 found = await self.ss.find_orders_by_number(str(payload["orderNumber"]), store_id=store_id)
             except FATAL:

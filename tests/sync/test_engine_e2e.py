@@ -277,8 +277,10 @@ async def test_note_shipped_in_brightpearl_after_import_needs_attention(env):
     rec = env.connector.store.gon(rec.gon_id)
     assert rec.stage == "attention" and "outside ShipStation" in rec.reason
     assert summary.attention == 1
-    again = await env.connector.run_cycle()
-    assert again.api_calls["brightpearl"] == 1  # not re-read every cycle
+    before = len(env.bp.request_log)
+    await env.connector.run_cycle()
+    reads = [path for _t, method, path, _s in env.bp.request_log[before:] if "/goods-note/goods-out/" in path]
+    assert reads == []  # the note is not re-read every cycle
 
 
 async def test_weights_and_non_stock_rows(tmp_path):
@@ -332,3 +334,31 @@ async def test_actions_that_do_not_mark_the_note_shipped(tmp_path, action):
             assert status != 5 and not [n for n in notes if "[bp-tui" in n["text"]]
     finally:
         await env.aclose()
+
+
+async def test_address_corrected_in_brightpearl_updates_the_open_order(env):
+    await env.connector.run_cycle()
+    orders = env.open_orders()
+    target, shipped = orders[0], orders[1]
+    rec = env.connector.store.gon_by_ss_order(target["orderId"])
+    quiet = await env.connector.run_cycle()  # nothing changed: no re-send
+    assert quiet.updated == 0
+    env.bp.update_order(rec.order_id, delivery={"addressLine1": "99 Corrected Road"})
+    summary = await env.connector.run_cycle()
+    assert summary.updated == 1
+    assert env.ss.orders[target["orderId"]]["shipTo"]["street1"] == "99 Corrected Road"
+    assert ss_keys(env)[order_key("demo", rec.gon_id)] == 1
+    # an edit that does not change what ShipStation holds is not sent
+    env.bp.update_order(rec.order_id, delivery={"addressLine1": "99 Corrected Road"})
+    assert (await env.connector.run_cycle()).updated == 0
+    # an order already shipped in ShipStation is not updated; the reason says so
+    label = env.ss.create_label(shipped["orderId"])
+    other = env.connector.store.gon_by_ss_order(shipped["orderId"])
+    env.bp.update_order(other.order_id, delivery={"addressLine1": "Too Late Lane"})
+    await env.connector.run_cycle(import_only=True)
+    after = env.connector.store.gon(other.gon_id)
+    assert after.stage == "imported" and "refused the update" in after.reason
+    assert env.ss.orders[shipped["orderId"]]["shipTo"]["street1"] != "Too Late Lane"
+    await env.connector.run_cycle()
+    assert env.connector.store.gon(other.gon_id).stage == "confirmed"
+    assert env.bp.gons[other.gon_id]["shipping"]["reference"] == label["trackingNumber"]

@@ -234,6 +234,15 @@ def _search(
     index = names.index(column)
     selected = sorted(selected, key=lambda r: (r[index] is None, r[index]), reverse=direction == "DESC")
     page_size, first = _paging(request)
+    wanted = request.query_params.get("columns")
+    if wanted:  # only the named columns, in the order asked for
+        picks = [n.strip() for n in wanted.split(",") if n.strip()]
+        unknown = [n for n in picks if n not in names]
+        if unknown:
+            raise BpError(500, "CMNC-018", f"Unknown column(s) {', '.join(unknown)}")
+        indexes = [names.index(n) for n in picks]
+        columns = [columns[i] for i in indexes]
+        selected = [[r[i] for i in indexes] for r in selected]
     return shapes.search_envelope(columns, selected, first_result=first, page_size=page_size,
                                   sort_column=column, direction=direction, reference=reference)
 
@@ -367,6 +376,41 @@ def order_note_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], b
 
 NOTE_COLUMNS = [("orderId", "IDSET"), ("noteId", "IDSET"), ("contactId", "IDSET"), ("noteText", "SEARCH_STRING"),
                 ("isPublic", "BOOLEAN"), ("dateAdded", "PERIOD"), ("addedBy", "IDSET"), ("orderStatusId", "IDSET")]
+
+
+ORDER_COLUMNS = [
+    ("orderId", "IDSET"), ("orderTypeId", "IDSET"), ("contactId", "INTEGER"), ("orderStatusId", "INTEGER"),
+    ("orderStockStatusId", "INTEGER"), ("createdOn", "PERIOD"), ("createdById", "INTEGER"),
+    ("customerRef", "STRING"), ("orderPaymentStatusId", "INTEGER"), ("updatedOn", "PERIOD"),
+    ("parentOrderId", "IDSET"), ("orderShippingStatusId", "INTEGER"), ("externalRef", "STRING"),
+    ("installedIntegrationInstanceId", "INTEGER"), ("warehouseId", "IDSET"), ("staffOwnerContactId", "INTEGER"),
+    ("taxDate", "PERIOD"), ("departmentId", "INTEGER"), ("deliveryDate", "PERIOD"),
+]
+ORDER_TYPE_IDS = {"SO": 1, "PO": 2, "SC": 3, "PC": 4}
+SHIPPING_STATUS_IDS = {"NST": 1, "SNS": 2, "SPS": 3, "ASS": 4}
+
+
+@route("GET", r"/order-service/order-search")
+def order_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+    rows = []
+    for order_id, o in sb.orders.items():
+        rows.append([
+            order_id, ORDER_TYPE_IDS.get(o.get("orderTypeCode", "SO"), 1),
+            (o.get("parties", {}).get("customer") or {}).get("contactId"),
+            o.get("orderStatus", {}).get("orderStatusId"), None, o.get("createdOn"), o.get("createdById"),
+            o.get("reference") or None, None, o.get("updatedOn"), o.get("parentOrderId", 0),
+            SHIPPING_STATUS_IDS.get(o.get("shippingStatusCode", ""), None), o.get("externalRef"), None,
+            o.get("warehouseId"), o.get("assignment", {}).get("current", {}).get("staffOwnerContactId"),
+            None, 0, (o.get("delivery") or {}).get("deliveryDate"),
+        ])
+    filters: dict[str, Callable[[Any, str], bool]] = {}
+    for name, kind in ORDER_COLUMNS:
+        if kind == "PERIOD":
+            filters[name] = _filter_period(name)
+        elif kind in ("IDSET", "INTEGER"):
+            filters[name] = _filter_ids(name)
+    columns = [shapes.search_column(n, t) for n, t in ORDER_COLUMNS]
+    return _search(request, columns, rows, filters)
 
 
 @route("GET", r"/order-service/order-note-search")

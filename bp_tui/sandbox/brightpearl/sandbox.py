@@ -217,6 +217,17 @@ class BrightpearlSandbox:
         )
         return order_id
 
+    def update_order(self, order_id: int, *, delivery: dict[str, Any] | None = None) -> None:
+        """Edit an order as a person would in Brightpearl (e.g. correct the delivery address)."""
+        order = self.orders[order_id]
+        if delivery:
+            order["parties"]["delivery"].update(delivery)
+        self.touch_order(order)
+
+    def touch_order(self, order: dict[str, Any]) -> None:
+        order["version"] += 1
+        order["updatedOn"] = shapes.bp_time(datetime.now(timezone.utc))
+
     def set_order_status(self, order_id: int, status_id: int) -> None:
         order = self.orders.get(order_id)
         if order is None:
@@ -225,7 +236,7 @@ class BrightpearlSandbox:
         if status is None or status["orderTypeCode"] != order["orderTypeCode"] or not status["visible"]:
             raise bad_request("ORDB-028", f"Order status {status_id} does not exist for this order type")
         order["orderStatus"] = {"orderStatusId": status_id, "name": status["name"]}
-        order["version"] += 1
+        self.touch_order(order)
         self.add_note(order_id, f"Order status changed to {status['name']}", added_by=self.staff_contact_id)
 
     def add_note(self, order_id: int, text: str, *, is_public: bool = False, added_by: int = 203) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -109,9 +109,13 @@ class ShipStationClient:
     # ---- transport ----------------------------------------------------------------------
 
     async def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                       json: Any = None) -> Any:
-        """Send one logical request (with its retries) and return the decoded JSON body."""
-        failures = 0
+                       json: Any = None, retry: bool = True) -> Any:
+        """Send one logical request (with its retries) and return the decoded JSON body.
+
+        ``retry=False``: a write that is not safe to repeat blind; a lost answer raises
+        ApiUnavailable at once and the caller re-reads to find out whether it happened.
+        """
+        failures = 0 if retry else self.backoff.attempts - 1
         throttles = 0
         query = _query(params or {})
         while True:
@@ -221,6 +225,25 @@ class ShipStationClient:
             or CreateOrderResult(o["orderKey"], None, str(o.get("orderNumber") or ""), False, NO_RESULT)
             for o in batch
         ]
+
+    async def mark_as_shipped(self, order_id: int, *, carrier_code: str, ship_date: date,
+                              tracking_number: str = "", notify_customer: bool = False,
+                              notify_sales_channel: bool = False) -> None:
+        """POST /orders/markasshipped. Never sent twice blind: after a lost answer the order is
+        re-read, and only an order that is still open gets the request again."""
+        body = {"orderId": order_id, "carrierCode": carrier_code, "shipDate": ship_date.isoformat(),
+                "trackingNumber": tracking_number or None, "notifyCustomer": notify_customer,
+                "notifySalesChannel": notify_sales_channel}
+        for attempt in range(self.backoff.attempts):
+            try:
+                await self._request("POST", "orders/markasshipped", json=body, retry=False)
+                return
+            except ApiUnavailable:
+                if (await self.get_order(order_id)).order_status == "shipped":
+                    return
+                if attempt + 1 >= self.backoff.attempts:
+                    raise
+                await self._sleep(self.backoff.delay(attempt + 1))
 
     async def list_orders(self, *, store_id: int | None = None, order_status: str | None = None,
                           order_number: str | None = None, create_date_start: datetime | None = None,

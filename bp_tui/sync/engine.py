@@ -298,17 +298,46 @@ class SyncEngine:
                     continue  # the change does not touch the ShipStation order
                 payload["orderId"] = rec.ss_order_id
             payloads.append((rec, payload))
-        for gid in gone:
-            rec, gon = records.get(gid), notes.get(gid)
-            if rec is not None and gon is not None and gon.shipped:
-                rec.stage, rec.gon_state = "attention", "shipped"
-                rec.reason = reasons.SHIPPED_OUTSIDE
-                self.summary.attention += 1
-                updates.append(rec)
         self.store.save_gons(updates)
+        shipped_outside = [(records[g], notes[g]) for g in gone if g in records and g in notes and notes[g].shipped]
+        await self.mark_shipped_in_shipstation(shipped_outside)
         self.emit("map", len(candidates), len(candidates), message=f"{len(payloads)} orders to send")
         await self.send_orders(payloads, refresh)
         await self.cancel_deleted([g for g in gone if g not in notes], records)
+
+    async def mark_shipped_in_shipstation(self, items: list[tuple[GonRecord, GoodsOutNote]]) -> None:
+        """Notes shipped in Brightpearl without a ShipStation label: mark their still-open
+        ShipStation orders shipped (notify_customer / notify_sales_channel as configured), so
+        nobody ships them twice. If ShipStation refuses, the note needs attention."""
+        ss_cfg = self.config.shipstation
+        for rec, gon in items:
+            await self.checkpoint()
+            rec.gon_state = "shipped"
+            shipped_on = gon.shipped_on or self.now()
+            if self.dry_run:
+                self.summary.would_write.append(f"ShipStation: mark order {rec.ss_order_number} shipped "
+                                                f"(GON {rec.gon_id} shipped in Brightpearl)")
+                continue
+            aid = self.store.intent("shipstation", "markshipped", gon_id=rec.gon_id, order_id=rec.order_id,
+                                    key=f"markshipped:{rec.gon_id}", detail=gon.shipping_reference)
+            try:
+                await self.ss.mark_as_shipped(
+                    rec.ss_order_id or 0, carrier_code="other", ship_date=shipped_on.astimezone(UTC).date(),
+                    tracking_number=gon.shipping_reference, notify_customer=ss_cfg.notify_customer,
+                    notify_sales_channel=ss_cfg.notify_sales_channel)
+            except FATAL:
+                self.store.settle(aid, "failed", "cannot reach ShipStation")
+                raise
+            except ApiError as exc:
+                self.store.settle(aid, "failed", _short(exc))
+                rec.stage, rec.reason = "attention", f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})"
+                self.summary.attention += 1
+            else:
+                self.store.settle(aid, "ok", "marked shipped in ShipStation")
+                rec.stage, rec.reason = "confirmed", reasons.SHIPPED_OUTSIDE_MARKED
+                rec.tracking, rec.confirmed_at = gon.shipping_reference, self.now()
+                self.summary.confirmed += 1
+            self.store.save_gons([rec])
 
     async def _products(self, gons: list[GoodsOutNote], orders: dict[int, Order]) -> dict[int, tuple[float | None, bool]]:
         """Weight and stock-tracking of the products we need, cached in the state between cycles."""
@@ -527,7 +556,12 @@ class SyncEngine:
             if not recs:
                 continue
             if rec.stage in ("confirmed", "attention"):
+                ours = rec.reason == reasons.SHIPPED_OUTSIDE_MARKED
                 for s in recs:
+                    if ours and s.kind == "fulfillment" and s.role == "new":
+                        s.role = "confirmed"  # the mark-as-shipped we sent ourselves
+                        ship_updates.append(s)
+                        continue
                     if s.role == "new" and not s.voided:
                         s.role = "late"
                         ship_updates.append(s)

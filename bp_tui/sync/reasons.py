@@ -43,6 +43,9 @@ SHIPPED_OUTSIDE = (
     "shipped in Brightpearl outside ShipStation while its ShipStation order is still open: "
     "cancel or ship that order in ShipStation so it is not shipped twice"
 )
+SHIPPED_OUTSIDE_MARKED = (
+    "shipped in Brightpearl outside ShipStation: its ShipStation order was marked shipped"
+)
 LABEL_VOIDED = "label voided, not confirmed: create a new label in ShipStation and it will be confirmed"
 
 SKIP_KEYS = {

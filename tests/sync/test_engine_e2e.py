@@ -267,20 +267,39 @@ async def test_api_calls_within_1_1x_of_the_batched_floor(tmp_path):
         await env.aclose()
 
 
-async def test_note_shipped_in_brightpearl_after_import_needs_attention(env):
-    await env.connector.run_cycle()
-    order = env.open_orders()[0]
-    rec = env.connector.store.gon_by_ss_order(order["orderId"])
-    env.bp.apply_events(rec.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
-                                      "eventOwnerId": 4}])
-    summary = await env.connector.run_cycle()
-    rec = env.connector.store.gon(rec.gon_id)
-    assert rec.stage == "attention" and "outside ShipStation" in rec.reason
-    assert summary.attention == 1
-    before = len(env.bp.request_log)
-    await env.connector.run_cycle()
-    reads = [path for _t, method, path, _s in env.bp.request_log[before:] if "/goods-note/goods-out/" in path]
-    assert reads == []  # the note is not re-read every cycle
+async def test_note_shipped_in_brightpearl_is_marked_shipped_in_shipstation(tmp_path):
+    env = make_env(tmp_path, orders=20, config_overrides={"shipstation": {"notify_customer": True}})
+    try:
+        await env.connector.run_cycle()
+        first, second = env.open_orders()[:2]
+        rec = env.connector.store.gon_by_ss_order(first["orderId"])
+        env.bp.gons[rec.gon_id]["shipping"]["reference"] = "HANDWRITTEN-1"
+        env.bp.apply_events(rec.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
+                                          "eventOwnerId": 4}])
+        other = env.connector.store.gon_by_ss_order(second["orderId"])
+        env.bp.apply_events(other.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
+                                            "eventOwnerId": 4}])
+        env.ss.orders[second["orderId"]]["orderStatus"] = "cancelled"  # someone cancelled it in ShipStation
+        summary = await env.connector.run_cycle()
+        rec = env.connector.store.gon(rec.gon_id)
+        assert rec.stage == "confirmed" and "marked shipped" in rec.reason
+        assert env.ss.orders[first["orderId"]]["orderStatus"] == "shipped"
+        assert env.ss.notifications == [(first["orderId"], True, False)]
+        fulfillment = next(f for f in env.ss.fulfillments.values() if f["orderId"] == first["orderId"])
+        assert fulfillment["trackingNumber"] == "HANDWRITTEN-1"
+        other = env.connector.store.gon(other.gon_id)
+        assert other.stage == "attention" and "outside ShipStation" in other.reason
+        assert summary.attention == 1
+        # our own mark-as-shipped is not mistaken for a replacement label; nothing more is written
+        before = len(env.bp.request_log)
+        again = await env.connector.run_cycle()
+        assert env.connector.store.gon(rec.gon_id).stage == "confirmed"
+        assert again.attention == 0 and len(env.ss.fulfillments) == 1
+        reads = [p for _t, m, p, _s in env.bp.request_log[before:] if "/goods-note/goods-out/" in p]
+        assert reads == []  # shipped notes are not re-read every cycle
+        assert not [n for n in env.bp.notes.get(rec.order_id, []) if "[bp-tui" in n["text"]]
+    finally:
+        await env.aclose()
 
 
 async def test_weights_and_non_stock_rows(tmp_path):

@@ -176,6 +176,32 @@ def build_app(sandbox: ShipStationSandbox) -> Starlette:
                                 "orderKey": record["orderKey"], "success": True, "errorMessage": None})
         return JSONResponse({"hasErrors": any(not r["success"] for r in results), "results": results})
 
+    async def mark_as_shipped(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            return _invalid("request", "The request body is not valid JSON.")
+        if not isinstance(body, dict):
+            return _invalid("request", "Cannot deserialize the body into type 'MarkAsShippedRequest'.")
+        order_id, carrier = body.get("orderId"), body.get("carrierCode")
+        if not isinstance(order_id, int) or isinstance(order_id, bool):
+            return _invalid("request.orderId", "The orderId field is required.")
+        if not isinstance(carrier, str) or not carrier.strip():
+            return _invalid("request.carrierCode", "The carrierCode field is required.")
+        for flag in ("notifyCustomer", "notifySalesChannel"):
+            if flag in body and body[flag] is not None and not isinstance(body[flag], bool):
+                return _invalid(f"request.{flag.lower()}", f"The value '{body[flag]}' is not valid for {flag}.")
+        order = sandbox.orders.get(order_id)
+        if order is None:
+            return _not_found()
+        if order["orderStatus"] not in shapes.OPEN_STATUSES:
+            return _invalid("request.orderId",
+                            f"Order {order['orderNumber']} is {order['orderStatus']} and cannot be marked as shipped.")
+        sandbox.mark_shipped(order_id, tracking_number=body.get("trackingNumber") or "", carrier_code=carrier,
+                             notify_customer=bool(body.get("notifyCustomer")),
+                             notify_sales_channel=bool(body.get("notifySalesChannel")))
+        return JSONResponse({"orderId": order_id, "orderNumber": order["orderNumber"]})
+
     async def list_orders(request: Request) -> Response:
         records = sorted(sandbox.orders.values(), key=lambda o: o["orderId"])
         number = request.query_params.get("orderNumber")
@@ -276,6 +302,7 @@ def build_app(sandbox: ShipStationSandbox) -> Starlette:
 
     routes = [
         Route("/orders/createorders", guarded(create_orders), methods=["POST"]),
+        Route("/orders/markasshipped", guarded(mark_as_shipped), methods=["POST"]),
         Route("/orders", guarded(list_orders), methods=["GET"]),
         Route("/orders/list", guarded(list_orders), methods=["GET"]),
         Route("/orders/{order_id:int}", guarded(get_order), methods=["GET"]),

@@ -44,6 +44,7 @@ class ShipStationSandbox:
         self.orders: dict[int, dict] = {}
         self.shipments: dict[int, dict] = {}
         self.fulfillments: dict[int, dict] = {}
+        self.notifications: list[tuple[int, bool, bool]] = []
         self.stores: dict[int, dict] = {}
         self.request_log: list[tuple[float, str, str, int]] = []
         self.violations = 0
@@ -118,14 +119,18 @@ class ShipStationSandbox:
         if order is not None and order["orderStatus"] == "shipped" and not live:
             self._set_status(order, "awaiting_shipment", when)
 
-    def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str = "other") -> dict:
-        """Mark the order shipped without a label: a fulfillment, invisible in /shipments."""
+    def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str = "other",
+                     notify_customer: bool = False, notify_sales_channel: bool = False) -> dict:
+        """Mark the order shipped without a label: a fulfillment, invisible in /shipments.
+
+        Whom ShipStation would tell is recorded in ``notifications`` (order id, customer, channel)."""
         order = self.orders[order_id]
         when = self.now()
         record = shapes.fulfillment_record(order, fulfillment_id=next(self._fulfillment_ids),
                                            tracking_number=tracking_number, carrier_code=carrier_code,
                                            when=when, user_id=SANDBOX_USER)
         self.fulfillments[record["fulfillmentId"]] = record
+        self.notifications.append((order_id, notify_customer, notify_sales_channel))
         self._set_status(order, "shipped", when)
         return record
 

@@ -133,3 +133,51 @@ def products_of(env: SandboxEnvironment, gon_ids: set[int]) -> set[int]:
 
 def orders_of(env: SandboxEnvironment, gon_ids: set[int]) -> set[int]:
     return {env.bp.gons[g]["orderId"] for g in gon_ids}
+
+
+def serve_account(n: int, workdir: Path, *, imported: bool = False, labels: int = 0) -> None:
+    """Child process: an account with ``n`` eligible GONs (imported first, state written, when
+    ``imported``; ``labels`` of them then labelled), both sandboxes served on 127.0.0.1 until
+    terminated. Prints one JSON line: the config (pointing at the server) and the state path.
+
+    Measurements that must not count the sandbox's CPU or memory (engine alone, dashboard)
+    run their side in the parent, over loopback HTTP, as against the real APIs."""
+    import asyncio
+    import json
+
+    import uvicorn
+
+    from bp_tui.config import config_from_dict
+    from bp_tui.sandbox.server import SS_PREFIX, bind, combined_app
+
+    account = build_account(workdir / "account", n)
+    env = account.env
+    if imported:
+        asyncio.run(account.connector.run_cycle())
+    asyncio.run(env.connector.aclose())
+    if labels:
+        env.label(labels)
+    sock = bind("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    doc = env.config.as_dict()
+    doc["brightpearl"]["integration_url"] = f"{base}/public-api/{env.bp.account_code}"
+    doc["shipstation"]["base_url"] = base + SS_PREFIX
+    config_path = workdir / "served.toml"
+    save_config(config_from_dict(doc, source="bench"), config_path)
+    print(json.dumps({"config": str(config_path), "state": str(env.state_path),
+                      "eligible": len(account.eligible)}), flush=True)
+    uvicorn.Server(uvicorn.Config(combined_app(env.bp.app, env.ss.app), lifespan="off", log_level="warning",
+                                  access_log=False)).run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="serve a bench account over loopback HTTP")
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("n", type=int)
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--imported", action="store_true")
+    parser.add_argument("--labels", type=int, default=0)
+    args = parser.parse_args()
+    serve_account(args.n, args.workdir, imported=args.imported, labels=args.labels)

@@ -80,8 +80,9 @@ async def queue(n: int, presses: int = 25) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         # The APIs answer from another process over loopback HTTP, as real ones answer from
         # elsewhere: the sandbox's CPU must not be counted as the dashboard's.
-        server = subprocess.Popen([sys.executable, "-m", "bench.dashboard", "serve-account", str(n), tmp],
-                                  stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        server = subprocess.Popen([sys.executable, "-m", "bench.accounts", "serve", str(n), tmp, "--imported",
+                                   "--labels", str(min(LABELS, n // 5 or 1))], stdout=subprocess.PIPE, text=True,
+                                  cwd=ROOT)
         try:
             ready = json.loads(server.stdout.readline())
             config = load_config(Path(ready["config"]), env={})
@@ -135,32 +136,6 @@ async def queue(n: int, presses: int = 25) -> dict[str, Any]:
     }
 
 
-def serve_account(n: int, workdir: Path) -> None:
-    """Child process: an account with ``n`` GONs imported (state written) and labels on a fifth
-    of them, then both sandboxes served on 127.0.0.1 until terminated."""
-    import uvicorn
-
-    from bench.accounts import build_account
-    from bp_tui.config import config_from_dict, save_config
-    from bp_tui.sandbox.server import SS_PREFIX, bind, combined_app
-
-    account = build_account(workdir / "account", n)
-    env = account.env
-    asyncio.run(account.connector.run_cycle())
-    asyncio.run(env.connector.aclose())
-    env.label(min(LABELS, n // 5 or 1))
-    sock = bind("127.0.0.1", 0)
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    doc = env.config.as_dict()
-    doc["brightpearl"]["integration_url"] = f"{base}/public-api/{env.bp.account_code}"
-    doc["shipstation"]["base_url"] = base + SS_PREFIX
-    config_path = workdir / "served.toml"
-    save_config(config_from_dict(doc, source="bench"), config_path)
-    print(json.dumps({"config": str(config_path), "state": str(env.state_path)}), flush=True)
-    uvicorn.Server(uvicorn.Config(combined_app(env.bp.app, env.ss.app), lifespan="off", log_level="warning",
-                                  access_log=False)).run(sockets=[sock])
-
-
 def _child(args: list[str]) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-m", "bench.dashboard", *args], check=True, capture_output=True,
                          text=True, cwd=ROOT)
@@ -178,8 +153,5 @@ def run(n: int = 10_000, runs: int = 3) -> dict[str, Any]:
 
 if __name__ == "__main__":
     what = sys.argv[1]
-    if what == "serve-account":
-        serve_account(int(sys.argv[2]), Path(sys.argv[3]))
-        raise SystemExit(0)
     result = asyncio.run(first_frame() if what == "first-frame" else queue(int(sys.argv[2])))
     print(json.dumps(result))

@@ -67,9 +67,39 @@ async def one_cycle(n: int, trace: bool) -> dict[str, Any]:
     }
 
 
-def measure(n: int, *, trace: bool = False) -> dict[str, Any]:
+async def engine_alone(n: int) -> dict[str, Any]:
+    """One cycle with the sandbox in another process (loopback HTTP): this process's CPU and
+    peak memory are the engine's alone, HTTP client included, as against the real APIs."""
+    from bp_tui.config import load_config
+    from bp_tui.service.connector import Connector
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="bench-engine-remote-") as tmp:
+        server = subprocess.Popen([sys.executable, "-m", "bench.accounts", "serve", str(n), tmp],
+                                  stdout=subprocess.PIPE, text=True, cwd=root)
+        try:
+            ready = json.loads(server.stdout.readline())
+            config = load_config(Path(ready["config"]), env={})
+            connector = Connector(config, Path(ready["state"]))
+            rss_before = _rss_mb()
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            summary = await connector.run_cycle()
+            cpu = time.process_time() - cpu0
+            wall = time.perf_counter() - wall0
+            peak = _rss_mb("VmHWM")
+            await connector.aclose()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return {"eligible": n, "imported": summary.imported, "engine_cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
+            "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(peak, 1),
+            "api_calls": dict(summary.api_calls)}
+
+
+def measure(n: int, *, trace: bool = False, alone: bool = False) -> dict[str, Any]:
     """One cycle in a subprocess; returns its numbers."""
-    cmd = [sys.executable, "-m", "bench.engine_cost", str(n)] + (["--trace"] if trace else [])
+    cmd = [sys.executable, "-m", "bench.engine_cost", str(n)] + (["--trace"] if trace else []) \
+        + (["--alone"] if alone else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -77,15 +107,19 @@ def measure(n: int, *, trace: bool = False) -> dict[str, Any]:
 def run(sizes: list[int]) -> dict[str, Any]:
     rows = [measure(n) for n in sizes]
     traced = measure(sizes[-1], trace=True)
+    alone = [measure(n, alone=True) for n in (sizes[0], sizes[-1])]
     small, big = rows[0], rows[-1]
     growth = {
         "size_ratio": round(big["eligible"] / small["eligible"], 2),
         "cpu_ratio": round(big["cpu_s"] / small["cpu_s"], 2) if small["cpu_s"] else None,
         "engine_cpu_ratio": round(big["engine_cpu_s"] / small["engine_cpu_s"], 2) if small["engine_cpu_s"] else None,
     }
-    return {"cycles": rows, "traced": traced, "growth": growth}
+    return {"cycles": rows, "traced": traced, "growth": growth, "alone": alone}
 
 
 if __name__ == "__main__":
     size = int(sys.argv[1])
-    print(json.dumps(asyncio.run(one_cycle(size, "--trace" in sys.argv[2:]))))
+    if "--alone" in sys.argv[2:]:
+        print(json.dumps(asyncio.run(engine_alone(size))))
+    else:
+        print(json.dumps(asyncio.run(one_cycle(size, "--trace" in sys.argv[2:]))))

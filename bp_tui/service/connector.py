@@ -6,6 +6,7 @@ commands call its methods; they never build HTTP clients themselves.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
@@ -45,7 +46,8 @@ class Connector:
         self.ss = self._make_ss()
         self.stop_requested = False
         self.running = False
-        self._warehouse_names: dict[int, str] = {}
+        saved = self.store.watermark("warehouse_names")
+        self._warehouse_names: dict[int, str] = {int(k): v for k, v in json.loads(saved).items()} if saved else {}
 
     @classmethod
     def open(cls, config: Config, state_path: Path, *, config_path: Path | None = None) -> "Connector":
@@ -117,6 +119,12 @@ class Connector:
             finally:
                 scratch.close()
 
+    async def load_names(self) -> None:
+        """Warehouse names for the queue (one call), kept in the state for the next start."""
+        warehouses = await self.bp.list_warehouses()
+        self._warehouse_names = {w.id: w.name for w in warehouses}
+        self.store.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
+
     # ------------------------------------------------------------------ reading state
     def queue_rows(self, *, changed_since: datetime | None = None) -> list[QueueRow]:
         """The queue from the local state; ``changed_since`` gives only rows updated since then
@@ -180,6 +188,7 @@ class Connector:
         statuses = await self.bp.list_order_statuses()
         stores = await self.ss.list_stores()
         self._warehouse_names = {w.id: w.name for w in warehouses}
+        self.store.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
         return {
             "channels": [(c.id, c.name) for c in channels],
             "warehouses": [(w.id, w.name) for w in warehouses],

@@ -19,6 +19,7 @@ from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
 from bp_tui.config import Config
+from bp_tui.errors import BpTuiError
 from bp_tui.service.types import CheckResult, CycleSummary, Progress
 from bp_tui.ui.commands import ActionsProvider
 from bp_tui.ui.format import Clock, system_clock
@@ -103,6 +104,8 @@ class BpApp(App[None]):
             self._open_connector(self.config)
         self._load_last_run()
         self.switch_mode("queue" if self.config is not None else "setup")
+        if self.connector is not None:
+            self.load_names()
         if self.auto_sync:
             self.status = self.status.but(next_sync_at=self.clock())
             self.set_interval(1.0, self._heartbeat, name="auto-sync")
@@ -242,6 +245,17 @@ class BpApp(App[None]):
         self.notify(f"{count} goods-out note(s) will be retried next sync ({what}).", title="Retry", timeout=4)
         self.queue_version += 1
         return count
+
+    @work(exclusive=True, group="names", exit_on_error=False, name="names")
+    async def load_names(self) -> None:
+        """Warehouse names for the queue; without them it shows ids (the doctor reports why)."""
+        if self.connector is None:
+            return
+        try:
+            await self.connector.load_names()
+        except BpTuiError:
+            return
+        self.queue_version += 1
 
     @work(group="diagnose", exit_on_error=False, name="diagnose")
     async def diagnose(self, ident: int, requester: MessagePump) -> None:

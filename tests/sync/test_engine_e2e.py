@@ -381,3 +381,18 @@ async def test_address_corrected_in_brightpearl_updates_the_open_order(env):
     await env.connector.run_cycle()
     assert env.connector.store.gon(other.gon_id).stage == "confirmed"
     assert env.bp.gons[other.gon_id]["shipping"]["reference"] == label["trackingNumber"]
+
+
+async def test_warehouse_names_are_loaded_once_and_kept_in_the_state(env):
+    from bp_tui.service.connector import Connector
+
+    await env.connector.run_cycle()
+    assert {r.warehouse for r in env.connector.queue_rows()} <= {str(w) for w in env.bp.warehouses} | {""}
+    await env.connector.load_names()
+    names = {w["name"] for w in env.bp.warehouses.values()}
+    assert {r.warehouse for r in env.connector.queue_rows() if r.warehouse_id} <= names
+    later = Connector(env.config, env.state_path)  # a new start, before any call
+    try:
+        assert {r.warehouse for r in later.queue_rows() if r.warehouse_id} <= names
+    finally:
+        await later.aclose()

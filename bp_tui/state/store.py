@@ -106,6 +106,14 @@ class StateStore:
         with self.db:
             yield self.db
 
+    def _select_in(self, sql: str, values: Iterable[Any]) -> Iterator[sqlite3.Row]:
+        """Rows of ``sql`` (one ``IN ({marks})``) for the distinct ``values``, 500 at a time
+        (SQLite limits the number of parameters of one statement)."""
+        wanted = list(set(values))
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            yield from self.db.execute(sql.format(marks=",".join("?" * len(part))), part)
+
     # ---- goods-out notes -------------------------------------------------------------
     def gon(self, gon_id: int) -> GonRecord | None:
         row = self.db.execute("SELECT * FROM gons WHERE gon_id = ?", (gon_id,)).fetchone()
@@ -127,15 +135,10 @@ class StateStore:
         return out
 
     def gons_of_orders(self, order_ids: Iterable[int]) -> dict[int, list[GonRecord]]:
-        wanted = list(set(order_ids))
+        wanted = set(order_ids)
         out: dict[int, list[GonRecord]] = {oid: [] for oid in wanted}
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            rows = self.db.execute(
-                f"SELECT * FROM gons WHERE order_id IN ({','.join('?' * len(part))})", part
-            ).fetchall()
-            for row in rows:
-                out[row["order_id"]].append(_gon_from_row(row))
+        for row in self._select_in("SELECT * FROM gons WHERE order_id IN ({marks})", wanted):
+            out[row["order_id"]].append(_gon_from_row(row))
         return out
 
     def gon_by_ss_order(self, ss_order_id: int) -> GonRecord | None:
@@ -196,15 +199,11 @@ class StateStore:
 
     # ---- shipments ------------------------------------------------------------------
     def shipments_of(self, gon_ids: Iterable[int]) -> dict[int, list[ShipmentRecord]]:
-        wanted = list(set(gon_ids))
+        wanted = set(gon_ids)
         out: dict[int, list[ShipmentRecord]] = {g: [] for g in wanted}
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            for row in self.db.execute(
-                f"SELECT * FROM shipments WHERE gon_id IN ({','.join('?' * len(part))}) ORDER BY created_at, remote_id",
-                part,
-            ):
-                out[row["gon_id"]].append(_shipment_from_row(row))
+        sql = "SELECT * FROM shipments WHERE gon_id IN ({marks}) ORDER BY created_at, remote_id"
+        for row in self._select_in(sql, wanted):
+            out[row["gon_id"]].append(_shipment_from_row(row))
         return out
 
     def shipment(self, kind: str, remote_id: int) -> ShipmentRecord | None:
@@ -261,27 +260,12 @@ class StateStore:
 
     def done_keys(self, keys: Iterable[str]) -> set[str]:
         """Which of these idempotency keys already have a successful write on record."""
-        wanted = list(set(keys))
-        done: set[str] = set()
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            for row in self.db.execute(
-                f"SELECT key FROM audit WHERE result = 'ok' AND key IN ({','.join('?' * len(part))})", part
-            ):
-                done.add(row[0])
-        return done
+        return {row[0] for row in self._select_in("SELECT key FROM audit WHERE result = 'ok' AND key IN ({marks})",
+                                                    keys)}
 
     def keys_attempted(self, keys: Iterable[str]) -> set[str]:
         """Which of these idempotency keys have any write on record (sent, lost or failed)."""
-        wanted = list(set(keys))
-        seen: set[str] = set()
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            for row in self.db.execute(
-                f"SELECT DISTINCT key FROM audit WHERE key IN ({','.join('?' * len(part))})", part
-            ):
-                seen.add(row[0])
-        return seen
+        return {row[0] for row in self._select_in("SELECT DISTINCT key FROM audit WHERE key IN ({marks})", keys)}
 
     def history(self, gon_id: int, limit: int = 200) -> list[HistoryEntry]:
         rows = self.db.execute(
@@ -339,16 +323,8 @@ class StateStore:
             self.db.execute("INSERT OR REPLACE INTO watermarks (name, value) VALUES (?, ?)", (name, value))
 
     def products(self, ids: Iterable[int]) -> dict[int, tuple[float | None, bool]]:
-        wanted = list(set(ids))
-        out: dict[int, tuple[float | None, bool]] = {}
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            for row in self.db.execute(
-                f"SELECT product_id, weight, stock_tracked FROM products WHERE product_id IN ({','.join('?' * len(part))})",
-                part,
-            ):
-                out[row[0]] = (row[1], bool(row[2]))
-        return out
+        sql = "SELECT product_id, weight, stock_tracked FROM products WHERE product_id IN ({marks})"
+        return {row[0]: (row[1], bool(row[2])) for row in self._select_in(sql, ids)}
 
     def save_products(self, items: Iterable[tuple[int, float | None, bool]]) -> None:
         now = iso(utcnow())

@@ -44,12 +44,36 @@ class SandboxEnvironment:
         return [self.ss.create_label(o["orderId"]) for o in orders[:count]]
 
     async def tick(self) -> int:
-        """Demo heartbeat: a few labels appear, now and then a note gets printed."""
+        """Demo heartbeat, so the queue moves through every stage: a few labels appear; now and
+        then a note gets printed, an order is marked shipped without a label, a confirmed label
+        is voided and replaced (attention), or a note is deleted in Brightpearl (cancelled)."""
         made = len(self.label(self.rng.randint(1, 3)))
+        roll = self.rng.random()
         waiting = [g for g, n in self.bp.gons.items() if n["orderId"] and not n["status"]["printed"]]
-        if waiting and self.rng.random() < 0.5:
+        if waiting and roll < 0.5:
             self.bp.set_gon_state(self.rng.choice(waiting), printed=True)
+        open_orders = self.open_orders()
+        if open_orders and 0.5 <= roll < 0.6:
+            order = self.rng.choice(open_orders)
+            self.ss.mark_shipped(order["orderId"], tracking_number=f"HAND-{order['orderId']}", carrier_code="other")
+        live = [s for s in self.ss.shipments.values() if not s["voided"]]
+        shipped_notes = {g for g, n in self.bp.gons.items() if n["status"]["shipped"]}
+        confirmed = [s for s in live if self._gon_of(s["orderId"]) in shipped_notes]
+        if confirmed and 0.6 <= roll < 0.68:
+            label = self.rng.choice(confirmed)
+            self.ss.void_label(label["shipmentId"])
+            self.ss.create_label(label["orderId"])
+        if open_orders and 0.68 <= roll < 0.72:
+            gon = self._gon_of(self.rng.choice(open_orders)["orderId"])
+            if gon in self.bp.gons and not self.bp.gons[gon]["status"]["shipped"]:
+                self.bp.delete_gon(gon)
         return made
+
+    def _gon_of(self, ss_order_id: int) -> int | None:
+        """The goods-out note a ShipStation order was made from (its orderKey ends with the id)."""
+        key = self.ss.orders[ss_order_id]["orderKey"] or ""
+        tail = key.rsplit("-gon-", 1)[-1]
+        return int(tail) if tail.isdigit() else None
 
     async def aclose(self) -> None:
         await self.connector.aclose()

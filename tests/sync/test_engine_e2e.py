@@ -396,3 +396,18 @@ async def test_warehouse_names_are_loaded_once_and_kept_in_the_state(env):
         assert {r.warehouse for r in later.queue_rows() if r.warehouse_id} <= names
     finally:
         await later.aclose()
+
+
+async def test_demo_ticks_move_notes_through_every_stage(tmp_path):
+    env = make_env(tmp_path, orders=60, seed=1)
+    try:
+        seen: set[str] = set()
+        await env.connector.run_cycle()
+        for _ in range(40):
+            await env.tick()
+            await env.connector.run_cycle()
+            seen |= set(env.connector.store.stage_counts())
+        assert {"waiting", "imported", "confirmed", "failed", "attention", "cancelled"} <= seen
+        assert max(ss_keys(env).values()) == 1 and max(shw_counts(env).values()) == 1
+    finally:
+        await env.aclose()

@@ -22,6 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("id", type=int, help="a goods-out note id or a Brightpearl order id")
     d.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     d.set_defaults(func=cmd_diagnose)
+    b = subparsers.add_parser("bundle", help="write a support bundle (versions, config without secrets, "
+                                             "recent audit log and errors) for whoever helps you")
+    b.add_argument("path", nargs="?", default=".", help="file or folder to write (default: this folder)")
+    b.set_defaults(func=cmd_bundle)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -86,3 +90,19 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
                 print(f"  fix: {r.fix}")
     problem_stages = {"failed", "attention"}
     return exitcodes.PARTIAL if any(r.stage in problem_stages for r in results) else exitcodes.OK
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    """Headless twin of the troubleshooting screen's "export support bundle"; reads only local state."""
+    try:
+        conn = open_connector(args, require_complete=False)
+    except CommandError as exc:
+        return fail(exc)
+    from pathlib import Path
+
+    try:
+        path = conn.export_support_bundle(Path(args.path))
+    finally:
+        asyncio.run(conn.aclose())
+    print(path)
+    return exitcodes.OK

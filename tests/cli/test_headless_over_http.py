@@ -101,3 +101,19 @@ def test_sync_unreachable_exits_3(tmp_path):
                             env=dict(os.environ, BP_TUI_STATE=str(tmp_path / "s.sqlite3")), timeout=120)
     assert result.returncode == 3, result.stderr
     assert "p-secret-value" not in result.stderr + result.stdout
+
+
+def test_bundle_command_writes_a_secret_free_0600_file(served, tmp_path):
+    config = write_config(tmp_path, served)
+    run(["--config", str(config), "sync", "--once"], tmp_path)
+    (tmp_path / "out").mkdir()
+    result = run(["--config", str(config), "bundle", str(tmp_path / "out")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip())  # a folder gets a dated file inside it
+    assert path.parent == tmp_path / "out" and path.name.startswith("bp-tui-support-")
+    assert (path.stat().st_mode & 0o777) == 0o600
+    text = path.read_text()
+    for secret in (served["brightpearl"]["password"], served["shipstation"]["api_key"],
+                   served["shipstation"]["api_secret"]):
+        assert secret not in text
+    assert json.loads(text)["stages"]

@@ -125,6 +125,10 @@ class Connector:
         self._warehouse_names = {w.id: w.name for w in warehouses}
         self.store.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
 
+    def queue_warehouse_name(self, warehouse_id: int | None) -> str:
+        """The warehouse's name when known (after ``load_names``), else ""."""
+        return self._warehouse_names.get(warehouse_id, "") if warehouse_id is not None else ""
+
     # ------------------------------------------------------------------ reading state
     def queue_rows(self, *, changed_since: datetime | None = None) -> list[QueueRow]:
         """The queue from the local state; ``changed_since`` gives only rows updated since then

@@ -61,9 +61,10 @@ async def _one(conn: "Connector", gon: GoodsOutNote, order: Order | None) -> Dia
     cfg = conn.config.brightpearl
     rec = conn.store.gon(gon.id)
     subject = f"GON {gon.id}"
+    warehouse = conn.queue_warehouse_name(gon.warehouse_id)
     facts = [
         ("order", str(gon.order_id)),
-        ("warehouse", str(gon.warehouse_id)),
+        ("warehouse", f"{gon.warehouse_id} {warehouse}".strip()),
         ("state in Brightpearl", gon.state_word),
         ("import when", cfg.import_when),
     ]
@@ -104,8 +105,7 @@ async def _one(conn: "Connector", gon: GoodsOutNote, order: Order | None) -> Dia
     try:
         map_gon(gon, order, MapOptions(account_code=cfg.account_code, store_id=conn.config.shipstation.store_id))
     except MappingError as exc:
-        return verdict(f"cannot be sent: {exc}", "correct the order's delivery address or rows in Brightpearl; "
-                                                 "it is retried on the next sync")
+        return verdict(f"cannot be sent: {exc}", _mapping_fix(str(exc)))
     if rec is not None and rec.stage == "failed":
         when = rec.next_attempt_at.isoformat(timespec="minutes") if rec.next_attempt_at else "the next sync"
         return verdict(f"failed {rec.attempts} time(s): {rec.reason}; next attempt {when}",
@@ -155,3 +155,18 @@ async def _imported(conn: "Connector", rec: GonRecord, gon: GoodsOutNote, verdic
     age = (utcnow() - rec.updated_at).total_seconds() / 60 if rec.updated_at else 0
     return verdict(f"{base}; waiting for a label in ShipStation (imported {age:.0f} min ago)",
                    "create the label in ShipStation; it is confirmed back on the next sync")
+
+
+def _mapping_fix(reason: str) -> str:
+    """The fix for each reason ``map_gon`` can give."""
+    if "address" in reason:
+        return ("correct the order's delivery address in Brightpearl (name, first line and country are needed); "
+                "it is sent on the next sync")
+    if "no rows" in reason:
+        return ("the goods-out note lists nothing to ship: delete it in Brightpearl and create it again from the "
+                "order (Sales > order > Ship)")
+    if "not on order" in reason:
+        return "the note and its order disagree: recreate the goods-out note from the order in Brightpearl"
+    if "longer than" in reason:
+        return "shorten the order reference in Brightpearl; ShipStation accepts 50 characters"
+    return "correct the order in Brightpearl; it is retried on the next sync"

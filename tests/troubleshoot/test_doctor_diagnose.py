@@ -126,3 +126,12 @@ async def test_clock_check_uses_the_servers_date_header(env):
     env.connector.bp.last_server_date = format_datetime(datetime.now(UTC), usegmt=True)
     env.connector.ss.last_server_date = None
     assert _clock_check(env.connector).ok is True
+
+
+async def test_diagnose_gives_the_fix_for_each_mapping_reason(env):
+    await env.connector.run_cycle()
+    by_reason = {r.reason: r for r in env.connector.queue_rows() if r.stage == "failed"}
+    (no_rows,) = await env.connector.diagnose(by_reason["the goods-out note has no rows"].gon_id)
+    assert "create it again from the order" in no_rows.fix
+    (no_country,) = await env.connector.diagnose(by_reason["delivery address has no country"].gon_id)
+    assert "delivery address" in no_country.fix and "country" in no_country.fix

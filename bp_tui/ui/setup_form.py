@@ -44,8 +44,8 @@ LABELS: dict[str, str] = {
 # Checkbox captions (the label says what, the caption says what "on" means).
 CAPTIONS: dict[str, str] = {
     "brightpearl.add_order_note": "note carrier, service and tracking on the order",
-    "shipstation.notify_customer": "ShipStation emails the customer when shipped",
-    "shipstation.notify_sales_channel": "ShipStation tells the sales channel when shipped",
+    "shipstation.notify_customer": "email the customer when bp-tui marks an order shipped",
+    "shipstation.notify_sales_channel": "tell the sales channel when bp-tui marks it shipped",
     "products.include_weights": "send product weights",
     "products.skip_non_stock_rows": "never send rows that are not on the GON",
 }

@@ -224,8 +224,8 @@ async def test_checkbox_state_reads_without_colour(tmp_path: Path):
         box = app.screen.query_one(f"#{field_id('shipstation.notify_customer')}", Checkbox)
         box.focus()
         await pilot.pause()
-        assert box.render().plain.startswith("▐ ▌ ShipStation emails")
+        assert box.render().plain.startswith("▐ ▌ email the customer")
         await pilot.press("space")
         await pilot.pause()
         assert box.value is True
-        assert box.render().plain.startswith("▐✓▌ ShipStation emails")
+        assert box.render().plain.startswith("▐✓▌ email the customer")

@@ -120,19 +120,35 @@ class StateStore:
         return _gon_from_row(row) if row else None
 
     def gons(self, ids: Iterable[int] | None = None, *, stages: Iterable[str] | None = None) -> dict[int, GonRecord]:
-        sql = "SELECT * FROM gons"
-        args: list[Any] = []
-        where = []
-        if stages is not None:
-            stage_list = list(stages)
-            where.append(f"stage IN ({','.join('?' * len(stage_list))})")
-            args.extend(stage_list)
-        rows = self.db.execute(sql + (" WHERE " + " AND ".join(where) if where else ""), args).fetchall()
-        out = {row["gon_id"]: _gon_from_row(row) for row in rows}
-        if ids is not None:
-            wanted = set(ids)
-            out = {k: v for k, v in out.items() if k in wanted}
-        return out
+        """Records by id (only those ``ids`` when given), optionally only in ``stages``."""
+        stage_list = list(stages) if stages is not None else None
+        stage_sql = f" AND stage IN ({','.join('?' * len(stage_list))})" if stage_list else ""
+        if ids is None:
+            rows: Iterable[sqlite3.Row] = self.db.execute(
+                "SELECT * FROM gons WHERE 1=1" + stage_sql, stage_list or []
+            )
+        else:
+            wanted = list(set(ids))
+            rows = []
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                rows.extend(self.db.execute(
+                    f"SELECT * FROM gons WHERE gon_id IN ({','.join('?' * len(part))})" + stage_sql,
+                    [*part, *(stage_list or [])],
+                ))
+        return {row["gon_id"]: _gon_from_row(row) for row in rows}
+
+    def gons_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, int]:
+        """ShipStation order id -> GON id, for these ShipStation orders (the ones that are ours)."""
+        return {r[0]: r[1] for r in self._select_in(
+            "SELECT ss_order_id, gon_id FROM gons WHERE ss_order_id IN ({marks})", ss_order_ids)}
+
+    def gons_with_pending_shipments(self) -> set[int]:
+        """Notes with a label still to handle: new, or a late/voided one whose order note is not posted."""
+        return {r[0] for r in self.db.execute(
+            "SELECT DISTINCT gon_id FROM shipments WHERE role = 'new' OR (role = 'late' AND noted = 0) "
+            "OR (voided = 1 AND role IN ('confirmed', 'late') AND void_noted = 0)"
+        )}
 
     def gons_of_orders(self, order_ids: Iterable[int]) -> dict[int, list[GonRecord]]:
         wanted = set(order_ids)
@@ -144,11 +160,6 @@ class StateStore:
     def gon_by_ss_order(self, ss_order_id: int) -> GonRecord | None:
         row = self.db.execute("SELECT * FROM gons WHERE ss_order_id = ?", (ss_order_id,)).fetchone()
         return _gon_from_row(row) if row else None
-
-    def ss_order_index(self) -> dict[int, int]:
-        """ShipStation order id -> GON id, for every GON we imported."""
-        rows = self.db.execute("SELECT ss_order_id, gon_id FROM gons WHERE ss_order_id IS NOT NULL").fetchall()
-        return {r[0]: r[1] for r in rows}
 
     def save_gon(self, rec: GonRecord) -> None:
         now = utcnow()

@@ -165,7 +165,11 @@ class SyncEngine:
             shipped=False, created_after=now - timedelta(days=self.config.sync.lookback_days)
         )
         self.emit("discover", 1, 1, message=f"{len(rows)} unshipped goods-out notes")
-        known = self.store.gons()
+        # Only what this cycle can touch: the notes found, and the imported ones (which may have
+        # left the list). Confirmed history is never loaded here, so a cycle costs the same
+        # after a year as on the first day.
+        known = self.store.gons([row.goods_out_note_id for row in rows])
+        known.update(self.store.gons(stages=("imported",)))
         seen: set[int] = set()
         candidates: list[int] = []
         changed: list[GonRecord] = []
@@ -508,7 +512,9 @@ class SyncEngine:
         shipments = await self.ss.list_shipments(store_id=store_id, create_date_start=since, include_items=True)
         self.emit("shipments", 1, 2, message="reading marked-shipped orders")
         fulfillments = await self.ss.list_fulfillments(create_date_start=since)
-        index = self.store.ss_order_index()
+        index = self.store.gons_by_ss_orders(
+            [s.order_id for s in shipments if s is not None and s.order_id]
+            + [f.order_id for f in fulfillments if f is not None and f.order_id])
         seen: dict[tuple[str, int], ShipmentRecord] = {}
         for s in shipments:
             if s is None or s.order_id not in index:
@@ -541,7 +547,10 @@ class SyncEngine:
 
     async def confirm_shipped(self) -> None:
         now = self.now()
-        candidates = self.store.gons(stages=("imported", "shipped", "failed", "confirmed", "attention"))
+        # Open notes, plus closed ones with a label still to handle (new, or a note not posted).
+        candidates = self.store.gons(stages=("imported", "shipped", "failed"))
+        pending = self.store.gons_with_pending_shipments() - set(candidates)
+        candidates.update(self.store.gons(pending, stages=("confirmed", "attention")))
         candidates = {g: r for g, r in candidates.items() if r.ss_order_id}
         if not candidates:
             return

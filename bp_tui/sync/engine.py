@@ -333,9 +333,17 @@ class SyncEngine:
                 self.store.settle(aid, "failed", "cannot reach ShipStation")
                 raise
             except ApiError as exc:
-                self.store.settle(aid, "failed", _short(exc))
-                rec.stage, rec.reason = "attention", f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})"
-                self.summary.attention += 1
+                if await self._ss_status(rec.ss_order_id) != "shipped":
+                    self.store.settle(aid, "failed", _short(exc))
+                    rec.stage, rec.reason = "attention", f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})"
+                    self.summary.attention += 1
+                    self.store.save_gons([rec])
+                    continue
+                # Already shipped there: our own earlier mark whose answer was lost.
+                self.store.settle(aid, "ok", "already marked shipped in ShipStation")
+                rec.stage, rec.reason = "confirmed", reasons.SHIPPED_OUTSIDE_MARKED
+                rec.tracking, rec.confirmed_at = gon.shipping_reference, self.now()
+                self.summary.confirmed += 1
             else:
                 self.store.settle(aid, "ok", "marked shipped in ShipStation")
                 rec.stage, rec.reason = "confirmed", reasons.SHIPPED_OUTSIDE_MARKED
@@ -460,6 +468,17 @@ class SyncEngine:
                 by_key[key] = CreateOrderResult(order_key=key, order_id=match[0].order_id,
                                                 order_number=match[0].order_number, success=True)
 
+    async def _ss_status(self, ss_order_id: int | None) -> str | None:
+        """The ShipStation order's status now, or None if it cannot be read."""
+        if not ss_order_id:
+            return None
+        try:
+            return (await self.ss.get_order(ss_order_id)).order_status
+        except FATAL:
+            raise
+        except ApiError:
+            return None
+
     async def cancel_deleted(self, deleted: list[int], records: dict[int, GonRecord]) -> None:
         """Notes deleted in Brightpearl after import: cancel their open ShipStation orders."""
         batch: list[tuple[GonRecord, dict[str, Any]]] = []
@@ -489,6 +508,11 @@ class SyncEngine:
                     rec.stage, rec.reason = "cancelled", "deleted in Brightpearl; its ShipStation order was cancelled"
                     self.summary.cancelled += 1
                     settled.append((aid, "ok", "cancelled"))
+                elif await self._ss_status(rec.ss_order_id) == "cancelled":
+                    # Cancelled already: our own earlier cancel whose answer was lost.
+                    rec.stage, rec.reason = "cancelled", "deleted in Brightpearl; its ShipStation order was cancelled"
+                    self.summary.cancelled += 1
+                    settled.append((aid, "ok", "already cancelled"))
                 else:
                     msg = res.error_message if res else "no answer"
                     rec.stage = "attention"

@@ -411,3 +411,22 @@ async def test_demo_ticks_move_notes_through_every_stage(tmp_path):
         assert max(ss_keys(env).values()) == 1 and max(shw_counts(env).values()) == 1
     finally:
         await env.aclose()
+
+
+async def test_lost_answers_of_mark_shipped_and_cancel_are_recognised(env):
+    """The write happened but its answer was lost: the re-try is refused as "not open", and a
+    re-read of the order shows our own earlier write, so nothing needs attention."""
+    await env.connector.run_cycle()
+    first, second = env.open_orders()[:2]
+    shipped = env.connector.store.gon_by_ss_order(first["orderId"])
+    deleted = env.connector.store.gon_by_ss_order(second["orderId"])
+    env.bp.apply_events(shipped.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
+                                          "eventOwnerId": 4}])
+    env.ss.mark_shipped(first["orderId"], tracking_number="", carrier_code="other")  # the lost mark
+    env.bp.delete_gon(deleted.gon_id)
+    env.ss.orders[second["orderId"]]["orderStatus"] = "cancelled"  # the lost cancel
+    summary = await env.connector.run_cycle()
+    assert env.connector.store.gon(shipped.gon_id).stage == "confirmed"
+    assert env.connector.store.gon(deleted.gon_id).stage == "cancelled"
+    assert summary.attention == 0
+    assert len([f for f in env.ss.fulfillments.values() if f["orderId"] == first["orderId"]]) == 1

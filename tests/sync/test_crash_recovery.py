@@ -105,3 +105,35 @@ async def test_crashes_at_random_points_end_exactly_once(tmp_path, seed):
         await final.aclose()
     finally:
         await env.aclose()
+
+
+@pytest.mark.parametrize("seed", range(8))
+async def test_crashes_amid_voids_replacements_deletions_end_exactly_once(tmp_path, seed):
+    """Same as above while the account keeps changing as in the demo: labels voided and
+    replaced, orders marked shipped by hand, notes deleted in Brightpearl."""
+    rng = random.Random(100 + seed)
+    env = make_env(tmp_path, orders=25, seed=seed + 30)
+    env.rng = random.Random(seed)
+    try:
+        for _ in range(5):
+            await env.tick()
+            await crash_once(env, rng, labels=rng.randint(0, 3))
+        final = connector(env)
+        for _ in range(3):
+            await env.tick()
+            await final.run_cycle()
+        await final.run_cycle()
+        assert max(ss_keys(env).values(), default=1) == 1
+        assert max(shw_counts(env).values(), default=0) <= 1
+        assert max(note_counts(env).values(), default=1) == 1
+        assert not final.store.open_intents()
+        for order in env.ss.orders.values():
+            live = [s for s in env.ss.shipments.values() if s["orderId"] == order["orderId"] and not s["voided"]]
+            if live:
+                rec = final.store.gon_by_ss_order(order["orderId"])
+                assert rec.stage in ("confirmed", "attention"), (rec.gon_id, rec.stage, rec.reason)
+        rows = final.queue_rows()
+        assert all(r.reason for r in rows if r.stage in ("failed", "attention", "waiting", "cancelled"))
+        await final.aclose()
+    finally:
+        await env.aclose()

@@ -27,14 +27,16 @@ if TYPE_CHECKING:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo", help="the dashboard against the built-in sandbox (writes only to a temporary folder)")
-    parser.add_argument("--orders", type=int, default=60, help="goods-out notes to seed (default 60)")
+    parser.add_argument("--orders", type=int, default=60, help="Brightpearl orders to seed (default 60)")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
     parser.set_defaults(func=cmd_demo)
 
 
 def install_default(parser: argparse.ArgumentParser) -> None:
     """Make `bp-tui` with no command open the dashboard (subcommands override this default)."""
-    parser.set_defaults(func=cmd_dashboard, no_mouse=False)
+    parser.add_argument("--no-mouse", action="store_true",
+                        help="dashboard: leave the mouse to the terminal (text selection over SSH)")
+    parser.set_defaults(func=cmd_dashboard)
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:

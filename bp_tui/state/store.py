@@ -138,6 +138,16 @@ class StateStore:
                 ))
         return {row["gon_id"]: _gon_from_row(row) for row in rows}
 
+    def gons_page(self, stages: Iterable[str], *, after: int = 0, limit: int = 1000) -> list[GonRecord]:
+        """Records in ``stages`` with gon_id > ``after``, in id order: read a large stage a page
+        at a time (keyset paging), so a caller can let other work run in between."""
+        stage_list = list(stages)
+        rows = self.db.execute(
+            f"SELECT * FROM gons WHERE stage IN ({','.join('?' * len(stage_list))}) AND gon_id > ? "
+            "ORDER BY gon_id LIMIT ?", [*stage_list, after, limit],
+        )
+        return [_gon_from_row(row) for row in rows]
+
     def gons_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, int]:
         """ShipStation order id -> GON id, for these ShipStation orders (the ones that are ours)."""
         return {r[0]: r[1] for r in self._select_in(

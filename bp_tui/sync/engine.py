@@ -97,6 +97,24 @@ class SyncEngine:
         if index % 256 == 255:
             await asyncio.sleep(0)
 
+    async def load_stages(self, stages: tuple[str, ...]) -> dict[int, GonRecord]:
+        """Every note in ``stages``, read a page at a time with pauses for other tasks."""
+        out: dict[int, GonRecord] = {}
+        after = 0
+        while page := self.store.gons_page(stages, after=after):
+            out.update((r.gon_id, r) for r in page)
+            after = page[-1].gon_id
+            await asyncio.sleep(0)
+        return out
+
+    async def load_ids(self, ids: list[int]) -> dict[int, GonRecord]:
+        """The notes with these ids (those the state knows), with pauses for other tasks."""
+        out: dict[int, GonRecord] = {}
+        for start in range(0, len(ids), 1000):
+            out.update(self.store.gons(ids[start : start + 1000]))
+            await asyncio.sleep(0)
+        return out
+
     def skip(self, key: str, count: int = 1) -> None:
         self.summary.skipped[key] = self.summary.skipped.get(key, 0) + count
 
@@ -168,8 +186,8 @@ class SyncEngine:
         # Only what this cycle can touch: the notes found, and the imported ones (which may have
         # left the list). Confirmed history is never loaded here, so a cycle costs the same
         # after a year as on the first day.
-        known = self.store.gons([row.goods_out_note_id for row in rows])
-        known.update(self.store.gons(stages=("imported",)))
+        known = await self.load_stages(("imported",))
+        known.update(await self.load_ids([r.goods_out_note_id for r in rows if r.goods_out_note_id not in known]))
         seen: set[int] = set()
         candidates: list[int] = []
         changed: list[GonRecord] = []
@@ -572,7 +590,7 @@ class SyncEngine:
     async def confirm_shipped(self) -> None:
         now = self.now()
         # Open notes, plus closed ones with a label still to handle (new, or a note not posted).
-        candidates = self.store.gons(stages=("imported", "shipped", "failed"))
+        candidates = await self.load_stages(("imported", "shipped", "failed"))
         pending = self.store.gons_with_pending_shipments() - set(candidates)
         candidates.update(self.store.gons(pending, stages=("confirmed", "attention")))
         candidates = {g: r for g, r in candidates.items() if r.ss_order_id}

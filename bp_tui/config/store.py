@@ -19,7 +19,7 @@ from typing import Any
 import tomli_w
 
 from bp_tui.config.model import Config
-from bp_tui.config.schema import BY_DOTTED, KEYS, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
+from bp_tui.config.schema import BY_DOTTED, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
 from bp_tui.errors import ConfigError
 
 REQUIRED = ("brightpearl.account_code",)
@@ -201,10 +201,6 @@ def masked_toml(config: Config) -> str:
 def secret_values(config: Config) -> list[str]:
     """Every non-empty secret, for redaction and for tests that look for leaks."""
     return [str(config.get(k.dotted)) for k in SECRET_KEYS if config.get(k.dotted)]
-
-
-def all_key_names() -> list[str]:
-    return [k.dotted for k in KEYS]
 
 
 def _in_section(previous: list[str], section: str) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order, OrderRow, Party
@@ -144,7 +143,3 @@ def map_gon(
         "advancedOptions": advanced,
     }
     return ss_order
-
-
-def total_quantity(gon: GoodsOutNote) -> Decimal:
-    return Decimal(sum(p.quantity for parts in gon.rows.values() for p in parts))

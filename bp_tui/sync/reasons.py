@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from bp_tui.config import Config
 
-IMPORT_STATE_WORD = {"printed": "printed", "picked": "picked", "packed": "packed"}
-
-
 def not_in_state(import_when: str) -> str:
-    word = IMPORT_STATE_WORD.get(import_when, import_when)
+    word = import_when
     return (
         f"not {word} yet: {'print' if word == 'printed' else 'mark it ' + word} it in Brightpearl "
         f"(Warehouse > Goods-out notes) and it will import on the next sync"
@@ -47,12 +44,3 @@ SHIPPED_OUTSIDE_MARKED = (
     "shipped in Brightpearl outside ShipStation: its ShipStation order was marked shipped"
 )
 LABEL_VOIDED = "label voided, not confirmed: create a new label in ShipStation and it will be confirmed"
-
-SKIP_KEYS = {
-    "not_in_import_state": "not yet in the import state",
-    "transfer": "warehouse transfer",
-    "warehouse_not_selected": "warehouse not in warehouse_ids",
-    "channel_not_selected": "channel not in channel_ids",
-    "backoff": "failed earlier; waiting before the next attempt",
-    "shipped_in_brightpearl": "shipped in Brightpearl before import",
-}

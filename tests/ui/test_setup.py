@@ -229,3 +229,21 @@ async def test_checkbox_state_reads_without_colour(tmp_path: Path):
         await pilot.pause()
         assert box.value is True
         assert box.render().plain.startswith("▐✓▌ email the customer")
+
+
+async def test_push_branding_updates_only_the_filled_fields_of_the_store(env):
+    from tests.ui.conftest import settle
+
+    store = env.ss.stores[env.ss.brightpearl_store_id]
+    store["phone"] = "+44 20 7946 0000"
+    app = make_app(env)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        app.screen.query_one("#b-company_name", Input).value = "Acme Wholesale"
+        app.screen.query_one("#b-website", Input).value = "https://acme.example"
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+    assert store["companyName"] == "Acme Wholesale"
+    assert store["website"] == "https://acme.example"
+    assert store["phone"] == "+44 20 7946 0000"  # left empty in the form: kept

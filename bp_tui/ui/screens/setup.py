@@ -308,8 +308,9 @@ class SetupScreen(Screen[None]):
         return f"{section}.{name}"
 
     def action_branding(self) -> None:
-        values = {name: self.query_one(f"#b-{name}", Input).value.strip() for name, _ in BRANDING}
-        if not any(values.values()):
+        typed = {name: self.query_one(f"#b-{name}", Input).value.strip() for name, _ in BRANDING}
+        values = {name: value for name, value in typed.items() if value}  # empty = keep the store's value
+        if not values:
             self.notify("Fill in at least one branding field first.", title="Branding", severity="warning")
             return
         self.app.push_branding(values)  # type: ignore[attr-defined]

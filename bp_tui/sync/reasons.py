@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bp_tui.config import Config
 
+
 def not_in_state(import_when: str) -> str:
     word = import_when
     return (

@@ -99,10 +99,7 @@ class EngineBase:
         self.summary.errors.append(f"GON {rec.gon_id}: {reason}")
 
 
-
 def short_error(exc: BaseException) -> str:
     """An error as one line of at most 300 characters, for the audit log."""
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
-
-

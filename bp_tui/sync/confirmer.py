@@ -316,4 +316,3 @@ class Confirmer(EngineBase):
                 self.summary.errors.append(f"order {oid}: status not set: {exc}")
                 continue
             self.store.settle(aid, "ok", f"status {cfg.shipped_status_id}")
-

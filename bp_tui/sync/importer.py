@@ -383,8 +383,6 @@ class Importer(EngineBase):
             self.store.intents(settled)
 
 
-
-
 def _flag(row: Any, import_when: str) -> bool:
     return bool(getattr(row, import_when, False))
 
@@ -402,5 +400,3 @@ def _describe(rec: GonRecord, gon: GoodsOutNote, order: Order) -> None:
     rec.channel_id = order.channel_id
     rec.warehouse_id = gon.warehouse_id
     rec.gon_state = gon.state_word
-
-

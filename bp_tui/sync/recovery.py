@@ -65,4 +65,3 @@ class Recovery(EngineBase):
             rec.noted = True if kind == "note-late" else rec.noted
         with self.store.transaction():
             self.store.save_shipment(rec)
-

@@ -323,12 +323,18 @@ class BrightpearlClient:
     # ------------------------------------------------------------------ orders
 
     async def get_orders(self, ids: Iterable[int]) -> dict[int, Order]:
-        out: dict[int, Order] = {}
-        for chunk in chunks(ids, ORDER_IDS_PER_CALL):
-            body = await self._get(f"/order-service/order/{format_idset(chunk)}", empty_on_404=True)
+        return await self._get_by_idset("/order-service/order", ids, ORDER_IDS_PER_CALL, Order.from_api)
+
+    async def _get_by_idset(self, path: str, ids: Iterable[int], per_call: int,
+                            parse: Callable[[dict[str, Any]], Any]) -> dict[int, Any]:
+        """GET ``{path}/{idset}`` in chunks of ``per_call`` ids; answers keyed by their ``id``.
+        Ids the API does not know are simply absent (it answers 200 [] or 404 for them)."""
+        out: dict[int, Any] = {}
+        for chunk in chunks(ids, per_call):
+            body = await self._get(f"{path}/{format_idset(chunk)}", empty_on_404=True)
             for item in _response_list(body):
-                order = Order.from_api(item)
-                out[order.id] = order
+                parsed = parse(item)
+                out[parsed.id] = parsed
         return out
 
     async def set_order_status(self, order_id: int, status_id: int) -> None:
@@ -371,13 +377,7 @@ class BrightpearlClient:
     # ------------------------------------------------------------------ products and lookups
 
     async def get_products(self, ids: Iterable[int]) -> dict[int, Product]:
-        out: dict[int, Product] = {}
-        for chunk in chunks(ids, PRODUCT_IDS_PER_CALL):
-            body = await self._get(f"/product-service/product/{format_idset(chunk)}", empty_on_404=True)
-            for item in _response_list(body):
-                product = Product.from_api(item)
-                out[product.id] = product
-        return out
+        return await self._get_by_idset("/product-service/product", ids, PRODUCT_IDS_PER_CALL, Product.from_api)
 
     async def list_channels(self) -> list[Channel]:
         return [Channel.from_api(i) for i in _response_list(await self._get("/product-service/channel"))]

@@ -23,7 +23,8 @@ from bench.accounts import build_account, orders_of, products_of, search_rows
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.state.store import utcnow
-from bp_tui.sync.mapping import MapOptions, MappingError, map_gon
+from bp_tui.core.reasons import MappingError
+from bp_tui.sync.mapping import MapOptions, map_gon
 
 
 async def naive_import(bp: BrightpearlClient, ss: ShipStationClient, account_code: str, store_id: int) -> int:

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, fail, open_connector
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
-from bp_tui.service.types import CheckResult
+from bp_tui.core.types import CheckResult
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

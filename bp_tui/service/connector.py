@@ -18,7 +18,7 @@ import httpx
 
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.config import Config
-from bp_tui.service.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
+from bp_tui.core.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.state import StateStore, SyncLock
 from bp_tui.sync.engine import SyncEngine

@@ -11,78 +11,18 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bp_tui.core.records import GonRecord, ShipmentRecord, iso, parse_iso, utcnow
+from bp_tui.core.types import HistoryEntry, QueueRow
 from bp_tui.errors import BpTuiError
-from bp_tui.service.types import HistoryEntry, QueueRow
 from bp_tui.state.schema import APP_ID, CREATE_V1, MIGRATIONS, SCHEMA_VERSION
 
 
 class StateError(BpTuiError):
     """The state file cannot be used (corrupt, foreign, or from a newer bp-tui)."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-@dataclass
-class GonRecord:
-    gon_id: int
-    order_id: int
-    stage: str
-    gon_state: str = ""
-    reference: str = ""
-    customer: str = ""
-    warehouse_id: int | None = None
-    channel_id: int | None = None
-    reason: str = ""
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
-    ss_order_key: str | None = None
-    ss_order_id: int | None = None
-    ss_order_number: str = ""
-    ss_payload: str | None = None
-    tracking: str = ""
-    confirmed_at: datetime | None = None
-    first_seen: datetime | None = None
-    updated_at: datetime | None = None
-
-
-@dataclass
-class ShipmentRecord:
-    kind: str  # "shipment" (a label) | "fulfillment" (marked shipped)
-    remote_id: int
-    gon_id: int
-    ss_order_id: int
-    tracking: str = ""
-    carrier: str = ""
-    service: str = ""
-    shipped_at: datetime | None = None
-    created_at: datetime | None = None
-    voided: bool = False
-    role: str = "new"  # new | confirmed | voided_before | late
-    noted: bool = False
-    void_noted: bool = False
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}-{self.remote_id}"
 
 
 _GON_COLUMNS = (

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.config import Config
 from bp_tui.errors import ApiAuthError, ApiUnavailable
-from bp_tui.service.types import CycleSummary, Progress
+from bp_tui.core.types import CycleSummary, Progress
 from bp_tui.shipstation.client import ShipStationClient
-from bp_tui.state.store import GonRecord, StateStore, utcnow
+from bp_tui.core.records import GonRecord, utcnow
+from bp_tui.state.store import StateStore
 
 SS_BATCH = 100
 MAX_BACKOFF = timedelta(hours=6)

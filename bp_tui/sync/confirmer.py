@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from bp_tui.brightpearl.client import GonConflict
 from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.errors import ApiError, ApiUnavailable
-from bp_tui.state.store import GonRecord, ShipmentRecord, iso, parse_iso
-from bp_tui.sync import reasons
+from bp_tui.core.records import GonRecord, ShipmentRecord, iso, parse_iso
+from bp_tui.core import reasons
 from bp_tui.sync.base import FATAL, EngineBase, short_error
 from bp_tui.sync.notes import note_marker, shipment_note, tracking_reference
 

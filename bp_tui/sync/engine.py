@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from bp_tui.service.types import CycleSummary
+from bp_tui.core.types import CycleSummary
 from bp_tui.sync.base import StopRequested
 from bp_tui.sync.confirmer import Confirmer
 from bp_tui.sync.importer import Importer

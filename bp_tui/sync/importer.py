@@ -11,8 +11,8 @@ from typing import Any
 from bp_tui.brightpearl.models import GoodsOutNote, Order
 from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import CreateOrderResult
-from bp_tui.state.store import GonRecord, iso, parse_iso
-from bp_tui.sync import reasons
+from bp_tui.core.records import GonRecord, iso, parse_iso
+from bp_tui.core import reasons
 from bp_tui.sync.base import (
     FATAL,
     OPEN_STAGES,
@@ -21,7 +21,8 @@ from bp_tui.sync.base import (
     EngineBase,
     short_error,
 )
-from bp_tui.sync.mapping import MapOptions, MappingError, map_gon
+from bp_tui.core.reasons import MappingError
+from bp_tui.sync.mapping import MapOptions, map_gon
 
 
 class Importer(EngineBase):
@@ -54,11 +55,10 @@ class Importer(EngineBase):
                 rec.channel_id = row.channel_id
             rec.gon_state = _state_word(row)
             if rec.stage in OPEN_STAGES:
-                why = self._ineligible(row.order_id, row.warehouse_id, rec.channel_id, _flag(row, cfg.import_when))
+                why = reasons.eligibility(row, None, self.config, known_channel=rec.channel_id)
                 if why:
-                    key, sentence = why
-                    self.skip(key)
-                    rec.stage, rec.reason = "waiting", sentence
+                    self.skip(why.key)
+                    rec.stage, rec.reason = "waiting", why.sentence
                 elif rec.stage == "failed" and rec.next_attempt_at and rec.next_attempt_at > now:
                     self.skip("backoff")
                 else:
@@ -84,19 +84,6 @@ class Importer(EngineBase):
             return []
         orders = set(await self.bp.search_updated_orders(mark - ORDER_CHANGE_OVERLAP))
         return [g for g, r in imported.items() if r.order_id in orders]
-
-    def _ineligible(self, order_id: int, warehouse_id: int | None, channel_id: int | None,
-                    in_state: bool) -> tuple[str, str] | None:
-        cfg = self.config.brightpearl
-        if order_id == 0:
-            return "transfer", reasons.TRANSFER
-        if cfg.warehouse_ids and warehouse_id not in cfg.warehouse_ids:
-            return "warehouse_not_selected", reasons.warehouse_not_selected(warehouse_id, self.config)
-        if cfg.channel_ids and channel_id is not None and channel_id not in cfg.channel_ids:
-            return "channel_not_selected", reasons.channel_not_selected(channel_id, self.config)
-        if not in_state:
-            return "not_in_import_state", reasons.not_in_state(cfg.import_when)
-        return None
 
     async def hydrate_map_send(self, candidates: list[int], gone: list[int], changed: list[int] = ()) -> None:
         """Read the notes and their orders (batched), map them, send them.
@@ -148,7 +135,7 @@ class Importer(EngineBase):
                 continue
             _describe(rec, gon, order)
             if cfg.channel_ids and order.channel_id not in cfg.channel_ids:
-                rec.stage, rec.reason = "waiting", reasons.channel_not_selected(order.channel_id, self.config)
+                rec.stage, rec.reason = "waiting", reasons.channel_not_selected(order.channel_id, cfg.channel_ids).sentence
                 self.skip("channel_not_selected")
                 updates.append(rec)
                 continue
@@ -381,10 +368,6 @@ class Importer(EngineBase):
                     settled.append((aid, "failed", str(msg)))
             self.store.save_gons(r for r, _ in part)
             self.store.intents(settled)
-
-
-def _flag(row: Any, import_when: str) -> bool:
-    return bool(getattr(row, import_when, False))
 
 
 def _state_word(row: Any) -> str:

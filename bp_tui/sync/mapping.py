@@ -11,14 +11,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order, OrderRow, Party
+from bp_tui.core.reasons import MappingCode, MappingError
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SS_WEIGHT_UNITS = {"grams": "grams", "ounces": "ounces", "pounds": "pounds"}
 MAX_ORDER_NUMBER = 50
-
-
-class MappingError(Exception):
-    """The note cannot become a ShipStation order; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -50,13 +47,13 @@ def pacific_wall_time(value: datetime | None) -> str:
 
 def check_delivery(party: Party | None) -> None:
     if party is None:
-        raise MappingError("the order has no delivery address")
+        raise MappingError(MappingCode.NO_DELIVERY, "the order has no delivery address")
     if not party.full_name.strip():
-        raise MappingError("delivery address has no name")
+        raise MappingError(MappingCode.NO_NAME, "delivery address has no name")
     if not party.line1.strip():
-        raise MappingError("delivery address has no first address line")
+        raise MappingError(MappingCode.NO_LINE1, "delivery address has no first address line")
     if not (party.country_iso2 or "").strip():
-        raise MappingError("delivery address has no country")
+        raise MappingError(MappingCode.NO_COUNTRY, "delivery address has no country")
 
 
 def address(party: Party) -> dict[str, object]:
@@ -86,17 +83,17 @@ def map_gon(
     their ordered quantity when ``products.skip_non_stock_rows`` is false.
     """
     if gon.order_id == 0 or gon.transfer:
-        raise MappingError("a warehouse transfer note is not a customer shipment")
+        raise MappingError(MappingCode.TRANSFER, "a warehouse transfer note is not a customer shipment")
     check_delivery(order.delivery)
     assert order.delivery is not None
     if not gon.rows:
-        raise MappingError("the goods-out note has no rows")
+        raise MappingError(MappingCode.NO_ROWS, "the goods-out note has no rows")
     items = []
     for row_id, parts in gon.rows.items():
         row = order.rows.get(row_id)
         quantity = sum(int(p.quantity) for p in parts)
         if row is None:
-            raise MappingError(f"row {row_id} of the goods-out note is not on order {order.id}")
+            raise MappingError(MappingCode.ROW_NOT_ON_ORDER, f"row {row_id} of the goods-out note is not on order {order.id}")
         if quantity <= 0:
             continue
         item: dict[str, object] = {
@@ -114,7 +111,7 @@ def map_gon(
                 item["weight"] = {"value": round(float(weight), 4), "units": SS_WEIGHT_UNITS[options.weight_unit]}
         items.append(item)
     if not items:
-        raise MappingError("the goods-out note has no rows with a quantity to ship")
+        raise MappingError(MappingCode.NOTHING_TO_SHIP, "the goods-out note has no rows with a quantity to ship")
     for row in extra_rows:
         quantity = int(row.quantity)
         if quantity > 0:
@@ -126,7 +123,8 @@ def map_gon(
     billing = order.billing or order.customer or order.delivery
     number = order_number(gon)
     if len(number) > MAX_ORDER_NUMBER:
-        raise MappingError(f"order number {number[:20]}... is longer than ShipStation's {MAX_ORDER_NUMBER} characters")
+        raise MappingError(MappingCode.NUMBER_TOO_LONG,
+                           f"order number {number[:20]}... is longer than ShipStation's {MAX_ORDER_NUMBER} characters")
     advanced: dict[str, object] = {"customField1": str(gon.warehouse_id), "source": "Brightpearl"}
     if options.store_id:
         advanced["storeId"] = options.store_id

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bp_tui.state.store import GonRecord, ShipmentRecord
+    from bp_tui.core.records import GonRecord, ShipmentRecord
 
 REFERENCE_LIMIT = 64
 

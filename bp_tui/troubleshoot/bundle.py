@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bp_tui import __version__
 from bp_tui.config import masked_dict, secret_values
-from bp_tui.state.store import iso, utcnow
+from bp_tui.core.records import iso, utcnow
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order
 from bp_tui.errors import ApiError
-from bp_tui.service.types import Diagnosis
-from bp_tui.state.store import GonRecord, utcnow
-from bp_tui.sync import reasons
-from bp_tui.sync.mapping import MapOptions, MappingError, map_gon
+from bp_tui.core.types import Diagnosis
+from bp_tui.core.records import GonRecord, utcnow
+from bp_tui.core import reasons
+from bp_tui.core.reasons import MappingError
+from bp_tui.sync.mapping import MapOptions, map_gon
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
@@ -80,32 +81,19 @@ async def _one(conn: "Connector", gon: GoodsOutNote, order: Order | None) -> Dia
                          order_id=gon.order_id, stage=rec.stage if rec else None, facts=facts)
 
     if gon.order_id == 0 or gon.transfer:
-        return verdict(reasons.TRANSFER)
+        return verdict(reasons.TRANSFER_REASON.sentence, reasons.TRANSFER_REASON.fix)
     # Once imported, what ShipStation and the state say matters most.
     if rec is not None and rec.ss_order_id:
         return await _imported(conn, rec, gon, verdict)
-    if gon.shipped:
-        return verdict("already shipped in Brightpearl, so it is not sent to ShipStation",
-                       "nothing to do; it was shipped outside ShipStation")
-    if not gon.state_flag(cfg.import_when):
-        word = cfg.import_when
-        return verdict(
-            f"is not {word}: {'print' if word == 'printed' else 'mark it ' + word} it in Brightpearl "
-            "(Warehouse > Goods-out notes) and it will import on the next sync",
-            f"{'print' if word == 'printed' else word} the goods-out note in Brightpearl",
-        )
-    if cfg.warehouse_ids and gon.warehouse_id not in cfg.warehouse_ids:
-        return verdict(f"warehouse {gon.warehouse_id} is not in warehouse_ids {cfg.warehouse_ids}",
-                       "add the warehouse in connection setup if its notes should go to ShipStation")
+    why = reasons.eligibility(gon, order, conn.config)  # without the order, its channel is not judged
+    if why is not None:
+        return verdict(why.sentence, why.fix)
     if order is None:
         return verdict(reasons.ORDER_MISSING, "check the order in Brightpearl")
-    if cfg.channel_ids and order.channel_id not in cfg.channel_ids:
-        return verdict(f"order is on channel {order.channel_id}, not in channel_ids {cfg.channel_ids}",
-                       "add the channel in connection setup if its orders should go to ShipStation")
     try:
         map_gon(gon, order, MapOptions(account_code=cfg.account_code, store_id=conn.config.shipstation.store_id))
     except MappingError as exc:
-        return verdict(f"cannot be sent: {exc}", _mapping_fix(str(exc)))
+        return verdict(f"cannot be sent: {exc}", exc.fix)
     if rec is not None and rec.stage == "failed":
         when = rec.next_attempt_at.isoformat(timespec="minutes") if rec.next_attempt_at else "the next sync"
         return verdict(f"failed {rec.attempts} time(s): {rec.reason}; next attempt {when}",
@@ -155,18 +143,3 @@ async def _imported(conn: "Connector", rec: GonRecord, gon: GoodsOutNote, verdic
     age = (utcnow() - rec.updated_at).total_seconds() / 60 if rec.updated_at else 0
     return verdict(f"{base}; waiting for a label in ShipStation (imported {age:.0f} min ago)",
                    "create the label in ShipStation; it is confirmed back on the next sync")
-
-
-def _mapping_fix(reason: str) -> str:
-    """The fix for each reason ``map_gon`` can give."""
-    if "address" in reason:
-        return ("correct the order's delivery address in Brightpearl (name, first line and country are needed); "
-                "it is sent on the next sync")
-    if "no rows" in reason:
-        return ("the goods-out note lists nothing to ship: delete it in Brightpearl and create it again from the "
-                "order (Sales > order > Ship)")
-    if "not on order" in reason:
-        return "the note and its order disagree: recreate the goods-out note from the order in Brightpearl"
-    if "longer than" in reason:
-        return "shorten the order reference in Brightpearl; ShipStation accepts 50 characters"
-    return "correct the order in Brightpearl; it is retried on the next sync"

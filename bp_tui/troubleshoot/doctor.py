@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
-from bp_tui.service.types import CheckResult
+from bp_tui.core.types import CheckResult
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector

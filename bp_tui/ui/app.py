@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from bp_tui.config import Config
 from bp_tui.errors import BpTuiError
-from bp_tui.service.types import CheckResult, CycleSummary, Progress
+from bp_tui.core.types import CheckResult, CycleSummary, Progress
 from bp_tui.ui.commands import ActionsProvider
 from bp_tui.ui.format import Clock, system_clock
 from bp_tui.ui.keys import NAV_BINDINGS

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from bp_tui.service.types import STAGE_GLYPHS
+from bp_tui.core.stages import STAGE_GLYPHS
 
 Clock = Callable[[], datetime]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from bp_tui.service.types import CheckResult, CycleSummary, Diagnosis, Progress
+from bp_tui.core.types import CheckResult, CycleSummary, Diagnosis, Progress
 
 
 class SyncStarted(Message):

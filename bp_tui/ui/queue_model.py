@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bp_tui.service.types import STAGES, QueueRow
+from bp_tui.core.stages import STAGES
+from bp_tui.core.types import QueueRow
 from bp_tui.ui.format import age, stage_label
 
 # (key, header, width)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bp_tui.service.types import Budget, CycleSummary
+from bp_tui.core.types import Budget, CycleSummary
 
 
 @dataclass(frozen=True)

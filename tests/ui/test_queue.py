@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
-from bp_tui.service.types import STAGE_GLYPHS
+from bp_tui.core.stages import STAGE_GLYPHS
 from bp_tui.state import SyncLock
 from bp_tui.ui.messages import SyncFinished, SyncProgress
 from bp_tui.ui.screens.help import HelpScreen

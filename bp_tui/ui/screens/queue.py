@@ -12,7 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
-from bp_tui.service.types import STAGE_GLYPHS, Diagnosis, QueueRow
+from bp_tui.core.stages import STAGE_GLYPHS
+from bp_tui.core.types import Diagnosis, QueueRow
 from bp_tui.ui.messages import DiagnosisReady
 from bp_tui.ui.queue_model import COLUMNS, SORTS, STAGE_FILTERS, row_cells, stage_counts, visible_rows
 from bp_tui.ui.status import SyncStatus

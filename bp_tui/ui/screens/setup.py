@@ -18,7 +18,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 from bp_tui.config import Config, derive_integration_url, save_config
 from bp_tui.config.schema import KEYS, Key
 from bp_tui.errors import ConfigError
-from bp_tui.service.types import CheckResult
+from bp_tui.core.types import CheckResult
 from bp_tui.ui.format import check_mark
 from bp_tui.ui.messages import CheckReported, ChecksFinished, LookupsLoaded
 from bp_tui.ui.setup_form import (

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static, TabbedContent, TabPane
 
 from bp_tui import __version__
-from bp_tui.service.types import CheckResult
+from bp_tui.core.types import CheckResult
 from bp_tui.ui.format import check_mark
 from bp_tui.ui.messages import CheckReported, ChecksFinished, DiagnosisReady, LookupsLoaded
 from bp_tui.ui.problems import KNOWN_PROBLEMS, KnownProblem

@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bp_tui.service.types import HistoryEntry, QueueRow
+from bp_tui.core.types import HistoryEntry, QueueRow
 from bp_tui.ui.format import age, stage_label, timestamp
 
 

@@ -6,7 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bp_tui.service.types import Diagnosis
+from bp_tui.core.types import Diagnosis
 from bp_tui.ui.format import stage_label
 
 

@@ -1,26 +1,13 @@
 """Plain data the engine hands to its callers (the dashboard and the CLI).
 
-These are the only shapes that cross the seam between the core and the UI.
+These are the only shapes that cross the seam between the core and the UI (with the
+stages of ``core.stages``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
-STAGES = ("waiting", "ready", "imported", "shipped", "confirmed", "failed", "attention", "cancelled")
-
-# A word and a glyph for every stage, so no state is told by colour alone.
-STAGE_GLYPHS = {
-    "waiting": "·",
-    "ready": "○",
-    "imported": "→",
-    "shipped": "▲",
-    "confirmed": "✓",
-    "failed": "✗",
-    "attention": "!",
-    "cancelled": "⊘",
-}
 
 
 @dataclass

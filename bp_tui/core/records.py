@@ -1,0 +1,69 @@
+"""What the state remembers of a goods-out note and of each label seen for it, and the
+time helpers every layer uses (the state stores UTC ISO-8601 text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bp_tui.core.stages import ShipmentRole
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass
+class GonRecord:
+    gon_id: int
+    order_id: int
+    stage: str  # a Stage value
+    gon_state: str = ""
+    reference: str = ""
+    customer: str = ""
+    warehouse_id: int | None = None
+    channel_id: int | None = None
+    reason: str = ""
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    ss_order_key: str | None = None
+    ss_order_id: int | None = None
+    ss_order_number: str = ""
+    ss_payload: str | None = None
+    tracking: str = ""
+    confirmed_at: datetime | None = None
+    first_seen: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass
+class ShipmentRecord:
+    kind: str  # a ShipmentKind value: "shipment" (a label) | "fulfillment" (marked shipped)
+    remote_id: int
+    gon_id: int
+    ss_order_id: int
+    tracking: str = ""
+    carrier: str = ""
+    service: str = ""
+    shipped_at: datetime | None = None
+    created_at: datetime | None = None
+    voided: bool = False
+    role: str = ShipmentRole.NEW
+    noted: bool = False
+    void_noted: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.remote_id}"

@@ -70,3 +70,7 @@ class ApiUnavailable(ApiError):
 
 class ApiThrottled(ApiError):
     """Still throttled after waiting as told and retrying."""
+
+
+class StopRequested(BpTuiError):
+    """SIGINT/SIGTERM arrived: the sync cycle stopped between two writes."""

@@ -94,3 +94,13 @@ def api_error(
     hint = hint_for(status, code, message, auth_mode=auth_mode)
     cls = ApiAuthError if is_auth_failure(status, code, message) else ApiError
     return cls(SERVICE, status, message, code=code, hint=hint)
+
+
+class GonConflict(ApiError):
+    """409 on a goods-out note event: stale ``If-Match`` or already shipped."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None, already_shipped: bool = False):
+        self.already_shipped = already_shipped
+        super().__init__(
+            SERVICE, status, message, code=code, hint=HINT_ALREADY_SHIPPED if already_shipped else None
+        )

@@ -17,9 +17,9 @@ import httpx
 
 from bp_tui.apiclient import Backoff, RateGate
 from bp_tui.brightpearl.apierrors import (
-    HINT_ALREADY_SHIPPED,
     HINT_THROTTLED,
     SERVICE,
+    GonConflict,
     api_error,
     error_parts,
     is_throttled_text,
@@ -49,16 +49,6 @@ REFERENCE_MAX = 64
 MAX_THROTTLE_WAITS = 8
 
 SearchRow = dict[str, Any]
-
-
-class GonConflict(ApiError):
-    """409 on a goods-out note event: stale ``If-Match`` or already shipped."""
-
-    def __init__(self, status: int, message: str, *, code: str | None = None, already_shipped: bool = False):
-        self.already_shipped = already_shipped
-        super().__init__(
-            SERVICE, status, message, code=code, hint=HINT_ALREADY_SHIPPED if already_shipped else None
-        )
 
 
 class BrightpearlClient:

@@ -10,11 +10,10 @@ import sys
 
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, fail, open_connector
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, StopRequested
 from bp_tui.service.connector import Connector
 from bp_tui.core.types import CycleSummary, Progress
 from bp_tui.state import SyncLocked
-from bp_tui.sync.engine import StopRequested
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +19,9 @@ from bp_tui.config import Config
 from bp_tui.core.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.state import StateStore, SyncLock
-from bp_tui.sync.engine import SyncEngine
+from bp_tui.sync.context import CycleContext
+from bp_tui.sync.cycle import run_cycle
+from bp_tui.sync.writer import DryRunWriter, Writer
 
 
 class Connector:
@@ -92,32 +92,33 @@ class Connector:
                 return await self._dry_run(import_only, confirm_only, on_progress)
             mode = "import" if import_only else "confirm" if confirm_only else "full"
             run_id = self.store.start_run(mode, _pid())
-            engine = SyncEngine(self.config, self.store, self.bp, self.ss, on_progress=on_progress,
-                                should_stop=lambda: self.stop_requested)
+            summary = CycleSummary()
+            ctx = self._context(self.store, Writer(self.store, summary), summary, on_progress)
             try:
-                summary = await engine.run_cycle(do_import=not confirm_only, do_confirm=not import_only)
+                return await run_cycle(ctx, do_import=not confirm_only, do_confirm=not import_only)
             finally:
-                self.store.finish_run(run_id, engine.summary.as_json())
-            return summary
+                self.store.finish_run(run_id, summary.as_json())
         finally:
             self.running = False
             lock.release()
 
+    def _context(self, store: StateStore, writer: Writer, summary: CycleSummary,
+                 on_progress: Callable[[Progress], None] | None) -> CycleContext:
+        return CycleContext(config=self.config, bp=self.bp, ss=self.ss, store=store, writer=writer,
+                            summary=summary, on_progress=on_progress, should_stop=lambda: self.stop_requested)
+
     async def _dry_run(self, import_only: bool, confirm_only: bool,
                        on_progress: Callable[[Progress], None] | None) -> CycleSummary:
-        """Everything but the writes, against a throw-away copy of the state."""
-        with tempfile.TemporaryDirectory(prefix="bp-tui-dry-") as tmp:
-            copy_path = Path(tmp) / "state.sqlite3"
-            target = sqlite3.connect(copy_path)
-            with target:
-                self.store.db.backup(target)
-            target.close()
-            scratch = StateStore(copy_path)
-            try:
-                engine = SyncEngine(self.config, scratch, self.bp, self.ss, dry_run=True, on_progress=on_progress)
-                return await engine.run_cycle(do_import=not confirm_only, do_confirm=not import_only)
-            finally:
-                scratch.close()
+        """The whole cycle with a writer that writes nothing, over a rehearsal of the state (its
+        own connection, rolled back at the end, so the dashboard never sees it)."""
+        scratch = StateStore(self.state_path)
+        try:
+            with scratch.rehearsal():
+                summary = CycleSummary(dry_run=True)
+                ctx = self._context(scratch, DryRunWriter(scratch, summary), summary, on_progress)
+                return await run_cycle(ctx, do_import=not confirm_only, do_confirm=not import_only)
+        finally:
+            scratch.close()
 
     async def load_names(self) -> None:
         """Warehouse names for the queue (one call), kept in the state for the next start."""

@@ -1,26 +1,35 @@
-"""The shipping-platform calls the sync engine makes, so a V2 client can stand in for V1."""
+"""The ShipStation port: every call the sync engine, troubleshooting and the service make
+to the shipping platform. ``ShipStationClient`` (V1) implements it; a V2 adapter can stand in
+for it. A test checks the client against this protocol, method by method."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
+from bp_tui.apiclient.pacing import RateGate
 from bp_tui.shipstation.models import CreateOrderResult, Fulfillment, Order, Shipment, Store
 
 
 @runtime_checkable
-class ShippingPlatform(Protocol):
-    requests_sent: int
+class ShipStationPort(Protocol):
+    requests_sent: int  # requests sent so far (the summary's api_calls)
+    last_server_date: str | None  # HTTP Date of the last answer (the clock check)
+    gate: RateGate  # the rate-limit budget, as last reported
 
+    # ---- import
     async def create_orders(self, orders: Sequence[dict]) -> list[CreateOrderResult]: ...
 
-    async def list_orders(self, *, store_id: int | None = None, order_status: str | None = None,
-                          order_number: str | None = None, create_date_start: datetime | None = None,
-                          modify_date_start: datetime | None = None, page_size: int = 500) -> list[Order]: ...
+    async def find_orders_by_number(self, order_number: str, *, store_id: int | None = None) -> list[Order]: ...
 
     async def get_order(self, order_id: int) -> Order: ...
 
+    async def mark_as_shipped(self, order_id: int, *, carrier_code: str, ship_date: date,
+                              tracking_number: str = "", notify_customer: bool = False,
+                              notify_sales_channel: bool = False) -> None: ...
+
+    # ---- confirm
     async def list_shipments(self, *, store_id: int | None = None, create_date_start: datetime | None = None,
                              order_id: int | None = None, include_items: bool = True,
                              page_size: int = 500) -> list[Shipment]: ...
@@ -28,6 +37,16 @@ class ShippingPlatform(Protocol):
     async def list_fulfillments(self, *, create_date_start: datetime | None = None, order_id: int | None = None,
                                 page_size: int = 500) -> list[Fulfillment]: ...
 
+    # ---- setup and troubleshooting
     async def list_stores(self, *, show_inactive: bool = False) -> list[Store]: ...
 
     async def get_store(self, store_id: int) -> Store: ...
+
+    async def update_store_branding(self, store_id: int, *, company_name: str | None = None,
+                                    phone: str | None = None, public_email: str | None = None,
+                                    website: str | None = None) -> Store: ...
+
+    async def aclose(self) -> None: ...
+
+
+ShippingPlatform = ShipStationPort  # the name this protocol had before

@@ -37,14 +37,40 @@ class StateStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = open_db(path)
+        self._rehearsing = False
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.db:
+        """Writes inside are committed together (in a rehearsal: kept until it ends)."""
+        if not self._rehearsing:
+            with self.db:
+                yield self.db
+            return
+        self.db.execute("SAVEPOINT tx")
+        try:
             yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK TO tx")
+            self.db.execute("RELEASE tx")
+            raise
+        self.db.execute("RELEASE tx")
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[StateStore]:
+        """Everything written inside is thrown away at the end: a dry run changes the state
+        as a real run would (so its steps need no dry-run branches), then rolls it all back.
+        Costs what the cycle writes, not a copy of the file."""
+        self.db.commit()
+        self.db.execute("BEGIN")
+        self._rehearsing = True
+        try:
+            yield self
+        finally:
+            self._rehearsing = False
+            self.db.rollback()
 
     def _select_in(self, sql: str, values: Iterable[Any]) -> Iterator[sqlite3.Row]:
         """Rows of ``sql`` (one ``IN ({marks})``) for the distinct ``values``, 500 at a time
@@ -126,7 +152,7 @@ class StateStore:
         )
 
     def save_gons(self, records: Iterable[GonRecord]) -> None:
-        with self.db:
+        with self.transaction():
             for rec in records:
                 self.save_gon(rec)
 
@@ -186,7 +212,7 @@ class StateStore:
     def intent(self, api: str, action: str, *, gon_id: int | None = None, order_id: int | None = None,
                key: str | None = None, detail: str = "") -> int:
         """Record that a write is about to happen; committed before the write is sent."""
-        with self.db:
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) VALUES (?,?,?,?,?,?,?,?)",
                 (iso(utcnow()), api, action, gon_id, order_id, key, "intent", detail),
@@ -195,7 +221,7 @@ class StateStore:
 
     def intents(self, ids_and_results: Iterable[tuple[int, str, str]]) -> None:
         """Settle many intents at once: (audit id, result, detail)."""
-        with self.db:
+        with self.transaction():
             self.db.executemany(
                 "UPDATE audit SET result = ?, detail = CASE WHEN ? = '' THEN detail ELSE ? END, at = ? WHERE id = ?",
                 [(result, detail, detail, iso(utcnow()), aid) for aid, result, detail in ids_and_results],
@@ -207,7 +233,7 @@ class StateStore:
     def intent_many(self, api: str, action: str, items: Iterable[tuple[int | None, int | None, str | None, str]]) -> list[int]:
         """Record several intents in one transaction: (gon_id, order_id, key, detail)."""
         ids: list[int] = []
-        with self.db:
+        with self.transaction():
             for gon_id, order_id, key, detail in items:
                 cur = self.db.execute(
                     "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) VALUES (?,?,?,?,?,?,?,?)",
@@ -254,14 +280,14 @@ class StateStore:
 
     # ---- runs, watermarks, products --------------------------------------------------
     def start_run(self, mode: str, pid: int) -> int:
-        with self.db:
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT INTO runs (started_at, mode, pid) VALUES (?,?,?)", (iso(utcnow()), mode, pid)
             )
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
                 (iso(utcnow()), json.dumps(summary), run_id),
@@ -280,7 +306,7 @@ class StateStore:
         return row[0] if row else None
 
     def set_watermark(self, name: str, value: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO watermarks (name, value) VALUES (?, ?)", (name, value))
 
     def products(self, ids: Iterable[int]) -> dict[int, tuple[float | None, bool]]:
@@ -289,7 +315,7 @@ class StateStore:
 
     def save_products(self, items: Iterable[tuple[int, float | None, bool]]) -> None:
         now = iso(utcnow())
-        with self.db:
+        with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO products (product_id, weight, stock_tracked, fetched_at) VALUES (?,?,?,?)",
                 [(pid, w, int(st), now) for pid, w, st in items],

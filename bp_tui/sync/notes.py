@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bp_tui.core.records import GonRecord, ShipmentRecord
+from bp_tui.core.intents import IntentKind
+from bp_tui.core.records import GonRecord, ShipmentRecord
 
 REFERENCE_LIMIT = 64
 
@@ -30,7 +29,7 @@ def note_marker(key: str) -> str:
     return f"[bp-tui {key}]"
 
 
-def shipment_note(rec: "GonRecord", shipment: "ShipmentRecord", all_active: list["ShipmentRecord"]) -> str:
+def shipment_note(rec: GonRecord, shipment: ShipmentRecord, all_active: list[ShipmentRecord]) -> str:
     numbers = ", ".join(s.tracking for s in all_active if s.tracking) or "(none)"
     when = shipment.shipped_at.strftime("%Y-%m-%d %H:%M UTC") if shipment.shipped_at else "unknown"
     kind = "Label" if shipment.kind == "shipment" else "Marked shipped"
@@ -40,3 +39,11 @@ def shipment_note(rec: "GonRecord", shipment: "ShipmentRecord", all_active: list
         f"{kind}: carrier {shipment.carrier or 'unknown'}{service}, ship date {when}. "
         f"Tracking: {numbers}."
     )
+
+
+def mark_noted(shipment: ShipmentRecord, kind: IntentKind) -> None:
+    """Remember that the order note of this kind was posted for ``shipment``."""
+    if kind is IntentKind.NOTE_VOID:
+        shipment.void_noted = True
+    else:
+        shipment.noted = True

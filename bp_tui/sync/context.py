@@ -1,58 +1,44 @@
-"""What every step of a sync cycle shares: settings, clients, state, the summary, progress
-events, safe stopping points and paged reads of the state."""
+"""What every step of a sync cycle shares: one ``CycleContext`` (settings, the two API ports,
+the state, the writer, the summary, the clock, progress events and safe stopping points)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bp_tui.brightpearl.client import BrightpearlClient
-from bp_tui.config import Config
-from bp_tui.errors import ApiAuthError, ApiUnavailable
-from bp_tui.core.types import CycleSummary, Progress
-from bp_tui.shipstation.client import ShipStationClient
+from bp_tui.brightpearl.port import BrightpearlPort
+from bp_tui.config.model import Config
 from bp_tui.core.records import GonRecord, utcnow
+from bp_tui.core.stages import Stage
+from bp_tui.core.types import CycleSummary, Progress
+from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested
+from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.state.store import StateStore
+from bp_tui.sync.writer import Writer, short_error
 
-SS_BATCH = 100
+SS_BATCH = 100  # createorders: at most 100 orders per call
 MAX_BACKOFF = timedelta(hours=6)
 ORDER_CHANGE_OVERLAP = timedelta(minutes=5)  # re-read order edits this far back (clock skew)
-OPEN_STAGES = ("waiting", "ready", "failed")
-FATAL = (ApiAuthError, ApiUnavailable)
+FATAL = (ApiAuthError, ApiUnavailable)  # errors that end the cycle: nothing more can be done now
 
 ProgressFn = Callable[[Progress], None]
 
 
-class StopRequested(Exception):
-    """SIGINT/SIGTERM arrived: the cycle stopped between two writes."""
+@dataclass
+class CycleContext:
+    config: Config
+    bp: BrightpearlPort
+    ss: ShipStationPort
+    store: StateStore
+    writer: Writer
+    summary: CycleSummary
+    now: Callable[[], datetime] = utcnow
+    on_progress: ProgressFn | None = None
+    should_stop: Callable[[], bool] = field(default=lambda: False)
 
-
-class EngineBase:
-    """Settings, clients, state and the cycle's summary, shared by recovery, import and confirm."""
-
-    def __init__(
-        self,
-        config: Config,
-        store: StateStore,
-        bp: BrightpearlClient,
-        ss: ShipStationClient,
-        *,
-        dry_run: bool = False,
-        on_progress: ProgressFn | None = None,
-        now: Callable[[], datetime] = utcnow,
-        should_stop: Callable[[], bool] = lambda: False,
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.bp = bp
-        self.ss = ss
-        self.dry_run = dry_run
-        self.on_progress = on_progress
-        self.now = now
-        self.should_stop = should_stop
-        self.summary = CycleSummary(dry_run=dry_run)
-
+    # ---- progress and pauses
     def emit(self, step: str, done: int, total: int, gon_id: int | None = None, message: str = "") -> None:
         if self.on_progress is not None:
             self.on_progress(Progress(step=step, done=done, total=total, gon_id=gon_id, message=message))
@@ -64,11 +50,13 @@ class EngineBase:
             raise StopRequested()
         await asyncio.sleep(0)
 
-    async def breathe(self, index: int) -> None:
+    @staticmethod
+    async def breathe(index: int) -> None:
         """Inside long local loops: let other tasks (the dashboard) run every 256 items."""
         if index % 256 == 255:
             await asyncio.sleep(0)
 
+    # ---- paged reads of the state
     async def load_stages(self, stages: tuple[str, ...]) -> dict[int, GonRecord]:
         """Every note in ``stages``, read a page at a time with pauses for other tasks."""
         out: dict[int, GonRecord] = {}
@@ -87,11 +75,13 @@ class EngineBase:
             await asyncio.sleep(0)
         return out
 
+    # ---- outcomes
     def skip(self, key: str, count: int = 1) -> None:
         self.summary.skipped[key] = self.summary.skipped.get(key, 0) + count
 
-    def _fail(self, rec: GonRecord, reason: str, now: datetime) -> None:
-        rec.stage = "failed"
+    def fail(self, rec: GonRecord, reason: str, now: datetime) -> None:
+        """The note failed: retried after a backoff that doubles per attempt (up to 6 h)."""
+        rec.stage = Stage.FAILED
         rec.reason = reason
         rec.attempts += 1
         delay = timedelta(seconds=self.config.sync.interval_seconds) * (2 ** min(rec.attempts - 1, 12))
@@ -99,8 +89,10 @@ class EngineBase:
         self.summary.failed += 1
         self.summary.errors.append(f"GON {rec.gon_id}: {reason}")
 
+    def attention(self, rec: GonRecord, reason: str) -> None:
+        """The note needs a person; the reason says what to check."""
+        rec.stage, rec.reason = Stage.ATTENTION, reason
+        self.summary.attention += 1
 
-def short_error(exc: BaseException) -> str:
-    """An error as one line of at most 300 characters, for the audit log."""
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+
+__all__ = ["FATAL", "CycleContext", "StopRequested", "short_error"]

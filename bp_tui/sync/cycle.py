@@ -1,0 +1,42 @@
+"""One sync cycle, step by step (README, "What a cycle does").
+
+Every step is a small object called with the one ``CycleContext``; every write goes through
+``ctx.writer``, which records the intent before sending and settles it after, so a crash at
+any point followed by a new run ends with every note imported once and confirmed once.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bp_tui.core.types import CycleSummary
+from bp_tui.sync.confirm import Confirm
+from bp_tui.sync.context import CycleContext
+from bp_tui.sync.discover import Discover
+from bp_tui.sync.hydrate import Hydrate
+from bp_tui.sync.importer import Import
+from bp_tui.sync.keep_in_step import KeepInStep
+from bp_tui.sync.read_shipments import ReadShipments
+from bp_tui.sync.recover import Recover
+
+
+async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bool = True) -> CycleSummary:
+    started = time.monotonic()
+    bp_start, ss_start = ctx.bp.requests_sent, ctx.ss.requests_sent
+    try:
+        await Recover()(ctx)
+        if do_import:
+            plan = await Discover()(ctx)
+            await Hydrate()(ctx, plan)
+            await KeepInStep()(ctx, plan)
+            await Import()(ctx, plan)
+        if do_confirm:
+            await ReadShipments()(ctx)
+            await Confirm()(ctx)
+    finally:
+        ctx.summary.api_calls = {
+            "brightpearl": ctx.bp.requests_sent - bp_start,
+            "shipstation": ctx.ss.requests_sent - ss_start,
+        }
+        ctx.summary.duration_s = time.monotonic() - started
+    return ctx.summary

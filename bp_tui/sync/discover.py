@@ -1,0 +1,86 @@
+"""Discover: one goods-out-search for unshipped notes of the last ``lookback_days``; each
+note is waiting (with the reason) or ready; imported notes that left the list, and those
+whose order was edited in Brightpearl since the last cycle, are noted for KeepInStep."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bp_tui.brightpearl.models import GoodsOutSearchRow
+from bp_tui.core.reasons import eligibility
+from bp_tui.core.records import GonRecord, iso, parse_iso
+from bp_tui.core.stages import OPEN_STAGES, Stage
+from bp_tui.sync.context import ORDER_CHANGE_OVERLAP, CycleContext
+from bp_tui.sync.plan import ImportPlan
+
+
+class Discover:
+    async def __call__(self, ctx: CycleContext) -> ImportPlan:
+        now = ctx.now()
+        ctx.emit("discover", 0, 1, message="searching goods-out notes")
+        rows = await ctx.bp.search_goods_out(
+            shipped=False, created_after=now - timedelta(days=ctx.config.sync.lookback_days))
+        ctx.emit("discover", 1, 1, message=f"{len(rows)} unshipped goods-out notes")
+        # Only what this cycle can touch: the notes found, and the imported ones (which may have
+        # left the list). Confirmed history is never loaded here, so a cycle costs the same
+        # after a year as on the first day.
+        known = await ctx.load_stages((Stage.IMPORTED,))
+        known.update(await ctx.load_ids([r.goods_out_note_id for r in rows if r.goods_out_note_id not in known]))
+        plan = ImportPlan()
+        seen: set[int] = set()
+        changed: list[GonRecord] = []
+        for n, row in enumerate(rows):
+            await ctx.breathe(n)
+            seen.add(row.goods_out_note_id)
+            rec, is_changed = self._place(ctx, row, known.get(row.goods_out_note_id), now, plan)
+            if is_changed:
+                changed.append(rec)
+        ctx.store.save_gons(changed)
+        plan.gone = [g for g, r in known.items() if r.stage == Stage.IMPORTED and g not in seen]
+        plan.changed = await self._edited(ctx, known, set(plan.gone), now)
+        return plan
+
+    @staticmethod
+    def _place(ctx: CycleContext, row: GoodsOutSearchRow, rec: GonRecord | None, now: datetime,
+               plan: ImportPlan) -> tuple[GonRecord, bool]:
+        """Update the note's record from its search row and decide: waiting or a candidate."""
+        new = rec is None
+        if rec is None:
+            rec = GonRecord(gon_id=row.goods_out_note_id, order_id=row.order_id, stage=Stage.WAITING)
+        before = (rec.stage, rec.reason, rec.gon_state, rec.warehouse_id, rec.channel_id)
+        rec.order_id = row.order_id
+        rec.warehouse_id = row.warehouse_id
+        if row.channel_id is not None:
+            rec.channel_id = row.channel_id
+        rec.gon_state = _state_word(row)
+        if rec.stage in OPEN_STAGES:
+            why = eligibility(row, None, ctx.config, known_channel=rec.channel_id)
+            if why:
+                ctx.skip(why.key)
+                rec.stage, rec.reason = Stage.WAITING, why.sentence
+            elif rec.stage == Stage.FAILED and rec.next_attempt_at and rec.next_attempt_at > now:
+                ctx.skip("backoff")
+            else:
+                if rec.stage == Stage.WAITING:
+                    rec.stage, rec.reason = Stage.READY, ""
+                plan.candidates.append(rec.gon_id)
+        return rec, new or before != (rec.stage, rec.reason, rec.gon_state, rec.warehouse_id, rec.channel_id)
+
+    @staticmethod
+    async def _edited(ctx: CycleContext, known: dict[int, GonRecord], gone: set[int], now: datetime) -> list[int]:
+        """Imported notes whose order was edited in Brightpearl since the last cycle (one search
+        call), so corrections such as a new delivery address reach the open ShipStation order."""
+        imported = {g: r for g, r in known.items() if r.stage == Stage.IMPORTED and g not in gone}
+        mark = parse_iso(ctx.store.watermark("orders"))
+        ctx.store.set_watermark("orders", iso(now) or "")
+        if not imported or mark is None:
+            return []
+        orders = set(await ctx.bp.search_updated_orders(mark - ORDER_CHANGE_OVERLAP))
+        return [g for g, r in imported.items() if r.order_id in orders]
+
+
+def _state_word(row: GoodsOutSearchRow) -> str:
+    for word in ("shipped", "packed", "picked", "printed"):
+        if getattr(row, word, False):
+            return word
+    return "new"

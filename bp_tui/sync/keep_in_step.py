@@ -1,0 +1,148 @@
+"""KeepInStep: notes already in ShipStation follow what happened to them in Brightpearl.
+
+- An order edited in Brightpearl is queued for re-sending to its open ShipStation order,
+  but only when what ShipStation holds would change.
+- A note shipped in Brightpearl without a label marks its ShipStation order shipped
+  (honouring ``notify_customer`` / ``notify_sales_channel``), so nobody ships it twice.
+- A note deleted in Brightpearl cancels its open ShipStation order.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from typing import Any
+
+from bp_tui.brightpearl.models import GoodsOutNote
+from bp_tui.core import reasons
+from bp_tui.core.intents import IntentKey, IntentKind
+from bp_tui.core.reasons import MappingError
+from bp_tui.core.records import GonRecord
+from bp_tui.core.stages import Stage
+from bp_tui.errors import ApiError
+from bp_tui.shipstation.models import CreateOrderResult
+from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
+from bp_tui.sync.payloads import describe, payload_for
+from bp_tui.sync.plan import ImportPlan
+from bp_tui.sync.writer import Intent
+
+
+class KeepInStep:
+    async def __call__(self, ctx: CycleContext, plan: ImportPlan) -> None:
+        self._queue_resends(ctx, plan)
+        shipped_outside = [(plan.records[g], plan.notes[g]) for g in plan.gone
+                           if g in plan.records and g in plan.notes and plan.notes[g].shipped]
+        await mark_shipped_in_shipstation(ctx, shipped_outside)
+        await cancel_deleted(ctx, [plan.records[g] for g in plan.gone if g not in plan.notes and g in plan.records])
+
+    @staticmethod
+    def _queue_resends(ctx: CycleContext, plan: ImportPlan) -> None:
+        """Edited orders whose ShipStation order would change go to the outbox as updates."""
+        reasons_changed: list[GonRecord] = []
+        for gid in plan.changed:
+            rec, gon = plan.records[gid], plan.notes.get(gid)
+            order = plan.orders.get(gon.order_id) if gon is not None else None
+            if gon is None or gon.shipped or order is None:
+                continue  # it left the list meanwhile: the next cycle sees it as shipped or deleted
+            describe(rec, gon, order)
+            try:
+                payload = payload_for(ctx.config, plan, gon, order)
+            except MappingError as exc:  # still in ShipStation: keep it, say why it was not updated
+                rec.reason = f"changed in Brightpearl but cannot be re-sent: {exc}"
+                reasons_changed.append(rec)
+                continue
+            if rec.ss_payload and json.loads(rec.ss_payload) == payload:
+                continue  # the change does not touch the ShipStation order
+            payload["orderId"] = rec.ss_order_id
+            plan.outbox.append((rec, payload))
+            plan.resends.add(gid)
+        ctx.store.save_gons(reasons_changed)
+
+
+async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRecord, GoodsOutNote]]) -> None:
+    """Notes shipped in Brightpearl without a ShipStation label: mark their still-open
+    ShipStation orders shipped, so nobody ships them twice. If ShipStation refuses, the
+    note needs attention."""
+    ss_cfg = ctx.config.shipstation
+    for rec, gon in items:
+        await ctx.checkpoint()
+        rec.gon_state = "shipped"
+        shipped_on = gon.shipped_on or ctx.now()
+        intent = Intent("shipstation", IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id), rec.gon_id,
+                        rec.order_id, detail=gon.shipping_reference,
+                        plan=f"ShipStation: mark order {rec.ss_order_number} shipped "
+                             f"(GON {rec.gon_id} shipped in Brightpearl)")
+        ctx.writer.record([intent])
+        try:
+            await ctx.writer.call([intent], lambda: ctx.ss.mark_as_shipped(
+                rec.ss_order_id or 0, carrier_code="other", ship_date=shipped_on.astimezone(UTC).date(),
+                tracking_number=gon.shipping_reference, notify_customer=ss_cfg.notify_customer,
+                notify_sales_channel=ss_cfg.notify_sales_channel), planned=None)
+        except FATAL:
+            raise
+        except ApiError as exc:
+            if await ss_status(ctx, rec.ss_order_id) != "shipped":
+                ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
+                ctx.store.save_gons([rec])
+                continue
+            # Already shipped there: our own earlier mark whose answer was lost.
+            ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation")
+        else:
+            ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
+        rec.stage, rec.reason = Stage.CONFIRMED, reasons.SHIPPED_OUTSIDE_MARKED
+        rec.tracking, rec.confirmed_at = gon.shipping_reference, ctx.now()
+        ctx.summary.confirmed += 1
+        ctx.store.save_gons([rec])
+
+
+async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
+    """Notes deleted in Brightpearl after import: cancel their open ShipStation orders (a
+    createorders update with ``orderStatus: cancelled``)."""
+    batch: list[tuple[GonRecord, dict[str, Any]]] = []
+    for rec in deleted:
+        if not rec.ss_payload:
+            continue
+        payload = json.loads(rec.ss_payload)
+        payload["orderStatus"] = "cancelled"
+        if rec.ss_order_id:
+            payload["orderId"] = rec.ss_order_id
+        batch.append((rec, payload))
+    for start in range(0, len(batch), SS_BATCH):
+        part = batch[start : start + SS_BATCH]
+        intents = [Intent("shipstation", IntentKey.for_gon(IntentKind.CANCEL, r.gon_id), r.gon_id, r.order_id,
+                          detail="GON deleted", plan=f"ShipStation: cancel order {p['orderNumber']} "
+                                                     f"(GON {r.gon_id} deleted)") for r, p in part]
+        ctx.writer.record(intents)
+        planned = [CreateOrderResult(str(p["orderKey"]), r.ss_order_id, str(p["orderNumber"]), True) for r, p in part]
+        answers = await ctx.writer.call(intents, lambda: ctx.ss.create_orders([p for _, p in part]), planned=planned)
+        results = {r.order_key: r for r in answers}
+        settled = []
+        for (rec, payload), intent in zip(part, intents):
+            res = results.get(str(payload["orderKey"]))
+            if res is not None and res.success:
+                rec.stage, rec.reason = Stage.CANCELLED, reasons.CANCELLED_AFTER_DELETE
+                ctx.summary.cancelled += 1
+                settled.append((intent, "ok", "cancelled"))
+            elif await ss_status(ctx, rec.ss_order_id) == "cancelled":
+                # Cancelled already: our own earlier cancel whose answer was lost.
+                rec.stage, rec.reason = Stage.CANCELLED, reasons.CANCELLED_AFTER_DELETE
+                ctx.summary.cancelled += 1
+                settled.append((intent, "ok", "already cancelled"))
+            else:
+                msg = res.error_message if res else "no answer"
+                ctx.attention(rec, f"deleted in Brightpearl, but ShipStation would not cancel its order: {msg}")
+                settled.append((intent, "failed", str(msg)))
+        ctx.store.save_gons(r for r, _ in part)
+        ctx.writer.settle_many(settled)
+
+
+async def ss_status(ctx: CycleContext, ss_order_id: int | None) -> str | None:
+    """The ShipStation order's status now, or None if it cannot be read."""
+    if not ss_order_id:
+        return None
+    try:
+        return (await ctx.ss.get_order(ss_order_id)).order_status
+    except FATAL:
+        raise
+    except ApiError:
+        return None

@@ -1,0 +1,27 @@
+"""What the import half of a cycle learns and decides, passed from step to step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bp_tui.brightpearl.models import GoodsOutNote, Order
+from bp_tui.core.records import GonRecord
+
+
+@dataclass
+class ImportPlan:
+    # Discover
+    candidates: list[int] = field(default_factory=list)  # ready notes to send to ShipStation
+    gone: list[int] = field(default_factory=list)  # imported notes that left the unshipped list
+    changed: list[int] = field(default_factory=list)  # imported notes whose order was edited in Brightpearl
+    # Hydrate
+    notes: dict[int, GoodsOutNote] = field(default_factory=dict)
+    orders: dict[int, Order] = field(default_factory=dict)
+    products: dict[int, tuple[float | None, bool]] = field(default_factory=dict)  # id -> (weight, stock-tracked)
+    weights: dict[int, float | None] = field(default_factory=dict)  # id -> weight
+    records: dict[int, GonRecord] = field(default_factory=dict)
+    # KeepInStep and Import: ShipStation orders to create or update, sent together in batches
+    outbox: list[tuple[GonRecord, dict[str, Any]]] = field(default_factory=list)
+    resends: set[int] = field(default_factory=set)  # notes in the outbox that are already in ShipStation
+

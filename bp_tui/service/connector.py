@@ -22,6 +22,10 @@ from bp_tui.state import StateStore, SyncLock
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.cycle import run_cycle
 from bp_tui.sync.writer import DryRunWriter, Writer
+from bp_tui.troubleshoot.bundle import write_bundle
+from bp_tui.troubleshoot.deps import Sources
+from bp_tui.troubleshoot.diagnose import diagnose
+from bp_tui.troubleshoot.doctor import run_checks
 
 
 class Connector:
@@ -171,19 +175,17 @@ class Connector:
         return at, summary
 
     # ------------------------------------------------------------------ troubleshooting
-    async def doctor(self, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
-        from bp_tui.troubleshoot.doctor import run_checks
+    def _sources(self) -> Sources:
+        return Sources(config=self.config, bp=self.bp, ss=self.ss, store=self.store,
+                       warehouse_name=self.queue_warehouse_name)
 
-        return await run_checks(self, on_check)
+    async def doctor(self, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+        return await run_checks(self._sources(), on_check)
 
     async def diagnose(self, ident: int) -> list[Diagnosis]:
-        from bp_tui.troubleshoot.diagnose import diagnose
-
-        return await diagnose(self, ident)
+        return await diagnose(self._sources(), ident)
 
     def export_support_bundle(self, path: Path) -> Path:
-        from bp_tui.troubleshoot.bundle import write_bundle
-
         return write_bundle(self, path)
 
     async def lookups(self) -> dict[str, list[tuple[int, str]]]:

@@ -7,30 +7,27 @@ of ShipStation's troubleshooting table and every reason the engine skips or fail
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bp_tui.brightpearl.models import GoodsOutNote, Order
+from bp_tui.troubleshoot.deps import Sources
 from bp_tui.errors import ApiError
 from bp_tui.core.types import Diagnosis
 from bp_tui.core.records import GonRecord, utcnow
 from bp_tui.core import reasons
 from bp_tui.core.reasons import MappingError
-from bp_tui.sync.mapping import MapOptions, map_gon
-
-if TYPE_CHECKING:
-    from bp_tui.service.connector import Connector
+from bp_tui.sync.mapping import map_gon
+from bp_tui.sync.payloads import map_options
 
 
-async def diagnose(conn: "Connector", ident: int) -> list[Diagnosis]:
-    notes = await conn.bp.get_goods_out_notes([ident])
+async def diagnose(src: Sources, ident: int) -> list[Diagnosis]:
+    notes = await src.bp.get_goods_out_notes([ident])
     if ident in notes:
         gon = notes[ident]
-        orders = await conn.bp.get_orders([gon.order_id]) if gon.order_id else {}
-        return [await _one(conn, gon, orders.get(gon.order_id))]
-    orders = await conn.bp.get_orders([ident])
+        orders = await src.bp.get_orders([gon.order_id]) if gon.order_id else {}
+        return [await _one(src, gon, orders.get(gon.order_id))]
+    orders = await src.bp.get_orders([ident])
     order = orders.get(ident)
     if order is None:
-        local = conn.store.gon(ident)
+        local = src.store.gon(ident)
         if local is not None:
             return [Diagnosis(
                 subject=f"GON {ident}", gon_id=ident, order_id=local.order_id, stage=local.stage,
@@ -40,14 +37,14 @@ async def diagnose(conn: "Connector", ident: int) -> list[Diagnosis]:
             )]
         return [Diagnosis(
             subject=f"{ident}", verdict=f"no goods-out note and no order with id {ident} in Brightpearl account "
-                                        f"{conn.config.brightpearl.account_code}",
+                                        f"{src.config.brightpearl.account_code}",
             fix="check the number: use the goods-out note id (Warehouse > Goods-out notes) or the sales order id",
         )]
     if order.order_type_code and order.order_type_code != "SO":
         return [Diagnosis(subject=f"order {ident}", order_id=ident,
                           verdict=f"order {ident} is a {order.order_type_code} order, not a sales order",
                           fix="only sales orders are shipped through ShipStation")]
-    gons = await conn.bp.get_goods_out_notes_for_orders([ident])
+    gons = await src.bp.get_goods_out_notes_for_orders([ident])
     if not gons:
         return [Diagnosis(
             subject=f"order {ident}", order_id=ident, stage=None,
@@ -55,14 +52,14 @@ async def diagnose(conn: "Connector", ident: int) -> list[Diagnosis]:
             fix="allocate stock and create the goods-out note in Brightpearl (Sales > order > Ship); "
                 "ShipStation imports goods-out notes, not orders",
         )]
-    return [await _one(conn, gon, order) for gon in sorted(gons.values(), key=lambda g: g.id)]
+    return [await _one(src, gon, order) for gon in sorted(gons.values(), key=lambda g: g.id)]
 
 
-async def _one(conn: "Connector", gon: GoodsOutNote, order: Order | None) -> Diagnosis:
-    cfg = conn.config.brightpearl
-    rec = conn.store.gon(gon.id)
+async def _one(src: Sources, gon: GoodsOutNote, order: Order | None) -> Diagnosis:
+    cfg = src.config.brightpearl
+    rec = src.store.gon(gon.id)
     subject = f"GON {gon.id}"
-    warehouse = conn.queue_warehouse_name(gon.warehouse_id)
+    warehouse = src.warehouse_name(gon.warehouse_id)
     facts = [
         ("order", str(gon.order_id)),
         ("warehouse", f"{gon.warehouse_id} {warehouse}".strip()),
@@ -84,14 +81,14 @@ async def _one(conn: "Connector", gon: GoodsOutNote, order: Order | None) -> Dia
         return verdict(reasons.TRANSFER_REASON.sentence, reasons.TRANSFER_REASON.fix)
     # Once imported, what ShipStation and the state say matters most.
     if rec is not None and rec.ss_order_id:
-        return await _imported(conn, rec, gon, verdict)
-    why = reasons.eligibility(gon, order, conn.config)  # without the order, its channel is not judged
+        return await _imported(src, rec, gon, verdict)
+    why = reasons.eligibility(gon, order, src.config)  # without the order, its channel is not judged
     if why is not None:
         return verdict(why.sentence, why.fix)
     if order is None:
         return verdict(reasons.ORDER_MISSING, "check the order in Brightpearl")
     try:
-        map_gon(gon, order, MapOptions(account_code=cfg.account_code, store_id=conn.config.shipstation.store_id))
+        map_gon(gon, order, map_options(src.config))
     except MappingError as exc:
         return verdict(f"cannot be sent: {exc}", exc.fix)
     if rec is not None and rec.stage == "failed":
@@ -100,19 +97,19 @@ async def _one(conn: "Connector", gon: GoodsOutNote, order: Order | None) -> Dia
                        "fix the cause above, then retry it (queue: r) or wait for the next attempt")
     if rec is None:
         return verdict("is eligible but no sync has seen it yet (it is newer than the last sync, or older than "
-                       f"lookback_days = {conn.config.sync.lookback_days})",
+                       f"lookback_days = {src.config.sync.lookback_days})",
                        "run a sync now (queue: s, or `bp-tui sync --once`)")
     return verdict("is eligible and will be sent to ShipStation on the next sync",
                    "run a sync now (queue: s, or `bp-tui sync --once`)")
 
 
-async def _imported(conn: "Connector", rec: GonRecord, gon: GoodsOutNote, verdict) -> Diagnosis:
+async def _imported(src: Sources, rec: GonRecord, gon: GoodsOutNote, verdict) -> Diagnosis:
     try:
-        ss_order = await conn.ss.get_order(rec.ss_order_id or 0)
+        ss_order = await src.ss.get_order(rec.ss_order_id or 0)
         status = ss_order.order_status
     except ApiError as exc:
         status = f"unknown: {exc.describe()}"
-    ships = conn.store.shipments_of([rec.gon_id]).get(rec.gon_id, [])
+    ships = src.store.shipments_of([rec.gon_id]).get(rec.gon_id, [])
     active = [s for s in ships if not s.voided]
     voided = [s for s in ships if s.voided]
     base = f"imported as ShipStation order {rec.ss_order_id} ({status})"

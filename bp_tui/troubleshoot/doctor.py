@@ -10,19 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
-
+from bp_tui.troubleshoot.deps import Sources
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 from bp_tui.core.types import CheckResult
 
-if TYPE_CHECKING:
-    from bp_tui.service.connector import Connector
 
 HEADROOM_MIN = {"brightpearl": 20, "shipstation": 5}
 CLOCK_SKEW_MAX_S = 300
 
 
-async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
     results: list[CheckResult] = []
 
     def add(check: CheckResult) -> None:
@@ -30,7 +27,7 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
         if on_check is not None:
             on_check(check)
 
-    cfg = conn.config
+    cfg = src.config
     missing = cfg.missing_for_sync()
     add(CheckResult("config", "Config complete and valid", not missing,
                     "all required keys are set" if not missing else "; ".join(missing),
@@ -40,8 +37,8 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
     bp_ok = False
     channels = warehouses = statuses = None
     try:
-        await conn.bp.authenticate()
-        warehouses = await conn.bp.list_warehouses()
+        await src.bp.authenticate()
+        warehouses = await src.bp.list_warehouses()
         bp_ok = True
         add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
         add(CheckResult("bp_auth", "Brightpearl credentials accepted", True, f"auth mode {cfg.brightpearl.auth}"))
@@ -60,7 +57,7 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
                         "check brightpearl.account_code: it is the account id in your Brightpearl login URL"))
     if bp_ok:
         try:
-            channels = await conn.bp.list_channels()
+            channels = await src.bp.list_channels()
             known = {c.id for c in channels}
             bad = [c for c in cfg.brightpearl.channel_ids if c not in known]
             add(CheckResult("bp_channels", "Channel ids exist", not bad,
@@ -74,7 +71,7 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
                             else f"warehouses {cfg.brightpearl.warehouse_ids or 'all'}",
                             f"remove {bad_wh} from warehouse_ids; known warehouses: {sorted(known_wh)}" if bad_wh else ""))
             if cfg.brightpearl.shipped_action in ("mark_shipped_and_set_status", "set_status"):
-                statuses = await conn.bp.list_order_statuses()
+                statuses = await src.bp.list_order_statuses()
                 ids = {s.id for s in statuses}
                 ok = cfg.brightpearl.shipped_status_id in ids
                 add(CheckResult("bp_status", "Shipped order status exists", ok,
@@ -92,7 +89,7 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
     # ---- ShipStation
     ss_ok = False
     try:
-        stores = await conn.ss.list_stores()
+        stores = await src.ss.list_stores()
         ss_ok = True
         add(CheckResult("ss_auth", "ShipStation credentials accepted", True, f"{len(stores)} stores visible"))
         store_id = cfg.shipstation.store_id
@@ -115,8 +112,8 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
                         "create an API key pair under ShipStation Settings > API and paste both halves"))
 
     # ---- budgets and clock
-    for name, check_id, client, ok in (("brightpearl", "bp_budget", conn.bp, bp_ok),
-                                       ("shipstation", "ss_budget", conn.ss, ss_ok)):
+    for name, check_id, client, ok in (("brightpearl", "bp_budget", src.bp, bp_ok),
+                                       ("shipstation", "ss_budget", src.ss, ss_ok)):
         remaining = client.gate.remaining
         if not ok or remaining is None:
             continue
@@ -125,7 +122,7 @@ async def run_checks(conn: "Connector", on_check: Callable[[CheckResult], None] 
                         f"{remaining} requests left in this minute",
                         "" if enough else "another app is using most of the shared API budget; "
                         "find it (or give bp-tui its own key pair) before syncing large batches"))
-    add(_clock_check(conn))
+    add(_clock_check(src))
     return results
 
 
@@ -137,10 +134,10 @@ def _auth_fix(mode: str, exc: ApiError) -> str:
     return f"check brightpearl.app_ref and the {mode.replace('_', ' ')} (App Store > Private apps)"
 
 
-def _clock_check(conn: "Connector") -> CheckResult:
+def _clock_check(src: Sources) -> CheckResult:
     """Compare this machine's clock with the last HTTP Date header either API sent."""
     server: datetime | None = None
-    for client in (conn.bp, conn.ss):
+    for client in (src.bp, src.ss):
         raw = getattr(client, "last_server_date", None)
         if isinstance(raw, datetime):
             server = raw

@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 
-from bp_tui.apiclient import Backoff, RateGate
+from bp_tui.apiclient.backoff import Backoff
+from bp_tui.apiclient.pacing import RateGate
+from bp_tui.apiclient.sender import Sender, Shape, is_json_object
 from bp_tui.brightpearl.apierrors import (
     HINT_THROTTLED,
     SERVICE,
@@ -51,6 +53,61 @@ MAX_THROTTLE_WAITS = 8
 SearchRow = dict[str, Any]
 
 
+class _Policy:
+    """How Brightpearl authenticates, paces and words its errors (for the shared Sender)."""
+
+    service = SERVICE
+    name = "Brightpearl"
+    max_throttles = MAX_THROTTLE_WAITS
+
+    def __init__(self, creds: Credentials, gate: RateGate, login: Callable[[], Awaitable[None]]) -> None:
+        self.creds = creds
+        self.gate = gate
+        self.login = login
+
+    async def headers(self, authenticated: bool) -> dict[str, str]:
+        if not authenticated:
+            return {}
+        if self.creds.needs_login and not self.creds.has_token:
+            await self.login()
+        return self.creds.headers()
+
+    def observe(self, response: httpx.Response) -> None:
+        remaining = as_int(response.headers.get("brightpearl-requests-remaining"))
+        period_ms = as_int(response.headers.get("brightpearl-next-throttle-period"))
+        self.gate.observe(remaining, None if period_ms is None else period_ms / 1000.0)
+
+    def throttle_wait(self, status: int, body: Any, response: httpx.Response) -> float | None:
+        if not _is_throttled(status, error_parts(body)[1]):
+            return None
+        for name, scale in (("brightpearl-throttle-time", 1.0), ("retry-after", 1.0),
+                            ("brightpearl-next-throttle-period", 0.001)):
+            value = as_int(response.headers.get(name))
+            if value is not None and value >= 0:
+                return value * scale
+        return self.gate.window_s
+
+    def throttled(self, status: int, body: Any) -> ApiError:
+        return ApiThrottled(SERVICE, status, error_parts(body)[1] or "throttled", hint=HINT_THROTTLED)
+
+    def reauthenticate(self, status: int, body: Any) -> bool:
+        if not self.creds.needs_login:
+            return False
+        if status == 401 or "not authenticated" in error_parts(body)[1].lower():
+            self.creds.set_token(None)
+            return True
+        return False
+
+    def error(self, status: int, body: Any, method: str, url: str) -> ApiError:
+        return api_error(status, body, auth_mode=self.creds.mode, secrets=self.creds.secrets())
+
+    def retry_server_error(self, status: int, body: Any) -> bool:
+        return not (error_parts(body)[0] or "").startswith("CMNC-")
+
+    def unreachable_hint(self, method: str, url: str) -> str:
+        return "check the network and brightpearl.integration_url (it must be the https API address)"
+
+
 class BrightpearlClient:
     def __init__(
         self,
@@ -69,12 +126,25 @@ class BrightpearlClient:
         self._backoff = backoff or Backoff()
         self._sleep = sleep
         self.gate = gate or RateGate(limit=200, window_s=60.0, reserve=5, sleep=sleep)
-        self.requests_sent = 0
-        self.last_server_date: str | None = None  # HTTP Date header of the last answer (clock check)
         self._auth_lock = asyncio.Lock()
+        self._sender = Sender(_Policy(self._creds, self.gate, self._ensure_token), self._http, gate=self.gate,
+                              backoff=self._backoff, sleep=sleep)
 
     def __repr__(self) -> str:
         return f"BrightpearlClient(base={self._base!r}, auth={self._creds.mode!r})"
+
+    @property
+    def requests_sent(self) -> int:
+        return self._sender.requests_sent
+
+    @property
+    def last_server_date(self) -> str | None:
+        """HTTP Date header of the last answer (the clock check)."""
+        return self._sender.last_server_date
+
+    @last_server_date.setter
+    def last_server_date(self, value: str | None) -> None:
+        self._sender.last_server_date = value
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -92,11 +162,12 @@ class BrightpearlClient:
         if not self._creds.needs_login:
             return
         async with self._auth_lock:
-            body = await self._request(
-                "POST", self._creds.authorise_url, json=self._creds.authorise_body(), authenticated=False
+            body = await self._sender.send(
+                "POST", self._creds.authorise_url, json=self._creds.authorise_body(), authenticated=False,
+                shape=_has_response(str),
             )
-            token = body.get("response") if isinstance(body, dict) else None
-            if not isinstance(token, str) or not token:
+            token = body.get("response")
+            if not token:
                 raise ApiError(SERVICE, 200, "the authorise answer carried no token")
             self._creds.set_token(token)
 
@@ -110,94 +181,21 @@ class BrightpearlClient:
 
     # ------------------------------------------------------------------ transport
 
-    async def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        headers: dict[str, str] | None = None,
-        authenticated: bool = True,
-    ) -> Any:
-        """Send one logical request; returns the decoded JSON body (None when empty)."""
+    async def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
+                       headers: dict[str, str] | None = None, shape: Shape = is_json_object) -> Any:
+        """One logical request; the decoded, validated JSON body. Reads and PUTs are retried;
+        POSTs are not (the callers re-read to learn whether a lost attempt took effect)."""
         if not url.startswith(("http://", "https://")):
             url = self._base + url
-        idempotent = method in ("GET", "PUT", "HEAD", "OPTIONS") or not authenticated
-        failures = 0
-        throttles = 0
-        reauthed = False
-        while True:
-            if authenticated and self._creds.needs_login and not self._creds.has_token:
-                await self._ensure_token()
-            send_headers = {"Accept": "application/json", **(headers or {})}
-            if authenticated:
-                send_headers.update(self._creds.headers())
-            await self.gate.acquire()
-            self.requests_sent += 1
-            try:
-                resp = await self._http.request(method, url, params=params, json=json, headers=send_headers)
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                failures += 1
-                if not idempotent or failures >= self._backoff.attempts:
-                    raise ApiUnavailable(
-                        SERVICE, 0, f"no answer from Brightpearl ({type(exc).__name__})",
-                        hint="check the network and brightpearl.integration_url",
-                    ) from None
-                await self._sleep(self._backoff.delay(failures))
-                continue
-            self._observe(resp)
-            body = _decode(resp)
-            status = resp.status_code
-            if status < 400 and isinstance(body, str):
-                # A 2xx whose body is not JSON (a proxy cut it short): no usable answer, like a dropped one.
-                failures += 1
-                if not idempotent or failures >= self._backoff.attempts:
-                    raise ApiUnavailable(SERVICE, status, "Brightpearl's answer was not valid JSON",
-                                         hint="a proxy or the network cut the answer short; try again")
-                await self._sleep(self._backoff.delay(failures))
-                continue
-            if status < 400:
-                return body
-            code, message = error_parts(body)
-            if _is_throttled(status, message):
-                throttles += 1
-                if throttles > MAX_THROTTLE_WAITS:
-                    raise ApiThrottled(SERVICE, status, message or "throttled", hint=HINT_THROTTLED)
-                self.gate.block_for(self._throttle_wait(resp))
-                continue
-            if authenticated and (status == 401 or "not authenticated" in message.lower()):
-                if self._creds.needs_login and not reauthed:
-                    reauthed = True
-                    self._creds.set_token(None)
-                    continue
-            error = api_error(status, body, auth_mode=self._creds.mode, secrets=self._creds.secrets())
-            if status >= 500 and not (code or "").startswith("CMNC-"):
-                failures += 1
-                if idempotent and failures < self._backoff.attempts:
-                    await self._sleep(self._backoff.delay(failures))
-                    continue
-                raise ApiUnavailable(SERVICE, status, error.message, code=error.code, hint=error.hint)
-            raise error
+        return await self._sender.send(method, url, params=params, json=json, headers=headers,
+                                       retry=method in ("GET", "PUT", "HEAD", "OPTIONS"), shape=shape)
 
-    def _observe(self, resp: httpx.Response) -> None:
-        self.last_server_date = resp.headers.get("date") or self.last_server_date
-        remaining = as_int(resp.headers.get("brightpearl-requests-remaining"))
-        period_ms = as_int(resp.headers.get("brightpearl-next-throttle-period"))
-        self.gate.observe(remaining, None if period_ms is None else period_ms / 1000.0)
-
-    def _throttle_wait(self, resp: httpx.Response) -> float:
-        """Seconds to wait after a throttled answer, from whichever header the server sent."""
-        for name, scale in (("brightpearl-throttle-time", 1.0), ("retry-after", 1.0),
-                            ("brightpearl-next-throttle-period", 0.001)):
-            value = as_int(resp.headers.get(name))
-            if value is not None and value >= 0:
-                return value * scale
-        return self.gate.window_s
-
-    async def _get(self, path: str, params: dict[str, Any] | None = None, *, empty_on_404: bool = False) -> Any:
+    async def _get(self, path: str, params: dict[str, Any] | None = None, *, empty_on_404: bool = False,
+                   shape: Shape | None = None) -> Any:
+        """A GET answering ``{"response": [...] or {...}}``; None for a 404 when ``empty_on_404``
+        (an id set none of whose ids exist)."""
         try:
-            return await self._request("GET", path, params=params)
+            return await self._request("GET", path, params=params, shape=shape or _RESPONSE_ITEMS)
         except ApiError as exc:
             if empty_on_404 and exc.status == 404 and not isinstance(exc, ApiUnavailable):
                 return None
@@ -208,9 +206,10 @@ class BrightpearlClient:
         rows: list[SearchRow] = []
         first = 1
         while True:
-            body = await self._get(path, {**params, "pageSize": SEARCH_PAGE_SIZE, "firstResult": first})
-            response = (body or {}).get("response") or {}
-            meta = response.get("metaData") or {}
+            body = await self._get(path, {**params, "pageSize": SEARCH_PAGE_SIZE, "firstResult": first},
+                                   shape=_search_shape)
+            response = body["response"]
+            meta = response["metaData"]
             names = [c.get("name") for c in meta.get("columns") or []]
             results = response.get("results") or []
             for values in results:
@@ -337,8 +336,9 @@ class BrightpearlClient:
         while True:
             attempt += 1
             try:
-                body = await self._request("POST", path, json={"text": text, "isPublic": is_public})
-                note_id = as_int((body or {}).get("response"))
+                body = await self._request("POST", path, json={"text": text, "isPublic": is_public},
+                                           shape=_has_response(int, str))
+                note_id = as_int(body.get("response"))
                 if note_id is None:
                     raise ApiError(SERVICE, 200, "the note answer carried no note id")
                 return note_id
@@ -390,13 +390,30 @@ def _is_throttled(status: int, message: str) -> bool:
     return status == 429 or (status == 503 and is_throttled_text(message))
 
 
-def _decode(resp: httpx.Response) -> Any:
-    if not resp.content:
+def _has_response(*types: type) -> Shape:
+    """The shape ``{"response": <one of types>}``."""
+    def check(body: Any) -> str | None:
+        if not isinstance(body, dict) or "response" not in body:
+            return "has no response"
+        value = body["response"]
+        if not isinstance(value, types) or isinstance(value, bool):
+            return f"has a response of the wrong type ({type(value).__name__})"
         return None
-    try:
-        return resp.json()
-    except ValueError:
-        return resp.text
+    return check
+
+
+_RESPONSE_ITEMS = _has_response(list, dict)
+
+
+def _search_shape(body: Any) -> str | None:
+    """``{"response": {"results": [...], "metaData": {...}}}``: anything else is not "no results"."""
+    problem = _has_response(dict)(body)
+    if problem:
+        return problem
+    response = body["response"]
+    if not isinstance(response.get("results"), list) or not isinstance(response.get("metaData"), dict):
+        return "is not a search result (results and metaData missing)"
+    return None
 
 
 def _response_list(body: Any) -> list[dict[str, Any]]:

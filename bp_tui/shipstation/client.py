@@ -16,10 +16,12 @@ from typing import Any
 
 import httpx
 
-from bp_tui.apiclient import Backoff, RateGate
+from bp_tui.apiclient.backoff import Backoff
+from bp_tui.apiclient.pacing import RateGate
+from bp_tui.apiclient.sender import Shape, Sender, is_json_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
-from bp_tui.shipstation.api_errors import SERVICE, decode_body, error_for, is_throttled
+from bp_tui.shipstation.api_errors import SERVICE, error_for, is_throttled
 from bp_tui.shipstation.dates import to_filter
 from bp_tui.shipstation.models import (
     Carrier,
@@ -66,6 +68,49 @@ def _query(params: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+class _Policy:
+    """How ShipStation V1 paces and words its errors (for the shared Sender). Auth is HTTP
+    Basic on the httpx client."""
+
+    service = SERVICE
+    name = "ShipStation"
+    max_throttles = MAX_THROTTLES
+
+    def __init__(self, gate: RateGate, secrets: tuple[str, ...]) -> None:
+        self.gate = gate
+        self.secrets = secrets
+
+    async def headers(self, authenticated: bool) -> dict[str, str]:
+        return {}
+
+    def observe(self, response: httpx.Response) -> None:
+        reset = _header_number(response, "X-Rate-Limit-Reset")
+        remaining = _header_number(response, "X-Rate-Limit-Remaining")
+        self.gate.observe(None if remaining is None else int(remaining), reset)
+
+    def throttle_wait(self, status: int, body: Any, response: httpx.Response) -> float | None:
+        if not is_throttled(status, body):
+            return None
+        reset = _header_number(response, "X-Rate-Limit-Reset")
+        return reset if reset is not None else self.gate.window_s
+
+    def throttled(self, status: int, body: Any) -> ApiError:
+        return ApiThrottled(SERVICE, status, "Too Many Requests",
+                            hint="still throttled after waiting; is the key pair used elsewhere?")
+
+    def reauthenticate(self, status: int, body: Any) -> bool:
+        return False  # a key pair has no session to renew
+
+    def error(self, status: int, body: Any, method: str, url: str) -> ApiError:
+        return error_for(status, body, path=f"{method} /{url.lstrip('/')}", secrets=self.secrets)
+
+    def retry_server_error(self, status: int, body: Any) -> bool:
+        return True
+
+    def unreachable_hint(self, method: str, url: str) -> str:
+        return f"{method} /{url.lstrip('/')} failed; check the network and shipstation.base_url"
+
+
 class ShipStationClient:
     """ShipStation V1 over ``httpx.AsyncClient``; one instance per key pair and process."""
 
@@ -80,12 +125,9 @@ class ShipStationClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._base_url = settings.base_url.rstrip("/") + "/"
-        self._secrets = (settings.api_key, settings.api_secret)
-        self._sleep = sleep
         self.backoff = backoff or Backoff()
+        self._sleep = sleep
         self.gate = gate or RateGate(limit=RATE_LIMIT, window_s=RATE_WINDOW_S, sleep=sleep)
-        self.requests_sent = 0
-        self.last_server_date: str | None = None  # HTTP Date header of the last answer (clock check)
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
             auth=httpx.BasicAuth(settings.api_key, settings.api_secret),
@@ -93,9 +135,24 @@ class ShipStationClient:
             timeout=timeout,
             headers={"Accept": "application/json"},
         )
+        self._sender = Sender(_Policy(self.gate, (settings.api_key, settings.api_secret)), self._http,
+                              gate=self.gate, backoff=self.backoff, sleep=sleep)
 
     def __repr__(self) -> str:
         return f"ShipStationClient(base_url={self._base_url!r})"
+
+    @property
+    def requests_sent(self) -> int:
+        return self._sender.requests_sent
+
+    @property
+    def last_server_date(self) -> str | None:
+        """HTTP Date header of the last answer (the clock check)."""
+        return self._sender.last_server_date
+
+    @last_server_date.setter
+    def last_server_date(self, value: str | None) -> None:
+        self._sender.last_server_date = value
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -109,60 +166,14 @@ class ShipStationClient:
     # ---- transport ----------------------------------------------------------------------
 
     async def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                       json: Any = None, retry: bool = True) -> Any:
-        """Send one logical request (with its retries) and return the decoded JSON body.
+                       json: Any = None, retry: bool = True, shape: Shape = is_json_object) -> Any:
+        """One logical request (with its retries); the decoded, validated JSON body.
 
         ``retry=False``: a write that is not safe to repeat blind; a lost answer raises
         ApiUnavailable at once and the caller re-reads to find out whether it happened.
         """
-        failures = 0 if retry else self.backoff.attempts - 1
-        throttles = 0
-        query = _query(params or {})
-        while True:
-            await self.gate.acquire()
-            self.requests_sent += 1
-            try:
-                response = await self._http.request(method, path, params=query, json=json)
-            except httpx.TransportError as exc:  # timeouts, refused/dropped connections
-                failures += 1
-                if failures >= self.backoff.attempts:
-                    raise ApiUnavailable(
-                        SERVICE, 0, f"no answer from ShipStation ({type(exc).__name__})",
-                        hint=f"{method} {path} failed {failures} times; check the network and base_url",
-                    ) from None
-                await self._sleep(self.backoff.delay(failures))
-                continue
-            reset = _header_number(response, "X-Rate-Limit-Reset")
-            remaining = _header_number(response, "X-Rate-Limit-Remaining")
-            self.gate.observe(None if remaining is None else int(remaining), reset)
-            self.last_server_date = response.headers.get("date") or self.last_server_date
-            body = decode_body(response.content)
-            status = response.status_code
-            if is_throttled(status, body):
-                throttles += 1
-                if throttles > MAX_THROTTLES:
-                    raise ApiThrottled(SERVICE, status, "Too Many Requests",
-                                       hint="still throttled after waiting; is the key pair used elsewhere?")
-                self.gate.block_for(reset if reset is not None else self.gate.window_s)
-                continue
-            throttles = 0
-            if status < 400 and isinstance(body, str):
-                # A 2xx whose body is not JSON (cut short on the way): retried like a dropped answer;
-                # createorders is safe to re-send (orderKey), the other calls are reads or whole PUTs.
-                failures += 1
-                if failures >= self.backoff.attempts:
-                    raise ApiUnavailable(SERVICE, status, "ShipStation's answer was not valid JSON",
-                                         hint=f"{method} {path}: the answer was cut short {failures} times")
-                await self._sleep(self.backoff.delay(failures))
-                continue
-            if status >= 500:
-                failures += 1
-                if failures < self.backoff.attempts:
-                    await self._sleep(self.backoff.delay(failures))
-                    continue
-            if status >= 400:
-                raise error_for(status, body, path=f"{method} /{path}", secrets=self._secrets)
-            return body
+        return await self._sender.send(method, path, params=_query(params or {}), json=json, retry=retry,
+                                       shape=shape)
 
     async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict]:
         """All items of a paged list; ``null`` items are skipped, a missing ``pages`` tolerated."""
@@ -170,9 +181,8 @@ class ShipStationClient:
         items: list[dict] = []
         page = 1
         while page <= MAX_PAGES:
-            body = await self._request("GET", path, params={**params, "page": page, "pageSize": size})
-            if not isinstance(body, dict):
-                raise ApiError(SERVICE, 200, f"unexpected answer to GET /{path}: not an object")
+            body = await self._request("GET", path, params={**params, "page": page, "pageSize": size},
+                                       shape=_page_of(key))
             chunk = body.get(key) or []
             items.extend(item for item in chunk if isinstance(item, dict))
             pages = body.get("pages")
@@ -208,7 +218,7 @@ class ShipStationClient:
 
     async def _create_batch(self, batch: list[dict]) -> list[CreateOrderResult]:
         try:
-            body = await self._request("POST", "orders/createorders", json=batch)
+            body = await self._request("POST", "orders/createorders", json=batch, shape=_has_list("results"))
         except ApiError as exc:
             if exc.status != 400 or type(exc) is not ApiError:
                 raise
@@ -253,7 +263,7 @@ class ShipStationClient:
         return [Order.from_api(o) for o in await self._paged("orders", "orders", params, page_size)]
 
     async def get_order(self, order_id: int) -> Order:
-        return Order.from_api(await self._request("GET", f"orders/{int(order_id)}"))
+        return Order.from_api(await self._request("GET", f"orders/{int(order_id)}", shape=_has_key("orderId")))
 
     async def find_orders_by_number(self, order_number: str, *, store_id: int | None = None) -> list[Order]:
         """Orders whose number is exactly ``order_number`` (the API filter is "starts with")."""
@@ -278,11 +288,11 @@ class ShipStationClient:
     # ---- stores and carriers ------------------------------------------------------------
 
     async def list_stores(self, *, show_inactive: bool = False) -> list[Store]:
-        body = await self._request("GET", "stores", params={"showInactive": show_inactive})
+        body = await self._request("GET", "stores", params={"showInactive": show_inactive}, shape=is_json_list)
         return [Store.from_api(s) for s in body or [] if isinstance(s, dict)]
 
     async def get_store(self, store_id: int) -> Store:
-        return Store.from_api(await self._request("GET", f"stores/{int(store_id)}"))
+        return Store.from_api(await self._request("GET", f"stores/{int(store_id)}", shape=_has_key("storeId")))
 
     async def update_store_branding(self, store_id: int, *, company_name: str | None = None,
                                     phone: str | None = None, public_email: str | None = None,
@@ -296,9 +306,35 @@ class ShipStationClient:
         return Store.from_api(answer if isinstance(answer, dict) and "storeId" in answer else body)
 
     async def list_carriers(self) -> list[Carrier]:
-        body = await self._request("GET", "carriers")
+        body = await self._request("GET", "carriers", shape=is_json_list)
         return [Carrier.from_api(c) for c in body or [] if isinstance(c, dict)]
 
     async def list_services(self, carrier_code: str) -> list[CarrierService]:
-        body = await self._request("GET", "carriers/listservices", params={"carrierCode": carrier_code})
+        body = await self._request("GET", "carriers/listservices", params={"carrierCode": carrier_code},
+                                   shape=is_json_list)
         return [CarrierService.from_api(s) for s in body or [] if isinstance(s, dict)]
+
+
+def _has_key(key: str) -> Shape:
+    def check(body: Any) -> str | None:
+        return None if isinstance(body, dict) and body.get(key) is not None else f"has no {key}"
+    return check
+
+
+def _has_list(key: str) -> Shape:
+    def check(body: Any) -> str | None:
+        return None if isinstance(body, dict) and isinstance(body.get(key), list) else f"has no {key} list"
+    return check
+
+
+def _page_of(key: str) -> Shape:
+    """A page of a list: ``{key: [...], "total", "page", "pages"}``. An empty page may carry
+    ``null`` for the list (seen past the last page); a page without the key is no page."""
+    def check(body: Any) -> str | None:
+        if not isinstance(body, dict) or key not in body:
+            return f"is not a page of {key}"
+        items = body[key]
+        if items is None or isinstance(items, list):
+            return None
+        return f"is not a page of {key} ({key} is {type(items).__name__})"
+    return check

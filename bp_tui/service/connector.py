@@ -138,7 +138,18 @@ class Connector:
     def queue_rows(self, *, changed_since: datetime | None = None) -> list[QueueRow]:
         """The queue from the local state; ``changed_since`` gives only rows updated since then
         (cheap live updates of a large queue while a sync runs)."""
-        return self.store.queue_rows(self._warehouse_names, changed_since=changed_since)
+        names = self._warehouse_names
+        return [
+            QueueRow(
+                gon_id=r.gon_id, order_id=r.order_id, stage=r.stage, gon_state=r.gon_state, reference=r.reference,
+                customer=r.customer, warehouse_id=r.warehouse_id,
+                warehouse=names.get(r.warehouse_id, str(r.warehouse_id)) if r.warehouse_id is not None else "",
+                channel_id=r.channel_id, ss_order_id=r.ss_order_id, ss_order_number=r.ss_order_number,
+                tracking=r.tracking, reason=r.reason, attempts=r.attempts, next_attempt_at=r.next_attempt_at,
+                first_seen=r.first_seen, updated_at=r.updated_at,
+            )
+            for r in self.store.queue_records(changed_since=changed_since)
+        ]
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
         return self.store.history(gon_id)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bp_tui.core.records import GonRecord, ShipmentRecord, iso, parse_iso, utcnow
-from bp_tui.core.types import HistoryEntry, QueueRow
+from bp_tui.core.types import HistoryEntry
 from bp_tui.errors import BpTuiError
 from bp_tui.state.schema import APP_ID, CREATE_V1, MIGRATIONS, SCHEMA_VERSION
 
@@ -159,30 +159,22 @@ class StateStore:
     def stage_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
 
-    def queue_rows(self, warehouse_names: dict[int, str] | None = None, *,
-                   changed_since: datetime | None = None) -> list[QueueRow]:
-        """Every note for the queue; with ``changed_since``, only the notes updated since then."""
-        names = warehouse_names or {}
-        sql = (
-            "SELECT gon_id, order_id, stage, gon_state, reference, customer, warehouse_id, channel_id, "
-            "ss_order_id, ss_order_number, tracking, reason, attempts, next_attempt_at, first_seen, updated_at "
-            "FROM gons"
-        )
+    def queue_records(self, *, changed_since: datetime | None = None) -> list[GonRecord]:
+        """Every note for the queue, newest first, without its ShipStation payload; with
+        ``changed_since``, only the notes updated since then (cheap live updates)."""
+        columns = [c for c in _GON_COLUMNS if c != "ss_payload"]
+        sql = f"SELECT {', '.join(columns)} FROM gons"
         args: tuple[Any, ...] = ()
         if changed_since is not None:
             sql += " WHERE updated_at >= ?"
             args = (iso(changed_since),)
-        rows = self.db.execute(sql + " ORDER BY gon_id DESC", args).fetchall()
-        return [
-            QueueRow(
-                gon_id=r[0], order_id=r[1], stage=r[2], gon_state=r[3], reference=r[4], customer=r[5],
-                warehouse_id=r[6], warehouse=names.get(r[6], str(r[6]) if r[6] is not None else ""),
-                channel_id=r[7], ss_order_id=r[8], ss_order_number=r[9], tracking=r[10], reason=r[11],
-                attempts=r[12], next_attempt_at=parse_iso(r[13]), first_seen=parse_iso(r[14]),
-                updated_at=parse_iso(r[15]),
-            )
-            for r in rows
-        ]
+        out = []
+        for row in self.db.execute(sql + " ORDER BY gon_id DESC", args):
+            data = dict(zip(columns, row))
+            for col in _DATE_COLUMNS:
+                data[col] = parse_iso(data[col])
+            out.append(GonRecord(**data))
+        return out
 
     # ---- shipments ------------------------------------------------------------------
     def shipments_of(self, gon_ids: Iterable[int]) -> dict[int, list[ShipmentRecord]]:

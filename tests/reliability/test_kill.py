@@ -38,7 +38,7 @@ def check_exactly_once(served: Served, eligible: list[int]) -> None:
         keys = set(tally["order_keys"])
         for gid in eligible:
             assert f"bp-demo-gon-{gid}" in keys or gid in failed, gid
-        for row in store.queue_rows():
+        for row in store.queue_records():
             assert row.reason or row.stage not in ("failed", "attention", "waiting"), row
     finally:
         store.close()

@@ -6,14 +6,14 @@ from bp_tui.state import GonRecord, StateStore
 def test_queue_rows_changed_since_returns_only_newer_rows(tmp_path):
     store = StateStore(tmp_path / "s.sqlite3")
     store.save_gons([GonRecord(gon_id=i, order_id=100 + i, stage="waiting") for i in range(1, 6)])
-    assert len(store.queue_rows()) == 5
+    assert len(store.queue_records()) == 5
     later = datetime.now(UTC) + timedelta(seconds=5)
-    assert store.queue_rows(changed_since=later) == []
+    assert store.queue_records(changed_since=later) == []
     rec = store.gon(3)
     rec.stage = "ready"
     store.save_gons([rec])
     since = datetime.now(UTC) - timedelta(seconds=1)
-    changed = store.queue_rows(changed_since=since)
+    changed = store.queue_records(changed_since=since)
     assert 3 in {r.gon_id for r in changed} and all(r.updated_at >= since.replace(microsecond=0) for r in changed)
 
 

@@ -6,8 +6,10 @@ commands call its methods; they never build HTTP clients themselves.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ import httpx
 
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.config import Config
+from bp_tui.errors import StopRequested
 from bp_tui.core.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.state import StateStore, SyncLock
@@ -26,6 +29,9 @@ from bp_tui.troubleshoot.bundle import write_bundle
 from bp_tui.troubleshoot.deps import Sources
 from bp_tui.troubleshoot.diagnose import diagnose
 from bp_tui.troubleshoot.doctor import run_checks
+
+
+STOP_POLL_S = 0.25  # how soon a stop request ends a rate-limit or retry wait
 
 
 class Connector:
@@ -45,10 +51,10 @@ class Connector:
         self._bp_transport = bp_transport
         self._ss_transport = ss_transport
         self._client_options = client_options or {}
+        self._stop = False
         self.store = StateStore(state_path)
         self.bp = self._make_bp()
         self.ss = self._make_ss()
-        self.stop_requested = False
         self.running = False
         saved = self.store.watermark("warehouse_names")
         self._warehouse_names: dict[int, str] = {int(k): v for k, v in json.loads(saved).items()} if saved else {}
@@ -58,10 +64,37 @@ class Connector:
         return cls(config, state_path, config_path=config_path)
 
     def _make_bp(self) -> BrightpearlClient:
-        return BrightpearlClient(self.config.brightpearl, transport=self._bp_transport, **self._client_options)
+        options = {"sleep": self._sleep, **self._client_options}
+        return BrightpearlClient(self.config.brightpearl, transport=self._bp_transport, **options)
 
     def _make_ss(self) -> ShipStationClient:
-        return ShipStationClient(self.config.shipstation, transport=self._ss_transport, **self._client_options)
+        options = {"sleep": self._sleep, **self._client_options}
+        return ShipStationClient(self.config.shipstation, transport=self._ss_transport, **options)
+
+    # ------------------------------------------------------------------ stopping
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop
+
+    @stop_requested.setter
+    def stop_requested(self, value: bool) -> None:
+        self._stop = value
+
+    def request_stop(self) -> None:
+        """SIGTERM / SIGINT / SIGHUP or quitting: the running cycle stops at its next safe point
+        (between two writes), and a rate-limit or retry wait ends within a quarter second."""
+        self._stop = True
+
+    async def _sleep(self, seconds: float) -> None:
+        """The clients' waits (rate limits, retries), in slices so a stop request cuts them
+        short; then StopRequested is raised before anything more is sent."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while not self._stop:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left, STOP_POLL_S))
+        raise StopRequested()
 
     def reload_config(self, config: Config) -> None:
         """New settings take effect for the next call; clients are rebuilt with them."""

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from bp_tui.core.intents import IntentKey
 from bp_tui.core.types import CycleSummary
-from bp_tui.errors import ApiAuthError, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested
 from bp_tui.state.store import StateStore
 
 T = TypeVar("T")
@@ -63,6 +63,9 @@ class Writer:
         try:
             return await send()
         except keep_open:
+            raise
+        except StopRequested:
+            self.settle_all(intents, "failed", "not sent: the sync was stopped")
             raise
         except _UNREACHABLE as exc:
             self.settle_all(intents, "error", f"not sent or no answer: {short_error(exc)}")

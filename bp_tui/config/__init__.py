@@ -4,6 +4,7 @@ from bp_tui.config.model import (
     BrightpearlSettings,
     Config,
     ProductSettings,
+    Secret,
     ShipStationSettings,
     SyncSettings,
     derive_integration_url,
@@ -20,6 +21,7 @@ from bp_tui.config.store import (
 
 __all__ = [
     "MASK",
+    "Secret",
     "BrightpearlSettings",
     "Config",
     "ProductSettings",

@@ -18,13 +18,12 @@ from typing import Any
 
 import tomli_w
 
-from bp_tui.config.model import Config
+from bp_tui.config.model import MASK, Config, Secret
 from bp_tui.config.schema import BY_DOTTED, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
 from bp_tui.errors import ConfigError
 
 REQUIRED = ("brightpearl.account_code",)
 _ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-MASK = "********"
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -130,7 +129,7 @@ def apply_env(config: Config, env: Mapping[str, str]) -> None:
     for key in SECRET_KEYS:
         value = env.get(key.env or "")
         if value:
-            config.env_overridden[key.dotted] = str(config.get(key.dotted))
+            config.env_overridden[key.dotted] = Secret(config.get(key.dotted))
             config.set(key.dotted, value)
 
 
@@ -200,7 +199,7 @@ def masked_toml(config: Config) -> str:
 
 def secret_values(config: Config) -> list[str]:
     """Every non-empty secret, for redaction and for tests that look for leaks."""
-    return [str(config.get(k.dotted)) for k in SECRET_KEYS if config.get(k.dotted)]
+    return [Secret(config.get(k.dotted)) for k in SECRET_KEYS if config.get(k.dotted)]
 
 
 def _in_section(previous: list[str], section: str) -> bool:

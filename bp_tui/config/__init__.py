@@ -17,6 +17,7 @@ from bp_tui.config.store import (
     masked_toml,
     save_config,
     secret_values,
+    url_problem,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "masked_toml",
     "save_config",
     "secret_values",
+    "url_problem",
 ]

@@ -11,6 +11,8 @@ import difflib
 import ipaddress
 import os
 import re
+import shlex
+import stat
 import tempfile
 import tomllib
 from collections.abc import Mapping
@@ -206,10 +208,18 @@ def to_toml_dict(config: Config) -> dict[str, dict[str, Any]]:
 
 
 def save_config(config: Config, path: Path) -> None:
-    """Write atomically with mode 0600. Refuses to replace a file that does not load."""
-    if path.exists():
+    """Write atomically with mode 0600. Refuses to replace a file that does not load.
+
+    A failure of the disk (full, read-only, no permission) is a ConfigError naming the file
+    and the cause; the previous file is then left as it was.
+    """
+    try:
+        existing = path.read_bytes() if path.exists() else None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {_os_reason(exc)}"]) from None
+    if existing is not None:
         try:
-            config_from_dict(tomllib.loads(path.read_text("utf-8")), source=str(path))
+            config_from_dict(tomllib.loads(existing.decode("utf-8")), source=str(path))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, ConfigError) as exc:
             detail = exc.problems[0] if isinstance(exc, ConfigError) else f"{path}: {exc}"
             raise ConfigError(
@@ -219,9 +229,12 @@ def save_config(config: Config, path: Path) -> None:
     # Validate what we are about to write, so we never produce a file we would refuse.
     doc = to_toml_dict(config)
     config_from_dict(doc, source=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = tomli_w.dumps(doc).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot write: {_os_reason(exc)}"]) from None
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -229,13 +242,39 @@ def save_config(config: Config, path: Path) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise ConfigError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"]) from None
         raise
-    os.chmod(path, 0o600)
+    try:
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise ConfigError([f"{path}: written, but cannot make it private (mode 0600): {_os_reason(exc)}"]) from None
+
+
+def permission_warning(path: Path) -> str | None:
+    """A one-line warning when the config file (which holds secrets) is readable or writable by
+    the group or others, naming the file and the fix; None when it is private or absent.
+
+    The CLI prints it on stderr; the dashboard can show it as a notification.
+    """
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    if not mode & 0o066:
+        return None
+    who = " and ".join(w for w, bits in (("group", 0o060), ("others", 0o006)) if mode & bits)
+    return (f"warning: {inert(str(path))}: readable or writable by {who} (mode {mode:04o}) and it holds "
+            f"secrets; fix: chmod 600 {inert(shlex.quote(str(path)))}")
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def masked_dict(config: Config) -> dict[str, dict[str, Any]]:

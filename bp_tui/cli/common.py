@@ -1,17 +1,22 @@
-"""Loading config and opening the connector for headless commands, with exit codes."""
+"""Loading config and opening the connector for headless commands, with exit codes; and the
+one way the commands print: text from the APIs, the state or a file is made inert first."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
 from bp_tui.cli import exitcodes
 from bp_tui.config import Config, load_config
-from bp_tui.errors import ConfigError
+from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError
+
+__all__ = ["CommandError", "dumps_json", "fail", "inert", "load", "open_connector", "say"]
 
 
 class CommandError(Exception):
@@ -19,6 +24,23 @@ class CommandError(Exception):
         self.code = code
         self.lines = lines
         super().__init__("\n".join(lines))
+
+
+def say(text: object = "", *, file: TextIO | None = None, flush: bool = False) -> None:
+    """``print`` for everything a command shows: control characters and escape sequences in
+    ``text`` (a vendor's error message, a customer name) are shown escaped, never acted on."""
+    print(inert(str(text)), file=file or sys.stdout, flush=flush)
+
+
+def dumps_json(value: Any, **kwargs: Any) -> str:
+    """``json.dumps`` for output: readable non-ASCII text, nothing a terminal acts on.
+
+    json escapes the C0 controls itself; what it leaves as is when ``ensure_ascii`` is off (DEL,
+    C1, bidi controls, lone surrogates) is escaped as ``\\uXXXX``, which keeps the document valid
+    and equal once parsed (such characters can only occur inside its strings).
+    """
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Config, Path]:
@@ -44,5 +66,5 @@ def open_connector(args: argparse.Namespace, *, require_complete: bool = True) -
 
 def fail(exc: CommandError) -> int:
     for line in exc.lines:
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)
     return exc.code

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from dataclasses import asdict
 
 from bp_tui.cli import exitcodes
-from bp_tui.cli.common import CommandError, fail, open_connector
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.cli.common import CommandError, dumps_json, fail, open_connector, say
 from bp_tui.core.types import CheckResult
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -38,9 +37,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         if args.json:
             return
         mark = "✓ ok  " if check.ok else "✗ FAIL"
-        print(f"{mark} {check.title}: {check.detail}")
+        say(f"{mark} {check.title}: {check.detail}")
         if not check.ok and check.fix:
-            print(f"       fix: {check.fix}")
+            say(f"       fix: {check.fix}")
 
     async def go() -> list[CheckResult]:
         try:
@@ -50,7 +49,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     checks = asyncio.run(go())
     if args.json:
-        print(json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
+        say(dumps_json({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}))
     if all(c.ok for c in checks):
         return exitcodes.OK
     unreachable = {"bp_reach", "bp_auth", "ss_auth"}
@@ -76,18 +75,18 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     try:
         results = asyncio.run(go())
     except (ApiAuthError, ApiUnavailable) as exc:
-        print(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr)
         return exitcodes.UNREACHABLE
     except ApiError as exc:
-        print(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr)
         return exitcodes.PARTIAL
     if args.json:
-        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, default=str))
+        say(dumps_json([asdict(r) for r in results], default=str))
     else:
         for r in results:
-            print(r.verdict)
+            say(r.verdict)
             if r.fix:
-                print(f"  fix: {r.fix}")
+                say(f"  fix: {r.fix}")
     problem_stages = {"failed", "attention"}
     return exitcodes.PARTIAL if any(r.stage in problem_stages for r in results) else exitcodes.OK
 
@@ -104,5 +103,5 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         path = conn.export_support_bundle(Path(args.path))
     finally:
         asyncio.run(conn.aclose())
-    print(path)
+    say(path)
     return exitcodes.OK

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bp_tui.cli import exitcodes
-from bp_tui.config import Config, load_config
+from bp_tui.config import Config, load_config, permission_warning
+from bp_tui.config.schema import MAX_ID
 from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError
 
-__all__ = ["CommandError", "dumps_json", "fail", "inert", "load", "open_connector", "say"]
+__all__ = ["CommandError", "dumps_json", "fail", "inert", "load", "open_connector", "positive_id", "say"]
 
 
 class CommandError(Exception):
@@ -43,12 +44,30 @@ def dumps_json(value: Any, **kwargs: Any) -> str:
     return TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def positive_id(text: str) -> int:
+    """argparse type of a Brightpearl id: a whole number from 1 to the largest id either API has."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ID}, not {inert(text)}")
+    return value
+
+
+def warn_permissions(path: Path) -> None:
+    warning = permission_warning(path)
+    if warning:
+        say(warning, file=sys.stderr)
+
+
 def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Config, Path]:
     path = resolve_config_path(args.config)
     try:
         config = load_config(path)
     except ConfigError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {p}" for p in exc.problems]) from None
+    warn_permissions(path)
     if require_complete:
         missing = config.missing_for_sync()
         if missing:
@@ -58,10 +77,14 @@ def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Co
 
 def open_connector(args: argparse.Namespace, *, require_complete: bool = True) -> Connector:
     config, path = load(args, require_complete=require_complete)
+    state_path = resolve_state_path(args.state)
     try:
-        return Connector.open(config, resolve_state_path(args.state), config_path=path)
+        return Connector.open(config, state_path, config_path=path)
     except StateError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {exc}"]) from None
+    except OSError as exc:
+        where = exc.filename or state_path
+        raise CommandError(exitcodes.USAGE, [f"error: {where}: {exc.strerror or exc}"]) from None
 
 
 def fail(exc: CommandError) -> int:

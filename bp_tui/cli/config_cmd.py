@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bp_tui.cli import exitcodes
-from bp_tui.cli.common import say
+from bp_tui.cli.common import say, warn_permissions
 from bp_tui.config import load_config, masked_toml
 from bp_tui.errors import ConfigError
 from bp_tui.paths import resolve_config_path
@@ -34,6 +34,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             say(f"error: {problem}", file=sys.stderr)
         return exitcodes.USAGE
+    warn_permissions(path)
     say(f"# {path}")
     say(masked_toml(config).rstrip("\n"))
     return exitcodes.OK

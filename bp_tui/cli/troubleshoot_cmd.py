@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 
 from bp_tui.cli import exitcodes
-from bp_tui.cli.common import CommandError, dumps_json, fail, open_connector, say
+from bp_tui.cli.common import CommandError, dumps_json, fail, open_connector, positive_id, say
 from bp_tui.core.types import CheckResult
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 
@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
     p.set_defaults(func=cmd_doctor)
     d = subparsers.add_parser("diagnose", help="why a goods-out note (or order) is or is not in ShipStation")
-    d.add_argument("id", type=int, help="a goods-out note id or a Brightpearl order id")
+    d.add_argument("id", type=positive_id, help="a goods-out note id or a Brightpearl order id")
     d.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     d.set_defaults(func=cmd_diagnose)
     b = subparsers.add_parser("bundle", help="write a support bundle (versions, config without secrets, "

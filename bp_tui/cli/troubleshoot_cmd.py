@@ -11,6 +11,8 @@ from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, dumps_json, fail, open_connector, positive_id, say
 from bp_tui.core.types import CheckResult
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.paths import resolve_config_path, resolve_state_path
+from bp_tui.troubleshoot.bundle import BundleError, protected_paths, resolve_target, write_bundle
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     d.set_defaults(func=cmd_diagnose)
     b = subparsers.add_parser("bundle", help="write a support bundle (versions, config without secrets, "
                                              "recent audit log and errors) for whoever helps you")
-    b.add_argument("path", nargs="?", default=".", help="file or folder to write (default: this folder)")
+    b.add_argument("path", nargs="?", default=".",
+                   help="an existing folder (a new dated file goes in it) or a new file name (default: this folder)")
+    b.add_argument("--force", action="store_true", help="replace PATH if it is a previous bp-tui support bundle")
     b.set_defaults(func=cmd_bundle)
 
 
@@ -92,15 +96,24 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    """Headless twin of the troubleshooting screen's "export support bundle"; reads only local state."""
+    """Headless twin of the troubleshooting screen's "export support bundle"; reads only local state.
+
+    The target is checked before anything is opened, so a refused one creates nothing."""
+    protected = protected_paths(resolve_config_path(args.config), resolve_state_path(args.state))
+    try:
+        resolve_target(args.path, protected=protected, force=args.force)
+    except BundleError as exc:
+        say(f"error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     try:
         conn = open_connector(args, require_complete=False)
     except CommandError as exc:
         return fail(exc)
-    from pathlib import Path
-
     try:
-        path = conn.export_support_bundle(Path(args.path))
+        path = write_bundle(conn, args.path, force=args.force)
+    except BundleError as exc:
+        say(f"error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     finally:
         asyncio.run(conn.aclose())
     say(path)

@@ -6,6 +6,44 @@ know it, what to do. Secrets never appear in these messages.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
+# C0 controls but newline and tab, DEL, C1 controls (which include the 8-bit CSI and OSC),
+# the bidirectional overrides and isolates (text that displays in another order than it reads),
+# and lone surrogates (which cannot even be encoded for the terminal).
+TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: str) -> str:
+    """``text`` from outside (an API answer, a file) made safe to print on a terminal.
+
+    Every character that a terminal would act on instead of showing is written as an escape
+    (``\\x1b``, ``\\x9b``, ``\\u202e``), so an escape sequence in a customer name or an error
+    message shows up as text and never moves the cursor, retitles the window or hides a line.
+    Newlines and tabs are kept.
+    """
+    return TERMINAL_UNSAFE.sub(_escape, text)
+
+
+REDACTED_SECRET = "***"
+
+
+def scrub_secrets(text: str, secrets: Iterable[str], mask: str = REDACTED_SECRET) -> str:
+    """``text`` with every occurrence of every non-empty secret replaced by ``mask``.
+
+    Secrets of any length are scrubbed (a short password is still a password), the longest
+    first, so that one secret inside another never leaves the longer one half shown.
+    """
+    for secret in sorted({str(s) for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, mask)
+    return text
+
 
 class BpTuiError(Exception):
     """Base class of every error bp-tui raises on purpose."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bp_tui.errors import ApiAuthError, ApiError
+from bp_tui.errors import ApiAuthError, ApiError, scrub_secrets
 
 SERVICE = "brightpearl"
 
@@ -76,11 +76,8 @@ def hint_for(status: int, code: str | None, message: str, *, auth_mode: str = "p
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every secret that an answer may echo back with ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+    """Replace every secret that an answer may echo back with ``***`` (whatever its length)."""
+    return scrub_secrets(text, secrets)
 
 
 def api_error(

@@ -1,17 +1,23 @@
-"""Loading config and opening the connector for headless commands, with exit codes."""
+"""Loading config and opening the connector for headless commands, with exit codes; and the
+one way the commands print: text from the APIs, the state or a file is made inert first."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
 from bp_tui.cli import exitcodes
-from bp_tui.config import Config, load_config
-from bp_tui.errors import ConfigError
+from bp_tui.config import Config, load_config, permission_warning
+from bp_tui.config.schema import MAX_ID
+from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError
+
+__all__ = ["CommandError", "dumps_json", "fail", "inert", "load", "open_connector", "positive_id", "say"]
 
 
 class CommandError(Exception):
@@ -21,12 +27,47 @@ class CommandError(Exception):
         super().__init__("\n".join(lines))
 
 
+def say(text: object = "", *, file: TextIO | None = None, flush: bool = False) -> None:
+    """``print`` for everything a command shows: control characters and escape sequences in
+    ``text`` (a vendor's error message, a customer name) are shown escaped, never acted on."""
+    print(inert(str(text)), file=file or sys.stdout, flush=flush)
+
+
+def dumps_json(value: Any, **kwargs: Any) -> str:
+    """``json.dumps`` for output: readable non-ASCII text, nothing a terminal acts on.
+
+    json escapes the C0 controls itself; what it leaves as is when ``ensure_ascii`` is off (DEL,
+    C1, bidi controls, lone surrogates) is escaped as ``\\uXXXX``, which keeps the document valid
+    and equal once parsed (such characters can only occur inside its strings).
+    """
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def positive_id(text: str) -> int:
+    """argparse type of a Brightpearl id: a whole number from 1 to the largest id either API has."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ID}, not {inert(text)}")
+    return value
+
+
+def warn_permissions(path: Path) -> None:
+    warning = permission_warning(path)
+    if warning:
+        say(warning, file=sys.stderr)
+
+
 def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Config, Path]:
     path = resolve_config_path(args.config)
     try:
         config = load_config(path)
     except ConfigError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {p}" for p in exc.problems]) from None
+    warn_permissions(path)
     if require_complete:
         missing = config.missing_for_sync()
         if missing:
@@ -36,13 +77,17 @@ def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Co
 
 def open_connector(args: argparse.Namespace, *, require_complete: bool = True) -> Connector:
     config, path = load(args, require_complete=require_complete)
+    state_path = resolve_state_path(args.state)
     try:
-        return Connector.open(config, resolve_state_path(args.state), config_path=path)
+        return Connector.open(config, state_path, config_path=path)
     except StateError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {exc}"]) from None
+    except OSError as exc:
+        where = exc.filename or state_path
+        raise CommandError(exitcodes.USAGE, [f"error: {where}: {exc.strerror or exc}"]) from None
 
 
 def fail(exc: CommandError) -> int:
     for line in exc.lines:
-        print(line, file=sys.stderr)
+        say(line, file=sys.stderr)
     return exc.code

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from bp_tui.cli import exitcodes
+from bp_tui.cli.common import say, warn_permissions
 from bp_tui.config import load_config, masked_toml
 from bp_tui.errors import ConfigError
 from bp_tui.paths import resolve_config_path
@@ -21,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    print(resolve_config_path(args.config))
+    say(resolve_config_path(args.config))
     return exitcodes.OK
 
 
@@ -31,8 +32,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         config = load_config(path)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            say(f"error: {problem}", file=sys.stderr)
         return exitcodes.USAGE
-    print(f"# {path}")
-    sys.stdout.write(masked_toml(config))
+    warn_permissions(path)
+    say(f"# {path}")
+    say(masked_toml(config).rstrip("\n"))
     return exitcodes.OK

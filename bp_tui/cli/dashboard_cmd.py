@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bp_tui.cli import exitcodes
+from bp_tui.cli.common import say, warn_permissions
 from bp_tui.config import Config, load_config
 from bp_tui.errors import ConfigError
 from bp_tui.paths import resolve_config_path, resolve_state_path
@@ -47,10 +48,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             config = load_config(path)
         except ConfigError as exc:
             for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
+                say(f"error: {problem}", file=sys.stderr)
             print("The dashboard does not replace a config file it cannot read: fix or move it first.",
                   file=sys.stderr)
             return exitcodes.USAGE
+        warn_permissions(path)
     state_path = resolve_state_path(args.state)
 
     from bp_tui.service.connector import Connector

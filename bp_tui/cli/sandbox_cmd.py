@@ -36,7 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print("warning: the sandbox has well-known credentials; serve it on loopback only", file=sys.stderr)
+        print("warning: the sandbox has well-known credentials; serve it on loopback only "
+              "(bp-tui accepts plain http only to a loopback address)", file=sys.stderr)
     bp = BrightpearlSandbox(rate_limit=args.bp_limit)
     if args.orders:
         bp.seed(orders=args.orders, seed=args.seed)
@@ -58,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return exitcodes.USAGE
     host, port = sock.getsockname()[:2]
-    base = f"http://{host}:{port}"
+    base = client_base(host, port)
     print(f"# bp-tui sandbox on {base} ({bp.counts.get('gons', 0)} goods-out notes); Ctrl+C stops it")
     if args.faults:
         print(f"# faults: {args.faults:.0%} of requests (seed {args.fault_seed}); counts at {base}/_sandbox/tally")
@@ -66,3 +67,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(combined_app(bp.app, ss.app, control=control_app(bp, ss, seed=args.seed)), lifespan="off", log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
     return exitcodes.OK
+
+
+def client_base(host: str, port: int) -> str:
+    """The base URL clients use for a listener on ``host``: one on every interface (0.0.0.0) is
+    reached on 127.0.0.1, the only kind of plain-http address the config accepts."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"

@@ -9,7 +9,7 @@ import signal
 import sys
 
 from bp_tui.cli import exitcodes
-from bp_tui.cli.common import CommandError, fail, open_connector
+from bp_tui.cli.common import CommandError, fail, open_connector, say
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, StopRequested
 from bp_tui.service.connector import Connector
 from bp_tui.core.types import CycleSummary, Progress
@@ -45,7 +45,7 @@ class ProgressPrinter:
             text = f"{p.step:<10} {p.done}/{p.total}"
             if p.message:
                 text += f"  {p.message}"
-            print(text, file=sys.stderr, flush=True)
+            say(text, file=sys.stderr, flush=True)
 
 
 def describe(summary: CycleSummary) -> str:
@@ -65,13 +65,13 @@ async def one_cycle(conn: Connector, args: argparse.Namespace, printer: Progress
         on_progress=printer, wait=args.wait,
     )
     if args.json:
-        print(json.dumps(summary.as_json()), flush=True)
+        say(json.dumps(summary.as_json()), flush=True)  # ASCII only: every control character escaped
     else:
-        print(describe(summary), file=sys.stderr if args.json else sys.stdout, flush=True)
+        say(describe(summary), flush=True)
         for line in summary.errors[:50]:
-            print(f"  failed: {line}", flush=True)
+            say(f"  failed: {line}", flush=True)
         for line in summary.would_write[:200]:
-            print(f"  would write: {line}", flush=True)
+            say(f"  would write: {line}", flush=True)
     return (exitcodes.PARTIAL if summary.failed else exitcodes.OK), summary
 
 
@@ -99,7 +99,7 @@ async def run(conn: Connector, args: argparse.Namespace) -> int:
             if stop.is_set():
                 break
     except StopRequested:
-        print("stopped between two writes; the next run continues where this one stopped", file=sys.stderr)
+        say("stopped between two writes; the next run continues where this one stopped", file=sys.stderr)
         code = exitcodes.OK
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -116,11 +116,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run(conn, args))
     except SyncLocked as exc:
-        print(str(exc), file=sys.stderr)
+        say(str(exc), file=sys.stderr)
         return exitcodes.PARTIAL
     except (ApiAuthError, ApiUnavailable) as exc:
-        print(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr)
         return exitcodes.UNREACHABLE
     except ApiError as exc:
-        print(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr)
         return exitcodes.PARTIAL

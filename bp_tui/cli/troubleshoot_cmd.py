@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from dataclasses import asdict
 
 from bp_tui.cli import exitcodes
-from bp_tui.cli.common import CommandError, fail, open_connector
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.cli.common import CommandError, dumps_json, fail, open_connector, positive_id, say
 from bp_tui.core.types import CheckResult
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.paths import resolve_config_path, resolve_state_path
+from bp_tui.troubleshoot.bundle import BundleError, protected_paths, resolve_target, write_bundle
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -19,12 +20,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
     p.set_defaults(func=cmd_doctor)
     d = subparsers.add_parser("diagnose", help="why a goods-out note (or order) is or is not in ShipStation")
-    d.add_argument("id", type=int, help="a goods-out note id or a Brightpearl order id")
+    d.add_argument("id", type=positive_id, help="a goods-out note id or a Brightpearl order id")
     d.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     d.set_defaults(func=cmd_diagnose)
     b = subparsers.add_parser("bundle", help="write a support bundle (versions, config without secrets, "
                                              "recent audit log and errors) for whoever helps you")
-    b.add_argument("path", nargs="?", default=".", help="file or folder to write (default: this folder)")
+    b.add_argument("path", nargs="?", default=".",
+                   help="an existing folder (a new dated file goes in it) or a new file name (default: this folder)")
+    b.add_argument("--force", action="store_true", help="replace PATH if it is a previous bp-tui support bundle")
     b.set_defaults(func=cmd_bundle)
 
 
@@ -38,9 +41,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         if args.json:
             return
         mark = "✓ ok  " if check.ok else "✗ FAIL"
-        print(f"{mark} {check.title}: {check.detail}")
+        say(f"{mark} {check.title}: {check.detail}")
         if not check.ok and check.fix:
-            print(f"       fix: {check.fix}")
+            say(f"       fix: {check.fix}")
 
     async def go() -> list[CheckResult]:
         try:
@@ -50,7 +53,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     checks = asyncio.run(go())
     if args.json:
-        print(json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
+        say(dumps_json({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}))
     if all(c.ok for c in checks):
         return exitcodes.OK
     unreachable = {"bp_reach", "bp_auth", "ss_auth"}
@@ -76,33 +79,42 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     try:
         results = asyncio.run(go())
     except (ApiAuthError, ApiUnavailable) as exc:
-        print(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr)
         return exitcodes.UNREACHABLE
     except ApiError as exc:
-        print(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr)
         return exitcodes.PARTIAL
     if args.json:
-        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, default=str))
+        say(dumps_json([asdict(r) for r in results], default=str))
     else:
         for r in results:
-            print(r.verdict)
+            say(r.verdict)
             if r.fix:
-                print(f"  fix: {r.fix}")
+                say(f"  fix: {r.fix}")
     problem_stages = {"failed", "attention"}
     return exitcodes.PARTIAL if any(r.stage in problem_stages for r in results) else exitcodes.OK
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    """Headless twin of the troubleshooting screen's "export support bundle"; reads only local state."""
+    """Headless twin of the troubleshooting screen's "export support bundle"; reads only local state.
+
+    The target is checked before anything is opened, so a refused one creates nothing."""
+    protected = protected_paths(resolve_config_path(args.config), resolve_state_path(args.state))
+    try:
+        resolve_target(args.path, protected=protected, force=args.force)
+    except BundleError as exc:
+        say(f"error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     try:
         conn = open_connector(args, require_complete=False)
     except CommandError as exc:
         return fail(exc)
-    from pathlib import Path
-
     try:
-        path = conn.export_support_bundle(Path(args.path))
+        path = write_bundle(conn, args.path, force=args.force)
+    except BundleError as exc:
+        say(f"error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     finally:
         asyncio.run(conn.aclose())
-    print(path)
+    say(path)
     return exitcodes.OK

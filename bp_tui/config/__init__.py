@@ -4,6 +4,7 @@ from bp_tui.config.model import (
     BrightpearlSettings,
     Config,
     ProductSettings,
+    Secret,
     ShipStationSettings,
     SyncSettings,
     derive_integration_url,
@@ -14,12 +15,15 @@ from bp_tui.config.store import (
     load_config,
     masked_dict,
     masked_toml,
+    permission_warning,
     save_config,
     secret_values,
+    url_problem,
 )
 
 __all__ = [
     "MASK",
+    "Secret",
     "BrightpearlSettings",
     "Config",
     "ProductSettings",
@@ -30,6 +34,8 @@ __all__ = [
     "load_config",
     "masked_dict",
     "masked_toml",
+    "permission_warning",
     "save_config",
     "secret_values",
+    "url_problem",
 ]

@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
+
+MASK = "********"
+
+
+class Secret(str):
+    """A password, token or key: a ``str`` in every use but ``repr``.
+
+    Code that sends or compares it sees the value; ``repr`` (dataclass reprs, traceback locals,
+    ``f"{x!r}"``, debuggers) shows only a mask, so the value cannot leak through a repr by accident.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"'{MASK}'" if self else "''"
+
+
+class _Settings:
+    """Wraps the section's secret fields in ``Secret`` whenever they are set (load, env, the setup
+    screen), so no code path can put a plain ``str`` secret into the settings."""
+
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.SECRET_FIELDS and isinstance(value, str) and not isinstance(value, Secret):
+            value = Secret(value)
+        object.__setattr__(self, name, value)
 
 
 @dataclass
-class BrightpearlSettings:
+class BrightpearlSettings(_Settings):
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"password", "token"})
+
     datacenter: str = "euw1"
     account_code: str = ""
     integration_url: str = ""
@@ -39,7 +69,9 @@ class BrightpearlSettings:
 
 
 @dataclass
-class ShipStationSettings:
+class ShipStationSettings(_Settings):
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"api_key", "api_secret"})
+
     api_key: str = field(default="", repr=False)  # secret: never in repr
     api_secret: str = field(default="", repr=False)  # secret: never in repr
     base_url: str = "https://ssapi.shipstation.com"
@@ -69,7 +101,7 @@ class Config:
     sync: SyncSettings = field(default_factory=SyncSettings)
     # dotted key -> value the file held, for secrets that the environment overrides;
     # saving writes these back so an env secret never lands in the file by accident.
-    env_overridden: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    env_overridden: dict[str, Secret] = field(default_factory=dict, repr=False, compare=False)
 
     def section(self, name: str) -> object:
         return getattr(self, name)

@@ -22,6 +22,8 @@ class Key:
     minimum: int | None = None
     maximum: int | None = None
     help: str = ""
+    url: bool = False  # an API address: https, or http to a loopback host only; no user info
+    header: bool = False  # sent in an HTTP header: printable ASCII, no spaces
 
     @property
     def dotted(self) -> str:
@@ -37,12 +39,13 @@ WEIGHT_UNITS = ("grams", "ounces", "pounds")
 KEYS: tuple[Key, ...] = (
     Key("brightpearl", "datacenter", str, "euw1", help="data center code, e.g. euw1 or use1"),
     Key("brightpearl", "account_code", str, "", help="account code (the account id in the URL)"),
-    Key("brightpearl", "integration_url", str, "", help="API base; empty = derived from data center and account"),
+    Key("brightpearl", "integration_url", str, "", url=True,
+        help="API base; empty = derived from data center and account"),
     Key("brightpearl", "auth", str, "password", choices=AUTH_MODES),
     Key("brightpearl", "username", str, ""),
     Key("brightpearl", "password", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_PASSWORD"),
-    Key("brightpearl", "app_ref", str, ""),
-    Key("brightpearl", "token", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_TOKEN"),
+    Key("brightpearl", "app_ref", str, "", header=True),
+    Key("brightpearl", "token", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_TOKEN", header=True),
     Key("brightpearl", "channel_ids", list, [], help="sales channels to import; empty = all"),
     Key("brightpearl", "warehouse_ids", list, [], help="warehouses to import; empty = all"),
     Key("brightpearl", "import_when", str, "printed", choices=IMPORT_STATES),
@@ -50,9 +53,9 @@ KEYS: tuple[Key, ...] = (
     Key("brightpearl", "shipped_status_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("brightpearl", "staff_contact_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("brightpearl", "add_order_note", bool, True),
-    Key("shipstation", "api_key", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_KEY"),
-    Key("shipstation", "api_secret", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_SECRET"),
-    Key("shipstation", "base_url", str, "https://ssapi.shipstation.com"),
+    Key("shipstation", "api_key", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_KEY", header=True),
+    Key("shipstation", "api_secret", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_SECRET", header=True),
+    Key("shipstation", "base_url", str, "https://ssapi.shipstation.com", url=True),
     Key("shipstation", "store_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("shipstation", "notify_customer", bool, False,
         help="when a note shipped in Brightpearl without a label is marked shipped in ShipStation"),

@@ -8,23 +8,34 @@ lines and is never overwritten.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
+import shlex
+import stat
 import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli_w
 
-from bp_tui.config.model import Config
+from bp_tui.config.model import MASK, Config, Secret
 from bp_tui.config.schema import BY_DOTTED, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
-from bp_tui.errors import ConfigError
+from bp_tui.errors import ConfigError, inert
 
 REQUIRED = ("brightpearl.account_code",)
 _ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-MASK = "********"
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]*")  # visible ASCII: what an HTTP header value can carry as is
+# whitespace (any kind, including no-break and zero-width spaces) and control characters
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+LOOPBACK_NAMES = ("localhost",)
+# The addresses of the built-in sandbox when it runs in-process (`bp-tui demo`, the tests): its
+# clients reach it through an in-process transport, so nothing goes on a network, and these two
+# names are not meant to resolve anywhere. They are the only other hosts accepted over http.
+IN_PROCESS_SANDBOX_HOSTS = ("brightpearl.sandbox", "shipstation.sandbox")
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -117,21 +128,74 @@ def _check_value(key: Key, value: Any) -> str | None:
         return f"{_show(value)} is not one of {', '.join(key.choices)}"
     if key.dotted == "brightpearl.account_code" and value and not _ACCOUNT_CODE.match(value):
         return f"{_show(value)} is not an account code (letters, digits, - and _ only)"
-    if key.dotted in ("brightpearl.integration_url", "shipstation.base_url") and value:
-        if not re.match(r"^https?://[^/\s]+", value):
-            return f"{_show(value)} is not an http(s) URL"
+    if key.url and value:
+        return url_problem(value)
+    if key.header and not _HEADER_VALUE.fullmatch(value):
+        return ("must be printable ASCII without spaces, as it is sent in an HTTP header "
+                "(look for a pasted line break, space or typographic character)")
     if key.dotted == "brightpearl.datacenter" and value and not re.match(r"^[a-z0-9-]{2,20}$", value):
         return f"{_show(value)} is not a data center code like euw1 or use1"
     return None
 
 
+def url_problem(value: str) -> str | None:
+    """Why ``value`` is not an acceptable API address, or None.
+
+    Accepted: ``https://host...``, or ``http://`` to a loopback host (127.0.0.0/8, ::1,
+    localhost: the sandbox and local tests). Refused: anything else over http, user info
+    (``user:password@``), whitespace and control characters. The reason never repeats the URL's
+    user info, which may hold a password.
+    """
+    if not re.match(r"^https?://", value):
+        shown = "the value" if "@" in value else _show(value)
+        return f"{shown} is not an http(s) URL (it must start with https://)"
+    if _NOT_IN_URL.search(value):
+        return "contains whitespace or a control character (a pasted line break?); a URL has none"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return "is not a valid URL (check the host and the port)"
+    if "@" in parts.netloc:
+        return ("must not hold a user name or password (user:password@host); "
+                "credentials go in their own keys")
+    host = parts.hostname or ""
+    if not host:
+        return "has no host name"
+    if parts.scheme == "http" and not is_loopback(host) and host not in IN_PROCESS_SANDBOX_HOSTS:
+        return (f"must use https: http is accepted only for a loopback address "
+                f"(127.0.0.1, ::1, localhost), not for {_show(host)}")
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and the loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def apply_env(config: Config, env: Mapping[str, str]) -> None:
-    """Let environment variables override secrets, remembering the file's own values."""
+    """Let environment variables override secrets, remembering the file's own values.
+
+    An environment value is checked like the file's own (a token must fit in a header) and
+    refused as ``VARIABLE (environment): key: reason``.
+    """
+    problems: list[str] = []
     for key in SECRET_KEYS:
         value = env.get(key.env or "")
         if value:
-            config.env_overridden[key.dotted] = str(config.get(key.dotted))
+            reason = check_value(key, value)
+            if reason:
+                problems.append(f"{key.env} (environment): {key.dotted}: {reason}")
+                continue
+            config.env_overridden[key.dotted] = Secret(config.get(key.dotted))
             config.set(key.dotted, value)
+    if problems:
+        raise ConfigError(problems)
 
 
 def to_toml_dict(config: Config) -> dict[str, dict[str, Any]]:
@@ -144,10 +208,18 @@ def to_toml_dict(config: Config) -> dict[str, dict[str, Any]]:
 
 
 def save_config(config: Config, path: Path) -> None:
-    """Write atomically with mode 0600. Refuses to replace a file that does not load."""
-    if path.exists():
+    """Write atomically with mode 0600. Refuses to replace a file that does not load.
+
+    A failure of the disk (full, read-only, no permission) is a ConfigError naming the file
+    and the cause; the previous file is then left as it was.
+    """
+    try:
+        existing = path.read_bytes() if path.exists() else None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {_os_reason(exc)}"]) from None
+    if existing is not None:
         try:
-            config_from_dict(tomllib.loads(path.read_text("utf-8")), source=str(path))
+            config_from_dict(tomllib.loads(existing.decode("utf-8")), source=str(path))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, ConfigError) as exc:
             detail = exc.problems[0] if isinstance(exc, ConfigError) else f"{path}: {exc}"
             raise ConfigError(
@@ -157,9 +229,12 @@ def save_config(config: Config, path: Path) -> None:
     # Validate what we are about to write, so we never produce a file we would refuse.
     doc = to_toml_dict(config)
     config_from_dict(doc, source=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = tomli_w.dumps(doc).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot write: {_os_reason(exc)}"]) from None
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -167,13 +242,39 @@ def save_config(config: Config, path: Path) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise ConfigError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"]) from None
         raise
-    os.chmod(path, 0o600)
+    try:
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise ConfigError([f"{path}: written, but cannot make it private (mode 0600): {_os_reason(exc)}"]) from None
+
+
+def permission_warning(path: Path) -> str | None:
+    """A one-line warning when the config file (which holds secrets) is readable or writable by
+    the group or others, naming the file and the fix; None when it is private or absent.
+
+    The CLI prints it on stderr; the dashboard can show it as a notification.
+    """
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    if not mode & 0o066:
+        return None
+    who = " and ".join(w for w, bits in (("group", 0o060), ("others", 0o006)) if mode & bits)
+    return (f"warning: {inert(str(path))}: readable or writable by {who} (mode {mode:04o}) and it holds "
+            f"secrets; fix: chmod 600 {inert(shlex.quote(str(path)))}")
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def masked_dict(config: Config) -> dict[str, dict[str, Any]]:
@@ -200,7 +301,7 @@ def masked_toml(config: Config) -> str:
 
 def secret_values(config: Config) -> list[str]:
     """Every non-empty secret, for redaction and for tests that look for leaks."""
-    return [str(config.get(k.dotted)) for k in SECRET_KEYS if config.get(k.dotted)]
+    return [Secret(config.get(k.dotted)) for k in SECRET_KEYS if config.get(k.dotted)]
 
 
 def _in_section(previous: list[str], section: str) -> bool:
@@ -225,7 +326,7 @@ def _type_name(value: Any) -> str:
 def _show(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'"{shown}"'
+        return f'"{inert(shown)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):

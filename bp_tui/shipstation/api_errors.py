@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, scrub_secrets
 
 SERVICE = "shipstation"
 
@@ -73,10 +73,8 @@ def is_throttled(status: int, body: Any) -> bool:
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+    """Replace every secret that an answer may echo back with ``***`` (whatever its length)."""
+    return scrub_secrets(text, secrets)
 
 
 def error_for(status: int, body: Any, *, path: str, secrets: tuple[str, ...] = ()) -> ApiError:

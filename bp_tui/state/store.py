@@ -8,7 +8,9 @@ result after, which is what makes crash recovery possible), sync runs and waterm
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -314,10 +316,25 @@ class StateStore:
             )
 
 
+STATE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")  # the database and what SQLite puts beside it
+
+
 def open_db(path: Path) -> sqlite3.Connection:
-    """Open (creating if absent) and check/migrate the state database."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    is_new = not path.exists() or path.stat().st_size == 0
+    """Open (creating if absent) and check/migrate the state database.
+
+    The file and its ``-wal``/``-shm`` companions are private (0600) from their first byte:
+    the database is created empty with mode 0600 before SQLite opens it, and SQLite gives the
+    files it adds beside a database the database's own mode. An existing state whose files are
+    looser is tightened to 0600 on open. A disk or permission failure is a StateError naming
+    the file and the cause.
+    """
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private(path)
+        is_new = path.stat().st_size == 0
+    except OSError as exc:
+        raise StateError(f"{exc.filename or path}: cannot open the state database: {exc.strerror or exc}") from None
+    _make_private(path)
     try:
         db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
         db.row_factory = sqlite3.Row
@@ -327,14 +344,16 @@ def open_db(path: Path) -> sqlite3.Connection:
             db.execute(f"PRAGMA application_id={APP_ID}")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.commit()
-            try:
-                path.chmod(0o600)
-            except OSError:
-                pass
+            _make_private(path)
             return db
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and _is_disk_failure(exc):
+            raise StateError(
+                f"{path}: cannot open or write the state database ({exc}); check the free space and "
+                "the permissions of its folder"
+            ) from None
         raise StateError(
             f"{path}: not a usable state database ({exc}). Move it aside to start fresh, or restore a backup; "
             "bp-tui will not overwrite it."
@@ -363,7 +382,37 @@ def open_db(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         db.close()
         raise StateError(f"{path}: state database is damaged ({exc}); move it aside or restore a backup.") from None
+    _make_private(path)
     return db
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (SQLite then starts a new database
+    in it, and gives the -wal and -shm files it adds the same mode)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def _make_private(path: Path) -> None:
+    """Set the state files that exist and are looser than 0600 to 0600 (they are ours: the state
+    path is bp-tui's). A file that cannot be changed (another owner's) is left as it is: the
+    companions come and go, and a shared setup is the owner's choice."""
+    for suffix in STATE_FILE_SUFFIXES:
+        name = f"{path}{suffix}"
+        try:
+            info = os.stat(name)
+            if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+                os.chmod(name, 0o600)
+        except OSError:
+            continue
+
+
+def _is_disk_failure(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return any(words in text for words in ("unable to open", "disk is full", "disk i/o", "readonly", "read-only"))
 
 
 def _gon_from_row(row: sqlite3.Row) -> GonRecord:

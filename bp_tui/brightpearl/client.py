@@ -266,6 +266,18 @@ class BrightpearlClient:
             out.update(_gon_map(await self._get(path, empty_on_404=True)))
         return out
 
+    async def goods_out_note_deleted(self, gon_id: int) -> bool:
+        """True only when a GET of this one note answers 404. Any other answer (the note, an
+        empty list, an error) is not proof of a deletion."""
+        try:
+            await self._request("GET", f"/warehouse-service/order/*/goods-note/goods-out/{int(gon_id)}",
+                                shape=_RESPONSE_ITEMS)
+        except ApiError as exc:
+            if exc.status == 404 and not isinstance(exc, ApiUnavailable):
+                return True
+            raise
+        return False
+
     async def get_goods_out_notes_for_orders(self, order_ids: Iterable[int]) -> dict[int, GoodsOutNote]:
         out: dict[int, GoodsOutNote] = {}
         for chunk in chunks(order_ids, ORDER_IDS_PER_CALL):

@@ -34,6 +34,13 @@ CANCELLED_AFTER_DELETE = "deleted in Brightpearl; its ShipStation order was canc
 DELETED_AFTER_LABEL = "the goods-out note was deleted in Brightpearl after its label was created"
 
 
+
+def mass_deletion(count: int, open_orders: int) -> str:
+    return (f"{count} goods-out notes with open ShipStation orders ({open_orders} open) vanished from Brightpearl "
+            "in one cycle: bp-tui cancelled none of their orders. If they were deleted on purpose, cancel the "
+            "orders in ShipStation; if not, check the Brightpearl account and connection")
+
+
 def not_in_state(import_when: str) -> Reason:
     verb = "print" if import_when == "printed" else f"mark it {import_when}"
     return Reason(

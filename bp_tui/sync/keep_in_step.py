@@ -26,6 +26,8 @@ from bp_tui.sync.payloads import describe, payload_for
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.writer import Intent
 
+MASS_CANCEL_MIN = 10  # more deletions than this in one cycle, and over a fifth of the open orders: ask a person
+
 
 class KeepInStep:
     async def __call__(self, ctx: CycleContext, plan: ImportPlan) -> None:
@@ -33,7 +35,8 @@ class KeepInStep:
         shipped_outside = [(plan.records[g], plan.notes[g]) for g in plan.gone
                            if g in plan.records and g in plan.notes and plan.notes[g].shipped]
         await mark_shipped_in_shipstation(ctx, shipped_outside)
-        await cancel_deleted(ctx, [plan.records[g] for g in plan.gone if g not in plan.notes and g in plan.records])
+        missing = [plan.records[g] for g in plan.gone if g not in plan.notes and g in plan.records]
+        await cancel_deleted(ctx, await _confirmed_deleted(ctx, missing))
 
     @staticmethod
     def _queue_resends(ctx: CycleContext, plan: ImportPlan) -> None:
@@ -93,6 +96,26 @@ async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRe
         rec.tracking, rec.confirmed_at = gon.shipping_reference, ctx.now()
         ctx.summary.confirmed += 1
         ctx.store.save_gons([rec])
+
+
+async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> list[GonRecord]:
+    """Of the imported notes the id-set read did not return, those a GET by their own id
+    answers 404 for: the only proof of a deletion. If that would cancel more than
+    ``MASS_CANCEL_MIN`` orders and more than a fifth of the open ones, nothing is cancelled:
+    the notes go to attention for a person to look at."""
+    deleted = []
+    for rec in missing:
+        await ctx.checkpoint()
+        if await ctx.bp.goods_out_note_deleted(rec.gon_id):
+            deleted.append(rec)
+    open_orders = ctx.store.stage_counts().get(Stage.IMPORTED, 0)
+    if len(deleted) > MASS_CANCEL_MIN and len(deleted) * 5 > open_orders:
+        for rec in deleted:
+            ctx.attention(rec, reasons.mass_deletion(len(deleted), open_orders))
+        ctx.store.save_gons(deleted)
+        ctx.summary.errors.append(reasons.mass_deletion(len(deleted), open_orders))
+        return []
+    return deleted
 
 
 async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:

@@ -8,7 +8,7 @@ import hmac
 import json
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -19,10 +19,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bp_tui.sandbox.shipstation import shapes
+from bp_tui.sandbox.shipstation.account import CreateRefused, ShipStationAccount
 from bp_tui.shipstation.dates import parse_datetime, to_api_datetime
-
-if TYPE_CHECKING:
-    from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -85,7 +83,7 @@ def _since(records: list[dict], field: str, start: datetime | None) -> list[dict
 class _Gate:
     """Auth, rate limit, injected faults, request log and the X-Rate-Limit-* headers on every answer."""
 
-    def __init__(self, app: ASGIApp, sandbox: ShipStationSandbox) -> None:
+    def __init__(self, app: ASGIApp, sandbox: ShipStationAccount) -> None:
         self.app = app
         self.sandbox = sandbox
 
@@ -146,7 +144,7 @@ class _Gate:
             sandbox.request_log.append((received_at, method, target, status_seen[0] if status_seen else 500))
 
 
-def build_app(sandbox: ShipStationSandbox) -> Starlette:
+def build_app(sandbox: ShipStationAccount) -> Starlette:
     """The Starlette app serving ``sandbox`` (mountable under a path prefix)."""
 
     async def create_orders(request: Request) -> Response:
@@ -160,8 +158,6 @@ def build_app(sandbox: ShipStationSandbox) -> Starlette:
                             "type requires a JSON array to deserialize correctly.")
         if len(body) > MAX_BATCH:
             return _invalid("apiOrders", f"A maximum of {MAX_BATCH} orders may be sent per request; got {len(body)}.")
-        from bp_tui.sandbox.shipstation.sandbox import CreateRefused
-
         results = []
         for item in body:
             key = item.get("orderKey") if isinstance(item, dict) else None

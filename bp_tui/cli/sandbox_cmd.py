@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bp_tui.cli import exitcodes
-from bp_tui.sandbox.faults import KINDS
+from bp_tui.sandbox.faults import GATEWAY_KINDS, KINDS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="share of requests (0-1) that misbehave: 5xx, drops, slow, throttled, malformed")
     s.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (same seed, same faults)")
     s.add_argument("--fault-kinds", default="", metavar="K1,K2",
-                   help="only these kinds (default all): " + ", ".join(KINDS))
+                   help="only these kinds (default: " + ", ".join(KINDS) + "); opt-in, what proxies and "
+                   "broken gateways answer: " + ", ".join(GATEWAY_KINDS))
     s.add_argument("--slow-s", type=float, default=40.0, help="delay of a slow answer (default 40: past the client timeout)")
     s.set_defaults(func=cmd_serve)
 

@@ -80,6 +80,11 @@ def _since(records: list[dict], field: str, start: datetime | None) -> list[dict
     return [r for r in records if (parse_datetime(r.get(field)) or start) >= start]
 
 
+def _within(value: str | None, start: datetime | None, end: datetime | None) -> bool:
+    moment = parse_datetime(value)
+    return moment is not None and (start is None or moment >= start) and (end is None or moment <= end)
+
+
 class _Gate:
     """Auth, rate limit, injected faults, request log and the X-Rate-Limit-* headers on every answer."""
 
@@ -227,6 +232,11 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         if order_id is not None:
             records = [s for s in records if s["orderId"] == order_id]
         records = _since(records, "createDate", _date_param(request, "createDateStart"))
+        void_start, void_end = _date_param(request, "voidDateStart"), _date_param(request, "voidDateEnd")
+        if void_start is not None or void_end is not None:  # only voided labels, voided in the window
+            records = [s for s in records if s["voided"] and _within(s.get("voidDate"), void_start, void_end)]
+        if sandbox.merged_orders:  # a merged-away order's labels vanish with it
+            records = [s for s in records if s["orderId"] not in sandbox.merged_orders]
         if not _bool_param(request, "includeShipmentItems"):
             records = [{**s, "shipmentItems": None} for s in records]
         return _page(request, "shipments", records)

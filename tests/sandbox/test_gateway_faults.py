@@ -92,6 +92,7 @@ BP_CALLS: dict[str, Callable[[dict[str, int], BrightpearlSandbox], Call]] = {
     "warehouse": lambda ids, bp: ("GET", f"{BP}/warehouse-service/warehouse/2", None),
     "shipping-method": lambda ids, bp: ("GET", f"{BP}/warehouse-service/shipping-method", None),
     "order-status": lambda ids, bp: ("GET", f"{BP}/order-service/order-status", None),
+    "contact-search": lambda ids, bp: ("GET", f"{BP}/contact-service/contact-search?isStaff=true", None),
 }
 
 

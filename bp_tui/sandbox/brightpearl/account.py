@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from bp_tui.sandbox.brightpearl import shapes
@@ -50,7 +50,10 @@ class BrightpearlAccount:
         rate_limit: int = 200,
         window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        timezone: str | None = None,
     ) -> None:
+        """``timezone`` (opt-in): the account's own time zone, e.g. ``America/Chicago`` (see
+        :meth:`set_timezone`); without it offset-less times are read as UTC, as before."""
         self.account_code = account_code
         self.username = username
         self.password = password
@@ -71,6 +74,11 @@ class BrightpearlAccount:
         self.statuses: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}  # order id -> notes
         self.staff: dict[int, str] = {4: "Sam Picker", 203: "Alex Admin", 206: "Jo Ops"}
+        self.staff_emails: dict[int, str] = {4: "sam.picker@demo.example", 203: "alex.admin@demo.example",
+                                             206: "jo.ops@demo.example"}
+        self.zone: tzinfo | None = None
+        self.timezone_name: str | None = None
+        self.set_timezone(timezone)
         self.request_log: list[tuple[float, str, str, int]] = []
         self.faults: list[Fault] = []
         self.counts: dict[str, Any] = {}
@@ -104,6 +112,32 @@ class BrightpearlAccount:
             "token": "",
             "staff_contact_id": self.staff_contact_id,
         }
+
+    def set_timezone(self, name: str | None) -> None:
+        """Make this an account in time zone ``name`` (IANA, e.g. ``America/Chicago``, or an offset
+        such as ``-06:00``): it reads offset-less times in search filters (``updatedOn=
+        2026-01-01T10:00:00/``) and in event ``occured`` in that zone, times with an offset or ``Z``
+        as given, and answers with that zone's offset. None: offset-less times are UTC and answers
+        carry the recordings' fixed -06:00 (the behaviour before time zones)."""
+        self.zone = shapes.account_zone(name)
+        self.timezone_name = name or None
+
+    def stamp(self, moment: datetime) -> str:
+        """A moment as this account writes it (its zone's offset)."""
+        return shapes.bp_time(moment, self.zone)
+
+    def parse_time(self, value: Any) -> datetime | None:
+        """A date-time as this account reads it: no offset means the account's own zone."""
+        return _parse_time(value, self.zone)
+
+    def add_staff(self, name: str, email: str) -> int:
+        """A new staff contact (found by ``contact-search?isStaff=true``, usable as eventOwnerId)."""
+        if not name.strip() or "@" not in email:
+            raise ValueError("a staff member needs a name and an email address")
+        contact_id = max(self.staff) + 1
+        self.staff[contact_id] = name.strip()
+        self.staff_emails[contact_id] = email.strip()
+        return contact_id
 
     def expire_tokens(self) -> None:
         """Forget every legacy session token, as if they had timed out."""
@@ -209,6 +243,7 @@ class BrightpearlAccount:
             rows=row_json,
             currency=currency,
             reference=reference,
+            zone=self.zone,
         )
         return order_id
 
@@ -221,7 +256,7 @@ class BrightpearlAccount:
 
     def touch_order(self, order: dict[str, Any]) -> None:
         order["version"] += 1
-        order["updatedOn"] = shapes.bp_time(datetime.now(timezone.utc))
+        order["updatedOn"] = self.stamp(datetime.now(timezone.utc))
 
     def set_order_status(self, order_id: int, status_id: int) -> None:
         order = self.orders.get(order_id)
@@ -245,7 +280,7 @@ class BrightpearlAccount:
                 "contactId": order["parties"]["customer"].get("contactId", 0),
                 "text": text,
                 "isPublic": is_public,
-                "addedOn": shapes.bp_time(datetime.now(timezone.utc)),
+                "addedOn": self.stamp(datetime.now(timezone.utc)),
                 "addedBy": added_by,
                 "orderStatusId": order["orderStatus"]["orderStatusId"],
             }
@@ -305,12 +340,13 @@ class BrightpearlAccount:
             shipping_method_id=shipping_method_id,
             version=next(self._event_version),
             target_warehouse_id=target_warehouse_id,
+            zone=self.zone,
         )
         codes = {"new": [], "printed": ["PRI"], "picked": ["PRI", "PIC"], "packed": ["PRI", "PIC", "PAC"],
                  "shipped": ["SHW"]}[state]
         if codes:
             self.apply_events(gon_id, [
-                {"eventCode": c, "occured": shapes.bp_time(created), "eventOwnerId": 4} for c in codes
+                {"eventCode": c, "occured": self.stamp(created), "eventOwnerId": 4} for c in codes
             ])
         return gon_id
 
@@ -318,7 +354,7 @@ class BrightpearlAccount:
         self, gon_id: int, *, printed: bool | None = None, picked: bool | None = None, packed: bool | None = None
     ) -> None:
         """Post PRI/UPR, PIC/UPI, PAC/UPA events as the warehouse staff would."""
-        now = shapes.bp_time(datetime.now(timezone.utc))
+        now = self.stamp(datetime.now(timezone.utc))
         events = []
         for flag, on, off in (("printed", "PRI", "UPR"), ("picked", "PIC", "UPI"), ("packed", "PAC", "UPA")):
             wanted = {"printed": printed, "picked": picked, "packed": packed}[flag]
@@ -381,7 +417,7 @@ class BrightpearlAccount:
                 raise bad_request("WHSB-041", "eventCode must be one of " + ", ".join(EVENT_CODES))
             if not isinstance(event.get("eventOwnerId"), int) or event["eventOwnerId"] not in self.staff:
                 raise bad_request("WHSB-042", f"eventOwnerId {event.get('eventOwnerId')} is not a staff contact")
-            if not _parse_time(event.get("occured")):
+            if not self.parse_time(event.get("occured")):
                 raise bad_request("WHSB-043", "occured must be an ISO-8601 date-time")
         if gon["status"]["shipped"]:
             raise BpError(409, "WHSC-097", f"Goods-out note {gon_id} is already shipped; no events can be added")
@@ -398,7 +434,7 @@ class BrightpearlAccount:
         status = gon["status"]
         for event in events:
             code = event["eventCode"]
-            when = shapes.bp_time(_parse_time(event["occured"]) or datetime.now(timezone.utc))
+            when = self.stamp(self.parse_time(event["occured"]) or datetime.now(timezone.utc))
             owner = event["eventOwnerId"]
             added = [code]
             if code == "SHW":
@@ -429,7 +465,7 @@ def gon_state(gon: dict[str, Any]) -> str:
     return "new"
 
 
-def _parse_time(value: Any) -> datetime | None:
+def _parse_time(value: Any, zone: tzinfo | None = None) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     text = value[:-1] + "+00:00" if value.endswith("Z") else value
@@ -437,4 +473,4 @@ def _parse_time(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone or timezone.utc)

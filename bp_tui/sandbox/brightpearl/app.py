@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -170,7 +170,9 @@ def _int_filter(name: str, value: str, data_type: str = "INTEGER") -> frozenset[
 
 
 @lru_cache(maxsize=256)
-def _period_filter(name: str, value: str) -> tuple[datetime | None, datetime | None]:
+def _period_filter(name: str, value: str, zone: tzinfo | None = None) -> tuple[datetime | None, datetime | None]:
+    """``from/to``, either end optional; an end without an offset is in the account's ``zone``
+    (UTC when the account has none)."""
     if "/" not in value:
         raise bad_filter(name, value, "PERIOD")
     start_s, _, end_s = value.partition("/")
@@ -179,14 +181,14 @@ def _period_filter(name: str, value: str) -> tuple[datetime | None, datetime | N
         if not part:
             out.append(None)
             continue
-        moment = _parse_dt(part)
+        moment = _parse_dt(part, zone)
         if moment is None:
             raise bad_filter(name, value, "PERIOD")
         out.append(moment)
     return out[0], out[1]
 
 
-def _parse_dt(text: str | None) -> datetime | None:
+def _parse_dt(text: str | None, zone: tzinfo | None = None) -> datetime | None:
     if not text:
         return None
     text = text.strip().replace(" ", "+")
@@ -196,7 +198,7 @@ def _parse_dt(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone or timezone.utc)
 
 
 def _paging(request: Request) -> tuple[int, int]:
@@ -255,9 +257,9 @@ def _filter_ids(name: str, data_type: str = "IDSET") -> Callable[[Any, str], boo
     return lambda cell, value: cell in _int_filter(name, value, data_type)
 
 
-def _filter_period(name: str) -> Callable[[Any, str], bool]:
+def _filter_period(name: str, zone: tzinfo | None = None) -> Callable[[Any, str], bool]:
     def test(cell: Any, value: str) -> bool:
-        start, end = _period_filter(name, value)
+        start, end = _period_filter(name, value, zone)
         moment = _parse_dt(cell)
         if moment is None:
             return False
@@ -291,7 +293,7 @@ def gon_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body:
         if kind == "BOOLEAN":
             filters[name] = _filter_bool(name)
         elif kind == "PERIOD":
-            filters[name] = _filter_period(name)
+            filters[name] = _filter_period(name, sb.zone)
         elif name != "labelUri":
             # orderId and the other integer columns also accept id sets (e.g. 1,5,9-20)
             filters[name] = _filter_ids(name)
@@ -406,7 +408,7 @@ def order_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], bod
     filters: dict[str, Callable[[Any, str], bool]] = {}
     for name, kind in ORDER_COLUMNS:
         if kind == "PERIOD":
-            filters[name] = _filter_period(name)
+            filters[name] = _filter_period(name, sb.zone)
         elif kind in ("IDSET", "INTEGER"):
             filters[name] = _filter_ids(name)
     columns = [shapes.search_column(n, t) for n, t in ORDER_COLUMNS]
@@ -420,11 +422,64 @@ def order_note_search(sb: BrightpearlAccount, request: Request, m: re.Match[str]
     filters: dict[str, Callable[[Any, str], bool]] = {
         "orderId": _filter_ids("orderId"), "noteId": _filter_ids("noteId"), "contactId": _filter_ids("contactId"),
         "addedBy": _filter_ids("addedBy"), "orderStatusId": _filter_ids("orderStatusId"),
-        "isPublic": _filter_bool("isPublic"), "dateAdded": _filter_period("dateAdded"),
+        "isPublic": _filter_bool("isPublic"), "dateAdded": _filter_period("dateAdded", sb.zone),
         "noteText": lambda cell, value: value.lower() in str(cell).lower(),
     }
     columns = [shapes.search_column(n, t) for n, t in NOTE_COLUMNS]
     return _search(request, columns, rows, filters)
+
+
+# ---------------------------------------------------------------------- contacts
+
+# The first ten columns are as documented (api-docs.brightpearl.com/contact/contact/search.html);
+# createdOn and updatedOn are chosen (a third-party description lists them; their place is not known).
+CONTACT_COLUMNS = [
+    ("contactId", "IDSET"), ("primaryEmail", "SEARCH_STRING"), ("secondaryEmail", "SEARCH_STRING"),
+    ("tertiaryEmail", "SEARCH_STRING"), ("firstName", "SEARCH_STRING"), ("lastName", "SEARCH_STRING"),
+    ("isSupplier", "BOOLEAN"), ("companyName", "SEARCH_STRING"), ("isStaff", "BOOLEAN"), ("isCustomer", "BOOLEAN"),
+    ("createdOn", "PERIOD"), ("updatedOn", "PERIOD"),
+]
+STAFF_SINCE = "2024-01-10T09:00:00.000-06:00"  # when the demo account's staff were set up (chosen)
+
+
+def _names(full: str) -> tuple[str, str]:
+    first, _, last = (full or "").strip().partition(" ")
+    return first, last
+
+
+def _filter_text() -> Callable[[Any, str], bool]:
+    return lambda cell, value: value.casefold() in str(cell or "").casefold()
+
+
+@route("GET", r"/contact-service/contact-search")
+def contact_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
+    """Staff (``isStaff=true``) and the customers of the account's orders, in the generic search envelope."""
+    rows: dict[int, list[Any]] = {}
+    for contact_id, name in sb.staff.items():
+        first, last = _names(name)
+        rows[contact_id] = [contact_id, sb.staff_emails.get(contact_id, ""), "", "", first, last, False, "",
+                            True, False, STAFF_SINCE, STAFF_SINCE]
+    for order_id in sorted(sb.orders):
+        order = sb.orders[order_id]
+        customer = order["parties"]["customer"]
+        contact_id = customer.get("contactId")
+        if contact_id is None or contact_id in rows:
+            continue
+        first, last = _names(customer.get("addressFullName", ""))
+        rows[contact_id] = [contact_id, customer.get("email", ""), "", "", first, last, False,
+                            customer.get("companyName", ""), False, True, order["createdOn"], order["createdOn"]]
+    filters: dict[str, Callable[[Any, str], bool]] = {}
+    for name, kind in CONTACT_COLUMNS:
+        if kind == "IDSET":
+            filters[name] = _filter_ids(name)
+        elif kind == "BOOLEAN":
+            filters[name] = _filter_bool(name)
+        elif kind == "PERIOD":
+            filters[name] = _filter_period(name, sb.zone)
+        else:  # SEARCH_STRING: case-insensitive "contains" (chosen)
+            filters[name] = _filter_text()
+    columns = [shapes.search_column(n, t) for n, t in CONTACT_COLUMNS]
+    return _search(request, columns, list(rows.values()), filters)
 
 
 # ---------------------------------------------------------------------- lookups

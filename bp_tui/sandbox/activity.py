@@ -64,8 +64,7 @@ def _merge(ss: ShipStationAccount, rng: random.Random) -> dict | None:
     for order in open_orders(ss):
         if len(ss.split_parts(order["orderKey"])) > 1:
             continue
-        place = tuple(str(order["shipTo"].get(k) or "").strip().casefold() for k in shapes.SAME_ADDRESS_KEYS)
-        groups[(order["advancedOptions"]["storeId"], place)].append(order)
+        groups[(order["advancedOptions"]["storeId"], shapes.recipient(order["shipTo"]))].append(order)
     pairs = [sorted(g, key=lambda o: o["orderId"]) for g in groups.values() if len(g) >= 2]
     if not pairs:
         return None
@@ -75,7 +74,8 @@ def _merge(ss: ShipStationAccount, rng: random.Random) -> dict | None:
 
 
 def _outbound_live(ss: ShipStationAccount) -> list[dict]:
-    return [s for s in ss.shipments.values() if not s["voided"] and not s["isReturnLabel"] and s["orderId"] in ss.orders]
+    return [s for s in ss.shipments.values()
+            if not s["voided"] and not s["isReturnLabel"] and s["orderId"] in ss.orders]
 
 
 def _return_label(ss: ShipStationAccount, rng: random.Random) -> dict | None:
@@ -83,7 +83,7 @@ def _return_label(ss: ShipStationAccount, rng: random.Random) -> dict | None:
     if not labelled:
         return None
     record = ss.create_return_label(rng.choice(labelled))
-    return {"orderId": record["orderId"], "shipmentId": record["shipmentId"], "trackingNumber": record["trackingNumber"]}
+    return {key: record[key] for key in ("orderId", "shipmentId", "trackingNumber")}
 
 
 def _late_void(ss: ShipStationAccount, rng: random.Random) -> dict | None:

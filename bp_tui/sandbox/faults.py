@@ -64,7 +64,8 @@ LISTING_ONLY = ("null_items",)
 WRITES_ONLY = tuple(k for k in GATEWAY_KINDS if k.endswith("_after_write"))
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-REDIRECT_TO = "https://gateway.sandbox.invalid/login"  # chosen: an SSO proxy's login page, on a host that never resolves
+# chosen: an SSO proxy's login page, on a host that never resolves (a client following it gets nowhere)
+REDIRECT_TO = "https://gateway.sandbox.invalid/login"
 MAINTENANCE_PAGE = (
     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Down for maintenance</title></head>\n"
     "<body><h1>We&rsquo;ll be back soon</h1><p>The service is down for scheduled maintenance. "
@@ -258,7 +259,8 @@ class Chaos:
     async def _gateway(self, send: Send, kind: str, scope: Scope) -> None:
         """What a proxy or broken gateway answers in the API's place."""
         if kind == "redirect":
-            target = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = scope["path"] + (f"?{query}" if query else "")
             location = f"{REDIRECT_TO}?{urlencode({'next': target})}"
             await _forward(send, 302, [(b"location", location.encode()), (b"content-type", b"text/html")], b"")
         elif kind == "empty":

@@ -7,6 +7,7 @@ applied and the gateway's answer replaces the API's.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from collections.abc import Callable
@@ -72,7 +73,8 @@ BP = "/public-api/demo"
 BP_CALLS: dict[str, Callable[[dict[str, int], BrightpearlSandbox], Call]] = {
     "authorise": lambda ids, bp: ("POST", "/demo/authorise", {"apiAccountCredentials": {
         "emailAddress": bp.username, "password": bp.password}}),
-    "goods-out-search": lambda ids, bp: ("GET", f"{BP}/warehouse-service/goods-note/goods-out-search?printed=true", None),
+    "goods-out-search": lambda ids, bp: ("GET", f"{BP}/warehouse-service/goods-note/goods-out-search?printed=true",
+                                         None),
     "gon get": lambda ids, bp: ("GET", f"{BP}/warehouse-service/order/*/goods-note/goods-out/{ids['gon']}", None),
     "gon put": lambda ids, bp: ("PUT", f"{BP}/warehouse-service/goods-note/goods-out/{ids['gon']}",
                                 {"shipping": {"reference": "1Z1"}}),
@@ -112,7 +114,7 @@ async def send(app: Any, call: Call, headers: dict[str, str]) -> httpx.Response:
 
 
 def ss_headers(ss: ShipStationSandbox) -> dict[str, str]:
-    return {"Authorization": httpx.BasicAuth(ss.api_key, ss.api_secret)._auth_header}
+    return {"Authorization": "Basic " + base64.b64encode(f"{ss.api_key}:{ss.api_secret}".encode()).decode()}
 
 
 def bp_headers(bp: BrightpearlSandbox) -> dict[str, str]:

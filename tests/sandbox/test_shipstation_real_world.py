@@ -83,7 +83,8 @@ async def test_each_part_gets_its_own_label_with_its_own_items():
     second = ss.create_label(child["orderId"], tracking_number="1ZCHILD")
     page = (await call(ss, "GET", "/shipments", params={"includeShipmentItems": "true"})).json()
     by_tracking = {s["trackingNumber"]: s for s in page["shipments"]}
-    assert by_tracking["1ZPARENT"]["orderId"] == parent["orderId"] and by_tracking["1ZCHILD"]["orderId"] == child["orderId"]
+    assert by_tracking["1ZPARENT"]["orderId"] == parent["orderId"]
+    assert by_tracking["1ZCHILD"]["orderId"] == child["orderId"]
     assert by_tracking["1ZPARENT"]["orderKey"] == by_tracking["1ZCHILD"]["orderKey"] == parent["orderKey"]
     assert [i["lineItemKey"] for i in by_tracking["1ZPARENT"]["shipmentItems"]] == ["row-1-a"]
     assert [i["lineItemKey"] for i in by_tracking["1ZCHILD"]["shipmentItems"]] == ["row-1-b"]
@@ -196,6 +197,11 @@ async def test_a_return_label_is_listed_with_the_order_and_changes_nothing_else(
     flags = {s["trackingNumber"]: s["isReturnLabel"] for s in page["shipments"]}
     assert flags == {outbound["trackingNumber"]: False, "1ZRETURN": True}
     assert back["orderNumber"] == placed["orderNumber"] and back["voided"] is False
+    ss.void_label(back["shipmentId"])  # voiding the return label leaves the shipped order shipped
+    assert ss.orders[placed["orderId"]]["orderStatus"] == "shipped"
+    ss.create_return_label(placed["orderId"])
+    ss.void_label(outbound["shipmentId"])  # a live return label is no outbound label
+    assert ss.orders[placed["orderId"]]["orderStatus"] == "awaiting_shipment"
 
 
 async def test_a_late_void_is_found_by_void_date_and_not_by_create_date():

@@ -118,14 +118,15 @@ class ShipStationAccount:
 
     def void_label(self, shipment_id: int, *, when: datetime | None = None) -> None:
         """Void a label (at ``when``, default now); its order goes back to awaiting_shipment unless
-        another live label remains."""
+        another live outbound label remains (voiding a return label leaves the order as it is)."""
         record = self.shipments[shipment_id]
         when = when or self.now()
         record["voided"] = True
         record["voidDate"] = to_api_datetime(when)
         order = self.orders.get(record["orderId"])
-        live = [s for s in self.shipments.values() if s["orderId"] == record["orderId"] and not s["voided"]]
-        if order is not None and order["orderStatus"] == "shipped" and not live:
+        live = [s for s in self.shipments.values()
+                if s["orderId"] == record["orderId"] and not s["voided"] and not s["isReturnLabel"]]
+        if order is not None and order["orderStatus"] == "shipped" and not live and not record["isReturnLabel"]:
             self._set_status(order, "awaiting_shipment", when)
 
     def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str = "other",

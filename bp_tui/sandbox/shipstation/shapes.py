@@ -154,11 +154,13 @@ READ_ONLY_ADVANCED = ("mergedOrSplit", "mergedIds", "parentId")
 SAME_ADDRESS_KEYS = ("name", "street1", "street2", "city", "state", "postalCode", "country")
 
 
+def recipient(address: dict) -> tuple[str, ...]:
+    """Who and where a ship-to names; orders with equal ones can be combined (chosen: any case)."""
+    return tuple(str(address.get(k) or "").strip().casefold() for k in SAME_ADDRESS_KEYS)
+
+
 def same_recipient(a: dict, b: dict) -> bool:
-    """Two ship-to addresses ShipStation would combine (chosen: same name and address, any case)."""
-    def norm(address: dict) -> tuple:
-        return tuple(str(address.get(k) or "").strip().casefold() for k in SAME_ADDRESS_KEYS)
-    return norm(a) == norm(b)
+    return recipient(a) == recipient(b)
 
 
 def shipment_record(order: dict, *, shipment_id: int, tracking_number: str, carrier_code: str,

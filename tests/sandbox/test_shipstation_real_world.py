@@ -135,6 +135,7 @@ async def test_merged_away_orders_vanish_and_the_survivor_lists_them():
     same_place = {"name": "Zoë", "street1": "1 High St", "city": "Leeds", "postalCode": "LS1 1AA", "country": "GB"}
     survivor = ss.upsert_order(order(1, shipTo=same_place))
     gone = ss.upsert_order(order(2, shipTo={**same_place, "name": "ZOË "}))
+    ss.void_label(ss.create_label(gone["orderId"])["shipmentId"])  # a voided label: open again, can be combined
     merged = ss.merge_orders(survivor["orderId"], [gone["orderId"]])
     assert merged["advancedOptions"]["mergedIds"] == [gone["orderId"]] and merged["advancedOptions"]["mergedOrSplit"]
     assert merged["advancedOptions"]["parentId"] is None
@@ -145,6 +146,7 @@ async def test_merged_away_orders_vanish_and_the_survivor_lists_them():
     assert (await call(ss, "GET", f"/orders/{gone['orderId']}")).status_code == 404
     assert (await call(ss, "GET", "/orders", params={"orderNumber": "100002"})).json()["total"] == 0
     assert ss.merged_orders[gone["orderId"]]["orderKey"] == "bp-demo-gon-2"
+    assert (await call(ss, "GET", "/shipments")).json()["total"] == 0  # its labels vanish with it
     label = ss.create_label(survivor["orderId"])
     assert [i["lineItemKey"] for i in label["shipmentItems"]][2:] == ["row-2-a", "row-2-b"]
     again = (await call(ss, "POST", "/orders/createorders", json=[order(2, shipTo=same_place)])).json()["results"][0]

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bp_tui.cli import exitcodes
-from bp_tui.sandbox.faults import KINDS
+from bp_tui.sandbox.faults import GATEWAY_KINDS, KINDS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +23,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="share of requests (0-1) that misbehave: 5xx, drops, slow, throttled, malformed")
     s.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (same seed, same faults)")
     s.add_argument("--fault-kinds", default="", metavar="K1,K2",
-                   help="only these kinds (default all): " + ", ".join(KINDS))
+                   help="only these kinds (default: " + ", ".join(KINDS) + "); opt-in, what proxies and "
+                   "broken gateways answer: " + ", ".join(GATEWAY_KINDS))
     s.add_argument("--slow-s", type=float, default=40.0, help="delay of a slow answer (default 40: past the client timeout)")
+    s.add_argument("--bp-timezone", default="", metavar="ZONE",
+                   help="the Brightpearl account's time zone, e.g. America/Chicago or -06:00: offset-less "
+                        "date filters and event times are read in it (default: none, read as UTC)")
+    s.add_argument("--real-world", action="store_true",
+                   help="POST /_sandbox/labels also does what ShipStation users do: splits, combined orders, "
+                        "return labels and voids of old labels")
     s.set_defaults(func=cmd_serve)
 
 
@@ -38,7 +45,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("warning: the sandbox has well-known credentials; serve it on loopback only "
               "(bp-tui accepts plain http only to a loopback address)", file=sys.stderr)
-    bp = BrightpearlSandbox(rate_limit=args.bp_limit)
+    try:
+        bp = BrightpearlSandbox(rate_limit=args.bp_limit, timezone=args.bp_timezone or None)
+    except ValueError as exc:
+        print(f"error: --bp-timezone: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     if args.orders:
         bp.seed(orders=args.orders, seed=args.seed)
     ss = ShipStationSandbox(rate_limit=args.ss_limit)
@@ -63,8 +74,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"# bp-tui sandbox on {base} ({bp.counts.get('gons', 0)} goods-out notes); Ctrl+C stops it")
     if args.faults:
         print(f"# faults: {args.faults:.0%} of requests (seed {args.fault_seed}); counts at {base}/_sandbox/tally")
+    if bp.timezone_name:
+        print(f"# brightpearl time zone: {bp.timezone_name} (offset-less times are read in it)")
+    if args.real_world:
+        print(f"# real world: {base}/_sandbox/labels also splits, combines, returns and voids old labels")
     print(connection_toml(bp, ss, base), flush=True)
-    config = uvicorn.Config(combined_app(bp.app, ss.app, control=control_app(bp, ss, seed=args.seed)), lifespan="off", log_level="warning", access_log=False)
+    control = control_app(bp, ss, seed=args.seed, real_world=args.real_world)
+    config = uvicorn.Config(combined_app(bp.app, ss.app, control=control), lifespan="off", log_level="warning",
+                            access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
     return exitcodes.OK
 

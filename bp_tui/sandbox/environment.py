@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from bp_tui.config import Config, config_from_dict, save_config
+from bp_tui.sandbox.activity import REAL_WORLD_SHARE, real_world_event
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.faults import DeadlineTransport
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
@@ -32,6 +33,8 @@ class SandboxEnvironment:
     state_path: Path
     connector: Connector
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    real_world: bool = False  # opt-in: tick also splits, merges, returns and voids old labels
+    events: list[dict[str, Any]] = field(default_factory=list)  # the real-world events of tick, in order
 
     def open_orders(self) -> list[dict[str, Any]]:
         """ShipStation orders still awaiting shipment."""
@@ -46,7 +49,9 @@ class SandboxEnvironment:
     async def tick(self) -> int:
         """Demo heartbeat, so the queue moves through every stage: a few labels appear; now and
         then a note gets printed, an order is marked shipped without a label, a confirmed label
-        is voided and replaced (attention), or a note is deleted in Brightpearl (cancelled)."""
+        is voided and replaced (attention), or a note is deleted in Brightpearl (cancelled).
+        With ``real_world``, a share of ticks also brings one thing ShipStation users do (split,
+        combine, return label, void of an old label), recorded in ``events``."""
         made = len(self.label(self.rng.randint(1, 3)))
         roll = self.rng.random()
         waiting = [g for g, n in self.bp.gons.items() if n["orderId"] and not n["status"]["printed"]]
@@ -56,7 +61,7 @@ class SandboxEnvironment:
         if open_orders and 0.5 <= roll < 0.6:
             order = self.rng.choice(open_orders)
             self.ss.mark_shipped(order["orderId"], tracking_number=f"HAND-{order['orderId']}", carrier_code="other")
-        live = [s for s in self.ss.shipments.values() if not s["voided"]]
+        live = [s for s in self.ss.shipments.values() if not s["voided"] and not s["isReturnLabel"]]
         shipped_notes = {g for g, n in self.bp.gons.items() if n["status"]["shipped"]}
         confirmed = [s for s in live if self._gon_of(s["orderId"]) in shipped_notes]
         if confirmed and 0.6 <= roll < 0.68:
@@ -67,11 +72,16 @@ class SandboxEnvironment:
             gon = self._gon_of(self.rng.choice(open_orders)["orderId"])
             if gon in self.bp.gons and not self.bp.gons[gon]["status"]["shipped"]:
                 self.bp.delete_gon(gon)
+        if self.real_world and self.rng.random() < REAL_WORLD_SHARE:
+            event = real_world_event(self.ss, self.rng)
+            if event:
+                self.events.append(event)
         return made
 
     def _gon_of(self, ss_order_id: int) -> int | None:
         """The goods-out note a ShipStation order was made from (its orderKey ends with the id)."""
-        key = self.ss.orders[ss_order_id]["orderKey"] or ""
+        order = self.ss.orders.get(ss_order_id) or self.ss.merged_orders.get(ss_order_id) or {}
+        key = order.get("orderKey") or ""
         tail = key.rsplit("-gon-", 1)[-1]
         return int(tail) if tail.isdigit() else None
 
@@ -106,9 +116,14 @@ def build_environment(
     window_s: float = 60.0,
     client_options: dict[str, Any] | None = None,
     config_overrides: dict[str, dict[str, Any]] | None = None,
+    real_world: bool = False,
+    bp_timezone: str | None = None,
 ) -> SandboxEnvironment:
+    """Both sandboxes seeded and wired to a connector. Opt-in: ``real_world`` (the demo heartbeat
+    also splits, combines, returns and voids old labels) and ``bp_timezone`` (a Brightpearl
+    account in its own time zone, e.g. ``America/Chicago``)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    bp = BrightpearlSandbox(rate_limit=bp_limit, window_s=window_s)
+    bp = BrightpearlSandbox(rate_limit=bp_limit, window_s=window_s, timezone=bp_timezone)
     if orders:
         bp.seed(orders=orders, seed=seed)
     ss = ShipStationSandbox(rate_limit=ss_limit, window_s=window_s)
@@ -122,4 +137,4 @@ def build_environment(
         client_options=client_options,
     )
     return SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
-                              connector=connector)
+                              connector=connector, real_world=real_world)

@@ -13,6 +13,20 @@ one over HTTP) and, for a configurable share of requests, does one of :data:`KIN
 * ``malformed``: a 200 whose body is not JSON, after the work was done;
 * ``null_items``: a list page whose items are null (listings only).
 
+Those are the default :data:`KINDS`. What proxies and broken gateways answer, on any
+endpoint of either API, is opt-in (:data:`GATEWAY_KINDS`; name them in ``FaultPlan.kinds``
+or ``bp-tui sandbox serve --fault-kinds``):
+
+* ``redirect``: a 302 to an https login page (``Location`` on a ``.invalid`` host), empty body;
+* ``empty``: a 200 with an empty body;
+* ``html``: a 200 ``text/html`` maintenance page;
+* ``wrong_shape``: a 200 with valid JSON of the wrong shape for that endpoint (``{}``, ``[]``
+  or ``{"response": "ok"}``, never one the endpoint could really answer).
+
+The gateway answers before the API sees the request, so a write is not applied (chosen: a
+proxy in front of the API). ``*_after_write`` (writes only) is the other case: the API did the
+write and the gateway's answer replaced the API's.
+
 In-process (``httpx.ASGITransport``) an exception raised by the app reaches the client, and
 the transport ignores timeouts: :class:`DeadlineTransport` applies the client's read timeout.
 """
@@ -27,6 +41,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -40,7 +55,29 @@ KINDS = (
     "error_before", "error_after", "drop_before", "drop_after", "slow_before", "slow_after",
     "throttle", "malformed", "null_items",
 )
+GATEWAY_KINDS = (
+    "redirect", "empty", "html", "wrong_shape",
+    "redirect_after_write", "empty_after_write", "html_after_write", "wrong_shape_after_write",
+)
+ALL_KINDS = KINDS + GATEWAY_KINDS
 LISTING_ONLY = ("null_items",)
+WRITES_ONLY = tuple(k for k in GATEWAY_KINDS if k.endswith("_after_write"))
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# chosen: an SSO proxy's login page, on a host that never resolves (a client following it gets nowhere)
+REDIRECT_TO = "https://gateway.sandbox.invalid/login"
+MAINTENANCE_PAGE = (
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Down for maintenance</title></head>\n"
+    "<body><h1>We&rsquo;ll be back soon</h1><p>The service is down for scheduled maintenance. "
+    "Please try again later.</p></body></html>\n"
+)
+# Valid JSON that no endpoint answering that kind of body could send (chosen forms).
+WRONG_SHAPES: dict[str, list[Any]] = {
+    "object": [{}, [], {"response": "ok"}],  # endpoints answering a JSON object with content
+    "list": [{}, {"response": "ok"}],  # endpoints answering a JSON array ([] would be a valid empty list)
+    "empty": [[]],  # endpoints answering {} ({"response": ...} is Brightpearl's envelope: too close to valid)
+    "token": [{}, []],  # Brightpearl authorise: {"response": "<token>"}
+}
 
 
 class DroppedConnection(httpx.ReadError):
@@ -58,9 +95,9 @@ class FaultPlan:
     throttle_s: float = 0.05
 
     def __post_init__(self) -> None:
-        unknown = [k for k in self.kinds if k not in KINDS]
+        unknown = [k for k in self.kinds if k not in ALL_KINDS]
         if unknown:
-            raise ValueError(f"unknown fault kind(s): {', '.join(unknown)}; known: {', '.join(KINDS)}")
+            raise ValueError(f"unknown fault kind(s): {', '.join(unknown)}; known: {', '.join(ALL_KINDS)}")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError("fault rate must be between 0 and 1")
 
@@ -74,10 +111,20 @@ class Dialect:
     throttle_body: dict[str, Any]
     throttle_headers: Callable[[float], dict[str, str]]
     list_key: Callable[[str, str], str | None]  # (method, path) -> key of the items list, or None
+    answer_kind: Callable[[str, str], str]  # (method, path) -> a key of WRONG_SHAPES: what a success looks like
 
 
 def _bp_list_key(method: str, path: str) -> str | None:
     return "results" if method == "GET" and path.endswith("-search") else None
+
+
+def _bp_answer_kind(method: str, path: str) -> str:
+    tail = path.rstrip("/")
+    if method == "POST" and tail.endswith("/authorise"):
+        return "token"
+    if method in ("PUT", "PATCH", "DELETE") or (method == "POST" and tail.endswith("/event")):
+        return "empty"
+    return "object"
 
 
 def _ss_list_key(method: str, path: str) -> str | None:
@@ -87,6 +134,13 @@ def _ss_list_key(method: str, path: str) -> str | None:
     return {"shipments": "shipments", "fulfillments": "fulfillments", "orders": "orders", "list": "orders"}.get(tail)
 
 
+def _ss_answer_kind(method: str, path: str) -> str:
+    tail = path.rstrip("/")
+    if method == "GET" and tail.endswith(("/stores", "/carriers", "/carriers/listservices")):
+        return "list"
+    return "object"
+
+
 BRIGHTPEARL = Dialect(
     error_body={"errors": [{"code": "CMNU-003", "message": "Internal Server Error"}]},
     throttle_status=503,
@@ -94,6 +148,7 @@ BRIGHTPEARL = Dialect(
     throttle_headers=lambda s: {"brightpearl-requests-remaining": "0",
                                 "brightpearl-next-throttle-period": str(max(1, int(round(s * 1000))))},
     list_key=_bp_list_key,
+    answer_kind=_bp_answer_kind,
 )
 
 
@@ -110,6 +165,7 @@ SHIPSTATION = Dialect(
     throttle_headers=lambda s: {"X-Rate-Limit-Limit": "40", "X-Rate-Limit-Remaining": "0",
                                 "X-Rate-Limit-Reset": _ss_reset(s)},
     list_key=_ss_list_key,
+    answer_kind=_ss_answer_kind,
 )
 
 
@@ -135,7 +191,9 @@ class Chaos:
         if not self.enabled or roll >= self.plan.rate or path.startswith(self.skip_prefixes):
             return None
         listing = self.dialect.list_key(method, path) is not None
-        kinds = [k for k in self.plan.kinds if listing or k not in LISTING_ONLY]
+        write = method in WRITE_METHODS
+        kinds = [k for k in self.plan.kinds
+                 if (listing or k not in LISTING_ONLY) and (write or k not in WRITES_ONLY)]
         if not kinds:
             return None
         kind = kinds[int(pick * len(kinds)) % len(kinds)]
@@ -174,6 +232,9 @@ class Chaos:
         if kind == "error_before":
             await _respond(send, 500, self.dialect.error_body)
             return
+        if kind in GATEWAY_KINDS and kind not in WRITES_ONLY:
+            await self._gateway(send, kind, scope)
+            return
         if kind == "drop_before":
             await _drop(send)
         if kind == "slow_before":
@@ -192,6 +253,23 @@ class Chaos:
             await _forward(send, status, headers, body[: max(1, len(body) // 2)] + b"<!-- upstream reset")
         elif kind == "null_items":
             await _forward(send, status, headers, _null_items(body, self.dialect.list_key(method, path) or ""))
+        elif kind in WRITES_ONLY:
+            await self._gateway(send, kind.removesuffix("_after_write"), scope)
+
+    async def _gateway(self, send: Send, kind: str, scope: Scope) -> None:
+        """What a proxy or broken gateway answers in the API's place."""
+        if kind == "redirect":
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = scope["path"] + (f"?{query}" if query else "")
+            location = f"{REDIRECT_TO}?{urlencode({'next': target})}"
+            await _forward(send, 302, [(b"location", location.encode()), (b"content-type", b"text/html")], b"")
+        elif kind == "empty":
+            await _forward(send, 200, [(b"content-type", b"application/json")], b"")
+        elif kind == "html":
+            await _forward(send, 200, [(b"content-type", b"text/html; charset=utf-8")], MAINTENANCE_PAGE.encode())
+        else:  # wrong_shape
+            shapes = WRONG_SHAPES[self.dialect.answer_kind(scope["method"], scope["path"])]
+            await _respond(send, 200, shapes[int(self.rng.random() * len(shapes)) % len(shapes)])
 
 
 async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list, bytes]:

@@ -1,9 +1,20 @@
 """Serve both sandboxes over real HTTP on loopback, one port.
 
 Brightpearl answers at the root (``/{account}/authorise`` and ``/public-api/{account}/...``),
-ShipStation under ``/shipstation``; test controls under ``/_sandbox`` (``POST
-/_sandbox/labels?count=N`` prints labels for open orders, ``GET /_sandbox/tally`` counts what
-reached each API, so another process can check exactly-once).
+ShipStation under ``/shipstation``; test controls under ``/_sandbox`` (loopback only, no auth,
+never rate-limited or faulted), so another process can drive the accounts and check
+exactly-once:
+
+* ``POST /_sandbox/labels?count=N``: packers print labels for N open orders (with
+  ``real_world``, some slots also bring a split, merge, return label or late void);
+* ``GET /_sandbox/tally``: what reached each API (duplicates, labelled-but-unconfirmed, faults);
+* ``POST /_sandbox/split?orderId=N[&items=KEY:QTY,...]``: a ShipStation user splits an order;
+* ``POST /_sandbox/merge?orderId=N&merge=ID,ID``: combines orders into order N;
+* ``POST /_sandbox/return-label?orderId=N``: buys a return label for the order;
+* ``POST /_sandbox/void?shipmentId=N[&days=D]``: voids a label (bought D days ago: a late void);
+* ``POST /_sandbox/edit-order?orderId=N`` + JSON fields: edits the order in the ShipStation UI;
+* ``POST /_sandbox/timezone?name=ZONE``: the Brightpearl account's time zone (empty: none);
+* ``POST /_sandbox/staff?name=...&email=...``: a new Brightpearl staff contact.
 """
 
 from __future__ import annotations
@@ -11,13 +22,16 @@ from __future__ import annotations
 import json
 import random
 import socket
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import tomli_w
 
+from bp_tui.sandbox.activity import label_open_orders
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
+from bp_tui.sandbox.shipstation.account import NotPossible
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
 SS_PREFIX = "/shipstation"
@@ -63,17 +77,39 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _gon_id(order_key: str | None) -> int | None:
+    tail = (order_key or "").rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
 def tally(bp: BrightpearlSandbox, ss: ShipStationSandbox) -> dict[str, Any]:
-    """Counts that show exactly-once from outside: duplicates and labelled-but-unconfirmed notes."""
-    keys = Counter(o["orderKey"] for o in ss.orders.values())
+    """Counts that show exactly-once from outside: duplicates and labelled-but-unconfirmed notes.
+
+    The parts of a split order share one orderKey (not a duplicate); a note is labelled once
+    every part of its order has a live outbound label, or the order it was merged into has one;
+    return labels never count as labels."""
+    originals = [o for o in ss.orders.values() if o["advancedOptions"].get("parentId") is None]
+    keys = Counter(o["orderKey"] for o in originals)
     shw = {gid: sum(1 for e in g["events"] if e["eventCode"] == "SHW") for gid, g in bp.gons.items()}
     markers: Counter = Counter()
     for notes in bp.notes.values():
         for note in notes:
             if "[bp-tui " in note["text"]:
                 markers[note["text"].rsplit("[bp-tui ", 1)[1]] += 1
-    gon_of = {o["orderId"]: o["orderKey"].rsplit("-", 1)[-1] for o in ss.orders.values()}
-    labelled = sorted({s["orderId"] for s in ss.shipments.values() if not s["voided"]})
+    outbound = [s for s in ss.shipments.values() if not s.get("isReturnLabel")]
+    labelled = {s["orderId"] for s in outbound if not s["voided"]}
+    families: dict[str, list[dict]] = defaultdict(list)
+    for order in ss.orders.values():
+        families[order["orderKey"]].append(order)
+    labelled_gons: set[int] = set()
+    for parts in families.values():
+        live = [p for p in parts if p["orderStatus"] != "cancelled"]
+        if not live or not all(p["orderId"] in labelled for p in live):
+            continue
+        covered = [p["orderKey"] for p in live]
+        covered += [ss.merged_orders[m]["orderKey"] for p in live for m in p["advancedOptions"]["mergedIds"]
+                    if m in ss.merged_orders]
+        labelled_gons.update(g for g in map(_gon_id, covered) if g is not None)
     chaos = {name: getattr(sb, "chaos", None) for name, sb in (("brightpearl", bp), ("shipstation", ss))}
     return {
         "eligible": sorted(gid for gid, g in bp.gons.items()
@@ -82,43 +118,139 @@ def tally(bp: BrightpearlSandbox, ss: ShipStationSandbox) -> dict[str, Any]:
         "orders": len(ss.orders),
         "open_orders": sum(1 for o in ss.orders.values() if o["orderStatus"] == "awaiting_shipment"),
         "labelled": len(labelled),
-        "labelled_unconfirmed": sorted(int(gon_of[o]) for o in labelled
-                                       if gon_of[o].isdigit() and shw.get(int(gon_of[o]), 0) == 0),
+        "labelled_unconfirmed": sorted(g for g in labelled_gons if shw.get(g, 0) == 0),
         "shipped_gons": sum(1 for n in shw.values() if n),
         "duplicate_orders": sorted(k for k, n in keys.items() if n > 1),
         "duplicate_shw": sorted(g for g, n in shw.items() if n > 1),
         "duplicate_notes": sorted(m for m, n in markers.items() if n > 1),
         "notes": sum(markers.values()),
+        "split_parts": len(ss.orders) - len(originals),
+        "merged_away": len(ss.merged_orders),
+        "return_labels": sum(1 for s in ss.shipments.values() if s.get("isReturnLabel")),
+        "voided_labels": sum(1 for s in outbound if s["voided"]),
         "violations": {"brightpearl": bp.violations + (chaos["brightpearl"].violations if chaos["brightpearl"] else 0),
                        "shipstation": ss.violations + (chaos["shipstation"].violations if chaos["shipstation"] else 0)},
         "faults": {name: dict(c.injected) if c else {} for name, c in chaos.items()},
     }
 
 
-def control_app(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, seed: int = 7) -> ASGIApp:
-    """``POST /_sandbox/labels?count=N`` and ``GET /_sandbox/tally``: test controls, loopback only."""
+class _ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _int(query: dict[str, str], name: str, default: int | None = None) -> int:
+    value = query.get(name)
+    if value in (None, ""):
+        if default is None:
+            raise _ControlError(400, f"{name} is required")
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise _ControlError(400, f"{name} must be a whole number") from None
+
+
+def _ids(query: dict[str, str], name: str) -> list[int]:
+    try:
+        return [int(part) for part in (query.get(name) or "").split(",") if part.strip()]
+    except ValueError:
+        raise _ControlError(400, f"{name} must be whole numbers separated by commas") from None
+
+
+def _moves(text: str) -> dict[str, int] | None:
+    if not text:
+        return None
+    moves: dict[str, int] = {}
+    for pair in text.split(","):
+        key, _, count = pair.rpartition(":")
+        if not key or not count.isdigit():
+            raise _ControlError(400, "items must look like KEY:QTY,KEY:QTY (lineItemKey or orderItemId)")
+        moves[key] = int(count)
+    return moves
+
+
+def control_app(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, seed: int = 7,
+                real_world: bool = False) -> ASGIApp:
+    """The ``/_sandbox`` test controls (see the module's docstring), loopback only."""
     rng = random.Random(seed)
+
+    def labels(query: dict[str, str], body: Any) -> dict:
+        made, events = label_open_orders(ss, rng, _int(query, "count", 1), real_world=real_world)
+        answer: dict[str, Any] = {"labels": [{"orderId": m["orderId"], "shipmentId": m["shipmentId"],
+                                              "trackingNumber": m["trackingNumber"]} for m in made]}
+        if real_world:
+            answer["events"] = events
+        return answer
+
+    def split(query: dict[str, str], body: Any) -> dict:
+        order_id = _int(query, "orderId")
+        part = ss.split_order(order_id, _moves(query.get("items", "")))
+        return {"order": ss.orders[order_id], "part": part}
+
+    def merge(query: dict[str, str], body: Any) -> dict:
+        return {"order": ss.merge_orders(_int(query, "orderId"), _ids(query, "merge"))}
+
+    def return_label(query: dict[str, str], body: Any) -> dict:
+        return {"shipment": ss.create_return_label(_int(query, "orderId"),
+                                                   tracking_number=query.get("trackingNumber") or None)}
+
+    def void(query: dict[str, str], body: Any) -> dict:
+        shipment_id = _int(query, "shipmentId")
+        if shipment_id not in ss.shipments:
+            raise _ControlError(404, f"no label {shipment_id}")
+        if query.get("days"):
+            return {"shipment": ss.void_late(shipment_id, days=_int(query, "days"))}
+        if ss.shipments[shipment_id]["voided"]:
+            raise NotPossible(f"Label {shipment_id} is already voided")
+        ss.void_label(shipment_id)
+        return {"shipment": ss.shipments[shipment_id]}
+
+    def edit_order(query: dict[str, str], body: Any) -> dict:
+        if not isinstance(body, dict):
+            raise _ControlError(400, "send the fields to change as a JSON object")
+        return {"order": ss.edit_order(_int(query, "orderId"), **body)}
+
+    def set_timezone(query: dict[str, str], body: Any) -> dict:
+        bp.set_timezone(query.get("name") or None)
+        return {"timezone": bp.timezone_name}
+
+    def staff(query: dict[str, str], body: Any) -> dict:
+        return {"contactId": bp.add_staff(query.get("name", ""), query.get("email", ""))}
+
+    routes: dict[tuple[str, str], Callable[[dict[str, str], Any], dict]] = {
+        ("POST", "/labels"): labels, ("GET", "/tally"): lambda query, body: tally(bp, ss),
+        ("POST", "/split"): split, ("POST", "/merge"): merge, ("POST", "/return-label"): return_label,
+        ("POST", "/void"): void, ("POST", "/edit-order"): edit_order, ("POST", "/timezone"): set_timezone,
+        ("POST", "/staff"): staff,
+    }
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         path, method = scope["path"][len(CONTROL_PREFIX):], scope["method"]
-        query = dict(p.partition("=")[::2] for p in scope.get("query_string", b"").decode().split("&") if p)
-        status, body = 200, {}
-        if path == "/labels" and method == "POST":
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        raw = b""
+        more = True
+        while more:
+            message = await receive()
+            raw += message.get("body", b"")
+            more = message.get("more_body", False)
+        handler = routes.get((method, path))
+        try:
+            if handler is None:
+                raise _ControlError(404, f"no control route {method} {path}")
             try:
-                count = int(query.get("count", "1"))
+                body = json.loads(raw) if raw else None
             except ValueError:
-                status, body = 400, {"message": "count must be a whole number"}
-            else:
-                open_orders = [o for o in ss.orders.values() if o["orderStatus"] == "awaiting_shipment"]
-                rng.shuffle(open_orders)
-                made = [ss.create_label(o["orderId"]) for o in open_orders[:max(0, count)]]
-                body = {"labels": [{"orderId": m["orderId"], "shipmentId": m["shipmentId"],
-                                    "trackingNumber": m["trackingNumber"]} for m in made]}
-        elif path == "/tally" and method == "GET":
-            body = tally(bp, ss)
-        else:
-            status, body = 404, {"message": f"no control route {method} {path}"}
-        raw = json.dumps(body).encode()
+                raise _ControlError(400, "the body is not JSON") from None
+            status, answer = 200, handler(query, body)
+        except _ControlError as exc:
+            status, answer = exc.status, {"message": str(exc)}
+        except KeyError as exc:
+            status, answer = 404, {"message": str(exc.args[0]) if exc.args else "not found"}
+        except ValueError as exc:  # NotPossible and bad values
+            status, answer = 400, {"message": str(exc)}
+        raw = json.dumps(answer).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
         await send({"type": "http.response.body", "body": raw})

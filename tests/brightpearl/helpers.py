@@ -12,7 +12,7 @@ import httpx
 from bp_tui.apiclient import Backoff
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.config.model import BrightpearlSettings
-from bp_tui.sandbox.brightpearl import BrightpearlSandbox
+from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "brightpearl"
 NOW = datetime(2025, 11, 4, 12, 0, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bp_tui.sandbox.brightpearl import BrightpearlSandbox
+from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from tests.brightpearl.helpers import NOW, fixture, seeded
 
 BASE = "http://bp.test/public-api/demo"

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from bp_tui.sandbox.shipstation import ShipStationSandbox
+from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from tests.shipstation.factory import order
 
 

@@ -11,7 +11,7 @@ import httpx
 
 from bp_tui.apiclient import Backoff
 from bp_tui.config.model import ShipStationSettings
-from bp_tui.sandbox.shipstation import ShipStationSandbox
+from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.shipstation.client import ShipStationClient
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "shipstation"

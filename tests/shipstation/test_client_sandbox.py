@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
-from bp_tui.sandbox.shipstation import ShipStationSandbox
+from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.shipstation.port import ShippingPlatform
 from tests.shipstation.factory import SleepRecorder, client_for, order
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 import httpx
 
-from bp_tui.sandbox.shipstation import ShipStationSandbox
+from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.shipstation.models import (
     Carrier, CarrierService, CreateOrderResult, Fulfillment, Order, Shipment, Store,
 )

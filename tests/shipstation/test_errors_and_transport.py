@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
-from bp_tui.sandbox.shipstation import ShipStationSandbox
+from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.shipstation.api_errors import error_for, is_throttled
 from tests.shipstation.factory import client_for, order
 

@@ -1,5 +1,6 @@
-"""Emulation of the Brightpearl public API (see ``sandbox.py``)."""
+"""Emulation of the Brightpearl public API.
 
-from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
-
-__all__ = ["BrightpearlSandbox"]
+``account.BrightpearlAccount`` holds the data, ``app.build_app`` serves it over ASGI and
+``sandbox.BrightpearlSandbox`` is the two together. Import from those modules: this package
+re-exports nothing, so no submodule imports back into a half-initialised package.
+"""

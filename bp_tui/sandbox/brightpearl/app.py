@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +25,14 @@ from bp_tui.sandbox.brightpearl.errors import (
 )
 
 if TYPE_CHECKING:
-    from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
+    from bp_tui.sandbox.brightpearl.account import BrightpearlAccount
 
 MAX_GON_IDS = 500
 MAX_ORDER_IDS = 200
 MAX_PRODUCT_IDS = 200
 MAX_PAGE_SIZE = 500
 
-Handler = Callable[["BrightpearlSandbox", Request, re.Match[str], Any], Any]
+Handler = Callable[["BrightpearlAccount", Request, re.Match[str], Any], Any]
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
 
 
@@ -44,7 +44,7 @@ def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def build_app(sb: BrightpearlSandbox) -> Starlette:
+def build_app(sb: BrightpearlAccount) -> Starlette:
     async def authorise(request: Request) -> Response:
         return await _serve(sb, request, _authorise, counted=False)
 
@@ -58,7 +58,7 @@ def build_app(sb: BrightpearlSandbox) -> Starlette:
     ])
 
 
-async def _serve(sb: BrightpearlSandbox, request: Request, work: Callable[..., Any], *, counted: bool) -> Response:
+async def _serve(sb: BrightpearlAccount, request: Request, work: Callable[..., Any], *, counted: bool) -> Response:
     method, path = request.method, request.url.path
     headers: dict[str, str] = {}
     if counted:
@@ -90,12 +90,12 @@ async def _serve(sb: BrightpearlSandbox, request: Request, work: Callable[..., A
     return _log(sb, method, path, response)
 
 
-def _log(sb: BrightpearlSandbox, method: str, path: str, response: Response) -> Response:
+def _log(sb: BrightpearlAccount, method: str, path: str, response: Response) -> Response:
     sb.request_log.append((sb.clock(), method, path, response.status_code))
     return response
 
 
-def _authorise(sb: BrightpearlSandbox, request: Request, body: Any) -> Any:
+def _authorise(sb: BrightpearlAccount, request: Request, body: Any) -> Any:
     account = request.path_params["account"]
     creds = body.get("apiAccountCredentials") if isinstance(body, dict) else None
     if not isinstance(creds, dict):
@@ -108,7 +108,7 @@ def _authorise(sb: BrightpearlSandbox, request: Request, body: Any) -> Any:
     return {"response": sb.new_token()}
 
 
-def _dispatch(sb: BrightpearlSandbox, request: Request, body: Any) -> Any:
+def _dispatch(sb: BrightpearlAccount, request: Request, body: Any) -> Any:
     if request.path_params["account"] != sb.account_code:
         raise not_found(f"Cannot find the resource {request.url.path}")
     _check_auth(sb, request)
@@ -120,7 +120,7 @@ def _dispatch(sb: BrightpearlSandbox, request: Request, body: Any) -> Any:
     raise not_found(f"Cannot find the resource /app{rest}")
 
 
-def _check_auth(sb: BrightpearlSandbox, request: Request) -> None:
+def _check_auth(sb: BrightpearlAccount, request: Request) -> None:
     h = request.headers
     if "brightpearl-auth" in h:
         ok = h["brightpearl-auth"] in sb.tokens
@@ -170,7 +170,9 @@ def _int_filter(name: str, value: str, data_type: str = "INTEGER") -> frozenset[
 
 
 @lru_cache(maxsize=256)
-def _period_filter(name: str, value: str) -> tuple[datetime | None, datetime | None]:
+def _period_filter(name: str, value: str, zone: tzinfo | None = None) -> tuple[datetime | None, datetime | None]:
+    """``from/to``, either end optional; an end without an offset is in the account's ``zone``
+    (UTC when the account has none)."""
     if "/" not in value:
         raise bad_filter(name, value, "PERIOD")
     start_s, _, end_s = value.partition("/")
@@ -179,14 +181,14 @@ def _period_filter(name: str, value: str) -> tuple[datetime | None, datetime | N
         if not part:
             out.append(None)
             continue
-        moment = _parse_dt(part)
+        moment = _parse_dt(part, zone)
         if moment is None:
             raise bad_filter(name, value, "PERIOD")
         out.append(moment)
     return out[0], out[1]
 
 
-def _parse_dt(text: str | None) -> datetime | None:
+def _parse_dt(text: str | None, zone: tzinfo | None = None) -> datetime | None:
     if not text:
         return None
     text = text.strip().replace(" ", "+")
@@ -196,7 +198,7 @@ def _parse_dt(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone or timezone.utc)
 
 
 def _paging(request: Request) -> tuple[int, int]:
@@ -255,9 +257,9 @@ def _filter_ids(name: str, data_type: str = "IDSET") -> Callable[[Any, str], boo
     return lambda cell, value: cell in _int_filter(name, value, data_type)
 
 
-def _filter_period(name: str) -> Callable[[Any, str], bool]:
+def _filter_period(name: str, zone: tzinfo | None = None) -> Callable[[Any, str], bool]:
     def test(cell: Any, value: str) -> bool:
-        start, end = _period_filter(name, value)
+        start, end = _period_filter(name, value, zone)
         moment = _parse_dt(cell)
         if moment is None:
             return False
@@ -277,7 +279,7 @@ GON_COLUMNS = [
 
 
 @route("GET", r"/warehouse-service/goods-note/goods-out-search")
-def gon_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def gon_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     rows = []
     for gon_id, g in sb.gons.items():
         order = sb.orders.get(g["orderId"])
@@ -291,7 +293,7 @@ def gon_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body:
         if kind == "BOOLEAN":
             filters[name] = _filter_bool(name)
         elif kind == "PERIOD":
-            filters[name] = _filter_period(name)
+            filters[name] = _filter_period(name, sb.zone)
         elif name != "labelUri":
             # orderId and the other integer columns also accept id sets (e.g. 1,5,9-20)
             filters[name] = _filter_ids(name)
@@ -300,7 +302,7 @@ def gon_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body:
 
 
 @route("GET", r"/warehouse-service/order/(?P<orders>[^/]+)/goods-note/goods-out/?(?P<gons>[^/]*)")
-def gon_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def gon_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     orders = _ids(m["orders"], MAX_ORDER_IDS if m["orders"] != "*" else 0, "order")
     gons = _ids(m["gons"], MAX_GON_IDS, "goods-out note") if m["gons"] else "*"
     if orders == "*" and gons == "*":
@@ -315,19 +317,19 @@ def gon_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: An
 
 
 @route("PUT", r"/warehouse-service/goods-note/goods-out/(?P<id>\d+)")
-def gon_put(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def gon_put(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     sb.update_gon(int(m["id"]), body)
     return {}
 
 
 @route("POST", r"/warehouse-service/goods-note/goods-out/(?P<id>\d+)/event")
-def gon_event(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def gon_event(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     sb.post_events(int(m["id"]), body, request.headers.get("if-match"))
     return {}
 
 
 @route("DELETE", r"/warehouse-service/order/(?P<order>\d+)/goods-note/goods-out/(?P<id>\d+)")
-def gon_delete(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def gon_delete(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     gon = sb.gons.get(int(m["id"]))
     if gon is None or gon["orderId"] != int(m["order"]):
         raise not_found(f"Cannot find goods-out note {m['id']}")
@@ -341,7 +343,7 @@ def gon_delete(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body:
 
 
 @route("GET", r"/order-service/order/(?P<ids>[0-9,\-*]+)")
-def order_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def order_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     ids = _ids(m["ids"], MAX_ORDER_IDS, "order")
     if ids == "*":
         raise bad_request("CMNC-023", "The ID set '*' is not valid here")
@@ -349,7 +351,7 @@ def order_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: 
 
 
 @route("PUT", r"/order-service/order/(?P<id>\d+)/status")
-def order_status_put(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def order_status_put(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     status_id = body.get("orderStatusId") if isinstance(body, dict) else None
     if not isinstance(status_id, int):
         raise bad_request("ORDB-027", "orderStatusId is required")
@@ -358,7 +360,7 @@ def order_status_put(sb: BrightpearlSandbox, request: Request, m: re.Match[str],
 
 
 @route("POST", r"/order-service/order/(?P<id>\d+)/note")
-def order_note_post(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def order_note_post(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text:
         raise bad_request("ORDB-040", "text is required")
@@ -366,7 +368,7 @@ def order_note_post(sb: BrightpearlSandbox, request: Request, m: re.Match[str], 
 
 
 @route("GET", r"/order-service/order/(?P<id>\d+)/note/?(?P<notes>[0-9,\-]*)")
-def order_note_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def order_note_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     order_id = int(m["id"])
     if order_id not in sb.orders:
         raise not_found(f"Cannot find order {order_id}")
@@ -391,7 +393,7 @@ SHIPPING_STATUS_IDS = {"NST": 1, "SNS": 2, "SPS": 3, "ASS": 4}
 
 
 @route("GET", r"/order-service/order-search")
-def order_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def order_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     rows = []
     for order_id, o in sb.orders.items():
         rows.append([
@@ -406,7 +408,7 @@ def order_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], bod
     filters: dict[str, Callable[[Any, str], bool]] = {}
     for name, kind in ORDER_COLUMNS:
         if kind == "PERIOD":
-            filters[name] = _filter_period(name)
+            filters[name] = _filter_period(name, sb.zone)
         elif kind in ("IDSET", "INTEGER"):
             filters[name] = _filter_ids(name)
     columns = [shapes.search_column(n, t) for n, t in ORDER_COLUMNS]
@@ -414,17 +416,70 @@ def order_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], bod
 
 
 @route("GET", r"/order-service/order-note-search")
-def order_note_search(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def order_note_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     rows = [[oid, n["noteId"], n["contactId"], n["text"], n["isPublic"], n["addedOn"], n["addedBy"],
              n["orderStatusId"]] for oid, notes in sb.notes.items() for n in notes]
     filters: dict[str, Callable[[Any, str], bool]] = {
         "orderId": _filter_ids("orderId"), "noteId": _filter_ids("noteId"), "contactId": _filter_ids("contactId"),
         "addedBy": _filter_ids("addedBy"), "orderStatusId": _filter_ids("orderStatusId"),
-        "isPublic": _filter_bool("isPublic"), "dateAdded": _filter_period("dateAdded"),
+        "isPublic": _filter_bool("isPublic"), "dateAdded": _filter_period("dateAdded", sb.zone),
         "noteText": lambda cell, value: value.lower() in str(cell).lower(),
     }
     columns = [shapes.search_column(n, t) for n, t in NOTE_COLUMNS]
     return _search(request, columns, rows, filters)
+
+
+# ---------------------------------------------------------------------- contacts
+
+# The first ten columns are as documented (api-docs.brightpearl.com/contact/contact/search.html);
+# createdOn and updatedOn are chosen (a third-party description lists them; their place is not known).
+CONTACT_COLUMNS = [
+    ("contactId", "IDSET"), ("primaryEmail", "SEARCH_STRING"), ("secondaryEmail", "SEARCH_STRING"),
+    ("tertiaryEmail", "SEARCH_STRING"), ("firstName", "SEARCH_STRING"), ("lastName", "SEARCH_STRING"),
+    ("isSupplier", "BOOLEAN"), ("companyName", "SEARCH_STRING"), ("isStaff", "BOOLEAN"), ("isCustomer", "BOOLEAN"),
+    ("createdOn", "PERIOD"), ("updatedOn", "PERIOD"),
+]
+STAFF_SINCE = "2024-01-10T09:00:00.000-06:00"  # when the demo account's staff were set up (chosen)
+
+
+def _names(full: str) -> tuple[str, str]:
+    first, _, last = (full or "").strip().partition(" ")
+    return first, last
+
+
+def _filter_text() -> Callable[[Any, str], bool]:
+    return lambda cell, value: value.casefold() in str(cell or "").casefold()
+
+
+@route("GET", r"/contact-service/contact-search")
+def contact_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
+    """Staff (``isStaff=true``) and the customers of the account's orders, in the generic search envelope."""
+    rows: dict[int, list[Any]] = {}
+    for contact_id, name in sb.staff.items():
+        first, last = _names(name)
+        rows[contact_id] = [contact_id, sb.staff_emails.get(contact_id, ""), "", "", first, last, False, "",
+                            True, False, STAFF_SINCE, STAFF_SINCE]
+    for order_id in sorted(sb.orders):
+        order = sb.orders[order_id]
+        customer = order["parties"]["customer"]
+        contact_id = customer.get("contactId")
+        if contact_id is None or contact_id in rows:
+            continue
+        first, last = _names(customer.get("addressFullName", ""))
+        rows[contact_id] = [contact_id, customer.get("email", ""), "", "", first, last, False,
+                            customer.get("companyName", ""), False, True, order["createdOn"], order["createdOn"]]
+    filters: dict[str, Callable[[Any, str], bool]] = {}
+    for name, kind in CONTACT_COLUMNS:
+        if kind == "IDSET":
+            filters[name] = _filter_ids(name)
+        elif kind == "BOOLEAN":
+            filters[name] = _filter_bool(name)
+        elif kind == "PERIOD":
+            filters[name] = _filter_period(name, sb.zone)
+        else:  # SEARCH_STRING: case-insensitive "contains" (chosen)
+            filters[name] = _filter_text()
+    columns = [shapes.search_column(n, t) for n, t in CONTACT_COLUMNS]
+    return _search(request, columns, list(rows.values()), filters)
 
 
 # ---------------------------------------------------------------------- lookups
@@ -443,13 +498,13 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
 
 
 @route("GET", r"/product-service/product/(?P<ids>[0-9,\-]+)")
-def product_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def product_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     ids = _ids(m["ids"], MAX_PRODUCT_IDS, "product")
     return {"response": [_public(sb.products[i]) for i in ids if i in sb.products]}
 
 
 @route("GET", r"/product-service/channel/?(?P<ids>[0-9,\-]*)")
-def channel_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def channel_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     try:
         return _lookup(sb.channels, m["ids"])
     except BpError as err:
@@ -459,15 +514,15 @@ def channel_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body
 
 
 @route("GET", r"/warehouse-service/warehouse/?(?P<ids>[0-9,\-]*)")
-def warehouse_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def warehouse_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     return _lookup(sb.warehouses, m["ids"])
 
 
 @route("GET", r"/warehouse-service/shipping-method/?(?P<ids>[0-9,\-]*)")
-def shipping_method_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def shipping_method_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     return _lookup(sb.shipping_methods, m["ids"])
 
 
 @route("GET", r"/order-service/order-status/?(?P<ids>[0-9,\-]*)")
-def order_status_get(sb: BrightpearlSandbox, request: Request, m: re.Match[str], body: Any) -> Any:
+def order_status_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     return _lookup(sb.statuses, m["ids"])

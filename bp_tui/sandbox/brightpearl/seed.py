@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bp_tui.sandbox.brightpearl import shapes
 
 if TYPE_CHECKING:
-    from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
+    from bp_tui.sandbox.brightpearl.account import BrightpearlAccount
 
 PRODUCT_NAMES = [
     "Nice Shirt for Summer", "Linen Trousers", "Wool Scarf", "Leather Belt", "Canvas Tote",
@@ -44,7 +44,7 @@ ADDRESSES: list[dict[str, Any]] = [
 STATE_CYCLE = ["printed", "new", "picked", "printed", "packed", "shipped", "printed", "picked"]
 
 
-def base_reference_data(sb: BrightpearlSandbox) -> None:
+def base_reference_data(sb: BrightpearlAccount) -> None:
     """Channels, warehouses, shipping methods, order statuses and products (fixed)."""
     sb.warehouses.update({
         2: {"id": 2, "name": "Main warehouse", "typeCode": "warehouse", "typeDescription": "Warehouse",
@@ -108,7 +108,7 @@ def _customer(rng: random.Random, index: int) -> tuple[dict[str, Any], dict[str,
     return customer, dict(customer)
 
 
-def seed_account(sb: BrightpearlSandbox, *, orders: int, seed: int, now: datetime) -> None:
+def seed_account(sb: BrightpearlAccount, *, orders: int, seed: int, now: datetime) -> None:
     """``orders`` sales orders with GONs in every state, a transfer GON and a few bad records."""
     rng = random.Random(seed)
     stock_ids = [pid for pid, p in sb.products.items() if p["stock"]["stockTracked"]]

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ACCOUNT_TZ = timezone(timedelta(hours=-6))  # the recordings carry the account's offset, -06:00
 
 
-def bp_time(moment: datetime) -> str:
-    """``2025-11-04T10:41:38.000-06:00``."""
+def bp_time(moment: datetime, zone: tzinfo | None = None) -> str:
+    """``2025-11-04T10:41:38.000-06:00``: in the account's time zone (default the recordings' -06:00)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(ACCOUNT_TZ).isoformat(timespec="milliseconds")
+    return moment.astimezone(zone or ACCOUNT_TZ).isoformat(timespec="milliseconds")
+
+
+def account_zone(name: str | None) -> tzinfo | None:
+    """The time zone an account reads offset-less times in: an IANA name (``America/Chicago``),
+    ``UTC`` or a fixed offset (``-06:00``, ``UTC-6``); None or "" = not set."""
+    if not name:
+        return None
+    text = name.strip()
+    fixed = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", text)
+    if fixed:
+        sign = -1 if fixed[1] == "-" else 1
+        hours, minutes = int(fixed[2]), int(fixed[3] or 0)
+        if hours > 14 or minutes > 59:
+            raise ValueError(f"unknown time zone {name!r}")
+        return timezone(sign * timedelta(hours=hours, minutes=minutes), text)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as America/Chicago, "
+                         "or an offset such as -06:00") from None
 
 
 def party(
@@ -97,10 +119,11 @@ def order(
     currency: str = "GBP",
     reference: str = "",
     created_by: int = 4,
+    zone: tzinfo | None = None,
 ) -> dict[str, Any]:
     net = sum(float(r["rowValue"]["rowNet"]["value"]) for r in rows.values())
     tax = sum(float(r["rowValue"]["rowTax"]["value"]) for r in rows.values())
-    stamp = bp_time(placed_on)
+    stamp = bp_time(placed_on, zone)
     return {
         "id": order_id,
         "parentOrderId": 0,
@@ -165,8 +188,9 @@ def goods_out_note(
     shipping_method_id: int,
     version: int,
     target_warehouse_id: int | None = None,
+    zone: tzinfo | None = None,
 ) -> dict[str, Any]:
-    stamp = bp_time(created_on)
+    stamp = bp_time(created_on, zone)
     gon: dict[str, Any] = {
         "orderId": order_id,
         "warehouseId": warehouse_id,

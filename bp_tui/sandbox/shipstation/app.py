@@ -8,7 +8,7 @@ import hmac
 import json
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -19,10 +19,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bp_tui.sandbox.shipstation import shapes
+from bp_tui.sandbox.shipstation.account import CreateRefused, ShipStationAccount
 from bp_tui.shipstation.dates import parse_datetime, to_api_datetime
-
-if TYPE_CHECKING:
-    from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -82,10 +80,15 @@ def _since(records: list[dict], field: str, start: datetime | None) -> list[dict
     return [r for r in records if (parse_datetime(r.get(field)) or start) >= start]
 
 
+def _within(value: str | None, start: datetime | None, end: datetime | None) -> bool:
+    moment = parse_datetime(value)
+    return moment is not None and (start is None or moment >= start) and (end is None or moment <= end)
+
+
 class _Gate:
     """Auth, rate limit, injected faults, request log and the X-Rate-Limit-* headers on every answer."""
 
-    def __init__(self, app: ASGIApp, sandbox: ShipStationSandbox) -> None:
+    def __init__(self, app: ASGIApp, sandbox: ShipStationAccount) -> None:
         self.app = app
         self.sandbox = sandbox
 
@@ -146,7 +149,7 @@ class _Gate:
             sandbox.request_log.append((received_at, method, target, status_seen[0] if status_seen else 500))
 
 
-def build_app(sandbox: ShipStationSandbox) -> Starlette:
+def build_app(sandbox: ShipStationAccount) -> Starlette:
     """The Starlette app serving ``sandbox`` (mountable under a path prefix)."""
 
     async def create_orders(request: Request) -> Response:
@@ -160,8 +163,6 @@ def build_app(sandbox: ShipStationSandbox) -> Starlette:
                             "type requires a JSON array to deserialize correctly.")
         if len(body) > MAX_BATCH:
             return _invalid("apiOrders", f"A maximum of {MAX_BATCH} orders may be sent per request; got {len(body)}.")
-        from bp_tui.sandbox.shipstation.sandbox import CreateRefused
-
         results = []
         for item in body:
             key = item.get("orderKey") if isinstance(item, dict) else None
@@ -231,6 +232,11 @@ def build_app(sandbox: ShipStationSandbox) -> Starlette:
         if order_id is not None:
             records = [s for s in records if s["orderId"] == order_id]
         records = _since(records, "createDate", _date_param(request, "createDateStart"))
+        void_start, void_end = _date_param(request, "voidDateStart"), _date_param(request, "voidDateEnd")
+        if void_start is not None or void_end is not None:  # only voided labels, voided in the window
+            records = [s for s in records if s["voided"] and _within(s.get("voidDate"), void_start, void_end)]
+        if sandbox.merged_orders:  # a merged-away order's labels vanish with it
+            records = [s for s in records if s["orderId"] not in sandbox.merged_orders]
         if not _bool_param(request, "includeShipmentItems"):
             records = [{**s, "shipmentItems": None} for s in records]
         return _page(request, "shipments", records)

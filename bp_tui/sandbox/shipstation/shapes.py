@@ -73,7 +73,8 @@ def validate_order(order: Any) -> str | None:
     return None
 
 
-def _api_dt(value: Any) -> str | None:
+def api_datetime(value: Any) -> str | None:
+    """A date-time as ShipStation answers it (Pacific, 7 digits, no offset), or None."""
     parsed = parse_datetime(str(value)) if value else None
     return to_api_datetime(parsed) if parsed else None
 
@@ -107,7 +108,7 @@ def order_record(body: dict, *, order_id: int, customer_id: int, store_id: int, 
     for key in WRITABLE_ORDER_KEYS:
         record[key] = body.get(key)
     for key in ("orderDate", "paymentDate", "shipByDate"):
-        record[key] = _api_dt(body.get(key))
+        record[key] = api_datetime(body.get(key))
     ship_date = body.get("shipDate")
     record["shipDate"] = str(ship_date)[:10] if ship_date else None
     record["createDate"] = create_date
@@ -116,8 +117,7 @@ def order_record(body: dict, *, order_id: int, customer_id: int, store_id: int, 
     record["billTo"] = address(body.get("billTo"), ship_to=False)
     record["shipTo"] = address(body.get("shipTo"), ship_to=True)
     record["items"] = items(body.get("items"), next_item_id=next_item_id, stamp=modify_date)
-    goods = sum((i.get("unitPrice") or 0) * i["quantity"] for i in record["items"])
-    record["orderTotal"] = round(goods + (body.get("taxAmount") or 0) + (body.get("shippingAmount") or 0), 2)
+    record["orderTotal"] = order_total(record)
     record["gift"] = bool(body.get("gift", False))
     options = body.get("advancedOptions") or {}
     advanced = {key: options.get(key) for key in ADVANCED_KEYS}
@@ -134,6 +134,33 @@ def order_record(body: dict, *, order_id: int, customer_id: int, store_id: int, 
                   externallyFulfilledById=None, externallyFulfilledByName=None)
     record["orderKey"] = body.get("orderKey")
     return record
+
+
+def order_total(order: dict) -> float:
+    """Goods plus tax plus shipping, as ShipStation computes ``orderTotal``."""
+    goods = sum((i.get("unitPrice") or 0) * i["quantity"] for i in order.get("items") or [])
+    return round(goods + (order.get("taxAmount") or 0) + (order.get("shippingAmount") or 0), 2)
+
+
+# What a ShipStation user can change on an open order in the web UI (the rest is the order's
+# identity, read-only, or the items). ``advancedOptions`` keys are listed separately.
+UI_EDITABLE = ("carrierCode", "serviceCode", "packageCode", "confirmation", "weight", "dimensions",
+               "internalNotes", "customerNotes", "gift", "giftMessage", "requestedShippingService",
+               "shipByDate", "holdUntilDate", "insuranceOptions", "internationalOptions", "tagIds")
+UI_EDITABLE_ADVANCED = ("warehouseId", "nonMachinable", "saturdayDelivery", "containsAlcohol", "customField1",
+                        "customField2", "customField3", "billToParty", "billToAccount", "billToPostalCode",
+                        "billToCountryCode")
+READ_ONLY_ADVANCED = ("mergedOrSplit", "mergedIds", "parentId")
+SAME_ADDRESS_KEYS = ("name", "street1", "street2", "city", "state", "postalCode", "country")
+
+
+def recipient(address: dict) -> tuple[str, ...]:
+    """Who and where a ship-to names; orders with equal ones can be combined (chosen: any case)."""
+    return tuple(str(address.get(k) or "").strip().casefold() for k in SAME_ADDRESS_KEYS)
+
+
+def same_recipient(a: dict, b: dict) -> bool:
+    return recipient(a) == recipient(b)
 
 
 def shipment_record(order: dict, *, shipment_id: int, tracking_number: str, carrier_code: str,

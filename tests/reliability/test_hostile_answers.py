@@ -1,0 +1,152 @@
+"""Proxies and broken gateways answer in the API's place: 302s, empty 200s, HTML maintenance
+pages and JSON of the wrong shape, at random, on every endpoint of both APIs, before and after
+the write reached the API. Nothing may be concluded from such an answer: repeated cycles reach
+exactly the end state of a clean run, no order is cancelled whose note still exists, nothing is
+recorded as confirmed that Brightpearl lacks, and a cycle that met such an answer says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from bp_tui.errors import ApiError
+from bp_tui.sandbox.faults import GATEWAY_KINDS
+
+from .helpers import ChaosEnv, chaos_env, eligible_gon_ids, note_counts, shw_counts
+
+MAX_CYCLES = 40
+
+
+async def run_cycle(ce: ChaosEnv, conn) -> tuple[bool, object]:
+    conn.retry()  # time passes between cycles: failed notes are due again
+    try:
+        return True, await conn.run_cycle()
+    except ApiError as exc:
+        ce.errors.append(str(exc))
+        return False, None
+
+
+def end_state(ce: ChaosEnv, conn) -> dict:
+    """What the two APIs and the state hold, by goods-out note id (ShipStation ids differ
+    between runs, so orders are named by their orderKey)."""
+    env = ce.env
+    orders = {o["orderKey"]: o for o in env.ss.orders.values()}
+    return {
+        "orders": sorted((k, o["orderStatus"], len(o["items"])) for k, o in orders.items()),
+        "shw": sorted(shw_counts(env).items()),
+        "references": sorted((g, n.get("shipping", {}).get("reference") or "") for g, n in env.bp.gons.items()),
+        "stages": sorted((g, r.stage) for g, r in conn.store.gons().items()),
+        "notes": sorted(note_counts(env).values()),
+    }
+
+
+def check_nothing_concluded(ce: ChaosEnv, conn) -> None:
+    env, store = ce.env, conn.store
+    cancelled_keys = {o["orderKey"] for o in env.ss.orders.values() if o["orderStatus"] == "cancelled"}
+    for gid, rec in store.gons().items():
+        if rec.ss_order_key in cancelled_keys:
+            assert gid not in env.bp.gons, f"order of GON {gid} cancelled although the note exists"
+        if rec.stage == "confirmed":
+            assert shw_counts(env)[gid] == 1 or env.bp.gons[gid]["status"]["shipped"], \
+                f"GON {gid} recorded confirmed but Brightpearl has no shipped event"
+
+
+def unaccounted(ce: ChaosEnv, conn) -> list[str]:
+    env, store = ce.env, conn.store
+    failed = {g for g, r in store.gons(stages=("failed",)).items() if r.reason}
+    keys = {o["orderKey"] for o in env.ss.orders.values()}
+    account = env.config.brightpearl.account_code
+    shw = shw_counts(env)
+    out = [f"GON {g} not imported" for g in eligible_gon_ids(env)
+           if f"bp-{account}-gon-{g}" not in keys and g not in failed]
+    for shipment in env.ss.shipments.values():
+        order = env.ss.orders.get(shipment["orderId"])
+        if shipment["voided"] or order is None:
+            continue
+        gid = int(order["orderKey"].rsplit("-", 1)[1])
+        if gid in env.bp.gons and shw[gid] == 0 and gid not in failed:
+            out.append(f"GON {gid} labelled, not confirmed")
+    return out
+
+
+async def drive(ce: ChaosEnv, deletions: int, labels: int, check: bool) -> dict:
+    """Import, delete some notes in Brightpearl, label the rest, confirm: each phase run until
+    the state stops changing (a clean run needs one cycle a phase)."""
+    conn = ce.connector()
+    clean_ones = 0
+    try:
+        async def settle_phase() -> None:
+            nonlocal clean_ones
+            previous = None
+            for _ in range(MAX_CYCLES):
+                before = sum(ce.bp_chaos.injected.values()) + sum(ce.ss_chaos.injected.values())
+                finished, summary = await run_cycle(ce, conn)
+                injected = sum(ce.bp_chaos.injected.values()) + sum(ce.ss_chaos.injected.values()) - before
+                if check:
+                    check_nothing_concluded(ce, conn)
+                if finished:
+                    # a cycle that ends without an error has done everything due, or failed it with a
+                    # reason (exit 1): nothing was lost to an unusable answer taken as success
+                    clean_ones += 1
+                    assert unaccounted(ce, conn) == [], ce.errors[-3:]
+                state = end_state(ce, conn)
+                if finished and not injected and state == previous and not conn.store.open_intents():
+                    return
+                previous = state
+            raise AssertionError(f"no convergence: {ce.errors[-3:]}")
+
+        await settle_phase()
+        imported = sorted(k for k, o in ((o["orderKey"], o) for o in ce.env.ss.orders.values()))
+        for key in imported[:deletions]:
+            ce.env.bp.delete_gon(int(key.rsplit("-", 1)[1]))
+        await settle_phase()
+        for order in sorted(ce.env.open_orders(), key=lambda o: o["orderKey"])[:labels]:
+            ce.env.ss.create_label(order["orderId"])
+        await settle_phase()
+        return {"state": end_state(ce, conn), "clean_cycles": clean_ones}
+    finally:
+        await conn.aclose()
+
+
+@pytest.mark.parametrize("seed", range(3))
+async def test_gateway_answers_converge_to_the_clean_end_state(tmp_path, seed):
+    clean = chaos_env(tmp_path / "clean", orders=24, seed=seed, rate=0.0, kinds=GATEWAY_KINDS)
+    expected = await drive(clean, deletions=3, labels=8, check=False)
+    hostile = chaos_env(tmp_path / "hostile", orders=24, seed=seed, rate=0.25, kinds=GATEWAY_KINDS)
+    got = await drive(hostile, deletions=3, labels=8, check=True)
+    injected = hostile.bp_chaos.injected + hostile.ss_chaos.injected
+    assert sum(injected.values()) > 10 and len(injected) >= 4, injected
+    assert got["state"] == expected["state"]
+    assert got["clean_cycles"] >= 3  # the exit-0 check above ran
+    assert hostile.violations == 0
+
+
+async def test_every_answer_a_redirect_cancels_nothing_and_confirms_nothing(tmp_path):
+    """A proxy answering every request with a 302: the first call fails, nothing else happens."""
+    ce = chaos_env(tmp_path, orders=12, seed=5, rate=0.0)
+    conn = ce.connector()
+    try:
+        await conn.run_cycle()
+        for order in ce.env.open_orders()[:3]:
+            ce.env.ss.create_label(order["orderId"])
+        before = end_state(ce, conn)
+        ce.bp_chaos.plan.rate = ce.ss_chaos.plan.rate = 1.0
+        ce.bp_chaos.plan.kinds = ce.ss_chaos.plan.kinds = ("redirect",)
+        with pytest.raises(ApiError) as info:
+            await conn.run_cycle()
+        assert info.value.status == 302 and "redirect" in str(info.value)
+        assert end_state(ce, conn) == before
+    finally:
+        await conn.aclose()
+
+
+@pytest.mark.parametrize("kind", ["redirect", "empty", "html", "wrong_shape"])
+async def test_doctor_fails_reachability_on_an_answer_that_is_not_the_documented_one(tmp_path, kind):
+    ce = chaos_env(tmp_path, orders=4, seed=1, rate=1.0, kinds=(kind,))
+    conn = ce.connector()
+    try:
+        checks = {c.id: c for c in await conn.doctor()}
+    finally:
+        await conn.aclose()
+    assert checks["bp_reach"].ok is False and checks["bp_reach"].fix
+    assert checks["ss_auth"].ok is False and checks["ss_auth"].fix
+    assert not any(c.ok for c in checks.values() if c.id.startswith(("bp_", "ss_")) and c.id != "bp_staff")

@@ -189,11 +189,7 @@ class Connector:
 
     def retry(self, gon_ids: list[int] | None = None) -> int:
         """Make failed notes eligible on the next cycle, now, instead of after their backoff."""
-        records = self.store.gons(gon_ids, stages=("failed",))
-        for rec in records.values():
-            rec.next_attempt_at = None
-        self.store.save_gons(records.values())
-        return len(records)
+        return self.store.make_due(gon_ids)
 
     def recent_errors(self) -> list[tuple[str, int, list[int]]]:
         groups: dict[str, list[int]] = {}

@@ -158,6 +158,17 @@ class StateStore:
             for rec in records:
                 self.save_gon(rec)
 
+    def make_due(self, gon_ids: Iterable[int] | None = None) -> int:
+        """Failed notes (these, or all) become due now: only their next attempt time changes,
+        in one statement, so a sync running in another process loses nothing it wrote."""
+        with self.transaction():
+            if gon_ids is None:
+                return self.db.execute(
+                    "UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed'").rowcount
+            return sum(self.db.execute(
+                f"UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' AND gon_id IN ({','.join('?' * len(part))})",
+                part).rowcount for part in _chunks(list(set(gon_ids)), 500))
+
     def stage_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
 
@@ -429,3 +440,8 @@ def _shipment_from_row(row: sqlite3.Row) -> ShipmentRecord:
         shipped_at=parse_iso(row["shipped_at"]), created_at=parse_iso(row["created_at"]),
         voided=bool(row["voided"]), role=row["role"], noted=bool(row["noted"]), void_noted=bool(row["void_noted"]),
     )
+
+
+def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

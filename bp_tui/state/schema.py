@@ -1,12 +1,15 @@
 """The state database's tables, and migrations between versions.
 
 Version 1 is the first. ``open_db`` refuses a file that is not a bp-tui state database,
-and one written by a newer bp-tui, instead of silently starting empty.
+and one written by a newer bp-tui, instead of silently starting empty. A new file is
+created with ``CREATE`` (the newest schema); an older file is brought to it by running
+``MIGRATIONS[v]`` for every version ``v`` after its own, so both end with the same schema
+(tests/state/test_schema_migration.py compares them).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_ID = 0x62707475  # "bptu": PRAGMA application_id marks our files
 
 CREATE_V1 = """
@@ -92,5 +95,51 @@ CREATE TABLE products (
 );
 """
 
+# Version 2: history stays cheap (SPEC.md, State). The queue reads a page at a time, filtered,
+# searched and sorted by SQLite on these indexes; retention finds expired notes and old audit
+# rows on them; the stage counts are kept by triggers, so counting a million notes costs a
+# read of eight rows. Every statement may run again (a migration stopped half-way is re-run).
+HISTORY_V2 = """
+-- deep pages in GON order walk this narrow index, not the table's wide rows
+CREATE INDEX IF NOT EXISTS gons_id ON gons(gon_id);
+CREATE INDEX IF NOT EXISTS gons_updated ON gons(updated_at);
+CREATE INDEX IF NOT EXISTS gons_stage_updated ON gons(stage, updated_at);
+CREATE INDEX IF NOT EXISTS gons_first_seen ON gons(first_seen);
+CREATE INDEX IF NOT EXISTS gons_stage_first_seen ON gons(stage, first_seen);
+CREATE INDEX IF NOT EXISTS gons_stage_order ON gons(stage, order_id);
+-- search is by prefix, case-insensitive (LIKE 'abc%' uses a NOCASE index)
+CREATE INDEX IF NOT EXISTS gons_customer ON gons(customer COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS gons_stage_customer ON gons(stage, customer COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS gons_reference ON gons(reference COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS gons_tracking ON gons(tracking COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS gons_confirmed ON gons(confirmed_at);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+-- notes per stage, kept by the triggers below; an INSERT OR REPLACE fires the delete trigger
+-- for the row it replaces only with PRAGMA recursive_triggers on, which StateStore sets
+CREATE TABLE IF NOT EXISTS stage_counts (
+    stage TEXT PRIMARY KEY,
+    n INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS gons_count_insert AFTER INSERT ON gons BEGIN
+    INSERT INTO stage_counts (stage, n) VALUES (NEW.stage, 1) ON CONFLICT(stage) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS gons_count_delete AFTER DELETE ON gons BEGIN
+    UPDATE stage_counts SET n = n - 1 WHERE stage = OLD.stage;
+END;
+CREATE TRIGGER IF NOT EXISTS gons_count_update AFTER UPDATE OF stage ON gons WHEN OLD.stage <> NEW.stage BEGIN
+    UPDATE stage_counts SET n = n - 1 WHERE stage = OLD.stage;
+    INSERT INTO stage_counts (stage, n) VALUES (NEW.stage, 1) ON CONFLICT(stage) DO UPDATE SET n = n + 1;
+END;
+DELETE FROM stage_counts;
+INSERT INTO stage_counts (stage, n) SELECT stage, COUNT(*) FROM gons GROUP BY stage;
+"""
+
+# The newest schema, for a new file (open_db sets auto_vacuum = INCREMENTAL before it).
+CREATE = CREATE_V1 + HISTORY_V2
+
 # version -> SQL that upgrades from version-1 to version
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    # the indexes and counts in one transaction; then auto_vacuum, which an existing file only
+    # takes on with a VACUUM (once; it rewrites the file, so it needs free space of its size)
+    2: "BEGIN;\n" + HISTORY_V2 + "COMMIT;\nPRAGMA auto_vacuum = INCREMENTAL;\nVACUUM;\n",
+}

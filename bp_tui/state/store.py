@@ -20,7 +20,10 @@ from typing import Any
 from bp_tui.core.records import GonRecord, ShipmentRecord, iso, parse_iso, utcnow
 from bp_tui.core.types import HistoryEntry
 from bp_tui.errors import BpTuiError
-from bp_tui.state.schema import APP_ID, CREATE_V1, MIGRATIONS, SCHEMA_VERSION
+from bp_tui.state.queries import (
+    QUEUE_SORTS, SEARCH_LIMIT, SORT_SQL, Search, order_by, stage_order, stage_rank_sql,
+)
+from bp_tui.state.schema import APP_ID, CREATE, MIGRATIONS, SCHEMA_VERSION
 
 
 class StateError(BpTuiError):
@@ -33,12 +36,21 @@ _GON_COLUMNS = (
     "ss_payload", "tracking", "confirmed_at", "first_seen", "updated_at",
 )
 _DATE_COLUMNS = {"next_attempt_at", "confirmed_at", "first_seen", "updated_at"}
+_QUEUE_COLUMNS = tuple(c for c in _GON_COLUMNS if c != "ss_payload")  # what the queue shows
+# Stages retention may remove, once older than sync.keep_days.
+RETIRED_STAGES = ("confirmed", "cancelled")
+# A label with work left (the same test as gons_with_pending_shipments): its note stays.
+_PENDING_SHIPMENT = ("s.role = 'new' OR (s.role = 'late' AND s.noted = 0) "
+                     "OR (s.voided = 1 AND s.role IN ('confirmed', 'late') AND s.void_noted = 0)")
 
 
 class StateStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = open_db(path)
+        # an INSERT OR REPLACE then fires the delete trigger for the row it replaces, so the
+        # stage counts stay exact whatever statement writes a note (schema.HISTORY_V2)
+        self.db.execute("PRAGMA recursive_triggers = ON")
         self._rehearsing = False
 
     def close(self) -> None:
@@ -148,10 +160,7 @@ class StateStore:
         for col in _GON_COLUMNS:
             value = getattr(rec, col)
             values.append(iso(value) if col in _DATE_COLUMNS else value)
-        self.db.execute(
-            f"INSERT OR REPLACE INTO gons ({','.join(_GON_COLUMNS)}) VALUES ({','.join('?' * len(_GON_COLUMNS))})",
-            values,
-        )
+        self.db.execute(_SAVE_GON, values)
 
     def save_gons(self, records: Iterable[GonRecord]) -> None:
         with self.transaction():
@@ -170,7 +179,208 @@ class StateStore:
                 part).rowcount for part in _chunks(list(set(gon_ids)), 500))
 
     def stage_counts(self) -> dict[str, int]:
-        return {r[0]: r[1] for r in self.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
+        """Notes per stage (stages with none left out): a read of the counts the triggers keep."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT stage, n FROM stage_counts WHERE n > 0")}
+
+    # ---- the queue, a page at a time ----------------------------------------------------
+    def queue_page(self, *, stage: str | None = None, search: str = "", sort: str = "stage",
+                   offset: int = 0, limit: int = 100) -> tuple[list[GonRecord], int]:
+        """One page of the queue (records without their ShipStation payload) and how many notes
+        the view holds: ``stage`` only (None: all), matching ``search`` (GON id, order id,
+        reference, tracking, customer: see ``queries.Search``), in ``sort`` order (QUEUE_SORTS).
+
+        Filters, search and sorting are SQL on indexes; a page deep in a large view is read
+        from its nearer end. A search looks at SEARCH_LIMIT + 1 notes at most: a total above
+        SEARCH_LIMIT means "more than that"."""
+        if sort not in QUEUE_SORTS:
+            raise ValueError(f"unknown sort {sort!r}; one of {', '.join(QUEUE_SORTS)}")
+        offset, limit = max(0, offset), max(0, limit)
+        found = Search.parse(search)
+        if found is not None:
+            ids, total = self._search_page(found, stage, sort, offset, limit)
+        elif sort == "stage":
+            counts = self.stage_counts()
+            segments = [(s, counts.get(s, 0)) for s in ([stage] if stage else stage_order(list(counts)))]
+            ids, total = self._stage_page(segments, offset, limit), sum(n for _s, n in segments)
+        else:
+            total = self.stage_counts().get(stage, 0) if stage else sum(self.stage_counts().values())
+            ids = self._sorted_page(stage, sort, offset, limit, total)
+        return self._queue_records_in_order(ids), total
+
+    def queue_records_of(self, gon_ids: Iterable[int]) -> dict[int, GonRecord]:
+        """These notes as the queue shows them (a live refresh re-reads the rows on screen)."""
+        return {r.gon_id: r for r in self._queue_records_in_order(list(gon_ids))}
+
+    def queue_position(self, gon_id: int, *, stage: str | None = None, search: str = "",
+                       sort: str = "stage") -> int | None:
+        """Where the note is in that view (its offset), or None when the view does not hold it."""
+        rec = self.gon(gon_id)
+        if rec is None or (stage and rec.stage != stage):
+            return None
+        found = Search.parse(search)
+        if found is not None:
+            ids, _total = self._search_page(found, stage, sort, 0, SEARCH_LIMIT + 1)
+            return ids.index(gon_id) if gon_id in ids else None
+        if sort == "stage":
+            counts = self.stage_counts()
+            stages = [stage] if stage else stage_order(list(counts))
+            before = sum(counts.get(s, 0) for s in stages[: stages.index(rec.stage)])
+            row = self.db.execute("SELECT COUNT(*) FROM gons WHERE stage = ? AND gon_id > ?",
+                                  (rec.stage, gon_id)).fetchone()
+            return before + int(row[0])
+        # rows before it: a key smaller (in the sort's direction), or the same key and an
+        # earlier gon_id; an index range count
+        (col, way), *_rest = SORT_SQL[sort]
+        if col == "gon_id":
+            where, args = ("gon_id < ?" if way == "ASC" else "gon_id > ?"), [gon_id]
+        else:
+            value = self.db.execute(f"SELECT {col} FROM gons WHERE gon_id = ?", (gon_id,)).fetchone()[0]
+            ahead, tie = ("<", "<") if way == "ASC" else (">", ">")
+            where = f"({col} {ahead} ? OR ({col} = ? AND gon_id {tie} ?))"
+            args = [value, value, gon_id]
+        if stage:
+            where += " AND stage = ?"
+            args.append(stage)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM gons WHERE {where}", args).fetchone()[0])
+
+    def _search_page(self, found: Search, stage: str | None, sort: str, offset: int,
+                     limit: int) -> tuple[list[int], int]:
+        # "+stage": the stage filter must not pick the stage index over the search's ranges
+        where = found.where + (" AND +stage = ?" if stage else "")
+        args = [*found.args, *([stage] if stage else [])]
+        hits = f"SELECT gon_id FROM gons WHERE {where} LIMIT {SEARCH_LIMIT + 1}"
+        total = int(self.db.execute(f"SELECT COUNT(*) FROM ({hits})", args).fetchone()[0])
+        order = f"ORDER BY {stage_rank_sql()}, gon_id DESC" if sort == "stage" else order_by(sort)
+        rows = self.db.execute(f"SELECT gon_id FROM gons WHERE gon_id IN ({hits}) {order} LIMIT ? OFFSET ?",
+                               [*args, limit, offset])
+        return [r[0] for r in rows], total
+
+    def _stage_page(self, segments: list[tuple[str, int]], offset: int, limit: int) -> list[int]:
+        """Rows [offset, offset+limit) of the stages laid end to end (each newest GON first)."""
+        ids: list[int] = []
+        start = 0
+        for stage, count in segments:
+            lo, hi = max(offset, start), min(offset + limit, start + count)
+            if lo < hi:
+                ids += self._window("SELECT gon_id FROM gons WHERE stage = ?", [stage],
+                                    (("gon_id", "DESC"),), lo - start, hi - lo, count)
+            start += count
+        return ids
+
+    def _sorted_page(self, stage: str | None, sort: str, offset: int, limit: int, total: int) -> list[int]:
+        sql, args = "SELECT gon_id FROM gons", []
+        if stage:
+            sql, args = sql + " WHERE stage = ?", [stage]
+        return self._window(sql, args, SORT_SQL[sort], offset, limit, total)
+
+    def _window(self, sql: str, args: list[Any], columns: tuple[tuple[str, str], ...], offset: int, limit: int,
+                total: int) -> list[int]:
+        """``limit`` ids from ``offset`` of ``sql`` ordered by ``columns`` ((column, ASC|DESC), …),
+        of ``total`` rows; a window past the middle is read backwards from the end (an OFFSET
+        costs the rows it skips)."""
+        limit = max(0, min(limit, total - offset))
+        if limit == 0:
+            return []
+        backwards = offset + limit / 2 > total / 2
+        flip = {"ASC": "DESC", "DESC": "ASC"}
+        order = ", ".join(f"{col} {flip[way] if backwards else way}" for col, way in columns)
+        skip = total - offset - limit if backwards else offset
+        ids = [r[0] for r in self.db.execute(f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*args, limit, skip])]
+        return ids[::-1] if backwards else ids
+
+    def _queue_records_in_order(self, ids: list[int]) -> list[GonRecord]:
+        found: dict[int, GonRecord] = {}
+        sql = f"SELECT {', '.join(_QUEUE_COLUMNS)} FROM gons WHERE gon_id IN ({{marks}})"
+        for row in self._select_in(sql, ids):
+            found[row["gon_id"]] = _queue_record(row)
+        return [found[i] for i in ids if i in found]
+
+    # ---- the operator's header -----------------------------------------------------------
+    def oldest_unshipped(self) -> datetime | None:
+        """When the longest-waiting note still to be imported or shipped was first seen: ready,
+        imported (in ShipStation, no label yet), or failed before it reached ShipStation."""
+        row = self.db.execute(
+            "SELECT MIN(t) FROM ("
+            " SELECT MIN(first_seen) AS t FROM gons WHERE stage = 'ready'"
+            " UNION ALL SELECT MIN(first_seen) FROM gons WHERE stage = 'imported'"
+            " UNION ALL SELECT MIN(first_seen) FROM gons WHERE stage = 'failed' AND ss_order_id IS NULL)"
+        ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def activity_by_hour(self, since: datetime) -> dict[str, tuple[int, int]]:
+        """Per UTC hour since ``since`` ("YYYY-MM-DDTHH"): notes sent to ShipStation (audit rows
+        of import writes that succeeded) and notes confirmed (their confirmed_at); one query."""
+        start = iso(since)
+        out: dict[str, tuple[int, int]] = {}
+        for kind, hour, count in self.db.execute(
+            "SELECT 'imported', substr(at, 1, 13), COUNT(DISTINCT gon_id) FROM audit"
+            " WHERE at >= ? AND action = 'import' AND result = 'ok' GROUP BY 2"
+            " UNION ALL SELECT 'confirmed', substr(confirmed_at, 1, 13), COUNT(*) FROM gons"
+            " WHERE confirmed_at >= ? GROUP BY 2", (start, start),
+        ):
+            imported, confirmed = out.get(hour, (0, 0))
+            out[hour] = (imported + count, confirmed) if kind == "imported" else (imported, confirmed + count)
+        return out
+
+    # ---- retention ---------------------------------------------------------------------
+    def expired_gons(self, before: datetime, limit: int = 1000) -> list[int]:
+        """Up to ``limit`` notes retention may remove: confirmed or cancelled, unchanged since
+        ``before``, with no write of theirs (or of their order) left open and no label with
+        work left."""
+        return [r[0] for r in self.db.execute(
+            f"SELECT gon_id FROM gons WHERE stage IN ({','.join('?' * len(RETIRED_STAGES))}) AND updated_at < ?"
+            " AND gon_id NOT IN (SELECT gon_id FROM audit WHERE result = 'intent' AND gon_id IS NOT NULL)"
+            " AND order_id NOT IN (SELECT order_id FROM audit WHERE result = 'intent' AND order_id IS NOT NULL)"
+            f" AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.gon_id = gons.gon_id AND ({_PENDING_SHIPMENT}))"
+            " LIMIT ?", [*RETIRED_STAGES, iso(before), limit])]
+
+    def remove_gons(self, gon_ids: Iterable[int]) -> tuple[int, int]:
+        """Remove these notes and their shipments, in one transaction: (notes, shipments)."""
+        wanted = list(set(gon_ids))
+        notes = shipments = 0
+        with self.transaction():
+            for part in _chunks(wanted, 500):
+                marks = ",".join("?" * len(part))
+                shipments += self.db.execute(f"DELETE FROM shipments WHERE gon_id IN ({marks})", part).rowcount
+                notes += self.db.execute(f"DELETE FROM gons WHERE gon_id IN ({marks})", part).rowcount
+        return notes, shipments
+
+    def prune_audit(self, before: datetime, limit: int = 1000) -> int:
+        """Remove up to ``limit`` audit rows written before ``before``, never an open intent
+        (recovery needs it); one transaction."""
+        with self.transaction():
+            return self.db.execute(
+                "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? AND result <> 'intent' LIMIT ?)",
+                (iso(before), limit)).rowcount
+
+    def free_pages(self) -> int:
+        return int(self.db.execute("PRAGMA freelist_count").fetchone()[0])
+
+    def incremental_vacuum(self, pages: int) -> int:
+        """Give up to ``pages`` free pages back to the file system (auto_vacuum = INCREMENTAL);
+        how many were freed. Nothing in a rehearsal (its deletions are rolled back)."""
+        if self._rehearsing or pages <= 0:  # (0 would mean every free page at once)
+            return 0
+        before = self.free_pages()
+        # each step of this pragma frees one page, and execute() steps a statement without
+        # result columns once: executescript runs it to the end
+        self.db.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
+        return before - self.free_pages()
+
+    # ---- size --------------------------------------------------------------------------
+    def table_rows(self) -> dict[str, int]:
+        """Rows per table of the state (sqlite_ tables and the counts table left out)."""
+        names = [r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name <> 'stage_counts' ORDER BY name")]
+        return {name: int(self.db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
+
+    def file_sizes(self) -> dict[str, int]:
+        """Bytes on disk: the database, its -wal, and the free pages inside the database."""
+        page = int(self.db.execute("PRAGMA page_size").fetchone()[0])
+        sizes = {"database": _size(self.path), "wal": _size(Path(f"{self.path}-wal")),
+                 "free": self.free_pages() * page}
+        return sizes
 
     def queue_records(self, *, changed_since: datetime | None = None) -> list[GonRecord]:
         """Every note for the queue, newest first, without its ShipStation payload; with
@@ -350,8 +560,9 @@ def open_db(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
         db.row_factory = sqlite3.Row
         if is_new:
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # before the first table, or it does not apply
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(CREATE_V1)
+            db.executescript(CREATE)
             db.execute(f"PRAGMA application_id={APP_ID}")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.commit()
@@ -384,9 +595,16 @@ def open_db(path: Path) -> sqlite3.Connection:
             if script is None:
                 db.close()
                 raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
-            db.executescript(script)
-            db.execute(f"PRAGMA user_version={target}")
-            db.commit()
+            try:
+                db.executescript(script)
+                db.execute(f"PRAGMA user_version={target}")
+                db.commit()
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise StateError(
+                    f"{path}: cannot upgrade the state database to version {target} ({exc}); it needs free "
+                    "space about the size of the file once. Nothing was lost: try again with more space."
+                ) from None
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("SELECT COUNT(*) FROM gons").fetchone()
@@ -440,6 +658,27 @@ def _shipment_from_row(row: sqlite3.Row) -> ShipmentRecord:
         shipped_at=parse_iso(row["shipped_at"]), created_at=parse_iso(row["created_at"]),
         voided=bool(row["voided"]), role=row["role"], noted=bool(row["noted"]), void_noted=bool(row["void_noted"]),
     )
+
+
+def _queue_record(row: sqlite3.Row) -> GonRecord:
+    data = {col: row[col] for col in _QUEUE_COLUMNS}
+    for col in _DATE_COLUMNS:
+        data[col] = parse_iso(data[col])
+    return GonRecord(**data)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+# A note is written whole; an upsert keeps its row (and fires the stage-count trigger on a change).
+_SAVE_GON = (
+    f"INSERT INTO gons ({','.join(_GON_COLUMNS)}) VALUES ({','.join('?' * len(_GON_COLUMNS))}) "
+    "ON CONFLICT(gon_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _GON_COLUMNS if c != "gon_id")
+)
 
 
 def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:

@@ -17,7 +17,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Sender, Shape, is_json_object
+from bp_tui.apiclient.sender import Sender, SenderClient, Shape, is_json_object
 from bp_tui.brightpearl.apierrors import (
     HINT_THROTTLED,
     SERVICE,
@@ -108,7 +108,7 @@ class _Policy:
         return "check the network and brightpearl.integration_url (it must be the https API address)"
 
 
-class BrightpearlClient:
+class BrightpearlClient(SenderClient):
     def __init__(
         self,
         settings: BrightpearlSettings,
@@ -132,28 +132,6 @@ class BrightpearlClient:
 
     def __repr__(self) -> str:
         return f"BrightpearlClient(base={self._base!r}, auth={self._creds.mode!r})"
-
-    @property
-    def requests_sent(self) -> int:
-        return self._sender.requests_sent
-
-    @property
-    def last_server_date(self) -> str | None:
-        """HTTP Date header of the last answer (the clock check)."""
-        return self._sender.last_server_date
-
-    @last_server_date.setter
-    def last_server_date(self, value: str | None) -> None:
-        self._sender.last_server_date = value
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> BrightpearlClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # ------------------------------------------------------------------ auth
 

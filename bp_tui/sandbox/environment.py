@@ -20,8 +20,8 @@ from bp_tui.sandbox.faults import DeadlineTransport
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.service.connector import Connector
 
-BP_BASE = "http://brightpearl.sandbox"
-SS_BASE = "http://shipstation.sandbox"
+BP_BASE = "https://brightpearl.sandbox"
+SS_BASE = "https://shipstation.sandbox"
 
 
 @dataclass

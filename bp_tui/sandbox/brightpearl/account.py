@@ -99,7 +99,7 @@ class BrightpearlAccount:
     def staff_contact_id(self) -> int:
         return 203
 
-    def settings(self, base_url: str = "http://brightpearl.sandbox") -> dict[str, Any]:
+    def settings(self, base_url: str = "https://brightpearl.sandbox") -> dict[str, Any]:
         """The ``[brightpearl]`` config keys that point at this sandbox."""
         return {
             "datacenter": "euw1",

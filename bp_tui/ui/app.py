@@ -51,7 +51,6 @@ SYNC_KINDS = {
 }
 # How often, at most, the queue reloads from the state db while a cycle reports progress.
 LIVE_REFRESH_SECONDS = 1.0
-PROGRESS_POSTS_PER_SECOND = 10
 
 
 class BpApp(App[None]):
@@ -92,8 +91,6 @@ class BpApp(App[None]):
         self.demo_tick_seconds = demo_tick_seconds
         self.progress_linger_seconds = progress_linger_seconds
         self._last_live_refresh = 0.0
-        self._last_progress_post = 0.0
-        self._last_progress_step = ""
         self.status = SyncStatus(connected=connector is not None)
         if demo is not None:
             self.sub_title = "demo: in-process sandbox"
@@ -179,15 +176,9 @@ class BpApp(App[None]):
         return summary
 
     def _on_progress(self, progress: Progress) -> None:
-        """Coalesce the engine's progress events: at most PROGRESS_POSTS_PER_SECOND messages,
-        plus every step's first and last, so key presses never queue behind thousands of
-        progress messages."""
-        now = time.monotonic()
-        edge = progress.done in (0, progress.total) or progress.step != self._last_progress_step
-        if edge or now - self._last_progress_post >= 1 / PROGRESS_POSTS_PER_SECOND:
-            self._last_progress_post = now
-            self._last_progress_step = progress.step
-            self.post_message(SyncProgress(progress))
+        """Every engine progress event becomes a message; those waiting in the queue are
+        handled as one, the newest (``SyncProgress.can_replace``)."""
+        self.post_message(SyncProgress(progress))
 
     def on_sync_progress(self, message: SyncProgress) -> None:
         progress = message.progress

@@ -22,7 +22,7 @@ from bp_tui.config import Config
 from bp_tui.errors import BpTuiError
 from bp_tui.core.types import CheckResult, CycleSummary, Progress
 from bp_tui.ui.commands import ActionsProvider
-from bp_tui.ui.format import Clock, system_clock
+from bp_tui.ui.format import Clock, clean, system_clock
 from bp_tui.ui.keys import NAV_BINDINGS
 from bp_tui.ui.messages import (
     CheckReported,
@@ -217,8 +217,8 @@ class BpApp(App[None]):
         worker = event.worker
         if event.state is WorkerState.ERROR:
             error = worker.error
-            text = str(error) or type(error).__name__
-            self.notify(text, title=f"{worker.name or 'task'} failed", severity="error", timeout=8)
+            text = clean(str(error) or type(error).__name__)  # API error texts: shown as they are
+            self.notify(text, title=f"{worker.name or 'task'} failed", severity="error", timeout=8, markup=False)
             if worker.name == "sync":
                 now = self.clock()
                 self.status = self.status.but(running=False, step="", error=text,
@@ -292,7 +292,7 @@ class BpApp(App[None]):
         folder = directory or self.state_path.parent
         folder.mkdir(parents=True, exist_ok=True)
         path = self.connector.export_support_bundle(folder)
-        self.notify(str(path), title="Support bundle written", timeout=8)
+        self.notify(clean(path), title="Support bundle written", timeout=8, markup=False)
         return path
 
     @work(exclusive=True, group="branding", exit_on_error=False, name="push branding")

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import rich
+from rich.segment import Segments
 from textual import on, work
 from textual.app import App
 from textual.message_pump import MessagePump
@@ -322,3 +324,18 @@ class BpApp(App[None]):
     @work(exclusive=True, group="demo", exit_on_error=False, name="demo")
     async def _demo_worker(self) -> None:
         await self.demo.tick()
+
+    # -------------------------------------------------------------------- crash
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without the local variables of each frame.
+
+        Textual shows them by default; here they could hold what was typed into the setup
+        form (an API secret in an ``Input.Changed`` event, the form's values), and crash
+        reports get pasted into tickets. The rest is Textual 8.2.8's own ``_fatal_error``.
+        """
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()

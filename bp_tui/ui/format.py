@@ -6,7 +6,8 @@ Every state gets a word and a glyph, never a colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import errno
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -141,3 +142,17 @@ class PlainCell:
 
     def __hash__(self) -> int:
         return hash(self.text)
+
+
+def redact(text: str, secrets: Iterable[str], mask: str = "********") -> str:
+    """``text`` with every secret in ``secrets`` replaced by ``mask`` (for error messages)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, mask)
+    return text
+
+
+def os_error_text(exc: OSError) -> str:
+    """``No space left on device (ENOSPC)``: the cause of an OSError, without its file name."""
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+    return f"{cause} ({name})" if name else cause

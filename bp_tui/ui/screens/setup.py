@@ -1,8 +1,14 @@
-"""Connection setup: every config key as a form, Test connection, Save (0600)."""
+"""Connection setup: every config key as a form, Test connection, Save (0600).
+
+Secrets stay out of everything this screen shows: the fields are masked, error messages
+are redacted, and a failed save is a message on the screen, never a crash (whose traceback
+would list local variables).
+"""
 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -15,11 +21,11 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
-from bp_tui.config import Config, derive_integration_url, save_config
+from bp_tui.config import MASK, Config, derive_integration_url, save_config, secret_values
 from bp_tui.config.schema import KEYS, Key
 from bp_tui.errors import ConfigError
 from bp_tui.core.types import CheckResult
-from bp_tui.ui.format import check_mark, clean, inert
+from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import CheckReported, ChecksFinished, LookupsLoaded
 from bp_tui.ui.setup_form import (
     BRANDING,
@@ -245,20 +251,31 @@ class SetupScreen(DashboardScreen):
         path = self.bp_app.config_path
         result = self.query_one("#save-result", Static)
         result.remove_class(HIDDEN)
-        try:
-            save_config(config, path)
-        except ConfigError as exc:
-            result.update(inert("✗ Not saved:\n" + "\n".join(exc.problems), multiline=True, style="bold"))
-            self.notify(clean(exc.problems[0]), title="Not saved", severity="error", timeout=10, markup=False)
+        problems = write_config(config, path)
+        if problems:
+            result.update(inert("✗ Not saved:\n" + "\n".join(problems), multiline=True, style="bold"))
+            self.notify(clean(problems[0]), title="Not saved", severity="error", timeout=10, markup=False)
             return
         missing = config.missing_for_sync()
         lines = [f"✓ Saved to {path} (mode 0600)."]
         if missing:
             lines.append("Still needed before a sync can run:")
             lines.extend(f"  · {m}" for m in missing)
+        opened = self._apply(config)
+        if opened:
+            lines.append(opened)
         result.update(inert("\n".join(lines), multiline=True))
         self.notify(clean(f"Saved to {path}"), title="Config saved", timeout=4, markup=False)
-        self.bp_app.apply_config(config)
+
+    def _apply(self, config: Config) -> str:
+        """Use the saved settings now; what went wrong opening the connection, or ""."""
+        try:
+            self.bp_app.apply_config(config)
+        except Exception as exc:  # noqa: BLE001 - the file is saved; say why the connection is not open
+            why = redact(f"{type(exc).__name__}: {exc}", secret_values(config), MASK)
+            self.notify(clean(why), title="Connection not opened", severity="error", timeout=10, markup=False)
+            return f"✗ Saved, but the connection could not be opened: {why}"
+        return ""
 
     def action_test(self) -> None:
         config = self.build_config()
@@ -331,3 +348,22 @@ class SetupScreen(DashboardScreen):
             return
         self.bp_app.push_branding(values)
 
+
+def write_config(config: Config, path: Path | None) -> list[str]:
+    """Save ``config`` to ``path``; the problems (naming the file and the cause, never a
+    secret) when it could not be written, else ``[]``. The file on disk is left as it was
+    when writing fails (the save replaces it in one step)."""
+    if path is None:
+        return ["no config file to write to (start bp-tui with --config PATH)"]
+    try:
+        save_config(config, path)
+    except ConfigError as exc:
+        return [redact(problem, secret_values(config), MASK) for problem in exc.problems]
+    except OSError as exc:
+        return [f"cannot write {path}: {os_error_text(exc)}",
+                f"The file on disk is unchanged. Free some space or make {path.parent} writable, "
+                "then save again (ctrl+s)."]
+    except Exception as exc:  # noqa: BLE001 - a message, not a crash whose traceback lists the form's values
+        why = redact(f"{type(exc).__name__}: {exc}", secret_values(config), MASK)
+        return [f"cannot write {path}: {why}"]
+    return []

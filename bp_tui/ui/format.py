@@ -7,6 +7,7 @@ Every state gets a word and a glyph, never a colour alone.
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -89,6 +90,10 @@ def _escaped(code: int) -> str:
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _BIDI_CONTROLS)]
 _ONE_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS})
 _MULTI_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS if code not in (0x09, 0x0A)})
+_ANY_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+# What DataTable's markup parsing acts on in a string cell: tags ("["), emoji codes (":"),
+# and control characters.
+_MARKUP_OR_CONTROL = re.compile(f"[\\[:\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
 
 
 def clean(value: object, *, multiline: bool = False) -> str:
@@ -100,6 +105,8 @@ def clean(value: object, *, multiline: bool = False) -> str:
     (see :func:`inert`), never as a markup string.
     """
     text = value if isinstance(value, str) else str(value)
+    if _ANY_CONTROL.search(text) is None:
+        return text  # the usual case: nothing to escape, no copy
     return text.translate(_MULTI_LINE if multiline else _ONE_LINE)
 
 
@@ -109,6 +116,23 @@ def inert(value: object, *, multiline: bool = False, style: str = "", **options:
     ``options`` go to :class:`Text` (``end``, ``no_wrap``, ``overflow`` …).
     """
     return Text(clean(value, multiline=multiline), style=style, **options)
+
+
+def reads_the_same_as_markup(text: str) -> bool:
+    """True when ``text`` has nothing markup parsing acts on: no ``[``, no ``:`` and no
+    control character (so a DataTable string cell shows it exactly)."""
+    return _MARKUP_OR_CONTROL.search(text) is None
+
+
+def table_cell(value: object) -> "str | PlainCell":
+    """A DataTable cell for text from outside.
+
+    DataTable parses string cells as markup (tags and ``:emoji:`` codes). A string with no
+    ``[``, no ``:`` and no control character reads the same parsed or not, and is kept as
+    it is (cheap for 10,000 rows); anything else becomes a :class:`PlainCell`.
+    """
+    text = value if isinstance(value, str) else str(value)
+    return text if reads_the_same_as_markup(text) else PlainCell(text)
 
 
 class PlainCell:

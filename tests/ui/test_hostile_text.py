@@ -8,7 +8,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from bp_tui.ui.format import PlainCell, clean, inert
+from bp_tui.ui.format import PlainCell, clean, inert, table_cell
 from bp_tui.ui.screens.queue import DiagnosisScreen, QueueScreen
 from bp_tui.ui.screens.troubleshoot import TroubleshootScreen
 from bp_tui.ui.setup_form import field_id, message_id
@@ -41,6 +41,15 @@ def test_inert_text_and_cells_are_never_markup():
         assert not cell.spans and cell.plain == clean(name)
     assert inert("[bold]x[/bold]").plain == "[bold]x[/bold]"
     assert PlainCell("[/]") == "[/]" and PlainCell("a") == PlainCell("a") and str(PlainCell("\x1b")) == "\\x1b"
+
+
+def test_table_cells_stay_strings_only_when_markup_cannot_touch_them():
+    ordinary = "Zoë Ångström #1000 (Leeds DC) 1Z999AA10123456784"
+    assert table_cell(ordinary) is ordinary
+    assert clean(ordinary) is ordinary  # nothing to escape: no copy
+    for hostile in [*NAMES, ":thumbs_up:", "a\u202eb", "a\x85b"]:
+        cell = table_cell(hostile)
+        assert isinstance(cell, PlainCell) and cell == clean(hostile)
 
 
 # ------------------------------------------------------------------ the dashboard

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
 
 from bp_tui import __version__
 from bp_tui.core.types import CheckResult
-from bp_tui.ui.format import PlainCell, check_mark, clean, inert
+from bp_tui.ui.format import check_mark, clean, inert, table_cell
 from bp_tui.ui.messages import CheckReported, ChecksFinished, DiagnosisReady, LookupsLoaded
 from bp_tui.ui.problems import KNOWN_PROBLEMS, KnownProblem
 from bp_tui.ui.screens.base import DashboardScreen
@@ -170,7 +170,7 @@ class TroubleshootScreen(DashboardScreen):
         table.clear()
         for reason, count, gons in errors:
             shown = ", ".join(str(g) for g in gons[:8]) + (" …" if len(gons) > 8 else "")
-            table.add_row(PlainCell(reason), str(count), shown)  # reasons quote the APIs
+            table.add_row(table_cell(reason), str(count), shown)  # reasons quote the APIs
         empty = self.query_one("#errors-empty", Static)
         empty.update("✓ No failures recorded." if connector is not None else "No connection yet.")
         empty.set_class(bool(errors), HIDDEN)

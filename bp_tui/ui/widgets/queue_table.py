@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from bp_tui.core.types import QueueRow
-from bp_tui.ui.format import PlainCell
+from bp_tui.ui.format import reads_the_same_as_markup, table_cell
 from bp_tui.ui.queue_model import COLUMNS, row_cells
 
 Cells = tuple[object, ...]
@@ -30,7 +30,9 @@ def queue_cells(row: QueueRow, now: datetime) -> Cells:
     """The cells of one row: the stage as styled Text, the rest inert (it comes from the APIs)."""
     cells = row_cells(row, now)
     stage = Text(cells[0], style="bold" if row.stage in PROBLEM_STAGES else "")
-    return (stage, *(PlainCell(cell) for cell in cells[1:]))
+    if reads_the_same_as_markup("".join(cells[1:])):  # the usual row: one check, plain strings
+        return (stage, *cells[1:])
+    return (stage, *map(table_cell, cells[1:]))
 
 
 class QueueTable(DataTable[object]):

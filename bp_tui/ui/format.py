@@ -90,10 +90,10 @@ def _escaped(code: int) -> str:
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _BIDI_CONTROLS)]
 _ONE_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS})
 _MULTI_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS if code not in (0x09, 0x0A)})
-_ANY_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f" + _BIDI_CONTROLS + "]")
 # What DataTable's markup parsing acts on in a string cell: tags ("["), emoji codes (":"),
 # and control characters.
-_MARKUP_OR_CONTROL = re.compile(f"[\\[:\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+_MARKUP_OR_CONTROL = re.compile(r"[\[:\x00-\x1f\x7f-\x9f" + _BIDI_CONTROLS + "]")
 
 
 def clean(value: object, *, multiline: bool = False) -> str:

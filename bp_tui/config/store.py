@@ -24,7 +24,7 @@ import tomli_w
 
 from bp_tui.config.model import MASK, Config, Secret
 from bp_tui.config.schema import BY_DOTTED, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
-from bp_tui.errors import ConfigError, inert
+from bp_tui.errors import ConfigError, ConfigWriteError, inert
 
 REQUIRED = ("brightpearl.account_code",)
 _ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -230,7 +230,7 @@ def save_config(config: Config, path: Path) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot write: {_os_reason(exc)}"]) from None
+        raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)}"], exc) from None
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -244,7 +244,8 @@ def save_config(config: Config, path: Path) -> None:
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise ConfigError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"]) from None
+            raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"],
+                                   exc) from None
         raise
     try:
         os.chmod(path, 0o600)

@@ -245,14 +245,16 @@ async def test_q_quits_outside_inputs(env):
 
 async def test_finished_progress_bar_lingers_then_hides(env):
     app = make_app(env)
-    app.progress_linger_seconds = 0.2
+    # The app's own linger: long enough that the check below still falls inside it on a busy
+    # machine (0.2 s was shorter than `settle` takes under load).
+    app.progress_linger_seconds = 1.5
     async with app.run_test() as pilot:
         await pilot.pause()
         bar = app.screen.query_one("#sync-progress", ProgressBar)
         await pilot.press("s")
         await settle(pilot)
         assert bar.display and bar.percentage == 1.0
-        await pilot.pause(0.4)
+        await pilot.pause(2.0)
         assert not bar.display
 
 

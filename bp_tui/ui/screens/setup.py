@@ -26,9 +26,8 @@ from bp_tui.ui.setup_form import (
     CAPTIONS,
     LABELS,
     LOOKUPS,
-    PASSWORD_KEYS,
     SECTIONS,
-    TOKEN_KEYS,
+    auth_fields_shown,
     field_id,
     key_for,
     message_id,
@@ -141,10 +140,8 @@ class SetupScreen(Screen[None]):
 
     # ------------------------------------------------------------- live rules
     def _show_auth_fields(self, mode: str) -> None:
-        for dotted in PASSWORD_KEYS:
-            self._set_field_visible(dotted, mode == "password")
-        for dotted in TOKEN_KEYS:
-            self._set_field_visible(dotted, mode != "password")
+        for dotted, visible in auth_fields_shown(mode).items():
+            self._set_field_visible(dotted, visible)
 
     def _set_field_visible(self, dotted: str, visible: bool) -> None:
         self.query_one(f"#row-{field_id(dotted)}").display = visible

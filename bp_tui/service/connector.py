@@ -18,7 +18,7 @@ import httpx
 
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.oauth import BrightpearlLogin
-from bp_tui.config import Config
+from bp_tui.config import BrightpearlSettings, Config
 from bp_tui.errors import StopRequested
 from bp_tui.core.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
 from bp_tui.shipstation.client import ShipStationClient
@@ -70,9 +70,10 @@ class Connector:
         options = {"sleep": self._sleep, **self._client_options}
         return BrightpearlClient(self.config.brightpearl, transport=self._bp_transport, tokens=self.tokens, **options)
 
-    def brightpearl_login(self) -> BrightpearlLogin:
-        """Connecting Brightpearl by OAuth: `bp-tui auth login|status|logout` and setup's Connect."""
-        return BrightpearlLogin(self.config.brightpearl, self.tokens, transport=self._bp_transport)
+    def brightpearl_login(self, settings: BrightpearlSettings | None = None) -> BrightpearlLogin:
+        """Connecting Brightpearl by OAuth: `bp-tui auth login|status|logout` and setup's Connect
+        (with the form's ``settings``, not saved yet). The tokens go beside this state file."""
+        return BrightpearlLogin(settings or self.config.brightpearl, self.tokens, transport=self._bp_transport)
 
     def _make_ss(self) -> ShipStationClient:
         options = {"sleep": self._sleep, **self._client_options}

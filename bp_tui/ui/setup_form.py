@@ -98,6 +98,13 @@ def auth_fields_shown(mode: str) -> dict[str, bool]:
     shown.update({dotted: True for dotted in keys})
     return shown
 
+# "Connect to Brightpearl" (shown only when auth = "oauth"): what the operator does, in order.
+OAUTH_CONNECT_HINT = (
+    "Connect to Brightpearl: Show the address, open it in a browser on any computer, log in and approve; "
+    "the browser is sent to your redirect URL (the page may not load: that is fine). Paste that whole "
+    "address below and press Enter; the connection test then runs."
+)
+
 # Store branding pushed to the ShipStation store (not kept in the config file).
 BRANDING: tuple[tuple[str, str], ...] = (
     ("company_name", "Company name"),

@@ -77,7 +77,7 @@ def read_answer(pasted: str) -> tuple[str, str | None]:
     """``(code, state)`` from the URL the browser was sent to, or ``(code, None)`` for a bare code.
 
     A URL must carry both ``code`` and ``state``; ``error=`` (access denied) is reported."""
-    text = pasted.strip().strip("'\"<>")
+    text = "".join(pasted.split()).strip("'\"<>")  # no whitespace in an address or a code: a wrapped copy
     if not text:
         raise LoginError("nothing was pasted: paste the whole address the browser shows after you approve")
     if "://" in text or text.startswith("?") or "code=" in text or "error=" in text:

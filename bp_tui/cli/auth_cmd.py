@@ -4,8 +4,8 @@
 input: the address the browser was sent to after approving (or only its code). The URL's
 ``state`` is kept in a private file beside the state database (``{state}.bp-oauth-login.json``,
 mode 0600) for 15 minutes, so ``auth login --code ADDRESS-OR-CODE`` can finish the login from
-another shell or a script. A pasted address must carry that state; a bare code carries none and is
-exchanged as it is. The tokens go to ``{state}.bp-oauth.json`` (0600), never to the config file,
+another shell or a script (``auth login --url-only`` prints the URL and exits 0 without reading).
+A pasted address must carry that state; a bare code carries none and is exchanged as it is. The tokens go to ``{state}.bp-oauth.json`` (0600), never to the config file,
 and are never printed; neither is the code.
 
 Exit codes: 0 connected (``status``: a usable token is stored); 2 the config or what was pasted
@@ -33,6 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="auth_command", metavar="{login,status,logout}", required=True)
     login = sub.add_parser("login", help="print the authorize URL, read back the address the browser was sent to, "
                                          "store the tokens")
+    login.add_argument("--url-only", action="store_true",
+                       help="print the authorize address and exit 0, keeping the login open for --code (scripts)")
     login.add_argument("--code", metavar="ADDRESS_OR_CODE",
                        help="finish a login started by `bp-tui auth login` without reading standard input: the "
                             "address the browser was sent to (its state is checked) or the bare code")
@@ -52,20 +54,25 @@ def cmd_login(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         try:
-            return await _login(conn, args.code)
+            return await _login(conn, args.code, url_only=args.url_only)
         finally:
             await conn.aclose()
 
     return asyncio.run(go())
 
 
-async def _login(conn: Connector, code: str | None) -> int:
+async def _login(conn: Connector, code: str | None, *, url_only: bool = False) -> int:
     login = conn.brightpearl_login()
     problems = login.problems()
     if problems:
         path = conn.config_path or "config"
         return fail(CommandError(exitcodes.USAGE, [f"error: {path}: {p}" for p in problems]))
     try:
+        if code is None and url_only:
+            say(login.start())
+            say(f"open it, approve, then within {LOGIN_VALID_S // 60} minutes: bp-tui auth login --code 'ADDRESS'",
+                file=sys.stderr)
+            return exitcodes.OK
         if code is None:
             url = login.start()
             say("Open this address in a browser on any computer, log in to Brightpearl and approve the app:",

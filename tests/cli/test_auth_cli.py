@@ -107,9 +107,12 @@ def test_login_by_paste_back_then_sync_and_no_token_anywhere_but_its_file(served
 
 
 def test_a_script_logs_in_in_two_steps_and_the_state_is_checked(served):
-    first = served.run("auth", "login", timeout=30)  # nothing on standard input
+    nothing = served.run("auth", "login", timeout=30)  # nothing on standard input
+    assert nothing.returncode == 2 and "nothing was pasted" in nothing.stderr
+    assert "bp-tui auth login --code" in nothing.stderr
+    first = served.run("auth", "login", "--url-only", timeout=30)
     url = first.stdout.strip()
-    assert first.returncode == 2 and url.startswith(served.base + "/oauth/authorize/demo?")
+    assert first.returncode == 0 and url.startswith(served.base + "/oauth/authorize/demo?")
     assert "bp-tui auth login --code" in first.stderr
     pending = Path(f"{served.state}.bp-oauth-login.json")
     assert stat.S_IMODE(pending.stat().st_mode) == 0o600

@@ -129,7 +129,8 @@ class SetupScreen(Screen[None]):
 
     def _oauth_connect(self) -> ComposeResult:
         """Connect to Brightpearl by OAuth (shown only when auth = "oauth")."""
-        with Vertical(id="oauth-connect"):
+        with Vertical(id="oauth-connect") as block:
+            block.styles.height = "auto"
             yield Static(OAUTH_CONNECT_HINT, classes="hint")
             with Horizontal(classes="field-row"):
                 yield Label("Connect", classes="field-label")
@@ -349,7 +350,8 @@ class SetupScreen(Screen[None]):
         self.oauth_login = login
         self.query_one("#oauth-url", Static).update(Text(url))
         self.app.copy_to_clipboard(url)
-        self._oauth_said("Open the address above in a browser, approve, and paste where the browser was sent to.")
+        self._oauth_said("Open the address above in a browser (it is on the clipboard too, where the terminal "
+                         "allows), approve, and paste the address the browser was sent to.")
         self.query_one("#oauth-pasted", Input).focus()
 
     @on(Input.Submitted, "#oauth-pasted")

@@ -166,7 +166,8 @@ async def test_an_answer_with_no_login_waiting_or_too_old_is_refused(tmp_path):
     ("http://localhost/bp-tui/oauth-callback?error=access_denied&state=s", "did not grant access (access_denied)"),
     ("http://localhost/bp-tui/oauth-callback?state=s", "has no code"),
     ("http://localhost/bp-tui/oauth-callback?code=abc", "has no state"),
-    ("not a code at all", "neither the address"),
+    ("cöde-with-non-ascii", "neither the address"),
+    ("ab", "neither the address"),
 ])
 def test_unusable_answers_say_what_is_wrong(pasted, words):
     with pytest.raises(LoginError) as info:

@@ -13,17 +13,18 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
+from bp_tui.brightpearl.oauth import BrightpearlLogin, LoginError
 from bp_tui.config import MASK, Config, derive_integration_url, save_config, secret_values
 from bp_tui.config.schema import KEYS, Key
-from bp_tui.errors import ConfigError, ConfigWriteError
+from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
 from bp_tui.core.types import CheckResult
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import CheckReported, ChecksFinished, LookupsLoaded
@@ -32,9 +33,9 @@ from bp_tui.ui.setup_form import (
     CAPTIONS,
     LABELS,
     LOOKUPS,
-    PASSWORD_KEYS,
+    OAUTH_CONNECT_HINT,
     SECTIONS,
-    TOKEN_KEYS,
+    auth_fields_shown,
     field_id,
     key_for,
     message_id,
@@ -87,6 +88,7 @@ class SetupScreen(DashboardScreen):
     def __init__(self) -> None:
         super().__init__()
         self.errors: dict[str, str] = {}  # dotted key -> why its field is wrong
+        self.oauth_login: BrightpearlLogin | None = None  # the login whose address is shown
 
     # ---------------------------------------------------------------- compose
     def _initial(self) -> Config:
@@ -105,6 +107,8 @@ class SetupScreen(DashboardScreen):
                 yield Static(title, classes="section-title")
                 for dotted in dotted_keys:
                     yield from self._field(key_for(dotted), config)
+                if title == "Brightpearl connection":
+                    yield from self._oauth_connect()
                 if title == "Store settings":
                     yield Static("Branding (pushed to the ShipStation store with ctrl+b; not kept in the file)",
                                  classes="hint")
@@ -139,6 +143,21 @@ class SetupScreen(DashboardScreen):
         note = f"set by {key.env} (not written to the file)" if env_set else ""
         yield Static(note, id=message_id(key.dotted), classes=f"field-message {HIDDEN}")
 
+    def _oauth_connect(self) -> ComposeResult:
+        """Connect to Brightpearl by OAuth (shown only when auth = "oauth")."""
+        with Vertical(id="oauth-connect") as block:
+            block.styles.height = "auto"
+            yield Static(OAUTH_CONNECT_HINT, classes="hint")
+            with Horizontal(classes="field-row"):
+                yield Label("Connect", classes="field-label")
+                yield Button("Show the address to open", id="oauth-start", compact=True)
+            yield Static("", id="oauth-url")
+            with Horizontal(classes="field-row"):
+                yield Label("Pasted address", classes="field-label")
+                yield Input(id="oauth-pasted", compact=True, classes="field-input",
+                            placeholder="the address the browser was sent to (or only the code), then Enter")
+            yield Static("", id="oauth-result")
+
     def _placeholder(self, key: Key, config: Config) -> str:
         if key.dotted == "brightpearl.integration_url":
             bp = config.brightpearl
@@ -155,10 +174,9 @@ class SetupScreen(DashboardScreen):
 
     # ------------------------------------------------------------- live rules
     def watch_auth_mode(self, mode: str) -> None:
-        for dotted in PASSWORD_KEYS:
-            self._set_field_visible(dotted, mode == "password")
-        for dotted in TOKEN_KEYS:
-            self._set_field_visible(dotted, mode != "password")
+        for dotted, visible in auth_fields_shown(mode).items():
+            self._set_field_visible(dotted, visible)
+        self.query_one("#oauth-connect").set_class(mode != "oauth", HIDDEN)
 
     def _set_field_visible(self, dotted: str, visible: bool) -> None:
         self.query_one(f"#row-{field_id(dotted)}").set_class(not visible, HIDDEN)
@@ -339,6 +357,63 @@ class SetupScreen(DashboardScreen):
     def _dotted_of_picker(picker: str) -> str:
         section, name = picker[2:].split("-", 1)
         return f"{section}.{name}"
+
+    # ------------------------------------------------------ connect by OAuth
+    @on(Button.Pressed, "#oauth-start")
+    def oauth_start(self) -> None:
+        """Show a new authorize address (and put it on the clipboard where the terminal allows)."""
+        config = self.build_config()
+        if config is None:
+            return
+        connector = self.bp_app.connector
+        if connector is None:
+            self.notify("Save the connection first (ctrl+s), then connect to Brightpearl.", title="Connect",
+                        severity="warning")
+            return
+        login = connector.brightpearl_login(config.brightpearl)
+        problems = login.problems()
+        if problems:
+            self._oauth_said("✗ " + "\n".join(problems))
+            return
+        try:
+            url = login.start()
+        except LoginError as exc:
+            self._oauth_said(f"✗ {exc}")
+            return
+        self.oauth_login = login
+        self.query_one("#oauth-url", Static).update(Text(url))
+        self.app.copy_to_clipboard(url)
+        self._oauth_said("Open the address above in a browser (it is on the clipboard too, where the terminal "
+                         "allows), approve, and paste the address the browser was sent to.")
+        self.query_one("#oauth-pasted", Input).focus()
+
+    @on(Input.Submitted, "#oauth-pasted")
+    def _oauth_pasted(self, event: Input.Submitted) -> None:
+        if self.oauth_login is None:
+            self._oauth_said("✗ Show the address to open first.")
+            return
+        self.oauth_finish(event.value)
+
+    @work(exclusive=True, group="oauth-login", exit_on_error=False)
+    async def oauth_finish(self, pasted: str) -> None:
+        """Check the state, exchange the code, store the tokens; then the connection test."""
+        assert self.oauth_login is not None
+        try:
+            tokens = await self.oauth_login.finish(pasted)
+        except LoginError as exc:
+            self._oauth_said(f"✗ {exc}")
+            return
+        except ApiError as exc:
+            self._oauth_said(f"✗ {exc.describe()}")
+            return
+        self.oauth_login = None
+        self.query_one("#oauth-pasted", Input).value = ""
+        self.query_one("#oauth-url", Static).update("")
+        self._oauth_said(f"✓ Connected to Brightpearl account {tokens.account_code}; testing the connection…")
+        self.action_test()
+
+    def _oauth_said(self, text: str) -> None:
+        self.query_one("#oauth-result", Static).update(Text(text))
 
     def action_branding(self) -> None:
         typed = {name: self.query_one(f"#b-{name}", Input).value.strip() for name, _ in BRANDING}

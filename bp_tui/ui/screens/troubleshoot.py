@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
 
 from bp_tui import __version__
 from bp_tui.core.types import CheckResult
-from bp_tui.ui.format import check_mark, clean, inert, table_cell
+from bp_tui.ui.format import check_mark, inert, table_cell
 from bp_tui.ui.messages import CheckReported, ChecksFinished, DiagnosisReady, LookupsLoaded
 from bp_tui.ui.problems import KNOWN_PROBLEMS, KnownProblem
 from bp_tui.ui.screens.base import DashboardScreen

@@ -60,6 +60,14 @@ class ConfigError(BpTuiError):
         super().__init__("\n".join(self.problems))
 
 
+class ConfigWriteError(ConfigError):
+    """The config file could not be written (``cause`` says why); the file on disk is unchanged."""
+
+    def __init__(self, problems: list[str], cause: OSError):
+        self.cause = cause
+        super().__init__(problems)
+
+
 class ApiError(BpTuiError):
     """An API answered with an error.
 

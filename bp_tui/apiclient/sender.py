@@ -175,3 +175,33 @@ def _where(url: str) -> str:
     except (httpx.InvalidURL, TypeError, ValueError):
         return "an unreadable address"
     return f"{target.scheme}://{target.host}{target.path}" if target.host else target.path
+
+
+class SenderClient:
+    """What both API clients share around their ``Sender``: the request count, the server's
+    last Date header, closing."""
+
+    _sender: Sender
+    _http: httpx.AsyncClient
+
+    @property
+    def requests_sent(self) -> int:
+        return self._sender.requests_sent
+
+    @property
+    def last_server_date(self) -> str | None:
+        """HTTP Date header of the last answer (the clock check)."""
+        return self._sender.last_server_date
+
+    @last_server_date.setter
+    def last_server_date(self, value: str | None) -> None:
+        self._sender.last_server_date = value
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -19,6 +19,10 @@ HINT_NO_API_ACCESS = "this Brightpearl account has no API access: ask Brightpear
 HINT_BAD_TOKEN = (
     "Brightpearl refused the credentials: check brightpearl.auth, brightpearl.app_ref and brightpearl.token"
 )
+HINT_OAUTH_REFUSED = (
+    "Brightpearl refused the OAuth token or the app's references: check brightpearl.app_ref and "
+    "brightpearl.dev_ref, or run bp-tui auth login (or Setup -> Connect)"
+)
 HINT_UNKNOWN_CHANNEL = "a channel id does not exist in Brightpearl: check brightpearl.channel_ids"
 HINT_THROTTLED = (
     "Brightpearl's limit of 200 requests a minute, shared by every app on the account, was reached; "
@@ -65,6 +69,8 @@ def hint_for(status: int, code: str | None, message: str, *, auth_mode: str = "p
     if code == "GWYB-003" or "does not have api access" in low:
         return HINT_NO_API_ACCESS
     if status == 401 or "not authenticated" in low or "token" in low and ("invalid" in low or "expired" in low):
+        if auth_mode == "oauth":
+            return HINT_OAUTH_REFUSED
         return HINT_BAD_CREDENTIALS if auth_mode == "password" else HINT_BAD_TOKEN
     if is_throttled_text(message) or status == 429:
         return HINT_THROTTLED

@@ -1,23 +1,28 @@
-"""Brightpearl authentication headers for the three modes of SPEC.md.
+"""Brightpearl authentication headers for the four modes of SPEC.md.
 
-``password``: a legacy token from ``POST {origin}/{account}/authorise``, sent as
-``brightpearl-auth``. ``staff_token`` / ``account_token``: ``brightpearl-app-ref`` plus
-the token header of that kind. The token value is never put in a repr or message.
+``oauth``: ``Authorization: Bearer`` from the ``OAuthSession`` (``oauth.py``), with
+``brightpearl-app-ref`` and ``brightpearl-dev-ref``. ``password``: a legacy token from
+``POST {origin}/{account}/authorise``, sent as ``brightpearl-auth``. ``staff_token`` /
+``account_token``: ``brightpearl-app-ref`` plus the token header of that kind. The token value
+is never put in a repr or message.
 """
 
 from __future__ import annotations
 
+from bp_tui.brightpearl.oauth import OAuthSession
 from bp_tui.config.model import BrightpearlSettings
-
-AUTH_MODES = ("password", "staff_token", "account_token")
+from bp_tui.config.schema import AUTH_MODES
 
 
 class Credentials:
-    def __init__(self, settings: BrightpearlSettings) -> None:
+    def __init__(self, settings: BrightpearlSettings, oauth: OAuthSession | None = None) -> None:
         if settings.auth not in AUTH_MODES:
             raise ValueError(f"brightpearl.auth must be one of {', '.join(AUTH_MODES)}, not {settings.auth!r}")
+        if (settings.auth == "oauth") != (oauth is not None):
+            raise ValueError("an OAuth session goes with auth = \"oauth\", and only with it")
         self._settings = settings
         self._token: str | None = None  # the legacy session token (password mode)
+        self.oauth = oauth
 
     def __repr__(self) -> str:
         return f"Credentials(mode={self.mode!r}, authenticated={self.has_token})"
@@ -50,9 +55,11 @@ class Credentials:
         self._token = token
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._settings.password, self._settings.token, self._token or "") if s)
+        own = (self._settings.password, self._settings.token, self._token or "", self._settings.client_secret)
+        return tuple(s for s in own if s) + (self.oauth.secrets() if self.oauth is not None else ())
 
     def headers(self) -> dict[str, str]:
+        """The headers of the password and token modes (OAuth's come from ``oauth.headers()``)."""
         s = self._settings
         if self.mode == "password":
             return {"brightpearl-auth": self._token} if self._token else {}

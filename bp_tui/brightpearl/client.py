@@ -9,6 +9,7 @@ callers re-read the resource to learn whether a lost attempt took effect.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -17,7 +18,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Sender, Shape, is_json_object
+from bp_tui.apiclient.sender import Sender, SenderClient, Shape, is_json_object
 from bp_tui.brightpearl.apierrors import (
     HINT_THROTTLED,
     SERVICE,
@@ -39,9 +40,11 @@ from bp_tui.brightpearl.models import (
     ShippingMethod,
     Warehouse,
 )
+from bp_tui.brightpearl.oauth import OAuthSession, TokenEndpoint
 from bp_tui.brightpearl.parsing import as_int, utc_iso
 from bp_tui.config.model import BrightpearlSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.state.tokens import TokenStore
 
 GON_IDS_PER_CALL = 500
 ORDER_IDS_PER_CALL = 200
@@ -64,15 +67,21 @@ class _Policy:
         self.creds = creds
         self.gate = gate
         self.login = login
+        self._sent_authorization: str | None = None
 
     async def headers(self, authenticated: bool) -> dict[str, str]:
         if not authenticated:
             return {}
+        if self.creds.oauth is not None:
+            return await self.creds.oauth.headers()
         if self.creds.needs_login and not self.creds.has_token:
             await self.login()
         return self.creds.headers()
 
     def observe(self, response: httpx.Response) -> None:
+        # The Sender calls ``reauthenticate`` for this same answer right after this, with no await
+        # in between: OAuth learns there which access token the refused request carried.
+        self._sent_authorization = response.request.headers.get("authorization")
         remaining = as_int(response.headers.get("brightpearl-requests-remaining"))
         period_ms = as_int(response.headers.get("brightpearl-next-throttle-period"))
         self.gate.observe(remaining, None if period_ms is None else period_ms / 1000.0)
@@ -91,6 +100,8 @@ class _Policy:
         return ApiThrottled(SERVICE, status, error_parts(body)[1] or "throttled", hint=HINT_THROTTLED)
 
     def reauthenticate(self, status: int, body: Any) -> bool:
+        if self.creds.oauth is not None:
+            return self.creds.oauth.rejected(self._sent_authorization, status, body)
         if not self.creds.needs_login:
             return False
         if status == 401 or "not authenticated" in error_parts(body)[1].lower():
@@ -108,7 +119,7 @@ class _Policy:
         return "check the network and brightpearl.integration_url (it must be the https API address)"
 
 
-class BrightpearlClient:
+class BrightpearlClient(SenderClient):
     def __init__(
         self,
         settings: BrightpearlSettings,
@@ -118,47 +129,42 @@ class BrightpearlClient:
         backoff: Backoff | None = None,
         gate: RateGate | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tokens: TokenStore | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``tokens``: where the OAuth tokens are (auth = "oauth"); ``clock``: Unix time, for
+        their expiry."""
         self._settings = settings
-        self._creds = Credentials(settings)
-        self._base = settings.api_base
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
         self._backoff = backoff or Backoff()
         self._sleep = sleep
+        self._oauth: OAuthSession | None = None
+        if settings.auth == "oauth":
+            endpoint = TokenEndpoint(settings, self._http, backoff=self._backoff, sleep=sleep, clock=clock)
+            self._oauth = OAuthSession(settings, tokens, endpoint, clock=clock)
+        self._creds = Credentials(settings, self._oauth)
         self.gate = gate or RateGate(limit=200, window_s=60.0, reserve=5, sleep=sleep)
         self._auth_lock = asyncio.Lock()
         self._sender = Sender(_Policy(self._creds, self.gate, self._ensure_token), self._http, gate=self.gate,
                               backoff=self._backoff, sleep=sleep)
 
     def __repr__(self) -> str:
-        return f"BrightpearlClient(base={self._base!r}, auth={self._creds.mode!r})"
+        base = self._settings.integration_url or ("(the grant's api_domain)" if self._oauth else self._settings.api_base)
+        return f"BrightpearlClient(base={base!r}, auth={self._creds.mode!r})"
 
     @property
-    def requests_sent(self) -> int:
-        return self._sender.requests_sent
-
-    @property
-    def last_server_date(self) -> str | None:
-        """HTTP Date header of the last answer (the clock check)."""
-        return self._sender.last_server_date
-
-    @last_server_date.setter
-    def last_server_date(self, value: str | None) -> None:
-        self._sender.last_server_date = value
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> BrightpearlClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    def _base(self) -> str:
+        """The API base: for OAuth without integration_url, the one the grant names."""
+        return self._oauth.api_base() if self._oauth is not None else self._settings.api_base
 
     # ------------------------------------------------------------------ auth
 
     async def authenticate(self) -> None:
-        """Password mode: get a session token. Token modes need no request."""
+        """Password mode: get a session token. OAuth: a stored access token, refreshed if due.
+        Token modes need no request."""
+        if self._oauth is not None:
+            await self._oauth.fresh()
+            return
         if not self._creds.needs_login:
             return
         async with self._auth_lock:
@@ -170,6 +176,14 @@ class BrightpearlClient:
             if not token:
                 raise ApiError(SERVICE, 200, "the authorise answer carried no token")
             self._creds.set_token(token)
+
+    async def refresh_access(self) -> datetime | None:
+        """OAuth: refresh the access token now (stored before it is used) and say when the new
+        one expires (UTC). None in the other modes, which have nothing to refresh."""
+        if self._oauth is None:
+            return None
+        tokens = await self._oauth.refresh_now()
+        return datetime.fromtimestamp(tokens.expires_at, timezone.utc)
 
     async def _ensure_token(self) -> None:
         """Log in unless a concurrent request already did while we waited for the lock."""

@@ -28,6 +28,8 @@ class BrightpearlPort(Protocol):
 
     async def authenticate(self) -> None: ...
 
+    async def refresh_access(self) -> datetime | None: ...  # OAuth: refresh now; the new expiry
+
     # ---- discover and hydrate
     async def search_goods_out(self, *, import_when: str | None = None, shipped: bool | None = None,
                                warehouse_id: int | None = None, created_after: datetime | None = None,

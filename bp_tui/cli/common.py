@@ -37,8 +37,8 @@ def dumps_json(value: Any, **kwargs: Any) -> str:
     """``json.dumps`` for output: readable non-ASCII text, nothing a terminal acts on.
 
     json escapes the C0 controls itself; what it leaves as is when ``ensure_ascii`` is off (DEL,
-    C1, bidi controls, lone surrogates) is escaped as ``\\uXXXX``, which keeps the document valid
-    and equal once parsed (such characters can only occur inside its strings).
+    C1, bidi controls, lone surrogates) becomes a ``\\u`` escape of four hex digits, which keeps
+    the document valid and equal once parsed (such characters can only occur inside its strings).
     """
     text = json.dumps(value, ensure_ascii=False, **kwargs)
     return TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

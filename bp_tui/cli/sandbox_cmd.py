@@ -29,6 +29,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--bp-timezone", default="", metavar="ZONE",
                    help="the Brightpearl account's time zone, e.g. America/Chicago or -06:00: offset-less "
                         "date filters and event times are read in it (default: none, read as UTC)")
+    s.add_argument("--auth", choices=("password", "oauth"), default="password",
+                   help="the Brightpearl auth mode of the printed keys (default password); with oauth, run "
+                        "bp-tui auth login once (the sandbox approves at once)")
+    s.add_argument("--oauth-ttl", type=float, default=None, metavar="S",
+                   help="life of an OAuth access token in seconds (real: 604800); refresh tokens rotate and are "
+                        "single-use once the new pair is used")
     s.add_argument("--real-world", action="store_true",
                    help="POST /_sandbox/labels also does what ShipStation users do: splits, combined orders, "
                         "return labels and voids of old labels")
@@ -50,6 +56,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: --bp-timezone: {exc}", file=sys.stderr)
         return exitcodes.USAGE
+    if args.oauth_ttl is not None:
+        if args.oauth_ttl <= 0:
+            print("error: --oauth-ttl: must be a number of seconds above 0", file=sys.stderr)
+            return exitcodes.USAGE
+        bp.oauth.access_ttl_s = args.oauth_ttl
     if args.orders:
         bp.seed(orders=args.orders, seed=args.seed)
     ss = ShipStationSandbox(rate_limit=args.ss_limit)
@@ -78,7 +89,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"# brightpearl time zone: {bp.timezone_name} (offset-less times are read in it)")
     if args.real_world:
         print(f"# real world: {base}/_sandbox/labels also splits, combines, returns and voids old labels")
-    print(connection_toml(bp, ss, base), flush=True)
+    if args.auth == "oauth" or args.oauth_ttl is not None:
+        print(f"# oauth: access tokens live {bp.oauth.access_ttl_s:g} s, refresh tokens rotate; "
+              f"controls at {base}/_sandbox/oauth (revoke, expire, hold)")
+    print(connection_toml(bp, ss, base, auth=args.auth), flush=True)
     control = control_app(bp, ss, seed=args.seed, real_world=args.real_world)
     config = uvicorn.Config(combined_app(bp.app, ss.app, control=control), lifespan="off", log_level="warning",
                             access_log=False)

@@ -56,7 +56,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         say(dumps_json({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}))
     if all(c.ok for c in checks):
         return exitcodes.OK
-    unreachable = {"bp_reach", "bp_auth", "ss_auth"}
+    unreachable = {"bp_reach", "bp_auth", "bp_oauth_token", "bp_oauth_refresh", "ss_auth"}
     if any(not c.ok and c.id in unreachable for c in checks):
         return exitcodes.UNREACHABLE
     if any(not c.ok and c.id == "config" for c in checks):

@@ -36,7 +36,7 @@ class _Settings:
 
 @dataclass
 class BrightpearlSettings(_Settings):
-    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"password", "token"})
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"password", "token", "client_secret"})
 
     datacenter: str = "euw1"
     account_code: str = ""
@@ -46,6 +46,10 @@ class BrightpearlSettings(_Settings):
     password: str = field(default="", repr=False)  # secret: never in repr
     app_ref: str = ""
     token: str = field(default="", repr=False)  # secret: never in repr
+    dev_ref: str = ""  # oauth: brightpearl-dev-ref
+    client_secret: str = field(default="", repr=False)  # oauth; secret: never in repr
+    oauth_url: str = "https://oauth.brightpearl.com"
+    redirect_uri: str = ""  # oauth: exactly as registered on the app
     channel_ids: list[int] = field(default_factory=list)
     warehouse_ids: list[int] = field(default_factory=list)
     import_when: str = "printed"
@@ -60,6 +64,18 @@ class BrightpearlSettings(_Settings):
         if self.integration_url:
             return self.integration_url.rstrip("/")
         return derive_integration_url(self.datacenter, self.account_code)
+
+    def missing_for_oauth(self) -> list[str]:
+        """Keys ``auth = "oauth"`` needs before ``bp-tui auth login`` can run, with the reason.
+        The client secret is optional: a public OAuth client has none."""
+        wanted = (
+            ("app_ref", "the app's reference, which is its OAuth client_id"),
+            ("dev_ref", "your developer reference, sent as brightpearl-dev-ref"),
+            ("oauth_url", "where Brightpearl's authorize and token pages are"),
+            ("redirect_uri", "the redirect URL exactly as registered on the app"),
+        )
+        return [f"brightpearl.{name}: required when auth = \"oauth\" ({why})"
+                for name, why in wanted if not getattr(self, name)]
 
     @property
     def origin(self) -> str:
@@ -134,6 +150,8 @@ class Config:
                 missing.append("brightpearl.username: required when auth = \"password\"")
             if not bp.password:
                 missing.append("brightpearl.password: required when auth = \"password\" (or set BP_TUI_BRIGHTPEARL_PASSWORD)")
+        elif bp.auth == "oauth":
+            missing.extend(bp.missing_for_oauth())
         else:
             if not bp.app_ref:
                 missing.append(f"brightpearl.app_ref: required when auth = \"{bp.auth}\"")

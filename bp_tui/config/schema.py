@@ -33,7 +33,10 @@ class Key:
 MAX_ID = 2_147_483_647  # ids on both APIs are 32-bit
 IMPORT_STATES = ("printed", "picked", "packed")
 SHIPPED_ACTIONS = ("mark_shipped", "mark_shipped_and_set_status", "set_status", "none")
-AUTH_MODES = ("password", "staff_token", "account_token")
+# "oauth" is what Brightpearl recommends and what a new setup should choose; a config file without
+# ``auth`` keeps meaning "password" (the key's default), so existing files work unchanged.
+AUTH_MODES = ("oauth", "staff_token", "password", "account_token")
+DEFAULT_OAUTH_URL = "https://oauth.brightpearl.com"
 WEIGHT_UNITS = ("grams", "ounces", "pounds")
 
 KEYS: tuple[Key, ...] = (
@@ -46,6 +49,14 @@ KEYS: tuple[Key, ...] = (
     Key("brightpearl", "password", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_PASSWORD"),
     Key("brightpearl", "app_ref", str, "", header=True),
     Key("brightpearl", "token", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_TOKEN", header=True),
+    Key("brightpearl", "dev_ref", str, "", header=True,
+        help="oauth: your developer reference (brightpearl-dev-ref)"),
+    Key("brightpearl", "client_secret", str, "", secret=True, env="BP_TUI_BRIGHTPEARL_CLIENT_SECRET",
+        help="oauth: the app's client secret"),
+    Key("brightpearl", "oauth_url", str, DEFAULT_OAUTH_URL, url=True,
+        help="oauth: {oauth_url}/authorize/{account} and {oauth_url}/token/{account}"),
+    Key("brightpearl", "redirect_uri", str, "", url=True,
+        help="oauth: the redirect URL exactly as registered on the app"),
     Key("brightpearl", "channel_ids", list, [], help="sales channels to import; empty = all"),
     Key("brightpearl", "warehouse_ids", list, [], help="warehouses to import; empty = all"),
     Key("brightpearl", "import_when", str, "printed", choices=IMPORT_STATES),

@@ -24,7 +24,7 @@ import tomli_w
 
 from bp_tui.config.model import MASK, Config, Secret
 from bp_tui.config.schema import BY_DOTTED, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
-from bp_tui.errors import ConfigError, inert
+from bp_tui.errors import ConfigError, ConfigWriteError, inert
 
 REQUIRED = ("brightpearl.account_code",)
 _ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -32,10 +32,6 @@ _HEADER_VALUE = re.compile(r"[\x21-\x7e]*")  # visible ASCII: what an HTTP heade
 # whitespace (any kind, including no-break and zero-width spaces) and control characters
 _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 LOOPBACK_NAMES = ("localhost",)
-# The addresses of the built-in sandbox when it runs in-process (`bp-tui demo`, the tests): its
-# clients reach it through an in-process transport, so nothing goes on a network, and these two
-# names are not meant to resolve anywhere. They are the only other hosts accepted over http.
-IN_PROCESS_SANDBOX_HOSTS = ("brightpearl.sandbox", "shipstation.sandbox")
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -162,7 +158,7 @@ def url_problem(value: str) -> str | None:
     host = parts.hostname or ""
     if not host:
         return "has no host name"
-    if parts.scheme == "http" and not is_loopback(host) and host not in IN_PROCESS_SANDBOX_HOSTS:
+    if parts.scheme == "http" and not is_loopback(host):
         return (f"must use https: http is accepted only for a loopback address "
                 f"(127.0.0.1, ::1, localhost), not for {_show(host)}")
     return None
@@ -234,7 +230,7 @@ def save_config(config: Config, path: Path) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot write: {_os_reason(exc)}"]) from None
+        raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)}"], exc) from None
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -248,7 +244,8 @@ def save_config(config: Config, path: Path) -> None:
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise ConfigError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"]) from None
+            raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"],
+                                   exc) from None
         raise
     try:
         os.chmod(path, 0o600)

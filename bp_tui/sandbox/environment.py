@@ -20,8 +20,8 @@ from bp_tui.sandbox.faults import DeadlineTransport
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.service.connector import Connector
 
-BP_BASE = "http://brightpearl.sandbox"
-SS_BASE = "http://shipstation.sandbox"
+BP_BASE = "https://brightpearl.sandbox"
+SS_BASE = "https://shipstation.sandbox"
 
 
 @dataclass
@@ -78,6 +78,15 @@ class SandboxEnvironment:
                 self.events.append(event)
         return made
 
+    async def oauth_login(self) -> None:
+        """Connect Brightpearl by OAuth as an operator does: open the authorize URL (the sandbox
+        approves at once) and paste back the address the browser was sent to."""
+        login = self.connector.brightpearl_login()
+        url = login.start()
+        async with httpx.AsyncClient(transport=in_process(self.bp.app)) as browser:
+            answer = await browser.get(url)
+        await login.finish(answer.headers["location"])
+
     def _gon_of(self, ss_order_id: int) -> int | None:
         """The goods-out note a ShipStation order was made from (its orderKey ends with the id)."""
         order = self.ss.orders.get(ss_order_id) or self.ss.merged_orders.get(ss_order_id) or {}
@@ -89,9 +98,11 @@ class SandboxEnvironment:
         await self.connector.aclose()
 
 
-def sandbox_config(bp: BrightpearlSandbox, ss: ShipStationSandbox, **overrides: dict[str, Any]) -> Config:
+def sandbox_config(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, bp_auth: str = "password",
+                   **overrides: dict[str, Any]) -> Config:
+    """``bp_auth = "oauth"``: the OAuth variant (log in with ``SandboxEnvironment.oauth_login``)."""
     doc: dict[str, dict[str, Any]] = {
-        "brightpearl": {**bp.settings(BP_BASE)},
+        "brightpearl": {**(bp.oauth_settings(BP_BASE) if bp_auth == "oauth" else bp.settings(BP_BASE))},
         "shipstation": {**ss.settings(SS_BASE)},
         "sync": {"interval_seconds": 30},
     }
@@ -118,16 +129,21 @@ def build_environment(
     config_overrides: dict[str, dict[str, Any]] | None = None,
     real_world: bool = False,
     bp_timezone: str | None = None,
+    bp_auth: str = "password",
+    oauth_ttl_s: float | None = None,
 ) -> SandboxEnvironment:
     """Both sandboxes seeded and wired to a connector. Opt-in: ``real_world`` (the demo heartbeat
-    also splits, combines, returns and voids old labels) and ``bp_timezone`` (a Brightpearl
-    account in its own time zone, e.g. ``America/Chicago``)."""
+    also splits, combines, returns and voids old labels), ``bp_timezone`` (a Brightpearl
+    account in its own time zone, e.g. ``America/Chicago``), ``bp_auth = "oauth"`` (connect by
+    OAuth: then ``await env.oauth_login()``) with ``oauth_ttl_s`` (short-lived access tokens)."""
     workdir.mkdir(parents=True, exist_ok=True)
     bp = BrightpearlSandbox(rate_limit=bp_limit, window_s=window_s, timezone=bp_timezone)
+    if oauth_ttl_s is not None:
+        bp.oauth.access_ttl_s = oauth_ttl_s
     if orders:
         bp.seed(orders=orders, seed=seed)
     ss = ShipStationSandbox(rate_limit=ss_limit, window_s=window_s)
-    config = sandbox_config(bp, ss, **(config_overrides or {}))
+    config = sandbox_config(bp, ss, bp_auth=bp_auth, **(config_overrides or {}))
     config_path = workdir / "config.toml"
     save_config(config, config_path)
     state_path = workdir / "state.sqlite3"

@@ -14,7 +14,12 @@ exactly-once:
 * ``POST /_sandbox/void?shipmentId=N[&days=D]``: voids a label (bought D days ago: a late void);
 * ``POST /_sandbox/edit-order?orderId=N`` + JSON fields: edits the order in the ShipStation UI;
 * ``POST /_sandbox/timezone?name=ZONE``: the Brightpearl account's time zone (empty: none);
-* ``POST /_sandbox/staff?name=...&email=...``: a new Brightpearl staff contact.
+* ``POST /_sandbox/staff?name=...&email=...``: a new Brightpearl staff contact;
+* ``GET /_sandbox/oauth``: the OAuth server's counts (codes, exchanges, refreshes, refusals);
+* ``POST /_sandbox/oauth/revoke``: the merchant turns the app off (every grant is refused);
+* ``POST /_sandbox/oauth/expire``: every live access token expires now;
+* ``POST /_sandbox/oauth/hold?seconds=S``: the token endpoint answers S seconds after issuing
+  (0: at once), a window in which a client can be killed with new tokens issued but not received.
 """
 
 from __future__ import annotations
@@ -58,12 +63,18 @@ def combined_app(bp_app: ASGIApp, ss_app: ASGIApp, prefix: str = SS_PREFIX,
     return app
 
 
-def connection_toml(bp: BrightpearlSandbox, ss: ShipStationSandbox, base_url: str) -> str:
-    """The [brightpearl] and [shipstation] keys that point a config at the served sandboxes."""
-    bp_keys = bp.settings(base_url)
+OAUTH_KEYS = ("dev_ref", "client_secret", "oauth_url", "redirect_uri")
+
+
+def connection_toml(bp: BrightpearlSandbox, ss: ShipStationSandbox, base_url: str, *, auth: str = "password") -> str:
+    """The [brightpearl] and [shipstation] keys that point a config at the served sandboxes; the
+    OAuth keys too (used when ``auth = "oauth"``, after ``bp-tui auth login``)."""
+    bp_keys = bp.oauth_settings(base_url) if auth == "oauth" else {**bp.settings(base_url),
+                                                                    **{k: bp.oauth_settings(base_url)[k] for k in OAUTH_KEYS}}
     doc = {
         "brightpearl": {k: bp_keys[k] for k in ("account_code", "integration_url", "auth", "username", "password",
-                                                "app_ref", "staff_contact_id")},
+                                                "app_ref", *OAUTH_KEYS, "staff_contact_id")
+                        if auth != "oauth" or k not in ("username", "password")},
         "shipstation": {k: v for k, v in ss.settings(base_url + SS_PREFIX).items()},
     }
     return tomli_w.dumps(doc)
@@ -219,11 +230,22 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, seed: int = 7
     def staff(query: dict[str, str], body: Any) -> dict:
         return {"contactId": bp.add_staff(query.get("name", ""), query.get("email", ""))}
 
+    def oauth_hold(query: dict[str, str], body: Any) -> dict:
+        try:
+            bp.oauth.hold_s = max(0.0, float(query.get("seconds") or 0))
+        except ValueError:
+            raise _ControlError(400, "seconds must be a number") from None
+        return {"hold_s": bp.oauth.hold_s}
+
     routes: dict[tuple[str, str], Callable[[dict[str, str], Any], dict]] = {
         ("POST", "/labels"): labels, ("GET", "/tally"): lambda query, body: tally(bp, ss),
         ("POST", "/split"): split, ("POST", "/merge"): merge, ("POST", "/return-label"): return_label,
         ("POST", "/void"): void, ("POST", "/edit-order"): edit_order, ("POST", "/timezone"): set_timezone,
         ("POST", "/staff"): staff,
+        ("GET", "/oauth"): lambda query, body: bp.oauth.tally(),
+        ("POST", "/oauth/revoke"): lambda query, body: {"revoked": bp.oauth.revoke()},
+        ("POST", "/oauth/expire"): lambda query, body: {"expired": bp.oauth.expire_access()},
+        ("POST", "/oauth/hold"): oauth_hold,
     }
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:

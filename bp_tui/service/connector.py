@@ -17,11 +17,13 @@ from pathlib import Path
 import httpx
 
 from bp_tui.brightpearl.client import BrightpearlClient
-from bp_tui.config import Config
+from bp_tui.brightpearl.oauth import BrightpearlLogin
+from bp_tui.config import BrightpearlSettings, Config
 from bp_tui.errors import StopRequested
 from bp_tui.core.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.state import StateStore, SyncLock
+from bp_tui.state.tokens import TokenStore
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.cycle import run_cycle
 from bp_tui.sync.writer import DryRunWriter, Writer
@@ -53,6 +55,7 @@ class Connector:
         self._client_options = client_options or {}
         self._stop = False
         self.store = StateStore(state_path)
+        self.tokens = TokenStore.beside_state(state_path)  # Brightpearl OAuth tokens, beside the state
         self.bp = self._make_bp()
         self.ss = self._make_ss()
         self.running = False
@@ -65,7 +68,12 @@ class Connector:
 
     def _make_bp(self) -> BrightpearlClient:
         options = {"sleep": self._sleep, **self._client_options}
-        return BrightpearlClient(self.config.brightpearl, transport=self._bp_transport, **options)
+        return BrightpearlClient(self.config.brightpearl, transport=self._bp_transport, tokens=self.tokens, **options)
+
+    def brightpearl_login(self, settings: BrightpearlSettings | None = None) -> BrightpearlLogin:
+        """Connecting Brightpearl by OAuth: `bp-tui auth login|status|logout` and setup's Connect
+        (with the form's ``settings``, not saved yet). The tokens go beside this state file."""
+        return BrightpearlLogin(settings or self.config.brightpearl, self.tokens, transport=self._bp_transport)
 
     def _make_ss(self) -> ShipStationClient:
         options = {"sleep": self._sleep, **self._client_options}

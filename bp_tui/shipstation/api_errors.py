@@ -22,16 +22,6 @@ NO_ACCESS_MESSAGE = "this ShipStation account has no API access"
 NO_ACCESS_HINT = "the V1 API needs a plan that includes it (Gold/Accelerate or higher); ask the account owner"
 
 
-def decode_body(content: bytes) -> Any:
-    """The JSON body, or the text when it is not JSON, or None when empty."""
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return content.decode("utf-8", "replace").strip()
-
-
 def _field_name(key: str) -> str:
     # ModelState keys look like "apiOrder[3].shipTo.country" or "request.testlabel".
     head, _, rest = key.partition(".")

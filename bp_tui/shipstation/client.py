@@ -18,7 +18,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Shape, Sender, is_json_list, is_json_object
+from bp_tui.apiclient.sender import Sender, SenderClient, Shape, is_json_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE, error_for, is_throttled
@@ -111,7 +111,7 @@ class _Policy:
         return f"{method} /{url.lstrip('/')} failed; check the network and shipstation.base_url"
 
 
-class ShipStationClient:
+class ShipStationClient(SenderClient):
     """ShipStation V1 over ``httpx.AsyncClient``; one instance per key pair and process."""
 
     def __init__(
@@ -140,28 +140,6 @@ class ShipStationClient:
 
     def __repr__(self) -> str:
         return f"ShipStationClient(base_url={self._base_url!r})"
-
-    @property
-    def requests_sent(self) -> int:
-        return self._sender.requests_sent
-
-    @property
-    def last_server_date(self) -> str | None:
-        """HTTP Date header of the last answer (the clock check)."""
-        return self._sender.last_server_date
-
-    @last_server_date.setter
-    def last_server_date(self, value: str | None) -> None:
-        self._sender.last_server_date = value
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> ShipStationClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # ---- transport ----------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from bp_tui import __version__
 from bp_tui.config import MASK, masked_dict, secret_values
 from bp_tui.core.records import iso, utcnow
 from bp_tui.errors import BpTuiError, scrub_secrets
+from bp_tui.state.tokens import TOKEN_FILE_SUFFIXES, TokenFileError
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
@@ -84,7 +85,16 @@ def bundle_data(conn: "Connector") -> dict[str, Any]:
         ],
         "recent_audit": conn.store.recent_audit(500),
     }
-    return redact(data, secret_values(conn.config))
+    return redact(data, secret_values(conn.config) + _stored_tokens(conn))
+
+
+def _stored_tokens(conn: "Connector") -> list[str]:
+    """The Brightpearl OAuth tokens on disk, so that none can reach the bundle."""
+    try:
+        tokens = conn.tokens.load()
+    except TokenFileError:
+        return []
+    return [] if tokens is None else [tokens.access_token, tokens.refresh_token]
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,8 @@ def protected_paths(config_path: Path | None, state_path: Path | None) -> dict[P
         out[Path(state_path)] = "state database"
         for suffix in ("-wal", "-shm", "-journal", ".lock"):
             out[Path(f"{state_path}{suffix}")] = f"state database's {suffix.lstrip('-.')} file"
+        for suffix in TOKEN_FILE_SUFFIXES:
+            out[Path(f"{state_path}{suffix}")] = "Brightpearl token file"
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from bp_tui.brightpearl.oauth import CONNECT, move_to_oauth_steps
 from bp_tui.troubleshoot.deps import Sources
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 from bp_tui.core.types import CheckResult
@@ -37,11 +38,14 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
     bp_ok = False
     channels = warehouses = statuses = None
     try:
+        if cfg.brightpearl.auth == "oauth" and not await _oauth_checks(src, add):
+            raise _NotRun()
         await src.bp.authenticate()
         warehouses = await src.bp.list_warehouses()
         bp_ok = True
         add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
-        add(CheckResult("bp_auth", "Brightpearl credentials accepted", True, f"auth mode {cfg.brightpearl.auth}"))
+        add(CheckResult("bp_auth", "Brightpearl credentials accepted", True, f"auth mode {cfg.brightpearl.auth}"
+                        + (": app and developer references accepted" if cfg.brightpearl.auth == "oauth" else "")))
         add(CheckResult("bp_account", "Brightpearl account code valid", True,
                         f"account {cfg.brightpearl.account_code} answered"))
     except ApiUnavailable as exc:
@@ -50,11 +54,13 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
     except ApiAuthError as exc:
         add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
         add(CheckResult("bp_auth", "Brightpearl credentials accepted", False, exc.describe(),
-                        _auth_fix(cfg.brightpearl.auth, exc)))
+                        _auth_fix(cfg.brightpearl.auth, exc, cfg.brightpearl.account_code)))
     except ApiError as exc:
         add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
         add(CheckResult("bp_account", "Brightpearl account code valid", False, exc.describe(),
                         "check brightpearl.account_code: it is the account id in your Brightpearl login URL"))
+    except _NotRun:
+        pass  # the OAuth checks said why
     if bp_ok:
         try:
             channels = await src.bp.list_channels()
@@ -126,11 +132,47 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
     return results
 
 
-def _auth_fix(mode: str, exc: ApiError) -> str:
+class _NotRun(Exception):
+    """The OAuth token is not usable: the checks that need it are not run."""
+
+
+async def _oauth_checks(src: Sources, add: Callable[[CheckResult], None]) -> bool:
+    """OAuth: a token is stored and a refresh works (which also stores the new pair). True when
+    the API checks can go on."""
+    try:
+        expires = await src.bp.refresh_access()
+    except ApiAuthError as exc:
+        stored = exc.code not in ("not_connected", "token_file")
+        add(CheckResult("bp_oauth_token", "Brightpearl OAuth token stored", stored,
+                        "a token is stored" if stored else exc.describe(), "" if stored else CONNECT))
+        if stored:
+            add(CheckResult("bp_oauth_refresh", "Brightpearl token refresh works", False, exc.describe(),
+                            exc.hint or CONNECT))
+        return False
+    except ApiError as exc:
+        add(CheckResult("bp_oauth_token", "Brightpearl OAuth token stored", True, "a token is stored"))
+        add(CheckResult("bp_oauth_refresh", "Brightpearl token refresh works", False, exc.describe(),
+                        "check this machine's network access and brightpearl.oauth_url"))
+        return False
+    add(CheckResult("bp_oauth_token", "Brightpearl OAuth token stored", True, "a token is stored"))
+    until = expires.isoformat(timespec="seconds") if expires else "?"
+    add(CheckResult("bp_oauth_refresh", "Brightpearl token refresh works", True,
+                    f"refreshed; the new access token is valid until {until}"))
+    return True
+
+
+def _auth_fix(mode: str, exc: ApiError, account_code: str = "") -> str:
     if exc.code == "GWYB-003" or "API access" in (exc.message or ""):
         return "this Brightpearl account has no API access: ask Brightpearl support to enable it"
     if mode == "password":
-        return "check brightpearl.username and password (a Brightpearl staff login with API access)"
+        return ("check brightpearl.username and password (a Brightpearl staff login with API access); if they are "
+                "right, Brightpearl has switched this legacy login off: " + move_to_oauth_steps(account_code))
+    if mode == "account_token":
+        return ("check brightpearl.app_ref and the account token (App Store > Private apps); Brightpearl is "
+                "sunsetting system apps and their account tokens: " + move_to_oauth_steps(account_code))
+    if mode == "oauth":
+        return ("check brightpearl.app_ref (the app's reference) and brightpearl.dev_ref (your developer "
+                f"reference) against your Brightpearl developer account, or {CONNECT} again")
     return f"check brightpearl.app_ref and the {mode.replace('_', ' ')} (App Store > Private apps)"
 
 

@@ -2,16 +2,24 @@
 
 Long work (sync cycles, checks, diagnoses, pick lists) runs in App-level workers so it
 survives screen switches and never blocks typing; engine events come back as Messages.
+
+SIGTERM or SIGHUP (in a real terminal) stop a running sync at its next safe point, between
+two writes, then the app exits the usual way: the terminal is restored and the process
+exits 0, as ``bp-tui sync --watch`` does when stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import rich
+from rich.segment import Segments
 from textual import on, work
 from textual.app import App
 from textual.message_pump import MessagePump
@@ -22,7 +30,7 @@ from bp_tui.config import Config
 from bp_tui.errors import BpTuiError
 from bp_tui.core.types import CheckResult, CycleSummary, Progress
 from bp_tui.ui.commands import ActionsProvider
-from bp_tui.ui.format import Clock, system_clock
+from bp_tui.ui.format import Clock, clean, system_clock
 from bp_tui.ui.keys import NAV_BINDINGS
 from bp_tui.ui.messages import (
     CheckReported,
@@ -51,7 +59,8 @@ SYNC_KINDS = {
 }
 # How often, at most, the queue reloads from the state db while a cycle reports progress.
 LIVE_REFRESH_SECONDS = 1.0
-PROGRESS_POSTS_PER_SECOND = 10
+# Signals that stop the dashboard cleanly (a running sync first stops between two writes).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class BpApp(App[None]):
@@ -92,8 +101,8 @@ class BpApp(App[None]):
         self.demo_tick_seconds = demo_tick_seconds
         self.progress_linger_seconds = progress_linger_seconds
         self._last_live_refresh = 0.0
-        self._last_progress_post = 0.0
-        self._last_progress_step = ""
+        self.stop_signal: int | None = None  # the signal that asked the app to stop
+        self._signals: list[int] = []  # signal handlers this app installed
         self.status = SyncStatus(connected=connector is not None)
         if demo is not None:
             self.sub_title = "demo: in-process sandbox"
@@ -112,6 +121,8 @@ class BpApp(App[None]):
             self._heartbeat()
         if self.demo is not None and self.demo_tick_seconds > 0:
             self.set_interval(self.demo_tick_seconds, self._demo_tick, name="demo-tick")
+        if not self.is_headless:  # a real terminal; under run_test the loop is the test's
+            self._install_signal_handlers()
 
     def _open_connector(self, config: Config) -> None:
         """Open the real connector, but only for a config complete enough to sync."""
@@ -132,12 +143,42 @@ class BpApp(App[None]):
             self.status = self.status.but(budget=budget)
 
     async def on_unmount(self) -> None:
+        self._remove_signal_handlers()
         await self.close_connector()
 
     async def close_connector(self) -> None:
         connector, self.connector = self.connector, None
         if connector is not None:
             await connector.aclose()
+
+    # ------------------------------------------------------------------- signals
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, self.request_stop, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # no such signals here (Windows), or not the main thread
+            self._signals.append(signum)
+
+    def _remove_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in self._signals:
+            loop.remove_signal_handler(signum)
+        self._signals.clear()
+
+    def request_stop(self, signum: int = signal.SIGTERM) -> None:
+        """Exit cleanly; a running sync first stops at its next safe point (between two writes).
+
+        No new sync starts after this. The app exits when the sync worker has ended.
+        """
+        self.stop_signal = signum
+        if self.connector is not None and self.status.running:
+            self.connector.stop_requested = True
+            self.status = self.status.but(step="stopping")
+            self.notify("Stopping the sync between two writes, then quitting.", title="Stopping", timeout=10)
+            return
+        self.exit()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -150,6 +191,8 @@ class BpApp(App[None]):
         """Once a second: start the automatic sync when it is due."""
         status = self.status
         if not status.connected or status.paused or status.running or self.connector is None:
+            return
+        if self.stop_signal is not None:
             return
         if status.next_sync_at is not None and status.next_sync_at <= self.clock():
             self.start_sync("sync")
@@ -166,6 +209,8 @@ class BpApp(App[None]):
         if self.status.running:
             self.notify("A sync is already running.", title="Sync", severity="warning")
             return False
+        if self.stop_signal is not None:
+            return False
         self.status = self.status.but(running=True, kind=kind, step="starting", done=0, total=0, error="")
         self._sync_worker(kind)
         return True
@@ -179,19 +224,14 @@ class BpApp(App[None]):
         return summary
 
     def _on_progress(self, progress: Progress) -> None:
-        """Coalesce the engine's progress events: at most PROGRESS_POSTS_PER_SECOND messages,
-        plus every step's first and last, so key presses never queue behind thousands of
-        progress messages."""
-        now = time.monotonic()
-        edge = progress.done in (0, progress.total) or progress.step != self._last_progress_step
-        if edge or now - self._last_progress_post >= 1 / PROGRESS_POSTS_PER_SECOND:
-            self._last_progress_post = now
-            self._last_progress_step = progress.step
-            self.post_message(SyncProgress(progress))
+        """Every engine progress event becomes a message; those waiting in the queue are
+        handled as one, the newest (``SyncProgress.can_replace``)."""
+        self.post_message(SyncProgress(progress))
 
     def on_sync_progress(self, message: SyncProgress) -> None:
         progress = message.progress
-        self.status = self.status.but(step=progress.step, done=progress.done, total=progress.total)
+        step = "stopping" if self.stop_signal is not None else progress.step
+        self.status = self.status.but(step=step, done=progress.done, total=progress.total)
         now = time.monotonic()
         if now - self._last_live_refresh >= LIVE_REFRESH_SECONDS:
             self._last_live_refresh = now
@@ -224,10 +264,13 @@ class BpApp(App[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         """Central error handling: a failed worker becomes a notice, never a crash."""
         worker = event.worker
+        if worker.name == "sync" and self.stop_signal is not None and worker.is_finished:
+            self.exit()  # stopped (or finished) after a stop signal: nothing more to show
+            return
         if event.state is WorkerState.ERROR:
             error = worker.error
-            text = str(error) or type(error).__name__
-            self.notify(text, title=f"{worker.name or 'task'} failed", severity="error", timeout=8)
+            text = clean(str(error) or type(error).__name__)  # API error texts: shown as they are
+            self.notify(text, title=f"{worker.name or 'task'} failed", severity="error", timeout=8, markup=False)
             if worker.name == "sync":
                 now = self.clock()
                 self.status = self.status.but(running=False, step="", error=text,
@@ -301,7 +344,7 @@ class BpApp(App[None]):
         folder = directory or self.state_path.parent
         folder.mkdir(parents=True, exist_ok=True)
         path = self.connector.export_support_bundle(folder)
-        self.notify(str(path), title="Support bundle written", timeout=8)
+        self.notify(clean(path), title="Support bundle written", timeout=8, markup=False)
         return path
 
     @work(exclusive=True, group="branding", exit_on_error=False, name="push branding")
@@ -331,3 +374,18 @@ class BpApp(App[None]):
     @work(exclusive=True, group="demo", exit_on_error=False, name="demo")
     async def _demo_worker(self) -> None:
         await self.demo.tick()
+
+    # -------------------------------------------------------------------- crash
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without the local variables of each frame.
+
+        Textual shows them by default; here they could hold what was typed into the setup
+        form (an API secret in an ``Input.Changed`` event, the form's values), and crash
+        reports get pasted into tickets. The rest is Textual 8.2.8's own ``_fatal_error``.
+        """
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()

@@ -1,12 +1,18 @@
-"""Text for the dashboard: stage labels, ages, countdowns, budgets.
+"""Text for the dashboard: stage labels, ages, countdowns, budgets, and text from outside
+made inert (:func:`clean`, :func:`inert`).
 
 Every state gets a word and a glyph, never a colour alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import errno
+import re
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from typing import Any
+
+from rich.text import Text
 
 from bp_tui.core.stages import STAGE_GLYPHS
 
@@ -66,3 +72,111 @@ def budget_text(remaining: int | None) -> str:
 
 def timestamp(moment: datetime) -> str:
     return _aware(moment).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ------------------------------------------------------------------ text from the APIs
+# Everything an API (or a user) wrote is shown inert: as rich Text, never parsed as markup, and
+# with control characters shown escaped, so "[/]" cannot crash a render, "[link=…]" cannot
+# become a hyperlink and "\x1b]0;…\x07" or "\x1b[2J" never reach the terminal.
+
+# Unicode controls that reorder what follows (bidi overrides and isolates): shown escaped too.
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def _escaped(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _BIDI_CONTROLS)]
+_ONE_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS})
+_MULTI_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS if code not in (0x09, 0x0A)})
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f" + _BIDI_CONTROLS + "]")
+# What DataTable's markup parsing acts on in a string cell: tags ("["), emoji codes (":"),
+# and control characters.
+_MARKUP_OR_CONTROL = re.compile(r"[\[:\x00-\x1f\x7f-\x9f" + _BIDI_CONTROLS + "]")
+
+
+def clean(value: object, *, multiline: bool = False) -> str:
+    r"""``value`` as a string with every control character shown escaped (``\x1b``).
+
+    C0 controls (newline and tab are kept when ``multiline``), DEL, C1 controls and the
+    bidi overrides become visible ``\xNN`` / ``\uNNNN`` text, so ESC/CSI/OSC sequences are
+    inert. Markup characters are left alone: show the result as :class:`~rich.text.Text`
+    (see :func:`inert`), never as a markup string.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if _ANY_CONTROL.search(text) is None:
+        return text  # the usual case: nothing to escape, no copy
+    return text.translate(_MULTI_LINE if multiline else _ONE_LINE)
+
+
+def inert(value: object, *, multiline: bool = False, style: str = "", **options: Any) -> Text:
+    """Text from outside (an API, the user) as a Rich :class:`Text` that is never parsed as markup.
+
+    ``options`` go to :class:`Text` (``end``, ``no_wrap``, ``overflow`` …).
+    """
+    return Text(clean(value, multiline=multiline), style=style, **options)
+
+
+def reads_the_same_as_markup(text: str) -> bool:
+    """True when ``text`` has nothing markup parsing acts on: no ``[``, no ``:`` and no
+    control character (so a DataTable string cell shows it exactly)."""
+    return _MARKUP_OR_CONTROL.search(text) is None
+
+
+def table_cell(value: object) -> "str | PlainCell":
+    """A DataTable cell for text from outside.
+
+    DataTable parses string cells as markup (tags and ``:emoji:`` codes). A string with no
+    ``[``, no ``:`` and no control character reads the same parsed or not, and is kept as
+    it is (cheap for 10,000 rows); anything else becomes a :class:`PlainCell`.
+    """
+    text = value if isinstance(value, str) else str(value)
+    return text if reads_the_same_as_markup(text) else PlainCell(text)
+
+
+class PlainCell:
+    """A table cell holding text from outside: rendered as plain one-line Text, never as markup.
+
+    Lighter to keep for 10,000 rows than a Text per cell (the Text is made when the row is
+    drawn). A cell equals the (cleaned) string it shows.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: object) -> None:
+        self.text = clean(value)
+
+    def __rich__(self) -> Text:
+        # What DataTable makes of a one-line string cell, minus the markup parsing.
+        return Text(self.text, end="", no_wrap=True)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"PlainCell({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PlainCell):
+            return self.text == other.text
+        if isinstance(other, str):
+            return self.text == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def redact(text: str, secrets: Iterable[str], mask: str = "********") -> str:
+    """``text`` with every secret in ``secrets`` replaced by ``mask`` (for error messages)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, mask)
+    return text
+
+
+def os_error_text(exc: OSError) -> str:
+    """``No space left on device (ENOSPC)``: the cause of an OSError, without its file name."""
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+    return f"{cause} ({name})" if name else cause

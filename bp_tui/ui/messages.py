@@ -14,11 +14,18 @@ class SyncStarted(Message):
 
 
 class SyncProgress(Message):
-    """One progress event of the running cycle."""
+    """One progress event of the running cycle.
+
+    Only the newest one matters: when several wait in the app's queue they are handled as
+    one (the newest), so key presses never queue behind thousands of progress events.
+    """
 
     def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncProgress)
 
 
 class SyncFinished(Message):

@@ -21,6 +21,10 @@ LABELS: dict[str, str] = {
     "brightpearl.password": "Password",
     "brightpearl.app_ref": "App reference",
     "brightpearl.token": "Token",
+    "brightpearl.dev_ref": "Developer ref",
+    "brightpearl.client_secret": "Client secret",
+    "brightpearl.oauth_url": "OAuth URL",
+    "brightpearl.redirect_uri": "Redirect URL",
     "brightpearl.channel_ids": "Channel ids",
     "brightpearl.warehouse_ids": "Warehouse ids",
     "brightpearl.import_when": "Import when GON is",
@@ -54,7 +58,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Brightpearl connection", (
         "brightpearl.datacenter", "brightpearl.account_code", "brightpearl.integration_url",
         "brightpearl.auth", "brightpearl.username", "brightpearl.password",
-        "brightpearl.app_ref", "brightpearl.token",
+        "brightpearl.app_ref", "brightpearl.token", "brightpearl.dev_ref", "brightpearl.client_secret",
+        "brightpearl.oauth_url", "brightpearl.redirect_uri",
     )),
     ("Brightpearl orders", (
         "brightpearl.channel_ids", "brightpearl.warehouse_ids", "brightpearl.import_when",
@@ -82,6 +87,23 @@ LOOKUPS: dict[str, str] = {
 
 PASSWORD_KEYS = ("brightpearl.username", "brightpearl.password")
 TOKEN_KEYS = ("brightpearl.app_ref", "brightpearl.token")
+OAUTH_KEYS = ("brightpearl.app_ref", "brightpearl.dev_ref", "brightpearl.client_secret", "brightpearl.oauth_url",
+              "brightpearl.redirect_uri")
+
+
+def auth_fields_shown(mode: str) -> dict[str, bool]:
+    """Which credential fields the form shows for an auth mode (the others are hidden)."""
+    shown = {dotted: False for dotted in (*PASSWORD_KEYS, *TOKEN_KEYS, *OAUTH_KEYS)}
+    keys = PASSWORD_KEYS if mode == "password" else OAUTH_KEYS if mode == "oauth" else TOKEN_KEYS
+    shown.update({dotted: True for dotted in keys})
+    return shown
+
+# "Connect to Brightpearl" (shown only when auth = "oauth"): what the operator does, in order.
+OAUTH_CONNECT_HINT = (
+    "Connect to Brightpearl: Show the address, open it in a browser on any computer, log in and approve; "
+    "the browser is sent to your redirect URL (the page may not load: that is fine). Paste that whole "
+    "address below and press Enter; the connection test then runs."
+)
 
 # Store branding pushed to the ShipStation store (not kept in the config file).
 BRANDING: tuple[tuple[str, str], ...] = (

@@ -103,9 +103,12 @@ def test_user_info_reason_says_what_is_wrong():
     assert "user name or password" in url_problem("https://ops:pw@ssapi.shipstation.com")
 
 
-def test_only_the_in_process_sandbox_names_pass_besides_loopback():
-    assert url_problem("http://brightpearl.sandbox") is None
-    assert url_problem("http://shipstation.sandbox") is None
+def test_no_name_but_loopback_passes_over_http():
+    # the in-process sandbox is addressed over https (its transport never leaves the process)
+    assert url_problem("https://brightpearl.sandbox") is None
+    assert url_problem("https://shipstation.sandbox") is None
+    assert "must use https" in url_problem("http://brightpearl.sandbox")
+    assert "must use https" in url_problem("http://shipstation.sandbox")
     assert "must use https" in url_problem("http://other.sandbox")
     assert "must use https" in url_problem("http://brightpearl.sandbox.evil.example")
 

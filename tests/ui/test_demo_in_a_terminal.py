@@ -20,12 +20,14 @@ ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_].*?\x1b\\\\|\x1b\][^
 
 
 class Terminal:
-    def __init__(self) -> None:
+    """``argv`` (default: ``bp-tui demo``) in an 80x24 pseudo-terminal."""
+
+    def __init__(self, argv: list[str] | None = None, cwd: str | None = None) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24", TEXTUAL_ANIMATIONS="none")
-        self.proc = subprocess.Popen([EXE, "demo"], stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True, close_fds=True)
+        self.proc = subprocess.Popen(argv or [EXE, "demo"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True, close_fds=True, cwd=cwd)
         os.close(slave)
         self.raw = b""
 

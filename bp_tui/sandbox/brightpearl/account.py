@@ -17,6 +17,7 @@ from typing import Any
 
 from bp_tui.sandbox.brightpearl import shapes
 from bp_tui.sandbox.brightpearl.errors import BpError, bad_request, not_found
+from bp_tui.sandbox.brightpearl.oauth import REAL_ACCESS_TTL_S, OAuthServer
 from bp_tui.sandbox.brightpearl.ratelimit import RollingWindow
 from bp_tui.sandbox.brightpearl.seed import base_reference_data, seed_account
 
@@ -51,9 +52,11 @@ class BrightpearlAccount:
         window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         timezone: str | None = None,
+        oauth_ttl_s: float = REAL_ACCESS_TTL_S,
     ) -> None:
         """``timezone`` (opt-in): the account's own time zone, e.g. ``America/Chicago`` (see
-        :meth:`set_timezone`); without it offset-less times are read as UTC, as before."""
+        :meth:`set_timezone`); without it offset-less times are read as UTC, as before.
+        ``oauth_ttl_s``: the life of an OAuth access token (real: 7 days)."""
         self.account_code = account_code
         self.username = username
         self.password = password
@@ -64,6 +67,8 @@ class BrightpearlAccount:
         self.clock = clock
         self.window = RollingWindow(rate_limit, window_s, clock)
         self.tokens: set[str] = set()
+        # The OAuth instance app registered for this account (see oauth.py).
+        self.oauth = OAuthServer(account_code=account_code, app_ref=app_ref, access_ttl_s=oauth_ttl_s)
         self.orders: dict[int, dict[str, Any]] = {}
         self.gons: dict[int, dict[str, Any]] = {}
         self._gons_by_order: dict[int, list[int]] = {}  # order id -> its GON ids (an index over ``gons``)
@@ -99,7 +104,7 @@ class BrightpearlAccount:
     def staff_contact_id(self) -> int:
         return 203
 
-    def settings(self, base_url: str = "http://brightpearl.sandbox") -> dict[str, Any]:
+    def settings(self, base_url: str = "https://brightpearl.sandbox") -> dict[str, Any]:
         """The ``[brightpearl]`` config keys that point at this sandbox."""
         return {
             "datacenter": "euw1",
@@ -112,6 +117,14 @@ class BrightpearlAccount:
             "token": "",
             "staff_contact_id": self.staff_contact_id,
         }
+
+    def oauth_settings(self, base_url: str = "https://brightpearl.sandbox") -> dict[str, Any]:
+        """The ``[brightpearl]`` config keys for connecting to this sandbox by OAuth (then run
+        ``bp-tui auth login``, or ``SandboxEnvironment.oauth_login``)."""
+        base = base_url.rstrip("/")
+        return {**self.settings(base), "auth": "oauth", "username": "", "password": "",
+                "dev_ref": self.oauth.dev_ref, "client_secret": self.oauth.client_secret,
+                "oauth_url": f"{base}/oauth", "redirect_uri": self.oauth.redirect_uri}
 
     def set_timezone(self, name: str | None) -> None:
         """Make this an account in time zone ``name`` (IANA, e.g. ``America/Chicago``, or an offset

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bp_tui.sandbox.brightpearl import shapes
@@ -23,6 +25,8 @@ from bp_tui.sandbox.brightpearl.errors import (
     bad_request,
     not_found,
 )
+
+from bp_tui.sandbox.brightpearl.oauth import BAD_REFS
 
 if TYPE_CHECKING:
     from bp_tui.sandbox.brightpearl.account import BrightpearlAccount
@@ -51,9 +55,31 @@ def build_app(sb: BrightpearlAccount) -> Starlette:
     async def public_api(request: Request) -> Response:
         return await _serve(sb, request, _dispatch, counted=True)
 
+    async def oauth_authorize(request: Request) -> Response:
+        status, answer = sb.oauth.authorize(request.path_params["account"], request.query_params)
+        if status == 302:
+            response: Response = RedirectResponse(answer["location"], status_code=302)
+        else:
+            response = JSONResponse(answer, status)
+        return _log(sb, request.method, request.url.path, response)
+
+    async def oauth_token(request: Request) -> Response:
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            status, answer = 400, {"error": "invalid_request", "error_description": "send the form url-encoded"}
+        else:
+            raw = (await request.body()).decode("utf-8", "replace")
+            form = dict(parse_qsl(raw, keep_blank_values=True))  # last value of a repeated name wins
+            status, answer = sb.oauth.token(request.path_params["account"], form)
+        if sb.oauth.hold_s > 0:  # issued, not yet answered: a client killed now never hears of it
+            await asyncio.sleep(sb.oauth.hold_s)
+        return _log(sb, request.method, request.url.path, JSONResponse(answer, status))
+
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
     return Starlette(routes=[
         Route("/{account}/authorise", authorise, methods=["POST"]),
+        Route("/oauth/authorize/{account}", oauth_authorize, methods=["GET"]),
+        Route("/oauth/token/{account}", oauth_token, methods=["POST"]),
         Route("/public-api/{account}/{rest:path}", public_api, methods=methods),
     ])
 
@@ -122,6 +148,13 @@ def _dispatch(sb: BrightpearlAccount, request: Request, body: Any) -> Any:
 
 def _check_auth(sb: BrightpearlAccount, request: Request) -> None:
     h = request.headers
+    if h.get("authorization", "").startswith("Bearer "):
+        if h.get("brightpearl-app-ref") != sb.app_ref or h.get("brightpearl-dev-ref") != sb.oauth.dev_ref:
+            raise BpError(401, None, BAD_REFS)
+        refused = sb.oauth.check_access(h["authorization"][len("Bearer "):])
+        if refused:
+            raise BpError(401, None, refused)
+        return
     if "brightpearl-auth" in h:
         ok = h["brightpearl-auth"] in sb.tokens
     elif "brightpearl-staff-token" in h:

@@ -72,7 +72,7 @@ class ShipStationAccount:
         self.stores[self.brightpearl_store_id] = shapes.store_record(
             self.brightpearl_store_id, "Brightpearl", stamp=stamp)
 
-    def settings(self, base_url: str = "http://shipstation.sandbox") -> dict:
+    def settings(self, base_url: str = "https://shipstation.sandbox") -> dict:
         """The ``[shipstation]`` config keys that point at this sandbox."""
         return {"api_key": self.api_key, "api_secret": self.api_secret, "base_url": base_url,
                 "store_id": self.brightpearl_store_id}

@@ -1,34 +1,41 @@
-"""Connection setup: every config key as a form, Test connection, Save (0600)."""
+"""Connection setup: every config key as a form, Test connection, Save (0600).
+
+Secrets stay out of everything this screen shows: the fields are masked, error messages
+are redacted, and a failed save is a message on the screen, never a crash (whose traceback
+would list local variables).
+"""
 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import var
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from bp_tui.config import Config, derive_integration_url, save_config
+from bp_tui.brightpearl.oauth import BrightpearlLogin, LoginError
+from bp_tui.config import MASK, Config, derive_integration_url, save_config, secret_values
 from bp_tui.config.schema import KEYS, Key
-from bp_tui.errors import ConfigError
+from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
 from bp_tui.core.types import CheckResult
-from bp_tui.ui.format import check_mark
+from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import CheckReported, ChecksFinished, LookupsLoaded
 from bp_tui.ui.setup_form import (
     BRANDING,
     CAPTIONS,
     LABELS,
     LOOKUPS,
-    PASSWORD_KEYS,
+    OAUTH_CONNECT_HINT,
     SECTIONS,
-    TOKEN_KEYS,
+    auth_fields_shown,
     field_id,
     key_for,
     message_id,
@@ -36,8 +43,11 @@ from bp_tui.ui.setup_form import (
     picker_id,
     to_text,
 )
+from bp_tui.ui.screens.base import DashboardScreen
 from bp_tui.ui.widgets.checkbox import TextCheckbox
 from bp_tui.ui.widgets.navbar import NavBar
+
+HIDDEN = "-hidden"  # app.tcss: display: none
 
 
 def checks_renderable(results: list[CheckResult], running: bool) -> Table:
@@ -47,14 +57,16 @@ def checks_renderable(results: list[CheckResult], running: bool) -> Table:
     table.add_column("check", ratio=1)
     table.add_column("what we saw / the fix", ratio=2)
     for result in results:
+        # Details quote the APIs (error texts): shown inert.
         said = result.detail if result.ok or not result.fix else f"{result.detail}\nFix: {result.fix}"
-        table.add_row(Text(check_mark(result.ok), style="bold"), result.title, said.strip())
+        table.add_row(Text(check_mark(result.ok), style="bold"), inert(result.title),
+                      inert(said.strip(), multiline=True))
     if not results:
         table.add_row("…", "waiting for the first check", "")
     return table
 
 
-class SetupScreen(Screen[None]):
+class SetupScreen(DashboardScreen):
     HELP_TITLE = "Connection setup"
     PALETTE_GROUP = "Setup"
 
@@ -67,14 +79,20 @@ class SetupScreen(Screen[None]):
                 tooltip="Send company name, phone, email and website to the ShipStation store"),
     ]
 
+    # The Brightpearl auth mode picked in the form: which credential fields show.
+    auth_mode: var[str | None] = var(None, init=False)
+    # The connection test: results so far, and whether it still runs.
+    check_results: var[tuple[CheckResult, ...]] = var((), init=False)
+    checks_running: var[bool] = var(False, init=False)
+
     def __init__(self) -> None:
         super().__init__()
-        self.check_results: list[CheckResult] = []
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, str] = {}  # dotted key -> why its field is wrong
+        self.oauth_login: BrightpearlLogin | None = None  # the login whose address is shown
 
     # ---------------------------------------------------------------- compose
     def _initial(self) -> Config:
-        config = self.app.config  # type: ignore[attr-defined]
+        config = self.bp_app.config
         return config if config is not None else Config()
 
     def compose(self) -> ComposeResult:
@@ -82,13 +100,15 @@ class SetupScreen(Screen[None]):
         yield NavBar("setup")
         with VerticalScroll(id="setup-form"):
             intro = ("First run: fill in both sides, Test connection (ctrl+t), then Save (ctrl+s)."
-                     if self.app.config is None else  # type: ignore[attr-defined]
+                     if self.bp_app.config is None else
                      "Edit the connection. Test connection (ctrl+t) checks it live; Save (ctrl+s) writes the file.")
             yield Static(intro, id="setup-intro", classes="hint")
             for title, dotted_keys in SECTIONS:
                 yield Static(title, classes="section-title")
                 for dotted in dotted_keys:
                     yield from self._field(key_for(dotted), config)
+                if title == "Brightpearl connection":
+                    yield from self._oauth_connect()
                 if title == "Store settings":
                     yield Static("Branding (pushed to the ShipStation store with ctrl+b; not kept in the file)",
                                  classes="hint")
@@ -96,8 +116,8 @@ class SetupScreen(Screen[None]):
                         with Horizontal(classes="field-row"):
                             yield Label(label, classes="field-label")
                             yield Input(id=f"b-{name}", compact=True, classes="field-input")
-            yield Static(id="save-result")
-            yield Static(id="checks")
+            yield Static(id="save-result", classes=HIDDEN)
+            yield Static(id="checks", classes=HIDDEN)
         yield Footer(compact=True)
 
     def _field(self, key: Key, config: Config) -> ComposeResult:
@@ -121,7 +141,22 @@ class SetupScreen(Screen[None]):
                 yield Select([], prompt="pick (after test)", id=picker_id(key.dotted), compact=True,
                              classes="picker", disabled=True)
         note = f"set by {key.env} (not written to the file)" if env_set else ""
-        yield Static(note, id=message_id(key.dotted), classes="field-message")
+        yield Static(note, id=message_id(key.dotted), classes=f"field-message {HIDDEN}")
+
+    def _oauth_connect(self) -> ComposeResult:
+        """Connect to Brightpearl by OAuth (shown only when auth = "oauth")."""
+        with Vertical(id="oauth-connect") as block:
+            block.styles.height = "auto"
+            yield Static(OAUTH_CONNECT_HINT, classes="hint")
+            with Horizontal(classes="field-row"):
+                yield Label("Connect", classes="field-label")
+                yield Button("Show the address to open", id="oauth-start", compact=True)
+            yield Static("", id="oauth-url")
+            with Horizontal(classes="field-row"):
+                yield Label("Pasted address", classes="field-label")
+                yield Input(id="oauth-pasted", compact=True, classes="field-input",
+                            placeholder="the address the browser was sent to (or only the code), then Enter")
+            yield Static("", id="oauth-result")
 
     def _placeholder(self, key: Key, config: Config) -> str:
         if key.dotted == "brightpearl.integration_url":
@@ -132,28 +167,25 @@ class SetupScreen(Screen[None]):
         return key.help
 
     def on_mount(self) -> None:
-        self._show_auth_fields(str(self._initial().brightpearl.auth))
-        self.query_one("#checks").display = False
-        self.query_one("#save-result").display = False
+        self.auth_mode = str(self._initial().brightpearl.auth)
         env_set = self._initial().env_overridden
-        for key in KEYS:
-            self.query_one(f"#{message_id(key.dotted)}").display = key.dotted in env_set
+        for key in KEYS:  # the "set by BP_TUI_…" notes show, whatever the auth mode
+            self.query_one(f"#{message_id(key.dotted)}").set_class(key.dotted not in env_set, HIDDEN)
 
     # ------------------------------------------------------------- live rules
-    def _show_auth_fields(self, mode: str) -> None:
-        for dotted in PASSWORD_KEYS:
-            self._set_field_visible(dotted, mode == "password")
-        for dotted in TOKEN_KEYS:
-            self._set_field_visible(dotted, mode != "password")
+    def watch_auth_mode(self, mode: str) -> None:
+        for dotted, visible in auth_fields_shown(mode).items():
+            self._set_field_visible(dotted, visible)
+        self.query_one("#oauth-connect").set_class(mode != "oauth", HIDDEN)
 
     def _set_field_visible(self, dotted: str, visible: bool) -> None:
-        self.query_one(f"#row-{field_id(dotted)}").display = visible
+        self.query_one(f"#row-{field_id(dotted)}").set_class(not visible, HIDDEN)
         message = self.query_one(f"#{message_id(dotted)}", Static)
-        message.display = visible and dotted in self.errors
+        message.set_class(not (visible and dotted in self.errors), HIDDEN)
 
     @on(Select.Changed, "#f-brightpearl-auth")
     def _auth_changed(self, event: Select.Changed) -> None:
-        self._show_auth_fields(str(event.value))
+        self.auth_mode = str(event.value)
 
     @on(Input.Changed, ".field-input")
     def _input_changed(self, event: Input.Changed) -> None:
@@ -182,13 +214,13 @@ class SetupScreen(Screen[None]):
         widget = self.query_one(f"#{field_id(dotted)}")
         if reason:
             self.errors[dotted] = reason
-            message.update(f"✗ {reason}")
-            message.display = True
+            message.update(inert(f"✗ {reason}"))  # the reason quotes what was typed
+            message.remove_class(HIDDEN)
             widget.add_class("-invalid-field")
         else:
             self.errors.pop(dotted, None)
             message.update("")
-            message.display = False
+            message.add_class(HIDDEN)
             widget.remove_class("-invalid-field")
 
     # ------------------------------------------------------------ form values
@@ -213,7 +245,7 @@ class SetupScreen(Screen[None]):
         return values
 
     def _field_visible(self, dotted: str) -> bool:
-        return bool(self.query_one(f"#row-{field_id(dotted)}").display)
+        return not self.query_one(f"#row-{field_id(dotted)}").has_class(HIDDEN)
 
     def build_config(self) -> Config | None:
         """A Config from the form, or None (and the first bad field focused) when a field is wrong."""
@@ -221,8 +253,8 @@ class SetupScreen(Screen[None]):
         if self.errors:
             first = next(k.dotted for k in KEYS if k.dotted in self.errors)
             self.query_one(f"#{field_id(first)}").focus()
-            self.notify(f"{len(self.errors)} field(s) need fixing: {LABELS[first]}: {self.errors[first]}",
-                        title="Check the form", severity="error")
+            self.notify(clean(f"{len(self.errors)} field(s) need fixing: {LABELS[first]}: {self.errors[first]}"),
+                        title="Check the form", severity="error", markup=False)
             return None
         config = copy.deepcopy(self._initial())
         for dotted, value in values.items():
@@ -234,56 +266,75 @@ class SetupScreen(Screen[None]):
         config = self.build_config()
         if config is None:
             return
-        path = self.app.config_path  # type: ignore[attr-defined]
+        path = self.bp_app.config_path
         result = self.query_one("#save-result", Static)
-        result.display = True
-        try:
-            save_config(config, path)
-        except ConfigError as exc:
-            result.update(Text("✗ Not saved:\n" + "\n".join(exc.problems), style="bold"))
-            self.notify(exc.problems[0], title="Not saved", severity="error", timeout=10)
+        result.remove_class(HIDDEN)
+        problems = write_config(config, path)
+        if problems:
+            result.update(inert("✗ Not saved:\n" + "\n".join(problems), multiline=True, style="bold"))
+            self.notify(clean(problems[0]), title="Not saved", severity="error", timeout=10, markup=False)
             return
         missing = config.missing_for_sync()
         lines = [f"✓ Saved to {path} (mode 0600)."]
         if missing:
             lines.append("Still needed before a sync can run:")
             lines.extend(f"  · {m}" for m in missing)
-        result.update(Text("\n".join(lines)))
-        self.notify(f"Saved to {path}", title="Config saved", timeout=4)
-        self.app.apply_config(config)  # type: ignore[attr-defined]
+        opened = self._apply(config)
+        if opened:
+            lines.append(opened)
+        result.update(inert("\n".join(lines), multiline=True))
+        self.notify(clean(f"Saved to {path}"), title="Config saved", timeout=4, markup=False)
+
+    def _apply(self, config: Config) -> str:
+        """Use the saved settings now; what went wrong opening the connection, or ""."""
+        try:
+            self.bp_app.apply_config(config)
+        except Exception as exc:  # noqa: BLE001 - the file is saved; say why the connection is not open
+            why = redact(f"{type(exc).__name__}: {exc}", secret_values(config), MASK)
+            self.notify(clean(why), title="Connection not opened", severity="error", timeout=10, markup=False)
+            return f"✗ Saved, but the connection could not be opened: {why}"
+        return ""
 
     def action_test(self) -> None:
         config = self.build_config()
         if config is None:
             return
-        self.check_results = []
+        self.check_results = ()
+        self.checks_running = True
         checks = self.query_one("#checks", Static)
-        checks.display = True
-        checks.update(checks_renderable(self.check_results, running=True))
+        checks.remove_class(HIDDEN)
+        self._show_checks()
         checks.scroll_visible(animate=False)
-        self.app.run_checks(self, config)  # type: ignore[attr-defined]
+        self.bp_app.run_checks(self, config)
+
+    def watch_check_results(self) -> None:
+        self._show_checks()
+
+    def watch_checks_running(self) -> None:
+        self._show_checks()
+
+    def _show_checks(self) -> None:
+        self.query_one("#checks", Static).update(checks_renderable(list(self.check_results), self.checks_running))
 
     def on_check_reported(self, message: CheckReported) -> None:
-        self.check_results.append(message.result)
-        self.query_one("#checks", Static).update(checks_renderable(self.check_results, running=True))
+        self.check_results = (*self.check_results, message.result)
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
-        self.check_results = list(message.results)
-        checks = self.query_one("#checks", Static)
-        checks.update(checks_renderable(self.check_results, running=False))
+        self.check_results = tuple(message.results)
+        self.checks_running = False
         # Bring the whole result into view once it is laid out at its final height.
-        self.call_after_refresh(checks.scroll_visible, animate=False)
+        self.call_after_refresh(self.query_one("#checks").scroll_visible, animate=False)
         failed = [r for r in message.results if not r.ok]
         if failed:
-            self.notify(f"{len(failed)} check(s) failed: {failed[0].title}", title="Test connection",
-                        severity="error")
+            self.notify(clean(f"{len(failed)} check(s) failed: {failed[0].title}"), title="Test connection",
+                        severity="error", markup=False)
         else:
             self.notify("All checks passed.", title="Test connection", timeout=3)
 
     def on_lookups_loaded(self, message: LookupsLoaded) -> None:
         for dotted, name in LOOKUPS.items():
             picker = self.query_one(f"#{picker_id(dotted)}", Select)
-            options = [(f"{ident} {label}", ident) for ident, label in message.lookups.get(name, [])]
+            options = [(inert(f"{ident} {label}"), ident) for ident, label in message.lookups.get(name, [])]
             picker.set_options(options)
             picker.disabled = not options
 
@@ -307,10 +358,93 @@ class SetupScreen(Screen[None]):
         section, name = picker[2:].split("-", 1)
         return f"{section}.{name}"
 
+    # ------------------------------------------------------ connect by OAuth
+    @on(Button.Pressed, "#oauth-start")
+    def oauth_start(self) -> None:
+        """Show a new authorize address (and put it on the clipboard where the terminal allows)."""
+        config = self.build_config()
+        if config is None:
+            return
+        connector = self.bp_app.connector
+        if connector is None:
+            self.notify("Save the connection first (ctrl+s), then connect to Brightpearl.", title="Connect",
+                        severity="warning")
+            return
+        login = connector.brightpearl_login(config.brightpearl)
+        problems = login.problems()
+        if problems:
+            self._oauth_said("✗ " + "\n".join(problems))
+            return
+        try:
+            url = login.start()
+        except LoginError as exc:
+            self._oauth_said(f"✗ {exc}")
+            return
+        self.oauth_login = login
+        self.query_one("#oauth-url", Static).update(Text(url))
+        self.app.copy_to_clipboard(url)
+        self._oauth_said("Open the address above in a browser (it is on the clipboard too, where the terminal "
+                         "allows), approve, and paste the address the browser was sent to.")
+        self.query_one("#oauth-pasted", Input).focus()
+
+    @on(Input.Submitted, "#oauth-pasted")
+    def _oauth_pasted(self, event: Input.Submitted) -> None:
+        if self.oauth_login is None:
+            self._oauth_said("✗ Show the address to open first.")
+            return
+        self.oauth_finish(event.value)
+
+    @work(exclusive=True, group="oauth-login", exit_on_error=False)
+    async def oauth_finish(self, pasted: str) -> None:
+        """Check the state, exchange the code, store the tokens; then the connection test."""
+        assert self.oauth_login is not None
+        try:
+            tokens = await self.oauth_login.finish(pasted)
+        except LoginError as exc:
+            self._oauth_said(f"✗ {exc}")
+            return
+        except ApiError as exc:
+            self._oauth_said(f"✗ {exc.describe()}")
+            return
+        self.oauth_login = None
+        self.query_one("#oauth-pasted", Input).value = ""
+        self.query_one("#oauth-url", Static).update("")
+        self._oauth_said(f"✓ Connected to Brightpearl account {tokens.account_code}; testing the connection…")
+        self.action_test()
+
+    def _oauth_said(self, text: str) -> None:
+        self.query_one("#oauth-result", Static).update(Text(text))
+
     def action_branding(self) -> None:
         typed = {name: self.query_one(f"#b-{name}", Input).value.strip() for name, _ in BRANDING}
         values = {name: value for name, value in typed.items() if value}  # empty = keep the store's value
         if not values:
             self.notify("Fill in at least one branding field first.", title="Branding", severity="warning")
             return
-        self.app.push_branding(values)  # type: ignore[attr-defined]
+        self.bp_app.push_branding(values)
+
+
+def write_config(config: Config, path: Path | None) -> list[str]:
+    """Save ``config`` to ``path``; the problems (naming the file and the cause, never a
+    secret) when it could not be written, else ``[]``. The file on disk is left as it was
+    when writing fails (the save replaces it in one step)."""
+    if path is None:
+        return ["no config file to write to (start bp-tui with --config PATH)"]
+    try:
+        save_config(config, path)
+    except ConfigWriteError as exc:  # the disk or the folder: say which, and what to do
+        return _not_written(path, exc.cause)
+    except ConfigError as exc:
+        return [redact(problem, secret_values(config), MASK) for problem in exc.problems]
+    except OSError as exc:
+        return _not_written(path, exc)
+    except Exception as exc:  # noqa: BLE001 - a message, not a crash whose traceback lists the form's values
+        why = redact(f"{type(exc).__name__}: {exc}", secret_values(config), MASK)
+        return [f"cannot write {path}: {why}"]
+    return []
+
+
+def _not_written(path: Path, exc: OSError) -> list[str]:
+    return [f"cannot write {path}: {os_error_text(exc)}",
+            f"The file on disk is unchanged. Free some space or make {path.parent} writable, "
+            "then save again (ctrl+s)."]

@@ -3,7 +3,6 @@ and the support bundle."""
 
 from __future__ import annotations
 
-
 import textual
 from rich.console import Group
 from rich.text import Text
@@ -11,17 +10,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.reactive import var
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static, TabbedContent, TabPane
 
 from bp_tui import __version__
 from bp_tui.core.types import CheckResult
-from bp_tui.ui.format import check_mark
+from bp_tui.ui.format import check_mark, inert, table_cell
 from bp_tui.ui.messages import CheckReported, ChecksFinished, DiagnosisReady, LookupsLoaded
 from bp_tui.ui.problems import KNOWN_PROBLEMS, KnownProblem
+from bp_tui.ui.screens.base import DashboardScreen
 from bp_tui.ui.screens.setup import checks_renderable
 from bp_tui.ui.widgets.diagnosis import diagnosis_renderable
 from bp_tui.ui.widgets.navbar import NavBar
+
+HIDDEN = "-hidden"  # app.tcss: display: none
 
 
 def problem_renderable(problem: KnownProblem, results: list[CheckResult]) -> Group:
@@ -37,11 +39,11 @@ def problem_renderable(problem: KnownProblem, results: list[CheckResult]) -> Gro
         parts.append(Text(""))
         parts.append(Text("Last check results:", style="bold"))
         for result in related:
-            parts.append(Text(f"  {check_mark(result.ok)}  {result.title}: {result.detail}"))
+            parts.append(inert(f"  {check_mark(result.ok)}  {result.title}: {result.detail}", multiline=True))
     return Group(*parts)
 
 
-class TroubleshootScreen(Screen[None]):
+class TroubleshootScreen(DashboardScreen):
     HELP_TITLE = "Troubleshooting"
     PALETTE_GROUP = "Troubleshoot"
 
@@ -58,10 +60,9 @@ class TroubleshootScreen(Screen[None]):
                 tooltip="Write versions, config without secrets, recent audit log and errors to a file"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.check_results: list[CheckResult] = []
-        self.checks_running = False
+    # The doctor checks: results so far, and whether they still run.
+    check_results: var[tuple[CheckResult, ...]] = var((), init=False)
+    checks_running: var[bool] = var(False, init=False)
 
     def compose(self) -> ComposeResult:
         yield NavBar("troubleshoot")
@@ -83,12 +84,11 @@ class TroubleshootScreen(Screen[None]):
             with TabPane("Recent errors", id="tab-errors"):
                 yield DataTable(id="errors-table", cursor_type="row")
                 yield Static(id="errors-empty")
-        yield Static(id="bundle-result")
+        yield Static(id="bundle-result", classes=HIDDEN)
         yield Footer(compact=True)
 
     def _info(self) -> Text:
-        app = self.app
-        config_path = getattr(app, "config_path", None)
+        config_path = self.bp_app.config_path
         return Text(f"bp-tui {__version__} · textual {textual.__version__}"
                     f" · config {config_path or '(demo, in memory)'}", overflow="ellipsis", no_wrap=True)
 
@@ -97,31 +97,34 @@ class TroubleshootScreen(Screen[None]):
         table.add_column("reason", key="reason")
         table.add_column("count", key="count", width=5)
         table.add_column("GONs", key="gons")
-        self.query_one("#bundle-result").display = False
         self.watch(self.app, "queue_version", self._refresh_errors)
 
     # ----------------------------------------------------------------- checks
     def action_run_checks(self) -> None:
-        if self.app.connector is None:  # type: ignore[attr-defined]
+        if self.bp_app.connector is None:
             self.notify("No connection yet: fill in Setup (F3) and save.", title="Checks", severity="warning")
             return
         self.query_one(TabbedContent).active = "tab-checks"
-        self.check_results = []
+        self.check_results = ()
         self.checks_running = True
+        self.bp_app.run_checks(self)
+
+    def watch_check_results(self) -> None:
         self._show_checks()
-        self.app.run_checks(self)  # type: ignore[attr-defined]
+
+    def watch_checks_running(self) -> None:
+        self._show_checks()
 
     def _show_checks(self) -> None:
-        self.query_one("#doctor-checks", Static).update(checks_renderable(self.check_results, self.checks_running))
+        self.query_one("#doctor-checks", Static).update(
+            checks_renderable(list(self.check_results), self.checks_running))
 
     def on_check_reported(self, message: CheckReported) -> None:
-        self.check_results.append(message.result)
-        self._show_checks()
+        self.check_results = (*self.check_results, message.result)
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
-        self.check_results = list(message.results)
+        self.check_results = tuple(message.results)
         self.checks_running = False
-        self._show_checks()
         self._show_problem(self.query_one("#known-list", ListView).index or 0)
 
     def on_lookups_loaded(self, message: LookupsLoaded) -> None:
@@ -139,7 +142,8 @@ class TroubleshootScreen(Screen[None]):
         self._show_problem(event.list_view.index or 0)
 
     def _show_problem(self, index: int) -> None:
-        self.query_one("#known-detail", Static).update(problem_renderable(KNOWN_PROBLEMS[index], self.check_results))
+        self.query_one("#known-detail", Static).update(
+            problem_renderable(KNOWN_PROBLEMS[index], list(self.check_results)))
 
     # --------------------------------------------------------------- diagnose
     def action_why(self) -> None:
@@ -153,28 +157,28 @@ class TroubleshootScreen(Screen[None]):
             self.query_one("#why-result", Static).update(Text("✗ Enter a number: a goods-out note id or an order id."))
             return
         self.query_one("#why-result", Static).update(Text(f"Looking up {text}…"))
-        self.app.diagnose(int(text), self)  # type: ignore[attr-defined]
+        self.bp_app.diagnose(int(text), self)
 
     def on_diagnosis_ready(self, message: DiagnosisReady) -> None:
         self.query_one("#why-result", Static).update(diagnosis_renderable(message.ident, message.diagnoses))
 
     # ----------------------------------------------------------------- errors
     def _refresh_errors(self, _version: int = 0) -> None:
-        connector = self.app.connector  # type: ignore[attr-defined]
+        connector = self.bp_app.connector
         errors = connector.recent_errors() if connector is not None else []
         table = self.query_one("#errors-table", DataTable)
         table.clear()
         for reason, count, gons in errors:
             shown = ", ".join(str(g) for g in gons[:8]) + (" …" if len(gons) > 8 else "")
-            table.add_row(reason, str(count), shown)
+            table.add_row(table_cell(reason), str(count), shown)  # reasons quote the APIs
         empty = self.query_one("#errors-empty", Static)
         empty.update("✓ No failures recorded." if connector is not None else "No connection yet.")
-        empty.display = not errors
+        empty.set_class(bool(errors), HIDDEN)
 
     # ----------------------------------------------------------------- bundle
     def action_export(self) -> None:
-        path = self.app.export_bundle()  # type: ignore[attr-defined]
+        path = self.bp_app.export_bundle()
         if path is not None:
             result = self.query_one("#bundle-result", Static)
-            result.update(f"✓ Support bundle written: {path} (secrets removed)")
-            result.display = True
+            result.update(inert(f"✓ Support bundle written: {path} (secrets removed)"))
+            result.remove_class(HIDDEN)

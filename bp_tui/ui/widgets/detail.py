@@ -1,4 +1,8 @@
-"""The queue's detail pane: both sides' data of one GON and its history from the audit log."""
+"""The queue's detail pane: both sides' data of one GON and its history from the audit log.
+
+Names, references, tracking numbers, reasons and history details come from the APIs: they
+are shown inert.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bp_tui.core.types import HistoryEntry, QueueRow
-from bp_tui.ui.format import age, stage_label, timestamp
+from bp_tui.ui.format import age, clean, inert, stage_label, timestamp
 
 
 def _side(title: str, pairs: list[tuple[str, str]]) -> Table:
@@ -18,7 +22,7 @@ def _side(title: str, pairs: list[tuple[str, str]]) -> Table:
     table.add_column()
     table.add_row(Text(title, style="bold"), "")
     for name, value in pairs:
-        table.add_row(name, value or "-")
+        table.add_row(name, inert(value or "-", multiline=True))
     return table
 
 
@@ -27,7 +31,7 @@ def detail_renderable(row: QueueRow, history: list[HistoryEntry], now: datetime)
     head.append(f"GON {row.gon_id}", style="bold")
     head.append(f"  {stage_label(row.stage)}")
     if row.reason:
-        head.append(f"  — {row.reason}")
+        head.append(f"  — {clean(row.reason)}")
     brightpearl = _side("Brightpearl", [
         ("GON", str(row.gon_id)),
         ("order", str(row.order_id)),
@@ -57,7 +61,8 @@ def detail_renderable(row: QueueRow, history: list[HistoryEntry], now: datetime)
     log.add_column("result")
     log.add_column("detail", ratio=1)
     for entry in history:
-        log.add_row(timestamp(entry.at), entry.api, entry.action, entry.result, entry.detail)
+        log.add_row(timestamp(entry.at), inert(entry.api), inert(entry.action), inert(entry.result),
+                    inert(entry.detail, multiline=True))
     if not history:
         log.add_row("-", "", "no writes to either API yet", "", "")
     return Group(head, sides, log)

@@ -1,4 +1,7 @@
-"""Rendering of diagnose verdicts, shared by the queue's modal and the troubleshooting screen."""
+"""Rendering of diagnose verdicts, shared by the queue's modal and the troubleshooting screen.
+
+Verdicts and facts quote the APIs (names, references, error texts): all of it is shown inert.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bp_tui.core.types import Diagnosis
-from bp_tui.ui.format import stage_label
+from bp_tui.ui.format import clean, inert, stage_label
 
 
 def diagnosis_renderable(ident: int, diagnoses: list[Diagnosis]) -> RenderableType:
@@ -17,19 +20,19 @@ def diagnosis_renderable(ident: int, diagnoses: list[Diagnosis]) -> RenderableTy
     parts: list[RenderableType] = []
     for diagnosis in diagnoses:
         head = Text()
-        head.append(diagnosis.subject, style="bold")
+        head.append(clean(diagnosis.subject), style="bold")
         if diagnosis.stage:
             head.append(f"  [{stage_label(diagnosis.stage)}]")
         parts.append(head)
-        parts.append(Text(f"Verdict: {diagnosis.verdict}"))
+        parts.append(inert(f"Verdict: {diagnosis.verdict}", multiline=True))
         if diagnosis.fix:
-            parts.append(Text(f"Fix: {diagnosis.fix}", style="bold"))
+            parts.append(inert(f"Fix: {diagnosis.fix}", multiline=True, style="bold"))
         if diagnosis.facts:
             facts = Table.grid(padding=(0, 1))
             facts.add_column(style="dim", no_wrap=True)
             facts.add_column()
             for name, value in diagnosis.facts:
-                facts.add_row(name, value)
+                facts.add_row(inert(name), inert(value, multiline=True))
             parts.append(facts)
         parts.append(Text(""))
     return Group(*parts)

@@ -54,7 +54,8 @@ def describe(summary: CycleSummary) -> str:
     return (
         f"{head}imported {summary.imported}, updated {summary.updated}, confirmed {summary.confirmed}, "
         f"failed {summary.failed}, cancelled {summary.cancelled}, attention {summary.attention}; "
-        f"skipped: {skipped}; API calls: Brightpearl {summary.api_calls.get('brightpearl', 0)}, "
+        + (f"removed {summary.removed} older than sync.keep_days; " if summary.removed else "")
+        + f"skipped: {skipped}; API calls: Brightpearl {summary.api_calls.get('brightpearl', 0)}, "
         f"ShipStation {summary.api_calls.get('shipstation', 0)}; {summary.duration_s:.1f} s"
     )
 

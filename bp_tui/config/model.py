@@ -107,6 +107,7 @@ class ProductSettings:
 class SyncSettings:
     interval_seconds: int = 120
     lookback_days: int = 30
+    keep_days: int = 90  # confirmed and cancelled notes older than this leave the state file
 
 
 @dataclass

@@ -77,6 +77,8 @@ KEYS: tuple[Key, ...] = (
     Key("products", "skip_non_stock_rows", bool, True),
     Key("sync", "interval_seconds", int, 120, minimum=10, maximum=86_400),
     Key("sync", "lookback_days", int, 30, minimum=1, maximum=365),
+    Key("sync", "keep_days", int, 90, minimum=1, maximum=36_500,
+        help="confirmed and cancelled notes older than this leave the state file"),
 )
 
 SECTIONS: tuple[str, ...] = ("brightpearl", "shipstation", "products", "sync")

@@ -52,6 +52,7 @@ class CycleSummary:
     failed: int = 0
     cancelled: int = 0
     attention: int = 0
+    removed: int = 0  # notes older than sync.keep_days that left the state (retention)
     skipped: dict[str, int] = field(default_factory=dict)
     api_calls: dict[str, int] = field(default_factory=lambda: {"brightpearl": 0, "shipstation": 0})
     duration_s: float = 0.0
@@ -67,6 +68,7 @@ class CycleSummary:
             "failed": self.failed,
             "cancelled": self.cancelled,
             "attention": self.attention,
+            "removed": self.removed,
             "skipped": dict(self.skipped),
             "api_calls": dict(self.api_calls),
             "duration_s": round(self.duration_s, 3),

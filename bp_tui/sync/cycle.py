@@ -18,6 +18,7 @@ from bp_tui.sync.importer import Import
 from bp_tui.sync.keep_in_step import KeepInStep
 from bp_tui.sync.read_shipments import ReadShipments
 from bp_tui.sync.recover import Recover
+from bp_tui.sync.retain import Retain
 
 
 async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bool = True) -> CycleSummary:
@@ -33,6 +34,7 @@ async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bo
         if do_confirm:
             await ReadShipments()(ctx)
             await Confirm()(ctx)
+        await Retain()(ctx)
     finally:
         ctx.summary.api_calls = {
             "brightpearl": ctx.bp.requests_sent - bp_start,

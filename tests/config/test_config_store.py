@@ -44,7 +44,16 @@ def test_loads_values_and_defaults(tmp_path):
     assert cfg.shipstation.store_id == 518236
     assert cfg.products.weight_unit == "grams"  # default
     assert cfg.sync.lookback_days == 30  # default
+    assert cfg.sync.keep_days == 90  # default
     assert cfg.missing_for_sync() == []
+
+
+def test_keep_days_is_read_and_must_be_at_least_one(tmp_path):
+    cfg = load_config(write(tmp_path, GOOD + "keep_days = 400\n"), env={})
+    assert cfg.sync.keep_days == 400
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, GOOD + "keep_days = 0\n"), env={})
+    assert "sync.keep_days" in str(info.value) and "at least 1" in str(info.value)
 
 
 def test_integration_url_derived_when_empty(tmp_path):

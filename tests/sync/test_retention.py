@@ -1,0 +1,226 @@
+"""Retention at the end of a cycle: notes confirmed or cancelled more than sync.keep_days ago
+leave the state with their shipments, in small batches with the event loop running between
+them; audit rows as old go too, never an open intent; nothing else is ever removed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import bp_tui.state.store as store_module
+import bp_tui.sync.retain as retain_module
+from bp_tui.config import Config
+from bp_tui.core.records import ShipmentRecord
+from bp_tui.core.stages import STAGES
+from bp_tui.core.types import CycleSummary
+from bp_tui.state import GonRecord, StateStore
+from bp_tui.sync.context import CycleContext
+from bp_tui.sync.retain import Retain
+from bp_tui.sync.writer import Writer
+
+from .conftest import shw_counts, ss_keys
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+KEEP = 30
+
+
+class Clock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def context(store: StateStore, keep_days: int = KEEP) -> CycleContext:
+    config = Config()
+    config.sync.keep_days = keep_days
+    summary = CycleSummary()
+    # the ports are not used by Retain
+    return CycleContext(config=config, bp=None, ss=None, store=store,  # type: ignore[arg-type]
+                        writer=Writer(store, summary), summary=summary, now=lambda: NOW)
+
+
+def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: ignore[no-untyped-def]
+    """Notes of every stage and age (written under a moving clock), a label each, audit rows of
+    every age and result, some open intents, some labels with work left."""
+    rng = random.Random(seed)
+    clock = Clock(NOW)
+    monkeypatch.setattr(store_module, "utcnow", clock)
+    store = StateStore(tmp_path / "state.sqlite3")
+    ages: dict[int, timedelta] = {}
+    with store.transaction():
+        for gon_id in range(1, notes + 1):
+            age = timedelta(days=rng.choice([0, 1, KEEP - 1, KEEP, KEEP + 1, 200]), minutes=rng.randrange(-90, 90))
+            clock.at = NOW - age
+            ages[gon_id] = age
+            stage = rng.choice(STAGES)
+            store.save_gon(GonRecord(gon_id=gon_id, order_id=10_000 + gon_id // 2, stage=stage,
+                                     ss_order_id=90_000 + gon_id,
+                                     confirmed_at=clock.at if stage == "confirmed" else None))
+            role = rng.choice(["confirmed"] * 12 + ["new", "late", "voided_before"])
+            store.save_shipment(ShipmentRecord(kind="shipment", remote_id=500_000 + gon_id, gon_id=gon_id,
+                                               ss_order_id=90_000 + gon_id, role=role, noted=rng.random() < 0.5,
+                                               voided=rng.random() < 0.1, void_noted=rng.random() < 0.5))
+            for _ in range(2):
+                result = "intent" if rng.random() < 0.03 else rng.choice(["ok", "ok", "failed", "lost"])
+                at = NOW - timedelta(days=rng.choice([0, 2, KEEP + 3, 400]))
+                store.db.execute("INSERT INTO audit (at, api, action, gon_id, order_id, key, result) "
+                                 "VALUES (?, 'brightpearl', 'shw', ?, ?, ?, ?)",
+                                 (at.isoformat(timespec="seconds"), gon_id, 10_000 + gon_id // 2, f"shw:{gon_id}",
+                                  result))
+    monkeypatch.undo()
+    return store, ages
+
+
+def snapshot(store: StateStore) -> dict[str, object]:
+    return {
+        "gons": {r.gon_id: r for r in store.gons().values()},
+        "shipments": {r["gon_id"] for r in store.db.execute("SELECT gon_id FROM shipments")},
+        "audit": {r["id"]: dict(r) for r in store.db.execute("SELECT * FROM audit")},
+    }
+
+
+def open_intent_subjects(audit: dict[int, dict]) -> tuple[set[int], set[int]]:
+    rows = [a for a in audit.values() if a["result"] == "intent"]
+    return {a["gon_id"] for a in rows}, {a["order_id"] for a in rows}
+
+
+def pending_label(store: StateStore) -> set[int]:
+    return store.gons_with_pending_shipments()
+
+
+async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_settled_audit(tmp_path, monkeypatch):
+    store, ages = build(tmp_path, monkeypatch)
+    before = snapshot(store)
+    intent_gons, intent_orders = open_intent_subjects(before["audit"])  # type: ignore[arg-type]
+    pending = pending_label(store)
+    ctx = context(store)
+    await Retain()(ctx)
+    after = snapshot(store)
+    cutoff = NOW - timedelta(days=KEEP)
+    gone = set(before["gons"]) - set(after["gons"])  # type: ignore[arg-type]
+    expected = {g for g, r in before["gons"].items()  # type: ignore[union-attr]
+                if r.stage in ("confirmed", "cancelled") and r.updated_at < cutoff
+                and g not in intent_gons and r.order_id not in intent_orders and g not in pending}
+    assert gone == expected and len(gone) > 20 and ctx.summary.removed == len(gone)
+    for gon_id in gone:
+        rec = before["gons"][gon_id]  # type: ignore[index]
+        assert rec.stage in ("confirmed", "cancelled") and ages[gon_id] > timedelta(days=KEEP)
+    # everything younger, or not finished, stays exactly as it was
+    for gon_id, rec in after["gons"].items():  # type: ignore[union-attr]
+        assert rec == before["gons"][gon_id]  # type: ignore[index]
+    # the labels of removed notes went with them, and only those
+    assert after["shipments"] == before["shipments"] - gone  # type: ignore[operator]
+    # audit: old settled rows go; every open intent and every younger row stays, whatever its note
+    kept_ids = set(after["audit"])  # type: ignore[arg-type]
+    for aid, row in before["audit"].items():  # type: ignore[union-attr]
+        old = row["at"] < cutoff.isoformat(timespec="seconds")
+        assert (aid in kept_ids) == (row["result"] == "intent" or not old), row
+    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    # a second pass finds nothing more
+    again = context(store)
+    await Retain()(again)
+    assert again.summary.removed == 0 and snapshot(store) == after
+    store.close()
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_never_a_note_that_is_not_finished_or_is_young_whatever_the_mix(tmp_path, monkeypatch, seed):
+    store, ages = build(tmp_path, monkeypatch, notes=200, seed=seed)
+    before = snapshot(store)
+    await Retain()(context(store, keep_days=1 + seed * 20))
+    gone = set(before["gons"]) - set(snapshot(store)["gons"])  # type: ignore[arg-type]
+    intent_gons, _orders = open_intent_subjects(before["audit"])  # type: ignore[arg-type]
+    for gon_id in gone:
+        rec = before["gons"][gon_id]  # type: ignore[index]
+        assert rec.stage in ("confirmed", "cancelled")
+        assert ages[gon_id] > timedelta(days=1 + seed * 20)
+        assert gon_id not in intent_gons
+    open_before = {a for a, r in before["audit"].items() if r["result"] == "intent"}  # type: ignore[union-attr]
+    assert open_before and open_before <= set(snapshot(store)["audit"])  # type: ignore[arg-type]
+    store.close()
+
+
+async def test_batches_are_small_and_the_event_loop_runs_between_them(tmp_path, monkeypatch):
+    store, _ages = build(tmp_path, monkeypatch, notes=600)
+    monkeypatch.setattr(retain_module, "BATCH", 7)
+    batches: list[int] = []
+    real_remove = store.remove_gons
+
+    def remove(ids):  # type: ignore[no-untyped-def]
+        batches.append(len(ids))
+        return real_remove(ids)
+
+    monkeypatch.setattr(store, "remove_gons", remove)
+    ticks = 0
+    done = False
+
+    async def other_task() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    ctx = context(store)
+    await Retain()(ctx)
+    done = True
+    await ticker
+    assert len(batches) >= 5 and max(batches) <= 7 and sum(batches) == ctx.summary.removed
+    assert ticks >= len(batches)  # the other task ran between batches
+    store.close()
+
+
+async def test_a_dry_run_removes_nothing(tmp_path, monkeypatch):
+    store, _ages = build(tmp_path, monkeypatch, notes=200)
+    before = snapshot(store)
+    with store.rehearsal():
+        ctx = context(store)
+        await Retain()(ctx)
+        assert ctx.summary.removed > 0
+    assert snapshot(store) == before
+    store.close()
+
+
+async def test_a_stop_request_ends_retention_between_batches(tmp_path, monkeypatch):
+    from bp_tui.errors import StopRequested
+
+    store, _ages = build(tmp_path, monkeypatch, notes=600)
+    monkeypatch.setattr(retain_module, "BATCH", 5)
+    ctx = context(store)
+    ctx.should_stop = lambda: ctx.summary.removed >= 10
+    with pytest.raises(StopRequested):
+        await Retain()(ctx)
+    assert ctx.summary.removed == 10
+    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    store.close()
+
+
+async def test_removed_notes_do_not_come_back_on_later_cycles(env):
+    """Over the sandbox: confirmed notes that aged out are removed at the end of a cycle; the
+    next cycles neither re-import them nor write anything back for them again."""
+    await env.connector.run_cycle()
+    env.label(6)
+    first = await env.connector.run_cycle()
+    assert first.confirmed == 6 and first.removed == 0
+    store = env.connector.store
+    confirmed = {g for g, r in store.gons().items() if r.stage == "confirmed"}
+    long_ago = (datetime.now(UTC) - timedelta(days=env.config.sync.keep_days + 1)).isoformat(timespec="seconds")
+    with store.transaction():
+        store.db.execute("UPDATE gons SET updated_at = ? WHERE stage = 'confirmed'", (long_ago,))
+    keys, shw = ss_keys(env), shw_counts(env)
+    summary = await env.connector.run_cycle()
+    assert summary.removed == len(confirmed) == 6 and summary.as_json()["removed"] == 6
+    assert env.connector.last_run()[1].removed == 6  # kept with the run, as the other counts
+    assert not set(store.gons()) & confirmed
+    audit = store.audit_count(result=None)
+    for _ in range(2):
+        again = await env.connector.run_cycle()
+        assert again.imported == again.updated == again.confirmed == again.removed == 0
+    assert not set(store.gons()) & confirmed
+    assert ss_keys(env) == keys and shw_counts(env) == shw and store.audit_count(result=None) == audit

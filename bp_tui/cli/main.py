@@ -11,9 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from bp_tui import __version__
-from bp_tui.cli import auth_cmd, config_cmd, dashboard_cmd, exitcodes, sandbox_cmd, sync_cmd, troubleshoot_cmd
+from bp_tui.cli import (
+    auth_cmd, config_cmd, dashboard_cmd, exitcodes, sandbox_cmd, state_cmd, sync_cmd, troubleshoot_cmd,
+)
 
-COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, auth_cmd, sandbox_cmd, dashboard_cmd]
+COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, state_cmd, auth_cmd, sandbox_cmd, dashboard_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,9 +40,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     def show(check: CheckResult) -> None:
         if args.json:
             return
-        mark = "✓ ok  " if check.ok else "✗ FAIL"
+        mark = "✗ FAIL" if not check.ok else "! warn" if check.warning else "✓ ok  "
         say(f"{mark} {check.title}: {check.detail}")
-        if not check.ok and check.fix:
+        if (not check.ok or check.warning) and check.fix:
             say(f"       fix: {check.fix}")
 
     async def go() -> list[CheckResult]:

@@ -87,6 +87,7 @@ class CheckResult:
     ok: bool
     detail: str = ""
     fix: str = ""
+    warning: bool = False  # ok (nothing fails), but worth acting on: the fix says how
 
 
 @dataclass

@@ -13,11 +13,13 @@ from email.utils import parsedate_to_datetime
 from bp_tui.brightpearl.oauth import CONNECT, move_to_oauth_steps
 from bp_tui.troubleshoot.deps import Sources
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.core.sizes import GB, human_bytes
 from bp_tui.core.types import CheckResult
 
 
 HEADROOM_MIN = {"brightpearl": 20, "shipstation": 5}
 CLOCK_SKEW_MAX_S = 300
+STATE_WARN_BYTES = GB  # a state file past this gets a warning (not a failure) with the fix
 
 
 async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
@@ -129,6 +131,7 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
                         "" if enough else "another app is using most of the shared API budget; "
                         "find it (or give bp-tui its own key pair) before syncing large batches"))
     add(_clock_check(src))
+    add(_state_size_check(src))
     return results
 
 
@@ -195,3 +198,20 @@ def _clock_check(src: Sources) -> CheckResult:
     ok = skew <= CLOCK_SKEW_MAX_S
     return CheckResult("clock", "Clock sane", ok, f"{skew:.0f} s from the API server's clock",
                        "" if ok else "set this machine's clock (enable NTP): shipment windows depend on it")
+
+
+def _state_size_check(src: Sources) -> CheckResult:
+    """The state file (and its -wal): past STATE_WARN_BYTES a warning, never a failure; the
+    fix is to keep less history."""
+    sizes = src.store.file_sizes()
+    total = sizes["database"] + sizes["wal"]
+    notes = sum(src.store.stage_counts().values())
+    keep = src.config.sync.keep_days
+    if total <= STATE_WARN_BYTES:  # (the exact size: bp-tui state stats)
+        return CheckResult("state_size", "State file size", True,
+                           f"under {human_bytes(STATE_WARN_BYTES)}: {notes:,} notes (sync.keep_days = {keep})")
+    return CheckResult(
+        "state_size", "State file size", True,
+        f"{human_bytes(total)}, over {human_bytes(STATE_WARN_BYTES)}: {notes:,} notes (sync.keep_days = {keep})",
+        f"lower sync.keep_days (now {keep}): notes confirmed or cancelled longer ago leave the state at the "
+        "end of the next sync, and the space goes back to the disk", warning=True)

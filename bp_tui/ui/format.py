@@ -28,8 +28,8 @@ def stage_label(stage: str) -> str:
     return f"{STAGE_GLYPHS.get(stage, '?')} {stage}"
 
 
-def check_mark(ok: bool) -> str:
-    return "✓ ok" if ok else "✗ FAIL"
+def check_mark(ok: bool, warning: bool = False) -> str:
+    return "✗ FAIL" if not ok else "! warn" if warning else "✓ ok"
 
 
 def _aware(moment: datetime) -> datetime:

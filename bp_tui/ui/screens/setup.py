@@ -58,8 +58,8 @@ def checks_renderable(results: list[CheckResult], running: bool) -> Table:
     table.add_column("what we saw / the fix", ratio=2)
     for result in results:
         # Details quote the APIs (error texts): shown inert.
-        said = result.detail if result.ok or not result.fix else f"{result.detail}\nFix: {result.fix}"
-        table.add_row(Text(check_mark(result.ok), style="bold"), inert(result.title),
+        said = f"{result.detail}\nFix: {result.fix}" if result.fix and (result.warning or not result.ok) else result.detail
+        table.add_row(Text(check_mark(result.ok, result.warning), style="bold"), inert(result.title),
                       inert(said.strip(), multiline=True))
     if not results:
         table.add_row("…", "waiting for the first check", "")

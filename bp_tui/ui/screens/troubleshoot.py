@@ -39,7 +39,7 @@ def problem_renderable(problem: KnownProblem, results: list[CheckResult]) -> Gro
         parts.append(Text(""))
         parts.append(Text("Last check results:", style="bold"))
         for result in related:
-            parts.append(inert(f"  {check_mark(result.ok)}  {result.title}: {result.detail}", multiline=True))
+            parts.append(inert(f"  {check_mark(result.ok, result.warning)}  {result.title}: {result.detail}", multiline=True))
     return Group(*parts)
 
 

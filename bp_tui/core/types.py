@@ -34,6 +34,27 @@ class QueueRow:
 
 
 @dataclass
+class QueuePage:
+    """One page of the queue, as the state answered it."""
+
+    rows: list[QueueRow]
+    offset: int  # where the page starts in the view
+    total: int  # notes in the view (stage filter and search applied)
+    capped: bool = False  # a search matched more notes than it looks at: total is that limit + 1
+
+
+@dataclass
+class QueueHeader:
+    """What an operator reads first: notes per stage, how long the oldest note has waited to be
+    imported or shipped, and the last 24 hours, hour by hour (oldest first)."""
+
+    counts: dict[str, int]
+    oldest_unshipped: datetime | None
+    imported_per_hour: list[int]
+    confirmed_per_hour: list[int]
+
+
+@dataclass
 class Progress:
     """A step of a running cycle: discover, hydrate, map, import, shipments, confirm."""
 

@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,10 +20,14 @@ from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.oauth import BrightpearlLogin
 from bp_tui.config import BrightpearlSettings, Config
 from bp_tui.errors import StopRequested
-from bp_tui.core.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
+from bp_tui.core.records import GonRecord
+from bp_tui.core.types import (
+    Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueHeader, QueuePage, QueueRow,
+)
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.state import StateStore, SyncLock
 from bp_tui.state.tokens import TokenStore
+from bp_tui.state.queries import SEARCH_LIMIT
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.cycle import run_cycle
 from bp_tui.sync.writer import DryRunWriter, Writer
@@ -179,18 +183,51 @@ class Connector:
     def queue_rows(self, *, changed_since: datetime | None = None) -> list[QueueRow]:
         """The queue from the local state; ``changed_since`` gives only rows updated since then
         (cheap live updates of a large queue while a sync runs)."""
+        return [self._queue_row(r) for r in self.store.queue_records(changed_since=changed_since)]
+
+    def queue_page(self, *, stage: str | None = None, search: str = "", sort: str = "stage", offset: int = 0,
+                   limit: int = 100) -> QueuePage:
+        """A page of the queue read from the state: only ``stage`` (None: all), matching
+        ``search`` (the start of a GON id, order id, reference, tracking number or customer),
+        in ``sort`` order. SQLite filters, searches and sorts on indexes, so a page costs the
+        same with a million notes as with a hundred."""
+        records, total = self.store.queue_page(stage=stage, search=search, sort=sort, offset=offset, limit=limit)
+        return QueuePage(rows=[self._queue_row(r) for r in records], offset=offset, total=total,
+                         capped=bool(search.strip()) and total > SEARCH_LIMIT)
+
+    def queue_rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]:
+        """These notes as they are now (a live refresh re-reads only the rows on screen)."""
+        return {g: self._queue_row(r) for g, r in self.store.queue_records_of(gon_ids).items()}
+
+    def queue_position(self, gon_id: int, *, stage: str | None = None, search: str = "",
+                       sort: str = "stage") -> int | None:
+        """The note's offset in that view, or None when the view does not hold it."""
+        return self.store.queue_position(gon_id, stage=stage, search=search, sort=sort)
+
+    def stage_counts(self) -> dict[str, int]:
+        return self.store.stage_counts()
+
+    def queue_header(self, now: datetime) -> QueueHeader:
+        """Notes per stage, the oldest note still to be imported or shipped, and notes imported
+        and confirmed in each of the 24 hours up to ``now`` (oldest hour first)."""
+        hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)  # the state's hours are UTC
+        hours = [hour - timedelta(hours=h) for h in range(23, -1, -1)]
+        activity = self.store.activity_by_hour(hours[0])
+        keys = [h.strftime("%Y-%m-%dT%H") for h in hours]
+        return QueueHeader(counts=self.store.stage_counts(), oldest_unshipped=self.store.oldest_unshipped(),
+                           imported_per_hour=[activity.get(k, (0, 0))[0] for k in keys],
+                           confirmed_per_hour=[activity.get(k, (0, 0))[1] for k in keys])
+
+    def _queue_row(self, r: GonRecord) -> QueueRow:
         names = self._warehouse_names
-        return [
-            QueueRow(
-                gon_id=r.gon_id, order_id=r.order_id, stage=r.stage, gon_state=r.gon_state, reference=r.reference,
-                customer=r.customer, warehouse_id=r.warehouse_id,
-                warehouse=names.get(r.warehouse_id, str(r.warehouse_id)) if r.warehouse_id is not None else "",
-                channel_id=r.channel_id, ss_order_id=r.ss_order_id, ss_order_number=r.ss_order_number,
-                tracking=r.tracking, reason=r.reason, attempts=r.attempts, next_attempt_at=r.next_attempt_at,
-                first_seen=r.first_seen, updated_at=r.updated_at,
-            )
-            for r in self.store.queue_records(changed_since=changed_since)
-        ]
+        return QueueRow(
+            gon_id=r.gon_id, order_id=r.order_id, stage=r.stage, gon_state=r.gon_state, reference=r.reference,
+            customer=r.customer, warehouse_id=r.warehouse_id,
+            warehouse=names.get(r.warehouse_id, str(r.warehouse_id)) if r.warehouse_id is not None else "",
+            channel_id=r.channel_id, ss_order_id=r.ss_order_id, ss_order_number=r.ss_order_number,
+            tracking=r.tracking, reason=r.reason, attempts=r.attempts, next_attempt_at=r.next_attempt_at,
+            first_seen=r.first_seen, updated_at=r.updated_at,
+        )
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
         return self.store.history(gon_id)

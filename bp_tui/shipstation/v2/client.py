@@ -212,7 +212,12 @@ class ShipStationV2Client:
         return self.ids.carried(v2_id)
 
     def _v2_id(self, carried: int) -> str:
-        return self.ids.v2_of(int(carried))
+        """The V2 id of a stored id; one that names no shipment is an error of the call (nothing sent)."""
+        try:
+            return self.ids.v2_of(int(carried))
+        except (KeyError, ValueError) as exc:
+            raise ApiError(SERVICE, 0, f"no ShipStation V2 id for {carried!r}", code="no_id",
+                           hint=str(exc.args[0]) if exc.args else None) from None
 
     # ---- import ---------------------------------------------------------------------------
 

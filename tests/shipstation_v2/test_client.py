@@ -339,3 +339,13 @@ async def test_an_id_that_names_no_shipment_is_an_api_error_without_a_request(tm
                 await call
             assert info.value.code == "no_id" and type(info.value) is ApiError
         assert ss.requests_sent == 0
+
+
+async def test_an_order_whose_stored_id_names_no_shipment_fails_alone(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        unknown_alias = 9_000_000_000_000_000_777
+        ok, stale, cancel = await ss.create_orders([
+            keyed(1), keyed(2, orderId=unknown_alias), keyed(3, orderStatus="cancelled", orderId=unknown_alias)])
+    assert ok.success and not stale.success and not cancel.success
+    assert "no ShipStation V2 id" in stale.error_message and len(sb.orders) == 1

@@ -328,3 +328,24 @@ async def test_stores_are_v1_only_and_say_so(tmp_path):
                 await call
             assert "V2 has no stores endpoint" in info.value.message and 'api_version = "v1"' in info.value.message
         assert ss.requests_sent == 0
+
+
+async def test_an_id_that_names_no_shipment_is_an_api_error_without_a_request(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        for call in (ss.get_order(0), ss.mark_as_shipped(0, carrier_code="other", ship_date=date(2026, 1, 2)),
+                     ss.get_order(9_000_000_000_000_000_123)):
+            with pytest.raises(ApiError) as info:
+                await call
+            assert info.value.code == "no_id" and type(info.value) is ApiError
+        assert ss.requests_sent == 0
+
+
+async def test_an_order_whose_stored_id_names_no_shipment_fails_alone(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        unknown_alias = 9_000_000_000_000_000_777
+        ok, stale, cancel = await ss.create_orders([
+            keyed(1), keyed(2, orderId=unknown_alias), keyed(3, orderStatus="cancelled", orderId=unknown_alias)])
+    assert ok.success and not stale.success and not cancel.success
+    assert "no ShipStation V2 id" in stale.error_message and len(sb.orders) == 1

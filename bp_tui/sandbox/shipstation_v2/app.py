@@ -171,9 +171,9 @@ def build_v2_app(face: V2Face) -> Starlette:
             try:
                 answers.append({**face.create(item), "errors": [], "address_validation": None})
             except V2Refused as exc:
-                answers.append({"shipment_id": None,
-                                "external_shipment_id": item.get("external_shipment_id") if isinstance(item, dict) else None,
-                                "errors": [exc.entry()], "address_validation": None})
+                key = item.get("external_shipment_id") if isinstance(item, dict) else None
+                answers.append({"shipment_id": None, "external_shipment_id": key, "errors": [exc.entry()],
+                                "address_validation": None})
         return JSONResponse({"has_errors": any(a["errors"] for a in answers), "shipments": answers})
 
     async def list_shipments(request: Request) -> Response:

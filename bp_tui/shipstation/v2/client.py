@@ -212,7 +212,12 @@ class ShipStationV2Client:
         return self.ids.carried(v2_id)
 
     def _v2_id(self, carried: int) -> str:
-        return self.ids.v2_of(int(carried))
+        """The V2 id of a stored id; one that names no shipment is an error of the call (nothing sent)."""
+        try:
+            return self.ids.v2_of(int(carried))
+        except (KeyError, ValueError) as exc:
+            raise ApiError(SERVICE, 0, f"no ShipStation V2 id for {carried!r}", code="no_id",
+                           hint=str(exc.args[0]) if exc.args else None) from None
 
     # ---- import ---------------------------------------------------------------------------
 
@@ -237,14 +242,21 @@ class ShipStationV2Client:
             if len(job.key) > translate.MAX_ID_LENGTH:
                 job.result = self._failed(job, f"orderKey {job.key[:20]}... is longer than V2's "
                                                f"{translate.MAX_ID_LENGTH} characters (V2 would cut it)")
-            elif job.order.get("orderStatus") == "cancelled":
-                job.result = await self._cancel(job)
-            else:
+                continue
+            try:
+                if job.order.get("orderStatus") == "cancelled":
+                    job.result = await self._cancel(job)
+                    continue
                 current = await self._current(job)
-                if current is None:
-                    creates.append(job)
-                else:
-                    job.result = await self._update(job, current)
+            except ApiError as exc:
+                if exc.code != "no_id":
+                    raise
+                job.result = self._failed(job, exc.message)  # its stored id names no shipment: this order only
+                continue
+            if current is None:
+                creates.append(job)
+            else:
+                job.result = await self._update(job, current)
         for start in range(0, len(creates), MAX_BATCH):
             await self._create_batch(creates[start:start + MAX_BATCH])
         return [job.result or self._failed(job, NO_RESULT) for job in jobs]

@@ -189,11 +189,12 @@ def order_of(shipment: dict[str, Any], carried: Any) -> Order:
     """A V2 shipment as the port's ``Order`` (``carried`` maps a V2 id to the stored integer)."""
     options = shipment.get("advanced_options") or {}
     store = shipment.get("store_id")
+    status = str(shipment.get("shipment_status") or "")
     return Order(
         order_id=carried(str(shipment["shipment_id"])),
         order_key=str(shipment.get("external_shipment_id") or ""),
         order_number=str(shipment.get("shipment_number") or ""),
-        order_status=STATUS_AS_V1.get(str(shipment.get("shipment_status") or ""), str(shipment.get("shipment_status") or "")),
+        order_status=STATUS_AS_V1.get(status, status),
         store_id=carried(str(store)) if store else None,
         create_date=parse_datetime(shipment.get("created_at")),
         modify_date=parse_datetime(shipment.get("modified_at")),

@@ -26,7 +26,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Shape, Sender, is_json_object
+from bp_tui.apiclient.sender import Sender, SenderClient, Shape, is_json_object
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE
@@ -122,7 +122,7 @@ class _Job:
     result: CreateOrderResult | None = None
 
 
-class ShipStationV2Client:
+class ShipStationV2Client(SenderClient):
     """ShipStation V2 over ``httpx.AsyncClient``; one instance per key and process.
 
     ``state_path``: the state file; the id cache lives beside it and the shared limiter's file
@@ -157,27 +157,10 @@ class ShipStationV2Client:
     def __repr__(self) -> str:
         return f"ShipStationV2Client(base_url={self._base_url!r})"
 
-    @property
-    def requests_sent(self) -> int:
-        return self._sender.requests_sent
-
-    @property
-    def last_server_date(self) -> str | None:
-        return self._sender.last_server_date
-
-    @last_server_date.setter
-    def last_server_date(self, value: str | None) -> None:
-        self._sender.last_server_date = value
-
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await super().aclose()
         self.ids.close()
 
-    async def __aenter__(self) -> ShipStationV2Client:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # ---- transport ----------------------------------------------------------------------
 

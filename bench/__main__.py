@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only economy,throughput,engine,dashboard]``: run, print, save results.json."""
+"""``python -m bench [--quick] [--only economy,economy_v2,throughput,engine,dashboard]``: run, print, save results.json."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from bench import dashboard, economy, engine_cost, throughput
 from bench.report import table
 
-SECTIONS = ("economy", "throughput", "engine", "dashboard")
+SECTIONS = ("economy", "economy_v2", "throughput", "engine", "dashboard")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
                                "machine": f"{platform.system()} {platform.machine()}", "started": time.time()}
     if "economy" in only:
         results["economy"] = asyncio.run(economy.run(sizes))
+    if "economy_v2" in only:  # one look-up per new note: 10,000 would take minutes in-process
+        results["economy_v2"] = asyncio.run(economy.run(sizes[:2], ss_api="v2"))
     if "throughput" in only:
         results["throughput"] = asyncio.run(throughput.run(60 if args.quick else 1_000, new_gons=3))
     if "engine" in only:

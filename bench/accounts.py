@@ -22,6 +22,7 @@ from bp_tui.config import save_config
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.environment import in_process, SandboxEnvironment, sandbox_config
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
 from bp_tui.service.connector import Connector
 
 UNLIMITED = 10**9
@@ -81,11 +82,13 @@ def build_account(
     window_s: float = 60.0,
     client_options: dict[str, Any] | None = None,
     seed: int = SEED,
+    ss_api: str = "v1",
 ) -> BenchAccount:
     """A seeded account with exactly ``eligible`` printed, unshipped sales-order GONs.
 
     Every other sales-order GON is shipped, so the engine's search sees the eligible notes
-    (plus the account's unshipped transfers) and nothing else.
+    (plus the account's unshipped transfers) and nothing else. ``ss_api="v2"``: ShipStation
+    through API V2 (the V2 client's own limiter kept below the sandbox's limit).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     bp = BrightpearlSandbox(rate_limit=bp_limit, window_s=window_s)
@@ -102,7 +105,9 @@ def build_account(
             gon["status"]["shipped"] = True
     if len(chosen) < eligible:
         raise RuntimeError(f"seeded only {len(chosen)} eligible GONs, wanted {eligible}")
-    ss = ShipStationSandbox(rate_limit=ss_limit, window_s=window_s)
+    ss = (ShipStationV2Sandbox(rate_limit=ss_limit, window_s=window_s) if ss_api == "v2"
+          else ShipStationSandbox(rate_limit=ss_limit, window_s=window_s))
+    ss_options = {"limit": max(1, ss_limit * 19 // 20), "window_s": window_s} if ss_api == "v2" else {}
     config = sandbox_config(bp, ss)
     config_path = workdir / "config.toml"
     save_config(config, config_path)
@@ -115,10 +120,10 @@ def build_account(
         config, state_path, config_path=config_path,
         bp_transport=in_process(meter.wrap(bp.app)),
         ss_transport=in_process(meter.wrap(ss.app)),
-        client_options=options,
+        client_options=options, ss_options=ss_options,
     )
     env = SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
-                             connector=connector)
+                             connector=connector, ss_options=ss_options)
     return BenchAccount(env=env, meter=meter, eligible=chosen)
 
 

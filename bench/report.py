@@ -12,10 +12,11 @@ def _row(name: str, value: str, target: str = "", ok: bool | None = None) -> str
 
 def table(r: dict[str, Any]) -> str:
     out = ["| measure | result | target | |", "|---|---|---|---|"]
-    for e in r.get("economy", []):
+    for e in [*r.get("economy", []), *r.get("economy_v2", [])]:
         calls, floor, naive = e["calls"], e["floor"], e["naive"]
+        api = " on ShipStation V2" if e.get("ss_api") == "v2" else ""
         out.append(_row(
-            f"API calls, {e['eligible']:,} GONs (BP+SS)",
+            f"API calls, {e['eligible']:,} GONs (BP+SS){api}",
             f"{calls['brightpearl']}+{calls['shipstation']} vs floor {floor['brightpearl']}+{floor['shipstation']} "
             f"= {e['ratio_floor']}x; naive {naive['brightpearl']}+{naive['shipstation']} ({e['naive_method']}) "
             f"= {1 / e['ratio_naive']:.0f}x more",

@@ -14,8 +14,10 @@ from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.port import BrightpearlPort
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.shipstation.port import ShipStationPort
+from bp_tui.shipstation.v2.client import ShipStationV2Client
 
-PAIRS = [(BrightpearlPort, BrightpearlClient), (ShipStationPort, ShipStationClient)]
+PAIRS = [(BrightpearlPort, BrightpearlClient), (ShipStationPort, ShipStationClient),
+         (ShipStationPort, ShipStationV2Client)]
 
 
 def port_methods(port: type) -> dict[str, inspect.Signature]:
@@ -23,7 +25,7 @@ def port_methods(port: type) -> dict[str, inspect.Signature]:
             if inspect.isfunction(member) and not name.startswith("_")}
 
 
-@pytest.mark.parametrize(("port", "client"), PAIRS, ids=["brightpearl", "shipstation"])
+@pytest.mark.parametrize(("port", "client"), PAIRS, ids=["brightpearl", "shipstation", "shipstation-v2"])
 def test_client_implements_every_port_method_with_its_parameters(port, client):
     methods = port_methods(port)
     assert methods, "the port lists no methods"

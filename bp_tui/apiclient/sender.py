@@ -95,11 +95,13 @@ class Sender:
 
     async def send(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
                    headers: dict[str, str] | None = None, retry: bool = True, authenticated: bool = True,
-                   shape: Shape = is_json_object) -> Any:
+                   shape: Shape = is_json_object, no_content: bool = False) -> Any:
         """One logical request with its retries; the decoded JSON body once it passed ``shape``.
 
         ``retry=False``: a write that is not safe to repeat blind; a lost or unusable answer
-        raises ApiUnavailable at once and the caller re-reads to learn whether it happened."""
+        raises ApiUnavailable at once and the caller re-reads to learn whether it happened.
+        ``no_content=True``: the endpoint documents ``204 No Content``; exactly that answer (a 204
+        with an empty body) is a success and returns None. Any other empty 2xx is still an error."""
         failures = throttles = 0
         reauthed = False
         while True:
@@ -123,6 +125,8 @@ class Sender:
                         raise self.policy.throttled(status, body)
                     self.gate.block_for(wait)
                     continue
+                if no_content and status == 204 and body is None:
+                    return None
                 if 200 <= status < 300:
                     problem = _unusable(body, shape)
                     if problem is None:

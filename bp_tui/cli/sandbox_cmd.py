@@ -18,7 +18,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--orders", type=int, default=60, help="seeded Brightpearl orders (default 60)")
     s.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     s.add_argument("--bp-limit", type=int, default=200, help="Brightpearl requests per minute (real: 200)")
-    s.add_argument("--ss-limit", type=int, default=40, help="ShipStation requests per minute (real: 40)")
+    s.add_argument("--ss-limit", type=int, default=None,
+                   help="ShipStation requests per minute (default: the real limit, 40 on V1, 200 on V2)")
+    s.add_argument("--ss-api", choices=("v1", "v2"), default="v1",
+                   help="which ShipStation API to serve (v2: api-key header, /v2/... paths; the same account)")
     s.add_argument("--faults", type=float, default=0.0, metavar="RATE",
                    help="share of requests (0-1) that misbehave: 5xx, drops, slow, throttled, malformed")
     s.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (same seed, same faults)")
@@ -47,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
     from bp_tui.sandbox.server import bind, combined_app, connection_toml, control_app
     from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+    from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("warning: the sandbox has well-known credentials; serve it on loopback only "
@@ -63,15 +67,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         bp.oauth.access_ttl_s = args.oauth_ttl
     if args.orders:
         bp.seed(orders=args.orders, seed=args.seed)
-    ss = ShipStationSandbox(rate_limit=args.ss_limit)
+    if args.ss_api == "v2":
+        ss = ShipStationV2Sandbox(rate_limit=200 if args.ss_limit is None else args.ss_limit)
+    else:
+        ss = ShipStationSandbox(rate_limit=40 if args.ss_limit is None else args.ss_limit)
     if args.faults:
         from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, FaultPlan, attach
+        from bp_tui.sandbox.shipstation_v2.faults import SHIPSTATION_V2
 
         kinds = tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()) or KINDS
         try:
             attach(bp, FaultPlan(rate=args.faults, seed=args.fault_seed * 2, kinds=kinds, slow_s=args.slow_s), BRIGHTPEARL)
             attach(ss, FaultPlan(rate=args.faults, seed=args.fault_seed * 2 + 1, kinds=kinds, slow_s=args.slow_s),
-                   SHIPSTATION)
+                   SHIPSTATION_V2 if args.ss_api == "v2" else SHIPSTATION)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return exitcodes.USAGE
@@ -92,6 +100,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.auth == "oauth" or args.oauth_ttl is not None:
         print(f"# oauth: access tokens live {bp.oauth.access_ttl_s:g} s, refresh tokens rotate; "
               f"controls at {base}/_sandbox/oauth (revoke, expire, hold)")
+    if args.ss_api == "v2":
+        print(f"# shipstation: API V2 at {base}/shipstation/v2/... (api-key header); "
+              f"POST {base}/_sandbox/label?shipment_id=se-N buys a label")
     print(connection_toml(bp, ss, base, auth=args.auth), flush=True)
     control = control_app(bp, ss, seed=args.seed, real_world=args.real_world)
     config = uvicorn.Config(combined_app(bp.app, ss.app, control=control), lifespan="off", log_level="warning",

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import signal
+import sqlite3
 import sys
 
 from bp_tui.cli import exitcodes
@@ -13,7 +14,7 @@ from bp_tui.cli.common import CommandError, fail, open_connector, say
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, StopRequested
 from bp_tui.service.connector import Connector
 from bp_tui.core.types import CycleSummary, Progress
-from bp_tui.state import SyncLocked
+from bp_tui.state import StateError, SyncLocked
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -119,6 +120,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except SyncLocked as exc:
         say(str(exc), file=sys.stderr)
         return exitcodes.PARTIAL
+    except (sqlite3.OperationalError, StateError) as exc:  # a full disk or a lost folder mid-sync
+        say(f"error: {conn.state_path}: the state could not be written ({exc}); free some space or fix the "
+            "folder's permissions, then run again (open writes are settled on the next run)", file=sys.stderr)
+        return exitcodes.USAGE
     except (ApiAuthError, ApiUnavailable) as exc:
         say(f"error: {exc.describe()}", file=sys.stderr)
         return exitcodes.UNREACHABLE

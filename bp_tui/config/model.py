@@ -84,16 +84,29 @@ class BrightpearlSettings(_Settings):
         return f"{parts.scheme}://{parts.netloc}"
 
 
+V1_BASE_URL = "https://ssapi.shipstation.com"
+V2_BASE_URL = "https://api.shipstation.com"
+
+
 @dataclass
 class ShipStationSettings(_Settings):
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"api_key", "api_secret"})
 
+    api_version: str = "v1"  # "v1" (key + secret) | "v2" (one key); absent in a file = "v1"
     api_key: str = field(default="", repr=False)  # secret: never in repr
     api_secret: str = field(default="", repr=False)  # secret: never in repr
-    base_url: str = "https://ssapi.shipstation.com"
+    base_url: str = V1_BASE_URL
     store_id: int = 0
     notify_customer: bool = False
     notify_sales_channel: bool = False
+
+    @property
+    def api_base(self) -> str:
+        """The base URL for ``api_version``: on V2 the V1 default address means V2's own."""
+        url = self.base_url.rstrip("/")
+        if self.api_version == "v2" and url in ("", V1_BASE_URL):
+            return V2_BASE_URL
+        return url
 
 
 @dataclass
@@ -164,8 +177,9 @@ class Config:
             missing.append("brightpearl.staff_contact_id: required to post the shipped (SHW) event")
         if not ss.api_key:
             missing.append("shipstation.api_key: required (or set BP_TUI_SHIPSTATION_API_KEY)")
-        if not ss.api_secret:
-            missing.append("shipstation.api_secret: required (or set BP_TUI_SHIPSTATION_API_SECRET)")
+        if not ss.api_secret and ss.api_version == "v1":
+            missing.append("shipstation.api_secret: required with api_version = \"v1\" "
+                           "(or set BP_TUI_SHIPSTATION_API_SECRET)")
         return missing
 
 

@@ -38,6 +38,7 @@ SHIPPED_ACTIONS = ("mark_shipped", "mark_shipped_and_set_status", "set_status", 
 AUTH_MODES = ("oauth", "staff_token", "password", "account_token")
 DEFAULT_OAUTH_URL = "https://oauth.brightpearl.com"
 WEIGHT_UNITS = ("grams", "ounces", "pounds")
+SS_API_VERSIONS = ("v1", "v2")
 
 KEYS: tuple[Key, ...] = (
     Key("brightpearl", "datacenter", str, "euw1", help="data center code, e.g. euw1 or use1"),
@@ -64,9 +65,12 @@ KEYS: tuple[Key, ...] = (
     Key("brightpearl", "shipped_status_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("brightpearl", "staff_contact_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("brightpearl", "add_order_note", bool, True),
+    Key("shipstation", "api_version", str, "v1", choices=SS_API_VERSIONS,
+        help="v1: key + secret on ssapi.shipstation.com; v2: one key on api.shipstation.com"),
     Key("shipstation", "api_key", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_KEY", header=True),
     Key("shipstation", "api_secret", str, "", secret=True, env="BP_TUI_SHIPSTATION_API_SECRET", header=True),
-    Key("shipstation", "base_url", str, "https://ssapi.shipstation.com", url=True),
+    Key("shipstation", "base_url", str, "https://ssapi.shipstation.com", url=True,
+        help="API base; with api_version v2 the V1 default means https://api.shipstation.com"),
     Key("shipstation", "store_id", int, 0, minimum=0, maximum=MAX_ID),
     Key("shipstation", "notify_customer", bool, False,
         help="when a note shipped in Brightpearl without a label is marked shipped in ShipStation"),

@@ -1,7 +1,9 @@
 """Both sandboxes wired to a real Connector, in-process: for `bp-tui demo`, tests, benches.
 
 Nothing here touches the network: the clients reach the sandboxes through
-``httpx.ASGITransport``. The config and state live in the folder given.
+``httpx.ASGITransport``. The config and state live in the folder given. ``ss_api="v2"`` serves
+ShipStation through its V2 API (the same account; see ``sandbox.shipstation_v2``), and
+``SandboxEnvironment.switch_to_v2`` moves a V1 environment to V2 the way an install would.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from bp_tui.config import Config, config_from_dict, save_config
 from bp_tui.sandbox.activity import REAL_WORLD_SHARE, real_world_event
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.faults import DeadlineTransport
+from bp_tui.sandbox.shipstation.account import ShipStationAccount
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+from bp_tui.sandbox.shipstation_v2.app import build_v2_app
+from bp_tui.sandbox.shipstation_v2.face import V2_RATE_LIMIT, V2Face
+from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
 from bp_tui.service.connector import Connector
 
 BP_BASE = "https://brightpearl.sandbox"
@@ -27,7 +33,7 @@ SS_BASE = "https://shipstation.sandbox"
 @dataclass
 class SandboxEnvironment:
     bp: BrightpearlSandbox
-    ss: ShipStationSandbox
+    ss: ShipStationAccount  # ShipStationSandbox (V1) or ShipStationV2Sandbox
     config: Config
     config_path: Path
     state_path: Path
@@ -35,6 +41,7 @@ class SandboxEnvironment:
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     real_world: bool = False  # opt-in: tick also splits, merges, returns and voids old labels
     events: list[dict[str, Any]] = field(default_factory=list)  # the real-world events of tick, in order
+    ss_options: dict[str, Any] = field(default_factory=dict)  # the ShipStation client's own options (V2 limiter)
 
     def open_orders(self) -> list[dict[str, Any]]:
         """ShipStation orders still awaiting shipment."""
@@ -97,8 +104,40 @@ class SandboxEnvironment:
     async def aclose(self) -> None:
         await self.connector.aclose()
 
+    @property
+    def ss_api(self) -> str:
+        return self.config.shipstation.api_version
 
-def sandbox_config(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, bp_auth: str = "password",
+    async def switch_to_v2(self, *, client_options: dict[str, Any] | None = None,
+                           ss_options: dict[str, Any] | None = None) -> V2Face:
+        """Move this (V1) environment to ShipStation V2 as an operator would: the same account
+        and state file, a V2 key, ``api_version = "v2"`` in the config; the connector is rebuilt
+        on them. The V2 face of the account is returned."""
+        face = getattr(self.ss, "v2", None) or V2Face(self.ss, rate_limit=self.ss.limiter.limit,
+                                                      window_s=self.ss.window_s)
+        await self.connector.aclose()
+        doc = self.config.as_dict()
+        doc["shipstation"].update(face.settings(SS_BASE))
+        doc["shipstation"]["api_secret"] = ""
+        self.config = config_from_dict(doc, source="sandbox")
+        save_config(self.config, self.config_path)
+        self.ss_options = _v2_client_limit(face.limiter.limit, face.window_s, ss_options)
+        self.connector = Connector(
+            self.config, self.state_path, config_path=self.config_path,
+            bp_transport=in_process(self.bp.app), ss_transport=in_process(build_v2_app(face)),
+            client_options=client_options, ss_options=self.ss_options)
+        return face
+
+
+def _v2_client_limit(server_limit: int, window_s: float, ss_options: dict[str, Any] | None) -> dict[str, Any]:
+    """The V2 client's own limiter kept below the sandbox's limit (as bp-tui's 190 is below the
+    real 200/min), over the sandbox's window."""
+    options = {"limit": max(1, server_limit * 19 // 20), "window_s": window_s}
+    options.update(ss_options or {})
+    return options
+
+
+def sandbox_config(bp: BrightpearlSandbox, ss: ShipStationAccount, *, bp_auth: str = "password",
                    **overrides: dict[str, Any]) -> Config:
     """``bp_auth = "oauth"``: the OAuth variant (log in with ``SandboxEnvironment.oauth_login``)."""
     doc: dict[str, dict[str, Any]] = {
@@ -123,7 +162,7 @@ def build_environment(
     orders: int = 60,
     seed: int = 1,
     bp_limit: int = 200,
-    ss_limit: int = 40,
+    ss_limit: int | None = None,
     window_s: float = 60.0,
     client_options: dict[str, Any] | None = None,
     config_overrides: dict[str, dict[str, Any]] | None = None,
@@ -131,26 +170,37 @@ def build_environment(
     bp_timezone: str | None = None,
     bp_auth: str = "password",
     oauth_ttl_s: float | None = None,
+    ss_api: str = "v1",
+    ss_options: dict[str, Any] | None = None,
 ) -> SandboxEnvironment:
     """Both sandboxes seeded and wired to a connector. Opt-in: ``real_world`` (the demo heartbeat
     also splits, combines, returns and voids old labels), ``bp_timezone`` (a Brightpearl
     account in its own time zone, e.g. ``America/Chicago``), ``bp_auth = "oauth"`` (connect by
-    OAuth: then ``await env.oauth_login()``) with ``oauth_ttl_s`` (short-lived access tokens)."""
+    OAuth: then ``await env.oauth_login()``) with ``oauth_ttl_s`` (short-lived access tokens), and
+    ``ss_api="v2"`` (ShipStation through API V2; ``ss_limit`` defaults to each API's real limit,
+    40 or 200 a minute)."""
+    if ss_api not in ("v1", "v2"):
+        raise ValueError(f"ss_api must be v1 or v2, not {ss_api!r}")
     workdir.mkdir(parents=True, exist_ok=True)
     bp = BrightpearlSandbox(rate_limit=bp_limit, window_s=window_s, timezone=bp_timezone)
     if oauth_ttl_s is not None:
         bp.oauth.access_ttl_s = oauth_ttl_s
     if orders:
         bp.seed(orders=orders, seed=seed)
-    ss = ShipStationSandbox(rate_limit=ss_limit, window_s=window_s)
+    ss: ShipStationAccount
+    if ss_api == "v2":
+        ss = ShipStationV2Sandbox(rate_limit=V2_RATE_LIMIT if ss_limit is None else ss_limit, window_s=window_s)
+        ss_options = _v2_client_limit(ss.v2.limiter.limit, window_s, ss_options)
+    else:
+        ss = ShipStationSandbox(rate_limit=40 if ss_limit is None else ss_limit, window_s=window_s)
     config = sandbox_config(bp, ss, bp_auth=bp_auth, **(config_overrides or {}))
     config_path = workdir / "config.toml"
     save_config(config, config_path)
     state_path = workdir / "state.sqlite3"
     connector = Connector(
         config, state_path, config_path=config_path,
-        bp_transport=in_process(bp.app), ss_transport=in_process(ss.app),
-        client_options=client_options,
+        bp_transport=in_process(bp.app), ss_transport=in_process(ss.app),  # type: ignore[attr-defined]
+        client_options=client_options, ss_options=ss_options,
     )
     return SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
-                              connector=connector, real_world=real_world)
+                              connector=connector, real_world=real_world, ss_options=dict(ss_options or {}))

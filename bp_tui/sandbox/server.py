@@ -7,11 +7,14 @@ exactly-once:
 
 * ``POST /_sandbox/labels?count=N``: packers print labels for N open orders (with
   ``real_world``, some slots also bring a split, merge, return label or late void);
+* ``POST /_sandbox/label?shipment_id=se-N`` (or ``orderId=N``) ``[&tracking_number=...]``: a packer
+  buys a label for that one order (answered in V1 and V2 terms: the same account serves both);
 * ``GET /_sandbox/tally``: what reached each API (duplicates, labelled-but-unconfirmed, faults);
 * ``POST /_sandbox/split?orderId=N[&items=KEY:QTY,...]``: a ShipStation user splits an order;
 * ``POST /_sandbox/merge?orderId=N&merge=ID,ID``: combines orders into order N;
 * ``POST /_sandbox/return-label?orderId=N``: buys a return label for the order;
 * ``POST /_sandbox/void?shipmentId=N[&days=D]``: voids a label (bought D days ago: a late void);
+  ``label_id=se-N`` names it in V2 terms;
 * ``POST /_sandbox/edit-order?orderId=N`` + JSON fields: edits the order in the ShipStation UI;
 * ``POST /_sandbox/timezone?name=ZONE``: the Brightpearl account's time zone (empty: none);
 * ``POST /_sandbox/staff?name=...&email=...``: a new Brightpearl staff contact;
@@ -36,8 +39,7 @@ import tomli_w
 
 from bp_tui.sandbox.activity import label_open_orders
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
-from bp_tui.sandbox.shipstation.account import NotPossible
-from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+from bp_tui.sandbox.shipstation.account import NotPossible, ShipStationAccount
 
 SS_PREFIX = "/shipstation"
 CONTROL_PREFIX = "/_sandbox"
@@ -66,7 +68,7 @@ def combined_app(bp_app: ASGIApp, ss_app: ASGIApp, prefix: str = SS_PREFIX,
 OAUTH_KEYS = ("dev_ref", "client_secret", "oauth_url", "redirect_uri")
 
 
-def connection_toml(bp: BrightpearlSandbox, ss: ShipStationSandbox, base_url: str, *, auth: str = "password") -> str:
+def connection_toml(bp: BrightpearlSandbox, ss: ShipStationAccount, base_url: str, *, auth: str = "password") -> str:
     """The [brightpearl] and [shipstation] keys that point a config at the served sandboxes; the
     OAuth keys too (used when ``auth = "oauth"``, after ``bp-tui auth login``)."""
     bp_keys = bp.oauth_settings(base_url) if auth == "oauth" else {**bp.settings(base_url),
@@ -93,7 +95,7 @@ def _gon_id(order_key: str | None) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def tally(bp: BrightpearlSandbox, ss: ShipStationSandbox) -> dict[str, Any]:
+def tally(bp: BrightpearlSandbox, ss: ShipStationAccount) -> dict[str, Any]:
     """Counts that show exactly-once from outside: duplicates and labelled-but-unconfirmed notes.
 
     The parts of a split order share one orderKey (not a duplicate); a note is labelled once
@@ -163,6 +165,23 @@ def _int(query: dict[str, str], name: str, default: int | None = None) -> int:
         raise _ControlError(400, f"{name} must be a whole number") from None
 
 
+def _se_or_int(query: dict[str, str], v2_name: str, v1_name: str) -> int:
+    """An id given in V2 terms (``se-N``, under ``v2_name``) or V1 terms (``N``, under ``v1_name``)."""
+    value = query.get(v2_name)
+    if value:
+        if not value.startswith("se-") or not value[3:].isdigit():
+            raise _ControlError(400, f"{v2_name} must look like se-123")
+        return int(value[3:])
+    return _int(query, v1_name)
+
+
+def _label_answer(made: dict) -> dict:
+    """A label the control endpoints made, in V1 terms and in V2 terms (the same account)."""
+    return {"orderId": made["orderId"], "shipmentId": made["shipmentId"], "trackingNumber": made["trackingNumber"],
+            "label_id": f"se-{made['shipmentId']}", "shipment_id": f"se-{made['orderId']}",
+            "tracking_number": made["trackingNumber"]}
+
+
 def _ids(query: dict[str, str], name: str) -> list[int]:
     try:
         return [int(part) for part in (query.get(name) or "").split(",") if part.strip()]
@@ -182,15 +201,14 @@ def _moves(text: str) -> dict[str, int] | None:
     return moves
 
 
-def control_app(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, seed: int = 7,
+def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7,
                 real_world: bool = False) -> ASGIApp:
     """The ``/_sandbox`` test controls (see the module's docstring), loopback only."""
     rng = random.Random(seed)
 
     def labels(query: dict[str, str], body: Any) -> dict:
         made, events = label_open_orders(ss, rng, _int(query, "count", 1), real_world=real_world)
-        answer: dict[str, Any] = {"labels": [{"orderId": m["orderId"], "shipmentId": m["shipmentId"],
-                                              "trackingNumber": m["trackingNumber"]} for m in made]}
+        answer: dict[str, Any] = {"labels": [_label_answer(m) for m in made]}
         if real_world:
             answer["events"] = events
         return answer
@@ -207,8 +225,20 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, seed: int = 7
         return {"shipment": ss.create_return_label(_int(query, "orderId"),
                                                    tracking_number=query.get("trackingNumber") or None)}
 
+    def label(query: dict[str, str], body: Any) -> dict:
+        order_id = _se_or_int(query, "shipment_id", "orderId")
+        if order_id not in ss.orders:
+            raise _ControlError(404, f"no open order or shipment {order_id}")
+        if ss.orders[order_id]["orderStatus"] not in ("awaiting_shipment", "awaiting_payment", "on_hold",
+                                                      "pending_fulfillment"):
+            raise NotPossible(f"order {order_id} is {ss.orders[order_id]['orderStatus']}: no label can be bought")
+        made = ss.create_label(order_id, tracking_number=query.get("tracking_number") or None,
+                               carrier_code=query.get("carrier_code") or "ups",
+                               service_code=query.get("service_code") or "ups_ground")
+        return {"label": _label_answer(made)}
+
     def void(query: dict[str, str], body: Any) -> dict:
-        shipment_id = _int(query, "shipmentId")
+        shipment_id = _se_or_int(query, "label_id", "shipmentId")
         if shipment_id not in ss.shipments:
             raise _ControlError(404, f"no label {shipment_id}")
         if query.get("days"):
@@ -238,7 +268,7 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationSandbox, *, seed: int = 7
         return {"hold_s": bp.oauth.hold_s}
 
     routes: dict[tuple[str, str], Callable[[dict[str, str], Any], dict]] = {
-        ("POST", "/labels"): labels, ("GET", "/tally"): lambda query, body: tally(bp, ss),
+        ("POST", "/labels"): labels, ("POST", "/label"): label, ("GET", "/tally"): lambda query, body: tally(bp, ss),
         ("POST", "/split"): split, ("POST", "/merge"): merge, ("POST", "/return-label"): return_label,
         ("POST", "/void"): void, ("POST", "/edit-order"): edit_order, ("POST", "/timezone"): set_timezone,
         ("POST", "/staff"): staff,

@@ -25,6 +25,9 @@ from bp_tui.core.types import (
     Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueHeader, QueuePage, QueueRow,
 )
 from bp_tui.shipstation.client import ShipStationClient
+from bp_tui.shipstation.port import ShipStationPort
+from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
+from bp_tui.shipstation.v2.detect import KeyCheck, detect_api_version
 from bp_tui.state import StateStore, SyncLock
 from bp_tui.state.tokens import TokenStore
 from bp_tui.state.queries import SEARCH_LIMIT
@@ -50,6 +53,7 @@ class Connector:
         bp_transport: httpx.AsyncBaseTransport | None = None,
         ss_transport: httpx.AsyncBaseTransport | None = None,
         client_options: dict | None = None,
+        ss_options: dict | None = None,
     ) -> None:
         self.config = config
         self.config_path = config_path
@@ -57,6 +61,7 @@ class Connector:
         self._bp_transport = bp_transport
         self._ss_transport = ss_transport
         self._client_options = client_options or {}
+        self._ss_options = ss_options or {}  # for the ShipStation client only (e.g. a V2 limiter's limit)
         self._stop = False
         self.store = StateStore(state_path)
         self.tokens = TokenStore.beside_state(state_path)  # Brightpearl OAuth tokens, beside the state
@@ -79,8 +84,12 @@ class Connector:
         (with the form's ``settings``, not saved yet). The tokens go beside this state file."""
         return BrightpearlLogin(settings or self.config.brightpearl, self.tokens, transport=self._bp_transport)
 
-    def _make_ss(self) -> ShipStationClient:
-        options = {"sleep": self._sleep, **self._client_options}
+    def _make_ss(self) -> ShipStationPort:
+        """The V1 client, or the V2 adapter when ``[shipstation] api_version = "v2"``."""
+        options = {"sleep": self._sleep, **self._client_options, **self._ss_options}
+        if self.config.shipstation.api_version == "v2":
+            return ShipStationV2Client(self.config.shipstation, transport=self._ss_transport,
+                                       state_path=self.state_path, **options)
         return ShipStationClient(self.config.shipstation, transport=self._ss_transport, **options)
 
     # ------------------------------------------------------------------ stopping
@@ -279,7 +288,10 @@ class Connector:
         channels = await self.bp.list_channels()
         warehouses = await self.bp.list_warehouses()
         statuses = await self.bp.list_order_statuses()
-        stores = await self.ss.list_stores()
+        try:
+            stores = await self.ss.list_stores()
+        except V1OnlyError:
+            stores = []  # V2 has no stores endpoint: store_id is typed in, or left 0
         self._warehouse_names = {w.id: w.name for w in warehouses}
         self.store.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
         return {
@@ -288,6 +300,11 @@ class Connector:
             "statuses": [(s.id, s.name) for s in statuses if s.order_type_code in ("SO", "")],
             "stores": [(s.store_id, s.store_name) for s in stores],
         }
+
+    async def detect_shipstation_api(self, api_key: str, api_secret: str = "") -> KeyCheck:
+        """Which ShipStation API a key (and secret) belongs to, for setup: one cheap GET on each."""
+        return await detect_api_version(api_key, api_secret, base_url=self.config.shipstation.base_url,
+                                        transport=self._ss_transport)
 
     async def push_store_branding(self, *, company_name: str | None = None, phone: str | None = None,
                                   public_email: str | None = None, website: str | None = None) -> None:

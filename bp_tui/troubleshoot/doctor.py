@@ -8,7 +8,7 @@ so one broken credential does not produce a wall of red.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from bp_tui.brightpearl.oauth import CONNECT, move_to_oauth_steps
 from bp_tui.troubleshoot.deps import Sources
@@ -94,30 +94,8 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
                     "" if cfg.brightpearl.staff_contact_id or not needs_staff
                     else "set staff_contact_id to the Brightpearl staff contact who 'ships' the notes"))
 
-    # ---- ShipStation
-    ss_ok = False
-    try:
-        stores = await src.ss.list_stores()
-        ss_ok = True
-        add(CheckResult("ss_auth", "ShipStation credentials accepted", True, f"{len(stores)} stores visible"))
-        store_id = cfg.shipstation.store_id
-        if store_id:
-            match = [s for s in stores if s.store_id == store_id]
-            add(CheckResult("ss_store", "ShipStation store exists", bool(match),
-                            f"store {store_id} ({match[0].store_name})" if match else f"store {store_id} not found",
-                            "" if match else f"pick one of the stores {[s.store_id for s in stores]} for store_id"))
-        else:
-            manual = [s for s in stores if s.marketplace_name == "ShipStation"]
-            add(CheckResult("ss_store", "ShipStation store exists", bool(manual),
-                            f"default manual store {manual[0].store_id} ({manual[0].store_name})" if manual
-                            else "no manual store on the account",
-                            "" if manual else "create a manual store in ShipStation or set store_id"))
-    except ApiUnavailable as exc:
-        add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
-                        "check shipstation.base_url and this machine's network access"))
-    except ApiError as exc:
-        add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
-                        "create an API key pair under ShipStation Settings > API and paste both halves"))
+    # ---- ShipStation (V1's rows read as they always did; V2 names itself)
+    ss_ok = await (_check_v2(src, add) if cfg.shipstation.api_version == "v2" else _check_v1(src, add))
 
     # ---- budgets and clock
     for name, check_id, client, ok in (("brightpearl", "bp_budget", src.bp, bp_ok),
@@ -133,6 +111,59 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
     add(_clock_check(src))
     add(_state_size_check(src))
     return results
+
+
+async def _check_v1(src: Sources, add: Callable[[CheckResult], None]) -> bool:
+    cfg = src.config
+    try:
+        stores = await src.ss.list_stores()
+    except ApiUnavailable as exc:
+        add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
+                        "check shipstation.base_url and this machine's network access"))
+        return False
+    except ApiError as exc:
+        add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
+                        "create an API key pair under ShipStation Settings > API and paste both halves"))
+        return False
+    add(CheckResult("ss_auth", "ShipStation credentials accepted", True, f"{len(stores)} stores visible"))
+    store_id = cfg.shipstation.store_id
+    if store_id:
+        match = [s for s in stores if s.store_id == store_id]
+        add(CheckResult("ss_store", "ShipStation store exists", bool(match),
+                        f"store {store_id} ({match[0].store_name})" if match else f"store {store_id} not found",
+                        "" if match else f"pick one of the stores {[s.store_id for s in stores]} for store_id"))
+    else:
+        manual = [s for s in stores if s.marketplace_name == "ShipStation"]
+        add(CheckResult("ss_store", "ShipStation store exists", bool(manual),
+                        f"default manual store {manual[0].store_id} ({manual[0].store_name})" if manual
+                        else "no manual store on the account",
+                        "" if manual else "create a manual store in ShipStation or set store_id"))
+    return True
+
+
+async def _check_v2(src: Sources, add: Callable[[CheckResult], None]) -> bool:
+    """The V2 key, by reading the labels of the last minute (the read every sync makes). V2 has
+    no stores endpoint, so the store cannot be checked, only named."""
+    try:
+        await src.ss.list_shipments(create_date_start=datetime.now(UTC) - timedelta(minutes=1), include_items=False,
+                                    page_size=1)
+    except ApiUnavailable as exc:
+        add(CheckResult("ss_auth", "ShipStation V2 key accepted", False, exc.describe(),
+                        "check shipstation.base_url (V2: https://api.shipstation.com) and this machine's network access"))
+        return False
+    except ApiError as exc:
+        add(CheckResult("ss_auth", "ShipStation V2 key accepted", False, exc.describe(),
+                        "make a V2 key under ShipStation Settings > Account > API Settings (choose V2) and paste it; "
+                        "a V1 key and secret need api_version = \"v1\""))
+        return False
+    add(CheckResult("ss_auth", "ShipStation V2 key accepted", True,
+                    f"API V2 at {src.config.shipstation.api_base}: labels readable"))
+    store_id = src.config.shipstation.store_id
+    add(CheckResult("ss_store", "ShipStation store", True,
+                    (f"store se-{store_id} is set on new shipments; " if store_id else
+                     "no store_id: new shipments go to ShipStation's default store; ")
+                    + "V2 has no stores endpoint, so it is not checked here and branding push is V1 only"))
+    return True
 
 
 class _NotRun(Exception):

@@ -32,6 +32,7 @@ LABELS: dict[str, str] = {
     "brightpearl.shipped_status_id": "Shipped status id",
     "brightpearl.staff_contact_id": "Staff contact id",
     "brightpearl.add_order_note": "Order note",
+    "shipstation.api_version": "API version",
     "shipstation.api_key": "API key",
     "shipstation.api_secret": "API secret",
     "shipstation.base_url": "Base URL",
@@ -68,7 +69,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "brightpearl.add_order_note",
     )),
     ("ShipStation", (
-        "shipstation.api_key", "shipstation.api_secret", "shipstation.base_url", "shipstation.store_id",
+        "shipstation.api_version", "shipstation.api_key", "shipstation.api_secret", "shipstation.base_url",
+        "shipstation.store_id",
     )),
     ("Store settings", (
         "shipstation.notify_customer", "shipstation.notify_sales_channel",

@@ -139,3 +139,21 @@ def test_a_config_others_can_read_gets_a_warning_with_the_fix(tmp_path, monkeypa
     config.chmod(0o600)
     main(["--config", str(config), *command])
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_full_disk_during_a_sync_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    import sqlite3
+
+    from bp_tui.state.store import StateStore
+
+    config = write(tmp_path, token_config())
+
+    def full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(StateStore, "start_run", full)
+    state = tmp_path / "s" / "state.sqlite3"
+    assert main(["--config", str(config), "--state", str(state), "sync", "--once"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith(f"error: {state}: the state could not be written")
+    assert "database or disk is full" in err

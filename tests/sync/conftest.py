@@ -18,9 +18,18 @@ def make_env(tmp_path, **kw) -> SandboxEnvironment:
     return build_environment(tmp_path / "env", **kw)
 
 
+SS_APIS = ["v1", "v2"]
+
+
+@pytest.fixture(params=SS_APIS)
+def ss_api(request) -> str:
+    """The ShipStation API the environment's connector uses (V2: the same account's V2 face)."""
+    return request.param
+
+
 @pytest.fixture
-async def env(tmp_path):
-    environment = make_env(tmp_path, orders=60, seed=1)
+async def env(tmp_path, ss_api):
+    environment = make_env(tmp_path, orders=60, seed=1, ss_api=ss_api)
     yield environment
     await environment.aclose()
 

@@ -47,7 +47,8 @@ def connector(env: SandboxEnvironment, counter: list[int] | None = None, crash_a
     if counter is not None:
         bp = CrashingTransport(bp, counter, crash_at, after)
         ss = CrashingTransport(ss, counter, crash_at, after)
-    return Connector(env.config, env.state_path, bp_transport=bp, ss_transport=ss, client_options=dict(FAST_CLIENTS))
+    return Connector(env.config, env.state_path, bp_transport=bp, ss_transport=ss, client_options=dict(FAST_CLIENTS),
+                     ss_options=env.ss_options)
 
 
 def note_counts(env: SandboxEnvironment) -> Counter:
@@ -73,9 +74,9 @@ async def crash_once(env: SandboxEnvironment, rng: random.Random, labels: int) -
 
 
 @pytest.mark.parametrize("seed", range(12))
-async def test_crashes_at_random_points_end_exactly_once(tmp_path, seed):
+async def test_crashes_at_random_points_end_exactly_once(tmp_path, seed, ss_api):
     rng = random.Random(seed)
-    env = make_env(tmp_path, orders=25, seed=seed + 10)
+    env = make_env(tmp_path, orders=25, seed=seed + 10, ss_api=ss_api)
     eligible = eligible_gon_ids(env)
     try:
         for _ in range(4):

@@ -86,6 +86,14 @@ class ShipStationAccount:
         order_id = self._by_key.get(key)
         return None if order_id is None else self.orders[order_id]
 
+    def rekey_order(self, order_id: int, key: str) -> None:
+        """Give an order another orderKey (V2 names a shipment created without one ``se-<id>``)."""
+        order = self.orders[order_id]
+        if self._by_key.get(order["orderKey"]) == order_id:
+            del self._by_key[order["orderKey"]]
+        order["orderKey"] = key
+        self._by_key[key] = order_id
+
     def fail_next(self, count: int = 1, *, status: int = 500, path: str | None = None) -> None:
         """The next ``count`` requests (to ``path`` when given) answer ``status`` with an ASP.NET error body."""
         self._faults.extend([(path, status)] * count)

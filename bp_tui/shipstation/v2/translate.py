@@ -1,0 +1,239 @@
+"""The engine speaks V1 (``sync.mapping.map_gon`` builds V1 orders; the port answers with the V1
+models); V2 speaks shipments and labels. Pure functions between the two, no I/O.
+
+What bp-tui owns on a V2 shipment (and changes on update; everything else a ShipStation user
+set is kept): ``shipment_number``; in ``ship_to`` the name, company, phone, e-mail and address
+lines; ``items``; ``advanced_options.custom_field1`` (the Brightpearl warehouse). Set on create
+only: ``external_shipment_id``, ``store_id``, the ship-from warehouse, one package with the total
+item weight, ``create_sales_order: true``, ``shipment_status: "pending"``.
+
+Not carried, because V2 has no field for them (README, "ShipStation API V2"): ``orderDate``,
+``billTo``, ``advancedOptions.source`` and the items' ``productId`` (a V1 product id, not V2's).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bp_tui.shipstation.models import Fulfillment, Order, Shipment
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+MAX_ID_LENGTH = 50  # external_shipment_id and shipment_number; V2 cuts longer ones silently
+
+# V2 shipment_status -> the V1 orderStatus word the engine reads (V2 has no "shipped"; an order
+# with a label, or marked shipped, is label_purchased: chosen, see the sandbox).
+STATUS_AS_V1 = {"pending": "awaiting_shipment", "processing": "awaiting_shipment",
+                "label_purchased": "shipped", "cancelled": "cancelled"}
+UNITS = {"grams": "gram", "ounces": "ounce", "pounds": "pound", "gram": "gram", "ounce": "ounce",
+         "pound": "pound", "kilogram": "kilogram"}
+SHIP_TO_OWNED = ("name", "company_name", "phone", "email", "address_line1", "address_line2", "address_line3",
+                 "city_locality", "state_province", "postal_code", "country_code")
+ITEM_OWNED = ("external_order_item_id", "sku", "name", "quantity", "unit_price", "weight")
+# Keys of a GET answer that a PUT must not send back (read-only, or answers about the request).
+READ_ONLY = ("shipment_id", "created_at", "modified_at", "shipment_status", "tags", "total_weight", "batch_ids",
+             "label_id", "tracking_number", "label_download", "form_download", "insurance_claim", "errors",
+             "address_validation", "has_errors")
+
+
+# ---- V1 order (the engine's payload) -> V2 shipment
+
+def ship_to(address: dict[str, Any] | None, email: Any) -> dict[str, Any]:
+    address = address or {}
+    residential = address.get("residential")
+    return {
+        "name": address.get("name"),
+        "company_name": address.get("company"),
+        "phone": address.get("phone"),
+        "email": email or None,
+        "address_line1": address.get("street1"),
+        "address_line2": address.get("street2"),
+        "address_line3": address.get("street3"),
+        "city_locality": address.get("city"),
+        "state_province": address.get("state"),
+        "postal_code": address.get("postalCode"),
+        "country_code": address.get("country"),
+        "address_residential_indicator": "unknown" if residential is None else ("yes" if residential else "no"),
+    }
+
+
+def item(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "external_order_item_id": None if data.get("lineItemKey") is None else str(data["lineItemKey"]),
+        "sku": data.get("sku"),
+        "name": data.get("name"),
+        "quantity": data.get("quantity"),
+        "unit_price": data.get("unitPrice"),
+    }
+    weight = data.get("weight")
+    if isinstance(weight, dict) and weight.get("value") is not None:
+        out["weight"] = {"value": weight["value"], "unit": UNITS.get(str(weight.get("units")), "ounce")}
+    return out
+
+
+def package(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One package weighing what the items weigh (0 when no item has a weight: the packer
+    weighs it, as in V1)."""
+    weighted = [i for i in items if isinstance(i.get("weight"), dict)]
+    unit = weighted[0]["weight"]["unit"] if weighted else "ounce"
+    total = sum(float(i["weight"]["value"]) * int(i.get("quantity") or 0) for i in weighted
+                if i["weight"]["unit"] == unit)
+    return {"package_code": "package", "weight": {"value": round(total, 4), "unit": unit}}
+
+
+def new_shipment(order: dict[str, Any], *, warehouse_id: str | None) -> dict[str, Any]:
+    """The ``POST /v2/shipments`` item for a V1 order."""
+    items = [item(i) for i in order.get("items") or [] if isinstance(i, dict)]
+    options = order.get("advancedOptions") or {}
+    body: dict[str, Any] = {
+        "external_shipment_id": order["orderKey"],
+        "shipment_number": order.get("orderNumber"),
+        "create_sales_order": True,
+        "shipment_status": "pending",
+        "ship_to": ship_to(order.get("shipTo"), order.get("customerEmail")),
+        "items": items,
+        "packages": [package(items)],
+        "advanced_options": {"custom_field1": options.get("customField1")},
+    }
+    if options.get("storeId"):
+        body["store_id"] = f"se-{int(options['storeId'])}"
+    if warehouse_id:
+        body["warehouse_id"] = warehouse_id
+    return body
+
+
+def updated_shipment(current: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
+    """The ``PUT /v2/shipments/{id}`` body: the whole shipment as read, with bp-tui's fields
+    changed and the read-only keys left out; ship-from as ``warehouse_id`` when it has one,
+    else as ``ship_from`` (never both)."""
+    wanted = new_shipment(order, warehouse_id=None)
+    body = {k: copy.deepcopy(v) for k, v in current.items() if k not in READ_ONLY}
+    body["shipment_number"] = wanted["shipment_number"]
+    address = dict(body.get("ship_to") or {})
+    address.update({k: wanted["ship_to"][k] for k in SHIP_TO_OWNED})
+    body["ship_to"] = address
+    body["items"] = wanted["items"]
+    options = dict(body.get("advanced_options") or {})
+    options["custom_field1"] = wanted["advanced_options"]["custom_field1"]
+    body["advanced_options"] = options
+    if body.get("warehouse_id"):
+        body.pop("ship_from", None)
+    else:
+        body.pop("warehouse_id", None)
+    return body
+
+
+def owned(shipment: dict[str, Any]) -> tuple[Any, ...]:
+    """What bp-tui owns on a shipment, to tell whether an update would change anything."""
+    address = shipment.get("ship_to") or {}
+    items = [tuple(_same(i.get(k)) for k in ITEM_OWNED) for i in shipment.get("items") or [] if isinstance(i, dict)]
+    options = shipment.get("advanced_options") or {}
+    return (shipment.get("shipment_number"), tuple(_same(address.get(k)) for k in SHIP_TO_OWNED), tuple(items),
+            options.get("custom_field1"))
+
+
+def _same(value: Any) -> Any:
+    """Comparable form: "" and None alike, numbers as floats, weights by value and unit."""
+    if value in ("", None):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _same(v)) for k, v in value.items()))
+    return str(value)
+
+
+# ---- V2 answers -> the port's models
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A V2 date-time (ISO 8601 with ``Z`` or an offset) as aware UTC; an offset-less one is
+    read as UTC (chosen: V2's pattern requires an offset)."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip().replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{head}.{rest[:digits][:6].ljust(6, '0')}{rest[digits:]}"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def pacific_date(value: Any) -> date | None:
+    """The calendar date a V2 ``ship_date`` names: labels and fulfillments say midnight Pacific
+    in UTC (``...T07:00:00Z``), so the date is taken in Pacific time."""
+    if value in (None, ""):
+        return None
+    if len(str(value).strip()) == 10:
+        return date.fromisoformat(str(value).strip())
+    moment = parse_datetime(value)
+    return moment.astimezone(PACIFIC).date() if moment else None
+
+
+def to_filter(value: datetime) -> str:
+    """A date-time filter value: UTC with ``Z`` (V2 requires an offset)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; pass an aware datetime (UTC)")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def order_of(shipment: dict[str, Any], carried: Any) -> Order:
+    """A V2 shipment as the port's ``Order`` (``carried`` maps a V2 id to the stored integer)."""
+    options = shipment.get("advanced_options") or {}
+    store = shipment.get("store_id")
+    status = str(shipment.get("shipment_status") or "")
+    return Order(
+        order_id=carried(str(shipment["shipment_id"])),
+        order_key=str(shipment.get("external_shipment_id") or ""),
+        order_number=str(shipment.get("shipment_number") or ""),
+        order_status=STATUS_AS_V1.get(status, status),
+        store_id=carried(str(store)) if store else None,
+        create_date=parse_datetime(shipment.get("created_at")),
+        modify_date=parse_datetime(shipment.get("modified_at")),
+        custom_field1=None if options.get("custom_field1") is None else str(options["custom_field1"]),
+        raw=shipment,
+    )
+
+
+def shipment_of(label: dict[str, Any], carried: Any) -> Shipment:
+    """A V2 label as the port's ``Shipment`` (V1 called labels shipments)."""
+    return Shipment(
+        shipment_id=carried(str(label["label_id"])),
+        order_id=carried(str(label["shipment_id"])) if label.get("shipment_id") else None,
+        order_key=None if label.get("external_shipment_id") is None else str(label["external_shipment_id"]),
+        order_number=None,  # labels do not carry the shipment number
+        create_date=parse_datetime(label.get("created_at")),
+        ship_date=pacific_date(label.get("ship_date")),
+        tracking_number=str(label.get("tracking_number") or ""),
+        carrier_code=None if label.get("carrier_code") is None else str(label["carrier_code"]),
+        service_code=None if label.get("service_code") is None else str(label["service_code"]),
+        voided=bool(label.get("voided")) or label.get("status") == "voided",
+        void_date=parse_datetime(label.get("voided_at")),
+        store_id=None,
+        items=[],
+    )
+
+
+def fulfillment_of(record: dict[str, Any], carried: Any) -> Fulfillment:
+    """A V2 fulfillment as the port's ``Fulfillment``. V2 has no ``carrier_code`` on it: the
+    carrier's name as typed or chosen in ShipStation stands in."""
+    carrier = record.get("fulfillment_carrier_friendly_name") or record.get("fulfillment_provider_code")
+    return Fulfillment(
+        fulfillment_id=carried(str(record["fulfillment_id"])),
+        order_id=carried(str(record["shipment_id"])) if record.get("shipment_id") else None,
+        order_number=None if record.get("shipment_number") is None else str(record["shipment_number"]),
+        create_date=parse_datetime(record.get("created_at")),
+        ship_date=parse_datetime(record.get("ship_date")),
+        tracking_number=str(record.get("tracking_number") or ""),
+        carrier_code=None if carrier is None else str(carrier),
+        voided=bool(record.get("voided")),
+        void_date=parse_datetime(record.get("voided_at")),
+    )

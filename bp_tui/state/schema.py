@@ -114,6 +114,11 @@ CREATE INDEX IF NOT EXISTS gons_reference ON gons(reference COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS gons_tracking ON gons(tracking COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS gons_confirmed ON gons(confirmed_at);
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+-- labels with work left (the store's PENDING_SHIPMENT, word for word, so SQLite uses it): every
+-- cycle and every retention batch ask for them, and they are few among a million
+CREATE INDEX IF NOT EXISTS shipments_pending ON shipments(gon_id)
+    WHERE role = 'new' OR (role = 'late' AND noted = 0)
+    OR (voided = 1 AND role IN ('confirmed', 'late') AND void_noted = 0);
 -- notes per stage, kept by the triggers below; an INSERT OR REPLACE fires the delete trigger
 -- for the row it replaces only with PRAGMA recursive_triggers on, which StateStore sets
 CREATE TABLE IF NOT EXISTS stage_counts (

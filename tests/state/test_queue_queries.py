@@ -254,6 +254,21 @@ def test_retention_and_the_header_read_indexes(built):
     assert "gons_confirmed" in plan(built, "SELECT COUNT(*) FROM gons WHERE confirmed_at >= ?", [cutoff])
 
 
+def test_labels_with_work_left_are_read_from_their_partial_index(built):
+    text = plan(built, f"SELECT DISTINCT gon_id FROM shipments WHERE {store_module.PENDING_SHIPMENT}", [])
+    assert "USING INDEX shipments_pending" in text or "USING COVERING INDEX shipments_pending" in text
+    seen: list[str] = []
+    built.db.set_trace_callback(seen.append)
+    try:
+        built.gons_with_pending_shipments()
+        built.expired_gons(datetime(2025, 1, 1, tzinfo=UTC))
+    finally:
+        built.db.set_trace_callback(None)
+    for sql in seen:
+        assert "shipments_pending" in plan(built, sql.replace("'2025-01-01T00:00:00+00:00'", "?"),
+                                           ["2025-01-01T00:00:00+00:00"] if "2025-01-01" in sql else []), sql
+
+
 # ---- the stage counts, whatever statement writes a note -------------------------------------
 def grouped(store: StateStore) -> dict[str, int]:
     return {s: n for s, n in store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}

@@ -16,7 +16,7 @@ from bp_tui.state.schema import APP_ID, CREATE_V1, MIGRATIONS, SCHEMA_VERSION
 TABLES = ("gons", "shipments", "audit", "runs", "watermarks", "products", "meta")
 NEW_INDEXES = {"gons_id", "gons_updated", "gons_stage_updated", "gons_first_seen", "gons_stage_first_seen",
                "gons_stage_order", "gons_customer", "gons_stage_customer", "gons_reference", "gons_tracking",
-               "gons_confirmed", "audit_at"}
+               "gons_confirmed", "audit_at", "shipments_pending"}
 
 
 def version_1_file(path: Path, notes: int = 300) -> None:

@@ -37,7 +37,7 @@ async def test_after_a_stop_the_next_run_imports_everything_once(tmp_path):
     env = make_env(tmp_path, orders=30, seed=2)
     try:
         conn = env.connector
-        conn.ss.gate.block_for(60.0)
+        conn.ss.gate.block_for(3.0)  # short: the next run waits out the rest
         task = asyncio.create_task(conn.run_cycle())
         await asyncio.sleep(0.3)
         conn.request_stop()

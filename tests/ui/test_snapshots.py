@@ -38,6 +38,18 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+async def scrolled(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the screen's deferred scroll (to the check results) has happened: its
+    position is the same over three frames (on a busy machine it comes a few frames late)."""
+    container = pilot.app.screen.query_one("VerticalScroll")
+    seen: list[float] = []
+    for _ in range(60):
+        await pilot.pause(0.05)
+        seen.append(container.scroll_y)
+        if len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]:
+            return
+
+
 def app_for(env):  # type: ignore[no-untyped-def]
     app = make_app(env)
     app.config_path = SHOWN_CONFIG_PATH
@@ -99,6 +111,7 @@ def test_setup_with_connection_test(snap_compare, env, size):
         await pilot.pause()
         await pilot.press("ctrl+t")
         await settle(pilot)
+        await scrolled(pilot)
 
     assert snap_compare(app_for(env), terminal_size=size, run_before=run_before)
 

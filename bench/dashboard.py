@@ -94,9 +94,7 @@ async def queue(n: int, presses: int = 25) -> dict[str, Any]:
             latencies: list[float] = []
             during_sync = 0
             async with app.run_test(size=(120, 36)) as pilot:
-                from textual.widgets import DataTable
-
-                table = app.screen.query_one("#queue-table", DataTable)
+                table = app.screen.query_one("#queue-table")
                 t0 = time.perf_counter()
                 while table.row_count < len(connector.queue_rows()):
                     await asyncio.sleep(0.01)

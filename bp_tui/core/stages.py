@@ -19,6 +19,9 @@ class Stage(StrEnum):
 
 
 STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
+# The queue's default order: notes that need someone first, finished ones last.
+STAGE_PRIORITY: tuple[str, ...] = (
+    "attention", "failed", "ready", "imported", "shipped", "waiting", "confirmed", "cancelled")
 
 # Notes a discover step may still (re)decide about.
 OPEN_STAGES: tuple[Stage, ...] = (Stage.WAITING, Stage.READY, Stage.FAILED)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# Problems first, finished notes last: the queue's default order ("stage").
-STAGE_PRIORITY: tuple[str, ...] = (
-    "attention", "failed", "ready", "imported", "shipped", "waiting", "confirmed", "cancelled")
+from bp_tui.core.stages import STAGE_PRIORITY  # the queue's default order ("stage")
+
+__all__ = ["QUEUE_SORTS", "SEARCH_LIMIT", "SORT_SQL", "STAGE_PRIORITY", "Search", "id_prefix_ranges", "order_by",
+           "stage_order", "stage_rank_sql"]
 
 # sort name -> ORDER BY in its natural direction, on columns an index holds in that order
 # (every index ends with the rowid, gon_id, which makes each order total and stable).

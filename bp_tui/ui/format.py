@@ -50,6 +50,20 @@ def age(since: datetime | None, now: datetime) -> str:
     return f"{seconds // 86400}d"
 
 
+def duration_words(since: datetime, now: datetime) -> str:
+    """How long since ``since``, for people: ``under 1 min``, ``12 min``, ``3 h 10 min``, ``2 d 4 h``."""
+    minutes = max(0, int((_aware(now) - _aware(since)).total_seconds()) // 60)
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 def countdown(until: datetime | None, now: datetime) -> str:
     """``1:05`` until ``until``; ``now`` when due; ``-`` when unknown."""
     if until is None:

@@ -1,35 +1,26 @@
-"""What the queue table shows: columns, filter, search and sort over QueueRows.
+"""What the queue table shows: its columns at each width, the stage filters and the sorts.
 
-Kept apart from the widgets so the rules are plain functions.
+Filtering, search and sorting are done by the state (SQLite, a page at a time); this module
+only says how a row reads. Kept apart from the widgets so the rules are plain functions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bp_tui.core.stages import STAGES
 from bp_tui.core.types import QueueRow
-from bp_tui.ui.format import age, stage_label
+from bp_tui.ui.format import age, clean, stage_label
 
-# (key, header, width)
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("stage", "Stage", 11),
-    ("gon", "GON", 7),
-    ("order", "Order", 7),
-    ("customer", "Ref / customer", 18),
-    ("warehouse", "Whse", 8),
-    ("gon_state", "GON state", 9),
-    ("ss_order", "SS order", 10),
-    ("tracking", "Tracking", 14),
-    ("age", "Age", 4),
-    ("reason", "Reason", 30),
-)
 
-STAGE_FILTERS: tuple[str, ...] = ("all", *STAGES)
-SORTS: tuple[str, ...] = ("stage", "age", "gon", "order", "customer")
-# Stages that need someone first, finished ones last.
-STAGE_PRIORITY = {s: i for i, s in enumerate(
-    ("attention", "failed", "ready", "imported", "shipped", "waiting", "confirmed", "cancelled"))}
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int  # cells; 0: whatever the others leave (at least MIN_FLEX)
+    cell: Callable[[QueueRow, datetime], str]
 
 
 def reference_text(row: QueueRow) -> str:
@@ -38,56 +29,42 @@ def reference_text(row: QueueRow) -> str:
     return row.reference or row.customer
 
 
-def row_cells(row: QueueRow, now: datetime) -> tuple[str, ...]:
-    warehouse = row.warehouse or (str(row.warehouse_id) if row.warehouse_id else "")
-    ss_order = row.ss_order_number or (str(row.ss_order_id) if row.ss_order_id else "")
-    return (
-        stage_label(row.stage),
-        str(row.gon_id),
-        str(row.order_id),
-        reference_text(row),
-        warehouse,
-        row.gon_state,
-        ss_order,
-        row.tracking,
-        age(row.first_seen, now),
-        row.reason,
-    )
+STAGE = Column("stage", "Stage", 11, lambda r, _now: stage_label(r.stage))
+GON = Column("gon", "GON", 8, lambda r, _now: str(r.gon_id))
+ORDER = Column("order", "Order", 8, lambda r, _now: str(r.order_id))
+CUSTOMER = Column("customer", "Customer", 14, lambda r, _now: r.customer)
+REF_CUSTOMER = Column("customer", "Ref / customer", 22, lambda r, _now: reference_text(r))
+WAREHOUSE = Column("warehouse", "Whse", 7, lambda r, _now: r.warehouse or (str(r.warehouse_id) if r.warehouse_id else ""))
+GON_STATE = Column("gon_state", "GON state", 9, lambda r, _now: r.gon_state)
+SS_ORDER = Column("ss_order", "SS order", 9,
+                  lambda r, _now: r.ss_order_number or (str(r.ss_order_id) if r.ss_order_id else ""))
+TRACKING = Column("tracking", "Tracking", 14, lambda r, _now: r.tracking)
+AGE = Column("age", "Age", 4, lambda r, now: age(r.first_seen, now))
+REASON = Column("reason", "Reason", 0, lambda r, _now: r.reason)
+
+# 80 columns: what an operator needs to find a note and see why it is where it is; the rest is
+# in the detail pane (Enter). From WIDE_FROM cells of table width: everything.
+NARROW: tuple[Column, ...] = (STAGE, GON, ORDER, CUSTOMER, TRACKING, REASON)
+WIDE: tuple[Column, ...] = (STAGE, GON, ORDER, REF_CUSTOMER, WAREHOUSE, GON_STATE, SS_ORDER, TRACKING, AGE, REASON)
+WIDE_FROM = 110
+MIN_FLEX = 8
+
+STAGE_FILTERS: tuple[str, ...] = ("all", *STAGES)
+# The `o` key cycles through these (the state's sorts): problems first, oldest first, GON,
+# order, customer, most recently changed first.
+SORTS: tuple[str, ...] = ("stage", "age", "gon", "order", "customer", "updated")
 
 
-def matches(row: QueueRow, needle: str) -> bool:
-    if not needle:
-        return True
-    needle = needle.lower()
-    haystack = (
-        str(row.gon_id), str(row.order_id), row.reference, row.customer, row.warehouse,
-        row.ss_order_number, str(row.ss_order_id or ""), row.tracking, row.reason, row.stage, row.gon_state,
-    )
-    return any(needle in part.lower() for part in haystack if part)
+def columns_for(width: int) -> tuple[Column, ...]:
+    return WIDE if width >= WIDE_FROM else NARROW
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
-    if sort == "stage":
-        return lambda r: (STAGE_PRIORITY.get(r.stage, 99), -r.gon_id)
-    if sort == "age":
-        return lambda r: (r.first_seen is None, r.first_seen.timestamp() if r.first_seen else 0.0, r.gon_id)
-    if sort == "order":
-        return lambda r: (r.order_id, r.gon_id)
-    if sort == "customer":
-        return lambda r: (reference_text(r).lower(), r.gon_id)
-    return lambda r: r.gon_id
+def column_widths(columns: tuple[Column, ...], width: int) -> list[int]:
+    """Each column's width in cells at a table ``width`` (one space between columns)."""
+    fixed = sum(c.width for c in columns) + len(columns) - 1
+    return [c.width or max(MIN_FLEX, width - fixed) for c in columns]
 
 
-def visible_rows(rows: list[QueueRow], *, stage: str = "all", search: str = "", sort: str = "stage",
-                 reverse: bool = False) -> list[QueueRow]:
-    """Rows passing the stage filter and the search, in the chosen order."""
-    picked = [r for r in rows if (stage == "all" or r.stage == stage) and matches(r, search.strip())]
-    picked.sort(key=_sort_key(sort), reverse=reverse)
-    return picked
-
-
-def stage_counts(rows: list[QueueRow]) -> dict[str, int]:
-    counts = {s: 0 for s in STAGES}
-    for row in rows:
-        counts[row.stage] = counts.get(row.stage, 0) + 1
-    return counts
+def row_cells(row: QueueRow, now: datetime, columns: tuple[Column, ...] = WIDE) -> tuple[str, ...]:
+    """The row's cells for ``columns``, control characters shown escaped (text from the APIs)."""
+    return tuple(clean(c.cell(row, now)) for c in columns)

@@ -94,11 +94,12 @@ async def test_hostile_names_references_and_reasons_show_as_text(env):
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, QueueScreen) and app.is_running
-        customers = {r.customer for r in screen.rows}
+        rows = env.connector.queue_rows()  # every note of the state
+        customers = {r.customer for r in rows}
         assert set(NAMES) <= customers  # the state holds the names as the API sent them
 
         # A note ShipStation refused: its error text (and a history detail) now full of markup.
-        failed = next(r for r in screen.rows if r.stage == "failed" and r.reason.startswith("ShipStation"))
+        failed = next(r for r in rows if r.stage == "failed" and r.reason.startswith("ShipStation"))
         store = env.connector.store
         record = store.gon(failed.gon_id)
         record.reason = REASON
@@ -109,7 +110,7 @@ async def test_hostile_names_references_and_reasons_show_as_text(env):
         await pilot.pause()
 
         # The queue: every hostile name and reference as text, the table keeps running.
-        table = screen.query_one("#queue-table", DataTable)
+        table = screen.table
         cells = [str(c) for i in range(table.row_count) for c in table.get_row_at(i)]
         for name in NAMES:
             assert any(clean(name) in c for c in cells), name

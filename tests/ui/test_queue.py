@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import DataTable, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from bp_tui.core.stages import STAGE_GLYPHS
+from bp_tui.core.types import QueueRow
 from bp_tui.state import SyncLock
 from bp_tui.ui.messages import SyncFinished, SyncProgress
 from bp_tui.ui.screens.help import HelpScreen
@@ -15,8 +16,17 @@ from tests.ui.conftest import FROZEN, make_app, plain, settle
 
 
 def stage_cells(screen: QueueScreen) -> list[str]:
-    table = screen.query_one("#queue-table", DataTable)
+    table = screen.table
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+def state_rows(screen: QueueScreen) -> list[QueueRow]:
+    """Every note the queue holds (the state's, all stages)."""
+    return screen.bp_app.connector.queue_rows()
+
+
+def state_rows_by_gon(screen: QueueScreen) -> dict[int, QueueRow]:
+    return {r.gon_id: r for r in state_rows(screen)}
 
 
 async def synced(pilot) -> QueueScreen:  # type: ignore[no-untyped-def]
@@ -34,8 +44,8 @@ async def test_sync_now_imports_the_sandbox_printed_gons(env):
     app = make_app(env)
     async with app.run_test(message_hook=messages.append) as pilot:
         screen = await synced(pilot)
-        imported = [r for r in screen.rows if r.stage == "imported"]
-        failed = [r for r in screen.rows if r.stage == "failed"]
+        imported = [r for r in state_rows(screen) if r.stage == "imported"]
+        failed = [r for r in state_rows(screen) if r.stage == "failed"]
         assert len(env.ss.orders) == len(imported) > 0
         assert {r.gon_id for r in imported} | {r.gon_id for r in failed} <= set(printed)
         assert f"{STAGE_GLYPHS['imported']} imported" in stage_cells(screen)
@@ -72,12 +82,12 @@ async def test_import_only_then_confirm_only_writes_labels_back(env):
         await pilot.press("i")
         await settle(pilot)
         screen = app.screen
-        assert not any(r.stage == "confirmed" for r in screen.rows)
+        assert not any(r.stage == "confirmed" for r in state_rows(screen))
         labels = env.label(3)
         assert len(labels) == 3
         await pilot.press("c")
         await settle(pilot)
-        confirmed = [r for r in screen.rows if r.stage == "confirmed"]
+        confirmed = [r for r in state_rows(screen) if r.stage == "confirmed"]
         assert len(confirmed) == 3 and all(r.tracking for r in confirmed)
         assert f"{STAGE_GLYPHS['confirmed']} confirmed" in stage_cells(screen)
 
@@ -86,7 +96,7 @@ async def test_retry_selected_and_retry_all_failed(env):
     app = make_app(env)
     async with app.run_test() as pilot:
         screen = await synced(pilot)
-        failed = [r for r in screen.rows if r.stage == "failed"]
+        failed = [r for r in state_rows(screen) if r.stage == "failed"]
         assert len(failed) >= 2 and all(r.next_attempt_at for r in failed)
         # the queue sorts problems first: the cursor is on a failed row
         first = screen.selected_gon()
@@ -122,8 +132,8 @@ async def test_search_filters_rows_and_escape_clears(env):
     app = make_app(env)
     async with app.run_test() as pilot:
         screen = await synced(pilot)
-        target = screen.rows[3]
-        total = len(screen.rows)
+        target = state_rows(screen)[3]
+        total = len(state_rows(screen))
         await pilot.press("slash")
         search = screen.query_one("#search", Input)
         assert search.display and search.has_focus
@@ -170,7 +180,7 @@ async def test_enter_opens_the_detail_pane_with_both_sides_and_history(env):
         detail = screen.query_one("#detail")
         assert detail.display
         text = plain(screen.query_one("#detail-text", Static))
-        row = screen.by_gon[screen.selected_gon()]
+        row = state_rows_by_gon(screen)[screen.selected_gon()]
         assert f"GON {row.gon_id}" in text and "Brightpearl" in text and "ShipStation" in text
         assert "History (audit log)" in text and "shipstation" in text
         assert str(row.ss_order_id) in text
@@ -263,9 +273,11 @@ async def test_live_refresh_during_a_sync_keeps_rows_in_place(env):
     async with app.run_test() as pilot:
         screen = await synced(pilot)
         before = list(screen.table.shown)
-        first = screen.by_gon[before[0]]
+        store = env.connector.store
+        first = store.gon(before[0])
         assert first.stage == "failed"
-        first.stage = "confirmed"  # as the state db reports mid-cycle
+        first.stage = "confirmed"  # as a cycle writes it mid-way
+        store.save_gons([first])
         screen.refresh_table(stable=True)
         assert screen.table.shown == before  # rows stay put while a sync runs
         assert stage_cells(screen)[0] == f"{STAGE_GLYPHS['confirmed']} confirmed"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -11,19 +12,22 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 
-from bp_tui.core.stages import STAGE_GLYPHS
-from bp_tui.core.types import Diagnosis, QueueRow
+from bp_tui.core.types import Diagnosis, QueuePage, QueueRow
 from bp_tui.ui.messages import DiagnosisReady
-from bp_tui.ui.queue_model import SORTS, STAGE_FILTERS, stage_counts, visible_rows
+from bp_tui.ui.queue_model import SORTS, STAGE_FILTERS
 from bp_tui.ui.screens.base import DashboardScreen
 from bp_tui.ui.status import SyncStatus
 from bp_tui.ui.widgets.detail import detail_renderable
 from bp_tui.ui.widgets.diagnosis import diagnosis_renderable
 from bp_tui.ui.widgets.navbar import NavBar
-from bp_tui.ui.widgets.queue_table import QueueTable
+from bp_tui.ui.widgets.queue_header import OperatorHeader
+from bp_tui.ui.widgets.queue_table import EmptySource, QueueTable
 from bp_tui.ui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from bp_tui.service.connector import Connector
 
 HIDDEN = "-hidden"  # app.tcss: display: none
 
@@ -47,6 +51,26 @@ class DiagnosisScreen(ModalScreen[None]):
             yield Static("Esc closes.", classes="hint")
 
 
+@dataclass(frozen=True)
+class ConnectorView:
+    """One view of the queue as the state serves it: the table's source."""
+
+    connector: "Connector"
+    stage: str | None
+    search: str
+    sort: str
+
+    def page(self, offset: int, limit: int) -> QueuePage:
+        return self.connector.queue_page(stage=self.stage, search=self.search, sort=self.sort, offset=offset,
+                                         limit=limit)
+
+    def rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]:
+        return self.connector.queue_rows_of(gon_ids)
+
+    def position(self, gon_id: int) -> int | None:
+        return self.connector.queue_position(gon_id, stage=self.stage, search=self.search, sort=self.sort)
+
+
 class QueueScreen(DashboardScreen):
     HELP_TITLE = "Order queue"
     PALETTE_GROUP = "Queue"
@@ -67,19 +91,19 @@ class QueueScreen(DashboardScreen):
                 tooltip="Why is the selected GON where it is, and the fix"),
         Binding("p", "pause", "Pause/resume", id="queue.pause", show=False,
                 tooltip="Pause or resume the automatic sync"),
-        Binding("slash", "search", "Search", id="queue.search", key_display="/",
-                tooltip="Search GON, order, reference, customer, tracking, reason"),
+        Binding("slash", "search", "Search", id="queue.search", key_display="/", priority=True,
+                tooltip="Find notes by the start of their GON id, order id, reference, tracking or customer"),
         Binding("f", "filter_stage", "Filter", id="queue.filter",
                 tooltip="Show one stage at a time (cycles: all, waiting, ready, …)"),
         Binding("o", "sort", "Sort", id="queue.sort", show=False,
-                tooltip="Change the order: stage, age, GON, order, customer"),
+                tooltip="Change the order: stage, age, GON, order, customer, last changed"),
         Binding("enter", "detail", "Detail", id="queue.detail", key_display="⏎",
                 tooltip="Both sides' data and the GON's history"),
         Binding("escape", "close", "Close", id="queue.close", show=False, key_display="Esc",
                 tooltip="Close the detail pane or the search"),
     ]
 
-    # What the operator chose to see; each change re-shows the table.
+    # What the operator chose to see; each change reads the view from the state again.
     stage_filter: var[str] = var("all", init=False)
     sort: var[str] = var("stage", init=False)
     search: var[str] = var("", init=False)
@@ -89,22 +113,22 @@ class QueueScreen(DashboardScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[QueueRow] = []
-        self.by_gon: dict[int, QueueRow] = {}
-        self._loaded_since: datetime | None = None  # state rows newer than this are re-read live
         self._was_running = False
+        self._loaded = False  # the table holds a view read from the state
+        self._notes = 0  # every note in the state, all stages
 
     def compose(self) -> ComposeResult:
         yield NavBar("queue")
         yield StatusLine(id="status")
         yield ProgressBar(id="sync-progress", show_eta=False, classes=HIDDEN)
+        yield OperatorHeader(id="queue-header")
         yield Static(id="view-line")
-        yield QueueTable(id="queue-table")
+        yield QueueTable(id="queue-table", now=lambda: self.bp_app.clock())
         yield Static(id="queue-empty")
         with VerticalScroll(id="detail", classes=HIDDEN):
             yield Static(id="detail-text")
-        yield Input(placeholder="search: GON, order, reference, customer, tracking, reason (Enter keeps, Esc clears)",
-                    id="search", classes=HIDDEN)
+        yield Input(placeholder="search: start of a GON, order, reference, tracking or customer (Enter keeps, "
+                    "Esc clears)", id="search", classes=HIDDEN)
         yield Footer(compact=True)
 
     @property
@@ -135,6 +159,7 @@ class QueueScreen(DashboardScreen):
     # ----------------------------------------------------------------- header
     def _tick(self) -> None:
         self._status_changed(self.bp_app.status)
+        self.query_one(OperatorHeader).tick(self.bp_app.clock())
 
     def _status_changed(self, status: SyncStatus) -> None:
         self.query_one(StatusLine).show(status, self.bp_app.clock())
@@ -158,64 +183,54 @@ class QueueScreen(DashboardScreen):
 
     # ------------------------------------------------------------------- rows
     def _reload(self, _version: int = 0) -> None:
-        connector = self.bp_app.connector
-        running = self.bp_app.status.running
-        # Real time (not the display clock): it is compared with the state's timestamps.
-        started = datetime.now(UTC) - timedelta(seconds=1)
-        if running and connector is not None and self._loaded_since is not None and self.table.row_count:
-            self._apply_changes(connector.queue_rows(changed_since=self._loaded_since))
-        else:
-            self.rows = connector.queue_rows() if connector is not None else []
-            self.by_gon = {r.gon_id: r for r in self.rows}
-            self.refresh_table(stable=running)
-        self._loaded_since = started
+        """The state changed: while a sync runs, the rows on screen and the counts; else the
+        whole view again (re-sorted, the cursor kept on its GON)."""
+        self.refresh_table(stable=self.bp_app.status.running and self._loaded and self.table.row_count > 0)
         if self.detail_gon is not None:
             self._show_detail(self.detail_gon)
 
-    def _passes(self, row: QueueRow) -> bool:
-        return bool(visible_rows([row], stage=self.stage_filter, search=self.search, sort=self.sort))
-
-    def _apply_changes(self, changed: list[QueueRow]) -> None:
-        """Live update while a sync runs: touch only the rows that changed, keep the order."""
-        if not changed:
-            return
-        for row in changed:
-            self.by_gon[row.gon_id] = row
-        table = self.table
-        table.apply_changes([(row, self._passes(row)) for row in changed], self.bp_app.clock())
-        self.rows = list(self.by_gon.values())
-        self._update_view_line(table.row_count)
-
     def refresh_table(self, *, stable: bool = False) -> None:
-        """Show the filtered, sorted rows; cells are updated in place when the row set is unchanged.
+        """Read the view from the state. ``stable`` (while a sync runs): only the rows on screen,
+        in place, so nothing moves under the operator; otherwise the view again, in order."""
+        connector = self.bp_app.connector
+        header = connector.queue_header(self.bp_app.clock()) if connector is not None else None
+        self._notes = sum(header.counts.values()) if header is not None else 0
+        self.query_one(OperatorHeader).show(header, self.bp_app.clock())
+        table = self.table
+        if stable:
+            table.refresh_rows()
+        elif connector is None:
+            table.load(EmptySource())
+        else:
+            view = ConnectorView(connector, None if self.stage_filter == "all" else self.stage_filter,
+                                 self.search, self.sort)
+            # The cursor stays on its GON, unless it is on the first row: then on the first row
+            # (the most urgent note, the list being re-sorted).
+            table.load(view, keep_gon=table.selected_gon if table.cursor_row > 0 else None)
+            self._loaded = True
+        self._update_view_line()
 
-        ``stable`` (while a sync runs) keeps the rows where they are and appends new ones, so a
-        live update costs little even with 10,000 rows; the full re-sort comes at the end.
-        """
-        shown = visible_rows(self.rows, stage=self.stage_filter, search=self.search, sort=self.sort)
-        self.table.show(shown, self.bp_app.clock(), stable=stable)
-        self._update_view_line(len(shown))
-
-    def _update_view_line(self, count: int) -> None:
-        counts = stage_counts(self.rows)
+    def _update_view_line(self) -> None:
+        table = self.table
+        count = table.row_count
         text = Text()
         text.append(f"Stage: {self.stage_filter}", style="bold")
         text.append(f" · sort: {self.sort}")
         text.append(f" · search: {self.search!r}" if self.search else " · search: -")
-        text.append(f" · {count} of {len(self.rows)} GONs")
-        problems = [f"{STAGE_GLYPHS[s]} {counts[s]} {s}" for s in ("failed", "attention") if counts.get(s)]
-        if problems:
-            text.append(" · " + ", ".join(problems), style="bold")
+        if table.capped:
+            text.append(f" · more than {count - 1:,} match (type more)", style="bold")
+        else:
+            text.append(f" · {count:,} of {self._notes:,} GONs")
         self.query_one("#view-line", Static).update(text, layout=False)  # one line, fixed height
         empty = self.query_one("#queue-empty", Static)
         if self.bp_app.connector is None:
             empty.update("No connection set up yet. Press F3 for Connection setup, fill in Brightpearl and "
                          "ShipStation, then ctrl+s to save.")
-        elif not self.rows:
+        elif not self._notes:
             empty.update("No goods-out notes yet. Press s to sync: printed GONs from Brightpearl appear here.")
         elif count == 0:
             empty.update("No GON matches this filter/search. Press f to change the stage, Esc to clear the search.")
-        empty.set_class(self.bp_app.connector is not None and bool(self.rows) and count > 0, HIDDEN)
+        empty.set_class(self.bp_app.connector is not None and bool(self._notes) and count > 0, HIDDEN)
 
     def selected_gon(self) -> int | None:
         return self.table.selected_gon
@@ -248,8 +263,15 @@ class QueueScreen(DashboardScreen):
         self.bp_app.toggle_pause()
 
     def action_search(self) -> None:
+        """``/``: a priority binding, run before the next key is taken, and the focus moves now
+        (not after a refresh): keys typed right after it, in one burst over SSH or while a sync
+        keeps the loop busy, all go to the search, in order, and none to the queue's shortcuts."""
+        search = self.query_one("#search", Input)
+        if search.has_focus:  # a "/" typed in the search is part of it
+            search.insert_text_at_cursor("/")
+            return
         self.searching = True
-        self.query_one("#search", Input).focus()
+        self.set_focus(search)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -266,7 +288,7 @@ class QueueScreen(DashboardScreen):
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
 
-    @on(DataTable.RowSelected, "#queue-table")
+    @on(QueueTable.Selected, "#queue-table")
     def _row_selected(self) -> None:
         self.action_detail()
 
@@ -277,8 +299,8 @@ class QueueScreen(DashboardScreen):
         self._show_detail(gon)
 
     def _show_detail(self, gon: int) -> None:
-        row = self.by_gon.get(gon)
         connector = self.bp_app.connector
+        row = connector.queue_rows_of([gon]).get(gon) if connector is not None else None
         if row is None or connector is None:
             return
         self.query_one("#detail-text", Static).update(

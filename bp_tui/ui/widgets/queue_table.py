@@ -1,130 +1,325 @@
-"""The order queue's table: one row per goods-out note, updated in place.
+"""The order queue's table: one row per goods-out note, read from the state a page at a time.
 
-A live update of a 10,000-row queue must cost little, so the table remembers the cells it
-shows and touches only the cells that changed. While a sync runs (``stable=True``) rows stay
-where they are and new ones are appended, so the cursor does not jump under the operator;
-the full re-sort comes with the next plain :meth:`QueueTable.show`.
+The queue can hold a million notes, so the table never holds them: it knows how many the
+view has (``row_count``), keeps the rows around the screen (pages of PAGE rows, fetched when
+the cursor or the scroll position comes near them) and draws only the lines on screen (the
+Line API). Scrolling, PageDown, End and jumping to a row fetch a page or two; filtering,
+search and sorting are the state's (the screen hands the table a :class:`QueueSource`).
 
-The queue screen decides what is visible (stage filter, search, sort) and calls down:
-:meth:`QueueTable.show` with the visible rows in order, :meth:`QueueTable.apply_changes`
-with rows the state reported as changed. Selection goes up as DataTable's own messages.
+While a sync runs, :meth:`QueueTable.refresh_rows` re-reads only the rows on screen and
+repaints only the lines that changed, so rows stay where they are under the operator; the
+full re-read (:meth:`QueueTable.load`) comes when the sync ends, keeping the cursor on its GON.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from typing import Protocol
 
-from rich.text import Text
-from textual.widgets import DataTable
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from bp_tui.core.types import QueueRow
-from bp_tui.ui.format import reads_the_same_as_markup, table_cell
-from bp_tui.ui.queue_model import COLUMNS, row_cells
+from bp_tui.core.types import QueuePage, QueueRow
+from bp_tui.ui.format import Clock, system_clock
+from bp_tui.ui.queue_model import Column, column_widths, columns_for, row_cells
 
-Cells = tuple[object, ...]
+PAGE = 100  # rows per read of the state
+MARGIN = 50  # rows kept ready above and below the screen
+KEEP = 10 * PAGE  # rows kept around the screen at most; farther ones are dropped
 PROBLEM_STAGES = ("failed", "attention")
 
 
-def queue_cells(row: QueueRow, now: datetime) -> Cells:
-    """The cells of one row: the stage as styled Text, the rest inert (it comes from the APIs)."""
-    cells = row_cells(row, now)
-    stage = Text(cells[0], style="bold" if row.stage in PROBLEM_STAGES else "")
-    if reads_the_same_as_markup("".join(cells[1:])):  # the usual row: one check, plain strings
-        return (stage, *cells[1:])
-    return (stage, *map(table_cell, cells[1:]))
+class QueueSource(Protocol):
+    """What the table reads: one view of the queue (stage filter, search and sort applied)."""
+
+    def page(self, offset: int, limit: int) -> QueuePage: ...
+
+    def rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]: ...
+
+    def position(self, gon_id: int) -> int | None: ...
 
 
-class QueueTable(DataTable[object]):
-    """The queue's rows, keyed by GON id, with in-place diffing of cells."""
+class EmptySource:
+    def page(self, offset: int, limit: int) -> QueuePage:
+        return QueuePage(rows=[], offset=offset, total=0)
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
-        for key, header, width in COLUMNS:
-            self.add_column(header, key=key, width=width)
-        self._shown: list[int] = []  # GON ids in display order
-        self._cells: dict[int, Cells] = {}  # what each shown row displays
+    def rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]:
+        return {}
+
+    def position(self, gon_id: int) -> int | None:
+        return None
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """The queue's rows, a window of them at a time."""
+
+    DEFAULT_CSS = """
+    QueueTable {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        & > .queue-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        & > .queue-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .queue-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .queue-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+    COMPONENT_CLASSES = {"queue-table--header", "queue-table--even-row", "queue-table--cursor"}
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    class Selected(Message):
+        """Enter (or a click) on the row under the cursor."""
+
+        def __init__(self, table: QueueTable, gon_id: int) -> None:
+            super().__init__()
+            self.table = table
+            self.gon_id = gon_id
+
+        @property
+        def control(self) -> QueueTable:
+            return self.table
+
+    def __init__(self, *, now: Clock = system_clock, id: str | None = None,  # noqa: A002
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._now = now
+        self._source: QueueSource = EmptySource()
+        self._rows: dict[int, QueueRow] = {}  # view index -> row, around the screen
+        self._total = 0
+        self.capped = False  # the view is a search that matched more notes than it looks at
+        self.cursor_row = 0
+        self.reads = 0  # pages read from the state (for tests and the bench)
 
     # ------------------------------------------------------------------ reading
     @property
+    def row_count(self) -> int:
+        """Notes in the view (not only those held)."""
+        return self._total
+
+    @property
     def shown(self) -> list[int]:
-        """The GON ids of the rows, top to bottom (a copy)."""
-        return list(self._shown)
+        """GON ids of the rows held, top to bottom (the screen and the margin around it;
+        every row when the view is small)."""
+        return [self._rows[i].gon_id for i in sorted(self._rows)]
 
     @property
     def selected_gon(self) -> int | None:
-        """The GON id under the cursor, or None when the table is empty."""
-        row = self.cursor_row
-        if not self._shown or row < 0 or row >= len(self._shown):
+        row = self.row_at(self.cursor_row)
+        return row.gon_id if row is not None else None
+
+    def row_at(self, index: int) -> QueueRow | None:
+        """The row at ``index`` of the view (read from the state if not held)."""
+        if not 0 <= index < self._total:
             return None
-        return self._shown[row]
+        if index not in self._rows:
+            self._fetch(index, index)
+        return self._rows.get(index)
 
-    # ------------------------------------------------------------------ writing
-    def show(self, rows: Sequence[QueueRow], now: datetime, *, stable: bool = False) -> None:
-        """Show ``rows`` (already filtered and sorted), touching only what changed.
+    def row_for(self, gon_id: int) -> QueueRow | None:
+        """A held row by its GON id."""
+        return next((r for r in self._rows.values() if r.gon_id == gon_id), None)
 
-        With ``stable`` the rows already shown keep their places (those no longer visible
-        go) and new ones are appended; otherwise the table takes the given order, keeping
-        the cursor on the same GON when it is still shown.
-        """
-        ids = [r.gon_id for r in rows]
-        cells = {r.gon_id: queue_cells(r, now) for r in rows}
-        kept: list[int] | None = None
-        if stable and self._shown:
-            visible = set(ids)
-            for gon_id in [g for g in self._shown if g not in visible]:
-                self.remove_row(str(gon_id))
-            kept = [g for g in self._shown if g in visible]
-            known = set(kept)
-            ids = kept + [g for g in ids if g not in known]
-        if ids[: len(self._shown)] == self._shown:
-            self._update_and_append(self._shown, ids, cells)
-        elif kept is not None:
-            self._update_and_append(kept, ids, cells)
-        else:
-            current = self.selected_gon
-            self.clear()
-            for gon_id in ids:
-                self.add_row(*cells[gon_id], key=str(gon_id))
-            if current is not None and current in cells:
-                self.move_cursor(row=ids.index(current))
-        self._shown, self._cells = ids, cells
+    def get_row_at(self, index: int) -> list[str]:
+        """The cells the row at ``index`` shows (whole, before cutting to the column width)."""
+        row = self.row_at(index)
+        return list(row_cells(row, self._now(), self.columns)) if row is not None else []
 
-    def apply_changes(self, changes: Iterable[tuple[QueueRow, bool]], now: datetime) -> None:
-        """Rows the state reports as changed, each with whether it passes the current view.
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return columns_for(self.size.width)
 
-        Shown rows are updated in place (or removed when they no longer pass); rows that
-        newly pass are appended. Order is kept: this is the cheap update while a sync runs.
-        """
-        shown = set(self._shown)
-        for row, visible in changes:
-            gon_id = row.gon_id
-            if gon_id in shown and visible:
-                self._update_row(gon_id, queue_cells(row, now))
-            elif gon_id in shown:
-                self.remove_row(str(gon_id))
-                self._shown.remove(gon_id)
-                shown.discard(gon_id)
-                self._cells.pop(gon_id, None)
-            elif visible:
-                cells = queue_cells(row, now)
-                self.add_row(*cells, key=str(gon_id))
-                self._shown.append(gon_id)
-                shown.add(gon_id)
-                self._cells[gon_id] = cells
+    @property
+    def body_height(self) -> int:
+        """Lines for rows (the header takes one)."""
+        return max(1, self.size.height - 1)
 
-    def _update_and_append(self, present: list[int], ids: list[int], cells: dict[int, Cells]) -> None:
-        """Update the rows in ``present`` (a prefix of ``ids``), then add the rest of ``ids``."""
-        for gon_id in present:
-            self._update_row(gon_id, cells[gon_id])
-        for gon_id in ids[len(present):]:
-            self.add_row(*cells[gon_id], key=str(gon_id))
+    # ------------------------------------------------------------------ loading
+    def load(self, source: QueueSource, *, keep_gon: int | None = None) -> None:
+        """Show ``source`` (a new view, or the same view read again): rows are read around the
+        cursor, which stays on ``keep_gon`` when the view holds it, goes to the first row when
+        it does not, and stays in its place without ``keep_gon``."""
+        self._source = source
+        self._rows.clear()
+        target = source.position(keep_gon) if keep_gon is not None else None
+        first = source.page(0, 0)  # the view's size: counts, or a bounded count for a search
+        self._total, self.capped = first.total, first.capped
+        place = target if target is not None else 0 if keep_gon is not None else self.cursor_row
+        self.cursor_row = max(0, min(place, self._total - 1))
+        self.virtual_size = Size(self.size.width, self._total + 1)
+        if target is not None or not self._cursor_visible():
+            self._scroll_cursor_into_view(center=target is not None)
+        self._ensure_rows()
+        self.refresh()
 
-    def _update_row(self, gon_id: int, new: Cells) -> None:
-        old = self._cells.get(gon_id)
-        self._cells[gon_id] = new
-        if new == old:
+    def refresh_rows(self) -> int:
+        """Re-read the rows on screen (a live update while a sync runs): rows stay in place,
+        the lines that changed are repainted. Returns how many rows changed."""
+        top = int(self.scroll_offset.y)
+        on_screen = {i: self._rows[i] for i in range(top, top + self.body_height) if i in self._rows}
+        if not on_screen:
+            return 0
+        fresh = self._source.rows_of([r.gon_id for r in on_screen.values()])
+        changed = 0
+        for index, row in on_screen.items():
+            new = fresh.get(row.gon_id)
+            if new is not None and new != row:
+                self._rows[index] = new
+                self.refresh_line(index + 1)
+                changed += 1
+        return changed
+
+    def _fetch(self, first: int, last: int) -> None:
+        """Hold rows ``first``..``last`` (whole pages), dropping rows far from them."""
+        for page in range(max(0, first) // PAGE, min(last, self._total - 1) // PAGE + 1):
+            start = page * PAGE
+            if all(i in self._rows for i in range(start, min(start + PAGE, self._total))):
+                continue
+            got = self._source.page(start, PAGE)
+            self.reads += 1
+            for offset, row in enumerate(got.rows):
+                self._rows[start + offset] = row
+            if got.total != self._total:  # the state changed under us: the next load settles it
+                self._total = got.total
+                self.virtual_size = Size(self.size.width, self._total + 1)
+        if len(self._rows) > KEEP:
+            low, high = first - KEEP // 2, last + KEEP // 2
+            for index in [i for i in self._rows if not low <= i <= high]:
+                del self._rows[index]
+
+    def _ensure_rows(self) -> None:
+        top = int(self.scroll_offset.y)
+        self._fetch(min(top, self.cursor_row) - MARGIN, max(top + self.body_height, self.cursor_row) + MARGIN)
+
+    # ------------------------------------------------------------------ the cursor
+    def move_cursor(self, row: int) -> None:
+        if self._total == 0:
             return
-        for index, (key, _header, _width) in enumerate(COLUMNS):
-            if old is None or new[index] != old[index]:
-                self.update_cell(str(gon_id), key, new[index])
+        old, self.cursor_row = self.cursor_row, max(0, min(row, self._total - 1))
+        if not self._cursor_visible():
+            self._scroll_cursor_into_view()
+        self._ensure_rows()
+        self.refresh_line(old + 1)
+        self.refresh_line(self.cursor_row + 1)
+
+    def _cursor_visible(self) -> bool:
+        top = int(self.scroll_offset.y)
+        return top <= self.cursor_row < top + self.body_height
+
+    def _scroll_cursor_into_view(self, *, center: bool = False) -> None:
+        top = int(self.scroll_offset.y)
+        if center:
+            top = self.cursor_row - self.body_height // 2
+        elif self.cursor_row < top:
+            top = self.cursor_row
+        elif self.cursor_row >= top + self.body_height:
+            top = self.cursor_row - self.body_height + 1
+        top = max(0, min(top, self._total - self.body_height))
+        self.scroll_to(y=top, animate=False, force=True, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._ensure_rows()
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - self.body_height)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + self.body_height)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self._total - 1)
+
+    def action_select(self) -> None:
+        gon = self.selected_gon
+        if gon is not None:
+            self.post_message(self.Selected(self, gon))
+
+    async def _on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y - 1
+        if event.y < 1 or not 0 <= index < self._total:
+            return
+        if index == self.cursor_row:
+            self.action_select()
+        else:
+            self.move_cursor(index)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self._total + 1)
+        self._ensure_rows()
+
+    # ------------------------------------------------------------------ drawing
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        columns = self.columns
+        widths = column_widths(columns, width)
+        base = self.rich_style
+        if y == 0:
+            header = base + self.get_component_rich_style("queue-table--header")
+            return self._strip([c.header for c in columns], widths, [header] * len(columns), header, width)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self._total:
+            return Strip.blank(width, base)
+        style = base
+        if index % 2:
+            style += self.get_component_rich_style("queue-table--even-row")
+        if index == self.cursor_row:
+            style += self.get_component_rich_style("queue-table--cursor")
+        row = self._rows.get(index)
+        if row is None:  # not read yet (a scroll faster than the reads): a placeholder line
+            return self._strip(["…"], [width], [style], style, width)
+        cells = row_cells(row, self._now(), columns)
+        styles = [style] * len(columns)
+        if row.stage in PROBLEM_STAGES:
+            styles[0] = style + Style(bold=True)
+        return self._strip(list(cells), widths, styles, style, width)
+
+    @staticmethod
+    def _strip(cells: list[str], widths: list[int], styles: list[Style], fill: Style, width: int) -> Strip:
+        segments: list[Segment] = []
+        for n, (text, cells_wide, style) in enumerate(zip(cells, widths, styles)):
+            if n:
+                segments.append(Segment(" ", fill))
+            if cell_len(text) > cells_wide:
+                text = set_cell_size(text, max(0, cells_wide - 1)) + "…"
+            segments.append(Segment(set_cell_size(text, cells_wide), style))
+        return Strip(segments).adjust_cell_length(width, fill)

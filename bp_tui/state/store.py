@@ -53,8 +53,15 @@ class StateStore:
         # stage counts stay exact whatever statement writes a note (schema.HISTORY_V2)
         self.db.execute("PRAGMA recursive_triggers = ON")
         self._rehearsing = False
+        self._worker = False  # opened by worker()
 
     def close(self) -> None:
+        if self._worker:  # give the file the pages its WAL holds, and the WAL's space back
+            try:  # waiting a second at most for the other connection's reads to end
+                self.db.execute("PRAGMA busy_timeout = 1000")
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.DatabaseError:
+                pass  # another connection is busy: its own checkpoints will do it
         self.db.close()
 
     @contextmanager
@@ -86,6 +93,27 @@ class StateStore:
         finally:
             self._rehearsing = False
             self.db.rollback()
+
+    @property
+    def rehearsing(self) -> bool:
+        """Inside :meth:`rehearsal` (a dry run): writes are rolled back at its end, and only
+        this connection sees them."""
+        return self._rehearsing
+
+    def worker(self) -> StateStore:
+        """Another connection to this state, for long runs of deletions in a worker thread
+        (retention) while this one keeps serving the event loop's reads: WAL lets both go on at
+        once. Open and use it in that one thread, then close it. Tuned for its work: a 64 MB
+        page cache; commits not synced one by one (``synchronous = NORMAL``: a power cut may
+        undo its last batches, which the next cycle removes again, and never damages the file);
+        checkpoints every 50,000 pages instead of 1,000, so a page changed by many batches is
+        copied back once. :meth:`close` checkpoints the rest and truncates the WAL."""
+        other = StateStore(self.path)
+        other.db.execute("PRAGMA cache_size = -65536")
+        other.db.execute("PRAGMA synchronous = NORMAL")
+        other.db.execute("PRAGMA wal_autocheckpoint = 50000")
+        other._worker = True
+        return other
 
     def _select_in(self, sql: str, values: Iterable[Any]) -> Iterator[sqlite3.Row]:
         """Rows of ``sql`` (one ``IN ({marks})``) for the distinct ``values``, 500 at a time
@@ -325,12 +353,23 @@ class StateStore:
         """Up to ``limit`` notes retention may remove: confirmed or cancelled, unchanged since
         ``before``, with no write of theirs (or of their order) left open and no label with
         work left."""
-        return [r[0] for r in self.db.execute(
-            f"SELECT gon_id FROM gons WHERE stage IN ({','.join('?' * len(RETIRED_STAGES))}) AND updated_at < ?"
-            " AND gon_id NOT IN (SELECT gon_id FROM audit WHERE result = 'intent' AND gon_id IS NOT NULL)"
-            " AND order_id NOT IN (SELECT order_id FROM audit WHERE result = 'intent' AND order_id IS NOT NULL)"
-            f" AND gon_id NOT IN (SELECT gon_id FROM shipments WHERE {PENDING_SHIPMENT})"
-            " LIMIT ?", [*RETIRED_STAGES, iso(before), limit])]
+        sql, args = _expired_sql(before, limit)
+        return [r[0] for r in self.db.execute(sql, args)]
+
+    def retire_batch(self, before: datetime, limit: int = 1000) -> tuple[int, int]:
+        """Remove up to ``limit`` of the notes :meth:`expired_gons` lists, with their shipments,
+        in one transaction: (notes, shipments). The ids never come into Python (a temporary
+        table holds them): a worker thread runs four statements per batch, and holds the GIL
+        only between them, not once per row."""
+        sql, args = _expired_sql(before, limit)
+        with self.transaction():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS retiring (gon_id INTEGER PRIMARY KEY)")
+            self.db.execute("DELETE FROM temp.retiring")
+            self.db.execute(f"INSERT INTO temp.retiring {sql}", args)
+            shipments = self.db.execute(
+                "DELETE FROM shipments WHERE gon_id IN (SELECT gon_id FROM temp.retiring)").rowcount
+            notes = self.db.execute("DELETE FROM gons WHERE gon_id IN (SELECT gon_id FROM temp.retiring)").rowcount
+        return notes, shipments
 
     def remove_gons(self, gon_ids: Iterable[int]) -> tuple[int, int]:
         """Remove these notes and their shipments, in one transaction: (notes, shipments)."""
@@ -677,6 +716,15 @@ _SAVE_GON = (
     f"INSERT INTO gons ({','.join(_GON_COLUMNS)}) VALUES ({','.join('?' * len(_GON_COLUMNS))}) "
     "ON CONFLICT(gon_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _GON_COLUMNS if c != "gon_id")
 )
+
+
+def _expired_sql(before: datetime, limit: int) -> tuple[str, list[Any]]:
+    """SELECT of up to ``limit`` notes retention may remove (see StateStore.expired_gons)."""
+    return (f"SELECT gon_id FROM gons WHERE stage IN ({','.join('?' * len(RETIRED_STAGES))}) AND updated_at < ?"
+            " AND gon_id NOT IN (SELECT gon_id FROM audit WHERE result = 'intent' AND gon_id IS NOT NULL)"
+            " AND order_id NOT IN (SELECT order_id FROM audit WHERE result = 'intent' AND order_id IS NOT NULL)"
+            f" AND gon_id NOT IN (SELECT gon_id FROM shipments WHERE {PENDING_SHIPMENT})"
+            " LIMIT ?", [*RETIRED_STAGES, iso(before), limit])
 
 
 def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:

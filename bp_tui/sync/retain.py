@@ -2,35 +2,78 @@
 
 Notes confirmed or cancelled (and unchanged) for longer go with their shipments, unless a
 write of theirs is still open (recovery needs the note) or a label of theirs has work left;
-then audit rows as old, never an open intent. Each batch is its own small transaction and
-the event loop runs between batches (the dashboard keeps answering); then the pages freed
-are given back to the file system, a slice at a time, so the file does not grow.
+then audit rows as old, never an open intent; then the pages freed are given back to the file
+system, a slice at a time, so the file does not grow.
+
+The deletions run in a worker thread on a connection of their own (``StateStore.worker``), in
+batches of their own transactions, while the event loop keeps serving the dashboard on the
+cycle's connection (WAL: its reads go on during the deletions; SQLite lets go of the GIL while
+it works). A stop request is seen between batches. A dry run (a rehearsal, whose writes only
+its own connection sees and rolls back) runs the same batches on that connection, in the loop.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from bp_tui.core.types import CycleSummary
+from bp_tui.state import StateStore
 from bp_tui.sync.context import CycleContext
 
-BATCH = 1000  # notes (or audit rows) per transaction
-VACUUM_PAGES = 2048  # pages given back per step (8 MB of 4 KB pages)
+BATCH = 2000  # notes (or audit rows) per transaction
+VACUUM_PAGES = 4096  # pages given back per step (16 MB of 4 KB pages)
+
+
+def retire(store: StateStore, before: datetime, summary: CycleSummary, should_stop: Callable[[], bool],
+           removed: Callable[[int], None]) -> None:
+    """Every batch of retention on ``store``, until done or ``should_stop()``; ``removed(n)``
+    after each batch of notes (``summary.removed`` already counts them)."""
+    while not should_stop() and (notes := store.retire_batch(before, BATCH)[0]):
+        summary.removed += notes
+        removed(summary.removed)
+    while not should_stop() and store.prune_audit(before, BATCH):
+        pass
+    while not should_stop() and store.incremental_vacuum(VACUUM_PAGES):
+        pass
 
 
 class Retain:
     async def __call__(self, ctx: CycleContext) -> None:
         before = ctx.now() - timedelta(days=ctx.config.sync.keep_days)
-        removed = 0
-        while ids := ctx.store.expired_gons(before, BATCH):
-            notes, _shipments = ctx.store.remove_gons(ids)
-            removed += notes
+        keep_days = ctx.config.sync.keep_days
+
+        def progress(removed: int) -> None:
+            ctx.emit("retain", removed, removed + BATCH, message=f"{removed} notes older than {keep_days} days removed")
+
+        start = ctx.summary.removed
+        if ctx.store.rehearsing:
+            await self._in_loop(ctx, before, progress)
+        else:
+            loop = asyncio.get_running_loop()
+
+            def in_thread() -> None:
+                store = ctx.store.worker()
+                try:
+                    retire(store, before, ctx.summary, ctx.should_stop,
+                           lambda n: loop.call_soon_threadsafe(progress, n))
+                finally:
+                    store.close()
+
+            await asyncio.to_thread(in_thread)
+        await ctx.checkpoint()  # a stop request seen by the batches ends the cycle here
+        if ctx.summary.removed > start:
+            ctx.emit("retain", ctx.summary.removed, ctx.summary.removed)
+
+    @staticmethod
+    async def _in_loop(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:
+        """The same batches on the cycle's own connection, the loop running between them."""
+        while notes := ctx.store.retire_batch(before, BATCH)[0]:
             ctx.summary.removed += notes
-            ctx.emit("retain", removed, removed + BATCH, message=f"{removed} notes older than "
-                     f"{ctx.config.sync.keep_days} days removed")
+            progress(ctx.summary.removed)
             await ctx.checkpoint()
         while ctx.store.prune_audit(before, BATCH):
             await ctx.checkpoint()
         while ctx.store.incremental_vacuum(VACUUM_PAGES):
             await ctx.checkpoint()
-        if removed:
-            ctx.emit("retain", removed, removed)

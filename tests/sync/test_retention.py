@@ -145,34 +145,54 @@ async def test_never_a_note_that_is_not_finished_or_is_young_whatever_the_mix(tm
     store.close()
 
 
-async def test_batches_are_small_and_the_event_loop_runs_between_them(tmp_path, monkeypatch):
+async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path, monkeypatch):
+    """Each batch is its own transaction on a second connection, in a worker thread: the event
+    loop (the dashboard) keeps running during a batch, not only between them, and its own
+    connection reads the state meanwhile."""
+    import threading
+    import time
+
     store, _ages = build(tmp_path, monkeypatch, notes=600)
     monkeypatch.setattr(retain_module, "BATCH", 7)
-    batches: list[int] = []
-    real_remove = store.remove_gons
-
-    def remove(ids):  # type: ignore[no-untyped-def]
-        batches.append(len(ids))
-        return real_remove(ids)
-
-    monkeypatch.setattr(store, "remove_gons", remove)
+    batches: list[tuple[int, int, int]] = []  # (notes, loop ticks before, loop ticks after)
+    threads: set[int] = set()
+    real_retire = StateStore.retire_batch
     ticks = 0
-    done = False
 
-    async def other_task() -> None:
+    def slow_retire(self, before, limit):  # type: ignore[no-untyped-def]
+        assert self is not store  # the worker's own connection
+        threads.add(threading.get_ident())
+        ticks_before = ticks
+        time.sleep(0.02)  # a batch that takes a while
+        out = real_retire(self, before, limit)
+        if out[0]:
+            batches.append((out[0], ticks_before, ticks))
+        return out
+
+    monkeypatch.setattr(StateStore, "retire_batch", slow_retire)
+    done = False
+    reads: list[int] = []
+
+    async def dashboard() -> None:
         nonlocal ticks
         while not done:
             ticks += 1
-            await asyncio.sleep(0)
+            reads.append(sum(store.stage_counts().values()))  # the loop's connection reads meanwhile
+            await asyncio.sleep(0.001)
 
-    ticker = asyncio.create_task(other_task())
+    task = asyncio.create_task(dashboard())
     await asyncio.sleep(0)
     ctx = context(store)
     await Retain()(ctx)
     done = True
-    await ticker
-    assert len(batches) >= 5 and max(batches) <= 7 and sum(batches) == ctx.summary.removed
-    assert ticks >= len(batches)  # the other task ran between batches
+    await task
+    reads.append(sum(store.stage_counts().values()))
+    assert len(batches) >= 5 and max(n for n, _b, _a in batches) <= 7
+    assert sum(n for n, _b, _a in batches) == ctx.summary.removed
+    assert threading.get_ident() not in threads
+    assert all(after - before >= 3 for _n, before, after in batches)  # the loop ran during each batch
+    assert reads[0] - reads[-1] == ctx.summary.removed  # and saw the notes leave...
+    assert len(set(reads)) > 3  # ...batch by batch
     store.close()
 
 

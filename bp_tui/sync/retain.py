@@ -8,13 +8,14 @@ system, a slice at a time, so the file does not grow.
 The deletions run in a worker thread on a connection of their own (``StateStore.worker``), in
 batches of their own transactions, while the event loop keeps serving the dashboard on the
 cycle's connection (WAL: its reads go on during the deletions; SQLite lets go of the GIL while
-it works). A stop request is seen between batches. A dry run (a rehearsal, whose writes only
+it works). A stop request, or the cycle's task being cancelled, ends the thread after its batch. A dry run (a rehearsal, whose writes only
 its own connection sees and rolls back) runs the same batches on that connection, in the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -52,16 +53,21 @@ class Retain:
             await self._in_loop(ctx, before, progress)
         else:
             loop = asyncio.get_running_loop()
+            cancelled = threading.Event()  # the cycle's task was cancelled: the thread stops too
 
             def in_thread() -> None:
                 store = ctx.store.worker()
                 try:
-                    retire(store, before, ctx.summary, ctx.should_stop,
+                    retire(store, before, ctx.summary, lambda: cancelled.is_set() or ctx.should_stop(),
                            lambda n: loop.call_soon_threadsafe(progress, n))
                 finally:
                     store.close()
 
-            await asyncio.to_thread(in_thread)
+            try:
+                await asyncio.to_thread(in_thread)
+            except asyncio.CancelledError:
+                cancelled.set()  # (a thread cannot be cancelled: it ends after its batch)
+                raise
         await ctx.checkpoint()  # a stop request seen by the batches ends the cycle here
         if ctx.summary.removed > start:
             ctx.emit("retain", ctx.summary.removed, ctx.summary.removed)

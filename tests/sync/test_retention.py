@@ -221,6 +221,36 @@ async def test_a_stop_request_ends_retention_between_batches(tmp_path, monkeypat
     store.close()
 
 
+async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_path, monkeypatch):
+    import time
+
+    store, _ages = build(tmp_path, monkeypatch, notes=600)
+    monkeypatch.setattr(retain_module, "BATCH", 3)
+    done: list[int] = []
+    real_retire = StateStore.retire_batch
+
+    def slow_retire(self, before, limit):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        out = real_retire(self, before, limit)
+        done.append(out[0])
+        return out
+
+    monkeypatch.setattr(StateStore, "retire_batch", slow_retire)
+    ctx = context(store)
+    task = asyncio.create_task(Retain()(ctx))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.2)  # the batch under way ends
+    ended = len(done)
+    await asyncio.sleep(0.3)
+    assert len(done) == ended and all(done)  # no batch after the one under way
+    assert store.expired_gons(NOW - timedelta(days=KEEP))  # it stopped with notes left, not for want of them
+    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    store.close()
+
+
 async def test_removed_notes_do_not_come_back_on_later_cycles(env):
     """Over the sandbox: confirmed notes that aged out are removed at the end of a cycle; the
     next cycles neither re-import them nor write anything back for them again."""

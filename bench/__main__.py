@@ -1,4 +1,5 @@
-"""``python -m bench [--quick] [--only economy,economy_v2,throughput,engine,dashboard]``: run, print, save results.json."""
+"""``python -m bench [--quick] [--only economy,economy_v2,throughput,engine,dashboard,history]``: run, print,
+save results.json (sections not run keep their last results there)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import dashboard, economy, engine_cost, throughput
+from bench import dashboard, economy, engine_cost, history, throughput
 from bench.report import table
 
-SECTIONS = ("economy", "economy_v2", "throughput", "engine", "dashboard")
+SECTIONS = ("economy", "economy_v2", "throughput", "engine", "dashboard", "history")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,13 +22,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke run, a few seconds)")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
+    parser.add_argument("--history-size", type=int, default=None,
+                        help="notes in the history state (default 1,000,000; 2,000 with --quick)")
+    parser.add_argument("--before", type=Path, default=None, metavar="DIR",
+                        help="history: also measure the code in DIR (e.g. `git archive main | tar -x -C DIR`)")
+    parser.add_argument("--before-label", default="", help="history: what DIR is (its commit), for the results")
+    parser.add_argument("--before-size", type=int, default=100_000, help="history: notes for the code in DIR")
     args = parser.parse_args(argv)
     only = [s for s in args.only.split(",") if s]
     unknown = set(only) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     sizes = [20, 60] if args.quick else [100, 1_000, 10_000]
-    results: dict[str, Any] = {"quick": args.quick, "python": platform.python_version(),
+    kept = json.loads(args.out.read_text()) if args.out.exists() and set(only) != set(SECTIONS) else {}
+    results: dict[str, Any] = {**{k: v for k, v in kept.items() if k in SECTIONS and k not in only},
+                               "quick": args.quick, "python": platform.python_version(),
                                "machine": f"{platform.system()} {platform.machine()}", "started": time.time()}
     if "economy" in only:
         results["economy"] = asyncio.run(economy.run(sizes))
@@ -39,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         results["engine"] = engine_cost.run(sizes[-2:])
     if "dashboard" in only:
         results["dashboard"] = dashboard.run(60 if args.quick else 10_000, runs=1 if args.quick else 3)
+    if "history" in only:
+        n = args.history_size or (2_000 if args.quick else 1_000_000)
+        results["history"] = history.run(n, before=args.before, before_label=args.before_label,
+                                         before_n=args.before_size, live=40 if args.quick else 1_000,
+                                         labels=8 if args.quick else 300)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
     print(f"\nwritten: {args.out}")

@@ -140,10 +140,12 @@ def orders_of(env: SandboxEnvironment, gon_ids: set[int]) -> set[int]:
     return {env.bp.gons[g]["orderId"] for g in gon_ids}
 
 
-def serve_account(n: int, workdir: Path, *, imported: bool = False, labels: int = 0) -> None:
+def serve_account(n: int, workdir: Path, *, imported: bool = False, labels: int = 0,
+                  keep_days: int | None = None) -> None:
     """Child process: an account with ``n`` eligible GONs (imported first, state written, when
     ``imported``; ``labels`` of them then labelled), both sandboxes served on 127.0.0.1 until
     terminated. Prints one JSON line: the config (pointing at the server) and the state path.
+    ``keep_days`` sets sync.keep_days for the import and in the printed config.
 
     Measurements that must not count the sandbox's CPU or memory (engine alone, dashboard)
     run their side in the parent, over loopback HTTP, as against the real APIs."""
@@ -157,6 +159,8 @@ def serve_account(n: int, workdir: Path, *, imported: bool = False, labels: int 
 
     account = build_account(workdir / "account", n)
     env = account.env
+    if keep_days is not None:
+        env.config.sync.keep_days = keep_days
     if imported:
         asyncio.run(account.connector.run_cycle())
     asyncio.run(env.connector.aclose())
@@ -184,5 +188,6 @@ if __name__ == "__main__":
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--imported", action="store_true")
     parser.add_argument("--labels", type=int, default=0)
+    parser.add_argument("--keep-days", type=int, default=None)
     args = parser.parse_args()
-    serve_account(args.n, args.workdir, imported=args.imported, labels=args.labels)
+    serve_account(args.n, args.workdir, imported=args.imported, labels=args.labels, keep_days=args.keep_days)

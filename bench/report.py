@@ -63,4 +63,41 @@ def table(r: dict[str, Any]) -> str:
                         k["p95"] <= 100))
         out.append(_row(f"dashboard memory with {q['rows']:,} rows", f"+{q['app_rows_mb']} MB RSS "
                         f"(process {q['rss_with_rows_mb']} MB incl. sandbox)"))
+    h = r.get("history")
+    if h:
+        out += history_rows(h)
     return "\n".join(out)
+
+
+def _keys(k: dict[str, Any] | None) -> str:
+    return "no key pressed" if not k else f"median {k['median']} ms, p95 {k['p95']} ms, max {k['max']} ms ({k['n']} keys)"
+
+
+def history_rows(h: dict[str, Any]) -> list[str]:
+    """The history section: after (this code, N notes) and, when measured, before (DIR's code)."""
+    out = []
+    for when in ("before", "after"):
+        m = h.get(when)
+        if not m:
+            continue
+        tag = f"{when}, {m['notes']:,} notes"
+        first, search, keys = m["first_frame_s"], m["search_s"], m["keys_during_sync_ms"]
+        out.append(_row(f"history ({tag}): first frame of the queue (process start -> frame)",
+                        "never" if first is None else f"{first} s", "<= 2 s", first is not None and first <= 2))
+        out.append(_row(f"history ({tag}): resident memory", f"{m['rss_after_first_frame_mb']} MB after the first "
+                        f"frame, peak {m['peak_rss_mb']} MB over the run", "<= 250 MB", m["peak_rss_mb"] <= 250))
+        out.append(_row(f"history ({tag}): search one note by GON id (/, digits, Enter)",
+                        "not found" if search is None else f"{search} s (slowest key {m['search_slowest_key_s']} s)",
+                        "<= 1 s", search is not None and search <= 1))
+        out.append(_row(f"history ({tag}): key -> repaint while a sync runs", _keys(keys)
+                        + (f"; {m['keys_not_answered_in_30_s']} keys unanswered in 30 s" if m["keys_not_answered_in_30_s"]
+                           else ""), "<= 100 ms", bool(keys) and keys["p95"] <= 100 and not m["keys_not_answered_in_30_s"]))
+        ret = m.get("retention")
+        if ret:
+            out.append(_row(f"history ({tag}): retention of {m['sync']['removed']:,} expired notes at the end of "
+                            "the sync", f"{ret['duration_s']} s; event loop held at most {ret['loop_held_max_ms']} ms; "
+                            f"keys meanwhile: {_keys(ret['keys_ms'])}", "<= 10 s, not blocking",
+                            ret["duration_s"] <= 10 and ret["loop_held_max_ms"] <= 100))
+        out.append(_row(f"history ({tag}): state file per 100,000 notes",
+                        f"{m['bytes_per_100k'] / 1e6:.0f} MB (built in {m['build']['build_s']} s through the store)"))
+    return out

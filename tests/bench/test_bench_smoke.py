@@ -28,3 +28,8 @@ def test_quick_bench_runs_and_meets_the_api_targets(tmp_path, capsys):
     assert all(c["cpu_s"] > 0 and c["imported"] > 0 for c in results["engine"]["cycles"])
     dash = results["dashboard"]
     assert dash["first_frame_s"]["max"] > 0 and dash["queue"]["presses"] == 25
+    hist = results["history"]["after"]
+    assert hist["notes"] == 2_000 and hist["first_frame_s"] > 0 and hist["search_s"] is not None
+    assert hist["keys_during_sync_ms"]["n"] > 0 and hist["sync"]["confirmed"] > 0
+    assert hist["sync"]["removed"] == 200  # the oldest tenth, exactly
+    assert hist["retention"]["duration_s"] >= 0 and hist["bytes_per_100k"] > 0

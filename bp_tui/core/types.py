@@ -49,7 +49,8 @@ class CycleSummary:
     imported: int = 0
     updated: int = 0
     confirmed: int = 0
-    failed: int = 0
+    failed: int = 0  # notes that failed in this run
+    failing: int = 0  # notes in stage failed at the end of the run (also those waiting for their retry)
     cancelled: int = 0
     attention: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -65,6 +66,7 @@ class CycleSummary:
             "updated": self.updated,
             "confirmed": self.confirmed,
             "failed": self.failed,
+            "failing": self.failing,
             "cancelled": self.cancelled,
             "attention": self.attention,
             "skipped": dict(self.skipped),

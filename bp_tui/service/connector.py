@@ -208,6 +208,7 @@ class Connector:
         summary = CycleSummary(
             imported=int(data.get("imported", 0)), updated=int(data.get("updated", 0)),
             confirmed=int(data.get("confirmed", 0)), failed=int(data.get("failed", 0)),
+            failing=int(data.get("failing", 0)),
             cancelled=int(data.get("cancelled", 0)), attention=int(data.get("attention", 0)),
             skipped=dict(data.get("skipped", {})), api_calls=dict(data.get("api_calls", {})),
             duration_s=float(data.get("duration_s", 0.0)), errors=list(data.get("errors", [])),

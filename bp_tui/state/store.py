@@ -169,6 +169,10 @@ class StateStore:
                 f"UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' AND gon_id IN ({','.join('?' * len(part))})",
                 part).rowcount for part in _chunks(list(set(gon_ids)), 500))
 
+    def count_stage(self, stage: str) -> int:
+        """How many notes are in ``stage`` (one count on the stage index)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM gons WHERE stage = ?", (stage,)).fetchone()[0])
+
     def stage_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
 

@@ -37,7 +37,8 @@ class Discover:
                 changed.append(rec)
         ctx.store.save_gons(changed)
         plan.gone = [g for g, r in known.items() if r.stage == Stage.IMPORTED and g not in seen]
-        plan.changed = await self._edited(ctx, known, set(plan.gone), now)
+        edited = await self._edited(ctx, known, set(plan.gone), now)
+        plan.changed = list(dict.fromkeys(plan.changed + edited))
         return plan
 
     @staticmethod
@@ -63,7 +64,9 @@ class Discover:
             else:
                 if rec.stage == Stage.WAITING:
                     rec.stage, rec.reason = Stage.READY, ""
-                plan.candidates.append(rec.gon_id)
+                # A note already in ShipStation (it failed later, at confirm or at an update) is
+                # never imported again blind: KeepInStep reads its order and updates it if needed.
+                (plan.changed if rec.ss_order_id else plan.candidates).append(rec.gon_id)
         return rec, new or before != (rec.stage, rec.reason, rec.gon_state, rec.warehouse_id, rec.channel_id)
 
     @staticmethod

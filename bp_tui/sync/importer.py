@@ -15,6 +15,7 @@ from bp_tui.core.stages import Stage
 from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import CreateOrderResult
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
+from bp_tui.sync.keep_in_step import not_resent
 from bp_tui.sync.payloads import describe, payload_for
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.writer import Intent
@@ -69,7 +70,7 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> dict[str, A
         return None
 
 
-async def send_orders(ctx: CycleContext, outbox: Outbox, resends: set[int]) -> None:
+async def send_orders(ctx: CycleContext, outbox: Outbox, resends: dict[int, dict[str, Any]]) -> None:
     """createorders in batches of 100; each note settles on its own result."""
     total = len(outbox)
     for start in range(0, total, SS_BATCH):
@@ -107,7 +108,7 @@ async def send_orders(ctx: CycleContext, outbox: Outbox, resends: set[int]) -> N
 
 
 def _settle_one(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any], result: CreateOrderResult | None,
-                resends: set[int]) -> tuple[str, str]:
+                resends: dict[int, dict[str, Any]]) -> tuple[str, str]:
     """Apply ShipStation's answer for one order to its note; the audit result and detail."""
     if result is not None and result.success and result.order_id:
         if rec.ss_order_id or rec.attempts:
@@ -118,11 +119,12 @@ def _settle_one(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any], resu
         rec.ss_order_id = result.order_id
         rec.ss_order_key = result.order_key
         rec.ss_order_number = result.order_number or str(payload["orderNumber"])
-        rec.ss_payload = json.dumps({k: v for k, v in payload.items() if k != "orderId"}, ensure_ascii=False)
+        ours = resends.get(rec.gon_id, payload)  # what bp-tui sent of its own, to compare next time
+        rec.ss_payload = json.dumps({k: v for k, v in ours.items() if k != "orderId"}, ensure_ascii=False)
         return "ok", f"ShipStation order {result.order_id}"
     message = (result.error_message if result else None) or "no answer for this order"
     if rec.gon_id in resends:
-        rec.reason = f"changed in Brightpearl, but ShipStation refused the update: {message}"
+        not_resent(rec, f"ShipStation refused the update: {message}")
     else:
         ctx.fail(rec, f"ShipStation rejected it: {message}", ctx.now())
     return "failed", message

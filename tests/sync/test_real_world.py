@@ -92,3 +92,21 @@ async def test_a_note_that_failed_at_confirm_is_confirmed_later_never_imported_a
     assert after.stage == "confirmed", (after.stage, after.reason)
     assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == label["trackingNumber"]
     assert shw_counts(env)[rec.gon_id] == 1 and again.confirmed == 1
+
+
+async def test_each_note_names_its_own_label_and_the_others_only_as_also(env):
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    env.ss.create_label(order["orderId"], tracking_number="TRACK-A-111", carrier_code="ups",
+                        service_code="ups_ground")
+    env.ss.create_label(order["orderId"], tracking_number="TRACK-B-222", carrier_code="fedex",
+                        service_code="fedex_2day")
+    await env.connector.run_cycle()
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    notes = [n["text"] for n in env.bp.notes[rec.order_id] if "[bp-tui note:" in n["text"]]
+    assert len(notes) == 2
+    first = next(t for t in notes if "tracking TRACK-A-111" in t)
+    second = next(t for t in notes if "tracking TRACK-B-222" in t)
+    assert "carrier ups, service ups_ground" in first and "also: TRACK-B-222" in first
+    assert "carrier fedex, service fedex_2day" in second and "also: TRACK-A-111" in second
+    assert "fedex" not in first and "ups" not in second.split("also:")[0]

@@ -240,6 +240,12 @@ class ShipStationClient(SenderClient):
                   "createDateStart": create_date_start, "modifyDateStart": modify_date_start}
         return [Order.from_api(o) for o in await self._paged("orders", "orders", params, page_size)]
 
+    async def list_modified_orders(self, *, modify_date_start: datetime, store_id: int | None = None,
+                                   page_size: int = 500) -> list[Order]:
+        """Orders changed since ``modify_date_start`` (any status): how splits, merges and
+        cancellations made in ShipStation are learnt."""
+        return await self.list_orders(store_id=store_id, modify_date_start=modify_date_start, page_size=page_size)
+
     async def get_order(self, order_id: int) -> Order:
         return Order.from_api(await self._request("GET", f"orders/{int(order_id)}", shape=_has_key("orderId")))
 
@@ -252,9 +258,11 @@ class ShipStationClient(SenderClient):
 
     async def list_shipments(self, *, store_id: int | None = None, create_date_start: datetime | None = None,
                              order_id: int | None = None, include_items: bool = True,
-                             page_size: int = 500) -> list[Shipment]:
+                             page_size: int = 500, void_date_start: datetime | None = None) -> list[Shipment]:
+        """Labels (voided ones included), created since ``create_date_start`` and/or voided since
+        ``void_date_start`` (a void weeks after the label is found by the second)."""
         params = {"storeId": store_id, "createDateStart": create_date_start, "orderId": order_id,
-                  "includeShipmentItems": include_items}
+                  "voidDateStart": void_date_start, "includeShipmentItems": include_items}
         return [Shipment.from_api(s) for s in await self._paged("shipments", "shipments", params, page_size)]
 
     async def list_fulfillments(self, *, create_date_start: datetime | None = None, order_id: int | None = None,

@@ -37,7 +37,7 @@ class Discover:
                 changed.append(rec)
         ctx.store.save_gons(changed)
         plan.gone = [g for g, r in known.items() if r.stage == Stage.IMPORTED and g not in seen]
-        edited = await self._edited(ctx, known, set(plan.gone), now)
+        edited = await self._edited(ctx, known, set(plan.gone), now, plan)
         plan.changed = list(dict.fromkeys(plan.changed + edited))
         return plan
 
@@ -70,12 +70,13 @@ class Discover:
         return rec, new or before != (rec.stage, rec.reason, rec.gon_state, rec.warehouse_id, rec.channel_id)
 
     @staticmethod
-    async def _edited(ctx: CycleContext, known: dict[int, GonRecord], gone: set[int], now: datetime) -> list[int]:
+    async def _edited(ctx: CycleContext, known: dict[int, GonRecord], gone: set[int], now: datetime,
+                      plan: ImportPlan) -> list[int]:
         """Imported notes whose order was edited in Brightpearl since the last cycle (one search
         call), so corrections such as a new delivery address reach the open ShipStation order."""
         imported = {g: r for g, r in known.items() if r.stage == Stage.IMPORTED and g not in gone}
         mark = parse_iso(ctx.store.watermark("orders"))
-        ctx.store.set_watermark("orders", iso(now) or "")
+        plan.orders_mark = iso(now) or ""  # kept once Import has sent what these edits change
         if not imported or mark is None:
             return []
         orders = set(await ctx.bp.search_updated_orders(mark - ORDER_CHANGE_OVERLAP))

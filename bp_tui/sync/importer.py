@@ -41,6 +41,8 @@ class Import:
         ctx.store.save_gons(updates)
         ctx.emit("map", len(plan.candidates), len(plan.candidates), message=f"{len(plan.outbox)} orders to send")
         await send_orders(ctx, plan.outbox, plan.resends)
+        if plan.orders_mark:  # every edit found was sent (or refused with its reason): not looked for again
+            ctx.store.set_watermark("orders", plan.orders_mark)
 
 
 def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> dict[str, Any] | None:
@@ -149,7 +151,7 @@ async def _adopt_lost_imports(ctx: CycleContext, batch: Outbox, by_key: dict[str
             raise
         except ApiError:
             continue
-        match = [o for o in found if o.order_key == key]
+        match = sorted((o for o in found if o.order_key == key), key=lambda o: o.parent_id is not None)  # original first
         if match:
             by_key[key] = CreateOrderResult(order_key=key, order_id=match[0].order_id,
                                             order_number=match[0].order_number, success=True)

@@ -17,8 +17,8 @@ from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.reasons import MappingError
-from bp_tui.core.records import GonRecord
-from bp_tui.core.stages import OPEN_STAGES, Stage
+from bp_tui.core.records import GonRecord, PartRecord
+from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
 from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import CreateOrderResult
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
@@ -43,6 +43,7 @@ class KeepInStep:
         """Notes in ShipStation whose order would change go to the outbox as updates of the
         order ShipStation holds (read first: only bp-tui's fields change)."""
         held: list[GonRecord] = []
+        parts = ctx.store.parts_of(plan.changed)
         for gid in plan.changed:
             rec, gon = plan.records[gid], plan.notes.get(gid)
             order = plan.orders.get(gon.order_id) if gon is not None else None
@@ -59,12 +60,22 @@ class KeepInStep:
                 if rec.stage in OPEN_STAGES:  # a retry with nothing to re-send: its labels are next
                     rec.stage, rec.reason = Stage.IMPORTED, ""
                 continue  # the change does not touch the ShipStation order
+            if gid in parts:  # split or merged in ShipStation: no update can be right for every part
+                not_resent(rec, f"{_parts_words(parts[gid])}: make the change in ShipStation")
+                continue
             await ctx.checkpoint()
             body = await _update_for(ctx, rec, payload)
             if body is not None:
                 plan.outbox.append((rec, body))
                 plan.resends[gid] = payload
         ctx.store.save_gons(held)
+
+
+def _parts_words(parts: list[PartRecord]) -> str:
+    merged = [p for p in parts if p.kind == PartKind.MERGED]
+    if merged:
+        return f"its ShipStation order was merged into order {merged[-1].order_number}"
+    return f"its ShipStation order was split into {len(parts)} there"
 
 
 def not_resent(rec: GonRecord, why: str) -> None:
@@ -105,9 +116,15 @@ async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRe
     ShipStation orders shipped, so nobody ships them twice. If ShipStation refuses, the
     note needs attention."""
     ss_cfg = ctx.config.shipstation
+    parts = ctx.store.parts_of(rec.gon_id for rec, _ in items) if items else {}
+    carrying = ctx.store.merged_into(rec.ss_order_id for rec, _ in items if rec.ss_order_id) if items else {}
     for rec, gon in items:
         await ctx.checkpoint()
         rec.gon_state = "shipped"
+        if rec.gon_id in parts or rec.ss_order_id in carrying:  # marking one order would ship other notes' goods
+            ctx.attention(rec, reasons.SHIPPED_OUTSIDE_PARTS)
+            ctx.store.save_gons([rec])
+            continue
         shipped_on = gon.shipped_on or ctx.now()
         intent = Intent("shipstation", IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id), rec.gon_id,
                         rec.order_id, detail=gon.shipping_reference,
@@ -160,8 +177,14 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
     """Notes deleted in Brightpearl after import: cancel their open ShipStation orders (the order
     as ShipStation holds it, read first, sent back with ``orderStatus: cancelled``)."""
     batch: list[tuple[GonRecord, dict[str, Any]]] = []
+    parts = ctx.store.parts_of(r.gon_id for r in deleted) if deleted else {}
     for rec in deleted:
         await ctx.checkpoint()
+        if rec.gon_id in parts:  # the order is gone or carries more than this note: a person decides
+            ctx.attention(rec, f"deleted in Brightpearl, but {_parts_words(parts[rec.gon_id])}: cancel it "
+                               "(or remove its items) in ShipStation")
+            ctx.store.save_gons([rec])
+            continue
         body = await _cancellation_of(ctx, rec)
         if body is not None:
             batch.append((rec, body))

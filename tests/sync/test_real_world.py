@@ -4,6 +4,11 @@ both sides of an order."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from bp_tui.shipstation.dates import to_api_datetime
+from bp_tui.sync.mapping import order_key
+
 from .conftest import make_env, shw_counts, ss_keys
 
 
@@ -110,3 +115,188 @@ async def test_each_note_names_its_own_label_and_the_others_only_as_also(env):
     assert "carrier ups, service ups_ground" in first and "also: TRACK-B-222" in first
     assert "carrier fedex, service fedex_2day" in second and "also: TRACK-A-111" in second
     assert "fedex" not in first and "ups" not in second.split("also:")[0]
+
+
+# ---- split orders -------------------------------------------------------------------------------
+
+
+def _splittable(env) -> dict:
+    return next(o for o in env.open_orders() if sum(i["quantity"] for i in o["items"]) >= 2)
+
+
+def _bp_notes(env, order_id: int) -> list[str]:
+    return [n["text"] for n in env.bp.notes.get(order_id, []) if "[bp-tui note:" in n["text"]]
+
+
+async def test_a_split_order_is_confirmed_once_every_part_is_labelled_with_every_tracking_number(env):
+    await env.connector.run_cycle()
+    original = _splittable(env)
+    rec = env.connector.store.gon_by_ss_order(original["orderId"])
+    part = env.ss.split_order(original["orderId"])
+    second = env.ss.create_label(part["orderId"], tracking_number="PART-TWO-222")
+    summary = await env.connector.run_cycle()
+    waiting = env.connector.store.gon(rec.gon_id)
+    assert waiting.stage == "imported" and waiting.reason == "split into 2 in ShipStation: 1 of 2 labelled"
+    assert summary.confirmed == 0 and shw_counts(env)[rec.gon_id] == 0
+    assert not env.bp.gons[rec.gon_id]["status"]["shipped"] and not _bp_notes(env, rec.order_id)
+    (diagnosis,) = await env.connector.diagnose(rec.gon_id)
+    assert "split into 2 in ShipStation: 1 of 2 labelled" in diagnosis.verdict
+    assert sum(1 for name, _ in diagnosis.facts if name == "part") == 2
+    first = env.ss.create_label(original["orderId"], tracking_number="PART-ONE-111")
+    summary = await env.connector.run_cycle()
+    done = env.connector.store.gon(rec.gon_id)
+    assert done.stage == "confirmed" and summary.confirmed == 1
+    assert done.reason == "split into 2 in ShipStation: 2 of 2 labelled"
+    assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == "PART-TWO-222, PART-ONE-111"  # as labelled
+    assert shw_counts(env)[rec.gon_id] == 1
+    notes = _bp_notes(env, rec.order_id)
+    assert len(notes) == 2
+    assert any("tracking PART-ONE-111" in t and "also: PART-TWO-222" in t for t in notes)
+    assert any("tracking PART-TWO-222" in t and "also: PART-ONE-111" in t for t in notes)
+    assert first["orderKey"] == second["orderKey"] == order_key("demo", rec.gon_id)
+    # nothing more on later cycles
+    audit = env.connector.store.audit_count()
+    await env.connector.run_cycle()
+    assert env.connector.store.audit_count() == audit and shw_counts(env)[rec.gon_id] == 1
+
+
+async def test_a_cancelled_part_counts_as_done(env):
+    await env.connector.run_cycle()
+    original = _splittable(env)
+    rec = env.connector.store.gon_by_ss_order(original["orderId"])
+    part = env.ss.split_order(original["orderId"])
+    env.ss.create_label(original["orderId"], tracking_number="ONLY-PART-1")
+    await env.connector.run_cycle()
+    assert env.connector.store.gon(rec.gon_id).stage == "imported"
+    env.ss.orders[part["orderId"]]["orderStatus"] = "cancelled"  # a user cancels the other part
+    env.ss.orders[part["orderId"]]["modifyDate"] = to_api_datetime(datetime.now(UTC))
+    await env.connector.run_cycle()
+    done = env.connector.store.gon(rec.gon_id)
+    assert done.stage == "confirmed" and "1 cancelled" in done.reason
+    assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == "ONLY-PART-1"
+
+
+async def test_an_edit_in_brightpearl_is_not_sent_to_a_split_order(env):
+    await env.connector.run_cycle()
+    original = _splittable(env)
+    rec = env.connector.store.gon_by_ss_order(original["orderId"])
+    part = env.ss.split_order(original["orderId"])
+    await env.connector.run_cycle()  # learns the split
+    env.bp.update_order(rec.order_id, delivery={"addressLine1": "1 Split Street"})
+    before = len(env.ss.request_log)
+    assert (await env.connector.run_cycle()).updated == 0
+    assert ("POST", "/orders/createorders") not in [(m, p) for _t, m, p, _s in env.ss.request_log[before:]]
+    assert "split into 2" in env.connector.store.gon(rec.gon_id).reason
+    assert {o["orderId"] for o in env.ss.split_parts(original["orderKey"])} == {original["orderId"], part["orderId"]}
+
+
+# ---- merged orders ------------------------------------------------------------------------------
+
+
+async def _two_merged(env) -> tuple[int, int, dict, dict]:
+    """Two notes of two orders to one recipient, imported, then combined in ShipStation."""
+    order_a = env.bp.add_order(rows=[(1001, 1)])
+    order_b = env.bp.add_order(rows=[(1002, 2)])
+    gon_a = env.bp.add_gon(order_a, state="printed")
+    gon_b = env.bp.add_gon(order_b, state="printed")
+    await env.connector.run_cycle()
+    survivor = env.ss.order_by_key(order_key("demo", gon_a))
+    merged = env.ss.order_by_key(order_key("demo", gon_b))
+    env.ss.merge_orders(survivor["orderId"], [merged["orderId"]])
+    return gon_a, gon_b, survivor, merged
+
+
+async def test_a_label_on_the_merged_order_confirms_every_note_merged_into_it(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gon_a, gon_b, survivor, merged = await _two_merged(env)
+        await env.connector.run_cycle()
+        b = env.connector.store.gon(gon_b)
+        assert b.stage == "imported" and b.reason == f"merged into order {survivor['orderNumber']} in ShipStation"
+        (diagnosis,) = await env.connector.diagnose(gon_b)
+        assert f"merged into order {survivor['orderNumber']}" in diagnosis.verdict
+        label = env.ss.create_label(survivor["orderId"], tracking_number="MERGED-777")
+        summary = await env.connector.run_cycle()
+        assert summary.confirmed == 2
+        for gid in (gon_a, gon_b):
+            assert env.connector.store.gon(gid).stage == "confirmed"
+            assert env.bp.gons[gid]["shipping"]["reference"] == label["trackingNumber"]
+            assert shw_counts(env)[gid] == 1
+            notes = _bp_notes(env, env.bp.gons[gid]["orderId"])
+            assert len(notes) == 1 and f"GON {gid}" in notes[0] and "tracking MERGED-777" in notes[0]
+        assert env.connector.store.gon(gon_b).reason == f"merged into order {survivor['orderNumber']} in ShipStation"
+        assert env.ss.order_by_key(order_key("demo", gon_b)) is None  # never re-created
+        audit = env.connector.store.audit_count()
+        await env.connector.run_cycle()
+        assert env.connector.store.audit_count() == audit
+    finally:
+        await env.aclose()
+
+
+async def test_a_merged_away_order_key_is_never_sent_again(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gon_a, gon_b, survivor, merged = await _two_merged(env)
+        await env.connector.run_cycle()  # learns the merge
+        env.bp.update_order(env.bp.gons[gon_b]["orderId"], delivery={"addressLine1": "1 Merge Road"})
+        env.bp.update_order(env.bp.gons[gon_a]["orderId"], delivery={"addressLine1": "1 Merge Road"})
+        summary = await env.connector.run_cycle()
+        assert summary.updated == 0
+        assert env.ss.order_by_key(order_key("demo", gon_b)) is None
+        assert len(env.ss.orders) == 1  # the survivor only
+        assert "merged into order" in env.connector.store.gon(gon_b).reason
+        assert "split or merged" in env.connector.store.gon(gon_a).reason
+        env.bp.delete_gon(gon_b)  # deleted in Brightpearl: no cancel of a key that would make a new order
+        summary = await env.connector.run_cycle()
+        assert summary.cancelled == 0 and len(env.ss.orders) == 1
+        b = env.connector.store.gon(gon_b)
+        assert b.stage == "attention" and "merged into order" in b.reason
+    finally:
+        await env.aclose()
+
+
+# ---- return labels and late voids ---------------------------------------------------------------
+
+
+async def test_a_return_label_is_never_written_back_nor_a_replacement(env):
+    await env.connector.run_cycle()
+    shipped, waiting = env.open_orders()[:2]
+    label = env.ss.create_label(shipped["orderId"])
+    await env.connector.run_cycle()
+    rec = env.connector.store.gon_by_ss_order(shipped["orderId"])
+    assert env.connector.store.gon(rec.gon_id).stage == "confirmed"
+    returned = env.ss.create_return_label(shipped["orderId"], tracking_number="RETURN-555")
+    early = env.ss.create_return_label(waiting["orderId"], tracking_number="RETURN-666")
+    summary = await env.connector.run_cycle()
+    after = env.connector.store.gon(rec.gon_id)
+    assert after.stage == "confirmed" and after.reason == "return label RETURN-555 ignored (a return is not a shipment)"
+    assert summary.attention == 0 and summary.confirmed == 0
+    other = env.connector.store.gon_by_ss_order(waiting["orderId"])
+    assert other.stage == "imported"  # a return label ships nothing
+    assert not env.bp.gons[other.gon_id]["status"]["shipped"]
+    for gid in (rec.gon_id, other.gon_id):
+        texts = " ".join(n["text"] for n in env.bp.notes.get(env.bp.gons[gid]["orderId"], []))
+        assert "RETURN-" not in texts
+    assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == label["trackingNumber"]
+    assert shw_counts(env)[rec.gon_id] == 1
+    (diagnosis,) = await env.connector.diagnose(rec.gon_id)
+    assert "return label RETURN-555 ignored" in diagnosis.verdict
+    assert returned["isReturnLabel"] and early["isReturnLabel"]
+
+
+async def test_a_void_weeks_after_the_label_puts_the_note_in_attention_with_one_note(env):
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    label = env.ss.create_label(order["orderId"], tracking_number="OLD-LABEL-1")
+    await env.connector.run_cycle()
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    assert env.connector.store.gon(rec.gon_id).stage == "confirmed"
+    env.ss.void_late(label["shipmentId"], days=21)  # bought three weeks ago, voided now
+    summary = await env.connector.run_cycle()
+    after = env.connector.store.gon(rec.gon_id)
+    assert after.stage == "attention" and "voided" in after.reason and summary.attention == 1
+    voids = [t for t in (n["text"] for n in env.bp.notes[rec.order_id]) if "VOIDED" in t]
+    assert len(voids) == 1 and "OLD-LABEL-1" in voids[0]
+    await env.connector.run_cycle()
+    assert len([n for n in env.bp.notes[rec.order_id] if "VOIDED" in n["text"]]) == 1
+    assert shw_counts(env)[rec.gon_id] == 1

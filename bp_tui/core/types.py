@@ -11,6 +11,18 @@ from datetime import datetime
 
 
 @dataclass
+class OrderPart:
+    """A ShipStation order that carries a note besides its own: a part of its split order (the
+    original one included), or the order it was merged into."""
+
+    ss_order_id: int
+    order_number: str
+    kind: str  # "split" | "merged"
+    status: str = ""
+    tracking: str = ""  # its live labels' tracking numbers
+
+
+@dataclass
 class QueueRow:
     """One goods-out note as the order queue shows it."""
 
@@ -31,6 +43,7 @@ class QueueRow:
     next_attempt_at: datetime | None = None
     first_seen: datetime | None = None
     updated_at: datetime | None = None
+    parts: list[OrderPart] = field(default_factory=list)  # split or merged in ShipStation
 
 
 @dataclass

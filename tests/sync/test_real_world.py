@@ -142,6 +142,9 @@ async def test_a_split_order_is_confirmed_once_every_part_is_labelled_with_every
     (diagnosis,) = await env.connector.diagnose(rec.gon_id)
     assert "split into 2 in ShipStation: 1 of 2 labelled" in diagnosis.verdict
     assert sum(1 for name, _ in diagnosis.facts if name == "part") == 2
+    row = next(r for r in env.connector.queue_rows() if r.gon_id == rec.gon_id)  # the detail view's parts
+    assert {(p.ss_order_id, p.tracking) for p in row.parts} == {(original["orderId"], ""),
+                                                               (part["orderId"], "PART-TWO-222")}
     first = env.ss.create_label(original["orderId"], tracking_number="PART-ONE-111")
     summary = await env.connector.run_cycle()
     done = env.connector.store.gon(rec.gon_id)
@@ -300,3 +303,4 @@ async def test_a_void_weeks_after_the_label_puts_the_note_in_attention_with_one_
     await env.connector.run_cycle()
     assert len([n for n in env.bp.notes[rec.order_id] if "VOIDED" in n["text"]]) == 1
     assert shw_counts(env)[rec.gon_id] == 1
+

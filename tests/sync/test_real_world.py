@@ -4,7 +4,11 @@ both sides of an order."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import UTC, datetime
+
+import pytest
 
 from bp_tui.shipstation.dates import to_api_datetime
 from bp_tui.sync.mapping import order_key
@@ -304,3 +308,46 @@ async def test_a_void_weeks_after_the_label_puts_the_note_in_attention_with_one_
     assert len([n for n in env.bp.notes[rec.order_id] if "VOIDED" in n["text"]]) == 1
     assert shw_counts(env)[rec.gon_id] == 1
 
+
+# ---- all of it, at random, as the demo's real-world heartbeat does ------------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+async def test_the_real_world_heartbeat_converges_exactly_once(tmp_path, seed):
+    env = make_env(tmp_path, orders=40, seed=seed + 3, real_world=True)
+    env.rng = random.Random(seed)
+    try:
+        await env.connector.run_cycle()
+        for _ in range(30):
+            await env.tick()
+            await env.connector.run_cycle()
+        await env.connector.run_cycle()
+        assert {e["event"] for e in env.events} >= {"split", "merge"}
+        originals = Counter(o["orderKey"] for o in env.ss.orders.values() if not o["advancedOptions"]["parentId"])
+        assert max(originals.values()) == 1
+        merged_away = {o["orderKey"] for o in env.ss.merged_orders.values()}
+        assert not merged_away & set(originals)  # a merged-away order is never created again
+        assert max(shw_counts(env).values()) <= 1
+        markers = Counter(n["text"].rsplit("[bp-tui ", 1)[1] for ns in env.bp.notes.values() for n in ns
+                          if "[bp-tui " in n["text"])
+        assert max(markers.values(), default=1) == 1
+        store = env.connector.store
+        assert not store.open_intents()
+        for label in env.ss.shipments.values():
+            if label["voided"] or label["isReturnLabel"] or label["orderId"] not in env.ss.orders:
+                continue
+            for gon_id in store.owners_of_ss_orders([label["orderId"]]).get(label["orderId"], ()):
+                rec = store.gon(gon_id)
+                parts = store.parts_of([gon_id]).get(gon_id, [])
+                waiting = [p for p in parts if p.kind == "split" and p.status not in ("shipped", "cancelled")]
+                if rec.stage == "imported":
+                    assert waiting, (gon_id, rec.reason)  # only a split order still being labelled waits
+                else:
+                    assert rec.stage in ("confirmed", "attention"), (gon_id, rec.stage, rec.reason)
+        returned = {s["trackingNumber"] for s in env.ss.shipments.values() if s["isReturnLabel"]}
+        written = {g["shipping"]["reference"] for g in env.bp.gons.values()}
+        assert not any(t in ref for t in returned for ref in written)
+        rows = env.connector.queue_rows()
+        assert all(r.reason for r in rows if r.stage in ("failed", "attention", "waiting", "cancelled"))
+    finally:
+        await env.aclose()

@@ -153,16 +153,18 @@ class ShipStationClient(SenderClient):
         return await self._sender.send(method, path, params=_query(params or {}), json=json, retry=retry,
                                        shape=shape)
 
-    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict]:
-        """All items of a paged list; ``null`` items are skipped, a missing ``pages`` tolerated."""
+    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int,
+                     convert: Callable[[dict], Any] | None = None) -> list[Any]:
+        """All items of a paged list; ``null`` items are skipped, a missing ``pages`` tolerated.
+        ``convert`` turns each item into what is kept, a page at a time (the raw page is freed)."""
         size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
-        items: list[dict] = []
+        items: list[Any] = []
         page = 1
         while page <= MAX_PAGES:
             body = await self._request("GET", path, params={**params, "page": page, "pageSize": size},
                                        shape=_page_of(key))
             chunk = body.get(key) or []
-            items.extend(item for item in chunk if isinstance(item, dict))
+            items.extend((convert or _same)(item) for item in chunk if isinstance(item, dict))
             pages = body.get("pages")
             if pages is None:
                 if len(chunk) < size:
@@ -243,8 +245,10 @@ class ShipStationClient(SenderClient):
     async def list_modified_orders(self, *, modify_date_start: datetime, store_id: int | None = None,
                                    page_size: int = 500) -> list[Order]:
         """Orders changed since ``modify_date_start`` (any status): how splits, merges and
-        cancellations made in ShipStation are learnt."""
-        return await self.list_orders(store_id=store_id, modify_date_start=modify_date_start, page_size=page_size)
+        cancellations made in ShipStation are learnt. Read every cycle over a day or more of
+        orders, so each is kept without its raw body (``raw`` is empty), a page at a time."""
+        params = {"storeId": store_id, "modifyDateStart": modify_date_start}
+        return await self._paged("orders", "orders", params, page_size, convert=_slim_order)
 
     async def get_order(self, order_id: int) -> Order:
         return Order.from_api(await self._request("GET", f"orders/{int(order_id)}", shape=_has_key("orderId")))
@@ -299,6 +303,16 @@ class ShipStationClient(SenderClient):
         body = await self._request("GET", "carriers/listservices", params={"carrierCode": carrier_code},
                                    shape=is_json_list)
         return [CarrierService.from_api(s) for s in body or [] if isinstance(s, dict)]
+
+
+def _same(item: dict) -> dict:
+    return item
+
+
+def _slim_order(data: dict) -> Order:
+    order = Order.from_api(data)
+    order.raw = {}
+    return order
 
 
 def _has_key(key: str) -> Shape:

@@ -38,7 +38,7 @@ def learn_parts(ctx: CycleContext, orders: list[Order], now: datetime) -> None:
     if not ids:
         return
     own = ctx.store.gons_by_ss_orders(ids)
-    keyed = gons_by_key(ctx, {o.order_key for o in orders})
+    keyed = gons_by_key(ctx, {o.order_key for o in orders if o.parent_id})  # only split parts need their key
     rows = ctx.store.parts_by_ss_orders(ids)
     found: dict[tuple[int, int], PartRecord] = {(p.gon_id, p.ss_order_id): p for ps in rows.values() for p in ps}
     for o in orders:

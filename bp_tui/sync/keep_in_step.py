@@ -245,8 +245,10 @@ async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> dict[str, Any] 
     elif current.merged_or_split or current.parent_id:
         ctx.attention(rec, f"deleted in Brightpearl, but its ShipStation order {current.order_number} was split "
                            "or merged there: cancel it (or remove its items) in ShipStation")
-    else:
-        return {**as_sent_back(current.raw), "orderStatus": "cancelled", "orderId": current.order_id}
+    else:  # the order as read, with its identity from the state (an adapter's raw body may name it otherwise)
+        return {**as_sent_back(current.raw), "orderKey": rec.ss_order_key or current.order_key,
+                "orderNumber": current.order_number or rec.ss_order_number, "orderStatus": "cancelled",
+                "orderId": current.order_id}
     ctx.store.save_gons([rec])
     return None
 

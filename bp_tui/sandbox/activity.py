@@ -42,8 +42,10 @@ def label_open_orders(ss: ShipStationAccount, rng: random.Random, count: int, *,
 
 
 def real_world_event(ss: ShipStationAccount, rng: random.Random) -> dict[str, Any] | None:
-    """One thing a ShipStation user does, picked at random among those possible now (None: none is)."""
-    for kind in rng.sample(REAL_WORLD_EVENTS, len(REAL_WORLD_EVENTS)):
+    """One thing a ShipStation user does, picked at random among those possible now (None: none is),
+    among the kinds the account's API can show (``ss.real_world_events``; all by default)."""
+    kinds = tuple(getattr(ss, "real_world_events", REAL_WORLD_EVENTS))
+    for kind in rng.sample(kinds, len(kinds)):
         event = _EVENTS[kind](ss, rng)
         if event is not None:
             return {"event": kind, **event}

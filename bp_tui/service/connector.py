@@ -20,7 +20,10 @@ from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.oauth import BrightpearlLogin
 from bp_tui.config import BrightpearlSettings, Config
 from bp_tui.errors import StopRequested
-from bp_tui.core.types import Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueRow
+from bp_tui.core.stages import ShipmentRole
+from bp_tui.core.types import (
+    Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, OrderPart, Progress, QueueRow,
+)
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
@@ -85,7 +88,8 @@ class Connector:
         options = {"sleep": self._sleep, **self._client_options, **self._ss_options}
         if self.config.shipstation.api_version == "v2":
             return ShipStationV2Client(self.config.shipstation, transport=self._ss_transport,
-                                       state_path=self.state_path, **options)
+                                       state_path=self.state_path,
+                                       void_lookback_days=self.config.sync.lookback_days, **options)
         return ShipStationClient(self.config.shipstation, transport=self._ss_transport, **options)
 
     # ------------------------------------------------------------------ stopping
@@ -189,6 +193,7 @@ class Connector:
         """The queue from the local state; ``changed_since`` gives only rows updated since then
         (cheap live updates of a large queue while a sync runs)."""
         names = self._warehouse_names
+        parts = self._parts()
         return [
             QueueRow(
                 gon_id=r.gon_id, order_id=r.order_id, stage=r.stage, gon_state=r.gon_state, reference=r.reference,
@@ -196,10 +201,23 @@ class Connector:
                 warehouse=names.get(r.warehouse_id, str(r.warehouse_id)) if r.warehouse_id is not None else "",
                 channel_id=r.channel_id, ss_order_id=r.ss_order_id, ss_order_number=r.ss_order_number,
                 tracking=r.tracking, reason=r.reason, attempts=r.attempts, next_attempt_at=r.next_attempt_at,
-                first_seen=r.first_seen, updated_at=r.updated_at,
+                first_seen=r.first_seen, updated_at=r.updated_at, parts=parts.get(r.gon_id, []),
             )
             for r in self.store.queue_records(changed_since=changed_since)
         ]
+
+    def _parts(self) -> dict[int, list[OrderPart]]:
+        """The split parts and merged-into orders of the notes that have them (a small table),
+        each with its live labels' tracking numbers."""
+        found = self.store.all_parts()
+        labels = self.store.shipments_of(found) if found else {}
+        out: dict[int, list[OrderPart]] = {}
+        for gon_id, parts in found.items():
+            for p in parts:
+                tracking = ", ".join(s.tracking for s in labels.get(gon_id, []) if s.ss_order_id == p.ss_order_id
+                                     and s.tracking and not s.voided and s.role != ShipmentRole.RETURN)
+                out.setdefault(gon_id, []).append(OrderPart(p.ss_order_id, p.order_number, p.kind, p.status, tracking))
+        return out
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
         return self.store.history(gon_id)
@@ -225,6 +243,7 @@ class Connector:
         summary = CycleSummary(
             imported=int(data.get("imported", 0)), updated=int(data.get("updated", 0)),
             confirmed=int(data.get("confirmed", 0)), failed=int(data.get("failed", 0)),
+            failing=int(data.get("failing", 0)),
             cancelled=int(data.get("cancelled", 0)), attention=int(data.get("attention", 0)),
             skipped=dict(data.get("skipped", {})), api_calls=dict(data.get("api_calls", {})),
             duration_s=float(data.get("duration_s", 0.0)), errors=list(data.get("errors", [])),

@@ -1,12 +1,18 @@
 """The state database's tables, and migrations between versions.
 
 Version 1 is the first. ``open_db`` refuses a file that is not a bp-tui state database,
-and one written by a newer bp-tui, instead of silently starting empty.
+and one written by a newer bp-tui, instead of silently starting empty. A new file is created
+at version 1 and brought up to date by the same migrations an older file goes through.
+
+Version 2 (issue 13: what real ShipStation accounts do): a label can belong to several notes
+(an order merged into another one: its label confirms every note merged into it), so a
+shipment row is one label *for one note*; and ``ss_parts`` lists the ShipStation orders that
+carry a note besides its own (the parts of a split order, the order it was merged into).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_ID = 0x62707475  # "bptu": PRAGMA application_id marks our files
 
 CREATE_V1 = """
@@ -92,5 +98,42 @@ CREATE TABLE products (
 );
 """
 
-# version -> SQL that upgrades from version-1 to version
-MIGRATIONS: dict[int, str] = {}
+MIGRATE_V2 = """
+CREATE TABLE shipments_v2 (
+    kind TEXT NOT NULL,
+    remote_id INTEGER NOT NULL,
+    gon_id INTEGER NOT NULL,
+    ss_order_id INTEGER NOT NULL,
+    tracking TEXT NOT NULL DEFAULT '',
+    carrier TEXT NOT NULL DEFAULT '',
+    service TEXT NOT NULL DEFAULT '',
+    shipped_at TEXT,
+    created_at TEXT,
+    voided INTEGER NOT NULL DEFAULT 0,
+    role TEXT NOT NULL DEFAULT 'new',
+    noted INTEGER NOT NULL DEFAULT 0,
+    void_noted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, remote_id, gon_id)
+);
+INSERT INTO shipments_v2 SELECT kind, remote_id, gon_id, ss_order_id, tracking, carrier, service, shipped_at,
+    created_at, voided, role, noted, void_noted FROM shipments;
+DROP TABLE shipments;
+ALTER TABLE shipments_v2 RENAME TO shipments;
+CREATE INDEX shipments_gon ON shipments(gon_id);
+-- ShipStation orders that carry a note besides its own order: 'split' = a part of the note's
+-- split order (the original one included), 'merged' = the order the note's order was merged into.
+CREATE TABLE ss_parts (
+    gon_id INTEGER NOT NULL,
+    ss_order_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    order_number TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT '',
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (gon_id, ss_order_id)
+);
+CREATE INDEX ss_parts_order ON ss_parts(ss_order_id);
+"""
+
+# version -> SQL that upgrades from version-1 to version (run in one transaction with the
+# version bump, so a crash leaves the file at the old version or the new one, never between)
+MIGRATIONS: dict[int, str] = {2: MIGRATE_V2}

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bp_tui.core.records import GonRecord, ShipmentRecord, iso, parse_iso, utcnow
+from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso, parse_iso, utcnow
 from bp_tui.core.types import HistoryEntry
 from bp_tui.errors import BpTuiError
 from bp_tui.state.schema import APP_ID, CREATE_V1, MIGRATIONS, SCHEMA_VERSION
@@ -117,9 +117,20 @@ class StateStore:
         return [_gon_from_row(row) for row in rows]
 
     def gons_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, int]:
-        """ShipStation order id -> GON id, for these ShipStation orders (the ones that are ours)."""
+        """ShipStation order id -> GON id, for these ShipStation orders (the notes' own orders)."""
         return {r[0]: r[1] for r in self._select_in(
             "SELECT ss_order_id, gon_id FROM gons WHERE ss_order_id IN ({marks})", ss_order_ids)}
+
+    def owners_of_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, set[int]]:
+        """ShipStation order id -> the notes it carries: the note whose own order it is, and the
+        notes it carries as a part of a split order or as the order others were merged into."""
+        wanted = list(ss_order_ids)
+        out: dict[int, set[int]] = {}
+        for ss_id, gon_id in self.gons_by_ss_orders(wanted).items():
+            out.setdefault(ss_id, set()).add(gon_id)
+        for row in self._select_in("SELECT ss_order_id, gon_id FROM ss_parts WHERE ss_order_id IN ({marks})", wanted):
+            out.setdefault(row[0], set()).add(row[1])
+        return out
 
     def gons_with_pending_shipments(self) -> set[int]:
         """Notes with a label still to handle: new, or a late/voided one whose order note is not posted."""
@@ -169,6 +180,10 @@ class StateStore:
                 f"UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' AND gon_id IN ({','.join('?' * len(part))})",
                 part).rowcount for part in _chunks(list(set(gon_ids)), 500))
 
+    def count_stage(self, stage: str) -> int:
+        """How many notes are in ``stage`` (one count on the stage index)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM gons WHERE stage = ?", (stage,)).fetchone()[0])
+
     def stage_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
 
@@ -198,11 +213,27 @@ class StateStore:
             out[row["gon_id"]].append(_shipment_from_row(row))
         return out
 
-    def shipment(self, kind: str, remote_id: int) -> ShipmentRecord | None:
+    def shipment(self, kind: str, remote_id: int, gon_id: int) -> ShipmentRecord | None:
+        """A label (or marked-shipped record) as seen for one note."""
         row = self.db.execute(
-            "SELECT * FROM shipments WHERE kind = ? AND remote_id = ?", (kind, remote_id)
+            "SELECT * FROM shipments WHERE kind = ? AND remote_id = ? AND gon_id = ?", (kind, remote_id, gon_id)
         ).fetchone()
         return _shipment_from_row(row) if row else None
+
+    def shipments_by_remote(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int, int], ShipmentRecord]:
+        """The records already kept of these (kind, remote id)s, by (kind, remote id, GON id)."""
+        by_kind: dict[str, list[int]] = {}
+        for kind, remote_id in set(keys):
+            by_kind.setdefault(kind, []).append(remote_id)
+        out: dict[tuple[str, int, int], ShipmentRecord] = {}
+        for kind, ids in by_kind.items():
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                sql = f"SELECT * FROM shipments WHERE kind = ? AND remote_id IN ({','.join('?' * len(part))})"
+                for row in self.db.execute(sql, [kind, *part]):
+                    rec = _shipment_from_row(row)
+                    out[(rec.kind, rec.remote_id, rec.gon_id)] = rec
+        return out
 
     def save_shipment(self, rec: ShipmentRecord) -> None:
         self.db.execute(
@@ -211,6 +242,48 @@ class StateStore:
             (rec.kind, rec.remote_id, rec.gon_id, rec.ss_order_id, rec.tracking, rec.carrier, rec.service,
              iso(rec.shipped_at), iso(rec.created_at), int(rec.voided), rec.role, int(rec.noted),
              int(rec.void_noted)),
+        )
+
+    # ---- parts of split and merged ShipStation orders -------------------------------------
+    def parts_of(self, gon_ids: Iterable[int]) -> dict[int, list[PartRecord]]:
+        """The ShipStation orders that carry each of these notes besides its own (split parts,
+        the original included, and the order it was merged into); notes without any are left out."""
+        out: dict[int, list[PartRecord]] = {}
+        sql = "SELECT * FROM ss_parts WHERE gon_id IN ({marks}) ORDER BY gon_id, ss_order_id"
+        for row in self._select_in(sql, gon_ids):
+            out.setdefault(row["gon_id"], []).append(_part_from_row(row))
+        return out
+
+    def all_parts(self) -> dict[int, list[PartRecord]]:
+        """Every note's parts (a small table: only notes whose order was split or merged)."""
+        out: dict[int, list[PartRecord]] = {}
+        for row in self.db.execute("SELECT * FROM ss_parts ORDER BY gon_id, ss_order_id"):
+            out.setdefault(row["gon_id"], []).append(_part_from_row(row))
+        return out
+
+    def parts_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, list[PartRecord]]:
+        """ShipStation order id -> the part rows naming it (the notes it carries as a part)."""
+        out: dict[int, list[PartRecord]] = {}
+        for row in self._select_in("SELECT * FROM ss_parts WHERE ss_order_id IN ({marks})", ss_order_ids):
+            out.setdefault(row["ss_order_id"], []).append(_part_from_row(row))
+        return out
+
+    def merged_into(self, ss_order_ids: Iterable[int]) -> dict[int, list[int]]:
+        """ShipStation order id -> the notes whose orders were merged into it."""
+        return {ss_id: [p.gon_id for p in parts if p.kind == "merged"]
+                for ss_id, parts in self.parts_by_ss_orders(ss_order_ids).items()
+                if any(p.kind == "merged" for p in parts)}
+
+    def save_part(self, part: PartRecord) -> None:
+        """Keep one part of a note (inside the caller's transaction); a note is merged into one order."""
+        if part.kind == "merged":
+            self.db.execute("DELETE FROM ss_parts WHERE gon_id = ? AND kind = 'merged' AND ss_order_id != ?",
+                            (part.gon_id, part.ss_order_id))
+        self.db.execute(
+            "INSERT OR REPLACE INTO ss_parts (gon_id, ss_order_id, kind, order_number, status, seen_at) "
+            "VALUES (?,?,?,?,?,?)",
+            (part.gon_id, part.ss_order_id, part.kind, part.order_number, part.status,
+             iso(part.seen_at or utcnow())),
         )
 
     # ---- audit log and write intents ---------------------------------------------------
@@ -353,8 +426,9 @@ def open_db(path: Path) -> sqlite3.Connection:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(CREATE_V1)
             db.execute(f"PRAGMA application_id={APP_ID}")
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("PRAGMA user_version=1")
             db.commit()
+            _migrate(db, path, 1)
             _make_private(path)
             return db
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -379,14 +453,7 @@ def open_db(path: Path) -> sqlite3.Connection:
             "upgrade bp-tui."
         )
     if version < SCHEMA_VERSION:
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            script = MIGRATIONS.get(target)
-            if script is None:
-                db.close()
-                raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
-            db.executescript(script)
-            db.execute(f"PRAGMA user_version={target}")
-            db.commit()
+        _migrate(db, path, version)
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("SELECT COUNT(*) FROM gons").fetchone()
@@ -395,6 +462,30 @@ def open_db(path: Path) -> sqlite3.Connection:
         raise StateError(f"{path}: state database is damaged ({exc}); move it aside or restore a backup.") from None
     _make_private(path)
     return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
+    """Bring the database from ``version`` to SCHEMA_VERSION, each step in one transaction with
+    its version bump (a crash leaves the file at one version or the next, never between; a
+    second process opening the file at the same time finds the step done and skips it)."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        script = MIGRATIONS.get(target)
+        if script is None:
+            db.close()
+            raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            if db.execute("PRAGMA user_version").fetchone()[0] < target:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={target}")
+            db.commit()
+        except sqlite3.DatabaseError as exc:
+            db.rollback()
+            db.close()
+            raise StateError(f"{path}: the state database could not be upgraded to version {target} ({exc}); "
+                             "nothing was changed. Check the free space and the permissions of its folder.") from None
 
 
 def _create_private(path: Path) -> None:
@@ -431,6 +522,11 @@ def _gon_from_row(row: sqlite3.Row) -> GonRecord:
     for col in _DATE_COLUMNS:
         data[col] = parse_iso(data[col])
     return GonRecord(**data)
+
+
+def _part_from_row(row: sqlite3.Row) -> PartRecord:
+    return PartRecord(gon_id=row["gon_id"], ss_order_id=row["ss_order_id"], kind=row["kind"],
+                      order_number=row["order_number"], status=row["status"], seen_at=parse_iso(row["seen_at"]))
 
 
 def _shipment_from_row(row: sqlite3.Row) -> ShipmentRecord:

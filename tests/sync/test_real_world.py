@@ -358,3 +358,22 @@ async def test_the_real_world_heartbeat_converges_exactly_once(tmp_path, seed, s
         assert all(r.reason for r in rows if r.stage in ("failed", "attention", "waiting", "cancelled"))
     finally:
         await env.aclose()
+
+
+@pytest.mark.parametrize("ss_api", ["v1", "v2"])
+async def test_the_demo_heartbeat_shows_one_of_each_case_within_its_first_ticks(tmp_path, ss_api):
+    env = make_env(tmp_path, orders=40, seed=4, real_world=True, ss_api=ss_api)
+    try:
+        await env.connector.run_cycle()
+        for _ in range(6):
+            await env.tick()
+            await env.connector.run_cycle()
+        wanted = {"split", "merge", "return_label", "late_void"} - ({"merge"} if ss_api == "v2" else set())
+        assert {e["event"] for e in env.events} == wanted
+        rows = env.connector.queue_rows()
+        reasons = " | ".join(r.reason for r in rows)
+        assert "split into 2 in ShipStation" in reasons and "return label" in reasons and "voided" in reasons
+        if ss_api == "v1":
+            assert "merged into order" in reasons
+    finally:
+        await env.aclose()

@@ -461,7 +461,8 @@ def _gon_map(body: Any) -> dict[int, GoodsOutNote]:
 
 
 def _period_start(moment: datetime) -> str:
-    """PERIOD filter ``from/`` (open end), in UTC."""
+    """PERIOD filter ``from/`` (open end), in UTC with an explicit ``Z``: Brightpearl reads a
+    time without an offset in the account's own time zone."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + "/"
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") + "/"

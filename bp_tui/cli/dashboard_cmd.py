@@ -85,7 +85,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="bp-tui-demo-"))
     try:
-        env = build_environment(workdir, orders=args.orders)
+        # real_world: the demo's heartbeat also splits, merges, returns and voids old labels
+        env = build_environment(workdir, orders=args.orders, real_world=True)
         app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
                     connector=env.connector, connector_factory=demo_connector_factory(env), demo=env)
         app.run(mouse=not args.no_mouse)

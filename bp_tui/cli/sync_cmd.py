@@ -54,7 +54,7 @@ def describe(summary: CycleSummary) -> str:
     head = "dry run: " if summary.dry_run else ""
     return (
         f"{head}imported {summary.imported}, updated {summary.updated}, confirmed {summary.confirmed}, "
-        f"failed {summary.failed}, cancelled {summary.cancelled}, attention {summary.attention}; "
+        f"failed {summary.failed} (failing now {summary.failing}), cancelled {summary.cancelled}, attention {summary.attention}; "
         + (f"removed {summary.removed} older than sync.keep_days; " if summary.removed else "")
         + f"skipped: {skipped}; API calls: Brightpearl {summary.api_calls.get('brightpearl', 0)}, "
         f"ShipStation {summary.api_calls.get('shipstation', 0)}; {summary.duration_s:.1f} s"
@@ -74,7 +74,8 @@ async def one_cycle(conn: Connector, args: argparse.Namespace, printer: Progress
             say(f"  failed: {line}", flush=True)
         for line in summary.would_write[:200]:
             say(f"  would write: {line}", flush=True)
-    return (exitcodes.PARTIAL if summary.failed else exitcodes.OK), summary
+    # 1 while any note stays failed, also between its retries: a check does not flap 1, 0, 1.
+    return (exitcodes.PARTIAL if summary.failed or summary.failing else exitcodes.OK), summary
 
 
 async def run(conn: Connector, args: argparse.Namespace) -> int:

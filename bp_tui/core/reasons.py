@@ -33,6 +33,33 @@ LABEL_VOIDED = "label voided, not confirmed: create a new label in ShipStation a
 CANCELLED_AFTER_DELETE = "deleted in Brightpearl; its ShipStation order was cancelled"
 DELETED_AFTER_LABEL = "the goods-out note was deleted in Brightpearl after its label was created"
 
+SHIPPED_OUTSIDE_PARTS = (
+    "shipped in Brightpearl outside ShipStation, but its ShipStation order was split or merged there: "
+    "ship or cancel its parts in ShipStation (bp-tui does not mark them shipped, the other notes they carry "
+    "would go too)"
+)
+
+
+# ---- what ShipStation users did to the order (issue 13) ---------------------------------
+def split_progress(parts: int, labelled: int, cancelled: int = 0) -> str:
+    """A note whose ShipStation order was split: how many parts have a label."""
+    text = f"split into {parts} in ShipStation: {labelled} of {parts} labelled"
+    return text + (f", {cancelled} cancelled" if cancelled else "")
+
+
+def merged_into(order_number: str) -> str:
+    """A note whose ShipStation order was merged into another one (its own order is gone)."""
+    return f"merged into order {order_number} in ShipStation"
+
+
+def return_ignored(tracking: str) -> str:
+    return f"return label {tracking} ignored (a return is not a shipment)"
+
+
+SPLIT_FIX = "create a label for every part in ShipStation (or cancel the parts not shipped); the note is " \
+            "confirmed with every part's tracking number"
+MERGED_FIX = "create the label on the order it was merged into; that label confirms every note merged into it"
+RETURN_FIX = "nothing to do: return labels are never written back to Brightpearl"
 
 
 def mass_deletion(count: int, open_orders: int) -> str:

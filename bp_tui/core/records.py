@@ -67,3 +67,16 @@ class ShipmentRecord:
     @property
     def key(self) -> str:
         return f"{self.kind}-{self.remote_id}"
+
+
+@dataclass
+class PartRecord:
+    """A ShipStation order that carries (part of) a goods-out note besides its own order: a part
+    of its split order (the original one included), or the order its order was merged into."""
+
+    gon_id: int
+    ss_order_id: int
+    kind: str  # a PartKind value
+    order_number: str = ""
+    status: str = ""  # the order's status when last read ("cancelled" counts as done)
+    seen_at: datetime | None = None

@@ -48,8 +48,14 @@ class ShipmentRole(StrEnum):
     CONFIRMED = "confirmed"  # written back as the note's shipment
     VOIDED_BEFORE = "voided_before"  # voided before it was confirmed: never written back
     LATE = "late"  # created after the note was confirmed (a replacement label)
+    RETURN = "return"  # a return label: never written back, never a replacement
 
 
 class ShipmentKind(StrEnum):
     LABEL = "shipment"  # a label (ShipStation /shipments)
     FULFILLMENT = "fulfillment"  # an order marked shipped (ShipStation /fulfillments)
+
+
+class PartKind(StrEnum):
+    SPLIT = "split"  # one part of the note's order split in ShipStation
+    MERGED = "merged"  # the order the note's order was merged into (its own order is gone)

@@ -11,6 +11,18 @@ from datetime import datetime
 
 
 @dataclass
+class OrderPart:
+    """A ShipStation order that carries a note besides its own: a part of its split order (the
+    original one included), or the order it was merged into."""
+
+    ss_order_id: int
+    order_number: str
+    kind: str  # "split" | "merged"
+    status: str = ""
+    tracking: str = ""  # its live labels' tracking numbers
+
+
+@dataclass
 class QueueRow:
     """One goods-out note as the order queue shows it."""
 
@@ -31,6 +43,7 @@ class QueueRow:
     next_attempt_at: datetime | None = None
     first_seen: datetime | None = None
     updated_at: datetime | None = None
+    parts: list[OrderPart] = field(default_factory=list)  # split or merged in ShipStation
 
 
 @dataclass
@@ -70,7 +83,8 @@ class CycleSummary:
     imported: int = 0
     updated: int = 0
     confirmed: int = 0
-    failed: int = 0
+    failed: int = 0  # notes that failed in this run
+    failing: int = 0  # notes in stage failed at the end of the run (also those waiting for their retry)
     cancelled: int = 0
     attention: int = 0
     removed: int = 0  # notes older than sync.keep_days that left the state (retention)
@@ -87,6 +101,7 @@ class CycleSummary:
             "updated": self.updated,
             "confirmed": self.confirmed,
             "failed": self.failed,
+            "failing": self.failing,
             "cancelled": self.cancelled,
             "attention": self.attention,
             "removed": self.removed,

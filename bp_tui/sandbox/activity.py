@@ -41,9 +41,19 @@ def label_open_orders(ss: ShipStationAccount, rng: random.Random, count: int, *,
     return [ss.create_label(o["orderId"]) for o in candidates[:max(0, count)]], events
 
 
-def real_world_event(ss: ShipStationAccount, rng: random.Random) -> dict[str, Any] | None:
-    """One thing a ShipStation user does, picked at random among those possible now (None: none is)."""
-    for kind in rng.sample(REAL_WORLD_EVENTS, len(REAL_WORLD_EVENTS)):
+def real_world_kinds(ss: ShipStationAccount) -> tuple[str, ...]:
+    """The kinds of event the account's API can show (``ss.real_world_events``; all by default)."""
+    return tuple(getattr(ss, "real_world_events", REAL_WORLD_EVENTS))
+
+
+def real_world_event(ss: ShipStationAccount, rng: random.Random,
+                     prefer: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """One thing a ShipStation user does, picked at random among those possible now (None: none is),
+    among :func:`real_world_kinds`; the kinds in ``prefer`` are tried first."""
+    kinds = real_world_kinds(ss)
+    first = [k for k in prefer if k in kinds]
+    rest = [k for k in kinds if k not in first]
+    for kind in rng.sample(first, len(first)) + rng.sample(rest, len(rest)):
         event = _EVENTS[kind](ss, rng)
         if event is not None:
             return {"event": kind, **event}

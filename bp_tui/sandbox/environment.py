@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from bp_tui.config import Config, config_from_dict, save_config
-from bp_tui.sandbox.activity import REAL_WORLD_SHARE, real_world_event
+from bp_tui.sandbox.activity import REAL_WORLD_SHARE, real_world_event, real_world_kinds
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.faults import DeadlineTransport
 from bp_tui.sandbox.shipstation.account import ShipStationAccount
@@ -58,7 +58,8 @@ class SandboxEnvironment:
         then a note gets printed, an order is marked shipped without a label, a confirmed label
         is voided and replaced (attention), or a note is deleted in Brightpearl (cancelled).
         With ``real_world``, a share of ticks also brings one thing ShipStation users do (split,
-        combine, return label, void of an old label), recorded in ``events``."""
+        combine, return label, void of an old label), recorded in ``events``; until each kind
+        has happened once (so the demo shows one of each early), every tick brings one."""
         made = len(self.label(self.rng.randint(1, 3)))
         roll = self.rng.random()
         waiting = [g for g, n in self.bp.gons.items() if n["orderId"] and not n["status"]["printed"]]
@@ -79,8 +80,10 @@ class SandboxEnvironment:
             gon = self._gon_of(self.rng.choice(open_orders)["orderId"])
             if gon in self.bp.gons and not self.bp.gons[gon]["status"]["shipped"]:
                 self.bp.delete_gon(gon)
-        if self.real_world and self.rng.random() < REAL_WORLD_SHARE:
-            event = real_world_event(self.ss, self.rng)
+        seen = {e["event"] for e in self.events}
+        unseen = tuple(k for k in real_world_kinds(self.ss) if k not in seen)  # one of each comes first
+        if self.real_world and (unseen or self.rng.random() < REAL_WORLD_SHARE):
+            event = real_world_event(self.ss, self.rng, prefer=unseen)
             if event:
                 self.events.append(event)
         return made

@@ -21,8 +21,10 @@ from bp_tui.brightpearl.oauth import BrightpearlLogin
 from bp_tui.config import BrightpearlSettings, Config
 from bp_tui.errors import StopRequested
 from bp_tui.core.records import GonRecord
+from bp_tui.core.stages import ShipmentRole
 from bp_tui.core.types import (
-    Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, Progress, QueueHeader, QueuePage, QueueRow,
+    Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, OrderPart, Progress, QueueHeader, QueuePage,
+    QueueRow,
 )
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.shipstation.port import ShipStationPort
@@ -89,7 +91,8 @@ class Connector:
         options = {"sleep": self._sleep, **self._client_options, **self._ss_options}
         if self.config.shipstation.api_version == "v2":
             return ShipStationV2Client(self.config.shipstation, transport=self._ss_transport,
-                                       state_path=self.state_path, **options)
+                                       state_path=self.state_path,
+                                       void_lookback_days=self.config.sync.lookback_days, **options)
         return ShipStationClient(self.config.shipstation, transport=self._ss_transport, **options)
 
     # ------------------------------------------------------------------ stopping
@@ -192,7 +195,9 @@ class Connector:
     def queue_rows(self, *, changed_since: datetime | None = None) -> list[QueueRow]:
         """The queue from the local state; ``changed_since`` gives only rows updated since then
         (cheap live updates of a large queue while a sync runs)."""
-        return [self._queue_row(r) for r in self.store.queue_records(changed_since=changed_since)]
+        records = self.store.queue_records(changed_since=changed_since)
+        parts = self._parts()
+        return [self._queue_row(r, parts) for r in records]
 
     def queue_page(self, *, stage: str | None = None, search: str = "", sort: str = "stage", offset: int = 0,
                    limit: int = 100) -> QueuePage:
@@ -201,12 +206,15 @@ class Connector:
         in ``sort`` order. SQLite filters, searches and sorts on indexes, so a page costs the
         same with a million notes as with a hundred."""
         records, total = self.store.queue_page(stage=stage, search=search, sort=sort, offset=offset, limit=limit)
-        return QueuePage(rows=[self._queue_row(r) for r in records], offset=offset, total=total,
+        parts = self._parts([r.gon_id for r in records])
+        return QueuePage(rows=[self._queue_row(r, parts) for r in records], offset=offset, total=total,
                          capped=bool(search.strip()) and total > SEARCH_LIMIT)
 
     def queue_rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]:
         """These notes as they are now (a live refresh re-reads only the rows on screen)."""
-        return {g: self._queue_row(r) for g, r in self.store.queue_records_of(gon_ids).items()}
+        records = self.store.queue_records_of(gon_ids)
+        parts = self._parts(list(records))
+        return {g: self._queue_row(r, parts) for g, r in records.items()}
 
     def queue_position(self, gon_id: int, *, stage: str | None = None, search: str = "",
                        sort: str = "stage") -> int | None:
@@ -227,7 +235,7 @@ class Connector:
                            imported_per_hour=[activity.get(k, (0, 0))[0] for k in keys],
                            confirmed_per_hour=[activity.get(k, (0, 0))[1] for k in keys])
 
-    def _queue_row(self, r: GonRecord) -> QueueRow:
+    def _queue_row(self, r: GonRecord, parts: dict[int, list[OrderPart]]) -> QueueRow:
         names = self._warehouse_names
         return QueueRow(
             gon_id=r.gon_id, order_id=r.order_id, stage=r.stage, gon_state=r.gon_state, reference=r.reference,
@@ -235,8 +243,21 @@ class Connector:
             warehouse=names.get(r.warehouse_id, str(r.warehouse_id)) if r.warehouse_id is not None else "",
             channel_id=r.channel_id, ss_order_id=r.ss_order_id, ss_order_number=r.ss_order_number,
             tracking=r.tracking, reason=r.reason, attempts=r.attempts, next_attempt_at=r.next_attempt_at,
-            first_seen=r.first_seen, updated_at=r.updated_at,
+            first_seen=r.first_seen, updated_at=r.updated_at, parts=parts.get(r.gon_id, []),
         )
+
+    def _parts(self, gon_ids: list[int] | None = None) -> dict[int, list[OrderPart]]:
+        """The split parts and merged-into orders of these notes (None: of every note that has
+        them, a small table), each with its live labels' tracking numbers."""
+        found = self.store.all_parts() if gon_ids is None else self.store.parts_of(gon_ids) if gon_ids else {}
+        labels = self.store.shipments_of(found) if found else {}
+        out: dict[int, list[OrderPart]] = {}
+        for gon_id, parts in found.items():
+            for p in parts:
+                tracking = ", ".join(s.tracking for s in labels.get(gon_id, []) if s.ss_order_id == p.ss_order_id
+                                     and s.tracking and not s.voided and s.role != ShipmentRole.RETURN)
+                out.setdefault(gon_id, []).append(OrderPart(p.ss_order_id, p.order_number, p.kind, p.status, tracking))
+        return out
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
         return self.store.history(gon_id)
@@ -262,6 +283,7 @@ class Connector:
         summary = CycleSummary(
             imported=int(data.get("imported", 0)), updated=int(data.get("updated", 0)),
             confirmed=int(data.get("confirmed", 0)), failed=int(data.get("failed", 0)),
+            failing=int(data.get("failing", 0)),
             cancelled=int(data.get("cancelled", 0)), attention=int(data.get("attention", 0)),
             removed=int(data.get("removed", 0)),
             skipped=dict(data.get("skipped", {})), api_calls=dict(data.get("api_calls", {})),

@@ -153,16 +153,18 @@ class ShipStationClient(SenderClient):
         return await self._sender.send(method, path, params=_query(params or {}), json=json, retry=retry,
                                        shape=shape)
 
-    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict]:
-        """All items of a paged list; ``null`` items are skipped, a missing ``pages`` tolerated."""
+    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int,
+                     convert: Callable[[dict], Any] | None = None) -> list[Any]:
+        """All items of a paged list; ``null`` items are skipped, a missing ``pages`` tolerated.
+        ``convert`` turns each item into what is kept, a page at a time (the raw page is freed)."""
         size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
-        items: list[dict] = []
+        items: list[Any] = []
         page = 1
         while page <= MAX_PAGES:
             body = await self._request("GET", path, params={**params, "page": page, "pageSize": size},
                                        shape=_page_of(key))
             chunk = body.get(key) or []
-            items.extend(item for item in chunk if isinstance(item, dict))
+            items.extend((convert or _same)(item) for item in chunk if isinstance(item, dict))
             pages = body.get("pages")
             if pages is None:
                 if len(chunk) < size:
@@ -240,8 +242,24 @@ class ShipStationClient(SenderClient):
                   "createDateStart": create_date_start, "modifyDateStart": modify_date_start}
         return [Order.from_api(o) for o in await self._paged("orders", "orders", params, page_size)]
 
+    async def list_modified_orders(self, *, modify_date_start: datetime, store_id: int | None = None,
+                                   page_size: int = 500) -> list[Order]:
+        """Orders changed since ``modify_date_start`` (any status): how splits, merges and
+        cancellations made in ShipStation are learnt. Read every cycle over a day or more of
+        orders, so each is kept without its raw body (``raw`` is empty), a page at a time."""
+        params = {"storeId": store_id, "modifyDateStart": modify_date_start}
+        return await self._paged("orders", "orders", params, page_size, convert=_slim_order)
+
     async def get_order(self, order_id: int) -> Order:
         return Order.from_api(await self._request("GET", f"orders/{int(order_id)}", shape=_has_key("orderId")))
+
+    async def find_orders_by_key(self, order_key: str, *, number_prefix: str,
+                                 store_id: int | None = None) -> list[Order]:
+        """The orders with this ``orderKey`` (a split's parts share it). V1 cannot filter by key:
+        its ``orderNumber`` filter matches numbers starting with ``number_prefix``, and the key
+        is matched here."""
+        found = await self.list_orders(order_number=number_prefix, store_id=store_id)
+        return [o for o in found if o.order_key == order_key]
 
     async def find_orders_by_number(self, order_number: str, *, store_id: int | None = None) -> list[Order]:
         """Orders whose number is exactly ``order_number`` (the API filter is "starts with")."""
@@ -252,9 +270,11 @@ class ShipStationClient(SenderClient):
 
     async def list_shipments(self, *, store_id: int | None = None, create_date_start: datetime | None = None,
                              order_id: int | None = None, include_items: bool = True,
-                             page_size: int = 500) -> list[Shipment]:
+                             page_size: int = 500, void_date_start: datetime | None = None) -> list[Shipment]:
+        """Labels (voided ones included), created since ``create_date_start`` and/or voided since
+        ``void_date_start`` (a void weeks after the label is found by the second)."""
         params = {"storeId": store_id, "createDateStart": create_date_start, "orderId": order_id,
-                  "includeShipmentItems": include_items}
+                  "voidDateStart": void_date_start, "includeShipmentItems": include_items}
         return [Shipment.from_api(s) for s in await self._paged("shipments", "shipments", params, page_size)]
 
     async def list_fulfillments(self, *, create_date_start: datetime | None = None, order_id: int | None = None,
@@ -291,6 +311,16 @@ class ShipStationClient(SenderClient):
         body = await self._request("GET", "carriers/listservices", params={"carrierCode": carrier_code},
                                    shape=is_json_list)
         return [CarrierService.from_api(s) for s in body or [] if isinstance(s, dict)]
+
+
+def _same(item: dict) -> dict:
+    return item
+
+
+def _slim_order(data: dict) -> Order:
+    order = Order.from_api(data)
+    order.raw = {}
+    return order
 
 
 def _has_key(key: str) -> Shape:

@@ -75,11 +75,16 @@ class Order:
     create_date: datetime | None = None
     modify_date: datetime | None = None
     custom_field1: str | None = None
+    parent_id: int | None = None  # a part of a split order: the original order's id
+    merged_ids: list[int] = field(default_factory=list)  # orders merged into this one (they are gone)
+    merged_or_split: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Order:
         options = data.get("advancedOptions") or {}
+        if not isinstance(options, dict):
+            options = {}
         return cls(
             order_id=int(data["orderId"]),
             order_key=str(data.get("orderKey") or ""),
@@ -88,7 +93,10 @@ class Order:
             store_id=_store_id(data),
             create_date=parse_datetime(data.get("createDate")),
             modify_date=parse_datetime(data.get("modifyDate")),
-            custom_field1=_str(options.get("customField1")) if isinstance(options, dict) else None,
+            custom_field1=_str(options.get("customField1")),
+            parent_id=_int(options.get("parentId")),
+            merged_ids=[int(i) for i in options.get("mergedIds") or [] if i is not None],
+            merged_or_split=bool(options.get("mergedOrSplit")),
             raw=data,
         )
 
@@ -108,6 +116,7 @@ class Shipment:
     void_date: datetime | None = None
     store_id: int | None = None
     items: list[ShipmentItem] = field(default_factory=list)
+    is_return_label: bool = False  # a label for goods coming back: never a shipment of the order
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Shipment:
@@ -126,6 +135,7 @@ class Shipment:
             void_date=parse_datetime(data.get("voidDate")),
             store_id=_store_id(data),
             items=[ShipmentItem.from_api(item) for item in items if item],
+            is_return_label=bool(data.get("isReturnLabel")),
         )
 
 

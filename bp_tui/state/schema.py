@@ -1,15 +1,24 @@
 """The state database's tables, and migrations between versions.
 
 Version 1 is the first. ``open_db`` refuses a file that is not a bp-tui state database,
-and one written by a newer bp-tui, instead of silently starting empty. A new file is
-created with ``CREATE`` (the newest schema); an older file is brought to it by running
-``MIGRATIONS[v]`` for every version ``v`` after its own, so both end with the same schema
-(tests/state/test_schema_migration.py compares them).
+and one written by a newer bp-tui, instead of silently starting empty. A new file is created
+with ``CREATE`` (the newest schema, directly); an older file is brought to it by running
+``MIGRATIONS[v]`` for every version ``v`` after its own, each in one transaction with its version
+bump, so both end with the same schema (tests/state/test_schema_migration.py compares them).
+
+Version 2 (issue 13: what real ShipStation accounts do): a label can belong to several notes
+(an order merged into another one: its label confirms every note merged into it), so a
+shipment row is one label *for one note*; and ``ss_parts`` lists the ShipStation orders that
+carry a note besides its own (the parts of a split order, the order it was merged into).
+
+Version 3 (issue 14: history stays cheap): the queue's indexes, the stage counts kept by
+triggers, and ``auto_vacuum = INCREMENTAL``, which an existing file takes on with one VACUUM
+after the step's transaction (VACUUM_AFTER), before its version bump.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APP_ID = 0x62707475  # "bptu": PRAGMA application_id marks our files
 
 CREATE_V1 = """
@@ -95,11 +104,47 @@ CREATE TABLE products (
 );
 """
 
-# Version 2: history stays cheap (SPEC.md, State). The queue reads a page at a time, filtered,
+MIGRATE_V2 = """
+CREATE TABLE shipments_v2 (
+    kind TEXT NOT NULL,
+    remote_id INTEGER NOT NULL,
+    gon_id INTEGER NOT NULL,
+    ss_order_id INTEGER NOT NULL,
+    tracking TEXT NOT NULL DEFAULT '',
+    carrier TEXT NOT NULL DEFAULT '',
+    service TEXT NOT NULL DEFAULT '',
+    shipped_at TEXT,
+    created_at TEXT,
+    voided INTEGER NOT NULL DEFAULT 0,
+    role TEXT NOT NULL DEFAULT 'new',
+    noted INTEGER NOT NULL DEFAULT 0,
+    void_noted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, remote_id, gon_id)
+);
+INSERT INTO shipments_v2 SELECT kind, remote_id, gon_id, ss_order_id, tracking, carrier, service, shipped_at,
+    created_at, voided, role, noted, void_noted FROM shipments;
+DROP TABLE shipments;
+ALTER TABLE shipments_v2 RENAME TO shipments;
+CREATE INDEX shipments_gon ON shipments(gon_id);
+-- ShipStation orders that carry a note besides its own order: 'split' = a part of the note's
+-- split order (the original one included), 'merged' = the order the note's order was merged into.
+CREATE TABLE ss_parts (
+    gon_id INTEGER NOT NULL,
+    ss_order_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    order_number TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT '',
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (gon_id, ss_order_id)
+);
+CREATE INDEX ss_parts_order ON ss_parts(ss_order_id);
+"""
+
+# Version 3: history stays cheap (SPEC.md, State). The queue reads a page at a time, filtered,
 # searched and sorted by SQLite on these indexes; retention finds expired notes and old audit
 # rows on them; the stage counts are kept by triggers, so counting a million notes costs a
 # read of eight rows. Every statement may run again (a migration stopped half-way is re-run).
-HISTORY_V2 = """
+HISTORY_V3 = """
 -- deep pages in GON order walk this narrow index, not the table's wide rows
 CREATE INDEX IF NOT EXISTS gons_id ON gons(gon_id);
 CREATE INDEX IF NOT EXISTS gons_updated ON gons(updated_at);
@@ -140,11 +185,13 @@ INSERT INTO stage_counts (stage, n) SELECT stage, COUNT(*) FROM gons GROUP BY st
 """
 
 # The newest schema, for a new file (open_db sets auto_vacuum = INCREMENTAL before it).
-CREATE = CREATE_V1 + HISTORY_V2
+CREATE = CREATE_V1 + MIGRATE_V2 + HISTORY_V3
 
-# version -> SQL that upgrades from version-1 to version
-MIGRATIONS: dict[int, str] = {
-    # the indexes and counts in one transaction; then auto_vacuum, which an existing file only
-    # takes on with a VACUUM (once; it rewrites the file, so it needs free space of its size)
-    2: "BEGIN;\n" + HISTORY_V2 + "COMMIT;\nPRAGMA auto_vacuum = INCREMENTAL;\nVACUUM;\n",
-}
+# version -> SQL that upgrades from version-1 to version (run in one transaction with the
+# version bump, so a crash leaves the file at the old version or the new one, never between)
+MIGRATIONS: dict[int, str] = {2: MIGRATE_V2, 3: HISTORY_V3}
+# After this version's step, a file without auto_vacuum = INCREMENTAL is rewritten with it (one
+# VACUUM: it needs free space of the file's size once), then the version is bumped; a VACUUM that
+# fails leaves the file at the version before, and the step (every statement may run again)
+# is done again next time.
+VACUUM_AFTER = 3

@@ -17,13 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bp_tui.core.records import GonRecord, ShipmentRecord, iso, parse_iso, utcnow
+from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso, parse_iso, utcnow
 from bp_tui.core.types import HistoryEntry
 from bp_tui.errors import BpTuiError
 from bp_tui.state.queries import (
     QUEUE_SORTS, SEARCH_LIMIT, SORT_SQL, Search, order_by, stage_order, stage_rank_sql,
 )
-from bp_tui.state.schema import APP_ID, CREATE, MIGRATIONS, SCHEMA_VERSION
+from bp_tui.state.schema import APP_ID, CREATE, MIGRATIONS, SCHEMA_VERSION, VACUUM_AFTER
 
 
 class StateError(BpTuiError):
@@ -158,9 +158,20 @@ class StateStore:
         return [_gon_from_row(row) for row in rows]
 
     def gons_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, int]:
-        """ShipStation order id -> GON id, for these ShipStation orders (the ones that are ours)."""
+        """ShipStation order id -> GON id, for these ShipStation orders (the notes' own orders)."""
         return {r[0]: r[1] for r in self._select_in(
             "SELECT ss_order_id, gon_id FROM gons WHERE ss_order_id IN ({marks})", ss_order_ids)}
+
+    def owners_of_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, set[int]]:
+        """ShipStation order id -> the notes it carries: the note whose own order it is, and the
+        notes it carries as a part of a split order or as the order others were merged into."""
+        wanted = list(ss_order_ids)
+        out: dict[int, set[int]] = {}
+        for ss_id, gon_id in self.gons_by_ss_orders(wanted).items():
+            out.setdefault(ss_id, set()).add(gon_id)
+        for row in self._select_in("SELECT ss_order_id, gon_id FROM ss_parts WHERE ss_order_id IN ({marks})", wanted):
+            out.setdefault(row[0], set()).add(row[1])
+        return out
 
     def gons_with_pending_shipments(self) -> set[int]:
         """Notes with a label still to handle: new, or a late/voided one whose order note is not posted."""
@@ -203,6 +214,10 @@ class StateStore:
             return sum(self.db.execute(
                 f"UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' AND gon_id IN ({','.join('?' * len(part))})",
                 part).rowcount for part in _chunks(list(set(gon_ids)), 500))
+
+    def count_stage(self, stage: str) -> int:
+        """How many notes are in ``stage`` (one count on the stage index)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM gons WHERE stage = ?", (stage,)).fetchone()[0])
 
     def stage_counts(self) -> dict[str, int]:
         """Notes per stage (stages with none left out): a read of the counts the triggers keep."""
@@ -357,8 +372,8 @@ class StateStore:
         return [r[0] for r in self.db.execute(sql, args)]
 
     def retire_batch(self, before: datetime, limit: int = 1000) -> tuple[int, int]:
-        """Remove up to ``limit`` of the notes :meth:`expired_gons` lists, with their shipments,
-        in one transaction: (notes, shipments). The ids never come into Python (a temporary
+        """Remove up to ``limit`` of the notes :meth:`expired_gons` lists, with their shipments and
+        their ShipStation parts (split, merged), in one transaction: (notes, shipments). The ids never come into Python (a temporary
         table holds them): a worker thread runs four statements per batch, and holds the GIL
         only between them, not once per row."""
         sql, args = _expired_sql(before, limit)
@@ -368,17 +383,20 @@ class StateStore:
             self.db.execute(f"INSERT INTO temp.retiring {sql}", args)
             shipments = self.db.execute(
                 "DELETE FROM shipments WHERE gon_id IN (SELECT gon_id FROM temp.retiring)").rowcount
+            self.db.execute("DELETE FROM ss_parts WHERE gon_id IN (SELECT gon_id FROM temp.retiring)")
             notes = self.db.execute("DELETE FROM gons WHERE gon_id IN (SELECT gon_id FROM temp.retiring)").rowcount
         return notes, shipments
 
     def remove_gons(self, gon_ids: Iterable[int]) -> tuple[int, int]:
-        """Remove these notes and their shipments, in one transaction: (notes, shipments)."""
+        """Remove these notes, their shipments and their ShipStation parts, in one transaction:
+        (notes, shipments)."""
         wanted = list(set(gon_ids))
         notes = shipments = 0
         with self.transaction():
             for part in _chunks(wanted, 500):
                 marks = ",".join("?" * len(part))
                 shipments += self.db.execute(f"DELETE FROM shipments WHERE gon_id IN ({marks})", part).rowcount
+                self.db.execute(f"DELETE FROM ss_parts WHERE gon_id IN ({marks})", part)
                 notes += self.db.execute(f"DELETE FROM gons WHERE gon_id IN ({marks})", part).rowcount
         return notes, shipments
 
@@ -445,11 +463,27 @@ class StateStore:
             out[row["gon_id"]].append(_shipment_from_row(row))
         return out
 
-    def shipment(self, kind: str, remote_id: int) -> ShipmentRecord | None:
+    def shipment(self, kind: str, remote_id: int, gon_id: int) -> ShipmentRecord | None:
+        """A label (or marked-shipped record) as seen for one note."""
         row = self.db.execute(
-            "SELECT * FROM shipments WHERE kind = ? AND remote_id = ?", (kind, remote_id)
+            "SELECT * FROM shipments WHERE kind = ? AND remote_id = ? AND gon_id = ?", (kind, remote_id, gon_id)
         ).fetchone()
         return _shipment_from_row(row) if row else None
+
+    def shipments_by_remote(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int, int], ShipmentRecord]:
+        """The records already kept of these (kind, remote id)s, by (kind, remote id, GON id)."""
+        by_kind: dict[str, list[int]] = {}
+        for kind, remote_id in set(keys):
+            by_kind.setdefault(kind, []).append(remote_id)
+        out: dict[tuple[str, int, int], ShipmentRecord] = {}
+        for kind, ids in by_kind.items():
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                sql = f"SELECT * FROM shipments WHERE kind = ? AND remote_id IN ({','.join('?' * len(part))})"
+                for row in self.db.execute(sql, [kind, *part]):
+                    rec = _shipment_from_row(row)
+                    out[(rec.kind, rec.remote_id, rec.gon_id)] = rec
+        return out
 
     def save_shipment(self, rec: ShipmentRecord) -> None:
         self.db.execute(
@@ -458,6 +492,48 @@ class StateStore:
             (rec.kind, rec.remote_id, rec.gon_id, rec.ss_order_id, rec.tracking, rec.carrier, rec.service,
              iso(rec.shipped_at), iso(rec.created_at), int(rec.voided), rec.role, int(rec.noted),
              int(rec.void_noted)),
+        )
+
+    # ---- parts of split and merged ShipStation orders -------------------------------------
+    def parts_of(self, gon_ids: Iterable[int]) -> dict[int, list[PartRecord]]:
+        """The ShipStation orders that carry each of these notes besides its own (split parts,
+        the original included, and the order it was merged into); notes without any are left out."""
+        out: dict[int, list[PartRecord]] = {}
+        sql = "SELECT * FROM ss_parts WHERE gon_id IN ({marks}) ORDER BY gon_id, ss_order_id"
+        for row in self._select_in(sql, gon_ids):
+            out.setdefault(row["gon_id"], []).append(_part_from_row(row))
+        return out
+
+    def all_parts(self) -> dict[int, list[PartRecord]]:
+        """Every note's parts (a small table: only notes whose order was split or merged)."""
+        out: dict[int, list[PartRecord]] = {}
+        for row in self.db.execute("SELECT * FROM ss_parts ORDER BY gon_id, ss_order_id"):
+            out.setdefault(row["gon_id"], []).append(_part_from_row(row))
+        return out
+
+    def parts_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, list[PartRecord]]:
+        """ShipStation order id -> the part rows naming it (the notes it carries as a part)."""
+        out: dict[int, list[PartRecord]] = {}
+        for row in self._select_in("SELECT * FROM ss_parts WHERE ss_order_id IN ({marks})", ss_order_ids):
+            out.setdefault(row["ss_order_id"], []).append(_part_from_row(row))
+        return out
+
+    def merged_into(self, ss_order_ids: Iterable[int]) -> dict[int, list[int]]:
+        """ShipStation order id -> the notes whose orders were merged into it."""
+        return {ss_id: [p.gon_id for p in parts if p.kind == "merged"]
+                for ss_id, parts in self.parts_by_ss_orders(ss_order_ids).items()
+                if any(p.kind == "merged" for p in parts)}
+
+    def save_part(self, part: PartRecord) -> None:
+        """Keep one part of a note (inside the caller's transaction); a note is merged into one order."""
+        if part.kind == "merged":
+            self.db.execute("DELETE FROM ss_parts WHERE gon_id = ? AND kind = 'merged' AND ss_order_id != ?",
+                            (part.gon_id, part.ss_order_id))
+        self.db.execute(
+            "INSERT OR REPLACE INTO ss_parts (gon_id, ss_order_id, kind, order_number, status, seen_at) "
+            "VALUES (?,?,?,?,?,?)",
+            (part.gon_id, part.ss_order_id, part.kind, part.order_number, part.status,
+             iso(part.seen_at or utcnow())),
         )
 
     # ---- audit log and write intents ---------------------------------------------------
@@ -627,21 +703,7 @@ def open_db(path: Path) -> sqlite3.Connection:
             "upgrade bp-tui."
         )
     if version < SCHEMA_VERSION:
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            script = MIGRATIONS.get(target)
-            if script is None:
-                db.close()
-                raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
-            try:
-                db.executescript(script)
-                db.execute(f"PRAGMA user_version={target}")
-                db.commit()
-            except sqlite3.DatabaseError as exc:
-                db.close()
-                raise StateError(
-                    f"{path}: cannot upgrade the state database to version {target} ({exc}); it needs free "
-                    "space about the size of the file once. Nothing was lost: try again with more space."
-                ) from None
+        _migrate(db, path, version)
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("SELECT COUNT(*) FROM gons").fetchone()
@@ -650,6 +712,58 @@ def open_db(path: Path) -> sqlite3.Connection:
         raise StateError(f"{path}: state database is damaged ({exc}); move it aside or restore a backup.") from None
     _make_private(path)
     return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
+    """Bring the database from ``version`` to SCHEMA_VERSION, each step in one transaction with
+    its version bump (a crash leaves the file at one version or the next, never between; a
+    second process opening the file at the same time finds the step done and skips it). After
+    the step VACUUM_AFTER, a file without incremental auto_vacuum is rewritten with it before
+    the bump (VACUUM cannot run inside a transaction; that step may run again)."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        script = MIGRATIONS.get(target)
+        if script is None:
+            db.close()
+            raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            if db.execute("PRAGMA user_version").fetchone()[0] < target:
+                for statement in _statements(script):
+                    db.execute(statement)
+                if target == VACUUM_AFTER and db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+                    db.commit()
+                    _vacuum_incremental(db)
+                    db.execute("BEGIN IMMEDIATE")
+                db.execute(f"PRAGMA user_version={target}")
+            db.commit()
+        except sqlite3.DatabaseError as exc:
+            db.rollback()
+            db.close()
+            raise StateError(f"{path}: the state database could not be upgraded to version {target} ({exc}); "
+                             "nothing was lost. Check the free space (an upgrade may need as much again as "
+                             "the file's size, once) and the permissions of its folder.") from None
+
+
+def _vacuum_incremental(db: sqlite3.Connection) -> None:
+    """Rewrite the file with ``auto_vacuum = INCREMENTAL`` (an existing file takes the setting
+    only with a VACUUM)."""
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    db.execute("VACUUM")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of ``script`` one by one (a trigger's body, with its own semicolons,
+    stays whole)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer
+            buffer = ""
+    if buffer.strip():
+        yield buffer
 
 
 def _create_private(path: Path) -> None:
@@ -686,6 +800,11 @@ def _gon_from_row(row: sqlite3.Row) -> GonRecord:
     for col in _DATE_COLUMNS:
         data[col] = parse_iso(data[col])
     return GonRecord(**data)
+
+
+def _part_from_row(row: sqlite3.Row) -> PartRecord:
+    return PartRecord(gon_id=row["gon_id"], ss_order_id=row["ss_order_id"], kind=row["kind"],
+                      order_number=row["order_number"], status=row["status"], seen_at=parse_iso(row["seen_at"]))
 
 
 def _shipment_from_row(row: sqlite3.Row) -> ShipmentRecord:

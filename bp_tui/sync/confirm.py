@@ -2,7 +2,10 @@
 goods-out note, the shipped (SHW) event with ``If-Match``, one order note per label, and the
 order status once every note of the order is shipped. A label voided before confirmation is
 never written back; a void or a replacement label after it puts the note in attention with
-one order note each."""
+one order note each. A return label is never written back and never a replacement. A note
+whose ShipStation order was split is confirmed once every part has a live label (or is
+cancelled), with every part's tracking number; a label on the order a note's order was merged
+into confirms that note too."""
 
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ from bp_tui.brightpearl.apierrors import GonConflict
 from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
-from bp_tui.core.records import GonRecord, ShipmentRecord, iso
-from bp_tui.core.stages import CLOSED_STAGES, ShipmentKind, ShipmentRole, Stage
+from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso
+from bp_tui.core.stages import CLOSED_STAGES, PartKind, ShipmentKind, ShipmentRole, Stage
 from bp_tui.errors import ApiError, ApiUnavailable
 from bp_tui.sync.context import FATAL, CycleContext
 from bp_tui.sync.notes import mark_noted, note_marker, shipment_note, tracking_reference
@@ -26,6 +29,7 @@ SETS_STATUS = ("mark_shipped_and_set_status", "set_status")
 
 @dataclass
 class _Work:
+    parts: dict[int, list[PartRecord]]  # note -> the ShipStation orders carrying it besides its own
     to_confirm: list[tuple[GonRecord, list[ShipmentRecord]]] = field(default_factory=list)
     late: list[tuple[GonRecord, ShipmentRecord, IntentKind]] = field(default_factory=list)
     notes: list[GonRecord] = field(default_factory=list)  # records changed
@@ -43,11 +47,11 @@ class Confirm:
         if not candidates:
             return
         ships = ctx.store.shipments_of(candidates)
-        work = _Work()
+        work = _Work(parts=ctx.store.parts_of(candidates))
         for n, (gid, rec) in enumerate(candidates.items()):
             await ctx.breathe(n)
             recs = ships.get(gid) or []
-            if not recs:
+            if not recs and gid not in work.parts:
                 continue
             if rec.stage in CLOSED_STAGES:
                 _closed(rec, recs, work)
@@ -61,7 +65,7 @@ class Confirm:
             for rec in work.notes:
                 ctx.store.save_gon(rec)
         if work.to_confirm:
-            await write_back(ctx, work.to_confirm)
+            await write_back(ctx, work.to_confirm, work.parts)
         if work.late:
             await note_late(ctx, work.late)
 
@@ -70,6 +74,8 @@ def _closed(rec: GonRecord, recs: list[ShipmentRecord], work: _Work) -> None:
     """A confirmed note: a new label is a replacement, a void of a confirmed one is news."""
     ours = rec.reason == reasons.SHIPPED_OUTSIDE_MARKED
     for s in recs:
+        if s.role == ShipmentRole.RETURN:
+            continue  # a return label: never a replacement
         if ours and s.kind == ShipmentKind.FULFILLMENT and s.role == ShipmentRole.NEW:
             s.role = ShipmentRole.CONFIRMED  # the mark-as-shipped we sent ourselves
             work.shipments.append(s)
@@ -87,28 +93,64 @@ def _closed(rec: GonRecord, recs: list[ShipmentRecord], work: _Work) -> None:
 
 
 def _open(rec: GonRecord, recs: list[ShipmentRecord], work: _Work) -> None:
-    """A note not confirmed yet: its active labels are to be written back."""
-    active = [s for s in recs if not s.voided]
-    for s in recs:
+    """A note not confirmed yet: its live labels are written back once it is complete."""
+    outbound = [s for s in recs if s.role != ShipmentRole.RETURN]
+    parts = work.parts.get(rec.gon_id, [])
+    if not outbound and not parts:
+        return  # only return labels: nothing shipped
+    for s in outbound:
         if s.voided and s.role == ShipmentRole.NEW:
             s.role = ShipmentRole.VOIDED_BEFORE
             work.shipments.append(s)
-    if not active:
-        if rec.stage in (Stage.SHIPPED, Stage.FAILED):
-            rec.stage, rec.reason = Stage.IMPORTED, reasons.LABEL_VOIDED
-            work.notes.append(rec)
-        elif rec.reason != reasons.LABEL_VOIDED:
-            rec.reason = reasons.LABEL_VOIDED
+    active = [s for s in outbound if not s.voided]
+    waiting = _waiting_for(parts, active, voided=any(s.voided for s in outbound))
+    if waiting is not None:
+        before = (rec.stage, rec.reason)
+        if rec.stage == Stage.SHIPPED or (rec.stage == Stage.FAILED and waiting == reasons.LABEL_VOIDED):
+            rec.stage = Stage.IMPORTED
+        if rec.stage == Stage.IMPORTED:
+            rec.reason = waiting
+        if (rec.stage, rec.reason) != before:
             work.notes.append(rec)
         return
     rec.stage = Stage.SHIPPED if rec.stage != Stage.FAILED else rec.stage
-    rec.tracking = ", ".join(s.tracking for s in active if s.tracking)
+    rec.tracking = ", ".join(dict.fromkeys(s.tracking for s in active if s.tracking))
     work.notes.append(rec)
     work.to_confirm.append((rec, active))
 
 
-async def write_back(ctx: CycleContext, items: list[tuple[GonRecord, list[ShipmentRecord]]]) -> None:
+def _waiting_for(parts: list[PartRecord], active: list[ShipmentRecord], *, voided: bool) -> str | None:
+    """Why a note cannot be confirmed yet (its reason), or None when it can: a part of its split
+    order without a live label (and not cancelled), or no live label at all."""
+    split = {p.ss_order_id: p for p in parts if p.kind == PartKind.SPLIT}
+    labelled = {s.ss_order_id for s in active}
+    if split:
+        cancelled = {i for i, p in split.items() if p.status == "cancelled"}
+        if active and set(split) <= labelled | cancelled:
+            return None
+        return reasons.split_progress(len(split), len(labelled & set(split)), len(cancelled - labelled))
+    if active:
+        return None
+    if voided:
+        return reasons.LABEL_VOIDED
+    merged = [p for p in parts if p.kind == PartKind.MERGED]
+    return reasons.merged_into(merged[-1].order_number) if merged else None
+
+
+def confirmed_reason(parts: list[PartRecord]) -> str:
+    """What the queue says of a confirmed note: how its ShipStation order was split or merged."""
+    split = [p for p in parts if p.kind == PartKind.SPLIT]
+    if split:
+        return reasons.split_progress(len(split), len([p for p in split if p.status != "cancelled"]),
+                                      len([p for p in split if p.status == "cancelled"]))
+    merged = [p for p in parts if p.kind == PartKind.MERGED]
+    return reasons.merged_into(merged[-1].order_number) if merged else ""
+
+
+async def write_back(ctx: CycleContext, items: list[tuple[GonRecord, list[ShipmentRecord]]],
+                     parts: dict[int, list[PartRecord]] | None = None) -> None:
     cfg = ctx.config.brightpearl
+    parts = parts or {}
     total = len(items)
     fresh: dict[int, GoodsOutNote] = {}
     if cfg.shipped_action in MARKS_SHIPPED:
@@ -117,7 +159,7 @@ async def write_back(ctx: CycleContext, items: list[tuple[GonRecord, list[Shipme
     done: list[GonRecord] = []
     for n, (rec, active) in enumerate(items, 1):
         await ctx.checkpoint()
-        if await _confirm_one(ctx, rec, active, fresh):
+        if await _confirm_one(ctx, rec, active, fresh, parts.get(rec.gon_id, [])):
             done.append(rec)
             ctx.emit("confirm", n, total, gon_id=rec.gon_id)
     if cfg.shipped_action in SETS_STATUS and done:
@@ -125,7 +167,7 @@ async def write_back(ctx: CycleContext, items: list[tuple[GonRecord, list[Shipme
 
 
 async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentRecord],
-                       fresh: dict[int, GoodsOutNote]) -> bool:
+                       fresh: dict[int, GoodsOutNote], parts: list[PartRecord]) -> bool:
     """Write one note's labels back; True when it is confirmed."""
     cfg = ctx.config.brightpearl
     try:
@@ -140,7 +182,8 @@ async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentR
         if cfg.add_order_note and cfg.shipped_action != "none":  # "none" only records
             for s in active:
                 if not s.noted:
-                    await post_note(ctx, rec, s, IntentKind.NOTE, shipment_note(rec, s, active))
+                    text = shipment_note(rec, s, active, order_number_of(rec, s, parts))
+                    await post_note(ctx, rec, s, IntentKind.NOTE, text)
     except FATAL:
         raise
     except (ApiError, ValueError) as exc:
@@ -148,7 +191,7 @@ async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentR
         ctx.fail(rec, reason, ctx.now())
         ctx.store.save_gons([rec])
         return False
-    rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.CONFIRMED, "", 0, None
+    rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.CONFIRMED, confirmed_reason(parts), 0, None
     rec.confirmed_at = ctx.now()
     for s in active:
         s.role = ShipmentRole.CONFIRMED
@@ -201,9 +244,18 @@ async def _post_shw(ctx: CycleContext, rec: GonRecord, intent: Intent, occurred:
             return
 
 
+def order_number_of(rec: GonRecord, s: ShipmentRecord, parts: list[PartRecord]) -> str:
+    """The ShipStation order a label is on, as the note names it."""
+    part = next((p for p in parts if p.ss_order_id == s.ss_order_id and s.ss_order_id != rec.ss_order_id), None)
+    if part is not None and part.kind == PartKind.MERGED:
+        return f"{part.order_number} (order {rec.ss_order_number} was merged into it)"
+    return (part.order_number if part is not None else "") or rec.ss_order_number
+
+
 async def post_note(ctx: CycleContext, rec: GonRecord, s: ShipmentRecord, kind: IntentKind, text: str) -> None:
-    """One order note per label and kind, tagged so an interrupted post can be found again."""
-    key = IntentKey.for_shipment(kind, s.kind, s.remote_id)
+    """One order note per label, note and kind, tagged so an interrupted post can be found again."""
+    key = IntentKey.for_shipment(kind, s.kind, s.remote_id,
+                                 gon_id=rec.gon_id if s.ss_order_id != rec.ss_order_id else None)
     if not ctx.store.done_keys([str(key)]):
         intent = Intent("brightpearl", key, rec.gon_id, rec.order_id, detail=f"{s.kind} {s.remote_id}",
                         plan=f"Brightpearl: note on order {rec.order_id} for {s.kind} {s.remote_id}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from bp_tui.core.stages import Stage
 from bp_tui.core.types import CycleSummary
 from bp_tui.sync.confirm import Confirm
 from bp_tui.sync.context import CycleContext
@@ -35,6 +36,7 @@ async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bo
             await ReadShipments()(ctx)
             await Confirm()(ctx)
         await Retain()(ctx)
+        ctx.summary.failing = ctx.store.count_stage(Stage.FAILED)
     finally:
         ctx.summary.api_calls = {
             "brightpearl": ctx.bp.requests_sent - bp_start,

@@ -1,5 +1,6 @@
 """Discover: one goods-out-search for unshipped notes of the last ``lookback_days``; each
-note is waiting (with the reason) or ready; imported notes that left the list, and those
+note is waiting (with the reason) or ready; imported notes that left the list, ready or
+failed ones that left it (an interrupted import may have reached ShipStation), and those
 whose order was edited in Brightpearl since the last cycle, are noted for KeepInStep."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Discover:
         # Only what this cycle can touch: the notes found, and the imported ones (which may have
         # left the list). Confirmed history is never loaded here, so a cycle costs the same
         # after a year as on the first day.
-        known = await ctx.load_stages((Stage.IMPORTED,))
+        known = await ctx.load_stages((Stage.IMPORTED, Stage.READY, Stage.FAILED))
         known.update(await ctx.load_ids([r.goods_out_note_id for r in rows if r.goods_out_note_id not in known]))
         plan = ImportPlan()
         seen: set[int] = set()
@@ -36,8 +37,13 @@ class Discover:
             if is_changed:
                 changed.append(rec)
         ctx.store.save_gons(changed)
-        plan.gone = [g for g, r in known.items() if r.stage == Stage.IMPORTED and g not in seen]
-        plan.changed = await self._edited(ctx, known, set(plan.gone), now)
+        in_shipstation = {g for g, r in known.items()
+                          if r.stage == Stage.IMPORTED or (r.stage != Stage.WAITING and r.ss_order_id)}
+        plan.gone = [g for g in known if g in in_shipstation and g not in seen]
+        plan.unsent_gone = [g for g, r in known.items()
+                            if g not in in_shipstation and r.stage != Stage.WAITING and g not in seen]
+        edited = await self._edited(ctx, known, set(plan.gone), now, plan)
+        plan.changed = list(dict.fromkeys(plan.changed + edited))
         return plan
 
     @staticmethod
@@ -63,16 +69,19 @@ class Discover:
             else:
                 if rec.stage == Stage.WAITING:
                     rec.stage, rec.reason = Stage.READY, ""
-                plan.candidates.append(rec.gon_id)
+                # A note already in ShipStation (it failed later, at confirm or at an update) is
+                # never imported again blind: KeepInStep reads its order and updates it if needed.
+                (plan.changed if rec.ss_order_id else plan.candidates).append(rec.gon_id)
         return rec, new or before != (rec.stage, rec.reason, rec.gon_state, rec.warehouse_id, rec.channel_id)
 
     @staticmethod
-    async def _edited(ctx: CycleContext, known: dict[int, GonRecord], gone: set[int], now: datetime) -> list[int]:
+    async def _edited(ctx: CycleContext, known: dict[int, GonRecord], gone: set[int], now: datetime,
+                      plan: ImportPlan) -> list[int]:
         """Imported notes whose order was edited in Brightpearl since the last cycle (one search
         call), so corrections such as a new delivery address reach the open ShipStation order."""
         imported = {g: r for g, r in known.items() if r.stage == Stage.IMPORTED and g not in gone}
         mark = parse_iso(ctx.store.watermark("orders"))
-        ctx.store.set_watermark("orders", iso(now) or "")
+        plan.orders_mark = iso(now) or ""  # kept once Import has sent what these edits change
         if not imported or mark is None:
             return []
         orders = set(await ctx.bp.search_updated_orders(mark - ORDER_CHANGE_OVERLAP))

@@ -11,7 +11,7 @@ from bp_tui.sync.plan import ImportPlan
 class Hydrate:
     async def __call__(self, ctx: CycleContext, plan: ImportPlan) -> None:
         to_send = plan.candidates + plan.changed
-        wanted = list(dict.fromkeys(to_send + plan.gone))
+        wanted = list(dict.fromkeys(to_send + plan.gone + plan.unsent_gone))
         if not wanted:
             return
         ctx.emit("hydrate", 0, len(wanted), message="reading goods-out notes")

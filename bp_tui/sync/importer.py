@@ -15,6 +15,7 @@ from bp_tui.core.stages import Stage
 from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import CreateOrderResult
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
+from bp_tui.sync.keep_in_step import not_resent
 from bp_tui.sync.payloads import describe, payload_for
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.writer import Intent
@@ -40,6 +41,8 @@ class Import:
         ctx.store.save_gons(updates)
         ctx.emit("map", len(plan.candidates), len(plan.candidates), message=f"{len(plan.outbox)} orders to send")
         await send_orders(ctx, plan.outbox, plan.resends)
+        if plan.orders_mark:  # every edit found was sent (or refused with its reason): not looked for again
+            ctx.store.set_watermark("orders", plan.orders_mark)
 
 
 def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> dict[str, Any] | None:
@@ -69,7 +72,7 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> dict[str, A
         return None
 
 
-async def send_orders(ctx: CycleContext, outbox: Outbox, resends: set[int]) -> None:
+async def send_orders(ctx: CycleContext, outbox: Outbox, resends: dict[int, dict[str, Any]]) -> None:
     """createorders in batches of 100; each note settles on its own result."""
     total = len(outbox)
     for start in range(0, total, SS_BATCH):
@@ -107,7 +110,7 @@ async def send_orders(ctx: CycleContext, outbox: Outbox, resends: set[int]) -> N
 
 
 def _settle_one(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any], result: CreateOrderResult | None,
-                resends: set[int]) -> tuple[str, str]:
+                resends: dict[int, dict[str, Any]]) -> tuple[str, str]:
     """Apply ShipStation's answer for one order to its note; the audit result and detail."""
     if result is not None and result.success and result.order_id:
         if rec.ss_order_id or rec.attempts:
@@ -118,11 +121,12 @@ def _settle_one(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any], resu
         rec.ss_order_id = result.order_id
         rec.ss_order_key = result.order_key
         rec.ss_order_number = result.order_number or str(payload["orderNumber"])
-        rec.ss_payload = json.dumps({k: v for k, v in payload.items() if k != "orderId"}, ensure_ascii=False)
+        ours = resends.get(rec.gon_id, payload)  # what bp-tui sent of its own, to compare next time
+        rec.ss_payload = json.dumps({k: v for k, v in ours.items() if k != "orderId"}, ensure_ascii=False)
         return "ok", f"ShipStation order {result.order_id}"
     message = (result.error_message if result else None) or "no answer for this order"
     if rec.gon_id in resends:
-        rec.reason = f"changed in Brightpearl, but ShipStation refused the update: {message}"
+        not_resent(rec, f"ShipStation refused the update: {message}")
     else:
         ctx.fail(rec, f"ShipStation rejected it: {message}", ctx.now())
     return "failed", message
@@ -147,7 +151,7 @@ async def _adopt_lost_imports(ctx: CycleContext, batch: Outbox, by_key: dict[str
             raise
         except ApiError:
             continue
-        match = [o for o in found if o.order_key == key]
+        match = sorted((o for o in found if o.order_key == key), key=lambda o: o.parent_id is not None)  # original first
         if match:
             by_key[key] = CreateOrderResult(order_key=key, order_id=match[0].order_id,
                                             order_number=match[0].order_number, success=True)

@@ -5,6 +5,7 @@
 - A note shipped in Brightpearl without a label marks its ShipStation order shipped
   (honouring ``notify_customer`` / ``notify_sales_channel``), so nobody ships it twice.
 - A note deleted in Brightpearl cancels its open ShipStation order.
+- A note that left the list before it was known in ShipStation is settled first (``unsent``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.reasons import MappingError
-from bp_tui.core.records import GonRecord
-from bp_tui.core.stages import Stage
+from bp_tui.core.records import GonRecord, PartRecord
+from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
 from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import CreateOrderResult
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
-from bp_tui.sync.payloads import describe, payload_for
+from bp_tui.sync.payloads import OPEN_STATUSES, as_sent_back, describe, payload_for, update_of
 from bp_tui.sync.plan import ImportPlan
+from bp_tui.sync.unsent import settle_unsent_gone
 from bp_tui.sync.writer import Intent
 
 MASS_CANCEL_MIN = 10  # more deletions than this in one cycle, and over a fifth of the open orders: ask a person
@@ -31,7 +33,8 @@ MASS_CANCEL_MIN = 10  # more deletions than this in one cycle, and over a fifth 
 
 class KeepInStep:
     async def __call__(self, ctx: CycleContext, plan: ImportPlan) -> None:
-        self._queue_resends(ctx, plan)
+        await settle_unsent_gone(ctx, plan)
+        await self._queue_resends(ctx, plan)
         shipped_outside = [(plan.records[g], plan.notes[g]) for g in plan.gone
                            if g in plan.records and g in plan.notes and plan.notes[g].shipped]
         await mark_shipped_in_shipstation(ctx, shipped_outside)
@@ -39,27 +42,76 @@ class KeepInStep:
         await cancel_deleted(ctx, await _confirmed_deleted(ctx, missing))
 
     @staticmethod
-    def _queue_resends(ctx: CycleContext, plan: ImportPlan) -> None:
-        """Edited orders whose ShipStation order would change go to the outbox as updates."""
-        reasons_changed: list[GonRecord] = []
+    async def _queue_resends(ctx: CycleContext, plan: ImportPlan) -> None:
+        """Notes in ShipStation whose order would change go to the outbox as updates of the
+        order ShipStation holds (read first: only bp-tui's fields change)."""
+        held: list[GonRecord] = []
+        parts = ctx.store.parts_of(plan.changed)
         for gid in plan.changed:
             rec, gon = plan.records[gid], plan.notes.get(gid)
             order = plan.orders.get(gon.order_id) if gon is not None else None
             if gon is None or gon.shipped or order is None:
                 continue  # it left the list meanwhile: the next cycle sees it as shipped or deleted
             describe(rec, gon, order)
+            held.append(rec)
             try:
                 payload = payload_for(ctx.config, plan, gon, order)
             except MappingError as exc:  # still in ShipStation: keep it, say why it was not updated
-                rec.reason = f"changed in Brightpearl but cannot be re-sent: {exc}"
-                reasons_changed.append(rec)
+                not_resent(rec, f"cannot be re-sent: {exc}")
                 continue
             if rec.ss_payload and json.loads(rec.ss_payload) == payload:
+                if rec.stage in OPEN_STAGES:  # a retry with nothing to re-send: its labels are next
+                    rec.stage, rec.reason = Stage.IMPORTED, ""
                 continue  # the change does not touch the ShipStation order
-            payload["orderId"] = rec.ss_order_id
-            plan.outbox.append((rec, payload))
-            plan.resends.add(gid)
-        ctx.store.save_gons(reasons_changed)
+            if gid in parts:  # split or merged in ShipStation: no update can be right for every part
+                not_resent(rec, f"{_parts_words(parts[gid])}: make the change in ShipStation")
+                continue
+            await ctx.checkpoint()
+            body = await _update_for(ctx, rec, payload)
+            if body is not None:
+                plan.outbox.append((rec, body))
+                plan.resends[gid] = payload
+        ctx.store.save_gons(held)
+
+
+def _parts_words(parts: list[PartRecord]) -> str:
+    merged = [p for p in parts if p.kind == PartKind.MERGED]
+    if merged:
+        return f"its ShipStation order was merged into order {merged[-1].order_number}"
+    return f"its ShipStation order was split into {len(parts)} there"
+
+
+def not_resent(rec: GonRecord, why: str) -> None:
+    """The note stays in ShipStation as it is; the reason says why the change was not sent."""
+    rec.reason = f"changed in Brightpearl, but {why}"
+    if rec.stage in OPEN_STAGES:
+        rec.stage = Stage.IMPORTED
+
+
+async def _update_for(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The update to send: the ShipStation order as it is now with bp-tui's fields from
+    ``payload``; None (the record saying why) when it must not be sent."""
+    try:
+        current = await ctx.ss.get_order(rec.ss_order_id or 0)
+    except FATAL:
+        raise
+    except ApiError as exc:
+        if exc.status == 404:
+            not_resent(rec, f"its ShipStation order {rec.ss_order_id} no longer exists there "
+                            "(merged into another order, or deleted)")
+        else:  # retried after the backoff, with the order read again
+            ctx.fail(rec, f"changed in Brightpearl, but its ShipStation order could not be read before the "
+                          f"update: {exc.message or exc}", ctx.now())
+        return None
+    if current.order_status not in OPEN_STATUSES:
+        not_resent(rec, f"ShipStation refused the update: order {current.order_number} is "
+                        f"{current.order_status}, and only open orders can change")
+        return None
+    if current.merged_or_split or current.parent_id:
+        not_resent(rec, f"its ShipStation order {current.order_number} was split or merged there: "
+                        "make the change in ShipStation")
+        return None
+    return update_of(current, payload)
 
 
 async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRecord, GoodsOutNote]]) -> None:
@@ -67,9 +119,15 @@ async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRe
     ShipStation orders shipped, so nobody ships them twice. If ShipStation refuses, the
     note needs attention."""
     ss_cfg = ctx.config.shipstation
+    parts = ctx.store.parts_of(rec.gon_id for rec, _ in items) if items else {}
+    carrying = ctx.store.merged_into(rec.ss_order_id for rec, _ in items if rec.ss_order_id) if items else {}
     for rec, gon in items:
         await ctx.checkpoint()
         rec.gon_state = "shipped"
+        if rec.gon_id in parts or rec.ss_order_id in carrying:  # marking one order would ship other notes' goods
+            ctx.attention(rec, reasons.SHIPPED_OUTSIDE_PARTS)
+            ctx.store.save_gons([rec])
+            continue
         shipped_on = gon.shipped_on or ctx.now()
         intent = Intent("shipstation", IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id), rec.gon_id,
                         rec.order_id, detail=gon.shipping_reference,
@@ -119,17 +177,20 @@ async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> lis
 
 
 async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
-    """Notes deleted in Brightpearl after import: cancel their open ShipStation orders (a
-    createorders update with ``orderStatus: cancelled``)."""
+    """Notes deleted in Brightpearl after import: cancel their open ShipStation orders (the order
+    as ShipStation holds it, read first, sent back with ``orderStatus: cancelled``)."""
     batch: list[tuple[GonRecord, dict[str, Any]]] = []
+    parts = ctx.store.parts_of(r.gon_id for r in deleted) if deleted else {}
     for rec in deleted:
-        if not rec.ss_payload:
+        await ctx.checkpoint()
+        if rec.gon_id in parts:  # the order is gone or carries more than this note: a person decides
+            ctx.attention(rec, f"deleted in Brightpearl, but {_parts_words(parts[rec.gon_id])}: cancel it "
+                               "(or remove its items) in ShipStation")
+            ctx.store.save_gons([rec])
             continue
-        payload = json.loads(rec.ss_payload)
-        payload["orderStatus"] = "cancelled"
-        if rec.ss_order_id:
-            payload["orderId"] = rec.ss_order_id
-        batch.append((rec, payload))
+        body = await _cancellation_of(ctx, rec)
+        if body is not None:
+            batch.append((rec, body))
     for start in range(0, len(batch), SS_BATCH):
         part = batch[start : start + SS_BATCH]
         intents = [Intent("shipstation", IntentKey.for_gon(IntentKind.CANCEL, r.gon_id), r.gon_id, r.order_id,
@@ -143,13 +204,11 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
         for (rec, payload), intent in zip(part, intents):
             res = results.get(str(payload["orderKey"]))
             if res is not None and res.success:
-                rec.stage, rec.reason = Stage.CANCELLED, reasons.CANCELLED_AFTER_DELETE
-                ctx.summary.cancelled += 1
+                _cancelled(ctx, rec)
                 settled.append((intent, "ok", "cancelled"))
             elif await ss_status(ctx, rec.ss_order_id) == "cancelled":
                 # Cancelled already: our own earlier cancel whose answer was lost.
-                rec.stage, rec.reason = Stage.CANCELLED, reasons.CANCELLED_AFTER_DELETE
-                ctx.summary.cancelled += 1
+                _cancelled(ctx, rec)
                 settled.append((intent, "ok", "already cancelled"))
             else:
                 msg = res.error_message if res else "no answer"
@@ -157,6 +216,44 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
                 settled.append((intent, "failed", str(msg)))
         ctx.store.save_gons(r for r, _ in part)
         ctx.writer.settle_many(settled)
+
+
+def _cancelled(ctx: CycleContext, rec: GonRecord) -> None:
+    rec.stage, rec.reason = Stage.CANCELLED, reasons.CANCELLED_AFTER_DELETE
+    ctx.summary.cancelled += 1
+
+
+async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> dict[str, Any] | None:
+    """The cancelling update of the note's ShipStation order, read first; None (the note moved
+    on: cancelled already, or in attention saying why) when there is nothing to send. An order
+    that cannot be read now is left for the next cycle, which sees the deletion again."""
+    try:
+        current = await ctx.ss.get_order(rec.ss_order_id or 0) if rec.ss_order_id else None
+    except FATAL:
+        raise
+    except ApiError as exc:
+        if exc.status != 404:
+            ctx.summary.errors.append(f"GON {rec.gon_id}: deleted in Brightpearl; its ShipStation order could "
+                                      f"not be read, so it is cancelled on a later sync: {exc.message or exc}")
+            return None
+        current = None
+    if current is None:
+        ctx.attention(rec, f"deleted in Brightpearl; its ShipStation order {rec.ss_order_id or ''} no longer exists "
+                           "there (merged into another order, or deleted): check ShipStation")
+    elif current.order_status == "cancelled":
+        _cancelled(ctx, rec)
+    elif current.order_status not in OPEN_STATUSES:
+        ctx.attention(rec, f"deleted in Brightpearl, but its ShipStation order {current.order_number} is "
+                           f"{current.order_status}: check it in ShipStation")
+    elif current.merged_or_split or current.parent_id:
+        ctx.attention(rec, f"deleted in Brightpearl, but its ShipStation order {current.order_number} was split "
+                           "or merged there: cancel it (or remove its items) in ShipStation")
+    else:  # the order as read, with its identity from the state (an adapter's raw body may name it otherwise)
+        return {**as_sent_back(current.raw), "orderKey": rec.ss_order_key or current.order_key,
+                "orderNumber": current.order_number or rec.ss_order_number, "orderStatus": "cancelled",
+                "orderId": current.order_id}
+    ctx.store.save_gons([rec])
+    return None
 
 
 async def ss_status(ctx: CycleContext, ss_order_id: int | None) -> str | None:

@@ -29,15 +29,19 @@ def note_marker(key: str) -> str:
     return f"[bp-tui {key}]"
 
 
-def shipment_note(rec: GonRecord, shipment: ShipmentRecord, all_active: list[ShipmentRecord]) -> str:
-    numbers = ", ".join(s.tracking for s in all_active if s.tracking) or "(none)"
+def shipment_note(rec: GonRecord, shipment: ShipmentRecord, all_active: list[ShipmentRecord],
+                  order_number: str = "") -> str:
+    """The order note about one label: its own tracking number, carrier and service; the
+    note's other labels only as "also: ..." (each has a note of its own)."""
     when = shipment.shipped_at.strftime("%Y-%m-%d %H:%M UTC") if shipment.shipped_at else "unknown"
     kind = "Label" if shipment.kind == "shipment" else "Marked shipped"
     service = f", service {shipment.service}" if shipment.service else ""
+    others = [s.tracking for s in all_active if s.tracking and s.tracking != shipment.tracking]
+    also = f"; also: {', '.join(dict.fromkeys(others))}" if others else ""
     return (
-        f"Shipped via ShipStation: GON {rec.gon_id}, ShipStation order {rec.ss_order_number}. "
-        f"{kind}: carrier {shipment.carrier or 'unknown'}{service}, ship date {when}. "
-        f"Tracking: {numbers}."
+        f"Shipped via ShipStation: GON {rec.gon_id}, ShipStation order {order_number or rec.ss_order_number}. "
+        f"{kind}: tracking {shipment.tracking or '(none)'}, carrier {shipment.carrier or 'unknown'}{service}, "
+        f"ship date {when}{also}."
     )
 
 

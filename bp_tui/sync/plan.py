@@ -14,7 +14,12 @@ class ImportPlan:
     # Discover
     candidates: list[int] = field(default_factory=list)  # ready notes to send to ShipStation
     gone: list[int] = field(default_factory=list)  # imported notes that left the unshipped list
-    changed: list[int] = field(default_factory=list)  # imported notes whose order was edited in Brightpearl
+    # ready or failed notes (not in ShipStation as far as the state knows) that left it
+    unsent_gone: list[int] = field(default_factory=list)
+    # imported notes whose order was edited in Brightpearl, and notes already in ShipStation that
+    # failed and are due again: what ShipStation holds may need an update
+    changed: list[int] = field(default_factory=list)
+    orders_mark: str = ""  # the order-edit watermark to keep once the edits found are sent (a crash before: found again)
     # Hydrate
     notes: dict[int, GoodsOutNote] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
@@ -23,5 +28,7 @@ class ImportPlan:
     records: dict[int, GonRecord] = field(default_factory=dict)
     # KeepInStep and Import: ShipStation orders to create or update, sent together in batches
     outbox: list[tuple[GonRecord, dict[str, Any]]] = field(default_factory=list)
-    resends: set[int] = field(default_factory=set)  # notes in the outbox that are already in ShipStation
+    # notes in the outbox that are already in ShipStation -> bp-tui's own payload (the outbox
+    # holds the whole order as ShipStation has it, with bp-tui's fields changed)
+    resends: dict[int, dict[str, Any]] = field(default_factory=dict)
 

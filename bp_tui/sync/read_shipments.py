@@ -1,13 +1,29 @@
-"""ReadShipments: labels (``/shipments``) and marked-shipped orders (``/fulfillments``)
-since the watermark minus a day, kept in the state for the notes they belong to."""
+"""ReadShipments: what happened in ShipStation since the watermark minus a day, kept in the
+state for the notes it belongs to:
+
+- labels created (``/shipments`` by ``createDateStart``) and labels voided (by
+  ``voidDateStart``, so a void weeks after the label is still seen), return labels marked as
+  such (never written back);
+- orders marked shipped (``/fulfillments``);
+- orders changed (``/orders`` by ``modifyDateStart``): splits and merges (see ``parts``).
+
+The orders are read after the labels, so a label seen here never belongs to a split that is
+not seen yet. A label belongs to every note its order carries (the note's own order, a part of
+its split order, the order it was merged into); one with our ``orderKey`` on an order not known
+yet is a part of that note's split order.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from bp_tui.core.records import ShipmentRecord, iso, parse_iso
-from bp_tui.core.stages import ShipmentKind
+from bp_tui.core import reasons
+from bp_tui.core.records import PartRecord, ShipmentRecord, iso, parse_iso
+from bp_tui.core.stages import PartKind, ShipmentKind, ShipmentRole, Stage
+from bp_tui.shipstation.models import Fulfillment, Shipment
 from bp_tui.sync.context import CycleContext
+from bp_tui.sync.parts import gons_by_key, learn_parts
 
 OVERLAP = timedelta(days=1)  # late-appearing records and clock differences
 
@@ -18,38 +34,85 @@ class ReadShipments:
         mark = parse_iso(ctx.store.watermark("shipments")) or now - timedelta(days=ctx.config.sync.lookback_days)
         since = mark - OVERLAP
         store_id = ctx.config.shipstation.store_id or None
-        ctx.emit("shipments", 0, 2, message="reading labels")
-        shipments = await ctx.ss.list_shipments(store_id=store_id, create_date_start=since, include_items=True)
-        ctx.emit("shipments", 1, 2, message="reading marked-shipped orders")
-        fulfillments = await ctx.ss.list_fulfillments(create_date_start=since)
-        index = ctx.store.gons_by_ss_orders(
-            [s.order_id for s in shipments if s is not None and s.order_id]
-            + [f.order_id for f in fulfillments if f is not None and f.order_id])
-        seen: dict[tuple[str, int], ShipmentRecord] = {}
-        for s in shipments:
-            if s is None or s.order_id not in index:
-                continue
-            shipped_at = s.create_date or (datetime.combine(s.ship_date, datetime.min.time(), UTC)
-                                           if s.ship_date else now)
-            seen[(ShipmentKind.LABEL, s.shipment_id)] = ShipmentRecord(
-                kind=ShipmentKind.LABEL, remote_id=s.shipment_id, gon_id=index[s.order_id], ss_order_id=s.order_id,
-                tracking=s.tracking_number or "", carrier=s.carrier_code or "", service=s.service_code or "",
-                shipped_at=shipped_at, created_at=s.create_date, voided=bool(s.voided),
-            )
-        for f in fulfillments:
-            if f is None or f.order_id not in index:
-                continue
-            seen[(ShipmentKind.FULFILLMENT, f.fulfillment_id)] = ShipmentRecord(
-                kind=ShipmentKind.FULFILLMENT, remote_id=f.fulfillment_id, gon_id=index[f.order_id],
-                ss_order_id=f.order_id, tracking=f.tracking_number or "", carrier=f.carrier_code or "", service="",
-                shipped_at=f.ship_date or f.create_date or now, created_at=f.create_date, voided=bool(f.voided),
-            )
-        with ctx.store.transaction():
-            for (kind, rid), rec in seen.items():
-                old = ctx.store.shipment(kind, rid)
-                if old is not None:
-                    rec.role, rec.noted, rec.void_noted = old.role, old.noted, old.void_noted
-                ctx.store.save_shipment(rec)
-        ctx.emit("shipments", 2, 2, message=f"{len(seen)} labels for our orders")
+        ctx.emit("shipments", 0, 4, message="reading labels")
+        created = await ctx.ss.list_shipments(store_id=store_id, create_date_start=since, include_items=True)
+        ctx.emit("shipments", 1, 4, message="reading voided labels")
+        voided = await ctx.ss.list_shipments(store_id=store_id, void_date_start=since, include_items=False)
+        ctx.emit("shipments", 2, 4, message="reading marked-shipped orders")
+        fulfillments = [f for f in await ctx.ss.list_fulfillments(create_date_start=since) if f is not None]
+        ctx.emit("shipments", 3, 4, message="reading orders changed in ShipStation")
+        orders = await ctx.ss.list_modified_orders(modify_date_start=since, store_id=store_id)
+        learn_parts(ctx, [o for o in orders if o is not None], now)
+        labels = {s.shipment_id: s for s in [*created, *voided] if s is not None}  # the later read wins
+        seen = _records(ctx, list(labels.values()), fulfillments, now)
+        _keep(ctx, seen)
+        ctx.emit("shipments", 4, 4, message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders")
         # Labels created after ``now`` are newer than the watermark.
         ctx.store.set_watermark("shipments", iso(now) or "")
+
+
+def _records(ctx: CycleContext, labels: list[Shipment], fulfillments: list[Fulfillment],
+             now: datetime) -> list[ShipmentRecord]:
+    """One record per label (or marked-shipped record) and note it belongs to."""
+    owners = ctx.store.owners_of_ss_orders(
+        {s.order_id for s in labels if s.order_id} | {f.order_id for f in fulfillments if f.order_id})
+    unknown = [s for s in labels if s.order_id and s.order_id not in owners]
+    keyed = gons_by_key(ctx, {s.order_key for s in unknown}) if unknown else {}
+    _learn_unknown_parts(ctx, [s for s in unknown if s.order_key in keyed], keyed, owners, now)
+    out: list[ShipmentRecord] = []
+    for s in labels:
+        shipped_at = s.create_date or (datetime.combine(s.ship_date, datetime.min.time(), UTC)
+                                       if s.ship_date else now)
+        for gon_id in sorted(owners.get(s.order_id or 0, ())):
+            out.append(ShipmentRecord(
+                kind=ShipmentKind.LABEL, remote_id=s.shipment_id, gon_id=gon_id, ss_order_id=s.order_id or 0,
+                tracking=s.tracking_number or "", carrier=s.carrier_code or "", service=s.service_code or "",
+                shipped_at=shipped_at, created_at=s.create_date, voided=bool(s.voided),
+                role=ShipmentRole.RETURN if s.is_return_label else ShipmentRole.NEW,
+            ))
+    for f in fulfillments:
+        for gon_id in sorted(owners.get(f.order_id or 0, ())):
+            out.append(ShipmentRecord(
+                kind=ShipmentKind.FULFILLMENT, remote_id=f.fulfillment_id, gon_id=gon_id,
+                ss_order_id=f.order_id or 0, tracking=f.tracking_number or "", carrier=f.carrier_code or "",
+                service="", shipped_at=f.ship_date or f.create_date or now, created_at=f.create_date,
+                voided=bool(f.voided),
+            ))
+    return out
+
+
+def _learn_unknown_parts(ctx: CycleContext, labels: list[Shipment], keyed: dict[str, int],
+                         owners: dict[int, set[int]], now: datetime) -> None:
+    """A label with our orderKey on an order we do not know is on a part of that note's split
+    order: keep the part (and the note's own order as one), so every part must be labelled."""
+    if not labels:
+        return
+    records = ctx.store.gons(keyed.values())
+    with ctx.store.transaction():
+        for s in labels:
+            gon_id = keyed[s.order_key or ""]
+            own = records[gon_id].ss_order_id or 0
+            for part_id in (own, s.order_id or 0):
+                ctx.store.save_part(PartRecord(gon_id, part_id, PartKind.SPLIT, s.order_number or "",
+                                               "shipped" if part_id == s.order_id else "", now))
+            owners.setdefault(s.order_id or 0, set()).add(gon_id)
+
+
+def _keep(ctx: CycleContext, seen: Iterable[ShipmentRecord]) -> None:
+    """Save what was read, keeping what the state knows of each record (its role, its notes); a
+    return label newly seen on a confirmed note is said in its reason."""
+    seen = list(seen)
+    old = ctx.store.shipments_by_remote((r.kind, r.remote_id) for r in seen)
+    returns: dict[int, ShipmentRecord] = {}
+    with ctx.store.transaction():
+        for rec in seen:
+            before = old.get((rec.kind, rec.remote_id, rec.gon_id))
+            if before is not None:
+                rec.role, rec.noted, rec.void_noted = before.role, before.noted, before.void_noted
+            elif rec.role == ShipmentRole.RETURN:
+                returns[rec.gon_id] = rec
+            ctx.store.save_shipment(rec)
+    confirmed = ctx.store.gons(returns, stages=(Stage.CONFIRMED,)) if returns else {}
+    for gon_id, rec in confirmed.items():
+        rec.reason = reasons.return_ignored(returns[gon_id].tracking or str(returns[gon_id].remote_id))
+    ctx.store.save_gons(confirmed.values())

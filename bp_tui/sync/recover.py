@@ -33,7 +33,7 @@ class Recover:
                 marker = note_marker(str(key))
                 if any(marker in n.text for n in notes_by_order.get(row["order_id"], [])):
                     settled.append((row["id"], "ok", "found on the order after an interrupted run"))
-                    _mark_noted(ctx, key)
+                    _mark_noted(ctx, key, row["gon_id"])
                 else:
                     settled.append((row["id"], "lost", "interrupted before Brightpearl stored it; will be re-posted"))
             else:
@@ -48,11 +48,12 @@ class Recover:
                     ctx.store.save_gon(rec)
 
 
-def _mark_noted(ctx: CycleContext, key: IntentKey) -> None:
+def _mark_noted(ctx: CycleContext, key: IntentKey, gon_id: int | None) -> None:
     found = key.shipment
-    if found is None:
+    gon = key.shipment_gon or gon_id
+    if found is None or gon is None:
         return
-    rec = ctx.store.shipment(*found)
+    rec = ctx.store.shipment(*found, gon)
     if rec is None:
         return
     mark_noted(rec, key.kind)

@@ -118,7 +118,7 @@ def protected_paths(config_path: Path | None, state_path: Path | None) -> dict[P
         out[Path(config_path)] = "config file"
     if state_path is not None:
         out[Path(state_path)] = "state database"
-        for suffix in ("-wal", "-shm", "-journal", ".lock"):
+        for suffix in ("-wal", "-shm", "-journal", ".lock", ".lock-guard"):
             out[Path(f"{state_path}{suffix}")] = f"state database's {suffix.lstrip('-.')} file"
         for suffix in TOKEN_FILE_SUFFIXES:
             out[Path(f"{state_path}{suffix}")] = "Brightpearl token file"

@@ -11,7 +11,8 @@ from bp_tui.brightpearl.models import GoodsOutNote, Order
 from bp_tui.troubleshoot.deps import Sources
 from bp_tui.errors import ApiError
 from bp_tui.core.types import Diagnosis
-from bp_tui.core.records import GonRecord, utcnow
+from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, utcnow
+from bp_tui.core.stages import PartKind, ShipmentRole
 from bp_tui.core import reasons
 from bp_tui.core.reasons import MappingError
 from bp_tui.sync.mapping import map_gon
@@ -81,7 +82,7 @@ async def _one(src: Sources, gon: GoodsOutNote, order: Order | None) -> Diagnosi
         return verdict(reasons.TRANSFER_REASON.sentence, reasons.TRANSFER_REASON.fix)
     # Once imported, what ShipStation and the state say matters most.
     if rec is not None and rec.ss_order_id:
-        return await _imported(src, rec, gon, verdict)
+        return await _imported(src, rec, gon, verdict, facts)
     why = reasons.eligibility(gon, order, src.config)  # without the order, its channel is not judged
     if why is not None:
         return verdict(why.sentence, why.fix)
@@ -103,16 +104,31 @@ async def _one(src: Sources, gon: GoodsOutNote, order: Order | None) -> Diagnosi
                    "run a sync now (queue: s, or `bp-tui sync --once`)")
 
 
-async def _imported(src: Sources, rec: GonRecord, gon: GoodsOutNote, verdict) -> Diagnosis:
+async def _imported(src: Sources, rec: GonRecord, gon: GoodsOutNote, verdict,
+                    facts: list[tuple[str, str]]) -> Diagnosis:
+    parts = src.store.parts_of([rec.gon_id]).get(rec.gon_id, [])
+    merged = [p for p in parts if p.kind == PartKind.MERGED]
+    split = [p for p in parts if p.kind == PartKind.SPLIT]
+    ss_id = merged[-1].ss_order_id if merged else rec.ss_order_id  # a merged-away order is gone
     try:
-        ss_order = await src.ss.get_order(rec.ss_order_id or 0)
+        ss_order = await src.ss.get_order(ss_id or 0)
         status = ss_order.order_status
     except ApiError as exc:
         status = f"unknown: {exc.describe()}"
     ships = src.store.shipments_of([rec.gon_id]).get(rec.gon_id, [])
-    active = [s for s in ships if not s.voided]
-    voided = [s for s in ships if s.voided]
-    base = f"imported as ShipStation order {rec.ss_order_id} ({status})"
+    returns = [s for s in ships if s.role == ShipmentRole.RETURN]
+    active = [s for s in ships if not s.voided and s.role != ShipmentRole.RETURN]
+    voided = [s for s in ships if s.voided and s.role != ShipmentRole.RETURN]
+    facts.extend(_part_facts(parts, ships, returns))
+    base = f"imported as ShipStation order {rec.ss_order_id} ({'merged away' if merged else status})"
+    if merged:
+        base += f"; {reasons.merged_into(merged[-1].order_number)} ({status})"
+    elif split:
+        labelled = {s.ss_order_id for s in active} & {p.ss_order_id for p in split}
+        cancelled = {p.ss_order_id for p in split if p.status == "cancelled"} - labelled
+        base += f"; {reasons.split_progress(len(split), len(labelled), len(cancelled))}"
+    if returns:
+        base += f"; {reasons.return_ignored(', '.join(s.tracking or str(s.remote_id) for s in returns))}"
     if rec.stage == "confirmed":
         when = rec.confirmed_at.isoformat(timespec="minutes") if rec.confirmed_at else "earlier"
         tracking = ", ".join(s.tracking for s in active) or "no tracking"
@@ -127,16 +143,36 @@ async def _imported(src: Sources, rec: GonRecord, gon: GoodsOutNote, verdict) ->
     if rec.stage == "failed":
         return verdict(f"{base}; confirming it failed: {rec.reason}",
                        "fix the cause above, then retry it (queue: r)")
+    if split and (labelled | cancelled) != {p.ss_order_id for p in split}:
+        return verdict(f"{base}; waiting for a label on every part", reasons.SPLIT_FIX)
     if voided and not active:
         return verdict(f"{base}; {reasons.LABEL_VOIDED}", "create a new label in ShipStation")
     if active:
         return verdict(f"{base}; label {', '.join(s.tracking for s in active)} seen, confirmation pending",
                        "run a sync now (queue: c) to write it back to Brightpearl")
+    if merged:
+        return verdict(f"{base}; waiting for its label", reasons.MERGED_FIX)
     if status == "cancelled":
         return verdict(f"{base}; the ShipStation order was cancelled there", "restore it in ShipStation if needed")
     if status == "shipped":
         return verdict(f"{base}; ShipStation says shipped but no label has been read yet",
                        "run a confirm (queue: c); if it stays, check store_id matches the store of the label")
+    if returns:
+        return verdict(f"{base}; waiting for a shipping label in ShipStation", reasons.RETURN_FIX)
     age = (utcnow() - rec.updated_at).total_seconds() / 60 if rec.updated_at else 0
     return verdict(f"{base}; waiting for a label in ShipStation (imported {age:.0f} min ago)",
                    "create the label in ShipStation; it is confirmed back on the next sync")
+
+
+def _part_facts(parts: list[PartRecord], ships: list[ShipmentRecord],
+                returns: list[ShipmentRecord]) -> list[tuple[str, str]]:
+    """One fact per ShipStation order carrying the note, with its live labels; one per return label."""
+    facts = []
+    for p in parts:
+        labels = ", ".join(s.tracking for s in ships
+                           if s.ss_order_id == p.ss_order_id and not s.voided and s.role != ShipmentRole.RETURN)
+        name = "merged into" if p.kind == PartKind.MERGED else "part"
+        facts.append((name, f"ShipStation order {p.ss_order_id} ({p.order_number}) {p.status or 'status unknown'}"
+                            + (f", label {labels}" if labels else ", no label")))
+    facts += [("return label", f"{s.tracking or s.remote_id} ignored") for s in returns]
+    return facts

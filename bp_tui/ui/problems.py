@@ -76,6 +76,38 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
         "tracking by hand if needed.",
     ),
     KnownProblem(
+        "An order was split into several shipments in ShipStation",
+        "The GON stays '→ imported' with 'split into 2 in ShipStation: 1 of 2 labelled'; the detail "
+        "(Enter) lists every part with its status and tracking.",
+        "Every sync reads the ShipStation orders changed since the last one; a part has the same "
+        "orderKey and the original order as its parent. The GON is confirmed once every part has a "
+        "label or is cancelled.",
+        "Create a label for every part (or cancel the parts you will not ship); the GON gets every "
+        "part's tracking number. Changes made in Brightpearl afterwards are not sent to the parts: "
+        "make them in ShipStation.",
+    ),
+    KnownProblem(
+        "Orders were combined (merged) in ShipStation",
+        "A GON shows 'merged into order N in ShipStation' and no ShipStation order of its own.",
+        "Reads the combined order's list of merged orders; its label confirms every GON merged into it.",
+        "Create the label on the combined order: each GON gets the tracking, the shipped event and a "
+        "note on its own order. bp-tui never re-sends a merged order (that would create it again); "
+        "make later changes, or cancel a deleted GON's items, in ShipStation.",
+    ),
+    KnownProblem(
+        "A return label was created for an order",
+        "The GON's reason says 'return label … ignored'; nothing else changes.",
+        "Labels marked as return labels are kept but never written back or counted as a replacement.",
+        "Nothing to do: returns are not shipments; handle the return in Brightpearl as usual.",
+    ),
+    KnownProblem(
+        "A label was voided weeks after it was bought",
+        "A GON confirmed long ago moves to '! attention' saying the label was voided after confirmation.",
+        "Every sync also reads the labels voided since the last one (by void date), however old they are.",
+        "Brightpearl cannot un-ship the note; check the order note bp-tui added, and ship again or "
+        "correct the tracking by hand.",
+    ),
+    KnownProblem(
         "Syncs are slow or report throttling",
         "The header shows few API requests left on one side; the log shows HTTP 429.",
         "Reads the rate-limit headers of both APIs (the budget in the queue header).",

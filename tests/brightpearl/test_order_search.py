@@ -28,3 +28,18 @@ async def test_order_search_columns_and_envelope():
     assert [c["name"] for c in body["response"]["metaData"]["columns"]] == ["orderId", "updatedOn"]
     assert all(len(row) == 2 for row in body["response"]["results"])
     assert "reference" in body
+
+
+async def test_date_filters_carry_z_so_an_account_in_its_own_zone_misses_no_edit():
+    """An account in UTC-6 reads an offset-less time as its own wall time (6 h later in UTC):
+    the filters say ``Z``, so an edit made a second after ``since`` is still found."""
+    sb = seeded(orders=10, timezone="UTC-6")
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    edited = sorted(sb.orders)[3]
+    sb.update_order(edited, delivery={"addressLine1": "2 Late Lane"})
+    new_order = sb.add_order(rows=[(min(sb.products), 1)])
+    fresh = sb.add_gon(new_order, state="printed")
+    async with client_for(sb) as client:
+        assert await client.search_updated_orders(since) == [edited, new_order]
+        found = await client.search_goods_out(created_after=since)
+    assert [row.goods_out_note_id for row in found] == [fresh]

@@ -135,7 +135,7 @@ def test_the_config_and_the_state_files_are_refused(paths, capsys, force):
     store.set_watermark("mark", "kept")
     try:
         spelled = [str(config), str(config.parent / ".." / config.parent.name / config.name), str(state),
-                   f"{state}-wal", f"{state}-shm", f"{state}-journal", f"{state}.lock"]
+                   f"{state}-wal", f"{state}-shm", f"{state}-journal", f"{state}.lock", f"{state}.lock-guard"]
         for target in spelled:
             before = Path(target).read_bytes() if Path(target).exists() else None
             code, stdout, err = run(capsys, *force, target)

@@ -44,10 +44,13 @@ def check_exactly_once(served: Served, eligible: list[int]) -> None:
         store.close()
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_sigkill_at_random_points_then_restart_is_exactly_once(tmp_path, seed):
+API_FLAGS = {"v1": [], "v2": ["--ss-api", "v2"]}
+
+
+@pytest.mark.parametrize(("ss_api", "seed"), [("v1", n) for n in range(20)] + [("v2", n) for n in range(10)])
+def test_sigkill_at_random_points_then_restart_is_exactly_once(tmp_path, ss_api, seed):
     rng = random.Random(seed)
-    served = Served(tmp_path, orders=10, seed=seed + 1)
+    served = Served(tmp_path, orders=10, seed=seed + 1, extra=API_FLAGS[ss_api])
     try:
         eligible = served.tally()["eligible"]
         kill_during_cycle(served, rng, ("discover", "recover"), 0.25)  # while importing
@@ -64,9 +67,10 @@ def test_sigkill_at_random_points_then_restart_is_exactly_once(tmp_path, seed):
         served.close()
 
 
+@pytest.mark.parametrize("ss_api", ["v1", "v2"])
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_sigterm_and_sigint_stop_between_writes(tmp_path, sig):
-    served = Served(tmp_path, orders=16, seed=3)
+def test_sigterm_and_sigint_stop_between_writes(tmp_path, sig, ss_api):
+    served = Served(tmp_path, orders=16, seed=3, extra=API_FLAGS[ss_api])
     try:
         assert served.run("sync", "--once").returncode == 1  # imports; the seeded bad notes fail
         labels = served.label(8)

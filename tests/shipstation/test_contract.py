@@ -114,3 +114,19 @@ async def test_sandbox_createorders_answer_has_the_recorded_key_sets():
     assert _keys(body) == _keys(recorded)
     assert all(_keys(r) == _keys(recorded["results"][0]) for r in body["results"])
     assert body["hasErrors"] is False
+
+
+def test_split_merge_and_return_fields_parse():
+    recorded = Order.from_api(fixture("list_orders.json")["orders"][0])
+    assert (recorded.parent_id, recorded.merged_ids, recorded.merged_or_split) == (None, [], False)
+    assert Shipment.from_api(fixture("list_shipments.json")["shipments"][0]).is_return_label is False
+    sandbox = ShipStationSandbox()
+    first = sandbox.upsert_order({**order(1), "items": [{"sku": "A", "name": "Mug", "quantity": 2}]})
+    part = Order.from_api(sandbox.split_order(first["orderId"]))
+    assert part.parent_id == first["orderId"] and part.merged_or_split and part.order_key == first["orderKey"]
+    second = sandbox.upsert_order(order(2))
+    third = sandbox.upsert_order(order(3, shipTo=order(2)["shipTo"]))  # the same recipient: combinable
+    survivor = Order.from_api(sandbox.merge_orders(second["orderId"], [third["orderId"]]))
+    assert survivor.merged_ids == [third["orderId"]] and survivor.merged_or_split and survivor.parent_id is None
+    returned = Shipment.from_api(sandbox.create_return_label(second["orderId"]))
+    assert returned.is_return_label and returned.order_id == second["orderId"]

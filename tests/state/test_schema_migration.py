@@ -1,6 +1,6 @@
-"""A state file of today's schema (version 1) opened by this bp-tui: migrated to the newest
-version with every row intact, the new indexes and counts in place, auto_vacuum on; and it
-ends with the same schema as a file created new."""
+"""State files of the schemas before this one (version 1, and version 2 as main writes it today)
+opened by this bp-tui: migrated to the newest version with every row intact, the new indexes and
+counts in place, auto_vacuum on; and they end with the same schema as a file created new."""
 
 from __future__ import annotations
 
@@ -11,21 +11,23 @@ import pytest
 
 import bp_tui.state.store as store_module
 from bp_tui.state import StateError, StateStore
-from bp_tui.state.schema import APP_ID, CREATE_V1, MIGRATIONS, SCHEMA_VERSION
+from bp_tui.state.schema import APP_ID, CREATE_V1, HISTORY_V3, MIGRATE_V2, SCHEMA_VERSION
 
-TABLES = ("gons", "shipments", "audit", "runs", "watermarks", "products", "meta")
+TABLES = ("gons", "shipments", "audit", "runs", "watermarks", "products", "meta", "ss_parts")
+VERSIONS = [pytest.param(1, id="from-v1"), pytest.param(2, id="from-v2")]
 NEW_INDEXES = {"gons_id", "gons_updated", "gons_stage_updated", "gons_first_seen", "gons_stage_first_seen",
                "gons_stage_order", "gons_customer", "gons_stage_customer", "gons_reference", "gons_tracking",
                "gons_confirmed", "audit_at", "shipments_pending"}
 
 
-def version_1_file(path: Path, notes: int = 300) -> None:
-    """What bp-tui wrote before this version: CREATE_V1, WAL, no auto_vacuum, rows in every table."""
+def version_file(path: Path, version: int = 1, notes: int = 300) -> None:
+    """What bp-tui wrote before this version: CREATE_V1 (and, for version 2, MIGRATE_V2 on it),
+    WAL, no auto_vacuum, rows in every table."""
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(CREATE_V1)
+    db.executescript(CREATE_V1 + (MIGRATE_V2 if version >= 2 else ""))
     db.execute(f"PRAGMA application_id={APP_ID}")
-    db.execute("PRAGMA user_version=1")
+    db.execute(f"PRAGMA user_version={version}")
     stages = ("waiting", "ready", "imported", "shipped", "confirmed", "failed", "attention", "cancelled")
     for i in range(1, notes + 1):
         at = f"2025-0{1 + i % 9}-1{i % 10}T08:00:00+00:00"
@@ -45,6 +47,9 @@ def version_1_file(path: Path, notes: int = 300) -> None:
     db.execute("INSERT INTO watermarks (name, value) VALUES ('shipments', '2025-01-01T00:00:00+00:00')")
     db.execute("INSERT INTO products (product_id, weight, stock_tracked, fetched_at) VALUES (5, 1.5, 1, '2025')")
     db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    if version >= 2:  # a note whose order was split in ShipStation
+        db.execute("INSERT INTO ss_parts (gon_id, ss_order_id, kind, order_number, status, seen_at) "
+                   "VALUES (5, 9905, 'split', '1002-1', 'shipped', '2025-01-01T00:00:00+00:00')")
     db.commit()
     db.close()
 
@@ -52,7 +57,8 @@ def version_1_file(path: Path, notes: int = 300) -> None:
 def rows_of(path: Path) -> dict[str, list[tuple]]:
     db = sqlite3.connect(path)
     try:
-        return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES if t in names}
     finally:
         db.close()
 
@@ -66,9 +72,10 @@ def schema_of(path: Path) -> list[tuple[str, str, str]]:
         db.close()
 
 
-def test_a_version_1_file_is_migrated_with_every_row_intact(tmp_path):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_older_file_is_migrated_with_every_row_intact(tmp_path, version):
     path = tmp_path / "state.sqlite3"
-    version_1_file(path)
+    version_file(path, version)
     path.chmod(0o600)
     before = rows_of(path)
     store = StateStore(path)
@@ -82,14 +89,18 @@ def test_a_version_1_file_is_migrated_with_every_row_intact(tmp_path):
     assert [r["key"] for r in store.open_intents()] == ["shw:7"]
     page, total = store.queue_page(search="PO-12", sort="gon")
     assert [r.gon_id for r in page] == [12, *range(120, 130)] and total == 11
+    assert store.parts_of([5]).get(5, [])[0].order_number == "1002-1" if version >= 2 else not store.all_parts()
     store.close()
-    assert rows_of(path) == before
+    after = rows_of(path)
+    assert after.pop("ss_parts") == before.pop("ss_parts", [])
+    assert after == before
     assert (path.stat().st_mode & 0o777) == 0o600
 
 
-def test_a_migrated_file_has_the_schema_of_a_new_one(tmp_path):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_migrated_file_has_the_schema_of_a_new_one(tmp_path, version):
     old, new = tmp_path / "old.sqlite3", tmp_path / "new.sqlite3"
-    version_1_file(old, notes=5)
+    version_file(old, version, notes=5)
     StateStore(old).close()
     StateStore(new).close()
     assert schema_of(old) == schema_of(new)
@@ -100,21 +111,50 @@ def test_a_migrated_file_has_the_schema_of_a_new_one(tmp_path):
         db.close()
 
 
-def test_a_migration_that_fails_is_a_clear_error_and_runs_again_next_time(tmp_path, monkeypatch):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_migration_that_fails_is_a_clear_error_and_runs_again_next_time(tmp_path, monkeypatch, version):
     path = tmp_path / "state.sqlite3"
-    version_1_file(path, notes=20)
+    version_file(path, version, notes=20)
     before = rows_of(path)
-    broken = MIGRATIONS[SCHEMA_VERSION].replace("VACUUM;", "VACUUM; SELECT * FROM no_such_table;")
-    monkeypatch.setitem(store_module.MIGRATIONS, SCHEMA_VERSION, broken)
+    monkeypatch.setitem(store_module.MIGRATIONS, SCHEMA_VERSION, HISTORY_V3 + "SELECT * FROM no_such_table;\n")
     with pytest.raises(StateError) as info:
         StateStore(path)
-    assert str(path) in str(info.value) and "cannot upgrade" in str(info.value)
+    assert str(path) in str(info.value) and f"could not be upgraded to version {SCHEMA_VERSION}" in str(info.value)
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1  # the steps before it are done
+    assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'gons_tracking'").fetchall()  # rolled back
     db.close()
     monkeypatch.undo()
-    store = StateStore(path)  # the same migration, from the start: every statement may run again
+    store = StateStore(path)  # the same migration, from the start
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    store.close()
+    after, earlier = rows_of(path), dict(before)
+    assert after.pop("ss_parts") == earlier.pop("ss_parts", [])
+    assert after == earlier
+
+
+def test_a_vacuum_that_fails_leaves_the_version_and_the_next_open_finishes(tmp_path, monkeypatch):
+    """The VACUUM that turns auto_vacuum on needs free space of the file's size: when it fails
+    (disk full), the file stays at the version before (its indexes, committed, are harmless)
+    and the next open runs the step again, VACUUM included."""
+    path = tmp_path / "state.sqlite3"
+    version_file(path, 2, notes=20)
+    before = rows_of(path)
+
+    def full(db):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store_module, "_vacuum_incremental", full)
+    with pytest.raises(StateError, match="free space"):
+        StateStore(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2 and db.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    db.close()
+    monkeypatch.undo()
+    store = StateStore(path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
     assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     store.close()
     assert rows_of(path) == before
@@ -122,7 +162,7 @@ def test_a_migration_that_fails_is_a_clear_error_and_runs_again_next_time(tmp_pa
 
 def test_retention_frees_pages_back_to_the_file_system(tmp_path):
     path = tmp_path / "state.sqlite3"
-    version_1_file(path, notes=3000)
+    version_file(path, 1, notes=3000)
     store = StateStore(path)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = path.stat().st_size

@@ -272,7 +272,8 @@ class V2Face:
             "requestedShippingService": body.get("requested_shipment_service"),
             "serviceCode": body.get("service_code"), "carrierCode": shapes.CARRIER_CODES.get(body.get("carrier_id") or ""),
             "confirmation": None if confirmation in (None, "none") else confirmation,
-            "holdUntilDate": body.get("hold_until_date"), "shipByDate": body.get("ship_by_date"),
+            "holdUntilDate": shapes.v1_time(body.get("hold_until_date")),
+            "shipByDate": shapes.v1_time(body.get("ship_by_date")),
             **shapes.v1_package_fields(body.get("packages") or []),
             "advancedOptions": advanced,
         }

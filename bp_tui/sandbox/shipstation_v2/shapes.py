@@ -63,6 +63,20 @@ def iso(value: Any) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def v1_time(value: Any) -> str | None:
+    """A V2 date-time as the account keeps it (V1: Pacific wall time; a Pacific midnight is the
+    date alone, as V1's ``holdUntilDate`` is written; chosen). Text that is no date-time is kept."""
+    if not value:
+        return None
+    try:
+        moment = parse_filter(str(value)).astimezone(PACIFIC)
+    except ValueError:
+        return str(value)
+    if moment.time() == time(0):
+        return moment.date().isoformat()
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "0"
+
+
 def pacific_midnight(day: Any) -> str | None:
     """A calendar date as V2 labels and fulfillments write ``ship_date``: midnight Pacific in UTC."""
     if not day:

@@ -15,9 +15,10 @@ V1 id of the same record (``ids``). What V2 lacks (stores, order date, ...) is s
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from bp_tui.shipstation.v2.limiter import CLIENT_LIMIT, WINDOW_S, SharedWindowGa
 
 MAX_BATCH = 100
 MAX_PAGE_SIZE = 500
+READ_REUSE_S = 5.0  # how long a shipment read by get_order stands for the update that follows it
 MAX_PAGES = 10_000
 MAX_THROTTLES = 5
 DEFAULT_RETRY_AFTER_S = WINDOW_S  # a 429 without Retry-After: wait the whole window
@@ -126,7 +128,9 @@ class ShipStationV2Client(SenderClient):
     """ShipStation V2 over ``httpx.AsyncClient``; one instance per key and process.
 
     ``state_path``: the state file; the id cache lives beside it and the shared limiter's file
-    in its folder (the data directory). Without it both are kept in memory."""
+    in its folder (the data directory). Without it both are kept in memory.
+    ``void_lookback_days``: how old a label may be for its void to be looked for (V2 has no
+    void-date filter; the service passes ``sync.lookback_days``)."""
 
     def __init__(
         self,
@@ -140,8 +144,10 @@ class ShipStationV2Client(SenderClient):
         state_path: Path | None = None,
         limit: int = CLIENT_LIMIT,
         window_s: float = WINDOW_S,
+        void_lookback_days: int = 30,
     ) -> None:
         self._base_url = settings.api_base.rstrip("/") + "/"
+        self.void_lookback_days = void_lookback_days  # sync.lookback_days: how far back voids are looked for
         self._api_key = settings.api_key
         self.backoff = backoff or Backoff()
         self._sleep = sleep
@@ -149,6 +155,9 @@ class ShipStationV2Client(SenderClient):
             limiter_path(state_path.parent, settings.api_key) if state_path is not None else None,
             limit=limit, window_s=window_s, sleep=sleep)
         self.ids = IdCache(cache_path(state_path) if state_path is not None else None)
+        # Shipments just read by ``get_order`` (the engine reads an order before re-sending it):
+        # the update that follows within READ_REUSE_S uses that read instead of a second GET.
+        self._just_read: dict[str, tuple[float, dict]] = {}
         self._http = httpx.AsyncClient(base_url=self._base_url, transport=transport, timeout=timeout,
                                        headers={"Accept": "application/json"})
         self._policy = _Policy(settings.api_key)
@@ -273,7 +282,9 @@ class ShipStationV2Client(SenderClient):
         order_id = job.order.get("orderId")
         known = self._v2_id(order_id) if order_id else self.ids.shipment_of(job.key)
         if known is not None:
-            current = await self._shipment(known)
+            read_at, just_read = self._just_read.pop(known, (0.0, None))
+            fresh = just_read is not None and time.monotonic() - read_at < READ_REUSE_S
+            current = just_read if fresh else await self._shipment(known)
             if current is not None:
                 return current
             self.ids.forget(job.key)
@@ -384,8 +395,18 @@ class ShipStationV2Client(SenderClient):
         return [translate.order_of(s, self._carried) for s in found
                 if s.get("shipment_id") and s.get("shipment_number") == order_number]
 
+    async def find_orders_by_key(self, order_key: str, *, number_prefix: str,
+                                 store_id: int | None = None) -> list[Order]:
+        """The shipments with this ``external_shipment_id`` (a split's parts share it); V2 filters
+        by it, so neither ``number_prefix`` nor ``store_id`` (the key names our account) is needed."""
+        return [translate.order_of(s, self._carried) for s in await self._lookup(order_key)]
+
     async def get_order(self, order_id: int) -> Order:
-        body = await self._request("GET", f"v2/shipments/{self._v2_id(order_id)}", shape=_has_key("shipment_id"))
+        sid = self._v2_id(order_id)
+        body = await self._request("GET", f"v2/shipments/{sid}", shape=_has_key("shipment_id"))
+        now = time.monotonic()
+        self._just_read = {k: v for k, v in self._just_read.items() if now - v[0] < READ_REUSE_S}
+        self._just_read[sid] = (now, body)
         return translate.order_of(body, self._carried)
 
     async def mark_as_shipped(self, order_id: int, *, carrier_code: str, ship_date: date,
@@ -419,17 +440,45 @@ class ShipStationV2Client(SenderClient):
 
     async def list_shipments(self, *, store_id: int | None = None, create_date_start: datetime | None = None,
                              order_id: int | None = None, include_items: bool = True,
-                             page_size: int = 500) -> list[Shipment]:
-        """Outbound labels (``GET /v2/labels``), voided ones included, return labels left out.
+                             page_size: int = 500, void_date_start: datetime | None = None) -> list[Shipment]:
+        """Labels (``GET /v2/labels``), voided ones and return labels included (flagged).
 
         V2 labels cannot be filtered by store and carry no items: ``store_id`` and
-        ``include_items`` change nothing (labels are matched to notes by shipment id)."""
-        params: dict[str, Any] = {"created_at_start": create_date_start, "sort_by": "created_at", "sort_dir": "asc"}
+        ``include_items`` change nothing (labels are matched to notes by shipment id).
+
+        V2 has no void-date filter. ``void_date_start`` reads the voided labels
+        (``label_status=voided``) created in the ``void_lookback_days`` before it, which covers
+        the notes confirmed in the last ``sync.lookback_days`` (SPEC), in one paged read; a label
+        whose ``voided_at`` is before ``void_date_start`` is left out (one without it is kept:
+        the engine keeps what it has already seen)."""
+        if void_date_start is not None:
+            params: dict[str, Any] = {
+                "label_status": "voided", "sort_by": "created_at", "sort_dir": "asc",
+                "created_at_start": void_date_start - timedelta(days=self.void_lookback_days)}
+        else:
+            params = {"created_at_start": create_date_start, "sort_by": "created_at", "sort_dir": "asc"}
         if order_id is not None:
             params["shipment_id"] = self._v2_id(order_id)
         labels = await self._paged("v2/labels", "labels", params, page_size)
-        return [translate.shipment_of(label, self._carried) for label in labels
-                if label.get("label_id") and not label.get("is_return_label")]
+        found = [translate.shipment_of(label, self._carried) for label in labels if label.get("label_id")]
+        if void_date_start is None:
+            return found
+        return [s for s in found if s.voided and (s.void_date is None or s.void_date >= void_date_start)]
+
+    async def list_modified_orders(self, *, modify_date_start: datetime, store_id: int | None = None,
+                                   page_size: int = 500) -> list[Order]:
+        """Shipments changed since ``modify_date_start`` (``GET /v2/shipments?modified_at_start=``,
+        oldest first), store-scoped when a store is set. V2 shows no parent or merged ids: a
+        split part is a shipment with our ``external_shipment_id`` and a shipment id of its own
+        (the engine's rule), and a merged-away shipment is one that vanished."""
+        params: dict[str, Any] = {"modified_at_start": modify_date_start, "sort_by": "modified_at", "sort_dir": "asc"}
+        if store_id:
+            params["store_id"] = self._v2_id(store_id)
+        found = await self._paged("v2/shipments", "shipments", params, page_size)
+        orders = [translate.order_of(s, self._carried) for s in found if s.get("shipment_id")]
+        for order in orders:
+            order.raw = {}  # read every cycle over a day or more of shipments: kept slim, as V1's
+        return orders
 
     async def list_fulfillments(self, *, create_date_start: datetime | None = None, order_id: int | None = None,
                                 page_size: int = 500) -> list[Fulfillment]:

@@ -219,6 +219,7 @@ def shipment_of(label: dict[str, Any], carried: Any) -> Shipment:
         void_date=parse_datetime(label.get("voided_at")),
         store_id=None,
         items=[],
+        is_return_label=bool(label.get("is_return_label")),
     )
 
 

@@ -54,6 +54,13 @@ def detail_renderable(row: QueueRow, history: list[HistoryEntry], now: datetime)
     sides.add_column(ratio=1)
     sides.add_column(ratio=1)
     sides.add_row(brightpearl, shipstation)
+    parts = Table(title="ShipStation orders carrying this note (split or merged there)", title_justify="left",
+                  expand=True, show_edge=False, pad_edge=False)
+    for column in ("order id", "order no.", "how", "status", "tracking"):
+        parts.add_column(column, no_wrap=column != "tracking")
+    for part in row.parts:
+        how = "merged into" if part.kind == "merged" else "split part"
+        parts.add_row(str(part.ss_order_id), part.order_number, how, part.status or "-", part.tracking or "-")
     log = Table(title="History (audit log)", title_justify="left", expand=True, show_edge=False, pad_edge=False)
     log.add_column("when (UTC)", no_wrap=True)
     log.add_column("api", no_wrap=True)
@@ -65,4 +72,4 @@ def detail_renderable(row: QueueRow, history: list[HistoryEntry], now: datetime)
                     inert(entry.detail, multiline=True))
     if not history:
         log.add_row("-", "", "no writes to either API yet", "", "")
-    return Group(head, sides, log)
+    return Group(head, sides, parts, log) if row.parts else Group(head, sides, log)

@@ -1,0 +1,75 @@
+"""What ShipStation users did to our orders, learnt from the orders changed since the last
+read (one paged ``GET /orders?modifyDateStart=``, store-scoped):
+
+- a **split** order has parts with their own ``orderId``, ``advancedOptions.parentId`` = the
+  original order and the same ``orderKey``: each part (the original too) is kept for the note,
+  which is confirmed once every part has a live label or is cancelled. V2 shows no parent id:
+  there a part is a shipment with the note's key (``external_shipment_id``) and an id that is
+  not the note's;
+- a **merged** order lists the orders merged into it in ``advancedOptions.mergedIds`` (they
+  vanish from the API): the note of each merged-away order is carried by the survivor, whose
+  label confirms it; its own order key is never sent again (that would create a new order).
+
+The status of every known part is refreshed from the same read (a cancelled part counts as done).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bp_tui.core.records import PartRecord
+from bp_tui.core.stages import PartKind
+from bp_tui.shipstation.models import Order
+from bp_tui.sync.context import CycleContext
+from bp_tui.sync.mapping import order_key
+
+
+def gons_by_key(ctx: CycleContext, keys: set[str | None]) -> dict[str, int]:
+    """orderKey -> the note it names (``bp-{account}-gon-{id}``), for notes the state knows in
+    ShipStation."""
+    prefix = order_key(ctx.config.brightpearl.account_code, 0)[:-1]
+    ids = {int(k[len(prefix):]) for k in keys if k and k.startswith(prefix) and k[len(prefix):].isdigit()}
+    known = ctx.store.gons(ids) if ids else {}
+    return {order_key(ctx.config.brightpearl.account_code, g): g for g, r in known.items() if r.ss_order_id}
+
+
+def learn_parts(ctx: CycleContext, orders: list[Order], now: datetime) -> None:
+    """Record the splits and merges these changed orders show, and the parts' statuses."""
+    by_id = {o.order_id: o for o in orders}
+    ids = set(by_id) | {o.parent_id for o in orders if o.parent_id} | {m for o in orders for m in o.merged_ids}
+    if not ids:
+        return
+    own = ctx.store.gons_by_ss_orders(ids)
+    rows = ctx.store.parts_by_ss_orders(ids)
+    # Split parts need their key: those V1 names (parentId), and (V2 names none) an order of
+    # ours that no note or known part holds: our key on an order id of its own.
+    unowned = [o for o in orders if o.parent_id or (o.order_id not in own and o.order_id not in rows)]
+    keyed = gons_by_key(ctx, {o.order_key for o in unowned})
+    found: dict[tuple[int, int], PartRecord] = {(p.gon_id, p.ss_order_id): p for ps in rows.values() for p in ps}
+    records = ctx.store.gons(set(keyed.values())) if keyed else {}
+    for o in unowned:
+        gid = keyed.get(o.order_key) or own.get(o.parent_id or 0)
+        if gid is None or (not o.parent_id and o.merged_ids):
+            continue
+        holder = records.get(gid)
+        original = o.parent_id or (holder.ss_order_id if holder else None)
+        if original and original != o.order_id:  # a part of a split order (the original is one too)
+            for part_id in (original, o.order_id):
+                found.setdefault((gid, part_id), PartRecord(gid, part_id, PartKind.SPLIT))
+    for o in orders:
+        for merged_id in o.merged_ids:  # the notes of the merged-away orders (and of orders merged into them)
+            owners = {own.get(merged_id)} | {p.gon_id for p in rows.get(merged_id, []) if p.kind == PartKind.MERGED}
+            for gid in owners - {None, own.get(o.order_id)}:
+                found[(gid, o.order_id)] = PartRecord(gid, o.order_id, PartKind.MERGED)
+    changed = []
+    for part in found.values():
+        seen = by_id.get(part.ss_order_id)
+        if seen is None and part.seen_at is not None:
+            continue  # known already, not changed since
+        if seen is not None:
+            part.order_number, part.status = seen.order_number, seen.order_status
+        part.seen_at = now
+        changed.append(part)
+    with ctx.store.transaction():
+        for part in changed:
+            ctx.store.save_part(part)

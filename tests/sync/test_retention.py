@@ -13,7 +13,7 @@ import pytest
 import bp_tui.state.store as store_module
 import bp_tui.sync.retain as retain_module
 from bp_tui.config import Config
-from bp_tui.core.records import ShipmentRecord
+from bp_tui.core.records import PartRecord, ShipmentRecord
 from bp_tui.core.stages import STAGES
 from bp_tui.core.types import CycleSummary
 from bp_tui.state import GonRecord, StateStore
@@ -65,6 +65,10 @@ def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: igno
             store.save_shipment(ShipmentRecord(kind="shipment", remote_id=500_000 + gon_id, gon_id=gon_id,
                                                ss_order_id=90_000 + gon_id, role=role, noted=rng.random() < 0.5,
                                                voided=rng.random() < 0.1, void_noted=rng.random() < 0.5))
+            if gon_id % 5 == 0:  # its order was split in ShipStation (two parts), or merged into another
+                kind = rng.choice(["split", "merged"])
+                for n in range(1 if kind == "merged" else 2):
+                    store.save_part(PartRecord(gon_id, 95_000 + gon_id * 2 + n, kind, f"{gon_id}-{n}", "shipped", clock.at))
             for _ in range(2):
                 result = "intent" if rng.random() < 0.03 else rng.choice(["ok", "ok", "failed", "lost"])
                 at = NOW - timedelta(days=rng.choice([0, 2, KEEP + 3, 400]))
@@ -80,6 +84,7 @@ def snapshot(store: StateStore) -> dict[str, object]:
     return {
         "gons": {r.gon_id: r for r in store.gons().values()},
         "shipments": {r["gon_id"] for r in store.db.execute("SELECT gon_id FROM shipments")},
+        "parts": {r["gon_id"] for r in store.db.execute("SELECT gon_id FROM ss_parts")},
         "audit": {r["id"]: dict(r) for r in store.db.execute("SELECT * FROM audit")},
     }
 
@@ -115,6 +120,8 @@ async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_s
         assert rec == before["gons"][gon_id]  # type: ignore[index]
     # the labels of removed notes went with them, and only those
     assert after["shipments"] == before["shipments"] - gone  # type: ignore[operator]
+    # so did their ShipStation parts (split, merged), and only theirs
+    assert before["parts"] & gone and after["parts"] == before["parts"] - gone  # type: ignore[operator]
     # audit: old settled rows go; every open intent and every younger row stays, whatever its note
     kept_ids = set(after["audit"])  # type: ignore[arg-type]
     for aid, row in before["audit"].items():  # type: ignore[union-attr]

@@ -59,12 +59,13 @@ class QueuePage:
 @dataclass
 class QueueHeader:
     """What an operator reads first: notes per stage, how long the oldest note has waited to be
-    imported or shipped, and the last 24 hours, hour by hour (oldest first)."""
+    imported or shipped, and the last 24 hours, hour by hour (oldest first; None: not read this
+    time, the reading before still stands)."""
 
     counts: dict[str, int]
     oldest_unshipped: datetime | None
-    imported_per_hour: list[int]
-    confirmed_per_hour: list[int]
+    imported_per_hour: list[int] | None
+    confirmed_per_hour: list[int] | None
 
 
 @dataclass

@@ -224,9 +224,15 @@ class Connector:
     def stage_counts(self) -> dict[str, int]:
         return self.store.stage_counts()
 
-    def queue_header(self, now: datetime) -> QueueHeader:
+    def queue_header(self, now: datetime, *, activity: bool = True) -> QueueHeader:
         """Notes per stage, the oldest note still to be imported or shipped, and notes imported
-        and confirmed in each of the 24 hours up to ``now`` (oldest hour first)."""
+        and confirmed in each of the 24 hours up to ``now`` (oldest hour first). The counts and
+        the oldest note are reads of a few index entries; the 24 hours read every import and
+        confirmation of a day (tens of milliseconds at thousands a day), so a live refresh during
+        a sync leaves them out (``activity=False``: None)."""
+        if not activity:
+            return QueueHeader(counts=self.store.stage_counts(), oldest_unshipped=self.store.oldest_unshipped(),
+                               imported_per_hour=None, confirmed_per_hour=None)
         hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)  # the state's hours are UTC
         hours = [hour - timedelta(hours=h) for h in range(23, -1, -1)]
         activity = self.store.activity_by_hour(hours[0])

@@ -68,3 +68,35 @@ async def test_the_header_over_the_sandbox_counts_and_flags_a_late_note(env):
         await pilot.pause(1.2)  # the header's clock ticks every second
         assert oldest.has_class(LATE)
         assert plain(oldest).startswith("⚠ LATE oldest unshipped: 5 h")
+
+
+async def test_a_live_refresh_reads_the_counts_not_the_24_hours(env):
+    """While a sync runs the header re-reads the counts and the oldest note at every refresh, but
+    not the day of imports and confirmations (tens of milliseconds at a million notes): that
+    comes with the full reload when the sync ends; the sparkline shown meanwhile stays."""
+    app = make_app(env)
+    app.clock = lambda: datetime.now(UTC)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        store = env.connector.store
+        reads: list[datetime] = []
+        real = store.activity_by_hour
+
+        def counted(since):  # type: ignore[no-untyped-def]
+            reads.append(since)
+            return real(since)
+
+        store.activity_by_hour = counted
+        shown = plain(screen.query_one("#queue-imported", Static))
+        assert shown.strip().endswith(f" {env.connector.stage_counts()['imported']}")
+        failed = next(g for g, r in store.gons().items() if r.stage == "failed")
+        with store.transaction():
+            store.db.execute("UPDATE gons SET stage = 'attention' WHERE gon_id = ?", (failed,))
+        screen.refresh_table(stable=True)  # as a live update during a sync
+        assert reads == [] and plain(screen.query_one("#queue-imported", Static)) == shown
+        assert "1 attention" in plain(screen.query_one("#queue-counts", Static))
+        screen.refresh_table()  # the sync ended
+        assert len(reads) == 1 and plain(screen.query_one("#queue-imported", Static)) == shown

@@ -193,7 +193,8 @@ class QueueScreen(DashboardScreen):
         """Read the view from the state. ``stable`` (while a sync runs): only the rows on screen,
         in place, so nothing moves under the operator; otherwise the view again, in order."""
         connector = self.bp_app.connector
-        header = connector.queue_header(self.bp_app.clock()) if connector is not None else None
+        # while a sync runs: the counts and the oldest note; the 24 hours when it ends
+        header = connector.queue_header(self.bp_app.clock(), activity=not stable) if connector is not None else None
         self._notes = sum(header.counts.values()) if header is not None else 0
         self.query_one(OperatorHeader).show(header, self.bp_app.clock())
         table = self.table

@@ -5,6 +5,7 @@ hour, as text sparklines."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from rich.text import Text
@@ -97,6 +98,10 @@ class OperatorHeader(Vertical):
     def show(self, header: QueueHeader | None, now: datetime) -> None:
         """A new reading of the state (``None``: no connection); or, with the same reading,
         the ages again at ``now``."""
+        if header is not None and header.imported_per_hour is None:  # a live refresh: the 24 hours stand
+            before = self.header
+            header = replace(header, imported_per_hour=before.imported_per_hour if before else None,
+                             confirmed_per_hour=before.confirmed_per_hour if before else None)
         self.header = header
         oldest = self.query_one("#queue-oldest", Static)
         if header is None:
@@ -109,9 +114,9 @@ class OperatorHeader(Vertical):
         text, self.late = oldest_text(header, now)
         oldest.update(text, layout=False)
         oldest.set_class(self.late, LATE)
-        self.query_one("#queue-imported", Static).update(trend_text("imported", header.imported_per_hour),
+        self.query_one("#queue-imported", Static).update(trend_text("imported", header.imported_per_hour or []),
                                                           layout=False)
-        self.query_one("#queue-confirmed", Static).update(trend_text("confirmed", header.confirmed_per_hour),
+        self.query_one("#queue-confirmed", Static).update(trend_text("confirmed", header.confirmed_per_hour or []),
                                                            layout=False)
 
     def tick(self, now: datetime) -> None:

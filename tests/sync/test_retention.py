@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -281,3 +282,27 @@ async def test_removed_notes_do_not_come_back_on_later_cycles(env):
         assert again.imported == again.updated == again.confirmed == again.removed == 0
     assert not set(store.gons()) & confirmed
     assert ss_keys(env) == keys and shw_counts(env) == shw and store.audit_count(result=None) == audit
+
+
+async def test_removed_notes_leave_no_trace_in_the_file(tmp_path, monkeypatch):
+    """Personal data of removed notes (names, addresses in the payload) is not left behind in
+    free pages: deleted cells are zeroed where their page is written, and every freed page is
+    given back to the file system at the end of the pass."""
+    clock = Clock(NOW - timedelta(days=KEEP + 10))
+    monkeypatch.setattr(store_module, "utcnow", clock)
+    path = tmp_path / "state.sqlite3"
+    store = StateStore(path)
+    with store.transaction():
+        for gon_id in range(1, 1201):
+            clock.at = NOW - timedelta(days=KEEP + 10 if gon_id <= 1000 else 1)
+            name = f"Person-{gon_id:05d}-{'gone' if gon_id <= 1000 else 'kept'}"
+            store.save_gon(GonRecord(gon_id=gon_id, order_id=gon_id, stage="confirmed", customer=name,
+                                     ss_payload=f'{{"shipTo": {{"name": "{name}", "street1": "{gon_id} {name} Street"}}}}',
+                                     confirmed_at=clock.at))
+    monkeypatch.undo()
+    await Retain()(context(store))
+    assert len(store.gons()) == 200
+    store.close()
+    data = b"".join(Path(f"{path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{path}{s}").exists())
+    assert data.count(b"-kept") >= 200  # the control: what stays is found
+    assert b"-gone" not in data

@@ -117,6 +117,10 @@ class StateStore:
         other.db.execute("PRAGMA cache_size = -65536")
         other.db.execute("PRAGMA synchronous = NORMAL")
         other.db.execute("PRAGMA wal_autocheckpoint = 50000")
+        # on this connection only (TEMP): a note deleted takes its labels and parts with it
+        other.db.execute("CREATE TEMP TRIGGER retire_children AFTER DELETE ON main.gons BEGIN "
+                         "DELETE FROM shipments WHERE gon_id = OLD.gon_id; "
+                         "DELETE FROM ss_parts WHERE gon_id = OLD.gon_id; END")
         other._worker = True
         return other
 
@@ -376,21 +380,17 @@ class StateStore:
         sql, args = _expired_sql(before, limit)
         return [r[0] for r in self.db.execute(sql, args)]
 
-    def retire_batch(self, before: datetime, limit: int = 1000) -> tuple[int, int]:
+    def retire_batch(self, before: datetime, limit: int = 1000) -> int:
         """Remove up to ``limit`` of the notes :meth:`expired_gons` lists, with their shipments and
-        their ShipStation parts (split, merged), in one transaction: (notes, shipments). The ids never come into Python (a temporary
-        table holds them): a worker thread runs four statements per batch, and holds the GIL
-        only between them, not once per row."""
+        their ShipStation parts (split, merged), in one transaction; how many notes. On a
+        :meth:`worker` connection that is one statement (its temporary trigger takes a note's
+        shipments and parts along): the worker thread takes the GIL back from the busy dashboard
+        only at the statement's end, not once per row or per table."""
+        if not self._worker:
+            return self.remove_gons(self.expired_gons(before, limit))[0]
         sql, args = _expired_sql(before, limit)
         with self.transaction():
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS retiring (gon_id INTEGER PRIMARY KEY)")
-            self.db.execute("DELETE FROM temp.retiring")
-            self.db.execute(f"INSERT INTO temp.retiring {sql}", args)
-            shipments = self.db.execute(
-                "DELETE FROM shipments WHERE gon_id IN (SELECT gon_id FROM temp.retiring)").rowcount
-            self.db.execute("DELETE FROM ss_parts WHERE gon_id IN (SELECT gon_id FROM temp.retiring)")
-            notes = self.db.execute("DELETE FROM gons WHERE gon_id IN (SELECT gon_id FROM temp.retiring)").rowcount
-        return notes, shipments
+            return self.db.execute(f"DELETE FROM gons WHERE gon_id IN ({sql})", args).rowcount
 
     def remove_gons(self, gon_ids: Iterable[int]) -> tuple[int, int]:
         """Remove these notes, their shipments and their ShipStation parts, in one transaction:

@@ -23,7 +23,15 @@ from bp_tui.core.types import CycleSummary
 from bp_tui.state import StateStore
 from bp_tui.sync.context import CycleContext
 
-BATCH = 2000  # notes (or audit rows) per transaction
+# notes per transaction in the worker thread (one statement; a write of the dashboard's
+# meanwhile, a retry, waits for it: under half a second at a million notes); larger batches
+# rewrite each page of the notes' indexes fewer times (5,000: 15 % less time than 2,000)
+BATCH = 5000
+LOOP_BATCH = 1000  # notes or audit rows per transaction in the loop (a dry run)
+# audit rows per transaction in the worker thread: each statement ends by taking the GIL back
+# from the busy dashboard (up to 5 ms), so the four audit rows per note go in larger transactions
+# (still a tenth of a second or so: a write of the dashboard's meanwhile, a retry, waits that long)
+AUDIT_BATCH = 20_000
 VACUUM_PAGES = 4096  # pages given back per step (16 MB of 4 KB pages)
 
 
@@ -31,10 +39,10 @@ def retire(store: StateStore, before: datetime, summary: CycleSummary, should_st
            removed: Callable[[int], None]) -> None:
     """Every batch of retention on ``store``, until done or ``should_stop()``; ``removed(n)``
     after each batch of notes (``summary.removed`` already counts them)."""
-    while not should_stop() and (notes := store.retire_batch(before, BATCH)[0]):
+    while not should_stop() and (notes := store.retire_batch(before, BATCH)):
         summary.removed += notes
         removed(summary.removed)
-    while not should_stop() and store.prune_audit(before, BATCH):
+    while not should_stop() and store.prune_audit(before, AUDIT_BATCH):
         pass
     while not should_stop() and store.incremental_vacuum(VACUUM_PAGES):
         pass
@@ -75,11 +83,11 @@ class Retain:
     @staticmethod
     async def _in_loop(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:
         """The same batches on the cycle's own connection, the loop running between them."""
-        while notes := ctx.store.retire_batch(before, BATCH)[0]:
+        while notes := ctx.store.retire_batch(before, LOOP_BATCH):
             ctx.summary.removed += notes
             progress(ctx.summary.removed)
             await ctx.checkpoint()
-        while ctx.store.prune_audit(before, BATCH):
+        while ctx.store.prune_audit(before, LOOP_BATCH):
             await ctx.checkpoint()
         while ctx.store.incremental_vacuum(VACUUM_PAGES):
             await ctx.checkpoint()

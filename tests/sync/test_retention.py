@@ -173,8 +173,8 @@ async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path,
         ticks_before = ticks
         time.sleep(0.02)  # a batch that takes a while
         out = real_retire(self, before, limit)
-        if out[0]:
-            batches.append((out[0], ticks_before, ticks))
+        if out:
+            batches.append((out, ticks_before, ticks))
         return out
 
     monkeypatch.setattr(StateStore, "retire_batch", slow_retire)
@@ -240,7 +240,7 @@ async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_p
     def slow_retire(self, before, limit):  # type: ignore[no-untyped-def]
         time.sleep(0.05)
         out = real_retire(self, before, limit)
-        done.append(out[0])
+        done.append(out)
         return out
 
     monkeypatch.setattr(StateStore, "retire_batch", slow_retire)

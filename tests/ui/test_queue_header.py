@@ -100,3 +100,29 @@ async def test_a_live_refresh_reads_the_counts_not_the_24_hours(env):
         assert "1 attention" in plain(screen.query_one("#queue-counts", Static))
         screen.refresh_table()  # the sync ended
         assert len(reads) == 1 and plain(screen.query_one("#queue-imported", Static)) == shown
+
+
+async def test_a_keystroke_in_the_search_reads_the_view_not_the_header(env):
+    """Search, filter and sort change the view, not the state: each keystroke reads the page, and
+    the header (counts, the oldest note, the day's activity) stays as it was read."""
+    app = make_app(env)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        reads: list[bool] = []
+        real = env.connector.queue_header
+
+        def counted(now, *, activity=True):  # type: ignore[no-untyped-def]
+            reads.append(activity)
+            return real(now, activity=activity)
+
+        env.connector.queue_header = counted
+        counts = plain(screen.query_one("#queue-counts", Static))
+        await pilot.press("slash", "5", "0", "0", "enter", "f", "o")
+        await pilot.pause()
+        assert screen.search == "500" and screen.stage_filter != "all" and screen.sort != "stage"
+        assert reads == [] and plain(screen.query_one("#queue-counts", Static)) == counts
+        screen.refresh_table()  # the state changed (a sync ended, a retry)
+        assert reads == [True]

@@ -116,6 +116,7 @@ class QueueScreen(DashboardScreen):
         self._was_running = False
         self._loaded = False  # the table holds a view read from the state
         self._notes = 0  # every note in the state, all stages
+        self._header_read = False  # the header shows a reading of the state
 
     def compose(self) -> ComposeResult:
         yield NavBar("queue")
@@ -142,13 +143,13 @@ class QueueScreen(DashboardScreen):
 
     # ----------------------------------------------------------------- state
     def watch_stage_filter(self) -> None:
-        self.refresh_table()
+        self.refresh_table(state_changed=False)
 
     def watch_sort(self) -> None:
-        self.refresh_table()
+        self.refresh_table(state_changed=False)
 
     def watch_search(self) -> None:
-        self.refresh_table()
+        self.refresh_table(state_changed=False)
 
     def watch_searching(self, searching: bool) -> None:
         self.query_one("#search").set_class(not searching, HIDDEN)
@@ -189,14 +190,19 @@ class QueueScreen(DashboardScreen):
         if self.detail_gon is not None:
             self._show_detail(self.detail_gon)
 
-    def refresh_table(self, *, stable: bool = False) -> None:
+    def refresh_table(self, *, stable: bool = False, state_changed: bool = True) -> None:
         """Read the view from the state. ``stable`` (while a sync runs): only the rows on screen,
-        in place, so nothing moves under the operator; otherwise the view again, in order."""
+        in place, so nothing moves under the operator; otherwise the view again, in order.
+        The header is read again when the state changed, not for another filter, search or
+        sort (a keystroke in the search reads the view only)."""
         connector = self.bp_app.connector
-        # while a sync runs: the counts and the oldest note; the 24 hours when it ends
-        header = connector.queue_header(self.bp_app.clock(), activity=not stable) if connector is not None else None
-        self._notes = sum(header.counts.values()) if header is not None else 0
-        self.query_one(OperatorHeader).show(header, self.bp_app.clock())
+        if state_changed or not self._header_read:
+            # while a sync runs: the counts and the oldest note; the 24 hours when it ends
+            header = (connector.queue_header(self.bp_app.clock(), activity=not stable) if connector is not None
+                      else None)
+            self._notes = sum(header.counts.values()) if header is not None else 0
+            self.query_one(OperatorHeader).show(header, self.bp_app.clock())
+            self._header_read = True
         table = self.table
         if stable:
             table.refresh_rows()

@@ -37,11 +37,11 @@ class Discover:
             if is_changed:
                 changed.append(rec)
         ctx.store.save_gons(changed)
-        in_shipstation = {g for g, r in known.items()
-                          if r.stage == Stage.IMPORTED or (r.stage != Stage.WAITING and r.ss_order_id)}
-        plan.gone = [g for g in known if g in in_shipstation and g not in seen]
+        plan.gone = [g for g, r in known.items() if r.stage == Stage.IMPORTED and g not in seen]
+        # (a failed note with an order is left to Confirm and KeepInStep: it may be failing at
+        # confirmation, its shipped event already posted by us)
         plan.unsent_gone = [g for g, r in known.items()
-                            if g not in in_shipstation and r.stage != Stage.WAITING and g not in seen]
+                            if r.stage in (Stage.READY, Stage.FAILED) and not r.ss_order_id and g not in seen]
         edited = await self._edited(ctx, known, set(plan.gone), now, plan)
         plan.changed = list(dict.fromkeys(plan.changed + edited))
         return plan

@@ -337,6 +337,18 @@ class SetupScreen(DashboardScreen):
             options = [(inert(f"{ident} {label}"), ident) for ident, label in message.lookups.get(name, [])]
             picker.set_options(options)
             picker.disabled = not options
+        self._default_staff(message.lookups.get("login_staff", []))
+
+    def _default_staff(self, login_staff: list[tuple[int, str]]) -> None:
+        """No staff contact chosen yet: take the one the credentials belong to, where known."""
+        target = self.query_one(f"#{field_id('brightpearl.staff_contact_id')}", Input)
+        if not login_staff or target.disabled or target.value.strip() not in ("", "0"):
+            return
+        ident, label = login_staff[0]
+        target.value = str(ident)
+        self.query_one(f"#{picker_id('brightpearl.staff_contact_id')}", Select).value = ident
+        self.notify(clean(f"Staff contact {ident} ({label}): the staff member of this login."),
+                    title="Staff contact", timeout=5, markup=False)
 
     @on(Select.Changed, ".picker")
     def _picked(self, event: Select.Changed) -> None:

@@ -33,6 +33,7 @@ from bp_tui.ui.commands import ActionsProvider
 from bp_tui.ui.format import Clock, clean, system_clock
 from bp_tui.ui.keys import NAV_BINDINGS
 from bp_tui.ui.messages import (
+    ApiVersionDetected,
     CheckReported,
     ChecksFinished,
     DiagnosisReady,
@@ -329,6 +330,20 @@ class BpApp(App[None]):
                 await connector.aclose()
         if self.connector is not None:
             self.status = self.status.but(budget=self.connector.budget())
+
+    @work(exclusive=True, group="doctor", exit_on_error=False, name="detect API")
+    async def detect_shipstation_api(self, requester: MessagePump, config: Config) -> None:
+        """Which ShipStation API the form's key (and secret) belong to; the answer goes to ``requester``."""
+        connector, temporary = self._connector_for(config)
+        if connector is None:
+            self.notify("Fill in the connection first.", title="Checks", severity="warning")
+            return
+        try:
+            check = await connector.detect_shipstation_api(config.shipstation.api_key, config.shipstation.api_secret)
+        finally:
+            if temporary:
+                await connector.aclose()
+        requester.post_message(ApiVersionDetected(check.version, check.sentence()))
 
     def _connector_for(self, config: Config | None) -> tuple["Connector | None", bool]:
         if config is None or (self.connector is not None and config.as_dict() == self.connector.config.as_dict()):

@@ -46,6 +46,7 @@ from bp_tui.ui.screens.help import HelpScreen
 from bp_tui.ui.screens.queue import QueueScreen
 from bp_tui.ui.screens.setup import SetupScreen
 from bp_tui.ui.screens.troubleshoot import TroubleshootScreen
+from bp_tui.ui.screens.unsaved import Choice, UnsavedChangesScreen
 from bp_tui.ui.status import SyncStatus
 
 if TYPE_CHECKING:
@@ -180,6 +181,33 @@ class BpApp(App[None]):
             self.notify("Stopping the sync between two writes, then quitting.", title="Stopping", timeout=10)
             return
         self.exit()
+
+    async def action_quit(self) -> None:
+        """q / ctrl+q: quit, but first ask "Save, discard or stay?" when setup has unsaved changes."""
+        if isinstance(self.screen, UnsavedChangesScreen):
+            return  # already asking
+        setup = self._setup_screen()
+        if setup is None or not setup.has_unsaved_changes():
+            self.exit()
+            return
+        self.push_screen(UnsavedChangesScreen(), lambda choice: self._quit_as_chosen(setup, choice))
+
+    def _quit_as_chosen(self, setup: SetupScreen, choice: Choice | None) -> None:
+        if choice == "discard":
+            self.exit()
+        elif choice == "save":
+            if setup.save():
+                self.exit()
+            elif self.current_mode != "setup":
+                self.switch_mode("setup")  # where the reason is shown, with the form as it was
+
+    def _setup_screen(self) -> SetupScreen | None:
+        """The setup screen, if it was opened (its form keeps its values across screen switches)."""
+        try:
+            stack = self.get_screen_stack("setup")
+        except KeyError:
+            return None
+        return next((screen for screen in stack if isinstance(screen, SetupScreen)), None)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

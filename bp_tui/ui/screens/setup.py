@@ -186,6 +186,7 @@ class SetupScreen(DashboardScreen):
     def on_mount(self) -> None:
         self.auth_mode = str(self._initial().brightpearl.auth)
         self.ss_api_version = str(self._initial().shipstation.api_version)
+        self._saved_form = self._form_state()
         env_set = self._initial().env_overridden
         for key in KEYS:  # the "set by BP_TUI_…" notes show, whatever the auth mode
             self.query_one(f"#{message_id(key.dotted)}").set_class(key.dotted not in env_set, HIDDEN)
@@ -250,6 +251,18 @@ class SetupScreen(DashboardScreen):
             widget.remove_class("-invalid-field")
 
     # ------------------------------------------------------------ form values
+    def _form_state(self) -> dict[str, object]:
+        """What the form's config fields hold now, as typed (to tell unsaved changes)."""
+        state: dict[str, object] = {}
+        for key in KEYS:
+            widget = self.query_one(f"#{field_id(key.dotted)}")
+            state[key.dotted] = widget.value  # type: ignore[attr-defined]
+        return state
+
+    def has_unsaved_changes(self) -> bool:
+        """A config field differs from what was loaded or last saved (branding is never kept)."""
+        return self._form_state() != self._saved_form
+
     def form_values(self) -> dict[str, Any]:
         """Every key's value from the form; records a reason per bad field in ``self.errors``."""
         values: dict[str, Any] = {}
@@ -289,9 +302,14 @@ class SetupScreen(DashboardScreen):
 
     # ---------------------------------------------------------------- actions
     def action_save(self) -> None:
+        self.save()
+
+    def save(self) -> bool:
+        """Check the form and write the config file; False (the reason shown on this screen and
+        in a notice, the form as it was) when a field is wrong or the file cannot be written."""
         config = self.build_config()
         if config is None:
-            return
+            return False
         path = self.bp_app.config_path
         result = self.query_one("#save-result", Static)
         result.remove_class(HIDDEN)
@@ -299,7 +317,8 @@ class SetupScreen(DashboardScreen):
         if problems:
             result.update(inert("✗ Not saved:\n" + "\n".join(problems), multiline=True, style="bold"))
             self.notify(clean(problems[0]), title="Not saved", severity="error", timeout=10, markup=False)
-            return
+            return False
+        self._saved_form = self._form_state()
         missing = config.missing_for_sync()
         lines = [f"✓ Saved to {path} (mode 0600)."]
         if missing:
@@ -310,6 +329,7 @@ class SetupScreen(DashboardScreen):
             lines.append(opened)
         result.update(inert("\n".join(lines), multiline=True))
         self.notify(clean(f"Saved to {path}"), title="Config saved", timeout=4, markup=False)
+        return True
 
     def _apply(self, config: Config) -> str:
         """Use the saved settings now; what went wrong opening the connection, or ""."""

@@ -89,11 +89,7 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
         except ApiError as exc:
             add(CheckResult("bp_lookups", "Brightpearl channels and warehouses readable", False, exc.describe(),
                             "give the API user access to products and warehouses"))
-    needs_staff = cfg.brightpearl.shipped_action in ("mark_shipped", "mark_shipped_and_set_status")
-    add(CheckResult("bp_staff", "Staff contact id set", bool(cfg.brightpearl.staff_contact_id) or not needs_staff,
-                    f"staff_contact_id = {cfg.brightpearl.staff_contact_id}",
-                    "" if cfg.brightpearl.staff_contact_id or not needs_staff
-                    else "set staff_contact_id to the Brightpearl staff contact who 'ships' the notes"))
+    await _staff_check(src, add, bp_ok)
 
     # ---- ShipStation (V1's rows read as they always did; V2 names itself)
     ss_ok = await (_check_v2(src, add) if cfg.shipstation.api_version == "v2" else _check_v1(src, add))
@@ -209,6 +205,35 @@ def _ss_reached(add: Callable[[CheckResult], None], exc: ApiError | None, url: s
 
 class _NotRun(Exception):
     """The OAuth token is not usable: the checks that need it are not run."""
+
+
+async def _staff_check(src: Sources, add: Callable[[CheckResult], None], bp_ok: bool) -> None:
+    """``staff_contact_id`` is set when notes are marked shipped, and (Brightpearl answering) is
+    one of the account's staff contacts: the shipped event's owner must be staff."""
+    cfg = src.config.brightpearl
+    needs_staff = cfg.shipped_action in ("mark_shipped", "mark_shipped_and_set_status")
+    fix = "set staff_contact_id to the Brightpearl staff contact who 'ships' the notes (Setup lists them)"
+    if not needs_staff or not cfg.staff_contact_id or not bp_ok:
+        add(CheckResult("bp_staff", "Staff contact id set", bool(cfg.staff_contact_id) or not needs_staff,
+                        f"staff_contact_id = {cfg.staff_contact_id}",
+                        "" if cfg.staff_contact_id or not needs_staff else fix))
+        return
+    try:
+        staff = await src.bp.list_staff()
+    except ApiError as exc:
+        add(CheckResult("bp_staff", "Staff contact id set", True,
+                        f"staff_contact_id = {cfg.staff_contact_id} (the staff list could not be read: "
+                        f"{exc.describe()})"))
+        return
+    found = next((c for c in staff if c.id == cfg.staff_contact_id), None)
+    if found is not None:
+        add(CheckResult("bp_staff", "Staff contact id set", True,
+                        f"staff_contact_id = {found.id} ({found.name or found.email or 'staff'})"))
+        return
+    listed = ", ".join(f"{c.id} {c.name}".strip() for c in staff[:5]) + (" ..." if len(staff) > 5 else "")
+    add(CheckResult("bp_staff", "Staff contact id set", False,
+                    f"contact {cfg.staff_contact_id} is not a staff contact of this account",
+                    f"{fix}; staff: {listed or 'none found'}"))
 
 
 async def _oauth_checks(src: Sources, add: Callable[[CheckResult], None]) -> bool:

@@ -26,7 +26,7 @@ from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
 from bp_tui.sync.payloads import OPEN_STATUSES, as_sent_back, describe, payload_for, update_of
 from bp_tui.sync.plan import ImportPlan
-from bp_tui.sync.unsent import settle_unsent_gone
+from bp_tui.sync.unsent import deletion_proven, settle_unsent_gone
 from bp_tui.sync.writer import Intent
 
 MASS_CANCEL_MIN = 10  # more deletions than this in one cycle, and over a fifth of the open orders: ask a person
@@ -183,7 +183,7 @@ async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> lis
     deleted = []
     for rec in missing:
         await ctx.checkpoint()
-        if await ctx.bp.goods_out_note_deleted(rec.gon_id):
+        if await deletion_proven(ctx, rec):
             deleted.append(rec)
     open_orders = ctx.store.stage_counts().get(Stage.IMPORTED, 0)
     if len(deleted) > MASS_CANCEL_MIN and len(deleted) * 5 > open_orders:

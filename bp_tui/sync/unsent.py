@@ -32,7 +32,7 @@ async def settle_unsent_gone(ctx: CycleContext, plan: ImportPlan) -> None:
     for rec in recs:
         await ctx.checkpoint()
         note = plan.notes.get(rec.gon_id)
-        if note is None and not await _deleted(ctx, rec):
+        if note is None and not await deletion_proven(ctx, rec):
             continue  # not proven deleted: looked at again next cycle
         if str(IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id)) in attempted:
             adopted = await _adopt(ctx, rec)
@@ -51,7 +51,7 @@ async def settle_unsent_gone(ctx: CycleContext, plan: ImportPlan) -> None:
     ctx.store.save_gons(settled)
 
 
-async def _deleted(ctx: CycleContext, rec: GonRecord) -> bool:
+async def deletion_proven(ctx: CycleContext, rec: GonRecord) -> bool:
     """Proof of a deletion: a GET of the note's own id answers 404 (anything else proves nothing)."""
     try:
         return await ctx.bp.goods_out_note_deleted(rec.gon_id)
@@ -59,7 +59,7 @@ async def _deleted(ctx: CycleContext, rec: GonRecord) -> bool:
         raise
     except ApiError as exc:
         ctx.summary.errors.append(f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether it was deleted "
-                                  f"could not be read: {exc.message or exc}")
+                                  f"could not be read (looked at again next cycle): {exc.message or exc}")
         return False
 
 

@@ -255,3 +255,31 @@ async def test_v2_never_creates_again_a_shipment_that_vanished_before_its_update
         assert "no longer exists" in env.connector.store.gon(gon_b).reason
     finally:
         await env.aclose()
+
+
+async def test_an_odd_answer_to_the_deletion_check_fails_that_note_alone_until_the_next_cycle(tmp_path, monkeypatch):
+    from bp_tui.errors import ApiError
+
+    env = make_env(tmp_path, orders=0)
+    try:
+        gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(2)]
+        await env.connector.run_cycle()
+        for gon in gons:
+            env.bp.delete_gon(gon)
+        bp = env.connector.bp
+        real = bp.goods_out_note_deleted
+
+        async def first_answer_is_a_redirect(gon_id):
+            if gon_id == gons[0]:
+                raise ApiError("brightpearl", 302, "a 302 is not an answer of this API")
+            return await real(gon_id)
+
+        monkeypatch.setattr(bp, "goods_out_note_deleted", first_answer_is_a_redirect)
+        summary = await env.connector.run_cycle()  # the cycle goes on: the other note is cancelled
+        stages = [env.connector.store.gon(g).stage for g in gons]
+        assert stages == ["imported", "cancelled"] and any(f"GON {gons[0]}" in e for e in summary.errors)
+        monkeypatch.setattr(bp, "goods_out_note_deleted", real)
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gons[0]).stage == "cancelled"
+    finally:
+        await env.aclose()

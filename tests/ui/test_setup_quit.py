@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Footer, Input, Static
+from textual.widgets._footer import FooterKey
 
 from bp_tui.config import load_config
 from bp_tui.ui.screens.setup import SetupScreen
@@ -41,6 +42,9 @@ async def test_stay_keeps_the_form_and_the_app(tmp_path: Path):
         assert isinstance(app.screen, UnsavedChangesScreen)
         assert "Save, discard or stay?" in " ".join(plain(s) for s in app.screen.query(Static))
         assert app.focused is app.screen.query_one("#unsaved-save", Button)
+        footer = app.screen.query_one(Footer)  # the dialog's own keys, not setup's behind it
+        keys = {k.key for k in footer.query(FooterKey)}
+        assert keys == {"s", "d", "escape"}
         await pilot.press("ctrl+q")  # asking already: no second dialog
         await pilot.pause()
         assert len([s for s in app.screen_stack if isinstance(s, UnsavedChangesScreen)]) == 1

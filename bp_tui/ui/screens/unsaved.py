@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 Choice = Literal["save", "discard", "stay"]
 
@@ -35,6 +35,7 @@ class UnsavedChangesScreen(ModalScreen[Choice]):
                 yield Button("Save (s)", id="unsaved-save", variant="primary")
                 yield Button("Discard (d)", id="unsaved-discard", variant="error")
                 yield Button("Stay (Esc)", id="unsaved-stay")
+        yield Footer()  # this dialog's keys, not setup's behind it
 
     def on_mount(self) -> None:
         self.query_one("#unsaved-save", Button).focus()

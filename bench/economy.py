@@ -6,7 +6,9 @@ Floor (the fewest requests SPEC.md's batched calls allow for this account):
   ShipStation = ceil(sent / 100) createorders + 3 reads (labels created, labels voided since the
                 watermark, fulfillments) + max(1, ceil(changed / 500)) pages of the orders changed
                 in ShipStation since the watermark (splits, merges; here: the orders just sent)
-                + 1 order read before each re-send (none in a first cycle)
+                + the reads before re-sends (none in a first cycle): a GET each up to 10, else
+                  the open orders listed by status, 500 a page (the formula counts the GETs, an
+                  upper bound)
 Naive baseline (one call per order, products cached, same search and the same reads):
   Brightpearl = 1 login + ceil(search rows / 500) + eligible GON GETs + eligible order GETs + products
   ShipStation = sent single-order creates + 3 + max(1, ceil(changed / 500))

@@ -38,6 +38,7 @@ from bp_tui.brightpearl.models import (
     OrderStatus,
     Product,
     ShippingMethod,
+    StaffContact,
     Warehouse,
 )
 from bp_tui.brightpearl.oauth import OAuthSession, TokenEndpoint
@@ -408,8 +409,16 @@ class BrightpearlClient(SenderClient):
     async def list_order_statuses(self) -> list[OrderStatus]:
         return [OrderStatus.from_api(i) for i in _response_list(await self._get("/order-service/order-status"))]
 
+    async def list_staff(self) -> list[StaffContact]:
+        """The account's staff (``GET /contact-service/contact-search?isStaff=true``, every page,
+        the columns setup shows), in contact id order: the candidates for ``staff_contact_id``."""
+        params = {"isStaff": "true", "columns": ",".join(STAFF_COLUMNS), "sort": "contactId|ASC"}
+        rows = await self._search("/contact-service/contact-search", params)
+        return [c for c in (StaffContact.from_search_row(r) for r in rows) if c.id]
+
 
 _GON_SEARCH = "/warehouse-service/goods-note/goods-out-search"
+STAFF_COLUMNS = ("contactId", "firstName", "lastName", "primaryEmail")
 
 
 def _is_throttled(status: int, message: str) -> bool:

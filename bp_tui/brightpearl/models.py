@@ -328,6 +328,32 @@ class Warehouse:
 
 
 @dataclass
+class StaffContact:
+    """A staff member's contact (a row of ``contact-search?isStaff=true``): who may own the
+    shipped event (``eventOwnerId``)."""
+
+    id: int
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @classmethod
+    def from_search_row(cls, row: dict[str, Any]) -> StaffContact:
+        """A contact-search row, zipped with ``metaData.columns`` (``contactId``, ``firstName``,
+        ``lastName``, ``primaryEmail``)."""
+        return cls(
+            id=as_int(row.get("contactId"), 0) or 0,
+            first_name=as_str(row.get("firstName")).strip(),
+            last_name=as_str(row.get("lastName")).strip(),
+            email=as_str(row.get("primaryEmail")).strip(),
+        )
+
+
+@dataclass
 class ShippingMethod:
     id: int
     name: str

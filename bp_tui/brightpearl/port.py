@@ -16,6 +16,7 @@ from bp_tui.brightpearl.models import (
     OrderNote,
     OrderStatus,
     Product,
+    StaffContact,
     Warehouse,
 )
 
@@ -65,5 +66,7 @@ class BrightpearlPort(Protocol):
     async def list_warehouses(self) -> list[Warehouse]: ...
 
     async def list_order_statuses(self) -> list[OrderStatus]: ...
+
+    async def list_staff(self) -> list[StaffContact]: ...  # contact-search?isStaff=true
 
     async def aclose(self) -> None: ...

@@ -7,6 +7,7 @@ one of its commands runs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
 import sys
 import tempfile
@@ -85,8 +86,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="bp-tui-demo-"))
     try:
-        # real_world: the demo's heartbeat also splits, merges, returns and voids old labels
-        env = build_environment(workdir, orders=args.orders, real_world=True)
+        # real_world: the demo's heartbeat also splits, merges, returns and voids old labels.
+        # Brightpearl is connected by OAuth, as a new setup is: the sandbox approves at once.
+        env = build_environment(workdir, orders=args.orders, real_world=True, bp_auth="oauth")
+        asyncio.run(env.oauth_login())
         app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
                     connector=env.connector, connector_factory=demo_connector_factory(env), demo=env)
         app.run(mouse=not args.no_mouse)

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from bp_tui.brightpearl.client import BrightpearlClient
+from bp_tui.brightpearl.models import StaffContact
 from bp_tui.brightpearl.oauth import BrightpearlLogin
 from bp_tui.config import BrightpearlSettings, Config
 from bp_tui.errors import StopRequested
@@ -312,7 +313,8 @@ class Connector:
         return write_bundle(self, path)
 
     async def lookups(self) -> dict[str, list[tuple[int, str]]]:
-        """Pick lists for connection setup, from both APIs."""
+        """Pick lists for connection setup, from both APIs; "login_staff" holds the staff contact
+        the Brightpearl credentials belong to, when known (setup's default staff_contact_id)."""
         channels = await self.bp.list_channels()
         warehouses = await self.bp.list_warehouses()
         statuses = await self.bp.list_order_statuses()
@@ -320,14 +322,27 @@ class Connector:
             stores = await self.ss.list_stores()
         except V1OnlyError:
             stores = []  # V2 has no stores endpoint: store_id is typed in, or left 0
+        staff = await self.bp.list_staff()
         self._warehouse_names = {w.id: w.name for w in warehouses}
         self.store.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
+        staff_rows = [(c.id, _staff_label(c)) for c in staff]
+        login = self._login_staff(staff)
         return {
             "channels": [(c.id, c.name) for c in channels],
             "warehouses": [(w.id, w.name) for w in warehouses],
             "statuses": [(s.id, s.name) for s in statuses if s.order_type_code in ("SO", "")],
             "stores": [(s.store_id, s.store_name) for s in stores],
+            "staff": staff_rows,
+            # The staff contact the credentials belong to, where that is known: the legacy login
+            # names its staff member by email; a token or an OAuth grant does not say whose it is.
+            "login_staff": [row for row in staff_rows if login is not None and row[0] == login.id],
         }
+
+    def _login_staff(self, staff: list[StaffContact]) -> StaffContact | None:
+        settings = self.config.brightpearl
+        email = settings.username.strip().casefold() if settings.auth == "password" else ""
+        found = [c for c in staff if email and c.email.casefold() == email]
+        return found[0] if len(found) == 1 else None
 
     async def detect_shipstation_api(self, api_key: str, api_secret: str = "") -> KeyCheck:
         """Which ShipStation API a key (and secret) belongs to, for setup: one cheap GET on each."""
@@ -345,6 +360,11 @@ class Connector:
             store_id = manual[0].store_id
         await self.ss.update_store_branding(store_id, company_name=company_name, phone=phone,
                                             public_email=public_email, website=website)
+
+
+def _staff_label(contact: StaffContact) -> str:
+    name = contact.name or "(no name)"
+    return f"{name} <{contact.email}>" if contact.email else name
 
 
 def _pid() -> int:

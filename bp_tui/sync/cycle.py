@@ -17,6 +17,7 @@ from bp_tui.sync.discover import Discover
 from bp_tui.sync.hydrate import Hydrate
 from bp_tui.sync.importer import Import
 from bp_tui.sync.keep_in_step import KeepInStep
+from bp_tui.sync.parts import LearnParts
 from bp_tui.sync.read_shipments import ReadShipments
 from bp_tui.sync.recover import Recover
 from bp_tui.sync.retain import Retain
@@ -30,8 +31,11 @@ async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bo
         if do_import:
             plan = await Discover()(ctx)
             await Hydrate()(ctx, plan)
+            await LearnParts()(ctx)  # splits and merges made in ShipStation, before any step acts on an order
             await KeepInStep()(ctx, plan)
             await Import()(ctx, plan)
+        elif do_confirm:
+            await LearnParts()(ctx)
         if do_confirm:
             await ReadShipments()(ctx)
             await Confirm()(ctx)

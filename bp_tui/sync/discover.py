@@ -37,11 +37,15 @@ class Discover:
             if is_changed:
                 changed.append(rec)
         ctx.store.save_gons(changed)
-        in_shipstation = {g for g, r in known.items()
-                          if r.stage == Stage.IMPORTED or (r.stage != Stage.WAITING and r.ss_order_id)}
-        plan.gone = [g for g in known if g in in_shipstation and g not in seen]
-        plan.unsent_gone = [g for g, r in known.items()
-                            if g not in in_shipstation and r.stage != Stage.WAITING and g not in seen]
+        left = {g: r for g, r in known.items() if g not in seen}
+        # A ready or failed note that has an order (it failed at an update) is in ShipStation like
+        # an imported one, unless it has labels: then it is failing at confirmation, its shipped
+        # event perhaps posted by us, and Confirm finishes it.
+        with_order = [g for g, r in left.items() if r.stage in (Stage.READY, Stage.FAILED) and r.ss_order_id]
+        labelled = {g for g, found in ctx.store.shipments_of(with_order).items() if found} if with_order else set()
+        plan.gone = [g for g, r in left.items() if r.stage == Stage.IMPORTED] + \
+                    [g for g in with_order if g not in labelled]
+        plan.unsent_gone = [g for g, r in left.items() if r.stage in (Stage.READY, Stage.FAILED) and not r.ss_order_id]
         edited = await self._edited(ctx, known, set(plan.gone), now, plan)
         plan.changed = list(dict.fromkeys(plan.changed + edited))
         return plan
@@ -60,7 +64,9 @@ class Discover:
             rec.channel_id = row.channel_id
         rec.gon_state = _state_word(row)
         if rec.stage in OPEN_STAGES:
-            why = eligibility(row, None, ctx.config, known_channel=rec.channel_id)
+            # A note already in ShipStation never goes back to waiting (nothing would follow its
+            # order any more): it stays in line for KeepInStep.
+            why = None if rec.ss_order_id else eligibility(row, None, ctx.config, known_channel=rec.channel_id)
             if why:
                 ctx.skip(why.key)
                 rec.stage, rec.reason = Stage.WAITING, why.sentence

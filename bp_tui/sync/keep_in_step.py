@@ -22,10 +22,11 @@ from bp_tui.core.records import GonRecord, PartRecord
 from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
 from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import CreateOrderResult
+from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
 from bp_tui.sync.payloads import OPEN_STATUSES, as_sent_back, describe, payload_for, update_of
 from bp_tui.sync.plan import ImportPlan
-from bp_tui.sync.unsent import settle_unsent_gone
+from bp_tui.sync.unsent import deletion_proven, settle_unsent_gone
 from bp_tui.sync.writer import Intent
 
 MASS_CANCEL_MIN = 10  # more deletions than this in one cycle, and over a fifth of the open orders: ask a person
@@ -46,6 +47,7 @@ class KeepInStep:
         """Notes in ShipStation whose order would change go to the outbox as updates of the
         order ShipStation holds (read first: only bp-tui's fields change)."""
         held: list[GonRecord] = []
+        due: list[tuple[GonRecord, dict[str, Any]]] = []
         parts = ctx.store.parts_of(plan.changed)
         for gid in plan.changed:
             rec, gon = plan.records[gid], plan.notes.get(gid)
@@ -66,11 +68,14 @@ class KeepInStep:
             if gid in parts:  # split or merged in ShipStation: no update can be right for every part
                 not_resent(rec, f"{_parts_words(parts[gid])}: make the change in ShipStation")
                 continue
+            due.append((rec, payload))
+        opened = await _open_orders(ctx, [rec.ss_order_id for rec, _ in due if rec.ss_order_id])
+        for rec, payload in due:
             await ctx.checkpoint()
-            body = await _update_for(ctx, rec, payload)
+            body = await _update_for(ctx, rec, payload, opened.get(rec.ss_order_id or 0))
             if body is not None:
                 plan.outbox.append((rec, body))
-                plan.resends[gid] = payload
+                plan.resends[rec.gon_id] = payload
         ctx.store.save_gons(held)
 
 
@@ -88,11 +93,25 @@ def not_resent(rec: GonRecord, why: str) -> None:
         rec.stage = Stage.IMPORTED
 
 
-async def _update_for(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The update to send: the ShipStation order as it is now with bp-tui's fields from
-    ``payload``; None (the record saying why) when it must not be sent."""
+async def _open_orders(ctx: CycleContext, ss_order_ids: list[int]) -> dict[int, ShipStationOrder]:
+    """The open ShipStation orders among these, read in pages where the adapter can (V1: by
+    status); the others are read one by one. A failed read only means one by one."""
+    if not ss_order_ids:
+        return {}
     try:
-        current = await ctx.ss.get_order(rec.ss_order_id or 0)
+        return await ctx.ss.get_open_orders(ss_order_ids, store_id=ctx.config.shipstation.store_id or None)
+    except FATAL:
+        raise
+    except ApiError:
+        return {}
+
+
+async def _update_for(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any],
+                      read: ShipStationOrder | None = None) -> dict[str, Any] | None:
+    """The update to send: the ShipStation order as it is now (``read`` already, or read here)
+    with bp-tui's fields from ``payload``; None (the record saying why) when it must not be sent."""
+    try:
+        current = read or await ctx.ss.get_order(rec.ss_order_id or 0)
     except FATAL:
         raise
     except ApiError as exc:
@@ -164,7 +183,7 @@ async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> lis
     deleted = []
     for rec in missing:
         await ctx.checkpoint()
-        if await ctx.bp.goods_out_note_deleted(rec.gon_id):
+        if await deletion_proven(ctx, rec):
             deleted.append(rec)
     open_orders = ctx.store.stage_counts().get(Stage.IMPORTED, 0)
     if len(deleted) > MASS_CANCEL_MIN and len(deleted) * 5 > open_orders:

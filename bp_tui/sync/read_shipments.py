@@ -4,13 +4,12 @@ state for the notes it belongs to:
 - labels created (``/shipments`` by ``createDateStart``) and labels voided (by
   ``voidDateStart``, so a void weeks after the label is still seen), return labels marked as
   such (never written back);
-- orders marked shipped (``/fulfillments``);
-- orders changed (``/orders`` by ``modifyDateStart``): splits and merges (see ``parts``).
+- orders marked shipped (``/fulfillments``).
 
-The orders are read after the labels, so a label seen here never belongs to a split that is
-not seen yet. A label belongs to every note its order carries (the note's own order, a part of
-its split order, the order it was merged into); one with our ``orderKey`` on an order not known
-yet is a part of that note's split order.
+Splits and merges were learnt at the start of the cycle (``parts.LearnParts``). A label belongs
+to every note its order carries (the note's own order, a part of its split order, the order it
+was merged into); one with our ``orderKey`` on an order not known yet is a part of that note's
+split order made since.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from bp_tui.core.records import PartRecord, ShipmentRecord, iso, parse_iso
 from bp_tui.core.stages import PartKind, ShipmentKind, ShipmentRole, Stage
 from bp_tui.shipstation.models import Fulfillment, Shipment
 from bp_tui.sync.context import CycleContext
-from bp_tui.sync.parts import gons_by_key, learn_parts
+from bp_tui.sync.parts import gons_by_key
 
 OVERLAP = timedelta(days=1)  # late-appearing records and clock differences
 
@@ -34,19 +33,16 @@ class ReadShipments:
         mark = parse_iso(ctx.store.watermark("shipments")) or now - timedelta(days=ctx.config.sync.lookback_days)
         since = mark - OVERLAP
         store_id = ctx.config.shipstation.store_id or None
-        ctx.emit("shipments", 0, 4, message="reading labels")
+        ctx.emit("shipments", 0, 3, message="reading labels")
         created = await ctx.ss.list_shipments(store_id=store_id, create_date_start=since, include_items=True)
-        ctx.emit("shipments", 1, 4, message="reading voided labels")
+        ctx.emit("shipments", 1, 3, message="reading voided labels")
         voided = await ctx.ss.list_shipments(store_id=store_id, void_date_start=since, include_items=False)
-        ctx.emit("shipments", 2, 4, message="reading marked-shipped orders")
+        ctx.emit("shipments", 2, 3, message="reading marked-shipped orders")
         fulfillments = [f for f in await ctx.ss.list_fulfillments(create_date_start=since) if f is not None]
-        ctx.emit("shipments", 3, 4, message="reading orders changed in ShipStation")
-        orders = await ctx.ss.list_modified_orders(modify_date_start=since, store_id=store_id)
-        learn_parts(ctx, [o for o in orders if o is not None], now)
         labels = {s.shipment_id: s for s in [*created, *voided] if s is not None}  # the later read wins
         seen = _records(ctx, list(labels.values()), fulfillments, now)
         _keep(ctx, seen)
-        ctx.emit("shipments", 4, 4, message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders")
+        ctx.emit("shipments", 3, 3, message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders")
         # Labels created after ``now`` are newer than the watermark.
         ctx.store.set_watermark("shipments", iso(now) or "")
 

@@ -25,27 +25,42 @@ async def settle_unsent_gone(ctx: CycleContext, plan: ImportPlan) -> None:
             if g in plan.records and plan.records[g].stage in OPEN_STAGES and not plan.records[g].ss_order_id]
     if not recs:
         return
+    # Still there and not shipped: only older than lookback_days (the search's window), not gone.
+    recs = [r for r in recs if r.gon_id not in plan.notes or plan.notes[r.gon_id].shipped]
     attempted = ctx.store.keys_attempted(str(IntentKey.for_gon(IntentKind.IMPORT, r.gon_id)) for r in recs)
     settled: list[GonRecord] = []
     for rec in recs:
         await ctx.checkpoint()
+        note = plan.notes.get(rec.gon_id)
+        if note is None and not await deletion_proven(ctx, rec):
+            continue  # not proven deleted: looked at again next cycle
         if str(IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id)) in attempted:
             adopted = await _adopt(ctx, rec)
             if adopted is None:
-                continue  # could not be read: looked for again next cycle
+                continue  # ShipStation could not be read: looked for again next cycle
             if adopted:
                 plan.gone.append(rec.gon_id)
                 settled.append(rec)
                 continue
-        note = plan.notes.get(rec.gon_id)
-        if note is not None and note.shipped:
+        if note is not None:  # shipped in Brightpearl
             rec.stage, rec.reason, rec.gon_state = Stage.WAITING, reasons.SHIPPED_IN_BRIGHTPEARL, "shipped"
-            rec.next_attempt_at = None
-            settled.append(rec)
-        elif note is None and await ctx.bp.goods_out_note_deleted(rec.gon_id):
-            rec.stage, rec.reason, rec.next_attempt_at = Stage.CANCELLED, reasons.DELETED_BEFORE_IMPORT, None
-            settled.append(rec)
+        else:
+            rec.stage, rec.reason = Stage.CANCELLED, reasons.DELETED_BEFORE_IMPORT
+        rec.next_attempt_at = None
+        settled.append(rec)
     ctx.store.save_gons(settled)
+
+
+async def deletion_proven(ctx: CycleContext, rec: GonRecord) -> bool:
+    """Proof of a deletion: a GET of the note's own id answers 404 (anything else proves nothing)."""
+    try:
+        return await ctx.bp.goods_out_note_deleted(rec.gon_id)
+    except FATAL:
+        raise
+    except ApiError as exc:
+        ctx.summary.errors.append(f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether it was deleted "
+                                  f"could not be read (looked at again next cycle): {exc.message or exc}")
+        return False
 
 
 async def _adopt(ctx: CycleContext, rec: GonRecord) -> bool | None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from bp_tui.brightpearl.oauth import CONNECT, move_to_oauth_steps
 from bp_tui.troubleshoot.deps import Sources
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.core.sizes import GB, human_bytes
 from bp_tui.core.types import CheckResult
 
@@ -50,17 +50,20 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
                         + (": app and developer references accepted" if cfg.brightpearl.auth == "oauth" else "")))
         add(CheckResult("bp_account", "Brightpearl account code valid", True,
                         f"account {cfg.brightpearl.account_code} answered"))
-    except ApiUnavailable as exc:
-        add(CheckResult("bp_reach", "Brightpearl reachable", False, exc.describe(),
-                        "check the data center code / integration URL and this machine's network access"))
     except ApiAuthError as exc:
         add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
         add(CheckResult("bp_auth", "Brightpearl credentials accepted", False, exc.describe(),
                         _auth_fix(cfg.brightpearl.auth, exc, cfg.brightpearl.account_code)))
     except ApiError as exc:
-        add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
-        add(CheckResult("bp_account", "Brightpearl account code valid", False, exc.describe(),
-                        "check brightpearl.account_code: it is the account id in your Brightpearl login URL"))
+        unreachable = _address_fix(exc, cfg.brightpearl.api_base, "Brightpearl", BP_ADDRESS)
+        if unreachable:
+            add(CheckResult("bp_reach", "Brightpearl reachable", False, exc.describe(), unreachable))
+        elif isinstance(exc, (ApiUnavailable, ApiThrottled)):  # it answers, but cannot serve now
+            add(CheckResult("bp_reach", "Brightpearl reachable", False, exc.describe(), _other_fix(exc, "Brightpearl")))
+        else:
+            add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
+            add(CheckResult("bp_account", "Brightpearl account code valid", False, exc.describe(),
+                            "check brightpearl.account_code: it is the account id in your Brightpearl login URL"))
     except _NotRun:
         pass  # the OAuth checks said why
     if bp_ok:
@@ -88,11 +91,7 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
         except ApiError as exc:
             add(CheckResult("bp_lookups", "Brightpearl channels and warehouses readable", False, exc.describe(),
                             "give the API user access to products and warehouses"))
-    needs_staff = cfg.brightpearl.shipped_action in ("mark_shipped", "mark_shipped_and_set_status")
-    add(CheckResult("bp_staff", "Staff contact id set", bool(cfg.brightpearl.staff_contact_id) or not needs_staff,
-                    f"staff_contact_id = {cfg.brightpearl.staff_contact_id}",
-                    "" if cfg.brightpearl.staff_contact_id or not needs_staff
-                    else "set staff_contact_id to the Brightpearl staff contact who 'ships' the notes"))
+    await _staff_check(src, add, bp_ok)
 
     # ---- ShipStation (V1's rows read as they always did; V2 names itself)
     ss_ok = await (_check_v2(src, add) if cfg.shipstation.api_version == "v2" else _check_v1(src, add))
@@ -117,14 +116,15 @@ async def _check_v1(src: Sources, add: Callable[[CheckResult], None]) -> bool:
     cfg = src.config
     try:
         stores = await src.ss.list_stores()
-    except ApiUnavailable as exc:
-        add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
-                        "check shipstation.base_url and this machine's network access"))
-        return False
     except ApiError as exc:
+        if not _ss_reached(add, exc, cfg.shipstation.api_base, "V1"):
+            return False
         add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
-                        "create an API key pair under ShipStation Settings > API and paste both halves"))
+                        "create an API key pair under ShipStation Settings > Account > API Settings and paste "
+                        "both halves; a V2 key (one key, no secret) needs api_version = \"v2\""
+                        if isinstance(exc, ApiAuthError) else _other_fix(exc, "ShipStation")))
         return False
+    _ss_reached(add, None, cfg.shipstation.api_base, "V1")
     add(CheckResult("ss_auth", "ShipStation credentials accepted", True, f"{len(stores)} stores visible"))
     store_id = cfg.shipstation.store_id
     if store_id:
@@ -147,15 +147,15 @@ async def _check_v2(src: Sources, add: Callable[[CheckResult], None]) -> bool:
     try:
         await src.ss.list_shipments(create_date_start=datetime.now(UTC) - timedelta(minutes=1), include_items=False,
                                     page_size=1)
-    except ApiUnavailable as exc:
-        add(CheckResult("ss_auth", "ShipStation V2 key accepted", False, exc.describe(),
-                        "check shipstation.base_url (V2: https://api.shipstation.com) and this machine's network access"))
-        return False
     except ApiError as exc:
+        if not _ss_reached(add, exc, src.config.shipstation.api_base, "V2"):
+            return False
         add(CheckResult("ss_auth", "ShipStation V2 key accepted", False, exc.describe(),
                         "make a V2 key under ShipStation Settings > Account > API Settings (choose V2) and paste it; "
-                        "a V1 key and secret need api_version = \"v1\""))
+                        "a V1 key and secret need api_version = \"v1\""
+                        if isinstance(exc, ApiAuthError) else _other_fix(exc, "ShipStation")))
         return False
+    _ss_reached(add, None, src.config.shipstation.api_base, "V2")
     add(CheckResult("ss_auth", "ShipStation V2 key accepted", True,
                     f"API V2 at {src.config.shipstation.api_base}: labels readable"))
     store_id = src.config.shipstation.store_id
@@ -166,8 +166,77 @@ async def _check_v2(src: Sources, add: Callable[[CheckResult], None]) -> bool:
     return True
 
 
+BP_ADDRESS = "brightpearl.integration_url, or the data center and account code it is made from"
+SS_ADDRESS = "shipstation.base_url"
+
+
+def _address_fix(exc: ApiError, url: str, name: str, keys: str) -> str:
+    """The fix when the address itself is wrong: nothing answers there (no connection, or 404),
+    or what answers is not the API (a redirect, a page that is not JSON). "" otherwise: the
+    API answered, and the error is about the request or the credentials."""
+    if isinstance(exc, ApiAuthError):
+        return ""
+    if exc.status == 0:
+        return f"nothing answers at {url}: check the base URL ({keys}) and this machine's network access"
+    if exc.status == 404:
+        return f"nothing answers at {url}: check the base URL ({keys})"
+    if isinstance(exc, ApiUnavailable) and exc.status < 400:
+        return f"{url} answers, but not as the {name} API: check the base URL ({keys})"
+    return ""
+
+
+def _other_fix(exc: ApiError, name: str) -> str:
+    """The fix for an error that is neither the address nor the credentials."""
+    if isinstance(exc, ApiThrottled):
+        return f"another app is using this account's {name} request budget; wait a minute and test again"
+    if isinstance(exc, ApiUnavailable):
+        return f"{name} answered with server errors; try again in a few minutes"
+    return f"{name} refused the request; check the base URL and try again"
+
+
+def _ss_reached(add: Callable[[CheckResult], None], exc: ApiError | None, url: str, version: str) -> bool:
+    """The "ShipStation reachable" row, which names the API version in use: False (with the fix)
+    when nothing, or not the API, answers at the base URL."""
+    fix = _address_fix(exc, url, "ShipStation", SS_ADDRESS) if exc is not None else ""
+    if fix:
+        assert exc is not None
+        add(CheckResult("ss_reach", "ShipStation reachable", False, f"API {version}: {exc.describe()}", fix))
+        return False
+    add(CheckResult("ss_reach", "ShipStation reachable", True, f"API {version} at {url}"))
+    return True
+
+
 class _NotRun(Exception):
     """The OAuth token is not usable: the checks that need it are not run."""
+
+
+async def _staff_check(src: Sources, add: Callable[[CheckResult], None], bp_ok: bool) -> None:
+    """``staff_contact_id`` is set when notes are marked shipped, and (Brightpearl answering) is
+    one of the account's staff contacts: the shipped event's owner must be staff."""
+    cfg = src.config.brightpearl
+    needs_staff = cfg.shipped_action in ("mark_shipped", "mark_shipped_and_set_status")
+    fix = "set staff_contact_id to the Brightpearl staff contact who 'ships' the notes (Setup lists them)"
+    if not needs_staff or not cfg.staff_contact_id or not bp_ok:
+        add(CheckResult("bp_staff", "Staff contact id set", bool(cfg.staff_contact_id) or not needs_staff,
+                        f"staff_contact_id = {cfg.staff_contact_id}",
+                        "" if cfg.staff_contact_id or not needs_staff else fix))
+        return
+    try:
+        staff = await src.bp.list_staff()
+    except ApiError as exc:
+        add(CheckResult("bp_staff", "Staff contact id set", True,
+                        f"staff_contact_id = {cfg.staff_contact_id} (the staff list could not be read: "
+                        f"{exc.describe()})"))
+        return
+    found = next((c for c in staff if c.id == cfg.staff_contact_id), None)
+    if found is not None:
+        add(CheckResult("bp_staff", "Staff contact id set", True,
+                        f"staff_contact_id = {found.id} ({found.name or found.email or 'staff'})"))
+        return
+    listed = ", ".join(f"{c.id} {c.name}".strip() for c in staff[:5]) + (" ..." if len(staff) > 5 else "")
+    add(CheckResult("bp_staff", "Staff contact id set", False,
+                    f"contact {cfg.staff_contact_id} is not a staff contact of this account",
+                    f"{fix}; staff: {listed or 'none found'}"))
 
 
 async def _oauth_checks(src: Sources, add: Callable[[CheckResult], None]) -> bool:

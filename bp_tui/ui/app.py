@@ -33,6 +33,7 @@ from bp_tui.ui.commands import ActionsProvider
 from bp_tui.ui.format import Clock, clean, system_clock
 from bp_tui.ui.keys import NAV_BINDINGS
 from bp_tui.ui.messages import (
+    ApiVersionDetected,
     CheckReported,
     ChecksFinished,
     DiagnosisReady,
@@ -45,6 +46,7 @@ from bp_tui.ui.screens.help import HelpScreen
 from bp_tui.ui.screens.queue import QueueScreen
 from bp_tui.ui.screens.setup import SetupScreen
 from bp_tui.ui.screens.troubleshoot import TroubleshootScreen
+from bp_tui.ui.screens.unsaved import Choice, UnsavedChangesScreen
 from bp_tui.ui.status import SyncStatus
 
 if TYPE_CHECKING:
@@ -179,6 +181,33 @@ class BpApp(App[None]):
             self.notify("Stopping the sync between two writes, then quitting.", title="Stopping", timeout=10)
             return
         self.exit()
+
+    async def action_quit(self) -> None:
+        """q / ctrl+q: quit, but first ask "Save, discard or stay?" when setup has unsaved changes."""
+        if isinstance(self.screen, UnsavedChangesScreen):
+            return  # already asking
+        setup = self._setup_screen()
+        if setup is None or not setup.has_unsaved_changes():
+            self.exit()
+            return
+        self.push_screen(UnsavedChangesScreen(), lambda choice: self._quit_as_chosen(setup, choice))
+
+    def _quit_as_chosen(self, setup: SetupScreen, choice: Choice | None) -> None:
+        if choice == "discard":
+            self.exit()
+        elif choice == "save":
+            if setup.save():
+                self.exit()
+            elif self.current_mode != "setup":
+                self.switch_mode("setup")  # where the reason is shown, with the form as it was
+
+    def _setup_screen(self) -> SetupScreen | None:
+        """The setup screen, if it was opened (its form keeps its values across screen switches)."""
+        try:
+            stack = self.get_screen_stack("setup")
+        except KeyError:
+            return None
+        return next((screen for screen in stack if isinstance(screen, SetupScreen)), None)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -329,6 +358,20 @@ class BpApp(App[None]):
                 await connector.aclose()
         if self.connector is not None:
             self.status = self.status.but(budget=self.connector.budget())
+
+    @work(exclusive=True, group="doctor", exit_on_error=False, name="detect API")
+    async def detect_shipstation_api(self, requester: MessagePump, config: Config) -> None:
+        """Which ShipStation API the form's key (and secret) belong to; the answer goes to ``requester``."""
+        connector, temporary = self._connector_for(config)
+        if connector is None:
+            self.notify("Fill in the connection first.", title="Checks", severity="warning")
+            return
+        try:
+            check = await connector.detect_shipstation_api(config.shipstation.api_key, config.shipstation.api_secret)
+        finally:
+            if temporary:
+                await connector.aclose()
+        requester.post_message(ApiVersionDetected(check.version, check.sentence()))
 
     def _connector_for(self, config: Config | None) -> tuple["Connector | None", bool]:
         if config is None or (self.connector is not None and config.as_dict() == self.connector.config.as_dict()):

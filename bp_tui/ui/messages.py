@@ -56,6 +56,16 @@ class LookupsLoaded(Message):
         self.lookups = lookups
 
 
+class ApiVersionDetected(Message):
+    """Which ShipStation API the setup form's key belongs to ("v1", "v2", or None when neither
+    answered), and what each API said, as a sentence."""
+
+    def __init__(self, version: str | None, sentence: str) -> None:
+        super().__init__()
+        self.version = version
+        self.sentence = sentence
+
+
 class DiagnosisReady(Message):
     def __init__(self, ident: int, diagnoses: list[Diagnosis]) -> None:
         super().__init__()

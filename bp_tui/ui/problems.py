@@ -31,19 +31,64 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
         ("config",),
     ),
     KnownProblem(
+        "Nothing answers at the API address",
+        "Test connection shows '✗' on 'Brightpearl reachable' or 'ShipStation reachable' with "
+        "'nothing answers at …' (HTTP 404, or no answer at all).",
+        "Calls each API at the configured address; a 404 or no connection means the address is "
+        "wrong (or the network is down), not the credentials.",
+        "Check the base URL: brightpearl.integration_url (or the data center and account code it is "
+        "made from) and shipstation.base_url (V1 https://ssapi.shipstation.com, V2 "
+        "https://api.shipstation.com), and this machine's network access.",
+        ("bp_reach", "ss_reach"),
+    ),
+    KnownProblem(
         "Brightpearl rejects the login",
         "Test connection shows '✗' on the Brightpearl authentication check; syncs stop with "
         "'HTTP 401'.",
-        "Authenticates with the configured mode (password, staff or account token).",
-        "Check account code, data center, username and password (or app ref and token) in "
-        "Connection setup; the integration URL must match your data center.",
-        ("bp_reach", "bp_auth", "bp_account"),
+        "Authenticates with the configured mode (oauth, staff token, or the legacy password and "
+        "account token).",
+        "Check app ref and developer ref (oauth), or app ref and token, or username and password, in "
+        "Connection setup. For the legacy modes, doctor prints how to move to oauth or staff_token.",
+        ("bp_auth", "bp_account"),
+    ),
+    KnownProblem(
+        "Brightpearl access was revoked (OAuth)",
+        "Syncs and doctor stop with 'Brightpearl access was revoked: run bp-tui auth login (or "
+        "Setup -> Connect)'; the token refresh check fails with invalid_grant.",
+        "Refreshes the stored OAuth token (doctor: 'Brightpearl token refresh works').",
+        "The grant is gone (the app was turned off, the staff member removed, or the grant withdrawn). "
+        "Turn the app on in Brightpearl's App Store if it is off, then run bp-tui auth login, or "
+        "Setup (F3) -> Connect to Brightpearl, and approve again.",
+        ("bp_oauth_token", "bp_oauth_refresh"),
+    ),
+    KnownProblem(
+        "Wrong OAuth client secret",
+        "Connect (or bp-tui auth login) ends with 'invalid_client'; the token refresh check fails "
+        "with 'Brightpearl refused the app's client id or secret'.",
+        "Exchanges the code, or refreshes the token, with app_ref as the client id and client_secret.",
+        "Copy the client secret again from the app's page in your Brightpearl developer account "
+        "(brightpearl.client_secret, or BP_TUI_BRIGHTPEARL_CLIENT_SECRET); app_ref must be that "
+        "app's reference. Then connect again.",
+        ("bp_oauth_refresh",),
+    ),
+    KnownProblem(
+        "OAuth state mismatch when pasting the address",
+        "Pasting the address the browser was sent to says 'the state in the pasted address does not "
+        "match the login started here'.",
+        "Compares the state in the pasted address with the one bp-tui put in the address it showed "
+        "(a shown address is good for 15 minutes).",
+        "The address came from an older or another login (or was altered). Show the address again "
+        "(Setup -> Connect, or bp-tui auth login), open that one, approve, and paste the address that "
+        "browser lands on.",
     ),
     KnownProblem(
         "ShipStation rejects the API key",
-        "Test connection shows '✗' on the ShipStation authentication check (HTTP 401).",
-        "Calls ShipStation with the API key and secret.",
-        "Copy the key and secret again from ShipStation Settings > Account > API Settings.",
+        "Test connection shows '✗' on the ShipStation authentication check (HTTP 401 or 403).",
+        "Calls ShipStation with the key and secret (API V1) or the key alone (API V2); the "
+        "'ShipStation reachable' row names the API version in use.",
+        "Copy the key again from ShipStation Settings > Account > API Settings: V1 keys come with "
+        "a secret, V2 keys alone, and neither works on the other's API. Test connection (ctrl+t) "
+        "detects which API a key belongs to and sets api_version.",
         ("ss_auth",),
     ),
     KnownProblem(
@@ -113,7 +158,7 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
         "Reads the rate-limit headers of both APIs (the budget in the queue header).",
         "Wait for the window to reset, or raise sync.interval_seconds so cycles overlap less with "
         "other integrations sharing the same API limits.",
-        ("br_budget", "sh_budget"),
+        ("bp_budget", "ss_budget"),
     ),
     KnownProblem(
         "Shipments are missed or dates look shifted",

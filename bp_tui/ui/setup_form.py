@@ -56,6 +56,31 @@ CAPTIONS: dict[str, str] = {
     "products.skip_non_stock_rows": "never send rows that are not on the GON",
 }
 
+# How the choices of a pick field read (the value stays the config's). New setups choose oauth;
+# the legacy modes keep working for existing files and say so.
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "brightpearl.auth": {
+        "oauth": "oauth (recommended)",
+        "staff_token": "staff_token",
+        "password": "password (legacy)",
+        "account_token": "account_token (legacy)",
+    },
+    "shipstation.api_version": {
+        "v1": "v1 (key and secret)",
+        "v2": "v2 (one key)",
+    },
+}
+
+# What a new setup starts with where it differs from a file's defaults (a file without ``auth``
+# keeps meaning "password"; a new setup takes what Brightpearl recommends).
+NEW_SETUP: dict[str, object] = {"brightpearl.auth": "oauth"}
+
+# Shown while api_version = "v2": what V2 lacks, said rather than faked.
+V2_NOTE = (
+    "API V2 has no stores endpoint: the store picker and branding push (ctrl+b) are V1 only; "
+    "store_id may be typed in (it is not checked) or left 0 for the default store. V2 keys have no secret."
+)
+
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Brightpearl connection", (
         "brightpearl.datacenter", "brightpearl.account_code", "brightpearl.integration_url",
@@ -115,6 +140,10 @@ BRANDING: tuple[tuple[str, str], ...] = (
     ("public_email", "Public email"),
     ("website", "Website"),
 )
+
+
+def choice_label(dotted: str, value: str) -> str:
+    return CHOICE_LABELS.get(dotted, {}).get(value, value)
 
 
 def field_id(dotted: str) -> str:

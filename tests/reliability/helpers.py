@@ -13,6 +13,7 @@ from bp_tui.apiclient import Backoff
 from bp_tui.errors import ApiError
 from bp_tui.sandbox.environment import SandboxEnvironment, build_environment
 from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, Chaos, DeadlineTransport, FaultPlan, attach
+from bp_tui.sandbox.shipstation_v2.faults import SHIPSTATION_V2
 from bp_tui.service.connector import Connector
 from bp_tui.sync.mapping import order_key
 
@@ -38,7 +39,7 @@ class ChaosEnv:
         return Connector(env.config, env.state_path, config_path=env.config_path,
                          bp_transport=DeadlineTransport(httpx.ASGITransport(app=env.bp.app)),
                          ss_transport=DeadlineTransport(httpx.ASGITransport(app=env.ss.app)),
-                         client_options=dict(self.client_options))
+                         client_options=dict(self.client_options), ss_options=env.ss_options)
 
     def faults(self, on: bool) -> None:
         self.bp_chaos.enabled = self.ss_chaos.enabled = on
@@ -56,7 +57,7 @@ def chaos_env(tmp_path: Path, *, orders: int, seed: int, rate: float = 0.2, kind
     if kinds is not None:
         plan["kinds"] = kinds
     bp = attach(env.bp, FaultPlan(seed=seed * 2 + 1, **plan), BRIGHTPEARL)
-    ss = attach(env.ss, FaultPlan(seed=seed * 2 + 2, **plan), SHIPSTATION)
+    ss = attach(env.ss, FaultPlan(seed=seed * 2 + 2, **plan), SHIPSTATION_V2 if env.ss_api == "v2" else SHIPSTATION)
     return ChaosEnv(env, bp, ss)
 
 

@@ -16,10 +16,11 @@ def converged(ce, conn, eligible) -> bool:
     return counts["lost"] == 0 and not conn.store.open_intents()
 
 
+@pytest.mark.parametrize("ss_api", ["v1", "v2"])
 @pytest.mark.parametrize("seed", range(6))
-async def test_cycles_under_20_percent_faults_end_exactly_once(tmp_path, seed):
+async def test_cycles_under_20_percent_faults_end_exactly_once(tmp_path, seed, ss_api):
     rng = random.Random(seed)
-    ce = chaos_env(tmp_path, orders=30, seed=seed)
+    ce = chaos_env(tmp_path, orders=30, seed=seed, ss_api=ss_api)
     eligible = eligible_gon_ids(ce.env)
     conn = ce.connector()
     try:
@@ -38,10 +39,11 @@ async def test_cycles_under_20_percent_faults_end_exactly_once(tmp_path, seed):
         await conn.aclose()
 
 
+@pytest.mark.parametrize("ss_api", ["v1", "v2"])
 @pytest.mark.parametrize("kind", ["error_after", "drop_after", "slow_after", "malformed"])
-async def test_each_nasty_kind_alone_at_high_rate(tmp_path, kind):
+async def test_each_nasty_kind_alone_at_high_rate(tmp_path, kind, ss_api):
     """The write is done and the answer lost, for 40 % of requests: still exactly once."""
-    ce = chaos_env(tmp_path, orders=20, seed=11, rate=0.4, kinds=(kind,))
+    ce = chaos_env(tmp_path, orders=20, seed=11, rate=0.4, kinds=(kind,), ss_api=ss_api)
     eligible = eligible_gon_ids(ce.env)
     conn = ce.connector()
     try:

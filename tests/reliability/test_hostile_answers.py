@@ -13,7 +13,9 @@ from bp_tui.sandbox.faults import GATEWAY_KINDS
 
 from .helpers import ChaosEnv, chaos_env, eligible_gon_ids, note_counts, shw_counts
 
-MAX_CYCLES = 40
+# A phase ends with a cycle that met no injected answer and changed nothing: at 25 % per request
+# and the ~11 requests of a steady V2 cycle (10 on V1) about one cycle in 25 is clean.
+MAX_CYCLES = 100
 
 
 async def run_cycle(ce: ChaosEnv, conn) -> tuple[bool, object]:
@@ -107,11 +109,12 @@ async def drive(ce: ChaosEnv, deletions: int, labels: int, check: bool) -> dict:
         await conn.aclose()
 
 
+@pytest.mark.parametrize("ss_api", ["v1", "v2"])
 @pytest.mark.parametrize("seed", range(3))
-async def test_gateway_answers_converge_to_the_clean_end_state(tmp_path, seed):
-    clean = chaos_env(tmp_path / "clean", orders=24, seed=seed, rate=0.0, kinds=GATEWAY_KINDS)
+async def test_gateway_answers_converge_to_the_clean_end_state(tmp_path, seed, ss_api):
+    clean = chaos_env(tmp_path / "clean", orders=24, seed=seed, rate=0.0, kinds=GATEWAY_KINDS, ss_api=ss_api)
     expected = await drive(clean, deletions=3, labels=8, check=False)
-    hostile = chaos_env(tmp_path / "hostile", orders=24, seed=seed, rate=0.25, kinds=GATEWAY_KINDS)
+    hostile = chaos_env(tmp_path / "hostile", orders=24, seed=seed, rate=0.25, kinds=GATEWAY_KINDS, ss_api=ss_api)
     got = await drive(hostile, deletions=3, labels=8, check=True)
     injected = hostile.bp_chaos.injected + hostile.ss_chaos.injected
     assert sum(injected.values()) > 10 and len(injected) >= 4, injected
@@ -147,6 +150,9 @@ async def test_doctor_fails_reachability_on_an_answer_that_is_not_the_documented
         checks = {c.id: c for c in await conn.doctor()}
     finally:
         await conn.aclose()
-    assert checks["bp_reach"].ok is False and checks["bp_reach"].fix
-    assert checks["ss_auth"].ok is False and checks["ss_auth"].fix
+    assert checks["bp_reach"].ok is False and "check the base URL" in checks["bp_reach"].fix
+    # ShipStation has its own reachability check (ss_reach); what answers is not the API, so the
+    # key is not blamed (ss_auth is not run).
+    assert checks["ss_reach"].ok is False and "check the base URL" in checks["ss_reach"].fix
+    assert "ss_auth" not in checks
     assert not any(c.ok for c in checks.values() if c.id.startswith(("bp_", "ss_")) and c.id != "bp_staff")

@@ -377,3 +377,26 @@ async def test_the_demo_heartbeat_shows_one_of_each_case_within_its_first_ticks(
             assert "merged into order" in reasons
     finally:
         await env.aclose()
+
+
+async def test_a_bulk_edit_reads_the_open_orders_by_page_not_one_by_one(tmp_path):
+    env = make_env(tmp_path, orders=60, seed=1)
+    try:
+        await env.connector.run_cycle()
+        targets = env.open_orders()[:30]
+        assert len(targets) == 30
+        env.ss.edit_order(targets[0]["orderId"], **USER_EDITS)
+        for order in targets:
+            rec = env.connector.store.gon_by_ss_order(order["orderId"])
+            env.bp.update_order(rec.order_id, delivery={"addressLine1": f"{order['orderId']} Bulk Road"})
+        before = len(env.ss.request_log)
+        summary = await env.connector.run_cycle()
+        assert summary.updated == 30
+        paths = [p for _t, m, p, _s in env.ss.request_log[before:] if m == "GET"]
+        assert not [p for p in paths if p.split("?")[0].startswith("/orders/")]  # no GET per order
+        assert len([p for p in paths if "orderStatus=" in p]) == 3  # one page of each open status
+        first = env.ss.orders[targets[0]["orderId"]]
+        assert first["shipTo"]["street1"] == f"{targets[0]['orderId']} Bulk Road"
+        assert (first["serviceCode"], first["internalNotes"]) == (USER_EDITS["serviceCode"], USER_EDITS["internalNotes"])
+    finally:
+        await env.aclose()

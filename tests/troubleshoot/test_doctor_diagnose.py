@@ -40,6 +40,16 @@ async def test_doctor_names_each_problem_with_a_fix(env):
     assert not checks["ss_store"].ok and "4242" in checks["ss_store"].detail and checks["ss_store"].fix
 
 
+async def test_doctor_names_the_staff_contact_and_refuses_one_that_is_not_staff(env):
+    checks = {c.id: c for c in await env.connector.doctor()}
+    assert checks["bp_staff"].ok and "Alex Admin" in checks["bp_staff"].detail  # the sandbox's 203
+    env.connector.config.brightpearl.staff_contact_id = 555  # a customer's contact, or a typo
+    checks = {c.id: c for c in await env.connector.doctor()}
+    staff = checks["bp_staff"]
+    assert not staff.ok and "555 is not a staff contact" in staff.detail
+    assert "203 Alex Admin" in staff.fix and "Setup lists them" in staff.fix
+
+
 async def test_doctor_bad_credentials(env):
     env.config.brightpearl.password = "wrong-password-123"
     env.config.shipstation.api_secret = "wrong-secret-456"

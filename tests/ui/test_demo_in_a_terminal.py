@@ -1,6 +1,6 @@
 """`bp-tui demo` in a real pseudo-terminal at 80x24 with TERM=xterm-256color, driven by keys
 as an operator over SSH would: the queue within 2 s, `s` syncs with visible progress, `?`
-shows help, `q` quits cleanly."""
+shows help, setup shows the OAuth connection, `q` quits cleanly."""
 
 from __future__ import annotations
 
@@ -76,6 +76,10 @@ def test_demo_over_a_terminal():
         mark = term.press(b"?")
         term.wait_for("Order queue: keys", 5, since=mark)
         term.press(b"\x1b")
+        term.read(0.5)
+        mark = term.press(b"\x1bOR")  # F3: the demo's Brightpearl is connected by OAuth, as a new setup is
+        term.wait_for("oauth (recommended)", 5, since=mark)
+        term.press(b"\x1bOQ")  # F2: back to the queue
         term.read(0.5)
         term.press(b"q")
         assert term.proc.wait(timeout=10) == 0

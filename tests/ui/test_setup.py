@@ -57,11 +57,40 @@ async def test_auth_mode_switches_credential_fields(tmp_path: Path):
         await pilot.pause()
         screen = app.screen
         row = lambda dotted: screen.query_one(f"#row-{field_id(dotted)}")  # noqa: E731
+        auth = screen.query_one(f"#{field_id('brightpearl.auth')}", Select)
+        # A new setup starts on OAuth (what Brightpearl recommends), not the legacy password login.
+        assert auth.value == "oauth"
+        assert row("brightpearl.dev_ref").display and row("brightpearl.client_secret").display
+        assert not row("brightpearl.password").display and not row("brightpearl.token").display
+        auth.value = "password"
+        await pilot.pause()
         assert row("brightpearl.password").display and not row("brightpearl.token").display
-        screen.query_one(f"#{field_id('brightpearl.auth')}", Select).value = "staff_token"
+        assert not row("brightpearl.dev_ref").display
+        auth.value = "staff_token"
         await pilot.pause()
         assert not row("brightpearl.username").display and not row("brightpearl.password").display
         assert row("brightpearl.app_ref").display and row("brightpearl.token").display
+
+
+async def test_legacy_auth_modes_are_labelled_legacy(tmp_path: Path):
+    app = make_app(config_path=tmp_path / "config.toml")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        auth = app.screen.query_one(f"#{field_id('brightpearl.auth')}", Select)
+        labels = {value: str(label) for label, value in auth._options}  # noqa: SLF001
+        assert labels == {"oauth": "oauth (recommended)", "staff_token": "staff_token",
+                          "password": "password (legacy)", "account_token": "account_token (legacy)"}
+
+
+async def test_an_existing_file_keeps_its_auth_mode(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text('[brightpearl]\naccount_code = "acme"\nusername = "ops@acme.example"\n')  # no auth: password
+    app = make_app(config=load_config(path), config_path=path)
+    async with app.run_test() as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.screen.query_one(f"#{field_id('brightpearl.auth')}", Select).value == "password"
+        assert app.screen.query_one(f"#row-{field_id('brightpearl.password')}").display
 
 
 async def test_integration_url_is_derived_but_editable(tmp_path: Path):
@@ -110,6 +139,7 @@ async def _fill_minimum(pilot, screen) -> None:  # type: ignore[no-untyped-def]
         "shipstation.api_secret": "secret-xyz",
         "sync.interval_seconds": "60",
     }
+    screen.query_one(f"#{field_id('brightpearl.auth')}", Select).value = "password"  # a new setup starts on oauth
     for dotted, value in values.items():
         screen.query_one(f"#{field_id(dotted)}", Input).value = value
     screen.query_one(f"#{field_id('brightpearl.import_when')}", Select).value = "packed"

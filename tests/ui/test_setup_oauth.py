@@ -58,6 +58,9 @@ async def test_connect_is_hidden_unless_auth_is_oauth(tmp_path: Path):
     async with app.run_test() as pilot:
         await pilot.pause()
         screen = app.screen
+        assert screen.query_one("#oauth-connect").display  # a new setup starts on oauth
+        screen.query_one("#f-brightpearl-auth", Select).value = "staff_token"
+        await pilot.pause()
         assert not screen.query_one("#oauth-connect").display
         screen.query_one("#f-brightpearl-auth", Select).value = "oauth"
         await pilot.pause()

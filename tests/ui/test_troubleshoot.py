@@ -153,3 +153,42 @@ def test_dashboard_refuses_a_bad_config_file(tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "brightpearl.wat: unknown key" in err
     assert path.read_text() == "[brightpearl]\naccount_code = 'acme'\nwat = 1\n"
+
+
+async def test_the_screen_names_the_shipstation_api_in_use(tmp_path: Path):
+    from bp_tui.sandbox.environment import build_environment
+
+    env = build_environment(tmp_path / "env", orders=4, ss_api="v2")
+    app = make_app(env)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_troubleshoot(pilot)
+        info = plain(screen.query_one("#trouble-info", Static))
+        assert "ShipStation API V2" in info and "Brightpearl auth password" in info
+        assert f"config {env.config_path}" in " ".join(info.split())  # wrapped at 80 columns, not cut
+        await pilot.press("t")
+        await settle(pilot)
+        reach = next(r for r in screen.check_results if r.id == "ss_reach")
+        assert reach.ok and reach.detail == "API V2 at https://shipstation.sandbox"
+        assert "API V2 at" in plain(screen.query_one("#doctor-checks", Static))
+    await env.aclose()
+
+
+def test_every_check_a_known_problem_names_is_one_doctor_runs():
+    import re
+
+    import bp_tui.troubleshoot.doctor as doctor
+
+    source = Path(doctor.__file__).read_text()
+    ids = set(re.findall(r'"((?:bp|ss)_[a-z_]+|config|clock)"', source))  # the check ids doctor.py spells
+    assert {"bp_reach", "bp_oauth_refresh", "ss_auth", "bp_budget", "clock"} <= ids  # the scan works
+    for problem in KNOWN_PROBLEMS:
+        assert set(problem.check_ids) <= ids, (problem.title, set(problem.check_ids) - ids)
+
+
+def test_known_problems_cover_oauth():
+    titles = [p.title for p in KNOWN_PROBLEMS]
+    assert "Brightpearl access was revoked (OAuth)" in titles
+    assert "Wrong OAuth client secret" in titles
+    assert "OAuth state mismatch when pasting the address" in titles
+    revoked = KNOWN_PROBLEMS[titles.index("Brightpearl access was revoked (OAuth)")]
+    assert "bp-tui auth login" in revoked.fix and "Connect" in revoked.fix

@@ -74,6 +74,14 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, seconds) if seconds == seconds else None
 
 
+class _Vanished(Exception):
+    """The shipment an update names answers 404."""
+
+    def __init__(self, shipment_id: str) -> None:
+        super().__init__(shipment_id)
+        self.shipment_id = shipment_id
+
+
 class _Policy:
     """How V2 authenticates, paces and words its errors (for the shared Sender)."""
 
@@ -240,6 +248,10 @@ class ShipStationV2Client(SenderClient):
                     job.result = await self._cancel(job)
                     continue
                 current = await self._current(job)
+            except _Vanished as gone:
+                job.result = self._failed(job, f"shipment {gone.shipment_id} no longer exists in ShipStation "
+                                               "(merged into another order, or deleted): not created again")
+                continue
             except ApiError as exc:
                 if exc.code != "no_id":
                     raise
@@ -278,7 +290,9 @@ class ShipStationV2Client(SenderClient):
         """The shipment an order updates, read whole; None when it is to be created.
 
         Known by ``orderId`` (an update; a split part is named by it), else by the cache, else
-        by a look-up of the key. A known id that answers 404 is forgotten and looked up."""
+        by a look-up of the key. An update whose shipment answers 404 raises ``_Vanished`` (it
+        was merged away or deleted: creating it again would duplicate the goods); a cached id
+        that answers 404 is forgotten and looked up."""
         order_id = job.order.get("orderId")
         known = self._v2_id(order_id) if order_id else self.ids.shipment_of(job.key)
         if known is not None:
@@ -287,6 +301,8 @@ class ShipStationV2Client(SenderClient):
             current = just_read if fresh else await self._shipment(known)
             if current is not None:
                 return current
+            if order_id:  # an update of a shipment that vanished (merged away, deleted): never re-create it
+                raise _Vanished(known)
             self.ids.forget(job.key)
         found = await self._lookup(job.key)
         if not found:
@@ -400,6 +416,12 @@ class ShipStationV2Client(SenderClient):
         """The shipments with this ``external_shipment_id`` (a split's parts share it); V2 filters
         by it, so neither ``number_prefix`` nor ``store_id`` (the key names our account) is needed."""
         return [translate.order_of(s, self._carried) for s in await self._lookup(order_key)]
+
+    async def get_open_orders(self, order_ids: Sequence[int], *, store_id: int | None = None) -> dict[int, Order]:
+        """Nothing in one go: V2 has no batch update, each update is its own GET + PUT of the
+        whole shipment (the engine's ``get_order`` is the GET, reused by the PUT within
+        ``READ_REUSE_S``), so shipments listed up front would be stale by their turn."""
+        return {}
 
     async def get_order(self, order_id: int) -> Order:
         sid = self._v2_id(order_id)

@@ -23,19 +23,23 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from bp_tui.brightpearl.oauth import BrightpearlLogin, LoginError
 from bp_tui.config import MASK, Config, derive_integration_url, save_config, secret_values
+from bp_tui.config.model import V1_BASE_URL, V2_BASE_URL
 from bp_tui.config.schema import KEYS, Key
 from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
 from bp_tui.core.types import CheckResult
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
-from bp_tui.ui.messages import CheckReported, ChecksFinished, LookupsLoaded
+from bp_tui.ui.messages import ApiVersionDetected, CheckReported, ChecksFinished, LookupsLoaded
 from bp_tui.ui.setup_form import (
     BRANDING,
     CAPTIONS,
     LABELS,
     LOOKUPS,
+    NEW_SETUP,
     OAUTH_CONNECT_HINT,
     SECTIONS,
+    V2_NOTE,
     auth_fields_shown,
+    choice_label,
     field_id,
     key_for,
     message_id,
@@ -74,13 +78,16 @@ class SetupScreen(DashboardScreen):
         Binding("ctrl+s", "save", "Save", id="setup.save", priority=True, key_display="^s",
                 tooltip="Check every field and write the config file (mode 0600)"),
         Binding("ctrl+t", "test", "Test connection", id="setup.test", priority=True, key_display="^t",
-                tooltip="Run the doctor checks live with these values; fills the pick lists"),
+                tooltip="Detect which ShipStation API the key belongs to, run the doctor checks live with "
+                        "these values; fills the pick lists"),
         Binding("ctrl+b", "branding", "Push branding", id="setup.branding", priority=True, key_display="^b",
                 tooltip="Send company name, phone, email and website to the ShipStation store"),
     ]
 
     # The Brightpearl auth mode picked in the form: which credential fields show.
     auth_mode: var[str | None] = var(None, init=False)
+    # The ShipStation API picked in the form (V2: no secret, no stores, no branding push).
+    ss_api_version: var[str | None] = var(None, init=False)
     # The connection test: results so far, and whether it still runs.
     check_results: var[tuple[CheckResult, ...]] = var((), init=False)
     checks_running: var[bool] = var(False, init=False)
@@ -92,8 +99,14 @@ class SetupScreen(DashboardScreen):
 
     # ---------------------------------------------------------------- compose
     def _initial(self) -> Config:
+        """The saved config, or for a new setup the defaults with what a new setup should choose."""
         config = self.bp_app.config
-        return config if config is not None else Config()
+        if config is not None:
+            return config
+        new = Config()
+        for dotted, value in NEW_SETUP.items():
+            new.set(dotted, value)
+        return new
 
     def compose(self) -> ComposeResult:
         config = self._initial()
@@ -109,6 +122,9 @@ class SetupScreen(DashboardScreen):
                     yield from self._field(key_for(dotted), config)
                 if title == "Brightpearl connection":
                     yield from self._oauth_connect()
+                if title == "ShipStation":
+                    yield Static(id="ss-detected", classes=f"hint {HIDDEN}")
+                    yield Static(V2_NOTE, id="ss-v2-note", classes=f"hint {HIDDEN}")
                 if title == "Store settings":
                     yield Static("Branding (pushed to the ShipStation store with ctrl+b; not kept in the file)",
                                  classes="hint")
@@ -129,7 +145,8 @@ class SetupScreen(DashboardScreen):
             if key.kind is bool:
                 widget = TextCheckbox(CAPTIONS.get(key.dotted, "on"), value=bool(value), compact=True)
             elif key.choices:
-                widget = Select([(c, c) for c in key.choices], value=value, allow_blank=False, compact=True)
+                widget = Select([(choice_label(key.dotted, c), c) for c in key.choices], value=value,
+                                allow_blank=False, compact=True)
             else:
                 widget = Input(to_text(key, value), password=key.secret, compact=True,
                                placeholder=self._placeholder(key, config))
@@ -168,6 +185,8 @@ class SetupScreen(DashboardScreen):
 
     def on_mount(self) -> None:
         self.auth_mode = str(self._initial().brightpearl.auth)
+        self.ss_api_version = str(self._initial().shipstation.api_version)
+        self._saved_form = self._form_state()
         env_set = self._initial().env_overridden
         for key in KEYS:  # the "set by BP_TUI_…" notes show, whatever the auth mode
             self.query_one(f"#{message_id(key.dotted)}").set_class(key.dotted not in env_set, HIDDEN)
@@ -186,6 +205,14 @@ class SetupScreen(DashboardScreen):
     @on(Select.Changed, "#f-brightpearl-auth")
     def _auth_changed(self, event: Select.Changed) -> None:
         self.auth_mode = str(event.value)
+
+    def watch_ss_api_version(self, version: str) -> None:
+        self._set_field_visible("shipstation.api_secret", version != "v2")
+        self.query_one("#ss-v2-note").set_class(version != "v2", HIDDEN)
+
+    @on(Select.Changed, "#f-shipstation-api_version")
+    def _api_version_changed(self, event: Select.Changed) -> None:
+        self.ss_api_version = str(event.value)
 
     @on(Input.Changed, ".field-input")
     def _input_changed(self, event: Input.Changed) -> None:
@@ -224,6 +251,18 @@ class SetupScreen(DashboardScreen):
             widget.remove_class("-invalid-field")
 
     # ------------------------------------------------------------ form values
+    def _form_state(self) -> dict[str, object]:
+        """What the form's config fields hold now, as typed (to tell unsaved changes)."""
+        state: dict[str, object] = {}
+        for key in KEYS:
+            widget = self.query_one(f"#{field_id(key.dotted)}")
+            state[key.dotted] = widget.value  # type: ignore[attr-defined]
+        return state
+
+    def has_unsaved_changes(self) -> bool:
+        """A config field differs from what was loaded or last saved (branding is never kept)."""
+        return self._form_state() != self._saved_form
+
     def form_values(self) -> dict[str, Any]:
         """Every key's value from the form; records a reason per bad field in ``self.errors``."""
         values: dict[str, Any] = {}
@@ -263,9 +302,14 @@ class SetupScreen(DashboardScreen):
 
     # ---------------------------------------------------------------- actions
     def action_save(self) -> None:
+        self.save()
+
+    def save(self) -> bool:
+        """Check the form and write the config file; False (the reason shown on this screen and
+        in a notice, the form as it was) when a field is wrong or the file cannot be written."""
         config = self.build_config()
         if config is None:
-            return
+            return False
         path = self.bp_app.config_path
         result = self.query_one("#save-result", Static)
         result.remove_class(HIDDEN)
@@ -273,7 +317,8 @@ class SetupScreen(DashboardScreen):
         if problems:
             result.update(inert("✗ Not saved:\n" + "\n".join(problems), multiline=True, style="bold"))
             self.notify(clean(problems[0]), title="Not saved", severity="error", timeout=10, markup=False)
-            return
+            return False
+        self._saved_form = self._form_state()
         missing = config.missing_for_sync()
         lines = [f"✓ Saved to {path} (mode 0600)."]
         if missing:
@@ -284,6 +329,7 @@ class SetupScreen(DashboardScreen):
             lines.append(opened)
         result.update(inert("\n".join(lines), multiline=True))
         self.notify(clean(f"Saved to {path}"), title="Config saved", timeout=4, markup=False)
+        return True
 
     def _apply(self, config: Config) -> str:
         """Use the saved settings now; what went wrong opening the connection, or ""."""
@@ -296,9 +342,43 @@ class SetupScreen(DashboardScreen):
         return ""
 
     def action_test(self) -> None:
+        """Test connection: first which ShipStation API the key belongs to (when a key is typed),
+        then the checks with the form's values."""
         config = self.build_config()
         if config is None:
             return
+        if config.shipstation.api_key and "shipstation.api_key" not in config.env_overridden:
+            self.query_one("#ss-detected", Static).update("Asking ShipStation which API the key belongs to…")
+            self.query_one("#ss-detected").remove_class(HIDDEN)
+            self.bp_app.detect_shipstation_api(self, config)
+            return
+        self._run_checks(config)
+
+    def on_api_version_detected(self, message: ApiVersionDetected) -> None:
+        """Set api_version to the API the key answered on (V2: the secret field goes), then test."""
+        said = message.sentence
+        version = message.version
+        if version is not None:
+            select = self.query_one(f"#{field_id('shipstation.api_version')}", Select)
+            changed = select.value != version
+            select.value = version
+            self.ss_api_version = version
+            self._default_base_url(version)
+            said += f"; API version set to {version}" if changed else f"; API version {version}"
+            if version == "v2":
+                said += ": the API secret is not needed"
+        self.query_one("#ss-detected", Static).update(inert(said + "."))
+        config = self.build_config()
+        if config is not None:
+            self._run_checks(config)
+
+    def _default_base_url(self, version: str) -> None:
+        """A vendor address follows the API version; an address of your own (a proxy, the sandbox) is kept."""
+        url = self.query_one(f"#{field_id('shipstation.base_url')}", Input)
+        if not url.disabled and url.value.strip().rstrip("/") in ("", V1_BASE_URL, V2_BASE_URL):
+            url.value = V2_BASE_URL if version == "v2" else V1_BASE_URL
+
+    def _run_checks(self, config: Config) -> None:
         self.check_results = ()
         self.checks_running = True
         checks = self.query_one("#checks", Static)
@@ -337,6 +417,18 @@ class SetupScreen(DashboardScreen):
             options = [(inert(f"{ident} {label}"), ident) for ident, label in message.lookups.get(name, [])]
             picker.set_options(options)
             picker.disabled = not options
+        self._default_staff(message.lookups.get("login_staff", []))
+
+    def _default_staff(self, login_staff: list[tuple[int, str]]) -> None:
+        """No staff contact chosen yet: take the one the credentials belong to, where known."""
+        target = self.query_one(f"#{field_id('brightpearl.staff_contact_id')}", Input)
+        if not login_staff or target.disabled or target.value.strip() not in ("", "0"):
+            return
+        ident, label = login_staff[0]
+        target.value = str(ident)
+        self.query_one(f"#{picker_id('brightpearl.staff_contact_id')}", Select).value = ident
+        self.notify(clean(f"Staff contact {ident} ({label}): the staff member of this login."),
+                    title="Staff contact", timeout=5, markup=False)
 
     @on(Select.Changed, ".picker")
     def _picked(self, event: Select.Changed) -> None:
@@ -416,6 +508,10 @@ class SetupScreen(DashboardScreen):
         self.query_one("#oauth-result", Static).update(Text(text))
 
     def action_branding(self) -> None:
+        if self.ss_api_version == "v2":
+            self.notify("Branding push is V1 only: ShipStation API V2 has no stores endpoint.", title="Branding",
+                        severity="warning")
+            return
         typed = {name: self.query_one(f"#b-{name}", Input).value.strip() for name, _ in BRANDING}
         values = {name: value for name, value in typed.items() if value}  # empty = keep the store's value
         if not values:

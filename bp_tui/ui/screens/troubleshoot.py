@@ -88,9 +88,19 @@ class TroubleshootScreen(DashboardScreen):
         yield Footer(compact=True)
 
     def _info(self) -> Text:
-        config_path = self.bp_app.config_path
-        return Text(f"bp-tui {__version__} · textual {textual.__version__}"
-                    f" · config {config_path or '(demo, in memory)'}", overflow="ellipsis", no_wrap=True)
+        """Versions, the APIs in use (ShipStation API version, Brightpearl auth mode) and the config
+        file; wraps onto a second line on a narrow terminal rather than hide the file."""
+        config = self.bp_app.connector.config if self.bp_app.connector is not None else self.bp_app.config
+        parts = [f"bp-tui {__version__}", f"textual {textual.__version__}"]
+        if config is not None:
+            parts.append(f"ShipStation API {config.shipstation.api_version.upper()}")
+            parts.append(f"Brightpearl auth {config.brightpearl.auth}")
+        parts.append(f"config {self.bp_app.config_path or '(demo, in memory)'}")
+        return Text(" · ".join(parts))
+
+    def on_screen_resume(self) -> None:
+        """Setup may have saved another API version or auth mode since this screen was made."""
+        self.query_one("#trouble-info", Static).update(self._info())
 
     def on_mount(self) -> None:
         table = self.query_one("#errors-table", DataTable)

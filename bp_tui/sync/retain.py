@@ -6,10 +6,11 @@ then audit rows as old, never an open intent; then the pages freed are given bac
 system, a slice at a time, so the file does not grow.
 
 The deletions run in a worker thread on a connection of their own (``StateStore.worker``), in
-batches of their own transactions, while the event loop keeps serving the dashboard on the
-cycle's connection (WAL: its reads go on during the deletions; SQLite lets go of the GIL while
-it works). A stop request, or the cycle's task being cancelled, ends the thread after its batch. A dry run (a rehearsal, whose writes only
-its own connection sees and rolls back) runs the same batches on that connection, in the loop.
+batches of their own transactions (one statement each), while the event loop keeps serving the
+dashboard on the cycle's connection (WAL: its reads go on during the deletions; SQLite lets go
+of the GIL while it works). A stop request, or the cycle's task being cancelled, ends the thread
+after its batch. A dry run (a rehearsal, whose writes only its own connection sees and rolls
+back) runs the same batches on that connection, in the loop.
 """
 
 from __future__ import annotations

@@ -140,9 +140,24 @@ async def test_search_filters_rows_and_escape_clears(env):
         await pilot.press(*str(target.gon_id))
         await pilot.pause()
         assert screen.table.shown == [target.gon_id]
-        await pilot.press("enter")
-        assert screen.query_one("#queue-table").has_focus
-        await pilot.press("slash", "escape")
+        await pilot.press("enter")  # keeps the search, hides its box: the rows and the detail get the room
+        await pilot.pause()
+        assert screen.query_one("#queue-table").has_focus and not search.display
+        assert screen.table.shown == [target.gon_id] and f"search: '{target.gon_id}'" in plain(
+            screen.query_one("#view-line", Static))
+        await pilot.press("enter")  # the detail of the row found, with the whole pane
+        await pilot.pause()
+        assert screen.detail_gon == target.gon_id and not search.display
+        await pilot.press("escape")  # closes the detail; the search stays
+        await pilot.pause()
+        assert screen.detail_gon is None and screen.table.shown == [target.gon_id]
+        await pilot.press("escape")  # then clears the search
+        await pilot.pause()
+        assert len(screen.table.shown) == total
+        await pilot.press("slash", *str(target.gon_id), "enter", "slash")  # / edits the kept search
+        await pilot.pause()
+        assert search.display and search.value == str(target.gon_id)
+        await pilot.press("escape")
         await pilot.pause()
         assert not search.display and len(screen.table.shown) == total
 

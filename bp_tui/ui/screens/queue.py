@@ -286,6 +286,9 @@ class QueueScreen(DashboardScreen):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
+        """Enter keeps the search (the filter line shows it; ``/`` edits it, Esc clears it) and
+        gives its rows back to the table and the detail pane."""
+        self.searching = False
         self.table.focus()
 
     def action_filter_stage(self) -> None:
@@ -316,7 +319,7 @@ class QueueScreen(DashboardScreen):
 
     def action_close(self) -> None:
         search = self.query_one("#search", Input)
-        if search.has_focus or (self.searching and self.detail_gon is None):
+        if search.has_focus or ((self.searching or self.search) and self.detail_gon is None):
             search.value = ""
             self.searching = False
             self.table.focus()

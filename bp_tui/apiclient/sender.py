@@ -72,6 +72,20 @@ def is_json_object(body: Any) -> str | None:
     return None if isinstance(body, dict) else f"is not a JSON object ({_kind(body)})"
 
 
+def has_key(key: str) -> Shape:
+    """An object whose ``key`` is set (not null)."""
+    def check(body: Any) -> str | None:
+        return None if isinstance(body, dict) and body.get(key) is not None else f"has no {key}"
+    return check
+
+
+def has_list(key: str) -> Shape:
+    """An object whose ``key`` is a list."""
+    def check(body: Any) -> str | None:
+        return None if isinstance(body, dict) and isinstance(body.get(key), list) else f"has no {key} list"
+    return check
+
+
 def is_json_list(body: Any) -> str | None:
     return None if isinstance(body, list) else f"is not a JSON list ({_kind(body)})"
 

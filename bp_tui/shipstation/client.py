@@ -18,7 +18,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Sender, SenderClient, Shape, is_json_list, is_json_object
+from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE, error_for, is_throttled
@@ -200,7 +200,7 @@ class ShipStationClient(SenderClient):
 
     async def _create_batch(self, batch: list[dict]) -> list[CreateOrderResult]:
         try:
-            body = await self._request("POST", "orders/createorders", json=batch, shape=_has_list("results"))
+            body = await self._request("POST", "orders/createorders", json=batch, shape=has_list("results"))
         except ApiError as exc:
             if exc.status != 400 or type(exc) is not ApiError:
                 raise
@@ -253,7 +253,7 @@ class ShipStationClient(SenderClient):
         return await self._paged("orders", "orders", params, page_size, convert=_slim_order)
 
     async def get_order(self, order_id: int) -> Order:
-        return Order.from_api(await self._request("GET", f"orders/{int(order_id)}", shape=_has_key("orderId")))
+        return Order.from_api(await self._request("GET", f"orders/{int(order_id)}", shape=has_key("orderId")))
 
     async def get_open_orders(self, order_ids: Sequence[int], *, store_id: int | None = None) -> dict[int, Order]:
         """The open orders (awaiting payment, awaiting shipment, on hold) among ``order_ids``,
@@ -322,7 +322,7 @@ class ShipStationClient(SenderClient):
         return [Store.from_api(s) for s in body or [] if isinstance(s, dict)]
 
     async def get_store(self, store_id: int) -> Store:
-        return Store.from_api(await self._request("GET", f"stores/{int(store_id)}", shape=_has_key("storeId")))
+        return Store.from_api(await self._request("GET", f"stores/{int(store_id)}", shape=has_key("storeId")))
 
     async def update_store_branding(self, store_id: int, *, company_name: str | None = None,
                                     phone: str | None = None, public_email: str | None = None,
@@ -353,18 +353,6 @@ def _slim_order(data: dict) -> Order:
     order = Order.from_api(data)
     order.raw = {}
     return order
-
-
-def _has_key(key: str) -> Shape:
-    def check(body: Any) -> str | None:
-        return None if isinstance(body, dict) and body.get(key) is not None else f"has no {key}"
-    return check
-
-
-def _has_list(key: str) -> Shape:
-    def check(body: Any) -> str | None:
-        return None if isinstance(body, dict) and isinstance(body.get(key), list) else f"has no {key} list"
-    return check
 
 
 def _page_of(key: str) -> Shape:

@@ -27,7 +27,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Sender, SenderClient, Shape, is_json_object
+from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE
@@ -274,7 +274,7 @@ class ShipStationV2Client(SenderClient):
     async def _shipment(self, shipment_id: str) -> dict | None:
         """GET one shipment; None when it is gone (404)."""
         try:
-            return await self._request("GET", f"v2/shipments/{shipment_id}", shape=_has_key("shipment_id"))
+            return await self._request("GET", f"v2/shipments/{shipment_id}", shape=has_key("shipment_id"))
         except ApiError as exc:
             if exc.status == 404 and type(exc) is ApiError:
                 return None
@@ -342,7 +342,7 @@ class ShipStationV2Client(SenderClient):
         if known is not None:
             return known or None
         try:
-            body = await self._request("GET", "v2/warehouses", shape=_has_list("warehouses"))
+            body = await self._request("GET", "v2/warehouses", shape=has_list("warehouses"))
         except ApiError as exc:
             if type(exc) is not ApiError and exc.status != 403:
                 raise
@@ -357,7 +357,7 @@ class ShipStationV2Client(SenderClient):
         warehouse = await self._warehouse()
         payload = {"shipments": [translate.new_shipment(job.order, warehouse_id=warehouse) for job in batch]}
         try:
-            body = await self._request("POST", "v2/shipments", json=payload, shape=_has_list("shipments"))
+            body = await self._request("POST", "v2/shipments", json=payload, shape=has_list("shipments"))
         except ApiError as exc:
             if type(exc) is not ApiError or exc.status != 400:
                 raise
@@ -425,7 +425,7 @@ class ShipStationV2Client(SenderClient):
 
     async def get_order(self, order_id: int) -> Order:
         sid = self._v2_id(order_id)
-        body = await self._request("GET", f"v2/shipments/{sid}", shape=_has_key("shipment_id"))
+        body = await self._request("GET", f"v2/shipments/{sid}", shape=has_key("shipment_id"))
         now = time.monotonic()
         self._just_read = {k: v for k, v in self._just_read.items() if now - v[0] < READ_REUSE_S}
         self._just_read[sid] = (now, body)
@@ -443,7 +443,7 @@ class ShipStationV2Client(SenderClient):
         for attempt in range(self.backoff.attempts):
             try:
                 answer = await self._request("POST", "v2/fulfillments", json=body, retry=False,
-                                             shape=_has_list("fulfillments"))
+                                             shape=has_list("fulfillments"))
             except ApiUnavailable:
                 if (await self.get_order(order_id)).order_status == "shipped":
                     return
@@ -527,18 +527,6 @@ class ShipStationV2Client(SenderClient):
 def _no_body(body: Any) -> str | None:
     """Only ``204 No Content`` is the documented success (the Sender lets it through)."""
     return "is not the 204 No Content this call answers"
-
-
-def _has_key(key: str) -> Shape:
-    def check(body: Any) -> str | None:
-        return None if isinstance(body, dict) and body.get(key) is not None else f"has no {key}"
-    return check
-
-
-def _has_list(key: str) -> Shape:
-    def check(body: Any) -> str | None:
-        return None if isinstance(body, dict) and isinstance(body.get(key), list) else f"has no {key} list"
-    return check
 
 
 def _page_of(key: str) -> Shape:

@@ -31,6 +31,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "demo", help="the dashboard against the built-in sandbox (writes only to a temporary folder)")
     parser.add_argument("--orders", type=int, default=60, help="Brightpearl orders to seed (default 60)")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
+    parser.add_argument("--ss-api", choices=("v1", "v2"), default="v1",
+                        help="the ShipStation API the demo's account is reached through (default v1)")
     parser.set_defaults(func=cmd_demo)
 
 
@@ -75,7 +77,8 @@ def demo_connector_factory(env: "SandboxEnvironment") -> Callable[[Config], "Con
 
     def factory(cfg: Config) -> Connector:
         return Connector(cfg, env.state_path, config_path=env.config_path,
-                         bp_transport=in_process(env.bp.app), ss_transport=in_process(env.ss.app))
+                         bp_transport=in_process(env.bp.app), ss_transport=in_process(env.ss.app),
+                         ss_options=env.ss_options)
 
     return factory
 
@@ -88,7 +91,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         # real_world: the demo's heartbeat also splits, merges, returns and voids old labels.
         # Brightpearl is connected by OAuth, as a new setup is: the sandbox approves at once.
-        env = build_environment(workdir, orders=args.orders, real_world=True, bp_auth="oauth")
+        env = build_environment(workdir, orders=args.orders, real_world=True, bp_auth="oauth",
+                                ss_api=getattr(args, "ss_api", "v1"))
         asyncio.run(env.oauth_login())
         app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
                     connector=env.connector, connector_factory=demo_connector_factory(env), demo=env)

@@ -87,3 +87,17 @@ def test_demo_over_a_terminal():
         if term.proc.poll() is None:
             term.proc.kill()
         os.close(term.master)
+
+
+def test_the_demo_runs_on_shipstation_v2_too():
+    term = Terminal([EXE, "demo", "--ss-api", "v2"])
+    try:
+        term.wait_for("Sync finished", 15)  # the first automatic sync, through the V2 API
+        mark = term.press(b"\x1bOS")  # F4: troubleshooting names the API in use
+        term.wait_for("ShipStation API V2", 5, since=mark)
+        term.press(b"q")
+        assert term.proc.wait(timeout=10) == 0
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+        os.close(term.master)

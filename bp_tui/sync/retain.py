@@ -24,10 +24,13 @@ from bp_tui.core.types import CycleSummary
 from bp_tui.state import StateStore
 from bp_tui.sync.context import CycleContext
 
-# notes per transaction in the worker thread (one statement; a write of the dashboard's
-# meanwhile, a retry, waits for it: under half a second at a million notes); larger batches
-# rewrite each page of the notes' indexes fewer times (5,000: 15 % less time than 2,000)
-BATCH = 5000
+# notes per transaction in the worker thread (one statement). Larger batches rewrite each page of
+# the notes' indexes whose order is random against the notes' age (reference, tracking,
+# customer) fewer times: 5,000 took 15 % less time than 2,000, and 20,000 (with the worker's
+# 128 MB page cache) 15-25 % less than 5,000 (bench/README.md). A write of the dashboard's
+# meanwhile (rare: the cycle's own writes are over), a retry, waits for the batch: about a
+# second at a million notes, well within the connections' 30 s busy timeout.
+BATCH = 20_000
 LOOP_BATCH = 1000  # notes or audit rows per transaction in the loop (a dry run)
 # audit rows per transaction in the worker thread: each statement ends by taking the GIL back
 # from the busy dashboard (up to 5 ms), so the four audit rows per note go in larger transactions

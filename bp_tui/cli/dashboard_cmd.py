@@ -78,7 +78,7 @@ def demo_connector_factory(env: "SandboxEnvironment") -> Callable[[Config], "Con
     def factory(cfg: Config) -> Connector:
         return Connector(cfg, env.state_path, config_path=env.config_path,
                          bp_transport=in_process(env.bp.app), ss_transport=in_process(env.ss.app),
-                         ss_options=env.ss_options)
+                         ss_options=env.ss_options if cfg.shipstation.api_version == "v2" else None)  # V2's limiter
 
     return factory
 

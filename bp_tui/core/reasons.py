@@ -30,6 +30,7 @@ SHIPPED_OUTSIDE = (
 )
 SHIPPED_OUTSIDE_MARKED = "shipped in Brightpearl outside ShipStation: its ShipStation order was marked shipped"
 LABEL_VOIDED = "label voided, not confirmed: create a new label in ShipStation and it will be confirmed"
+ADOPTED = "found in ShipStation under its key (created earlier): taken as imported, not sent again"
 CANCELLED_AFTER_DELETE = "deleted in Brightpearl; its ShipStation order was cancelled"
 DELETED_AFTER_LABEL = "the goods-out note was deleted in Brightpearl after its label was created"
 

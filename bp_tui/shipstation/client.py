@@ -21,6 +21,8 @@ from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.shipstation import orders as v1
 from bp_tui.shipstation.api_errors import SERVICE, error_for, is_throttled
 from bp_tui.shipstation.dates import to_filter
 from bp_tui.shipstation.models import (
@@ -29,6 +31,7 @@ from bp_tui.shipstation.models import (
     CreateOrderResult,
     Fulfillment,
     Order,
+    OrderUpdate,
     Shipment,
     Store,
 )
@@ -178,8 +181,20 @@ class ShipStationClient(SenderClient):
 
     # ---- orders -------------------------------------------------------------------------
 
-    async def create_orders(self, orders: Sequence[dict]) -> list[CreateOrderResult]:
-        """Upsert orders in batches of <= 100; one result per input order, in input order.
+    async def create_orders(self, drafts: Sequence[OrderDraft]) -> list[SendResult]:
+        """New orders: one upsert per 100 (an order already under the key is updated, never doubled)."""
+        return list(await self.upsert_orders([v1.order_body(d) for d in drafts]))
+
+    async def update_orders(self, updates: Sequence[OrderUpdate]) -> list[SendResult]:
+        """Each order as read with bp-tui's fields changed, upserted 100 per call."""
+        return list(await self.upsert_orders([v1.update_body(u.order, u.draft) for u in updates]))
+
+    async def cancel_orders(self, orders: Sequence[Order]) -> list[SendResult]:
+        """Each order as read, upserted with ``orderStatus: cancelled``, 100 per call."""
+        return list(await self.upsert_orders([v1.cancel_body(o) for o in orders]))
+
+    async def upsert_orders(self, orders: Sequence[dict]) -> list[CreateOrderResult]:
+        """Upsert V1 orders in batches of <= 100; one result per input order, in input order.
 
         A batch refused as a whole (HTTP 400) gives each of its orders a failed result with
         ShipStation's reason; the other batches still go. Auth and availability errors raise.

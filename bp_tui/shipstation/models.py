@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation.dates import parse_date, parse_datetime
 
 
@@ -29,12 +30,8 @@ def _store_id(data: dict[str, Any]) -> int | None:
 
 
 @dataclass
-class CreateOrderResult:
-    order_key: str
-    order_id: int | None
-    order_number: str
-    success: bool
-    error_message: str | None = None
+class CreateOrderResult(SendResult):
+    """A ``SendResult`` read from V1's createorders answer."""
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> CreateOrderResult:
@@ -99,6 +96,14 @@ class Order:
             merged_or_split=bool(options.get("mergedOrSplit")),
             raw=data,
         )
+
+
+@dataclass
+class OrderUpdate:
+    """An order the platform holds, as just read (``order``), to be changed to ``draft``."""
+
+    order: Order
+    draft: OrderDraft
 
 
 @dataclass

@@ -1,6 +1,13 @@
-"""The ShipStation port: every call the sync engine, troubleshooting and the service make
-to the shipping platform. ``ShipStationClient`` (V1) implements it; a V2 adapter can stand in
-for it. A test checks the client against this protocol, method by method."""
+"""The ShipStation port: every call the sync engine, troubleshooting and the service make to
+the shipping platform, in bp-tui's terms. The engine hands over order drafts
+(``core.shipping.OrderDraft``) and the orders it read; it asks for what it means (create these,
+update these, cancel these, mark this one shipped, what changed since a time) and never builds
+a vendor's wire format. ``ShipStationClient`` (V1: everything is a ``createorders`` upsert) and
+``ShipStationV2Client`` (shipments, labels, fulfillments, cancel) implement it; a test checks
+both against this protocol, method by method.
+
+Statuses of an ``Order`` are the port's words: ``awaiting_payment``, ``awaiting_shipment``,
+``on_hold`` (open), ``shipped``, ``cancelled``."""
 
 from __future__ import annotations
 
@@ -9,7 +16,8 @@ from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.shipstation.models import CreateOrderResult, Fulfillment, Order, Shipment, Store
+from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment, Store
 
 
 @runtime_checkable
@@ -19,7 +27,15 @@ class ShipStationPort(Protocol):
     gate: RateGate  # the rate-limit budget, as last reported
 
     # ---- import
-    async def create_orders(self, orders: Sequence[dict]) -> list[CreateOrderResult]: ...
+    # New orders for notes the platform does not hold yet: no look-up first. One result per draft,
+    # in order; an order the platform already holds under the draft's key is adopted, never doubled.
+    async def create_orders(self, drafts: Sequence[OrderDraft]) -> list[SendResult]: ...
+
+    # Orders it holds (each as just read), changed to the drafts: only bp-tui's fields change.
+    async def update_orders(self, updates: Sequence[OrderUpdate]) -> list[SendResult]: ...
+
+    # Orders it holds (each as just read), cancelled.
+    async def cancel_orders(self, orders: Sequence[Order]) -> list[SendResult]: ...
 
     async def find_orders_by_number(self, order_number: str, *, store_id: int | None = None) -> list[Order]: ...
 

@@ -14,6 +14,7 @@ from bp_tui.core.records import GonRecord, utcnow
 from bp_tui.core.stages import Stage
 from bp_tui.core.types import CycleSummary, Progress
 from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested
+from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.state.store import StateStore
 from bp_tui.sync.writer import Writer, short_error
@@ -37,6 +38,9 @@ class CycleContext:
     now: Callable[[], datetime] = utcnow
     on_progress: ProgressFn | None = None
     should_stop: Callable[[], bool] = field(default=lambda: False)
+    # Orders ShipStation holds under our notes' keys, from this cycle's changed-orders read
+    # (LearnParts): a note never sent whose key is here is adopted, not created again.
+    held_orders: dict[str, list[ShipStationOrder]] = field(default_factory=dict)
 
     # ---- progress and pauses
     def emit(self, step: str, done: int, total: int, gon_id: int | None = None, message: str = "") -> None:

@@ -1,10 +1,12 @@
-"""Import: map each ready note to a ShipStation order and send the outbox (new orders and
-KeepInStep's re-sends) with ``createorders``, 100 per call. A note that cannot be mapped or
-that ShipStation rejects fails alone, with the reason, and is retried with backoff."""
+"""Import: map each ready note to an order draft and send the outbox, 100 per call: new orders
+(``create_orders``) and KeepInStep's re-sends (``update_orders``). A note whose order ShipStation
+already holds (seen by LearnParts under its key: a state file lost or new, an answer lost) is
+adopted, not sent again. A note that cannot be mapped or that ShipStation rejects fails alone,
+with the reason, and is retried with backoff."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bp_tui.core import reasons
@@ -13,10 +15,11 @@ from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord
 from bp_tui.core.stages import Stage
 from bp_tui.errors import ApiError
-from bp_tui.shipstation.models import CreateOrderResult
+from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
 from bp_tui.sync.keep_in_step import not_resent
-from bp_tui.sync.payloads import describe, payload_for
+from bp_tui.sync.payloads import describe, keep_sent, payload_for
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.writer import Intent
 
@@ -24,7 +27,7 @@ from bp_tui.sync.writer import Intent
 # the dry run's rehearsal of the state, which is thrown away.
 PLANNED_ORDER_ID = -1
 
-Outbox = list[tuple[GonRecord, dict[str, Any]]]
+Outbox = list[tuple[GonRecord, OrderDraft | OrderUpdate]]
 
 
 class Import:
@@ -33,11 +36,13 @@ class Import:
         for n, gid in enumerate(plan.candidates):
             await ctx.breathe(n)
             rec = plan.records[gid]
-            payload = _map_new(ctx, plan, rec)
-            if payload is None:
+            draft = _map_new(ctx, plan, rec)
+            if draft is None:
+                updates.append(rec)
+            elif _adopt_held(ctx, rec, draft):
                 updates.append(rec)
             else:
-                plan.outbox.append((rec, payload))
+                plan.outbox.append((rec, draft))
         ctx.store.save_gons(updates)
         ctx.emit("map", len(plan.candidates), len(plan.candidates), message=f"{len(plan.outbox)} orders to send")
         await send_orders(ctx, plan.outbox, plan.resends)
@@ -45,7 +50,24 @@ class Import:
             ctx.store.set_watermark("orders", plan.orders_mark)
 
 
-def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> dict[str, Any] | None:
+def _adopt_held(ctx: CycleContext, rec: GonRecord, draft: OrderDraft) -> bool:
+    """A note never sent (as far as the state knows) whose order ShipStation holds already:
+    taken as imported, nothing sent (the first cycle on a lost state file, an answer lost)."""
+    if rec.ss_order_id:
+        return False
+    held = [o for o in ctx.held_orders.get(draft.key, ()) if o.order_status != "cancelled"]
+    if not held:
+        return False
+    original = sorted(held, key=lambda o: (o.parent_id is not None, o.order_id))[0]
+    rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.IMPORTED, reasons.ADOPTED, 0, None
+    rec.ss_order_id, rec.ss_order_key = original.order_id, draft.key
+    rec.ss_order_number = original.order_number or draft.number
+    keep_sent(rec, draft)
+    ctx.summary.imported += 1
+    return True
+
+
+def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> OrderDraft | None:
     """The note's order, or None with the record updated to say why it is not sent."""
     gon = plan.notes.get(rec.gon_id)
     if gon is None:
@@ -72,24 +94,41 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> dict[str, A
         return None
 
 
-async def send_orders(ctx: CycleContext, outbox: Outbox, resends: dict[int, dict[str, Any]]) -> None:
-    """createorders in batches of 100; each note settles on its own result."""
+async def send_orders(ctx: CycleContext, outbox: Outbox, resends: dict[int, OrderDraft]) -> None:
+    """New orders, then updates, 100 per call; each note settles on its own result."""
+    creates: list[tuple[GonRecord, OrderDraft]] = []
+    updates: list[tuple[GonRecord, OrderUpdate]] = []
+    for rec, item in outbox:
+        if isinstance(item, OrderUpdate):
+            updates.append((rec, item))
+        else:
+            creates.append((rec, item))
+    await _send(ctx, creates, ctx.ss.create_orders, resends)
+    await _send(ctx, updates, ctx.ss.update_orders, resends)
+
+
+def _draft(item: OrderDraft | OrderUpdate) -> OrderDraft:
+    return item.draft if isinstance(item, OrderUpdate) else item
+
+
+async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
+                send: Callable[[list[Any]], Awaitable[list[SendResult]]], resends: dict[int, OrderDraft]) -> None:
     total = len(outbox)
     for start in range(0, total, SS_BATCH):
         await ctx.checkpoint()
-        batch = outbox[start : start + SS_BATCH]
+        batch = list(outbox[start : start + SS_BATCH])
         keys = {rec.gon_id: IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id) for rec, _ in batch}
         attempted = ctx.store.keys_attempted(str(k) for k in keys.values())
-        intents = [Intent("shipstation", keys[rec.gon_id], rec.gon_id, rec.order_id, detail=str(p["orderKey"]),
+        drafts = [_draft(item) for _, item in batch]
+        intents = [Intent("shipstation", keys[rec.gon_id], rec.gon_id, rec.order_id, detail=d.key,
                           plan=f"ShipStation: {'update' if rec.ss_order_id else 'create'} order "
-                               f"{p['orderNumber']} ({p['orderKey']}) for GON {rec.gon_id}")
-                   for rec, p in batch]
+                               f"{d.number} ({d.key}) for GON {rec.gon_id}")
+                   for (rec, _), d in zip(batch, drafts)]
         ctx.writer.record(intents)
-        planned = [CreateOrderResult(str(p["orderKey"]), rec.ss_order_id or PLANNED_ORDER_ID, str(p["orderNumber"]),
-                                     True) for rec, p in batch]
+        planned = [SendResult(d.key, rec.ss_order_id or PLANNED_ORDER_ID, d.number, True)
+                   for (rec, _), d in zip(batch, drafts)]
         try:
-            results = await ctx.writer.call(intents, lambda: ctx.ss.create_orders([p for _, p in batch]),
-                                            planned=planned)
+            results = await ctx.writer.call(intents, lambda: send([item for _, item in batch]), planned=planned)
         except FATAL:
             raise
         except ApiError as exc:
@@ -99,9 +138,10 @@ async def send_orders(ctx: CycleContext, outbox: Outbox, resends: dict[int, dict
             ctx.store.save_gons(rec for rec, _ in batch)
             continue
         by_key = {r.order_key: r for r in results}
-        await _adopt_lost_imports(ctx, batch, by_key, {str(k) for k in keys.values()} & attempted)
-        settled = [(intent, *_settle_one(ctx, rec, payload, by_key.get(str(payload["orderKey"])), resends))
-                   for (rec, payload), intent in zip(batch, intents)]
+        await _adopt_lost_imports(ctx, list(zip((rec for rec, _ in batch), drafts)), by_key,
+                                  {str(k) for k in keys.values()} & attempted)
+        settled = [(intent, *_settle_one(ctx, rec, d, by_key.get(d.key), resends))
+                   for (rec, _), d, intent in zip(batch, drafts, intents)]
         with ctx.store.transaction():
             for rec, _ in batch:
                 ctx.store.save_gon(rec)
@@ -109,8 +149,8 @@ async def send_orders(ctx: CycleContext, outbox: Outbox, resends: dict[int, dict
         ctx.emit("import", min(start + SS_BATCH, total), total, gon_id=batch[-1][0].gon_id)
 
 
-def _settle_one(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any], result: CreateOrderResult | None,
-                resends: dict[int, dict[str, Any]]) -> tuple[str, str]:
+def _settle_one(ctx: CycleContext, rec: GonRecord, draft: OrderDraft, result: SendResult | None,
+                resends: dict[int, OrderDraft]) -> tuple[str, str]:
     """Apply ShipStation's answer for one order to its note; the audit result and detail."""
     if result is not None and result.success and result.order_id:
         if rec.ss_order_id or rec.attempts:
@@ -120,9 +160,8 @@ def _settle_one(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any], resu
         rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.IMPORTED, "", 0, None
         rec.ss_order_id = result.order_id
         rec.ss_order_key = result.order_key
-        rec.ss_order_number = result.order_number or str(payload["orderNumber"])
-        ours = resends.get(rec.gon_id, payload)  # what bp-tui sent of its own, to compare next time
-        rec.ss_payload = json.dumps({k: v for k, v in ours.items() if k != "orderId"}, ensure_ascii=False)
+        rec.ss_order_number = result.order_number or draft.number
+        keep_sent(rec, resends.get(rec.gon_id, draft))  # what bp-tui sent of its own, to compare next time
         return "ok", f"ShipStation order {result.order_id}"
     message = (result.error_message if result else None) or "no answer for this order"
     if rec.gon_id in resends:
@@ -132,26 +171,26 @@ def _settle_one(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any], resu
     return "failed", message
 
 
-async def _adopt_lost_imports(ctx: CycleContext, batch: Outbox, by_key: dict[str, CreateOrderResult],
-                              attempted: set[str]) -> None:
+async def _adopt_lost_imports(ctx: CycleContext, batch: list[tuple[GonRecord, OrderDraft]],
+                              by_key: dict[str, SendResult], attempted: set[str]) -> None:
     """An earlier send whose answer was lost may have created the order, and a packer may
     already have shipped it, so the re-send is refused as "not open". Find that order by
     its number (an exact orderKey match) and adopt it instead of failing the note."""
     store_id = ctx.config.shipstation.store_id or None
-    for rec, payload in batch:
-        key = str(payload["orderKey"])
+    for rec, draft in batch:
+        key = draft.key
         result = by_key.get(key)
         if result is not None and result.success:
             continue
         if rec.ss_order_id or str(IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id)) not in attempted:
             continue  # nothing lost: the order was never created, or we know it already
         try:
-            found = await ctx.ss.find_orders_by_number(str(payload["orderNumber"]), store_id=store_id)
+            found = await ctx.ss.find_orders_by_number(draft.number, store_id=store_id)
         except FATAL:
             raise
         except ApiError:
             continue
         match = sorted((o for o in found if o.order_key == key), key=lambda o: o.parent_id is not None)  # original first
         if match:
-            by_key[key] = CreateOrderResult(order_key=key, order_id=match[0].order_id,
-                                            order_number=match[0].order_number, success=True)
+            by_key[key] = SendResult(order_key=key, order_id=match[0].order_id,
+                                     order_number=match[0].order_number, success=True)

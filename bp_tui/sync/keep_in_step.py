@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC
-from typing import Any
 
 from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
@@ -21,10 +19,11 @@ from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord, PartRecord
 from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
 from bp_tui.errors import ApiError
-from bp_tui.shipstation.models import CreateOrderResult
+from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation.models import Order as ShipStationOrder
+from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
-from bp_tui.sync.payloads import OPEN_STATUSES, as_sent_back, describe, payload_for, update_of
+from bp_tui.sync.payloads import OPEN_STATUSES, describe, payload_for, sent_draft
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.unsent import deletion_proven, settle_unsent_gone
 from bp_tui.sync.writer import Intent
@@ -47,7 +46,7 @@ class KeepInStep:
         """Notes in ShipStation whose order would change go to the outbox as updates of the
         order ShipStation holds (read first: only bp-tui's fields change)."""
         held: list[GonRecord] = []
-        due: list[tuple[GonRecord, dict[str, Any]]] = []
+        due: list[tuple[GonRecord, OrderDraft]] = []
         parts = ctx.store.parts_of(plan.changed)
         for gid in plan.changed:
             rec, gon = plan.records[gid], plan.notes.get(gid)
@@ -57,25 +56,25 @@ class KeepInStep:
             describe(rec, gon, order)
             held.append(rec)
             try:
-                payload = payload_for(ctx.config, plan, gon, order)
+                draft = payload_for(ctx.config, plan, gon, order)
             except MappingError as exc:  # still in ShipStation: keep it, say why it was not updated
                 not_resent(rec, f"cannot be re-sent: {exc}")
                 continue
-            if rec.ss_payload and json.loads(rec.ss_payload) == payload:
+            if sent_draft(rec) == draft:
                 if rec.stage in OPEN_STAGES:  # a retry with nothing to re-send: its labels are next
                     rec.stage, rec.reason = Stage.IMPORTED, ""
                 continue  # the change does not touch the ShipStation order
             if gid in parts:  # split or merged in ShipStation: no update can be right for every part
                 not_resent(rec, f"{_parts_words(parts[gid])}: make the change in ShipStation")
                 continue
-            due.append((rec, payload))
+            due.append((rec, draft))
         opened = await _open_orders(ctx, [rec.ss_order_id for rec, _ in due if rec.ss_order_id])
-        for rec, payload in due:
+        for rec, draft in due:
             await ctx.checkpoint()
-            body = await _update_for(ctx, rec, payload, opened.get(rec.ss_order_id or 0))
-            if body is not None:
-                plan.outbox.append((rec, body))
-                plan.resends[rec.gon_id] = payload
+            update = await _update_for(ctx, rec, draft, opened.get(rec.ss_order_id or 0))
+            if update is not None:
+                plan.outbox.append((rec, update))
+                plan.resends[rec.gon_id] = draft
         ctx.store.save_gons(held)
 
 
@@ -106,10 +105,10 @@ async def _open_orders(ctx: CycleContext, ss_order_ids: list[int]) -> dict[int, 
         return {}
 
 
-async def _update_for(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any],
-                      read: ShipStationOrder | None = None) -> dict[str, Any] | None:
+async def _update_for(ctx: CycleContext, rec: GonRecord, draft: OrderDraft,
+                      read: ShipStationOrder | None = None) -> OrderUpdate | None:
     """The update to send: the ShipStation order as it is now (``read`` already, or read here)
-    with bp-tui's fields from ``payload``; None (the record saying why) when it must not be sent."""
+    and the draft; None (the record saying why) when it must not be sent."""
     try:
         current = read or await ctx.ss.get_order(rec.ss_order_id or 0)
     except FATAL:
@@ -130,7 +129,7 @@ async def _update_for(ctx: CycleContext, rec: GonRecord, payload: dict[str, Any]
         not_resent(rec, f"its ShipStation order {current.order_number} was split or merged there: "
                         "make the change in ShipStation")
         return None
-    return update_of(current, payload)
+    return OrderUpdate(current, draft)
 
 
 async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRecord, GoodsOutNote]]) -> None:
@@ -196,9 +195,9 @@ async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> lis
 
 
 async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
-    """Notes deleted in Brightpearl after import: cancel their open ShipStation orders (the order
-    as ShipStation holds it, read first, sent back with ``orderStatus: cancelled``)."""
-    batch: list[tuple[GonRecord, dict[str, Any]]] = []
+    """Notes deleted in Brightpearl after import: cancel their open ShipStation orders (each
+    read first)."""
+    batch: list[tuple[GonRecord, ShipStationOrder]] = []
     parts = ctx.store.parts_of(r.gon_id for r in deleted) if deleted else {}
     for rec in deleted:
         await ctx.checkpoint()
@@ -207,21 +206,21 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
                                "(or remove its items) in ShipStation")
             ctx.store.save_gons([rec])
             continue
-        body = await _cancellation_of(ctx, rec)
-        if body is not None:
-            batch.append((rec, body))
+        current = await _cancellation_of(ctx, rec)
+        if current is not None:
+            batch.append((rec, current))
     for start in range(0, len(batch), SS_BATCH):
         part = batch[start : start + SS_BATCH]
         intents = [Intent("shipstation", IntentKey.for_gon(IntentKind.CANCEL, r.gon_id), r.gon_id, r.order_id,
-                          detail="GON deleted", plan=f"ShipStation: cancel order {p['orderNumber']} "
-                                                     f"(GON {r.gon_id} deleted)") for r, p in part]
+                          detail="GON deleted", plan=f"ShipStation: cancel order {o.order_number} "
+                                                     f"(GON {r.gon_id} deleted)") for r, o in part]
         ctx.writer.record(intents)
-        planned = [CreateOrderResult(str(p["orderKey"]), r.ss_order_id, str(p["orderNumber"]), True) for r, p in part]
-        answers = await ctx.writer.call(intents, lambda: ctx.ss.create_orders([p for _, p in part]), planned=planned)
+        planned = [SendResult(o.order_key, r.ss_order_id, o.order_number, True) for r, o in part]
+        answers = await ctx.writer.call(intents, lambda: ctx.ss.cancel_orders([o for _, o in part]), planned=planned)
         results = {r.order_key: r for r in answers}
         settled = []
-        for (rec, payload), intent in zip(part, intents):
-            res = results.get(str(payload["orderKey"]))
+        for (rec, current), intent in zip(part, intents):
+            res = results.get(current.order_key)
             if res is not None and res.success:
                 _cancelled(ctx, rec)
                 settled.append((intent, "ok", "cancelled"))
@@ -242,10 +241,10 @@ def _cancelled(ctx: CycleContext, rec: GonRecord) -> None:
     ctx.summary.cancelled += 1
 
 
-async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> dict[str, Any] | None:
-    """The cancelling update of the note's ShipStation order, read first; None (the note moved
-    on: cancelled already, or in attention saying why) when there is nothing to send. An order
-    that cannot be read now is left for the next cycle, which sees the deletion again."""
+async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> ShipStationOrder | None:
+    """The note's ShipStation order to cancel, read first; None (the note moved on: cancelled
+    already, or in attention saying why) when there is nothing to send. An order that cannot be
+    read now is left for the next cycle, which sees the deletion again."""
     try:
         current = await ctx.ss.get_order(rec.ss_order_id or 0) if rec.ss_order_id else None
     except FATAL:
@@ -267,10 +266,10 @@ async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> dict[str, Any] 
     elif current.merged_or_split or current.parent_id:
         ctx.attention(rec, f"deleted in Brightpearl, but its ShipStation order {current.order_number} was split "
                            "or merged there: cancel it (or remove its items) in ShipStation")
-    else:  # the order as read, with its identity from the state (an adapter's raw body may name it otherwise)
-        return {**as_sent_back(current.raw), "orderKey": rec.ss_order_key or current.order_key,
-                "orderNumber": current.order_number or rec.ss_order_number, "orderStatus": "cancelled",
-                "orderId": current.order_id}
+    else:  # the order as read, with its identity from the state where the answer lacks it
+        current.order_key = rec.ss_order_key or current.order_key
+        current.order_number = current.order_number or rec.ss_order_number or ""
+        return current
     ctx.store.save_gons([rec])
     return None
 

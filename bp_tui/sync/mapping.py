@@ -1,4 +1,5 @@
-"""Goods-out note + its order -> one ShipStation order (SPEC.md, "Import").
+"""Goods-out note + its order -> one order draft (``core.shipping.OrderDraft``), in bp-tui's
+own terms; each ShipStation adapter maps the draft onto its API.
 
 Pure functions: no I/O. A note that cannot be mapped raises ``MappingError`` with a
 sentence a warehouse person understands.
@@ -7,14 +8,12 @@ sentence a warehouse person understands.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order, OrderRow, Party
 from bp_tui.core.reasons import MappingCode, MappingError
+from bp_tui.core.shipping import WEIGHT_UNITS, Address, LineItem, OrderDraft, Weight
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
-SS_WEIGHT_UNITS = {"grams": "grams", "ounces": "ounces", "pounds": "pounds"}
 MAX_ORDER_NUMBER = 50
 
 
@@ -36,15 +35,6 @@ def order_number(gon: GoodsOutNote) -> str:
     return str(gon.order_id)
 
 
-def pacific_wall_time(value: datetime | None) -> str:
-    """ShipStation V1 reads dates as Pacific wall time without an offset."""
-    if value is None:
-        value = datetime.now(UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(PACIFIC).strftime("%Y-%m-%dT%H:%M:%S.0000000")
-
-
 def check_delivery(party: Party | None) -> None:
     if party is None:
         raise MappingError(MappingCode.NO_DELIVERY, "the order has no delivery address")
@@ -56,18 +46,26 @@ def check_delivery(party: Party | None) -> None:
         raise MappingError(MappingCode.NO_COUNTRY, "delivery address has no country")
 
 
-def address(party: Party) -> dict[str, object]:
-    return {
-        "name": party.full_name.strip(),
-        "company": party.company or None,
-        "street1": party.line1,
-        "street2": party.line2 or None,
-        "city": party.line3 or None,
-        "state": party.line4 or None,
-        "postalCode": party.postal_code or None,
-        "country": (party.country_iso2 or "").strip().upper(),
-        "phone": party.telephone or party.mobile or None,
-    }
+def address(party: Party) -> Address:
+    return Address(
+        name=party.full_name.strip(),
+        company=party.company or "",
+        street1=party.line1 or "",
+        street2=party.line2 or "",
+        city=party.line3 or "",
+        state=party.line4 or "",
+        postal_code=party.postal_code or "",
+        country=(party.country_iso2 or "").strip().upper(),
+        phone=party.telephone or party.mobile or "",
+    )
+
+
+def _line(row: OrderRow, row_id: int, quantity: int, weight: Weight | None = None,
+          fallback_name: str | None = None) -> LineItem:
+    return LineItem(line_key=str(row_id), sku=row.sku or "",
+                    name=row.name or row.sku or fallback_name or f"product {row.product_id}",
+                    quantity=quantity, unit_price=float(row.unit_price) if row.unit_price is not None else 0.0,
+                    product_id=row.product_id, weight=weight)
 
 
 def map_gon(
@@ -76,8 +74,8 @@ def map_gon(
     options: MapOptions,
     weights: dict[int, float | None] | None = None,
     extra_rows: list[OrderRow] | tuple[OrderRow, ...] = (),
-) -> dict[str, object]:
-    """Build the ShipStation V1 order for ``gon``. Raises MappingError.
+) -> OrderDraft:
+    """The order draft for ``gon``. Raises MappingError.
 
     ``extra_rows`` are order rows that are not on the note (non-stock items), sent with
     their ordered quantity when ``products.skip_non_stock_rows`` is false.
@@ -88,56 +86,47 @@ def map_gon(
     assert order.delivery is not None
     if not gon.rows:
         raise MappingError(MappingCode.NO_ROWS, "the goods-out note has no rows")
-    items = []
+    if options.weight_unit not in WEIGHT_UNITS:
+        raise ValueError(f"products.weight_unit {options.weight_unit!r} is not one of {WEIGHT_UNITS}")
+    items: list[LineItem] = []
     for row_id, parts in gon.rows.items():
         row = order.rows.get(row_id)
         quantity = sum(int(p.quantity) for p in parts)
         if row is None:
-            raise MappingError(MappingCode.ROW_NOT_ON_ORDER, f"row {row_id} of the goods-out note is not on order {order.id}")
+            raise MappingError(MappingCode.ROW_NOT_ON_ORDER,
+                               f"row {row_id} of the goods-out note is not on order {order.id}")
         if quantity <= 0:
             continue
-        item: dict[str, object] = {
-            "lineItemKey": str(row_id),
-            "sku": row.sku or None,
-            "name": row.name or row.sku or f"product {row.product_id}",
-            "quantity": quantity,
-            "unitPrice": float(row.unit_price) if row.unit_price is not None else 0.0,
-        }
-        if row.product_id is not None:
-            item["productId"] = row.product_id
+        weight = None
         if options.include_weights and weights is not None and row.product_id is not None:
-            weight = weights.get(row.product_id)
-            if weight:
-                item["weight"] = {"value": round(float(weight), 4), "units": SS_WEIGHT_UNITS[options.weight_unit]}
-        items.append(item)
+            value = weights.get(row.product_id)
+            if value:
+                weight = Weight(round(float(value), 4), options.weight_unit)
+        items.append(_line(row, row_id, quantity, weight))
     if not items:
         raise MappingError(MappingCode.NOTHING_TO_SHIP, "the goods-out note has no rows with a quantity to ship")
     for row in extra_rows:
         quantity = int(row.quantity)
         if quantity > 0:
-            items.append({
-                "lineItemKey": str(row.id), "sku": row.sku or None, "name": row.name or row.sku or "item",
-                "quantity": quantity, "unitPrice": float(row.unit_price) if row.unit_price is not None else 0.0,
-            })
+            line = _line(row, row.id, quantity, fallback_name="item")
+            items.append(LineItem(line.line_key, line.sku, line.name, line.quantity, line.unit_price))
     customer = order.customer
     billing = order.billing or order.customer or order.delivery
     number = order_number(gon)
     if len(number) > MAX_ORDER_NUMBER:
         raise MappingError(MappingCode.NUMBER_TOO_LONG,
                            f"order number {number[:20]}... is longer than ShipStation's {MAX_ORDER_NUMBER} characters")
-    advanced: dict[str, object] = {"customField1": str(gon.warehouse_id), "source": "Brightpearl"}
-    if options.store_id:
-        advanced["storeId"] = options.store_id
-    ss_order: dict[str, object] = {
-        "orderKey": order_key(options.account_code, gon.id),
-        "orderNumber": number,
-        "orderDate": pacific_wall_time(order.placed_on),
-        "orderStatus": "awaiting_shipment",
-        "customerEmail": (customer.email if customer and customer.email else None)
-        or (order.delivery.email or None),
-        "shipTo": address(order.delivery),
-        "billTo": address(billing) if billing.full_name.strip() else {"name": order.delivery.full_name.strip()},
-        "items": items,
-        "advancedOptions": advanced,
-    }
-    return ss_order
+    placed = order.placed_on
+    if placed is not None and placed.tzinfo is None:
+        placed = placed.replace(tzinfo=UTC)
+    return OrderDraft(
+        key=order_key(options.account_code, gon.id),
+        number=number,
+        placed_at=None if placed is None else placed.astimezone(UTC),
+        email=(customer.email if customer and customer.email else "") or (order.delivery.email or ""),
+        ship_to=address(order.delivery),
+        bill_to=address(billing),
+        items=tuple(items),
+        warehouse_ref=str(gon.warehouse_id),
+        store_id=options.store_id or 0,
+    )

@@ -39,9 +39,21 @@ class LearnParts:
         ctx.emit("parts", 0, 1, message="reading orders changed in ShipStation")
         orders = await ctx.ss.list_modified_orders(modify_date_start=mark - OVERLAP,
                                                    store_id=ctx.config.shipstation.store_id or None)
-        learn_parts(ctx, [o for o in orders if o is not None], now)
+        orders = [o for o in orders if o is not None]
+        ctx.held_orders = held_by_key(ctx, orders)
+        learn_parts(ctx, orders, now)
         ctx.emit("parts", 1, 1, message=f"{len(orders)} orders changed in ShipStation")
         ctx.store.set_watermark("ss_orders", iso(now) or "")
+
+
+def held_by_key(ctx: CycleContext, orders: list[Order]) -> dict[str, list[Order]]:
+    """The orders under our notes' keys (``bp-{account}-gon-{id}``), by key."""
+    prefix = order_key(ctx.config.brightpearl.account_code, 0)[:-1]
+    held: dict[str, list[Order]] = {}
+    for o in orders:
+        if o.order_key.startswith(prefix):
+            held.setdefault(o.order_key, []).append(o)
+    return held
 
 
 def gons_by_key(ctx: CycleContext, keys: set[str | None]) -> dict[str, int]:

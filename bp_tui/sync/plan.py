@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order
 from bp_tui.core.records import GonRecord
+from bp_tui.core.shipping import OrderDraft
+from bp_tui.shipstation.models import OrderUpdate
 
 
 @dataclass
@@ -27,8 +28,7 @@ class ImportPlan:
     weights: dict[int, float | None] = field(default_factory=dict)  # id -> weight
     records: dict[int, GonRecord] = field(default_factory=dict)
     # KeepInStep and Import: ShipStation orders to create or update, sent together in batches
-    outbox: list[tuple[GonRecord, dict[str, Any]]] = field(default_factory=list)
-    # notes in the outbox that are already in ShipStation -> bp-tui's own payload (the outbox
-    # holds the whole order as ShipStation has it, with bp-tui's fields changed)
-    resends: dict[int, dict[str, Any]] = field(default_factory=dict)
+    outbox: list[tuple[GonRecord, OrderDraft | OrderUpdate]] = field(default_factory=list)
+    # notes in the outbox that are already in ShipStation (updates) -> their draft
+    resends: dict[int, OrderDraft] = field(default_factory=dict)
 

@@ -1,4 +1,5 @@
-"""Builders of createorders items and of a client wired to an in-process sandbox."""
+"""Builders of order drafts, of V1 createorders items and of a client wired to an in-process
+sandbox."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 
 from bp_tui.apiclient import Backoff
 from bp_tui.config.model import ShipStationSettings
+from bp_tui.core.shipping import Address, LineItem, OrderDraft
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.shipstation.client import ShipStationClient
 
@@ -38,6 +40,21 @@ def order(n: int, **changes: Any) -> dict:
     }
     body.update(changes)
     return body
+
+
+def draft(n: int, **changes: Any) -> OrderDraft:
+    """An order draft for GON ``n`` (the same order as ``order(n)``, in bp-tui's terms)."""
+    values: dict[str, Any] = {
+        "key": f"bp-acme-gon-{n}", "number": str(100000 + n), "placed_at": None,
+        "email": f"customer{n}@example.com",
+        "ship_to": Address(name=f"Customer {n}", street1="1 High St", city="Leeds", postal_code="LS1 1AA",
+                           country="GB"),
+        "bill_to": Address(name=f"Customer {n}"),
+        "items": (LineItem(f"row-{n}", f"SKU-{n}", f"Widget {n}", 2, 9.5),),
+        "warehouse_ref": "2",
+    }
+    values.update(changes)
+    return OrderDraft(**values)
 
 
 class SleepRecorder:

@@ -21,13 +21,13 @@ async def test_250_orders_upsert_in_3_calls_and_resend_without_duplicates():
     orders = [order(n) for n in range(250)]
     async with client_for(sandbox) as client:
         assert isinstance(client, ShippingPlatform)
-        first = await client.create_orders(orders)
+        first = await client.upsert_orders(orders)
         assert client.requests_sent == 3
         assert [len(sandbox.orders)] == [250]
         assert all(r.success for r in first)
         assert [r.order_key for r in first] == [o["orderKey"] for o in orders]
         changed = [order(n, customerEmail=f"new{n}@example.com") for n in range(250)]
-        second = await client.create_orders(changed)
+        second = await client.upsert_orders(changed)
         assert client.requests_sent == 6
     assert len(sandbox.orders) == 250
     assert [r.order_id for r in second] == [r.order_id for r in first]
@@ -40,11 +40,11 @@ async def test_250_orders_upsert_in_3_calls_and_resend_without_duplicates():
 async def test_batch_of_100_with_2_bad_orders_reports_exactly_those_2():
     sandbox = ShipStationSandbox()
     async with client_for(sandbox) as client:
-        shipped = (await client.create_orders([order(5)]))[0]
+        shipped = (await client.upsert_orders([order(5)]))[0]
         sandbox.create_label(shipped.order_id)
         batch = [order(n) for n in range(100)]
         batch[17] = order(17, shipTo={"name": "X", "street1": "1 Road", "city": "Leeds", "country": "UK"})
-        results = await client.create_orders(batch)
+        results = await client.upsert_orders(batch)
     failed = [(r.order_key, r.error_message) for r in results if not r.success]
     assert len(results) == 100
     assert [key for key, _ in failed] == ["bp-acme-gon-5", "bp-acme-gon-17"]
@@ -61,16 +61,16 @@ async def test_every_order_needs_an_order_key():
     del bad["orderKey"]
     async with client_for(sandbox) as client:
         with pytest.raises(ValueError, match="orderKey"):
-            await client.create_orders([order(0), bad])
+            await client.upsert_orders([order(0), bad])
         with pytest.raises(ValueError, match="twice"):
-            await client.create_orders([order(0), order(0)])
+            await client.upsert_orders([order(0), order(0)])
         assert client.requests_sent == 0
 
 
 async def test_paging_over_1200_shipments_in_3_pages():
     sandbox = ShipStationSandbox()
     async with client_for(sandbox) as client:
-        created = await client.create_orders([order(n) for n in range(100)])
+        created = await client.upsert_orders([order(n) for n in range(100)])
         start = datetime(2024, 9, 1, tzinfo=timezone.utc)
         for index in range(1200):
             sandbox.create_label(created[index % 100].order_id, when=start + timedelta(minutes=index))
@@ -89,9 +89,9 @@ async def test_list_filters_use_pacific_wall_time_and_exact_number_match():
     now = [datetime(2024, 3, 10, 9, 0, tzinfo=timezone.utc)]  # 01:00 PST, the DST-start day
     sandbox = ShipStationSandbox(now=lambda: now[0])
     async with client_for(sandbox) as client:
-        await client.create_orders([order(1, orderNumber="1234")])
+        await client.upsert_orders([order(1, orderNumber="1234")])
         now[0] = datetime(2024, 3, 10, 11, 0, tzinfo=timezone.utc)  # 04:00 PDT
-        await client.create_orders([order(2, orderNumber="12345")])
+        await client.upsert_orders([order(2, orderNumber="12345")])
         recent = await client.list_orders(create_date_start=datetime(2024, 3, 10, 10, 0, tzinfo=timezone.utc))
         exact = await client.find_orders_by_number("1234")
         prefixed = await client.list_orders(order_number="1234")
@@ -130,7 +130,7 @@ async def test_500_is_retried_then_succeeds():
     sandbox = ShipStationSandbox()
     sandbox.fail_next(2, status=500, path="/orders/createorders")
     async with client_for(sandbox) as client:
-        results = await client.create_orders([order(1), order(2)])
+        results = await client.upsert_orders([order(1), order(2)])
     assert [r.success for r in results] == [True, True]
     assert [status for _, status in _posts(sandbox)] == [500, 500, 200]
     assert len(sandbox.orders) == 2
@@ -178,7 +178,7 @@ async def test_store_branding_update_round_trip_through_full_put():
 async def test_orders_shipments_fulfillments_and_carriers_read_back():
     sandbox = ShipStationSandbox()
     async with client_for(sandbox) as client:
-        created = await client.create_orders(
+        created = await client.upsert_orders(
             [order(1, advancedOptions={"storeId": sandbox.brightpearl_store_id}), order(2)])
         label = sandbox.create_label(created[0].order_id, tracking_number="1ZTEST")
         sandbox.void_label(label["shipmentId"])

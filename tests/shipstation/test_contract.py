@@ -69,7 +69,7 @@ async def _get(sandbox: ShipStationSandbox, path: str, **params) -> object:
 async def test_sandbox_answers_have_the_recorded_key_sets():
     sandbox = ShipStationSandbox()
     async with client_for(sandbox) as client:
-        (result,) = await client.create_orders([order(1)])
+        (result,) = await client.upsert_orders([order(1)])
     sandbox.create_label(result.order_id)
     sandbox.mark_shipped(result.order_id, tracking_number="TRK1")
 

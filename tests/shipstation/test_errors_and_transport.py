@@ -63,7 +63,7 @@ async def test_dropped_connections_and_timeouts_are_retried_for_createorders():
     for error in (httpx.RemoteProtocolError, httpx.ReadTimeout):
         flaky = _Flaky(httpx.ASGITransport(app=sandbox.app), 2, error)
         async with client_for(sandbox, transport=flaky) as client:
-            results = await client.create_orders([order(1)])
+            results = await client.upsert_orders([order(1)])
             sent += client.requests_sent
         assert results[0].success
     assert len(sandbox.orders) == 1
@@ -99,7 +99,7 @@ async def test_a_batch_refused_as_a_whole_fails_each_of_its_orders_only():
             return await real.handle_async_request(request)
 
     client = client_for(sandbox, transport=FirstRefused())
-    results = await client.create_orders([order(n) for n in range(150)])
+    results = await client.upsert_orders([order(n) for n in range(150)])
     await client.aclose()
     assert [r.success for r in results] == [False] * 100 + [True] * 50
     assert "invalid field apiOrders: Something is wrong." in results[0].error_message

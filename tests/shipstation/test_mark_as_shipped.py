@@ -25,7 +25,7 @@ class LoseFirstAnswer(httpx.AsyncBaseTransport):
 
 async def created(sb: ShipStationSandbox) -> int:
     async with client_for(sb) as client:
-        (result,) = await client.create_orders([order(1)])
+        (result,) = await client.upsert_orders([order(1)])
     return result.order_id
 
 

@@ -1,6 +1,7 @@
-"""The V2 adapter over the in-process V2 sandbox: the V1 upsert emulated (look-up, create,
-GET + PUT), cancel, mark shipped, labels and fulfillments as the port's models, the cache that
-keeps look-ups off the budget, throttling, and what V2 does not have."""
+"""The V2 adapter over the in-process V2 sandbox: drafts created 100 per call with no look-up,
+a taken key adopted, updates of the shipment the engine read (PUT only), cancel, mark shipped,
+pending shipments read in pages, labels and fulfillments as the port's models, throttling, and
+what V2 does not have."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 from bp_tui.sandbox.faults import FaultPlan, attach
 from bp_tui.sandbox.shipstation_v2.faults import SHIPSTATION_V2
 from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
+from bp_tui.core.shipping import Address
+from bp_tui.shipstation.models import Order, OrderUpdate
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
-from tests.shipstation.factory import SleepRecorder, order
+from tests.shipstation.factory import SleepRecorder, draft
 
 SINCE = datetime.now(UTC) - timedelta(days=1)
 
@@ -35,27 +38,36 @@ def client(sb: ShipStationV2Sandbox, tmp_path=None, *, key: str | None = None, s
         limit=kw.pop("limit", 10_000), sleep=sleep or SleepRecorder(), **kw)
 
 
-def keyed(n: int, **change) -> dict:
-    return order(n, advancedOptions={"customField1": "2", "source": "Brightpearl", "storeId": 518237}, **change)
+def keyed(n: int, **change):
+    return draft(n, store_id=518237, **change)
 
 
-async def test_new_orders_are_looked_up_then_created_in_one_batch(tmp_path):
+def moved(n: int, street1: str):
+    return keyed(n, ship_to=Address(name=f"Customer {n}", street1=street1, city="Leeds", postal_code="LS1 1AA",
+                                    country="GB"))
+
+
+def posts(sb) -> int:
+    return [(m, p.split("?")[0]) for _t, m, p, _s in sb.request_log].count(("POST", "/v2/shipments"))
+
+
+async def test_new_orders_are_created_in_one_batch_without_a_look_up(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
         results = await ss.create_orders([keyed(n) for n in range(1, 6)])
         assert [r.success for r in results] == [True] * 5
         assert [r.order_key for r in results] == [f"bp-acme-gon-{n}" for n in range(1, 6)]
-        assert ss.requests_sent == 5 + 1 + 1  # a look-up each, the default warehouse once, one create
+        assert ss.requests_sent == 1 + 1  # the default warehouse once, one create: no look-up
     created = [o for o in sb.orders.values()]
     assert sorted(r.order_id for r in results) == sorted(o["orderId"] for o in created)
     assert {o["advancedOptions"]["warehouseId"] for o in created} == {524391}
     assert all(item["create_sales_order"] is True and item["shipment_status"] == "pending" for item in sb.v2.received)
-    methods = [(m, p.split("?")[0]) for _t, m, p, _s in sb.request_log]
-    assert methods.count(("POST", "/v2/shipments")) == 1
+    assert posts(sb) == 1
+    assert not [p for _t, m, p, _s in sb.request_log if m == "GET" and p.startswith("/v2/shipments")]
 
 
 async def test_more_than_100_orders_go_100_per_create(tmp_path):
-    sb = ShipStationV2Sandbox(rate_limit=100_000)  # 230 look-ups: more than a real minute's 200
+    sb = ShipStationV2Sandbox()
     sizes = []
 
     class Spy(httpx.AsyncBaseTransport):
@@ -66,49 +78,60 @@ async def test_more_than_100_orders_go_100_per_create(tmp_path):
 
     async with client(sb, tmp_path, transport=Spy()) as ss:
         results = await ss.create_orders([keyed(n) for n in range(1, 231)])
+        assert ss.requests_sent == 1 + 3
     assert all(r.success for r in results) and len(sb.orders) == 230
     assert sizes == [100, 100, 30]
 
 
-async def test_a_second_send_updates_never_duplicates_and_the_cache_saves_the_look_up(tmp_path):
-    sb = ShipStationV2Sandbox()
-    async with client(sb, tmp_path) as ss:
-        first = (await ss.create_orders([keyed(1)]))[0]
-        before = ss.requests_sent
-        again = (await ss.create_orders([keyed(1)]))[0]
-        assert ss.requests_sent - before == 1  # a GET by the cached id; nothing changed, so no PUT
-    assert again.success and again.order_id == first.order_id and len(sb.orders) == 1
-    async with client(sb, tmp_path) as later:  # another process on the same state: the cache is a file
-        assert (await later.create_orders([keyed(1)]))[0].order_id == first.order_id
-        assert later.requests_sent == 1
-
-
-async def test_an_existing_shipment_is_adopted_when_its_key_is_not_cached(tmp_path):
-    """Created by a run that died before recording it, or by V1 before a switch."""
+async def test_creating_a_key_that_is_taken_adopts_the_shipment_never_duplicates(tmp_path):
+    """Created by a run that died before recording it, or by V1 before a switch, or by another
+    process: the create is refused for that key alone, which is read and adopted."""
     sb = ShipStationV2Sandbox()
     async with client(sb) as earlier:  # no state file: nothing cached
         made = (await earlier.create_orders([keyed(7)]))[0]
     async with client(sb, tmp_path) as ss:
-        found = (await ss.create_orders([keyed(7)]))[0]
-        assert ss.requests_sent == 1  # the look-up answered the whole shipment: no GET, no PUT needed
-    assert found.success and found.order_id == made.order_id and len(sb.orders) == 1
+        found, new = await ss.create_orders([keyed(7), keyed(8)])
+        assert ss.requests_sent == 1 + 1 + 1  # warehouse, one create, one look-up of the taken key; no PUT
+    assert found.success and found.order_id == made.order_id and new.success and len(sb.orders) == 2
 
 
-async def test_an_update_changes_bp_tuis_fields_and_keeps_what_a_user_set(tmp_path):
+async def test_a_taken_key_whose_shipment_differs_is_updated_while_pending(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        made = (await ss.create_orders([keyed(1)]))[0]
+        again = (await ss.create_orders([moved(1, "9 New Road")]))[0]
+    assert again.success and again.order_id == made.order_id and len(sb.orders) == 1
+    assert sb.orders[made.order_id]["shipTo"]["street1"] == "9 New Road"
+
+
+async def test_an_update_puts_the_shipment_read_with_bp_tuis_fields_and_keeps_what_a_user_set(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
         made = (await ss.create_orders([keyed(1)]))[0]
         sb.edit_order(made.order_id, internalNotes="fragile", serviceCode="ups_next_day_air", carrierCode="ups",
                       weight={"value": 3, "units": "pounds"}, advancedOptions={"customField2": "packer"})
-        changed = keyed(1, orderId=made.order_id, shipTo={**order(1)["shipTo"], "street1": "9 New Road"})
+        current = await ss.get_order(made.order_id)
         before = ss.requests_sent
-        result = (await ss.create_orders([changed]))[0]
-        assert result.success and ss.requests_sent - before == 2  # GET + PUT
+        result = (await ss.update_orders([OrderUpdate(current, moved(1, "9 New Road"))]))[0]
+        assert result.success and ss.requests_sent - before == 1  # the PUT: the engine's read is used
+        unchanged = (await ss.update_orders([OrderUpdate(await ss.get_order(made.order_id), keyed(1))]))[0]
     record = sb.orders[made.order_id]
-    assert record["shipTo"]["street1"] == "9 New Road"
+    assert record["shipTo"]["street1"] == "1 High St" and unchanged.success  # changed back by the second
     assert record["internalNotes"] == "fragile" and record["serviceCode"] == "ups_next_day_air"
     assert record["carrierCode"] == "ups" and record["weight"]["value"] == 3
     assert record["advancedOptions"]["customField2"] == "packer"
+    puts = [p for _t, m, p, _s in sb.request_log if m == "PUT"]
+    assert puts == [f"/v2/shipments/se-{made.order_id}"] * 2
+
+
+async def test_an_update_that_changes_nothing_sends_nothing(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        made = (await ss.create_orders([keyed(1)]))[0]
+        current = await ss.get_order(made.order_id)
+        before = ss.requests_sent
+        assert (await ss.update_orders([OrderUpdate(current, keyed(1))]))[0].success
+        assert ss.requests_sent == before
 
 
 async def test_a_shipment_past_pending_is_not_updated_and_says_why(tmp_path):
@@ -116,12 +139,22 @@ async def test_a_shipment_past_pending_is_not_updated_and_says_why(tmp_path):
     async with client(sb, tmp_path) as ss:
         made = (await ss.create_orders([keyed(1)]))[0]
         sb.create_label(made.order_id)
-        refused = (await ss.create_orders([keyed(1, orderId=made.order_id, shipTo={**order(1)["shipTo"],
-                                                                                   "street1": "Too late"})]))[0]
-        adopted = (await ss.create_orders([keyed(1)]))[0]  # a re-send without the id: ours already, adopt it
+        current = await ss.get_order(made.order_id)
+        refused = (await ss.update_orders([OrderUpdate(current, moved(1, "Too late"))]))[0]
+        adopted = (await ss.create_orders([keyed(1)]))[0]  # a create of a taken key: ours already, adopt it
     assert not refused.success and "label_purchased" in refused.error_message and "pending" in refused.error_message
     assert sb.orders[made.order_id]["shipTo"]["street1"] == "1 High St"
     assert adopted.success and adopted.order_id == made.order_id
+
+
+async def test_an_update_of_a_shipment_that_vanished_is_never_recreated(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        made = (await ss.create_orders([keyed(1)]))[0]
+        slim = Order(made.order_id, "bp-acme-gon-1", "100001", "awaiting_shipment")  # read without its body
+        del sb.orders[made.order_id]
+        result = (await ss.update_orders([OrderUpdate(slim, moved(1, "9 New Road"))]))[0]
+    assert not result.success and "no longer exists" in result.error_message and not sb.orders
 
 
 async def test_a_cancelled_shipment_is_never_recreated_under_its_key(tmp_path):
@@ -135,8 +168,8 @@ async def test_a_cancelled_shipment_is_never_recreated_under_its_key(tmp_path):
 
 async def test_each_refused_order_fails_alone_with_shipstations_reason(tmp_path):
     sb = ShipStationV2Sandbox()
-    bad = keyed(2, shipTo={"name": "A", "street1": "1 Rd", "country": "UK"})
-    too_long = keyed(3, orderKey="bp-" + "x" * 60)
+    bad = keyed(2, ship_to=Address(name="A", street1="1 Rd", country="UK"))
+    too_long = keyed(3, key="bp-" + "x" * 60)
     async with client(sb, tmp_path) as ss:
         ok, refused, long_key = await ss.create_orders([keyed(1), bad, too_long])
     assert ok.success and not refused.success and refused.error_message == "Invalid country code 'UK'"
@@ -144,11 +177,11 @@ async def test_each_refused_order_fails_alone_with_shipstations_reason(tmp_path)
     assert len(sb.orders) == 1  # the long key never went out to be cut
 
 
-async def test_a_key_taken_between_look_up_and_create_is_adopted(tmp_path):
+async def test_a_key_taken_by_another_process_just_before_our_create_is_adopted(tmp_path):
     sb = ShipStationV2Sandbox()
     real_create = sb.v2.create
 
-    def another_process_first(body):  # the shipment appears between our look-up and our create
+    def another_process_first(body):  # the shipment appears just before our create lands
         if not sb.order_by_key(body["external_shipment_id"]):
             real_create(dict(body))
         return real_create(body)
@@ -164,9 +197,9 @@ async def test_cancelling_uses_the_cancel_call_and_a_live_label_blocks_it(tmp_pa
     async with client(sb, tmp_path) as ss:
         one, two = await ss.create_orders([keyed(1), keyed(2)])
         sb.create_label(two.order_id)
-        cancelled, blocked = await ss.create_orders([
-            keyed(1, orderStatus="cancelled", orderId=one.order_id), keyed(2, orderStatus="cancelled")])
-        twice = (await ss.create_orders([keyed(1, orderStatus="cancelled", orderId=one.order_id)]))[0]
+        first, second = await ss.get_order(one.order_id), await ss.get_order(two.order_id)
+        cancelled, blocked = await ss.cancel_orders([first, second])
+        twice = (await ss.cancel_orders([first]))[0]
     assert cancelled.success and sb.orders[one.order_id]["orderStatus"] == "cancelled"
     assert not blocked.success and "voided first" in blocked.error_message
     assert twice.success  # already cancelled (our own lost answer): re-read and counted done
@@ -174,10 +207,23 @@ async def test_cancelling_uses_the_cancel_call_and_a_live_label_blocks_it(tmp_pa
     assert puts[0] == f"/v2/shipments/se-{one.order_id}/cancel"
 
 
+async def test_pending_shipments_are_read_in_pages_for_many_updates(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        made = await ss.create_orders([keyed(n) for n in range(1, 31)])
+        sb.create_label(made[0].order_id)
+        before = ss.requests_sent
+        found = await ss.get_open_orders([r.order_id for r in made])
+        assert ss.requests_sent - before == 1  # one page of pending shipments, not 30 GETs
+        few = await ss.get_open_orders([r.order_id for r in made[:5]])
+    assert set(found) == {r.order_id for r in made[1:]}  # the labelled one is no longer pending
+    assert all(o.raw.get("shipment_id") for o in found.values()) and few == {}
+
+
 async def test_get_order_and_find_by_number_speak_v1_words(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
-        made = (await ss.create_orders([keyed(1), keyed(2, orderNumber="100001")]))
+        made = (await ss.create_orders([keyed(1), keyed(2, number="100001")]))
         got = await ss.get_order(made[0].order_id)
         assert (got.order_key, got.order_number, got.order_status, got.store_id) == \
             ("bp-acme-gon-1", "100001", "awaiting_shipment", 518237)
@@ -318,7 +364,7 @@ async def test_a_gateway_answer_is_never_taken_for_data(tmp_path, kind):
         with pytest.raises(ApiUnavailable):
             await ss.list_shipments(create_date_start=SINCE)
         with pytest.raises(ApiUnavailable):
-            await ss.create_orders([keyed(1, orderStatus="cancelled", orderId=470000001)])
+            await ss.cancel_orders([Order(470000001, "bp-acme-gon-1", "100001", "awaiting_shipment")])
     assert not sb.orders
 
 
@@ -347,7 +393,9 @@ async def test_an_order_whose_stored_id_names_no_shipment_fails_alone(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
         unknown_alias = 9_000_000_000_000_000_777
-        ok, stale, cancel = await ss.create_orders([
-            keyed(1), keyed(2, orderId=unknown_alias), keyed(3, orderStatus="cancelled", orderId=unknown_alias)])
-    assert ok.success and not stale.success and not cancel.success
-    assert "no ShipStation V2 id" in stale.error_message and len(sb.orders) == 1
+        (ok,) = await ss.create_orders([keyed(1)])
+        stale = Order(unknown_alias, "bp-acme-gon-2", "100002", "awaiting_shipment")
+        (updated,) = await ss.update_orders([OrderUpdate(stale, keyed(2))])
+        (cancel,) = await ss.cancel_orders([stale])
+    assert ok.success and not updated.success and not cancel.success
+    assert "no ShipStation V2 id" in updated.error_message and len(sb.orders) == 1

@@ -1,27 +1,27 @@
-"""V1 orders (the engine's payloads) to V2 shipments and V2 answers to the port's models."""
+"""Order drafts to V2 shipments and V2 answers to the port's models."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
+from bp_tui.core.shipping import Address, LineItem, OrderDraft, Weight
 from bp_tui.shipstation.v2 import translate
 from bp_tui.shipstation.v2.cache import IdCache
 from bp_tui.shipstation.v2.ids import ALIAS_BASE, numeric_part, se_id
 
-ORDER = {
-    "orderKey": "bp-acme-gon-77", "orderNumber": "1001-2", "orderDate": "2024-05-01T01:02:03.0000000",
-    "orderStatus": "awaiting_shipment", "customerEmail": "ann@example.com",
-    "shipTo": {"name": "Ann Lee", "company": "Lee Ltd", "street1": "1 Road", "street2": None, "city": "Leeds",
-               "state": "W Yorks", "postalCode": "LS1 1AA", "country": "GB", "phone": "0113"},
-    "billTo": {"name": "Ann Lee"},
-    "items": [{"lineItemKey": "11", "sku": "A-1", "name": "Widget", "quantity": 2, "unitPrice": 9.5, "productId": 5,
-               "weight": {"value": 250, "units": "grams"}},
-              {"lineItemKey": "12", "sku": "B-2", "name": "Gadget", "quantity": 1, "unitPrice": 3.0,
-               "weight": {"value": 100, "units": "grams"}}],
-    "advancedOptions": {"customField1": "3", "source": "Brightpearl", "storeId": 518237},
-}
+ORDER = OrderDraft(
+    key="bp-acme-gon-77", number="1001-2", placed_at=datetime(2024, 5, 1, 8, 2, 3, tzinfo=UTC),
+    email="ann@example.com",
+    ship_to=Address(name="Ann Lee", company="Lee Ltd", street1="1 Road", city="Leeds", state="W Yorks",
+                    postal_code="LS1 1AA", country="GB", phone="0113"),
+    bill_to=Address(name="Ann Lee"),
+    items=(LineItem("11", "A-1", "Widget", 2, 9.5, product_id=5, weight=Weight(250, "grams")),
+           LineItem("12", "B-2", "Gadget", 1, 3.0, weight=Weight(100, "grams"))),
+    warehouse_ref="3", store_id=518237,
+)
 
 
 def test_a_new_shipment_carries_what_v2_can_hold():
@@ -44,8 +44,7 @@ def test_a_new_shipment_carries_what_v2_can_hold():
 
 
 def test_without_store_or_weights():
-    order = {**ORDER, "advancedOptions": {"customField1": "3"},
-             "items": [{"lineItemKey": "11", "name": "Widget", "quantity": 1, "unitPrice": 1.0}]}
+    order = replace(ORDER, store_id=0, items=(LineItem("11", "", "Widget", 1, 1.0),))
     body = translate.new_shipment(order, warehouse_id=None)
     assert "store_id" not in body and "warehouse_id" not in body
     assert body["packages"] == [{"package_code": "package", "weight": {"value": 0, "unit": "ounce"}}]
@@ -64,8 +63,8 @@ def current_shipment() -> dict:
 
 
 def test_an_update_changes_only_bp_tuis_fields():
-    changed = {**ORDER, "orderNumber": "1001-3", "shipTo": {**ORDER["shipTo"], "street1": "2 Lane"},
-               "items": ORDER["items"][:1], "advancedOptions": {"customField1": "4", "storeId": 1}}
+    changed = replace(ORDER, number="1001-3", ship_to=replace(ORDER.ship_to, street1="2 Lane"),
+                      items=ORDER.items[:1], warehouse_ref="4", store_id=1)
     body = translate.updated_shipment(current_shipment(), changed)
     assert body["shipment_number"] == "1001-3" and body["ship_to"]["address_line1"] == "2 Lane"
     assert len(body["items"]) == 1 and body["advanced_options"] == {"custom_field1": "4",
@@ -90,7 +89,7 @@ def test_owned_tells_whether_an_update_would_change_anything():
     current["items"][0]["sales_order_item_id"] = "se-9"  # what the server adds is not ours
     current["items"][0]["unit_price"] = 9.50
     assert translate.owned(translate.updated_shipment(current, ORDER)) == translate.owned(current)
-    moved = {**ORDER, "shipTo": {**ORDER["shipTo"], "postalCode": "LS2 2BB"}}
+    moved = replace(ORDER, ship_to=replace(ORDER.ship_to, postal_code="LS2 2BB"))
     assert translate.owned(translate.updated_shipment(current, moved)) != translate.owned(current)
 
 

@@ -229,9 +229,6 @@ async def test_a_split_made_since_the_last_cycle_is_never_half_shipped_or_half_c
 
 
 async def test_v2_never_creates_again_a_shipment_that_vanished_before_its_update(tmp_path, monkeypatch):
-    from bp_tui.shipstation.v2 import client as v2client
-
-    monkeypatch.setattr(v2client, "READ_REUSE_S", 0.0)  # the engine's read was long before the send
     env = make_env(tmp_path, orders=0, ss_api="v2")
     try:
         a, b = env.bp.add_order(rows=[(1001, 1)]), env.bp.add_order(rows=[(1002, 2)])

@@ -1,10 +1,11 @@
 """Async client of the ShipStation API V2: the same ``ShipStationPort`` as the V1 client.
 
-V2 has no upsert: ``create_orders`` looks each order up by ``external_shipment_id`` (= the
-orderKey; a local cache keeps known keys off the budget), creates the missing ones with
-``POST /v2/shipments`` (<= 100 per call, ``create_sales_order: true``), updates existing pending
-ones with a GET and a PUT of the whole shipment that changes only bp-tui's fields, and turns an
-order sent with ``orderStatus: "cancelled"`` into ``PUT /v2/shipments/{id}/cancel``. Labels come
+``create_orders`` sends new drafts with ``POST /v2/shipments`` (<= 100 per call,
+``create_sales_order: true``) and looks nothing up first: the engine sends only notes the
+platform does not hold (it learns which from the changed-shipments read it makes each cycle).
+A create refused because the key is taken (a lost answer, another process) is resolved by
+reading that key. ``update_orders`` PUTs the whole shipment the engine just read, with only
+bp-tui's fields changed; ``cancel_orders`` is ``PUT /v2/shipments/{id}/cancel``. Labels come
 from ``GET /v2/labels``, marked-shipped records from ``GET /v2/fulfillments``.
 
 Requests pass a client-side limiter below V2's 200/min, shared by every process on the key
@@ -15,7 +16,6 @@ V1 id of the same record (``ids``). What V2 lacks (stores, order date, ...) is s
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,7 +31,8 @@ from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_li
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE
-from bp_tui.shipstation.models import CreateOrderResult, Fulfillment, Order, Shipment, Store
+from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment, Store
 from bp_tui.shipstation.v2 import errors, translate
 from bp_tui.shipstation.v2.cache import IdCache, cache_path
 from bp_tui.shipstation.v2.ids import numeric_part
@@ -39,7 +40,7 @@ from bp_tui.shipstation.v2.limiter import CLIENT_LIMIT, WINDOW_S, SharedWindowGa
 
 MAX_BATCH = 100
 MAX_PAGE_SIZE = 500
-READ_REUSE_S = 5.0  # how long a shipment read by get_order stands for the update that follows it
+BATCH_READ_MIN = 10  # up to this many shipments to read, a GET each is as cheap as listing the pending ones
 MAX_PAGES = 10_000
 MAX_THROTTLES = 5
 DEFAULT_RETRY_AFTER_S = WINDOW_S  # a 429 without Retry-After: wait the whole window
@@ -124,12 +125,13 @@ class _Policy:
 
 @dataclass
 class _Job:
-    """One order of a ``create_orders`` call on its way to a result."""
+    """One order of a create, update or cancel call on its way to a result."""
 
-    order: dict[str, Any]
     key: str
     number: str
-    result: CreateOrderResult | None = None
+    draft: OrderDraft | None = None
+    current: Order | None = None  # the order as the engine read it (updates, cancels)
+    result: SendResult | None = None
 
 
 class ShipStationV2Client(SenderClient):
@@ -163,9 +165,6 @@ class ShipStationV2Client(SenderClient):
             limiter_path(state_path.parent, settings.api_key) if state_path is not None else None,
             limit=limit, window_s=window_s, sleep=sleep)
         self.ids = IdCache(cache_path(state_path) if state_path is not None else None)
-        # Shipments just read by ``get_order`` (the engine reads an order before re-sending it):
-        # the update that follows within READ_REUSE_S uses that read instead of a second GET.
-        self._just_read: dict[str, tuple[float, dict]] = {}
         self._http = httpx.AsyncClient(base_url=self._base_url, transport=transport, timeout=timeout,
                                        headers={"Accept": "application/json"})
         self._policy = _Policy(settings.api_key)
@@ -221,55 +220,63 @@ class ShipStationV2Client(SenderClient):
 
     # ---- import ---------------------------------------------------------------------------
 
-    async def create_orders(self, orders: Sequence[dict]) -> list[CreateOrderResult]:
-        """The V1 upsert, emulated: one result per input order, in input order.
+    async def create_orders(self, drafts: Sequence[OrderDraft]) -> list[SendResult]:
+        """New shipments, 100 per ``POST``, no look-up first; one result per draft, in order.
 
-        Orders with ``orderStatus: "cancelled"`` are cancelled; the others are created when no
-        shipment has their key, else their pending shipment is updated. Auth and availability
-        errors raise; a refusal of one order fails that order alone."""
-        jobs: list[_Job] = []
-        keys: set[str] = set()
-        for index, order in enumerate(orders):
-            key = order.get("orderKey")
-            if not isinstance(key, str) or not key.strip():
-                raise ValueError(f"order #{index} ({order.get('orderNumber')!r}) has no orderKey")
-            if key in keys:
-                raise ValueError(f"orderKey {key!r} appears twice in one call")
-            keys.add(key)
-            jobs.append(_Job(dict(order), key, str(order.get("orderNumber") or "")))
+        A key that is taken already (an answer lost earlier, another process) is read and
+        adopted, or updated when still pending; a refusal of one draft fails that draft alone."""
+        jobs = _jobs([(d.key, d.number, d, None) for d in drafts])
         creates: list[_Job] = []
         for job in jobs:
             if len(job.key) > translate.MAX_ID_LENGTH:
                 job.result = self._failed(job, f"orderKey {job.key[:20]}... is longer than V2's "
                                                f"{translate.MAX_ID_LENGTH} characters (V2 would cut it)")
-                continue
+            else:
+                creates.append(job)
+        for start in range(0, len(creates), MAX_BATCH):
+            await self._create_batch(creates[start:start + MAX_BATCH])
+        return [job.result or self._failed(job, NO_RESULT) for job in jobs]
+
+    async def update_orders(self, updates: Sequence[OrderUpdate]) -> list[SendResult]:
+        """Each shipment as the engine read it, PUT back with bp-tui's fields changed (only when
+        they would change, and only while pending)."""
+        jobs = _jobs([(u.draft.key, u.draft.number, u.draft, u.order) for u in updates])
+        for job in jobs:
+            assert job.current is not None
             try:
-                if job.order.get("orderStatus") == "cancelled":
-                    job.result = await self._cancel(job)
-                    continue
-                current = await self._current(job)
-            except _Vanished as gone:
-                job.result = self._failed(job, f"shipment {gone.shipment_id} no longer exists in ShipStation "
-                                               "(merged into another order, or deleted): not created again")
-                continue
+                current = job.current.raw if job.current.raw.get("shipment_id") else None
+                if current is None:  # read slim (a changed-shipments page): read it whole
+                    current = await self._shipment(self._v2_id(job.current.order_id))
             except ApiError as exc:
                 if exc.code != "no_id":
                     raise
                 job.result = self._failed(job, exc.message)  # its stored id names no shipment: this order only
                 continue
             if current is None:
-                creates.append(job)
-            else:
-                job.result = await self._update(job, current)
-        for start in range(0, len(creates), MAX_BATCH):
-            await self._create_batch(creates[start:start + MAX_BATCH])
+                job.result = self._failed(job, f"shipment se-{job.current.order_id} no longer exists in "
+                                               "ShipStation (merged into another order, or deleted): "
+                                               "not created again")
+                continue
+            job.result = await self._update(job, current, adopt=False)
         return [job.result or self._failed(job, NO_RESULT) for job in jobs]
 
-    def _failed(self, job: _Job, message: str) -> CreateOrderResult:
-        return CreateOrderResult(job.key, None, job.number, False, message)
+    async def cancel_orders(self, orders: Sequence[Order]) -> list[SendResult]:
+        """``PUT /v2/shipments/{id}/cancel`` each (V2 cancels one at a time)."""
+        jobs = _jobs([(o.order_key, o.order_number, None, o) for o in orders])
+        for job in jobs:
+            try:
+                job.result = await self._cancel(job)
+            except ApiError as exc:
+                if exc.code != "no_id":
+                    raise
+                job.result = self._failed(job, exc.message)
+        return [job.result or self._failed(job, NO_RESULT) for job in jobs]
 
-    def _ok(self, job: _Job, shipment_id: str, number: Any = None) -> CreateOrderResult:
-        return CreateOrderResult(job.key, self._carried(shipment_id), str(number or job.number), True)
+    def _failed(self, job: _Job, message: str) -> SendResult:
+        return SendResult(job.key, None, job.number, False, message)
+
+    def _ok(self, job: _Job, shipment_id: str, number: Any = None) -> SendResult:
+        return SendResult(job.key, self._carried(shipment_id), str(number or job.number), True)
 
     async def _shipment(self, shipment_id: str) -> dict | None:
         """GET one shipment; None when it is gone (404)."""
@@ -286,45 +293,32 @@ class ShipStationV2Client(SenderClient):
         return sorted((s for s in found if s.get("external_shipment_id") == key and s.get("shipment_id")),
                       key=lambda s: (numeric_part(str(s["shipment_id"])) or 0, str(s["shipment_id"])))
 
-    async def _current(self, job: _Job) -> dict | None:
-        """The shipment an order updates, read whole; None when it is to be created.
-
-        Known by ``orderId`` (an update; a split part is named by it), else by the cache, else
-        by a look-up of the key. An update whose shipment answers 404 raises ``_Vanished`` (it
-        was merged away or deleted: creating it again would duplicate the goods); a cached id
-        that answers 404 is forgotten and looked up."""
-        order_id = job.order.get("orderId")
-        known = self._v2_id(order_id) if order_id else self.ids.shipment_of(job.key)
-        if known is not None:
-            read_at, just_read = self._just_read.pop(known, (0.0, None))
-            fresh = just_read is not None and time.monotonic() - read_at < READ_REUSE_S
-            current = just_read if fresh else await self._shipment(known)
-            if current is not None:
-                return current
-            if order_id:  # an update of a shipment that vanished (merged away, deleted): never re-create it
-                raise _Vanished(known)
-            self.ids.forget(job.key)
+    async def _taken(self, job: _Job) -> SendResult:
+        """A create refused because the key is taken: the shipment under it, adopted (updated
+        while pending); one cancelled under the key cannot be created again."""
         found = await self._lookup(job.key)
         if not found:
-            return None
+            return self._failed(job, "ShipStation says the key is taken, but no shipment has it")
         live = [s for s in found if s.get("shipment_status") != "cancelled"] or found
-        cached = [s for s in live if s["shipment_id"] == known]
-        chosen = (cached or live)[0]
+        chosen = live[0]
         self.ids.remember(job.key, str(chosen["shipment_id"]))
-        return chosen
+        return await self._update(job, chosen, adopt=True)
 
-    async def _update(self, job: _Job, current: dict) -> CreateOrderResult:
-        """Bring an existing shipment in line with the order (GET already done, PUT if needed)."""
+    async def _update(self, job: _Job, current: dict, *, adopt: bool) -> SendResult:
+        """Bring an existing shipment in line with the draft (PUT only if bp-tui's fields differ).
+        ``adopt``: the note's own shipment found under its key (not yet known by id): one past
+        pending is taken as it is."""
+        assert job.draft is not None
         sid = str(current["shipment_id"])
         status = str(current.get("shipment_status") or "")
         if status == "cancelled":
             return self._failed(job, f"shipment {sid} with this key was cancelled in ShipStation; V2 does not "
                                      "re-create a shipment under a cancelled external_shipment_id")
         if status != "pending":
-            if not job.order.get("orderId"):
+            if adopt:
                 return self._ok(job, sid, current.get("shipment_number"))  # ours, already past pending: adopt it
             return self._failed(job, f"shipment {sid} is {status} in ShipStation; V2 updates pending shipments only")
-        body = translate.updated_shipment(current, job.order)
+        body = translate.updated_shipment(current, job.draft)
         if translate.owned(body) == translate.owned(current):
             return self._ok(job, sid, current.get("shipment_number"))
         try:
@@ -332,6 +326,9 @@ class ShipStationV2Client(SenderClient):
         except ApiError as exc:
             if type(exc) is not ApiError or exc.status >= 500:
                 raise
+            if exc.status == 404:  # merged away or deleted since it was read: never created again
+                return self._failed(job, f"shipment {sid} no longer exists in ShipStation (merged into another "
+                                         "order, or deleted): not created again")
             return self._failed(job, exc.message or str(exc))
         return self._ok(job, sid, answer.get("shipment_number") if isinstance(answer, dict) else None)
 
@@ -355,7 +352,8 @@ class ShipStationV2Client(SenderClient):
 
     async def _create_batch(self, batch: list[_Job]) -> None:
         warehouse = await self._warehouse()
-        payload = {"shipments": [translate.new_shipment(job.order, warehouse_id=warehouse) for job in batch]}
+        payload = {"shipments": [translate.new_shipment(job.draft, warehouse_id=warehouse)
+                                 for job in batch if job.draft is not None]}
         try:
             body = await self._request("POST", "v2/shipments", json=payload, shape=has_list("shipments"))
         except ApiError as exc:
@@ -376,22 +374,15 @@ class ShipStationV2Client(SenderClient):
             if answer.get("shipment_id") and not problems:
                 job.result = self._ok(job, str(answer["shipment_id"]), answer.get("shipment_number"))
             elif errors.is_conflict(problems):
-                current = await self._current(job)  # created meanwhile (a lost answer, another process)
-                job.result = (await self._update(job, current) if current is not None
-                              else self._failed(job, errors.item_errors(problems)))
+                job.result = await self._taken(job)  # created meanwhile (a lost answer, another process)
             else:
                 job.result = self._failed(job, errors.item_errors(problems) or NO_RESULT)
 
-    async def _cancel(self, job: _Job) -> CreateOrderResult:
+    async def _cancel(self, job: _Job) -> SendResult:
         """``PUT /v2/shipments/{id}/cancel`` (204). Refused (a live label, already cancelled):
         re-read; a shipment that is cancelled now counts as done."""
-        order_id = job.order.get("orderId")
-        sid = self._v2_id(order_id) if order_id else self.ids.shipment_of(job.key)
-        if sid is None:
-            found = await self._lookup(job.key)
-            if not found:
-                return self._failed(job, f"no ShipStation shipment has external_shipment_id {job.key}")
-            sid = str(found[0]["shipment_id"])
+        assert job.current is not None
+        sid = self._v2_id(job.current.order_id)
         try:
             await self._request("PUT", f"v2/shipments/{sid}/cancel", json={}, no_content=True, shape=_no_body)
         except ApiError as exc:
@@ -418,17 +409,36 @@ class ShipStationV2Client(SenderClient):
         return [translate.order_of(s, self._carried) for s in await self._lookup(order_key)]
 
     async def get_open_orders(self, order_ids: Sequence[int], *, store_id: int | None = None) -> dict[int, Order]:
-        """Nothing in one go: V2 has no batch update, each update is its own GET + PUT of the
-        whole shipment (the engine's ``get_order`` is the GET, reused by the PUT within
-        ``READ_REUSE_S``), so shipments listed up front would be stale by their turn."""
-        return {}
+        """The pending shipments among ``order_ids``, whole, read a page of 500 at a time
+        (``shipment_status=pending``) when that costs fewer calls than a GET each (the first page
+        tells how many follow). Ids not returned are not pending, gone or not worth the pages:
+        the caller reads those one by one."""
+        wanted = {int(i) for i in order_ids}
+        if len(wanted) <= BATCH_READ_MIN:
+            return {}
+        found: dict[int, Order] = {}
+        params: dict[str, Any] = {"shipment_status": "pending", "sort_by": "created_at", "sort_dir": "asc",
+                                  "page_size": MAX_PAGE_SIZE}
+        if store_id:
+            params["store_id"] = self._v2_id(store_id)
+        page, pages = 1, 1
+        while page <= min(pages, MAX_PAGES):
+            body = await self._request("GET", "v2/shipments", params={**params, "page": page},
+                                       shape=_page_of("shipments"))
+            for item in body.get("shipments") or []:
+                if isinstance(item, dict) and item.get("shipment_id"):
+                    order = translate.order_of(item, self._carried)
+                    if order.order_id in wanted:
+                        found[order.order_id] = order
+            pages = _page_count(body.get("pages"))
+            if page == 1 and pages - 1 >= len(wanted - set(found)):
+                return found  # the rest cost fewer calls one by one
+            page += 1
+        return found
 
     async def get_order(self, order_id: int) -> Order:
         sid = self._v2_id(order_id)
         body = await self._request("GET", f"v2/shipments/{sid}", shape=has_key("shipment_id"))
-        now = time.monotonic()
-        self._just_read = {k: v for k, v in self._just_read.items() if now - v[0] < READ_REUSE_S}
-        self._just_read[sid] = (now, body)
         return translate.order_of(body, self._carried)
 
     async def mark_as_shipped(self, order_id: int, *, carrier_code: str, ship_date: date,
@@ -522,6 +532,29 @@ class ShipStationV2Client(SenderClient):
                                     phone: str | None = None, public_email: str | None = None,
                                     website: str | None = None) -> Store:
         raise V1OnlyError("pushing store branding")
+
+
+def _jobs(items: list[tuple[str, str, OrderDraft | None, Order | None]]) -> list[_Job]:
+    """One job per order; a missing or repeated key is a programming error (nothing sent)."""
+    jobs: list[_Job] = []
+    keys: set[str] = set()
+    for index, (key, number, draft, current) in enumerate(items):
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"order #{index} ({number!r}) has no key")
+        if key in keys:
+            raise ValueError(f"key {key!r} appears twice in one call")
+        keys.add(key)
+        jobs.append(_Job(key, str(number or ""), draft, current))
+    return jobs
+
+
+def _page_count(value: Any) -> int:
+    """A page's ``pages``, bounded (a missing or odd one: this page is the last)."""
+    try:
+        count = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 1
+    return max(1, min(count, MAX_PAGES))
 
 
 def _no_body(body: Any) -> str | None:

@@ -1,5 +1,5 @@
-"""The engine speaks V1 (``sync.mapping.map_gon`` builds V1 orders; the port answers with the V1
-models); V2 speaks shipments and labels. Pure functions between the two, no I/O.
+"""bp-tui's order drafts as V2 shipments, and V2's shipments, labels and fulfillments as the
+port's models. Pure functions, no I/O.
 
 What bp-tui owns on a V2 shipment (and changes on update; everything else a ShipStation user
 set is kept): ``shipment_number``; in ``ship_to`` the name, company, phone, e-mail and address
@@ -7,8 +7,8 @@ lines; ``items``; ``advanced_options.custom_field1`` (the Brightpearl warehouse)
 only: ``external_shipment_id``, ``store_id``, the ship-from warehouse, one package with the total
 item weight, ``create_sales_order: true``, ``shipment_status: "pending"``.
 
-Not carried, because V2 has no field for them (README, "ShipStation API V2"): ``orderDate``,
-``billTo``, ``advancedOptions.source`` and the items' ``productId`` (a V1 product id, not V2's).
+Not carried, because V2 has no field for them (README, "ShipStation API V2"): the order date,
+the billing address, the source and the items' product id (a V1 product id, not V2's).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bp_tui.core.shipping import Address, LineItem, OrderDraft
 from bp_tui.shipstation.models import Fulfillment, Order, Shipment
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -38,38 +39,35 @@ READ_ONLY = ("shipment_id", "created_at", "modified_at", "shipment_status", "tag
              "address_validation", "has_errors")
 
 
-# ---- V1 order (the engine's payload) -> V2 shipment
+# ---- order draft -> V2 shipment
 
-def ship_to(address: dict[str, Any] | None, email: Any) -> dict[str, Any]:
-    address = address or {}
-    residential = address.get("residential")
+def ship_to(address: Address, email: str) -> dict[str, Any]:
     return {
-        "name": address.get("name"),
-        "company_name": address.get("company"),
-        "phone": address.get("phone"),
+        "name": address.name,
+        "company_name": address.company or None,
+        "phone": address.phone or None,
         "email": email or None,
-        "address_line1": address.get("street1"),
-        "address_line2": address.get("street2"),
-        "address_line3": address.get("street3"),
-        "city_locality": address.get("city"),
-        "state_province": address.get("state"),
-        "postal_code": address.get("postalCode"),
-        "country_code": address.get("country"),
-        "address_residential_indicator": "unknown" if residential is None else ("yes" if residential else "no"),
+        "address_line1": address.street1,
+        "address_line2": address.street2 or None,
+        "address_line3": None,
+        "city_locality": address.city or None,
+        "state_province": address.state or None,
+        "postal_code": address.postal_code or None,
+        "country_code": address.country,
+        "address_residential_indicator": "unknown",
     }
 
 
-def item(data: dict[str, Any]) -> dict[str, Any]:
+def item(line: LineItem) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "external_order_item_id": None if data.get("lineItemKey") is None else str(data["lineItemKey"]),
-        "sku": data.get("sku"),
-        "name": data.get("name"),
-        "quantity": data.get("quantity"),
-        "unit_price": data.get("unitPrice"),
+        "external_order_item_id": line.line_key,
+        "sku": line.sku or None,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
     }
-    weight = data.get("weight")
-    if isinstance(weight, dict) and weight.get("value") is not None:
-        out["weight"] = {"value": weight["value"], "unit": UNITS.get(str(weight.get("units")), "ounce")}
+    if line.weight is not None:
+        out["weight"] = {"value": line.weight.value, "unit": UNITS.get(line.weight.unit, "ounce")}
     return out
 
 
@@ -83,32 +81,31 @@ def package(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"package_code": "package", "weight": {"value": round(total, 4), "unit": unit}}
 
 
-def new_shipment(order: dict[str, Any], *, warehouse_id: str | None) -> dict[str, Any]:
-    """The ``POST /v2/shipments`` item for a V1 order."""
-    items = [item(i) for i in order.get("items") or [] if isinstance(i, dict)]
-    options = order.get("advancedOptions") or {}
+def new_shipment(draft: OrderDraft, *, warehouse_id: str | None) -> dict[str, Any]:
+    """The ``POST /v2/shipments`` item for an order draft."""
+    items = [item(line) for line in draft.items]
     body: dict[str, Any] = {
-        "external_shipment_id": order["orderKey"],
-        "shipment_number": order.get("orderNumber"),
+        "external_shipment_id": draft.key,
+        "shipment_number": draft.number,
         "create_sales_order": True,
         "shipment_status": "pending",
-        "ship_to": ship_to(order.get("shipTo"), order.get("customerEmail")),
+        "ship_to": ship_to(draft.ship_to, draft.email),
         "items": items,
         "packages": [package(items)],
-        "advanced_options": {"custom_field1": options.get("customField1")},
+        "advanced_options": {"custom_field1": draft.warehouse_ref},
     }
-    if options.get("storeId"):
-        body["store_id"] = f"se-{int(options['storeId'])}"
+    if draft.store_id:
+        body["store_id"] = f"se-{int(draft.store_id)}"
     if warehouse_id:
         body["warehouse_id"] = warehouse_id
     return body
 
 
-def updated_shipment(current: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
+def updated_shipment(current: dict[str, Any], draft: OrderDraft) -> dict[str, Any]:
     """The ``PUT /v2/shipments/{id}`` body: the whole shipment as read, with bp-tui's fields
     changed and the read-only keys left out; ship-from as ``warehouse_id`` when it has one,
     else as ``ship_from`` (never both)."""
-    wanted = new_shipment(order, warehouse_id=None)
+    wanted = new_shipment(draft, warehouse_id=None)
     body = {k: copy.deepcopy(v) for k, v in current.items() if k not in READ_ONLY}
     body["shipment_number"] = wanted["shipment_number"]
     address = dict(body.get("ship_to") or {})

@@ -42,6 +42,8 @@ class SandboxEnvironment:
     real_world: bool = False  # opt-in: tick also splits, merges, returns and voids old labels
     events: list[dict[str, Any]] = field(default_factory=list)  # the real-world events of tick, in order
     ss_options: dict[str, Any] = field(default_factory=dict)  # the ShipStation client's own options (V2 limiter)
+    ss_app: Any = None  # the ShipStation API the connector talks to (the account's V1 app or its V2 face)
+    client_options: dict[str, Any] | None = None
 
     def open_orders(self) -> list[dict[str, Any]]:
         """ShipStation orders still awaiting shipment."""
@@ -107,6 +109,18 @@ class SandboxEnvironment:
     async def aclose(self) -> None:
         await self.connector.aclose()
 
+    async def lose_state(self) -> None:
+        """The state file (and every file beside it) is lost, as on a new machine or a deleted
+        data folder; the connector starts again on a new one, with the same config."""
+        await self.connector.aclose()
+        for path in self.state_path.parent.iterdir():
+            if path.name.startswith(self.state_path.name):
+                path.unlink()
+        self.connector = Connector(
+            self.config, self.state_path, config_path=self.config_path,
+            bp_transport=in_process(self.bp.app), ss_transport=in_process(self.ss_app or self.ss.app),  # type: ignore[attr-defined]
+            client_options=self.client_options, ss_options=self.ss_options or None)
+
     @property
     def ss_api(self) -> str:
         return self.config.shipstation.api_version
@@ -125,9 +139,10 @@ class SandboxEnvironment:
         self.config = config_from_dict(doc, source="sandbox")
         save_config(self.config, self.config_path)
         self.ss_options = _v2_client_limit(face.limiter.limit, face.window_s, ss_options)
+        self.ss_app, self.client_options = build_v2_app(face), client_options
         self.connector = Connector(
             self.config, self.state_path, config_path=self.config_path,
-            bp_transport=in_process(self.bp.app), ss_transport=in_process(build_v2_app(face)),
+            bp_transport=in_process(self.bp.app), ss_transport=in_process(self.ss_app),
             client_options=client_options, ss_options=self.ss_options)
         return face
 
@@ -206,4 +221,5 @@ def build_environment(
         client_options=client_options, ss_options=ss_options,
     )
     return SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
-                              connector=connector, real_world=real_world, ss_options=dict(ss_options or {}))
+                              connector=connector, real_world=real_world, ss_options=dict(ss_options or {}),
+                              ss_app=ss.app, client_options=client_options)  # type: ignore[attr-defined]

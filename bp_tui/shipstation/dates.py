@@ -8,7 +8,7 @@ Everything above the client works with aware UTC datetimes.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -59,8 +59,14 @@ def _as_pacific(value: datetime) -> datetime:
 
 
 def to_filter(value: datetime) -> str:
-    """Pacific wall time ``yyyy-mm-dd hh:mm:ss``, the documented form of V1 date filters."""
-    return _as_pacific(value).strftime("%Y-%m-%d %H:%M:%S")
+    """Pacific wall time ``yyyy-mm-dd hh:mm:ss``, the documented form of V1 date filters (all
+    of them "start" filters). In the hour that repeats when daylight saving ends, the wall time
+    names two moments and the server may read the later one: the filter then starts an hour
+    earlier, so it never starts after ``value``."""
+    local = _as_pacific(value)
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+        local = _as_pacific(value - timedelta(hours=1))
+    return local.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def to_api_datetime(value: datetime) -> str:

@@ -122,6 +122,7 @@ class Shipment:
     store_id: int | None = None
     items: list[ShipmentItem] = field(default_factory=list)
     is_return_label: bool = False  # a label for goods coming back: never a shipment of the order
+    status: str = "completed"  # processing | completed | error | voided (V2; a V1 label is completed)
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Shipment:

@@ -19,7 +19,7 @@ from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.state.store import StateStore
 from bp_tui.sync.writer import Writer, short_error
 
-SS_BATCH = 100  # createorders: at most 100 orders per call
+SS_BATCH = 100  # orders per create, update or cancel call (both APIs take at most 100)
 MAX_BACKOFF = timedelta(hours=6)
 ORDER_CHANGE_OVERLAP = timedelta(minutes=5)  # re-read order edits this far back (clock skew)
 FATAL = (ApiAuthError, ApiUnavailable)  # errors that end the cycle: nothing more can be done now

@@ -175,7 +175,7 @@ async def _adopt_lost_imports(ctx: CycleContext, batch: list[tuple[GonRecord, Or
                               by_key: dict[str, SendResult], attempted: set[str]) -> None:
     """An earlier send whose answer was lost may have created the order, and a packer may
     already have shipped it, so the re-send is refused as "not open". Find that order by
-    its number (an exact orderKey match) and adopt it instead of failing the note."""
+    its number (an exact key match) and adopt it instead of failing the note."""
     store_id = ctx.config.shipstation.store_id or None
     for rec, draft in batch:
         key = draft.key

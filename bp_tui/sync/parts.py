@@ -1,18 +1,24 @@
 """What ShipStation users did to our orders, learnt at the start of every cycle (before any
 step acts on an order: a re-send, a cancel or a mark-shipped must know an order was split or
-merged) from the orders changed since the last read (one paged ``GET /orders?modifyDateStart=``,
-store-scoped; V2: ``GET /v2/shipments?modified_at_start=``):
+merged) from the orders changed since the last read (the port's ``list_modified_orders``, one
+paged read, store-scoped):
 
-- a **split** order has parts with their own ``orderId``, ``advancedOptions.parentId`` = the
-  original order and the same ``orderKey``: each part (the original too) is kept for the note,
-  which is confirmed once every part has a live label or is cancelled. V2 shows no parent id:
-  there a part is a shipment with the note's key (``external_shipment_id``) and an id that is
-  not the note's;
-- a **merged** order lists the orders merged into it in ``advancedOptions.mergedIds`` (they
-  vanish from the API): the note of each merged-away order is carried by the survivor, whose
-  label confirms it; its own order key is never sent again (that would create a new order).
+- a **split** order has parts with their own order id, the original's id as their parent and
+  the same key: each part (the original too) is kept for the note, which is confirmed once
+  every part has a live label or is cancelled. Where the platform shows no parent (V2), a part
+  is an order with the note's key and an id that is not the note's;
+- a **merged** order lists the orders merged into it (they vanish from the API): the note of
+  each merged-away order is carried by the survivor, whose label confirms it; its own key is
+  never sent again (that would create a new order).
 
-The status of every known part is refreshed from the same read (a cancelled part counts as done).
+The status of every known part is refreshed from the same read (a cancelled part counts as
+done), and the orders under our keys are kept for Import (``CycleContext.held_orders``): a note
+never sent whose order is there is adopted, so a lost state file or a lost answer never makes
+a second order, and no order is looked up one by one.
+
+The read starts at a cursor: the newest change seen so far (the platform's own clock, never
+later than ours), less ``OVERLAP`` for changes that appear in the list late. A quiet cycle reads
+one page, whatever the day's volume. A new state reads ``sync.lookback_days``.
 """
 
 from __future__ import annotations
@@ -26,16 +32,18 @@ from bp_tui.sync.context import CycleContext
 from bp_tui.sync.mapping import order_key
 
 
-# Clock differences and V1's Pacific wall-time dates around a daylight-saving change: a few
-# hours, not ReadShipments' day (labels can appear late; a change is dated when it is made). At
-# 10,000 orders a day a day's overlap would re-read 20 pages every cycle; 3 hours is 3.
-OVERLAP = timedelta(hours=3)
+# Changes that appear in the list after later ones (the cursor is the platform's own clock, so
+# clock differences do not count; an adapter whose filter is ambiguous, as V1's Pacific wall time
+# around a daylight-saving change, widens its own filter). At 10,000 orders a day, 15 minutes of
+# changes fit in one page of 500.
+OVERLAP = timedelta(minutes=15)
 
 
 class LearnParts:
     async def __call__(self, ctx: CycleContext) -> None:
         now = ctx.now()
-        mark = parse_iso(ctx.store.watermark("ss_orders")) or now - timedelta(days=ctx.config.sync.lookback_days)
+        mark = min(parse_iso(ctx.store.watermark("ss_orders")) or now - timedelta(days=ctx.config.sync.lookback_days),
+                   now)
         ctx.emit("parts", 0, 1, message="reading orders changed in ShipStation")
         orders = await ctx.ss.list_modified_orders(modify_date_start=mark - OVERLAP,
                                                    store_id=ctx.config.shipstation.store_id or None)
@@ -43,7 +51,17 @@ class LearnParts:
         ctx.held_orders = held_by_key(ctx, orders)
         learn_parts(ctx, orders, now)
         ctx.emit("parts", 1, 1, message=f"{len(orders)} orders changed in ShipStation")
-        ctx.store.set_watermark("ss_orders", iso(now) or "")
+        ctx.store.set_watermark("ss_orders", iso(cursor_after(mark, [o.modify_date for o in orders], now)) or "")
+
+
+def cursor_after(mark: datetime, seen: list[datetime | None], now: datetime) -> datetime:
+    """Where the next read starts (before its overlap): the newest date seen, never before
+    ``mark`` and never after ``now`` (a date from the future moves nothing past our clock);
+    ``now`` when the read found nothing (nothing changed up to it)."""
+    dates = [d for d in seen if d is not None]
+    if not dates:
+        return max(mark, now)
+    return max(mark, min(max(dates), now))
 
 
 def held_by_key(ctx: CycleContext, orders: list[Order]) -> dict[str, list[Order]]:
@@ -57,7 +75,7 @@ def held_by_key(ctx: CycleContext, orders: list[Order]) -> dict[str, list[Order]
 
 
 def gons_by_key(ctx: CycleContext, keys: set[str | None]) -> dict[str, int]:
-    """orderKey -> the note it names (``bp-{account}-gon-{id}``), for notes the state knows in
+    """order key -> the note it names (``bp-{account}-gon-{id}``), for notes the state knows in
     ShipStation."""
     prefix = order_key(ctx.config.brightpearl.account_code, 0)[:-1]
     ids = {int(k[len(prefix):]) for k in keys if k and k.startswith(prefix) and k[len(prefix):].isdigit()}

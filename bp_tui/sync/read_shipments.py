@@ -1,14 +1,16 @@
-"""ReadShipments: what happened in ShipStation since the watermark minus a day, kept in the
-state for the notes it belongs to:
+"""ReadShipments: what happened in ShipStation since the last read, kept in the state for the
+notes it belongs to:
 
-- labels created (``/shipments`` by ``createDateStart``) and labels voided (by
-  ``voidDateStart``, so a void weeks after the label is still seen), return labels marked as
-  such (never written back);
-- orders marked shipped (``/fulfillments``).
+- labels created since the label cursor (the newest label seen, by the platform's clock, less
+  ``LABEL_OVERLAP`` for labels that appear late; never past a label still being created, whose
+  outcome is read again), so a quiet cycle reads one page whatever the day's volume;
+- labels voided since the last read less a day (so a void weeks after the label is still seen),
+  return labels marked as such (never written back);
+- orders marked shipped, since the last read less a day.
 
 Splits and merges were learnt at the start of the cycle (``parts.LearnParts``). A label belongs
 to every note its order carries (the note's own order, a part of its split order, the order it
-was merged into); one with our ``orderKey`` on an order not known yet is a part of that note's
+was merged into); one with our key on an order not known yet is a part of that note's
 split order made since.
 """
 
@@ -22,19 +24,24 @@ from bp_tui.core.records import PartRecord, ShipmentRecord, iso, parse_iso
 from bp_tui.core.stages import PartKind, ShipmentKind, ShipmentRole, Stage
 from bp_tui.shipstation.models import Fulfillment, Shipment
 from bp_tui.sync.context import CycleContext
-from bp_tui.sync.parts import gons_by_key
+from bp_tui.sync.parts import cursor_after, gons_by_key
 
-OVERLAP = timedelta(days=1)  # late-appearing records and clock differences
+OVERLAP = timedelta(days=1)  # voids and marked-shipped records: few a day, read with a day's margin
+LABEL_OVERLAP = timedelta(minutes=15)  # labels that appear in the list after newer ones
+STUCK_PROCESSING = timedelta(days=1)  # a label "processing" longer than this no longer holds the cursor back
 
 
 class ReadShipments:
     async def __call__(self, ctx: CycleContext) -> None:
         now = ctx.now()  # the next read starts here (minus the overlap)
-        mark = parse_iso(ctx.store.watermark("shipments")) or now - timedelta(days=ctx.config.sync.lookback_days)
+        mark = min(parse_iso(ctx.store.watermark("shipments")) or now - timedelta(days=ctx.config.sync.lookback_days),
+                   now)
         since = mark - OVERLAP
+        cursor = min(parse_iso(ctx.store.watermark("labels")) or since, now)
         store_id = ctx.config.shipstation.store_id or None
         ctx.emit("shipments", 0, 3, message="reading labels")
-        created = await ctx.ss.list_shipments(store_id=store_id, create_date_start=since, include_items=True)
+        created = await ctx.ss.list_shipments(store_id=store_id, create_date_start=cursor - LABEL_OVERLAP,
+                                              include_items=True)
         ctx.emit("shipments", 1, 3, message="reading voided labels")
         voided = await ctx.ss.list_shipments(store_id=store_id, void_date_start=since, include_items=False)
         ctx.emit("shipments", 2, 3, message="reading marked-shipped orders")
@@ -43,8 +50,18 @@ class ReadShipments:
         seen = _records(ctx, list(labels.values()), fulfillments, now)
         _keep(ctx, seen)
         ctx.emit("shipments", 3, 3, message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders")
-        # Labels created after ``now`` are newer than the watermark.
+        # Voids and marked-shipped records after ``now`` are newer than the watermark.
         ctx.store.set_watermark("shipments", iso(now) or "")
+        ctx.store.set_watermark("labels", iso(label_cursor(cursor, created, now)) or "")
+
+
+def label_cursor(cursor: datetime, created: list[Shipment], now: datetime) -> datetime:
+    """The next label read starts here (before its overlap): the newest label seen (never after
+    ``now``), but never past a label still being created, whose outcome must be read again."""
+    pending = [s.create_date for s in created if s is not None and s.status == "processing" and s.create_date
+               and s.create_date > now - STUCK_PROCESSING]
+    newest = cursor_after(cursor, [s.create_date for s in created if s is not None], now)
+    return min([newest, *pending])
 
 
 def _records(ctx: CycleContext, labels: list[Shipment], fulfillments: list[Fulfillment],
@@ -79,7 +96,7 @@ def _records(ctx: CycleContext, labels: list[Shipment], fulfillments: list[Fulfi
 
 def _learn_unknown_parts(ctx: CycleContext, labels: list[Shipment], keyed: dict[str, int],
                          owners: dict[int, set[int]], now: datetime) -> None:
-    """A label with our orderKey on an order we do not know is on a part of that note's split
+    """A label with our key on an order we do not know is on a part of that note's split
     order: keep the part (and the note's own order as one), so every part must be labelled."""
     if not labels:
         return

@@ -25,10 +25,10 @@ class Recover:
             key = keys[row["id"]]
             kind = key.kind if key is not None else None
             if kind in (IntentKind.IMPORT, IntentKind.CANCEL):
-                # orderKey upsert makes re-sending safe: put the note back in line.
+                # the order key makes re-sending safe (an order held under it is adopted): put the note back in line.
                 if kind is IntentKind.IMPORT and row["gon_id"] is not None:
                     to_ready.append(row["gon_id"])
-                settled.append((row["id"], "lost", "interrupted; will be re-sent (orderKey makes it an update)"))
+                settled.append((row["id"], "lost", "interrupted; will be re-sent (an order under its key is adopted, never doubled)"))
             elif key is not None and kind in NOTE_KINDS:
                 marker = note_marker(str(key))
                 if any(marker in n.text for n in notes_by_order.get(row["order_id"], [])):

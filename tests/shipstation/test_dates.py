@@ -54,3 +54,12 @@ def test_the_repeated_hour_at_dst_end_reads_as_its_first_occurrence():
     # 01:30 happens twice on 2024-11-03 (PDT, then PST); without an offset the first one is taken.
     assert parse_datetime("2024-11-03T01:30:00.0000000") == datetime(2024, 11, 3, 8, 30, tzinfo=timezone.utc)
     assert to_api_date(datetime(2024, 9, 18, 3, 0, tzinfo=timezone.utc)) == "2024-09-17"
+
+
+def test_a_filter_in_the_repeated_hour_never_starts_after_the_moment_asked_for():
+    # 2024-11-03: 01:00-02:00 Pacific happens twice (PDT, then PST)
+    first = datetime(2024, 11, 3, 8, 30, tzinfo=timezone.utc)  # 01:30 PDT
+    second = datetime(2024, 11, 3, 9, 30, tzinfo=timezone.utc)  # 01:30 PST
+    assert to_filter(first) == "2024-11-03 00:30:00"
+    assert to_filter(second) == "2024-11-03 01:30:00"  # read either way, 01:30 is not after 09:30 UTC
+    assert to_filter(datetime(2024, 11, 3, 11, 0, tzinfo=timezone.utc)) == "2024-11-03 03:00:00"

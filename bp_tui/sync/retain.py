@@ -1,6 +1,9 @@
 """Retain: at the end of a cycle, history older than ``sync.keep_days`` leaves the state.
 
-Notes confirmed or cancelled (and unchanged) for longer go with their shipments, unless a
+Notes confirmed or cancelled (and unchanged) for longer than both ``sync.keep_days`` and
+``sync.lookback_days`` go with their shipments (Discover's search covers ``lookback_days``, and
+with ``shipped_action`` ``none`` or ``set_status`` Brightpearl lists a confirmed note as
+unshipped: removed sooner, it would be found again as new and sent again), unless a
 write of theirs is still open (recovery needs the note) or a label of theirs has work left;
 then audit rows as old, never an open intent; then the pages freed are given back to the file
 system, a slice at a time, so the file does not grow.
@@ -54,8 +57,8 @@ def retire(store: StateStore, before: datetime, summary: CycleSummary, should_st
 
 class Retain:
     async def __call__(self, ctx: CycleContext) -> None:
-        before = ctx.now() - timedelta(days=ctx.config.sync.keep_days)
-        keep_days = ctx.config.sync.keep_days
+        keep_days = ctx.config.sync.kept_days
+        before = ctx.now() - timedelta(days=keep_days)
 
         def progress(removed: int) -> None:
             ctx.emit("retain", removed, removed + BATCH, message=f"{removed} notes older than {keep_days} days removed")

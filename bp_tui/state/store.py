@@ -55,8 +55,16 @@ class StateStore:
         self._rehearsing = False
         self._worker = False  # opened by worker()
 
-    def close(self) -> None:
-        if self._worker:  # give the file the pages its WAL holds, and the WAL's space back
+    def interrupt(self) -> None:
+        """Abort the statement this connection runs now, from any thread (it raises
+        ``sqlite3.OperationalError: interrupted`` where it runs, and its transaction is rolled
+        back); nothing when none runs."""
+        self.db.interrupt()
+
+    def close(self, *, checkpoint: bool = True) -> None:
+        """Close; a :meth:`worker` connection first checkpoints its WAL, unless ``checkpoint`` is
+        false (a stop request: the next connection does it)."""
+        if self._worker and checkpoint:  # give the file the pages its WAL holds, and the WAL's space back
             try:  # waiting a second at most for the other connection's reads to end
                 self.db.execute("PRAGMA busy_timeout = 1000")
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

@@ -358,3 +358,46 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
         assert not set(store.gons()) & confirmed and ss_keys(env) == keys
     finally:
         await env.aclose()
+
+
+async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole(tmp_path, monkeypatch):
+    """A batch that would take seconds (each row's delete slowed) is interrupted within a
+    fraction of a second of the stop request: its notes all stay (rolled back, labels and parts
+    with them), the batches before stay done, and the counts stay exact."""
+    import time
+
+    from bp_tui.errors import StopRequested
+
+    store, _ages = build(tmp_path, monkeypatch, notes=600)
+    due = len(store.expired_gons(NOW - timedelta(days=KEEP), 10_000))
+    assert due > 30
+    monkeypatch.setattr(retain_module, "BATCH", 10)
+    real_worker = StateStore.worker
+
+    def slow_worker(self):  # type: ignore[no-untyped-def]
+        other = real_worker(self)
+        other.db.create_function("slowly", 0, lambda: time.sleep(0.05))  # 10 rows: 0.5 s a batch
+        other.db.execute("CREATE TEMP TRIGGER slow_delete AFTER DELETE ON main.gons BEGIN SELECT slowly(); END")
+        return other
+
+    monkeypatch.setattr(StateStore, "worker", slow_worker)
+    ctx = context(store)
+    asked: list[float] = []
+
+    def should_stop() -> bool:
+        if ctx.summary.removed >= 10 and not asked:
+            asked.append(time.monotonic() + 0.15)  # asked 0.15 s into the second batch
+        return bool(asked) and time.monotonic() >= asked[0]
+
+    ctx.should_stop = should_stop
+    with pytest.raises(StopRequested):
+        await Retain()(ctx)
+    assert time.monotonic() - asked[0] < 0.3  # not the rest of the 0.5 s batch
+    assert ctx.summary.removed == 10
+    gons = {r[0] for r in store.db.execute("SELECT gon_id FROM gons")}
+    assert len(store.expired_gons(NOW - timedelta(days=KEEP), 10_000)) == due - 10
+    orphans = store.db.execute("SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)")
+    assert orphans.fetchone()[0] == 0 and gons
+    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()

@@ -104,6 +104,7 @@ def test_hanging_up_during_retention_of_500000_notes_exits_within_5_s(tmp_path, 
         if term.proc.poll() is None:
             term.proc.kill()
     assert took < EXIT_WITHIN_S, f"still running {took:.1f} s after the hang-up"
+    assert term.proc.returncode == 0  # a clean exit, as on SIGTERM
     assert lock_is_free(state)
     db = consistent(state)
     try:
@@ -131,6 +132,7 @@ def test_hanging_up_during_a_sync_exits_within_5_s(tmp_path, controlling):
         if term.proc.poll() is None:
             term.proc.kill()
     assert took < EXIT_WITHIN_S, f"still running {took:.1f} s after the hang-up"
+    assert term.proc.returncode == 0  # a clean exit, as on SIGTERM
     state = tmp_path / "state.sqlite3"
     assert lock_is_free(state)
     consistent(state).close()

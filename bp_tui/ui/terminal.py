@@ -6,7 +6,7 @@ event loop for ever (the process then holds the sync lock until killed). Its inp
 end-of-file without pause. ``HangupDriver`` is that driver with both handled:
 
 - the screen's writes go through ``TerminalOut``, which drops everything once a write fails;
-- a thread waits (``poll``, no reading) for the terminal's hang-up;
+- on Linux, a thread waits (``poll``, no reading) for the terminal's hang-up;
 - either way, once: the input thread is told to end, and the app's ``terminal_gone`` runs in
   its loop (the dashboard stops its sync at the next safe point and exits).
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import select
+import sys
 import threading
 from collections.abc import Callable
 from typing import IO, Any
@@ -73,7 +74,8 @@ class HangupDriver(LinuxDriver):
     def start_application_mode(self) -> None:
         self._loop = asyncio.get_running_loop()
         super().start_application_mode()
-        if self._watcher is None and os.isatty(self.fileno):
+        # (Linux only: macOS's poll() does not support terminals, and answers POLLNVAL at once)
+        if self._watcher is None and sys.platform.startswith("linux") and os.isatty(self.fileno):
             self._watcher = threading.Thread(target=self._watch, name="bp-tui-hangup", daemon=True)
             self._watcher.start()
 

@@ -2,7 +2,7 @@
 
 ``python -m tests.ui.retain_demo WORKDIR HISTORY``: copies HISTORY (a state file made by
 ``build_history``: confirmed notes, each with a label, confirmed 200 days ago) to WORKDIR's
-state, seeds the sandbox there and imports its printed notes on top, then opens the dashboard
+state (unless it is that file), seeds the sandbox there and imports its printed notes on top, then opens the dashboard
 as ``bp-tui demo`` does: its first automatic sync ends with retention removing the old notes,
 batch after batch. The state stays in WORKDIR for the test to read; the exit code is the
 app's return code.
@@ -70,7 +70,8 @@ def build_history(state_path: Path, count: int) -> None:
 
 def main(workdir: Path, history: Path) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(history, workdir / "state.sqlite3")
+    if history != workdir / "state.sqlite3":  # (already there: used as it is, no copy to write)
+        shutil.copyfile(history, workdir / "state.sqlite3")
     # the sandbox's notes imported by a cycle that keeps every note (it would retain the old ones)
     env = build_environment(workdir, orders=30, config_overrides={"sync": {"keep_days": 36_500}})
     asyncio.run(env.connector.run_cycle(import_only=True))

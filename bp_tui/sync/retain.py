@@ -83,7 +83,7 @@ class Retain:
     async def _in_thread(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:
         """The batches in a worker thread. A stop request (or the cycle's task cancelled) ends the
         thread within about STOP_POLL_S: the batch under way is interrupted and rolled back (a
-        batch takes about a second at a million notes, more on a busy disk), the batches done
+        batch takes a second or more: 2-6 s on a busy machine at 500,000 notes), the batches done
         stay done; the thread's connection then closes without its checkpoint (the next one
         does it)."""
         loop = asyncio.get_running_loop()

@@ -122,6 +122,13 @@ class SyncSettings:
     lookback_days: int = 30
     keep_days: int = 90  # confirmed and cancelled notes older than this leave the state file
 
+    @property
+    def kept_days(self) -> int:
+        """How long a finished note really stays: ``keep_days``, never less than
+        ``lookback_days`` (Discover's search window: a note it can still list must stay known,
+        or it would be found again as new and sent again)."""
+        return max(self.keep_days, self.lookback_days)
+
 
 @dataclass
 class Config:
@@ -150,6 +157,21 @@ class Config:
             obj = getattr(self, section)
             out[section] = {f.name: _copy(getattr(obj, f.name)) for f in fields(obj)}
         return out
+
+    def history_warning(self) -> str | None:
+        """Settings that could bring finished notes back, with the setting to change; None when
+        safe. With ``shipped_action`` ``none`` or ``set_status`` Brightpearl keeps listing a
+        confirmed note as unshipped for the whole ``lookback_days``: retention then keeps notes
+        that long instead of ``keep_days``, and a ``lookback_days`` raised later past what was
+        kept would find the notes already removed again."""
+        sync, action = self.sync, self.brightpearl.shipped_action
+        if action not in ("none", "set_status") or sync.keep_days >= sync.lookback_days:
+            return None
+        return (f"sync.keep_days ({sync.keep_days}) is below sync.lookback_days ({sync.lookback_days}) with "
+                f"brightpearl.shipped_action = \"{action}\", which leaves confirmed notes unshipped in Brightpearl: "
+                f"they are kept {sync.lookback_days} days, not {sync.keep_days}, or they would be sent again; "
+                f"set sync.keep_days to at least {sync.lookback_days}, and never raise sync.lookback_days "
+                "above sync.keep_days")
 
     def missing_for_sync(self) -> list[str]:
         """Keys that must have a value before a sync can run, with the reason."""

@@ -13,7 +13,7 @@ carry a note besides its own (the parts of a split order, the order it was merge
 
 Version 3 (issue 14: history stays cheap): the queue's indexes, the stage counts kept by
 triggers, and ``auto_vacuum = INCREMENTAL``, which an existing file takes on with one VACUUM
-after the step's transaction (VACUUM_AFTER), before its version bump.
+before the step's transaction (VACUUM_AFTER); its free space is checked first (``open_db``).
 """
 
 from __future__ import annotations
@@ -190,8 +190,8 @@ CREATE = CREATE_V1 + MIGRATE_V2 + HISTORY_V3
 # version -> SQL that upgrades from version-1 to version (run in one transaction with the
 # version bump, so a crash leaves the file at the old version or the new one, never between)
 MIGRATIONS: dict[int, str] = {2: MIGRATE_V2, 3: HISTORY_V3}
-# After this version's step, a file without auto_vacuum = INCREMENTAL is rewritten with it (one
-# VACUUM: it needs free space of the file's size once), then the version is bumped; a VACUUM that
-# fails leaves the file at the version before, and the step (every statement may run again)
-# is done again next time.
+# Before this version's step, a file without auto_vacuum = INCREMENTAL is rewritten with it (one
+# VACUUM: with the step's indexes after it, it needs free space of about twice the file's size,
+# checked before anything is changed), then the step runs with its version bump; a VACUUM or a
+# step that fails leaves the file at the version before, and it is done again next time.
 VACUUM_AFTER = 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso, parse_iso, utcnow
+from bp_tui.core.sizes import human_bytes
 from bp_tui.core.types import HistoryEntry
 from bp_tui.errors import BpTuiError
 from bp_tui.state.queries import (
@@ -55,8 +57,16 @@ class StateStore:
         self._rehearsing = False
         self._worker = False  # opened by worker()
 
-    def close(self) -> None:
-        if self._worker:  # give the file the pages its WAL holds, and the WAL's space back
+    def interrupt(self) -> None:
+        """Abort the statement this connection runs now, from any thread (it raises
+        ``sqlite3.OperationalError: interrupted`` where it runs, and its transaction is rolled
+        back); nothing when none runs."""
+        self.db.interrupt()
+
+    def close(self, *, checkpoint: bool = True) -> None:
+        """Close; a :meth:`worker` connection first checkpoints its WAL, unless ``checkpoint`` is
+        false (a stop request: the next connection does it)."""
+        if self._worker and checkpoint:  # give the file the pages its WAL holds, and the WAL's space back
             try:  # waiting a second at most for the other connection's reads to end
                 self.db.execute("PRAGMA busy_timeout = 1000")
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -724,38 +734,115 @@ def open_db(path: Path) -> sqlite3.Connection:
 def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
     """Bring the database from ``version`` to SCHEMA_VERSION, each step in one transaction with
     its version bump (a crash leaves the file at one version or the next, never between; a
-    second process opening the file at the same time finds the step done and skips it). After
-    the step VACUUM_AFTER, a file without incremental auto_vacuum is rewritten with it before
-    the bump (VACUUM cannot run inside a transaction; that step may run again)."""
+    second process opening the file at the same time finds the step done and skips it). Before
+    the step VACUUM_AFTER, a file without incremental auto_vacuum is rewritten with it (VACUUM
+    cannot run inside a transaction; done first, it does not copy the step's new indexes too).
+    That needs free disk space (``upgrade_space``), checked before anything is changed; a step
+    that fails leaves the file at the version before, and gives its WAL's space back."""
+    if version < VACUUM_AFTER and db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+        short = _space_shortfall(db, path)
+        if short:
+            db.close()
+            raise StateError(f"{path}: {short}; nothing was changed. Free some space (or move the state "
+                             "folder to a larger disk) and start bp-tui again.")
     for target in range(version + 1, SCHEMA_VERSION + 1):
         script = MIGRATIONS.get(target)
         if script is None:
             db.close()
             raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
         try:
+            if target == VACUUM_AFTER and db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+                _vacuum_incremental(db)
+                _give_back_wal(db)
             db.execute("BEGIN IMMEDIATE")
             if db.execute("PRAGMA user_version").fetchone()[0] < target:
                 for statement in _statements(script):
                     db.execute(statement)
-                if target == VACUUM_AFTER and db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
-                    db.commit()
-                    _vacuum_incremental(db)
-                    db.execute("BEGIN IMMEDIATE")
                 db.execute(f"PRAGMA user_version={target}")
             db.commit()
         except sqlite3.DatabaseError as exc:
             db.rollback()
+            _give_back_wal(db)
             db.close()
             raise StateError(f"{path}: the state database could not be upgraded to version {target} ({exc}); "
-                             "nothing was lost. Check the free space (an upgrade may need as much again as "
-                             "the file's size, once) and the permissions of its folder.") from None
+                             "nothing was lost. Check the free space (an upgrade needs about "
+                             f"{UPGRADE_SPACE_FACTOR:g} times the file's size) and the permissions of its "
+                             "folder.") from None
+    _give_back_wal(db)
+
+
+# Free space the upgrade to VACUUM_AFTER needs, in times the database's size (its pages). The VACUUM
+# writes a copy in SQLite's temporary folder, then every page again into the WAL (the temporary
+# copy still there); the step's indexes, after it, grow the file and the WAL by about INDEX_SHARE
+# of its size each. Measured (tests/state/test_upgrade_space.py): 1.9 times the file's size
+# at the peak when both are on one file system.
+UPGRADE_SPACE_FACTOR = 2
+INDEX_SHARE = 0.75  # the new indexes' size against the file's (0.71 measured, 100,000 notes)
+SPACE_MARGIN = 1.05, 16 * 1024 * 1024  # times, plus bytes: free space is never used to the last byte
+
+
+def upgrade_space(size: int, same_device: bool) -> tuple[int, int]:
+    """Free bytes the upgrade needs (in the state's folder, in SQLite's temporary folder) for a
+    database of ``size`` bytes; on one file system, the first is the whole need."""
+    times, extra = SPACE_MARGIN
+    temp = int(size * times) + extra
+    state = int(max(size, 2 * INDEX_SHARE * size) * times) + extra
+    if same_device:
+        return int(max(UPGRADE_SPACE_FACTOR * size, 2 * INDEX_SHARE * size) * times) + extra, 0
+    return state, temp
+
+
+def sqlite_temp_dir() -> Path:
+    """The folder SQLite puts a VACUUM's temporary copy in (on Unix: the first usable of
+    SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp, then the current folder)."""
+    for name in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
+        if name and os.path.isdir(name) and os.access(name, os.W_OK | os.X_OK):
+            return Path(name)
+    return Path(".")
+
+
+def _free_bytes(folder: Path) -> tuple[int, int]:
+    """(free bytes, device) of the file system holding ``folder``."""
+    return shutil.disk_usage(folder).free, os.stat(folder).st_dev
+
+
+def _space_shortfall(db: sqlite3.Connection, path: Path) -> str:
+    """Why the upgrade cannot start for want of space (bytes needed and free, where), or ""."""
+    page = int(db.execute("PRAGMA page_size").fetchone()[0])
+    size = int(db.execute("PRAGMA page_count").fetchone()[0]) * page
+    folder, temp = path.parent, sqlite_temp_dir()
+    try:
+        (free, device), (temp_free, temp_device) = _free_bytes(folder), _free_bytes(temp)
+    except OSError:
+        return ""  # cannot tell: the upgrade tries, and fails cleanly if space runs out
+    need, temp_need = upgrade_space(size, device == temp_device)
+    problems = []
+    if free < need:
+        problems.append(f"{need:,} bytes ({human_bytes(need)}) free in {folder}, where {free:,} "
+                        f"({human_bytes(free)}) are free")
+    if temp_need and temp_free < temp_need:
+        problems.append(f"{temp_need:,} bytes ({human_bytes(temp_need)}) free in {temp} (SQLite's temporary "
+                        f"folder: set SQLITE_TMPDIR to choose another), where {temp_free:,} "
+                        f"({human_bytes(temp_free)}) are free")
+    if not problems:
+        return ""
+    return (f"upgrading the state ({size:,} bytes, {human_bytes(size)}) needs " + " and ".join(problems))
 
 
 def _vacuum_incremental(db: sqlite3.Connection) -> None:
     """Rewrite the file with ``auto_vacuum = INCREMENTAL`` (an existing file takes the setting
-    only with a VACUUM)."""
+    only with a VACUUM). Its temporary copy is SQLite's, removed as it ends, however it ends."""
     db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.execute("VACUUM")
+
+
+def _give_back_wal(db: sqlite3.Connection) -> None:
+    """Copy the WAL into the file and truncate it: the space an upgrade's WAL took (about the
+    file's size after the VACUUM, even a failed one) goes back to the disk."""
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.DatabaseError:
+        pass  # another connection reads: its own checkpoints will do it
 
 
 def _statements(script: str) -> Iterator[str]:

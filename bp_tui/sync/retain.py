@@ -1,6 +1,9 @@
 """Retain: at the end of a cycle, history older than ``sync.keep_days`` leaves the state.
 
-Notes confirmed or cancelled (and unchanged) for longer go with their shipments, unless a
+Notes confirmed or cancelled (and unchanged) for longer than both ``sync.keep_days`` and
+``sync.lookback_days`` go with their shipments (Discover's search covers ``lookback_days``, and
+with ``shipped_action`` ``none`` or ``set_status`` Brightpearl lists a confirmed note as
+unshipped: removed sooner, it would be found again as new and sent again), unless a
 write of theirs is still open (recovery needs the note) or a label of theirs has work left;
 then audit rows as old, never an open intent; then the pages freed are given back to the file
 system, a slice at a time, so the file does not grow.
@@ -8,14 +11,15 @@ system, a slice at a time, so the file does not grow.
 The deletions run in a worker thread on a connection of their own (``StateStore.worker``), in
 batches of their own transactions (one statement each), while the event loop keeps serving the
 dashboard on the cycle's connection (WAL: its reads go on during the deletions; SQLite lets go
-of the GIL while it works). A stop request, or the cycle's task being cancelled, ends the thread
-after its batch. A dry run (a rehearsal, whose writes only its own connection sees and rolls
+of the GIL while it works). A stop request, or the cycle's task being cancelled, interrupts the
+batch under way (rolled back whole) and ends the thread. A dry run (a rehearsal, whose writes only its own connection sees and rolls
 back) runs the same batches on that connection, in the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -37,25 +41,31 @@ LOOP_BATCH = 1000  # notes or audit rows per transaction in the loop (a dry run)
 # (still a tenth of a second or so: a write of the dashboard's meanwhile, a retry, waits that long)
 AUDIT_BATCH = 20_000
 VACUUM_PAGES = 4096  # pages given back per step (16 MB of 4 KB pages)
+STOP_POLL_S = 0.1  # how often the loop looks for a stop request while the thread works
 
 
 def retire(store: StateStore, before: datetime, summary: CycleSummary, should_stop: Callable[[], bool],
            removed: Callable[[int], None]) -> None:
     """Every batch of retention on ``store``, until done or ``should_stop()``; ``removed(n)``
-    after each batch of notes (``summary.removed`` already counts them)."""
-    while not should_stop() and (notes := store.retire_batch(before, BATCH)):
-        summary.removed += notes
-        removed(summary.removed)
-    while not should_stop() and store.prune_audit(before, AUDIT_BATCH):
-        pass
-    while not should_stop() and store.incremental_vacuum(VACUUM_PAGES):
-        pass
+    after each batch of notes (``summary.removed`` already counts them). A batch interrupted
+    (``StateStore.interrupt``) after a stop request is rolled back, and ends the pass."""
+    try:
+        while not should_stop() and (notes := store.retire_batch(before, BATCH)):
+            summary.removed += notes
+            removed(summary.removed)
+        while not should_stop() and store.prune_audit(before, AUDIT_BATCH):
+            pass
+        while not should_stop() and store.incremental_vacuum(VACUUM_PAGES):
+            pass
+    except sqlite3.OperationalError as exc:
+        if not (should_stop() and "interrupt" in str(exc)):
+            raise
 
 
 class Retain:
     async def __call__(self, ctx: CycleContext) -> None:
-        before = ctx.now() - timedelta(days=ctx.config.sync.keep_days)
-        keep_days = ctx.config.sync.keep_days
+        keep_days = ctx.config.sync.kept_days
+        before = ctx.now() - timedelta(days=keep_days)
 
         def progress(removed: int) -> None:
             ctx.emit("retain", removed, removed + BATCH, message=f"{removed} notes older than {keep_days} days removed")
@@ -64,25 +74,52 @@ class Retain:
         if ctx.store.rehearsing:
             await self._in_loop(ctx, before, progress)
         else:
-            loop = asyncio.get_running_loop()
-            cancelled = threading.Event()  # the cycle's task was cancelled: the thread stops too
-
-            def in_thread() -> None:
-                store = ctx.store.worker()
-                try:
-                    retire(store, before, ctx.summary, lambda: cancelled.is_set() or ctx.should_stop(),
-                           lambda n: loop.call_soon_threadsafe(progress, n))
-                finally:
-                    store.close()
-
-            try:
-                await asyncio.to_thread(in_thread)
-            except asyncio.CancelledError:
-                cancelled.set()  # (a thread cannot be cancelled: it ends after its batch)
-                raise
+            await self._in_thread(ctx, before, progress)
         await ctx.checkpoint()  # a stop request seen by the batches ends the cycle here
         if ctx.summary.removed > start:
             ctx.emit("retain", ctx.summary.removed, ctx.summary.removed)
+
+    @staticmethod
+    async def _in_thread(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:
+        """The batches in a worker thread. A stop request (or the cycle's task cancelled) ends the
+        thread within about STOP_POLL_S: the batch under way is interrupted and rolled back (a
+        batch takes a second or more: 2-6 s on a busy machine at 500,000 notes), the batches done
+        stay done; the thread's connection then closes without its checkpoint (the next one
+        does it)."""
+        loop = asyncio.get_running_loop()
+        stopping = threading.Event()
+        opened: list[StateStore] = []  # the thread's connection while open, for interrupt()
+        guard = threading.Lock()  # never an interrupt while that connection closes
+
+        def should_stop() -> bool:
+            return stopping.is_set() or ctx.should_stop()
+
+        def in_thread() -> None:
+            store = ctx.store.worker()
+            opened.append(store)
+            try:
+                retire(store, before, ctx.summary, should_stop, lambda n: loop.call_soon_threadsafe(progress, n))
+            finally:
+                with guard:
+                    opened.clear()
+                store.close(checkpoint=not should_stop())
+
+        def stop() -> None:
+            stopping.set()
+            with guard:
+                if opened:
+                    opened[0].interrupt()  # (no statement under way: nothing happens; asked again)
+
+        thread = asyncio.ensure_future(asyncio.to_thread(in_thread))
+        try:
+            while not thread.done():
+                await asyncio.wait({thread}, timeout=STOP_POLL_S)
+                if not thread.done() and should_stop():
+                    stop()
+        except asyncio.CancelledError:  # (a thread cannot be cancelled: it is stopped)
+            stop()
+            raise
+        thread.result()
 
     @staticmethod
     async def _in_loop(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:

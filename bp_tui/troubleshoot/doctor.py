@@ -35,6 +35,10 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
     add(CheckResult("config", "Config complete and valid", not missing,
                     "all required keys are set" if not missing else "; ".join(missing),
                     "" if not missing else "fill in the keys named above in connection setup (or the config file)"))
+    history = cfg.history_warning()
+    if history is not None:  # ok (nothing fails), but notes could come back: the fix says how
+        detail, _sep, fix = history.partition("; ")
+        add(CheckResult("history", "History kept long enough", True, detail, fix, warning=True))
 
     # ---- Brightpearl
     bp_ok = False

@@ -5,7 +5,8 @@ survives screen switches and never blocks typing; engine events come back as Mes
 
 SIGTERM or SIGHUP (in a real terminal) stop a running sync at its next safe point, between
 two writes, then the app exits the usual way: the terminal is restored and the process
-exits 0, as ``bp-tui sync --watch`` does when stopped.
+exits 0, as ``bp-tui sync --watch`` does when stopped. The terminal going away (its hang-up,
+or a write to it failing: ``ui/terminal.py``) does the same, whether or not SIGHUP comes with it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import rich
 from rich.segment import Segments
 from textual import on, work
 from textual.app import App
+from textual.driver import Driver
 from textual.message_pump import MessagePump
 from textual.reactive import var
 from textual.worker import Worker, WorkerState
@@ -104,6 +106,7 @@ class BpApp(App[None]):
         self.progress_linger_seconds = progress_linger_seconds
         self._last_live_refresh = 0.0
         self.stop_signal: int | None = None  # the signal that asked the app to stop
+        self.terminal_lost = False  # the terminal went away (ui/terminal.py)
         self._signals: list[int] = []  # signal handlers this app installed
         self.status = SyncStatus(connected=connector is not None)
         if demo is not None:
@@ -168,6 +171,22 @@ class BpApp(App[None]):
         for signum in self._signals:
             loop.remove_signal_handler(signum)
         self._signals.clear()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux and macOS the one that also ends the app
+        when its terminal goes away (``ui/terminal.py``)."""
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver" and driver.__name__ == "LinuxDriver":
+            from bp_tui.ui.terminal import HangupDriver
+            return HangupDriver
+        return driver
+
+    def terminal_gone(self) -> None:
+        """The terminal went away (its hang-up, or a write to it failed): nothing can be shown or
+        typed any more, so stop as on SIGHUP (a running sync first, at its next safe point)."""
+        self.terminal_lost = True
+        if self.stop_signal is None:
+            self.request_stop(signal.SIGHUP)
 
     def request_stop(self, signum: int = signal.SIGTERM) -> None:
         """Exit cleanly; a running sync first stops at its next safe point (between two writes).

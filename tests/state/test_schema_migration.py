@@ -135,9 +135,9 @@ def test_a_migration_that_fails_is_a_clear_error_and_runs_again_next_time(tmp_pa
 
 
 def test_a_vacuum_that_fails_leaves_the_version_and_the_next_open_finishes(tmp_path, monkeypatch):
-    """The VACUUM that turns auto_vacuum on needs free space of the file's size: when it fails
-    (disk full), the file stays at the version before (its indexes, committed, are harmless)
-    and the next open runs the step again, VACUUM included."""
+    """The VACUUM that turns auto_vacuum on needs free space (about twice the file's size, with
+    the step's indexes): when it fails (disk full), the file stays at the version before and the
+    next open runs the step again, VACUUM included."""
     path = tmp_path / "state.sqlite3"
     version_file(path, 2, notes=20)
     before = rows_of(path)

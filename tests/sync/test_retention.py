@@ -306,3 +306,98 @@ async def test_removed_notes_leave_no_trace_in_the_file(tmp_path, monkeypatch):
     data = b"".join(Path(f"{path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{path}{s}").exists())
     assert data.count(b"-kept") >= 200  # the control: what stays is found
     assert b"-gone" not in data
+
+
+@pytest.mark.parametrize("action", ["none", "set_status"])
+async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its_search(tmp_path, action):
+    """The issue's scenario: with ``shipped_action`` none or set_status a confirmed note stays
+    unshipped in Brightpearl, in Discover's search for ``lookback_days``. With ``keep_days``
+    below that, retention keeps it anyway (never rediscovered, never sent again); once it is
+    older than both (and out of the search window) it goes, and it does not come back."""
+    from bp_tui.sandbox.brightpearl.shapes import bp_time
+    from .conftest import make_env
+
+    overrides = {"brightpearl": {"shipped_action": action}, "sync": {"keep_days": 2, "lookback_days": 30}}
+    if action == "set_status":
+        overrides["brightpearl"]["shipped_status_id"] = 5
+    env = make_env(tmp_path, orders=60, seed=1, config_overrides=overrides)
+    try:
+        assert env.config.history_warning() is not None  # what doctor shows for these settings
+        await env.connector.run_cycle()
+        env.label(6)
+        first = await env.connector.run_cycle()
+        assert first.confirmed == 6
+        store = env.connector.store
+        confirmed = {g for g, r in store.gons().items() if r.stage == "confirmed"}
+        assert len(confirmed) == 6
+        listed = {r.goods_out_note_id for r in await env.connector.bp.search_goods_out(
+            shipped=False, created_after=datetime.now(UTC) - timedelta(days=30))}
+        assert confirmed <= listed  # Brightpearl still lists them as unshipped
+
+        def age(days: int) -> None:
+            at = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+            with store.transaction():
+                store.db.execute("UPDATE gons SET updated_at = ? WHERE stage = 'confirmed'", (at,))
+
+        age(10)  # older than keep_days, younger than lookback_days
+        keys, shw = ss_keys(env), shw_counts(env)
+        for _ in range(2):
+            again = await env.connector.run_cycle()
+            assert again.removed == 0 and again.imported == again.failed == 0
+        assert {g for g, r in store.gons().items() if r.stage == "confirmed"} == confirmed
+        assert ss_keys(env) == keys and shw_counts(env) == shw
+        # older than both: created 40 days ago in Brightpearl (out of the search), confirmed 31 days ago
+        for gon_id in confirmed:
+            env.bp.gons[gon_id]["createdOn"] = bp_time(datetime.now(UTC) - timedelta(days=40))
+        age(31)
+        gone = await env.connector.run_cycle()
+        assert gone.removed == 6 and not set(store.gons()) & confirmed
+        for _ in range(2):
+            later = await env.connector.run_cycle()
+            assert later.imported == later.failed == later.removed == 0
+        assert not set(store.gons()) & confirmed and ss_keys(env) == keys
+    finally:
+        await env.aclose()
+
+
+async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole(tmp_path, monkeypatch):
+    """A batch that would take seconds (each row's delete slowed) is interrupted within a
+    fraction of a second of the stop request: its notes all stay (rolled back, labels and parts
+    with them), the batches before stay done, and the counts stay exact."""
+    import time
+
+    from bp_tui.errors import StopRequested
+
+    store, _ages = build(tmp_path, monkeypatch, notes=600)
+    due = len(store.expired_gons(NOW - timedelta(days=KEEP), 10_000))
+    assert due > 30
+    monkeypatch.setattr(retain_module, "BATCH", 10)
+    real_worker = StateStore.worker
+
+    def slow_worker(self):  # type: ignore[no-untyped-def]
+        other = real_worker(self)
+        other.db.create_function("slowly", 0, lambda: time.sleep(0.05))  # 10 rows: 0.5 s a batch
+        other.db.execute("CREATE TEMP TRIGGER slow_delete AFTER DELETE ON main.gons BEGIN SELECT slowly(); END")
+        return other
+
+    monkeypatch.setattr(StateStore, "worker", slow_worker)
+    ctx = context(store)
+    asked: list[float] = []
+
+    def should_stop() -> bool:
+        if ctx.summary.removed >= 10 and not asked:
+            asked.append(time.monotonic() + 0.15)  # asked 0.15 s into the second batch
+        return bool(asked) and time.monotonic() >= asked[0]
+
+    ctx.should_stop = should_stop
+    with pytest.raises(StopRequested):
+        await Retain()(ctx)
+    assert time.monotonic() - asked[0] < 0.3  # not the rest of the 0.5 s batch
+    assert ctx.summary.removed == 10
+    gons = {r[0] for r in store.db.execute("SELECT gon_id FROM gons")}
+    assert len(store.expired_gons(NOW - timedelta(days=KEEP), 10_000)) == due - 10
+    orphans = store.db.execute("SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)")
+    assert orphans.fetchone()[0] == 0 and gons
+    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()

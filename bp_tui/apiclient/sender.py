@@ -8,6 +8,16 @@ or "written". Throttled answers block the gate for the time the server asks; 5xx
 dropped connections are retried with backoff when the call is safe to repeat. What differs
 between the APIs (auth headers, rate-limit headers, how an error body reads) is the client's
 ``Policy``.
+
+Bounds: each attempt has httpx's timeouts per connect and per read (the client's ``timeout``) and
+an overall deadline (``DEADLINE_S``, 120 s, for connecting, sending and reading the whole
+answer), so an answer that drips a byte at a time still ends; a late attempt is retried like a
+timeout. A body is read as a stream and refused past ``MAX_BODY_BYTES`` (16 MiB, after
+decompression; a list page of 500 rows is well under 4 MiB), without reading the rest. While an
+answer is awaited, the Sender asks its ``sleep`` for ``sleep(0)`` every ``STOP_POLL_S``: a sleep
+that raises (the service's does once a stop is requested) abandons the attempt, so a stop ends
+any wait or read within a second. An abandoned ``retry=False`` write raises ApiUnavailable (its
+answer is lost: the caller re-reads); anything else raises what the sleep raised.
 """
 
 from __future__ import annotations
@@ -24,6 +34,18 @@ from bp_tui.apiclient.pacing import RateGate
 from bp_tui.errors import ApiError, ApiUnavailable
 
 Shape = Callable[[Any], str | None]  # None when the body is usable, else what is wrong with it
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+DEADLINE_S = 120.0
+STOP_POLL_S = 0.25
+
+
+class _TooLarge(Exception):
+    """The body passed ``max_body_bytes`` (or its Content-Length said it would)."""
+
+
+class _Late(Exception):
+    """The attempt passed its deadline."""
 
 
 class Policy(Protocol):
@@ -106,6 +128,9 @@ class Sender:
         self.sleep = sleep
         self.requests_sent = 0
         self.last_server_date: str | None = None  # HTTP Date header of the last answer (clock check)
+        self.deadline_s = DEADLINE_S  # one attempt, from connecting to the body's last byte
+        self.max_body_bytes = MAX_BODY_BYTES
+        self._stop_seen = False  # the last attempt was abandoned for a stop request
 
     async def send(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
                    headers: dict[str, str] | None = None, retry: bool = True, authenticated: bool = True,
@@ -118,18 +143,32 @@ class Sender:
         with an empty body) is a success and returns None. Any other empty 2xx is still an error."""
         failures = throttles = 0
         reauthed = False
+        if self._stop_seen:  # still stopped? then the sleep raises before anything is sent
+            await self.sleep(0)
+            self._stop_seen = False
         while True:
             send_headers = {"Accept": "application/json", **(headers or {}),
                             **await self.policy.headers(authenticated)}
             await self.gate.acquire()
             self.requests_sent += 1
             try:
-                response = await self.http.request(method, url, params=params, json=json, headers=send_headers)
-            except httpx.TransportError as exc:  # timeouts, refused and dropped connections
+                response, content = await self._attempt(method, url, params=params, json=json,
+                                                        headers=send_headers, retry=retry)
+            except (httpx.TransportError, httpx.DecodingError) as exc:  # timeouts, refused, dropped, bad gzip
                 problem: str | None = f"no answer from {self.policy.name} ({type(exc).__name__})"
                 status = 0
+            except _Late:
+                problem = f"no complete answer from {self.policy.name} within {self.deadline_s:g} s"
+                status = 0
+            except _TooLarge as exc:
+                raise ApiUnavailable(
+                    self.policy.service, exc.args[0],
+                    f"{self.policy.name}'s answer to {method} {_path(url)} was larger than "
+                    f"{self.max_body_bytes // (1024 * 1024)} MiB; refused unread",
+                    hint="a proxy or gateway may be answering instead of the API; "
+                         + self.policy.unreachable_hint(method, url)) from None
             else:
-                status, problem, body = response.status_code, None, decode(response.content)
+                status, problem, body = response.status_code, None, decode(content)
                 self.last_server_date = response.headers.get("date") or self.last_server_date
                 self.policy.observe(response)
                 wait = self.policy.throttle_wait(status, body, response)
@@ -170,6 +209,65 @@ class Sender:
                 raise ApiUnavailable(self.policy.service, status, problem or "no usable answer",
                                      hint=self.policy.unreachable_hint(method, url))
             await self.sleep(self.backoff.delay(failures))
+
+
+    async def _attempt(self, method: str, url: str, *, params: dict[str, Any] | None, json: Any,
+                       headers: dict[str, str], retry: bool) -> tuple[httpx.Response, bytes]:
+        """One exchange within ``deadline_s``, abandoned when ``sleep(0)`` raises (a stop). The
+        exchange runs in the caller's task; a watcher task probes the sleep meanwhile."""
+        current = asyncio.current_task()
+        assert current is not None
+        stopped: list[BaseException] = []
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(STOP_POLL_S)
+                try:
+                    await self.sleep(0)
+                except Exception as exc:  # noqa: BLE001 - whatever the sleep raises is the stop
+                    stopped.append(exc)
+                    current.cancel()
+                    return
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                return await self._exchange(method, url, params=params, json=json, headers=headers)
+        except TimeoutError:
+            raise _Late() from None
+        except asyncio.CancelledError:
+            if not stopped:
+                raise
+            current.uncancel()
+            self._stop_seen = True
+            if not retry:
+                raise ApiUnavailable(self.policy.service, 0,
+                                     f"stopped while waiting for {self.policy.name}'s answer to "
+                                     f"{method} {_path(url)}; it may have been done",
+                                     hint="the next run reads it back") from None
+            raise stopped[0] from None
+        finally:
+            watcher.cancel()
+
+    async def _exchange(self, method: str, url: str, *, params: dict[str, Any] | None, json: Any,
+                        headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """The answer and its body, read as a stream and refused past ``max_body_bytes``."""
+        request = self.http.build_request(method, url, params=params, json=json, headers=headers)
+        response = await self.http.send(request, stream=True)
+        try:
+            declared = (response.headers.get("content-length") or "").strip()
+            if declared.isdigit() and int(declared[:20]) > self.max_body_bytes:
+                raise _TooLarge(response.status_code)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    raise _TooLarge(response.status_code)
+                chunks.append(chunk)
+            return response, b"".join(chunks)
+        finally:
+            await response.aclose()
 
 
 def _unusable(body: Any, shape: Shape) -> str | None:

@@ -37,15 +37,80 @@ Shape = Callable[[Any], str | None]  # None when the body is usable, else what i
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 DEADLINE_S = 120.0
-STOP_POLL_S = 0.25
+STOP_POLL_S = 0.1
 
 
-class _TooLarge(Exception):
-    """The body passed ``max_body_bytes`` (or its Content-Length said it would)."""
+class AnswerTooLarge(Exception):
+    """The body passed the cap (or its Content-Length said it would); ``status``: the answer's."""
+
+    def __init__(self, status: int, cap: int) -> None:
+        super().__init__(f"an answer larger than {cap // (1024 * 1024)} MiB; refused unread")
+        self.status = status
 
 
-class _Late(Exception):
-    """The attempt passed its deadline."""
+class AnswerLate(httpx.TimeoutException):
+    """No complete answer within the attempt's deadline (a timeout, retried like one)."""
+
+
+class StoppedWaiting(Exception):
+    """``sleep(0)`` raised while an answer was awaited; ``cause`` is what it raised."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, *, sleep: Callable[[float], Awaitable[None]],
+                       deadline_s: float = DEADLINE_S, max_body_bytes: int = MAX_BODY_BYTES
+                       ) -> tuple[httpx.Response, bytes]:
+    """One exchange: the answer and its body, within ``deadline_s``, refused past
+    ``max_body_bytes``, abandoned (StoppedWaiting) when ``sleep(0)`` raises. It runs in the
+    caller's task; a watcher task probes the sleep every ``STOP_POLL_S`` meanwhile."""
+    current = asyncio.current_task()
+    assert current is not None
+    stopped: list[BaseException] = []
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(STOP_POLL_S)
+            try:
+                await sleep(0)
+            except Exception as exc:  # noqa: BLE001 - whatever the sleep raises is the stop
+                stopped.append(exc)
+                current.cancel()
+                return
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        async with asyncio.timeout(deadline_s):
+            return await _read_capped(http, request, max_body_bytes)
+    except TimeoutError:
+        raise AnswerLate(f"no complete answer within {deadline_s:g} s", request=request) from None
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+        current.uncancel()
+        raise StoppedWaiting(stopped[0]) from None
+    finally:
+        watcher.cancel()
+
+
+async def _read_capped(http: httpx.AsyncClient, request: httpx.Request, cap: int) -> tuple[httpx.Response, bytes]:
+    response = await http.send(request, stream=True)
+    try:
+        declared = (response.headers.get("content-length") or "").strip()
+        if declared.isdigit() and int(declared[:20]) > cap:
+            raise AnswerTooLarge(response.status_code, cap)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise AnswerTooLarge(response.status_code, cap)
+            chunks.append(chunk)
+        return response, b"".join(chunks)
+    finally:
+        await response.aclose()
 
 
 class Policy(Protocol):
@@ -151,22 +216,30 @@ class Sender:
                             **await self.policy.headers(authenticated)}
             await self.gate.acquire()
             self.requests_sent += 1
+            request = self.http.build_request(method, url, params=params, json=json, headers=send_headers)
             try:
-                response, content = await self._attempt(method, url, params=params, json=json,
-                                                        headers=send_headers, retry=retry)
+                response, content = await bounded_send(self.http, request, sleep=self.sleep,
+                                                       deadline_s=self.deadline_s,
+                                                       max_body_bytes=self.max_body_bytes)
+            except AnswerLate:
+                problem: str | None = f"no complete answer from {self.policy.name} within {self.deadline_s:g} s"
+                status = 0
             except (httpx.TransportError, httpx.DecodingError) as exc:  # timeouts, refused, dropped, bad gzip
-                problem: str | None = f"no answer from {self.policy.name} ({type(exc).__name__})"
+                problem = f"no answer from {self.policy.name} ({type(exc).__name__})"
                 status = 0
-            except _Late:
-                problem = f"no complete answer from {self.policy.name} within {self.deadline_s:g} s"
-                status = 0
-            except _TooLarge as exc:
+            except AnswerTooLarge as exc:
                 raise ApiUnavailable(
-                    self.policy.service, exc.args[0],
-                    f"{self.policy.name}'s answer to {method} {_path(url)} was larger than "
-                    f"{self.max_body_bytes // (1024 * 1024)} MiB; refused unread",
+                    self.policy.service, exc.status, f"{self.policy.name}'s answer to {method} {_path(url)} was {exc}",
                     hint="a proxy or gateway may be answering instead of the API; "
                          + self.policy.unreachable_hint(method, url)) from None
+            except StoppedWaiting as exc:
+                self._stop_seen = True
+                if not retry:  # a write whose answer is lost: the caller reads back whether it was done
+                    raise ApiUnavailable(self.policy.service, 0,
+                                         f"stopped while waiting for {self.policy.name}'s answer to "
+                                         f"{method} {_path(url)}; it may have been done",
+                                         hint="the next run reads it back") from None
+                raise exc.cause from None
             else:
                 status, problem, body = response.status_code, None, decode(content)
                 self.last_server_date = response.headers.get("date") or self.last_server_date
@@ -209,65 +282,6 @@ class Sender:
                 raise ApiUnavailable(self.policy.service, status, problem or "no usable answer",
                                      hint=self.policy.unreachable_hint(method, url))
             await self.sleep(self.backoff.delay(failures))
-
-
-    async def _attempt(self, method: str, url: str, *, params: dict[str, Any] | None, json: Any,
-                       headers: dict[str, str], retry: bool) -> tuple[httpx.Response, bytes]:
-        """One exchange within ``deadline_s``, abandoned when ``sleep(0)`` raises (a stop). The
-        exchange runs in the caller's task; a watcher task probes the sleep meanwhile."""
-        current = asyncio.current_task()
-        assert current is not None
-        stopped: list[BaseException] = []
-
-        async def watch() -> None:
-            while True:
-                await asyncio.sleep(STOP_POLL_S)
-                try:
-                    await self.sleep(0)
-                except Exception as exc:  # noqa: BLE001 - whatever the sleep raises is the stop
-                    stopped.append(exc)
-                    current.cancel()
-                    return
-
-        watcher = asyncio.ensure_future(watch())
-        try:
-            async with asyncio.timeout(self.deadline_s):
-                return await self._exchange(method, url, params=params, json=json, headers=headers)
-        except TimeoutError:
-            raise _Late() from None
-        except asyncio.CancelledError:
-            if not stopped:
-                raise
-            current.uncancel()
-            self._stop_seen = True
-            if not retry:
-                raise ApiUnavailable(self.policy.service, 0,
-                                     f"stopped while waiting for {self.policy.name}'s answer to "
-                                     f"{method} {_path(url)}; it may have been done",
-                                     hint="the next run reads it back") from None
-            raise stopped[0] from None
-        finally:
-            watcher.cancel()
-
-    async def _exchange(self, method: str, url: str, *, params: dict[str, Any] | None, json: Any,
-                        headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
-        """The answer and its body, read as a stream and refused past ``max_body_bytes``."""
-        request = self.http.build_request(method, url, params=params, json=json, headers=headers)
-        response = await self.http.send(request, stream=True)
-        try:
-            declared = (response.headers.get("content-length") or "").strip()
-            if declared.isdigit() and int(declared[:20]) > self.max_body_bytes:
-                raise _TooLarge(response.status_code)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_body_bytes:
-                    raise _TooLarge(response.status_code)
-                chunks.append(chunk)
-            return response, b"".join(chunks)
-        finally:
-            await response.aclose()
 
 
 def _unusable(body: Any, shape: Shape) -> str | None:

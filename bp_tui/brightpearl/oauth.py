@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 
 from bp_tui.apiclient.backoff import Backoff
-from bp_tui.apiclient.sender import decode
+from bp_tui.apiclient.sender import AnswerTooLarge, StoppedWaiting, bounded_send, decode
 from bp_tui.brightpearl.apierrors import SERVICE, error_parts
 from bp_tui.config.model import BrightpearlSettings, derive_integration_url
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, BpTuiError, inert, scrub_secrets
@@ -193,7 +193,13 @@ class TokenEndpoint:
         while True:
             self.calls += 1
             try:
-                response = await self.http.post(url, data=form, headers={"Accept": "application/json"})
+                request = self.http.build_request("POST", url, data=form, headers={"Accept": "application/json"})
+                response, content = await bounded_send(self.http, request, sleep=self.sleep)
+            except StoppedWaiting as exc:  # a stop request: the answer is lost, as on a kill
+                raise exc.cause from None
+            except AnswerTooLarge as exc:
+                raise ApiUnavailable(SERVICE, exc.status, f"the token endpoint's answer was {exc}",
+                                     hint="check brightpearl.oauth_url") from None
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached Brightpearl
                 problem, status = f"no answer from Brightpearl's token endpoint ({type(exc).__name__})", 0
             except httpx.TransportError as exc:
@@ -201,7 +207,7 @@ class TokenEndpoint:
                 if not lost_answer_retry:
                     raise ApiUnavailable(SERVICE, 0, problem, hint="run bp-tui auth login again") from None
             else:
-                status, body = response.status_code, decode(response.content)
+                status, body = response.status_code, decode(content)
                 if 200 <= status < 300:
                     if isinstance(body, dict):
                         return body

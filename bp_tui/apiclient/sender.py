@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -242,7 +243,7 @@ class Sender:
                 raise exc.cause from None
             else:
                 status, problem, body = response.status_code, None, decode(content)
-                self.last_server_date = response.headers.get("date") or self.last_server_date
+                self.last_server_date = _server_date(response.headers.get("date")) or self.last_server_date
                 self.policy.observe(response)
                 wait = self.policy.throttle_wait(status, body, response)
                 if wait is not None:
@@ -282,6 +283,18 @@ class Sender:
                 raise ApiUnavailable(self.policy.service, status, problem or "no usable answer",
                                      hint=self.policy.unreachable_hint(method, url))
             await self.sleep(self.backoff.delay(failures))
+
+
+def _server_date(value: str | None) -> str | None:
+    """An HTTP Date header that reads as a moment with its offset (for the clock check), else None:
+    a junk, naive or out-of-range date is not kept."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return value if moment is not None and moment.tzinfo is not None else None
 
 
 def _unusable(body: Any, shape: Shape) -> str | None:

@@ -18,6 +18,7 @@ import math
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 
@@ -427,6 +428,8 @@ async def test_bounded_send_passes_on_what_the_sleep_raised():
 # ---- the processes ----------------------------------------------------------------------------
 @pytest.mark.parametrize("ss_api", ["v1", "v2"])
 def test_sigterm_ends_a_sync_stuck_in_a_dripping_answer_within_a_second(tmp_path, ss_api):
+    """The sync says it stopped (its cycle ended, its lock released) within a second of SIGTERM;
+    the interpreter's own teardown after that is given a few seconds on a loaded machine."""
     extra = ["--faults", "1", "--fault-kinds", "drip"] + (["--ss-api", "v2"] if ss_api == "v2" else [])
     served = Served(tmp_path, orders=4, extra=extra)
     try:
@@ -436,13 +439,18 @@ def test_sigterm_ends_a_sync_stuck_in_a_dripping_answer_within_a_second(tmp_path
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.1)
         time.sleep(0.5)
+        lines: list[tuple[float, str]] = []
+        reader = threading.Thread(target=lambda: lines.extend((time.monotonic(), line) for line in proc.stderr))
+        reader.start()
         proc.send_signal(signal.SIGTERM)
         asked = time.monotonic()
-        _, err = proc.communicate(timeout=10)
-        took = time.monotonic() - asked
-        assert proc.returncode == 0, err
-        assert "stopped" in err and "Traceback" not in err
-        assert took < 1.0, took
+        proc.wait(timeout=10)
+        exited = time.monotonic() - asked
+        reader.join(timeout=5)
+        assert proc.returncode == 0, lines
+        said = [at - asked for at, line in lines if line.startswith("stopped")]
+        assert said and said[0] < 1.0, (said, lines)
+        assert exited < 5.0 and not any("Traceback" in line for _, line in lines)
     finally:
         served.close()
 
@@ -461,3 +469,16 @@ def test_a_sync_answered_800_mb_stays_under_300_mb(tmp_path):
         assert peak_kib * 1024 < 300 * 1024 * 1024, peak_kib
     finally:
         served.close()
+
+
+@pytest.mark.parametrize("date", ["Tue, 15 Nov 1994 08:12:31 -0000", "Mon, 01 Jan 99999 00:00:00 GMT",
+                                  "Mon, 01 Jan 2020 00:00:00 +9999", "1e1000000", "x" * 10_000])
+async def test_a_date_header_the_clock_check_cannot_compare_is_not_kept(date):
+    good = "Mon, 07 Dec 2026 03:00:00 GMT"
+    dates = iter([good, date])
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}, headers={"date": next(dates)}))
+    async with httpx.AsyncClient(transport=transport) as http:
+        sender = Sender(_Plain(), http, gate=RateGate(limit=1000, window_s=60.0), backoff=Backoff())
+        await sender.send("GET", "https://ssapi.example.test/x")
+        await sender.send("GET", "https://ssapi.example.test/x")
+    assert sender.last_server_date == good  # a naive or impossible date would crash the comparison

@@ -26,7 +26,8 @@ WINDOW_MAX_S = 60.0  # V1's X-Rate-Limit-Reset and Brightpearl's throttle period
 RETRY_AFTER_MAX_S = 300.0  # a V2 Retry-After beyond this is a broken header, not a plan
 
 _COUNT = re.compile(r"[0-9]{1,9}")
-_NUMBER = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|\+?inf(?:inity)?", re.IGNORECASE)
+_NUMBER = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|\+?inf(?:inity)?",
+                     re.IGNORECASE)
 _said: set[str] = set()
 
 

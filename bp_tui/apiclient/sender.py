@@ -61,9 +61,9 @@ class StoppedWaiting(Exception):
         self.cause = cause
 
 
-async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, *, sleep: Callable[[float], Awaitable[None]],
-                       deadline_s: float = DEADLINE_S, max_body_bytes: int = MAX_BODY_BYTES
-                       ) -> tuple[httpx.Response, bytes]:
+async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, *,
+                       sleep: Callable[[float], Awaitable[None]], deadline_s: float = DEADLINE_S,
+                       max_body_bytes: int = MAX_BODY_BYTES) -> tuple[httpx.Response, bytes]:
     """One exchange: the answer and its body, within ``deadline_s``, refused past
     ``max_body_bytes``, abandoned (StoppedWaiting) when ``sleep(0)`` raises. It runs in the
     caller's task; a watcher task probes the sleep every ``STOP_POLL_S`` meanwhile."""
@@ -96,7 +96,8 @@ async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, *, sleep
         watcher.cancel()
 
 
-async def _read_capped(http: httpx.AsyncClient, request: httpx.Request, cap: int) -> tuple[httpx.Response, bytes]:
+async def _read_capped(http: httpx.AsyncClient, request: httpx.Request,
+                       cap: int) -> tuple[httpx.Response, bytes]:
     response = await http.send(request, stream=True)
     try:
         declared = (response.headers.get("content-length") or "").strip()
@@ -223,14 +224,16 @@ class Sender:
                                                        deadline_s=self.deadline_s,
                                                        max_body_bytes=self.max_body_bytes)
             except AnswerLate:
-                problem: str | None = f"no complete answer from {self.policy.name} within {self.deadline_s:g} s"
+                problem: str | None = (f"no complete answer from {self.policy.name} "
+                                       f"within {self.deadline_s:g} s")
                 status = 0
             except (httpx.TransportError, httpx.DecodingError) as exc:  # timeouts, refused, dropped, bad gzip
                 problem = f"no answer from {self.policy.name} ({type(exc).__name__})"
                 status = 0
             except AnswerTooLarge as exc:
                 raise ApiUnavailable(
-                    self.policy.service, exc.status, f"{self.policy.name}'s answer to {method} {_path(url)} was {exc}",
+                    self.policy.service, exc.status,
+                    f"{self.policy.name}'s answer to {method} {_path(url)} was {exc}",
                     hint="a proxy or gateway may be answering instead of the API; "
                          + self.policy.unreachable_hint(method, url)) from None
             except StoppedWaiting as exc:

@@ -193,7 +193,8 @@ class TokenEndpoint:
         while True:
             self.calls += 1
             try:
-                request = self.http.build_request("POST", url, data=form, headers={"Accept": "application/json"})
+                request = self.http.build_request("POST", url, data=form,
+                                                  headers={"Accept": "application/json"})
                 response, content = await bounded_send(self.http, request, sleep=self.sleep)
             except StoppedWaiting as exc:  # a stop request: the answer is lost, as on a kill
                 raise exc.cause from None

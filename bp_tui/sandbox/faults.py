@@ -285,7 +285,8 @@ class Chaos:
             await self._gateway(send, kind.removesuffix("_after_write"), scope)
         elif kind in ("hostile_count", "hostile_window"):
             value = self.plan.hostile_value
-            changed = {h.lower(): value if kind == "hostile_count" else "0" for h in self.dialect.count_headers}
+            count = value if kind == "hostile_count" else "0"
+            changed = {h.lower(): count for h in self.dialect.count_headers}
             if kind == "hostile_window":
                 changed.update({h.lower(): value for h in self.dialect.wait_headers[:1]})
             kept = [(k, v) for k, v in headers if k.decode("latin-1").lower() not in changed]

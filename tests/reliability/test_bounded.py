@@ -91,7 +91,8 @@ def test_a_clamp_is_said_once_per_header(caplog):
 
 # ---- hostile rate headers through each API, a whole cycle -------------------------------------
 def hostile_env(tmp_path, ss_api: str, value: str, ft: FakeTime):
-    env = build_environment(tmp_path / "env", orders=6, seed=4, bp_limit=100_000, ss_limit=100_000, ss_api=ss_api)
+    env = build_environment(tmp_path / "env", orders=6, seed=4, bp_limit=100_000, ss_limit=100_000,
+                            ss_api=ss_api)
     kinds = ("hostile_throttle", "hostile_count", "hostile_window")
     attach(env.bp, FaultPlan(rate=0.35, seed=7, kinds=kinds, hostile_value=value), BRIGHTPEARL)
     attach(env.ss, FaultPlan(rate=0.35, seed=8, kinds=kinds, hostile_value=value),
@@ -203,7 +204,8 @@ def test_brightpearl_throttle_and_count_headers_are_bounded(value):
     policy.observe(_answer(200, {"brightpearl-requests-remaining": value,
                                  "brightpearl-next-throttle-period": value}))
     assert time.perf_counter() - start < 0.05 and gate.remaining is None
-    policy.observe(_answer(200, {"brightpearl-requests-remaining": "0", "brightpearl-next-throttle-period": value}))
+    policy.observe(_answer(200, {"brightpearl-requests-remaining": "0",
+                                 "brightpearl-next-throttle-period": value}))
     asyncio.run(gate.acquire())
     assert sum(ft.waits) <= 60.0
 
@@ -219,10 +221,10 @@ async def test_a_token_answer_lifetime_is_clamped_or_refused(tmp_path, raw, life
 
     body = ('{"access_token": "acc", "refresh_token": "ref", "token_type": "Bearer", '
             f'"api_domain": "euw1.brightpearlconnect.com", "expires_in": {raw}}}')
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, text=body,
-                                                                   headers={"content-type": "application/json"}))
-    settings = BrightpearlSettings(auth="oauth", account_code="demo", app_ref="demo_app", client_secret="s3cret",
-                                   redirect_uri="https://localhost/callback")
+    json_type = {"content-type": "application/json"}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text=body, headers=json_type))
+    settings = BrightpearlSettings(auth="oauth", account_code="demo", app_ref="demo_app",
+                                   client_secret="s3cret", redirect_uri="https://localhost/callback")
     async with httpx.AsyncClient(transport=transport) as http:
         endpoint = TokenEndpoint(settings, http, backoff=Backoff(attempts=1), clock=lambda: 1_900_000_000.0)
         if lifetime is None:
@@ -330,7 +332,8 @@ async def test_an_answer_dripping_a_byte_at_a_time_ends_at_the_deadline():
             start = time.monotonic()
             with pytest.raises(ApiUnavailable, match="no complete answer from ShipStation within 0.8 s"):
                 await sender.send("GET", url)
-            assert 1.5 <= time.monotonic() - start < 2.5 and sender.requests_sent == 2  # two attempts, each bounded
+            took = time.monotonic() - start
+            assert 1.5 <= took < 2.5 and sender.requests_sent == 2  # two attempts, each bounded
     finally:
         server.close()
 
@@ -347,7 +350,8 @@ async def test_a_stop_request_ends_a_dripping_read_within_a_second(retry):
 
     try:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            sender = Sender(_Plain(), http, gate=RateGate(limit=1000, window_s=60.0), backoff=Backoff(), sleep=sleep)
+            sender = Sender(_Plain(), http, gate=RateGate(limit=1000, window_s=60.0), backoff=Backoff(),
+                            sleep=sleep)
             task = asyncio.ensure_future(sender.send("GET", url, retry=retry))
             await asyncio.sleep(0.6)
             stop, asked = True, time.monotonic()
@@ -440,7 +444,10 @@ def test_sigterm_ends_a_sync_stuck_in_a_dripping_answer_within_a_second(tmp_path
             time.sleep(0.1)
         time.sleep(0.5)
         lines: list[tuple[float, str]] = []
-        reader = threading.Thread(target=lambda: lines.extend((time.monotonic(), line) for line in proc.stderr))
+        def read() -> None:
+            lines.extend((time.monotonic(), line) for line in proc.stderr)
+
+        reader = threading.Thread(target=read)
         reader.start()
         proc.send_signal(signal.SIGTERM)
         asked = time.monotonic()
@@ -459,8 +466,10 @@ def test_a_sync_answered_800_mb_stays_under_300_mb(tmp_path):
     served = Served(tmp_path, orders=4, extra=["--faults", "1", "--fault-kinds", "huge"])
     try:
         # The sync runs under a small Python that reports its child's peak memory (ru_maxrss, KiB).
-        probe = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-                 "sys.stderr.write(p.stderr); print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        probe = ("import resource, subprocess, sys\n"
+                 "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+                 "sys.stderr.write(p.stderr)\n"
+                 "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
         done = subprocess.run([sys.executable, "-c", probe, *served.args("sync", "--once")],
                               capture_output=True, text=True, timeout=60)
         code, peak_kib = (int(x) for x in done.stdout.split())
@@ -476,7 +485,8 @@ def test_a_sync_answered_800_mb_stays_under_300_mb(tmp_path):
 async def test_a_date_header_the_clock_check_cannot_compare_is_not_kept(date):
     good = "Mon, 07 Dec 2026 03:00:00 GMT"
     dates = iter([good, date])
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}, headers={"date": next(dates)}))
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={},
+                                                                   headers={"date": next(dates)}))
     async with httpx.AsyncClient(transport=transport) as http:
         sender = Sender(_Plain(), http, gate=RateGate(limit=1000, window_s=60.0), backoff=Backoff())
         await sender.send("GET", "https://ssapi.example.test/x")

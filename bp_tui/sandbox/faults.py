@@ -31,7 +31,8 @@ answer is bounded:
 * ``hostile_window``: the real answer saying 0 requests left, its reset header ``hostile_value``;
 * ``drip``: the real answer, its body sent one byte every ``drip_s`` (3 s);
 * ``huge``: a 200 whose JSON body runs to ``huge_bytes`` (800 MB), streamed from one reused
-  chunk without a Content-Length (nothing that big is ever held).
+  chunk without a Content-Length (nothing that big is ever held; over HTTP only: the in-process
+  ``httpx.ASGITransport`` would gather the whole body).
 
 The gateway answers before the API sees the request, so a write is not applied (chosen: a
 proxy in front of the API). ``*_after_write`` (writes only) is the other case: the API did the

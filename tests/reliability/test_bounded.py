@@ -492,3 +492,18 @@ async def test_a_date_header_the_clock_check_cannot_compare_is_not_kept(date):
         await sender.send("GET", "https://ssapi.example.test/x")
         await sender.send("GET", "https://ssapi.example.test/x")
     assert sender.last_server_date == good  # a naive or impossible date would crash the comparison
+
+
+@pytest.mark.parametrize("ttl", [1e20, 1e9])
+async def test_the_dashboards_checks_finish_with_a_huge_token_lifetime(tmp_path, ttl):
+    """The dashboard's checks are the Connector's doctor: every check ends with a result."""
+    env = build_environment(tmp_path / "env", orders=2, seed=1, bp_auth="oauth", oauth_ttl_s=ttl)
+    try:
+        await env.oauth_login()
+        tokens = env.connector.tokens.load()
+        assert tokens is not None and tokens.expires_in == 86400
+        results = await asyncio.wait_for(env.connector.doctor(), timeout=30)
+        assert results and all(r.detail is not None for r in results)
+        assert "Brightpearl" in " ".join(r.title for r in results if r.ok)
+    finally:
+        await env.connector.aclose()

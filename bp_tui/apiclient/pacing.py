@@ -5,7 +5,9 @@ and when it resets. The window is shared with every other app using the same acc
 key, so the server's count is the truth: we spend what it says is left (minus a reserve
 for the other apps) and then sleep until the reset, instead of running into the cap.
 After a throttled answer (429 / 503) we are told how long to wait; nothing is sent from
-this gate until that time has passed.
+this gate until that time has passed. Whatever a header says, the gate never waits longer than
+its window after an answer, nor longer than ``max_block_s`` (the window unless told) after a
+throttled one: the clients cap the numbers first (``bounds``), this is the backstop.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ class RateGate:
         limit: int,
         window_s: float,
         reserve: int = 1,
+        max_block_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.limit = limit
         self.window_s = window_s
         self.reserve = max(0, min(reserve, limit - 1))
+        self.max_block_s = window_s if max_block_s is None else max_block_s
         self._clock = clock
         self._sleep = sleep
         self._lock = asyncio.Lock()
@@ -63,13 +67,13 @@ class RateGate:
             return
         self.remaining = remaining
         now = self._clock()
-        reset_in = self.window_s if reset_in_s is None else max(0.0, reset_in_s)
+        reset_in = self.window_s if reset_in_s is None else max(0.0, min(reset_in_s, self.window_s))
         self._reset_at = now + reset_in
         self._allowance = max(0, remaining - self.reserve)
 
     def block_for(self, seconds: float) -> None:
         """The server said "wait": send nothing for ``seconds``."""
-        until = self._clock() + max(0.0, seconds)
+        until = self._clock() + max(0.0, min(seconds, self.max_block_s))
         self._blocked_until = max(self._blocked_until, until)
         self._allowance = None
 

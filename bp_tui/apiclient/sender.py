@@ -8,6 +8,16 @@ or "written". Throttled answers block the gate for the time the server asks; 5xx
 dropped connections are retried with backoff when the call is safe to repeat. What differs
 between the APIs (auth headers, rate-limit headers, how an error body reads) is the client's
 ``Policy``.
+
+Bounds: each attempt has httpx's timeouts per connect and per read (the client's ``timeout``) and
+an overall deadline (``DEADLINE_S``, 120 s, for connecting, sending and reading the whole
+answer), so an answer that drips a byte at a time still ends; a late attempt is retried like a
+timeout. A body is read as a stream and refused past ``MAX_BODY_BYTES`` (16 MiB, after
+decompression; a list page of 500 rows is well under 4 MiB), without reading the rest. While an
+answer is awaited, the Sender asks its ``sleep`` for ``sleep(0)`` every ``STOP_POLL_S``: a sleep
+that raises (the service's does once a stop is requested) abandons the attempt, so a stop ends
+any wait or read within a second. An abandoned ``retry=False`` write raises ApiUnavailable (its
+answer is lost: the caller re-reads); anything else raises what the sleep raised.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -24,6 +35,84 @@ from bp_tui.apiclient.pacing import RateGate
 from bp_tui.errors import ApiError, ApiUnavailable
 
 Shape = Callable[[Any], str | None]  # None when the body is usable, else what is wrong with it
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+DEADLINE_S = 120.0
+STOP_POLL_S = 0.1
+
+
+class AnswerTooLarge(Exception):
+    """The body passed the cap (or its Content-Length said it would); ``status``: the answer's."""
+
+    def __init__(self, status: int, cap: int) -> None:
+        super().__init__(f"an answer larger than {cap // (1024 * 1024)} MiB; refused unread")
+        self.status = status
+
+
+class AnswerLate(httpx.TimeoutException):
+    """No complete answer within the attempt's deadline (a timeout, retried like one)."""
+
+
+class StoppedWaiting(Exception):
+    """``sleep(0)`` raised while an answer was awaited; ``cause`` is what it raised."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, *,
+                       sleep: Callable[[float], Awaitable[None]], deadline_s: float = DEADLINE_S,
+                       max_body_bytes: int = MAX_BODY_BYTES) -> tuple[httpx.Response, bytes]:
+    """One exchange: the answer and its body, within ``deadline_s``, refused past
+    ``max_body_bytes``, abandoned (StoppedWaiting) when ``sleep(0)`` raises. It runs in the
+    caller's task; a watcher task probes the sleep every ``STOP_POLL_S`` meanwhile."""
+    current = asyncio.current_task()
+    assert current is not None
+    stopped: list[BaseException] = []
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(STOP_POLL_S)
+            try:
+                await sleep(0)
+            except Exception as exc:  # noqa: BLE001 - whatever the sleep raises is the stop
+                stopped.append(exc)
+                current.cancel()
+                return
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        async with asyncio.timeout(deadline_s):
+            return await _read_capped(http, request, max_body_bytes)
+    except TimeoutError:
+        raise AnswerLate(f"no complete answer within {deadline_s:g} s", request=request) from None
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+        current.uncancel()
+        raise StoppedWaiting(stopped[0]) from None
+    finally:
+        watcher.cancel()
+
+
+async def _read_capped(http: httpx.AsyncClient, request: httpx.Request,
+                       cap: int) -> tuple[httpx.Response, bytes]:
+    response = await http.send(request, stream=True)
+    try:
+        declared = (response.headers.get("content-length") or "").strip()
+        if declared.isdigit() and int(declared[:20]) > cap:
+            raise AnswerTooLarge(response.status_code, cap)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise AnswerTooLarge(response.status_code, cap)
+            chunks.append(chunk)
+        return response, b"".join(chunks)
+    finally:
+        await response.aclose()
 
 
 class Policy(Protocol):
@@ -106,6 +195,9 @@ class Sender:
         self.sleep = sleep
         self.requests_sent = 0
         self.last_server_date: str | None = None  # HTTP Date header of the last answer (clock check)
+        self.deadline_s = DEADLINE_S  # one attempt, from connecting to the body's last byte
+        self.max_body_bytes = MAX_BODY_BYTES
+        self._stop_seen = False  # the last attempt was abandoned for a stop request
 
     async def send(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
                    headers: dict[str, str] | None = None, retry: bool = True, authenticated: bool = True,
@@ -118,19 +210,43 @@ class Sender:
         with an empty body) is a success and returns None. Any other empty 2xx is still an error."""
         failures = throttles = 0
         reauthed = False
+        if self._stop_seen:  # still stopped? then the sleep raises before anything is sent
+            await self.sleep(0)
+            self._stop_seen = False
         while True:
             send_headers = {"Accept": "application/json", **(headers or {}),
                             **await self.policy.headers(authenticated)}
             await self.gate.acquire()
             self.requests_sent += 1
+            request = self.http.build_request(method, url, params=params, json=json, headers=send_headers)
             try:
-                response = await self.http.request(method, url, params=params, json=json, headers=send_headers)
-            except httpx.TransportError as exc:  # timeouts, refused and dropped connections
-                problem: str | None = f"no answer from {self.policy.name} ({type(exc).__name__})"
+                response, content = await bounded_send(self.http, request, sleep=self.sleep,
+                                                       deadline_s=self.deadline_s,
+                                                       max_body_bytes=self.max_body_bytes)
+            except AnswerLate:
+                problem: str | None = (f"no complete answer from {self.policy.name} "
+                                       f"within {self.deadline_s:g} s")
                 status = 0
+            except (httpx.TransportError, httpx.DecodingError) as exc:  # timeouts, refused, dropped, bad gzip
+                problem = f"no answer from {self.policy.name} ({type(exc).__name__})"
+                status = 0
+            except AnswerTooLarge as exc:
+                raise ApiUnavailable(
+                    self.policy.service, exc.status,
+                    f"{self.policy.name}'s answer to {method} {_path(url)} was {exc}",
+                    hint="a proxy or gateway may be answering instead of the API; "
+                         + self.policy.unreachable_hint(method, url)) from None
+            except StoppedWaiting as exc:
+                self._stop_seen = True
+                if not retry:  # a write whose answer is lost: the caller reads back whether it was done
+                    raise ApiUnavailable(self.policy.service, 0,
+                                         f"stopped while waiting for {self.policy.name}'s answer to "
+                                         f"{method} {_path(url)}; it may have been done",
+                                         hint="the next run reads it back") from None
+                raise exc.cause from None
             else:
-                status, problem, body = response.status_code, None, decode(response.content)
-                self.last_server_date = response.headers.get("date") or self.last_server_date
+                status, problem, body = response.status_code, None, decode(content)
+                self.last_server_date = _server_date(response.headers.get("date")) or self.last_server_date
                 self.policy.observe(response)
                 wait = self.policy.throttle_wait(status, body, response)
                 if wait is not None:
@@ -170,6 +286,18 @@ class Sender:
                 raise ApiUnavailable(self.policy.service, status, problem or "no usable answer",
                                      hint=self.policy.unreachable_hint(method, url))
             await self.sleep(self.backoff.delay(failures))
+
+
+def _server_date(value: str | None) -> str | None:
+    """An HTTP Date header that reads as a moment with its offset (for the clock check), else None:
+    a junk, naive or out-of-range date is not kept."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return value if moment is not None and moment.tzinfo is not None else None
 
 
 def _unusable(body: Any, shape: Shape) -> str | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from bp_tui.apiclient import bounds
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, is_json_object
@@ -83,18 +84,17 @@ class _Policy:
         # The Sender calls ``reauthenticate`` for this same answer right after this, with no await
         # in between: OAuth learns there which access token the refused request carried.
         self._sent_authorization = response.request.headers.get("authorization")
-        remaining = as_int(response.headers.get("brightpearl-requests-remaining"))
-        period_ms = as_int(response.headers.get("brightpearl-next-throttle-period"))
-        self.gate.observe(remaining, None if period_ms is None else period_ms / 1000.0)
+        remaining = bounds.count(response.headers.get("brightpearl-requests-remaining"))
+        self.gate.observe(remaining, _header_wait(response, "brightpearl-next-throttle-period", 0.001))
 
     def throttle_wait(self, status: int, body: Any, response: httpx.Response) -> float | None:
         if not _is_throttled(status, error_parts(body)[1]):
             return None
         for name, scale in (("brightpearl-throttle-time", 1.0), ("retry-after", 1.0),
                             ("brightpearl-next-throttle-period", 0.001)):
-            value = as_int(response.headers.get(name))
-            if value is not None and value >= 0:
-                return value * scale
+            wait = _header_wait(response, name, scale)
+            if wait is not None:
+                return wait
         return self.gate.window_s
 
     def throttled(self, status: int, body: Any) -> ApiError:
@@ -419,6 +419,13 @@ class BrightpearlClient(SenderClient):
 
 _GON_SEARCH = "/warehouse-service/goods-note/goods-out-search"
 STAFF_COLUMNS = ("contactId", "firstName", "lastName", "primaryEmail")
+
+
+def _header_wait(response: httpx.Response, name: str, scale: float) -> float | None:
+    """A wait header in seconds, at most Brightpearl's window (60 s); None when unusable."""
+    raw = response.headers.get(name)
+    wait = bounds.seconds(raw, scale=scale)
+    return None if wait is None else bounds.clamp_wait(wait, bounds.WINDOW_MAX_S, name, raw)
 
 
 def _is_throttled(status: int, message: str) -> bool:

@@ -30,11 +30,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 
 from bp_tui.apiclient.backoff import Backoff
-from bp_tui.apiclient.sender import decode
+from bp_tui.apiclient.sender import AnswerTooLarge, StoppedWaiting, bounded_send, decode
 from bp_tui.brightpearl.apierrors import SERVICE, error_parts
 from bp_tui.config.model import BrightpearlSettings, derive_integration_url
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, BpTuiError, inert, scrub_secrets
-from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenLock, TokenSet, TokenStore
+from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenLock, TokenSet, TokenStore, lifetime
 
 REFRESH_MARGIN_S = 60.0  # refresh this long before the access token expires...
 MARGIN_SHARE = 0.25  # ...or, for a short-lived token, in the last quarter of its life
@@ -193,7 +193,14 @@ class TokenEndpoint:
         while True:
             self.calls += 1
             try:
-                response = await self.http.post(url, data=form, headers={"Accept": "application/json"})
+                request = self.http.build_request("POST", url, data=form,
+                                                  headers={"Accept": "application/json"})
+                response, content = await bounded_send(self.http, request, sleep=self.sleep)
+            except StoppedWaiting as exc:  # a stop request: the answer is lost, as on a kill
+                raise exc.cause from None
+            except AnswerTooLarge as exc:
+                raise ApiUnavailable(SERVICE, exc.status, f"the token endpoint's answer was {exc}",
+                                     hint="check brightpearl.oauth_url") from None
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached Brightpearl
                 problem, status = f"no answer from Brightpearl's token endpoint ({type(exc).__name__})", 0
             except httpx.TransportError as exc:
@@ -201,7 +208,7 @@ class TokenEndpoint:
                 if not lost_answer_retry:
                     raise ApiUnavailable(SERVICE, 0, problem, hint="run bp-tui auth login again") from None
             else:
-                status, body = response.status_code, decode(response.content)
+                status, body = response.status_code, decode(content)
                 if 200 <= status < 300:
                     if isinstance(body, dict):
                         return body
@@ -241,9 +248,7 @@ class TokenEndpoint:
         """The answer as a TokenSet, or an error: a partial pair is never stored."""
         access = answer.get("access_token")
         refresh = answer.get("refresh_token") or (previous.refresh_token if previous else None)
-        expires_in = answer.get("expires_in")
-        if isinstance(expires_in, str) and expires_in.isdigit():
-            expires_in = int(expires_in)
+        expires_in = lifetime(answer.get("expires_in"))
         token_type = answer.get("token_type", "Bearer")
         domain = answer.get("api_domain") or (previous.api_domain if previous else "")
         instance = answer.get("installation_instance_id") or (previous.installation_instance_id if previous else "")
@@ -252,7 +257,7 @@ class TokenEndpoint:
             problem = "has no access_token"
         elif not isinstance(refresh, str) or not refresh:
             problem = "has no refresh_token"
-        elif isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
+        elif expires_in is None:
             problem = "has no usable expires_in"
         elif not isinstance(token_type, str) or token_type.lower() != "bearer":
             problem = "is not for a Bearer token"

@@ -8,12 +8,17 @@ from typing import Any
 
 
 def as_int(value: Any, default: int | None = None) -> int | None:
+    """A whole number of at most 18 digits; ``default`` for anything else (``Infinity``, ``NaN``,
+    ``1e1000000``, whose ``int`` would take seconds to build)."""
     if value is None or value == "" or isinstance(value, bool):
         return default
     try:
-        return int(Decimal(str(value)))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return default
+    if not number.is_finite() or number.adjusted() > 17:
+        return default
+    return int(number)
 
 
 def as_decimal(value: Any) -> Decimal | None:

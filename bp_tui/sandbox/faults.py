@@ -23,6 +23,17 @@ or ``bp-tui sandbox serve --fault-kinds``):
 * ``wrong_shape``: a 200 with valid JSON of the wrong shape for that endpoint (``{}``, ``[]``
   or ``{"response": "ok"}``, never one the endpoint could really answer).
 
+Hostile answers, also opt-in (:data:`HOSTILE_KINDS`), test that every number and every
+answer is bounded:
+
+* ``hostile_throttle``: the throttled answer, every wait header holding ``hostile_value``;
+* ``hostile_count``: the real answer, its request-count headers holding ``hostile_value``;
+* ``hostile_window``: the real answer saying 0 requests left, its reset header ``hostile_value``;
+* ``drip``: the real answer, its body sent one byte every ``drip_s`` (3 s);
+* ``huge``: a 200 whose JSON body runs to ``huge_bytes`` (800 MB), streamed from one reused
+  chunk without a Content-Length (nothing that big is ever held; over HTTP only: the in-process
+  ``httpx.ASGITransport`` would gather the whole body).
+
 The gateway answers before the API sees the request, so a write is not applied (chosen: a
 proxy in front of the API). ``*_after_write`` (writes only) is the other case: the API did the
 write and the gateway's answer replaced the API's.
@@ -59,7 +70,8 @@ GATEWAY_KINDS = (
     "redirect", "empty", "html", "wrong_shape",
     "redirect_after_write", "empty_after_write", "html_after_write", "wrong_shape_after_write",
 )
-ALL_KINDS = KINDS + GATEWAY_KINDS
+HOSTILE_KINDS = ("hostile_throttle", "hostile_count", "hostile_window", "drip", "huge")
+ALL_KINDS = KINDS + GATEWAY_KINDS + HOSTILE_KINDS
 LISTING_ONLY = ("null_items",)
 WRITES_ONLY = tuple(k for k in GATEWAY_KINDS if k.endswith("_after_write"))
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -93,6 +105,9 @@ class FaultPlan:
     kinds: tuple[str, ...] = KINDS
     slow_s: float = 0.5
     throttle_s: float = 0.05
+    hostile_value: str = "1e9"  # what the hostile_* kinds put in the rate headers
+    drip_s: float = 3.0
+    huge_bytes: int = 800 * 1024 * 1024
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.kinds if k not in ALL_KINDS]
@@ -112,6 +127,8 @@ class Dialect:
     throttle_headers: Callable[[float], dict[str, str]]
     list_key: Callable[[str, str], str | None]  # (method, path) -> key of the items list, or None
     answer_kind: Callable[[str, str], str]  # (method, path) -> a key of WRONG_SHAPES: what a success looks like
+    count_headers: tuple[str, ...] = ()  # requests left in the window
+    wait_headers: tuple[str, ...] = ()  # seconds (or ms) to wait: on a throttled answer, or to the reset
 
 
 def _bp_list_key(method: str, path: str) -> str | None:
@@ -149,6 +166,8 @@ BRIGHTPEARL = Dialect(
                                 "brightpearl-next-throttle-period": str(max(1, int(round(s * 1000))))},
     list_key=_bp_list_key,
     answer_kind=_bp_answer_kind,
+    count_headers=("brightpearl-requests-remaining",),
+    wait_headers=("brightpearl-next-throttle-period", "brightpearl-throttle-time", "retry-after"),
 )
 
 
@@ -166,6 +185,8 @@ SHIPSTATION = Dialect(
                                 "X-Rate-Limit-Reset": _ss_reset(s)},
     list_key=_ss_list_key,
     answer_kind=_ss_answer_kind,
+    count_headers=("X-Rate-Limit-Remaining",),
+    wait_headers=("X-Rate-Limit-Reset",),
 )
 
 
@@ -229,6 +250,14 @@ class Chaos:
             await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body,
                            self.dialect.throttle_headers(self.plan.throttle_s))
             return
+        if kind == "hostile_throttle":
+            headers = self.dialect.throttle_headers(self.plan.throttle_s)
+            headers.update({h: self.plan.hostile_value for h in self.dialect.wait_headers})
+            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body, headers)
+            return
+        if kind == "huge":
+            await self._huge(send)
+            return
         if kind == "error_before":
             await _respond(send, 500, self.dialect.error_body)
             return
@@ -255,6 +284,21 @@ class Chaos:
             await _forward(send, status, headers, _null_items(body, self.dialect.list_key(method, path) or ""))
         elif kind in WRITES_ONLY:
             await self._gateway(send, kind.removesuffix("_after_write"), scope)
+        elif kind in ("hostile_count", "hostile_window"):
+            value = self.plan.hostile_value
+            count = value if kind == "hostile_count" else "0"
+            changed = {h.lower(): count for h in self.dialect.count_headers}
+            if kind == "hostile_window":
+                changed.update({h.lower(): value for h in self.dialect.wait_headers[:1]})
+            kept = [(k, v) for k, v in headers if k.decode("latin-1").lower() not in changed]
+            await _forward(send, status, kept + [(k.encode(), v.encode()) for k, v in changed.items()], body)
+        elif kind == "drip":
+            await send({"type": "http.response.start", "status": status,
+                        "headers": headers + [(b"content-length", str(len(body)).encode())]})
+            for i in range(len(body)):
+                await send({"type": "http.response.body", "body": body[i:i + 1], "more_body": True})
+                await asyncio.sleep(self.plan.drip_s)
+            await send({"type": "http.response.body", "body": b""})
 
     async def _gateway(self, send: Send, kind: str, scope: Scope) -> None:
         """What a proxy or broken gateway answers in the API's place."""
@@ -270,6 +314,17 @@ class Chaos:
         else:  # wrong_shape
             shapes = WRONG_SHAPES[self.dialect.answer_kind(scope["method"], scope["path"])]
             await _respond(send, 200, shapes[int(self.rng.random() * len(shapes)) % len(shapes)])
+
+
+    async def _huge(self, send: Send) -> None:
+        """A JSON list of ``huge_bytes`` sent from one reused chunk (a gateway's runaway answer)."""
+        chunk = b'"' + b"x" * (1024 * 1024 - 4) + b'",'
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"[", "more_body": True})
+        for _ in range(max(1, self.plan.huge_bytes // len(chunk))):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b'"end"]'})
 
 
 async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list, bytes]:

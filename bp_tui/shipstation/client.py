@@ -9,13 +9,13 @@ order carries an ``orderKey``: a re-send updates, it never duplicates.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import httpx
 
+from bp_tui.apiclient import bounds
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_list, is_json_object
@@ -47,15 +47,11 @@ MAX_THROTTLES = 5  # 429s in a row before giving up (other apps share the key's 
 NO_RESULT = "ShipStation returned no result for this order"
 
 
-def _header_number(response: httpx.Response, name: str) -> float | None:
-    value = response.headers.get(name)
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+def _reset(response: httpx.Response) -> float | None:
+    """``X-Rate-Limit-Reset`` in seconds, at most the 60 s window; None when unusable."""
+    raw = response.headers.get("X-Rate-Limit-Reset")
+    wait = bounds.seconds(raw)
+    return None if wait is None else bounds.clamp_wait(wait, bounds.WINDOW_MAX_S, "X-Rate-Limit-Reset", raw)
 
 
 def _query(params: dict[str, Any]) -> dict[str, str]:
@@ -89,14 +85,12 @@ class _Policy:
         return {}
 
     def observe(self, response: httpx.Response) -> None:
-        reset = _header_number(response, "X-Rate-Limit-Reset")
-        remaining = _header_number(response, "X-Rate-Limit-Remaining")
-        self.gate.observe(None if remaining is None else int(remaining), reset)
+        self.gate.observe(bounds.count(response.headers.get("X-Rate-Limit-Remaining")), _reset(response))
 
     def throttle_wait(self, status: int, body: Any, response: httpx.Response) -> float | None:
         if not is_throttled(status, body):
             return None
-        reset = _header_number(response, "X-Rate-Limit-Reset")
+        reset = _reset(response)
         return reset if reset is not None else self.gate.window_s
 
     def throttled(self, status: int, body: Any) -> ApiError:

@@ -35,6 +35,9 @@ LOCK_SUFFIX = ".bp-oauth.lock"
 PENDING_SUFFIX = ".bp-oauth-login.json"
 TOKEN_FILE_SUFFIXES = (TOKENS_SUFFIX, LOCK_SUFFIX, PENDING_SUFFIX)
 FORMAT = 1
+MIN_LIFETIME_S = 60  # an access token's lifetime is taken as at least this...
+MAX_LIFETIME_S = 86_400  # ...and at most this, whatever the answer or the file says
+_LAST_MOMENT = 253_402_300_799.0  # 9999-12-31T23:59:59Z: the last time a datetime can show
 _TEMP_PREFIX = ".bp-oauth-"
 STALE_TEMP_S = 60.0
 
@@ -61,6 +64,15 @@ class TokenSet:
     def __post_init__(self) -> None:
         object.__setattr__(self, "access_token", Secret(self.access_token))
         object.__setattr__(self, "refresh_token", Secret(self.refresh_token))
+        # Lifetimes bounded whatever the source (an answer, a file written before they were):
+        # a lifetime in [MIN_LIFETIME_S, MAX_LIFETIME_S], times a datetime can show.
+        expires_in = lifetime(self.expires_in) or MIN_LIFETIME_S
+        obtained_at, expires_at = _moment(self.obtained_at), _moment(self.expires_at)
+        if obtained_at > 0 and expires_at > obtained_at + expires_in:
+            expires_at = obtained_at + expires_in
+        object.__setattr__(self, "expires_in", expires_in)
+        object.__setattr__(self, "obtained_at", obtained_at)
+        object.__setattr__(self, "expires_at", expires_at)
 
     def belongs_to(self, account_code: str, app_ref: str) -> bool:
         return self.account_code == account_code and self.app_ref == app_ref
@@ -90,11 +102,32 @@ class TokenSet:
             raise ValueError("expires_in is not a whole number")
         return cls(
             access_token=Secret(data["access_token"]), refresh_token=Secret(data["refresh_token"]),
-            expires_at=float(data["expires_at"]), expires_in=expires_in, api_domain=data.get("api_domain", ""),
+            expires_at=data["expires_at"], expires_in=expires_in, api_domain=data.get("api_domain", ""),
             account_code=data.get("account_code", ""), app_ref=data.get("app_ref", ""),
             installation_instance_id=data.get("installation_instance_id", ""),
-            obtained_at=float(data.get("obtained_at", 0.0)), revoked=bool(data.get("revoked", False)),
+            obtained_at=data.get("obtained_at", 0.0), revoked=bool(data.get("revoked", False)),
         )
+
+
+def lifetime(value: Any) -> int | None:
+    """An answer's ``expires_in`` as whole seconds in [MIN_LIFETIME_S, MAX_LIFETIME_S]: a number
+    or a numeric string, however large or negative; None for anything else (NaN, text, null)."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip()) if len(value) <= 40 else None
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    return int(min(max(value, MIN_LIFETIME_S), MAX_LIFETIME_S))
+
+
+def _moment(value: Any) -> float:
+    """A stored Unix time that a datetime can show: 0 (long past) when it is NaN, infinite or
+    beyond the year 9999."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    return float(value) if 0 <= value <= _LAST_MOMENT else 0.0
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,8 @@ async def test_the_full_login_url_paste_back_exchange(tmp_path):
     pasted = "  " + location[:40] + "\n" + location[40:] + "\n"  # copied from a wrapped line
     tokens = await login.finish(pasted)
     assert store.load() == tokens and store.load_pending() is None
-    assert tokens.expires_at == START + 604800 and tokens.api_domain == "euw1.brightpearlconnect.com"
+    # Brightpearl grants 7 days (604800 s); a lifetime is taken as at most a day (refreshed sooner)
+    assert tokens.expires_at == START + 86400 and tokens.api_domain == "euw1.brightpearlconnect.com"
     assert tokens.installation_instance_id == "13" and tokens.account_code == "demo"
     async with client_for(sb, store, clock) as client:
         assert len(await client.list_warehouses()) == 3

@@ -32,4 +32,5 @@ SHIPSTATION_V2 = Dialect(
     throttle_headers=_retry_after,
     list_key=_list_key,
     answer_kind=lambda method, path: "object",
+    wait_headers=("Retry-After",),  # V2 sends no request counts
 )

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from bp_tui.apiclient import bounds
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_object
@@ -59,20 +60,23 @@ class V1OnlyError(ApiError):
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` as seconds: a number, or an HTTP date; None when absent or unreadable."""
-    value = (response.headers.get("retry-after") or "").strip()
+    """``Retry-After`` as seconds, at most 5 minutes: a number, or an HTTP date; None when absent
+    or unreadable (negative, NaN, junk)."""
+    raw = response.headers.get("retry-after")
+    value = (raw or "").strip()
     if not value:
         return None
-    try:
-        seconds = float(value)
-    except ValueError:
+    seconds = bounds.seconds(value)
+    if seconds is None:
         try:
             moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if moment is None:
             return None
         now = datetime.now(moment.tzinfo)
-        seconds = (moment - now).total_seconds()
-    return max(0.0, seconds) if seconds == seconds else None
+        seconds = max(0.0, (moment - now).total_seconds())
+    return bounds.clamp_wait(seconds, bounds.RETRY_AFTER_MAX_S, "Retry-After", raw)
 
 
 class _Vanished(Exception):

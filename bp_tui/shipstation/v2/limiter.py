@@ -5,7 +5,8 @@ V2 allows 200 requests a minute and, unlike V1, sends no "remaining" headers: on
 (default 190, below 200) requests in any ``window_s`` seconds, recorded in a small file under
 the data directory that every process using the same key shares (the dashboard and a headless
 sync), each read-modify-write under an exclusive ``flock``. A 429's ``Retry-After`` blocks
-every process on the key until it has passed.
+every process on the key until it has passed, at most ``MAX_BLOCK_S`` (5 minutes): one broken
+header must not stop every process on the key, ``doctor`` included, for hours.
 
 The file holds JSON: ``{"blocked_until": t, "sent": [[slot, count], ...]}``: requests counted
 per slot of wall-clock time (a sixtieth of the window, one second for V2's minute; wall clock
@@ -21,6 +22,7 @@ import asyncio
 import fcntl
 import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -31,7 +33,7 @@ from bp_tui.apiclient.pacing import RateGate
 
 CLIENT_LIMIT = 190  # requests per window: V2's 200/min less a margin for clock differences
 WINDOW_S = 60.0
-MAX_BLOCK_S = 3600.0  # a Retry-After beyond this is taken as this (a broken header, not a plan)
+MAX_BLOCK_S = 300.0  # a Retry-After beyond this is taken as this (a broken header, not a plan)
 
 
 def limiter_path(data_dir: Path, api_key: str) -> Path:
@@ -47,7 +49,8 @@ class SharedWindowGate(RateGate):
     def __init__(self, path: Path | None, *, limit: int = CLIENT_LIMIT, window_s: float = WINDOW_S,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        super().__init__(limit=limit, window_s=window_s, reserve=0, clock=clock, sleep=sleep)
+        super().__init__(limit=limit, window_s=window_s, reserve=0, max_block_s=MAX_BLOCK_S, clock=clock,
+                         sleep=sleep)
         self.path = path
         self.slot_s = window_s / 60
         self._memory: dict[str, Any] = {"blocked_until": 0.0, "sent": []}
@@ -74,7 +77,7 @@ class SharedWindowGate(RateGate):
     @property
     def blocked_for(self) -> float:
         state = self._read_only()
-        return max(0.0, float(state.get("blocked_until", 0.0)) - self._clock())
+        return max(0.0, _moment(state.get("blocked_until")) - self._clock())
 
     def used(self) -> int:
         """Requests recorded in the current window (by every process on the key)."""
@@ -103,9 +106,9 @@ class SharedWindowGate(RateGate):
     def _apply(self, state: dict[str, Any], take: bool, block_s: float | None) -> float:
         now = self._clock()
         sent = self._live(state.get("sent", []), now)
-        blocked_until = float(state.get("blocked_until", 0.0) or 0.0)
+        blocked_until = _moment(state.get("blocked_until"))
         if blocked_until > now + MAX_BLOCK_S:
-            blocked_until = now  # the clock was set back
+            blocked_until = now  # the clock was set back, or an older version stored a longer block
         if block_s is not None:
             blocked_until = max(blocked_until, now + block_s)
         used = sum(count for _slot, count in sent)
@@ -131,7 +134,7 @@ class SharedWindowGate(RateGate):
         if not isinstance(sent, list):
             return []
         pairs = sorted([int(p[0]), int(p[1])] for p in sent
-                       if isinstance(p, list) and len(p) == 2 and all(isinstance(x, (int, float)) for x in p))
+                       if isinstance(p, list) and len(p) == 2 and all(_finite(x) for x in p))
         return [p for p in pairs
                 if (p[0] + 1) * self.slot_s > now - self.window_s and p[0] * self.slot_s <= now + self.window_s
                 and p[1] > 0]
@@ -157,6 +160,18 @@ def _read_all(fd: int) -> bytes:
         chunks.append(chunk)
         offset += len(chunk)
     return b"".join(chunks)
+
+
+def _finite(value: Any) -> bool:
+    """A number of the file that is safe to compute with (not NaN, infinite or of 400 digits)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) < 1e15 if isinstance(value, int) else math.isfinite(value)
+
+
+def _moment(value: Any) -> float:
+    """A stored Unix time; 0 for anything that is not a finite number."""
+    return float(value) if _finite(value) else 0.0
 
 
 def _parse(raw: bytes) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from bp_tui.config import load_config
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, ConfigError, StopRequested
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError, SyncLocked
+from bp_tui.state.profiles import secret_env
 
 
 def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
@@ -36,7 +37,7 @@ def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
         return connectors, exitcodes.USAGE
     for profile in profiles:
         try:
-            config = load_config(profile.config_path)
+            config = load_config(profile.config_path, env=secret_env(profile.name))
             missing = config.missing_for_sync()
             if missing:
                 raise ConfigError([f"{profile.config_path}: {m}" for m in missing])

@@ -11,6 +11,11 @@ Everything a run keeps beside its state (the sync lock, the OAuth token files, S
 limiter and id caches) follows the state path, so it is the profile's too. A name is checked
 before any path is built from it, and a profile folder that is a link is refused, so no profile
 can reach another's files.
+
+Secrets from the environment: the usual variables (``BP_TUI_SHIPSTATION_API_KEY``, ...) are the
+default profile's only. A named profile reads its own, ``BP_TUI_PROFILE_<NAME>_<KEY>``, e.g.
+``BP_TUI_PROFILE_NORTH_SHOP_SHIPSTATION_API_KEY`` for ``north-shop`` (see ``secret_env``), so a
+variable set for one account never reaches another's store.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bp_tui.config.schema import SECRET_KEYS
 from bp_tui.errors import BpTuiError
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.state.lock import SyncLock
@@ -45,6 +52,31 @@ def check_name(name: str) -> str:
         shown = name.encode("unicode_escape").decode("ascii") if isinstance(name, str) else repr(name)
         raise ProfileError(f"profile name {shown!r} is not allowed: {NAME_RULE}")
     return name
+
+
+def env_tag(name: str) -> str:
+    """The part of a profile's environment variables that names it: ``north-shop`` -> ``NORTH_SHOP``."""
+    return check_name(name).upper().replace("-", "_")
+
+
+def secret_variable(name: str, variable: str) -> str:
+    """The variable that carries ``variable`` (``BP_TUI_...``) for the profile ``name``."""
+    if name == DEFAULT:
+        return variable
+    return f"BP_TUI_PROFILE_{env_tag(name)}_{variable.removeprefix('BP_TUI_')}"
+
+
+def secret_env(name: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The secret overrides from the environment that apply to the profile ``name``, under the
+    names the config loader reads (None or ``default``: the usual variables)."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, str] = {}
+    for key in SECRET_KEYS:
+        if key.env:
+            value = environ.get(secret_variable(name or DEFAULT, key.env))
+            if value:
+                found[key.env] = value
+    return found
 
 
 @dataclass(frozen=True)
@@ -135,6 +167,13 @@ class Profiles:
             if path.is_symlink():
                 raise ProfileError(f"{path} is a link; a profile's folders and files must not be links")
 
+    def _refuse_same_variables(self, name: str, besides: str = "") -> None:
+        """``a-b`` and ``a_b`` would read the same environment variables: one of them only."""
+        for other in self.list():
+            if other.name not in (name, besides) and not other.is_default and env_tag(other.name) == env_tag(name):
+                raise ProfileError(f"profile {name!r} would share its environment variables "
+                                   f"(BP_TUI_PROFILE_{env_tag(name)}_...) with {other.name!r}; choose another name")
+
     def _make_dirs(self, profile: Profile) -> None:
         for root, folder in ((self.config_root, profile.config_dir), (self.state_root, profile.state_dir)):
             root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -150,6 +189,7 @@ class Profiles:
         self._refuse_links(profile)
         if profile.exists():
             raise ProfileError(f"profile {name!r} already exists ({profile.config_path})")
+        self._refuse_same_variables(name)
         self._make_dirs(profile)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         fd = os.open(profile.config_path, flags, 0o600)
@@ -165,6 +205,7 @@ class Profiles:
         if source.is_default or target.is_default:
             raise ProfileError("the default profile keeps its name (its files are the install's own)")
         self._refuse_links(target)
+        self._refuse_same_variables(new, besides=old)
         for path in (target.config_dir, target.state_dir):
             if os.path.lexists(path):
                 raise ProfileError(f"profile {new!r} already exists ({path}); choose another name")

@@ -142,3 +142,19 @@ def test_all_profiles_over_http_one_unreachable(served, tmp_path):
     assert not (tmp_path / "data" / "state.sqlite3").exists()  # the default profile's file: untouched
     again = run(["--profile", "live", "sync", "--once", "--json"], tmp_path)
     assert json.loads(again.stdout)["imported"] == 0  # the profile's own state: all imported already
+
+
+def test_a_profile_takes_secrets_only_from_its_own_variables(monkeypatch):
+    import argparse
+
+    from bp_tui.cli.common import load
+
+    acme = Profiles().add("acme")
+    acme.config_path.write_text('[brightpearl]\naccount_code = "acme"\n[shipstation]\napi_key = "file-key"\n')
+    monkeypatch.setenv("BP_TUI_SHIPSTATION_API_KEY", "the-default-profiles-key")
+    args = argparse.Namespace(config=str(acme.config_path), state=None, profile="acme")
+    config, _ = load(args, require_complete=False)
+    assert config.shipstation.api_key == "file-key"
+    monkeypatch.setenv("BP_TUI_PROFILE_ACME_SHIPSTATION_API_KEY", "acme-key")
+    config, _ = load(args, require_complete=False)
+    assert config.shipstation.api_key == "acme-key"

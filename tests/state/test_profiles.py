@@ -143,3 +143,29 @@ def test_remove_keeps_the_state_unless_told():
     with pytest.raises(ProfileError, match="default"):
         profiles.get(DEFAULT).config_path.write_text("")
         profiles.remove(DEFAULT)
+
+
+def test_secrets_from_the_environment_reach_only_their_own_profile():
+    from bp_tui.state.profiles import secret_env, secret_variable
+
+    environ = {"BP_TUI_SHIPSTATION_API_KEY": "default-key",
+               "BP_TUI_PROFILE_NORTH_SHOP_SHIPSTATION_API_KEY": "north-key",
+               "BP_TUI_PROFILE_NORTH_SHOP_BRIGHTPEARL_TOKEN": "north-token"}
+    assert secret_env(None, environ) == {"BP_TUI_SHIPSTATION_API_KEY": "default-key"}
+    assert secret_env(DEFAULT, environ) == secret_env(None, environ)
+    assert secret_env("north-shop", environ) == {"BP_TUI_SHIPSTATION_API_KEY": "north-key",
+                                                 "BP_TUI_BRIGHTPEARL_TOKEN": "north-token"}
+    assert secret_env("south", environ) == {}  # the default's key is not the south store's
+    assert secret_variable("north-shop", "BP_TUI_SHIPSTATION_API_KEY") == \
+        "BP_TUI_PROFILE_NORTH_SHOP_SHIPSTATION_API_KEY"
+
+
+def test_two_names_that_would_share_variables_are_refused():
+    profiles = Profiles()
+    profiles.add("a-b")
+    with pytest.raises(ProfileError, match="share its environment variables"):
+        profiles.add("a_b")
+    profiles.add("c")
+    with pytest.raises(ProfileError, match="share its environment variables"):
+        profiles.rename("c", "a_b")
+    profiles.rename("a-b", "a_b")  # the same profile may take the other spelling

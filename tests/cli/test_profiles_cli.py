@@ -158,3 +158,26 @@ def test_a_profile_takes_secrets_only_from_its_own_variables(monkeypatch):
     monkeypatch.setenv("BP_TUI_PROFILE_ACME_SHIPSTATION_API_KEY", "acme-key")
     config, _ = load(args, require_complete=False)
     assert config.shipstation.api_key == "acme-key"
+
+
+def test_all_profiles_names_a_profile_it_cannot_load_and_opens_the_others(capsys, tmp_path):
+    import argparse
+    import asyncio
+
+    from bp_tui.cli.all_profiles import open_all
+    from bp_tui.sandbox.environment import build_environment
+
+    bad, good = Profiles().add("bad"), Profiles().add("good")
+    bad.config_path.write_text("[brightpearl\n")
+    env = build_environment(tmp_path / "env", orders=0)
+    good.config_path.write_text(env.config_path.read_text())  # complete: it can sync
+    asyncio.run(env.aclose())
+    connectors, code = open_all(argparse.Namespace(config=None, state=None))
+    try:
+        assert list(connectors) == ["good"] and code == exitcodes.USAGE
+        assert connectors["good"].state_path == good.state_path
+        err = capsys.readouterr().err
+        assert "[bad] error:" in err and "TOML syntax" in err and "[good]" not in err
+    finally:
+        for conn in connectors.values():
+            asyncio.run(conn.aclose())

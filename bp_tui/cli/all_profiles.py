@@ -42,7 +42,8 @@ def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
             if missing:
                 raise ConfigError([f"{profile.config_path}: {m}" for m in missing])
             warn_permissions(profile.config_path)
-            connectors[profile.name] = Connector.open(config, profile.state_path, config_path=profile.config_path)
+            connectors[profile.name] = Connector.open(config, profile.state_path,
+                                                      config_path=profile.config_path)
         except ConfigError as exc:
             for problem in exc.problems:
                 say(f"[{profile.name}] error: {problem}", file=sys.stderr)

@@ -39,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ss-api", choices=("v1", "v2"), default="v1",
                         help="the ShipStation API the demo's account is reached through (default v1)")
     parser.add_argument("--profiles", type=int, choices=(1, 2), default=2,
-                        help="demo profiles, each its own Brightpearl account and ShipStation store (default 2)")
+                        help="demo profiles, each its own Brightpearl account and ShipStation store "
+                        "(default 2)")
     parser.set_defaults(func=cmd_demo)
 
 
@@ -82,7 +83,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         state_path.parent.mkdir(parents=True, exist_ok=True)
         return Connector.open(cfg, state_path, config_path=path)
 
-    app = BpApp(config=config, config_path=path, state_path=state_path, connector_factory=factory, profile_name=name)
+    app = BpApp(config=config, config_path=path, state_path=state_path, connector_factory=factory,
+                profile_name=name)
     app.run(mouse=not getattr(args, "no_mouse", False))
     return exitcodes.OK
 
@@ -108,7 +110,8 @@ def _dashboard_of_profiles(args: argparse.Namespace, found: "list[Profile]") -> 
             problem = "; ".join(exc.problems) + " (fix or move the file first)"
         else:
             warn_permissions(profile.config_path)
-        sessions.append(ProfileSession(profile, config, connector_factory=factory_for(profile), problem=problem))
+        sessions.append(ProfileSession(profile, config, connector_factory=factory_for(profile),
+                                       problem=problem))
     first = sessions[0]
     app = BpApp(config=None, config_path=first.profile.config_path, state_path=first.profile.state_path,
                 profiles=sessions)
@@ -143,15 +146,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # Each profile is its own pair of sandboxes (a Brightpearl account, a ShipStation store).
         sessions = []
         for n, name in enumerate(DEMO_PROFILES[:getattr(args, "profiles", 2)]):
-            env = build_environment(workdir / name, orders=args.orders if n == 0 else max(1, args.orders // 2),
-                                    seed=1 + n, real_world=True, bp_auth="oauth", ss_api=getattr(args, "ss_api", "v1"))
+            orders = args.orders if n == 0 else max(1, args.orders // 2)
+            env = build_environment(workdir / name, orders=orders, seed=1 + n, real_world=True,
+                                    bp_auth="oauth", ss_api=getattr(args, "ss_api", "v1"))
             asyncio.run(env.oauth_login())
             sessions.append(ProfileSession(Profile(name, env.config_path, env.state_path), env.config,
-                                           connector=env.connector, connector_factory=demo_connector_factory(env),
-                                           demo=env))
+                                           connector=env.connector,
+                                           connector_factory=demo_connector_factory(env), demo=env))
         env = sessions[0].demo
         single = len(sessions) == 1  # several: the overview first, a profile's connector once it is opened
-        app = BpApp(config=env.config if single else None, config_path=env.config_path, state_path=env.state_path,
+        app = BpApp(config=env.config if single else None, config_path=env.config_path,
+                    state_path=env.state_path,
                     connector=env.connector if single else None,
                     connector_factory=demo_connector_factory(env) if single else None, demo=env,
                     profiles=None if single else sessions)

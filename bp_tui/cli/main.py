@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from bp_tui import __version__
 from bp_tui.cli import (
-    all_profiles, auth_cmd, config_cmd, dashboard_cmd, exitcodes, profiles_cmd, sandbox_cmd, state_cmd, sync_cmd,
-    troubleshoot_cmd,
+    all_profiles, auth_cmd, config_cmd, dashboard_cmd, exitcodes, profiles_cmd, sandbox_cmd, state_cmd,
+    sync_cmd, troubleshoot_cmd,
 )
 from bp_tui.cli.common import CommandError, fail
 

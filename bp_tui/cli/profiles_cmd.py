@@ -17,7 +17,8 @@ _NO_PROFILE = ("profiles",)
 
 def add_global_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="NAME",
-                        help=f"the profile (account) to work on (env {PROFILE_ENV}; default: the install's own)")
+                        help=f"the profile (account) to work on (env {PROFILE_ENV}; default: the "
+                        "install's own)")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -170,9 +170,12 @@ class Profiles:
     def _refuse_same_variables(self, name: str, besides: str = "") -> None:
         """``a-b`` and ``a_b`` would read the same environment variables: one of them only."""
         for other in self.list():
-            if other.name not in (name, besides) and not other.is_default and env_tag(other.name) == env_tag(name):
+            if other.name in (name, besides) or other.is_default:
+                continue
+            if env_tag(other.name) == env_tag(name):
                 raise ProfileError(f"profile {name!r} would share its environment variables "
-                                   f"(BP_TUI_PROFILE_{env_tag(name)}_...) with {other.name!r}; choose another name")
+                                   f"(BP_TUI_PROFILE_{env_tag(name)}_...) with {other.name!r}; "
+                                   "choose another name")
 
     def _make_dirs(self, profile: Profile) -> None:
         for root, folder in ((self.config_root, profile.config_dir), (self.state_root, profile.state_dir)):
@@ -214,7 +217,8 @@ class Profiles:
             try:
                 lock.acquire()
             except OSError as exc:
-                raise ProfileError(f"{source.state_dir}: cannot take the sync lock: {exc.strerror or exc}") from None
+                reason = exc.strerror or exc
+                raise ProfileError(f"{source.state_dir}: cannot take the sync lock: {reason}") from None
             except BpTuiError as exc:  # SyncLocked
                 raise ProfileError(f"profile {old!r} is in use ({exc}); stop its sync first") from None
         try:

@@ -100,7 +100,8 @@ def test_single_profile_commands_are_unchanged(capsys):
 @pytest.fixture(scope="module")
 def served():
     proc = subprocess.Popen(
-        [EXE, "sandbox", "serve", "--port", "0", "--orders", "30", "--bp-limit", "100000", "--ss-limit", "100000"],
+        [EXE, "sandbox", "serve", "--port", "0", "--orders", "30", "--bp-limit", "100000",
+         "--ss-limit", "100000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     lines = []

@@ -71,7 +71,7 @@ def test_demo_over_a_terminal():
         assert time.monotonic() - started < 2.0 + 1.5  # 2 s target, plus interpreter start on a busy CI box
         term.wait_for("south-shop", 5)
         mark = term.press(b"\r")  # Enter: the first profile's queue
-        term.wait_for("Tracking", 10, since=mark)  # the queue's column header (at 80 columns: stage, GON, … tracking)
+        term.wait_for("Tracking", 10, since=mark)  # the queue's column header (stage, GON, … tracking)
         term.wait_for("profile north-shop", 5, since=mark)
         term.wait_for("Sync finished", 10)  # the first automatic sync
         mark = term.press(b"s")

@@ -71,7 +71,8 @@ async def test_opens_on_the_overview_and_enter_opens_a_profile(tmp_path):
         assert "profile north-shop" in plain(app.screen.query_one(NavBar))
         await pilot.press("f4")
         await pilot.pause()
-        assert app.current_mode == "troubleshoot" and "profile north-shop" in plain(app.screen.query_one(NavBar))
+        assert app.current_mode == "troubleshoot"
+        assert "profile north-shop" in plain(app.screen.query_one(NavBar))
         await pilot.press("f5")
         await pilot.pause()
         assert app.current_mode == "overview"

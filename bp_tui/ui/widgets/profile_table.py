@@ -86,7 +86,8 @@ class ProfileTable(DataTable):
         self.clear()
         for line in lines:
             self.add_row(Text(line.name, no_wrap=True, overflow="ellipsis"), stage_text(line),
-                         oldest_cell(line, now), last_sync_cell(line, now), incidents_cell(line), key=line.name)
+                         oldest_cell(line, now), last_sync_cell(line, now), incidents_cell(line),
+                         key=line.name)
         names = [line.name for line in lines]
         if selected in names:
             self.move_cursor(row=names.index(selected))

@@ -162,3 +162,18 @@ def test_an_unexpected_error_in_one_profile_is_reported_and_contained(tmp_path, 
     assert "[bad] error: RuntimeError: boom" in captured.err
     assert codes["bad"] == exitcodes.PARTIAL
     assert summaries(captured.out)["good"][0]["imported"] > 10
+
+
+def test_each_profile_has_its_own_sync_lock(tmp_path, capsys):
+    from bp_tui.state.lock import SyncLock
+
+    busy, free = oauth_env(tmp_path / "busy", seed=1), oauth_env(tmp_path / "free", seed=2)
+    held = SyncLock(busy.state_path)
+    held.acquire()  # another process syncs the busy profile
+    try:
+        codes = asyncio.run(run_all({"busy": busy.connector, "free": free.connector}, sync_args()))
+    finally:
+        held.release()
+    captured = capsys.readouterr()
+    assert codes["busy"] == exitcodes.PARTIAL and "[busy] another sync is running" in captured.err
+    assert summaries(captured.out)["free"][0]["imported"] > 10

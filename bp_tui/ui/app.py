@@ -218,6 +218,8 @@ class BpApp(App[None]):
         if session.demo is not None:
             self.demo = session.demo
         self.status = SyncStatus(connected=self.connector is not None)
+        if self.current_mode in self.PROFILE_MODES:  # a screen of the profile before cannot stay open
+            self.switch_mode("overview")
         for mode in self.PROFILE_MODES:  # the screens of the profile before: built again for this one
             if mode in self._screen_stacks:
                 self.remove_mode(mode)

@@ -109,6 +109,13 @@ async def test_switching_is_refused_while_a_sync_runs_and_a_broken_profile_says_
         assert app.open_profile("south-shop") is False  # a sync of the shown profile is running
         assert app.profile_name == "north-shop"
         app.status = app.status.but(running=False)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.open_profile("north-shop") and app.current_mode == "queue"  # the same: nothing rebuilt
+        sessions[1].problem = ""
+        assert app.open_profile("south-shop")  # straight from another profile's queue
+        await pilot.pause()
+        assert app.current_mode == "queue" and app.connector is sessions[1].connector
 
 
 async def test_open_incidents_come_from_the_hook(tmp_path, monkeypatch):

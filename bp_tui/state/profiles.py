@@ -54,6 +54,17 @@ def check_name(name: str) -> str:
     return name
 
 
+def shared_data_dir(state_path: Path) -> Path:
+    """The install's data folder for a state file: the folder of the default profile's state, also
+    for a named profile's (``<data>/profiles/<name>/state.sqlite3``). Files that several profiles
+    must share live there: ShipStation V2's request window, counted per key (profiles that use the
+    same ShipStation key share one window, as ShipStation counts them together)."""
+    folder = state_path.parent
+    if folder.parent.name == PROFILES_DIR and _NAME.fullmatch(folder.name) and folder.name != DEFAULT:
+        return folder.parent.parent
+    return folder
+
+
 def env_tag(name: str) -> str:
     """The part of a profile's environment variables that names it: ``north-shop`` -> ``NORTH_SHOP``."""
     return check_name(name).upper().replace("-", "_")

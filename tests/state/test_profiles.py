@@ -7,7 +7,9 @@ import os
 import pytest
 
 from bp_tui.paths import resolve_config_path, resolve_state_path
-from bp_tui.shipstation.v2.limiter import limiter_path
+from bp_tui.config import config_from_dict
+from bp_tui.shipstation.v2.cache import cache_path
+from bp_tui.shipstation.v2.client import ShipStationV2Client
 from bp_tui.state.lock import SyncLock
 from bp_tui.state.profiles import DEFAULT, ProfileError, Profiles, check_name, list_profiles
 from bp_tui.state.tokens import TokenStore
@@ -45,8 +47,8 @@ def test_each_profile_has_its_own_files(tmp_path):
         assert a.config_path != b.config_path and a.state_dir != b.state_dir
         assert SyncLock(a.state_path).path != SyncLock(b.state_path).path
         assert TokenStore.beside_state(a.state_path).path != TokenStore.beside_state(b.state_path).path
-        # ShipStation V2's limiter file: per profile even with the same key
-        assert limiter_path(a.state_dir, "same-key") != limiter_path(b.state_dir, "same-key")
+        # ShipStation V2's id cache is the profile's; its request window is the key's (see below)
+        assert cache_path(a.state_path) != cache_path(b.state_path)
     assert oct(os.stat(one.config_path).st_mode & 0o777) == "0o600"
     assert oct(os.stat(one.state_dir).st_mode & 0o777) == "0o700"
     assert [p.name for p in list_profiles()] == ["one", "two"]
@@ -169,3 +171,22 @@ def test_two_names_that_would_share_variables_are_refused():
     with pytest.raises(ProfileError, match="share its environment variables"):
         profiles.rename("c", "a_b")
     profiles.rename("a-b", "a_b")  # the same profile may take the other spelling
+
+
+async def test_shipstation_v2_windows_are_per_key_across_profiles():
+    """ShipStation counts V2 requests per key: profiles with the same key share one window file
+    (in the install's data folder), profiles with different keys have their own."""
+    profiles = Profiles()
+    one, two, three = profiles.add("one"), profiles.add("two"), profiles.add("three")
+    default = profiles.get(DEFAULT)
+
+    async def gate_path(profile, key):  # type: ignore[no-untyped-def]
+        doc = {"brightpearl": {"account_code": "acme"}, "shipstation": {"api_version": "v2", "api_key": key}}
+        client = ShipStationV2Client(config_from_dict(doc).shipstation, state_path=profile.state_path)
+        await client.aclose()
+        return client.gate.path
+
+    shared = await gate_path(one, "same-key")
+    assert shared.parent == resolve_state_path().parent
+    assert await gate_path(two, "same-key") == shared == await gate_path(default, "same-key")
+    assert await gate_path(three, "other-key") != shared

@@ -19,5 +19,6 @@ def _isolated_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("BP_TUI_STATE", str(tmp_path / "state" / "state.sqlite3"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.delenv("BP_TUI_PROFILE", raising=False)
     for name in SECRET_ENV:
         monkeypatch.delenv(name, raising=False)

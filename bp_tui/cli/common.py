@@ -16,6 +16,7 @@ from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError
+from bp_tui.state.profiles import secret_env
 
 __all__ = ["CommandError", "dumps_json", "fail", "inert", "load", "open_connector", "positive_id", "say"]
 
@@ -64,7 +65,7 @@ def warn_permissions(path: Path) -> None:
 def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Config, Path]:
     path = resolve_config_path(args.config)
     try:
-        config = load_config(path)
+        config = load_config(path, env=secret_env(getattr(args, "profile", None)))
     except ConfigError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {p}" for p in exc.problems]) from None
     warn_permissions(path)

@@ -12,10 +12,13 @@ from collections.abc import Sequence
 
 from bp_tui import __version__
 from bp_tui.cli import (
-    auth_cmd, config_cmd, dashboard_cmd, exitcodes, sandbox_cmd, state_cmd, sync_cmd, troubleshoot_cmd,
+    all_profiles, auth_cmd, config_cmd, dashboard_cmd, exitcodes, profiles_cmd, sandbox_cmd, state_cmd,
+    sync_cmd, troubleshoot_cmd,
 )
+from bp_tui.cli.common import CommandError, fail
 
-COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, state_cmd, auth_cmd, sandbox_cmd, dashboard_cmd]
+COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, state_cmd, auth_cmd, sandbox_cmd, dashboard_cmd,
+                   profiles_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     parser.add_argument("--config", metavar="PATH", help="config file (env BP_TUI_CONFIG)")
     parser.add_argument("--state", metavar="PATH", help="state database (env BP_TUI_STATE)")
+    profiles_cmd.add_global_option(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.add_parser(subparsers)
@@ -41,6 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return exitcodes.USAGE
+    try:
+        profiles_cmd.apply_profile(args)
+    except CommandError as exc:
+        return fail(exc)
+    if getattr(args, "all_profiles", False):  # sync --all-profiles: every profile's cycles
+        func = all_profiles.cmd_sync_all
     try:
         return int(func(args) or 0)
     except KeyboardInterrupt:

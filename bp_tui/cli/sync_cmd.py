@@ -28,14 +28,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="write to neither API; report what would be written")
     p.add_argument("--json", action="store_true", help="print one JSON summary per cycle on stdout")
     p.add_argument("--wait", action="store_true", help="wait for another running sync instead of exiting")
+    p.add_argument("--all-profiles", action="store_true",
+                   help="every profile's cycles in this one process, each with its own lock and limits")
     p.set_defaults(func=cmd_sync)
 
 
 class ProgressPrinter:
     """One line per step on stderr; quiet when stderr is not a terminal and --json is set."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, prefix: str = "") -> None:
         self.enabled = enabled
+        self.prefix = prefix  # "[profile] " when several profiles print
         self.last_step = ""
 
     def __call__(self, p: Progress) -> None:
@@ -46,7 +49,7 @@ class ProgressPrinter:
             text = f"{p.step:<10} {p.done}/{p.total}"
             if p.message:
                 text += f"  {p.message}"
-            say(text, file=sys.stderr, flush=True)
+            say(self.prefix + text, file=sys.stderr, flush=True)
 
 
 def describe(summary: CycleSummary) -> str:
@@ -61,19 +64,22 @@ def describe(summary: CycleSummary) -> str:
     )
 
 
-async def one_cycle(conn: Connector, args: argparse.Namespace, printer: ProgressPrinter) -> tuple[int, CycleSummary]:
+async def one_cycle(conn: Connector, args: argparse.Namespace, printer: ProgressPrinter,
+                    profile: str | None = None) -> tuple[int, CycleSummary]:
     summary = await conn.run_cycle(
         import_only=args.import_only, confirm_only=args.confirm_only, dry_run=args.dry_run,
         on_progress=printer, wait=args.wait,
     )
+    head = f"[{profile}] " if profile else ""
     if args.json:
-        say(json.dumps(summary.as_json()), flush=True)  # ASCII only: every control character escaped
+        doc = summary.as_json() if profile is None else {"profile": profile, **summary.as_json()}
+        say(json.dumps(doc), flush=True)  # ASCII only: every control character escaped
     else:
-        say(describe(summary), flush=True)
+        say(head + describe(summary), flush=True)
         for line in summary.errors[:50]:
-            say(f"  failed: {line}", flush=True)
+            say(f"{head}  failed: {line}", flush=True)
         for line in summary.would_write[:200]:
-            say(f"  would write: {line}", flush=True)
+            say(f"{head}  would write: {line}", flush=True)
     # 1 while any note stays failed, also between its retries: a check does not flap 1, 0, 1.
     return (exitcodes.PARTIAL if summary.failed or summary.failing else exitcodes.OK), summary
 

@@ -45,14 +45,17 @@ from bp_tui.ui.messages import (
     SyncStarted,
 )
 from bp_tui.ui.screens.help import HelpScreen
+from bp_tui.ui.screens.overview import OverviewScreen
 from bp_tui.ui.screens.queue import QueueScreen
 from bp_tui.ui.screens.setup import SetupScreen
 from bp_tui.ui.screens.troubleshoot import TroubleshootScreen
 from bp_tui.ui.screens.unsaved import Choice, UnsavedChangesScreen
 from bp_tui.ui.status import SyncStatus
+from bp_tui.ui.profile_session import OVERVIEW_BINDING, ProfileSession
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
+    from bp_tui.state.profiles import Profile
 
 ConnectorFactory = Callable[[Config], "Connector"]
 
@@ -75,6 +78,7 @@ class BpApp(App[None]):
     MODES = {"queue": QueueScreen, "setup": SetupScreen, "troubleshoot": TroubleshootScreen}
     COMMANDS = App.COMMANDS | {ActionsProvider}
     BINDINGS = NAV_BINDINGS
+    PROFILE_MODES = ("queue", "setup", "troubleshoot")  # rebuilt when another profile is opened
 
     status: var[SyncStatus] = var(SyncStatus, init=False)
     queue_version: var[int] = var(0, init=False)
@@ -92,8 +96,17 @@ class BpApp(App[None]):
         auto_sync: bool = True,
         demo_tick_seconds: float = 3.0,
         progress_linger_seconds: float = 1.5,
+        profile_name: str | None = None,
+        profiles: "list[ProfileSession] | None" = None,
     ) -> None:
         super().__init__()
+        # Several profiles: the app opens on their overview, and shows one profile at a time.
+        self.sessions: dict[str, ProfileSession] = {s.profile.name: s for s in profiles or []}
+        self.profile_name = profile_name  # the profile on screen (None: the install's only one)
+        if len(self.sessions) > 1:
+            self.add_mode("overview", OverviewScreen)
+            # F5 only here: with one profile, help and the palette stay as they were
+            self._bindings.key_to_bindings.setdefault(OVERVIEW_BINDING.key, []).append(OVERVIEW_BINDING)
         self.config = config
         self.config_path = config_path
         self.state_path = state_path
@@ -114,12 +127,15 @@ class BpApp(App[None]):
 
     # ----------------------------------------------------------------- lifecycle
     def on_mount(self) -> None:
-        if self.connector is None and self.config is not None and self.connector_factory is not None:
-            self._open_connector(self.config)
-        self._load_last_run()
-        self.switch_mode("queue" if self.config is not None else "setup")
-        if self.connector is not None:
-            self.load_names()
+        if self.has_overview:
+            self.switch_mode("overview")
+        else:
+            if self.connector is None and self.config is not None and self.connector_factory is not None:
+                self._open_connector(self.config)
+            self._load_last_run()
+            self.switch_mode("queue" if self.config is not None else "setup")
+            if self.connector is not None:
+                self.load_names()
         if self.auto_sync:
             self.status = self.status.but(next_sync_at=self.clock())
             self.set_interval(1.0, self._heartbeat, name="auto-sync")
@@ -149,7 +165,77 @@ class BpApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._remove_signal_handlers()
+        shown = self.connector
         await self.close_connector()
+        for session in self.sessions.values():  # the profiles opened before the one on screen
+            connector, session.connector = session.connector, None
+            if connector is not None and connector is not shown:
+                await connector.aclose()
+
+    # ------------------------------------------------------------------ profiles
+    @property
+    def has_overview(self) -> bool:
+        return len(self.sessions) > 1
+
+    def profile_list(self) -> "list[Profile]":
+        return [session.profile for session in self.sessions.values()]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "overview":
+            return self.has_overview
+        return True
+
+    def action_overview(self) -> None:
+        """F5: back to the overview of every profile (the profile on screen keeps syncing)."""
+        if not self.has_overview or self.current_mode == "overview":
+            return
+        setup = self._setup_screen()
+        if setup is not None and setup.has_unsaved_changes():
+            self.notify("Save or undo the setup changes first (F3).", title="Profiles", severity="warning")
+            return
+        self.switch_mode("overview")
+
+    def open_profile(self, name: str) -> bool:
+        """Show the profile ``name``: its queue (its setup while it has no connection); False,
+        with a notice, while a sync of the profile on screen runs."""
+        session = self.sessions.get(name)
+        if session is None:
+            return False
+        if name == self.profile_name:
+            self.switch_mode("queue" if self.config is not None else "setup")
+            return True
+        if self.status.running:
+            self.notify(f"A sync of {self.profile_name} is running; open {name} when it ends.",
+                        title="Profiles", severity="warning", markup=False)
+            return False
+        if session.problem:
+            self.notify(session.problem, title=f"Profile {name}", severity="error", timeout=8, markup=False)
+            return False
+        if self.profile_name in self.sessions:  # keep the one on screen open, for coming back
+            self.sessions[self.profile_name].connector = self.connector
+            self.sessions[self.profile_name].config = self.config
+        self.profile_name = name
+        self.config, self.config_path, self.state_path = session.config, session.profile.config_path, \
+            session.profile.state_path
+        self.connector, self.connector_factory = session.connector, session.connector_factory
+        if session.demo is not None:
+            self.demo = session.demo
+        self.status = SyncStatus(connected=self.connector is not None)
+        if self.current_mode in self.PROFILE_MODES:  # a screen of the profile before cannot stay open
+            self.switch_mode("overview")
+        for mode in self.PROFILE_MODES:  # the screens of the profile before: built again for this one
+            if mode in self._screen_stacks:
+                self.remove_mode(mode)
+                self.add_mode(mode, self.MODES[mode])
+        if self.connector is None and self.config is not None and self.connector_factory is not None:
+            self._open_connector(self.config)
+        self._load_last_run()
+        if self.auto_sync:
+            self.status = self.status.but(next_sync_at=self.clock())
+        self.switch_mode("queue" if self.config is not None else "setup")
+        if self.connector is not None:
+            self.load_names()
+        return True
 
     async def close_connector(self) -> None:
         connector, self.connector = self.connector, None
@@ -435,7 +521,9 @@ class BpApp(App[None]):
 
     @work(exclusive=True, group="demo", exit_on_error=False, name="demo")
     async def _demo_worker(self) -> None:
-        await self.demo.tick()
+        demos = [s.demo for s in self.sessions.values() if s.demo is not None] or [self.demo]
+        for demo in demos:  # every profile's sandbox moves, shown or not
+            await demo.tick()
 
     # -------------------------------------------------------------------- crash
     def _fatal_error(self) -> None:

@@ -1,6 +1,7 @@
 """`bp-tui demo` in a real pseudo-terminal at 80x24 with TERM=xterm-256color, driven by keys
-as an operator over SSH would: the queue within 2 s, `s` syncs with visible progress, `?`
-shows help, setup shows the OAuth connection, `q` quits cleanly."""
+as an operator over SSH would: the overview of its two profiles within 2 s, Enter opens the
+first one's queue, `s` syncs with visible progress, `?` shows help, setup shows the OAuth
+connection, F5 goes back to the overview and on to the second profile, `q` quits cleanly."""
 
 from __future__ import annotations
 
@@ -66,8 +67,12 @@ def test_demo_over_a_terminal():
     term = Terminal()
     try:
         started = time.monotonic()
-        term.wait_for("Tracking", 10)  # the queue's column header (at 80 columns: stage, GON, … tracking, reason)
+        term.wait_for("Notes per stage", 10)  # the overview of the demo's two profiles
         assert time.monotonic() - started < 2.0 + 1.5  # 2 s target, plus interpreter start on a busy CI box
+        term.wait_for("south-shop", 5)
+        mark = term.press(b"\r")  # Enter: the first profile's queue
+        term.wait_for("Tracking", 10, since=mark)  # the queue's column header (stage, GON, … tracking)
+        term.wait_for("profile north-shop", 5, since=mark)
         term.wait_for("Sync finished", 10)  # the first automatic sync
         mark = term.press(b"s")
         # visible progress: the header says SYNCING, and the progress bar stays up at 100 %
@@ -81,6 +86,14 @@ def test_demo_over_a_terminal():
         term.wait_for("oauth (recommended)", 5, since=mark)
         term.press(b"\x1bOQ")  # F2: back to the queue
         term.read(0.5)
+        mark = term.press(b"\x1b[15~")  # F5: the overview again
+        term.wait_for("Notes per stage", 5, since=mark)
+        term.read(0.3)
+        term.press(b"\x1b[B")  # down
+        term.read(0.3)
+        mark = term.press(b"\r")
+        term.wait_for("profile south-shop", 5, since=mark)
+        term.wait_for("Sync finished", 10, since=mark)  # the second profile syncs once it is open
         term.press(b"q")
         assert term.proc.wait(timeout=10) == 0
     finally:
@@ -92,6 +105,8 @@ def test_demo_over_a_terminal():
 def test_the_demo_runs_on_shipstation_v2_too():
     term = Terminal([EXE, "demo", "--ss-api", "v2"])
     try:
+        term.wait_for("Notes per stage", 10)
+        term.press(b"\r")  # the first profile
         term.wait_for("Sync finished", 15)  # the first automatic sync, through the V2 API
         mark = term.press(b"\x1bOS")  # F4: troubleshooting names the API in use
         term.wait_for("ShipStation API V2", 5, since=mark)

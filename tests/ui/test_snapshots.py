@@ -159,3 +159,15 @@ def test_troubleshoot_recent_errors(snap_compare, env, size):
         await pilot.pause()
 
     assert snap_compare(app_for(env), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_overview_of_two_profiles(snap_compare, tmp_path, size):
+    """Several profiles: the dashboard opens on their overview, one line each."""
+    from tests.ui.test_overview import app_of, sessions_in, sync_all
+
+    async def run_before(pilot):  # type: ignore[no-untyped-def]
+        await sync_all(pilot)
+        await settle(pilot)
+
+    assert snap_compare(app_of(sessions_in(tmp_path)), terminal_size=size, run_before=run_before)

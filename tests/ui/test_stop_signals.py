@@ -99,6 +99,8 @@ def stop(term: Terminal, signum: int, seconds: float) -> None:
 def test_sigterm_to_bp_tui_demo_during_its_first_sync_exits_0_and_restores_the_terminal():
     term = Terminal()
     try:
+        term.wait_for("Notes per stage", 10)  # the demo's two profiles: Enter opens the first one
+        term.press(b"\r")
         term.wait_for("SYNCING", 10)  # the first automatic sync
         stop(term, signal.SIGTERM, 5)
         assert term.proc.returncode == 0

@@ -38,6 +38,7 @@ from bp_tui.shipstation.v2 import errors, translate
 from bp_tui.shipstation.v2.cache import IdCache, cache_path
 from bp_tui.shipstation.v2.ids import numeric_part
 from bp_tui.shipstation.v2.limiter import CLIENT_LIMIT, WINDOW_S, SharedWindowGate, limiter_path
+from bp_tui.state.profiles import shared_data_dir
 
 MAX_BATCH = 100
 MAX_PAGE_SIZE = 500
@@ -166,7 +167,7 @@ class ShipStationV2Client(SenderClient):
         self.backoff = backoff or Backoff()
         self._sleep = sleep
         self.gate = gate or SharedWindowGate(
-            limiter_path(state_path.parent, settings.api_key) if state_path is not None else None,
+            limiter_path(shared_data_dir(state_path), settings.api_key) if state_path is not None else None,
             limit=limit, window_s=window_s, sleep=sleep)
         self.ids = IdCache(cache_path(state_path) if state_path is not None else None)
         self._http = httpx.AsyncClient(base_url=self._base_url, transport=transport, timeout=timeout,

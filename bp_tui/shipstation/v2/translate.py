@@ -40,23 +40,31 @@ READ_ONLY = ("shipment_id", "created_at", "modified_at", "shipment_status", "tag
 
 # ---- V1 order (the engine's payload) -> V2 shipment
 
+# V2's address types these as strings (never null, never ""): an empty one is left out. The
+# others (company, second and third lines, e-mail) are nullable and sent as null when empty.
+ADDRESS_STRINGS = ("name", "phone", "address_line1", "city_locality", "state_province", "postal_code",
+                   "country_code")
+
+
 def ship_to(address: dict[str, Any] | None, email: Any) -> dict[str, Any]:
     address = address or {}
     residential = address.get("residential")
-    return {
+    out = {
         "name": address.get("name"),
-        "company_name": address.get("company"),
+        "company_name": address.get("company") or None,
         "phone": address.get("phone"),
         "email": email or None,
         "address_line1": address.get("street1"),
-        "address_line2": address.get("street2"),
-        "address_line3": address.get("street3"),
+        "address_line2": address.get("street2") or None,
+        "address_line3": address.get("street3") or None,
         "city_locality": address.get("city"),
         "state_province": address.get("state"),
         "postal_code": address.get("postalCode"),
         "country_code": address.get("country"),
         "address_residential_indicator": "unknown" if residential is None else ("yes" if residential else "no"),
     }
+    return {k: (str(v) if k in ADDRESS_STRINGS else v) for k, v in out.items()
+            if k not in ADDRESS_STRINGS or v not in (None, "")}
 
 
 def item(data: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +120,11 @@ def updated_shipment(current: dict[str, Any], order: dict[str, Any]) -> dict[str
     body = {k: copy.deepcopy(v) for k, v in current.items() if k not in READ_ONLY}
     body["shipment_number"] = wanted["shipment_number"]
     address = dict(body.get("ship_to") or {})
-    address.update({k: wanted["ship_to"][k] for k in SHIP_TO_OWNED})
+    for k in SHIP_TO_OWNED:  # a line bp-tui no longer has is left out (V2 refuses null for it)
+        if k in wanted["ship_to"]:
+            address[k] = wanted["ship_to"][k]
+        else:
+            address.pop(k, None)
     body["ship_to"] = address
     body["items"] = wanted["items"]
     options = dict(body.get("advanced_options") or {})
@@ -220,7 +232,18 @@ def shipment_of(label: dict[str, Any], carried: Any) -> Shipment:
         store_id=None,
         items=[],
         is_return_label=bool(label.get("is_return_label")),
+        status=label_status(label),
     )
+
+
+def label_status(label: dict[str, Any]) -> str:
+    """The port's label status: ``completed``, ``processing`` or ``error`` (``voided`` is the
+    ``voided`` flag). A label without a status reads as completed (chosen: V1 and older answers
+    have none); one in a status V2 does not document reads as ``error``, never as live."""
+    status = label.get("status")
+    if status in (None, "", "completed", "voided"):
+        return "completed"
+    return str(status) if status in ("processing", "error") else "error"
 
 
 def fulfillment_of(record: dict[str, Any], carried: Any) -> Fulfillment:

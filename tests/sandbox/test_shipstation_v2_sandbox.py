@@ -51,8 +51,9 @@ async def test_a_missing_or_wrong_key_is_401_with_the_envelope():
             response = await client.get("/v2/shipments")
         assert response.status_code == 401
         body = response.json()
-        assert body["request_id"] and body["errors"] == [{"error_source": "ShipStation", "error_type": "security",
-                                                          "error_code": "unauthorized", "message": "Access denied."}]
+        assert body["request_id"] and body["errors"] == [{
+            "error_source": "ShipStation", "error_type": "security", "error_code": "unauthorized",
+            "message": "Access denied."}]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sb.app), base_url="http://ss",
                                  auth=(sb.api_key, sb.api_secret)) as basic:  # a V1 key pair is refused too
         assert (await basic.get("/v2/shipments")).status_code == 401
@@ -133,7 +134,7 @@ async def test_put_replaces_the_whole_shipment():
     async with http(sb) as client:
         made = (await create(client, shipment(1, internal_notes="fragile", notes_from_buyer="ring twice")))
         sid = made["shipments"][0]["shipment_id"]
-        sb.edit_order(int(sid[3:]), serviceCode="ups_ground", carrierCode="ups")  # not create fields: set in the UI
+        sb.edit_order(int(sid[3:]), serviceCode="ups_ground", carrierCode="ups")  # set in the UI: not create
         current = (await client.get(f"/v2/shipments/{sid}")).json()
         assert current["internal_notes"] == "fragile" and current["service_code"] == "ups_ground"
         read_only = ("shipment_id", "created_at", "modified_at", "shipment_status", "tags", "total_weight")

@@ -78,7 +78,8 @@ class _Gate:
         response: Response | None = None
         key = Headers(scope=scope).get("api-key") or ""
         if not key or not hmac.compare_digest(key.encode(), face.api_key.encode()):
-            response = envelope([{"error_source": ERROR_SOURCE, "error_type": "security", "error_code": "unauthorized",
+            response = envelope([{"error_source": ERROR_SOURCE, "error_type": "security",
+                                  "error_code": "unauthorized",
                                   "message": "Access denied."}], 401)
         else:
             verdict = face.limiter.hit()
@@ -162,7 +163,8 @@ def _page(request: Request, key: str, records: list[dict], *, default_dir: str,
         value = record.get(field) or (record.get("voided_at") if field == "modified_at" else None)
         return parse_datetime(value or record.get("created_at")) or datetime.min
 
-    records = sorted(records, key=lambda r: (moment(r), str(r.get(f"{key[:-1]}_id"))), reverse=sort_dir == "desc")
+    records = sorted(records, key=lambda r: (moment(r), str(r.get(f"{key[:-1]}_id"))),
+                     reverse=sort_dir == "desc")
     page_no = _int(request, "page", 1)
     size = _int(request, "page_size", DEFAULT_PAGE_SIZE)
     if page_no < 1:
@@ -195,7 +197,8 @@ def build_v2_app(face: V2Face) -> ASGIApp:
                 answers.append({**face.create(item), "errors": [], "address_validation": None})
             except V2Refused as exc:  # the published form: the key and the errors as strings
                 key = item.get("external_shipment_id") if isinstance(item, dict) else None
-                answers.append({"external_shipment_id": key[:shapes.MAX_ID_LENGTH] if isinstance(key, str) else None,
+                kept = key[:shapes.MAX_ID_LENGTH] if isinstance(key, str) else None
+                answers.append({"external_shipment_id": kept,
                                 "errors": [str(exc)], "address_validation": None})
         return JSONResponse({"has_errors": any(a["errors"] for a in answers), "shipments": answers})
 
@@ -247,7 +250,7 @@ def build_v2_app(face: V2Face) -> ASGIApp:
                     == wanted}
             records = [r for r in records if shapes.number_of(r["shipment_id"]) in keep]
         records = _window(records, "created_at", _when(request, "created_at_start"), _when(request, "created_at_end"))
-        return _page(request, "labels", records, default_dir="desc", sort_fields=("created_at", "modified_at"))
+        return _page(request, "labels", records, default_dir="desc")
 
     async def get_label(request: Request) -> Response:
         wanted = request.path_params["label_id"]
@@ -292,7 +295,8 @@ def build_v2_app(face: V2Face) -> ASGIApp:
         if status == 405:
             return envelope([{"error_source": ERROR_SOURCE, "error_type": "validation",
                               "error_code": "invalid_field_value", "message": "Method not allowed"}], 405)
-        return envelope([{"error_source": ERROR_SOURCE, "error_type": "validation", "error_code": "unspecified",
+        return envelope([{"error_source": ERROR_SOURCE, "error_type": "validation",
+                          "error_code": "unspecified",
                           "message": f"{request.url.path} was not found"}], 404)
 
     routes = [

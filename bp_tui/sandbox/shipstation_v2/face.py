@@ -37,8 +37,8 @@ V2_RATE_LIMIT = 200  # requests per minute (docs.shipstation.com/rate-limits)
 WAREHOUSE_ID = 524_391
 V2_ONLY = ("validate_address", "zone", "display_scheme", "assigned_user", "notes_to_buyer", "return_to", "customs",
            "order_source_code", "external_order_id", "shipping_rule_id")
-FULFILLMENT_KEYS = frozenset({"shipment_id", "tracking_number", "carrier_code", "ship_date", "notify_customer",
-                              "notify_order_source"})
+FULFILLMENT_KEYS = frozenset({"shipment_id", "tracking_number", "carrier_code", "ship_date",
+                              "notify_customer", "notify_order_source"})
 ERROR_SOURCE = "ShipStation"  # the published enum's spelling (chosen)
 V1_ONLY_KEPT = ("paymentDate", "paymentMethod", "customerUsername", "insuranceOptions", "internationalOptions",
                 "tagIds", "shipDate", "billTo", "orderDate")
@@ -60,7 +60,8 @@ class V2Refused(ValueError):
 
 class NotFound(V2Refused):
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what} was not found", code="invalid_identifier", status=404, error_type="validation")
+        super().__init__(f"{what} was not found", code="invalid_identifier", status=404,
+                         error_type="validation")
 
 
 class V2Face:
@@ -161,7 +162,8 @@ class V2Face:
             raise V2Refused("the body must be a shipment object")
         read_only = sorted(set(body) & shapes.READ_ONLY)
         if read_only:
-            raise V2Refused(f"read-only field(s) cannot be updated: {', '.join(read_only)}", field=read_only[0])
+            raise V2Refused(f"read-only field(s) cannot be updated: {', '.join(read_only)}",
+                            field=read_only[0])
         self._known_keys(body, shapes.UPDATE_KEYS, what="an update")
         status = shapes.STATUS.get(order["orderStatus"], "pending")
         if status != "pending":
@@ -218,7 +220,8 @@ class V2Face:
             raise V2Refused(f"{where} must be an object", field=where)
         unknown = sorted(set(item) - FULFILLMENT_KEYS)
         if unknown:
-            raise V2Refused(f"unknown field(s) for {where}: {', '.join(unknown)}", field=f"{where}.{unknown[0]}")
+            raise V2Refused(f"unknown field(s) for {where}: {', '.join(unknown)}",
+                            field=f"{where}.{unknown[0]}")
         for name in ("shipment_id", "tracking_number", "carrier_code"):
             value = item.get(name)
             if not isinstance(value, str) or not value.strip():
@@ -273,7 +276,8 @@ class V2Face:
                                 field=f"ship_to.{name}")
         for name in shapes.ADDRESS_NEEDED:
             if name not in ship_to:
-                raise V2Refused(f"ship_to.{name} is required", code="field_value_required", field=f"ship_to.{name}")
+                raise V2Refused(f"ship_to.{name} is required", code="field_value_required",
+                                field=f"ship_to.{name}")
         country = str(ship_to["country_code"]).upper()
         if country in shapes.REGION_REQUIRED and "state_province" not in ship_to:
             raise V2Refused(f"ship_to.state_province is required for an address in {country}",

@@ -45,7 +45,8 @@ class ShipStationV2Sandbox(ShipStationAccount):
         record = self.v2.unfinished.pop(shipment_id)
         if record.get("v2_status") != "processing":
             self.v2.unfinished[shipment_id] = record
-            raise ValueError(f"label {shipment_id} is {record.get('v2_status')}: only a processing label completes")
+            raise ValueError(f"label {shipment_id} is {record.get('v2_status')}: "
+                             "only a processing label completes")
         del record["v2_status"]
         order, when = self.orders[record["orderId"]], self.now()
         record["trackingNumber"] = f"1Z999AA1{next(self._tracking):010d}"

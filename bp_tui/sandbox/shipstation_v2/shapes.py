@@ -44,11 +44,12 @@ CREATE_PENDING = frozenset({"shipment_number", "warehouse_id", "advanced_options
 # PUT /v2/shipments/{id}: the shipment's writable fields; the read-only ones are refused (docs).
 UPDATE_KEYS = frozenset({
     "carrier_id", "service_code", "requested_shipment_service", "shipping_rule_id", "external_order_id",
-    "hold_until_date", "ship_by_date", "retail_rate", "store_id", "items", "notes_from_buyer", "notes_for_gift",
-    "is_gift", "assigned_user", "amount_paid", "shipping_paid", "tax_paid", "zone", "display_scheme",
-    "tax_identifiers", "external_shipment_id", "shipment_number", "ship_date", "ship_to", "ship_from",
-    "warehouse_id", "return_to", "is_return", "confirmation", "customs", "advanced_options", "insurance_provider",
-    "order_source_code", "packages", "comparison_rate_type", "notes_to_buyer", "internal_notes",
+    "hold_until_date", "ship_by_date", "retail_rate", "store_id", "items", "notes_from_buyer",
+    "notes_for_gift", "is_gift", "assigned_user", "amount_paid", "shipping_paid", "tax_paid", "zone",
+    "display_scheme", "tax_identifiers", "external_shipment_id", "shipment_number", "ship_date", "ship_to",
+    "ship_from", "warehouse_id", "return_to", "is_return", "confirmation", "customs", "advanced_options",
+    "insurance_provider", "order_source_code", "packages", "comparison_rate_type", "notes_to_buyer",
+    "internal_notes",
 })
 READ_ONLY = frozenset({"shipment_id", "created_at", "modified_at", "shipment_status", "tags", "total_weight"})
 # Countries whose addresses need a state or province (chosen: the US, Canada and Australia, whose
@@ -245,7 +246,8 @@ def label_view(record: dict, *, order: dict | None = None) -> dict:
         "packages": [{"package_id": 1, "package_code": record.get("packageCode") or "package",
                       "weight": {"value": (weight or {}).get("value") or 0,
                                  "unit": WEIGHT_UNITS.get((weight or {}).get("units"), "ounce")},
-                      **({"tracking_number": record["trackingNumber"]} if record.get("trackingNumber") else {})}],
+                      **({"tracking_number": record["trackingNumber"]}
+                         if record.get("trackingNumber") else {})}],
         "ship_to": ship_to_view(record.get("shipTo") or (order or {}).get("shipTo") or {}, None),
     }
     if record.get("trackingNumber") and status not in ("processing", "error"):

@@ -78,7 +78,8 @@ class ContractCheck:
         self.checked += 1
         found: list[str] = []
         if self.requests:
-            sent = contract().check_request(method, path, query, b"".join(chunks), headers.get("content-type", ""))
+            sent = contract().check_request(method, path, query, b"".join(chunks),
+                                            headers.get("content-type", ""))
             found += [v for v in sent if not pending(v)]
         if answer["status"] is not None:
             found += contract().check_answer(method, path, answer["status"], b"".join(answer["body"]),

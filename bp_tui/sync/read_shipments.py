@@ -87,7 +87,7 @@ def _records(ctx: CycleContext, labels: list[Shipment], fulfillments: list[Fulfi
 
 def _waiting_on_labels(ctx: CycleContext, unfinished: list[Shipment], done: list[Shipment]) -> None:
     """Open notes whose order has a label not completed (and no completed one) say why they wait."""
-    live_orders = {s.order_id for s in done if not s.voided and s.order_id}
+    live_orders = {s.order_id for s in done if s.live and s.order_id}
     waiting = [s for s in unfinished if s.order_id and s.order_id not in live_orders]
     if not waiting:
         return

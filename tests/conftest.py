@@ -22,3 +22,30 @@ def _isolated_paths(tmp_path, monkeypatch):
     monkeypatch.delenv("BP_TUI_PROFILE", raising=False)
     for name in SECRET_ENV:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _shipstation_v2_contract(request, monkeypatch):
+    """Every V2 sandbox app a test builds is wrapped in the contract check; a request the V2
+    client sent, or an answer the sandbox gave, outside ShipStation's published contract fails
+    the test at teardown. ``@pytest.mark.off_contract_requests``: the test sends requests
+    outside it on purpose (only the sandbox's answers are held to it then)."""
+    from bp_tui.sandbox.shipstation_v2 import app as v2app
+
+    checks: list = []
+    requests = request.node.get_closest_marker("off_contract_requests") is None
+
+    def wrap(app):
+        from tests.contract.shipstation_v2.check import ContractCheck
+
+        check = ContractCheck(app, requests=requests)
+        checks.append(check)
+        return check
+
+    monkeypatch.setattr(v2app, "APP_WRAPPERS", [wrap])
+    yield checks
+    found = [v for check in checks for v in check.violations]
+    if found:
+        shown = "\n".join(found[:20]) + (f"\n... and {len(found) - 20} more" if len(found) > 20 else "")
+        pytest.fail(f"{len(found)} request(s)/answer(s) outside ShipStation V2's contract:\n{shown}",
+                    pytrace=False)

@@ -29,6 +29,10 @@ SHIPPED_OUTSIDE = (
     "cancel or ship that order in ShipStation so it is not shipped twice"
 )
 SHIPPED_OUTSIDE_MARKED = "shipped in Brightpearl outside ShipStation: its ShipStation order was marked shipped"
+LABEL_PROCESSING = ("its label is still being made in ShipStation (status processing): it is written "
+                    "back once ShipStation says the label is completed")
+LABEL_ERROR = ("ShipStation could not create its label (status error): a failed label is never written back; "
+               "create the label again in ShipStation")
 LABEL_VOIDED = "label voided, not confirmed: create a new label in ShipStation and it will be confirmed"
 ADOPTED = "found in ShipStation under its key (created earlier): taken as imported, not sent again"
 CANCELLED_AFTER_DELETE = "deleted in Brightpearl; its ShipStation order was cancelled"

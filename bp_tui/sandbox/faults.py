@@ -121,7 +121,7 @@ class FaultPlan:
 class Dialect:
     """How one vendor says "server error", "throttled", and which requests are list pages."""
 
-    error_body: dict[str, Any]
+    error_body: dict[str, Any] | None  # None: a 5xx with no body (ShipStation V2's documented 500)
     throttle_status: int
     throttle_body: dict[str, Any]
     throttle_headers: Callable[[float], dict[str, str]]
@@ -350,7 +350,7 @@ async def _forward(send: Send, status: int, headers: list, body: bytes) -> None:
 
 
 async def _respond(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-    raw = json.dumps(body).encode()
+    raw = b"" if body is None else json.dumps(body).encode()
     pairs = [(b"content-type", b"application/json")]
     pairs += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await _forward(send, status, pairs, raw)

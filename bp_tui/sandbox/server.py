@@ -9,6 +9,8 @@ exactly-once:
   ``real_world``, some slots also bring a split, merge, return label or late void);
 * ``POST /_sandbox/label?shipment_id=se-N`` (or ``orderId=N``) ``[&tracking_number=...]``: a packer
   buys a label for that one order (answered in V1 and V2 terms: the same account serves both);
+  V2 only: ``&status=processing`` (a label being made: ``POST /_sandbox/complete-label?label_id=se-N``
+  completes it) or ``&status=error`` (a label that could not be made);
 * ``GET /_sandbox/tally``: what reached each API (duplicates, labelled-but-unconfirmed, faults);
 * ``POST /_sandbox/split?orderId=N[&items=KEY:QTY,...]``: a ShipStation user splits an order;
 * ``POST /_sandbox/merge?orderId=N&merge=ID,ID``: combines orders into order N;
@@ -232,10 +234,27 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7
         if ss.orders[order_id]["orderStatus"] not in ("awaiting_shipment", "awaiting_payment", "on_hold",
                                                       "pending_fulfillment"):
             raise NotPossible(f"order {order_id} is {ss.orders[order_id]['orderStatus']}: no label can be bought")
+        status = query.get("status") or "completed"
+        if status != "completed":  # a V2 label being made or failed (V1 has neither)
+            if not hasattr(ss, "create_unfinished_label"):
+                raise _ControlError(400, "status processing or error needs the V2 sandbox (--ss-api v2)")
+            if status not in ("processing", "error"):
+                raise _ControlError(400, f"status must be completed, processing or error, not {status!r}")
+            return {"label": _label_answer(ss.create_unfinished_label(order_id, status)), "status": status}
         made = ss.create_label(order_id, tracking_number=query.get("tracking_number") or None,
                                carrier_code=query.get("carrier_code") or "ups",
                                service_code=query.get("service_code") or "ups_ground")
         return {"label": _label_answer(made)}
+
+    def complete_label(query: dict[str, str], body: Any) -> dict:
+        label_id = _se_or_int(query, "label_id", "shipmentId")
+        unfinished = getattr(getattr(ss, "v2", None), "unfinished", {})
+        if label_id not in unfinished:
+            raise _ControlError(404, f"no processing label {label_id}")
+        try:
+            return {"label": _label_answer(ss.complete_label(label_id))}  # type: ignore[attr-defined]
+        except ValueError as exc:
+            raise NotPossible(str(exc)) from None
 
     def void(query: dict[str, str], body: Any) -> dict:
         shipment_id = _se_or_int(query, "label_id", "shipmentId")
@@ -269,6 +288,7 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7
 
     routes: dict[tuple[str, str], Callable[[dict[str, str], Any], dict]] = {
         ("POST", "/labels"): labels, ("POST", "/label"): label, ("GET", "/tally"): lambda query, body: tally(bp, ss),
+        ("POST", "/complete-label"): complete_label,
         ("POST", "/split"): split, ("POST", "/merge"): merge, ("POST", "/return-label"): return_label,
         ("POST", "/void"): void, ("POST", "/edit-order"): edit_order, ("POST", "/timezone"): set_timezone,
         ("POST", "/staff"): staff,

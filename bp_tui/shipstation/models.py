@@ -122,7 +122,14 @@ class Shipment:
     store_id: int | None = None
     items: list[ShipmentItem] = field(default_factory=list)
     is_return_label: bool = False  # a label for goods coming back: never a shipment of the order
-    status: str = "completed"  # processing | completed | error | voided (V2; a V1 label is completed)
+    # The label's state where the API has one (V2): "completed" (live, unless voided), "processing"
+    # (being made; no label yet) or "error" (could not be made). V1 labels are all completed.
+    status: str = "completed"
+
+    @property
+    def live(self) -> bool:
+        """A label that ships the goods: completed, not voided."""
+        return self.status == "completed" and not self.voided
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Shipment:

@@ -8,6 +8,11 @@ notes it belongs to:
   return labels marked as such (never written back);
 - orders marked shipped, since the last read less a day.
 
+Only a completed label is kept (live, or voided later). A label still ``processing`` or in
+``error`` (V2; V1 has neither) is not a shipment: its open notes wait with the reason
+(``reasons.LABEL_PROCESSING`` / ``LABEL_ERROR``), and the next read keeps the label once it is
+completed; a failed one never is.
+
 Splits and merges were learnt at the start of the cycle (``parts.LearnParts``). A label belongs
 to every note its order carries (the note's own order, a part of its split order, the order it
 was merged into); one with our key on an order not known yet is a part of that note's
@@ -47,8 +52,11 @@ class ReadShipments:
         ctx.emit("shipments", 2, 3, message="reading marked-shipped orders")
         fulfillments = [f for f in await ctx.ss.list_fulfillments(create_date_start=since) if f is not None]
         labels = {s.shipment_id: s for s in [*created, *voided] if s is not None}  # the later read wins
-        seen = _records(ctx, list(labels.values()), fulfillments, now)
+        unfinished = [s for s in labels.values() if s.status != "completed" and not s.voided]
+        done = [s for s in labels.values() if s.status == "completed" or s.voided]
+        seen = _records(ctx, done, fulfillments, now)
         _keep(ctx, seen)
+        _waiting_on_labels(ctx, unfinished, done)
         ctx.emit("shipments", 3, 3, message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders")
         # Voids and marked-shipped records after ``now`` are newer than the watermark.
         ctx.store.set_watermark("shipments", iso(now) or "")
@@ -92,6 +100,26 @@ def _records(ctx: CycleContext, labels: list[Shipment], fulfillments: list[Fulfi
                 voided=bool(f.voided),
             ))
     return out
+
+
+def _waiting_on_labels(ctx: CycleContext, unfinished: list[Shipment], done: list[Shipment]) -> None:
+    """Open notes whose order has a label not completed (and no completed one) say why they wait."""
+    live_orders = {s.order_id for s in done if s.live and s.order_id}
+    waiting = [s for s in unfinished if s.order_id and s.order_id not in live_orders]
+    if not waiting:
+        return
+    owners = ctx.store.owners_of_ss_orders({s.order_id for s in waiting if s.order_id})
+    why: dict[int, str] = {}
+    for s in waiting:  # processing wins over error: a label is on its way
+        reason = reasons.LABEL_PROCESSING if s.status == "processing" else reasons.LABEL_ERROR
+        for gon_id in owners.get(s.order_id or 0, ()):
+            if why.get(gon_id) != reasons.LABEL_PROCESSING:
+                why[gon_id] = reason
+    notes = ctx.store.gons(why, stages=(Stage.IMPORTED,))
+    changed = [rec for gon_id, rec in notes.items() if rec.reason != why[gon_id]]
+    for rec in changed:
+        rec.reason = why[rec.gon_id]
+    ctx.store.save_gons(changed)
 
 
 def _learn_unknown_parts(ctx: CycleContext, labels: list[Shipment], keyed: dict[str, int],

@@ -7,6 +7,7 @@ so one broken credential does not produce a wall of red.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -19,6 +20,7 @@ from bp_tui.core.types import CheckResult
 
 HEADROOM_MIN = {"brightpearl": 20, "shipstation": 5}
 CLOCK_SKEW_MAX_S = 300
+V2_ONE_PAGE = 500  # V2's largest page: doctor's label read is one request
 STATE_WARN_BYTES = GB  # a state file past this gets a warning (not a failure) with the fix
 
 
@@ -149,8 +151,10 @@ async def _check_v2(src: Sources, add: Callable[[CheckResult], None]) -> bool:
     """The V2 key, by reading the labels of the last minute (the read every sync makes). V2 has
     no stores endpoint, so the store cannot be checked, only named."""
     try:
+        # one page: the labels of the last minute, up to V2's 500 a page (a page of 1 would walk
+        # every label of that minute, one request each)
         await src.ss.list_shipments(create_date_start=datetime.now(UTC) - timedelta(minutes=1), include_items=False,
-                                    page_size=1)
+                                    page_size=V2_ONE_PAGE)
     except ApiError as exc:
         if not _ss_reached(add, exc, src.config.shipstation.api_base, "V2"):
             return False
@@ -287,14 +291,8 @@ def _clock_check(src: Sources) -> CheckResult:
     """Compare this machine's clock with the last HTTP Date header either API sent."""
     server: datetime | None = None
     for client in (src.bp, src.ss):
-        raw = getattr(client, "last_server_date", None)
-        if isinstance(raw, datetime):
-            server = raw
-        elif isinstance(raw, str):
-            try:
-                server = parsedate_to_datetime(raw)
-            except (TypeError, ValueError):
-                continue
+        seen = server_time(getattr(client, "last_server_date", None))
+        server = seen or server
     if server is None:
         return CheckResult("clock", "Clock sane", True, "no server time seen; local time "
                            + datetime.now(UTC).isoformat(timespec="seconds"))
@@ -302,6 +300,29 @@ def _clock_check(src: Sources) -> CheckResult:
     ok = skew <= CLOCK_SKEW_MAX_S
     return CheckResult("clock", "Clock sane", ok, f"{skew:.0f} s from the API server's clock",
                        "" if ok else "set this machine's clock (enable NTP): shipment windows depend on it")
+
+
+# An HTTP date (RFC 9110 / 5322), as one of several when a duplicated header was joined with ", ".
+_HTTP_DATE = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+                        r"(?:\s+(?:[+-]\d{4}|[A-Za-z]{1,5}))?")
+
+
+def server_time(raw: object) -> datetime | None:
+    """A ``Date`` header (or a datetime) as an aware time; None when absent or unreadable. A zone
+    of ``-0000`` ("UTC, local zone unknown") or none is read as UTC; of a duplicated header
+    (joined with ", ") the first readable date counts."""
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo is not None else raw.replace(tzinfo=UTC)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    for text in [raw.strip(), *_HTTP_DATE.findall(raw[:1000])]:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        if moment is not None:
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return None
 
 
 def _state_size_check(src: Sources) -> CheckResult:

@@ -13,6 +13,7 @@ from bp_tui.sandbox.activity import label_open_orders, real_world_event
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.server import combined_app, control_app, tally
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
+from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
 
 
 def accounts(orders: int = 8) -> tuple[BrightpearlSandbox, ShipStationSandbox]:
@@ -209,3 +210,37 @@ async def test_the_demo_environment_is_plain_unless_real_world(tmp_path):
     finally:
         await plain.aclose()
         await real.aclose()
+
+
+async def test_v2_labels_being_made_or_failed_come_from_the_label_control():
+    bp = BrightpearlSandbox(rate_limit=100_000)
+    ss = ShipStationV2Sandbox(rate_limit=100_000)
+    first = ss.upsert_order(order_for(1))["orderId"]
+    second = ss.upsert_order(order_for(2))["orderId"]
+    controls = Controls(bp, ss)  # type: ignore[arg-type]
+    params = {"shipment_id": f"se-{first}", "status": "processing"}
+    making = (await controls("POST", "/label", params=params)).json()
+    failed = await controls("POST", "/label", params={"orderId": second, "status": "error"})
+    wrong = await controls("POST", "/label", params={"orderId": second, "status": "printed"})
+    label_id = making["label"]["label_id"]
+    done = await controls("POST", "/complete-label", params={"label_id": label_id})
+    again = await controls("POST", "/complete-label", params={"label_id": label_id})
+    not_processing = await controls("POST", "/complete-label",
+                                    params={"label_id": failed.json()["label"]["label_id"]})
+    await controls.client.aclose()
+    assert making["status"] == "processing" and failed.json()["status"] == "error"
+    assert wrong.status_code == 400 and "processing or error" in wrong.json()["message"]
+    assert done.status_code == 200 and done.json()["label"]["label_id"] == label_id
+    assert ss.orders[first]["orderStatus"] == "shipped"
+    assert ss.orders[second]["orderStatus"] == "awaiting_shipment"
+    assert again.status_code == 404 and not_processing.status_code == 400
+    assert "only a processing label completes" in not_processing.json()["message"]
+
+
+async def test_only_the_v2_sandbox_makes_labels_that_are_not_completed():
+    bp, ss = accounts()
+    controls = Controls(bp, ss)
+    order_id = next(iter(ss.orders))
+    answer = await controls("POST", "/label", params={"orderId": order_id, "status": "processing"})
+    await controls.client.aclose()
+    assert answer.status_code == 400 and "V2 sandbox" in answer.json()["message"]

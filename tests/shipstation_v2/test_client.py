@@ -244,11 +244,25 @@ async def test_mark_as_shipped_is_a_fulfillment_with_the_notify_flags(tmp_path):
         await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
                                  tracking_number="HAND-1", notify_customer=True, notify_sales_channel=False)
         with pytest.raises(ApiError, match="cannot be fulfilled again"):
-            await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2))
+            await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
+                                     tracking_number="HAND-2")
         [record] = await ss.list_fulfillments(create_date_start=SINCE)
     assert sb.notifications == [(made.order_id, True, False)]
     assert (record.order_id, record.tracking_number, record.carrier_code) == (made.order_id, "HAND-1", "Other")
     assert record.ship_date is not None and record.ship_date.tzinfo is not None
+
+
+async def test_marking_shipped_without_a_tracking_number_sends_nothing_and_says_why(tmp_path):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        made = (await ss.create_orders([keyed(1)]))[0]
+        before = ss.requests_sent
+        for tracking in ("", "   "):
+            with pytest.raises(ApiError) as info:
+                await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
+                                         tracking_number=tracking)
+            assert info.value.code == "no_tracking" and "tracking number" in info.value.message
+        assert ss.requests_sent == before and not sb.fulfillments
 
 
 async def test_a_lost_mark_as_shipped_answer_is_resolved_by_reading_the_shipment(tmp_path):
@@ -269,7 +283,8 @@ async def test_a_lost_mark_as_shipped_answer_is_resolved_by_reading_the_shipment
 
     async with client(sb, tmp_path, transport=Dropping()) as ss:
         made = (await ss.create_orders([keyed(1)]))[0]
-        await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2))
+        await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
+                                 tracking_number="HAND-1")
     assert answered == [200] and len(sb.fulfillments) == 1  # sent once; the re-read showed it shipped
 
 
@@ -353,7 +368,7 @@ async def test_server_errors_are_retried_and_then_reported_unavailable(tmp_path)
         sb.fail_next(5, status=500, path="/v2/labels")
         with pytest.raises(ApiUnavailable) as info:
             await ss.list_shipments(create_date_start=SINCE)
-    assert "unknown error" in info.value.message
+    assert "ShipStation has encountered an error" in info.value.message  # a 500 has no body (contract)
 
 
 @pytest.mark.parametrize("kind", ["empty", "html", "wrong_shape", "redirect"])
@@ -381,7 +396,8 @@ async def test_stores_are_v1_only_and_say_so(tmp_path):
 async def test_an_id_that_names_no_shipment_is_an_api_error_without_a_request(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
-        for call in (ss.get_order(0), ss.mark_as_shipped(0, carrier_code="other", ship_date=date(2026, 1, 2)),
+        for call in (ss.get_order(0), ss.mark_as_shipped(0, carrier_code="other", ship_date=date(2026, 1, 2),
+                                                         tracking_number="T-1"),
                      ss.get_order(9_000_000_000_000_000_123)):
             with pytest.raises(ApiError) as info:
                 await call

@@ -272,3 +272,45 @@ async def test_the_dashboard_and_a_headless_sync_share_one_budget(tmp_path):
         assert apart[429] > 0
     finally:
         await env.aclose()
+
+
+async def test_a_label_in_error_is_never_written_back_and_a_processing_one_only_once_completed(env):
+    await env.connector.run_cycle()
+    first, second = env.open_orders()[:2]
+    making = env.ss.create_unfinished_label(first["orderId"], "processing")
+    env.ss.create_unfinished_label(second["orderId"], "error")
+    shw = shw_counts(env)
+    for _ in range(2):
+        assert (await env.connector.run_cycle()).confirmed == 0
+    waiting = env.connector.store.gon_by_ss_order(first["orderId"])
+    failed = env.connector.store.gon_by_ss_order(second["orderId"])
+    assert waiting.stage == "imported" and "processing" in waiting.reason
+    assert failed.stage == "imported" and "status error" in failed.reason
+    assert "never written back" in failed.reason
+    assert shw_counts(env) == shw
+    assert not env.bp.gons[waiting.gon_id]["status"]["shipped"]
+    assert not env.bp.gons[failed.gon_id]["status"]["shipped"]
+    done = env.ss.complete_label(making["shipmentId"])
+    assert (await env.connector.run_cycle()).confirmed == 1
+    confirmed = env.connector.store.gon(waiting.gon_id)
+    assert confirmed.stage == "confirmed"
+    assert env.bp.gons[waiting.gon_id]["shipping"]["reference"] == done["trackingNumber"]
+    assert env.connector.store.gon(failed.gon_id).stage == "imported"
+    assert not env.bp.gons[failed.gon_id]["status"]["shipped"]
+    assert shw_counts(env)[waiting.gon_id] == 1 and shw_counts(env)[failed.gon_id] == shw[failed.gon_id]
+
+
+async def test_a_note_shipped_without_a_tracking_number_is_held_with_the_reason_nothing_sent(env):
+    await env.connector.run_cycle()
+    target = env.open_orders()[0]
+    rec = env.connector.store.gon_by_ss_order(target["orderId"])
+    env.bp.gons[rec.gon_id]["shipping"]["reference"] = ""
+    env.bp.apply_events(rec.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
+                                      "eventOwnerId": 4}])
+    before = [r for r in env.ss.request_log if r[1] == "POST" and r[2].startswith("/v2/fulfillments")]
+    await env.connector.run_cycle()
+    held = env.connector.store.gon(rec.gon_id)
+    assert held.stage == "attention" and "tracking number" in held.reason
+    assert env.ss.orders[target["orderId"]]["orderStatus"] == "awaiting_shipment" and not env.ss.fulfillments
+    after = [r for r in env.ss.request_log if r[1] == "POST" and r[2].startswith("/v2/fulfillments")]
+    assert after == before  # nothing was sent

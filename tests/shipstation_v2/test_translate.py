@@ -170,3 +170,30 @@ def test_the_cache_remembers_keys_privately(tmp_path):
     assert cache.fact("default_warehouse_id") == "se-5" and cache.fact("nothing") is None
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     cache.close()
+
+
+def test_an_address_line_bp_tui_lacks_is_left_out_never_null_or_empty():
+    sparse = Address(name="Ann Lee", street1="1 Road", country="IE")
+    sent = translate.ship_to(sparse, "")
+    assert sent == {"name": "Ann Lee", "company_name": None, "email": None, "address_line1": "1 Road",
+                    "address_line2": None, "address_line3": None, "country_code": "IE",
+                    "address_residential_indicator": "unknown"}
+    body = translate.new_shipment(replace(ORDER, ship_to=sparse), warehouse_id="se-1")
+    assert not [k for k in translate.ADDRESS_STRINGS if body["ship_to"].get(k, "x") in (None, "")]
+    current = {"shipment_id": "se-5", "shipment_status": "pending",
+               "ship_to": translate.ship_to(ORDER.ship_to, "ann@example.com")}
+    updated = translate.updated_shipment(current, replace(ORDER, ship_to=sparse))
+    assert "phone" not in updated["ship_to"] and "state_province" not in updated["ship_to"]
+
+
+@pytest.mark.parametrize("label, status, live", [
+    ({"status": "completed"}, "completed", True),
+    ({}, "completed", True),  # no status (older answers): completed
+    ({"status": "processing"}, "processing", False),
+    ({"status": "error"}, "error", False),
+    ({"status": "printed"}, "error", False),  # a status V2 does not document is never live
+    ({"status": "voided", "voided": True}, "completed", False),
+])
+def test_a_label_is_live_only_when_completed_and_not_voided(label, status, live):
+    shipment = translate.shipment_of({"label_id": "se-9", "shipment_id": "se-5", **label}, numeric_part)
+    assert (shipment.status, shipment.live) == (status, live)

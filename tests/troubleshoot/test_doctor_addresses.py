@@ -38,6 +38,7 @@ async def checks_of(connector: Connector) -> dict:
         await connector.aclose()
 
 
+@pytest.mark.off_contract_requests  # a wrong base URL: the path is no V2 operation, on purpose
 async def test_a_shipstation_base_url_that_answers_404_is_the_address_not_the_key(env):
     env.config.shipstation.base_url = "https://shipstation.sandbox/nothing-here"
     checks = await checks_of(reopen(env))

@@ -22,16 +22,28 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bp_tui.sandbox.shipstation_v2 import shapes
-from bp_tui.sandbox.shipstation_v2.face import NotFound, V2Face, V2Refused
+from bp_tui.sandbox.shipstation_v2.face import ERROR_SOURCE, NotFound, V2Face, V2Refused
 from bp_tui.shipstation.dates import parse_datetime
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 500  # (chosen) the fulfillments list documents 1-500; the others state no maximum
 MAX_BATCH = 100  # (chosen) ShipStation's own MCP tool caps its bulk create at 100
+# Wrappers put around every V2 app built from now on, first innermost. The tests install one that
+# holds every request and answer to ShipStation's published contract (tests/contract/).
+APP_WRAPPERS: list[Callable[[ASGIApp], ASGIApp]] = []
 
 
 def envelope(errors: list[dict], status: int) -> JSONResponse:
     return JSONResponse({"request_id": str(uuid.uuid4()), "errors": errors}, status_code=status)
+
+
+def failure(status: int) -> Response:
+    """An injected failure: a 5xx answers with no body, as the contract's ``ServerError`` (and the
+    gateway's 502-504, chosen); other statuses with the error envelope."""
+    if status >= 500:
+        return Response(status_code=status)
+    return envelope([{"error_source": ERROR_SOURCE, "error_type": "system", "error_code": "unspecified",
+                      "message": "An unknown error has occurred."}], status)
 
 
 def refused(exc: V2Refused) -> JSONResponse:
@@ -66,22 +78,21 @@ class _Gate:
         response: Response | None = None
         key = Headers(scope=scope).get("api-key") or ""
         if not key or not hmac.compare_digest(key.encode(), face.api_key.encode()):
-            response = envelope([{"error_source": "shipengine", "error_type": "security", "error_code": "unauthorized",
+            response = envelope([{"error_source": ERROR_SOURCE, "error_type": "security",
+                                  "error_code": "unauthorized",
                                   "message": "Access denied."}], 401)
         else:
             verdict = face.limiter.hit()
             if not verdict.allowed:
                 account.violations += int(verdict.violation)
-                response = envelope([{"error_source": "shipstation", "error_type": "system",
+                response = envelope([{"error_source": ERROR_SOURCE, "error_type": "system",
                                       "error_code": "rate_limit_exceeded",
                                       "message": "You have exceeded the rate limit. Please retry later."}], 429)
                 response.headers["Retry-After"] = retry_after(verdict.reset_s, face.window_s)
             else:
                 fault = account.take_fault(path)
                 if fault is not None:
-                    response = envelope([{"error_source": "shipstation", "error_type": "system",
-                                          "error_code": "unspecified", "message": "An unknown error has occurred."}],
-                                        fault)
+                    response = failure(fault)
         request_id = str(uuid.uuid4()).encode()
 
         async def send_with_headers(message: Message) -> None:
@@ -109,6 +120,12 @@ def _int(request: Request, name: str, default: int) -> int:
         raise V2Refused(f"{name} must be a whole number", field=name) from None
 
 
+def _enum(request: Request, name: str, allowed: tuple[str, ...]) -> None:
+    value = request.query_params.get(name)
+    if value is not None and value not in allowed:
+        raise V2Refused(f"{name} '{value}' is not one of {', '.join(allowed)}", field=name)
+
+
 def _when(request: Request, name: str) -> datetime | None:
     value = request.query_params.get(name)
     if value in (None, ""):
@@ -130,16 +147,24 @@ def _window(records: list[dict], field: str, start: datetime | None, end: dateti
     return out
 
 
-def _page(request: Request, key: str, records: list[dict], *, default_dir: str) -> JSONResponse:
+def _page(request: Request, key: str, records: list[dict], *, default_dir: str,
+          sort_fields: tuple[str, ...] = ("created_at", "modified_at")) -> JSONResponse:
+    """One page of ``records``; ``sort_fields``: the ``sort_by`` values the endpoint documents."""
     sort_by = request.query_params.get("sort_by") or "created_at"
-    if sort_by not in ("created_at", "modified_at", "shipped_at"):
-        raise V2Refused(f"sort_by '{sort_by}' is not one of created_at, modified_at", field="sort_by")
+    if sort_by not in sort_fields:
+        raise V2Refused(f"sort_by '{sort_by}' is not one of {', '.join(sort_fields)}", field="sort_by")
     sort_dir = request.query_params.get("sort_dir") or default_dir
     if sort_dir not in ("asc", "desc"):
         raise V2Refused(f"sort_dir '{sort_dir}' is not asc or desc", field="sort_dir")
+    # a label has no modified_at: its void modifies it (chosen); shipped_at is a fulfillment's ship_date
     field = {"shipped_at": "ship_date"}.get(sort_by, sort_by)
-    records = sorted(records, key=lambda r: (parse_datetime(r.get(field) or r.get("created_at")) or datetime.min,
-                                             str(r.get(f"{key[:-1]}_id"))), reverse=sort_dir == "desc")
+
+    def moment(record: dict) -> datetime:
+        value = record.get(field) or (record.get("voided_at") if field == "modified_at" else None)
+        return parse_datetime(value or record.get("created_at")) or datetime.min
+
+    records = sorted(records, key=lambda r: (moment(r), str(r.get(f"{key[:-1]}_id"))),
+                     reverse=sort_dir == "desc")
     page_no = _int(request, "page", 1)
     size = _int(request, "page_size", DEFAULT_PAGE_SIZE)
     if page_no < 1:
@@ -157,7 +182,7 @@ async def _json(request: Request) -> Any:
         raise V2Refused("the request body is not valid JSON", code="invalid_field_value") from None
 
 
-def build_v2_app(face: V2Face) -> Starlette:
+def build_v2_app(face: V2Face) -> ASGIApp:
     """The Starlette app serving ``face`` (mountable under a path prefix)."""
 
     async def create_shipments(request: Request) -> Response:
@@ -170,16 +195,18 @@ def build_v2_app(face: V2Face) -> Starlette:
         for item in body["shipments"]:
             try:
                 answers.append({**face.create(item), "errors": [], "address_validation": None})
-            except V2Refused as exc:
+            except V2Refused as exc:  # the published form: the key and the errors as strings
                 key = item.get("external_shipment_id") if isinstance(item, dict) else None
-                answers.append({"shipment_id": None, "external_shipment_id": key, "errors": [exc.entry()],
-                                "address_validation": None})
+                kept = key[:shapes.MAX_ID_LENGTH] if isinstance(key, str) else None
+                answers.append({"external_shipment_id": kept,
+                                "errors": [str(exc)], "address_validation": None})
         return JSONResponse({"has_errors": any(a["errors"] for a in answers), "shipments": answers})
 
     async def list_shipments(request: Request) -> Response:
         q = request.query_params
         key = q.get("external_shipment_id")
         # the account indexes keys: a look-up by key reads its shipments only
+        _enum(request, "shipment_status", shapes.SHIPMENT_STATUSES)
         records = face.shipments() if not key else [face.shipment(o) for o in face.account.split_parts(key)]
         for name in ("external_shipment_id", "shipment_number", "shipment_status", "store_id"):
             if q.get(name):
@@ -208,6 +235,7 @@ def build_v2_app(face: V2Face) -> Starlette:
         return Response(status_code=204)
 
     async def list_labels(request: Request) -> Response:
+        _enum(request, "label_status", shapes.LABEL_STATUSES)
         records = face.labels()
         q = request.query_params
         if q.get("label_status"):
@@ -222,8 +250,6 @@ def build_v2_app(face: V2Face) -> Starlette:
                     == wanted}
             records = [r for r in records if shapes.number_of(r["shipment_id"]) in keep]
         records = _window(records, "created_at", _when(request, "created_at_start"), _when(request, "created_at_end"))
-        for record in records:  # a void modifies the label (chosen, for sort_by=modified_at)
-            record["modified_at"] = record["voided_at"] or record["created_at"]
         return _page(request, "labels", records, default_dir="desc")
 
     async def get_label(request: Request) -> Response:
@@ -241,12 +267,15 @@ def build_v2_app(face: V2Face) -> Starlette:
                 records = [r for r in records if str(r.get(name)) == q[name]]
         records = _window(records, "created_at", _when(request, "create_date_start"), _when(request, "create_date_end"))
         records = _window(records, "ship_date", _when(request, "ship_date_start"), _when(request, "ship_date_end"))
-        return _page(request, "fulfillments", records, default_dir="asc")
+        return _page(request, "fulfillments", records, default_dir="asc",
+                     sort_fields=("created_at", "modified_at", "shipped_at"))
 
     async def create_fulfillments(request: Request) -> Response:
         body = await _json(request)
         if not isinstance(body, dict) or not isinstance(body.get("fulfillments"), list) or not body["fulfillments"]:
             raise V2Refused("fulfillments must be a non-empty array", code="field_value_required", field="fulfillments")
+        for index, item in enumerate(body["fulfillments"]):
+            face.check_fulfillment(item, index)
         results = [face.fulfill(item) for item in body["fulfillments"]]
         return JSONResponse({"has_errors": any(r["error_message"] for r in results), "fulfillments": results})
 
@@ -264,9 +293,10 @@ def build_v2_app(face: V2Face) -> Starlette:
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         if status == 405:
-            return envelope([{"error_source": "shipstation", "error_type": "validation",
+            return envelope([{"error_source": ERROR_SOURCE, "error_type": "validation",
                               "error_code": "invalid_field_value", "message": "Method not allowed"}], 405)
-        return envelope([{"error_source": "shipstation", "error_type": "validation", "error_code": "not_found",
+        return envelope([{"error_source": ERROR_SOURCE, "error_type": "validation",
+                          "error_code": "unspecified",
                           "message": f"{request.url.path} was not found"}], 404)
 
     routes = [
@@ -283,5 +313,8 @@ def build_v2_app(face: V2Face) -> Starlette:
         Route("/v2/fulfillments", guarded(create_fulfillments), methods=["POST"]),
         Route("/v2/warehouses", guarded(list_warehouses), methods=["GET"]),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_Gate, face=face)],
-                     exception_handlers={404: not_found, 405: not_found})
+    app: ASGIApp = Starlette(routes=routes, middleware=[Middleware(_Gate, face=face)],
+                             exception_handlers={404: not_found, 405: not_found})
+    for wrap in APP_WRAPPERS:
+        app = wrap(app)
+    return app

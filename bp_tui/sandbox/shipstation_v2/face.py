@@ -13,8 +13,12 @@ Rules from the reference, and the forms chosen where it is open:
   schema's ``additionalProperties: false``);
 - cancel needs every label voided first; cancelling a cancelled or shipped one is refused
   (chosen: ``invalid_status``);
-- a refused batch item answers inside the 200, with its ``errors`` as objects (chosen; the spec
-  says strings, client code reads objects).
+- a refused batch item answers inside the 200 with ``external_shipment_id`` and its ``errors`` as
+  strings, as the published schema has them (chosen; the client also reads objects);
+- errors carry only the published envelope's keys and enum values: ``error_source``
+  ``ShipStation`` (chosen; live 401s were seen saying ``shipengine``), no ``field_name`` (the
+  message names the field), ``invalid_identifier`` for an id that names nothing (the enum has no
+  ``not_found``; chosen).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ DEFAULT_KEY = "sandbox-v2-key"
 V2_RATE_LIMIT = 200  # requests per minute (docs.shipstation.com/rate-limits)
 WAREHOUSE_ID = 524_391
 V2_ONLY = ("validate_address", "zone", "display_scheme", "assigned_user", "notes_to_buyer", "return_to", "customs",
-           "insurance_provider", "order_source_code", "external_order_id", "shipping_rule_id")
+           "order_source_code", "external_order_id", "shipping_rule_id")
+FULFILLMENT_KEYS = frozenset({"shipment_id", "tracking_number", "carrier_code", "ship_date",
+                              "notify_customer", "notify_order_source"})
+ERROR_SOURCE = "ShipStation"  # the published enum's spelling (chosen)
 V1_ONLY_KEPT = ("paymentDate", "paymentMethod", "customerUsername", "insuranceOptions", "internationalOptions",
                 "tagIds", "shipDate", "billTo", "orderDate")
 
@@ -46,16 +53,15 @@ class V2Refused(ValueError):
         self.code, self.field, self.status, self.error_type = code, field, status, error_type
 
     def entry(self) -> dict[str, Any]:
-        entry = {"error_source": "shipstation", "error_type": self.error_type, "error_code": self.code,
-                 "message": str(self)}
-        if self.field:
-            entry["field_name"] = self.field
-        return entry
+        """The error in the published envelope's form (``field`` stays on the exception)."""
+        return {"error_source": ERROR_SOURCE, "error_type": self.error_type, "error_code": self.code,
+                "message": str(self)}
 
 
 class NotFound(V2Refused):
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what} was not found", code="not_found", status=404, error_type="validation")
+        super().__init__(f"{what} was not found", code="invalid_identifier", status=404,
+                         error_type="validation")
 
 
 class V2Face:
@@ -67,6 +73,8 @@ class V2Face:
         self.limiter = RateWindow(limit=rate_limit, window_s=window_s, clock=account.clock)
         self.extras: dict[int, dict[str, Any]] = {}  # orderId -> what only V2 keeps for the shipment
         self.received: list[dict[str, Any]] = []  # every POST /v2/shipments item as sent (tests read it)
+        # labels not completed (V2 only: processing or error), by number, V1-shaped with "v2_status"
+        self.unfinished: dict[int, dict[str, Any]] = {}
         address = {"name": "Warehouse", "company_name": "Sandbox Goods Ltd", "phone": "5125550100",
                    "address_line1": "4009 Marathon Blvd", "city_locality": "Austin", "state_province": "TX",
                    "postal_code": "78756", "country_code": "US", "address_residential_indicator": "no"}
@@ -100,8 +108,10 @@ class V2Face:
 
     def labels(self) -> list[dict]:
         merged = self.account.merged_orders
-        return [shapes.label_view(s) for s in sorted(self.account.shipments.values(), key=lambda s: s["shipmentId"])
-                if s["orderId"] not in merged]
+        orders = self.account.orders
+        records = [*self.account.shipments.values(), *self.unfinished.values()]
+        return [shapes.label_view(s, order=orders.get(s["orderId"]))
+                for s in sorted(records, key=lambda s: s["shipmentId"]) if s["orderId"] not in merged]
 
     def fulfillments(self) -> list[dict]:
         return [shapes.fulfillment_view(f) for f in sorted(self.account.fulfillments.values(),
@@ -114,7 +124,7 @@ class V2Face:
         self.received.append(body if isinstance(body, dict) else {"(not an object)": body})
         if not isinstance(body, dict):
             raise V2Refused("each shipment must be a JSON object")
-        self._known_keys(body)
+        self._known_keys(body, shapes.CREATE_KEYS | shapes.CREATE_PENDING, what="a new shipment")
         key = str(body.get("external_shipment_id") or "")[:shapes.MAX_ID_LENGTH]
         if key and (self.account.order_by_key(key) or self.account.split_parts(key)):
             taken = (self.account.split_parts(key) or [self.account.order_by_key(key)])[0]
@@ -150,7 +160,11 @@ class V2Face:
         order = self.order(v2_id)
         if not isinstance(body, dict):
             raise V2Refused("the body must be a shipment object")
-        self._known_keys(body)
+        read_only = sorted(set(body) & shapes.READ_ONLY)
+        if read_only:
+            raise V2Refused(f"read-only field(s) cannot be updated: {', '.join(read_only)}",
+                            field=read_only[0])
+        self._known_keys(body, shapes.UPDATE_KEYS, what="an update")
         status = shapes.STATUS.get(order["orderStatus"], "pending")
         if status != "pending":
             raise V2Refused(f"Shipment {v2_id} is {status}: only pending shipments can be updated",
@@ -196,8 +210,31 @@ class V2Face:
         order["orderStatus"] = "cancelled"
         order["modifyDate"] = to_api_datetime(self.account.now())
 
+    @staticmethod
+    def check_fulfillment(item: Any, index: int) -> None:
+        """An item outside the documented body refuses the whole request (chosen): an object with
+        ``shipment_id``, ``tracking_number`` and ``carrier_code`` as non-empty strings, the flags
+        true or false, no other key."""
+        where = f"fulfillments[{index}]"
+        if not isinstance(item, dict):
+            raise V2Refused(f"{where} must be an object", field=where)
+        unknown = sorted(set(item) - FULFILLMENT_KEYS)
+        if unknown:
+            raise V2Refused(f"unknown field(s) for {where}: {', '.join(unknown)}",
+                            field=f"{where}.{unknown[0]}")
+        for name in ("shipment_id", "tracking_number", "carrier_code"):
+            value = item.get(name)
+            if not isinstance(value, str) or not value.strip():
+                shown = "missing" if name not in item else ("null" if value is None else repr(value))
+                raise V2Refused(f"{where}.{name} is required (a non-empty string; got {shown})",
+                                code="field_value_required", field=f"{where}.{name}")
+        for flag in ("notify_customer", "notify_order_source"):
+            if item.get(flag) is not None and not isinstance(item[flag], bool):
+                raise V2Refused(f"{where}.{flag} must be true or false", field=f"{where}.{flag}")
+
     def fulfill(self, item: Any) -> dict:
-        """One ``POST /v2/fulfillments`` item: its result (``error_message`` set when refused)."""
+        """One ``POST /v2/fulfillments`` item (checked by ``check_fulfillment``): its result
+        (``error_message`` set when refused)."""
         if not isinstance(item, dict):
             return {"shipment_id": None, "shipment_number": None, "error_message": "each fulfillment must be an object"}
         sid = item.get("shipment_id")
@@ -208,16 +245,10 @@ class V2Face:
             return result
         result["shipment_number"] = order["orderNumber"]
         carrier = item.get("carrier_code")
-        if not isinstance(carrier, str) or not carrier.strip():
-            result["error_message"] = "carrier_code is required"
-        elif order["orderStatus"] not in v1shapes.OPEN_STATUSES:
+        if order["orderStatus"] not in v1shapes.OPEN_STATUSES:
             result["error_message"] = (f"Shipment {sid} is {shapes.STATUS.get(order['orderStatus'])}: it cannot "
                                        "be fulfilled again")
         else:
-            for flag in ("notify_customer", "notify_order_source"):
-                if item.get(flag) is not None and not isinstance(item[flag], bool):
-                    result["error_message"] = f"{flag} must be true or false"
-                    return result
             self.account.mark_shipped(order["orderId"], tracking_number=str(item.get("tracking_number") or ""),
                                       carrier_code=carrier, notify_customer=bool(item.get("notify_customer")),
                                       notify_sales_channel=bool(item.get("notify_order_source")))
@@ -226,16 +257,31 @@ class V2Face:
     # ---- helpers ----------------------------------------------------------------------
 
     @staticmethod
-    def _known_keys(body: dict) -> None:
-        unknown = sorted(set(body) - shapes.WRITABLE - shapes.READ_ONLY)
+    def _known_keys(body: dict, allowed: frozenset[str], *, what: str) -> None:
+        unknown = sorted(set(body) - allowed)
         if unknown:
-            raise V2Refused(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+            raise V2Refused(f"unknown field(s) for {what}: {', '.join(unknown)}", field=unknown[0])
 
     @staticmethod
     def _ship_to(body: dict) -> dict:
+        """``ship_to`` as the contract has it: its string lines strings (never null, never ""), the
+        name, first line and country present, and a state or province where the country needs one."""
         ship_to = body.get("ship_to")
         if not isinstance(ship_to, dict):
             raise V2Refused("ship_to is required", code="field_value_required", field="ship_to")
+        for name in shapes.ADDRESS_STRINGS:
+            if name in ship_to and (not isinstance(ship_to[name], str) or not ship_to[name].strip()):
+                shown = "null" if ship_to[name] is None else repr(ship_to[name])
+                raise V2Refused(f"ship_to.{name} must be a non-empty string, not {shown}",
+                                field=f"ship_to.{name}")
+        for name in shapes.ADDRESS_NEEDED:
+            if name not in ship_to:
+                raise V2Refused(f"ship_to.{name} is required", code="field_value_required",
+                                field=f"ship_to.{name}")
+        country = str(ship_to["country_code"]).upper()
+        if country in shapes.REGION_REQUIRED and "state_province" not in ship_to:
+            raise V2Refused(f"ship_to.state_province is required for an address in {country}",
+                            code="field_value_required", field="ship_to.state_province")
         return ship_to
 
     def _warehouse(self, body: dict) -> int | None:

@@ -48,6 +48,10 @@ MAX_THROTTLES = 5
 DEFAULT_RETRY_AFTER_S = WINDOW_S  # a 429 without Retry-After: wait the whole window
 WAREHOUSE_FACT = "default_warehouse_id"
 NO_RESULT = "ShipStation returned no result for this shipment"
+NO_TRACKING = ("ShipStation V2 marks a shipment shipped only with a tracking number, and this one has none "
+               "(V1 allowed it; V2's POST /v2/fulfillments requires tracking_number)")
+NO_TRACKING_HINT = ("nothing was sent: add the tracking number in Brightpearl and mark the note shipped "
+                    "in ShipStation by hand, or print the label in ShipStation")
 V1_ONLY = ("ShipStation API V2 has no stores endpoint: {what} works with api_version = \"v1\" only "
            "(stores and their branding are managed in the ShipStation web app)")
 
@@ -450,9 +454,17 @@ class ShipStationV2Client(SenderClient):
                               tracking_number: str = "", notify_customer: bool = False,
                               notify_sales_channel: bool = False) -> None:
         """``POST /v2/fulfillments`` for one shipment. Never sent twice blind: after a lost answer
-        the shipment is re-read, and only one still pending gets the request again."""
+        the shipment is re-read, and only one still pending gets the request again. Without a
+        tracking number (or carrier) nothing is sent: V2 requires both, so an ApiError
+        (``no_tracking`` / ``no_carrier``) says why and the engine holds the note for a person."""
+        if not tracking_number.strip():  # the docs require one: nothing is sent without it
+            raise ApiError(SERVICE, 0, NO_TRACKING, code="no_tracking", hint=NO_TRACKING_HINT)
+        if not carrier_code.strip():
+            raise ApiError(SERVICE, 0, "ShipStation V2 marks a shipment shipped only with a carrier code; "
+                                       "this label has none", code="no_carrier",
+                           hint="POST /v2/fulfillments requires carrier_code: nothing was sent")
         sid = self._v2_id(order_id)
-        body = {"fulfillments": [{"shipment_id": sid, "tracking_number": tracking_number or None,
+        body = {"fulfillments": [{"shipment_id": sid, "tracking_number": tracking_number.strip(),
                                   "carrier_code": carrier_code, "ship_date": ship_date.isoformat(),
                                   "notify_customer": notify_customer, "notify_order_source": notify_sales_channel}]}
         for attempt in range(self.backoff.attempts):

@@ -41,21 +41,29 @@ READ_ONLY = ("shipment_id", "created_at", "modified_at", "shipment_status", "tag
 
 # ---- order draft -> V2 shipment
 
+# V2's address types these as strings (never null, never ""): an empty one is left out. The
+# others (company, second and third lines, e-mail) are nullable and sent as null when empty.
+ADDRESS_STRINGS = ("name", "phone", "address_line1", "city_locality", "state_province", "postal_code",
+                   "country_code")
+
+
 def ship_to(address: Address, email: str) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "name": address.name,
         "company_name": address.company or None,
-        "phone": address.phone or None,
+        "phone": address.phone,
         "email": email or None,
         "address_line1": address.street1,
         "address_line2": address.street2 or None,
         "address_line3": None,
-        "city_locality": address.city or None,
-        "state_province": address.state or None,
-        "postal_code": address.postal_code or None,
+        "city_locality": address.city,
+        "state_province": address.state,
+        "postal_code": address.postal_code,
         "country_code": address.country,
         "address_residential_indicator": "unknown",
     }
+    return {k: (str(v) if k in ADDRESS_STRINGS else v) for k, v in out.items()
+            if k not in ADDRESS_STRINGS or v not in (None, "")}
 
 
 def item(line: LineItem) -> dict[str, Any]:
@@ -109,7 +117,11 @@ def updated_shipment(current: dict[str, Any], draft: OrderDraft) -> dict[str, An
     body = {k: copy.deepcopy(v) for k, v in current.items() if k not in READ_ONLY}
     body["shipment_number"] = wanted["shipment_number"]
     address = dict(body.get("ship_to") or {})
-    address.update({k: wanted["ship_to"][k] for k in SHIP_TO_OWNED})
+    for k in SHIP_TO_OWNED:  # a line bp-tui no longer has is left out (V2 refuses null for it)
+        if k in wanted["ship_to"]:
+            address[k] = wanted["ship_to"][k]
+        else:
+            address.pop(k, None)
     body["ship_to"] = address
     body["items"] = wanted["items"]
     options = dict(body.get("advanced_options") or {})
@@ -217,7 +229,18 @@ def shipment_of(label: dict[str, Any], carried: Any) -> Shipment:
         store_id=None,
         items=[],
         is_return_label=bool(label.get("is_return_label")),
+        status=label_status(label),
     )
+
+
+def label_status(label: dict[str, Any]) -> str:
+    """The port's label status: ``completed``, ``processing`` or ``error`` (``voided`` is the
+    ``voided`` flag). A label without a status reads as completed (chosen: V1 and older answers
+    have none); one in a status V2 does not document reads as ``error``, never as live."""
+    status = label.get("status")
+    if status in (None, "", "completed", "voided"):
+        return "completed"
+    return str(status) if status in ("processing", "error") else "error"
 
 
 def fulfillment_of(record: dict[str, Any], carried: Any) -> Fulfillment:

@@ -45,7 +45,7 @@ def send_one(url: str, title: str, body: str, kind: str = "info") -> AlertSendRe
         plugin.socket_read_timeout = READ_TIMEOUT_S
     notify_type = {"opened": apprise.NotifyType.FAILURE, "resolved": apprise.NotifyType.SUCCESS,
                    "digest": apprise.NotifyType.WARNING}.get(kind, apprise.NotifyType.INFO)
-    with apprise.LogCapture(level=logging.WARNING) as logs:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as logs:
         ok = sender.notify(body=body, title=title, notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT)
     detail = "" if ok else safe(" ".join(logs.getvalue().split()) or "not accepted", url_tokens(url), 300)
     return AlertSendResult(mask_url(url), bool(ok), detail)

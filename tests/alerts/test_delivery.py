@@ -272,3 +272,29 @@ async def test_api_text_in_a_message_is_inert_and_without_secrets(tmp_path, rece
         assert "\\x1b" in body  # shown as text
     finally:
         await env.aclose()
+
+
+async def test_an_incident_stays_single_across_a_restart_of_the_connector(tmp_path, receiver):
+    from bp_tui.sandbox.environment import in_process
+    from bp_tui.service.connector import Connector
+    from tests.sync.conftest import FAST_CLIENTS
+
+    env = make_env(tmp_path, orders=0)
+    order_id = env.bp.add_order(rows=[(1001, 1)])
+    env.bp.orders[order_id]["parties"]["delivery"]["countryIsoCode"] = ""  # cannot be mapped: failed
+    env.bp.add_gon(order_id, state="printed")
+    env.config.alerts.urls = receiver.url()
+    env.config.alerts.stuck_minutes = 1
+    await env.connector.run_cycle()
+    env.connector.store.db.execute("UPDATE gons SET updated_at = '2020-01-01T00:00:00+00:00'")
+    env.connector.store.db.commit()
+    await env.connector.run_cycle()
+    await env.connector.aclose()  # the process ends (its messages in flight finish first)
+    for _ in range(2):  # started again, twice
+        again = Connector(env.config, env.state_path, bp_transport=in_process(env.bp.app),
+                          ss_transport=in_process(env.ss.app), client_options=dict(FAST_CLIENTS))
+        try:
+            await again.run_cycle()
+        finally:
+            await again.aclose()
+    assert [t.split(":")[1].strip() for t in receiver.titles()] == ["1 note in failed for over 1 min"]

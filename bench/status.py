@@ -24,8 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "bp-tui-bench-status"
-STAGES = [("confirmed", 900), ("imported", 40), ("ready", 20), ("shipped", 15), ("failed", 10),
-          ("attention", 5), ("cancelled", 10)]
+STAGES = [
+    ("confirmed", 900),
+    ("imported", 40),
+    ("ready", 20),
+    ("shipped", 15),
+    ("failed", 10),
+    ("attention", 5),
+    ("cancelled", 10),
+]
 
 
 def build(n: int, path: Path) -> None:
@@ -38,31 +45,56 @@ def build(n: int, path: Path) -> None:
     names = [s for s, _w in STAGES]
     store = StateStore(path)
     with store.transaction() as db:  # indexes and count triggers after the rows: minutes, not an hour
-        later = [r[0] for r in db.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'gons' AND sql IS NOT "
-                                          "NULL AND type IN ('index', 'trigger')")]
-        for kind, name in db.execute("SELECT type, name FROM sqlite_master WHERE tbl_name = 'gons' AND sql IS NOT "
-                                     "NULL AND type IN ('index', 'trigger')").fetchall():
+        later = [
+            r[0]
+            for r in db.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'gons' AND sql IS NOT "
+                "NULL AND type IN ('index', 'trigger')"
+            )
+        ]
+        for kind, name in db.execute(
+            "SELECT type, name FROM sqlite_master WHERE tbl_name = 'gons' AND sql IS NOT "
+            "NULL AND type IN ('index', 'trigger')"
+        ).fetchall():
             db.execute(f"DROP {kind.upper()} {name}")
 
         def rows():  # type: ignore[no-untyped-def]
             for i in range(1, n + 1):
                 at = iso(now - timedelta(minutes=rng.randrange(0, 144_000)))
-                yield (10_000_000 + i, 20_000_000 + i, rng.choices(names, weights)[0], f"PO-{i}",
-                       f"Customer {i % 5000}", f"1Z{i:010d}", at, at)
-        db.executemany("INSERT INTO gons (gon_id, order_id, stage, reference, customer, tracking, first_seen, "
-                       "updated_at) VALUES (?,?,?,?,?,?,?,?)", rows())
+                yield (
+                    10_000_000 + i,
+                    20_000_000 + i,
+                    rng.choices(names, weights)[0],
+                    f"PO-{i}",
+                    f"Customer {i % 5000}",
+                    f"1Z{i:010d}",
+                    at,
+                    at,
+                )
+
+        db.executemany(
+            "INSERT INTO gons (gon_id, order_id, stage, reference, customer, tracking, first_seen, "
+            "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+            rows(),
+        )
         for sql in later:
             db.execute(sql)
         db.execute("DELETE FROM stage_counts")
         db.execute("INSERT INTO stage_counts (stage, n) SELECT stage, COUNT(*) FROM gons GROUP BY stage")
         summary = json.dumps({"result": "ok", "duration_s": 1.2, "imported": 3, "confirmed": 2})
-        db.executemany("INSERT INTO runs (started_at, finished_at, mode, pid, summary) VALUES (?,?,?,?,?)",
-                       [(iso(now - timedelta(minutes=2 * k)), iso(now - timedelta(minutes=2 * k)), "full", 1,
-                         summary) for k in range(50_000, 0, -1)])
+        db.executemany(
+            "INSERT INTO runs (started_at, finished_at, mode, pid, summary) VALUES (?,?,?,?,?)",
+            [
+                (iso(now - timedelta(minutes=2 * k)), iso(now - timedelta(minutes=2 * k)), "full", 1, summary)
+                for k in range(50_000, 0, -1)
+            ],
+        )
         for k in range(200):
-            db.execute("INSERT INTO incidents (key, trigger, subject, title, first_seen, opened_at, resolved_at) "
-                       "VALUES (?, 'stuck', 'failed', 't', ?, ?, ?)",
-                       ("stuck:failed", iso(now), iso(now), iso(now) if k < 199 else None))
+            db.execute(
+                "INSERT INTO incidents (key, trigger, subject, title, first_seen, opened_at, resolved_at) "
+                "VALUES (?, 'stuck', 'failed', 't', ?, ?, ?)",
+                ("stuck:failed", iso(now), iso(now), iso(now) if k < 199 else None),
+            )
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
 
@@ -101,14 +133,33 @@ def measure(n: int) -> dict[str, object]:
         whole = []
         for _ in range(6):
             started = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "bp_tui", "--config", str(config_path), "--state", str(state),
-                                   "status", "--json"], capture_output=True, text=True, cwd=ROOT)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bp_tui",
+                    "--config",
+                    str(config_path),
+                    "--state",
+                    str(state),
+                    "status",
+                    "--json",
+                ],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             whole.append((time.perf_counter() - started) * 1000)
         whole = whole[1:]
     data = json.loads(proc.stdout)
     assert sum(data["notes_by_stage"].values()) == n, data
-    return {"notes": n, "read_ms_median": round(statistics.median(times), 1), "read_ms_max": round(max(times), 1),
-            "command_ms_median": round(statistics.median(whole), 1), "status": report.word}
+    return {
+        "notes": n,
+        "read_ms_median": round(statistics.median(times), 1),
+        "read_ms_max": round(max(times), 1),
+        "command_ms_median": round(statistics.median(whole), 1),
+        "status": report.word,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,9 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(args.notes)
     print(json.dumps(result))
     ok = result["read_ms_max"] <= 200
-    print(f"| `bp-tui status`, {args.notes:,} notes in the state | read {result['read_ms_median']} ms median, "
-          f"{result['read_ms_max']} ms worst of 30; whole command (process start to exit) "
-          f"{result['command_ms_median']} ms | <= 200 ms | {'ok' if ok else 'over'} |")
+    print(
+        f"| `bp-tui status`, {args.notes:,} notes in the state | read {result['read_ms_median']} ms median, "
+        f"{result['read_ms_max']} ms worst of 30; whole command (process start to exit) "
+        f"{result['command_ms_median']} ms | <= 200 ms | {'ok' if ok else 'over'} |"
+    )
     return 0
 
 

@@ -43,10 +43,15 @@ def send_one(url: str, title: str, body: str, kind: str = "info") -> AlertSendRe
     for plugin in sender:
         plugin.socket_connect_timeout = CONNECT_TIMEOUT_S
         plugin.socket_read_timeout = READ_TIMEOUT_S
-    notify_type = {"opened": apprise.NotifyType.FAILURE, "resolved": apprise.NotifyType.SUCCESS,
-                   "digest": apprise.NotifyType.WARNING}.get(kind, apprise.NotifyType.INFO)
+    notify_type = {
+        "opened": apprise.NotifyType.FAILURE,
+        "resolved": apprise.NotifyType.SUCCESS,
+        "digest": apprise.NotifyType.WARNING,
+    }.get(kind, apprise.NotifyType.INFO)
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as logs:
-        ok = sender.notify(body=body, title=title, notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT)
+        ok = sender.notify(
+            body=body, title=title, notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT
+        )
     detail = "" if ok else safe(" ".join(logs.getvalue().split()) or "not accepted", url_tokens(url), 300)
     return AlertSendResult(mask_url(url), bool(ok), detail)
 
@@ -55,8 +60,9 @@ def ping(url: str, ok: bool) -> bool:
     """The healthchecks convention: GET the URL after a good cycle, ``URL/fail`` after a failed one."""
     target = url if ok else url.rstrip("/") + "/fail"
     try:
-        with httpx.Client(timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
-                          follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S), follow_redirects=False
+        ) as client:
             return client.get(target).status_code < 400
     except httpx.HTTPError:
         return False
@@ -66,8 +72,16 @@ class Dispatcher:
     """One per connector: at most one sending thread at a time; a kick while it runs asks it for
     one more round."""
 
-    def __init__(self, state_path: Path, settings: AlertSettings, *, label: str, retry: timedelta = RETRY,
-                 lease: timedelta = LEASE, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        state_path: Path,
+        settings: AlertSettings,
+        *,
+        label: str,
+        retry: timedelta = RETRY,
+        lease: timedelta = LEASE,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.state_path = state_path
         self.settings = settings
         self.label = label
@@ -125,8 +139,13 @@ class Dispatcher:
 
     def deliver(self, ledger: AlertLedger, urls: list[str]) -> None:
         """Claim what is due and send it to every URL that has not taken it yet."""
-        claimed = ledger.claim(self.owner, self.clock(), lease=self.lease, per_hour=self.settings.max_per_hour,
-                               digest=digest_text(self.label, self.settings.max_per_hour))
+        claimed = ledger.claim(
+            self.owner,
+            self.clock(),
+            lease=self.lease,
+            per_hour=self.settings.max_per_hour,
+            digest=digest_text(self.label, self.settings.max_per_hour),
+        )
         for message in claimed:
             done = list(message.delivered_to)
             errors = []
@@ -140,13 +159,22 @@ class Dispatcher:
                     errors.append(f"{result.url}: {result.detail}")
             complete = all(url_id(u) in done for u in urls)
             now = self.clock()
-            ledger.settle(message.id, self.owner, delivered_to=done, complete=complete, error="; ".join(errors)[:500],
-                          now=now, retry_at=None if complete else now + self.retry)
+            ledger.settle(
+                message.id,
+                self.owner,
+                delivered_to=done,
+                complete=complete,
+                error="; ".join(errors)[:500],
+                now=now,
+                retry_at=None if complete else now + self.retry,
+            )
 
 
 def send_test(settings: AlertSettings, label: str) -> list[AlertSendResult]:
     """`bp-tui alerts test`: one test message to each URL; which worked."""
     title = f"bp-tui {label}: test message"
-    body = (f"Account {label}: this is a test of bp-tui's alerts. When this arrives, alerts for this "
-            "account reach you here.")
+    body = (
+        f"Account {label}: this is a test of bp-tui's alerts. When this arrives, alerts for this "
+        "account reach you here."
+    )
     return [send_one(url, title, body) for url in split_alert_urls(settings.urls)]

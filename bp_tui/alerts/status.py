@@ -36,11 +36,14 @@ def stale_after(config: Config) -> timedelta:
     return interval + max(MIN_MARGIN, 2 * interval)
 
 
-def read_status(store: StateStore, config: Config, now: datetime, *, label: str,
-                tokens: TokenSet | None = None) -> StatusReport:
+def read_status(
+    store: StateStore, config: Config, now: datetime, *, label: str, tokens: TokenSet | None = None
+) -> StatusReport:
     report = StatusReport(code=OK, reasons=[], account=label, state_path=str(store.path), now=now)
-    rows = store.db.execute("SELECT finished_at, summary FROM runs WHERE finished_at IS NOT NULL "
-                            "ORDER BY id DESC LIMIT ?", (RUNS_LOOKED_AT,)).fetchall()
+    rows = store.db.execute(
+        "SELECT finished_at, summary FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+        (RUNS_LOOKED_AT,),
+    ).fetchall()
     for n, row in enumerate(rows):
         summary = _summary(row["summary"])
         result = str(summary.get("result", "ok"))
@@ -61,8 +64,10 @@ def read_status(store: StateStore, config: Config, now: datetime, *, label: str,
     ledger = AlertLedger(store)
     report.open_incidents = ledger.open_count()
     report.undelivered_alerts = ledger.undelivered_count()
-    connection = store.db.execute("SELECT subject FROM incidents WHERE trigger = 'connection' AND "
-                                  "resolved_at IS NULL AND opened_at IS NOT NULL").fetchall()
+    connection = store.db.execute(
+        "SELECT subject FROM incidents WHERE trigger = 'connection' AND "
+        "resolved_at IS NULL AND opened_at IS NOT NULL"
+    ).fetchall()
     if tokens is not None and tokens.obtained_at:
         report.grant_age_seconds = max(0.0, now.timestamp() - tokens.obtained_at)
     _judge(report, config, now, [r[0] for r in connection], tokens)
@@ -77,21 +82,26 @@ def _summary(text: str | None) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _judge(report: StatusReport, config: Config, now: datetime, unreachable: list[str],
-           tokens: TokenSet | None) -> None:
+def _judge(
+    report: StatusReport, config: Config, now: datetime, unreachable: list[str], tokens: TokenSet | None
+) -> None:
     critical, warning = [], []
     if report.last_cycle_at is None:
         report.code, report.reasons = UNKNOWN, ["no cycle has finished yet (run `bp-tui sync --once`)"]
         return
     limit = stale_after(config)
     if report.last_good_cycle_at is None or now - report.last_good_cycle_at > limit:
-        critical.append(f"no good cycle for over {int(limit.total_seconds() // 60)} min "
-                        f"(sync.interval_seconds = {config.sync.interval_seconds}): is `sync --watch` running?")
+        critical.append(
+            f"no good cycle for over {int(limit.total_seconds() // 60)} min "
+            f"(sync.interval_seconds = {config.sync.interval_seconds}): is `sync --watch` running?"
+        )
     critical += [f"{name} cannot be reached (an open connection incident)" for name in unreachable]
     if tokens is not None and tokens.revoked:
         critical.append("the Brightpearl OAuth grant was revoked: run `bp-tui auth login`")
     if report.last_cycle_result not in ("ok", "stopped"):
-        warning.append("the last cycle failed" + (f": {report.last_cycle_error}" if report.last_cycle_error else ""))
+        warning.append(
+            "the last cycle failed" + (f": {report.last_cycle_error}" if report.last_cycle_error else "")
+        )
     if report.failing:
         warning.append(f"{report.failing:,} notes in failed")
     if report.attention:
@@ -109,15 +119,25 @@ def as_json(report: StatusReport) -> dict:
         return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
     return {
-        "status": report.word, "code": report.code, "reasons": report.reasons, "account": report.account,
+        "status": report.word,
+        "code": report.code,
+        "reasons": report.reasons,
+        "account": report.account,
         "state": report.state_path,
-        "last_cycle": {"finished_at": when(report.last_cycle_at), "duration_s": report.last_cycle_seconds,
-                       "result": report.last_cycle_result or None, "error": report.last_cycle_error or None},
+        "last_cycle": {
+            "finished_at": when(report.last_cycle_at),
+            "duration_s": report.last_cycle_seconds,
+            "result": report.last_cycle_result or None,
+            "error": report.last_cycle_error or None,
+        },
         "last_good_cycle_at": when(report.last_good_cycle_at),
-        "notes_by_stage": report.notes_by_stage, "failing": report.failing, "attention": report.attention,
+        "notes_by_stage": report.notes_by_stage,
+        "failing": report.failing,
+        "attention": report.attention,
         "oldest_unshipped_at": when(report.oldest_unshipped_at),
         "oldest_unshipped_age_s": report.oldest_unshipped_seconds,
-        "open_incidents": report.open_incidents, "undelivered_alerts": report.undelivered_alerts,
+        "open_incidents": report.open_incidents,
+        "undelivered_alerts": report.undelivered_alerts,
         "oauth_token_age_s": report.grant_age_seconds,
     }
 
@@ -135,21 +155,35 @@ def prometheus_text(report: StatusReport) -> bytes:
         g.labels(report.account, *(extra or {}).values()).set(value)
 
     gauge("bp_tui_status", "bp-tui status exit code: 0 OK, 1 warning, 2 critical, 3 unknown", report.code)
-    gauge("bp_tui_last_cycle_timestamp_seconds", "when the last cycle finished",
-          report.last_cycle_at.timestamp() if report.last_cycle_at else None)
+    gauge(
+        "bp_tui_last_cycle_timestamp_seconds",
+        "when the last cycle finished",
+        report.last_cycle_at.timestamp() if report.last_cycle_at else None,
+    )
     gauge("bp_tui_last_cycle_duration_seconds", "how long the last cycle took", report.last_cycle_seconds)
-    gauge("bp_tui_last_cycle_ok", "1 when the last cycle succeeded",
-          None if not report.last_cycle_result else float(report.last_cycle_result == "ok"))
-    gauge("bp_tui_last_good_cycle_timestamp_seconds", "when the last good cycle finished",
-          report.last_good_cycle_at.timestamp() if report.last_good_cycle_at else None)
+    gauge(
+        "bp_tui_last_cycle_ok",
+        "1 when the last cycle succeeded",
+        None if not report.last_cycle_result else float(report.last_cycle_result == "ok"),
+    )
+    gauge(
+        "bp_tui_last_good_cycle_timestamp_seconds",
+        "when the last good cycle finished",
+        report.last_good_cycle_at.timestamp() if report.last_good_cycle_at else None,
+    )
     notes = Gauge("bp_tui_notes", "goods-out notes per stage", ["account", "stage"], registry=registry)
     for stage, count in report.notes_by_stage.items():
         notes.labels(report.account, stage).set(count)
-    gauge("bp_tui_oldest_unshipped_age_seconds", "age of the oldest note to import or ship",
-          report.oldest_unshipped_seconds if report.oldest_unshipped_seconds is not None else 0.0)
+    gauge(
+        "bp_tui_oldest_unshipped_age_seconds",
+        "age of the oldest note to import or ship",
+        report.oldest_unshipped_seconds if report.oldest_unshipped_seconds is not None else 0.0,
+    )
     gauge("bp_tui_open_incidents", "open alert incidents", report.open_incidents)
     gauge("bp_tui_undelivered_alerts", "alert messages not delivered yet", report.undelivered_alerts)
-    gauge("bp_tui_oauth_token_age_seconds", "age of the last Brightpearl OAuth token", report.grant_age_seconds)
+    gauge(
+        "bp_tui_oauth_token_age_seconds", "age of the last Brightpearl OAuth token", report.grant_age_seconds
+    )
     return generate_latest(registry)
 
 

@@ -24,8 +24,10 @@ def cmd_test(args: argparse.Namespace) -> int:
     except CommandError as exc:
         return fail(exc)
     if not split_alert_urls(config.alerts.urls):
-        say(f"error: {path}: alerts.urls is empty: add one or more Apprise URLs (or set BP_TUI_ALERTS_URLS)",
-            file=sys.stderr)
+        say(
+            f"error: {path}: alerts.urls is empty: add one or more Apprise URLs (or set BP_TUI_ALERTS_URLS)",
+            file=sys.stderr,
+        )
         return exitcodes.USAGE
     results = Connector.test_alerts(config)
     for result in results:  # URLs shown masked: they hold the services' tokens

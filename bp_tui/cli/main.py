@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from bp_tui import __version__
 from bp_tui.cli import (
-    alerts_cmd, auth_cmd, config_cmd, dashboard_cmd, exitcodes, sandbox_cmd, service_cmd, state_cmd, status_cmd,
-    sync_cmd, troubleshoot_cmd,
+    alerts_cmd, auth_cmd, config_cmd, dashboard_cmd, exitcodes, sandbox_cmd, service_cmd, state_cmd,
+    status_cmd, sync_cmd, troubleshoot_cmd,
 )
 
 COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, state_cmd, auth_cmd, sandbox_cmd, dashboard_cmd,

@@ -43,19 +43,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("service", help="run bp-tui under systemd")
     sub = p.add_subparsers(dest="service_command", metavar="{unit}", required=True)
     u = sub.add_parser("unit", help="print a systemd unit (README: Running under systemd)")
-    u.add_argument("--user", action="store_true", help="a user unit (systemctl --user) instead of a system one")
-    u.add_argument("--part", choices=PARTS, default="sync",
-                   help="sync: bp-tui-sync.service (default); status: bp-tui-status.service, which writes the "
-                        "Prometheus file; timer: bp-tui-status.timer, which runs it every minute")
-    u.add_argument("--prometheus", metavar="PATH", help="where the status unit writes the Prometheus file "
-                   f"(default: {SYSTEM_TEXTFILE}, or the state's folder with --user)")
+    u.add_argument(
+        "--user", action="store_true", help="a user unit (systemctl --user) instead of a system one"
+    )
+    u.add_argument(
+        "--part",
+        choices=PARTS,
+        default="sync",
+        help="sync: bp-tui-sync.service (default); status: bp-tui-status.service, which writes the "
+        "Prometheus file; timer: bp-tui-status.timer, which runs it every minute",
+    )
+    u.add_argument(
+        "--prometheus",
+        metavar="PATH",
+        help="where the status unit writes the Prometheus file "
+        f"(default: {SYSTEM_TEXTFILE}, or the state's folder with --user)",
+    )
     u.set_defaults(func=cmd_unit)
 
 
 def quote(arg: str) -> str:
     """One argument of a unit's command line: quoted when it has to be, ``%`` doubled."""
     text = arg.replace("%", "%%")
-    if any(c in text for c in ' \t"\'\\;$'):
+    if any(c in text for c in " \t\"'\\;$"):
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$") + '"'
     return text
 
@@ -68,11 +78,15 @@ def cmd_unit(args: argparse.Namespace) -> int:
             say(f"error: {path!r}: a path with a line break cannot go in a unit file", file=sys.stderr)
             return exitcodes.USAGE
     base = [sys.executable, "-m", "bp_tui", "--config", str(config), "--state", str(state)]
-    textfile = Path(args.prometheus).expanduser().absolute() if args.prometheus else (
-        state.parent / "bp_tui.prom" if args.user else SYSTEM_TEXTFILE)
+    textfile = (
+        Path(args.prometheus).expanduser().absolute()
+        if args.prometheus
+        else (state.parent / "bp_tui.prom" if args.user else SYSTEM_TEXTFILE)
+    )
     env_file = (Path.home() / ".config" / "bp-tui" / "env") if args.user else Path("/etc/bp-tui/env")
     text = {"sync": _sync_unit, "status": _status_unit, "timer": _timer_unit}[args.part](
-        args.user, base, state, textfile, env_file)
+        args.user, base, state, textfile, env_file
+    )
     sys.stdout.write(text)
     return exitcodes.OK
 

@@ -18,11 +18,15 @@ from bp_tui.state import StateError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("status", help="health check from the state only: exit 0 OK, 1 warning, "
-                                             "2 critical, 3 unknown")
+    p = subparsers.add_parser(
+        "status", help="health check from the state only: exit 0 OK, 1 warning, 2 critical, 3 unknown"
+    )
     p.add_argument("--json", action="store_true", help="print the same as JSON")
-    p.add_argument("--prometheus", metavar="PATH",
-                   help="also write node_exporter's textfile format to PATH (atomically, mode 0644)")
+    p.add_argument(
+        "--prometheus",
+        metavar="PATH",
+        help="also write node_exporter's textfile format to PATH (atomically, mode 0644)",
+    )
     p.set_defaults(func=cmd_status)
 
 
@@ -42,7 +46,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         try:
             write_textfile(Path(args.prometheus).expanduser(), prometheus_text(report))
         except OSError as exc:
-            say(f"error: {args.prometheus}: cannot write the Prometheus file: {exc.strerror or exc}", file=sys.stderr)
+            say(
+                f"error: {args.prometheus}: cannot write the Prometheus file: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             report.code, report.reasons = UNKNOWN, [f"cannot write {args.prometheus}", *report.reasons]
     if args.json:
         say(dumps_json(as_json(report)))
@@ -91,8 +98,15 @@ def _print(report: StatusReport) -> None:
     notes = ", ".join(f"{stage} {n:,}" for stage, n in report.notes_by_stage.items()) or "none"
     say(f"notes per stage:   {notes}")
     say(f"failing:           {report.failing:,}    attention: {report.attention:,}")
-    oldest = _span(report.oldest_unshipped_seconds) if report.oldest_unshipped_seconds is not None else "none waiting"
+    oldest = (
+        _span(report.oldest_unshipped_seconds)
+        if report.oldest_unshipped_seconds is not None
+        else "none waiting"
+    )
     say(f"oldest unshipped:  {oldest}")
-    say(f"open incidents:    {report.open_incidents}    alert messages not delivered: {report.undelivered_alerts}")
+    say(
+        f"open incidents:    {report.open_incidents}    "
+        f"alert messages not delivered: {report.undelivered_alerts}"
+    )
     if report.grant_age_seconds is not None:
         say(f"OAuth token age:   {_span(report.grant_age_seconds)}")

@@ -351,10 +351,6 @@ class Connector:
     def open_incident_count(self) -> int:
         return AlertLedger(self.store).open_count()
 
-    def send_alerts_now(self) -> None:
-        """Send what is due (a retry of failed deliveries), in the background."""
-        self.alerts.kick()
-
     @staticmethod
     def test_alerts(config: Config) -> list[AlertSendResult]:
         """One test message to each Apprise URL of ``[alerts] urls`` (blocking: run it off the UI);

@@ -4,7 +4,6 @@ and two senders, retried after a failure, never holding a cycle back; the text i
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -39,9 +38,20 @@ def _short_timeouts(monkeypatch):
 
 
 def open_failed(ledger: AlertLedger, active: bool = True) -> list[int]:
-    return ledger.apply([Condition("stuck", "failed", active=active, title="bp-tui acme: 1 note in failed",
-                                   body="GON 7", resolved_title="bp-tui acme: resolved", resolved_body="ok")],
-                        utcnow())
+    return ledger.apply(
+        [
+            Condition(
+                "stuck",
+                "failed",
+                active=active,
+                title="bp-tui acme: 1 note in failed",
+                body="GON 7",
+                resolved_title="bp-tui acme: resolved",
+                resolved_body="ok",
+            )
+        ],
+        utcnow(),
+    )
 
 
 def test_one_message_per_event_and_none_twice(tmp_path, receiver):
@@ -68,8 +78,9 @@ def test_a_failing_webhook_is_retried_and_shown_and_delivered_once_it_answers(tm
     path = tmp_path / "s.sqlite3"
     store = StateStore(path)
     ledger = AlertLedger(store)
-    dispatcher = Dispatcher(path, AlertSettings(urls=receiver.url("T0KEN-in-path")), label="acme",
-                            retry=timedelta(0))
+    dispatcher = Dispatcher(
+        path, AlertSettings(urls=receiver.url("T0KEN-in-path")), label="acme", retry=timedelta(0)
+    )
     open_failed(ledger)
     receiver.mode = "fail"
     dispatcher.kick()
@@ -179,7 +190,9 @@ TWO_SENDERS = textwrap.dedent("""
 def test_the_dashboard_and_a_headless_sync_at_once_send_each_event_once(tmp_path, receiver):
     path = tmp_path / "s.sqlite3"
     StateStore(path).close()
-    procs = [subprocess.Popen([sys.executable, "-c", TWO_SENDERS, str(path), receiver.url()]) for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", TWO_SENDERS, str(path), receiver.url()]) for _ in range(2)
+    ]
     for p in procs:
         assert p.wait(timeout=120) == 0
     titles = receiver.titles()
@@ -247,7 +260,9 @@ async def test_a_revoked_login_opens_a_connection_incident_and_its_text_is_safe(
         env.bp.password = password
         await conn.run_cycle()
         await asyncio.to_thread(conn.alerts.wait, 10)
-        assert [m["title"] for m in receiver.messages][1] == f"bp-tui {conn.label}: resolved, Brightpearl answers again"
+        assert [m["title"] for m in receiver.messages][
+            1
+        ] == f"bp-tui {conn.label}: resolved, Brightpearl answers again"
     finally:
         await env.aclose()
 
@@ -260,9 +275,11 @@ async def test_api_text_in_a_message_is_inert_and_without_secrets(tmp_path, rece
     try:
         await conn.run_cycle()
         with conn.store.transaction() as db:
-            db.execute("INSERT INTO gons (gon_id, order_id, stage, reason, first_seen, updated_at) VALUES "
-                       "(9, 1, 'attention', ?, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00')",
-                       (f"ShipStation said \x1b]0;owned\x07 key {secret} \u202e", ))
+            db.execute(
+                "INSERT INTO gons (gon_id, order_id, stage, reason, first_seen, updated_at) VALUES "
+                "(9, 1, 'attention', ?, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00')",
+                (f"ShipStation said \x1b]0;owned\x07 key {secret} \u202e",),
+            )
         await conn.run_cycle()
         await asyncio.to_thread(conn.alerts.wait, 10)
         [message] = [m for m in receiver.messages if "attention" in m["title"]]
@@ -291,8 +308,13 @@ async def test_an_incident_stays_single_across_a_restart_of_the_connector(tmp_pa
     await env.connector.run_cycle()
     await env.connector.aclose()  # the process ends (its messages in flight finish first)
     for _ in range(2):  # started again, twice
-        again = Connector(env.config, env.state_path, bp_transport=in_process(env.bp.app),
-                          ss_transport=in_process(env.ss.app), client_options=dict(FAST_CLIENTS))
+        again = Connector(
+            env.config,
+            env.state_path,
+            bp_transport=in_process(env.bp.app),
+            ss_transport=in_process(env.ss.app),
+            client_options=dict(FAST_CLIENTS),
+        )
         try:
             await again.run_cycle()
         finally:

@@ -21,8 +21,16 @@ def digest(items):
 
 
 def cond(active: bool, subject: str = "failed", threshold: timedelta = timedelta(0)) -> Condition:
-    return Condition("stuck", subject, active=active, threshold=threshold, title=f"T {subject}", body="B",
-                     resolved_title=f"R {subject}", resolved_body="RB")
+    return Condition(
+        "stuck",
+        subject,
+        active=active,
+        threshold=threshold,
+        title=f"T {subject}",
+        body="B",
+        resolved_title=f"R {subject}",
+        resolved_body="RB",
+    )
 
 
 def test_an_incident_opens_once_and_resolves_once(tmp_path):
@@ -35,8 +43,10 @@ def test_an_incident_opens_once_and_resolves_once(tmp_path):
     assert other.apply([cond(True)], now) == [] and other.open_count() == 1
     assert len(ledger.apply([cond(False)], now + timedelta(minutes=2))) == 1
     assert ledger.apply([cond(False)], now + timedelta(minutes=3)) == []
-    assert [(e, s) for _i, e, s, _a, _l in ledger.message_statuses()] == [("opened", "pending"),
-                                                                         ("resolved", "pending")]
+    assert [(e, s) for _i, e, s, _a, _l in ledger.message_statuses()] == [
+        ("opened", "pending"),
+        ("resolved", "pending"),
+    ]
     assert ledger.open_count() == 0
     [incident] = ledger.incidents()
     assert incident.resolved_at is not None and incident.opened_message == "pending"
@@ -68,9 +78,12 @@ def test_a_claim_is_a_lease_that_a_dead_sender_loses(tmp_path):
     later = now + LEASE + timedelta(seconds=1)
     [again] = ledger.claim("other", later, lease=LEASE, per_hour=10, digest=digest)
     assert again.id == mine.id
-    assert not ledger.settle(mine.id, "dead", delivered_to=["a"], complete=True, error="", now=later,
-                             retry_at=None)  # its claim ran out: the late mark changes nothing
-    assert ledger.settle(again.id, "other", delivered_to=["a"], complete=True, error="", now=later, retry_at=None)
+    assert not ledger.settle(
+        mine.id, "dead", delivered_to=["a"], complete=True, error="", now=later, retry_at=None
+    )  # its claim ran out: the late mark changes nothing
+    assert ledger.settle(
+        again.id, "other", delivered_to=["a"], complete=True, error="", now=later, retry_at=None
+    )
     assert ledger.claim("third", later + LEASE * 2, lease=LEASE, per_hour=10, digest=digest) == []
     store.close()
 
@@ -118,8 +131,12 @@ def test_two_processes_at_once_make_one_incident_and_two_messages(tmp_path):
     path = tmp_path / "s.sqlite3"
     StateStore(path).close()
     for phase in ("on", "off"):  # the problem is there for both, then gone for both
-        procs = [subprocess.Popen([sys.executable, "-c", APPLY_MANY, str(path), phase], stdout=subprocess.PIPE,
-                                  text=True) for _ in range(2)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", APPLY_MANY, str(path), phase], stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
         assert sorted(int(p.communicate(timeout=60)[0]) for p in procs) == [0, 1]
     store = StateStore(path)
     events = [e for _i, e, _s, _a, _l in AlertLedger(store).message_statuses()]

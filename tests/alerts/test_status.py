@@ -23,7 +23,9 @@ from bp_tui.state.alerts import AlertLedger
 def config_file():
     path = resolve_config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps({"brightpearl": {"account_code": "acme"}, "sync": {"interval_seconds": 60}}))
+    path.write_text(
+        tomli_w.dumps({"brightpearl": {"account_code": "acme"}, "sync": {"interval_seconds": 60}})
+    )
     path.chmod(0o600)
     return path
 
@@ -35,15 +37,30 @@ def state(*, cycles: list[tuple[timedelta, str]] = (), notes: dict[str, int] | N
     with store.transaction() as db:
         for ago, result in cycles:
             at = iso(now - ago)
-            db.execute("INSERT INTO runs (started_at, finished_at, mode, pid, summary) VALUES (?,?,?,?,?)",
-                       (at, at, "full", 1, json.dumps({"result": result, "duration_s": 2.5,
-                                                       **({"error": "Brightpearl HTTP 401"} if result != "ok" else {})})))
+            db.execute(
+                "INSERT INTO runs (started_at, finished_at, mode, pid, summary) VALUES (?,?,?,?,?)",
+                (
+                    at,
+                    at,
+                    "full",
+                    1,
+                    json.dumps(
+                        {
+                            "result": result,
+                            "duration_s": 2.5,
+                            **({"error": "Brightpearl HTTP 401"} if result != "ok" else {}),
+                        }
+                    ),
+                ),
+            )
         n = 0
         for stage, count in (notes or {}).items():
             for _ in range(count):
                 n += 1
-                db.execute("INSERT INTO gons (gon_id, order_id, stage, first_seen, updated_at) VALUES (?,?,?,?,?)",
-                           (n, n, stage, iso(now - timedelta(hours=1)), iso(now)))
+                db.execute(
+                    "INSERT INTO gons (gon_id, order_id, stage, first_seen, updated_at) VALUES (?,?,?,?,?)",
+                    (n, n, stage, iso(now - timedelta(hours=1)), iso(now)),
+                )
     return store
 
 
@@ -100,7 +117,9 @@ def test_no_good_cycle_for_longer_than_the_interval_and_margin_is_critical(confi
 
 def test_an_open_connection_incident_is_critical(config_file, capsys):
     store = state(cycles=[(timedelta(minutes=1), "ok")])
-    AlertLedger(store).apply([Condition("connection", "shipstation", active=True, title="t", body="b")], utcnow())
+    AlertLedger(store).apply(
+        [Condition("connection", "shipstation", active=True, title="t", body="b")], utcnow()
+    )
     store.close()
     code, out = status(capsys, "--json")
     data = json.loads(out)
@@ -117,7 +136,10 @@ def test_the_prometheus_file_parses_and_is_replaced_atomically(config_file, caps
     assert code == 1
     families = {f.name: f for f in text_string_to_metric_families(target.read_text())}
     samples = {(s.name, s.labels.get("stage", "")): s for f in families.values() for s in f.samples}
-    assert samples[("bp_tui_status", "")].value == 1 and samples[("bp_tui_status", "")].labels["account"] == "acme"
+    assert (
+        samples[("bp_tui_status", "")].value == 1
+        and samples[("bp_tui_status", "")].labels["account"] == "acme"
+    )
     assert samples[("bp_tui_notes", "imported")].value == 3 and samples[("bp_tui_notes", "failed")].value == 1
     assert samples[("bp_tui_last_cycle_ok", "")].value == 1
     assert samples[("bp_tui_open_incidents", "")].value == 0

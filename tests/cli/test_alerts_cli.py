@@ -52,12 +52,31 @@ def test_service_unit_is_hardened_and_restarts_on_failure(capsys, tmp_path):
     state = tmp_path / "my data" / "state.sqlite3"
     assert main(["--state", str(state), "service", "unit", "--user"]) == 0
     unit = capsys.readouterr().out
-    for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "Restart=on-failure",
-                 f'ReadWritePaths="{state.parent}"', "WantedBy=default.target"):
+    for line in (
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "Restart=on-failure",
+        f'ReadWritePaths="{state.parent}"',
+        "WantedBy=default.target",
+    ):
         assert line in unit, line
     assert "EnvironmentFile=-" in unit and " sync --watch" in unit and "User=" not in unit
-    assert main(["--state", str(state), "service", "unit", "--part", "status", "--prometheus",
-                 str(tmp_path / "prom" / "bp_tui.prom")]) == 0
+    assert (
+        main(
+            [
+                "--state",
+                str(state),
+                "service",
+                "unit",
+                "--part",
+                "status",
+                "--prometheus",
+                str(tmp_path / "prom" / "bp_tui.prom"),
+            ]
+        )
+        == 0
+    )
     status = capsys.readouterr().out
     assert "status --prometheus" in status and "SuccessExitStatus=1 2 3" in status and "User=" in status
     assert main(["service", "unit", "--part", "timer"]) == 0

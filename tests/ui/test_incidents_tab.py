@@ -18,8 +18,15 @@ async def test_incidents_tab_lists_open_then_resolved(env):
     now = utcnow()
 
     def cond(subject: str, active: bool) -> Condition:
-        return Condition("stuck", subject, active=active, title=f"bp-tui acme: notes in {subject} [b]x[/b]",
-                         body="b", resolved_title="r", resolved_body="r")
+        return Condition(
+            "stuck",
+            subject,
+            active=active,
+            title=f"bp-tui acme: notes in {subject} [b]x[/b]",
+            body="b",
+            resolved_title="r",
+            resolved_body="r",
+        )
 
     ledger.apply([cond("failed", True), cond("attention", True)], now - timedelta(minutes=5))
     ledger.apply([cond("attention", False)], now)

@@ -92,6 +92,7 @@ class Dispatcher:
         self._again = False
         self._heartbeat: bool | None = None
         self.last_heartbeat: bool | None = None  # whether the last ping was answered
+        self.last_error = ""  # what stopped the sending thread last, if anything did
 
     def kick(self, heartbeat: bool | None = None) -> None:
         """Send what is due, and ping the heartbeat (True: good cycle, False: failed, None: no
@@ -129,8 +130,8 @@ class Dispatcher:
                     self.deliver(AlertLedger(store), urls)
                 if heartbeat is not None and self.settings.heartbeat_url:
                     self.last_heartbeat = ping(self.settings.heartbeat_url, heartbeat)
-        except Exception:  # noqa: BLE001 - the thread must never take the process down; the
-            logging.getLogger(__name__).exception("alert delivery failed")  # message stays pending
+        except Exception as exc:  # noqa: BLE001 - never take the process down (nor print over the
+            self.last_error = f"{type(exc).__name__}: {exc}"  # dashboard): the message stays pending
             with self._lock:
                 self._thread = None
         finally:

@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bp_tui", "bp_tui.core", "bp_tui.errors", "bp_tui.paths"),
     ("bp_tui.config", "bp_tui.state"),
     ("bp_tui.apiclient", "bp_tui.brightpearl", "bp_tui.shipstation"),
-    ("bp_tui.sync", "bp_tui.troubleshoot"),
+    ("bp_tui.sync", "bp_tui.troubleshoot", "bp_tui.alerts"),
     ("bp_tui.service",),
     ("bp_tui.sandbox", "bp_tui.ui"),
     ("bp_tui.cli", "bp_tui.__main__"),

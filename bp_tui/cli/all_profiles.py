@@ -43,7 +43,7 @@ def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
                 raise ConfigError([f"{profile.config_path}: {m}" for m in missing])
             warn_permissions(profile.config_path)
             connectors[profile.name] = Connector.open(config, profile.state_path,
-                                                      config_path=profile.config_path)
+                                                      config_path=profile.config_path, profile=profile.name)
         except ConfigError as exc:
             for problem in exc.problems:
                 say(f"[{profile.name}] error: {problem}", file=sys.stderr)

@@ -80,7 +80,7 @@ def open_connector(args: argparse.Namespace, *, require_complete: bool = True) -
     config, path = load(args, require_complete=require_complete)
     state_path = resolve_state_path(args.state)
     try:
-        return Connector.open(config, state_path, config_path=path)
+        return Connector.open(config, state_path, config_path=path, profile=getattr(args, "profile", None))
     except StateError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {exc}"]) from None
     except OSError as exc:

@@ -81,7 +81,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     def factory(cfg: Config) -> Connector:
         state_path.parent.mkdir(parents=True, exist_ok=True)
-        return Connector.open(cfg, state_path, config_path=path)
+        return Connector.open(cfg, state_path, config_path=path, profile=name)
 
     app = BpApp(config=config, config_path=path, state_path=state_path, connector_factory=factory,
                 profile_name=name)
@@ -98,7 +98,8 @@ def _dashboard_of_profiles(args: argparse.Namespace, found: "list[Profile]") -> 
     def factory_for(profile: "Profile") -> Callable[[Config], "Connector"]:
         def factory(cfg: Config) -> Connector:
             profile.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            return Connector.open(cfg, profile.state_path, config_path=profile.config_path)
+            return Connector.open(cfg, profile.state_path, config_path=profile.config_path,
+                                  profile=profile.name)
         return factory
 
     sessions = []

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 
 from bp_tui import __version__
 from bp_tui.cli import (
-    all_profiles, auth_cmd, config_cmd, dashboard_cmd, exitcodes, profiles_cmd, sandbox_cmd, state_cmd,
-    sync_cmd, troubleshoot_cmd,
+    alerts_cmd, all_profiles, auth_cmd, config_cmd, dashboard_cmd, exitcodes, profiles_cmd, sandbox_cmd,
+    service_cmd, state_cmd, status_cmd, sync_cmd, troubleshoot_cmd,
 )
 from bp_tui.cli.common import CommandError, fail
 
 COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, state_cmd, auth_cmd, sandbox_cmd, dashboard_cmd,
-                   profiles_cmd]
+                   profiles_cmd, status_cmd, alerts_cmd, service_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profiles_cmd.apply_profile(args)
     except CommandError as exc:
         return fail(exc)
-    if getattr(args, "all_profiles", False):  # sync --all-profiles: every profile's cycles
+    if getattr(args, "all_profiles", False) and args.command == "sync":  # every profile's cycles
         func = all_profiles.cmd_sync_all
     try:
         return int(func(args) or 0)

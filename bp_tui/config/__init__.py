@@ -1,6 +1,7 @@
 """The user config file: schema, typed model, load/validate/save."""
 
 from bp_tui.config.model import (
+    AlertSettings,
     BrightpearlSettings,
     Config,
     ProductSettings,
@@ -18,10 +19,13 @@ from bp_tui.config.store import (
     permission_warning,
     save_config,
     secret_values,
+    split_alert_urls,
     url_problem,
 )
 
 __all__ = [
+    "AlertSettings",
+    "split_alert_urls",
     "MASK",
     "Secret",
     "BrightpearlSettings",

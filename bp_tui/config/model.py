@@ -131,11 +131,26 @@ class SyncSettings:
 
 
 @dataclass
+class AlertSettings(_Settings):
+    """[alerts]: where messages go (Apprise URLs) and when a problem becomes an incident."""
+
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"urls", "heartbeat_url"})
+
+    urls: str = field(default="", repr=False)  # Apprise URLs (tokens inside): secret
+    heartbeat_url: str = field(default="", repr=False)  # pinged after each good cycle: secret
+    stuck_minutes: int = 60  # a note in failed or attention longer than this
+    connection_minutes: int = 15  # every cycle failing to reach an API for longer than this
+    state_size_percent: int = 90  # of the state file's size warning (1 GB)
+    max_per_hour: int = 10  # past it, what is left goes out as one digest
+
+
+@dataclass
 class Config:
     brightpearl: BrightpearlSettings = field(default_factory=BrightpearlSettings)
     shipstation: ShipStationSettings = field(default_factory=ShipStationSettings)
     products: ProductSettings = field(default_factory=ProductSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     # dotted key -> value the file held, for secrets that the environment overrides;
     # saving writes these back so an env secret never lands in the file by accident.
     env_overridden: dict[str, Secret] = field(default_factory=dict, repr=False, compare=False)
@@ -153,7 +168,7 @@ class Config:
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        for section in ("brightpearl", "shipstation", "products", "sync"):
+        for section in ("brightpearl", "shipstation", "products", "sync", "alerts"):
             obj = getattr(self, section)
             out[section] = {f.name: _copy(getattr(obj, f.name)) for f in fields(obj)}
         return out

@@ -83,9 +83,21 @@ KEYS: tuple[Key, ...] = (
     Key("sync", "lookback_days", int, 30, minimum=1, maximum=365),
     Key("sync", "keep_days", int, 90, minimum=1, maximum=36_500,
         help="confirmed and cancelled notes older than this leave the state file"),
+    Key("alerts", "urls", str, "", secret=True, env="BP_TUI_ALERTS_URLS",
+        help="Apprise URLs (slack://..., mailtos://..., json://...), separated by spaces or commas"),
+    Key("alerts", "heartbeat_url", str, "", secret=True, env="BP_TUI_ALERTS_HEARTBEAT_URL", url=True,
+        help="pinged after each good cycle, with /fail after a failed one (healthchecks style)"),
+    Key("alerts", "stuck_minutes", int, 60, minimum=1, maximum=10_080,
+        help="alert when a note stays in failed or attention longer than this"),
+    Key("alerts", "connection_minutes", int, 15, minimum=1, maximum=1_440,
+        help="alert when Brightpearl or ShipStation cannot be reached for longer than this"),
+    Key("alerts", "state_size_percent", int, 90, minimum=10, maximum=100,
+        help="alert when the state file reaches this share of its 1 GB size warning"),
+    Key("alerts", "max_per_hour", int, 10, minimum=1, maximum=1_000,
+        help="at most this many alert messages an hour; past it, one digest"),
 )
 
-SECTIONS: tuple[str, ...] = ("brightpearl", "shipstation", "products", "sync")
+SECTIONS: tuple[str, ...] = ("brightpearl", "shipstation", "products", "sync", "alerts")
 BY_DOTTED: dict[str, Key] = {k.dotted: k for k in KEYS}
 SECRET_KEYS: tuple[Key, ...] = tuple(k for k in KEYS if k.secret)
 

@@ -124,6 +124,8 @@ def _check_value(key: Key, value: Any) -> str | None:
         return f"{_show(value)} is not one of {', '.join(key.choices)}"
     if key.dotted == "brightpearl.account_code" and value and not _ACCOUNT_CODE.match(value):
         return f"{_show(value)} is not an account code (letters, digits, - and _ only)"
+    if key.dotted == "alerts.urls" and value:
+        return apprise_urls_problem(value)
     if key.url and value:
         return url_problem(value)
     if key.header and not _HEADER_VALUE.fullmatch(value):
@@ -161,6 +163,26 @@ def url_problem(value: str) -> str | None:
     if parts.scheme == "http" and not is_loopback(host):
         return (f"must use https: http is accepted only for a loopback address "
                 f"(127.0.0.1, ::1, localhost), not for {_show(host)}")
+    return None
+
+
+_APPRISE_URL = re.compile(r"^[a-z][a-z0-9+.-]{0,31}://\S+$", re.IGNORECASE)
+
+
+def split_alert_urls(value: str) -> list[str]:
+    """The Apprise URLs of ``alerts.urls``: separated by spaces, commas or line breaks."""
+    return [u for u in re.split(r"[\s,]+", value) if u]
+
+
+def apprise_urls_problem(value: str) -> str | None:
+    """Why ``alerts.urls`` is not a list of Apprise URLs, or None. Never repeats a URL (they
+    hold tokens); names the position of the one that is wrong."""
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", value):
+        return "contains a control character; Apprise URLs are separated by spaces or commas"
+    for n, url in enumerate(split_alert_urls(value), 1):
+        if not _APPRISE_URL.match(url):
+            return (f"URL {n} is not an Apprise URL (it must look like slack://..., mailtos://... or "
+                    "json://...; see https://github.com/caronc/apprise/wiki)")
     return None
 
 

@@ -66,6 +66,7 @@ class QueueHeader:
     oldest_unshipped: datetime | None
     imported_per_hour: list[int] | None
     confirmed_per_hour: list[int] | None
+    open_incidents: int = 0  # alerts open now (the header shows them when there are any)
 
 
 @dataclass

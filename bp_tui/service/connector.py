@@ -16,11 +16,18 @@ from pathlib import Path
 
 import httpx
 
+from bp_tui.alerts.deliver import Dispatcher, send_test
+from bp_tui.alerts.evaluate import evaluate
+from bp_tui.alerts.status import read_status
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.models import StaffContact
 from bp_tui.brightpearl.oauth import BrightpearlLogin
 from bp_tui.config import BrightpearlSettings, Config
-from bp_tui.errors import StopRequested
+from bp_tui.errors import ApiError, StopRequested, inert, scrub_secrets
+from bp_tui.config import secret_values
+from bp_tui.core.health import AlertSendResult, Incident, StatusReport
+from bp_tui.core.records import utcnow
+from bp_tui.state.alerts import AlertLedger
 from bp_tui.core.records import GonRecord
 from bp_tui.core.stages import ShipmentRole
 from bp_tui.core.types import (
@@ -44,6 +51,14 @@ from bp_tui.troubleshoot.doctor import run_checks
 
 
 STOP_POLL_S = 0.25  # how soon a stop request ends a rate-limit or retry wait
+ALERTS_EXIT_WAIT_S = 5.0  # on close, how long alert messages still sending may finish
+
+
+def account_label(config: Config, profile: str | None = None) -> str:
+    """How alerts and status name this install: the profile (when one was chosen, other than the
+    install's own) and the Brightpearl account code."""
+    account = config.brightpearl.account_code or "(no account code)"
+    return f"{profile} ({account})" if profile and profile != "default" else account
 
 
 class Connector:
@@ -57,8 +72,10 @@ class Connector:
         ss_transport: httpx.AsyncBaseTransport | None = None,
         client_options: dict | None = None,
         ss_options: dict | None = None,
+        profile: str | None = None,
     ) -> None:
         self.config = config
+        self.profile = profile
         self.config_path = config_path
         self.state_path = state_path
         self._bp_transport = bp_transport
@@ -71,12 +88,15 @@ class Connector:
         self.bp = self._make_bp()
         self.ss = self._make_ss()
         self.running = False
+        self.label = account_label(config, profile)  # alerts and status name it
+        self.alerts = Dispatcher(state_path, config.alerts, label=self.label)
         saved = self.store.watermark("warehouse_names")
         self._warehouse_names: dict[int, str] = {int(k): v for k, v in json.loads(saved).items()} if saved else {}
 
     @classmethod
-    def open(cls, config: Config, state_path: Path, *, config_path: Path | None = None) -> "Connector":
-        return cls(config, state_path, config_path=config_path)
+    def open(cls, config: Config, state_path: Path, *, config_path: Path | None = None,
+             profile: str | None = None) -> "Connector":
+        return cls(config, state_path, config_path=config_path, profile=profile)
 
     def _make_bp(self) -> BrightpearlClient:
         options = {"sleep": self._sleep, **self._client_options}
@@ -124,11 +144,13 @@ class Connector:
     def reload_config(self, config: Config) -> None:
         """New settings take effect for the next call; clients are rebuilt with them."""
         self.config = config
+        self.alerts.settings = config.alerts
         old_bp, old_ss = self.bp, self.ss
         self.bp, self.ss = self._make_bp(), self._make_ss()
         self._pending_close = (old_bp, old_ss)
 
     async def aclose(self) -> None:
+        await asyncio.to_thread(self.alerts.wait, ALERTS_EXIT_WAIT_S)  # messages in flight, briefly
         await self.bp.aclose()
         await self.ss.aclose()
         for client in getattr(self, "_pending_close", ()):
@@ -156,13 +178,39 @@ class Connector:
             run_id = self.store.start_run(mode, _pid())
             summary = CycleSummary()
             ctx = self._context(self.store, Writer(self.store, summary), summary, on_progress)
+            failure: BaseException | None = None
             try:
                 return await run_cycle(ctx, do_import=not confirm_only, do_confirm=not import_only)
+            except BaseException as exc:
+                failure = exc
+                raise
             finally:
-                self.store.finish_run(run_id, summary.as_json())
+                self.store.finish_run(run_id, {**summary.as_json(), **self._outcome(failure)})
+                self._after_cycle(failure)
         finally:
             self.running = False
             lock.release()
+
+    def _outcome(self, failure: BaseException | None) -> dict[str, str]:
+        """What the runs table keeps of how a cycle ended (for `bp-tui status`)."""
+        if failure is None:
+            return {"result": "ok"}
+        if isinstance(failure, (StopRequested, asyncio.CancelledError)):
+            return {"result": "stopped"}
+        text = failure.describe() if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+        return {"result": "failed", "error": inert(scrub_secrets(text, secret_values(self.config)))[:300]}
+
+    def _after_cycle(self, failure: BaseException | None) -> None:
+        """Incidents from what the state says now (a few index reads, one transaction), then their
+        messages and the heartbeat in the background: never more than that on the cycle's path."""
+        stopped = isinstance(failure, (StopRequested, asyncio.CancelledError))
+        try:
+            conditions = evaluate(self.store, self.config, utcnow(), label=self.label, failure=failure,
+                                  cycle_done=not stopped)
+            AlertLedger(self.store).apply(conditions, utcnow())
+        except Exception:  # noqa: BLE001 - alerts never break a cycle; the next one evaluates again
+            pass
+        self.alerts.kick(heartbeat=None if stopped else failure is None)
 
     def _context(self, store: StateStore, writer: Writer, summary: CycleSummary,
                  on_progress: Callable[[Progress], None] | None) -> CycleContext:
@@ -231,16 +279,18 @@ class Connector:
         the oldest note are reads of a few index entries; the 24 hours read every import and
         confirmation of a day (tens of milliseconds at thousands a day), so a live refresh during
         a sync leaves them out (``activity=False``: None)."""
+        incidents = AlertLedger(self.store).open_count()
         if not activity:
             return QueueHeader(counts=self.store.stage_counts(), oldest_unshipped=self.store.oldest_unshipped(),
-                               imported_per_hour=None, confirmed_per_hour=None)
+                               imported_per_hour=None, confirmed_per_hour=None, open_incidents=incidents)
         hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)  # the state's hours are UTC
         hours = [hour - timedelta(hours=h) for h in range(23, -1, -1)]
         activity = self.store.activity_by_hour(hours[0])
         keys = [h.strftime("%Y-%m-%dT%H") for h in hours]
         return QueueHeader(counts=self.store.stage_counts(), oldest_unshipped=self.store.oldest_unshipped(),
                            imported_per_hour=[activity.get(k, (0, 0))[0] for k in keys],
-                           confirmed_per_hour=[activity.get(k, (0, 0))[1] for k in keys])
+                           confirmed_per_hour=[activity.get(k, (0, 0))[1] for k in keys],
+                           open_incidents=incidents)
 
     def _queue_row(self, r: GonRecord, parts: dict[int, list[OrderPart]]) -> QueueRow:
         names = self._warehouse_names
@@ -297,6 +347,38 @@ class Connector:
             duration_s=float(data.get("duration_s", 0.0)), errors=list(data.get("errors", [])),
         )
         return at, summary
+
+    # ------------------------------------------------------------------ alerts and health
+    def incidents(self, recent: int = 50) -> list[Incident]:
+        """Open incidents, then the ``recent`` last resolved ones."""
+        return AlertLedger(self.store).incidents(recent=recent)
+
+    def open_incident_count(self) -> int:
+        return AlertLedger(self.store).open_count()
+
+    @staticmethod
+    def test_alerts(config: Config) -> list[AlertSendResult]:
+        """One test message to each Apprise URL of ``[alerts] urls`` (blocking: run it off the UI);
+        needs no state and no API."""
+        return send_test(config.alerts, account_label(config))
+
+    @staticmethod
+    def read_status(config: Config, state_path: Path, now: datetime | None = None,
+                    profile: str | None = None) -> StatusReport:
+        """`bp-tui status`: the state only (no client is made, no API called). The state file
+        must exist (the caller says UNKNOWN otherwise)."""
+        store = StateStore(state_path)
+        try:
+            tokens = None
+            if config.brightpearl.auth == "oauth":
+                try:
+                    tokens = TokenStore.beside_state(state_path).load()
+                except Exception:  # noqa: BLE001 - an unreadable token file: no age to show
+                    tokens = None
+            return read_status(store, config, now or utcnow(), label=account_label(config, profile),
+                               tokens=tokens)
+        finally:
+            store.close()
 
     # ------------------------------------------------------------------ troubleshooting
     def _sources(self) -> Sources:

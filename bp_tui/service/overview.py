@@ -6,10 +6,12 @@ a few index entries of each profile's state file (the same reads as the queue's 
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bp_tui.state import StateStore
+from bp_tui.state.alerts import AlertLedger
 from bp_tui.state.profiles import Profile
 
 
@@ -28,9 +30,11 @@ class ProfileLine:
 
 
 def count_open_incidents(store: StateStore) -> int | None:
-    """HOOK for the alerts store: the profile's open incidents, or None while the state keeps
-    none (the overview then shows "–"). Replace the body when incidents are in the state."""
-    return None
+    """The profile's open incidents (alerts), or None when they cannot be read (shown as "–")."""
+    try:
+        return AlertLedger(store).open_count()
+    except sqlite3.Error:
+        return None
 
 
 def read_profile_line(profile: Profile) -> ProfileLine:

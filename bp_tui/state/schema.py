@@ -14,11 +14,15 @@ carry a note besides its own (the parts of a split order, the order it was merge
 Version 3 (issue 14: history stays cheap): the queue's indexes, the stage counts kept by
 triggers, and ``auto_vacuum = INCREMENTAL``, which an existing file takes on with one VACUUM
 before the step's transaction (VACUUM_AFTER); its free space is checked first (``open_db``).
+
+Version 4 (issue 22: alerts): ``incidents`` (one row per trigger and subject while it lasts,
+at most one unresolved per key) and ``alert_messages`` (one per incident and event, claimed
+with a lease by the process that sends it, marked once every URL took it).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APP_ID = 0x62707475  # "bptu": PRAGMA application_id marks our files
 
 CREATE_V1 = """
@@ -184,12 +188,52 @@ DELETE FROM stage_counts;
 INSERT INTO stage_counts (stage, n) SELECT stage, COUNT(*) FROM gons GROUP BY stage;
 """
 
+# Version 4: alerts. An incident is 'pending' (seen, not past its threshold: no message yet),
+# then opened (opened_at; message 'opened'), then resolved (resolved_at; message 'resolved').
+# The partial unique index keeps one unresolved incident per key whoever writes it.
+ALERTS_V4 = """
+CREATE TABLE IF NOT EXISTS incidents (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL,
+    opened_at TEXT,
+    resolved_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS incidents_unresolved ON incidents(key) WHERE resolved_at IS NULL;
+CREATE INDEX IF NOT EXISTS incidents_resolved ON incidents(resolved_at);
+-- status: pending (to send), sent, digested (went out inside a digest), test; delivered_to holds
+-- hashes of the URLs that took it (never a URL: they hold secrets)
+CREATE TABLE IF NOT EXISTS alert_messages (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER,
+    event TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    claim_owner TEXT,
+    claimed_until TEXT,
+    next_try_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    delivered_to TEXT NOT NULL DEFAULT '[]',
+    sent_at TEXT,
+    UNIQUE (incident_id, event)
+);
+CREATE INDEX IF NOT EXISTS alert_messages_pending ON alert_messages(status) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS alert_messages_sent ON alert_messages(sent_at);
+"""
+
 # The newest schema, for a new file (open_db sets auto_vacuum = INCREMENTAL before it).
-CREATE = CREATE_V1 + MIGRATE_V2 + HISTORY_V3
+CREATE = CREATE_V1 + MIGRATE_V2 + HISTORY_V3 + ALERTS_V4
 
 # version -> SQL that upgrades from version-1 to version (run in one transaction with the
 # version bump, so a crash leaves the file at the old version or the new one, never between)
-MIGRATIONS: dict[int, str] = {2: MIGRATE_V2, 3: HISTORY_V3}
+MIGRATIONS: dict[int, str] = {2: MIGRATE_V2, 3: HISTORY_V3, 4: ALERTS_V4}
 # Before this version's step, a file without auto_vacuum = INCREMENTAL is rewritten with it (one
 # VACUUM: with the step's indexes after it, it needs free space of about twice the file's size,
 # checked before anything is changed), then the step runs with its version bump; a VACUUM or a

@@ -45,6 +45,12 @@ LABELS: dict[str, str] = {
     "sync.interval_seconds": "Sync every (s)",
     "sync.lookback_days": "Look back (days)",
     "sync.keep_days": "Keep history (days)",
+    "alerts.urls": "Alert URLs",
+    "alerts.heartbeat_url": "Heartbeat URL",
+    "alerts.stuck_minutes": "Stuck after (min)",
+    "alerts.connection_minutes": "Offline after (min)",
+    "alerts.state_size_percent": "State size alert %",
+    "alerts.max_per_hour": "Alerts per hour",
 }
 
 # Checkbox captions (the label says what, the caption says what "on" means).
@@ -102,6 +108,10 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "products.include_weights", "products.weight_unit", "products.skip_non_stock_rows",
     )),
     ("Sync", ("sync.interval_seconds", "sync.lookback_days", "sync.keep_days")),
+    ("Alerts", (
+        "alerts.urls", "alerts.heartbeat_url", "alerts.stuck_minutes", "alerts.connection_minutes",
+        "alerts.state_size_percent", "alerts.max_per_hour",
+    )),
 )
 
 # Fields whose pick list comes from the APIs once the credentials work (Connector.lookups()).

@@ -34,7 +34,7 @@ def test_a_version_1_file_is_upgraded_and_keeps_everything(tmp_path):
     v1_file(path)
     store = StateStore(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert store.gon(50001).stage == "confirmed"
         (label,) = store.shipments_of([50001])[50001]
         assert (label.tracking, label.role, label.noted) == ("1Z-OLD", "confirmed", True)

@@ -1,6 +1,6 @@
-"""State files of the schemas before this one (version 1, and version 2 as main writes it today)
-opened by this bp-tui: migrated to the newest version with every row intact, the new indexes and
-counts in place, auto_vacuum on; and they end with the same schema as a file created new."""
+"""State files of the schemas before this one (versions 1, 2 and 3) opened by this bp-tui: migrated
+to the newest version with every row intact, the new indexes, counts and alert tables in place,
+auto_vacuum on; and they end with the same schema as a file created new."""
 
 from __future__ import annotations
 
@@ -11,21 +11,24 @@ import pytest
 
 import bp_tui.state.store as store_module
 from bp_tui.state import StateError, StateStore
-from bp_tui.state.schema import APP_ID, CREATE_V1, HISTORY_V3, MIGRATE_V2, SCHEMA_VERSION
+from bp_tui.state.schema import ALERTS_V4, APP_ID, CREATE_V1, HISTORY_V3, MIGRATE_V2, SCHEMA_VERSION
 
 TABLES = ("gons", "shipments", "audit", "runs", "watermarks", "products", "meta", "ss_parts")
-VERSIONS = [pytest.param(1, id="from-v1"), pytest.param(2, id="from-v2")]
+VERSIONS = [pytest.param(1, id="from-v1"), pytest.param(2, id="from-v2"), pytest.param(3, id="from-v3")]
 NEW_INDEXES = {"gons_id", "gons_updated", "gons_stage_updated", "gons_first_seen", "gons_stage_first_seen",
                "gons_stage_order", "gons_customer", "gons_stage_customer", "gons_reference", "gons_tracking",
                "gons_confirmed", "audit_at", "shipments_pending"}
 
 
 def version_file(path: Path, version: int = 1, notes: int = 300) -> None:
-    """What bp-tui wrote before this version: CREATE_V1 (and, for version 2, MIGRATE_V2 on it),
-    WAL, no auto_vacuum, rows in every table."""
+    """What bp-tui wrote before this version: CREATE_V1 (and, for version 2, MIGRATE_V2 on it; for
+    version 3, HISTORY_V3 too, with auto_vacuum as a new version 3 file has it), WAL, rows in every
+    table."""
     db = sqlite3.connect(path)
+    if version >= 3:
+        db.execute("PRAGMA auto_vacuum=INCREMENTAL")
     db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(CREATE_V1 + (MIGRATE_V2 if version >= 2 else ""))
+    db.executescript(CREATE_V1 + (MIGRATE_V2 if version >= 2 else "") + (HISTORY_V3 if version >= 3 else ""))
     db.execute(f"PRAGMA application_id={APP_ID}")
     db.execute(f"PRAGMA user_version={version}")
     stages = ("waiting", "ready", "imported", "shipped", "confirmed", "failed", "attention", "cancelled")
@@ -87,6 +90,8 @@ def test_an_older_file_is_migrated_with_every_row_intact(tmp_path, version):
     grouped = dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     assert store.stage_counts() == grouped and sum(grouped.values()) == 300
     assert [r["key"] for r in store.open_intents()] == ["shw:7"]
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"incidents", "alert_messages"} <= tables and "incidents_unresolved" in indexes
     page, total = store.queue_page(search="PO-12", sort="gon")
     assert [r.gon_id for r in page] == [12, *range(120, 130)] and total == 11
     assert store.parts_of([5]).get(5, [])[0].order_number == "1002-1" if version >= 2 else not store.all_parts()
@@ -116,13 +121,13 @@ def test_a_migration_that_fails_is_a_clear_error_and_runs_again_next_time(tmp_pa
     path = tmp_path / "state.sqlite3"
     version_file(path, version, notes=20)
     before = rows_of(path)
-    monkeypatch.setitem(store_module.MIGRATIONS, SCHEMA_VERSION, HISTORY_V3 + "SELECT * FROM no_such_table;\n")
+    monkeypatch.setitem(store_module.MIGRATIONS, SCHEMA_VERSION, ALERTS_V4 + "SELECT * FROM no_such_table;\n")
     with pytest.raises(StateError) as info:
         StateStore(path)
     assert str(path) in str(info.value) and f"could not be upgraded to version {SCHEMA_VERSION}" in str(info.value)
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1  # the steps before it are done
-    assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'gons_tracking'").fetchall()  # rolled back
+    assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'incidents'").fetchall()  # rolled back
     db.close()
     monkeypatch.undo()
     store = StateStore(path)  # the same migration, from the start

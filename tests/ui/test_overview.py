@@ -58,7 +58,7 @@ async def test_opens_on_the_overview_and_enter_opens_a_profile(tmp_path):
         assert app.current_mode == "overview" and app.connector is None  # nothing opened yet
         shown = rows(app)
         assert [r[0] for r in shown] == list(NAMES)
-        assert all(r[1] == "not synced yet" and r[3] == "never" and r[4] == "–" for r in shown)
+        assert all(r[1] == "not synced yet" and r[3] == "never" and r[4] == "0" for r in shown)  # no incident
         await sync_all(pilot)
         shown = rows(app)
         assert all("✗" in r[1] and r[3] != "never" for r in shown)  # the seeded bad records fail

@@ -126,3 +126,10 @@ async def test_a_keystroke_in_the_search_reads_the_view_not_the_header(env):
         assert reads == [] and plain(screen.query_one("#queue-counts", Static)) == counts
         screen.refresh_table()  # the state changed (a sync ended, a retry)
         assert reads == [True]
+
+
+def test_open_incidents_lead_the_counts_in_words():
+    text = counts_text({"failed": 4}, incidents=2).plain
+    assert text == "⚑ 2 incidents · ✗ 4 failed"
+    assert counts_text({"failed": 4}, incidents=1).plain.startswith("⚑ 1 incident ·")
+    assert counts_text({"failed": 4}, incidents=0).plain == "✗ 4 failed"

@@ -56,6 +56,8 @@ class TroubleshootScreen(DashboardScreen):
                 tooltip="Enter an order or GON id: where it is and why, and the fix"),
         Binding("x", "tab('tab-errors')", "Recent errors", id="trouble.errors",
                 tooltip="Failures of recent syncs, grouped by reason"),
+        Binding("i", "tab('tab-incidents')", "Incidents", id="trouble.incidents",
+                tooltip="Alerts open now and resolved lately, and whether their messages went out"),
         Binding("e", "export", "Export bundle", id="trouble.export",
                 tooltip="Write versions, config without secrets, recent audit log and errors to a file"),
     ]
@@ -84,6 +86,9 @@ class TroubleshootScreen(DashboardScreen):
             with TabPane("Recent errors", id="tab-errors"):
                 yield DataTable(id="errors-table", cursor_type="row")
                 yield Static(id="errors-empty")
+            with TabPane("Incidents", id="tab-incidents"):
+                yield DataTable(id="incidents-table", cursor_type="row")
+                yield Static(id="incidents-empty")
         yield Static(id="bundle-result", classes=HIDDEN)
         yield Footer(compact=True)
 
@@ -107,6 +112,11 @@ class TroubleshootScreen(DashboardScreen):
         table.add_column("reason", key="reason")
         table.add_column("count", key="count", width=5)
         table.add_column("GONs", key="gons")
+        incidents = self.query_one("#incidents-table", DataTable)
+        incidents.add_column("state", key="state", width=10)
+        incidents.add_column("since", key="since", width=11)
+        incidents.add_column("message", key="message", width=16)
+        incidents.add_column("what", key="what")
         self.watch(self.app, "queue_version", self._refresh_errors)
 
     # ----------------------------------------------------------------- checks
@@ -143,7 +153,8 @@ class TroubleshootScreen(DashboardScreen):
     # --------------------------------------------------------- known problems
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        focus = {"tab-known": "#known-list", "tab-errors": "#errors-table"}.get(tab)
+        focus = {"tab-known": "#known-list", "tab-errors": "#errors-table",
+                 "tab-incidents": "#incidents-table"}.get(tab)
         if focus:
             self.query_one(focus).focus()
 
@@ -184,6 +195,26 @@ class TroubleshootScreen(DashboardScreen):
         empty = self.query_one("#errors-empty", Static)
         empty.update("✓ No failures recorded." if connector is not None else "No connection yet.")
         empty.set_class(bool(errors), HIDDEN)
+        self._refresh_incidents()
+
+    def _refresh_incidents(self) -> None:
+        """Open incidents first (⚑), then the last resolved ones (✓), each with what became of its
+        message (sent, pending, failed and retrying)."""
+        connector = self.bp_app.connector
+        incidents = connector.incidents() if connector is not None else []
+        table = self.query_one("#incidents-table", DataTable)
+        table.clear()
+        for incident in incidents:
+            if incident.resolved_at is None:
+                state, since, message = "⚑ open", incident.opened_at, incident.opened_message
+            else:
+                state, since, message = "✓ resolved", incident.resolved_at, incident.resolved_message
+            when = since.astimezone().strftime("%d %b %H:%M") if since else ""
+            table.add_row(state, when, message or "-", table_cell(incident.title))
+        empty = self.query_one("#incidents-empty", Static)
+        empty.update("✓ No incidents: nothing has needed an alert." if connector is not None
+                     else "No connection yet.")
+        empty.set_class(bool(incidents), HIDDEN)
 
     # ----------------------------------------------------------------- bundle
     def action_export(self) -> None:

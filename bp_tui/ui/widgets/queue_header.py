@@ -6,25 +6,30 @@ hour, as text sparklines."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from bp_tui.core.health import LATE_AFTER
 from bp_tui.core.stages import STAGE_GLYPHS, STAGE_PRIORITY
 from bp_tui.core.types import QueueHeader
 from bp_tui.ui.format import duration_words
 
-LATE_AFTER = timedelta(hours=4)
+__all__ = ["LATE_AFTER", "OperatorHeader", "counts_text", "oldest_text", "sparkline", "trend_text"]
 LATE = "-late"  # app.tcss
 BLOCKS = "▁▂▃▄▅▆▇█"
 
 
-def counts_text(counts: dict[str, int]) -> Text:
-    """``! 1 attention  ✗ 4 failed  ○ 2 ready …``: every stage that has notes, problems first."""
+def counts_text(counts: dict[str, int], incidents: int = 0) -> Text:
+    """``! 1 attention  ✗ 4 failed  ○ 2 ready …``: every stage that has notes, problems first;
+    before them ``⚑ 2 incidents ·`` while alerts are open (a glyph and a word, not a colour)."""
     text = Text(no_wrap=True, overflow="ellipsis")
+    if incidents:
+        text.append(f"⚑ {incidents} incident{'s' if incidents != 1 else ''}", style="bold")
+        text.append(" · ")
     shown = [s for s in (*STAGE_PRIORITY, *sorted(set(counts) - set(STAGE_PRIORITY))) if counts.get(s)]
     if not shown:
         text.append("no notes yet")
@@ -110,7 +115,8 @@ class OperatorHeader(Vertical):
             oldest.remove_class(LATE)
             self.late = False
             return
-        self.query_one("#queue-counts", Static).update(counts_text(header.counts), layout=False)
+        self.query_one("#queue-counts", Static).update(counts_text(header.counts, header.open_incidents),
+                                                        layout=False)
         text, self.late = oldest_text(header, now)
         oldest.update(text, layout=False)
         oldest.set_class(self.late, LATE)

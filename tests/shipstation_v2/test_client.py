@@ -415,3 +415,20 @@ async def test_an_order_whose_stored_id_names_no_shipment_fails_alone(tmp_path):
         (cancel,) = await ss.cancel_orders([stale])
     assert ok.success and not updated.success and not cancel.success
     assert "no ShipStation V2 id" in updated.error_message and len(sb.orders) == 1
+
+
+async def test_a_create_that_drops_the_number_is_put_right(tmp_path):
+    """The create schema lacks the number and the custom fields: where a create answer shows a
+    shipment without them, they are set the documented way, a PUT of that shipment."""
+    sb = ShipStationV2Sandbox()
+    sb.v2.create_keeps_extras = False
+    async with client(sb, tmp_path) as ss:
+        results = await ss.create_orders([keyed(1), keyed(2)])
+        assert all(r.success for r in results)
+        assert ss.requests_sent == 1 + 1 + 2  # warehouse, the create, a PUT each
+    for r, n in zip(results, (1, 2)):
+        assert sb.orders[r.order_id]["orderNumber"] == str(100000 + n)
+        assert sb.orders[r.order_id]["advancedOptions"]["customField1"] == "2"
+    sb.v2.create_keeps_extras = True
+    async with client(sb, tmp_path) as ss:
+        assert (await ss.create_orders([keyed(3)]))[0].success and ss.requests_sent == 1  # kept: no PUT

@@ -73,6 +73,11 @@ class V2Face:
         self.limiter = RateWindow(limit=rate_limit, window_s=window_s, clock=account.clock)
         self.extras: dict[int, dict[str, Any]] = {}  # orderId -> what only V2 keeps for the shipment
         self.received: list[dict[str, Any]] = []  # every POST /v2/shipments item as sent (tests read it)
+        # Whether create keeps the shipment's number and custom fields, which the published create
+        # schema lacks (chosen: kept, as integrations that send them report); False: dropped, as
+        # the schema alone would have it (the number then is the external id), for the client's
+        # check of the create answer.
+        self.create_keeps_extras = True
         # labels not completed (V2 only: processing or error), by number, V1-shaped with "v2_status"
         self.unfinished: dict[int, dict[str, Any]] = {}
         address = {"name": "Warehouse", "company_name": "Sandbox Goods Ltd", "phone": "5125550100",
@@ -125,6 +130,8 @@ class V2Face:
         if not isinstance(body, dict):
             raise V2Refused("each shipment must be a JSON object")
         self._known_keys(body, shapes.CREATE_KEYS | shapes.CREATE_PENDING, what="a new shipment")
+        if not self.create_keeps_extras:
+            body = {k: v for k, v in body.items() if k not in ("shipment_number", "advanced_options")}
         key = str(body.get("external_shipment_id") or "")[:shapes.MAX_ID_LENGTH]
         if key and (self.account.order_by_key(key) or self.account.split_parts(key)):
             taken = (self.account.split_parts(key) or [self.account.order_by_key(key)])[0]

@@ -28,6 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="write to neither API; report what would be written")
     p.add_argument("--json", action="store_true", help="print one JSON summary per cycle on stdout")
     p.add_argument("--wait", action="store_true", help="wait for another running sync instead of exiting")
+    p.add_argument("--confirm-cancel", action="store_true",
+                   help="let the (first) cycle cancel the ShipStation orders of notes deleted in Brightpearl "
+                        "even when they are more than sync.max_cancels, or every open order")
     p.set_defaults(func=cmd_sync)
 
 
@@ -64,8 +67,9 @@ def describe(summary: CycleSummary) -> str:
 async def one_cycle(conn: Connector, args: argparse.Namespace, printer: ProgressPrinter) -> tuple[int, CycleSummary]:
     summary = await conn.run_cycle(
         import_only=args.import_only, confirm_only=args.confirm_only, dry_run=args.dry_run,
-        on_progress=printer, wait=args.wait,
+        on_progress=printer, wait=args.wait, confirm_cancel=args.confirm_cancel,
     )
+    args.confirm_cancel = False  # a confirmation is for one cycle, never for every --watch cycle
     if args.json:
         say(json.dumps(summary.as_json()), flush=True)  # ASCII only: every control character escaped
     else:

@@ -83,6 +83,9 @@ KEYS: tuple[Key, ...] = (
     Key("sync", "lookback_days", int, 30, minimum=1, maximum=365),
     Key("sync", "keep_days", int, 90, minimum=1, maximum=36_500,
         help="confirmed and cancelled notes older than this leave the state file"),
+    Key("sync", "max_cancels", int, 3, minimum=0, maximum=10_000,
+        help="most ShipStation orders one sync cancels for notes deleted in Brightpearl without a "
+             "confirmation (every open order always asks)"),
 )
 
 SECTIONS: tuple[str, ...] = ("brightpearl", "shipstation", "products", "sync")

@@ -37,6 +37,8 @@ class CycleContext:
     now: Callable[[], datetime] = utcnow
     on_progress: ProgressFn | None = None
     should_stop: Callable[[], bool] = field(default=lambda: False)
+    # a person confirmed this sync may cancel more than sync.max_cancels orders (or every open one)
+    confirm_cancel: bool = False
 
     # ---- progress and pauses
     def emit(self, step: str, done: int, total: int, gon_id: int | None = None, message: str = "") -> None:

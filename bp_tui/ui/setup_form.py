@@ -45,6 +45,7 @@ LABELS: dict[str, str] = {
     "sync.interval_seconds": "Sync every (s)",
     "sync.lookback_days": "Look back (days)",
     "sync.keep_days": "Keep history (days)",
+    "sync.max_cancels": "Cancels without asking",
 }
 
 # Checkbox captions (the label says what, the caption says what "on" means).
@@ -101,7 +102,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "shipstation.notify_customer", "shipstation.notify_sales_channel",
         "products.include_weights", "products.weight_unit", "products.skip_non_stock_rows",
     )),
-    ("Sync", ("sync.interval_seconds", "sync.lookback_days", "sync.keep_days")),
+    ("Sync", ("sync.interval_seconds", "sync.lookback_days", "sync.keep_days", "sync.max_cancels")),
 )
 
 # Fields whose pick list comes from the APIs once the credentials work (Connector.lookups()).

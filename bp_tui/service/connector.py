@@ -22,7 +22,8 @@ from bp_tui.brightpearl.oauth import BrightpearlLogin
 from bp_tui.config import BrightpearlSettings, Config
 from bp_tui.errors import StopRequested
 from bp_tui.core.records import GonRecord
-from bp_tui.core.stages import ShipmentRole
+from bp_tui.core import reasons
+from bp_tui.core.stages import ShipmentRole, Stage
 from bp_tui.core.types import (
     Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, OrderPart, Progress, QueueHeader, QueuePage,
     QueueRow,
@@ -274,6 +275,11 @@ class Connector:
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
         return self.store.history(gon_id)
+
+    def held_cancellations(self) -> list[int]:
+        """The notes whose ShipStation cancellation the deletion guard holds for a confirmation."""
+        return sorted(g for g, r in self.store.gons(stages=(Stage.ATTENTION,)).items()
+                      if r.reason.startswith(reasons.CANCELS_HELD))
 
     def retry(self, gon_ids: list[int] | None = None) -> int:
         """Make failed notes eligible on the next cycle, now, instead of after their backoff."""

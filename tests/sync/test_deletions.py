@@ -163,3 +163,82 @@ class _Intercept(httpx.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         await response.aread()
         return self.answer(request, response)
+
+
+async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_listed(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        rec = env.connector.store.gon(gid)
+        assert rec is None
+        # what an earlier version concluded from a gateway's 404: cancelled, never in ShipStation
+        from bp_tui.core.records import GonRecord
+        env.connector.store.save_gons([GonRecord(gon_id=gid, order_id=env.bp.gons[gid]["orderId"],
+                                                 stage=Stage.CANCELLED, reason=reasons.DELETED_BEFORE_IMPORT)])
+        summary = await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert summary.imported == 1 and rec.stage == Stage.IMPORTED and rec.ss_order_id
+    finally:
+        await env.aclose()
+
+
+async def test_a_note_whose_order_was_cancelled_wrongly_asks_a_person_once_listed_again(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        await env.connector.run_cycle()
+        gid = gids[0]
+        saved = env.bp.gons[gid]
+        env.bp.delete_gon(gid)
+        await env.connector.run_cycle()
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gid).stage == Stage.CANCELLED
+        env.bp.gons[gid] = saved  # listed again as printed and unshipped
+        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert rec.stage == Stage.ATTENTION and rec.reason == reasons.LISTED_AFTER_CANCEL
+    finally:
+        await env.aclose()
+
+
+async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        await env.connector.run_cycle()
+        gid = gids[0]
+        saved = env.bp.gons[gid]
+        env.bp.delete_gon(gid)
+        await env.connector.run_cycle()  # first proof
+        env.bp.gons[gid] = saved
+        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        await env.connector.run_cycle()  # listed: the first proof no longer counts
+        assert env.connector.store.gon(gid).reason == ""
+        env.bp.delete_gon(gid)
+        assert (await env.connector.run_cycle()).cancelled == 0  # a new first proof
+        assert (await env.connector.run_cycle()).cancelled == 1
+        history = [h.result for h in env.connector.store.history(gid) if h.action == "deletion"]
+        assert history == ["confirmed", "seen", "cleared", "seen"]
+    finally:
+        await env.aclose()
+
+
+async def test_diagnose_never_says_nothing_to_do_of_a_note_only_read_once_as_deleted(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(5)]
+        await env.connector.run_cycle()
+        for gid in gids[:4]:
+            env.bp.delete_gon(gid)
+        await env.connector.run_cycle()
+        [seen] = await env.connector.diagnose(gids[0])
+        assert "has not acted on it yet" in seen.verdict and "reads it again" in seen.fix
+        await env.connector.run_cycle()  # four: more than sync.max_cancels, held
+        [held] = await env.connector.diagnose(gids[0])
+        assert "not cancelled yet" in held.verdict and "--confirm-cancel" in held.fix
+        await env.connector.run_cycle(confirm_cancel=True)
+        [done] = await env.connector.diagnose(gids[0])
+        assert "was deleted" in done.verdict and "nothing to do" in done.fix
+    finally:
+        await env.aclose()

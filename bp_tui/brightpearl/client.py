@@ -288,8 +288,8 @@ class BrightpearlClient(SenderClient):
         (:func:`is_not_found`); False when it answers the note; None ("cannot tell") for any
         other answer: a 404 of a gateway or proxy, an empty 404, a 200 without the note."""
         try:
-            body = await self._request("GET", f"/warehouse-service/order/*/goods-note/goods-out/{int(gon_id)}",
-                                       shape=_RESPONSE_ITEMS)
+            path = f"/warehouse-service/order/*/goods-note/goods-out/{int(gon_id)}"
+            body = await self._request("GET", path, shape=_RESPONSE_ITEMS)
         except ApiError as exc:
             if is_not_found(exc):
                 return True
@@ -484,7 +484,8 @@ def _is_foreign_404(exc: ApiError) -> bool:
 
 
 def _foreign_404(exc: ApiError, path: str) -> ApiError:
-    return ApiError(SERVICE, 404, f"GET {path.split('?', 1)[0]} answered 404 without Brightpearl's error body "
+    where = path.split("?", 1)[0]
+    return ApiError(SERVICE, 404, f"GET {where} answered 404 without Brightpearl's error body "
                                   "(a gateway or proxy in between?): nothing is concluded from it",
                     hint="check brightpearl.integration_url and any proxy between bp-tui and Brightpearl")
 

@@ -61,7 +61,8 @@ KINDS = (
 )
 GATEWAY_KINDS = (
     "redirect", "empty", "html", "wrong_shape", "html_404",
-    "redirect_after_write", "empty_after_write", "html_after_write", "wrong_shape_after_write", "ok_after_write",
+    "redirect_after_write", "empty_after_write", "html_after_write", "wrong_shape_after_write",
+    "ok_after_write",
 )
 ALL_KINDS = KINDS + GATEWAY_KINDS
 LISTING_ONLY = ("null_items",)
@@ -77,7 +78,8 @@ MAINTENANCE_PAGE = (
     "Please try again later.</p></body></html>\n"
 )
 NGINX_404 = (
-    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n"
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n"
     "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 
@@ -284,7 +286,8 @@ class Chaos:
         elif kind == "html":
             await _forward(send, 200, [(b"content-type", b"text/html; charset=utf-8")], MAINTENANCE_PAGE.encode())
         elif kind == "html_404":
-            await _forward(send, 404, [(b"content-type", b"text/html"), (b"server", b"nginx")], NGINX_404.encode())
+            headers = [(b"content-type", b"text/html"), (b"server", b"nginx")]
+            await _forward(send, 404, headers, NGINX_404.encode())
         elif kind == "ok":
             await _respond(send, 200, {"response": "ok"})
         else:  # wrong_shape

@@ -591,7 +591,8 @@ class StateStore:
 
     def latest_results(self, keys: Iterable[str]) -> dict[str, str]:
         """The result of the newest audit row of each of these keys that has one."""
-        sql = "SELECT key, result FROM audit WHERE id IN (SELECT MAX(id) FROM audit WHERE key IN ({marks}) GROUP BY key)"
+        sql = ("SELECT key, result FROM audit WHERE id IN "
+               "(SELECT MAX(id) FROM audit WHERE key IN ({marks}) GROUP BY key)")
         return {row[0]: row[1] for row in self._select_in(sql, keys)}
 
     def history(self, gon_id: int, limit: int = 200) -> list[HistoryEntry]:

@@ -115,7 +115,8 @@ async def deletion_confirmed(ctx: CycleContext, rec: GonRecord) -> bool:
     if seen_before:
         note_deletion(ctx, rec, CONFIRMED, "Brightpearl said again that the note does not exist: deleted")
         return True
-    note_deletion(ctx, rec, SEEN, "Brightpearl said the note does not exist (first read; a later sync reads it again)")
+    note_deletion(ctx, rec, SEEN, "Brightpearl said the note does not exist "
+                                  "(first read; a later sync reads it again)")
     rec.reason = reasons.deletion_seen(f"first read {iso(ctx.now())}")
     ctx.store.save_gons([rec])
     return False

@@ -19,7 +19,8 @@ class Answer(httpx.AsyncBaseTransport):
 
     def __init__(self, app, fragment: str, status: int, content: bytes, content_type: str, after=False):
         self.inner = httpx.ASGITransport(app=app)
-        self.fragment, self.status, self.content, self.type, self.after = fragment, status, content, content_type, after
+        self.fragment, self.status, self.content = fragment, status, content
+        self.type, self.after = content_type, after
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.fragment not in request.url.path:
@@ -44,7 +45,8 @@ async def test_only_brightpearls_own_404_proves_a_deletion():
 
 
 @pytest.mark.parametrize("content, content_type", [
-    (b"<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>", "text/html"),
+    (b"<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
+     "text/html"),
     (b"", "application/json"),
     (b'{"message": "Not Found"}', "application/json"),
     (b'{"errors": [{"code": "GWYB-404", "message": "no route"}]}', "application/json"),
@@ -98,8 +100,8 @@ async def test_a_note_post_answered_otherwise_than_with_its_id_is_read_back_not_
 async def test_an_event_answered_with_response_ok_is_read_back_not_posted_again():
     sb = seeded(orders=4)
     gid = next(g for g, n in sb.gons.items() if n["orderId"] and not n["status"]["shipped"])
-    transport = _PostsOnly(Answer(sb.app, "/event", 200, b'{"response": "ok"}', "application/json", after=True),
-                           httpx.ASGITransport(app=sb.app))
+    ok = Answer(sb.app, "/event", 200, b'{"response": "ok"}', "application/json", after=True)
+    transport = _PostsOnly(ok, httpx.ASGITransport(app=sb.app))
     async with client_for(sb, transport=transport, sleep=Sleeps()) as client:
         await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203,
                                         last_event_version=sb.gons[gid]["lastEventVersion"])
@@ -111,8 +113,8 @@ async def test_an_event_answered_with_response_ok_is_read_back_not_posted_again(
 async def test_a_status_change_answered_with_response_ok_is_read_back_not_put_again():
     sb = seeded(orders=4)
     order_id = next(iter(sb.orders))
-    transport = _PostsOnly(Answer(sb.app, "/status", 200, b'{"response": "ok"}', "application/json", after=True),
-                           httpx.ASGITransport(app=sb.app))
+    ok = Answer(sb.app, "/status", 200, b'{"response": "ok"}', "application/json", after=True)
+    transport = _PostsOnly(ok, httpx.ASGITransport(app=sb.app))
     async with client_for(sb, transport=transport, sleep=Sleeps()) as client:
         await client.set_order_status(order_id, 5)
     assert sb.orders[order_id]["orderStatus"]["orderStatusId"] == 5

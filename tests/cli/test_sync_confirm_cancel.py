@@ -35,7 +35,8 @@ def test_confirm_cancel_lets_the_held_cancellations_through(tmp_path, monkeypatc
         held = run()  # the second: every open order, so held
         assert held["cancelled"] == 0 and held["attention"] == 2
         rec = env.connector.store.gon(gons[0])
-        assert rec.reason.startswith(reasons.CANCELS_HELD) and "bp-tui sync --once --confirm-cancel" in rec.reason
+        assert rec.reason.startswith(reasons.CANCELS_HELD)
+        assert "bp-tui sync --once --confirm-cancel" in rec.reason
         assert run("--confirm-cancel")["cancelled"] == 2
         assert {o["orderStatus"] for o in env.ss.orders.values()} == {"cancelled"}
     finally:

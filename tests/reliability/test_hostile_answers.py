@@ -132,7 +132,8 @@ async def test_gateway_answers_converge_to_the_clean_end_state(tmp_path, seed, s
 
 @pytest.mark.parametrize("ss_api", ["v1", "v2"])
 @pytest.mark.parametrize("seed", range(3))
-async def test_a_404_page_and_ok_after_a_write_cancel_nothing_wrongly_and_post_nothing_twice(tmp_path, seed, ss_api):
+async def test_a_404_page_and_ok_after_a_write_cancel_nothing_wrongly_and_post_nothing_twice(
+        tmp_path, seed, ss_api):
     """Only the 404-HTML and ``{"response": "ok"}``-after-write rules, often: no order is cancelled
     whose note exists (checked after every cycle), no note, event or order twice, and the end
     state is the clean run's."""
@@ -223,8 +224,9 @@ async def test_notes_that_left_the_search_behind_a_404_gateway_are_never_cancell
             await conn.run_cycle()
         stages = conn.store.gons(imported + failing)
         by_key = {o["orderKey"]: o["orderStatus"] for o in env.ss.orders.values()}
-        assert all(stages[g].stage == "confirmed" and by_key[stages[g].ss_order_key] == "shipped" for g in shipped)
-        assert all(stages[g].stage == "imported" and by_key[stages[g].ss_order_key] != "cancelled" for g in old)
+        assert all((stages[g].stage, by_key[stages[g].ss_order_key]) == ("confirmed", "shipped") for g in shipped)
+        assert all(stages[g].stage == "imported" and by_key[stages[g].ss_order_key] != "cancelled"
+                   for g in old)
         assert all(stages[g].stage != "cancelled" for g in failing)
         assert all(o["orderStatus"] != "cancelled" for o in env.ss.orders.values())
     finally:

@@ -173,8 +173,9 @@ async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_
         assert rec is None
         # what an earlier version concluded from a gateway's 404: cancelled, never in ShipStation
         from bp_tui.core.records import GonRecord
-        env.connector.store.save_gons([GonRecord(gon_id=gid, order_id=env.bp.gons[gid]["orderId"],
-                                                 stage=Stage.CANCELLED, reason=reasons.DELETED_BEFORE_IMPORT)])
+        env.connector.store.save_gons([GonRecord(
+            gon_id=gid, order_id=env.bp.gons[gid]["orderId"], stage=Stage.CANCELLED,
+            reason=reasons.DELETED_BEFORE_IMPORT)])
         summary = await env.connector.run_cycle()
         rec = env.connector.store.gon(gid)
         assert summary.imported == 1 and rec.stage == Stage.IMPORTED and rec.ss_order_id

@@ -26,8 +26,8 @@ async def held_env(tmp_path):  # type: ignore[no-untyped-def]
     await prepare()
     connector = Connector(env.config, env.state_path, config_path=env.config_path,
                           bp_transport=in_process(env.bp.app), ss_transport=in_process(env.ss.app))
-    app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path, connector=connector,
-                clock=frozen_clock, auto_sync=False, progress_linger_seconds=0)
+    app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
+                connector=connector, clock=frozen_clock, auto_sync=False, progress_linger_seconds=0)
     return env, gons, connector, app
 
 

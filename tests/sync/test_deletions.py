@@ -243,3 +243,29 @@ async def test_diagnose_never_says_nothing_to_do_of_a_note_only_read_once_as_del
         assert "was deleted" in done.verdict and "nothing to do" in done.fix
     finally:
         await env.aclose()
+
+
+async def test_a_labelled_note_deleted_in_brightpearl_needs_its_own_read_before_attention(
+        tmp_path, monkeypatch):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        await env.connector.run_cycle()
+        rec = env.connector.store.gon(gids[0])
+        env.ss.create_label(rec.ss_order_id)
+        env.bp.delete_gon(gids[0])
+
+        async def cannot_tell(gon_id):
+            return None
+
+        real = env.connector.bp.goods_out_note_deleted
+        monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", cannot_tell)
+        summary = await env.connector.run_cycle(confirm_only=True)
+        assert env.connector.store.gon(gids[0]).stage != Stage.ATTENTION
+        assert any(f"GON {gids[0]}" in e for e in summary.errors)
+        monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", real)
+        await env.connector.run_cycle(confirm_only=True)
+        rec = env.connector.store.gon(gids[0])
+        assert rec.stage == Stage.ATTENTION and rec.reason == reasons.DELETED_AFTER_LABEL
+    finally:
+        await env.aclose()

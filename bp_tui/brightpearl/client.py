@@ -53,6 +53,7 @@ ORDER_IDS_PER_CALL = 200
 PRODUCT_IDS_PER_CALL = 50  # the documented maximum is unknown: stay conservative
 SEARCH_PAGE_SIZE = 500
 REFERENCE_MAX = 64
+NOT_FOUND_CODE = "CMNC-404"
 MAX_THROTTLE_WAITS = 8
 
 SearchRow = dict[str, Any]
@@ -207,14 +208,15 @@ class BrightpearlClient(SenderClient):
 
     async def _get(self, path: str, params: dict[str, Any] | None = None, *, empty_on_404: bool = False,
                    shape: Shape | None = None) -> Any:
-        """A GET answering ``{"response": [...] or {...}}``; None for a 404 when ``empty_on_404``
-        (an id set none of whose ids exist)."""
+        """A GET answering ``{"response": [...] or {...}}``; None when ``empty_on_404`` and
+        Brightpearl itself says none of the ids exist (:func:`is_not_found`). Any other 404 (a
+        gateway's HTML page, an empty or unknown body) is an error, never "none exist"."""
         try:
             return await self._request("GET", path, params=params, shape=shape or _RESPONSE_ITEMS)
         except ApiError as exc:
-            if empty_on_404 and exc.status == 404 and not isinstance(exc, ApiUnavailable):
+            if empty_on_404 and is_not_found(exc):
                 return None
-            raise
+            raise _foreign_404(exc, path) if _is_foreign_404(exc) else exc
 
     async def _search(self, path: str, params: dict[str, Any]) -> list[SearchRow]:
         """All pages of a search, each row zipped with ``metaData.columns``."""
@@ -281,17 +283,20 @@ class BrightpearlClient(SenderClient):
             out.update(_gon_map(await self._get(path, empty_on_404=True)))
         return out
 
-    async def goods_out_note_deleted(self, gon_id: int) -> bool:
-        """True only when a GET of this one note answers 404. Any other answer (the note, an
-        empty list, an error) is not proof of a deletion."""
+    async def goods_out_note_deleted(self, gon_id: int) -> bool | None:
+        """Whether this one note is gone: True only when Brightpearl's own error body says so
+        (:func:`is_not_found`); False when it answers the note; None ("cannot tell") for any
+        other answer: a 404 of a gateway or proxy, an empty 404, a 200 without the note."""
         try:
-            await self._request("GET", f"/warehouse-service/order/*/goods-note/goods-out/{int(gon_id)}",
-                                shape=_RESPONSE_ITEMS)
+            path = f"/warehouse-service/order/*/goods-note/goods-out/{int(gon_id)}"
+            body = await self._request("GET", path, shape=_RESPONSE_ITEMS)
         except ApiError as exc:
-            if exc.status == 404 and not isinstance(exc, ApiUnavailable):
+            if is_not_found(exc):
                 return True
+            if _is_foreign_404(exc):
+                return None
             raise
-        return False
+        return False if int(gon_id) in _gon_map(body) else None
 
     async def get_goods_out_notes_for_orders(self, order_ids: Iterable[int]) -> dict[int, GoodsOutNote]:
         out: dict[int, GoodsOutNote] = {}
@@ -318,7 +323,7 @@ class BrightpearlClient(SenderClient):
         while True:
             attempt += 1
             try:
-                await self._request("POST", path, json=body, headers=headers)
+                await self._request("POST", path, json=body, headers=headers, shape=_empty_object)
                 return
             except ApiUnavailable:
                 gon = (await self.get_goods_out_notes([gon_id])).get(gon_id)
@@ -354,7 +359,23 @@ class BrightpearlClient(SenderClient):
         return out
 
     async def set_order_status(self, order_id: int, status_id: int) -> None:
-        await self._request("PUT", f"/order-service/order/{order_id}/status", json={"orderStatusId": status_id})
+        """Set the order's status (Brightpearl adds an order note for each change, so a lost or
+        unusable answer is settled by reading the order back, never by a blind second PUT)."""
+        path = f"/order-service/order/{order_id}/status"
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._sender.send("PUT", self._base + path, json={"orderStatusId": status_id},
+                                        retry=False, shape=_empty_object)
+                return
+            except ApiUnavailable:
+                order = (await self.get_orders([order_id])).get(order_id)
+                if order is not None and order.status_id == status_id:
+                    return
+                if attempt >= self._backoff.attempts:
+                    raise
+                await self._sleep(self._backoff.delay(attempt))
 
     async def add_order_note(self, order_id: int, text: str, *, is_public: bool = False) -> int:
         """Post a note; a lost answer is resolved by reading the notes back (never two notes)."""
@@ -363,12 +384,11 @@ class BrightpearlClient(SenderClient):
         while True:
             attempt += 1
             try:
+                # Documented: {"response": <new note id>}. Anything else ({"response": "ok"}, {}, the
+                # body echoed) is unusable: the POST is not retried, the notes are read back below.
                 body = await self._request("POST", path, json={"text": text, "isPublic": is_public},
-                                           shape=_has_response(int, str))
-                note_id = as_int(body.get("response"))
-                if note_id is None:
-                    raise ApiError(SERVICE, 200, "the note answer carried no note id")
-                return note_id
+                                           shape=_new_id)
+                return int(body["response"])
             except ApiUnavailable:
                 for note in await self.get_order_notes(order_id):
                     if note.text == text:
@@ -445,6 +465,36 @@ def _has_response(*types: type) -> Shape:
 
 
 _RESPONSE_ITEMS = _has_response(list, dict)
+
+
+def _new_id(body: Any) -> str | None:
+    """What a create answers: ``{"response": <id>}``, the id a positive integer."""
+    value = body.get("response") if isinstance(body, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return "is not a new id ({\"response\": <id>})"
+    return None
+
+
+def _empty_object(body: Any) -> str | None:
+    """What a PUT or an event POST answers: ``{}``."""
+    return None if body == {} else "is not the empty object {} that this write answers"
+
+
+def is_not_found(exc: ApiError) -> bool:
+    """Brightpearl's own "none of these exist": a 404 with its JSON error envelope and the code
+    CMNC-404 (the only code it gives a read of missing ids)."""
+    return exc.status == 404 and not isinstance(exc, ApiUnavailable) and exc.code == NOT_FOUND_CODE
+
+
+def _is_foreign_404(exc: ApiError) -> bool:
+    return exc.status == 404 and not isinstance(exc, ApiUnavailable) and exc.code != NOT_FOUND_CODE
+
+
+def _foreign_404(exc: ApiError, path: str) -> ApiError:
+    where = path.split("?", 1)[0]
+    return ApiError(SERVICE, 404, f"GET {where} answered 404 without Brightpearl's error body "
+                                  "(a gateway or proxy in between?): nothing is concluded from it",
+                    hint="check brightpearl.integration_url and any proxy between bp-tui and Brightpearl")
 
 
 def _search_shape(body: Any) -> str | None:

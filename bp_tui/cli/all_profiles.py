@@ -110,7 +110,9 @@ async def run_all(connectors: dict[str, Connector], args: argparse.Namespace,
     watcher = asyncio.create_task(_stop_all_when(stop, connectors))
     try:
         names = list(connectors)
-        codes = await asyncio.gather(*(profile_loop(n, connectors[n], args, stop) for n in names))
+        # each profile its own copy of the options (a --confirm-cancel is spent by its own first cycle)
+        codes = await asyncio.gather(*(profile_loop(n, connectors[n], argparse.Namespace(**vars(args)), stop)
+                                       for n in names))
         return dict(zip(names, codes))
     finally:
         watcher.cancel()

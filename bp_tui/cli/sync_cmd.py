@@ -30,6 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--wait", action="store_true", help="wait for another running sync instead of exiting")
     p.add_argument("--all-profiles", action="store_true",
                    help="every profile's cycles in this one process, each with its own lock and limits")
+    p.add_argument("--confirm-cancel", action="store_true",
+                   help="let the (first) cycle cancel the ShipStation orders of notes deleted in Brightpearl "
+                        "even when they are more than sync.max_cancels, or every open order")
     p.set_defaults(func=cmd_sync)
 
 
@@ -68,9 +71,10 @@ async def one_cycle(conn: Connector, args: argparse.Namespace, printer: Progress
                     profile: str | None = None) -> tuple[int, CycleSummary]:
     summary = await conn.run_cycle(
         import_only=args.import_only, confirm_only=args.confirm_only, dry_run=args.dry_run,
-        on_progress=printer, wait=args.wait,
+        on_progress=printer, wait=args.wait, confirm_cancel=args.confirm_cancel,
     )
     head = f"[{profile}] " if profile else ""
+    args.confirm_cancel = False  # a confirmation is for one cycle, never for every --watch cycle
     if args.json:
         doc = summary.as_json() if profile is None else {"profile": profile, **summary.as_json()}
         say(json.dumps(doc), flush=True)  # ASCII only: every control character escaped

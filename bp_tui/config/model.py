@@ -121,6 +121,7 @@ class SyncSettings:
     interval_seconds: int = 120
     lookback_days: int = 30
     keep_days: int = 90  # confirmed and cancelled notes older than this leave the state file
+    max_cancels: int = 3  # more cancellations than this in one sync (or every open order): ask first
 
     @property
     def kept_days(self) -> int:

@@ -95,6 +95,9 @@ KEYS: tuple[Key, ...] = (
         help="alert when the state file reaches this share of its 1 GB size warning"),
     Key("alerts", "max_per_hour", int, 10, minimum=1, maximum=1_000,
         help="at most this many alert messages an hour; past it, one digest"),
+    Key("sync", "max_cancels", int, 3, minimum=0, maximum=10_000,
+        help="most ShipStation orders one sync cancels for notes deleted in Brightpearl without a "
+             "confirmation (every open order always asks)"),
 )
 
 SECTIONS: tuple[str, ...] = ("brightpearl", "shipstation", "products", "sync", "alerts")

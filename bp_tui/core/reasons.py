@@ -67,10 +67,29 @@ MERGED_FIX = "create the label on the order it was merged into; that label confi
 RETURN_FIX = "nothing to do: return labels are never written back to Brightpearl"
 
 
-def mass_deletion(count: int, open_orders: int) -> str:
-    return (f"{count} goods-out notes with open ShipStation orders ({open_orders} open) vanished from Brightpearl "
-            "in one cycle: bp-tui cancelled none of their orders. If they were deleted on purpose, cancel the "
-            "orders in ShipStation; if not, check the Brightpearl account and connection")
+# A note Brightpearl said once was deleted: nothing is cancelled before a later sync reads it again.
+DELETION_SEEN = "Brightpearl said this goods-out note does not exist"
+# Notes whose cancellation the guard held back, until a person confirms it.
+CANCELS_HELD = "deleted in Brightpearl (read twice), but bp-tui held back cancelling"
+CONFIRM_CANCEL_HOW = "press x on the queue screen, or run bp-tui sync --once --confirm-cancel"
+
+
+LISTED_AFTER_CANCEL = (
+    "Brightpearl lists this goods-out note as open again, after bp-tui took it as deleted and cancelled its "
+    "ShipStation order: ShipStation cannot reopen a cancelled order, so create the order again in "
+    "ShipStation (or ship the note in Brightpearl)"
+)
+
+
+def deletion_seen(when: str) -> str:
+    return (f"{DELETION_SEEN} ({when}): it is read again on the next sync before its ShipStation order "
+            "is cancelled; nothing to do if it was deleted on purpose")
+
+
+def cancels_held(count: int, open_orders: int, limit: int) -> str:
+    return (f"{CANCELS_HELD} {count} ShipStation orders in one sync ({open_orders} open; more than "
+            f"sync.max_cancels = {limit}, or every open order). If the notes were deleted on purpose, "
+            f"{CONFIRM_CANCEL_HOW}; if not, check the Brightpearl account and connection")
 
 
 def not_in_state(import_when: str) -> Reason:

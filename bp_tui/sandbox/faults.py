@@ -21,7 +21,11 @@ or ``bp-tui sandbox serve --fault-kinds``):
 * ``empty``: a 200 with an empty body;
 * ``html``: a 200 ``text/html`` maintenance page;
 * ``wrong_shape``: a 200 with valid JSON of the wrong shape for that endpoint (``{}``, ``[]``
-  or ``{"response": "ok"}``, never one the endpoint could really answer).
+  or ``{"response": "ok"}``, never one the endpoint could really answer);
+* ``html_404``: an nginx-style HTML 404 page to a read of Brightpearl goods-out notes (the
+  ``/order/*/goods-note/goods-out/{ids}`` id-set read and a single note's read; what some
+  gateways and firewalls answer to a literal ``*``); other requests pass;
+* ``ok_after_write``: the API did the write and a gateway answers ``200 {"response": "ok"}``.
 
 Hostile answers, also opt-in (:data:`HOSTILE_KINDS`), test that every number and every
 answer is bounded:
@@ -67,12 +71,14 @@ KINDS = (
     "throttle", "malformed", "null_items",
 )
 GATEWAY_KINDS = (
-    "redirect", "empty", "html", "wrong_shape",
+    "redirect", "empty", "html", "wrong_shape", "html_404",
     "redirect_after_write", "empty_after_write", "html_after_write", "wrong_shape_after_write",
+    "ok_after_write",
 )
 HOSTILE_KINDS = ("hostile_throttle", "hostile_count", "hostile_window", "drip", "huge")
 ALL_KINDS = KINDS + GATEWAY_KINDS + HOSTILE_KINDS
 LISTING_ONLY = ("null_items",)
+GON_READS_ONLY = ("html_404",)
 WRITES_ONLY = tuple(k for k in GATEWAY_KINDS if k.endswith("_after_write"))
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -83,6 +89,16 @@ MAINTENANCE_PAGE = (
     "<body><h1>We&rsquo;ll be back soon</h1><p>The service is down for scheduled maintenance. "
     "Please try again later.</p></body></html>\n"
 )
+NGINX_404 = (
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n"
+    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def is_gon_read(method: str, path: str) -> bool:
+    """A read of Brightpearl goods-out notes by id set (not the search)."""
+    return method == "GET" and "/goods-note/goods-out/" in path and not path.rstrip("/").endswith("-search")
 # Valid JSON that no endpoint answering that kind of body could send (chosen forms).
 WRONG_SHAPES: dict[str, list[Any]] = {
     "object": [{}, [], {"response": "ok"}],  # endpoints answering a JSON object with content
@@ -213,8 +229,10 @@ class Chaos:
             return None
         listing = self.dialect.list_key(method, path) is not None
         write = method in WRITE_METHODS
+        gon_read = is_gon_read(method, path)
         kinds = [k for k in self.plan.kinds
-                 if (listing or k not in LISTING_ONLY) and (write or k not in WRITES_ONLY)]
+                 if (listing or k not in LISTING_ONLY) and (write or k not in WRITES_ONLY)
+                 and (gon_read or k not in GON_READS_ONLY)]
         if not kinds:
             return None
         kind = kinds[int(pick * len(kinds)) % len(kinds)]
@@ -311,6 +329,11 @@ class Chaos:
             await _forward(send, 200, [(b"content-type", b"application/json")], b"")
         elif kind == "html":
             await _forward(send, 200, [(b"content-type", b"text/html; charset=utf-8")], MAINTENANCE_PAGE.encode())
+        elif kind == "html_404":
+            headers = [(b"content-type", b"text/html"), (b"server", b"nginx")]
+            await _forward(send, 404, headers, NGINX_404.encode())
+        elif kind == "ok":
+            await _respond(send, 200, {"response": "ok"})
         else:  # wrong_shape
             shapes = WRONG_SHAPES[self.dialect.answer_kind(scope["method"], scope["path"])]
             await _respond(send, 200, shapes[int(self.rng.random() * len(shapes)) % len(shapes)])

@@ -29,7 +29,8 @@ from bp_tui.core.health import AlertSendResult, Incident, StatusReport
 from bp_tui.core.records import utcnow
 from bp_tui.state.alerts import AlertLedger
 from bp_tui.core.records import GonRecord
-from bp_tui.core.stages import ShipmentRole
+from bp_tui.core import reasons
+from bp_tui.core.stages import ShipmentRole, Stage
 from bp_tui.core.types import (
     Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, OrderPart, Progress, QueueHeader, QueuePage,
     QueueRow,
@@ -166,19 +167,23 @@ class Connector:
         dry_run: bool = False,
         on_progress: Callable[[Progress], None] | None = None,
         wait: bool = False,
+        confirm_cancel: bool = False,
     ) -> CycleSummary:
-        """One import + confirm cycle under the state file's sync lock."""
+        """One import + confirm cycle under the state file's sync lock. ``confirm_cancel``: a
+        person confirmed that this cycle may cancel more ShipStation orders than
+        ``sync.max_cancels`` (or every open one) for notes deleted in Brightpearl."""
         lock = SyncLock(self.state_path)
         lock.acquire(wait=wait)
         self.running = True
         try:
             if dry_run:
-                return await self._dry_run(import_only, confirm_only, on_progress)
+                return await self._dry_run(import_only, confirm_only, on_progress, confirm_cancel)
             mode = "import" if import_only else "confirm" if confirm_only else "full"
             run_id = self.store.start_run(mode, _pid())
             summary = CycleSummary()
             ctx = self._context(self.store, Writer(self.store, summary), summary, on_progress)
             failure: BaseException | None = None
+            ctx.confirm_cancel = confirm_cancel
             try:
                 return await run_cycle(ctx, do_import=not confirm_only, do_confirm=not import_only)
             except BaseException as exc:
@@ -218,7 +223,8 @@ class Connector:
                             summary=summary, on_progress=on_progress, should_stop=lambda: self.stop_requested)
 
     async def _dry_run(self, import_only: bool, confirm_only: bool,
-                       on_progress: Callable[[Progress], None] | None) -> CycleSummary:
+                       on_progress: Callable[[Progress], None] | None,
+                       confirm_cancel: bool = False) -> CycleSummary:
         """The whole cycle with a writer that writes nothing, over a rehearsal of the state (its
         own connection, rolled back at the end, so the dashboard never sees it)."""
         scratch = StateStore(self.state_path)
@@ -226,6 +232,7 @@ class Connector:
             with scratch.rehearsal():
                 summary = CycleSummary(dry_run=True)
                 ctx = self._context(scratch, DryRunWriter(scratch, summary), summary, on_progress)
+                ctx.confirm_cancel = confirm_cancel
                 return await run_cycle(ctx, do_import=not confirm_only, do_confirm=not import_only)
         finally:
             scratch.close()
@@ -318,6 +325,11 @@ class Connector:
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
         return self.store.history(gon_id)
+
+    def held_cancellations(self) -> list[int]:
+        """The notes whose ShipStation cancellation the deletion guard holds for a confirmation."""
+        return sorted(g for g, r in self.store.gons(stages=(Stage.ATTENTION,)).items()
+                      if r.reason.startswith(reasons.CANCELS_HELD))
 
     def retry(self, gon_ids: list[int] | None = None) -> int:
         """Make failed notes eligible on the next cycle, now, instead of after their backoff."""

@@ -599,6 +599,12 @@ class StateStore:
         """Which of these idempotency keys have any write on record (sent, lost or failed)."""
         return {row[0] for row in self._select_in("SELECT DISTINCT key FROM audit WHERE key IN ({marks})", keys)}
 
+    def latest_results(self, keys: Iterable[str]) -> dict[str, str]:
+        """The result of the newest audit row of each of these keys that has one."""
+        sql = ("SELECT key, result FROM audit WHERE id IN "
+               "(SELECT MAX(id) FROM audit WHERE key IN ({marks}) GROUP BY key)")
+        return {row[0]: row[1] for row in self._select_in(sql, keys)}
+
     def history(self, gon_id: int, limit: int = 200) -> list[HistoryEntry]:
         rows = self.db.execute(
             "SELECT at, api, action, result, detail FROM audit WHERE gon_id = ? ORDER BY id DESC LIMIT ?",

@@ -21,6 +21,7 @@ from bp_tui.core.stages import CLOSED_STAGES, PartKind, ShipmentKind, ShipmentRo
 from bp_tui.errors import ApiError, ApiUnavailable
 from bp_tui.sync.context import FATAL, CycleContext
 from bp_tui.sync.notes import mark_noted, note_marker, shipment_note, tracking_reference
+from bp_tui.sync.unsent import deletion_proven
 from bp_tui.sync.writer import Intent, short_error
 
 MARKS_SHIPPED = ("mark_shipped", "mark_shipped_and_set_status")
@@ -173,9 +174,14 @@ async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentR
     try:
         if cfg.shipped_action in MARKS_SHIPPED:
             gon = fresh.get(rec.gon_id)
-            if gon is None:
-                ctx.attention(rec, reasons.DELETED_AFTER_LABEL)
-                ctx.store.save_gons([rec])
+            if gon is None:  # not in the id-set read: deleted only if its own read says so
+                proof = await deletion_proven(ctx, rec)
+                if proof:
+                    ctx.attention(rec, reasons.DELETED_AFTER_LABEL)
+                    ctx.store.save_gons([rec])
+                elif proof is False:
+                    ctx.summary.errors.append(f"GON {rec.gon_id}: missing from Brightpearl's answer, though it "
+                                              "exists: confirmed on a later sync")
                 return False
             if not gon.shipped:
                 await mark_gon_shipped(ctx, rec, gon, active)

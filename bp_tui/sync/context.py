@@ -41,6 +41,8 @@ class CycleContext:
     # Orders ShipStation holds under our notes' keys, from this cycle's changed-orders read
     # (LearnParts): a note never sent whose key is here is adopted, not created again.
     held_orders: dict[str, list[ShipStationOrder]] = field(default_factory=dict)
+    # a person confirmed this sync may cancel more than sync.max_cancels orders (or every open one)
+    confirm_cancel: bool = False
 
     # ---- progress and pauses
     def emit(self, step: str, done: int, total: int, gon_id: int | None = None, message: str = "") -> None:

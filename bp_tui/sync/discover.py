@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bp_tui.brightpearl.models import GoodsOutSearchRow
+from bp_tui.core import reasons
 from bp_tui.core.reasons import eligibility
 from bp_tui.core.records import GonRecord, iso, parse_iso
 from bp_tui.core.stages import OPEN_STAGES, Stage
 from bp_tui.sync.context import ORDER_CHANGE_OVERLAP, CycleContext
 from bp_tui.sync.plan import ImportPlan
+from bp_tui.sync.unsent import deletion_seen_before, forget_deletion
 
 
 class Discover:
@@ -37,6 +39,8 @@ class Discover:
             if is_changed:
                 changed.append(rec)
         ctx.store.save_gons(changed)
+        # Listed, so not deleted: a first proof of a deletion read earlier no longer counts.
+        forget_deletion(ctx, [known[g] for g in deletion_seen_before(ctx, [g for g in seen if g in known])])
         left = {g: r for g, r in known.items() if g not in seen}
         # A ready or failed note that has an order (it failed at an update) is in ShipStation like
         # an imported one, unless it has labels: then it is failing at confirmation, its shipped
@@ -63,6 +67,7 @@ class Discover:
         if row.channel_id is not None:
             rec.channel_id = row.channel_id
         rec.gon_state = _state_word(row)
+        _listed_again(rec)
         if rec.stage in OPEN_STAGES:
             # A note already in ShipStation never goes back to waiting (nothing would follow its
             # order any more): it stays in line for KeepInStep.
@@ -92,6 +97,21 @@ class Discover:
             return []
         orders = set(await ctx.bp.search_updated_orders(mark - ORDER_CHANGE_OVERLAP))
         return [g for g, r in imported.items() if r.order_id in orders]
+
+
+def _listed_again(rec: GonRecord) -> None:
+    """A note the unshipped search lists is not deleted, whatever was concluded before: a first
+    proof of its deletion is forgotten, a held cancellation dropped, and a note marked cancelled
+    comes back. Never in ShipStation, it is sent again; its ShipStation order cancelled, a person
+    restores it (ShipStation never reopens a cancelled order through its API)."""
+    if rec.reason.startswith(reasons.DELETION_SEEN):
+        rec.reason = ""
+    if rec.stage == Stage.ATTENTION and rec.reason.startswith(reasons.CANCELS_HELD):
+        rec.stage, rec.reason = Stage.IMPORTED, ""
+    elif rec.stage == Stage.CANCELLED and not rec.ss_order_id:
+        rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.WAITING, "", 0, None
+    elif rec.stage == Stage.CANCELLED:
+        rec.stage, rec.reason = Stage.ATTENTION, reasons.LISTED_AFTER_CANCEL
 
 
 def _state_word(row: GoodsOutSearchRow) -> str:

@@ -4,7 +4,9 @@
   but only when what ShipStation holds would change.
 - A note shipped in Brightpearl without a label marks its ShipStation order shipped
   (honouring ``notify_customer`` / ``notify_sales_channel``), so nobody ships it twice.
-- A note deleted in Brightpearl cancels its open ShipStation order.
+- A note deleted in Brightpearl (Brightpearl's own answer, read in two cycles) cancels its open
+  ShipStation order; more than ``sync.max_cancels`` of them, or every open order, wait for a
+  person to confirm.
 - A note that left the list before it was known in ShipStation is settled first (``unsent``).
 """
 
@@ -25,10 +27,9 @@ from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
 from bp_tui.sync.payloads import OPEN_STATUSES, describe, payload_for, sent_draft
 from bp_tui.sync.plan import ImportPlan
-from bp_tui.sync.unsent import deletion_proven, settle_unsent_gone
+from bp_tui.sync.unsent import deletion_confirmed, deletion_proven, settle_unsent_gone
 from bp_tui.sync.writer import Intent
 
-MASS_CANCEL_MIN = 10  # more deletions than this in one cycle, and over a fifth of the open orders: ask a person
 
 
 class KeepInStep:
@@ -175,23 +176,46 @@ async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRe
 
 
 async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> list[GonRecord]:
-    """Of the imported notes the id-set read did not return, those a GET by their own id
-    answers 404 for: the only proof of a deletion. If that would cancel more than
-    ``MASS_CANCEL_MIN`` orders and more than a fifth of the open ones, nothing is cancelled:
-    the notes go to attention for a person to look at."""
+    """Of the imported notes the id-set read did not return, those whose deletion Brightpearl's
+    own answer proved twice, in two cycles (``deletion_confirmed``). The guard: more than
+    ``sync.max_cancels`` of them, or every open order, are cancelled only when the sync was run
+    to confirm it (``ctx.confirm_cancel``); otherwise they wait in attention, saying how to
+    confirm. A confirming sync also takes the notes held before, each read once more."""
     deleted = []
     for rec in missing:
         await ctx.checkpoint()
-        if await deletion_proven(ctx, rec):
+        if await deletion_confirmed(ctx, rec):
             deleted.append(rec)
+    if ctx.confirm_cancel:
+        return deleted + await _held_still_deleted(ctx, {r.gon_id for r in deleted})
+    limit = ctx.config.sync.max_cancels
     open_orders = ctx.store.stage_counts().get(Stage.IMPORTED, 0)
-    if len(deleted) > MASS_CANCEL_MIN and len(deleted) * 5 > open_orders:
+    if deleted and (len(deleted) > limit or len(deleted) >= open_orders):
+        why = reasons.cancels_held(len(deleted), open_orders, limit)
         for rec in deleted:
-            ctx.attention(rec, reasons.mass_deletion(len(deleted), open_orders))
+            ctx.attention(rec, why)
         ctx.store.save_gons(deleted)
-        ctx.summary.errors.append(reasons.mass_deletion(len(deleted), open_orders))
+        ctx.summary.errors.append(why)
         return []
     return deleted
+
+
+async def _held_still_deleted(ctx: CycleContext, taken: set[int]) -> list[GonRecord]:
+    """The notes the guard held, read once more: still deleted ones are cancelled now; one that
+    Brightpearl answers again goes back to imported; one it cannot tell about stays held."""
+    held = [r for r in ctx.store.gons(stages=(Stage.ATTENTION,)).values()
+            if r.reason.startswith(reasons.CANCELS_HELD) and r.gon_id not in taken and r.ss_order_id]
+    out, back = [], []
+    for rec in held:
+        await ctx.checkpoint()
+        proof = await deletion_proven(ctx, rec)
+        if proof:
+            out.append(rec)
+        elif proof is False:
+            rec.stage, rec.reason = Stage.IMPORTED, ""
+            back.append(rec)
+    ctx.store.save_gons(back)
+    return out
 
 
 async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:

@@ -30,12 +30,7 @@ async def diagnose(src: Sources, ident: int) -> list[Diagnosis]:
     if order is None:
         local = src.store.gon(ident)
         if local is not None:
-            return [Diagnosis(
-                subject=f"GON {ident}", gon_id=ident, order_id=local.order_id, stage=local.stage,
-                verdict=f"GON {ident} no longer exists in Brightpearl (it was deleted); last known stage: "
-                        f"{local.stage}" + (f" ({local.reason})" if local.reason else ""),
-                fix="nothing to do if the deletion was intended; bp-tui cancels its open ShipStation order",
-            )]
+            return [await _missing(src, local)]
         return [Diagnosis(
             subject=f"{ident}", verdict=f"no goods-out note and no order with id {ident} in Brightpearl account "
                                         f"{src.config.brightpearl.account_code}",
@@ -54,6 +49,41 @@ async def diagnose(src: Sources, ident: int) -> list[Diagnosis]:
                 "ShipStation imports goods-out notes, not orders",
         )]
     return [await _one(src, gon, order) for gon in sorted(gons.values(), key=lambda g: g.id)]
+
+
+async def _missing(src: Sources, local: GonRecord) -> Diagnosis:
+    """A note the state knows that the id-set read did not return: deleted only when Brightpearl's
+    own answer to a read of its id says so, and "nothing to do" only once bp-tui has acted on it."""
+    ident = local.gon_id
+    last = f"last known stage: {local.stage}" + (f" ({local.reason})" if local.reason else "")
+
+    def say(verdict: str, fix: str) -> Diagnosis:
+        return Diagnosis(subject=f"GON {ident}", gon_id=ident, order_id=local.order_id, stage=local.stage,
+                         verdict=verdict, fix=fix)
+
+    try:
+        gone = await src.bp.goods_out_note_deleted(ident)
+    except ApiError as exc:
+        gone, why = None, exc.message or str(exc)
+    else:
+        why = "the answer was not Brightpearl's own (a gateway's 404 page, or no note)"
+    if gone is None:
+        return say(f"whether GON {ident} still exists in Brightpearl cannot be told: {why}; {last}",
+                   "check brightpearl.integration_url and any proxy in between; bp-tui cancels nothing "
+                   "until Brightpearl itself answers that the note is gone")
+    if gone is False:
+        return say(f"GON {ident} exists in Brightpearl, but was not in this read; {last}",
+                   "run diagnose again; if it stays so, check the connection to Brightpearl")
+    if local.stage == "cancelled":
+        return say(f"GON {ident} no longer exists in Brightpearl (it was deleted); {last}",
+                   "nothing to do if the deletion was intended")
+    if local.reason.startswith(reasons.CANCELS_HELD):
+        return say(f"GON {ident} no longer exists in Brightpearl; its ShipStation order is not cancelled "
+                   f"yet: {local.reason}", f"if the deletion was intended, {reasons.CONFIRM_CANCEL_HOW}")
+    return say(f"Brightpearl answers that GON {ident} does not exist; bp-tui has not acted on it yet "
+               f"(a second read on a later sync confirms a deletion); {last}",
+               "nothing to do if the deletion was intended: the next sync reads it again before its open "
+               "ShipStation order is cancelled")
 
 
 async def _one(src: Sources, gon: GoodsOutNote, order: Order | None) -> Diagnosis:

@@ -63,6 +63,8 @@ SYNC_KINDS = {
     "sync": {},
     "import only": {"import_only": True},
     "confirm only": {"confirm_only": True},
+    # a person confirmed the cancellations the deletion guard held (x on the queue screen)
+    "confirm cancels": {"confirm_cancel": True},
 }
 # How often, at most, the queue reloads from the state db while a cycle reports progress.
 LIVE_REFRESH_SECONDS = 1.0

@@ -51,6 +51,7 @@ LABELS: dict[str, str] = {
     "alerts.connection_minutes": "Offline after (min)",
     "alerts.state_size_percent": "State size alert %",
     "alerts.max_per_hour": "Alerts per hour",
+    "sync.max_cancels": "Cancels without asking",
 }
 
 # Checkbox captions (the label says what, the caption says what "on" means).
@@ -107,7 +108,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "shipstation.notify_customer", "shipstation.notify_sales_channel",
         "products.include_weights", "products.weight_unit", "products.skip_non_stock_rows",
     )),
-    ("Sync", ("sync.interval_seconds", "sync.lookback_days", "sync.keep_days")),
+    ("Sync", ("sync.interval_seconds", "sync.lookback_days", "sync.keep_days", "sync.max_cancels")),
     ("Alerts", (
         "alerts.urls", "alerts.heartbeat_url", "alerts.stuck_minutes", "alerts.connection_minutes",
         "alerts.state_size_percent", "alerts.max_per_hour",

@@ -56,6 +56,14 @@ def test_keep_days_is_read_and_must_be_at_least_one(tmp_path):
     assert "sync.keep_days" in str(info.value) and "at least 1" in str(info.value)
 
 
+def test_max_cancels_defaults_to_3_and_is_bounded(tmp_path):
+    assert load_config(write(tmp_path, GOOD), env={}).sync.max_cancels == 3
+    assert load_config(write(tmp_path, GOOD + "max_cancels = 0\n"), env={}).sync.max_cancels == 0
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, GOOD + "max_cancels = -1\n"), env={})
+    assert "sync.max_cancels" in str(info.value) and "at least 0" in str(info.value)
+
+
 def test_integration_url_derived_when_empty(tmp_path):
     cfg = load_config(write(tmp_path, GOOD), env={})
     assert cfg.brightpearl.api_base == "https://use1.brightpearlconnect.com/public-api/acme"

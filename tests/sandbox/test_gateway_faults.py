@@ -26,6 +26,7 @@ from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
 BASE_KINDS = ("redirect", "empty", "html", "wrong_shape")
 AFTER_KINDS = tuple(f"{k}_after_write" for k in BASE_KINDS)
+TARGETED_KINDS = ("html_404", "ok_after_write")  # a gateway's 404 to goods-out note reads; "ok" after a write
 
 ORDER = {"orderNumber": "1", "orderKey": "k-1", "orderDate": "2024-01-01T00:00:00", "orderStatus": "awaiting_shipment",
          "billTo": {"name": "A"}, "shipTo": {"name": "A", "street1": "1 St", "city": "X", "postalCode": "1",
@@ -196,7 +197,7 @@ def test_default_kinds_stay_as_they_were_and_the_new_ones_are_opt_in():
     assert FaultPlan().kinds == KINDS
     assert not set(GATEWAY_KINDS) & set(KINDS) and not set(HOSTILE_KINDS) & (set(KINDS) | set(GATEWAY_KINDS))
     assert set(ALL_KINDS) == set(KINDS) | set(GATEWAY_KINDS) | set(HOSTILE_KINDS)  # hostile: opt-in too
-    assert set(BASE_KINDS + AFTER_KINDS) == set(GATEWAY_KINDS)
+    assert set(BASE_KINDS + AFTER_KINDS + TARGETED_KINDS) == set(GATEWAY_KINDS)
     FaultPlan(kinds=GATEWAY_KINDS)  # every one is accepted by name
     with pytest.raises(ValueError, match="wrong_shape"):
         FaultPlan(kinds=("wrong-shape",))
@@ -220,7 +221,9 @@ def test_mixed_plan_draws_every_kind_and_the_tally_counts_them():
     for _ in range(300):
         ss_chaos.draw("POST", "/orders/createorders")
     counts = tally(bp, ss)["faults"]
-    assert set(counts["shipstation"]) == set(GATEWAY_KINDS) and sum(counts["shipstation"].values()) == 600
+    # html_404 answers only reads of Brightpearl goods-out notes
+    assert set(counts["shipstation"]) == set(GATEWAY_KINDS) - {"html_404"}
+    assert sum(counts["shipstation"].values()) == 600
     assert counts["brightpearl"] == {}
 
 
@@ -236,3 +239,34 @@ async def test_the_same_seed_gives_the_same_wrong_shapes():
 
     first = await bodies(4)
     assert first == await bodies(4) and len(set(first)) == 3
+
+
+@pytest.mark.parametrize("api, name", CASES)
+async def test_html_404_answers_only_goods_out_note_reads_with_an_nginx_page(api, name):
+    world, calls, dialect, state, headers = APIS[api]
+    sandbox, ids = world()
+    before = state(sandbox)
+    chaos = attach(sandbox, FaultPlan(rate=1.0, seed=3, kinds=("html_404",)), dialect)
+    answer = await send(sandbox.app, calls[name](ids, sandbox), headers(sandbox))
+    if name != "gon get":
+        assert chaos.injected == {} and answer.status_code != 404  # everything else passes
+        return
+    assert chaos.injected == {"html_404": 1} and sandbox.request_log == [] and state(sandbox) == before
+    assert answer.status_code == 404 and answer.headers["content-type"] == "text/html"
+    assert "<h1>404 Not Found</h1>" in answer.text and "nginx" in answer.text
+
+
+@pytest.mark.parametrize("api, name", CASES)
+async def test_ok_after_write_applies_the_write_then_answers_response_ok(api, name):
+    world, calls, dialect, state, headers = APIS[api]
+    sandbox, ids = world()
+    before = state(sandbox)
+    chaos = attach(sandbox, FaultPlan(rate=1.0, seed=3, kinds=("ok_after_write",)), dialect)
+    call = calls[name](ids, sandbox)
+    answer = await send(sandbox.app, call, headers(sandbox))
+    if call[0] == "GET":
+        assert chaos.injected == {} and answer.status_code == 200
+        return
+    assert chaos.injected == {"ok_after_write": 1}
+    assert [entry[-1] for entry in sandbox.request_log] == [200] and state(sandbox) != before  # written
+    assert answer.status_code == 200 and answer.json() == {"response": "ok"}

@@ -1,10 +1,12 @@
-"""Deletions in Brightpearl: proven by a 404 for the note's own id before its ShipStation order
-is cancelled, and never more than a person would expect in one cycle."""
+"""Deletions in Brightpearl: proven by Brightpearl's own 404 for the note's own id, read in two
+cycles, before its ShipStation order is cancelled, and never more than sync.max_cancels (nor every
+open order) in one cycle without a person's confirmation."""
 
 from __future__ import annotations
 
 import httpx
 
+from bp_tui.core import reasons
 from bp_tui.core.stages import Stage
 from bp_tui.service.connector import Connector
 from tests.sync.conftest import FAST_CLIENTS, make_env
@@ -43,12 +45,16 @@ async def test_an_id_set_answer_missing_notes_cancels_nothing_without_a_404(tmp_
         await env.aclose()
 
 
-async def test_a_deleted_note_is_cancelled_after_its_own_get_answers_404(tmp_path):
+async def test_a_deleted_note_is_cancelled_after_its_own_get_answers_404_in_two_cycles(tmp_path):
     env = make_env(tmp_path, orders=20, seed=4)
     try:
         await env.connector.run_cycle()
         victim = min(env.connector.store.gons(stages=("imported",)))
         env.bp.delete_gon(victim)
+        summary = await env.connector.run_cycle()
+        assert summary.cancelled == 0  # the first proof is kept, nothing is cancelled on one read
+        rec = env.connector.store.gon(victim)
+        assert rec.stage == Stage.IMPORTED and rec.reason.startswith(reasons.DELETION_SEEN)
         summary = await env.connector.run_cycle()
         assert summary.cancelled == 1
         assert env.connector.store.gon(victim).stage == Stage.CANCELLED
@@ -56,31 +62,72 @@ async def test_a_deleted_note_is_cancelled_after_its_own_get_answers_404(tmp_pat
         await env.aclose()
 
 
-async def test_a_mass_deletion_cancels_nothing_and_asks_a_person(tmp_path):
+async def test_more_cancels_than_max_cancels_wait_for_a_confirmation(tmp_path):
     env = make_env(tmp_path, orders=60, seed=1)
     try:
         await env.connector.run_cycle()
         imported = sorted(env.connector.store.gons(stages=("imported",)))
         assert len(imported) > 15
-        gone = imported[: max(11, len(imported) // 5 + 1)]
+        gone = imported[:4]  # one more than the default sync.max_cancels = 3
         for gid in gone:
             env.bp.delete_gon(gid)
+        await env.connector.run_cycle()
         summary = await env.connector.run_cycle()
         assert summary.cancelled == 0
         assert all(o["orderStatus"] != "cancelled" for o in env.ss.orders.values())
         stages = env.connector.store.gons(gone)
-        assert all(r.stage == Stage.ATTENTION and "vanished" in r.reason for r in stages.values())
-        assert summary.errors and "cancelled none" in summary.errors[-1]
-        # a few deletions are ordinary: cancelled as before
+        assert all(r.stage == Stage.ATTENTION and "--confirm-cancel" in r.reason for r in stages.values())
+        assert summary.errors and "max_cancels" in summary.errors[-1]
+        assert (await env.connector.run_cycle()).cancelled == 0  # held until a person confirms
+        summary = await env.connector.run_cycle(confirm_cancel=True)
+        assert summary.cancelled == 4
+        assert all(r.stage == Stage.CANCELLED for r in env.connector.store.gons(gone).values())
+        # a few deletions are ordinary: cancelled on the second read, with no confirmation
         env2 = make_env(tmp_path / "few", orders=60, seed=1)
         try:
             await env2.connector.run_cycle()
             few = sorted(env2.connector.store.gons(stages=("imported",)))[:3]
             for gid in few:
                 env2.bp.delete_gon(gid)
+            assert (await env2.connector.run_cycle()).cancelled == 0
             assert (await env2.connector.run_cycle()).cancelled == 3
         finally:
             await env2.aclose()
+    finally:
+        await env.aclose()
+
+
+async def test_the_guard_never_cancels_every_open_order_without_a_confirmation(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gid).stage == Stage.IMPORTED
+        env.bp.delete_gon(gid)
+        await env.connector.run_cycle()
+        assert (await env.connector.run_cycle()).cancelled == 0  # the only open order
+        assert env.connector.store.gon(gid).reason.startswith(reasons.CANCELS_HELD)
+        assert (await env.connector.run_cycle(confirm_cancel=True)).cancelled == 1
+    finally:
+        await env.aclose()
+
+
+async def test_a_held_note_listed_again_goes_back_to_imported(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        saved = env.bp.gons[gid]
+        env.bp.delete_gon(gid)
+        await env.connector.run_cycle()
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gid).stage == Stage.ATTENTION
+        env.bp.gons[gid] = saved  # it was never gone: what answered was not Brightpearl's truth
+        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        await env.connector.run_cycle(confirm_cancel=True)
+        rec = env.connector.store.gon(gid)
+        assert (rec.stage, rec.reason) == (Stage.IMPORTED, "")
+        assert all(o["orderStatus"] != "cancelled" for o in env.ss.orders.values())
     finally:
         await env.aclose()
 
@@ -116,3 +163,109 @@ class _Intercept(httpx.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         await response.aread()
         return self.answer(request, response)
+
+
+async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_listed(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        rec = env.connector.store.gon(gid)
+        assert rec is None
+        # what an earlier version concluded from a gateway's 404: cancelled, never in ShipStation
+        from bp_tui.core.records import GonRecord
+        env.connector.store.save_gons([GonRecord(
+            gon_id=gid, order_id=env.bp.gons[gid]["orderId"], stage=Stage.CANCELLED,
+            reason=reasons.DELETED_BEFORE_IMPORT)])
+        summary = await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert summary.imported == 1 and rec.stage == Stage.IMPORTED and rec.ss_order_id
+    finally:
+        await env.aclose()
+
+
+async def test_a_note_whose_order_was_cancelled_wrongly_asks_a_person_once_listed_again(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        await env.connector.run_cycle()
+        gid = gids[0]
+        saved = env.bp.gons[gid]
+        env.bp.delete_gon(gid)
+        await env.connector.run_cycle()
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gid).stage == Stage.CANCELLED
+        env.bp.gons[gid] = saved  # listed again as printed and unshipped
+        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert rec.stage == Stage.ATTENTION and rec.reason == reasons.LISTED_AFTER_CANCEL
+    finally:
+        await env.aclose()
+
+
+async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        await env.connector.run_cycle()
+        gid = gids[0]
+        saved = env.bp.gons[gid]
+        env.bp.delete_gon(gid)
+        await env.connector.run_cycle()  # first proof
+        env.bp.gons[gid] = saved
+        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        await env.connector.run_cycle()  # listed: the first proof no longer counts
+        assert env.connector.store.gon(gid).reason == ""
+        env.bp.delete_gon(gid)
+        assert (await env.connector.run_cycle()).cancelled == 0  # a new first proof
+        assert (await env.connector.run_cycle()).cancelled == 1
+        history = [h.result for h in env.connector.store.history(gid) if h.action == "deletion"]
+        assert history == ["confirmed", "seen", "cleared", "seen"]
+    finally:
+        await env.aclose()
+
+
+async def test_diagnose_never_says_nothing_to_do_of_a_note_only_read_once_as_deleted(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(5)]
+        await env.connector.run_cycle()
+        for gid in gids[:4]:
+            env.bp.delete_gon(gid)
+        await env.connector.run_cycle()
+        [seen] = await env.connector.diagnose(gids[0])
+        assert "has not acted on it yet" in seen.verdict and "reads it again" in seen.fix
+        await env.connector.run_cycle()  # four: more than sync.max_cancels, held
+        [held] = await env.connector.diagnose(gids[0])
+        assert "not cancelled yet" in held.verdict and "--confirm-cancel" in held.fix
+        await env.connector.run_cycle(confirm_cancel=True)
+        [done] = await env.connector.diagnose(gids[0])
+        assert "was deleted" in done.verdict and "nothing to do" in done.fix
+    finally:
+        await env.aclose()
+
+
+async def test_a_labelled_note_deleted_in_brightpearl_needs_its_own_read_before_attention(
+        tmp_path, monkeypatch):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        await env.connector.run_cycle()
+        rec = env.connector.store.gon(gids[0])
+        env.ss.create_label(rec.ss_order_id)
+        env.bp.delete_gon(gids[0])
+
+        async def cannot_tell(gon_id):
+            return None
+
+        real = env.connector.bp.goods_out_note_deleted
+        monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", cannot_tell)
+        summary = await env.connector.run_cycle(confirm_only=True)
+        assert env.connector.store.gon(gids[0]).stage != Stage.ATTENTION
+        assert any(f"GON {gids[0]}" in e for e in summary.errors)
+        monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", real)
+        await env.connector.run_cycle(confirm_only=True)
+        rec = env.connector.store.gon(gids[0])
+        assert rec.stage == Stage.ATTENTION and rec.reason == reasons.DELETED_AFTER_LABEL
+    finally:
+        await env.aclose()

@@ -200,6 +200,7 @@ async def test_gon_deleted_after_import_is_cancelled(env):
     order = env.open_orders()[0]
     rec = env.connector.store.gon_by_ss_order(order["orderId"])
     env.bp.delete_gon(rec.gon_id)
+    assert (await env.connector.run_cycle()).cancelled == 0  # a first proof: read again on the next cycle
     summary = await env.connector.run_cycle()
     assert summary.cancelled == 1
     assert env.ss.orders[order["orderId"]]["orderStatus"] == "cancelled"
@@ -433,7 +434,9 @@ async def test_lost_answers_of_mark_shipped_and_cancel_are_recognised(env):
     env.ss.mark_shipped(first["orderId"], tracking_number="", carrier_code="other")  # the lost mark
     env.bp.delete_gon(deleted.gon_id)
     env.ss.orders[second["orderId"]]["orderStatus"] = "cancelled"  # the lost cancel
-    summary = await env.connector.run_cycle()
+    first_cycle = await env.connector.run_cycle()  # the deletion's first proof
+    summary = await env.connector.run_cycle()  # and its second
+    assert first_cycle.attention == 0
     assert env.connector.store.gon(shipped.gon_id).stage == "confirmed"
     assert env.connector.store.gon(deleted.gon_id).stage == "cancelled"
     assert summary.attention == 0

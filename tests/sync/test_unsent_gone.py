@@ -64,7 +64,9 @@ async def test_a_note_deleted_after_a_lost_import_has_its_order_cancelled(one_no
     made = env.ss.order_by_key(order_key("demo", gon))
     assert made is not None and env.connector.store.gon(gon).ss_order_id is None  # created, never recorded
     env.bp.delete_gon(gon)
-    summary = await env.connector.run_cycle()
+    await env.connector.run_cycle()  # the first proof of the deletion; the second is on a later cycle
+    # its order is the only open one: cancelled on a person's confirmation
+    summary = await env.connector.run_cycle(confirm_cancel=True)
     rec = env.connector.store.gon(gon)
     assert rec.stage == "cancelled" and rec.ss_order_id == made["orderId"], (rec.stage, rec.reason)
     assert env.ss.orders[made["orderId"]]["orderStatus"] == "cancelled" and summary.cancelled == 1
@@ -107,6 +109,7 @@ async def test_a_failed_note_deleted_in_brightpearl_is_cancelled_with_nothing_to
         gon = env.bp.add_gon(order, state="printed")
         await env.connector.run_cycle()
         env.bp.delete_gon(gon)
+        await env.connector.run_cycle()  # the first proof of the deletion; the second is on a later cycle
         after = await env.connector.run_cycle()
         rec = env.connector.store.gon(gon)
         assert rec.stage == "cancelled" and "deleted in Brightpearl before" in rec.reason
@@ -141,7 +144,10 @@ async def test_a_note_that_failed_at_an_update_and_left_the_list_is_kept_in_step
         else:
             ship_in_brightpearl(env, gon)
         env.connector.retry([gon])
-        summary = await env.connector.run_cycle()
+        if what == "delete":
+            await env.connector.run_cycle()  # the first proof of the deletion
+        # the second (its order the only open one, so on a person's confirmation)
+        summary = await env.connector.run_cycle(confirm_cancel=True)
         rec = env.connector.store.gon(gon)
         status = env.ss.orders[ss_order_id]["orderStatus"]
         if what == "delete":
@@ -221,8 +227,8 @@ async def test_a_split_made_since_the_last_cycle_is_never_half_shipped_or_half_c
             ship_in_brightpearl(env, gon)
         else:
             env.bp.delete_gon(gon)
-        for _ in range(2):
-            await env.connector.run_cycle()
+        await env.connector.run_cycle()
+        await env.connector.run_cycle(confirm_cancel=True)  # a deletion: read twice, confirmed
         rec = env.connector.store.gon(gon)
         statuses = {env.ss.orders[o]["orderStatus"] for o in (original, part["orderId"])}
         assert rec.stage == "attention" and statuses == {"awaiting_shipment"}, (rec.stage, rec.reason, statuses)
@@ -261,9 +267,9 @@ async def test_an_odd_answer_to_the_deletion_check_fails_that_note_alone_until_t
 
     env = make_env(tmp_path, orders=0)
     try:
-        gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(2)]
+        gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
         await env.connector.run_cycle()
-        for gon in gons:
+        for gon in gons[:2]:
             env.bp.delete_gon(gon)
         bp = env.connector.bp
         real = bp.goods_out_note_deleted
@@ -274,10 +280,15 @@ async def test_an_odd_answer_to_the_deletion_check_fails_that_note_alone_until_t
             return await real(gon_id)
 
         monkeypatch.setattr(bp, "goods_out_note_deleted", first_answer_is_a_redirect)
-        summary = await env.connector.run_cycle()  # the cycle goes on: the other note is cancelled
+        summary = await env.connector.run_cycle()  # the cycle goes on: the other note's first proof
+        assert any(f"GON {gons[0]}" in e for e in summary.errors)
+        summary = await env.connector.run_cycle()  # and its second: cancelled
         stages = [env.connector.store.gon(g).stage for g in gons]
-        assert stages == ["imported", "cancelled"] and any(f"GON {gons[0]}" in e for e in summary.errors)
+        assert stages == ["imported", "cancelled", "imported"]
+        assert any(f"GON {gons[0]}" in e for e in summary.errors)
         monkeypatch.setattr(bp, "goods_out_note_deleted", real)
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gons[0]).stage == "imported"
         await env.connector.run_cycle()
         assert env.connector.store.gon(gons[0]).stage == "cancelled"
     finally:

@@ -345,6 +345,8 @@ def gon_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: An
     order_set = None if orders == "*" else set(orders)
     found = {str(gid): g for gid, g in pool if order_set is None or g["orderId"] in order_set}
     if not found:
+        # (chosen) ids none of which exist: 404 with Brightpearl's error body, code CMNC-404 (the form
+        # documented for an empty multi-resource read); bp-tui takes no other 404 as "none exist".
         raise not_found("No goods out notes found within range of order IDs and goods out note IDs")
     return {"response": found}
 

@@ -18,6 +18,7 @@ from bp_tui.core.types import Diagnosis, QueuePage, QueueRow
 from bp_tui.ui.messages import DiagnosisReady
 from bp_tui.ui.queue_model import SORTS, STAGE_FILTERS
 from bp_tui.ui.screens.base import DashboardScreen
+from bp_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
 from bp_tui.ui.status import SyncStatus
 from bp_tui.ui.widgets.detail import detail_renderable
 from bp_tui.ui.widgets.diagnosis import diagnosis_renderable
@@ -83,6 +84,8 @@ class QueueScreen(DashboardScreen):
                 tooltip="Run only the import half of a cycle"),
         Binding("c", "sync('confirm only')", "Confirm only", id="queue.confirm", show=False,
                 tooltip="Run only the confirm half (write shipments back)"),
+        Binding("x", "confirm_cancels", "Confirm held cancels", id="queue.confirm_cancels", show=False,
+                tooltip="Cancel the ShipStation orders the deletion guard held (it asks first)"),
         Binding("r", "retry_selected", "Retry", id="queue.retry",
                 tooltip="Make the selected GON eligible again on the next sync"),
         Binding("R", "retry_all", "Retry all failed", id="queue.retry_all", show=False, key_display="R",
@@ -255,6 +258,19 @@ class QueueScreen(DashboardScreen):
 
     def action_retry_all(self) -> None:
         self.bp_app.retry(None)
+
+    def action_confirm_cancels(self) -> None:
+        connector = self.bp_app.connector
+        held = connector.held_cancellations() if connector is not None else []
+        if not held:
+            self.notify("No cancellations are waiting for a confirmation.", title="Confirm held cancels")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.bp_app.start_sync("confirm cancels")
+
+        self.app.push_screen(ConfirmCancelScreen(len(held)), answered)
 
     def action_diagnose(self) -> None:
         gon = self.selected_gon()

@@ -14,8 +14,8 @@ from typing import Any
 from bench import dashboard, economy, engine_cost, history, throughput
 from bench.report import table
 
-SECTIONS = ("economy", "economy_v2", "quiet", "resend", "lost_state", "throughput", "throughput_v2", "engine",
-            "dashboard", "history")
+SECTIONS = ("economy", "economy_v2", "quiet", "resend", "lost_state", "throughput", "throughput_v2",
+            "resend_v2_limited", "engine", "dashboard", "history")
 APIS = ("v1", "v2")
 
 
@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     if "throughput_v2" in only:  # V2's 200 a minute, another app spending 50 of them
         results["throughput_v2"] = asyncio.run(throughput.run(60 if args.quick else 1_000, other_ss=50,
                                                               new_gons=3, ss_api="v2"))
+    if "resend_v2_limited" in only:  # 500 PUTs under V2's limit, the window scaled down 10 times
+        notes, edits = (60, 20) if args.quick else (1_000, 500)
+        results["resend_v2_limited"] = asyncio.run(throughput.resend_v2(notes, edits, scale=10))
     if "engine" in only:
         results["engine"] = engine_cost.run(sizes[-2:])
     if "dashboard" in only:

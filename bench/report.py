@@ -37,6 +37,15 @@ def table(r: dict[str, Any]) -> str:
         w = t["watch_latency_s"]
         out.append(_row(f"printed -> in ShipStation{api}, sync --watch every {t['interval_s']} s",
                         f"average {w['average']} s, worst {w['worst']} s (steady cycle {t['steady_cycle']['cycle_s']} s)"))
+    v = r.get("resend_v2_limited")
+    if v:
+        out.append(_row(f"re-send {v['edited']:,} edited GONs into ShipStation V2, its limit, other app "
+                        f"{v['other_app_per_min']['shipstation']}/min (window / {v['scale']:g})",
+                        f"{v['real_s'] / 60:.2f} min real (wall {v['cycle_s']} s, of which the client waited "
+                        f"{v['ss_waited_s']} s, x {v['scale']:g}; wall x {v['scale']:g} = "
+                        f"{v['wall_x_scale_s'] / 60:.2f} min); {v['ss_calls']} SS calls, "
+                        f"{v['answered_429']} answered 429; "
+                        f"{v['applied_in_shipstation']:,} addresses changed"))
     eng = r.get("engine")
     if eng:
         for c in eng["cycles"]:

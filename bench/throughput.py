@@ -140,3 +140,53 @@ def mappable(env: Any, key: str) -> bool:
     delivery = order["parties"].get("delivery") or {}
     return bool(gon["orderRows"]) and bool(delivery.get("addressLine1")) and delivery.get("countryIsoCode") not in (
         None, "", "UK")
+
+
+async def resend_v2(notes: int = 1_000, edits: int = 500, *, other_ss: int = 50, other_bp: int = 100,
+                    scale: float = 10.0) -> dict[str, Any]:
+    """V2 re-sends under V2's limit, the window scaled down ``scale`` times (60 s / scale; the
+    other app's rates scaled with it), so minutes take seconds: ``edits`` of ``notes`` imported
+    notes edited in Brightpearl, the re-send cycle timed. Real time = the client's waits x
+    ``scale`` + the rest (the machine's work, not scaled); wall x ``scale`` bounds it above."""
+    window = WINDOW_S / scale
+    with tempfile.TemporaryDirectory(prefix="bench-resend-v2-") as tmp:
+        account = build_account(Path(tmp), notes, bp_limit=BP_LIMIT, ss_limit=SS_V2_LIMIT, window_s=window,
+                                client_options={}, ss_api="v2")
+        env = account.env
+        try:
+            await env.connector.run_cycle()
+            store = env.connector.store
+            recs = [r for r in (store.gon(g) for g in sorted(account.eligible))
+                    if r and r.stage == "imported"]
+            chosen = recs[::2][:edits]
+            chosen += recs[1::2][:edits - len(chosen)]
+            for rec in chosen:
+                env.bp.update_order(rec.order_id, delivery={"addressLine1": f"{rec.gon_id} Corrected Road"})
+            await asyncio.sleep(window)  # the import's calls leave the window
+            env.bp.consume_requests(other_bp // 2)
+            spend_shipstation(account, other_ss // 2)
+            stop = asyncio.Event()
+            background = asyncio.create_task(
+                other_app(account, int(other_bp * scale), int(other_ss * scale), stop))
+            since = len(env.ss.request_log)
+            started = time.perf_counter()
+            try:
+                cycle = await env.connector.run_cycle()
+            finally:
+                took = time.perf_counter() - started
+                stop.set()
+                await background
+            refused = sum(1 for _t, _m, _p, status in env.ss.request_log[since:] if status == 429)
+            street = {r.gon_id: env.ss.orders[r.ss_order_id]["shipTo"]["street1"] for r in chosen}
+            applied = sum(1 for g, s in street.items() if s == f"{g} Corrected Road")
+            waited = env.connector.ss.gate.waited_s
+        finally:
+            await env.aclose()
+    return {"notes": notes, "edited": len(chosen), "updated": cycle.updated,
+            "applied_in_shipstation": applied,
+            "scale": scale, "window_s": window,
+            "other_app_per_min": {"brightpearl": other_bp, "shipstation": other_ss},
+            "cycle_s": round(took, 2), "wall_x_scale_s": round(took * scale, 1),
+            "real_s": round(waited * scale + max(0.0, took - waited), 1),
+            "ss_calls": cycle.api_calls["shipstation"], "answered_429": refused,
+            "ss_waited_s": round(waited, 2), "errors": len(cycle.errors)}

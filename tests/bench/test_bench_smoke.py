@@ -38,6 +38,9 @@ def test_quick_bench_runs_and_meets_the_api_targets(tmp_path, capsys):
     v2 = results["throughput_v2"]
     assert v2["ss_api"] == "v2" and v2["import"]["last_order_s"] is not None
     assert v2["sandbox_violations"] == {"brightpearl": 0, "shipstation": 0}
+    limited = results["resend_v2_limited"]  # under V2's limit (scaled window): every edit arrives
+    assert limited["updated"] == limited["applied_in_shipstation"] == 20 and limited["errors"] == 0
+    assert 0 < limited["real_s"] <= limited["wall_x_scale_s"]
     imp = results["throughput"]["import"]
     assert imp["last_order_s"] is not None and imp["imported"] > 0
     assert results["throughput"]["sandbox_violations"] == {"brightpearl": 0, "shipstation": 0}

@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only economy,economy_v2,throughput,engine,dashboard,history]``: run, print,
+"""``python -m bench [--quick] [--only SECTION,...]`` (sections: ``SECTIONS`` below): run, print,
 save results.json (sections not run keep their last results there)."""
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 from bench import dashboard, economy, engine_cost, history, throughput
 from bench.report import table
 
-SECTIONS = ("economy", "economy_v2", "throughput", "engine", "dashboard", "history")
+SECTIONS = ("economy", "economy_v2", "quiet", "resend", "lost_state", "throughput", "throughput_v2",
+            "resend_v2_limited", "engine", "dashboard", "history")
+APIS = ("v1", "v2")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,10 +42,24 @@ def main(argv: list[str] | None = None) -> int:
                                "machine": f"{platform.system()} {platform.machine()}", "started": time.time()}
     if "economy" in only:
         results["economy"] = asyncio.run(economy.run(sizes))
-    if "economy_v2" in only:  # one look-up per new note: 10,000 would take minutes in-process
-        results["economy_v2"] = asyncio.run(economy.run(sizes[:2], ss_api="v2"))
+    if "economy_v2" in only:
+        results["economy_v2"] = asyncio.run(economy.run(sizes, ss_api="v2"))
+    if "quiet" in only:  # a day of 10,000 labels, then a cycle with nothing new
+        results["quiet"] = [asyncio.run(economy.quiet_cycle(sizes[0], 600 if args.quick else 10_000, api))
+                            for api in APIS]
+    if "resend" in only:  # 500 of 1,000 imported notes edited in Brightpearl
+        notes, edits = (60, 20) if args.quick else (1_000, 500)
+        results["resend"] = [asyncio.run(economy.resend(notes, edits, api)) for api in APIS]
+    if "lost_state" in only:  # ShipStation holds the orders of 10,000 notes, the state file is lost
+        results["lost_state"] = [asyncio.run(economy.lost_state(sizes[-1], api)) for api in APIS]
     if "throughput" in only:
         results["throughput"] = asyncio.run(throughput.run(60 if args.quick else 1_000, new_gons=3))
+    if "throughput_v2" in only:  # V2's 200 a minute, another app spending 50 of them
+        results["throughput_v2"] = asyncio.run(throughput.run(60 if args.quick else 1_000, other_ss=50,
+                                                              new_gons=3, ss_api="v2"))
+    if "resend_v2_limited" in only:  # 500 PUTs under V2's limit, the window scaled down 10 times
+        notes, edits = (60, 20) if args.quick else (1_000, 500)
+        results["resend_v2_limited"] = asyncio.run(throughput.resend_v2(notes, edits, scale=10))
     if "engine" in only:
         results["engine"] = engine_cost.run(sizes[-2:])
     if "dashboard" in only:

@@ -16,27 +16,45 @@ Naive baseline (one call per order, products cached, same search and the same re
 The naive client (``naive_import``) is run for real against the sandbox at the smallest N, and
 its measured count is checked against the formula; larger N use the formula.
 
-ShipStation API V2 (``run(sizes, ss_api="v2")``) has no upsert and no batch look-up, so its floor is
-  ShipStation V2 = sent look-ups by external_shipment_id + ceil(sent / 100) creates + the same reads
-                   (labels created, voided labels, fulfillments, changed shipments by 500)
+ShipStation API V2 (``run(sizes, ss_api="v2")``) has no upsert; new notes are created with no
+look-up (a note ShipStation already holds is learnt from the changed-shipments read), so its floor is
+  ShipStation V2 = ceil(sent / 100) creates + the same reads (labels created, voided labels,
+                   fulfillments, changed shipments by 500) + the default warehouse, read once
 (Brightpearl as above), and its naive baseline (formula) a look-up and a single create per order
 plus the same reads.
+
+The port's other cycles, on both APIs (each its own account; ``changed`` is every order on the
+account, all made seconds before, so inside the changed-orders cursor's 15-minute overlap):
+  quiet_cycle  a cycle with nothing new (and no failed note due again: the seed's broken notes
+               are left out) after the first cycle read a day of L labels (other channels' orders
+               in our store, spread over the 23 hours up to now): target <= 4 ShipStation calls
+  resend       E imported notes edited in Brightpearl (delivery address), every second one
+               (topped up from the others when fewer than 2E were imported):
+               V1 floor = reads + max(1, ceil(open in status / 500)) per open status (3) +
+                          ceil(E / 100) upserts
+               V2 floor = reads + ceil(pending / 500) pages + E PUTs (V2 has no batch update)
+  lost_state   the state file lost while ShipStation holds the N orders of a first cycle; the next
+               cycle adopts them from the changed-orders read: 0 duplicates, floor = reads (the
+               changed pages now ceil(held / 500)) + ceil(refused / 100) creates (the notes ShipStation
+               refused the first time, sent again) + the V2 warehouse
 """
 
 from __future__ import annotations
 
 import math
+import re
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.accounts import build_account, orders_of, products_of, search_rows
+from bench.throughput import mappable
 from bp_tui.brightpearl.client import BrightpearlClient
-from bp_tui.shipstation.client import ShipStationClient
+from bp_tui.shipstation.client import OPEN_STATUSES, ShipStationClient
 from bp_tui.state.store import utcnow
 from bp_tui.core.reasons import MappingError
-from bp_tui.sync.mapping import MapOptions, map_gon
+from bp_tui.sync.mapping import MapOptions, map_gon, order_key
 
 
 async def naive_import(bp: BrightpearlClient, ss: ShipStationClient, account_code: str, store_id: int) -> int:
@@ -78,8 +96,8 @@ def ss_reads(changed: int, resends: int = 0) -> int:
 def floor_calls(rows: int, eligible: int, orders: int, products: int, sent: int, changed: int,
                 resends: int = 0, ss_api: str = "v1") -> dict[str, int]:
     bp = 1 + math.ceil(rows / 500) + math.ceil(eligible / 500) + math.ceil(orders / 200) + math.ceil(products / 50)
-    lookups = sent if ss_api == "v2" else 0  # V2 has no upsert: one look-up by external_shipment_id per new note
-    return {"brightpearl": bp, "shipstation": lookups + math.ceil(sent / 100) + ss_reads(changed, resends)}
+    warehouse = 1 if ss_api == "v2" else 0  # V2: the account's default warehouse, read once and kept
+    return {"brightpearl": bp, "shipstation": math.ceil(sent / 100) + ss_reads(changed, resends) + warehouse}
 
 
 def naive_calls(rows: int, eligible: int, products: int, sent: int, changed: int,
@@ -136,3 +154,142 @@ async def measure(n: int, *, run_naive: bool, ss_api: str = "v1") -> dict[str, A
 async def run(sizes: list[int], ss_api: str = "v1") -> list[dict[str, Any]]:
     """V1: the naive client is run for real at the smallest size; V2: formula only."""
     return [await measure(n, run_naive=(i == 0 and ss_api == "v1"), ss_api=ss_api) for i, n in enumerate(sizes)]
+
+
+# ---- the port's other cycles (issue 20) ---------------------------------------------------------
+
+QUIET_TARGET = 4  # ShipStation calls of a cycle with nothing new: changed orders, labels, voids, fulfillments
+
+
+def shipstation_requests(env: Any, since: int) -> dict[str, int]:
+    """The ShipStation requests since ``since`` in the sandbox's log, by method and path (ids as {id})."""
+    counts: dict[str, int] = {}
+    for _t, method, target, _status in env.ss.request_log[since:]:
+        path = re.sub(r"/(se-)?\d+(?=/|$)", "/{id}", target.split("?")[0])
+        counts[f"{method} {path}"] = counts.get(f"{method} {path}", 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def other_channel_order(store_id: int, n: int) -> dict[str, Any]:
+    """An order another sales channel put in the same ShipStation store (not one of ours)."""
+    return {"orderKey": f"amazon-{n}", "orderNumber": f"A-{n}", "orderDate": "2026-01-01T10:00:00.0000000",
+            "orderStatus": "awaiting_shipment", "billTo": {"name": "Buyer"},
+            "shipTo": {"name": "Buyer", "street1": "1 Road", "city": "Leeds", "postalCode": "LS1 1AA",
+                       "country": "GB"},
+            "items": [{"lineItemKey": "1", "sku": "X", "name": "Thing", "quantity": 1, "unitPrice": 1.0}],
+            "advancedOptions": {"storeId": store_id or None}}
+
+
+async def quiet_cycle(notes: int, labels: int, ss_api: str = "v1") -> dict[str, Any]:
+    """A day of ``labels`` labels (other channels' orders in our store, spread evenly over the 23
+    hours ending now, so the last minutes hold some), then ``notes`` imported by a first cycle that
+    also reads that day; then a cycle with nothing new."""
+    with tempfile.TemporaryDirectory(prefix="bench-quiet-") as tmp:
+        account = build_account(Path(tmp) / "engine", notes, ss_api=ss_api)
+        env = account.env
+        code = env.config.brightpearl.account_code
+        for gid in account.eligible:  # the seed's broken notes would fail and be retried after their
+            if not mappable(env, order_key(code, gid)):  # backoff (30 s here): work, not a quiet cycle
+                env.bp.gons[gid]["status"]["shipped"] = True
+        try:
+            end = datetime.now(UTC)
+            step = timedelta(hours=23) / labels
+            store = env.config.shipstation.store_id
+            for n in range(labels):
+                order = env.ss.upsert_order(other_channel_order(store, n))
+                env.ss.create_label(order["orderId"], when=end - (labels - 1 - n) * step)
+            day = await env.connector.run_cycle()
+            since = len(env.ss.request_log)
+            quiet = await env.connector.run_cycle()
+            requests = shipstation_requests(env, since)
+        finally:
+            await env.aclose()
+    work = quiet.imported + quiet.updated + quiet.failed + quiet.confirmed + len(quiet.errors)
+    return {"ss_api": ss_api, "notes": notes, "imported": day.imported, "labels_per_day": labels,
+            "day_cycle_calls": dict(day.api_calls), "calls": dict(quiet.api_calls), "requests": requests,
+            "quiet_work": work, "target": QUIET_TARGET,
+            "ok": quiet.api_calls["shipstation"] <= QUIET_TARGET and work == 0}
+
+
+def _open_counts(env: Any, ss_api: str) -> dict[str, int]:
+    """Orders ShipStation lists as open, by the status the re-send read lists them under."""
+    if ss_api == "v2":
+        return {"pending": sum(1 for o in env.ss.orders.values() if o["orderStatus"] == "awaiting_shipment")}
+    return {s: sum(1 for o in env.ss.orders.values() if o["orderStatus"] == s) for s in OPEN_STATUSES}
+
+
+def resend_floor(changed: int, open_counts: dict[str, int], edits: int, ss_api: str) -> int:
+    """V1: the open orders by status (a page each at least) + upserts of 100; V2: the pending
+    shipments' pages + one PUT per edited note (V2 has no batch update)."""
+    if ss_api == "v2":
+        return ss_reads(changed) + math.ceil(open_counts["pending"] / 500) + edits
+    pages = sum(max(1, math.ceil(c / 500)) for c in open_counts.values())
+    return ss_reads(changed) + pages + math.ceil(edits / 100)
+
+
+async def resend(notes: int, edits: int, ss_api: str = "v1") -> dict[str, Any]:
+    """``notes`` imported; every second imported note's order gets a new delivery address in
+    Brightpearl (``edits`` of them); the next cycle's calls against the floor."""
+    with tempfile.TemporaryDirectory(prefix="bench-resend-") as tmp:
+        account = build_account(Path(tmp) / "engine", notes, ss_api=ss_api)
+        env = account.env
+        try:
+            first = await env.connector.run_cycle()
+            store = env.connector.store
+            recs = (store.gon(g) for g in sorted(account.eligible))
+            imported = [r for r in recs if r and r.stage == "imported"]
+            chosen = imported[::2][:edits]  # spread over the pages; topped up if too few
+            chosen += imported[1::2][:edits - len(chosen)]
+            if len(chosen) < edits:
+                raise RuntimeError(f"only {len(chosen)} notes to edit, wanted {edits}")
+            for rec in chosen:
+                env.bp.update_order(rec.order_id, delivery={"addressLine1": f"{rec.gon_id} Corrected Road"})
+            open_counts = _open_counts(env, ss_api)
+            changed = len(env.ss.orders)
+            since = len(env.ss.request_log)
+            cycle = await env.connector.run_cycle()
+            requests = shipstation_requests(env, since)
+            street = {r.gon_id: env.ss.orders[r.ss_order_id]["shipTo"]["street1"] for r in chosen}
+            applied = sum(1 for g, s in street.items() if s == f"{g} Corrected Road")
+        finally:
+            await env.aclose()
+    floor = resend_floor(changed, open_counts, edits, ss_api)
+    ss_calls = cycle.api_calls["shipstation"]
+    return {"ss_api": ss_api, "notes": notes, "imported": first.imported, "edited": edits,
+            "updated": cycle.updated, "applied_in_shipstation": applied, "open": open_counts,
+            "ss_orders_changed": changed, "calls": dict(cycle.api_calls), "requests": requests,
+            "floor_shipstation": floor, "ratio_floor": round(ss_calls / floor, 3),
+            "ok": applied == edits and ss_calls <= 1.1 * floor}
+
+
+async def lost_state(notes: int, ss_api: str = "v1") -> dict[str, Any]:
+    """A first cycle of ``notes``, then the state file lost; the next cycle's calls and duplicates."""
+    with tempfile.TemporaryDirectory(prefix="bench-lost-") as tmp:
+        account = build_account(Path(tmp) / "engine", notes, ss_api=ss_api)
+        env = account.env
+        try:
+            first = await env.connector.run_cycle()
+            held = len(env.ss.orders)
+            rejected = sum(1 for e in first.errors if "ShipStation" in e)  # sent, refused: sent again
+            await env.lose_state()
+            since = len(env.ss.request_log)
+            again = await env.connector.run_cycle()
+            requests = shipstation_requests(env, since)
+            keys: dict[str, int] = {}
+            for order in env.ss.orders.values():
+                keys[order["orderKey"]] = keys.get(order["orderKey"], 0) + 1
+            duplicates = len(env.ss.orders) - held + sum(c - 1 for c in keys.values() if c > 1)
+            by_key = {o["orderKey"]: o["orderId"] for o in env.ss.orders.values()}
+            code = env.config.brightpearl.account_code
+            adopted = sum(1 for g in account.eligible
+                          if (rec := env.connector.store.gon(g)) is not None and rec.ss_order_id is not None
+                          and rec.ss_order_id == by_key.get(order_key(code, g)))
+        finally:
+            await env.aclose()
+    floor = ss_reads(held) + math.ceil(rejected / 100) + (1 if ss_api == "v2" else 0)
+    ss_calls = again.api_calls["shipstation"]
+    return {"ss_api": ss_api, "notes": notes, "held_in_shipstation": held, "refused_first_time": rejected,
+            "imported_again": again.imported, "adopted": adopted, "duplicates": duplicates,
+            "calls": dict(again.api_calls),
+            "requests": requests, "floor_shipstation": floor, "ratio_floor": round(ss_calls / floor, 3),
+            "ok": duplicates == 0 and ss_calls <= 1.1 * floor}

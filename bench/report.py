@@ -21,17 +21,31 @@ def table(r: dict[str, Any]) -> str:
             f"= {e['ratio_floor']}x; naive {naive['brightpearl']}+{naive['shipstation']} ({e['naive_method']}) "
             f"= {1 / e['ratio_naive']:.0f}x more",
             "<= 1.1x floor", e["ratio_floor"] <= 1.1))
-    t = r.get("throughput")
-    if t:
+    out += port_rows(r)
+    for t in (r.get("throughput"), r.get("throughput_v2")):
+        if not t:
+            continue
         imp = t["import"]
-        out.append(_row(f"{t['eligible']:,} printed GONs into ShipStation, real limits, other app "
+        api = " V2" if t.get("ss_api") == "v2" else ""
+        out.append(_row(f"{t['eligible']:,} printed GONs into ShipStation{api}, real limits, other app "
                         f"{t['other_app_per_min']['brightpearl']}+{t['other_app_per_min']['shipstation']}/min",
                         f"last order at {imp['last_order_s']} s (cycle {imp['cycle_s']} s, waited BP "
-                        f"{imp['bp_waited_s']} s / SS {imp['ss_waited_s']} s)", "<= 60 s",
+                        f"{imp['bp_waited_s']} s / SS {imp['ss_waited_s']} s; "
+                        f"{imp['api_calls']['shipstation']} SS calls, "
+                        f"{t['sandbox_violations']['shipstation']} over the limit)", "<= 60 s",
                         (imp["last_order_s"] or imp["cycle_s"]) <= 60))
         w = t["watch_latency_s"]
-        out.append(_row(f"printed -> in ShipStation, sync --watch every {t['interval_s']} s",
+        out.append(_row(f"printed -> in ShipStation{api}, sync --watch every {t['interval_s']} s",
                         f"average {w['average']} s, worst {w['worst']} s (steady cycle {t['steady_cycle']['cycle_s']} s)"))
+    v = r.get("resend_v2_limited")
+    if v:
+        out.append(_row(f"re-send {v['edited']:,} edited GONs into ShipStation V2, its limit, other app "
+                        f"{v['other_app_per_min']['shipstation']}/min (window / {v['scale']:g})",
+                        f"{v['real_s'] / 60:.2f} min real (wall {v['cycle_s']} s, of which the client waited "
+                        f"{v['ss_waited_s']} s, x {v['scale']:g}; wall x {v['scale']:g} = "
+                        f"{v['wall_x_scale_s'] / 60:.2f} min); {v['ss_calls']} SS calls, "
+                        f"{v['answered_429']} answered 429; "
+                        f"{v['applied_in_shipstation']:,} addresses changed"))
     eng = r.get("engine")
     if eng:
         for c in eng["cycles"]:
@@ -67,6 +81,39 @@ def table(r: dict[str, Any]) -> str:
     if h:
         out += history_rows(h)
     return "\n".join(out)
+
+
+def _ss(e: dict[str, Any]) -> str:
+    return "V2" if e["ss_api"] == "v2" else "V1"
+
+
+def _requests(e: dict[str, Any]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in e["requests"].items())
+
+
+def _vs_floor(e: dict[str, Any]) -> str:
+    return f"{e['calls']['shipstation']} SS calls vs floor {e['floor_shipstation']} = {e['ratio_floor']}x"
+
+
+def port_rows(r: dict[str, Any]) -> list[str]:
+    """The port's other cycles: quiet, re-sends, lost state file."""
+    out = []
+    for e in r.get("quiet", []):
+        day = e["day_cycle_calls"]["shipstation"]
+        out.append(_row(f"quiet cycle after a day of {e['labels_per_day']:,} labels "
+                        f"({e['imported']:,} GONs), ShipStation {_ss(e)}", f"{e['calls']['shipstation']} SS calls ({_requests(e)}); BP "
+                        f"{e['calls']['brightpearl']}; the first cycle, reading the day: {day} SS",
+                        f"<= {e['target']} SS calls", e["ok"]))
+    for e in r.get("resend", []):
+        out.append(_row(f"re-send {e['edited']:,} edited GONs (of {e['notes']:,}), ShipStation {_ss(e)}",
+                        f"{_vs_floor(e)} ({_requests(e)}); {e['applied_in_shipstation']:,} addresses "
+                        f"changed in ShipStation; BP {e['calls']['brightpearl']}", "<= 1.1x floor", e["ok"]))
+    for e in r.get("lost_state", []):
+        out.append(_row(f"lost state file, ShipStation {_ss(e)} holding {e['held_in_shipstation']:,} orders",
+                        f"{e['duplicates']} duplicates; {e['adopted']:,} adopted; {_vs_floor(e)} "
+                        f"({_requests(e)}); BP {e['calls']['brightpearl']}", "0 duplicates, <= 1.1x floor",
+                        e["ok"]))
+    return out
 
 
 def _keys(k: dict[str, Any] | None) -> str:

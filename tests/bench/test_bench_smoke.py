@@ -18,11 +18,29 @@ def test_quick_bench_runs_and_meets_the_api_targets(tmp_path, capsys):
     for e in (first, second):
         assert e["imported"] > 0 and e["ratio_floor"] <= 1.1
         assert sum(e["naive"].values()) > 5 * sum(e["calls"].values())
-    for e in results["economy_v2"]:  # V2: look-ups + creates + labels, voided labels, fulfillments, changed
+    for e in results["economy_v2"]:  # V2: creates + labels, voided labels, fulfillments, changed + warehouse
         assert e["ss_api"] == "v2" and e["imported"] > 0 and e["ratio_floor"] <= 1.1
         changed_pages = max(1, -(-e["ss_orders_changed"] // 500))
-        assert e["floor"]["shipstation"] == e["sent"] + -(-e["sent"] // 100) + 3 + changed_pages
+        assert e["floor"]["shipstation"] == -(-e["sent"] // 100) + 3 + changed_pages + 1
         assert e["calls"]["shipstation"] >= e["floor"]["shipstation"]
+    assert [e["ss_api"] for k in ("quiet", "resend", "lost_state") for e in results[k]] == ["v1", "v2"] * 3
+    for e in results["quiet"]:  # a day of labels read by the first cycle, then one page of each list
+        assert e["ok"] and e["calls"]["shipstation"] <= 4 < e["day_cycle_calls"]["shipstation"]
+    for e in results["resend"]:
+        assert e["ok"] and e["updated"] == e["applied_in_shipstation"] == e["edited"] == 20
+        puts = e["requests"].get("PUT /v2/shipments/{id}", 0)
+        assert puts == (20 if e["ss_api"] == "v2" else 0)  # V2 has no batch update: one PUT each
+        if e["ss_api"] == "v1":
+            assert e["requests"]["POST /orders/createorders"] == 1  # 20 re-sends in one upsert
+    for e in results["lost_state"]:
+        assert e["ok"] and e["duplicates"] == 0 and e["adopted"] == e["held_in_shipstation"] > 0
+        assert e["calls"]["shipstation"] <= 4 + 2  # pages, not a look-up per note
+    v2 = results["throughput_v2"]
+    assert v2["ss_api"] == "v2" and v2["import"]["last_order_s"] is not None
+    assert v2["sandbox_violations"] == {"brightpearl": 0, "shipstation": 0}
+    limited = results["resend_v2_limited"]  # under V2's limit (scaled window): every edit arrives
+    assert limited["updated"] == limited["applied_in_shipstation"] == 20 and limited["errors"] == 0
+    assert 0 < limited["real_s"] <= limited["wall_x_scale_s"]
     imp = results["throughput"]["import"]
     assert imp["last_order_s"] is not None and imp["imported"] > 0
     assert results["throughput"]["sandbox_violations"] == {"brightpearl": 0, "shipstation": 0}

@@ -147,7 +147,7 @@ class BrightpearlClient(SenderClient):
         self.gate = gate or RateGate(limit=200, window_s=60.0, reserve=5, sleep=sleep)
         self._auth_lock = asyncio.Lock()
         self._sender = Sender(_Policy(self._creds, self.gate, self._ensure_token), self._http, gate=self.gate,
-                              backoff=self._backoff, sleep=sleep)
+                              backoff=self._backoff, sleep=sleep, secrets=self._creds.secrets)
 
     def __repr__(self) -> str:
         base = self._settings.integration_url or ("(the grant's api_domain)" if self._oauth else self._settings.api_base)

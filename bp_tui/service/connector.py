@@ -19,7 +19,7 @@ import httpx
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.models import StaffContact
 from bp_tui.brightpearl.oauth import BrightpearlLogin
-from bp_tui.config import BrightpearlSettings, Config
+from bp_tui.config import BrightpearlSettings, Config, secret_values
 from bp_tui.errors import StopRequested
 from bp_tui.core.records import GonRecord
 from bp_tui.core.stages import ShipmentRole
@@ -32,7 +32,7 @@ from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
 from bp_tui.shipstation.v2.detect import KeyCheck, detect_api_version
 from bp_tui.state import StateStore, SyncLock
-from bp_tui.state.tokens import TokenStore
+from bp_tui.state.tokens import TokenFileError, TokenStore
 from bp_tui.state.queries import SEARCH_LIMIT
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.cycle import run_cycle
@@ -73,6 +73,16 @@ class Connector:
         self.running = False
         saved = self.store.watermark("warehouse_names")
         self._warehouse_names: dict[int, str] = {int(k): v for k, v in json.loads(saved).items()} if saved else {}
+
+    def secrets(self) -> list[str]:
+        """Every secret an answer or a message could quote: the config's and the stored OAuth
+        tokens (what the redactor masks in the audit log, the bundle and the CLI's output)."""
+        found = secret_values(self.config)
+        try:
+            tokens = self.tokens.load()
+        except TokenFileError:
+            return found
+        return found if tokens is None else found + [tokens.access_token, tokens.refresh_token]
 
     @classmethod
     def open(cls, config: Config, state_path: Path, *, config_path: Path | None = None) -> "Connector":
@@ -155,7 +165,7 @@ class Connector:
             mode = "import" if import_only else "confirm" if confirm_only else "full"
             run_id = self.store.start_run(mode, _pid())
             summary = CycleSummary()
-            ctx = self._context(self.store, Writer(self.store, summary), summary, on_progress)
+            ctx = self._context(self.store, Writer(self.store, summary, secrets=self.secrets), summary, on_progress)
             try:
                 return await run_cycle(ctx, do_import=not confirm_only, do_confirm=not import_only)
             finally:

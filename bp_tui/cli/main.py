@@ -14,6 +14,8 @@ from bp_tui import __version__
 from bp_tui.cli import (
     auth_cmd, config_cmd, dashboard_cmd, exitcodes, sandbox_cmd, state_cmd, sync_cmd, troubleshoot_cmd,
 )
+from bp_tui.cli.common import say
+from bp_tui.paths import LinkRefused
 
 COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, state_cmd, auth_cmd, sandbox_cmd, dashboard_cmd]
 
@@ -43,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exitcodes.USAGE
     try:
         return int(func(args) or 0)
+    except LinkRefused as exc:  # a link where bp-tui keeps a file, met by any command
+        say(f"error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

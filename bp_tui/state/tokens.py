@@ -29,6 +29,7 @@ from typing import Any
 
 from bp_tui.config.model import Secret
 from bp_tui.errors import BpTuiError
+from bp_tui.paths import LinkRefused, make_private_folder, open_private, refuse_link
 
 TOKENS_SUFFIX = ".bp-oauth.json"
 LOCK_SUFFIX = ".bp-oauth.lock"
@@ -186,7 +187,9 @@ class TokenStore:
         this one: each call opens its own file description), else None."""
         self._make_folder()
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = open_private(self.lock_path, os.O_RDWR | os.O_CREAT)  # never through a link
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
         except OSError as exc:
             raise TokenFileError(f"{self.lock_path}: cannot open: {exc.strerror or exc}") from None
         try:
@@ -229,21 +232,21 @@ class TokenStore:
     # ------------------------------------------------------------------ files
     def _make_folder(self) -> None:
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_folder(self.path.parent)
         except OSError as exc:
             raise TokenFileError(f"{self.path.parent}: cannot create: {exc.strerror or exc}") from None
 
     def _read_json(self, path: Path) -> Any:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            fd = open_private(path, os.O_RDONLY)
         except FileNotFoundError:
             return None
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
         except OSError as exc:
             raise TokenFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise TokenFileError(f"{path}: not a regular file")
             if stat.S_IMODE(info.st_mode) & 0o077:
                 os.fchmod(fd, 0o600)  # ours, and it holds secrets: private again
             with os.fdopen(fd, "rb", closefd=False) as handle:
@@ -262,7 +265,10 @@ class TokenStore:
         self._make_folder()
         payload = json.dumps(data, indent=1).encode("utf-8")
         try:
+            refuse_link(path)
             fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
         except OSError as exc:
             raise TokenFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
         try:
@@ -273,6 +279,7 @@ class TokenStore:
             os.fsync(fd)
             os.close(fd)
             fd = -1
+            refuse_link(path)
             os.replace(tmp, path)
             _sync_folder(path.parent)
         except BaseException as exc:
@@ -282,6 +289,8 @@ class TokenStore:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+            if isinstance(exc, LinkRefused):
+                raise TokenFileError(str(exc)) from None
             if isinstance(exc, OSError):
                 raise TokenFileError(f"{path}: cannot write: {exc.strerror or exc} "
                                      "(the previous file was left as it was)") from None

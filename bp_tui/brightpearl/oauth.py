@@ -379,25 +379,38 @@ class OAuthSession:
                 if not force and current.access_token != stale.access_token and not self.due(current):
                     return current  # another process refreshed: use its tokens
                 assert self.store is not None
+                base = self._version  # the file refreshed; a logout meanwhile removes it
                 try:
                     new = await self.endpoint.refresh(current)
                 except ApiAuthError as exc:
                     if exc.code == "invalid_grant":  # the grant is gone: say so without asking again
-                        self._save(current.as_revoked())
+                        self._save(current.as_revoked(), unless_changed_since=base)
                     raise
-                self._save(new)  # stored before the new access token is used
+                # stored before the new access token is used; discarded if logged out meanwhile
+                if not self._save(new, unless_changed_since=base):
+                    raise _auth_error("logged out while the Brightpearl token was being refreshed: the new "
+                                      "token was discarded", "not_connected", HINT_NOT_CONNECTED)
                 self.refreshes += 1
                 return new
             finally:
                 lock.release()
 
-    def _save(self, tokens: TokenSet) -> None:
+    _ANY = ("any",)
+
+    def _save(self, tokens: TokenSet, *, unless_changed_since: Any = _ANY) -> bool:
+        """Store ``tokens``; with ``unless_changed_since`` (a file version), only if the file is
+        still that one (False: logged out or logged in again meanwhile, nothing stored)."""
         assert self.store is not None
         try:
-            self.store.save(tokens)
+            if unless_changed_since is self._ANY:
+                self.store.save(tokens)
+            elif not self.store.save_if_unchanged(tokens, unless_changed_since):
+                self._tokens, self._version = None, None  # read the file again next time
+                return False
             self._tokens, self._version = tokens, self.store.version()
         except TokenFileError as exc:
             raise _store_error(exc) from None
+        return True
 
     async def _take_lock(self) -> TokenLock:
         assert self.store is not None

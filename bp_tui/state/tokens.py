@@ -7,6 +7,10 @@
 * ``{state}.bp-oauth.lock``: an exclusive ``flock`` taken by whichever process refreshes the pair
   (the dashboard and a headless ``sync --watch`` share it). The kernel drops it when its holder
   exits, even on SIGKILL.
+* ``{state}.bp-oauth.guard``: a short ``flock`` (never held across a request) under which the
+  pair is replaced or removed. A refresh stores its answer only if the pair it refreshed is still
+  the stored one (:meth:`TokenStore.save_if_unchanged`), so a logout (or a new login) made while
+  the refresh waited for Brightpearl wins: the refreshed tokens are discarded.
 * ``{state}.bp-oauth-login.json``, mode 0600: the login waiting for its answer (the ``state``
   value of the authorize URL last shown), so that ``bp-tui auth login --code URL`` run later, or
   the setup screen, can check the URL the browser was sent to.
@@ -23,6 +27,8 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +40,8 @@ from bp_tui.paths import LinkRefused, make_private_folder, open_private, refuse_
 TOKENS_SUFFIX = ".bp-oauth.json"
 LOCK_SUFFIX = ".bp-oauth.lock"
 PENDING_SUFFIX = ".bp-oauth-login.json"
-TOKEN_FILE_SUFFIXES = (TOKENS_SUFFIX, LOCK_SUFFIX, PENDING_SUFFIX)
+GUARD_SUFFIX = ".bp-oauth.guard"
+TOKEN_FILE_SUFFIXES = (TOKENS_SUFFIX, LOCK_SUFFIX, PENDING_SUFFIX, GUARD_SUFFIX)
 FORMAT = 1
 _TEMP_PREFIX = ".bp-oauth-"
 STALE_TEMP_S = 60.0
@@ -133,6 +140,7 @@ class TokenStore:
         self.path = Path(path)
         self.lock_path = _beside(self.path, TOKENS_SUFFIX, LOCK_SUFFIX)
         self.pending_path = _beside(self.path, TOKENS_SUFFIX, PENDING_SUFFIX)
+        self.guard_path = _beside(self.path, TOKENS_SUFFIX, GUARD_SUFFIX)
 
     @classmethod
     def beside_state(cls, state_path: Path) -> TokenStore:
@@ -166,20 +174,52 @@ class TokenStore:
 
     def save(self, tokens: TokenSet) -> None:
         """Replace the stored pair atomically (see the module's docstring)."""
-        self._write_json(self.path, tokens.to_json())
+        with self._guard():
+            self._write_json(self.path, tokens.to_json())
         self._remove_temp_files()
 
+    def save_if_unchanged(self, tokens: TokenSet, version: tuple[int, int, int] | None) -> bool:
+        """Replace the stored pair only if the file is still the one of ``version`` (what the
+        caller read before asking Brightpearl). False, and nothing written, when it was removed
+        (logged out) or replaced (a new login) meanwhile."""
+        with self._guard():
+            if self.version() != version or version is None:
+                return False
+            self._write_json(self.path, tokens.to_json())
+        self._remove_temp_files()
+        return True
+
     def clear(self) -> bool:
-        """Forget the stored tokens (and any login waiting); True when there were tokens."""
+        """Forget the stored tokens (and any login waiting); True when there were tokens.
+
+        Never waits for a refresh in progress: that refresh finds the pair gone and discards
+        what it got (see :meth:`save_if_unchanged`)."""
         self.clear_pending()
         self._remove_temp_files()
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            return False
-        except OSError as exc:
-            raise TokenFileError(f"{self.path}: cannot remove: {exc.strerror or exc}") from None
+        with self._guard():
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                return False
+            except OSError as exc:
+                raise TokenFileError(f"{self.path}: cannot remove: {exc.strerror or exc}") from None
         return True
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """The short lock under which the pair is replaced or removed (see the module's docstring)."""
+        self._make_folder()
+        try:
+            fd = open_private(self.guard_path, os.O_RDWR | os.O_CREAT)
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
+        except OSError as exc:
+            raise TokenFileError(f"{self.guard_path}: cannot open: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing drops the flock
 
     # ------------------------------------------------------------------ the refresh lock
     def try_lock(self) -> TokenLock | None:

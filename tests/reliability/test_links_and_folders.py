@@ -87,6 +87,7 @@ CASES: list[tuple[str, Callable[[Path], None], type[Exception]]] = [
     ("state.sqlite3.bp-oauth.json", save_tokens, TokenFileError),
     ("state.sqlite3.bp-oauth.json", load_tokens, TokenFileError),
     ("state.sqlite3.bp-oauth.lock", token_lock, TokenFileError),
+    ("state.sqlite3.bp-oauth.guard", save_tokens, TokenFileError),
     ("state.sqlite3.bp-oauth-login.json", pending, TokenFileError),
     (limiter_path(Path("."), "key-link-test").name, rate_limit, LinkRefused),
     ("state.sqlite3.shipstation-v2", id_cache, LinkRefused),
@@ -97,7 +98,8 @@ CASES: list[tuple[str, Callable[[Path], None], type[Exception]]] = [
 
 def test_the_cases_name_the_real_files():
     store = TokenStore.beside_state(Path("state.sqlite3"))
-    assert {store.path.name, store.lock_path.name, store.pending_path.name} <= {name for name, _, _ in CASES}
+    assert {store.path.name, store.lock_path.name, store.pending_path.name, store.guard_path.name} <= {
+        name for name, _, _ in CASES}
 
 
 @pytest.mark.parametrize("dangling", [False, True], ids=["to-a-file", "dangling"])

@@ -79,7 +79,7 @@ def make_private_folder(folder: str | os.PathLike[str]) -> None:
     for candidate in (folder, *folder.parents):
         if os.path.lexists(candidate):
             if not os.path.isdir(candidate):
-                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(candidate))
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(candidate))  # as mkdir says
             break
         missing.append(candidate)
     for created in reversed(missing):

@@ -73,6 +73,12 @@ def token_url(settings: BrightpearlSettings) -> str:
     return f"{settings.oauth_url.rstrip('/')}/token/{settings.account_code}"
 
 
+BARE_CODE_REFUSED = (
+    "that is a bare code, without the state that shows it answers the login started here: paste the whole "
+    "address the browser was sent to (it contains ?code=...&state=...); to use the code as it is, run "
+    "bp-tui auth login --no-state-check")
+
+
 def read_answer(pasted: str) -> tuple[str, str | None]:
     """``(code, state)`` from the URL the browser was sent to, or ``(code, None)`` for a bare code.
 
@@ -479,9 +485,14 @@ class BrightpearlLogin:
             return None
         return pending
 
-    async def finish(self, pasted: str) -> TokenSet:
-        """Check the pasted answer, exchange the code, store the tokens (0600, atomically)."""
+    async def finish(self, pasted: str, *, no_state_check: bool = False) -> TokenSet:
+        """Check the pasted answer, exchange the code, store the tokens (0600, atomically).
+
+        A bare code carries no ``state``, so nothing shows that it answers the login started
+        here: it is refused unless ``no_state_check`` (``auth login --no-state-check``)."""
         code, state = read_answer(pasted)
+        if state is None and not no_state_check:
+            raise LoginError(BARE_CODE_REFUSED)
         if state is not None:
             pending = self.waiting()
             if pending is None:

@@ -189,3 +189,25 @@ def test_a_process_killed_while_its_refresh_is_in_flight_leaves_the_account_usab
     assert status.returncode == 0, status.stdout + status.stderr
     assert oauth_tally(served)["refreshes"] == 2 and token_file(served).read_bytes() != before
     assert served.run("sync", "--once").returncode in (0, 1)
+
+
+def test_a_bare_code_needs_no_state_check_and_code_dash_reads_standard_input(served):
+    """Issue 23: a bare code is refused (the address is asked for) unless --no-state-check, and
+    --code - reads the address from standard input, keeping it out of ps and the history."""
+    url = served.run("auth", "login", "--url-only", timeout=30).stdout.strip()
+    location = browser(url)
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    bare = served.run("auth", "login", "--code", code)
+    assert bare.returncode == 2 and "paste the whole address" in bare.stderr and "--no-state-check" in bare.stderr
+    assert oauth_tally(served).get("exchanges", 0) == 0 and code not in bare.stdout + bare.stderr
+    empty = subprocess.run(served.args("auth", "login", "--code", "-"), input="", capture_output=True,
+                           text=True, timeout=60)
+    assert empty.returncode == 2 and "nothing on standard input" in empty.stderr
+    piped = subprocess.run(served.args("auth", "login", "--code", "-"), input=location + "\n",
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    assert code not in " ".join(piped.args) and served.run("auth", "status").returncode == 0
+    # a new login's bare code, accepted only when asked for
+    code2 = parse_qs(urlsplit(browser(served.run("auth", "login", "--url-only").stdout.strip())).query)["code"][0]
+    forced = served.run("auth", "login", "--code", code2, "--no-state-check")
+    assert forced.returncode == 0, forced.stderr

@@ -179,11 +179,12 @@ class BrightpearlClient(SenderClient):
             self._creds.set_token(token)
 
     async def refresh_access(self) -> datetime | None:
-        """OAuth: refresh the access token now (stored before it is used) and say when the new
-        one expires (UTC). None in the other modes, which have nothing to refresh."""
+        """OAuth: the access token, refreshed first only when it is due (stored before it is
+        used), and when it expires (UTC). None in the other modes, which have nothing to refresh.
+        Checks call this often (doctor, Test connection): a refresh on each would wear the grant."""
         if self._oauth is None:
             return None
-        tokens = await self._oauth.refresh_now()
+        tokens = await self._oauth.fresh()
         return datetime.fromtimestamp(tokens.expires_at, timezone.utc)
 
     async def _ensure_token(self) -> None:

@@ -16,7 +16,11 @@ from urllib.parse import quote, quote_plus
 # C0 controls but newline and tab, DEL, C1 controls (which include the 8-bit CSI and OSC),
 # the bidirectional overrides and isolates (text that displays in another order than it reads),
 # and lone surrogates (which cannot even be encoded for the terminal).
-TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Every line break there is: newline, and what inert already escapes (\r, \v, \f, \x1c-\x1e, \x85,
+# \u2028, \u2029). Text from outside shown on one line of plain output has them all escaped.
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -33,6 +37,16 @@ def inert(text: str) -> str:
     Newlines and tabs are kept.
     """
     return TERMINAL_UNSAFE.sub(_escape, text)
+
+
+def inert_line(text: str) -> str:
+    """:func:`inert`, and newlines escaped too (``\\n``): text from outside (a vendor's message, a
+    name) that is shown as one line, so that it cannot forge further lines of the output."""
+    return LINE_BREAK.sub(_escape_break, inert(text))
+
+
+def _escape_break(match: re.Match[str]) -> str:
+    return "\\n" if match.group() == "\n" else match.group()
 
 
 REDACTED_SECRET = "***"

@@ -106,13 +106,13 @@ async def _login(conn: Connector, code: str | None, *, url_only: bool = False,
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     except ApiError as exc:
-        say(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
     try:
         await conn.load_names()  # one API call with the new token: app and developer refs accepted
     except ApiError as exc:
         say(f"error: the tokens are stored, but Brightpearl refused an API call with them: {exc.describe()}",
-            file=sys.stderr)
+            file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
     say(f"Connected to Brightpearl account {conn.config.brightpearl.account_code}: {_validity(tokens)}.")
     return exitcodes.OK
@@ -141,7 +141,7 @@ async def _status(conn: Connector) -> int:
     try:
         tokens = await conn.brightpearl_login().status()
     except ApiError as exc:
-        say(f"not connected: {exc.describe()}")
+        say(f"not connected: {exc.describe()}", line=True)
         return exitcodes.UNREACHABLE
     say(f"Connected to Brightpearl account {tokens.account_code} (app {tokens.app_ref}): {_validity(tokens)}.")
     return exitcodes.OK

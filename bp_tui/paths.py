@@ -63,7 +63,8 @@ class LinkRefused(BpTuiError, OSError):
     def __init__(self, path: str | os.PathLike[str], what: str = "a symbolic link") -> None:
         reason = f"is {what}"
         if what == "a symbolic link":
-            reason += "; bp-tui does not open its files through links (remove it, or point bp-tui at the real file)"
+            reason += ("; bp-tui does not open its files through links (remove it, or point bp-tui at "
+                       "the real file)")
         OSError.__init__(self, errno.ELOOP, reason, str(path))
 
     def __str__(self) -> str:
@@ -79,7 +80,8 @@ def make_private_folder(folder: str | os.PathLike[str]) -> None:
     for candidate in (folder, *folder.parents):
         if os.path.lexists(candidate):
             if not os.path.isdir(candidate):
-                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(candidate))  # as mkdir says
+                # what mkdir says of it
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(candidate))
             break
         missing.append(candidate)
     for created in reversed(missing):

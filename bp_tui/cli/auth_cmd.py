@@ -38,11 +38,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     login.add_argument("--url-only", action="store_true",
                        help="print the authorize address and exit 0, keeping the login open for --code (scripts)")
     login.add_argument("--code", metavar="ADDRESS",
-                       help="finish a login started by `bp-tui auth login`: the address the browser was sent to "
-                            "(its state is checked), or - to read it from standard input (kept out of ps and "
-                            "the shell history)")
+                       help="finish a login started by `bp-tui auth login`: the address the browser "
+                            "was sent to (its state is checked), or - to read it from standard input (kept "
+                            "out of ps and the shell history)")
     login.add_argument("--no-state-check", action="store_true",
-                       help="accept a bare code (which carries no state to check) instead of the whole address")
+                       help="accept a bare code (which carries no state to check) instead of the "
+                            "whole address")
     login.set_defaults(func=cmd_login)
     status = sub.add_parser("status", help="whether a usable Brightpearl token is stored (refreshed if due); "
                                            "exit 0 yes, 3 no")
@@ -96,8 +97,8 @@ async def _login(conn: Connector, code: str | None, *, url_only: bool = False,
         elif code == "-":
             pasted = sys.stdin.readline()
             if not pasted.strip():
-                say("error: --code -: nothing on standard input (pipe in the address the browser was sent to)",
-                    file=sys.stderr)
+                say("error: --code -: nothing on standard input (pipe in the address the browser "
+                    "was sent to)", file=sys.stderr)
                 return exitcodes.USAGE
         else:
             pasted = code

@@ -18,7 +18,8 @@ from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError
 
-__all__ = ["CommandError", "dumps_json", "fail", "hide", "inert", "load", "open_connector", "positive_id", "say"]
+__all__ = ["CommandError", "dumps_json", "fail", "hide", "inert", "load", "open_connector", "positive_id",
+           "say"]
 
 
 class CommandError(Exception):

@@ -298,7 +298,8 @@ class Chaos:
             await _respond(send, 400, {"message": said, "Message": said, "headers": headers,
                                        "errors": [{"code": "GWY-400", "message": said}]})
         else:
-            page = f"<html><body><h1>502 Bad Gateway</h1>{filler}<pre>" + "\n".join(lines) + "</pre></body></html>"
+            page = (f"<html><body><h1>502 Bad Gateway</h1>{filler}<pre>" + "\n".join(lines)
+                    + "</pre></body></html>")
             await _forward(send, 502, [(b"content-type", b"text/html")], page.encode())
 
 

@@ -165,7 +165,8 @@ class Connector:
             mode = "import" if import_only else "confirm" if confirm_only else "full"
             run_id = self.store.start_run(mode, _pid())
             summary = CycleSummary()
-            ctx = self._context(self.store, Writer(self.store, summary, secrets=self.secrets), summary, on_progress)
+            writer = Writer(self.store, summary, secrets=self.secrets)
+            ctx = self._context(self.store, writer, summary, on_progress)
             try:
                 return await run_cycle(ctx, do_import=not confirm_only, do_confirm=not import_only)
             finally:

@@ -55,8 +55,8 @@ class Writer:
         for intent in intents:
             groups.setdefault((intent.api, intent.key.kind.value), []).append(intent)
         for (api, action), items in groups.items():
-            ids = self.store.intent_many(api, action, [(i.gon_id, i.order_id, str(i.key), self._clean(i.detail))
-                                                       for i in items])
+            rows = [(i.gon_id, i.order_id, str(i.key), self._clean(i.detail)) for i in items]
+            ids = self.store.intent_many(api, action, rows)
             for intent, audit_id in zip(items, ids):
                 intent.audit_id = audit_id
 

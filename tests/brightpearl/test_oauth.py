@@ -193,7 +193,8 @@ async def test_a_used_code_and_a_changed_redirect_uri_are_explained(tmp_path):
     location = await browser_answer(sb, login_for(sb, store).start())
     code = parse_qs(urlsplit(location).query)["code"][0]
     with pytest.raises(ApiAuthError) as other:
-        await login_for(sb, store, redirect_uri="https://ops.example/elsewhere").finish(code, no_state_check=True)
+        await login_for(sb, store, redirect_uri="https://ops.example/elsewhere").finish(code,
+                                                                                        no_state_check=True)
     await login_for(sb, store).finish(code, no_state_check=True)
     with pytest.raises(ApiAuthError) as again:
         await login_for(sb, store).finish(code, no_state_check=True)

@@ -200,7 +200,8 @@ def test_a_bare_code_needs_no_state_check_and_code_dash_reads_standard_input(ser
     location = browser(url)
     code = parse_qs(urlsplit(location).query)["code"][0]
     bare = served.run("auth", "login", "--code", code)
-    assert bare.returncode == 2 and "paste the whole address" in bare.stderr and "--no-state-check" in bare.stderr
+    assert bare.returncode == 2 and "paste the whole address" in bare.stderr
+    assert "--no-state-check" in bare.stderr
     assert oauth_tally(served).get("exchanges", 0) == 0 and code not in bare.stdout + bare.stderr
     empty = subprocess.run(served.args("auth", "login", "--code", "-"), input="", capture_output=True,
                            text=True, timeout=60)
@@ -210,6 +211,7 @@ def test_a_bare_code_needs_no_state_check_and_code_dash_reads_standard_input(ser
     assert piped.returncode == 0, piped.stderr
     assert code not in " ".join(piped.args) and served.run("auth", "status").returncode == 0
     # a new login's bare code, accepted only when asked for
-    code2 = parse_qs(urlsplit(browser(served.run("auth", "login", "--url-only").stdout.strip())).query)["code"][0]
+    second = browser(served.run("auth", "login", "--url-only").stdout.strip())
+    code2 = parse_qs(urlsplit(second).query)["code"][0]
     forced = served.run("auth", "login", "--code", code2, "--no-state-check")
     assert forced.returncode == 0, forced.stderr

@@ -183,7 +183,8 @@ FORGED = "real\n✓ ok   Brightpearl: forged\r\u2028\u2029\x85\x0b\x0cnext\ttab"
 def test_inert_line_escapes_every_line_break_and_keeps_tabs():
     from bp_tui.errors import inert_line
 
-    assert inert_line(FORGED) == "real\\n✓ ok   Brightpearl: forged\\x0d\\u2028\\u2029\\x85\\x0b\\x0cnext\ttab"
+    escaped = "real\\n✓ ok   Brightpearl: forged\\x0d\\u2028\\u2029\\x85\\x0b\\x0cnext\ttab"
+    assert inert_line(FORGED) == escaped
     assert inert("a\u2028b") == "a\\u2028b"  # not a line break on any screen either
 
 

@@ -26,7 +26,8 @@ CREDENTIAL_HEADERS = ("authorization", "api-key", "brightpearl-auth", "brightpea
 RUN = 12  # characters: a leak of this many consecutive characters of a secret counts
 TOKEN_MODES = {
     "staff_token": {"auth": "staff_token", "token": "sandbox-staff-token", "username": "", "password": ""},
-    "account_token": {"auth": "account_token", "token": "sandbox-account-token", "username": "", "password": ""},
+    "account_token": {"auth": "account_token", "token": "sandbox-account-token", "username": "",
+                      "password": ""},
 }
 
 
@@ -83,7 +84,8 @@ def files_text(root: Path, skip: set[Path]) -> str:
                      if p.is_file() and p not in skip and not p.name.endswith(".bp-oauth.json"))
 
 
-async def run_echoes(tmp_path: Path, *, seed: int, ss_api: str, bp_auth: str) -> tuple[ChaosEnv, set[str], str]:
+async def run_echoes(tmp_path: Path, *, seed: int, ss_api: str,
+                     bp_auth: str) -> tuple[ChaosEnv, set[str], str]:
     overrides = {"brightpearl": TOKEN_MODES[bp_auth]} if bp_auth in TOKEN_MODES else None
     ce = chaos_env(tmp_path, orders=10, seed=seed, rate=0.35, kinds=ECHO_KINDS, ss_api=ss_api,
                    bp_auth="oauth" if bp_auth == "oauth" else "password", config_overrides=overrides,

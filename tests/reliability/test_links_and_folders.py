@@ -29,14 +29,15 @@ PRECIOUS = b"precious: not bp-tui's\n"
 EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
 
 CONFIG = {"brightpearl": {"account_code": "demo", "integration_url": "https://127.0.0.1:1/",
-                          "username": "ops@demo.example", "password": "pw-link-test", "staff_contact_id": 203},
+                          "username": "ops@demo.example", "password": "pw-link-test",
+                          "staff_contact_id": 203},
           "shipstation": {"api_key": "key-link-test", "api_secret": "secret-link-test",
                           "base_url": "https://127.0.0.1:1/"}}
 
 
 def tokens() -> TokenSet:
-    return TokenSet(access_token="a" * 44, refresh_token="r" * 44, expires_at=time.time() + 3600, expires_in=3600,
-                    api_domain="127.0.0.1", account_code="demo", app_ref="app")
+    return TokenSet(access_token="a" * 44, refresh_token="r" * 44, expires_at=time.time() + 3600,
+                    expires_in=3600, api_domain="127.0.0.1", account_code="demo", app_ref="app")
 
 
 def open_state(folder: Path) -> None:
@@ -61,7 +62,8 @@ def token_lock(folder: Path) -> None:
 
 def pending(folder: Path) -> None:
     TokenStore.beside_state(folder / "state.sqlite3").save_pending(
-        PendingLogin(state="s" * 32, account_code="demo", app_ref="app", redirect_uri="https://x/", created_at=1.0))
+        PendingLogin(state="s" * 32, account_code="demo", app_ref="app", redirect_uri="https://x/",
+                     created_at=1.0))
 
 
 def rate_limit(folder: Path) -> None:
@@ -150,7 +152,8 @@ def test_the_cli_names_the_link_and_exits_as_for_other_state_errors(tmp_path):
     Path(f"{state}-wal").symlink_to(target)
     result = subprocess.run([EXE, "--config", str(config), "--state", str(state), "state", "stats"],
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and f"{state}-wal: " in result.stderr and "symbolic link" in result.stderr, result
+    assert result.returncode == 2 and f"{state}-wal: " in result.stderr, result
+    assert "symbolic link" in result.stderr
     assert target.read_bytes() == PRECIOUS
 
 

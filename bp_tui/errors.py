@@ -6,13 +6,21 @@ know it, what to do. Secrets never appear in these messages.
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import re
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 # C0 controls but newline and tab, DEL, C1 controls (which include the 8-bit CSI and OSC),
 # the bidirectional overrides and isolates (text that displays in another order than it reads),
 # and lone surrogates (which cannot even be encoded for the terminal).
-TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Every line break there is: newline, and what inert already escapes (\r, \v, \f, \x1c-\x1e, \x85,
+# \u2028, \u2029). Text from outside shown on one line of plain output has them all escaped.
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -31,18 +39,108 @@ def inert(text: str) -> str:
     return TERMINAL_UNSAFE.sub(_escape, text)
 
 
+def inert_line(text: str) -> str:
+    """:func:`inert`, and newlines escaped too (``\\n``): text from outside (a vendor's message, a
+    name) that is shown as one line, so that it cannot forge further lines of the output."""
+    return LINE_BREAK.sub(_escape_break, inert(text))
+
+
+def _escape_break(match: re.Match[str]) -> str:
+    return "\\n" if match.group() == "\n" else match.group()
+
+
 REDACTED_SECRET = "***"
+
+# A run of this many characters of a long secret (or of one of its encodings) is masked where it
+# appears, so a token cut short by a truncated message, split across lines or quoted in part is
+# still hidden: a 44-character token shown 38 characters long is masked. Chosen: 8 characters of a
+# random token (48 bits) are too specific to match ordinary text by chance, and the at most 7 left
+# visible of each piece leave far too many unknown characters to guess the rest.
+PARTIAL_RUN = 8
+# Secrets (and encodings) shorter than this are masked whole only: their parts are ordinary words.
+PARTIAL_FROM = 12
+
+
+def _b64_forms(raw: bytes) -> set[str]:
+    """base64 of ``raw`` (standard and URL-safe, with and without padding), and the characters
+    that ``raw`` alone determines when it is inside a longer encoded value (``key:secret``), at
+    each of the three byte alignments."""
+    forms: set[str] = set()
+    for shift in range(3):
+        encoded = base64.b64encode(bytes(shift) + raw).decode("ascii")
+        first = -(-8 * shift // 6)  # the first character whose bits all come from ``raw``
+        last = 8 * (shift + len(raw)) // 6  # one past the last such character
+        if shift == 0:
+            forms |= {encoded, encoded.rstrip("=")}
+        forms.add(encoded[first:last])
+    return forms | {f.replace("+", "-").replace("/", "_") for f in forms}
+
+
+def secret_forms(secrets: Iterable[str]) -> set[str]:
+    """Every form in which ``secrets`` can come back: as given, URL-encoded (``quote`` and
+    ``quote_plus``), JSON-escaped, in base64 alone or inside a longer value, and each pair as the
+    ``Basic`` credential ``base64(key:secret)``."""
+    plain = sorted({str(s) for s in secrets if s})
+    forms: set[str] = set()
+    for secret in plain:
+        forms |= {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
+                  json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+                  json.dumps(secret)[1:-1].replace("/", "\\/")}
+        forms |= _b64_forms(secret.encode("utf-8"))
+    for first in plain:
+        for second in plain:
+            if first != second:
+                forms |= _b64_forms(f"{first}:{second}".encode("utf-8"))
+    return {f for f in forms if f}
+
+
+@functools.lru_cache(maxsize=32)
+def _patterns(secrets: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The forms masked whole, and the runs of long forms (worked out once per set of secrets)."""
+    whole: list[str] = []
+    grams: set[str] = set()
+    for form in secret_forms(secrets):
+        if len(form) >= PARTIAL_FROM:
+            grams.update(form[i:i + PARTIAL_RUN] for i in range(len(form) - PARTIAL_RUN + 1))
+        else:
+            whole.append(form)
+    return tuple(whole), frozenset(grams)
 
 
 def scrub_secrets(text: str, secrets: Iterable[str], mask: str = REDACTED_SECRET) -> str:
-    """``text`` with every occurrence of every non-empty secret replaced by ``mask``.
+    """``text`` with every secret, in every form of :func:`secret_forms`, replaced by ``mask``.
 
-    Secrets of any length are scrubbed (a short password is still a password), the longest
-    first, so that one secret inside another never leaves the longer one half shown.
+    Short secrets are masked wherever they appear whole (a short password is still a password);
+    long ones also wherever a run of :data:`PARTIAL_RUN` of their characters appears. This is the
+    one redactor of bp-tui: error text, the audit log, the bundle and the screens use it.
     """
-    for secret in sorted({str(s) for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, mask)
-    return text
+    text = str(text)
+    whole, grams = _patterns(tuple(sorted({str(s) for s in secrets if s})))
+    if not text or not (whole or grams):
+        return text
+    hidden = bytearray(len(text))
+    for form in whole:
+        start = text.find(form)
+        while start != -1:
+            hidden[start:start + len(form)] = b"\x01" * len(form)
+            start = text.find(form, start + 1)
+    if grams:
+        for i in range(len(text) - PARTIAL_RUN + 1):
+            if text[i:i + PARTIAL_RUN] in grams:
+                hidden[i:i + PARTIAL_RUN] = b"\x01" * PARTIAL_RUN
+    if not any(hidden):
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if hidden[i]:
+            while i < len(text) and hidden[i]:
+                i += 1
+            out.append(mask)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 class BpTuiError(Exception):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
@@ -32,7 +32,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.errors import ApiError, ApiUnavailable
+from bp_tui.errors import ApiError, ApiUnavailable, scrub_secrets
 
 Shape = Callable[[Any], str | None]  # None when the body is usable, else what is wrong with it
 
@@ -187,8 +187,10 @@ def _kind(body: Any) -> str:
 
 class Sender:
     def __init__(self, policy: Policy, http: httpx.AsyncClient, *, gate: RateGate, backoff: Backoff,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 secrets: Callable[[], Iterable[str]] = tuple) -> None:
         self.policy = policy
+        self.secrets = secrets  # what the answers may echo back: masked in every error raised
         self.http = http
         self.gate = gate
         self.backoff = backoff
@@ -199,9 +201,21 @@ class Sender:
         self.max_body_bytes = MAX_BODY_BYTES
         self._stop_seen = False  # the last attempt was abandoned for a stop request
 
-    async def send(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
-                   headers: dict[str, str] | None = None, retry: bool = True, authenticated: bool = True,
-                   shape: Shape = is_json_object, no_content: bool = False) -> Any:
+    async def send(self, method: str, url: str, **options: Any) -> Any:
+        """:meth:`_send`, whose errors never quote a secret (an answer may echo the request's
+        headers, whatever its status: a gateway's text page, a 4xx, a 5xx)."""
+        try:
+            return await self._send(method, url, **options)
+        except ApiError as exc:
+            secrets = tuple(self.secrets())
+            exc.message = scrub_secrets(exc.message or "", secrets)
+            exc.hint = scrub_secrets(exc.hint, secrets) if exc.hint else exc.hint
+            exc.args = (exc.describe(),)
+            raise
+
+    async def _send(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
+                    headers: dict[str, str] | None = None, retry: bool = True, authenticated: bool = True,
+                    shape: Shape = is_json_object, no_content: bool = False) -> Any:
         """One logical request with its retries; the decoded JSON body once it passed ``shape``.
 
         ``retry=False``: a write that is not safe to repeat blind; a lost or unusable answer

@@ -148,7 +148,7 @@ class BrightpearlClient(SenderClient):
         self.gate = gate or RateGate(limit=200, window_s=60.0, reserve=5, sleep=sleep)
         self._auth_lock = asyncio.Lock()
         self._sender = Sender(_Policy(self._creds, self.gate, self._ensure_token), self._http, gate=self.gate,
-                              backoff=self._backoff, sleep=sleep)
+                              backoff=self._backoff, sleep=sleep, secrets=self._creds.secrets)
 
     def __repr__(self) -> str:
         base = self._settings.integration_url or ("(the grant's api_domain)" if self._oauth else self._settings.api_base)
@@ -180,11 +180,12 @@ class BrightpearlClient(SenderClient):
             self._creds.set_token(token)
 
     async def refresh_access(self) -> datetime | None:
-        """OAuth: refresh the access token now (stored before it is used) and say when the new
-        one expires (UTC). None in the other modes, which have nothing to refresh."""
+        """OAuth: the access token, refreshed first only when it is due (stored before it is
+        used), and when it expires (UTC). None in the other modes, which have nothing to refresh.
+        Checks call this often (doctor, Test connection): a refresh on each would wear the grant."""
         if self._oauth is None:
             return None
-        tokens = await self._oauth.refresh_now()
+        tokens = await self._oauth.fresh()
         return datetime.fromtimestamp(tokens.expires_at, timezone.utc)
 
     async def _ensure_token(self) -> None:

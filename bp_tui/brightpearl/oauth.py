@@ -73,6 +73,12 @@ def token_url(settings: BrightpearlSettings) -> str:
     return f"{settings.oauth_url.rstrip('/')}/token/{settings.account_code}"
 
 
+BARE_CODE_REFUSED = (
+    "that is a bare code, without the state that shows it answers the login started here: paste the whole "
+    "address the browser was sent to (it contains ?code=...&state=...); to use the code as it is, run "
+    "bp-tui auth login --no-state-check")
+
+
 def read_answer(pasted: str) -> tuple[str, str | None]:
     """``(code, state)`` from the URL the browser was sent to, or ``(code, None)`` for a bare code.
 
@@ -384,25 +390,38 @@ class OAuthSession:
                 if not force and current.access_token != stale.access_token and not self.due(current):
                     return current  # another process refreshed: use its tokens
                 assert self.store is not None
+                base = self._version  # the file refreshed; a logout meanwhile removes it
                 try:
                     new = await self.endpoint.refresh(current)
                 except ApiAuthError as exc:
                     if exc.code == "invalid_grant":  # the grant is gone: say so without asking again
-                        self._save(current.as_revoked())
+                        self._save(current.as_revoked(), unless_changed_since=base)
                     raise
-                self._save(new)  # stored before the new access token is used
+                # stored before the new access token is used; discarded if logged out meanwhile
+                if not self._save(new, unless_changed_since=base):
+                    raise _auth_error("logged out while the Brightpearl token was being refreshed: the new "
+                                      "token was discarded", "not_connected", HINT_NOT_CONNECTED)
                 self.refreshes += 1
                 return new
             finally:
                 lock.release()
 
-    def _save(self, tokens: TokenSet) -> None:
+    _ANY = ("any",)
+
+    def _save(self, tokens: TokenSet, *, unless_changed_since: Any = _ANY) -> bool:
+        """Store ``tokens``; with ``unless_changed_since`` (a file version), only if the file is
+        still that one (False: logged out or logged in again meanwhile, nothing stored)."""
         assert self.store is not None
         try:
-            self.store.save(tokens)
+            if unless_changed_since is self._ANY:
+                self.store.save(tokens)
+            elif not self.store.save_if_unchanged(tokens, unless_changed_since):
+                self._tokens, self._version = None, None  # read the file again next time
+                return False
             self._tokens, self._version = tokens, self.store.version()
         except TokenFileError as exc:
             raise _store_error(exc) from None
+        return True
 
     async def _take_lock(self) -> TokenLock:
         assert self.store is not None
@@ -471,9 +490,14 @@ class BrightpearlLogin:
             return None
         return pending
 
-    async def finish(self, pasted: str) -> TokenSet:
-        """Check the pasted answer, exchange the code, store the tokens (0600, atomically)."""
+    async def finish(self, pasted: str, *, no_state_check: bool = False) -> TokenSet:
+        """Check the pasted answer, exchange the code, store the tokens (0600, atomically).
+
+        A bare code carries no ``state``, so nothing shows that it answers the login started
+        here: it is refused unless ``no_state_check`` (``auth login --no-state-check``)."""
         code, state = read_answer(pasted)
+        if state is None and not no_state_check:
+            raise LoginError(BARE_CODE_REFUSED)
         if state is not None:
             pending = self.waiting()
             if pending is None:

@@ -29,7 +29,7 @@ class BrightpearlPort(Protocol):
 
     async def authenticate(self) -> None: ...
 
-    async def refresh_access(self) -> datetime | None: ...  # OAuth: refresh now; the new expiry
+    async def refresh_access(self) -> datetime | None: ...  # OAuth: refresh if due; the expiry
 
     # ---- discover and hydrate
     async def search_goods_out(self, *, import_when: str | None = None, shipped: bool | None = None,

@@ -1,12 +1,14 @@
 """`bp-tui auth login|status|logout`: connect Brightpearl by OAuth from a terminal, over SSH too.
 
 ``auth login`` prints the authorize URL on standard output and reads one line from standard
-input: the address the browser was sent to after approving (or only its code). The URL's
+input: the address the browser was sent to after approving. The URL's
 ``state`` is kept in a private file beside the state database (``{state}.bp-oauth-login.json``,
 mode 0600) for 15 minutes, so ``auth login --code ADDRESS-OR-CODE`` can finish the login from
 another shell or a script (``auth login --url-only`` prints the URL and exits 0 without reading).
-A pasted address must carry that state; a bare code carries none and is exchanged as it is. The tokens go to ``{state}.bp-oauth.json`` (0600), never to the config file,
-and are never printed; neither is the code.
+A pasted address must carry that state; a bare code carries none and is refused unless
+``--no-state-check`` is given. ``--code -`` reads the address from standard input, so it stays out
+of ``ps`` and the shell history. The tokens go to ``{state}.bp-oauth.json`` (0600), never to the
+config file, and are never printed; neither is the code.
 
 Exit codes: 0 connected (``status``: a usable token is stored); 2 the config or what was pasted
 cannot be used (the message names the key, or says what is wrong); 3 Brightpearl refused (wrong
@@ -35,9 +37,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                          "store the tokens")
     login.add_argument("--url-only", action="store_true",
                        help="print the authorize address and exit 0, keeping the login open for --code (scripts)")
-    login.add_argument("--code", metavar="ADDRESS_OR_CODE",
-                       help="finish a login started by `bp-tui auth login` without reading standard input: the "
-                            "address the browser was sent to (its state is checked) or the bare code")
+    login.add_argument("--code", metavar="ADDRESS",
+                       help="finish a login started by `bp-tui auth login`: the address the browser "
+                            "was sent to (its state is checked), or - to read it from standard input (kept "
+                            "out of ps and the shell history)")
+    login.add_argument("--no-state-check", action="store_true",
+                       help="accept a bare code (which carries no state to check) instead of the "
+                            "whole address")
     login.set_defaults(func=cmd_login)
     status = sub.add_parser("status", help="whether a usable Brightpearl token is stored (refreshed if due); "
                                            "exit 0 yes, 3 no")
@@ -54,14 +60,16 @@ def cmd_login(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         try:
-            return await _login(conn, args.code, url_only=args.url_only)
+            return await _login(conn, args.code, url_only=args.url_only,
+                                no_state_check=args.no_state_check)
         finally:
             await conn.aclose()
 
     return asyncio.run(go())
 
 
-async def _login(conn: Connector, code: str | None, *, url_only: bool = False) -> int:
+async def _login(conn: Connector, code: str | None, *, url_only: bool = False,
+                 no_state_check: bool = False) -> int:
     login = conn.brightpearl_login()
     problems = login.problems()
     if problems:
@@ -78,7 +86,7 @@ async def _login(conn: Connector, code: str | None, *, url_only: bool = False) -
             say("Open this address in a browser on any computer, log in to Brightpearl and approve the app:",
                 file=sys.stderr)
             say(url, flush=True)
-            say("Then paste the whole address the browser was sent to (or only its code) and press Enter.\n"
+            say("Then paste the whole address the browser was sent to and press Enter.\n"
                 "(The page there may fail to load: that is fine, only its address is needed.)",
                 file=sys.stderr, flush=True)
             pasted = sys.stdin.readline()
@@ -86,20 +94,26 @@ async def _login(conn: Connector, code: str | None, *, url_only: bool = False) -
                 say(f"error: nothing was pasted. The login stays open for {LOGIN_VALID_S // 60} minutes: finish it "
                     "with  bp-tui auth login --code 'ADDRESS'", file=sys.stderr)
                 return exitcodes.USAGE
+        elif code == "-":
+            pasted = sys.stdin.readline()
+            if not pasted.strip():
+                say("error: --code -: nothing on standard input (pipe in the address the browser "
+                    "was sent to)", file=sys.stderr)
+                return exitcodes.USAGE
         else:
             pasted = code
-        tokens = await login.finish(pasted)
+        tokens = await login.finish(pasted, no_state_check=no_state_check)
     except LoginError as exc:
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     except ApiError as exc:
-        say(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
     try:
         await conn.load_names()  # one API call with the new token: app and developer refs accepted
     except ApiError as exc:
         say(f"error: the tokens are stored, but Brightpearl refused an API call with them: {exc.describe()}",
-            file=sys.stderr)
+            file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
     say(f"Connected to Brightpearl account {conn.config.brightpearl.account_code}: {_validity(tokens)}.")
     return exitcodes.OK
@@ -128,7 +142,7 @@ async def _status(conn: Connector) -> int:
     try:
         tokens = await conn.brightpearl_login().status()
     except ApiError as exc:
-        say(f"not connected: {exc.describe()}")
+        say(f"not connected: {exc.describe()}", line=True)
         return exitcodes.UNREACHABLE
     say(f"Connected to Brightpearl account {tokens.account_code} (app {tokens.app_ref}): {_validity(tokens)}.")
     return exitcodes.OK

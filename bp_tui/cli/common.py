@@ -7,18 +7,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from bp_tui.cli import exitcodes
-from bp_tui.config import Config, load_config, permission_warning
+from bp_tui.config import Config, load_config, permission_warning, secret_values
 from bp_tui.config.schema import MAX_ID
-from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert
+from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert, inert_line, scrub_secrets
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError
 from bp_tui.state.profiles import secret_env
 
-__all__ = ["CommandError", "dumps_json", "fail", "inert", "load", "open_connector", "positive_id", "say"]
+__all__ = ["CommandError", "dumps_json", "fail", "hide", "inert", "load", "open_connector", "positive_id",
+           "say"]
 
 
 class CommandError(Exception):
@@ -28,10 +30,25 @@ class CommandError(Exception):
         super().__init__("\n".join(lines))
 
 
-def say(text: object = "", *, file: TextIO | None = None, flush: bool = False) -> None:
+_SECRET_SOURCES: list[Callable[[], Iterable[str]]] = []
+
+
+def hide(source: Callable[[], Iterable[str]]) -> None:
+    """Mask the secrets ``source`` gives, in every encoding, in all that :func:`say` prints."""
+    _SECRET_SOURCES.append(source)
+
+
+def say(text: object = "", *, file: TextIO | None = None, flush: bool = False, line: bool = False) -> None:
     """``print`` for everything a command shows: control characters and escape sequences in
-    ``text`` (a vendor's error message, a customer name) are shown escaped, never acted on."""
-    print(inert(str(text)), file=file or sys.stdout, flush=flush)
+    ``text`` (a vendor's error message, a customer name) are shown escaped, never acted on, and
+    the secrets of the config and the stored tokens are masked (an answer may have echoed one).
+    ``line``: ``text`` is one line, with text from outside in it: its newlines are escaped too, so
+    that text cannot forge a line of the output."""
+    shown = str(text)
+    secrets = [s for source in _SECRET_SOURCES for s in source()]
+    if secrets:
+        shown = scrub_secrets(shown, secrets)
+    print(inert_line(shown) if line else inert(shown), file=file or sys.stdout, flush=flush)
 
 
 def dumps_json(value: Any, **kwargs: Any) -> str:
@@ -68,6 +85,7 @@ def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Co
         config = load_config(path, env=secret_env(getattr(args, "profile", None)))
     except ConfigError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {p}" for p in exc.problems]) from None
+    hide(lambda: secret_values(config))
     warn_permissions(path)
     if require_complete:
         missing = config.missing_for_sync()
@@ -80,12 +98,14 @@ def open_connector(args: argparse.Namespace, *, require_complete: bool = True) -
     config, path = load(args, require_complete=require_complete)
     state_path = resolve_state_path(args.state)
     try:
-        return Connector.open(config, state_path, config_path=path, profile=getattr(args, "profile", None))
+        conn = Connector.open(config, state_path, config_path=path, profile=getattr(args, "profile", None))
     except StateError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {exc}"]) from None
     except OSError as exc:
         where = exc.filename or state_path
         raise CommandError(exitcodes.USAGE, [f"error: {where}: {exc.strerror or exc}"]) from None
+    hide(conn.secrets)  # and the OAuth tokens, as they are when printing
+    return conn
 
 
 def fail(exc: CommandError) -> int:

@@ -19,7 +19,7 @@ from bp_tui.cli import exitcodes
 from bp_tui.cli.common import say, warn_permissions
 from bp_tui.config import Config, load_config
 from bp_tui.errors import ConfigError
-from bp_tui.paths import resolve_config_path, resolve_state_path
+from bp_tui.paths import make_private_folder, resolve_config_path, resolve_state_path
 from bp_tui.state.profiles import secret_env
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from bp_tui.ui import BpApp
 
     def factory(cfg: Config) -> Connector:
-        state_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(state_path.parent)
         return Connector.open(cfg, state_path, config_path=path, profile=name)
 
     app = BpApp(config=config, config_path=path, state_path=state_path, connector_factory=factory,

@@ -15,7 +15,8 @@ from bp_tui.cli import (
     alerts_cmd, all_profiles, auth_cmd, config_cmd, dashboard_cmd, exitcodes, profiles_cmd, sandbox_cmd,
     service_cmd, state_cmd, status_cmd, sync_cmd, troubleshoot_cmd,
 )
-from bp_tui.cli.common import CommandError, fail
+from bp_tui.cli.common import CommandError, fail, say
+from bp_tui.paths import LinkRefused
 
 COMMAND_MODULES = [sync_cmd, troubleshoot_cmd, config_cmd, state_cmd, auth_cmd, sandbox_cmd, dashboard_cmd,
                    profiles_cmd, status_cmd, alerts_cmd, service_cmd]
@@ -53,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         func = all_profiles.cmd_sync_all
     try:
         return int(func(args) or 0)
+    except LinkRefused as exc:  # a link where bp-tui keeps a file, met by any command
+        say(f"error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bp_tui.cli import exitcodes
-from bp_tui.sandbox.faults import GATEWAY_KINDS, KINDS
+from bp_tui.sandbox.faults import ECHO_KINDS, GATEWAY_KINDS, KINDS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws (same seed, same faults)")
     s.add_argument("--fault-kinds", default="", metavar="K1,K2",
                    help="only these kinds (default: " + ", ".join(KINDS) + "); opt-in, what proxies and "
-                   "broken gateways answer: " + ", ".join(GATEWAY_KINDS))
+                   "broken gateways answer: " + ", ".join(GATEWAY_KINDS + ECHO_KINDS))
     s.add_argument("--slow-s", type=float, default=40.0, help="delay of a slow answer (default 40: past the client timeout)")
     s.add_argument("--bp-timezone", default="", metavar="ZONE",
                    help="the Brightpearl account's time zone, e.g. America/Chicago or -06:00: offset-less "

@@ -81,7 +81,7 @@ async def one_cycle(conn: Connector, args: argparse.Namespace, printer: Progress
     else:
         say(head + describe(summary), flush=True)
         for line in summary.errors[:50]:
-            say(f"{head}  failed: {line}", flush=True)
+            say(f"{head}  failed: {line}", flush=True, line=True)
         for line in summary.would_write[:200]:
             say(f"{head}  would write: {line}", flush=True)
     # 1 while any note stays failed, also between its retries: a check does not flap 1, 0, 1.
@@ -136,8 +136,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             "folder's permissions, then run again (open writes are settled on the next run)", file=sys.stderr)
         return exitcodes.USAGE
     except (ApiAuthError, ApiUnavailable) as exc:
-        say(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
     except ApiError as exc:
-        say(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.PARTIAL

@@ -41,9 +41,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         if args.json:
             return
         mark = "✗ FAIL" if not check.ok else "! warn" if check.warning else "✓ ok  "
-        say(f"{mark} {check.title}: {check.detail}")
+        say(f"{mark} {check.title}: {check.detail}", line=True)
         if (not check.ok or check.warning) and check.fix:
-            say(f"       fix: {check.fix}")
+            say(f"       fix: {check.fix}", line=True)
 
     async def go() -> list[CheckResult]:
         try:
@@ -79,18 +79,18 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     try:
         results = asyncio.run(go())
     except (ApiAuthError, ApiUnavailable) as exc:
-        say(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
     except ApiError as exc:
-        say(f"error: {exc.describe()}", file=sys.stderr)
+        say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.PARTIAL
     if args.json:
         say(dumps_json([asdict(r) for r in results], default=str))
     else:
         for r in results:
-            say(r.verdict)
+            say(r.verdict, line=True)
             if r.fix:
-                say(f"  fix: {r.fix}")
+                say(f"  fix: {r.fix}", line=True)
     problem_stages = {"failed", "attention"}
     return exitcodes.PARTIAL if any(r.stage in problem_stages for r in results) else exitcodes.OK
 

@@ -25,6 +25,7 @@ import tomli_w
 from bp_tui.config.model import MASK, Config, Secret
 from bp_tui.config.schema import BY_DOTTED, MAX_ID, SECRET_KEYS, SECTIONS, Key, keys_of
 from bp_tui.errors import ConfigError, ConfigWriteError, inert
+from bp_tui.paths import LinkRefused, make_private_folder, open_private, refuse_link
 
 REQUIRED = ("brightpearl.account_code",)
 _ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -38,9 +39,11 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Load and validate ``path``; apply secret overrides from ``env`` (default os.environ)."""
     env = os.environ if env is None else env
     try:
-        raw = path.read_bytes()
+        raw = _read_private(path)
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found (run `bp-tui` to create it, or pass --config)"]) from None
+    except LinkRefused as exc:
+        raise ConfigError([str(exc)]) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     try:
@@ -232,7 +235,9 @@ def save_config(config: Config, path: Path) -> None:
     and the cause; the previous file is then left as it was.
     """
     try:
-        existing = path.read_bytes() if path.exists() else None
+        existing = _read_private(path) if os.path.lexists(path) else None
+    except LinkRefused as exc:
+        raise ConfigError([str(exc)]) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {_os_reason(exc)}"]) from None
     if existing is not None:
@@ -249,8 +254,8 @@ def save_config(config: Config, path: Path) -> None:
     config_from_dict(doc, source=str(path))
     payload = tomli_w.dumps(doc).encode("utf-8")
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+        make_private_folder(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)  # O_EXCL|O_NOFOLLOW
     except OSError as exc:
         raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)}"], exc) from None
     try:
@@ -259,20 +264,34 @@ def save_config(config: Config, path: Path) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        refuse_link(path)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, LinkRefused):
+            raise ConfigWriteError([str(exc)], exc) from None
         if isinstance(exc, OSError):
             raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"],
                                    exc) from None
         raise
     try:
-        os.chmod(path, 0o600)
+        fd = open_private(path, os.O_RDONLY)  # the file just renamed, never a link put there since
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise ConfigError([f"{path}: written, but cannot make it private (mode 0600): {_os_reason(exc)}"]) from None
+
+
+def _read_private(path: Path) -> bytes:
+    """The config file's bytes, never read through a link (:class:`LinkRefused`)."""
+    fd = open_private(path, os.O_RDONLY)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
 
 
 def permission_warning(path: Path) -> str | None:

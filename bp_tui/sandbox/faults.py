@@ -38,6 +38,11 @@ answer is bounded:
   chunk without a Content-Length (nothing that big is ever held; over HTTP only: the in-process
   ``httpx.ASGITransport`` would gather the whole body).
 
+A proxy that echoes the request back is opt-in too (:data:`ECHO_KINDS`): ``echo_ok`` a 200
+``text/plain`` page, ``echo_4xx`` a 400 JSON error, ``echo_5xx`` a 502 HTML page, each quoting
+every request header (the credentials too) after filler of a random length, so that a message
+cut at a fixed length cuts a credential; what was echoed is kept in ``Chaos.echoed``.
+
 The gateway answers before the API sees the request, so a write is not applied (chosen: a
 proxy in front of the API). ``*_after_write`` (writes only) is the other case: the API did the
 write and the gateway's answer replaced the API's.
@@ -76,7 +81,8 @@ GATEWAY_KINDS = (
     "ok_after_write",
 )
 HOSTILE_KINDS = ("hostile_throttle", "hostile_count", "hostile_window", "drip", "huge")
-ALL_KINDS = KINDS + GATEWAY_KINDS + HOSTILE_KINDS
+ECHO_KINDS = ("echo_ok", "echo_4xx", "echo_5xx")
+ALL_KINDS = KINDS + GATEWAY_KINDS + HOSTILE_KINDS + ECHO_KINDS
 LISTING_ONLY = ("null_items",)
 GON_READS_ONLY = ("html_404",)
 WRITES_ONLY = tuple(k for k in GATEWAY_KINDS if k.endswith("_after_write"))
@@ -217,6 +223,7 @@ class Chaos:
     violations: int = 0
     injected: Counter = field(default_factory=Counter)
     skip_prefixes: tuple[str, ...] = ("/_sandbox",)
+    echoed: list[dict[str, str]] = field(default_factory=list)  # the request headers echoed back
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.plan.seed)
@@ -281,6 +288,9 @@ class Chaos:
             return
         if kind in GATEWAY_KINDS and kind not in WRITES_ONLY:
             await self._gateway(send, kind, scope)
+            return
+        if kind in ECHO_KINDS:
+            await self._echo(send, kind, scope)
             return
         if kind == "drop_before":
             await _drop(send)
@@ -348,6 +358,26 @@ class Chaos:
         for _ in range(max(1, self.plan.huge_bytes // len(chunk))):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b'"end"]'})
+
+    async def _echo(self, send: Send, kind: str, scope: Scope) -> None:
+        """A proxy quoting the request back, headers and all (see the module's docstring)."""
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        self.echoed.append(headers)
+        query = scope.get("query_string", b"").decode("latin-1")
+        lines = [f"{scope['method']} {scope['path']}{'?' + query if query else ''} HTTP/1.1"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        filler = "." * int(self.rng.random() * 280)
+        if kind == "echo_ok":
+            page = f"{filler}\nYour request, as we received it:\n" + "\n".join(lines) + "\n"
+            await _forward(send, 200, [(b"content-type", b"text/plain; charset=utf-8")], page.encode())
+        elif kind == "echo_4xx":
+            said = f"{filler} bad request: " + "; ".join(lines)
+            await _respond(send, 400, {"message": said, "Message": said, "headers": headers,
+                                       "errors": [{"code": "GWY-400", "message": said}]})
+        else:
+            page = (f"<html><body><h1>502 Bad Gateway</h1>{filler}<pre>" + "\n".join(lines)
+                    + "</pre></body></html>")
+            await _forward(send, 502, [(b"content-type", b"text/html")], page.encode())
 
 
 async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list, bytes]:

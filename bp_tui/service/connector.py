@@ -22,11 +22,10 @@ from bp_tui.alerts.status import read_status
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.models import StaffContact
 from bp_tui.brightpearl.oauth import BrightpearlLogin
-from bp_tui.config import BrightpearlSettings, Config
-from bp_tui.errors import ApiError, StopRequested, inert, scrub_secrets
-from bp_tui.config import secret_values
+from bp_tui.config import BrightpearlSettings, Config, secret_values
 from bp_tui.core.health import AlertSendResult, Incident, StatusReport
 from bp_tui.core.records import utcnow
+from bp_tui.errors import ApiError, StopRequested, inert, scrub_secrets
 from bp_tui.state.alerts import AlertLedger
 from bp_tui.core.records import GonRecord
 from bp_tui.core import reasons
@@ -40,7 +39,7 @@ from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
 from bp_tui.shipstation.v2.detect import KeyCheck, detect_api_version
 from bp_tui.state import StateStore, SyncLock
-from bp_tui.state.tokens import TokenStore
+from bp_tui.state.tokens import TokenFileError, TokenStore
 from bp_tui.state.queries import SEARCH_LIMIT
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.cycle import run_cycle
@@ -93,6 +92,16 @@ class Connector:
         self.alerts = Dispatcher(state_path, config.alerts, label=self.label)
         saved = self.store.watermark("warehouse_names")
         self._warehouse_names: dict[int, str] = {int(k): v for k, v in json.loads(saved).items()} if saved else {}
+
+    def secrets(self) -> list[str]:
+        """Every secret an answer or a message could quote: the config's and the stored OAuth
+        tokens (what the redactor masks in the audit log, the bundle and the CLI's output)."""
+        found = secret_values(self.config)
+        try:
+            tokens = self.tokens.load()
+        except TokenFileError:
+            return found
+        return found if tokens is None else found + [tokens.access_token, tokens.refresh_token]
 
     @classmethod
     def open(cls, config: Config, state_path: Path, *, config_path: Path | None = None,
@@ -181,7 +190,8 @@ class Connector:
             mode = "import" if import_only else "confirm" if confirm_only else "full"
             run_id = self.store.start_run(mode, _pid())
             summary = CycleSummary()
-            ctx = self._context(self.store, Writer(self.store, summary), summary, on_progress)
+            writer = Writer(self.store, summary, secrets=self.secrets)
+            ctx = self._context(self.store, writer, summary, on_progress)
             failure: BaseException | None = None
             ctx.confirm_cancel = confirm_cancel
             try:

@@ -135,7 +135,8 @@ class ShipStationClient(SenderClient):
             headers={"Accept": "application/json"},
         )
         self._sender = Sender(_Policy(self.gate, (settings.api_key, settings.api_secret)), self._http,
-                              gate=self.gate, backoff=self.backoff, sleep=sleep)
+                              gate=self.gate, backoff=self.backoff, sleep=sleep,
+                              secrets=lambda: (settings.api_key, settings.api_secret))
 
     def __repr__(self) -> str:
         return f"ShipStationClient(base_url={self._base_url!r})"

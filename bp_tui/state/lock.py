@@ -9,6 +9,8 @@ Taking the lock and writing the holder's pid into it are two steps, so both happ
 second, short ``flock`` on ``<state>.lock-guard``, and a run that finds the lock taken reads
 the holder under that guard too: it never sees the lock held without the holder's pid (nor
 the pid of an earlier holder, nor a file emptied by a release).
+
+Both files are opened without following links (a link there is refused, its target untouched).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bp_tui.errors import BpTuiError
+from bp_tui.paths import make_private_folder, open_private
 
 GUARD_SUFFIX = ".lock-guard"
 
@@ -45,15 +48,18 @@ class SyncLock:
         """Who holds the lock, as its file says (read under the guard: never half written)."""
         try:
             with self._guard():
-                text = self.path.read_text().strip()
+                fd = open_private(self.path, os.O_RDONLY)
+                try:
+                    return _read(fd)
+                finally:
+                    os.close(fd)
         except OSError:
             return None, None
-        return _parse(text)
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
         """The short lock under which the sync lock is taken, written, read and released."""
-        fd = os.open(self.guard_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = open_private(self.guard_path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -61,8 +67,8 @@ class SyncLock:
             os.close(fd)  # closing drops the flock
 
     def acquire(self, *, wait: bool = False, poll_s: float = 0.2, timeout_s: float | None = None) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        make_private_folder(self.path.parent)
+        fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
             while True:

@@ -22,6 +22,7 @@ from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso, pars
 from bp_tui.core.sizes import human_bytes
 from bp_tui.core.types import HistoryEntry
 from bp_tui.errors import BpTuiError
+from bp_tui.paths import make_private_folder, open_private, refuse_link
 from bp_tui.state.queries import (
     QUEUE_SORTS, SEARCH_LIMIT, SORT_SQL, Search, order_by, stage_order, stage_rank_sql,
 )
@@ -686,7 +687,9 @@ def open_db(path: Path) -> sqlite3.Connection:
     the file and the cause.
     """
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(path.parent)
+        for suffix in STATE_FILE_SUFFIXES:
+            refuse_link(f"{path}{suffix}")  # SQLite would follow a link at any of them
         _create_private(path)
         is_new = path.stat().st_size == 0
     except OSError as exc:
@@ -870,7 +873,7 @@ def _create_private(path: Path) -> None:
     """Create ``path`` empty with mode 0600 unless it exists (SQLite then starts a new database
     in it, and gives the -wal and -shm files it adds the same mode)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except FileExistsError:
         return
     os.close(fd)
@@ -883,7 +886,7 @@ def _make_private(path: Path) -> None:
     for suffix in STATE_FILE_SUFFIXES:
         name = f"{path}{suffix}"
         try:
-            info = os.stat(name)
+            info = os.lstat(name)  # a link is never followed (nor its target's mode changed)
             if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
                 os.chmod(name, 0o600)
         except OSError:

@@ -7,6 +7,10 @@
 * ``{state}.bp-oauth.lock``: an exclusive ``flock`` taken by whichever process refreshes the pair
   (the dashboard and a headless ``sync --watch`` share it). The kernel drops it when its holder
   exits, even on SIGKILL.
+* ``{state}.bp-oauth.guard``: a short ``flock`` (never held across a request) under which the
+  pair is replaced or removed. A refresh stores its answer only if the pair it refreshed is still
+  the stored one (:meth:`TokenStore.save_if_unchanged`), so a logout (or a new login) made while
+  the refresh waited for Brightpearl wins: the refreshed tokens are discarded.
 * ``{state}.bp-oauth-login.json``, mode 0600: the login waiting for its answer (the ``state``
   value of the authorize URL last shown), so that ``bp-tui auth login --code URL`` run later, or
   the setup screen, can check the URL the browser was sent to.
@@ -23,17 +27,21 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bp_tui.config.model import Secret
 from bp_tui.errors import BpTuiError
+from bp_tui.paths import LinkRefused, make_private_folder, open_private, refuse_link
 
 TOKENS_SUFFIX = ".bp-oauth.json"
 LOCK_SUFFIX = ".bp-oauth.lock"
 PENDING_SUFFIX = ".bp-oauth-login.json"
-TOKEN_FILE_SUFFIXES = (TOKENS_SUFFIX, LOCK_SUFFIX, PENDING_SUFFIX)
+GUARD_SUFFIX = ".bp-oauth.guard"
+TOKEN_FILE_SUFFIXES = (TOKENS_SUFFIX, LOCK_SUFFIX, PENDING_SUFFIX, GUARD_SUFFIX)
 FORMAT = 1
 MIN_LIFETIME_S = 60  # an access token's lifetime is taken as at least this...
 MAX_LIFETIME_S = 86_400  # ...and at most this, whatever the answer or the file says
@@ -165,6 +173,7 @@ class TokenStore:
         self.path = Path(path)
         self.lock_path = _beside(self.path, TOKENS_SUFFIX, LOCK_SUFFIX)
         self.pending_path = _beside(self.path, TOKENS_SUFFIX, PENDING_SUFFIX)
+        self.guard_path = _beside(self.path, TOKENS_SUFFIX, GUARD_SUFFIX)
 
     @classmethod
     def beside_state(cls, state_path: Path) -> TokenStore:
@@ -198,20 +207,52 @@ class TokenStore:
 
     def save(self, tokens: TokenSet) -> None:
         """Replace the stored pair atomically (see the module's docstring)."""
-        self._write_json(self.path, tokens.to_json())
+        with self._guard():
+            self._write_json(self.path, tokens.to_json())
         self._remove_temp_files()
 
+    def save_if_unchanged(self, tokens: TokenSet, version: tuple[int, int, int] | None) -> bool:
+        """Replace the stored pair only if the file is still the one of ``version`` (what the
+        caller read before asking Brightpearl). False, and nothing written, when it was removed
+        (logged out) or replaced (a new login) meanwhile."""
+        with self._guard():
+            if self.version() != version or version is None:
+                return False
+            self._write_json(self.path, tokens.to_json())
+        self._remove_temp_files()
+        return True
+
     def clear(self) -> bool:
-        """Forget the stored tokens (and any login waiting); True when there were tokens."""
+        """Forget the stored tokens (and any login waiting); True when there were tokens.
+
+        Never waits for a refresh in progress: that refresh finds the pair gone and discards
+        what it got (see :meth:`save_if_unchanged`)."""
         self.clear_pending()
         self._remove_temp_files()
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            return False
-        except OSError as exc:
-            raise TokenFileError(f"{self.path}: cannot remove: {exc.strerror or exc}") from None
+        with self._guard():
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                return False
+            except OSError as exc:
+                raise TokenFileError(f"{self.path}: cannot remove: {exc.strerror or exc}") from None
         return True
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """The short lock under which the pair is replaced or removed (see the module's docstring)."""
+        self._make_folder()
+        try:
+            fd = open_private(self.guard_path, os.O_RDWR | os.O_CREAT)
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
+        except OSError as exc:
+            raise TokenFileError(f"{self.guard_path}: cannot open: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing drops the flock
 
     # ------------------------------------------------------------------ the refresh lock
     def try_lock(self) -> TokenLock | None:
@@ -219,7 +260,9 @@ class TokenStore:
         this one: each call opens its own file description), else None."""
         self._make_folder()
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = open_private(self.lock_path, os.O_RDWR | os.O_CREAT)  # never through a link
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
         except OSError as exc:
             raise TokenFileError(f"{self.lock_path}: cannot open: {exc.strerror or exc}") from None
         try:
@@ -262,21 +305,21 @@ class TokenStore:
     # ------------------------------------------------------------------ files
     def _make_folder(self) -> None:
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_folder(self.path.parent)
         except OSError as exc:
             raise TokenFileError(f"{self.path.parent}: cannot create: {exc.strerror or exc}") from None
 
     def _read_json(self, path: Path) -> Any:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            fd = open_private(path, os.O_RDONLY)
         except FileNotFoundError:
             return None
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
         except OSError as exc:
             raise TokenFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise TokenFileError(f"{path}: not a regular file")
             if stat.S_IMODE(info.st_mode) & 0o077:
                 os.fchmod(fd, 0o600)  # ours, and it holds secrets: private again
             with os.fdopen(fd, "rb", closefd=False) as handle:
@@ -295,7 +338,10 @@ class TokenStore:
         self._make_folder()
         payload = json.dumps(data, indent=1).encode("utf-8")
         try:
+            refuse_link(path)
             fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+        except LinkRefused as exc:
+            raise TokenFileError(str(exc)) from None
         except OSError as exc:
             raise TokenFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
         try:
@@ -306,6 +352,7 @@ class TokenStore:
             os.fsync(fd)
             os.close(fd)
             fd = -1
+            refuse_link(path)
             os.replace(tmp, path)
             _sync_folder(path.parent)
         except BaseException as exc:
@@ -315,6 +362,8 @@ class TokenStore:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+            if isinstance(exc, LinkRefused):
+                raise TokenFileError(str(exc)) from None
             if isinstance(exc, OSError):
                 raise TokenFileError(f"{path}: cannot write: {exc.strerror or exc} "
                                      "(the previous file was left as it was)") from None

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from bp_tui.core.intents import IntentKey
 from bp_tui.core.types import CycleSummary
-from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested
+from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested, scrub_secrets
 from bp_tui.state.store import StateStore
 
 T = TypeVar("T")
@@ -40,9 +40,14 @@ class Writer:
 
     dry_run = False
 
-    def __init__(self, store: StateStore, summary: CycleSummary) -> None:
+    def __init__(self, store: StateStore, summary: CycleSummary,
+                 secrets: Callable[[], Iterable[str]] = tuple) -> None:
         self.store = store
         self.summary = summary
+        self.secrets = secrets  # masked, in any encoding, in every detail the audit log keeps
+
+    def _clean(self, detail: str) -> str:
+        return scrub_secrets(detail, tuple(self.secrets())) if detail else detail
 
     def record(self, intents: Sequence[Intent]) -> None:
         """Audit rows with result ``intent``, committed before anything is sent."""
@@ -50,7 +55,8 @@ class Writer:
         for intent in intents:
             groups.setdefault((intent.api, intent.key.kind.value), []).append(intent)
         for (api, action), items in groups.items():
-            ids = self.store.intent_many(api, action, [(i.gon_id, i.order_id, str(i.key), i.detail) for i in items])
+            rows = [(i.gon_id, i.order_id, str(i.key), self._clean(i.detail)) for i in items]
+            ids = self.store.intent_many(api, action, rows)
             for intent, audit_id in zip(items, ids):
                 intent.audit_id = audit_id
 
@@ -84,13 +90,14 @@ class Writer:
 
     def settle(self, intent: Intent, result: str, detail: str = "") -> None:
         if intent.audit_id is not None:
-            self.store.settle(intent.audit_id, result, detail)
+            self.store.settle(intent.audit_id, result, self._clean(detail))
 
     def settle_all(self, intents: Iterable[Intent], result: str, detail: str = "") -> None:
         self.settle_many((i, result, detail) for i in intents)
 
     def settle_many(self, outcomes: Iterable[tuple[Intent, str, str]]) -> None:
-        self.store.intents([(i.audit_id, result, detail) for i, result, detail in outcomes if i.audit_id is not None])
+        self.store.intents([(i.audit_id, result, self._clean(detail))
+                            for i, result, detail in outcomes if i.audit_id is not None])
 
 
 class DryRunWriter(Writer):

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bp_tui import __version__
-from bp_tui.config import MASK, masked_dict, secret_values
+from bp_tui.config import MASK, masked_dict
 from bp_tui.core.records import iso, utcnow
 from bp_tui.errors import BpTuiError, scrub_secrets
-from bp_tui.state.tokens import TOKEN_FILE_SUFFIXES, TokenFileError
+from bp_tui.state.tokens import TOKEN_FILE_SUFFIXES
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
@@ -85,16 +85,7 @@ def bundle_data(conn: "Connector") -> dict[str, Any]:
         ],
         "recent_audit": conn.store.recent_audit(500),
     }
-    return redact(data, secret_values(conn.config) + _stored_tokens(conn))
-
-
-def _stored_tokens(conn: "Connector") -> list[str]:
-    """The Brightpearl OAuth tokens on disk, so that none can reach the bundle."""
-    try:
-        tokens = conn.tokens.load()
-    except TokenFileError:
-        return []
-    return [] if tokens is None else [tokens.access_token, tokens.refresh_token]
+    return redact(data, conn.secrets())
 
 
 @dataclass(frozen=True)

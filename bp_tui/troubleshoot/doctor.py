@@ -248,8 +248,8 @@ async def _staff_check(src: Sources, add: Callable[[CheckResult], None], bp_ok: 
 
 
 async def _oauth_checks(src: Sources, add: Callable[[CheckResult], None]) -> bool:
-    """OAuth: a token is stored and a refresh works (which also stores the new pair). True when
-    the API checks can go on."""
+    """OAuth: a token is stored, and refreshed (the new pair stored) when it is due, never on every
+    run. True when the API checks can go on."""
     try:
         expires = await src.bp.refresh_access()
     except ApiAuthError as exc:
@@ -268,7 +268,7 @@ async def _oauth_checks(src: Sources, add: Callable[[CheckResult], None]) -> boo
     add(CheckResult("bp_oauth_token", "Brightpearl OAuth token stored", True, "a token is stored"))
     until = expires.isoformat(timespec="seconds") if expires else "?"
     add(CheckResult("bp_oauth_refresh", "Brightpearl token refresh works", True,
-                    f"refreshed; the new access token is valid until {until}"))
+                    f"valid until {until} (the access token is refreshed only when due)"))
     return True
 
 

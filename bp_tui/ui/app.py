@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from bp_tui.config import Config
 from bp_tui.errors import BpTuiError
+from bp_tui.paths import make_private_folder
 from bp_tui.core.types import CheckResult, CycleSummary, Progress
 from bp_tui.ui.commands import ActionsProvider
 from bp_tui.ui.format import Clock, clean, system_clock
@@ -492,7 +493,7 @@ class BpApp(App[None]):
             self.notify("No connection yet: nothing to export.", title="Support bundle", severity="warning")
             return None
         folder = directory or self.state_path.parent
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
         path = self.connector.export_support_bundle(folder)
         self.notify(clean(path), title="Support bundle written", timeout=8, markup=False)
         return path

@@ -15,6 +15,7 @@ from typing import Any
 from rich.text import Text
 
 from bp_tui.core.stages import STAGE_GLYPHS
+from bp_tui.errors import scrub_secrets
 
 Clock = Callable[[], datetime]
 
@@ -183,10 +184,8 @@ class PlainCell:
 
 
 def redact(text: str, secrets: Iterable[str], mask: str = "********") -> str:
-    """``text`` with every secret in ``secrets`` replaced by ``mask`` (for error messages)."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, mask)
-    return text
+    """``text`` with every secret in ``secrets``, in any encoding, replaced by ``mask``."""
+    return scrub_secrets(text, secrets, mask)
 
 
 def os_error_text(exc: OSError) -> str:

@@ -90,6 +90,8 @@ def test_login_by_paste_back_then_sync_and_no_token_anywhere_but_its_file(served
     outputs = [done.stdout + done.stderr]
     for command in (["auth", "status"], ["sync", "--once"], ["sync", "--once", "--json"], ["doctor"],
                     ["doctor", "--json"], ["config", "show"], ["bundle", str(tmp_path)]):
+        if command == ["doctor"]:
+            make_due(served)  # doctor refreshes a token only when it is due (issue 23)
         result = served.run(*command)
         assert result.returncode in (0, 1), (command, result.stdout, result.stderr)
         outputs.append(result.stdout + result.stderr)
@@ -98,7 +100,7 @@ def test_login_by_paste_back_then_sync_and_no_token_anywhere_but_its_file(served
     bundles = list(tmp_path.glob("bp-tui-support-*.json"))
     assert len(bundles) == 1
     outputs.append(bundles[0].read_text())
-    assert len(seen) >= 4  # the doctor's refresh check gave a second pair
+    assert len(seen) >= 4  # the doctor's refresh of the due token gave a second pair
     assert_no_secret(outputs, seen | {"sandbox-client-secret"})
     assert_no_secret([served.config.read_text()], seen)
     for path in served.state.parent.iterdir():
@@ -189,3 +191,27 @@ def test_a_process_killed_while_its_refresh_is_in_flight_leaves_the_account_usab
     assert status.returncode == 0, status.stdout + status.stderr
     assert oauth_tally(served)["refreshes"] == 2 and token_file(served).read_bytes() != before
     assert served.run("sync", "--once").returncode in (0, 1)
+
+
+def test_a_bare_code_needs_no_state_check_and_code_dash_reads_standard_input(served):
+    """Issue 23: a bare code is refused (the address is asked for) unless --no-state-check, and
+    --code - reads the address from standard input, keeping it out of ps and the history."""
+    url = served.run("auth", "login", "--url-only", timeout=30).stdout.strip()
+    location = browser(url)
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    bare = served.run("auth", "login", "--code", code)
+    assert bare.returncode == 2 and "paste the whole address" in bare.stderr
+    assert "--no-state-check" in bare.stderr
+    assert oauth_tally(served).get("exchanges", 0) == 0 and code not in bare.stdout + bare.stderr
+    empty = subprocess.run(served.args("auth", "login", "--code", "-"), input="", capture_output=True,
+                           text=True, timeout=60)
+    assert empty.returncode == 2 and "nothing on standard input" in empty.stderr
+    piped = subprocess.run(served.args("auth", "login", "--code", "-"), input=location + "\n",
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    assert code not in " ".join(piped.args) and served.run("auth", "status").returncode == 0
+    # a new login's bare code, accepted only when asked for
+    second = browser(served.run("auth", "login", "--url-only").stdout.strip())
+    code2 = parse_qs(urlsplit(second).query)["code"][0]
+    forced = served.run("auth", "login", "--code", code2, "--no-state-check")
+    assert forced.returncode == 0, forced.stderr

@@ -4,6 +4,7 @@ and escape sequences show as escapes, never act on the terminal (issue 12)."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -173,3 +174,36 @@ def test_config_errors_quote_values_inertly(tmp_path, capsys):
     err = capsys.readouterr().err
     assert_inert(err)
     assert "brightpearl.import_when" in err and "\\x1b]0;pwned\\x07" in err
+
+
+# Issue 23: vendor text with line breaks cannot forge lines of plain output.
+FORGED = "real\n✓ ok   Brightpearl: forged\r\u2028\u2029\x85\x0b\x0cnext\ttab"
+
+
+def test_inert_line_escapes_every_line_break_and_keeps_tabs():
+    from bp_tui.errors import inert_line
+
+    escaped = "real\\n✓ ok   Brightpearl: forged\\x0d\\u2028\\u2029\\x85\\x0b\\x0cnext\ttab"
+    assert inert_line(FORGED) == escaped
+    assert inert("a\u2028b") == "a\\u2028b"  # not a line break on any screen either
+
+
+@pytest.mark.parametrize("command", [["doctor"], ["diagnose", "42"], ["sync", "--once"]])
+def test_vendor_line_breaks_cannot_forge_lines_of_plain_output(monkeypatch, capsys, command):
+    stub = Stub(summary=CycleSummary(failed=1, errors=[f"GON 7: ShipStation said {FORGED}"]))
+    monkeypatch.setattr(sys.modules[__name__], "EVIL", FORGED)
+    use(monkeypatch, sync_cmd if command[0] == "sync" else troubleshoot_cmd, stub)
+    main(command)
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert not any(line.startswith("✓ ok   Brightpearl: forged") for line in text.splitlines()), text
+        for char in "\r\u2028\u2029\x85\x0b\x0c":
+            assert char not in text
+    assert "real\\n✓ ok" in captured.out + captured.err
+
+
+def test_an_api_error_with_line_breaks_is_one_line(monkeypatch, capsys):
+    use(monkeypatch, sync_cmd, Stub(error=ApiError("shipstation", 400, FORGED)))
+    main(["sync", "--once"])
+    err = capsys.readouterr().err
+    assert len([line for line in err.splitlines() if line.strip()]) == 1 and "real\\n✓ ok" in err

@@ -19,7 +19,8 @@ import pytest
 
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.faults import (
-    ALL_KINDS, BRIGHTPEARL, GATEWAY_KINDS, HOSTILE_KINDS, KINDS, SHIPSTATION, WRONG_SHAPES, FaultPlan, attach,
+    ALL_KINDS, BRIGHTPEARL, ECHO_KINDS, GATEWAY_KINDS, HOSTILE_KINDS, KINDS, SHIPSTATION, WRONG_SHAPES, FaultPlan,
+    attach,
 )
 from bp_tui.sandbox.server import tally
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
@@ -196,7 +197,8 @@ async def test_after_write_kinds_apply_the_write_then_lose_its_answer(api, name,
 def test_default_kinds_stay_as_they_were_and_the_new_ones_are_opt_in():
     assert FaultPlan().kinds == KINDS
     assert not set(GATEWAY_KINDS) & set(KINDS) and not set(HOSTILE_KINDS) & (set(KINDS) | set(GATEWAY_KINDS))
-    assert set(ALL_KINDS) == set(KINDS) | set(GATEWAY_KINDS) | set(HOSTILE_KINDS)  # hostile: opt-in too
+    assert set(ALL_KINDS) == set(KINDS) | set(GATEWAY_KINDS) | set(HOSTILE_KINDS) | set(ECHO_KINDS)  # opt-in too
+    assert not set(ECHO_KINDS) & (set(KINDS) | set(GATEWAY_KINDS) | set(HOSTILE_KINDS))  # the header echo: opt-in
     assert set(BASE_KINDS + AFTER_KINDS + TARGETED_KINDS) == set(GATEWAY_KINDS)
     FaultPlan(kinds=GATEWAY_KINDS)  # every one is accepted by name
     with pytest.raises(ValueError, match="wrong_shape"):

@@ -4,6 +4,7 @@ when a legacy mode is refused, and a sync over OAuth whose tokens expire mid-way
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -16,6 +17,14 @@ async def oauth_env(tmp_path):
     environment = make_env(tmp_path, orders=12, seed=3, bp_auth="oauth")
     yield environment
     await environment.aclose()
+
+
+def make_due(env) -> None:
+    """The stored access token expires in a few seconds (inside the refresh margin)."""
+    path = env.connector.tokens.path
+    data = json.loads(path.read_text())
+    data["expires_at"] = time.time() + 5
+    path.write_text(json.dumps(data))
 
 
 def by_id(checks) -> dict:
@@ -38,7 +47,12 @@ async def test_doctor_after_login_checks_the_token_the_refresh_and_the_refs(oaut
     assert failing == []
     assert checks["bp_oauth_token"].ok and "valid until" in checks["bp_oauth_refresh"].detail
     assert checks["bp_auth"].detail == "auth mode oauth: app and developer references accepted"
-    assert oauth_env.bp.oauth.tally()["refreshes"] == 1
+    # issue 23: a token that is not due is not refreshed by doctor (nor by a connection test)
+    assert oauth_env.bp.oauth.tally().get("refreshes", 0) == 0
+    assert oauth_env.connector.tokens.load().access_token == before.access_token
+    make_due(oauth_env)
+    checks = by_id(await oauth_env.connector.doctor())
+    assert checks["bp_oauth_refresh"].ok and oauth_env.bp.oauth.tally()["refreshes"] == 1
     assert oauth_env.connector.tokens.load().access_token != before.access_token
 
 
@@ -49,6 +63,7 @@ async def test_doctor_names_a_wrong_dev_ref_and_a_revoked_grant(oauth_env):
     refs = by_id(await oauth_env.connector.doctor())["bp_auth"]
     assert not refs.ok and "brightpearl.dev_ref" in refs.fix and "brightpearl.app_ref" in refs.fix
     oauth_env.bp.oauth.revoke()
+    make_due(oauth_env)  # doctor refreshes only a token that is due
     checks = by_id(await oauth_env.connector.doctor())
     assert checks["bp_oauth_token"].ok
     assert not checks["bp_oauth_refresh"].ok and checks["bp_oauth_refresh"].fix == HINT_REVOKED

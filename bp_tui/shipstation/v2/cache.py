@@ -16,6 +16,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from bp_tui.paths import make_private_folder, open_private, refuse_link
 from bp_tui.shipstation.v2.ids import ALIAS_BASE, numeric_part, se_id
 
 SCHEMA = """
@@ -44,9 +45,14 @@ class IdCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         if path is not None:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-            os.chmod(path, 0o600)
+            make_private_folder(path.parent)
+            for companion in (f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+                refuse_link(companion)  # SQLite would open them through a link
+            fd = open_private(path, os.O_RDWR | os.O_CREAT)  # never through a link
+            try:
+                os.fchmod(fd, 0o600)
+            finally:
+                os.close(fd)
         self.db = sqlite3.connect(":memory:" if path is None else path, timeout=30)
         if path is not None:
             # WAL without a sync per commit: an entry lost to a power cut is found again by a look-up

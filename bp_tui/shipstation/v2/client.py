@@ -177,7 +177,8 @@ class ShipStationV2Client(SenderClient):
         self._http = httpx.AsyncClient(base_url=self._base_url, transport=transport, timeout=timeout,
                                        headers={"Accept": "application/json"})
         self._policy = _Policy(settings.api_key)
-        self._sender = Sender(self._policy, self._http, gate=self.gate, backoff=self.backoff, sleep=sleep)
+        self._sender = Sender(self._policy, self._http, gate=self.gate, backoff=self.backoff, sleep=sleep,
+                              secrets=lambda: (settings.api_key,))
 
     def __repr__(self) -> str:
         return f"ShipStationV2Client(base_url={self._base_url!r})"

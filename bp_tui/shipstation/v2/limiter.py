@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bp_tui.apiclient.pacing import RateGate
+from bp_tui.paths import make_private_folder, open_private
 
 CLIENT_LIMIT = 190  # requests per window: V2's 200/min less a margin for clock differences
 WINDOW_S = 60.0
@@ -55,7 +56,7 @@ class SharedWindowGate(RateGate):
         self.slot_s = window_s / 60
         self._memory: dict[str, Any] = {"blocked_until": 0.0, "sent": []}
         if path is not None:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_folder(path.parent)
 
     async def acquire(self) -> None:
         """Wait until the shared window has room, then record this request in it."""
@@ -89,7 +90,7 @@ class SharedWindowGate(RateGate):
         """Under the lock: prune, apply, write back; the seconds to wait before sending (0: sent)."""
         if self.path is None:
             return self._apply(self._memory, take, block_s)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = open_private(self.path, os.O_RDWR | os.O_CREAT)  # never through a link
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = _read_all(fd)
@@ -143,7 +144,7 @@ class SharedWindowGate(RateGate):
         if self.path is None:
             return self._memory
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = open_private(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return {}
         try:

@@ -99,7 +99,11 @@ def _patterns(secrets: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]
     """The forms masked whole, and the runs of long forms (worked out once per set of secrets)."""
     whole: list[str] = []
     grams: set[str] = set()
-    for form in secret_forms(secrets):
+    # A URL (an alert URL) is masked whole in every form, never by runs: its scheme and host are
+    # shown on purpose; the config gives its secret parts as secrets of their own.
+    urls = tuple(s for s in secrets if "://" in s)
+    whole.extend(secret_forms(urls) if urls else ())
+    for form in secret_forms(tuple(s for s in secrets if "://" not in s)):
         if len(form) >= PARTIAL_FROM:
             grams.update(form[i:i + PARTIAL_RUN] for i in range(len(form) - PARTIAL_RUN + 1))
         else:

@@ -71,7 +71,7 @@ async def one_cycle(conn: Connector, args: argparse.Namespace, printer: Progress
                     profile: str | None = None) -> tuple[int, CycleSummary]:
     summary = await conn.run_cycle(
         import_only=args.import_only, confirm_only=args.confirm_only, dry_run=args.dry_run,
-        on_progress=printer, wait=args.wait, confirm_cancel=args.confirm_cancel,
+        on_progress=printer, wait=args.wait, confirm_cancel=getattr(args, "confirm_cancel", False),
     )
     head = f"[{profile}] " if profile else ""
     args.confirm_cancel = False  # a confirmation is for one cycle, never for every --watch cycle

@@ -338,8 +338,29 @@ def masked_toml(config: Config) -> str:
 
 
 def secret_values(config: Config) -> list[str]:
-    """Every non-empty secret, for redaction and for tests that look for leaks."""
-    return [Secret(config.get(k.dotted)) for k in SECRET_KEYS if config.get(k.dotted)]
+    """Every non-empty secret, for redaction and for tests that look for leaks. A secret that
+    holds URLs (alerts) is given whole and as the parts of each URL that carry its secret (user,
+    password, path, query); the scheme and host alone, which displays show, are not secret."""
+    out: list[str] = []
+    for key in SECRET_KEYS:
+        value = config.get(key.dotted)
+        if not value:
+            continue
+        out.append(Secret(value))
+        if "://" in str(value):
+            out.extend(Secret(part) for part in _url_secrets(str(value)))
+    return out
+
+
+def _url_secrets(value: str) -> list[str]:
+    parts: list[str] = []
+    for url in re.split(r"[\s,]+", value):
+        if "://" not in url:
+            continue
+        parsed = urlsplit(url)
+        parts += [url, parsed.username or "", parsed.password or "", parsed.path.strip("/"), parsed.query]
+        parts += [segment for segment in parsed.path.split("/") if len(segment) >= 6]
+    return [p for p in parts if p]
 
 
 def _in_section(previous: list[str], section: str) -> bool:

@@ -58,3 +58,18 @@ def test_the_screens_use_the_same_redactor():
 def test_forms_include_the_basic_pair_both_ways():
     forms = secret_forms([KEY, SECRET])
     assert basic(KEY, SECRET) in forms and basic(SECRET, KEY) in forms
+
+
+def test_an_alert_urls_secret_parts_are_masked_while_its_scheme_and_host_can_be_shown():
+    from bp_tui.config import config_from_dict
+    from bp_tui.config.store import secret_values
+
+    config = config_from_dict({"brightpearl": {"account_code": "acme"}, "alerts": {
+        "urls": "slack://T0AAA/B0BBB/xxxxXXXXxxxx1234, mailtos://alerts:app-pass-9876@example.com?to=ops@example.com"}},
+        source="test")
+    secrets = secret_values(config)
+    said = ("POST https://hooks.slack.com/services/T0AAA/B0BBB/xxxxXXXXxxxx1234 failed; "
+            "login alerts / app-pass-9876 refused; token XXXXxxxx1234 echoed")
+    out = scrub_secrets(said, secrets)
+    assert "xxxxXXXXxxxx1234" not in out and "app-pass-9876" not in out and "XXXXxxxx1234" not in out
+    assert scrub_secrets("slack://T0AAA/****: sent", secrets) == "slack://T0AAA/****: sent"  # what displays show

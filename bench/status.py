@@ -3,7 +3,7 @@
 Builds (once, cached in ``$TMPDIR/bp-tui-bench-status``, keyed by size and schema version) a
 state of N notes (90% confirmed, the rest spread over the open stages, ages over 100 days),
 50,000 finished runs and 200 incidents, through the store's schema and its stage-count
-triggers. Then measures, with a warm page cache: ``Connector.read_status`` in this process
+triggers. Then measures, with a warm page cache: ``read_health`` in this process
 (median and worst of 30), and the whole command, ``python -m bp_tui status`` (process start to
 exit, median of 5), both against the 200 ms target.
 """
@@ -117,14 +117,14 @@ def cached(n: int) -> Path:
 
 def measure(n: int) -> dict[str, object]:
     from bp_tui.config import config_from_dict, save_config
-    from bp_tui.service.connector import Connector
+    from bp_tui.service.status import read_health
 
     state = cached(n)
     config = config_from_dict({"brightpearl": {"account_code": "bench"}})
     times = []
     for _ in range(31):
         started = time.perf_counter()
-        report = Connector.read_status(config, state)
+        report = read_health(config, state)
         times.append((time.perf_counter() - started) * 1000)
     times = times[1:]  # the first warms the page cache
     with tempfile.TemporaryDirectory() as folder:

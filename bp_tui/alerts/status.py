@@ -16,8 +16,6 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
-
 from bp_tui.config import Config
 from bp_tui.core.health import CRITICAL, OK, UNKNOWN, WARNING, StatusReport
 from bp_tui.core.records import parse_iso
@@ -145,6 +143,8 @@ def as_json(report: StatusReport) -> dict:
 def prometheus_text(report: StatusReport) -> bytes:
     """The node_exporter textfile format, written by prometheus-client; every series is labelled
     with the account (a profile later)."""
+    from prometheus_client import CollectorRegistry, Gauge, generate_latest  # only when asked for
+
     registry = CollectorRegistry()
     labels = ["account"]
 

@@ -8,16 +8,18 @@ import json
 import sys
 from pathlib import Path
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bp_tui.cli import exitcodes
 from bp_tui.config import Config, load_config, permission_warning, secret_values
 from bp_tui.config.schema import MAX_ID
 from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert, inert_line, scrub_secrets
 from bp_tui.paths import resolve_config_path, resolve_state_path
-from bp_tui.service.connector import Connector
 from bp_tui.state import StateError
 from bp_tui.state.profiles import secret_env
+
+if TYPE_CHECKING:
+    from bp_tui.service.connector import Connector
 
 __all__ = ["CommandError", "dumps_json", "fail", "hide", "inert", "load", "open_connector", "positive_id",
            "say"]
@@ -95,6 +97,7 @@ def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Co
 
 
 def open_connector(args: argparse.Namespace, *, require_complete: bool = True) -> Connector:
+    from bp_tui.service.connector import Connector  # imported by the commands that need it only
     config, path = load(args, require_complete=require_complete)
     state_path = resolve_state_path(args.state)
     try:

@@ -15,7 +15,7 @@ from bp_tui.cli.common import CommandError, dumps_json, load, say
 from bp_tui.core.health import UNKNOWN, StatusReport
 from bp_tui.core.records import utcnow
 from bp_tui.paths import resolve_state_path
-from bp_tui.service.connector import Connector
+from bp_tui.service.status import read_health
 from bp_tui.state import StateError
 
 
@@ -78,7 +78,7 @@ def _one(args: argparse.Namespace, *, collect: bool = False) -> tuple[int, dict[
     if not path.is_file():
         return _unknown(args, [f"{path}: no state database yet (no sync has run with this state)"], collect)
     try:
-        report = Connector.read_status(config, path, profile=getattr(args, "profile", None))
+        report = read_health(config, path, profile=getattr(args, "profile", None))
     except StateError as exc:
         return _unknown(args, [str(exc)], collect)
     if args.prometheus:

@@ -27,6 +27,7 @@ from bp_tui.core.health import AlertSendResult, Incident, StatusReport
 from bp_tui.core.records import utcnow
 from bp_tui.errors import ApiError, StopRequested, inert, scrub_secrets
 from bp_tui.state.alerts import AlertLedger
+from bp_tui.service.status import account_label, read_health
 from bp_tui.core.records import GonRecord
 from bp_tui.core import reasons
 from bp_tui.core.stages import ShipmentRole, Stage
@@ -52,13 +53,6 @@ from bp_tui.troubleshoot.doctor import run_checks
 
 STOP_POLL_S = 0.25  # how soon a stop request ends a rate-limit or retry wait
 ALERTS_EXIT_WAIT_S = 5.0  # on close, how long alert messages still sending may finish
-
-
-def account_label(config: Config, profile: str | None = None) -> str:
-    """How alerts and status name this install: the profile (when one was chosen, other than the
-    install's own) and the Brightpearl account code."""
-    account = config.brightpearl.account_code or "(no account code)"
-    return f"{profile} ({account})" if profile and profile != "default" else account
 
 
 class Connector:
@@ -387,20 +381,8 @@ class Connector:
     @staticmethod
     def read_status(config: Config, state_path: Path, now: datetime | None = None,
                     profile: str | None = None) -> StatusReport:
-        """`bp-tui status`: the state only (no client is made, no API called). The state file
-        must exist (the caller says UNKNOWN otherwise)."""
-        store = StateStore(state_path)
-        try:
-            tokens = None
-            if config.brightpearl.auth == "oauth":
-                try:
-                    tokens = TokenStore.beside_state(state_path).load()
-                except Exception:  # noqa: BLE001 - an unreadable token file: no age to show
-                    tokens = None
-            return read_status(store, config, now or utcnow(), label=account_label(config, profile),
-                               tokens=tokens)
-        finally:
-            store.close()
+        """`bp-tui status`: the state only (no client is made, no API called)."""
+        return read_health(config, state_path, now, profile=profile)
 
     # ------------------------------------------------------------------ troubleshooting
     def _sources(self) -> Sources:

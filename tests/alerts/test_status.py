@@ -174,3 +174,17 @@ def test_all_profiles_names_each_and_exits_with_the_highest_code(config_file, ca
     assert code == 3 and [(r["profile"], r["code"]) for r in reports] == [("default", 0), ("brand-2", 3)]
     assert main(["--profile", "brand-2", "status"]) == 3  # one profile alone, as before
     capsys.readouterr()
+
+
+def test_status_loads_neither_the_clients_nor_the_engine(config_file):
+    """Monitors run it every minute: it must start fast (bench: 160 ms at a million notes)."""
+    import subprocess
+    import sys
+
+    state(cycles=[(timedelta(minutes=1), "ok")]).close()
+    code = ("import sys; from bp_tui.cli.main import main; code = main(['status']); "
+            "heavy = [m for m in ('httpx', 'textual', 'apprise', 'bp_tui.service.connector', 'bp_tui.sync.cycle', "
+            "'prometheus_client') if m in sys.modules]; print(heavy); raise SystemExit(code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

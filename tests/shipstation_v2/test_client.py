@@ -6,6 +6,7 @@ what V2 does not have."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -432,3 +433,16 @@ async def test_a_create_that_drops_the_number_is_put_right(tmp_path):
     sb.v2.create_keeps_extras = True
     async with client(sb, tmp_path) as ss:
         assert (await ss.create_orders([keyed(3)]))[0].success and ss.requests_sent == 1  # kept: no PUT
+
+
+async def test_an_address_that_needs_a_state_fails_alone_before_anything_is_sent(tmp_path):
+    sb = ShipStationV2Sandbox()
+    no_state = keyed(2, ship_to=Address(name="Ann", street1="1 Main St", city="Austin", postal_code="78701",
+                                        country="US"))
+    async with client(sb, tmp_path) as ss:
+        ok, refused = await ss.create_orders([keyed(1), no_state])
+        (not_updated,) = await ss.update_orders([OrderUpdate(await ss.get_order(ok.order_id),
+                                                             replace(keyed(1), ship_to=no_state.ship_to))])
+    assert ok.success and not refused.success and not not_updated.success
+    assert "has no state or province" in refused.error_message and "Brightpearl" in refused.error_message
+    assert [r for r in sb.v2.received if r["external_shipment_id"] == "bp-acme-gon-2"] == []  # never sent

@@ -238,9 +238,13 @@ class ShipStationV2Client(SenderClient):
         jobs = _jobs([(d.key, d.number, d, None) for d in drafts])
         creates: list[_Job] = []
         for job in jobs:
+            assert job.draft is not None
+            region = translate.missing_region(job.draft)
             if len(job.key) > translate.MAX_ID_LENGTH:
                 job.result = self._failed(job, f"orderKey {job.key[:20]}... is longer than V2's "
                                                f"{translate.MAX_ID_LENGTH} characters (V2 would cut it)")
+            elif region is not None:
+                job.result = self._failed(job, region)  # refused alone, before anything is sent
             else:
                 creates.append(job)
         for start in range(0, len(creates), MAX_BATCH):
@@ -252,7 +256,11 @@ class ShipStationV2Client(SenderClient):
         they would change, and only while pending)."""
         jobs = _jobs([(u.draft.key, u.draft.number, u.draft, u.order) for u in updates])
         for job in jobs:
-            assert job.current is not None
+            assert job.current is not None and job.draft is not None
+            region = translate.missing_region(job.draft)
+            if region is not None:
+                job.result = self._failed(job, region)
+                continue
             try:
                 current = job.current.raw if job.current.raw.get("shipment_id") else None
                 if current is None:  # read slim (a changed-shipments page): read it whole

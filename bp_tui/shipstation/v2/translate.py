@@ -43,6 +43,9 @@ READ_ONLY = ("shipment_id", "created_at", "modified_at", "shipment_status", "tag
 
 # V2's address types these as strings (never null, never ""): an empty one is left out. The
 # others (company, second and third lines, e-mail) are nullable and sent as null when empty.
+# Countries whose addresses V2 refuses without a state or province (ShipStation's address
+# validation; the V2 reference marks state_province required): such an order fails alone, unsent.
+REGION_REQUIRED = frozenset({"US", "CA", "AU"})
 ADDRESS_STRINGS = ("name", "phone", "address_line1", "city_locality", "state_province", "postal_code",
                    "country_code")
 
@@ -64,6 +67,15 @@ def ship_to(address: Address, email: str) -> dict[str, Any]:
     }
     return {k: (str(v) if k in ADDRESS_STRINGS else v) for k, v in out.items()
             if k not in ADDRESS_STRINGS or v not in (None, "")}
+
+
+def missing_region(draft: OrderDraft) -> str | None:
+    """Why V2 would refuse the draft's address for want of a state or province, or None."""
+    country = draft.ship_to.country.upper()
+    if country in REGION_REQUIRED and not draft.ship_to.state.strip():
+        return (f"the delivery address in {country} has no state or province, which ShipStation needs there: "
+                "add it to the order's delivery address in Brightpearl (the fourth address line)")
+    return None
 
 
 def item(line: LineItem) -> dict[str, Any]:

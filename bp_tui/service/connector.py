@@ -39,7 +39,7 @@ from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
 from bp_tui.shipstation.v2.detect import KeyCheck, detect_api_version
-from bp_tui.state import StateStore, SyncLock
+from bp_tui.state import StateStore, SyncLock, SyncLocked
 from bp_tui.state.tokens import TokenFileError, TokenStore
 from bp_tui.state.queries import SEARCH_LIMIT
 from bp_tui.sync.context import CycleContext
@@ -51,6 +51,7 @@ from bp_tui.troubleshoot.diagnose import diagnose
 from bp_tui.troubleshoot.doctor import run_checks
 
 
+LOCK_POLL_S = 0.2  # how often a sync waiting for another one (--wait) looks at the lock
 STOP_POLL_S = 0.25  # how soon a stop request ends a rate-limit or retry wait
 ALERTS_EXIT_WAIT_S = 5.0  # on close, how long alert messages still sending may finish
 
@@ -162,6 +163,20 @@ class Connector:
         self.store.close()
 
     # ------------------------------------------------------------------ sync
+    async def _take(self, lock: SyncLock, wait: bool) -> None:
+        """The sync lock; with ``wait``, polled without blocking the event loop (the dashboard
+        stays live) until it is free, a stop request ending the wait within ``LOCK_POLL_S``."""
+        while True:
+            try:
+                lock.acquire(wait=False)
+                return
+            except SyncLocked:
+                if not wait:
+                    raise
+            if self._stop:
+                raise StopRequested()
+            await asyncio.sleep(LOCK_POLL_S)
+
     async def run_cycle(
         self,
         *,
@@ -176,7 +191,7 @@ class Connector:
         person confirmed that this cycle may cancel more ShipStation orders than
         ``sync.max_cancels`` (or every open one) for notes deleted in Brightpearl."""
         lock = SyncLock(self.state_path)
-        lock.acquire(wait=wait)
+        await self._take(lock, wait)
         self.running = True
         try:
             if dry_run:

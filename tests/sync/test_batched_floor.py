@@ -88,3 +88,29 @@ async def test_v2_first_cycle_of_new_notes_costs_the_batched_floor(tmp_path):
         assert summary.api_calls["shipstation"] <= 3 + 1 + 4, calls
     finally:
         await env.aclose()
+
+
+async def test_a_stop_ends_the_wait_for_another_sync_within_a_second(tmp_path):
+    """`sync --wait` behind another process's sync: the wait polls without blocking the event
+    loop, and a stop request (SIGTERM) ends it at once."""
+    import asyncio
+    import time
+
+    from bp_tui.errors import StopRequested
+    from bp_tui.state import SyncLock
+
+    env = make_env(tmp_path, orders=0)
+    held = SyncLock(env.state_path)
+    held.acquire()  # another process syncs
+    try:
+        waiting = asyncio.ensure_future(env.connector.run_cycle(wait=True))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # still waiting, and this loop kept running meanwhile
+        asked = time.monotonic()
+        env.connector.request_stop()
+        with pytest.raises(StopRequested):
+            await asyncio.wait_for(waiting, timeout=5)
+        assert time.monotonic() - asked < 1.0
+    finally:
+        held.release()
+        await env.aclose()

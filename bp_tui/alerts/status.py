@@ -67,7 +67,8 @@ def read_status(
         "resolved_at IS NULL AND opened_at IS NOT NULL"
     ).fetchall()
     if tokens is not None and tokens.obtained_at:
-        report.grant_age_seconds = max(0.0, now.timestamp() - tokens.obtained_at)
+        # the grant's age (since the login); a token file from before it was kept: the token's
+        report.grant_age_seconds = max(0.0, now.timestamp() - (tokens.granted_at or tokens.obtained_at))
     _judge(report, config, now, [r[0] for r in connection], tokens)
     return report
 
@@ -136,7 +137,7 @@ def as_json(report: StatusReport) -> dict:
         "oldest_unshipped_age_s": report.oldest_unshipped_seconds,
         "open_incidents": report.open_incidents,
         "undelivered_alerts": report.undelivered_alerts,
-        "oauth_token_age_s": report.grant_age_seconds,
+        "oauth_grant_age_s": report.grant_age_seconds,
     }
 
 
@@ -182,7 +183,7 @@ def prometheus_text(report: StatusReport) -> bytes:
     gauge("bp_tui_open_incidents", "open alert incidents", report.open_incidents)
     gauge("bp_tui_undelivered_alerts", "alert messages not delivered yet", report.undelivered_alerts)
     gauge(
-        "bp_tui_oauth_token_age_seconds", "age of the last Brightpearl OAuth token", report.grant_age_seconds
+        "bp_tui_oauth_grant_age_seconds", "age of the Brightpearl OAuth grant (since the login)", report.grant_age_seconds
     )
     return generate_latest(registry)
 

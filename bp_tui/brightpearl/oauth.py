@@ -276,7 +276,8 @@ class TokenEndpoint:
         assert isinstance(expires_in, int) and isinstance(access, str) and isinstance(refresh, str)
         return TokenSet(access_token=access, refresh_token=refresh, expires_at=now + expires_in,
                         expires_in=expires_in, api_domain=str(domain), account_code=self.settings.account_code,
-                        app_ref=self.settings.app_ref, installation_instance_id=str(instance), obtained_at=now)
+                        app_ref=self.settings.app_ref, installation_instance_id=str(instance), obtained_at=now,
+                        granted_at=(previous.granted_at if previous is not None else now))
 
 
 class OAuthSession:

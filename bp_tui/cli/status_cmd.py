@@ -153,4 +153,4 @@ def _print(report: StatusReport) -> None:
         f"alert messages not delivered: {report.undelivered_alerts}"
     )
     if report.grant_age_seconds is not None:
-        say(f"OAuth token age:   {_span(report.grant_age_seconds)}")
+        say(f"OAuth grant age:   {_span(report.grant_age_seconds)}")

@@ -68,6 +68,7 @@ class TokenSet:
     installation_instance_id: str = ""
     obtained_at: float = 0.0  # Unix time of the answer that gave this access token
     revoked: bool = False  # a refresh was answered invalid_grant: only a new login helps
+    granted_at: float = 0.0  # Unix time of the login that made the grant (kept by every refresh; 0: not known)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "access_token", Secret(self.access_token))
@@ -81,6 +82,7 @@ class TokenSet:
         object.__setattr__(self, "expires_in", expires_in)
         object.__setattr__(self, "obtained_at", obtained_at)
         object.__setattr__(self, "expires_at", expires_at)
+        object.__setattr__(self, "granted_at", _moment(self.granted_at))
 
     def belongs_to(self, account_code: str, app_ref: str) -> bool:
         return self.account_code == account_code and self.app_ref == app_ref
@@ -100,7 +102,7 @@ class TokenSet:
         for name in text:
             if not isinstance(data.get(name, ""), str):
                 raise ValueError(f"{name} is not text")
-        for name in ("expires_at", "obtained_at"):
+        for name in ("expires_at", "obtained_at", "granted_at"):
             if isinstance(data.get(name, 0), bool) or not isinstance(data.get(name, 0), (int, float)):
                 raise ValueError(f"{name} is not a number")
         if not data.get("access_token") or not data.get("refresh_token"):
@@ -114,6 +116,7 @@ class TokenSet:
             account_code=data.get("account_code", ""), app_ref=data.get("app_ref", ""),
             installation_instance_id=data.get("installation_instance_id", ""),
             obtained_at=data.get("obtained_at", 0.0), revoked=bool(data.get("revoked", False)),
+            granted_at=data.get("granted_at", 0.0),
         )
 
 

@@ -188,3 +188,19 @@ def test_status_loads_neither_the_clients_nor_the_engine(config_file):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_grant_age_counts_from_the_login_not_the_last_refresh(config_file, capsys):
+    from bp_tui.state.tokens import TokenSet, TokenStore
+
+    state(cycles=[(timedelta(minutes=1), "ok")]).close()
+    path = resolve_config_path()
+    path.write_text(tomli_w.dumps({"brightpearl": {"account_code": "acme", "auth": "oauth", "app_ref": "app"},
+                                   "sync": {"interval_seconds": 60}}))
+    now = utcnow().timestamp()
+    TokenStore.beside_state(resolve_state_path()).save(TokenSet(
+        access_token="a" * 40, refresh_token="r" * 40, expires_at=now + 3000, expires_in=3600,
+        api_domain="eu1.brightpearl.com", account_code="acme", app_ref="app", obtained_at=now - 600,
+        granted_at=now - 3 * 86_400))  # logged in three days ago, refreshed ten minutes ago
+    data = json.loads(status(capsys, "--json")[1])
+    assert 3 * 86_400 - 60 < data["oauth_grant_age_s"] < 3 * 86_400 + 60

@@ -212,6 +212,8 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         if store_id is not None:
             records = [o for o in records if o["advancedOptions"]["storeId"] == store_id]
         status = request.query_params.get("orderStatus")
+        if status and status not in shapes.ORDER_STATUSES:  # the documented enum only (reference §3)
+            return _invalid("orderStatus", f"The value '{status}' is not valid for orderStatus.")
         if status:
             records = [o for o in records if o["orderStatus"] == status]
         records = _since(records, "createDate", _date_param(request, "createDateStart"))

@@ -1,6 +1,6 @@
-"""API economy: requests of one import cycle vs the batched floor of SPEC.md and vs a naive client.
+"""API economy: requests of one import cycle vs the batched floor and vs a naive client.
 
-Floor (the fewest requests SPEC.md's batched calls allow for this account):
+Floor (the fewest requests the documented batch sizes allow for this account):
   Brightpearl = 1 login + ceil(search rows / 500) + ceil(eligible / 500) GON GETs
                 + ceil(orders / 200) order GETs + ceil(products / 50) product GETs (weights)
   ShipStation = ceil(sent / 100) createorders + 3 reads (labels created, labels voided since the

@@ -1,4 +1,4 @@
-"""Brightpearl authentication headers for the four modes of SPEC.md.
+"""Brightpearl authentication headers for the four `auth` modes (docs/config.md).
 
 ``oauth``: ``Authorization: Bearer`` from the ``OAuthSession`` (``oauth.py``), with
 ``brightpearl-app-ref`` and ``brightpearl-dev-ref``. ``password``: a legacy token from

@@ -2,7 +2,7 @@
 
 Parsing is tolerant: missing optional fields get defaults, numbers sent as strings are
 converted, dates with an offset become aware datetimes. Each class has ``from_api`` for
-the JSON shape of the reference (../shared/reference/brightpearl.md).
+the JSON shape of Brightpearl's public API reference.
 """
 
 from __future__ import annotations

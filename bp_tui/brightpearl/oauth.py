@@ -1,4 +1,4 @@
-"""Brightpearl OAuth 2.0: the authorization-code grant of SPEC.md, from a terminal over SSH.
+"""Brightpearl OAuth 2.0: the authorization-code grant, from a terminal over SSH.
 
 * ``authorize_url``: ``{oauth_url}/authorize/{account}?response_type=code&client_id={app_ref}
   &redirect_uri=...&state=...``. The operator opens it in any browser, approves, and pastes back
@@ -187,7 +187,7 @@ class TokenEndpoint:
         form = {"client_id": s.app_ref}
         if s.client_secret:
             form["client_secret"] = str(s.client_secret)
-        # SPEC.md lists redirect_uri for both grants; a server that does not need it on a
+        # redirect_uri is sent with both grants; a server that does not need it on a
         # refresh ignores it (chosen).
         form["redirect_uri"] = s.redirect_uri
         return form

@@ -1,4 +1,4 @@
-"""Exit codes shared by sync, doctor and diagnose (SPEC.md)."""
+"""Exit codes shared by sync, doctor and diagnose (docs/contract.md)."""
 
 OK = 0
 PARTIAL = 1  # finished, but some items failed (each recorded with its reason)

@@ -42,7 +42,7 @@ UMask=0077
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("service", help="run bp-tui under systemd")
     sub = p.add_subparsers(dest="service_command", metavar="{unit}", required=True)
-    u = sub.add_parser("unit", help="print a systemd unit (README: Running under systemd)")
+    u = sub.add_parser("unit", help="print a systemd unit (docs/operations.md: systemd)")
     u.add_argument(
         "--user", action="store_true", help="a user unit (systemctl --user) instead of a system one"
     )

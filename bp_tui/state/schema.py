@@ -144,7 +144,7 @@ CREATE TABLE ss_parts (
 CREATE INDEX ss_parts_order ON ss_parts(ss_order_id);
 """
 
-# Version 3: history stays cheap (SPEC.md, State). The queue reads a page at a time, filtered,
+# Version 3: history stays cheap (docs/contract.md, "The state"). The queue reads a page at a time, filtered,
 # searched and sorted by SQLite on these indexes; retention finds expired notes and old audit
 # rows on them; the stage counts are kept by triggers, so counting a million notes costs a
 # read of eight rows. Every statement may run again (a migration stopped half-way is re-run).

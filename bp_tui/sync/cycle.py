@@ -1,4 +1,4 @@
-"""One sync cycle, step by step (README, "What a cycle does").
+"""One sync cycle, step by step (docs/cycle.md).
 
 Every step is a small object called with the one ``CycleContext``; every write goes through
 ``ctx.writer``, which records the intent before sending and settles it after, so a crash at

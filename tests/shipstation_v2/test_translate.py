@@ -38,7 +38,7 @@ def test_a_new_shipment_carries_what_v2_can_hold():
                                 "unit_price": 9.5, "weight": {"value": 250, "unit": "gram"}}
     assert body["packages"] == [{"package_code": "package", "weight": {"value": 600.0, "unit": "gram"}}]
     assert body["advanced_options"] == {"custom_field1": "3"}
-    # no V2 field for these (README): order date, bill-to, source, V1 product ids
+    # no V2 field for these (docs/shipstation-v2.md): order date, bill-to, source, V1 product ids
     text = repr(body)
     assert "2024-05-01" not in text and "Brightpearl" not in text and "productId" not in text
 

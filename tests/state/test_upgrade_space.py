@@ -66,7 +66,7 @@ def test_the_space_check_covers_the_measured_peak(tmp_path, monkeypatch):
         sampler.join()
     need, temp_need = store_module.upgrade_space(size, same_device=True)
     assert temp_need == 0
-    assert size * 1.5 < peak <= need, (peak / size, need / size)  # about twice the file's size, as README says
+    assert size * 1.5 < peak <= need, (peak / size, need / size)  # about twice the file's size, as docs/cycle.md says
     assert peak / size <= store_module.UPGRADE_SPACE_FACTOR
     assert state_version(path) == (SCHEMA_VERSION, 2)
     assert not os.path.exists(f"{path}-wal") or os.path.getsize(f"{path}-wal") == 0  # the WAL given back

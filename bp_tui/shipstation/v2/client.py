@@ -518,7 +518,7 @@ class ShipStationV2Client(SenderClient):
 
         V2 has no void-date filter. ``void_date_start`` reads the voided labels
         (``label_status=voided``) created in the ``void_lookback_days`` before it, which covers
-        the notes confirmed in the last ``sync.lookback_days`` (SPEC), in one paged read; a label
+        the notes confirmed in the last ``sync.lookback_days``, in one paged read; a label
         whose ``voided_at`` is before ``void_date_start`` is left out (one without it is kept:
         the engine keeps what it has already seen)."""
         if void_date_start is not None:

@@ -7,7 +7,7 @@ lines; ``items``; ``advanced_options.custom_field1`` (the Brightpearl warehouse)
 only: ``external_shipment_id``, ``store_id``, the ship-from warehouse, one package with the total
 item weight, ``create_sales_order: true``, ``shipment_status: "pending"``.
 
-Not carried, because V2 has no field for them (README, "ShipStation API V2"): the order date,
+Not carried, because V2 has no field for them (docs/shipstation-v2.md): the order date,
 the billing address, the source and the items' product id (a V1 product id, not V2's).
 """
 

@@ -35,7 +35,8 @@ def test_an_illegal_move_raises_and_changes_nothing() -> None:
 
 
 @pytest.mark.parametrize(("stage", "event"), [
-    (Stage.CANCELLED, Event.SENT), (Stage.WAITING, Event.WRITTEN_BACK), (Stage.CONFIRMED, Event.LABEL_SEEN),
+    (Stage.CANCELLED, Event.SENT), (Stage.WAITING, Event.WRITTEN_BACK),
+    (Stage.CONFIRMED, Event.LABEL_SEEN),
     (Stage.IMPORTED, Event.RELISTED), (Stage.READY, Event.FOUND_AGAIN)])
 def test_moves_the_table_lacks_raise(stage: Stage, event: Event) -> None:
     with pytest.raises(IllegalMove):
@@ -63,7 +64,8 @@ def test_a_move_sets_the_tables_reason_else_the_callers_else_keeps_it() -> None:
     assert (rec.stage, rec.reason, rec.attempts, rec.next_attempt_at) == (
         Stage.IMPORTED, reasons.ADOPTED, 0, None)
     rec = move(_rec(Stage.IMPORTED, reason="old", attempts=1), Event.FAILED, "boom")
-    assert (rec.stage, rec.reason, rec.attempts) == (Stage.FAILED, "boom", 1)  # the backoff is the step's
+    # the backoff is the step's
+    assert (rec.stage, rec.reason, rec.attempts) == (Stage.FAILED, "boom", 1)
     rec = move(_rec(Stage.FAILED, reason="still failing", attempts=2), Event.LABEL_SEEN)
     assert (rec.stage, rec.reason, rec.attempts) == (Stage.FAILED, "still failing", 2)
     rec = move(_rec(Stage.FAILED, reason="kept", next_attempt_at=later), Event.RESUMED)
@@ -83,7 +85,7 @@ def test_fail_and_attention_are_the_only_moves_from_any_stage() -> None:
 def test_the_doc_shows_the_table_of_the_code() -> None:
     text = DOC.read_text(encoding="utf-8")
     shown = text.split("<!-- moves:start -->\n", 1)[1].split("<!-- moves:end -->", 1)[0]
-    assert shown == render_table(), "docs/lifecycle.md is stale: paste render_table() between its markers"
+    assert shown == render_table(), "docs/lifecycle.md is stale: put render_table() in it"
     assert "docs/lifecycle.md" in (ROOT.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
 
 
@@ -96,8 +98,9 @@ def _stage_writes(tree: ast.AST) -> list[int]:
             targets = list(node.targets)
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr"
-              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "stage"):
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id == "setattr" and len(node.args) > 1
+              and isinstance(node.args[1], ast.Constant) and node.args[1].value == "stage"):
             out.append(node.lineno)
         stack = list(targets)
         while stack:
@@ -118,5 +121,6 @@ def test_no_module_in_sync_sets_a_stage_but_through_move() -> None:
 
 
 def test_the_stage_write_finder_finds_each_form() -> None:
-    src = "a.stage = 1\nb.stage, b.reason = 1, 2\nc.stage += 1\nsetattr(d, 'stage', 1)\n[e.stage] = [1]\n"
+    src = ("a.stage = 1\nb.stage, b.reason = 1, 2\nc.stage += 1\n"
+           "setattr(d, 'stage', 1)\n[e.stage] = [1]\n")
     assert sorted(_stage_writes(ast.parse(src))) == [1, 2, 3, 4, 5]

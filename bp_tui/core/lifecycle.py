@@ -25,13 +25,13 @@ class Event(StrEnum):
     ADOPTED = "adopted"  # its order was found in ShipStation under its key before sending
     FOUND_SENT = "found sent"  # left the list; an interrupted import had reached ShipStation
     UNCHANGED = "unchanged"  # in ShipStation already, nothing to re-send
-    NOT_RESENT = "not re-sent"  # in ShipStation already; the change cannot be sent (reason set first)
+    NOT_RESENT = "not re-sent"  # in ShipStation already; the change cannot be sent (reason given)
     SHIPPED_FIRST = "shipped before import"  # shipped in Brightpearl before it was sent
     DELETED_FIRST = "deleted before import"  # deleted in Brightpearl before it was sent
     LABEL_SEEN = "label seen"  # its labels are complete (a failed note stays failed until written)
     LABELS_WANTING = "labels wanting"  # a label voided or a part not labelled yet
     WRITTEN_BACK = "written back"  # its shipment written to Brightpearl
-    SHIPPED_OUTSIDE = "shipped outside"  # shipped in Brightpearl; its ShipStation order marked shipped
+    SHIPPED_OUTSIDE = "shipped outside"  # shipped in Brightpearl; its order marked shipped there
     FOUND_AGAIN = "found again"  # a held cancellation: Brightpearl has the note after all
     CANCELLED = "cancelled"  # deleted in Brightpearl; its ShipStation order cancelled
     RELISTED = "relisted"  # cancelled, never in ShipStation, and listed again: sent again
@@ -79,12 +79,14 @@ MOVES: tuple[Move, ...] = (
     _m((Stage.FAILED,), Event.LABEL_SEEN, None),
     _m((Stage.SHIPPED, Stage.FAILED), Event.LABELS_WANTING, Stage.IMPORTED),
     _m((Stage.SHIPPED, Stage.FAILED), Event.WRITTEN_BACK, Stage.CONFIRMED, fresh=True),
-    _m((Stage.IMPORTED, *_DUE), Event.SHIPPED_OUTSIDE, Stage.CONFIRMED, reasons.SHIPPED_OUTSIDE_MARKED),
+    _m((Stage.IMPORTED, *_DUE), Event.SHIPPED_OUTSIDE, Stage.CONFIRMED,
+       reasons.SHIPPED_OUTSIDE_MARKED),
     _m((Stage.ATTENTION,), Event.FOUND_AGAIN, Stage.IMPORTED, ""),
     _m((Stage.IMPORTED, *_DUE, Stage.ATTENTION), Event.CANCELLED, Stage.CANCELLED,
        reasons.CANCELLED_AFTER_DELETE),
     _m((Stage.CANCELLED,), Event.RELISTED, Stage.WAITING, "", fresh=True),
-    _m((Stage.CANCELLED,), Event.RELISTED_AFTER_CANCEL, Stage.ATTENTION, reasons.LISTED_AFTER_CANCEL),
+    _m((Stage.CANCELLED,), Event.RELISTED_AFTER_CANCEL, Stage.ATTENTION,
+       reasons.LISTED_AFTER_CANCEL),
     _m(ANY, Event.FAILED, Stage.FAILED),
     _m(ANY, Event.NEEDS_PERSON, Stage.ATTENTION),
 )

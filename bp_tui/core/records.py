@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bp_tui.core.stages import ShipmentRole
+from bp_tui.core.stages import ShipmentRole, Stage
 
 
 def utcnow() -> datetime:
@@ -29,7 +29,7 @@ def parse_iso(value: str | None) -> datetime | None:
 class GonRecord:
     gon_id: int
     order_id: int
-    stage: str  # a Stage value
+    stage: Stage  # changed in sync/ only through core.lifecycle.move
     gon_state: str = ""
     reference: str = ""
     customer: str = ""
@@ -46,6 +46,9 @@ class GonRecord:
     confirmed_at: datetime | None = None
     first_seen: datetime | None = None
     updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.stage = Stage(self.stage)  # the state stores its value; a wrong one fails here, named
 
 
 @dataclass

@@ -16,6 +16,7 @@ from bp_tui.brightpearl.apierrors import GonConflict
 from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
+from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso
 from bp_tui.core.stages import CLOSED_STAGES, PartKind, ShipmentKind, ShipmentRole, Stage
 from bp_tui.errors import ApiError, ApiUnavailable
@@ -108,13 +109,13 @@ def _open(rec: GonRecord, recs: list[ShipmentRecord], work: _Work) -> None:
     if waiting is not None:
         before = (rec.stage, rec.reason)
         if rec.stage == Stage.SHIPPED or (rec.stage == Stage.FAILED and waiting == reasons.LABEL_VOIDED):
-            rec.stage = Stage.IMPORTED
+            move(rec, Event.LABELS_WANTING)
         if rec.stage == Stage.IMPORTED:
             rec.reason = waiting
         if (rec.stage, rec.reason) != before:
             work.notes.append(rec)
         return
-    rec.stage = Stage.SHIPPED if rec.stage != Stage.FAILED else rec.stage
+    move(rec, Event.LABEL_SEEN)  # a failed note stays failed until it is written back
     rec.tracking = ", ".join(dict.fromkeys(s.tracking for s in active if s.tracking))
     work.notes.append(rec)
     work.to_confirm.append((rec, active))
@@ -197,7 +198,7 @@ async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentR
         ctx.fail(rec, reason, ctx.now())
         ctx.store.save_gons([rec])
         return False
-    rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.CONFIRMED, confirmed_reason(parts), 0, None
+    move(rec, Event.WRITTEN_BACK, confirmed_reason(parts))
     rec.confirmed_at = ctx.now()
     for s in active:
         s.role = ShipmentRole.CONFIRMED

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from bp_tui.brightpearl.port import BrightpearlPort
 from bp_tui.config.model import Config
+from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.records import GonRecord, utcnow
-from bp_tui.core.stages import Stage
 from bp_tui.core.types import CycleSummary, Progress
 from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested
 from bp_tui.shipstation.models import Order as ShipStationOrder
@@ -87,8 +87,7 @@ class CycleContext:
 
     def fail(self, rec: GonRecord, reason: str, now: datetime) -> None:
         """The note failed: retried after a backoff that doubles per attempt (up to 6 h)."""
-        rec.stage = Stage.FAILED
-        rec.reason = reason
+        move(rec, Event.FAILED, reason)
         rec.attempts += 1
         delay = timedelta(seconds=self.config.sync.interval_seconds) * (2 ** min(rec.attempts - 1, 12))
         rec.next_attempt_at = now + min(delay, MAX_BACKOFF)
@@ -97,7 +96,7 @@ class CycleContext:
 
     def attention(self, rec: GonRecord, reason: str) -> None:
         """The note needs a person; the reason says what to check."""
-        rec.stage, rec.reason = Stage.ATTENTION, reason
+        move(rec, Event.NEEDS_PERSON, reason)
         self.summary.attention += 1
 
 

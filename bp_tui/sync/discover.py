@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bp_tui.brightpearl.models import GoodsOutSearchRow
 from bp_tui.core import reasons
+from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.reasons import eligibility
 from bp_tui.core.records import GonRecord, iso, parse_iso
 from bp_tui.core.stages import OPEN_STAGES, Stage
@@ -74,12 +75,12 @@ class Discover:
             why = None if rec.ss_order_id else eligibility(row, None, ctx.config, known_channel=rec.channel_id)
             if why:
                 ctx.skip(why.key)
-                rec.stage, rec.reason = Stage.WAITING, why.sentence
+                move(rec, Event.FOUND_WAITING, why.sentence)
             elif rec.stage == Stage.FAILED and rec.next_attempt_at and rec.next_attempt_at > now:
                 ctx.skip("backoff")
             else:
                 if rec.stage == Stage.WAITING:
-                    rec.stage, rec.reason = Stage.READY, ""
+                    move(rec, Event.FOUND_ELIGIBLE)
                 # A note already in ShipStation (it failed later, at confirm or at an update) is
                 # never imported again blind: KeepInStep reads its order and updates it if needed.
                 (plan.changed if rec.ss_order_id else plan.candidates).append(rec.gon_id)
@@ -107,11 +108,11 @@ def _listed_again(rec: GonRecord) -> None:
     if rec.reason.startswith(reasons.DELETION_SEEN):
         rec.reason = ""
     if rec.stage == Stage.ATTENTION and rec.reason.startswith(reasons.CANCELS_HELD):
-        rec.stage, rec.reason = Stage.IMPORTED, ""
+        move(rec, Event.FOUND_AGAIN)
     elif rec.stage == Stage.CANCELLED and not rec.ss_order_id:
-        rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.WAITING, "", 0, None
+        move(rec, Event.RELISTED)
     elif rec.stage == Stage.CANCELLED:
-        rec.stage, rec.reason = Stage.ATTENTION, reasons.LISTED_AFTER_CANCEL
+        move(rec, Event.RELISTED_AFTER_CANCEL)
 
 
 def _state_word(row: GoodsOutSearchRow) -> str:

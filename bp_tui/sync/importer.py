@@ -11,9 +11,9 @@ from typing import Any
 
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
+from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord
-from bp_tui.core.stages import Stage
 from bp_tui.errors import ApiError
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation.models import OrderUpdate
@@ -59,7 +59,7 @@ def _adopt_held(ctx: CycleContext, rec: GonRecord, draft: OrderDraft) -> bool:
     if not held:
         return False
     original = sorted(held, key=lambda o: (o.parent_id is not None, o.order_id))[0]
-    rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.IMPORTED, reasons.ADOPTED, 0, None
+    move(rec, Event.ADOPTED)
     rec.ss_order_id, rec.ss_order_key = original.order_id, draft.key
     rec.ss_order_number = original.order_number or draft.number
     keep_sent(rec, draft)
@@ -71,10 +71,11 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> OrderDraft 
     """The note's order, or None with the record updated to say why it is not sent."""
     gon = plan.notes.get(rec.gon_id)
     if gon is None:
-        rec.stage, rec.reason = Stage.CANCELLED, reasons.DELETED_BEFORE_IMPORT
+        move(rec, Event.DELETED_FIRST)
         return None
     if gon.shipped:
-        rec.stage, rec.reason, rec.gon_state = Stage.WAITING, reasons.SHIPPED_IN_BRIGHTPEARL, "shipped"
+        move(rec, Event.SHIPPED_FIRST)
+        rec.gon_state = "shipped"
         ctx.skip(reasons.SHIPPED_REASON.key)
         return None
     order = plan.orders.get(gon.order_id)
@@ -84,7 +85,7 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> OrderDraft 
     describe(rec, gon, order)
     why = reasons.eligibility(gon, order, ctx.config)  # the order's channel decides now
     if why is not None:
-        rec.stage, rec.reason = Stage.WAITING, why.sentence
+        move(rec, Event.FOUND_WAITING, why.sentence)
         ctx.skip(why.key)
         return None
     try:
@@ -157,7 +158,7 @@ def _settle_one(ctx: CycleContext, rec: GonRecord, draft: OrderDraft, result: Se
             ctx.summary.updated += 1
         else:
             ctx.summary.imported += 1
-        rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.IMPORTED, "", 0, None
+        move(rec, Event.SENT)
         rec.ss_order_id = result.order_id
         rec.ss_order_key = result.order_key
         rec.ss_order_number = result.order_number or draft.number

@@ -17,6 +17,7 @@ from datetime import UTC
 from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
+from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord, PartRecord
 from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
@@ -63,7 +64,7 @@ class KeepInStep:
                 continue
             if sent_draft(rec) == draft:
                 if rec.stage in OPEN_STAGES:  # a retry with nothing to re-send: its labels are next
-                    rec.stage, rec.reason = Stage.IMPORTED, ""
+                    move(rec, Event.UNCHANGED)
                 continue  # the change does not touch the ShipStation order
             if gid in parts:  # split or merged in ShipStation: no update can be right for every part
                 not_resent(rec, f"{_parts_words(parts[gid])}: make the change in ShipStation")
@@ -90,7 +91,7 @@ def not_resent(rec: GonRecord, why: str) -> None:
     """The note stays in ShipStation as it is; the reason says why the change was not sent."""
     rec.reason = f"changed in Brightpearl, but {why}"
     if rec.stage in OPEN_STAGES:
-        rec.stage = Stage.IMPORTED
+        move(rec, Event.NOT_RESENT)
 
 
 async def _open_orders(ctx: CycleContext, ss_order_ids: list[int]) -> dict[int, ShipStationOrder]:
@@ -169,7 +170,7 @@ async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRe
             ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation")
         else:
             ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
-        rec.stage, rec.reason = Stage.CONFIRMED, reasons.SHIPPED_OUTSIDE_MARKED
+        move(rec, Event.SHIPPED_OUTSIDE)
         rec.tracking, rec.confirmed_at = gon.shipping_reference, ctx.now()
         ctx.summary.confirmed += 1
         ctx.store.save_gons([rec])
@@ -212,7 +213,7 @@ async def _held_still_deleted(ctx: CycleContext, taken: set[int]) -> list[GonRec
         if proof:
             out.append(rec)
         elif proof is False:
-            rec.stage, rec.reason = Stage.IMPORTED, ""
+            move(rec, Event.FOUND_AGAIN)
             back.append(rec)
     ctx.store.save_gons(back)
     return out
@@ -261,7 +262,7 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
 
 
 def _cancelled(ctx: CycleContext, rec: GonRecord) -> None:
-    rec.stage, rec.reason = Stage.CANCELLED, reasons.CANCELLED_AFTER_DELETE
+    move(rec, Event.CANCELLED)
     ctx.summary.cancelled += 1
 
 

@@ -4,7 +4,8 @@ remote side, before a new cycle writes anything."""
 from __future__ import annotations
 
 from bp_tui.core.intents import NOTE_KINDS, IntentKey, IntentKind
-from bp_tui.core.stages import OPEN_STAGES, Stage
+from bp_tui.core.lifecycle import Event, move
+from bp_tui.core.stages import OPEN_STAGES
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.notes import mark_noted, note_marker
 
@@ -44,7 +45,8 @@ class Recover:
             for gon_id in to_ready:
                 rec = ctx.store.gon(gon_id)
                 if rec and rec.stage in OPEN_STAGES:
-                    rec.stage, rec.next_attempt_at = Stage.READY, None
+                    move(rec, Event.RESUMED)
+                    rec.next_attempt_at = None
                     ctx.store.save_gon(rec)
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
+from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.records import GonRecord, iso
-from bp_tui.core.stages import OPEN_STAGES, Stage
+from bp_tui.core.stages import OPEN_STAGES
 from bp_tui.errors import ApiError
 from bp_tui.sync.context import FATAL, CycleContext
 from bp_tui.sync.mapping import order_key
@@ -43,9 +44,10 @@ async def settle_unsent_gone(ctx: CycleContext, plan: ImportPlan) -> None:
                 settled.append(rec)
                 continue
         if note is not None:  # shipped in Brightpearl
-            rec.stage, rec.reason, rec.gon_state = Stage.WAITING, reasons.SHIPPED_IN_BRIGHTPEARL, "shipped"
+            move(rec, Event.SHIPPED_FIRST)
+            rec.gon_state = "shipped"
         else:
-            rec.stage, rec.reason = Stage.CANCELLED, reasons.DELETED_BEFORE_IMPORT
+            move(rec, Event.DELETED_FIRST)
         rec.next_attempt_at = None
         settled.append(rec)
     ctx.store.save_gons(settled)
@@ -140,5 +142,5 @@ async def _adopt(ctx: CycleContext, rec: GonRecord) -> bool | None:
         return False
     order = originals[0]
     rec.ss_order_id, rec.ss_order_key, rec.ss_order_number = order.order_id, key, order.order_number
-    rec.stage, rec.reason, rec.attempts, rec.next_attempt_at = Stage.IMPORTED, "", 0, None
+    move(rec, Event.FOUND_SENT)
     return True

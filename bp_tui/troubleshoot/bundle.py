@@ -21,16 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bp_tui import __version__
-from bp_tui.config import MASK, masked_dict
+from bp_tui.config import MASK, Config, masked_dict
 from bp_tui.core.records import iso, utcnow
 from bp_tui.errors import BpTuiError, scrub_secrets
+from bp_tui.state import StateStore
 from bp_tui.state.tokens import TOKEN_FILE_SUFFIXES
 
-if TYPE_CHECKING:
-    from bp_tui.service.connector import Connector
 
 REDACTED = "[redacted]"
 MARKER = "bp_tui_support_bundle"  # first key of every bundle; its value is the bundle format
@@ -61,7 +60,19 @@ def redact(value: Any, secrets: list[str]) -> Any:
     return value
 
 
-def bundle_data(conn: "Connector") -> dict[str, Any]:
+@dataclass(frozen=True)
+class BundleSources:
+    """What a bundle reads, passed in by the service (this package never reaches into it)."""
+
+    config: Config
+    store: StateStore
+    config_path: Path | None
+    state_path: Path
+    secrets: list[str]  # every secret the bundle's text could quote: masked
+    recent_errors: list[tuple[str, int, list[int]]]  # (reason, count, GON ids), most first
+
+
+def bundle_data(conn: BundleSources) -> dict[str, Any]:
     config = masked_dict(conn.config)
     for section in config.values():
         for key, val in section.items():
@@ -81,11 +92,11 @@ def bundle_data(conn: "Connector") -> dict[str, Any]:
         "stages": conn.store.stage_counts(),
         "last_run": {"at": iso(last[0]), "summary": last[1]} if last else None,
         "recent_errors": [
-            {"reason": reason, "count": count, "gon_ids": ids[:50]} for reason, count, ids in conn.recent_errors()
+            {"reason": reason, "count": count, "gon_ids": ids[:50]} for reason, count, ids in conn.recent_errors
         ],
         "recent_audit": conn.store.recent_audit(500),
     }
-    return redact(data, conn.secrets())
+    return redact(data, conn.secrets)
 
 
 @dataclass(frozen=True)
@@ -176,7 +187,7 @@ def is_bundle(path: Path) -> bool:
     return isinstance(data, dict) and data.get(MARKER) == FORMAT
 
 
-def write_bundle(conn: "Connector", path: str | os.PathLike[str], *, force: bool = False) -> Path:
+def write_bundle(conn: BundleSources, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write the bundle as JSON to a new file (mode 0600) and return its path.
 
     ``path`` is a folder (a new dated file goes in it) or a file name that does not exist yet;

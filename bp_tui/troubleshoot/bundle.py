@@ -72,13 +72,13 @@ class BundleSources:
     recent_errors: list[tuple[str, int, list[int]]]  # (reason, count, GON ids), most first
 
 
-def bundle_data(conn: BundleSources) -> dict[str, Any]:
-    config = masked_dict(conn.config)
+def bundle_data(src: BundleSources) -> dict[str, Any]:
+    config = masked_dict(src.config)
     for section in config.values():
         for key, val in section.items():
             if val == MASK:
                 section[key] = REDACTED
-    last = conn.store.last_run()
+    last = src.store.last_run()
     data = {
         MARKER: FORMAT,
         "generated_at": iso(utcnow()),
@@ -86,17 +86,18 @@ def bundle_data(conn: BundleSources) -> dict[str, Any]:
             "bp-tui": __version__, "python": sys.version.split()[0], "platform": platform.platform(),
             "textual": _version("textual"), "httpx": _version("httpx"),
         },
-        "config_path": str(conn.config_path) if conn.config_path else None,
-        "state_path": str(conn.state_path),
+        "config_path": str(src.config_path) if src.config_path else None,
+        "state_path": str(src.state_path),
         "config": config,
-        "stages": conn.store.stage_counts(),
+        "stages": src.store.stage_counts(),
         "last_run": {"at": iso(last[0]), "summary": last[1]} if last else None,
         "recent_errors": [
-            {"reason": reason, "count": count, "gon_ids": ids[:50]} for reason, count, ids in conn.recent_errors
+            {"reason": reason, "count": count, "gon_ids": ids[:50]}
+            for reason, count, ids in src.recent_errors
         ],
-        "recent_audit": conn.store.recent_audit(500),
+        "recent_audit": src.store.recent_audit(500),
     }
-    return redact(data, conn.secrets)
+    return redact(data, src.secrets)
 
 
 @dataclass(frozen=True)
@@ -187,15 +188,15 @@ def is_bundle(path: Path) -> bool:
     return isinstance(data, dict) and data.get(MARKER) == FORMAT
 
 
-def write_bundle(conn: BundleSources, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+def write_bundle(src: BundleSources, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write the bundle as JSON to a new file (mode 0600) and return its path.
 
     ``path`` is a folder (a new dated file goes in it) or a file name that does not exist yet;
     with ``force``, a file name that holds a previous bp-tui bundle is replaced. Raises
     BundleError for a refused place or a disk error.
     """
-    target = resolve_target(path, protected=protected_paths(conn.config_path, conn.state_path), force=force)
-    payload = json.dumps(bundle_data(conn), indent=2, ensure_ascii=False, default=str).encode("utf-8")
+    target = resolve_target(path, protected=protected_paths(src.config_path, src.state_path), force=force)
+    payload = json.dumps(bundle_data(src), indent=2, ensure_ascii=False, default=str).encode("utf-8")
     return publish(target, payload)
 
 

@@ -13,11 +13,15 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-# C0 controls but newline and tab, DEL, C1 controls (which include the 8-bit CSI and OSC),
-# the bidirectional overrides and isolates (text that displays in another order than it reads),
-# and lone surrogates (which cannot even be encoded for the terminal).
-TERMINAL_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# The one list of hostile characters, for the CLI and the dashboard alike: C0 controls but newline
+# and tab, DEL, C1 controls (which include the 8-bit CSI and OSC), the bidirectional marks,
+# overrides and isolates (text that displays in another order than it reads), the Unicode line and
+# paragraph separators, and lone surrogates (which cannot even be encoded for the terminal).
+HOSTILE_CHARACTERS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff")
+TERMINAL_UNSAFE = re.compile(f"[{HOSTILE_CHARACTERS}]")
+# The same, and newline and tab too: for text shown on one line of a table or a field.
+TERMINAL_UNSAFE_ONE_LINE = re.compile(f"[\t\n{HOSTILE_CHARACTERS}]")
 # Every line break there is: newline, and what inert already escapes (\r, \v, \f, \x1c-\x1e, \x85,
 # \u2028, \u2029). Text from outside shown on one line of plain output has them all escaped.
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
@@ -28,15 +32,15 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def inert(text: str) -> str:
+def inert(text: str, *, keep_layout: bool = True) -> str:
     """``text`` from outside (an API answer, a file) made safe to print on a terminal.
 
     Every character that a terminal would act on instead of showing is written as an escape
     (``\\x1b``, ``\\x9b``, ``\\u202e``), so an escape sequence in a customer name or an error
     message shows up as text and never moves the cursor, retitles the window or hides a line.
-    Newlines and tabs are kept.
+    Newlines and tabs are kept, unless ``keep_layout`` is false (then ``\\x0a``, ``\\x09``).
     """
-    return TERMINAL_UNSAFE.sub(_escape, text)
+    return (TERMINAL_UNSAFE if keep_layout else TERMINAL_UNSAFE_ONE_LINE).sub(_escape, text)
 
 
 def inert_line(text: str) -> str:

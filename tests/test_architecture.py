@@ -1,9 +1,10 @@
 """The static layer contract (ARCHITECTURE.md), checked on the source:
 
 - no import cycle between packages or modules of bp_tui, counting imports inside functions
-  (not those under ``if TYPE_CHECKING:``);
-- nothing imports a higher layer: core <- config/state <- clients <- sync/troubleshoot <-
-  service <- sandbox/ui <- cli;
+  (not those under ``if TYPE_CHECKING:``, which never run);
+- nothing imports a higher layer, not even under ``if TYPE_CHECKING:``: core <- config/state <-
+  clients <- sync/troubleshoot <- service <- sandbox/ui <- cli;
+- the front ends (ui, cli) reach the rest through bp_tui.service (see FRONT_END_MAY_IMPORT);
 - Textual only under bp_tui/ui;
 - in bp_tui/sync: no class built from several project classes, no function over 80 lines.
 """
@@ -44,28 +45,27 @@ def _is_type_checking(test: ast.expr) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def imports_of(name: str) -> set[str]:
-    """Modules of bp_tui (and third-party roots) that ``name`` imports at run time."""
+def imported_names(name: str, *, typing: bool = False) -> set[tuple[str, str | None]]:
+    """(module, name) for every import of ``name``: ``from m import n`` gives ("m", "n"),
+    ``import m`` gives ("m", None). Imports under ``if TYPE_CHECKING:`` only when ``typing``."""
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
+    found: set[tuple[str, str | None]] = set()
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
+        if isinstance(node, ast.If) and _is_type_checking(node.test) and not typing:
             for child in node.orelse:
                 visit(child)
             return
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            found.update((alias.name, None) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 parts = package.split(".")
                 parts = parts[: len(parts) - node.level + 1]
                 base = ".".join(parts + ([node.module] if node.module else []))
-            for alias in node.names:
-                # `from pkg import submodule` depends on the submodule, not on pkg/__init__.
-                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+            found.update((base, alias.name) for alias in node.names)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -73,7 +73,20 @@ def imports_of(name: str) -> set[str]:
     return found
 
 
+def imports_of(name: str, *, typing: bool = False) -> set[str]:
+    """Modules of bp_tui (and third-party roots) that ``name`` imports at run time (and under
+    ``if TYPE_CHECKING:`` too, when ``typing``)."""
+    found: set[str] = set()
+    for base, alias in imported_names(name, typing=typing):
+        # `from pkg import submodule` depends on the submodule, not on pkg/__init__.
+        found.add(f"{base}.{alias}" if alias and f"{base}.{alias}" in MODULES else base)
+    return found
+
+
+# What runs: for the cycles. What is written, type-only imports too: for the layers.
 GRAPH = {name: {m for m in imports_of(name) if m in MODULES and m != name} for name in MODULES}
+TYPED_GRAPH = {name: {m for m in imports_of(name, typing=True) if m in MODULES and m != name}
+               for name in MODULES}
 
 
 def layer_of(module: str) -> int:
@@ -148,9 +161,59 @@ def test_no_import_cycle_between_packages():
 
 
 def test_no_module_imports_a_higher_layer():
-    upward = sorted(f"{name} -> {dep}" for name, deps in GRAPH.items() for dep in deps
+    upward = sorted(f"{name} -> {dep}" for name, deps in TYPED_GRAPH.items() for dep in deps
                     if layer_of(dep) > layer_of(name))
     assert upward == []
+
+
+# What the dashboard and the CLI may import from bp_tui (type-only imports counted): the most
+# specific entry that holds a module decides; its names (None: any name) and why.
+FRONT_END_MAY_IMPORT: dict[str, tuple[frozenset[str] | None, str]] = {
+    "bp_tui.service": (None, "the one seam: connections, setup, status, troubleshooting"),
+    "bp_tui.core": (None, "plain types and rules the service's answers are made of"),
+    "bp_tui.errors": (None, "the exceptions the service raises, and the one sanitizer and redactor"),
+    "bp_tui.paths": (None, "where the config and the state live, decided before anything opens"),
+    "bp_tui.config": (None, "reading and checking the config the front end edits (saving: the service)"),
+    "bp_tui.state": (frozenset({"StateError", "SyncLocked"}),
+                     "the state's exceptions, passed on by the service"),
+    "bp_tui.state.profiles": (None, "the profile registry: which config and state to open, picked first"),
+    "bp_tui.ui": (None, "the dashboard's own package"),
+    "bp_tui.cli": (None, "the CLI's own package"),
+}
+FRONT_END_MAY_NOT_NAME = {
+    ("bp_tui.config", "save_config"): "the config is saved through bp_tui.service.setup"}
+CLI_ALSO_MAY_IMPORT = {"bp_tui.sandbox": "the demo and sandbox commands start the sandbox"}
+PACKAGE_NAMES = frozenset({"__version__"})  # `from bp_tui import __version__`
+
+
+def front_end_offences(name: str, found: set[tuple[str, str | None]]) -> list[str]:
+    """The imports in ``found`` (of front-end module ``name``) that FRONT_END_MAY_IMPORT refuses."""
+    allowed = dict(FRONT_END_MAY_IMPORT)
+    if name.startswith("bp_tui.cli") or name == "bp_tui.__main__":
+        allowed.update({root: (None, why) for root, why in CLI_ALSO_MAY_IMPORT.items()})
+    out = []
+    for module, alias in sorted(found, key=str):
+        if module != "bp_tui" and not module.startswith("bp_tui."):
+            continue
+        if module == "bp_tui":
+            if alias not in PACKAGE_NAMES:
+                out.append(f"{name}: from bp_tui import {alias}")
+            continue
+        roots = [r for r in allowed if module == r or module.startswith(r + ".")]
+        if not roots:
+            out.append(f"{name}: {module}")
+            continue
+        names, _why = allowed[max(roots, key=len)]
+        if (names is not None and alias not in names) or (module, alias) in FRONT_END_MAY_NOT_NAME:
+            out.append(f"{name}: from {module} import {alias}")
+    return out
+
+
+def test_front_ends_reach_the_rest_through_the_service():
+    front_ends = [name for name in sorted(MODULES)
+                  if name.startswith(("bp_tui.ui", "bp_tui.cli")) or name == "bp_tui.__main__"]
+    offences = [o for name in front_ends for o in front_end_offences(name, imported_names(name, typing=True))]
+    assert offences == []
 
 
 def test_textual_only_under_ui():
@@ -191,3 +254,15 @@ def test_the_checker_sees_a_cycle_and_an_upward_import():
     assert cycles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b"]]
     assert layer_of("bp_tui.core.stages") < layer_of("bp_tui.sync.cycle") < layer_of("bp_tui.ui.app")
     assert "bp_tui.sync.context" in GRAPH["bp_tui.sync.cycle"]
+    # Type-only imports count for the layers (the UI's Connector annotation is one).
+    assert "bp_tui.service.connector" in TYPED_GRAPH["bp_tui.ui.app"] - GRAPH["bp_tui.ui.app"]
+    # The front-end rule refuses a client, the config writer and the sandbox in the dashboard.
+    assert front_end_offences("bp_tui.ui.app", {("bp_tui.brightpearl.oauth", "LoginError"),
+                                                ("bp_tui.config", "save_config"),
+                                                ("bp_tui.sandbox.environment", "in_process"),
+                                                ("bp_tui.state", "StateStore"),
+                                                ("bp_tui.config", "Config"),
+                                                ("bp_tui.state", "StateError")}) == [
+        "bp_tui.ui.app: bp_tui.brightpearl.oauth", "bp_tui.ui.app: from bp_tui.config import save_config",
+        "bp_tui.ui.app: bp_tui.sandbox.environment", "bp_tui.ui.app: from bp_tui.state import StateStore"]
+    assert front_end_offences("bp_tui.cli.sandbox_cmd", {("bp_tui.sandbox.environment", "in_process")}) == []

@@ -22,12 +22,11 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from bp_tui.brightpearl.oauth import LOGIN_VALID_S, LoginError
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, fail, open_connector, say
 from bp_tui.errors import ApiError
 from bp_tui.service.connector import Connector
-from bp_tui.state.tokens import TokenSet
+from bp_tui.service.setup import LOGIN_VALID_S, LoginError, TokenSet
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

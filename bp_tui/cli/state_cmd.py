@@ -9,7 +9,8 @@ from bp_tui.cli import exitcodes
 from bp_tui.cli.common import dumps_json, say
 from bp_tui.core.sizes import human_bytes
 from bp_tui.paths import resolve_state_path
-from bp_tui.state import StateError, StateStore
+from bp_tui.service.status import state_stats
+from bp_tui.state import StateError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -26,14 +27,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         say(f"error: {path}: no state database here yet (a sync or the dashboard creates it)", file=sys.stderr)
         return exitcodes.USAGE
     try:
-        store = StateStore(path)
+        rows, sizes, stages = state_stats(path)
     except StateError as exc:
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    try:
-        rows, sizes, stages = store.table_rows(), store.file_sizes(), store.stage_counts()
-    finally:
-        store.close()
     total = sizes["database"] + sizes["wal"]
     if args.json:
         say(dumps_json({"path": str(path), "bytes": {**sizes, "total": total}, "rows": rows,

@@ -12,7 +12,7 @@ from bp_tui.cli.common import CommandError, dumps_json, fail, open_connector, po
 from bp_tui.core.types import CheckResult
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 from bp_tui.paths import resolve_config_path, resolve_state_path
-from bp_tui.troubleshoot.bundle import BundleError, protected_paths, resolve_target, write_bundle
+from bp_tui.service.setup import BundleError, check_bundle_target
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -99,9 +99,9 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     """Headless twin of the troubleshooting screen's "export support bundle"; reads only local state.
 
     The target is checked before anything is opened, so a refused one creates nothing."""
-    protected = protected_paths(resolve_config_path(args.config), resolve_state_path(args.state))
     try:
-        resolve_target(args.path, protected=protected, force=args.force)
+        check_bundle_target(args.path, config_path=resolve_config_path(args.config),
+                            state_path=resolve_state_path(args.state), force=args.force)
     except BundleError as exc:
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE
@@ -110,7 +110,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     except CommandError as exc:
         return fail(exc)
     try:
-        path = write_bundle(conn, args.path, force=args.force)
+        path = conn.export_support_bundle(args.path, force=args.force)
     except BundleError as exc:
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE

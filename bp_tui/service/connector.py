@@ -45,7 +45,7 @@ from bp_tui.state.queries import SEARCH_LIMIT
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.cycle import run_cycle
 from bp_tui.sync.writer import DryRunWriter, Writer
-from bp_tui.troubleshoot.bundle import write_bundle
+from bp_tui.troubleshoot.bundle import BundleSources, write_bundle
 from bp_tui.troubleshoot.deps import Sources
 from bp_tui.troubleshoot.diagnose import diagnose
 from bp_tui.troubleshoot.doctor import run_checks
@@ -410,8 +410,14 @@ class Connector:
     async def diagnose(self, ident: int) -> list[Diagnosis]:
         return await diagnose(self._sources(), ident)
 
-    def export_support_bundle(self, path: Path) -> Path:
-        return write_bundle(self, path)
+    def bundle_sources(self) -> BundleSources:
+        return BundleSources(config=self.config, store=self.store, config_path=self.config_path,
+                             state_path=self.state_path, secrets=self.secrets(),
+                             recent_errors=self.recent_errors())
+
+    def export_support_bundle(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write the support bundle (see :func:`bp_tui.troubleshoot.bundle.write_bundle`)."""
+        return write_bundle(self.bundle_sources(), path, force=force)
 
     async def lookups(self) -> dict[str, list[tuple[int, str]]]:
         """Pick lists for connection setup, from both APIs; "login_staff" holds the staff contact

@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from bp_tui.alerts.status import read_status
+from bp_tui.alerts.status import as_json, prometheus_text, read_status, write_textfile
 from bp_tui.config import Config
 from bp_tui.core.health import StatusReport
 from bp_tui.core.records import utcnow
 from bp_tui.state import StateStore
 from bp_tui.state.tokens import TokenStore
+
+# The report's renderings, for `bp-tui status` (which reaches the alerts package only through here).
+__all__ = ["account_label", "as_json", "prometheus_text", "read_health", "state_stats", "write_textfile"]
 
 
 def account_label(config: Config, profile: str | None = None) -> str:
@@ -35,5 +38,15 @@ def read_health(config: Config, state_path: Path, now: datetime | None = None, *
             except Exception:  # noqa: BLE001 - an unreadable token file: no age to show
                 tokens = None
         return read_status(store, config, now or utcnow(), label=account_label(config, profile), tokens=tokens)
+    finally:
+        store.close()
+
+
+def state_stats(state_path: Path) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """`bp-tui state stats`: rows per table, the files' sizes and the notes per stage of the
+    state at ``state_path`` (raises StateError when it cannot be opened)."""
+    store = StateStore(state_path)
+    try:
+        return store.table_rows(), store.file_sizes(), store.stage_counts()
     finally:
         store.close()

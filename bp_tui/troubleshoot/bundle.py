@@ -21,16 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bp_tui import __version__
-from bp_tui.config import MASK, masked_dict
+from bp_tui.config import MASK, Config, masked_dict
 from bp_tui.core.records import iso, utcnow
 from bp_tui.errors import BpTuiError, scrub_secrets
+from bp_tui.state import StateStore
 from bp_tui.state.tokens import TOKEN_FILE_SUFFIXES
 
-if TYPE_CHECKING:
-    from bp_tui.service.connector import Connector
 
 REDACTED = "[redacted]"
 MARKER = "bp_tui_support_bundle"  # first key of every bundle; its value is the bundle format
@@ -61,13 +60,25 @@ def redact(value: Any, secrets: list[str]) -> Any:
     return value
 
 
-def bundle_data(conn: "Connector") -> dict[str, Any]:
-    config = masked_dict(conn.config)
+@dataclass(frozen=True)
+class BundleSources:
+    """What a bundle reads, passed in by the service (this package never reaches into it)."""
+
+    config: Config
+    store: StateStore
+    config_path: Path | None
+    state_path: Path
+    secrets: list[str]  # every secret the bundle's text could quote: masked
+    recent_errors: list[tuple[str, int, list[int]]]  # (reason, count, GON ids), most first
+
+
+def bundle_data(src: BundleSources) -> dict[str, Any]:
+    config = masked_dict(src.config)
     for section in config.values():
         for key, val in section.items():
             if val == MASK:
                 section[key] = REDACTED
-    last = conn.store.last_run()
+    last = src.store.last_run()
     data = {
         MARKER: FORMAT,
         "generated_at": iso(utcnow()),
@@ -75,17 +86,18 @@ def bundle_data(conn: "Connector") -> dict[str, Any]:
             "bp-tui": __version__, "python": sys.version.split()[0], "platform": platform.platform(),
             "textual": _version("textual"), "httpx": _version("httpx"),
         },
-        "config_path": str(conn.config_path) if conn.config_path else None,
-        "state_path": str(conn.state_path),
+        "config_path": str(src.config_path) if src.config_path else None,
+        "state_path": str(src.state_path),
         "config": config,
-        "stages": conn.store.stage_counts(),
+        "stages": src.store.stage_counts(),
         "last_run": {"at": iso(last[0]), "summary": last[1]} if last else None,
         "recent_errors": [
-            {"reason": reason, "count": count, "gon_ids": ids[:50]} for reason, count, ids in conn.recent_errors()
+            {"reason": reason, "count": count, "gon_ids": ids[:50]}
+            for reason, count, ids in src.recent_errors
         ],
-        "recent_audit": conn.store.recent_audit(500),
+        "recent_audit": src.store.recent_audit(500),
     }
-    return redact(data, conn.secrets())
+    return redact(data, src.secrets)
 
 
 @dataclass(frozen=True)
@@ -176,15 +188,15 @@ def is_bundle(path: Path) -> bool:
     return isinstance(data, dict) and data.get(MARKER) == FORMAT
 
 
-def write_bundle(conn: "Connector", path: str | os.PathLike[str], *, force: bool = False) -> Path:
+def write_bundle(src: BundleSources, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write the bundle as JSON to a new file (mode 0600) and return its path.
 
     ``path`` is a folder (a new dated file goes in it) or a file name that does not exist yet;
     with ``force``, a file name that holds a previous bp-tui bundle is replaced. Raises
     BundleError for a refused place or a disk error.
     """
-    target = resolve_target(path, protected=protected_paths(conn.config_path, conn.state_path), force=force)
-    payload = json.dumps(bundle_data(conn), indent=2, ensure_ascii=False, default=str).encode("utf-8")
+    target = resolve_target(path, protected=protected_paths(src.config_path, src.state_path), force=force)
+    payload = json.dumps(bundle_data(src), indent=2, ensure_ascii=False, default=str).encode("utf-8")
     return publish(target, payload)
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from rich.text import Text
 
 from bp_tui.core.stages import STAGE_GLYPHS
-from bp_tui.errors import scrub_secrets
+from bp_tui.errors import HOSTILE_CHARACTERS, TERMINAL_UNSAFE, TERMINAL_UNSAFE_ONE_LINE, scrub_secrets
+from bp_tui.errors import inert as escape_hostile
 
 Clock = Callable[[], datetime]
 
@@ -94,35 +95,26 @@ def timestamp(moment: datetime) -> str:
 # with control characters shown escaped, so "[/]" cannot crash a render, "[link=…]" cannot
 # become a hyperlink and "\x1b]0;…\x07" or "\x1b[2J" never reach the terminal.
 
-# Unicode controls that reorder what follows (bidi overrides and isolates): shown escaped too.
-_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-def _escaped(code: int) -> str:
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *map(ord, _BIDI_CONTROLS)]
-_ONE_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS})
-_MULTI_LINE = str.maketrans({code: _escaped(code) for code in _CONTROLS if code not in (0x09, 0x0A)})
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f" + _BIDI_CONTROLS + "]")
+# Which characters are hostile is decided once, in bp_tui.errors (the CLI uses the same list).
 # What DataTable's markup parsing acts on in a string cell: tags ("["), emoji codes (":"),
-# and control characters.
-_MARKUP_OR_CONTROL = re.compile(r"[\[:\x00-\x1f\x7f-\x9f" + _BIDI_CONTROLS + "]")
+# and the hostile characters.
+_MARKUP_OR_CONTROL = re.compile(f"[\\[:\t\n{HOSTILE_CHARACTERS}]")
 
 
 def clean(value: object, *, multiline: bool = False) -> str:
-    r"""``value`` as a string with every control character shown escaped (``\x1b``).
+    r"""``value`` as a string with every hostile character shown escaped (``\x1b``).
 
-    C0 controls (newline and tab are kept when ``multiline``), DEL, C1 controls and the
-    bidi overrides become visible ``\xNN`` / ``\uNNNN`` text, so ESC/CSI/OSC sequences are
+    The characters :func:`bp_tui.errors.inert` escapes for the CLI (C0 and C1 controls, DEL,
+    bidirectional marks and overrides, lone surrogates), and newline and tab unless
+    ``multiline``, become visible ``\xNN`` / ``\uNNNN`` text, so ESC/CSI/OSC sequences are
     inert. Markup characters are left alone: show the result as :class:`~rich.text.Text`
     (see :func:`inert`), never as a markup string.
     """
     text = value if isinstance(value, str) else str(value)
-    if _ANY_CONTROL.search(text) is None:
+    unsafe = TERMINAL_UNSAFE if multiline else TERMINAL_UNSAFE_ONE_LINE
+    if unsafe.search(text) is None:
         return text  # the usual case: nothing to escape, no copy
-    return text.translate(_MULTI_LINE if multiline else _ONE_LINE)
+    return escape_hostile(text, keep_layout=multiline)
 
 
 def inert(value: object, *, multiline: bool = False, style: str = "", **options: Any) -> Text:

@@ -9,10 +9,11 @@ import sys
 import pytest
 
 from bp_tui.cli import main, sync_cmd, troubleshoot_cmd
-from bp_tui.cli.common import dumps_json, inert
+from bp_tui.cli.common import dumps_json, inert, say
 from bp_tui.config import Config
 from bp_tui.core.types import CheckResult, CycleSummary, Diagnosis, Progress
 from bp_tui.errors import ApiError, ApiUnavailable
+from tests.hostile_chars import HARMLESS, HOSTILE
 
 # a window-title OSC, a clear-screen CSI, an 8-bit CSI, a right-to-left override, a lone
 # surrogate (what json.loads makes of "\ud800"), a carriage return and a bell
@@ -207,3 +208,17 @@ def test_an_api_error_with_line_breaks_is_one_line(monkeypatch, capsys):
     main(["sync", "--once"])
     err = capsys.readouterr().err
     assert len([line for line in err.splitlines() if line.strip()]) == 1 and "real\\n✓ ok" in err
+
+
+@pytest.mark.parametrize("char,what,escaped", HOSTILE, ids=[what for _, what, _ in HOSTILE])
+def test_every_hostile_character_of_the_shared_list_is_escaped_in_cli_output(char, what, escaped, capsys):
+    assert inert(f"a{char}b") == f"a{escaped}b"
+    say(f"name {char} end")
+    say(f"reason {char} end", line=True)
+    out = capsys.readouterr().out
+    assert char not in out and f"name {escaped} end" in out and f"reason {escaped} end" in out
+    assert char not in dumps_json({"name": char})
+
+
+def test_cli_output_keeps_harmless_text():
+    assert inert(HARMLESS) == HARMLESS

@@ -3,15 +3,18 @@ control sequence reaches the terminal; the dashboard keeps running."""
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from bp_tui.errors import inert as cli_inert
 from bp_tui.ui.format import PlainCell, clean, inert, table_cell
 from bp_tui.ui.screens.queue import DiagnosisScreen, QueueScreen
 from bp_tui.ui.screens.troubleshoot import TroubleshootScreen
 from bp_tui.ui.setup_form import field_id, message_id
+from tests.hostile_chars import HARMLESS, HOSTILE
 from tests.ui.conftest import make_app, plain, settle
 
 OSC_TITLE = "\x1b]0;pwned\x07"  # sets the terminal's title
@@ -50,6 +53,19 @@ def test_table_cells_stay_strings_only_when_markup_cannot_touch_them():
     for hostile in [*NAMES, ":thumbs_up:", "a\u202eb", "a\x85b"]:
         cell = table_cell(hostile)
         assert isinstance(cell, PlainCell) and cell == clean(hostile)
+
+
+@pytest.mark.parametrize("char,what,escaped", HOSTILE, ids=[what for _, what, _ in HOSTILE])
+def test_every_hostile_character_of_the_shared_list_is_escaped_on_the_dashboard(char, what, escaped):
+    assert clean(f"a{char}b") == clean(f"a{char}b", multiline=True) == f"a{escaped}b"
+    assert inert(f"a{char}b").plain == f"a{escaped}b"
+    cell = table_cell(f"a{char}b")
+    assert isinstance(cell, PlainCell) and cell.__rich__().plain == f"a{escaped}b"
+    assert cli_inert(f"a{char}b") == clean(f"a{char}b")  # the same escape as the CLI's
+
+
+def test_the_dashboard_keeps_harmless_text():
+    assert clean(HARMLESS) is HARMLESS and table_cell(HARMLESS) is HARMLESS
 
 
 # ------------------------------------------------------------------ the dashboard

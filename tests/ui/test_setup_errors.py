@@ -131,7 +131,7 @@ async def test_an_unexpected_error_on_save_is_redacted(tmp_path: Path, monkeypat
     def leaky(config, path):  # type: ignore[no-untyped-def]
         raise ValueError(f"cannot encode {config.brightpearl.password!r} for {path}")
 
-    monkeypatch.setattr(setup_screen, "save_config", leaky)
+    monkeypatch.setattr(setup_screen, "save_settings", leaky)
     app = make_app(config_path=tmp_path / "config.toml")
     async with app.run_test(size=(100, 60), notifications=True) as pilot:
         await pilot.pause()

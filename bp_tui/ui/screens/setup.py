@@ -21,11 +21,11 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from bp_tui.brightpearl.oauth import BrightpearlLogin, LoginError
-from bp_tui.config import MASK, Config, derive_integration_url, save_config, secret_values
+from bp_tui.config import MASK, Config, derive_integration_url, secret_values
 from bp_tui.config.model import V1_BASE_URL, V2_BASE_URL
 from bp_tui.config.schema import KEYS, Key
 from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
+from bp_tui.service.setup import BrightpearlLogin, LoginError, save_settings
 from bp_tui.core.types import CheckResult
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import ApiVersionDetected, CheckReported, ChecksFinished, LookupsLoaded
@@ -527,7 +527,7 @@ def write_config(config: Config, path: Path | None) -> list[str]:
     if path is None:
         return ["no config file to write to (start bp-tui with --config PATH)"]
     try:
-        save_config(config, path)
+        save_settings(config, path)
     except ConfigWriteError as exc:  # the disk or the folder: say which, and what to do
         return _not_written(path, exc.cause)
     except ConfigError as exc:

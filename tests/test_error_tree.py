@@ -85,7 +85,8 @@ def test_no_handler_only_undoes_the_tree():
         for node in ast.walk(tree):
             if isinstance(node, ast.Try):
                 for i, first in enumerate(node.handlers):
-                    bare = len(first.body) == 1 and isinstance(first.body[0], ast.Raise) and first.body[0].exc is None
+                    body = first.body
+                    bare = len(body) == 1 and isinstance(body[0], ast.Raise) and body[0].exc is None
                     mine = _resolve(first.type, aliases)
                     later = [c for h in node.handlers[i + 1:] for c in _resolve(h.type, aliases)]
                     if bare and mine and all(any(issubclass(m, c) for c in later) for m in mine):

@@ -1,7 +1,27 @@
-"""Exceptions shared by the core packages.
+"""Exceptions shared by the core packages, and the sanitizer and redactor for their text.
 
 Every error a person may see carries a sentence that says what is wrong and, where we
 know it, what to do. Secrets never appear in these messages.
+
+The errors form a tree by what the caller must do; the three kinds of API error are siblings,
+so an ``except`` of one never catches another:
+
+- ``BpTuiError``: every error bp-tui raises on purpose.
+  - ``ConfigError``: the config file is missing or invalid: fix it (``ConfigWriteError``: not
+    written, the file on disk is unchanged).
+  - ``CycleStop``: stop the sync cycle now; nothing more can be done this run, and the next run
+    goes on from where this one stopped.
+    - ``ApiAuthError``: credentials refused, or the account has no API access.
+    - ``ApiUnavailable``: no usable answer (network, timeouts, repeated 5xx, a lost answer).
+    - ``StopRequested``: a person asked to stop (SIGINT, SIGTERM, the dashboard).
+  - ``ApiError``: the API refused this one request: that note (or order) fails or waits, and the
+    cycle goes on with the others (``GonConflict``, ``V1OnlyError``).
+  - ``ApiThrottled``: ask again later: still throttled after waiting as told.
+
+``ApiAuthError``, ``ApiUnavailable``, ``ApiError`` and ``ApiThrottled`` are also ``ApiProblem``,
+which carries what the API said (service, status, code, message, hint, ``describe()``). Catch
+``ApiProblem`` where every API failure gets the same answer (a CLI message, a doctor row); catch
+a branch where the answer differs.
 """
 
 from __future__ import annotations
@@ -174,12 +194,17 @@ class ConfigWriteError(ConfigError):
         super().__init__(problems)
 
 
-class ApiError(BpTuiError):
-    """An API answered with an error.
+class CycleStop(BpTuiError):
+    """The sync cycle must stop now: nothing more can be done this run."""
+
+
+class ApiProblem(BpTuiError):
+    """An API call went wrong: what the API said, and what it means.
 
     ``service`` is "brightpearl" or "shipstation"; ``status`` the HTTP status (0 when no
     answer came); ``code`` the vendor's error code when it gave one; ``message`` the
     vendor's text; ``hint`` a human sentence about what it means and what to do.
+    Raised only as one of its kinds: ApiError, ApiThrottled, ApiAuthError, ApiUnavailable.
     """
 
     def __init__(
@@ -212,17 +237,22 @@ class ApiError(BpTuiError):
         return text
 
 
-class ApiAuthError(ApiError):
+class ApiError(ApiProblem):
+    """The API refused this one request (a 4xx, an answer it cannot serve): the note or order
+    it was for fails or waits; the cycle goes on. Retrying the same request will not help."""
+
+
+class ApiThrottled(ApiProblem):
+    """Still throttled after waiting as told and retrying: ask again later."""
+
+
+class ApiAuthError(ApiProblem, CycleStop):
     """Credentials refused, or the account has no API access. Retrying will not help."""
 
 
-class ApiUnavailable(ApiError):
+class ApiUnavailable(ApiProblem, CycleStop):
     """No usable answer after the retries: network down, timeouts, repeated 5xx."""
 
 
-class ApiThrottled(ApiError):
-    """Still throttled after waiting as told and retrying."""
-
-
-class StopRequested(BpTuiError):
+class StopRequested(CycleStop):
     """SIGINT/SIGTERM arrived: the sync cycle stopped between two writes."""

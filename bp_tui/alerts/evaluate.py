@@ -16,7 +16,7 @@ from bp_tui.config import Config, secret_values
 from bp_tui.core.health import LATE_AFTER, Condition
 from bp_tui.core.records import parse_iso
 from bp_tui.core.sizes import human_bytes
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiProblem
 from bp_tui.state import StateStore
 from bp_tui.troubleshoot.doctor import STATE_WARN_BYTES
 
@@ -49,7 +49,7 @@ def evaluate(
     out = [_stuck(store, config, now, label, stage, secrets) for stage in ("failed", "attention")]
     out.append(_late(store, now, label))
     out.append(_state_size(store, config, label))
-    if isinstance(failure, ApiError) and failure.service in SERVICES:
+    if isinstance(failure, ApiProblem) and failure.service in SERVICES:
         out.append(_connection(config, label, failure.service, failure, secrets))
     elif failure is None and cycle_done:
         out += [_connection(config, label, service, None, secrets) for service in SERVICES]
@@ -145,7 +145,7 @@ def _state_size(store: StateStore, config: Config, label: str) -> Condition:
 
 
 def _connection(
-    config: Config, label: str, service: str, failure: ApiError | None, secrets: list[str]
+    config: Config, label: str, service: str, failure: ApiProblem | None, secrets: list[str]
 ) -> Condition:
     name = SERVICES[service]
     threshold = timedelta(minutes=config.alerts.connection_minutes)

@@ -32,7 +32,7 @@ import httpx
 
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.errors import ApiError, ApiUnavailable, scrub_secrets
+from bp_tui.errors import ApiProblem, ApiThrottled, ApiUnavailable, scrub_secrets
 
 Shape = Callable[[Any], str | None]  # None when the body is usable, else what is wrong with it
 
@@ -131,13 +131,13 @@ class Policy(Protocol):
     def throttle_wait(self, status: int, body: Any, response: httpx.Response) -> float | None:
         """Seconds to wait when the answer says "throttled", else None."""
 
-    def throttled(self, status: int, body: Any) -> ApiError:
+    def throttled(self, status: int, body: Any) -> ApiThrottled:
         """The exception when the server still throttles after ``max_throttles`` waits."""
 
     def reauthenticate(self, status: int, body: Any) -> bool:
         """An expired session: drop it so the next attempt logs in again (True), else False."""
 
-    def error(self, status: int, body: Any, method: str, url: str) -> ApiError:
+    def error(self, status: int, body: Any, method: str, url: str) -> ApiProblem:
         """The exception for an error answer (secrets never quoted)."""
 
     def retry_server_error(self, status: int, body: Any) -> bool:
@@ -206,7 +206,7 @@ class Sender:
         headers, whatever its status: a gateway's text page, a 4xx, a 5xx)."""
         try:
             return await self._send(method, url, **options)
-        except ApiError as exc:
+        except ApiProblem as exc:
             secrets = tuple(self.secrets())
             exc.message = scrub_secrets(exc.message or "", secrets)
             exc.hint = scrub_secrets(exc.hint, secrets) if exc.hint else exc.hint

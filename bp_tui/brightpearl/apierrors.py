@@ -1,4 +1,4 @@
-"""Turn Brightpearl error answers into ApiError exceptions with a human hint.
+"""Turn Brightpearl error answers into ApiProblem exceptions with a human hint.
 
 Bodies are either ``{"errors":[{"code","message"}, ...]}`` or ``{"response":"text"}``
 (reference §7). The hint says what the common cases mean and what to do.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bp_tui.errors import ApiAuthError, ApiError, scrub_secrets
+from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, scrub_secrets
 
 SERVICE = "brightpearl"
 
@@ -88,7 +88,7 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
 
 def api_error(
     status: int, body: Any, *, auth_mode: str = "password", secrets: tuple[str, ...] = ()
-) -> ApiError:
+) -> ApiProblem:
     """The exception for an error answer: ApiAuthError for refused credentials."""
     code, message = error_parts(body)
     message = scrub(message, secrets)

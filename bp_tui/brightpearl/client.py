@@ -45,7 +45,7 @@ from bp_tui.brightpearl.models import (
 from bp_tui.brightpearl.oauth import OAuthSession, TokenEndpoint
 from bp_tui.brightpearl.parsing import as_int, utc_iso
 from bp_tui.config.model import BrightpearlSettings
-from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.errors import ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.state.tokens import TokenStore
 
 GON_IDS_PER_CALL = 500
@@ -98,7 +98,7 @@ class _Policy:
                 return wait
         return self.gate.window_s
 
-    def throttled(self, status: int, body: Any) -> ApiError:
+    def throttled(self, status: int, body: Any) -> ApiThrottled:
         return ApiThrottled(SERVICE, status, error_parts(body)[1] or "throttled", hint=HINT_THROTTLED)
 
     def reauthenticate(self, status: int, body: Any) -> bool:
@@ -111,7 +111,7 @@ class _Policy:
             return True
         return False
 
-    def error(self, status: int, body: Any, method: str, url: str) -> ApiError:
+    def error(self, status: int, body: Any, method: str, url: str) -> ApiProblem:
         return api_error(status, body, auth_mode=self.creds.mode, secrets=self.creds.secrets())
 
     def retry_server_error(self, status: int, body: Any) -> bool:
@@ -484,11 +484,11 @@ def _empty_object(body: Any) -> str | None:
 def is_not_found(exc: ApiError) -> bool:
     """Brightpearl's own "none of these exist": a 404 with its JSON error envelope and the code
     CMNC-404 (the only code it gives a read of missing ids)."""
-    return exc.status == 404 and not isinstance(exc, ApiUnavailable) and exc.code == NOT_FOUND_CODE
+    return exc.status == 404 and exc.code == NOT_FOUND_CODE
 
 
 def _is_foreign_404(exc: ApiError) -> bool:
-    return exc.status == 404 and not isinstance(exc, ApiUnavailable) and exc.code != NOT_FOUND_CODE
+    return exc.status == 404 and exc.code != NOT_FOUND_CODE
 
 
 def _foreign_404(exc: ApiError, path: str) -> ApiError:

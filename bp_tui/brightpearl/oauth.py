@@ -33,7 +33,8 @@ from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.sender import AnswerTooLarge, StoppedWaiting, bounded_send, decode
 from bp_tui.brightpearl.apierrors import SERVICE, error_parts
 from bp_tui.config.model import BrightpearlSettings, derive_integration_url
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, BpTuiError, inert, scrub_secrets
+from bp_tui.errors import (ApiAuthError, ApiError, ApiProblem, ApiUnavailable, BpTuiError, inert,
+                           scrub_secrets)
 from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenLock, TokenSet, TokenStore, lifetime
 
 REFRESH_MARGIN_S = 60.0  # refresh this long before the access token expires...
@@ -229,7 +230,7 @@ class TokenEndpoint:
                                      hint=f"check the network and brightpearl.oauth_url ({self.settings.oauth_url})")
             await self.sleep(self.backoff.delay(failures))
 
-    def _refused(self, status: int, body: Any, grant: str, hidden: tuple[str, ...]) -> ApiError:
+    def _refused(self, status: int, body: Any, grant: str, hidden: tuple[str, ...]) -> ApiProblem:
         error = description = ""
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             error = body["error"]

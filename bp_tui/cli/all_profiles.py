@@ -21,7 +21,7 @@ from bp_tui.cli.common import say, warn_permissions
 from bp_tui.cli.profiles_cmd import install_profiles
 from bp_tui.cli.sync_cmd import ProgressPrinter, one_cycle
 from bp_tui.config import load_config
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, ConfigError, StopRequested
+from bp_tui.errors import ApiAuthError, ApiProblem, ApiUnavailable, ConfigError, StopRequested
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError, SyncLocked
 from bp_tui.state.profiles import secret_env
@@ -73,7 +73,7 @@ async def profile_loop(name: str, conn: Connector, args: argparse.Namespace, sto
         except (ApiAuthError, ApiUnavailable) as exc:
             say(f"[{name}] error: {exc.describe()}", file=sys.stderr)
             code = exitcodes.UNREACHABLE
-        except ApiError as exc:
+        except ApiProblem as exc:
             say(f"[{name}] error: {exc.describe()}", file=sys.stderr)
             code = exitcodes.PARTIAL
         except Exception as exc:  # noqa: BLE001 - one profile's bug must not end the others' syncs

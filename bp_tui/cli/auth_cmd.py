@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, fail, open_connector, say
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiProblem
 from bp_tui.service.connector import Connector
 from bp_tui.service.setup import LOGIN_VALID_S, LoginError, TokenSet
 
@@ -105,12 +105,12 @@ async def _login(conn: Connector, code: str | None, *, url_only: bool = False,
     except LoginError as exc:
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    except ApiError as exc:
+    except ApiProblem as exc:
         say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
     try:
         await conn.load_names()  # one API call with the new token: app and developer refs accepted
-    except ApiError as exc:
+    except ApiProblem as exc:
         say(f"error: the tokens are stored, but Brightpearl refused an API call with them: {exc.describe()}",
             file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
@@ -140,7 +140,7 @@ async def _status(conn: Connector) -> int:
         return exitcodes.USAGE
     try:
         tokens = await conn.brightpearl_login().status()
-    except ApiError as exc:
+    except ApiProblem as exc:
         say(f"not connected: {exc.describe()}", line=True)
         return exitcodes.UNREACHABLE
     say(f"Connected to Brightpearl account {tokens.account_code} (app {tokens.app_ref}): {_validity(tokens)}.")

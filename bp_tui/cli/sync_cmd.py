@@ -11,7 +11,7 @@ import sys
 
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, fail, open_connector, say
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, StopRequested
+from bp_tui.errors import ApiAuthError, ApiProblem, ApiUnavailable, StopRequested
 from bp_tui.service.connector import Connector
 from bp_tui.core.types import CycleSummary, Progress
 from bp_tui.state import StateError, SyncLocked
@@ -138,6 +138,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except (ApiAuthError, ApiUnavailable) as exc:
         say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
-    except ApiError as exc:
+    except ApiProblem as exc:
         say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.PARTIAL

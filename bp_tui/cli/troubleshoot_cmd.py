@@ -10,7 +10,7 @@ from dataclasses import asdict
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, dumps_json, fail, open_connector, positive_id, say
 from bp_tui.core.types import CheckResult
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiProblem, ApiUnavailable
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.service.setup import BundleError, check_bundle_target
 
@@ -81,7 +81,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     except (ApiAuthError, ApiUnavailable) as exc:
         say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.UNREACHABLE
-    except ApiError as exc:
+    except ApiProblem as exc:
         say(f"error: {exc.describe()}", file=sys.stderr, line=True)
         return exitcodes.PARTIAL
     if args.json:

@@ -25,7 +25,7 @@ from bp_tui.brightpearl.oauth import BrightpearlLogin
 from bp_tui.config import BrightpearlSettings, Config, secret_values
 from bp_tui.core.health import AlertSendResult, Incident, StatusReport
 from bp_tui.core.records import utcnow
-from bp_tui.errors import ApiError, StopRequested, inert, scrub_secrets
+from bp_tui.errors import ApiProblem, StopRequested, inert, scrub_secrets
 from bp_tui.state.alerts import AlertLedger
 from bp_tui.service.status import account_label, read_health
 from bp_tui.core.records import GonRecord
@@ -221,7 +221,8 @@ class Connector:
             return {"result": "ok"}
         if isinstance(failure, (StopRequested, asyncio.CancelledError)):
             return {"result": "stopped"}
-        text = failure.describe() if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+        text = (failure.describe() if isinstance(failure, ApiProblem)
+                else f"{type(failure).__name__}: {failure}")
         return {"result": "failed", "error": inert(scrub_secrets(text, secret_values(self.config)))[:300]}
 
     def _after_cycle(self, failure: BaseException | None) -> None:

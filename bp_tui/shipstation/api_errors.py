@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, scrub_secrets
+from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiUnavailable, scrub_secrets
 
 SERVICE = "shipstation"
 
@@ -67,7 +67,7 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
     return scrub_secrets(text, secrets)
 
 
-def error_for(status: int, body: Any, *, path: str, secrets: tuple[str, ...] = ()) -> ApiError:
+def error_for(status: int, body: Any, *, path: str, secrets: tuple[str, ...] = ()) -> ApiProblem:
     """The exception for a non-2xx answer to ``path`` (the secrets are never quoted)."""
     detail = scrub(describe_body(body), secrets)
     if status == 401:

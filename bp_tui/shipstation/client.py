@@ -20,7 +20,7 @@ from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
-from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.errors import ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation import orders as v1
 from bp_tui.shipstation.api_errors import SERVICE, error_for, is_throttled
@@ -93,14 +93,14 @@ class _Policy:
         reset = _reset(response)
         return reset if reset is not None else self.gate.window_s
 
-    def throttled(self, status: int, body: Any) -> ApiError:
+    def throttled(self, status: int, body: Any) -> ApiThrottled:
         return ApiThrottled(SERVICE, status, "Too Many Requests",
                             hint="still throttled after waiting; is the key pair used elsewhere?")
 
     def reauthenticate(self, status: int, body: Any) -> bool:
         return False  # a key pair has no session to renew
 
-    def error(self, status: int, body: Any, method: str, url: str) -> ApiError:
+    def error(self, status: int, body: Any, method: str, url: str) -> ApiProblem:
         return error_for(status, body, path=f"{method} /{url.lstrip('/')}", secrets=self.secrets)
 
     def retry_server_error(self, status: int, body: Any) -> bool:
@@ -212,7 +212,7 @@ class ShipStationClient(SenderClient):
         try:
             body = await self._request("POST", "orders/createorders", json=batch, shape=has_list("results"))
         except ApiError as exc:
-            if exc.status != 400 or type(exc) is not ApiError:
+            if exc.status != 400:
                 raise
             return [CreateOrderResult(o["orderKey"], None, str(o.get("orderNumber") or ""), False, str(exc))
                     for o in batch]

@@ -19,8 +19,8 @@ from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso
 from bp_tui.core.stages import CLOSED_STAGES, PartKind, ShipmentKind, ShipmentRole, Stage
-from bp_tui.errors import ApiError, ApiUnavailable
-from bp_tui.sync.context import FATAL, CycleContext
+from bp_tui.errors import ApiError, ApiProblem, ApiThrottled, ApiUnavailable
+from bp_tui.sync.context import CycleContext
 from bp_tui.sync.notes import mark_noted, note_marker, shipment_note, tracking_reference
 from bp_tui.sync.unsent import deletion_proven
 from bp_tui.sync.writer import Intent, short_error
@@ -191,10 +191,8 @@ async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentR
                 if not s.noted:
                     text = shipment_note(rec, s, active, order_number_of(rec, s, parts))
                     await post_note(ctx, rec, s, IntentKind.NOTE, text)
-    except FATAL:
-        raise
-    except (ApiError, ValueError) as exc:
-        reason = f"Brightpearl: {exc.message or exc}" if isinstance(exc, ApiError) else str(exc)
+    except (ApiError, ApiThrottled, ValueError) as exc:
+        reason = f"Brightpearl: {exc.message or exc}" if isinstance(exc, ApiProblem) else str(exc)
         ctx.fail(rec, reason, ctx.now())
         ctx.store.save_gons([rec])
         return False
@@ -296,9 +294,7 @@ async def note_late(ctx: CycleContext, items: list[tuple[GonRecord, ShipmentReco
         )
         try:
             await post_note(ctx, rec, s, kind, text)
-        except FATAL:
-            raise
-        except ApiError as exc:
+        except (ApiError, ApiThrottled) as exc:
             ctx.summary.errors.append(f"GON {rec.gon_id}: note not posted: {exc}")
 
 
@@ -325,7 +321,5 @@ async def set_statuses(ctx: CycleContext, order_ids: set[int]) -> None:
                 Intent("brightpearl", keys[oid], order_id=oid, detail=f"status {status_id}",
                        plan=f"Brightpearl: order {oid} status -> {status_id}"),
                 lambda: ctx.bp.set_order_status(oid, status_id), planned=None, ok=f"status {status_id}")
-        except FATAL:
-            raise
-        except ApiError as exc:
+        except (ApiError, ApiThrottled) as exc:
             ctx.summary.errors.append(f"order {oid}: status not set: {exc}")

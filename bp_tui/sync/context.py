@@ -13,7 +13,7 @@ from bp_tui.config.model import Config
 from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.records import GonRecord, utcnow
 from bp_tui.core.types import CycleSummary, Progress
-from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested
+from bp_tui.errors import StopRequested
 from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.state.store import StateStore
@@ -22,7 +22,11 @@ from bp_tui.sync.writer import Writer, short_error
 SS_BATCH = 100  # orders per create, update or cancel call (both APIs take at most 100)
 MAX_BACKOFF = timedelta(hours=6)
 ORDER_CHANGE_OVERLAP = timedelta(minutes=5)  # re-read order edits this far back (clock skew)
-FATAL = (ApiAuthError, ApiUnavailable)  # errors that end the cycle: nothing more can be done now
+# A step catches ApiError (this request refused) and ApiThrottled (ask again later) for the one
+# note or order it was about, and goes on with the others: that note fails with a backoff, waits
+# for the next cycle, or needs a person (each step says which).
+# A CycleStop (credentials refused, no usable answer, a stop request) is never caught: it ends the
+# cycle, and the next one goes on from where it stopped.
 
 ProgressFn = Callable[[Progress], None]
 
@@ -100,4 +104,4 @@ class CycleContext:
         self.summary.attention += 1
 
 
-__all__ = ["FATAL", "CycleContext", "StopRequested", "short_error"]
+__all__ = ["CycleContext", "StopRequested", "short_error"]

@@ -14,10 +14,10 @@ from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiError, ApiThrottled
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation.models import OrderUpdate
-from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
+from bp_tui.sync.context import SS_BATCH, CycleContext
 from bp_tui.sync.keep_in_step import not_resent
 from bp_tui.sync.payloads import describe, keep_sent, payload_for
 from bp_tui.sync.plan import ImportPlan
@@ -130,9 +130,7 @@ async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
                    for (rec, _), d in zip(batch, drafts)]
         try:
             results = await ctx.writer.call(intents, lambda: send([item for _, item in batch]), planned=planned)
-        except FATAL:
-            raise
-        except ApiError as exc:
+        except (ApiError, ApiThrottled) as exc:
             now = ctx.now()
             for rec, _ in batch:
                 ctx.fail(rec, f"ShipStation: {exc.message or exc}", now)
@@ -187,9 +185,7 @@ async def _adopt_lost_imports(ctx: CycleContext, batch: list[tuple[GonRecord, Or
             continue  # nothing lost: the order was never created, or we know it already
         try:
             found = await ctx.ss.find_orders_by_number(draft.number, store_id=store_id)
-        except FATAL:
-            raise
-        except ApiError:
+        except (ApiError, ApiThrottled):
             continue
         match = sorted((o for o in found if o.order_key == key), key=lambda o: o.parent_id is not None)  # original first
         if match:

@@ -21,11 +21,11 @@ from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord, PartRecord
 from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiError, ApiThrottled
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.shipstation.models import OrderUpdate
-from bp_tui.sync.context import FATAL, SS_BATCH, CycleContext
+from bp_tui.sync.context import SS_BATCH, CycleContext
 from bp_tui.sync.payloads import OPEN_STATUSES, describe, payload_for, sent_draft
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.unsent import deletion_confirmed, deletion_proven, settle_unsent_gone
@@ -101,9 +101,7 @@ async def _open_orders(ctx: CycleContext, ss_order_ids: list[int]) -> dict[int, 
         return {}
     try:
         return await ctx.ss.get_open_orders(ss_order_ids, store_id=ctx.config.shipstation.store_id or None)
-    except FATAL:
-        raise
-    except ApiError:
+    except (ApiError, ApiThrottled):
         return {}
 
 
@@ -113,9 +111,7 @@ async def _update_for(ctx: CycleContext, rec: GonRecord, draft: OrderDraft,
     and the draft; None (the record saying why) when it must not be sent."""
     try:
         current = read or await ctx.ss.get_order(rec.ss_order_id or 0)
-    except FATAL:
-        raise
-    except ApiError as exc:
+    except (ApiError, ApiThrottled) as exc:
         if exc.status == 404:
             not_resent(rec, f"its ShipStation order {rec.ss_order_id} no longer exists there "
                             "(merged into another order, or deleted)")
@@ -159,9 +155,7 @@ async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRe
                 rec.ss_order_id or 0, carrier_code="other", ship_date=shipped_on.astimezone(UTC).date(),
                 tracking_number=gon.shipping_reference, notify_customer=ss_cfg.notify_customer,
                 notify_sales_channel=ss_cfg.notify_sales_channel), planned=None)
-        except FATAL:
-            raise
-        except ApiError as exc:
+        except (ApiError, ApiThrottled) as exc:
             if await ss_status(ctx, rec.ss_order_id) != "shipped":
                 ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
                 ctx.store.save_gons([rec])
@@ -272,9 +266,7 @@ async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> ShipStationOrde
     read now is left for the next cycle, which sees the deletion again."""
     try:
         current = await ctx.ss.get_order(rec.ss_order_id or 0) if rec.ss_order_id else None
-    except FATAL:
-        raise
-    except ApiError as exc:
+    except (ApiError, ApiThrottled) as exc:
         if exc.status != 404:
             ctx.summary.errors.append(f"GON {rec.gon_id}: deleted in Brightpearl; its ShipStation order could "
                                       f"not be read, so it is cancelled on a later sync: {exc.message or exc}")
@@ -305,7 +297,5 @@ async def ss_status(ctx: CycleContext, ss_order_id: int | None) -> str | None:
         return None
     try:
         return (await ctx.ss.get_order(ss_order_id)).order_status
-    except FATAL:
-        raise
-    except ApiError:
+    except (ApiError, ApiThrottled):
         return None

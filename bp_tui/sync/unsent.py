@@ -15,8 +15,8 @@ from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.records import GonRecord, iso
 from bp_tui.core.stages import OPEN_STAGES
-from bp_tui.errors import ApiError
-from bp_tui.sync.context import FATAL, CycleContext
+from bp_tui.errors import ApiError, ApiThrottled
+from bp_tui.sync.context import CycleContext
 from bp_tui.sync.mapping import order_key
 from bp_tui.sync.plan import ImportPlan
 
@@ -59,9 +59,7 @@ async def deletion_proven(ctx: CycleContext, rec: GonRecord) -> bool | None:
     an error), which is an error of this note for this cycle, looked at again on the next."""
     try:
         found = await ctx.bp.goods_out_note_deleted(rec.gon_id)
-    except FATAL:
-        raise
-    except ApiError as exc:
+    except (ApiError, ApiThrottled) as exc:
         found, why = None, exc.message or str(exc)
     else:
         why = "the answer was not Brightpearl's own (a gateway's 404 page, or no note)"
@@ -131,9 +129,7 @@ async def _adopt(ctx: CycleContext, rec: GonRecord) -> bool | None:
     try:
         found = await ctx.ss.find_orders_by_key(key, number_prefix=str(rec.order_id),
                                                 store_id=ctx.config.shipstation.store_id or None)
-    except FATAL:
-        raise
-    except ApiError as exc:
+    except (ApiError, ApiThrottled) as exc:
         ctx.summary.errors.append(f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether an interrupted "
                                   f"import reached ShipStation could not be read: {exc.message or exc}")
         return None

@@ -16,12 +16,10 @@ from typing import TypeVar
 
 from bp_tui.core.intents import IntentKey
 from bp_tui.core.types import CycleSummary
-from bp_tui.errors import ApiAuthError, ApiUnavailable, StopRequested, scrub_secrets
+from bp_tui.errors import CycleStop, StopRequested, scrub_secrets
 from bp_tui.state.store import StateStore
 
 T = TypeVar("T")
-
-_UNREACHABLE = (ApiAuthError, ApiUnavailable)
 
 
 @dataclass
@@ -73,7 +71,7 @@ class Writer:
         except StopRequested:
             self.settle_all(intents, "failed", "not sent: the sync was stopped")
             raise
-        except _UNREACHABLE as exc:
+        except CycleStop as exc:  # the API could not be reached or refused our credentials
             self.settle_all(intents, "error", f"not sent or no answer: {short_error(exc)}")
             raise
         except Exception as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order
 from bp_tui.troubleshoot.deps import Sources
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiProblem
 from bp_tui.core.types import Diagnosis
 from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, utcnow
 from bp_tui.core.stages import PartKind, ShipmentRole
@@ -63,7 +63,7 @@ async def _missing(src: Sources, local: GonRecord) -> Diagnosis:
 
     try:
         gone = await src.bp.goods_out_note_deleted(ident)
-    except ApiError as exc:
+    except ApiProblem as exc:
         gone, why = None, exc.message or str(exc)
     else:
         why = "the answer was not Brightpearl's own (a gateway's 404 page, or no note)"
@@ -143,7 +143,7 @@ async def _imported(src: Sources, rec: GonRecord, gon: GoodsOutNote, verdict,
     try:
         ss_order = await src.ss.get_order(ss_id or 0)
         status = ss_order.order_status
-    except ApiError as exc:
+    except ApiProblem as exc:
         status = f"unknown: {exc.describe()}"
     ships = src.store.shipments_of([rec.gon_id]).get(rec.gon_id, [])
     returns = [s for s in ships if s.role == ShipmentRole.RETURN]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from bp_tui.brightpearl.oauth import CONNECT, move_to_oauth_steps
 from bp_tui.troubleshoot.deps import Sources
-from bp_tui.errors import ApiAuthError, ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.core.sizes import GB, human_bytes
 from bp_tui.core.types import CheckResult
 
@@ -60,7 +60,7 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
         add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
         add(CheckResult("bp_auth", "Brightpearl credentials accepted", False, exc.describe(),
                         _auth_fix(cfg.brightpearl.auth, exc, cfg.brightpearl.account_code)))
-    except ApiError as exc:
+    except ApiProblem as exc:
         unreachable = _address_fix(exc, cfg.brightpearl.api_base, "Brightpearl", BP_ADDRESS)
         if unreachable:
             add(CheckResult("bp_reach", "Brightpearl reachable", False, exc.describe(), unreachable))
@@ -94,7 +94,7 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
                 add(CheckResult("bp_status", "Shipped order status exists", ok,
                                 f"status {cfg.brightpearl.shipped_status_id}",
                                 "" if ok else f"pick one of the order statuses {sorted(ids)} for shipped_status_id"))
-        except ApiError as exc:
+        except ApiProblem as exc:
             add(CheckResult("bp_lookups", "Brightpearl channels and warehouses readable", False, exc.describe(),
                             "give the API user access to products and warehouses"))
     await _staff_check(src, add, bp_ok)
@@ -122,7 +122,7 @@ async def _check_v1(src: Sources, add: Callable[[CheckResult], None]) -> bool:
     cfg = src.config
     try:
         stores = await src.ss.list_stores()
-    except ApiError as exc:
+    except ApiProblem as exc:
         if not _ss_reached(add, exc, cfg.shipstation.api_base, "V1"):
             return False
         add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
@@ -155,7 +155,7 @@ async def _check_v2(src: Sources, add: Callable[[CheckResult], None]) -> bool:
         # every label of that minute, one request each)
         await src.ss.list_shipments(create_date_start=datetime.now(UTC) - timedelta(minutes=1), include_items=False,
                                     page_size=V2_ONE_PAGE)
-    except ApiError as exc:
+    except ApiProblem as exc:
         if not _ss_reached(add, exc, src.config.shipstation.api_base, "V2"):
             return False
         add(CheckResult("ss_auth", "ShipStation V2 key accepted", False, exc.describe(),
@@ -178,7 +178,7 @@ BP_ADDRESS = "brightpearl.integration_url, or the data center and account code i
 SS_ADDRESS = "shipstation.base_url"
 
 
-def _address_fix(exc: ApiError, url: str, name: str, keys: str) -> str:
+def _address_fix(exc: ApiProblem, url: str, name: str, keys: str) -> str:
     """The fix when the address itself is wrong: nothing answers there (no connection, or 404),
     or what answers is not the API (a redirect, a page that is not JSON). "" otherwise: the
     API answered, and the error is about the request or the credentials."""
@@ -193,7 +193,7 @@ def _address_fix(exc: ApiError, url: str, name: str, keys: str) -> str:
     return ""
 
 
-def _other_fix(exc: ApiError, name: str) -> str:
+def _other_fix(exc: ApiProblem, name: str) -> str:
     """The fix for an error that is neither the address nor the credentials."""
     if isinstance(exc, ApiThrottled):
         return f"another app is using this account's {name} request budget; wait a minute and test again"
@@ -202,7 +202,7 @@ def _other_fix(exc: ApiError, name: str) -> str:
     return f"{name} refused the request; check the base URL and try again"
 
 
-def _ss_reached(add: Callable[[CheckResult], None], exc: ApiError | None, url: str, version: str) -> bool:
+def _ss_reached(add: Callable[[CheckResult], None], exc: ApiProblem | None, url: str, version: str) -> bool:
     """The "ShipStation reachable" row, which names the API version in use: False (with the fix)
     when nothing, or not the API, answers at the base URL."""
     fix = _address_fix(exc, url, "ShipStation", SS_ADDRESS) if exc is not None else ""
@@ -231,7 +231,7 @@ async def _staff_check(src: Sources, add: Callable[[CheckResult], None], bp_ok: 
         return
     try:
         staff = await src.bp.list_staff()
-    except ApiError as exc:
+    except ApiProblem as exc:
         add(CheckResult("bp_staff", "Staff contact id set", True,
                         f"staff_contact_id = {cfg.staff_contact_id} (the staff list could not be read: "
                         f"{exc.describe()})"))
@@ -260,7 +260,7 @@ async def _oauth_checks(src: Sources, add: Callable[[CheckResult], None]) -> boo
             add(CheckResult("bp_oauth_refresh", "Brightpearl token refresh works", False, exc.describe(),
                             exc.hint or CONNECT))
         return False
-    except ApiError as exc:
+    except ApiProblem as exc:
         add(CheckResult("bp_oauth_token", "Brightpearl OAuth token stored", True, "a token is stored"))
         add(CheckResult("bp_oauth_refresh", "Brightpearl token refresh works", False, exc.describe(),
                         "check this machine's network access and brightpearl.oauth_url"))
@@ -272,7 +272,7 @@ async def _oauth_checks(src: Sources, add: Callable[[CheckResult], None]) -> boo
     return True
 
 
-def _auth_fix(mode: str, exc: ApiError, account_code: str = "") -> str:
+def _auth_fix(mode: str, exc: ApiProblem, account_code: str = "") -> str:
     if exc.code == "GWYB-003" or "API access" in (exc.message or ""):
         return "this Brightpearl account has no API access: ask Brightpearl support to enable it"
     if mode == "password":

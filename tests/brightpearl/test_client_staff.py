@@ -8,7 +8,7 @@ import pytest
 
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.config.model import BrightpearlSettings
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiUnavailable
 from tests.brightpearl.helpers import client_for, seeded
 
 
@@ -63,5 +63,5 @@ async def test_an_answer_that_is_not_a_search_result_is_an_error_not_no_staff():
     settings = BrightpearlSettings(account_code="x", integration_url="http://bp.test/public-api/x",
                                    auth="staff_token", app_ref="x_app", token="tok")
     async with BrightpearlClient(settings, transport=httpx.MockTransport(answer)) as client:
-        with pytest.raises(ApiError, match="not a search result"):
+        with pytest.raises(ApiUnavailable, match="not a search result"):
             await client.list_staff()

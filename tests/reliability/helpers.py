@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from bp_tui.apiclient import Backoff
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiProblem
 from bp_tui.sandbox.environment import SandboxEnvironment, build_environment
 from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, Chaos, DeadlineTransport, FaultPlan, attach
 from bp_tui.sandbox.shipstation_v2.faults import SHIPSTATION_V2
@@ -67,7 +67,7 @@ async def cycle(ce: ChaosEnv, conn: Connector) -> bool:
     try:
         await conn.run_cycle()
         return True
-    except ApiError as exc:
+    except ApiProblem as exc:
         ce.errors.append(str(exc))
         return False
 

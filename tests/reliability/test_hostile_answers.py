@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bp_tui.core import reasons
-from bp_tui.errors import ApiError
+from bp_tui.errors import ApiError, ApiProblem, ApiUnavailable
 from bp_tui.sandbox.faults import GATEWAY_KINDS
 
 from .helpers import ChaosEnv, chaos_env, eligible_gon_ids, note_counts, shw_counts
@@ -26,7 +26,7 @@ async def run_cycle(ce: ChaosEnv, conn) -> tuple[bool, object]:
     conn.retry()  # time passes between cycles: failed notes are due again
     try:
         return True, await conn.run_cycle()
-    except ApiError as exc:
+    except ApiProblem as exc:
         ce.errors.append(str(exc))
         return False, None
 
@@ -163,7 +163,7 @@ async def test_every_answer_a_redirect_cancels_nothing_and_confirms_nothing(tmp_
         before = end_state(ce, conn)
         ce.bp_chaos.plan.rate = ce.ss_chaos.plan.rate = 1.0
         ce.bp_chaos.plan.kinds = ce.ss_chaos.plan.kinds = ("redirect",)
-        with pytest.raises(ApiError) as info:
+        with pytest.raises(ApiUnavailable) as info:
             await conn.run_cycle()
         assert info.value.status == 302 and "redirect" in str(info.value)
         assert end_state(ce, conn) == before

@@ -30,7 +30,7 @@ from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
-from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment, Store
@@ -115,14 +115,14 @@ class _Policy:
         wait = retry_after(response)
         return DEFAULT_RETRY_AFTER_S if wait is None else wait
 
-    def throttled(self, status: int, body: Any) -> ApiError:
+    def throttled(self, status: int, body: Any) -> ApiThrottled:
         return ApiThrottled(SERVICE, status, "Too Many Requests",
                             hint="still throttled after waiting as told (Retry-After); is the V2 key used elsewhere?")
 
     def reauthenticate(self, status: int, body: Any) -> bool:
         return False
 
-    def error(self, status: int, body: Any, method: str, url: str) -> ApiError:
+    def error(self, status: int, body: Any, method: str, url: str) -> ApiProblem:
         return errors.error_for(status, body, path=f"{method} /{url.lstrip('/')}", secrets=(self.api_key,))
 
     def retry_server_error(self, status: int, body: Any) -> bool:
@@ -301,7 +301,7 @@ class ShipStationV2Client(SenderClient):
         try:
             return await self._request("GET", f"v2/shipments/{shipment_id}", shape=has_key("shipment_id"))
         except ApiError as exc:
-            if exc.status == 404 and type(exc) is ApiError:
+            if exc.status == 404:
                 return None
             raise
 
@@ -342,7 +342,7 @@ class ShipStationV2Client(SenderClient):
         try:
             answer = await self._request("PUT", f"v2/shipments/{sid}", json=body)
         except ApiError as exc:
-            if type(exc) is not ApiError or exc.status >= 500:
+            if exc.status >= 500:
                 raise
             if exc.status == 404:  # merged away or deleted since it was read: never created again
                 return self._failed(job, f"shipment {sid} no longer exists in ShipStation (merged into another "
@@ -358,10 +358,12 @@ class ShipStationV2Client(SenderClient):
             return known or None
         try:
             body = await self._request("GET", "v2/warehouses", shape=has_list("warehouses"))
-        except ApiError as exc:
-            if type(exc) is not ApiError and exc.status != 403:
+        except ApiAuthError as exc:
+            if exc.status != 403:  # the key refused: the cycle stops
                 raise
-            return None  # not readable on this plan: let ShipStation apply its own default
+            return None  # 403: not readable on this plan: let ShipStation apply its own default
+        except ApiError:
+            return None
         found = [w for w in body["warehouses"] if isinstance(w, dict) and w.get("warehouse_id")]
         chosen = next((w for w in found if w.get("is_default")), found[0] if found else None)
         value = str(chosen["warehouse_id"]) if chosen else ""
@@ -375,7 +377,7 @@ class ShipStationV2Client(SenderClient):
         try:
             body = await self._request("POST", "v2/shipments", json=payload, shape=has_list("shipments"))
         except ApiError as exc:
-            if type(exc) is not ApiError or exc.status != 400:
+            if exc.status != 400:
                 raise
             for job in batch:
                 job.result = self._failed(job, exc.message or str(exc))
@@ -416,8 +418,6 @@ class ShipStationV2Client(SenderClient):
         try:
             await self._request("PUT", f"v2/shipments/{sid}/cancel", json={}, no_content=True, shape=_no_body)
         except ApiError as exc:
-            if type(exc) is not ApiError:
-                raise
             current = await self._shipment(sid)
             if current is None or current.get("shipment_status") != "cancelled":
                 return self._failed(job, exc.message or str(exc))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, scrub_secrets
+from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiUnavailable, scrub_secrets
 from bp_tui.shipstation.api_errors import SERVICE
 
 AUTH_MESSAGE = "ShipStation refused the V2 API key"
@@ -86,7 +86,7 @@ def is_throttled(status: int, body: Any) -> bool:
     return status == 429 or any(entry_code(e) == "rate_limit_exceeded" for e in _entries(body))
 
 
-def error_for(status: int, body: Any, *, path: str, secrets: tuple[str, ...] = ()) -> ApiError:
+def error_for(status: int, body: Any, *, path: str, secrets: tuple[str, ...] = ()) -> ApiProblem:
     """The exception for a non-2xx V2 answer to ``path`` (the key is never quoted)."""
     text, code, request_id = describe_body(body)
     detail = scrub_secrets(text, secrets)

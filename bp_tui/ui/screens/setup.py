@@ -24,7 +24,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 from bp_tui.config import MASK, Config, derive_integration_url, secret_values
 from bp_tui.config.model import V1_BASE_URL, V2_BASE_URL
 from bp_tui.config.schema import KEYS, Key
-from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
+from bp_tui.errors import ApiProblem, ConfigError, ConfigWriteError
 from bp_tui.service.setup import BrightpearlLogin, LoginError, save_settings
 from bp_tui.core.types import CheckResult
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
@@ -495,7 +495,7 @@ class SetupScreen(DashboardScreen):
         except LoginError as exc:
             self._oauth_said(f"✗ {exc}")
             return
-        except ApiError as exc:
+        except ApiProblem as exc:
             self._oauth_said(f"✗ {exc.describe()}")
             return
         self.oauth_login = None

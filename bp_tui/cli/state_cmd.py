@@ -31,7 +31,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     try:
-        rows, sizes, stages = store.table_rows(), store.file_sizes(), store.stage_counts()
+        rows, sizes, stages = store.retention.table_rows(), store.retention.file_sizes(), store.queue.stage_counts()
     finally:
         store.close()
     total = sizes["database"] + sizes["wal"]

@@ -67,7 +67,7 @@ def bundle_data(conn: "Connector") -> dict[str, Any]:
         for key, val in section.items():
             if val == MASK:
                 section[key] = REDACTED
-    last = conn.store.last_run()
+    last = conn.store.meta.last_run()
     data = {
         MARKER: FORMAT,
         "generated_at": iso(utcnow()),
@@ -78,12 +78,12 @@ def bundle_data(conn: "Connector") -> dict[str, Any]:
         "config_path": str(conn.config_path) if conn.config_path else None,
         "state_path": str(conn.state_path),
         "config": config,
-        "stages": conn.store.stage_counts(),
+        "stages": conn.store.queue.stage_counts(),
         "last_run": {"at": iso(last[0]), "summary": last[1]} if last else None,
         "recent_errors": [
             {"reason": reason, "count": count, "gon_ids": ids[:50]} for reason, count, ids in conn.recent_errors()
         ],
-        "recent_audit": conn.store.recent_audit(500),
+        "recent_audit": conn.store.audit.recent(500),
     }
     return redact(data, conn.secrets())
 

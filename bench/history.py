@@ -149,14 +149,14 @@ def build(n: int, path: Path) -> dict[str, Any]:
             clock.plan([at + offset for at in times])
             keys = [f"{action}:{r.gon_id}" if action != "note" else f"note:shipment-{ID_BASE['label'] + i}"
                     for i, r in zip(idx, recs)]
-            ids = store.intent_many(api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys)])
+            ids = store.audit.record_intents(api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys)])
             detail = {"import": "ShipStation order {}", "ref": "reference {}", "shw": "shipped {}",
                       "note": "order note {}"}[action]
             settle += [(aid, "ok", detail.format(r.ss_order_id)) for aid, r in zip(ids, recs)]
             settle_times += [at + offset + timedelta(seconds=2) for at in times]
         clock.plan(settle_times)
-        store.intents(settle)
-    store.set_watermark("bench_built_at", built.isoformat())
+        store.audit.settle_intents(settle)
+    store.meta.set_watermark("bench_built_at", built.isoformat())
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     seconds = time.perf_counter() - started

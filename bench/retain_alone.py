@@ -51,13 +51,13 @@ def main(argv: list[str]) -> None:
         store = main_store.worker()
         marks = [(time.perf_counter(), time.process_time())]
         removed = 0
-        while notes := store.retire_batch(before, retain.BATCH):
+        while notes := store.retention.retire_batch(before, retain.BATCH):
             removed += notes
         marks.append((time.perf_counter(), time.process_time()))
-        while store.prune_audit(before, retain.AUDIT_BATCH):
+        while store.retention.prune_audit(before, retain.AUDIT_BATCH):
             pass
         marks.append((time.perf_counter(), time.process_time()))
-        while store.incremental_vacuum(retain.VACUUM_PAGES):
+        while store.retention.incremental_vacuum(retain.VACUUM_PAGES):
             pass
         marks.append((time.perf_counter(), time.process_time()))
         store.close()

@@ -60,7 +60,7 @@ def _stuck(
     store: StateStore, config: Config, now: datetime, label: str, stage: str, secrets: list[str]
 ) -> Condition:
     threshold = timedelta(minutes=config.alerts.stuck_minutes)
-    count = store.stage_counts().get(stage, 0)
+    count = store.queue.stage_counts().get(stage, 0)
     cond = Condition(
         "stuck",
         stage,
@@ -95,7 +95,7 @@ def _stuck(
 
 
 def _late(store: StateStore, now: datetime, label: str) -> Condition:
-    oldest = store.oldest_unshipped()
+    oldest = store.queue.oldest_unshipped()
     late = oldest is not None and now - oldest > LATE_AFTER
     cond = Condition(
         "late",
@@ -123,7 +123,7 @@ def _late(store: StateStore, now: datetime, label: str) -> Condition:
 
 
 def _state_size(store: StateStore, config: Config, label: str) -> Condition:
-    sizes = store.file_sizes()
+    sizes = store.retention.file_sizes()
     total = sizes["database"] + sizes["wal"]
     limit = STATE_WARN_BYTES * config.alerts.state_size_percent // 100
     cond = Condition(

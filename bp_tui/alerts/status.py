@@ -53,10 +53,10 @@ def read_status(
         if result == "ok":
             report.last_good_cycle_at = parse_iso(row["finished_at"])
             break
-    report.notes_by_stage = dict(sorted(store.stage_counts().items()))
+    report.notes_by_stage = dict(sorted(store.queue.stage_counts().items()))
     report.failing = report.notes_by_stage.get("failed", 0)
     report.attention = report.notes_by_stage.get("attention", 0)
-    report.oldest_unshipped_at = store.oldest_unshipped()
+    report.oldest_unshipped_at = store.queue.oldest_unshipped()
     if report.oldest_unshipped_at is not None:
         report.oldest_unshipped_seconds = max(0.0, (now - report.oldest_unshipped_at).total_seconds())
     ledger = AlertLedger(store)

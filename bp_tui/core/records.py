@@ -83,3 +83,18 @@ class PartRecord:
     order_number: str = ""
     status: str = ""  # the order's status when last read ("cancelled" counts as done)
     seen_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One row of the audit log: a write to an API, as an intent until it is settled."""
+
+    id: int
+    at: datetime | None
+    api: str
+    action: str
+    gon_id: int | None
+    order_id: int | None
+    key: str | None
+    result: str  # "intent" while open, then "ok", "failed", "lost", ...
+    detail: str = ""

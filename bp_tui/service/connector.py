@@ -85,7 +85,7 @@ class Connector:
         self.running = False
         self.label = account_label(config, profile)  # alerts and status name it
         self.alerts = Dispatcher(state_path, config.alerts, label=self.label)
-        saved = self.store.watermark("warehouse_names")
+        saved = self.store.meta.watermark("warehouse_names")
         self._warehouse_names: dict[int, str] = {int(k): v for k, v in json.loads(saved).items()} if saved else {}
 
     def secrets(self) -> list[str]:
@@ -197,7 +197,7 @@ class Connector:
             if dry_run:
                 return await self._dry_run(import_only, confirm_only, on_progress, confirm_cancel)
             mode = "import" if import_only else "confirm" if confirm_only else "full"
-            run_id = self.store.start_run(mode, _pid())
+            run_id = self.store.meta.start_run(mode, _pid())
             summary = CycleSummary()
             writer = Writer(self.store, summary, secrets=self.secrets)
             ctx = self._context(self.store, writer, summary, on_progress)
@@ -209,7 +209,7 @@ class Connector:
                 failure = exc
                 raise
             finally:
-                self.store.finish_run(run_id, {**summary.as_json(), **self._outcome(failure)})
+                self.store.meta.finish_run(run_id, {**summary.as_json(), **self._outcome(failure)})
                 self._after_cycle(failure)
         finally:
             self.running = False
@@ -261,7 +261,7 @@ class Connector:
         """Warehouse names for the queue (one call), kept in the state for the next start."""
         warehouses = await self.bp.list_warehouses()
         self._warehouse_names = {w.id: w.name for w in warehouses}
-        self.store.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
+        self.store.meta.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
 
     def queue_warehouse_name(self, warehouse_id: int | None) -> str:
         """The warehouse's name when known (after ``load_names``), else ""."""
@@ -271,7 +271,7 @@ class Connector:
     def queue_rows(self, *, changed_since: datetime | None = None) -> list[QueueRow]:
         """The queue from the local state; ``changed_since`` gives only rows updated since then
         (cheap live updates of a large queue while a sync runs)."""
-        records = self.store.queue_records(changed_since=changed_since)
+        records = self.store.queue.records(changed_since=changed_since)
         parts = self._parts()
         return [self._queue_row(r, parts) for r in records]
 
@@ -281,24 +281,24 @@ class Connector:
         ``search`` (the start of a GON id, order id, reference, tracking number or customer),
         in ``sort`` order. SQLite filters, searches and sorts on indexes, so a page costs the
         same with a million notes as with a hundred."""
-        records, total = self.store.queue_page(stage=stage, search=search, sort=sort, offset=offset, limit=limit)
+        records, total = self.store.queue.page(stage=stage, search=search, sort=sort, offset=offset, limit=limit)
         parts = self._parts([r.gon_id for r in records])
         return QueuePage(rows=[self._queue_row(r, parts) for r in records], offset=offset, total=total,
                          capped=bool(search.strip()) and total > SEARCH_LIMIT)
 
     def queue_rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]:
         """These notes as they are now (a live refresh re-reads only the rows on screen)."""
-        records = self.store.queue_records_of(gon_ids)
+        records = self.store.queue.records_of(gon_ids)
         parts = self._parts(list(records))
         return {g: self._queue_row(r, parts) for g, r in records.items()}
 
     def queue_position(self, gon_id: int, *, stage: str | None = None, search: str = "",
                        sort: str = "stage") -> int | None:
         """The note's offset in that view, or None when the view does not hold it."""
-        return self.store.queue_position(gon_id, stage=stage, search=search, sort=sort)
+        return self.store.queue.position(gon_id, stage=stage, search=search, sort=sort)
 
     def stage_counts(self) -> dict[str, int]:
-        return self.store.stage_counts()
+        return self.store.queue.stage_counts()
 
     def queue_header(self, now: datetime, *, activity: bool = True) -> QueueHeader:
         """Notes per stage, the oldest note still to be imported or shipped, and notes imported
@@ -308,13 +308,13 @@ class Connector:
         a sync leaves them out (``activity=False``: None)."""
         incidents = AlertLedger(self.store).open_count()
         if not activity:
-            return QueueHeader(counts=self.store.stage_counts(), oldest_unshipped=self.store.oldest_unshipped(),
+            return QueueHeader(counts=self.store.queue.stage_counts(), oldest_unshipped=self.store.queue.oldest_unshipped(),
                                imported_per_hour=None, confirmed_per_hour=None, open_incidents=incidents)
         hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)  # the state's hours are UTC
         hours = [hour - timedelta(hours=h) for h in range(23, -1, -1)]
-        activity = self.store.activity_by_hour(hours[0])
+        activity = self.store.queue.activity_by_hour(hours[0])
         keys = [h.strftime("%Y-%m-%dT%H") for h in hours]
-        return QueueHeader(counts=self.store.stage_counts(), oldest_unshipped=self.store.oldest_unshipped(),
+        return QueueHeader(counts=self.store.queue.stage_counts(), oldest_unshipped=self.store.queue.oldest_unshipped(),
                            imported_per_hour=[activity.get(k, (0, 0))[0] for k in keys],
                            confirmed_per_hour=[activity.get(k, (0, 0))[1] for k in keys],
                            open_incidents=incidents)
@@ -344,7 +344,7 @@ class Connector:
         return out
 
     def history(self, gon_id: int) -> list[HistoryEntry]:
-        return self.store.history(gon_id)
+        return self.store.audit.history(gon_id)
 
     def held_cancellations(self) -> list[int]:
         """The notes whose ShipStation cancellation the deletion guard holds for a confirmation."""
@@ -365,7 +365,7 @@ class Connector:
         return Budget(brightpearl_remaining=self.bp.gate.remaining, shipstation_remaining=self.ss.gate.remaining)
 
     def last_run(self) -> tuple[datetime, CycleSummary] | None:
-        found = self.store.last_run()
+        found = self.store.meta.last_run()
         if found is None:
             return None
         at, data = found
@@ -432,7 +432,7 @@ class Connector:
             stores = []  # V2 has no stores endpoint: store_id is typed in, or left 0
         staff = await self.bp.list_staff()
         self._warehouse_names = {w.id: w.name for w in warehouses}
-        self.store.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
+        self.store.meta.set_watermark("warehouse_names", json.dumps(self._warehouse_names))
         staff_rows = [(c.id, _staff_label(c)) for c in staff]
         login = self._login_staff(staff)
         return {

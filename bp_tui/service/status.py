@@ -47,6 +47,6 @@ def state_stats(state_path: Path) -> tuple[dict[str, int], dict[str, int], dict[
     state at ``state_path`` (raises StateError when it cannot be opened)."""
     store = StateStore(state_path)
     try:
-        return store.table_rows(), store.file_sizes(), store.stage_counts()
+        return store.retention.table_rows(), store.retention.file_sizes(), store.queue.stage_counts()
     finally:
         store.close()

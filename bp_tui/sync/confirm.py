@@ -43,7 +43,7 @@ class Confirm:
         now = ctx.now()
         # Open notes, plus closed ones with a label still to handle (new, or a note not posted).
         candidates = await ctx.load_stages((Stage.IMPORTED, Stage.SHIPPED, Stage.FAILED))
-        pending = ctx.store.gons_with_pending_shipments() - set(candidates)
+        pending = ctx.store.queue.gons_with_pending_shipments() - set(candidates)
         candidates.update(ctx.store.gons(pending, stages=CLOSED_STAGES))
         candidates = {g: r for g, r in candidates.items() if r.ss_order_id}
         if not candidates:
@@ -261,7 +261,7 @@ async def post_note(ctx: CycleContext, rec: GonRecord, s: ShipmentRecord, kind: 
     """One order note per label, note and kind, tagged so an interrupted post can be found again."""
     key = IntentKey.for_shipment(kind, s.kind, s.remote_id,
                                  gon_id=rec.gon_id if s.ss_order_id != rec.ss_order_id else None)
-    if not ctx.store.done_keys([str(key)]):
+    if not ctx.store.audit.done_keys([str(key)]):
         intent = Intent("brightpearl", key, rec.gon_id, rec.order_id, detail=f"{s.kind} {s.remote_id}",
                         plan=f"Brightpearl: note on order {rec.order_id} for {s.kind} {s.remote_id}")
         ctx.writer.record([intent])
@@ -302,7 +302,7 @@ async def set_statuses(ctx: CycleContext, order_ids: set[int]) -> None:
     """The configured order status, once every goods-out note of the order is shipped."""
     status_id = ctx.config.brightpearl.shipped_status_id
     keys = {oid: IntentKey.for_order(IntentKind.STATUS, oid) for oid in order_ids}
-    done = ctx.store.done_keys(str(k) for k in keys.values())
+    done = ctx.store.audit.done_keys(str(k) for k in keys.values())
     pending = [oid for oid in order_ids if str(keys[oid]) not in done]
     if not pending:
         return

@@ -40,7 +40,7 @@ async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bo
             await ReadShipments()(ctx)
             await Confirm()(ctx)
         await Retain()(ctx)
-        ctx.summary.failing = ctx.store.count_stage(Stage.FAILED)
+        ctx.summary.failing = ctx.store.queue.count_stage(Stage.FAILED)
     finally:
         ctx.summary.api_calls = {
             "brightpearl": ctx.bp.requests_sent - bp_start,

@@ -92,7 +92,7 @@ class Discover:
         """Imported notes whose order was edited in Brightpearl since the last cycle (one search
         call), so corrections such as a new delivery address reach the open ShipStation order."""
         imported = {g: r for g, r in known.items() if r.stage == Stage.IMPORTED and g not in gone}
-        mark = parse_iso(ctx.store.watermark("orders"))
+        mark = parse_iso(ctx.store.meta.watermark("orders"))
         plan.orders_mark = iso(now) or ""  # kept once Import has sent what these edits change
         if not imported or mark is None:
             return []

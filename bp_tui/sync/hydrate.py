@@ -34,12 +34,12 @@ async def _products(ctx: CycleContext, gons: list[GoodsOutNote],
         ids |= {r.product_id for o in orders.values() for r in o.rows.values() if r.product_id}
     if not ids:
         return {}
-    cached = ctx.store.products(ids)
+    cached = ctx.store.meta.products(ids)
     missing = [pid for pid in ids if pid not in cached]
     if missing:
         fetched = await ctx.bp.get_products(missing)
         rows = [(pid, fetched[pid].weight, fetched[pid].stock_tracked) for pid in fetched]
         rows += [(pid, None, True) for pid in missing if pid not in fetched]
-        ctx.store.save_products(rows)
+        ctx.store.meta.save_products(rows)
         cached.update({pid: (w, st) for pid, w, st in rows})
     return cached

@@ -47,7 +47,7 @@ class Import:
         ctx.emit("map", len(plan.candidates), len(plan.candidates), message=f"{len(plan.outbox)} orders to send")
         await send_orders(ctx, plan.outbox, plan.resends)
         if plan.orders_mark:  # every edit found was sent (or refused with its reason): not looked for again
-            ctx.store.set_watermark("orders", plan.orders_mark)
+            ctx.store.meta.set_watermark("orders", plan.orders_mark)
 
 
 def _adopt_held(ctx: CycleContext, rec: GonRecord, draft: OrderDraft) -> bool:
@@ -119,7 +119,7 @@ async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
         await ctx.checkpoint()
         batch = list(outbox[start : start + SS_BATCH])
         keys = {rec.gon_id: IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id) for rec, _ in batch}
-        attempted = ctx.store.keys_attempted(str(k) for k in keys.values())
+        attempted = ctx.store.audit.keys_attempted(str(k) for k in keys.values())
         drafts = [_draft(item) for _, item in batch]
         intents = [Intent("shipstation", keys[rec.gon_id], rec.gon_id, rec.order_id, detail=d.key,
                           plan=f"ShipStation: {'update' if rec.ss_order_id else 'create'} order "

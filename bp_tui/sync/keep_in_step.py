@@ -184,7 +184,7 @@ async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> lis
     if ctx.confirm_cancel:
         return deleted + await _held_still_deleted(ctx, {r.gon_id for r in deleted})
     limit = ctx.config.sync.max_cancels
-    open_orders = ctx.store.stage_counts().get(Stage.IMPORTED, 0)
+    open_orders = ctx.store.queue.stage_counts().get(Stage.IMPORTED, 0)
     if deleted and (len(deleted) > limit or len(deleted) >= open_orders):
         why = reasons.cancels_held(len(deleted), open_orders, limit)
         for rec in deleted:

@@ -42,7 +42,7 @@ OVERLAP = timedelta(minutes=15)
 class LearnParts:
     async def __call__(self, ctx: CycleContext) -> None:
         now = ctx.now()
-        mark = min(parse_iso(ctx.store.watermark("ss_orders")) or now - timedelta(days=ctx.config.sync.lookback_days),
+        mark = min(parse_iso(ctx.store.meta.watermark("ss_orders")) or now - timedelta(days=ctx.config.sync.lookback_days),
                    now)
         ctx.emit("parts", 0, 1, message="reading orders changed in ShipStation")
         orders = await ctx.ss.list_modified_orders(modify_date_start=mark - OVERLAP,
@@ -51,7 +51,7 @@ class LearnParts:
         ctx.held_orders = held_by_key(ctx, orders)
         learn_parts(ctx, orders, now)
         ctx.emit("parts", 1, 1, message=f"{len(orders)} orders changed in ShipStation")
-        ctx.store.set_watermark("ss_orders", iso(cursor_after(mark, [o.modify_date for o in orders], now)) or "")
+        ctx.store.meta.set_watermark("ss_orders", iso(cursor_after(mark, [o.modify_date for o in orders], now)) or "")
 
 
 def cursor_after(mark: datetime, seen: list[datetime | None], now: datetime) -> datetime:

@@ -39,10 +39,10 @@ STUCK_PROCESSING = timedelta(days=1)  # a label "processing" longer than this no
 class ReadShipments:
     async def __call__(self, ctx: CycleContext) -> None:
         now = ctx.now()  # the next read starts here (minus the overlap)
-        mark = min(parse_iso(ctx.store.watermark("shipments")) or now - timedelta(days=ctx.config.sync.lookback_days),
+        mark = min(parse_iso(ctx.store.meta.watermark("shipments")) or now - timedelta(days=ctx.config.sync.lookback_days),
                    now)
         since = mark - OVERLAP
-        cursor = min(parse_iso(ctx.store.watermark("labels")) or since, now)
+        cursor = min(parse_iso(ctx.store.meta.watermark("labels")) or since, now)
         store_id = ctx.config.shipstation.store_id or None
         ctx.emit("shipments", 0, 3, message="reading labels")
         created = await ctx.ss.list_shipments(store_id=store_id, create_date_start=cursor - LABEL_OVERLAP,
@@ -59,8 +59,8 @@ class ReadShipments:
         _waiting_on_labels(ctx, unfinished, done)
         ctx.emit("shipments", 3, 3, message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders")
         # Voids and marked-shipped records after ``now`` are newer than the watermark.
-        ctx.store.set_watermark("shipments", iso(now) or "")
-        ctx.store.set_watermark("labels", iso(label_cursor(cursor, created, now)) or "")
+        ctx.store.meta.set_watermark("shipments", iso(now) or "")
+        ctx.store.meta.set_watermark("labels", iso(label_cursor(cursor, created, now)) or "")
 
 
 def label_cursor(cursor: datetime, created: list[Shipment], now: datetime) -> datetime:

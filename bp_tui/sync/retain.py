@@ -50,12 +50,12 @@ def retire(store: StateStore, before: datetime, summary: CycleSummary, should_st
     after each batch of notes (``summary.removed`` already counts them). A batch interrupted
     (``StateStore.interrupt``) after a stop request is rolled back, and ends the pass."""
     try:
-        while not should_stop() and (notes := store.retire_batch(before, BATCH)):
+        while not should_stop() and (notes := store.retention.retire_batch(before, BATCH)):
             summary.removed += notes
             removed(summary.removed)
-        while not should_stop() and store.prune_audit(before, AUDIT_BATCH):
+        while not should_stop() and store.retention.prune_audit(before, AUDIT_BATCH):
             pass
-        while not should_stop() and store.incremental_vacuum(VACUUM_PAGES):
+        while not should_stop() and store.retention.incremental_vacuum(VACUUM_PAGES):
             pass
     except sqlite3.OperationalError as exc:
         if not (should_stop() and "interrupt" in str(exc)):
@@ -124,11 +124,11 @@ class Retain:
     @staticmethod
     async def _in_loop(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:
         """The same batches on the cycle's own connection, the loop running between them."""
-        while notes := ctx.store.retire_batch(before, LOOP_BATCH):
+        while notes := ctx.store.retention.retire_batch(before, LOOP_BATCH):
             ctx.summary.removed += notes
             progress(ctx.summary.removed)
             await ctx.checkpoint()
-        while ctx.store.prune_audit(before, LOOP_BATCH):
+        while ctx.store.retention.prune_audit(before, LOOP_BATCH):
             await ctx.checkpoint()
-        while ctx.store.incremental_vacuum(VACUUM_PAGES):
+        while ctx.store.retention.incremental_vacuum(VACUUM_PAGES):
             await ctx.checkpoint()

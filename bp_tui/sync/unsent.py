@@ -28,7 +28,7 @@ async def settle_unsent_gone(ctx: CycleContext, plan: ImportPlan) -> None:
         return
     # Still there and not shipped: only older than lookback_days (the search's window), not gone.
     recs = [r for r in recs if r.gon_id not in plan.notes or plan.notes[r.gon_id].shipped]
-    attempted = ctx.store.keys_attempted(str(IntentKey.for_gon(IntentKind.IMPORT, r.gon_id)) for r in recs)
+    attempted = ctx.store.audit.keys_attempted(str(IntentKey.for_gon(IntentKind.IMPORT, r.gon_id)) for r in recs)
     settled: list[GonRecord] = []
     for rec in recs:
         await ctx.checkpoint()
@@ -80,15 +80,15 @@ def deletion_key(gon_id: int) -> str:
 def deletion_seen_before(ctx: CycleContext, gon_ids: list[int]) -> set[int]:
     """The notes with a proof of their deletion on record from an earlier read (not cleared since
     by a read that found the note)."""
-    latest = ctx.store.latest_results(deletion_key(g) for g in gon_ids) if gon_ids else {}
+    latest = ctx.store.audit.latest_results(deletion_key(g) for g in gon_ids) if gon_ids else {}
     return {g for g in gon_ids if latest.get(deletion_key(g)) in (SEEN, CONFIRMED)}
 
 
 def note_deletion(ctx: CycleContext, rec: GonRecord, result: str, detail: str) -> None:
     """An audit row of a deletion read (its history shows it): ``seen`` is a first proof."""
-    audit_id = ctx.store.intent("brightpearl", DELETION_ACTION, gon_id=rec.gon_id, order_id=rec.order_id,
+    audit_id = ctx.store.audit.record_intent("brightpearl", DELETION_ACTION, gon_id=rec.gon_id, order_id=rec.order_id,
                                 key=deletion_key(rec.gon_id), detail=detail)
-    ctx.store.settle(audit_id, result, detail)
+    ctx.store.audit.settle_intent(audit_id, result, detail)
 
 
 def forget_deletion(ctx: CycleContext, recs: list[GonRecord]) -> None:

@@ -54,7 +54,7 @@ class Writer:
             groups.setdefault((intent.api, intent.key.kind.value), []).append(intent)
         for (api, action), items in groups.items():
             rows = [(i.gon_id, i.order_id, str(i.key), self._clean(i.detail)) for i in items]
-            ids = self.store.intent_many(api, action, rows)
+            ids = self.store.audit.record_intents(api, action, rows)
             for intent, audit_id in zip(items, ids):
                 intent.audit_id = audit_id
 
@@ -88,13 +88,13 @@ class Writer:
 
     def settle(self, intent: Intent, result: str, detail: str = "") -> None:
         if intent.audit_id is not None:
-            self.store.settle(intent.audit_id, result, self._clean(detail))
+            self.store.audit.settle_intent(intent.audit_id, result, self._clean(detail))
 
     def settle_all(self, intents: Iterable[Intent], result: str, detail: str = "") -> None:
         self.settle_many((i, result, detail) for i in intents)
 
     def settle_many(self, outcomes: Iterable[tuple[Intent, str, str]]) -> None:
-        self.store.intents([(i.audit_id, result, self._clean(detail))
+        self.store.audit.settle_intents([(i.audit_id, result, self._clean(detail))
                             for i, result, detail in outcomes if i.audit_id is not None])
 
 

@@ -78,7 +78,7 @@ def bundle_data(src: BundleSources) -> dict[str, Any]:
         for key, val in section.items():
             if val == MASK:
                 section[key] = REDACTED
-    last = src.store.last_run()
+    last = src.store.meta.last_run()
     data = {
         MARKER: FORMAT,
         "generated_at": iso(utcnow()),
@@ -89,13 +89,13 @@ def bundle_data(src: BundleSources) -> dict[str, Any]:
         "config_path": str(src.config_path) if src.config_path else None,
         "state_path": str(src.state_path),
         "config": config,
-        "stages": src.store.stage_counts(),
+        "stages": src.store.queue.stage_counts(),
         "last_run": {"at": iso(last[0]), "summary": last[1]} if last else None,
         "recent_errors": [
             {"reason": reason, "count": count, "gon_ids": ids[:50]}
             for reason, count, ids in src.recent_errors
         ],
-        "recent_audit": src.store.recent_audit(500),
+        "recent_audit": src.store.audit.recent(500),
     }
     return redact(data, src.secrets)
 

@@ -328,9 +328,9 @@ def server_time(raw: object) -> datetime | None:
 def _state_size_check(src: Sources) -> CheckResult:
     """The state file (and its -wal): past STATE_WARN_BYTES a warning, never a failure; the
     fix is to keep less history."""
-    sizes = src.store.file_sizes()
+    sizes = src.store.retention.file_sizes()
     total = sizes["database"] + sizes["wal"]
-    notes = sum(src.store.stage_counts().values())
+    notes = sum(src.store.queue.stage_counts().values())
     keep = src.config.sync.keep_days
     if total <= STATE_WARN_BYTES:  # (the exact size: bp-tui state stats)
         return CheckResult("state_size", "State file size", True,

@@ -61,9 +61,9 @@ def test_a_revoked_grant_leaves_the_other_profile_syncing_unslowed(tmp_path, cap
     good_store = Connector(good.config, good.state_path).store
     broken_store = Connector(broken.config, broken.state_path).store
     try:
-        assert sum(good_store.stage_counts().values()) > 10
-        assert sum(broken_store.stage_counts().values()) == 0
-        assert broken_store.last_run() is not None and good_store.last_run() is not None
+        assert sum(good_store.queue.stage_counts().values()) > 10
+        assert sum(broken_store.queue.stage_counts().values()) == 0
+        assert broken_store.meta.last_run() is not None and good_store.meta.last_run() is not None
     finally:
         good_store.close()
         broken_store.close()
@@ -132,7 +132,7 @@ def test_a_hanging_profile_does_not_slow_the_other(tmp_path, capsys):
         stop = asyncio.Event()
         started = time.monotonic()
         task = asyncio.create_task(run_all({"stuck": stuck_conn, "good": good.connector}, sync_args(), stop))
-        while good.connector.store.last_run() is None or good.connector.running:
+        while good.connector.store.meta.last_run() is None or good.connector.running:
             assert time.monotonic() - started < 60
             await asyncio.sleep(0.02)
         took = time.monotonic() - started

@@ -132,7 +132,7 @@ def test_a_symbolic_link_is_refused_even_with_force(paths, capsys, force):
 def test_the_config_and_the_state_files_are_refused(paths, capsys, force):
     config, state, out = paths
     store = StateStore(state)  # a live state: database, -wal and -shm exist
-    store.set_watermark("mark", "kept")
+    store.meta.set_watermark("mark", "kept")
     try:
         spelled = [str(config), str(config.parent / ".." / config.parent.name / config.name), str(state),
                    f"{state}-wal", f"{state}-shm", f"{state}-journal", f"{state}.lock", f"{state}.lock-guard"]
@@ -142,11 +142,11 @@ def test_the_config_and_the_state_files_are_refused(paths, capsys, force):
             assert code == 2 and stdout == "", (target, err)
             assert "this is bp-tui's" in err and "somewhere else" in err, err
             assert (Path(target).read_bytes() if Path(target).exists() else None) == before
-        assert store.watermark("mark") == "kept"
+        assert store.meta.watermark("mark") == "kept"
     finally:
         store.close()
     reopened = StateStore(state)
-    assert reopened.watermark("mark") == "kept"
+    assert reopened.meta.watermark("mark") == "kept"
     reopened.close()
 
 

@@ -16,8 +16,8 @@ from tests.sync.conftest import make_env
 def state_with_rows(path):  # type: ignore[no-untyped-def]
     store = StateStore(path)
     store.save_gons([GonRecord(gon_id=i, order_id=i, stage="confirmed" if i % 3 else "failed") for i in range(1, 31)])
-    store.intent("brightpearl", "shw", gon_id=1, key="shw:1")
-    store.set_watermark("shipments", "2025-01-01T00:00:00+00:00")
+    store.audit.record_intent("brightpearl", "shw", gon_id=1, key="shw:1")
+    store.meta.set_watermark("shipments", "2025-01-01T00:00:00+00:00")
     store.close()
 
 
@@ -58,7 +58,7 @@ async def test_doctor_warns_when_the_state_file_is_big_and_still_passes(tmp_path
         checks = {c.id: c for c in await env.connector.doctor()}
         size = checks["state_size"]
         assert size.ok and not size.warning and not size.fix
-        assert size.detail == f"under 1.0 GB: {sum(env.connector.store.stage_counts().values()):,} notes (sync.keep_days = 90)"
+        assert size.detail == f"under 1.0 GB: {sum(env.connector.store.queue.stage_counts().values()):,} notes (sync.keep_days = 90)"
         monkeypatch.setattr(doctor, "STATE_WARN_BYTES", 10_000)
         checks = {c.id: c for c in await env.connector.doctor()}
         size = checks["state_size"]

@@ -135,7 +135,7 @@ def assert_exactly_once(ce: ChaosEnv, conn: Connector, eligible: set[int]) -> di
         assert rec is not None and rec.stage == "confirmed", (rec, ce.errors[-5:])
         assert shw[rec.gon_id] == 1
     assert max(note_counts(env).values(), default=1) == 1
-    assert not store.open_intents()
+    assert not store.audit.open_intents()
     # nothing stuck without a reason
     stuck = [r for r in rows.values() if r.stage in ("failed", "attention", "waiting") and not r.reason]
     assert not stuck, stuck

@@ -19,7 +19,7 @@ EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
 
 def real_state(path):
     store = StateStore(path)
-    store.set_watermark("shipments", "2024-01-01T00:00:00+00:00")
+    store.meta.set_watermark("shipments", "2024-01-01T00:00:00+00:00")
     store.close()
 
 

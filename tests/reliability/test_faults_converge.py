@@ -13,7 +13,7 @@ MAX_CYCLES = 40
 
 def converged(ce, conn, eligible) -> bool:
     counts = tally(ce.env, conn.store, eligible)
-    return counts["lost"] == 0 and not conn.store.open_intents()
+    return counts["lost"] == 0 and not conn.store.audit.open_intents()
 
 
 @pytest.mark.parametrize("ss_api", ["v1", "v2"])

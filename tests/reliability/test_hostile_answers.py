@@ -98,7 +98,7 @@ async def drive(ce: ChaosEnv, deletions: int, labels: int, check: bool) -> dict:
                     clean_ones += 1
                     assert unaccounted(ce, conn) == [], ce.errors[-3:]
                 state = end_state(ce, conn)
-                if finished and not injected and state == previous and not conn.store.open_intents():
+                if finished and not injected and state == previous and not conn.store.audit.open_intents():
                     return
                 previous = state
             raise AssertionError(f"no convergence: {ce.errors[-3:]}")

@@ -33,12 +33,12 @@ def check_exactly_once(served: Served, eligible: list[int]) -> None:
     assert tally["labelled_unconfirmed"] == [], tally
     store = StateStore(served.state)
     try:
-        assert not store.open_intents()
+        assert not store.audit.open_intents()
         failed = {g for g, r in store.gons(stages=("failed",)).items() if r.reason}
         keys = set(tally["order_keys"])
         for gid in eligible:
             assert f"bp-demo-gon-{gid}" in keys or gid in failed, gid
-        for row in store.queue_records():
+        for row in store.queue.records():
             assert row.reason or row.stage not in ("failed", "attention", "waiting"), row
     finally:
         store.close()
@@ -82,7 +82,7 @@ def test_sigterm_and_sigint_stop_between_writes(tmp_path, sig, ss_api):
         assert "stopped between two writes" in err
         store = StateStore(served.state)
         try:
-            assert not store.open_intents()
+            assert not store.audit.open_intents()
             confirmed = store.gons(stages=("confirmed",))
             assert len(confirmed) < len(labels)  # it really stopped part-way
         finally:

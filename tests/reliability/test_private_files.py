@@ -25,7 +25,7 @@ def test_a_new_state_and_its_companions_are_0600_while_the_connection_is_open(tm
     try:
         store = StateStore(path)
         try:
-            store.set_watermark("first", "write")
+            store.meta.set_watermark("first", "write")
             assert modes(path) == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
             assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # a folder we created
         finally:
@@ -39,7 +39,7 @@ def test_a_second_connection_on_the_open_state_sees_the_same_private_files(tmp_p
     first = StateStore(path)
     second = StateStore(path)
     try:
-        second.set_watermark("a", "b")
+        second.meta.set_watermark("a", "b")
         assert modes(path) == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
     finally:
         second.close()
@@ -59,7 +59,7 @@ def test_an_existing_state_left_open_to_others_is_tightened_on_open(tmp_path):
         store = StateStore(path)
         try:
             assert modes(path) == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
-            assert store.watermark("x") == "y"
+            assert store.meta.watermark("x") == "y"
         finally:
             store.close()
     finally:

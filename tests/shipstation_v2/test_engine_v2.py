@@ -172,7 +172,7 @@ async def test_a_crash_after_the_create_reached_shipstation_but_not_its_answer(e
         await restarted.run_cycle()
         assert len(env.ss.orders) == created  # the look-up by external_shipment_id found each one
         one_shipment_per_note(env)
-        assert not restarted.store.open_intents()
+        assert not restarted.store.audit.open_intents()
     finally:
         await restarted.aclose()
 

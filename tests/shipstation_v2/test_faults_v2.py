@@ -53,7 +53,7 @@ async def converge(ce: ChaosEnvV2, conn: Connector, eligible: set[int]) -> int:
     ran = 0
     while ran < MAX_CYCLES:
         counts = tally(ce.env, conn.store, eligible)
-        if counts["lost"] == 0 and not conn.store.open_intents():
+        if counts["lost"] == 0 and not conn.store.audit.open_intents():
             break
         await cycle(ce, conn)
         ran += 1

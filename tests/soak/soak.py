@@ -53,7 +53,7 @@ async def soak(gons: int, rate: float, seed: int, timeout: float) -> dict:
                 cycles += 1
             for _ in range(60):  # converge: everything labelled confirmed, nothing left open
                 counts = tally(env, conn.store, eligible)
-                if counts["lost"] == 0 and not conn.store.open_intents():
+                if counts["lost"] == 0 and not conn.store.audit.open_intents():
                     break
                 await cycle(ce, conn)
                 cycles += 1
@@ -62,7 +62,7 @@ async def soak(gons: int, rate: float, seed: int, timeout: float) -> dict:
                 gons=len(env.bp.gons), cycles=cycles, cycle_errors=len(ce.errors),
                 faults_injected=sum(ce.bp_chaos.injected.values()) + sum(ce.ss_chaos.injected.values()),
                 faults_by_kind=dict(ce.bp_chaos.injected + ce.ss_chaos.injected),
-                throttle_violations=ce.violations, open_intents=len(conn.store.open_intents()),
+                throttle_violations=ce.violations, open_intents=len(conn.store.audit.open_intents()),
                 seconds=round(time.monotonic() - started, 1),
             )
             return counts

@@ -38,7 +38,7 @@ def test_a_version_1_file_is_upgraded_and_keeps_everything(tmp_path):
         assert store.gon(50001).stage == "confirmed"
         (label,) = store.shipments_of([50001])[50001]
         assert (label.tracking, label.role, label.noted) == ("1Z-OLD", "confirmed", True)
-        assert store.done_keys(["note:shipment-271000001"]) == {"note:shipment-271000001"}
+        assert store.audit.done_keys(["note:shipment-271000001"]) == {"note:shipment-271000001"}
         # one label, two notes (an order merged into another): two rows now
         with store.transaction():
             store.save_gon(GonRecord(gon_id=50002, order_id=100002, stage="imported", ss_order_id=470000002))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import bp_tui.state.store as store_module
+import bp_tui.state.rows as rows_module
 from bp_tui.state import GonRecord, StateStore
 from tests.sync.conftest import make_env
 
@@ -14,7 +14,7 @@ NOW = datetime(2026, 3, 10, 15, 40, tzinfo=UTC)
 
 def test_oldest_unshipped_counts_ready_imported_and_failed_before_shipstation(tmp_path):
     store = StateStore(tmp_path / "s.sqlite3")
-    assert store.oldest_unshipped() is None
+    assert store.queue.oldest_unshipped() is None
     t = lambda hours: NOW - timedelta(hours=hours)  # noqa: E731
     store.save_gons([
         GonRecord(gon_id=1, order_id=1, stage="confirmed", first_seen=t(100)),
@@ -24,31 +24,31 @@ def test_oldest_unshipped_counts_ready_imported_and_failed_before_shipstation(tm
         GonRecord(gon_id=5, order_id=5, stage="imported", first_seen=t(5)),
         GonRecord(gon_id=6, order_id=6, stage="ready", first_seen=t(3)),
     ])
-    assert store.oldest_unshipped() == t(5)
+    assert store.queue.oldest_unshipped() == t(5)
     store.save_gons([GonRecord(gon_id=7, order_id=7, stage="failed", first_seen=t(9))])  # never reached ShipStation
-    assert store.oldest_unshipped() == t(9)
+    assert store.queue.oldest_unshipped() == t(9)
     store.save_gons([GonRecord(gon_id=8, order_id=8, stage="ready", first_seen=t(12))])
-    assert store.oldest_unshipped() == t(12)
+    assert store.queue.oldest_unshipped() == t(12)
 
 
 def test_activity_by_hour_from_audit_and_confirmation_times(tmp_path, monkeypatch):
     store = StateStore(tmp_path / "s.sqlite3")
     clock = [NOW]
-    monkeypatch.setattr(store_module, "utcnow", lambda: clock[0])
+    monkeypatch.setattr(rows_module, "utcnow", lambda: clock[0])
     for gon_id, hours_ago in ((1, 0), (2, 0), (3, 2), (4, 30)):
         clock[0] = NOW - timedelta(hours=hours_ago)
-        aid = store.intent("shipstation", "import", gon_id=gon_id, key=f"import:{gon_id}")
-        store.settle(aid, "ok")
-    aid = store.intent("shipstation", "import", gon_id=2, key="import:2")  # a re-send: the same note
-    store.settle(aid, "ok")
-    failed = store.intent("shipstation", "import", gon_id=9, key="import:9")
-    store.settle(failed, "failed", "refused")
+        aid = store.audit.record_intent("shipstation", "import", gon_id=gon_id, key=f"import:{gon_id}")
+        store.audit.settle_intent(aid, "ok")
+    aid = store.audit.record_intent("shipstation", "import", gon_id=2, key="import:2")  # a re-send: the same note
+    store.audit.settle_intent(aid, "ok")
+    failed = store.audit.record_intent("shipstation", "import", gon_id=9, key="import:9")
+    store.audit.settle_intent(failed, "failed", "refused")
     store.save_gons([
         GonRecord(gon_id=1, order_id=1, stage="confirmed", confirmed_at=NOW - timedelta(minutes=10)),
         GonRecord(gon_id=3, order_id=3, stage="confirmed", confirmed_at=NOW - timedelta(hours=1, minutes=50)),
         GonRecord(gon_id=4, order_id=4, stage="confirmed", confirmed_at=NOW - timedelta(hours=26)),
     ])
-    got = store.activity_by_hour(NOW - timedelta(hours=23, minutes=40))
+    got = store.queue.activity_by_hour(NOW - timedelta(hours=23, minutes=40))
     assert got == {"2026-03-10T15": (2, 1), "2026-03-10T13": (1, 1)}
 
 

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import bp_tui.state.store as store_module
+import bp_tui.state.queue as queue_module
+import bp_tui.state.rows as rows_module
 from bp_tui.core.stages import STAGES
 from bp_tui.state import GonRecord, StateStore
 from bp_tui.state.queries import QUEUE_SORTS, STAGE_PRIORITY, Search, id_prefix_ranges
@@ -38,7 +39,7 @@ def built(tmp_path_factory):
     rng = random.Random(14)
     clock = Clock()
     patch = pytest.MonkeyPatch()
-    patch.setattr(store_module, "utcnow", clock)
+    patch.setattr(rows_module, "utcnow", clock)
     store = StateStore(path)
     records = []
     for i in range(N):
@@ -106,7 +107,7 @@ def read_all(store: StateStore, page: int, **view) -> tuple[list[int], int]:
     ids: list[int] = []
     offset = 0
     while True:
-        rows, total = store.queue_page(offset=offset, limit=page, **view)
+        rows, total = store.queue.page(offset=offset, limit=page, **view)
         ids += [r.gon_id for r in rows]
         offset += page
         if offset >= total:
@@ -132,13 +133,13 @@ def test_any_window_equals_the_slice_near_or_deep(built, sort):
         for offset in [0, 1, len(wanted) // 2 - 3, len(wanted) - 5, len(wanted) - 1, len(wanted), len(wanted) + 9,
                        *rng.sample(range(len(wanted)), 12)]:
             limit = rng.choice([1, 7, 50, 120])
-            page, total = built.queue_page(stage=stage, sort=sort, offset=offset, limit=limit)
+            page, total = built.queue.page(stage=stage, sort=sort, offset=offset, limit=limit)
             assert total == len(wanted)
             assert [r.gon_id for r in page] == wanted[offset: offset + limit], (stage, offset, limit)
 
 
 def test_pages_carry_what_the_queue_shows_without_the_payload(built):
-    page, _total = built.queue_page(sort="gon", limit=5)
+    page, _total = built.queue.page(sort="gon", limit=5)
     full = built.gons([r.gon_id for r in page])
     for rec in page:
         whole = full[rec.gon_id]
@@ -164,13 +165,13 @@ def test_search_by_prefix_of_ids_reference_tracking_customer(built, sort):
 
 def test_a_search_by_a_whole_gon_id_finds_that_note_first_in_gon_order(built):
     some = everything(built)[100]
-    rows, total = built.queue_page(search=str(some.gon_id), sort="gon", limit=10)
+    rows, total = built.queue.page(search=str(some.gon_id), sort="gon", limit=10)
     assert rows[0].gon_id == some.gon_id and total >= 1
 
 
 def test_a_broad_search_stops_at_the_limit_and_says_more(built, monkeypatch):
-    monkeypatch.setattr(store_module, "SEARCH_LIMIT", 50)
-    rows, total = built.queue_page(search="1", sort="gon", limit=500)
+    monkeypatch.setattr(queue_module, "SEARCH_LIMIT", 50)
+    rows, total = built.queue.page(search="1", sort="gon", limit=500)
     assert total == 51 and len(rows) == 51
     broad = {r.gon_id for r in reference_search(everything(built), "1")}
     assert len(broad) > 51 and {r.gon_id for r in rows} <= broad
@@ -178,7 +179,7 @@ def test_a_broad_search_stops_at_the_limit_and_says_more(built, monkeypatch):
 
 def test_stage_counts_match_a_grouped_count(built):
     grouped = {s: n for s, n in built.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage")}
-    assert built.stage_counts() == grouped and sum(grouped.values()) == len(everything(built))
+    assert built.queue.stage_counts() == grouped and sum(grouped.values()) == len(everything(built))
 
 
 @pytest.mark.parametrize("sort", QUEUE_SORTS)
@@ -189,15 +190,15 @@ def test_position_of_a_note_is_its_offset_in_the_view(built, sort):
         wanted = reference_order([r for r in reference_search(rows, search) if stage is None or r.stage == stage]
                                  if search else [r for r in rows if stage is None or r.stage == stage], sort)
         for gon_id in rng.sample(wanted, min(15, len(wanted))):
-            assert built.queue_position(gon_id, stage=stage, search=search, sort=sort) == wanted.index(gon_id)
+            assert built.queue.position(gon_id, stage=stage, search=search, sort=sort) == wanted.index(gon_id)
     outside = next(r for r in rows if r.stage != "imported")
-    assert built.queue_position(outside.gon_id, stage="imported", sort=sort) is None
-    assert built.queue_position(1, sort=sort) is None
+    assert built.queue.position(outside.gon_id, stage="imported", sort=sort) is None
+    assert built.queue.position(1, sort=sort) is None
 
 
 def test_unknown_sort_is_refused(built):
     with pytest.raises(ValueError, match="unknown sort"):
-        built.queue_page(sort="colour")
+        built.queue.page(sort="colour")
 
 
 def test_id_prefix_ranges_cover_ten_digit_ids():
@@ -223,12 +224,12 @@ def test_every_page_query_reads_an_index_in_order(built, monkeypatch):
             seen.append((sql, tuple(args)))
             return real.execute(sql, args)
 
-    totals = {stage: built.queue_page(stage=stage, limit=0)[1] for stage in (None, "confirmed")}
+    totals = {stage: built.queue.page(stage=stage, limit=0)[1] for stage in (None, "confirmed")}
     monkeypatch.setattr(built, "db", Spy())
     for sort in QUEUE_SORTS:
         for stage in (None, "confirmed"):
             for offset in (0, totals[stage] - 10):
-                built.queue_page(stage=stage, sort=sort, offset=offset, limit=50)
+                built.queue.page(stage=stage, sort=sort, offset=offset, limit=50)
     monkeypatch.undo()
     pages = [(sql, args) for sql, args in seen if sql.startswith("SELECT gon_id FROM gons") and "OFFSET" in sql]
     assert len(pages) >= len(QUEUE_SORTS) * 4
@@ -255,13 +256,13 @@ def test_retention_and_the_header_read_indexes(built):
 
 
 def test_labels_with_work_left_are_read_from_their_partial_index(built):
-    text = plan(built, f"SELECT DISTINCT gon_id FROM shipments WHERE {store_module.PENDING_SHIPMENT}", [])
+    text = plan(built, f"SELECT DISTINCT gon_id FROM shipments WHERE {rows_module.PENDING_SHIPMENT}", [])
     assert "USING INDEX shipments_pending" in text or "USING COVERING INDEX shipments_pending" in text
     seen: list[str] = []
     built.db.set_trace_callback(seen.append)
     try:
-        built.gons_with_pending_shipments()
-        built.expired_gons(datetime(2025, 1, 1, tzinfo=UTC))
+        built.queue.gons_with_pending_shipments()
+        built.retention.expired_gons(datetime(2025, 1, 1, tzinfo=UTC))
     finally:
         built.db.set_trace_callback(None)
     for sql in seen:
@@ -306,13 +307,13 @@ def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
                     store.db.execute(f"INSERT INTO gons ({cols}) VALUES (?,?,?,?,?)", (gon_id, gon_id, stage, now, now))
                 except sqlite3.IntegrityError:
                     pass
-        assert store.stage_counts() == grouped(store), (step, kind)
+        assert store.queue.stage_counts() == grouped(store), (step, kind)
     with store.rehearsal():
         store.db.execute("DELETE FROM gons WHERE gon_id < 100")
-        assert store.stage_counts() == grouped(store)
-    assert store.stage_counts() == grouped(store) and sum(grouped(store).values()) > 100
+        assert store.queue.stage_counts() == grouped(store)
+    assert store.queue.stage_counts() == grouped(store) and sum(grouped(store).values()) > 100
     store.close()
     other = StateStore(tmp_path / "s.sqlite3")  # another connection (a headless sync) writes too
     other.db.execute("UPDATE gons SET stage = 'confirmed'")
     other.db.commit()
-    assert other.stage_counts() == grouped(other) == {"confirmed": sum(grouped(other).values())}
+    assert other.queue.stage_counts() == grouped(other) == {"confirmed": sum(grouped(other).values())}

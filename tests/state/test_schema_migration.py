@@ -88,11 +88,11 @@ def test_an_older_file_is_migrated_with_every_row_intact(tmp_path, version):
     indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert NEW_INDEXES <= indexes
     grouped = dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
-    assert store.stage_counts() == grouped and sum(grouped.values()) == 300
-    assert [r["key"] for r in store.open_intents()] == ["shw:7"]
+    assert store.queue.stage_counts() == grouped and sum(grouped.values()) == 300
+    assert [r.key for r in store.audit.open_intents()] == ["shw:7"]
     tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"incidents", "alert_messages"} <= tables and "incidents_unresolved" in indexes
-    page, total = store.queue_page(search="PO-12", sort="gon")
+    page, total = store.queue.page(search="PO-12", sort="gon")
     assert [r.gon_id for r in page] == [12, *range(120, 130)] and total == 11
     assert store.parts_of([5]).get(5, [])[0].order_number == "1002-1" if version >= 2 else not store.all_parts()
     store.close()
@@ -132,7 +132,7 @@ def test_a_migration_that_fails_is_a_clear_error_and_runs_again_next_time(tmp_pa
     monkeypatch.undo()
     store = StateStore(path)  # the same migration, from the start
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     store.close()
     after, earlier = rows_of(path), dict(before)
     assert after.pop("ss_parts") == earlier.pop("ss_parts", [])
@@ -160,7 +160,7 @@ def test_a_vacuum_that_fails_leaves_the_version_and_the_next_open_finishes(tmp_p
     store = StateStore(path)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
-    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     store.close()
     assert rows_of(path) == before
 
@@ -171,9 +171,9 @@ def test_retention_frees_pages_back_to_the_file_system(tmp_path):
     store = StateStore(path)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = path.stat().st_size
-    notes, _shipments = store.remove_gons(range(1, 2500))
-    assert notes == 2499 and store.free_pages() > 0
-    assert store.incremental_vacuum(10_000) > 0 and store.free_pages() == 0
+    notes, _shipments = store.retention.remove_gons(range(1, 2500))
+    assert notes == 2499 and store.retention.free_pages() > 0
+    assert store.retention.incremental_vacuum(10_000) > 0 and store.retention.free_pages() == 0
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert path.stat().st_size < size * 0.6
     store.close()

@@ -6,14 +6,14 @@ from bp_tui.state import GonRecord, StateStore
 def test_queue_rows_changed_since_returns_only_newer_rows(tmp_path):
     store = StateStore(tmp_path / "s.sqlite3")
     store.save_gons([GonRecord(gon_id=i, order_id=100 + i, stage="waiting") for i in range(1, 6)])
-    assert len(store.queue_records()) == 5
+    assert len(store.queue.records()) == 5
     later = datetime.now(UTC) + timedelta(seconds=5)
-    assert store.queue_records(changed_since=later) == []
+    assert store.queue.records(changed_since=later) == []
     rec = store.gon(3)
     rec.stage = "ready"
     store.save_gons([rec])
     since = datetime.now(UTC) - timedelta(seconds=1)
-    changed = store.queue_records(changed_since=since)
+    changed = store.queue.records(changed_since=since)
     assert 3 in {r.gon_id for r in changed} and all(r.updated_at >= since.replace(microsecond=0) for r in changed)
 
 
@@ -29,11 +29,11 @@ def test_state_file_is_wal_and_0600(tmp_path):
 
 def test_intents_and_done_keys(tmp_path):
     store = StateStore(tmp_path / "s.sqlite3")
-    first = store.intent("brightpearl", "note", gon_id=1, order_id=2, key="note:shipment-9")
-    assert [r["id"] for r in store.open_intents()] == [first]
-    assert store.done_keys(["note:shipment-9"]) == set()
-    store.settle(first, "ok", "note 5")
-    assert store.open_intents() == []
-    assert store.done_keys(["note:shipment-9", "other"]) == {"note:shipment-9"}
-    assert store.keys_attempted(["note:shipment-9", "other"]) == {"note:shipment-9"}
-    assert store.history(1)[0].result == "ok"
+    first = store.audit.record_intent("brightpearl", "note", gon_id=1, order_id=2, key="note:shipment-9")
+    assert [r.id for r in store.audit.open_intents()] == [first]
+    assert store.audit.done_keys(["note:shipment-9"]) == set()
+    store.audit.settle_intent(first, "ok", "note 5")
+    assert store.audit.open_intents() == []
+    assert store.audit.done_keys(["note:shipment-9", "other"]) == {"note:shipment-9"}
+    assert store.audit.keys_attempted(["note:shipment-9", "other"]) == {"note:shipment-9"}
+    assert store.audit.history(1)[0].result == "ok"

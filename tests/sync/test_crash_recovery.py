@@ -103,7 +103,7 @@ async def test_crashes_at_random_points_end_exactly_once(tmp_path, seed, ss_api)
             assert rec.stage == "confirmed", (rec.gon_id, rec.stage, rec.reason)
             assert shw[rec.gon_id] == 1
         assert max(note_counts(env).values(), default=1) == 1
-        assert not final.store.open_intents()
+        assert not final.store.audit.open_intents()
         # nothing stuck without a reason
         assert all(r.reason for r in stages.values() if r.stage in ("failed", "attention", "waiting"))
         await final.aclose()
@@ -130,7 +130,7 @@ async def test_crashes_amid_voids_replacements_deletions_end_exactly_once(tmp_pa
         assert max(ss_keys(env).values(), default=1) == 1
         assert max(shw_counts(env).values(), default=0) <= 1
         assert max(note_counts(env).values(), default=1) == 1
-        assert not final.store.open_intents()
+        assert not final.store.audit.open_intents()
         for order in env.ss.orders.values():
             live = [s for s in env.ss.shipments.values() if s["orderId"] == order["orderId"] and not s["voided"]]
             if live:
@@ -196,7 +196,7 @@ def assert_real_world_exactly_once(env: SandboxEnvironment, final: Connector, ca
     if env.ss_api == "v1":
         assert env.ss.order_by_key(order_key("demo", gon_b)) is None
     assert max(shw_counts(env).values()) <= 1 and max(note_counts(env).values(), default=1) == 1
-    assert not final.store.open_intents()
+    assert not final.store.audit.open_intents()
     reference = {g: env.bp.gons[g]["shipping"]["reference"] for g in env.bp.gons}
     stage = {r.gon_id: r for r in final.queue_rows()}
     assert stage[cases["split"]].stage == "confirmed"

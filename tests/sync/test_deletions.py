@@ -219,7 +219,7 @@ async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads
         env.bp.delete_gon(gid)
         assert (await env.connector.run_cycle()).cancelled == 0  # a new first proof
         assert (await env.connector.run_cycle()).cancelled == 1
-        history = [h.result for h in env.connector.store.history(gid) if h.action == "deletion"]
+        history = [h.result for h in env.connector.store.audit.history(gid) if h.action == "deletion"]
         assert history == ["confirmed", "seen", "cleared", "seen"]
     finally:
         await env.aclose()

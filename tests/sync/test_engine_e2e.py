@@ -103,10 +103,10 @@ async def test_labels_are_confirmed_once_with_tracking(env):
         notes = [n for n in env.bp.notes.get(gon["orderId"], []) if label["trackingNumber"] in n["text"]]
         assert len(notes) == 1 and f"GON {gon_id}" in notes[0]["text"]
     # run again: no new writes to either API
-    audit_before = env.connector.store.audit_count()
+    audit_before = env.connector.store.audit.count()
     again = await env.connector.run_cycle()
     assert again.confirmed == 0 and again.imported == 0
-    assert env.connector.store.audit_count() == audit_before
+    assert env.connector.store.audit.count() == audit_before
     assert shw_counts(env) == shw
 
 
@@ -211,15 +211,15 @@ async def test_dry_run_writes_nothing(env):
     summary = await env.connector.run_cycle(dry_run=True)
     assert summary.dry_run and summary.imported > 0 and summary.would_write
     assert env.ss.orders == {}
-    assert env.connector.store.stage_counts() == {}
+    assert env.connector.store.queue.stage_counts() == {}
     await env.connector.run_cycle()
     env.label(3)
-    stages = env.connector.store.stage_counts()
+    stages = env.connector.store.queue.stage_counts()
     shw = shw_counts(env)
     dry = await env.connector.run_cycle(dry_run=True)
     assert dry.confirmed == 3
     assert shw_counts(env) == shw
-    assert env.connector.store.stage_counts() == stages
+    assert env.connector.store.queue.stage_counts() == stages
 
 
 async def test_failed_note_is_retried_after_fix(env):
@@ -415,7 +415,7 @@ async def test_demo_ticks_move_notes_through_every_stage(tmp_path, ss_api):
         for _ in range(40):
             await env.tick()
             await env.connector.run_cycle()
-            seen |= set(env.connector.store.stage_counts())
+            seen |= set(env.connector.store.queue.stage_counts())
         assert {"waiting", "imported", "confirmed", "failed", "attention", "cancelled"} <= seen
         assert max(ss_keys(env).values()) == 1 and max(shw_counts(env).values()) == 1
     finally:

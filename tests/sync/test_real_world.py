@@ -168,9 +168,9 @@ async def test_a_split_order_is_confirmed_once_every_part_is_labelled_with_every
     assert any("tracking PART-TWO-222" in t and "also: PART-ONE-111" in t for t in notes)
     assert first["orderKey"] == second["orderKey"] == order_key("demo", rec.gon_id)
     # nothing more on later cycles
-    audit = env.connector.store.audit_count()
+    audit = env.connector.store.audit.count()
     await env.connector.run_cycle()
-    assert env.connector.store.audit_count() == audit and shw_counts(env)[rec.gon_id] == 1
+    assert env.connector.store.audit.count() == audit and shw_counts(env)[rec.gon_id] == 1
 
 
 async def test_a_cancelled_part_counts_as_done(env):
@@ -239,9 +239,9 @@ async def test_a_label_on_the_merged_order_confirms_every_note_merged_into_it(tm
             assert len(notes) == 1 and f"GON {gid}" in notes[0] and "tracking MERGED-777" in notes[0]
         assert env.connector.store.gon(gon_b).reason == f"merged into order {survivor['orderNumber']} in ShipStation"
         assert env.ss.order_by_key(order_key("demo", gon_b)) is None  # never re-created
-        audit = env.connector.store.audit_count()
+        audit = env.connector.store.audit.count()
         await env.connector.run_cycle()
-        assert env.connector.store.audit_count() == audit
+        assert env.connector.store.audit.count() == audit
     finally:
         await env.aclose()
 
@@ -340,7 +340,7 @@ async def test_the_real_world_heartbeat_converges_exactly_once(tmp_path, seed, s
                           if "[bp-tui " in n["text"])
         assert max(markers.values(), default=1) == 1
         store = env.connector.store
-        assert not store.open_intents()
+        assert not store.audit.open_intents()
         for label in env.ss.shipments.values():
             if label["voided"] or label["isReturnLabel"] or label["orderId"] not in env.ss.orders:
                 continue

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-import bp_tui.state.store as store_module
+import bp_tui.state.rows as rows_module
 import bp_tui.sync.retain as retain_module
 from bp_tui.config import Config
 from bp_tui.core.records import PartRecord, ShipmentRecord
 from bp_tui.core.stages import STAGES
 from bp_tui.core.types import CycleSummary
 from bp_tui.state import GonRecord, StateStore
+from bp_tui.state.retention import Retention
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.retain import Retain
 from bp_tui.sync.writer import Writer
@@ -50,7 +51,7 @@ def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: igno
     every age and result, some open intents, some labels with work left."""
     rng = random.Random(seed)
     clock = Clock(NOW)
-    monkeypatch.setattr(store_module, "utcnow", clock)
+    monkeypatch.setattr(rows_module, "utcnow", clock)
     store = StateStore(tmp_path / "state.sqlite3")
     ages: dict[int, timedelta] = {}
     with store.transaction():
@@ -96,7 +97,7 @@ def open_intent_subjects(audit: dict[int, dict]) -> tuple[set[int], set[int]]:
 
 
 def pending_label(store: StateStore) -> set[int]:
-    return store.gons_with_pending_shipments()
+    return store.queue.gons_with_pending_shipments()
 
 
 async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_settled_audit(tmp_path, monkeypatch):
@@ -128,7 +129,7 @@ async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_s
     for aid, row in before["audit"].items():  # type: ignore[union-attr]
         old = row["at"] < cutoff.isoformat(timespec="seconds")
         assert (aid in kept_ids) == (row["result"] == "intent" or not old), row
-    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     # a second pass finds nothing more
     again = context(store)
     await Retain()(again)
@@ -164,11 +165,11 @@ async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path,
     monkeypatch.setattr(retain_module, "BATCH", 7)
     batches: list[tuple[int, int, int]] = []  # (notes, loop ticks before, loop ticks after)
     threads: set[int] = set()
-    real_retire = StateStore.retire_batch
+    real_retire = Retention.retire_batch
     ticks = 0
 
     def slow_retire(self, before, limit):  # type: ignore[no-untyped-def]
-        assert self is not store  # the worker's own connection
+        assert self is not store.retention  # the worker's own connection
         threads.add(threading.get_ident())
         ticks_before = ticks
         time.sleep(0.02)  # a batch that takes a while
@@ -177,7 +178,7 @@ async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path,
             batches.append((out, ticks_before, ticks))
         return out
 
-    monkeypatch.setattr(StateStore, "retire_batch", slow_retire)
+    monkeypatch.setattr(Retention, "retire_batch", slow_retire)
     done = False
     reads: list[int] = []
 
@@ -185,7 +186,7 @@ async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path,
         nonlocal ticks
         while not done:
             ticks += 1
-            reads.append(sum(store.stage_counts().values()))  # the loop's connection reads meanwhile
+            reads.append(sum(store.queue.stage_counts().values()))  # the loop's connection reads meanwhile
             await asyncio.sleep(0.001)
 
     task = asyncio.create_task(dashboard())
@@ -194,7 +195,7 @@ async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path,
     await Retain()(ctx)
     done = True
     await task
-    reads.append(sum(store.stage_counts().values()))
+    reads.append(sum(store.queue.stage_counts().values()))
     assert len(batches) >= 5 and max(n for n, _b, _a in batches) <= 7
     assert sum(n for n, _b, _a in batches) == ctx.summary.removed
     assert threading.get_ident() not in threads
@@ -225,7 +226,7 @@ async def test_a_stop_request_ends_retention_between_batches(tmp_path, monkeypat
     with pytest.raises(StopRequested):
         await Retain()(ctx)
     assert ctx.summary.removed == 10
-    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     store.close()
 
 
@@ -235,7 +236,7 @@ async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_p
     store, _ages = build(tmp_path, monkeypatch, notes=600)
     monkeypatch.setattr(retain_module, "BATCH", 3)
     done: list[int] = []
-    real_retire = StateStore.retire_batch
+    real_retire = Retention.retire_batch
 
     def slow_retire(self, before, limit):  # type: ignore[no-untyped-def]
         time.sleep(0.05)
@@ -243,7 +244,7 @@ async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_p
         done.append(out)
         return out
 
-    monkeypatch.setattr(StateStore, "retire_batch", slow_retire)
+    monkeypatch.setattr(Retention, "retire_batch", slow_retire)
     ctx = context(store)
     task = asyncio.create_task(Retain()(ctx))
     await asyncio.sleep(0.2)
@@ -254,8 +255,8 @@ async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_p
     ended = len(done)
     await asyncio.sleep(0.3)
     assert len(done) == ended and all(done)  # no batch after the one under way
-    assert store.expired_gons(NOW - timedelta(days=KEEP))  # it stopped with notes left, not for want of them
-    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.retention.expired_gons(NOW - timedelta(days=KEEP))  # it stopped with notes left, not for want of them
+    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     store.close()
 
 
@@ -276,12 +277,12 @@ async def test_removed_notes_do_not_come_back_on_later_cycles(env):
     assert summary.removed == len(confirmed) == 6 and summary.as_json()["removed"] == 6
     assert env.connector.last_run()[1].removed == 6  # kept with the run, as the other counts
     assert not set(store.gons()) & confirmed
-    audit = store.audit_count(result=None)
+    audit = store.audit.count(result=None)
     for _ in range(2):
         again = await env.connector.run_cycle()
         assert again.imported == again.updated == again.confirmed == again.removed == 0
     assert not set(store.gons()) & confirmed
-    assert ss_keys(env) == keys and shw_counts(env) == shw and store.audit_count(result=None) == audit
+    assert ss_keys(env) == keys and shw_counts(env) == shw and store.audit.count(result=None) == audit
 
 
 async def test_removed_notes_leave_no_trace_in_the_file(tmp_path, monkeypatch):
@@ -289,7 +290,7 @@ async def test_removed_notes_leave_no_trace_in_the_file(tmp_path, monkeypatch):
     free pages: deleted cells are zeroed where their page is written, and every freed page is
     given back to the file system at the end of the pass."""
     clock = Clock(NOW - timedelta(days=KEEP + 10))
-    monkeypatch.setattr(store_module, "utcnow", clock)
+    monkeypatch.setattr(rows_module, "utcnow", clock)
     path = tmp_path / "state.sqlite3"
     store = StateStore(path)
     with store.transaction():
@@ -369,7 +370,7 @@ async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole
     from bp_tui.errors import StopRequested
 
     store, _ages = build(tmp_path, monkeypatch, notes=600)
-    due = len(store.expired_gons(NOW - timedelta(days=KEEP), 10_000))
+    due = len(store.retention.expired_gons(NOW - timedelta(days=KEEP), 10_000))
     assert due > 30
     monkeypatch.setattr(retain_module, "BATCH", 10)
     real_worker = StateStore.worker
@@ -394,10 +395,10 @@ async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole
         await Retain()(ctx)
     assert time.monotonic() - asked[0] < 0.3  # not the rest of the 0.5 s batch
     assert ctx.summary.removed == 10
-    gons = {r[0] for r in store.db.execute("SELECT gon_id FROM gons")}
-    assert len(store.expired_gons(NOW - timedelta(days=KEEP), 10_000)) == due - 10
+    gons = set(store.gons())
+    assert len(store.retention.expired_gons(NOW - timedelta(days=KEEP), 10_000)) == due - 10
     orphans = store.db.execute("SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)")
     assert orphans.fetchone()[0] == 0 and gons
-    assert store.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()

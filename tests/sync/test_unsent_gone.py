@@ -70,7 +70,7 @@ async def test_a_note_deleted_after_a_lost_import_has_its_order_cancelled(one_no
     rec = env.connector.store.gon(gon)
     assert rec.stage == "cancelled" and rec.ss_order_id == made["orderId"], (rec.stage, rec.reason)
     assert env.ss.orders[made["orderId"]]["orderStatus"] == "cancelled" and summary.cancelled == 1
-    assert summary.failing == 0 and not env.connector.store.open_intents()
+    assert summary.failing == 0 and not env.connector.store.audit.open_intents()
 
 
 async def test_a_note_shipped_in_brightpearl_after_a_lost_import_marks_its_order_shipped(one_note):

@@ -120,8 +120,8 @@ async def test_hostile_names_references_and_reasons_show_as_text(env):
         record = store.gon(failed.gon_id)
         record.reason = REASON
         store.save_gons([record])
-        audit = store.intent("shipstation", "createorder", gon_id=failed.gon_id, detail=DETAIL)
-        store.settle(audit, "failed", DETAIL)
+        audit = store.audit.record_intent("shipstation", "createorder", gon_id=failed.gon_id, detail=DETAIL)
+        store.audit.settle_intent(audit, "failed", DETAIL)
         app.queue_version += 1
         await pilot.pause()
 

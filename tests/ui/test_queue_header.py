@@ -83,13 +83,13 @@ async def test_a_live_refresh_reads_the_counts_not_the_24_hours(env):
         screen = app.screen
         store = env.connector.store
         reads: list[datetime] = []
-        real = store.activity_by_hour
+        real = store.queue.activity_by_hour
 
         def counted(since):  # type: ignore[no-untyped-def]
             reads.append(since)
             return real(since)
 
-        store.activity_by_hour = counted
+        store.queue.activity_by_hour = counted
         shown = plain(screen.query_one("#queue-imported", Static))
         assert shown.strip().endswith(f" {env.connector.stage_counts()['imported']}")
         failed = next(g for g, r in store.gons().items() if r.stage == "failed")

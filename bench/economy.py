@@ -51,9 +51,9 @@ from typing import Any
 from bench.accounts import build_account, orders_of, products_of, search_rows
 from bench.throughput import mappable
 from bp_tui.brightpearl.client import BrightpearlClient
+from bp_tui.core.reasons import MappingError
 from bp_tui.shipstation.client import OPEN_STATUSES, ShipStationClient
 from bp_tui.state.store import utcnow
-from bp_tui.core.reasons import MappingError
 from bp_tui.sync.mapping import MapOptions, map_gon, order_key
 
 

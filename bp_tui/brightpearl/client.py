@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -186,7 +186,7 @@ class BrightpearlClient(SenderClient):
         if self._oauth is None:
             return None
         tokens = await self._oauth.fresh()
-        return datetime.fromtimestamp(tokens.expires_at, timezone.utc)
+        return datetime.fromtimestamp(tokens.expires_at, UTC)
 
     async def _ensure_token(self) -> None:
         """Log in unless a concurrent request already did while we waited for the lock."""
@@ -217,7 +217,9 @@ class BrightpearlClient(SenderClient):
         except ApiError as exc:
             if empty_on_404 and is_not_found(exc):
                 return None
-            raise _foreign_404(exc, path) if _is_foreign_404(exc) else exc
+            if _is_foreign_404(exc):
+                raise _foreign_404(exc, path) from exc
+            raise
 
     async def _search(self, path: str, params: dict[str, Any]) -> list[SearchRow]:
         """All pages of a search, each row zipped with ``metaData.columns``."""
@@ -231,7 +233,7 @@ class BrightpearlClient(SenderClient):
             names = [c.get("name") for c in meta.get("columns") or []]
             results = response.get("results") or []
             for values in results:
-                rows.append({n: v for n, v in zip(names, values) if n})
+                rows.append({n: v for n, v in zip(names, values, strict=False) if n})  # (as many as both)
             if not meta.get("morePagesAvailable") or not results:
                 return rows
             last = as_int(meta.get("lastResult"))
@@ -531,5 +533,5 @@ def _period_start(moment: datetime) -> str:
     """PERIOD filter ``from/`` (open end), in UTC with an explicit ``Z``: Brightpearl reads a
     time without an offset in the account's own time zone."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") + "/"
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "/"

@@ -32,9 +32,16 @@ import httpx
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.sender import AnswerTooLarge, StoppedWaiting, bounded_send, decode
 from bp_tui.brightpearl.apierrors import SERVICE, error_parts
-from bp_tui.config.model import BrightpearlSettings, derive_integration_url
+from bp_tui.config.model import BrightpearlSettings, Secret, derive_integration_url
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, BpTuiError, inert, scrub_secrets
-from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenLock, TokenSet, TokenStore, lifetime
+from bp_tui.state.tokens import (
+    PendingLogin,
+    TokenFileError,
+    TokenLock,
+    TokenSet,
+    TokenStore,
+    lifetime,
+)
 
 REFRESH_MARGIN_S = 60.0  # refresh this long before the access token expires...
 MARGIN_SHARE = 0.25  # ...or, for a short-lived token, in the last quarter of its life
@@ -233,7 +240,8 @@ class TokenEndpoint:
         error = description = ""
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             error = body["error"]
-            description = body.get("error_description") if isinstance(body.get("error_description"), str) else ""
+            given = body.get("error_description")
+            description = given if isinstance(given, str) else ""
         else:
             description = error_parts(body)[1]
         message = scrub_secrets(inert((description or error)[:300]), hidden)
@@ -274,7 +282,7 @@ class TokenEndpoint:
                            hint="nothing was stored; try again, and check brightpearl.oauth_url")
         now = self.clock()
         assert isinstance(expires_in, int) and isinstance(access, str) and isinstance(refresh, str)
-        return TokenSet(access_token=access, refresh_token=refresh, expires_at=now + expires_in,
+        return TokenSet(access_token=Secret(access), refresh_token=Secret(refresh), expires_at=now + expires_in,
                         expires_in=expires_in, api_domain=str(domain), account_code=self.settings.account_code,
                         app_ref=self.settings.app_ref, installation_instance_id=str(instance), obtained_at=now)
 
@@ -474,7 +482,7 @@ class BrightpearlLogin:
         state = new_state()
         s = self.settings
         try:
-            self.store.save_pending(PendingLogin(state=state, account_code=s.account_code, app_ref=s.app_ref,
+            self.store.save_pending(PendingLogin(state=Secret(state), account_code=s.account_code, app_ref=s.app_ref,
                                                  redirect_uri=s.redirect_uri, created_at=self.clock()))
         except TokenFileError as exc:
             raise LoginError(str(exc)) from None

@@ -328,7 +328,7 @@ def masked_dict(config: Config) -> dict[str, dict[str, Any]]:
 def masked_toml(config: Config) -> str:
     """TOML text for ``config show``: secrets masked, env-provided secrets annotated."""
     text = tomli_w.dumps(masked_dict(config))
-    lines = []
+    lines: list[str] = []
     for line in text.splitlines():
         for key in SECRET_KEYS:
             if key.dotted in config.env_overridden and line.startswith(f"{key.name} = ") and _in_section(lines, key.section):

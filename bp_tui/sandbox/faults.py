@@ -276,9 +276,9 @@ class Chaos:
                            self.dialect.throttle_headers(self.plan.throttle_s))
             return
         if kind == "hostile_throttle":
-            headers = self.dialect.throttle_headers(self.plan.throttle_s)
-            headers.update({h: self.plan.hostile_value for h in self.dialect.wait_headers})
-            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body, headers)
+            hostile = self.dialect.throttle_headers(self.plan.throttle_s)
+            hostile.update({h: self.plan.hostile_value for h in self.dialect.wait_headers})
+            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body, hostile)
             return
         if kind == "huge":
             await self._huge(send)

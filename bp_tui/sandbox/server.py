@@ -191,10 +191,10 @@ def _ids(query: dict[str, str], name: str) -> list[int]:
         raise _ControlError(400, f"{name} must be whole numbers separated by commas") from None
 
 
-def _moves(text: str) -> dict[str, int] | None:
+def _moves(text: str) -> dict[str | int, int] | None:
     if not text:
         return None
-    moves: dict[str, int] = {}
+    moves: dict[str | int, int] = {}
     for pair in text.split(","):
         key, _, count = pair.rpartition(":")
         if not key or not count.isdigit():

@@ -24,7 +24,13 @@ from bp_tui.core.types import HistoryEntry
 from bp_tui.errors import BpTuiError
 from bp_tui.paths import make_private_folder, open_private, refuse_link
 from bp_tui.state.queries import (
-    QUEUE_SORTS, SEARCH_LIMIT, SORT_SQL, Search, order_by, stage_order, stage_rank_sql,
+    QUEUE_SORTS,
+    SEARCH_LIMIT,
+    SORT_SQL,
+    Search,
+    order_by,
+    stage_order,
+    stage_rank_sql,
 )
 from bp_tui.state.schema import APP_ID, CREATE, MIGRATIONS, SCHEMA_VERSION, VACUUM_AFTER
 
@@ -295,7 +301,8 @@ class StateStore:
         # earlier gon_id; an index range count
         (col, way), *_rest = SORT_SQL[sort]
         if col == "gon_id":
-            where, args = ("gon_id < ?" if way == "ASC" else "gon_id > ?"), [gon_id]
+            where = "gon_id < ?" if way == "ASC" else "gon_id > ?"
+            args: list[object] = [gon_id]
         else:
             value = self.db.execute(f"SELECT {col} FROM gons WHERE gon_id = ?", (gon_id,)).fetchone()[0]
             ahead, tie = ("<", "<") if way == "ASC" else (">", ">")
@@ -466,7 +473,7 @@ class StateStore:
             args = (iso(changed_since),)
         out = []
         for row in self.db.execute(sql + " ORDER BY gon_id DESC", args):
-            data = dict(zip(columns, row))
+            data = dict(zip(columns, row, strict=True))
             for col in _DATE_COLUMNS:
                 data[col] = parse_iso(data[col])
             out.append(GonRecord(**data))

@@ -61,7 +61,7 @@ def redact(value: Any, secrets: list[str]) -> Any:
     return value
 
 
-def bundle_data(conn: "Connector") -> dict[str, Any]:
+def bundle_data(conn: Connector) -> dict[str, Any]:
     config = masked_dict(conn.config)
     for section in config.values():
         for key, val in section.items():
@@ -176,7 +176,7 @@ def is_bundle(path: Path) -> bool:
     return isinstance(data, dict) and data.get(MARKER) == FORMAT
 
 
-def write_bundle(conn: "Connector", path: str | os.PathLike[str], *, force: bool = False) -> Path:
+def write_bundle(conn: Connector, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write the bundle as JSON to a new file (mode 0600) and return its path.
 
     ``path`` is a folder (a new dated file goes in it) or a file name that does not exist yet;

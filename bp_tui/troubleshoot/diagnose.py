@@ -8,15 +8,15 @@ of ShipStation's troubleshooting table and every reason the engine skips or fail
 from __future__ import annotations
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order
-from bp_tui.troubleshoot.deps import Sources
-from bp_tui.errors import ApiError
-from bp_tui.core.types import Diagnosis
-from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, utcnow
-from bp_tui.core.stages import PartKind, ShipmentRole
 from bp_tui.core import reasons
 from bp_tui.core.reasons import MappingError
+from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, utcnow
+from bp_tui.core.stages import PartKind, ShipmentRole
+from bp_tui.core.types import Diagnosis
+from bp_tui.errors import ApiError
 from bp_tui.sync.mapping import map_gon
 from bp_tui.sync.payloads import map_options
+from bp_tui.troubleshoot.deps import Sources
 
 
 async def diagnose(src: Sources, ident: int) -> list[Diagnosis]:

@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+
 from bp_tui.brightpearl.oauth import CONNECT, move_to_oauth_steps
-from bp_tui.troubleshoot.deps import Sources
-from bp_tui.errors import ApiAuthError, ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.core.sizes import GB, human_bytes
 from bp_tui.core.types import CheckResult
-
+from bp_tui.errors import ApiAuthError, ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.troubleshoot.deps import Sources
 
 HEADROOM_MIN = {"brightpearl": 20, "shipstation": 5}
 CLOCK_SKEW_MAX_S = 300
@@ -24,7 +24,7 @@ V2_ONE_PAGE = 500  # V2's largest page: doctor's label read is one request
 STATE_WARN_BYTES = GB  # a state file past this gets a warning (not a failure) with the fix
 
 
-async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+async def run_checks(src: Sources, on_check: Callable[[CheckResult], object] | None = None) -> list[CheckResult]:
     results: list[CheckResult] = []
 
     def add(check: CheckResult) -> None:

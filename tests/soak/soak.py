@@ -18,11 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.reliability.helpers import ChaosEnv, cycle, eligible_gon_ids, tally  # noqa: E402
-
 from bp_tui.apiclient import Backoff  # noqa: E402
 from bp_tui.sandbox.environment import build_environment  # noqa: E402
 from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, FaultPlan, attach  # noqa: E402
+from tests.reliability.helpers import ChaosEnv, cycle, eligible_gon_ids, tally  # noqa: E402
 
 
 def build(workdir: Path, gons: int, rate: float, seed: int, timeout: float) -> ChaosEnv:

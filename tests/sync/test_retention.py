@@ -315,6 +315,7 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
     below that, retention keeps it anyway (never rediscovered, never sent again); once it is
     older than both (and out of the search window) it goes, and it does not come back."""
     from bp_tui.sandbox.brightpearl.shapes import bp_time
+
     from .conftest import make_env
 
     overrides = {"brightpearl": {"shipped_action": action}, "sync": {"keep_days": 2, "lookback_days": 30}}

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bp_tui.sandbox.brightpearl import shapes
@@ -183,7 +183,7 @@ class BrightpearlAccount:
 
     def seed(self, orders: int = 60, seed: int = 1, *, now: datetime | None = None) -> None:
         """Realistic, deterministic data (see ``seed.py``); counts land in ``self.counts``."""
-        seed_account(self, orders=orders, seed=seed, now=now or datetime.now(timezone.utc))
+        seed_account(self, orders=orders, seed=seed, now=now or datetime.now(UTC))
         self.counts = self.count_gons()
 
     def count_gons(self) -> dict[str, Any]:
@@ -245,7 +245,7 @@ class BrightpearlAccount:
         status = self.statuses[status_id]
         self.orders[order_id] = shapes.order(
             order_id,
-            placed_on=placed_on or datetime.now(timezone.utc),
+            placed_on=placed_on or datetime.now(UTC),
             channel_id=channel_id,
             warehouse_id=warehouse_id,
             status_id=status_id,
@@ -269,7 +269,7 @@ class BrightpearlAccount:
 
     def touch_order(self, order: dict[str, Any]) -> None:
         order["version"] += 1
-        order["updatedOn"] = self.stamp(datetime.now(timezone.utc))
+        order["updatedOn"] = self.stamp(datetime.now(UTC))
 
     def set_order_status(self, order_id: int, status_id: int) -> None:
         order = self.orders.get(order_id)
@@ -293,7 +293,7 @@ class BrightpearlAccount:
                 "contactId": order["parties"]["customer"].get("contactId", 0),
                 "text": text,
                 "isPublic": is_public,
-                "addedOn": self.stamp(datetime.now(timezone.utc)),
+                "addedOn": self.stamp(datetime.now(UTC)),
                 "addedBy": added_by,
                 "orderStatusId": order["orderStatus"]["orderStatusId"],
             }
@@ -342,7 +342,7 @@ class BrightpearlAccount:
             sequence = 1 + (len(self._gons_of_order(order_id)) if order_id else 0)
         gon_id = next(self._gon_ids)
         self._gons_by_order.setdefault(order_id, []).append(gon_id)
-        created = created_on or datetime.now(timezone.utc)
+        created = created_on or datetime.now(UTC)
         self.gons[gon_id] = shapes.goods_out_note(
             order_id=order_id,
             warehouse_id=warehouse_id,
@@ -367,7 +367,7 @@ class BrightpearlAccount:
         self, gon_id: int, *, printed: bool | None = None, picked: bool | None = None, packed: bool | None = None
     ) -> None:
         """Post PRI/UPR, PIC/UPI, PAC/UPA events as the warehouse staff would."""
-        now = self.stamp(datetime.now(timezone.utc))
+        now = self.stamp(datetime.now(UTC))
         events = []
         for flag, on, off in (("printed", "PRI", "UPR"), ("picked", "PIC", "UPI"), ("packed", "PAC", "UPA")):
             wanted = {"printed": printed, "picked": picked, "packed": packed}[flag]
@@ -447,7 +447,7 @@ class BrightpearlAccount:
         status = gon["status"]
         for event in events:
             code = event["eventCode"]
-            when = self.stamp(self.parse_time(event["occured"]) or datetime.now(timezone.utc))
+            when = self.stamp(self.parse_time(event["occured"]) or datetime.now(UTC))
             owner = event["eventOwnerId"]
             added = [code]
             if code == "SHW":
@@ -486,4 +486,4 @@ def _parse_time(value: Any, zone: tzinfo | None = None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone or timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone or UTC)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -25,7 +25,6 @@ from bp_tui.sandbox.brightpearl.errors import (
     bad_request,
     not_found,
 )
-
 from bp_tui.sandbox.brightpearl.oauth import BAD_REFS
 
 if TYPE_CHECKING:
@@ -231,7 +230,7 @@ def _parse_dt(text: str | None, zone: tzinfo | None = None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone or timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone or UTC)
 
 
 def _paging(request: Request) -> tuple[int, int]:
@@ -341,7 +340,7 @@ def gon_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: An
     if orders == "*" and gons == "*":
         raise bad_request("WHSB-001", "Supply a goods-out note ID set or an order ID set")
     # An id set names at most 500 notes: look those up instead of scanning every note.
-    pool = sorted(sb.gons.items()) if gons == "*" else [(g, sb.gons[g]) for g in sorted(set(gons)) if g in sb.gons]
+    pool = sorted(sb.gons.items()) if isinstance(gons, str) else [(g, sb.gons[g]) for g in sorted(set(gons)) if g in sb.gons]
     order_set = None if orders == "*" else set(orders)
     found = {str(gid): g for gid, g in pool if order_set is None or g["orderId"] in order_set}
     if not found:

@@ -11,7 +11,7 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bp_tui.sandbox.shipstation import shapes
@@ -40,7 +40,7 @@ class ShipStationAccount:
         rate_limit: int = 40,
         window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.api_key = api_key
         self.api_secret = api_secret
@@ -137,7 +137,7 @@ class ShipStationAccount:
         if order is not None and order["orderStatus"] == "shipped" and not live and not record["isReturnLabel"]:
             self._set_status(order, "awaiting_shipment", when)
 
-    def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str = "other",
+    def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str | None = "other",
                      notify_customer: bool = False, notify_sales_channel: bool = False) -> dict:
         """Mark the order shipped without a label: a fulfillment, invisible in /shipments.
 

@@ -186,7 +186,7 @@ def shipment_record(order: dict, *, shipment_id: int, tracking_number: str, carr
     }
 
 
-def fulfillment_record(order: dict, *, fulfillment_id: int, tracking_number: str, carrier_code: str,
+def fulfillment_record(order: dict, *, fulfillment_id: int, tracking_number: str, carrier_code: str | None,
                        when: datetime, user_id: str) -> dict:
     ship_day = to_api_date(when) + "T00:00:00.0000000"
     return {

@@ -246,7 +246,7 @@ def build_v2_app(face: V2Face) -> ASGIApp:
         if q.get("warehouse_id"):
             ids = {s for s in (shapes.number_of(r["shipment_id"]) for r in records)}
             wanted = shapes.number_of(q["warehouse_id"])
-            keep = {i for i in ids if (face.account.orders.get(i) or {}).get("advancedOptions", {}).get("warehouseId")
+            keep = {i for i in ids if i is not None and (face.account.orders.get(i) or {}).get("advancedOptions", {}).get("warehouseId")
                     == wanted}
             records = [r for r in records if shapes.number_of(r["shipment_id"]) in keep]
         records = _window(records, "created_at", _when(request, "created_at_start"), _when(request, "created_at_end"))

@@ -134,7 +134,7 @@ class V2Face:
             body = {k: v for k, v in body.items() if k not in ("shipment_number", "advanced_options")}
         key = str(body.get("external_shipment_id") or "")[:shapes.MAX_ID_LENGTH]
         if key and (self.account.order_by_key(key) or self.account.split_parts(key)):
-            taken = (self.account.split_parts(key) or [self.account.order_by_key(key)])[0]
+            taken = (self.account.split_parts(key) or [self.account.order_by_key(key) or {}])[0]
             raise V2Refused(f"A shipment with external_shipment_id '{key}' already exists ({shapes.se(taken['orderId'])})",
                             code="identifier_conflict", field="external_shipment_id", error_type="business_rules")
         if body.get("shipment_status") not in (None, "pending"):
@@ -246,7 +246,8 @@ class V2Face:
             return {"shipment_id": None, "shipment_number": None, "error_message": "each fulfillment must be an object"}
         sid = item.get("shipment_id")
         result = {"shipment_id": sid, "shipment_number": None, "error_message": None}
-        order = self.account.orders.get(shapes.number_of(sid)) if shapes.number_of(sid) is not None else None
+        oid = shapes.number_of(sid)
+        order = self.account.orders.get(oid) if oid is not None else None
         if order is None:
             result["error_message"] = f"Shipment {sid} was not found"
             return result
@@ -309,7 +310,9 @@ class V2Face:
 
     @staticmethod
     def _v1_body(body: dict, ship_to: dict, *, key: str, number: str, warehouse: int | None) -> dict:
-        options = body.get("advanced_options") if isinstance(body.get("advanced_options"), dict) else {}
+        options = body.get("advanced_options")
+        if not isinstance(options, dict):
+            options = {}
         advanced = {v1: options.get(v2) for v1, v2 in shapes.ADVANCED if v2}
         advanced["warehouseId"] = warehouse
         confirmation = body.get("confirmation")

@@ -18,9 +18,9 @@ MAX_ID_LENGTH = 50  # external_shipment_id, shipment_number: longer values are c
 STATUS = {"awaiting_payment": "pending", "awaiting_shipment": "pending", "pending_fulfillment": "pending",
           "on_hold": "pending", "shipped": "label_purchased", "cancelled": "cancelled",
           "rejected_fulfillment": "cancelled"}
-WEIGHT_UNITS = {"ounces": "ounce", "pounds": "pound", "grams": "gram"}
+WEIGHT_UNITS: dict[str | None, str] = {"ounces": "ounce", "pounds": "pound", "grams": "gram"}
 WEIGHT_UNITS_V1 = {"ounce": "ounces", "pound": "pounds", "gram": "grams"}
-DIMENSION_UNITS = {"inches": "inch", "centimeters": "centimeter"}
+DIMENSION_UNITS: dict[str | None, str] = {"inches": "inch", "centimeters": "centimeter"}
 DIMENSION_UNITS_V1 = {v: k for k, v in DIMENSION_UNITS.items()}
 # V1 carrierCode <-> V2 carrier_id of the account's connected carriers (chosen ids).
 CARRIER_IDS = {"ups": "se-101", "fedex": "se-102", "stamps_com": "se-103"}

@@ -30,9 +30,9 @@ from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
+from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE
-from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment, Store
 from bp_tui.shipstation.v2 import errors, translate
 from bp_tui.shipstation.v2.cache import IdCache, cache_path
@@ -198,10 +198,10 @@ class ShipStationV2Client(SenderClient):
         return await self._sender.send(method, path, params=query, json=json, retry=retry, shape=shape,
                                        no_content=no_content)
 
-    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict]:
+    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict[str, Any]]:
         """Every item of a V2 list (``{key: [...], total, page, pages, links}``)."""
         size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         page = 1
         while page <= MAX_PAGES:
             body = await self._request("GET", path, params={**params, "page": page, "page_size": size},
@@ -288,16 +288,18 @@ class ShipStationV2Client(SenderClient):
     def _ok(self, job: _Job, shipment_id: str, number: Any = None) -> SendResult:
         return SendResult(job.key, self._carried(shipment_id), str(number or job.number), True)
 
-    async def _shipment(self, shipment_id: str) -> dict | None:
+    async def _shipment(self, shipment_id: str) -> dict[str, Any] | None:
         """GET one shipment; None when it is gone (404)."""
         try:
-            return await self._request("GET", f"v2/shipments/{shipment_id}", shape=has_key("shipment_id"))
+            found: dict[str, Any] = await self._request("GET", f"v2/shipments/{shipment_id}",
+                                                        shape=has_key("shipment_id"))
+            return found
         except ApiError as exc:
             if exc.status == 404 and type(exc) is ApiError:
                 return None
             raise
 
-    async def _lookup(self, key: str) -> list[dict]:
+    async def _lookup(self, key: str) -> list[dict[str, Any]]:
         """Every shipment with ``external_shipment_id`` = key (the parts of a split share it)."""
         found = await self._paged("v2/shipments", "shipments", {"external_shipment_id": key}, MAX_PAGE_SIZE)
         return sorted((s for s in found if s.get("external_shipment_id") == key and s.get("shipment_id")),
@@ -314,7 +316,7 @@ class ShipStationV2Client(SenderClient):
         self.ids.remember(job.key, str(chosen["shipment_id"]))
         return await self._update(job, chosen, adopt=True)
 
-    async def _update(self, job: _Job, current: dict, *, adopt: bool) -> SendResult:
+    async def _update(self, job: _Job, current: dict[str, Any], *, adopt: bool) -> SendResult:
         """Bring an existing shipment in line with the draft (PUT only if bp-tui's fields differ).
         ``adopt``: the note's own shipment found under its key (not yet known by id): one past
         pending is taken as it is."""
@@ -389,7 +391,7 @@ class ShipStationV2Client(SenderClient):
             else:
                 job.result = self._failed(job, errors.item_errors(problems) or NO_RESULT)
 
-    async def _settled(self, job: _Job, answer: dict) -> SendResult:
+    async def _settled(self, job: _Job, answer: dict[str, Any]) -> SendResult:
         """A created shipment whose answer shows the number or the custom field not kept (the
         create schema lacks both): set them the documented way, with a PUT of the shipment (read
         first when the answer is not the whole shipment)."""
@@ -578,12 +580,14 @@ def _jobs(items: list[tuple[str, str, OrderDraft | None, Order | None]]) -> list
     return jobs
 
 
-def _not_kept(answer: dict, draft: OrderDraft | None) -> bool:
+def _not_kept(answer: dict[str, Any], draft: OrderDraft | None) -> bool:
     """Whether a create answer lacks the draft's number or custom field (sent on create, which
     the create schema does not list: kept by ShipStation as integrations report, but checked)."""
     if draft is None:
         return False
-    options = answer.get("advanced_options") if isinstance(answer.get("advanced_options"), dict) else {}
+    options = answer.get("advanced_options")
+    if not isinstance(options, dict):
+        options = {}
     return (str(answer.get("shipment_number") or "") != draft.number
             or str(options.get("custom_field1") or "") != draft.warehouse_ref)
 

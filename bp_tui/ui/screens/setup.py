@@ -25,10 +25,11 @@ from bp_tui.brightpearl.oauth import BrightpearlLogin, LoginError
 from bp_tui.config import MASK, Config, derive_integration_url, save_config, secret_values
 from bp_tui.config.model import V1_BASE_URL, V2_BASE_URL
 from bp_tui.config.schema import KEYS, Key
-from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
 from bp_tui.core.types import CheckResult
+from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import ApiVersionDetected, CheckReported, ChecksFinished, LookupsLoaded
+from bp_tui.ui.screens.base import DashboardScreen
 from bp_tui.ui.setup_form import (
     BRANDING,
     CAPTIONS,
@@ -47,7 +48,6 @@ from bp_tui.ui.setup_form import (
     picker_id,
     to_text,
 )
-from bp_tui.ui.screens.base import DashboardScreen
 from bp_tui.ui.widgets.checkbox import TextCheckbox
 from bp_tui.ui.widgets.navbar import NavBar
 

@@ -126,7 +126,8 @@ def build_account(
 
 
 def search_rows(env: SandboxEnvironment) -> int:
-    """Rows the engine's discovery search returns: every unshipped GON (the lookback covers the seed)."""
+    """Rows the engine's discovery search returns: every unshipped GON (the lookback covers the
+    seed)."""
     return sum(1 for g in env.bp.gons.values() if not g["status"]["shipped"])
 
 

@@ -80,7 +80,8 @@ def note_time(i: int, n: int, built: datetime) -> datetime:
 
 
 def _payload_template() -> dict[str, Any]:
-    """What the importer stores for a note (ss_payload): taken from a real import into the sandbox."""
+    """What the importer stores for a note (ss_payload): taken from a real import into the
+    sandbox."""
     import asyncio
 
     from bp_tui.sandbox.environment import build_environment

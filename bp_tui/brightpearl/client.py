@@ -310,7 +310,7 @@ class BrightpearlClient(SenderClient):
 
     async def set_shipping_reference(self, gon_id: int, reference: str) -> None:
         if len(reference) > REFERENCE_MAX:
-            raise ValueError(f"a shipping reference holds at most {REFERENCE_MAX} characters, got {len(reference)}")
+            raise ValueError("a shipping reference holds at most " f"{REFERENCE_MAX} characters, got {len(reference)}")
         await self._request(
             "PUT", f"/warehouse-service/goods-note/goods-out/{gon_id}", json={"shipping": {"reference": reference}}
         )
@@ -318,7 +318,8 @@ class BrightpearlClient(SenderClient):
     async def post_shipped_event(
         self, gon_id: int, *, occurred: datetime, owner_id: int, last_event_version: int | None
     ) -> None:
-        """Mark a GON shipped. A lost answer is resolved by re-reading the GON, never a blind re-post."""
+        """Mark a GON shipped. A lost answer is resolved by re-reading the GON, never a blind
+        re-post."""
         body = {"events": [{"eventCode": "SHW", "occured": utc_iso(occurred), "eventOwnerId": owner_id}]}
         headers = {} if last_event_version is None else {"If-Match": str(last_event_version)}
         path = f"/warehouse-service/goods-note/goods-out/{gon_id}/event"
@@ -387,8 +388,9 @@ class BrightpearlClient(SenderClient):
         while True:
             attempt += 1
             try:
-                # Documented: {"response": <new note id>}. Anything else ({"response": "ok"}, {}, the
-                # body echoed) is unusable: the POST is not retried, the notes are read back below.
+                # Documented: {"response": <new note id>}. Anything else ({"response": "ok"}, {},
+                # the body echoed) is unusable: the POST is not retried, the notes are read back
+                # below.
                 body = await self._request("POST", path, json={"text": text, "isPublic": is_public},
                                            shape=_new_id)
                 return int(body["response"])
@@ -501,7 +503,8 @@ def _foreign_404(exc: ApiError, path: str) -> ApiError:
 
 
 def _search_shape(body: Any) -> str | None:
-    """``{"response": {"results": [...], "metaData": {...}}}``: anything else is not "no results"."""
+    """``{"response": {"results": [...], "metaData": {...}}}``: anything else is not "no
+    results"."""
     problem = _has_response(dict)(body)
     if problem:
         return problem

@@ -81,8 +81,8 @@ def token_url(settings: BrightpearlSettings) -> str:
 
 
 BARE_CODE_REFUSED = (
-    "that is a bare code, without the state that shows it answers the login started here: paste the whole "
-    "address the browser was sent to (it contains ?code=...&state=...); to use the code as it is, run "
+    "that is a bare code, without the state that shows it " "answers the login started here: paste the whole "
+    "address the browser was sent to (it contains " "?code=...&state=...); to use the code as it is, run "
     "bp-tui auth login --no-state-check")
 
 
@@ -105,7 +105,7 @@ def read_answer(pasted: str) -> tuple[str, str | None]:
             raise LoginError("the pasted address has no code in it: copy the whole address the browser "
                              "shows after you approve (it contains ?code=...&state=...)")
         if not state:
-            raise LoginError("the pasted address has no state in it: copy the whole address, or paste only the code")
+            raise LoginError("the pasted address has no state in it: copy the " "whole address, or paste only the code")
         return code, state
     if not re.fullmatch(r"[\x21-\x7e]{4,2048}", text):
         raise LoginError("that is neither the address the browser was sent to nor a code")
@@ -119,8 +119,8 @@ def brightpearl_host(domain: str) -> bool:
 
 
 def api_base(settings: BrightpearlSettings, tokens: TokenSet) -> str:
-    """``integration_url`` when set, else ``https://{api_domain}/public-api/{account}``; the token is
-    only ever sent to a Brightpearl host."""
+    """``integration_url`` when set, else ``https://{api_domain}/public-api/{account}``; the token
+    is only ever sent to a Brightpearl host."""
     if settings.integration_url:
         return settings.integration_url.rstrip("/")
     if not tokens.api_domain:
@@ -143,17 +143,19 @@ def move_to_oauth_steps(account_code: str) -> str:
     account = account_code or "ACCOUNT"
     return (
         "move to OAuth (what Brightpearl recommends):\n"
-        "  1. at developer.brightpearl.com (a Brightpearl developer account) click New app: Type = Instance app, "
-        "client type Confidential, and a redirect URL (an https address of yours, or http://localhost/...); save\n"
-        "  2. in the app's status box add your account as an early-access account; in Brightpearl, turn the app on "
+        "  1. at developer.brightpearl.com (a Brightpearl developer " "account) click New app: Type = Instance app, "
+        "client type Confidential, and a redirect URL (an https " "address of yours, or http://localhost/...); save\n"
+        "  2. in the app's status box add your account as an " "early-access account; in Brightpearl, turn the app on "
         "in the App Store\n"
-        "  3. in bp-tui set auth = \"oauth\", app_ref = the app's reference (its client id), dev_ref = your "
-        "developer reference (shown in the developer account), client_secret = the app's client secret, "
+        "  3. in bp-tui set auth = \"oauth\", app_ref = the app's reference (its client id), "
+        "dev_ref = your "
+        "developer reference (shown in the developer account), " "client_secret = the app's client secret, "
         "redirect_uri = the redirect URL exactly as registered\n"
         "  4. run bp-tui auth login (or Setup -> Connect) and approve\n"
-        "or, without a developer account, a staff token: in Brightpearl open App Store > Private apps > Add private "
-        f"app, choose staff app, a name and an identifier like {account}_bptui; save, click Manage users, add the "
-        "staff member bp-tui acts as and copy the token; then set auth = \"staff_token\", app_ref = that "
+        "or, without a developer account, a staff token: in " "Brightpearl open App Store > Private apps > Add private "
+        "app, choose staff app, a name and an identifier like " f"{account}_bptui; save, click Manage users, add the "
+        "staff member bp-tui acts as and copy the token; "
+        "then set auth = \"staff_token\", app_ref = that "
         "identifier, token = the staff token"
     )
 
@@ -304,7 +306,7 @@ class OAuthSession:
         self._local = asyncio.Lock()
 
     def __repr__(self) -> str:
-        return f"OAuthSession(account={self.settings.account_code!r}, connected={self._tokens is not None})"
+        return f"OAuthSession(account={self.settings.account_code!r}, " f"connected={self._tokens is not None})"
 
     # ------------------------------------------------------------------ reading
     def tokens(self) -> TokenSet:
@@ -473,7 +475,8 @@ class BrightpearlLogin:
         """Why the config cannot start a login (each names the key), or []."""
         s = self.settings
         if s.auth != "oauth":
-            return [f"brightpearl.auth: is \"{s.auth}\"; set it to \"oauth\" to connect with Brightpearl's OAuth"]
+            return [f"brightpearl.auth: is \"{s.auth}\"; "
+                    "set it to \"oauth\" to connect with Brightpearl's OAuth"]
         missing = [] if s.account_code else ["brightpearl.account_code: required (the account id in the URL)"]
         return missing + s.missing_for_oauth()
 
@@ -510,7 +513,7 @@ class BrightpearlLogin:
             pending = self.waiting()
             if pending is None:
                 raise LoginError("no login is waiting for this answer (none was started here, it is over "
-                                 f"{LOGIN_VALID_S // 60} minutes old, or the config changed): run bp-tui auth login "
+                                 f"{LOGIN_VALID_S // 60} minutes old, or the config " "changed): run bp-tui auth login "
                                  "and open the new address")
             if not hmac.compare_digest(state.encode(), str(pending.state).encode()):
                 raise LoginError("the state in the pasted address does not match the login started here, so it "

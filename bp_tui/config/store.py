@@ -307,7 +307,7 @@ def permission_warning(path: Path) -> str | None:
     if not mode & 0o066:
         return None
     who = " and ".join(w for w, bits in (("group", 0o060), ("others", 0o006)) if mode & bits)
-    return (f"warning: {inert(str(path))}: readable or writable by {who} (mode {mode:04o}) and it holds "
+    return (f"warning: {inert(str(path))}: readable or writable by " f"{who} (mode {mode:04o}) and it holds "
             f"secrets; fix: chmod 600 {inert(shlex.quote(str(path)))}")
 
 

@@ -185,7 +185,8 @@ class ShipStationClient(SenderClient):
     # ---- orders -------------------------------------------------------------------------
 
     async def create_orders(self, drafts: Sequence[OrderDraft]) -> list[SendResult]:
-        """New orders: one upsert per 100 (an order already under the key is updated, never doubled)."""
+        """New orders: one upsert per 100 (an order already under the key is updated, never
+        doubled)."""
         return list(await self.upsert_orders([v1.order_body(d) for d in drafts]))
 
     async def update_orders(self, updates: Sequence[OrderUpdate]) -> list[SendResult]:
@@ -345,7 +346,8 @@ class ShipStationClient(SenderClient):
     async def update_store_branding(self, store_id: int, *, company_name: str | None = None,
                                     phone: str | None = None, public_email: str | None = None,
                                     website: str | None = None) -> Store:
-        """Change the branding fields; V1 has no partial update, so GET the store and PUT it whole."""
+        """Change the branding fields; V1 has no partial update, so GET the store and PUT it
+        whole."""
         current = await self.get_store(store_id)
         body = dict(current.raw)
         changes = {"companyName": company_name, "phone": phone, "publicEmail": public_email, "website": website}

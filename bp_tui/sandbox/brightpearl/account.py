@@ -29,7 +29,8 @@ _FLAG_OF = {"PRI": ("printed", True), "UPR": ("printed", False), "PIC": ("picked
 
 @dataclass
 class Fault:
-    """An injected failure: answer ``status`` instead of (or, with ``process``, after) the real work."""
+    """An injected failure: answer ``status`` instead of (or, with ``process``, after) the real
+    work."""
 
     method: str
     path_contains: str
@@ -144,7 +145,8 @@ class BrightpearlAccount:
         return _parse_time(value, self.zone)
 
     def add_staff(self, name: str, email: str) -> int:
-        """A new staff contact (found by ``contact-search?isStaff=true``, usable as eventOwnerId)."""
+        """A new staff contact (found by ``contact-search?isStaff=true``, usable as
+        eventOwnerId)."""
         if not name.strip() or "@" not in email:
             raise ValueError("a staff member needs a name and an email address")
         contact_id = max(self.staff) + 1
@@ -168,8 +170,8 @@ class BrightpearlAccount:
     def fail_next(
         self, method: str, path_contains: str, *, status: int = 500, times: int = 1, process: bool = False
     ) -> None:
-        """Answer the next ``times`` matching requests with ``status``; ``process`` = do the work first
-        (the answer is lost after the change took effect)."""
+        """Answer the next ``times`` matching requests with ``status``; ``process`` = do the work
+        first (the answer is lost after the change took effect)."""
         self.faults.append(Fault(method.upper(), path_contains, status, times, process))
 
     def take_fault(self, method: str, path: str) -> Fault | None:
@@ -224,7 +226,8 @@ class BrightpearlAccount:
         currency: str = "GBP",
         reference: str = "",
     ) -> int:
-        """A sales order; ``rows`` = (product id, quantity) pairs; parties default to a UK customer."""
+        """A sales order; ``rows`` = (product id, quantity) pairs; parties default to a UK
+        customer."""
         order_id = next(self._order_ids)
         rows = rows or [(min(self.products), 1)]
         cust = dict(customer or shapes.party(
@@ -385,7 +388,8 @@ class BrightpearlAccount:
             siblings.remove(gon_id)
 
     def _gons_of_order(self, order_id: int) -> list[dict[str, Any]]:
-        """The GONs of one order, without scanning every GON (seeding 10,000 orders stays linear)."""
+        """The GONs of one order, without scanning every GON (seeding 10,000 orders stays
+        linear)."""
         return [self.gons[g] for g in self._gons_by_order.get(order_id, ()) if g in self.gons]
 
     def update_gon(self, gon_id: int, body: Any) -> None:
@@ -437,7 +441,7 @@ class BrightpearlAccount:
         if if_match is not None and if_match.strip().strip('"') != str(gon["lastEventVersion"]):
             raise BpError(
                 409, "WHSC-098",
-                f"Goods-out note {gon_id} was changed (lastEventVersion is {gon['lastEventVersion']})",
+                f"Goods-out note {gon_id} was changed " f"(lastEventVersion is {gon['lastEventVersion']})",
             )
         self.apply_events(gon_id, events)
 

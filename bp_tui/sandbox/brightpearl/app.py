@@ -344,8 +344,9 @@ def gon_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: An
     order_set = None if orders == "*" else set(orders)
     found = {str(gid): g for gid, g in pool if order_set is None or g["orderId"] in order_set}
     if not found:
-        # (chosen) ids none of which exist: 404 with Brightpearl's error body, code CMNC-404 (the form
-        # documented for an empty multi-resource read); bp-tui takes no other 404 as "none exist".
+        # (chosen) ids none of which exist: 404 with Brightpearl's error body, code CMNC-404 (the
+        # form documented for an empty multi-resource read); bp-tui takes no other 404 as "none
+        # exist".
         raise not_found("No goods out notes found within range of order IDs and goods out note IDs")
     return {"response": found}
 
@@ -466,7 +467,8 @@ def order_note_search(sb: BrightpearlAccount, request: Request, m: re.Match[str]
 # ---------------------------------------------------------------------- contacts
 
 # The first ten columns are as documented (api-docs.brightpearl.com/contact/contact/search.html);
-# createdOn and updatedOn are chosen (a third-party description lists them; their place is not known).
+# createdOn and updatedOn are chosen (a third-party description lists them; their place is not
+# known).
 CONTACT_COLUMNS = [
     ("contactId", "IDSET"), ("primaryEmail", "SEARCH_STRING"), ("secondaryEmail", "SEARCH_STRING"),
     ("tertiaryEmail", "SEARCH_STRING"), ("firstName", "SEARCH_STRING"), ("lastName", "SEARCH_STRING"),
@@ -487,7 +489,8 @@ def _filter_text() -> Callable[[Any, str], bool]:
 
 @route("GET", r"/contact-service/contact-search")
 def contact_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
-    """Staff (``isStaff=true``) and the customers of the account's orders, in the generic search envelope."""
+    """Staff (``isStaff=true``) and the customers of the account's orders, in the generic search
+    envelope."""
     rows: dict[int, list[Any]] = {}
     for contact_id, name in sb.staff.items():
         first, last = _names(name)

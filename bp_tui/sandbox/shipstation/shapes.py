@@ -165,7 +165,8 @@ def same_recipient(a: dict, b: dict) -> bool:
 
 def shipment_record(order: dict, *, shipment_id: int, tracking_number: str, carrier_code: str,
                     service_code: str, when: datetime, user_id: str) -> dict:
-    """A label shipment (the shape ``GET /shipments`` answers with); items kept for includeShipmentItems."""
+    """A label shipment (the shape ``GET /shipments`` answers with); items kept for
+    includeShipmentItems."""
     advanced = order.get("advancedOptions") or {}
     return {
         "shipmentId": shipment_id, "orderId": order["orderId"], "orderKey": order.get("orderKey"),

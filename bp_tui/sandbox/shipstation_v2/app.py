@@ -51,7 +51,8 @@ def refused(exc: V2Refused) -> JSONResponse:
 
 
 def retry_after(seconds: float, window_s: float) -> str:
-    """Whole seconds, rounded up, as HTTP says; milliseconds for the sub-10-second test windows (chosen)."""
+    """Whole seconds, rounded up, as HTTP says; milliseconds for the sub-10-second test windows
+    (chosen)."""
     if window_s >= 10:
         return str(max(1, math.ceil(seconds)))
     return f"{max(0.001, math.ceil(seconds * 1000) / 1000):.3f}"
@@ -156,7 +157,8 @@ def _page(request: Request, key: str, records: list[dict], *, default_dir: str,
     sort_dir = request.query_params.get("sort_dir") or default_dir
     if sort_dir not in ("asc", "desc"):
         raise V2Refused(f"sort_dir '{sort_dir}' is not asc or desc", field="sort_dir")
-    # a label has no modified_at: its void modifies it (chosen); shipped_at is a fulfillment's ship_date
+    # a label has no modified_at: its void modifies it (chosen); shipped_at is a fulfillment's
+    # ship_date
     field = {"shipped_at": "ship_date"}.get(sort_by, sort_by)
 
     def moment(record: dict) -> datetime:

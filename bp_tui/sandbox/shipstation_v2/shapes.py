@@ -91,7 +91,8 @@ def v1_time(value: Any) -> str | None:
 
 
 def pacific_midnight(day: Any) -> str | None:
-    """A calendar date as V2 labels and fulfillments write ``ship_date``: midnight Pacific in UTC."""
+    """A calendar date as V2 labels and fulfillments write ``ship_date``: midnight Pacific in
+    UTC."""
     if not day:
         return None
     value = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
@@ -99,7 +100,8 @@ def pacific_midnight(day: Any) -> str | None:
 
 
 def parse_filter(value: str) -> datetime:
-    """A date-time filter or field: ISO 8601 with ``Z`` or an offset (V2's pattern); raises ValueError."""
+    """A date-time filter or field: ISO 8601 with ``Z`` or an offset (V2's pattern); raises
+    ValueError."""
     text = value.strip()
     if not text.endswith(("Z", "z")) and not (len(text) > 6 and text[-6] in "+-" and text[-3] == ":"):
         raise ValueError("a date-time needs a time zone offset (Z or +hh:mm)")

@@ -117,7 +117,7 @@ class _Policy:
 
     def throttled(self, status: int, body: Any) -> ApiError:
         return ApiThrottled(SERVICE, status, "Too Many Requests",
-                            hint="still throttled after waiting as told (Retry-After); is the V2 key used elsewhere?")
+                            hint="still throttled after waiting as told " "(Retry-After); is the V2 key used elsewhere?")
 
     def reauthenticate(self, status: int, body: Any) -> bool:
         return False
@@ -129,7 +129,7 @@ class _Policy:
         return True
 
     def unreachable_hint(self, method: str, url: str) -> str:
-        return f"{method} /{url.lstrip('/')} failed; check the network and shipstation.base_url (V2: api.shipstation.com)"
+        return f"{method} /{url.lstrip('/')} failed; check the network and " "shipstation.base_url (V2: api.shipstation.com)"
 
 
 @dataclass
@@ -221,7 +221,8 @@ class ShipStationV2Client(SenderClient):
         return self.ids.carried(v2_id)
 
     def _v2_id(self, carried: int) -> str:
-        """The V2 id of a stored id; one that names no shipment is an error of the call (nothing sent)."""
+        """The V2 id of a stored id; one that names no shipment is an error of the call (nothing
+        sent)."""
         try:
             return self.ids.v2_of(int(carried))
         except (KeyError, ValueError) as exc:
@@ -429,7 +430,8 @@ class ShipStationV2Client(SenderClient):
     async def find_orders_by_key(self, order_key: str, *, number_prefix: str,
                                  store_id: int | None = None) -> list[Order]:
         """The shipments with this ``external_shipment_id`` (a split's parts share it); V2 filters
-        by it, so neither ``number_prefix`` nor ``store_id`` (the key names our account) is needed."""
+        by it, so neither ``number_prefix`` nor ``store_id`` (the key names our account) is
+        needed."""
         return [translate.order_of(s, self._carried) for s in await self._lookup(order_key)]
 
     async def get_open_orders(self, order_ids: Sequence[int], *, store_id: int | None = None) -> dict[int, Order]:

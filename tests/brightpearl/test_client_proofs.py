@@ -45,7 +45,7 @@ async def test_only_brightpearls_own_404_proves_a_deletion():
 
 
 @pytest.mark.parametrize("content, content_type", [
-    (b"<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
+    (b"<html><head><title>404 Not " b"Found</title></head><body><center>nginx</center></body></html>",
      "text/html"),
     (b"", "application/json"),
     (b'{"message": "Not Found"}', "application/json"),

@@ -79,7 +79,7 @@ def main() -> int:
     counts = asyncio.run(soak(args.gons, args.rate, args.seed, args.timeout))
     print(json.dumps(counts, indent=2))
     ok = counts["duplicates"] == 0 and counts["lost"] == 0 and counts["throttle_violations"] == 0
-    print(f"imported {counts['imported']}, confirmed {counts['confirmed']}, duplicates {counts['duplicates']}, "
+    print(f"imported {counts['imported']}, confirmed " f"{counts['confirmed']}, duplicates {counts['duplicates']}, "
           f"lost {counts['lost']}: {'OK' if ok else 'FAILED'}")
     return 0 if ok else 1
 

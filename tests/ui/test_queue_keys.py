@@ -22,7 +22,8 @@ from tests.ui.slow_demo import slow_writes
 
 HISTORY = 3000
 TARGET = 7_000_123
-# every letter here is a queue shortcut: r retry, s sync, d diagnose, f filter, o sort, p pause, i import
+# every letter here is a queue shortcut:
+# r retry, s sync, d diagnose, f filter, o sort, p pause, i import
 LETTERS = "rsdfopi"
 
 

@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bp_tui.apiclient import Backoff
 from bp_tui.config import save_config
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
-from bp_tui.sandbox.environment import in_process, SandboxEnvironment, sandbox_config
+from bp_tui.sandbox.environment import SandboxEnvironment, in_process, sandbox_config
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
 from bp_tui.service.connector import Connector
@@ -128,7 +126,8 @@ def build_account(
 
 
 def search_rows(env: SandboxEnvironment) -> int:
-    """Rows the engine's discovery search returns: every unshipped GON (the lookback covers the seed)."""
+    """Rows the engine's discovery search returns: every unshipped GON (the lookback covers the
+    seed)."""
     return sum(1 for g in env.bp.gons.values() if not g["status"]["shipped"])
 
 

@@ -11,13 +11,15 @@ Floor (the fewest requests the documented batch sizes allow for this account):
                   the open orders listed by status, 500 a page (the formula counts the GETs, an
                   upper bound)
 Naive baseline (one call per order, products cached, same search and the same reads):
-  Brightpearl = 1 login + ceil(search rows / 500) + eligible GON GETs + eligible order GETs + products
+  Brightpearl = 1 login + ceil(search rows / 500) + eligible GON GETs + eligible order GETs
+                + products
   ShipStation = sent single-order creates + 3 + max(1, ceil(changed / 500))
 The naive client (``naive_import``) is run for real against the sandbox at the smallest N, and
 its measured count is checked against the formula; larger N use the formula.
 
 ShipStation API V2 (``run(sizes, ss_api="v2")``) has no upsert; new notes are created with no
-look-up (a note ShipStation already holds is learnt from the changed-shipments read), so its floor is
+look-up (a note ShipStation already holds is learnt from the changed-shipments read), so its
+floor is
   ShipStation V2 = ceil(sent / 100) creates + the same reads (labels created, voided labels,
                    fulfillments, changed shipments by 500) + the default warehouse, read once
 (Brightpearl as above), and its naive baseline (formula) a look-up and a single create per order
@@ -35,8 +37,8 @@ account, all made seconds before, so inside the changed-orders cursor's 15-minut
                V2 floor = reads + ceil(pending / 500) pages + E PUTs (V2 has no batch update)
   lost_state   the state file lost while ShipStation holds the N orders of a first cycle; the next
                cycle adopts them from the changed-orders read: 0 duplicates, floor = reads (the
-               changed pages now ceil(held / 500)) + ceil(refused / 100) creates (the notes ShipStation
-               refused the first time, sent again) + the V2 warehouse
+               changed pages now ceil(held / 500)) + ceil(refused / 100) creates (the notes
+               ShipStation refused the first time, sent again) + the V2 warehouse
 """
 
 from __future__ import annotations
@@ -51,9 +53,11 @@ from typing import Any
 from bench.accounts import build_account, orders_of, products_of, search_rows
 from bench.throughput import mappable
 from bp_tui.brightpearl.client import BrightpearlClient
+from bp_tui.core.reasons import MappingError
 from bp_tui.shipstation.client import OPEN_STATUSES, ShipStationClient
 from bp_tui.core.records import utcnow
 from bp_tui.core.reasons import MappingError
+from bp_tui.state.store import utcnow
 from bp_tui.sync.mapping import MapOptions, map_gon, order_key
 
 
@@ -162,7 +166,8 @@ QUIET_TARGET = 4  # ShipStation calls of a cycle with nothing new: changed order
 
 
 def shipstation_requests(env: Any, since: int) -> dict[str, int]:
-    """The ShipStation requests since ``since`` in the sandbox's log, by method and path (ids as {id})."""
+    """The ShipStation requests since ``since`` in the sandbox's log, by method and path (ids as
+    {id})."""
     counts: dict[str, int] = {}
     for _t, method, target, _status in env.ss.request_log[since:]:
         path = re.sub(r"/(se-)?\d+(?=/|$)", "/{id}", target.split("?")[0])
@@ -263,7 +268,8 @@ async def resend(notes: int, edits: int, ss_api: str = "v1") -> dict[str, Any]:
 
 
 async def lost_state(notes: int, ss_api: str = "v1") -> dict[str, Any]:
-    """A first cycle of ``notes``, then the state file lost; the next cycle's calls and duplicates."""
+    """A first cycle of ``notes``, then the state file lost; the next cycle's calls and
+    duplicates."""
     with tempfile.TemporaryDirectory(prefix="bench-lost-") as tmp:
         account = build_account(Path(tmp) / "engine", notes, ss_api=ss_api)
         env = account.env

@@ -34,7 +34,6 @@ import math
 import os
 import random
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -81,7 +80,8 @@ def note_time(i: int, n: int, built: datetime) -> datetime:
 
 
 def _payload_template() -> dict[str, Any]:
-    """What the importer stores for a note (ss_payload): taken from a real import into the sandbox."""
+    """What the importer stores for a note (ss_payload): taken from a real import into the
+    sandbox."""
     import asyncio
 
     from bp_tui.sandbox.environment import build_environment
@@ -120,7 +120,7 @@ def build(n: int, path: Path) -> dict[str, Any]:
         idx = range(start, min(n, start + BATCH))
         times = [note_time(i, n, built).replace(microsecond=0) for i in idx]
         recs, labels = [], []
-        for i, at in zip(idx, times):
+        for i, at in zip(idx, times, strict=True):
             gon_id, order_id = ID_BASE["gon"] + i, ID_BASE["order"] + i
             ss_order_id = ID_BASE["ss_order"] + i
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
@@ -152,7 +152,7 @@ def build(n: int, path: Path) -> dict[str, Any]:
             ids = store.audit.record_intents(api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys)])
             detail = {"import": "ShipStation order {}", "ref": "reference {}", "shw": "shipped {}",
                       "note": "order note {}"}[action]
-            settle += [(aid, "ok", detail.format(r.ss_order_id)) for aid, r in zip(ids, recs)]
+            settle += [(aid, "ok", detail.format(r.ss_order_id)) for aid, r in zip(ids, recs, strict=True)]
             settle_times += [at + offset + timedelta(seconds=2) for at in times]
         clock.plan(settle_times)
         store.audit.settle_intents(settle)
@@ -261,7 +261,7 @@ async def dashboard(state: Path, config_path: Path, keep_days: int, target: int)
             while seen and frames[seen - 1] > start:
                 seen -= 1
             while time.perf_counter() - start < limit:
-                for at, gon in zip(frames[seen:], drawn[seen:]):
+                for at, gon in zip(frames[seen:], drawn[seen:], strict=True):
                     if at > start and showing(gon):
                         return at
                 seen = len(frames)

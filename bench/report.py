@@ -17,8 +17,8 @@ def table(r: dict[str, Any]) -> str:
         api = " on ShipStation V2" if e.get("ss_api") == "v2" else ""
         out.append(_row(
             f"API calls, {e['eligible']:,} GONs (BP+SS){api}",
-            f"{calls['brightpearl']}+{calls['shipstation']} vs floor {floor['brightpearl']}+{floor['shipstation']} "
-            f"= {e['ratio_floor']}x; naive {naive['brightpearl']}+{naive['shipstation']} ({e['naive_method']}) "
+            f"{calls['brightpearl']}+{calls['shipstation']} vs floor " f"{floor['brightpearl']}+{floor['shipstation']} "
+            f"= {e['ratio_floor']}x; naive " f"{naive['brightpearl']}+{naive['shipstation']} " f"({e['naive_method']}) "
             f"= {1 / e['ratio_naive']:.0f}x more",
             "<= 1.1x floor", e["ratio_floor"] <= 1.1))
     out += port_rows(r)
@@ -36,12 +36,12 @@ def table(r: dict[str, Any]) -> str:
                         (imp["last_order_s"] or imp["cycle_s"]) <= 60))
         w = t["watch_latency_s"]
         out.append(_row(f"printed -> in ShipStation{api}, sync --watch every {t['interval_s']} s",
-                        f"average {w['average']} s, worst {w['worst']} s (steady cycle {t['steady_cycle']['cycle_s']} s)"))
+                        f"average {w['average']} s, worst {w['worst']} s (steady " f"cycle {t['steady_cycle']['cycle_s']} s)"))
     v = r.get("resend_v2_limited")
     if v:
         out.append(_row(f"re-send {v['edited']:,} edited GONs into ShipStation V2, its limit, other app "
                         f"{v['other_app_per_min']['shipstation']}/min (window / {v['scale']:g})",
-                        f"{v['real_s'] / 60:.2f} min real (wall {v['cycle_s']} s, of which the client waited "
+                        f"{v['real_s'] / 60:.2f} min real (wall " f"{v['cycle_s']} s, of which the client waited "
                         f"{v['ss_waited_s']} s, x {v['scale']:g}; wall x {v['scale']:g} = "
                         f"{v['wall_x_scale_s'] / 60:.2f} min); {v['ss_calls']} SS calls, "
                         f"{v['answered_429']} answered 429; "
@@ -50,14 +50,14 @@ def table(r: dict[str, Any]) -> str:
     if eng:
         for c in eng["cycles"]:
             out.append(_row(f"one cycle, {c['eligible']:,} GONs, limits off",
-                            f"CPU {c['cpu_s']} s (engine {c['engine_cpu_s']} s, sandbox {c['sandbox_cpu_s']} s); "
+                            f"CPU {c['cpu_s']} s (engine {c['engine_cpu_s']} s, " f"sandbox {c['sandbox_cpu_s']} s); "
                             f"peak RSS {c['peak_rss_mb']} MB (cycle added {c['cycle_rss_growth_mb']} MB)",
                             "<= 10 s CPU, <= 300 MB", c["cpu_s"] <= 10 and c["cycle_rss_growth_mb"] <= 300))
         g = eng["growth"]
         out.append(_row(f"growth x{g['size_ratio']} GONs", f"CPU x{g['cpu_ratio']} (engine x{g['engine_cpu_ratio']})",
                         "linear"))
         for a in eng.get("alone", []):
-            out.append(_row(f"engine alone, {a['eligible']:,} GONs (APIs in another process, loopback HTTP)",
+            out.append(_row(f"engine alone, {a['eligible']:,} GONs " "(APIs in another process, loopback HTTP)",
                             f"CPU {a['engine_cpu_s']} s; whole-process peak RSS {a['peak_rss_mb']} MB; "
                             f"wall {a['wall_s']} s",
                             "<= 10 s CPU, <= 300 MB", a["engine_cpu_s"] <= 10 and a["peak_rss_mb"] <= 300))
@@ -92,7 +92,7 @@ def _requests(e: dict[str, Any]) -> str:
 
 
 def _vs_floor(e: dict[str, Any]) -> str:
-    return f"{e['calls']['shipstation']} SS calls vs floor {e['floor_shipstation']} = {e['ratio_floor']}x"
+    return f"{e['calls']['shipstation']} SS calls vs floor " f"{e['floor_shipstation']} = {e['ratio_floor']}x"
 
 
 def port_rows(r: dict[str, Any]) -> list[str]:
@@ -109,7 +109,7 @@ def port_rows(r: dict[str, Any]) -> list[str]:
                         f"{_vs_floor(e)} ({_requests(e)}); {e['applied_in_shipstation']:,} addresses "
                         f"changed in ShipStation; BP {e['calls']['brightpearl']}", "<= 1.1x floor", e["ok"]))
     for e in r.get("lost_state", []):
-        out.append(_row(f"lost state file, ShipStation {_ss(e)} holding {e['held_in_shipstation']:,} orders",
+        out.append(_row(f"lost state file, ShipStation {_ss(e)} " f"holding {e['held_in_shipstation']:,} orders",
                         f"{e['duplicates']} duplicates; {e['adopted']:,} adopted; {_vs_floor(e)} "
                         f"({_requests(e)}); BP {e['calls']['brightpearl']}", "0 duplicates, <= 1.1x floor",
                         e["ok"]))
@@ -141,10 +141,10 @@ def history_rows(h: dict[str, Any]) -> list[str]:
                            else ""), "<= 100 ms", bool(keys) and keys["p95"] <= 100 and not m["keys_not_answered_in_30_s"]))
         ret = m.get("retention")
         if ret:
-            out.append(_row(f"history ({tag}): retention of {m['sync']['removed']:,} expired notes at the end of "
+            out.append(_row(f"history ({tag}): retention of " f"{m['sync']['removed']:,} expired notes at the end " "of "
                             "the sync", f"{ret['duration_s']} s; event loop held at most {ret['loop_held_max_ms']} ms; "
                             f"keys meanwhile: {_keys(ret['keys_ms'])}", "<= 10 s, not blocking",
                             ret["duration_s"] <= 10 and ret["loop_held_max_ms"] <= 100))
         out.append(_row(f"history ({tag}): state file per 100,000 notes",
-                        f"{m['bytes_per_100k'] / 1e6:.0f} MB (built in {m['build']['build_s']} s through the store)"))
+                        f"{m['bytes_per_100k'] / 1e6:.0f} MB (built in " f"{m['build']['build_s']} s through the store)"))
     return out

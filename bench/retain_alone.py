@@ -37,10 +37,10 @@ def main(argv: list[str]) -> None:
     sys.path.insert(0, str(args.code.resolve()))
     from bench.history import KEEP_DAYS, cached
     from bp_tui.state import StateStore
-    from bp_tui.sync import retain
 
     # the cache is keyed by this checkout's schema version, as the history bench does
     from bp_tui.state.schema import SCHEMA_VERSION
+    from bp_tui.sync import retain
 
     source, info = cached(args.n, ROOT, f"v{SCHEMA_VERSION}")
     before = datetime.fromisoformat(info["built_at"]) - timedelta(days=KEEP_DAYS)

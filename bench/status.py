@@ -91,7 +91,7 @@ def build(n: int, path: Path) -> None:
         )
         for k in range(200):
             db.execute(
-                "INSERT INTO incidents (key, trigger, subject, title, first_seen, opened_at, resolved_at) "
+                "INSERT INTO incidents (key, trigger, subject, title, " "first_seen, opened_at, resolved_at) "
                 "VALUES (?, 'stuck', 'failed', 't', ?, ?, ?)",
                 ("stuck:failed", iso(now), iso(now), iso(now) if k < 199 else None),
             )
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result))
     ok = result["read_ms_max"] <= 200
     print(
-        f"| `bp-tui status`, {args.notes:,} notes in the state | read {result['read_ms_median']} ms median, "
+        f"| `bp-tui status`, {args.notes:,} notes in the state | " f"read {result['read_ms_median']} ms median, "
         f"{result['read_ms_max']} ms worst of 30; whole command (process start to exit) "
         f"{result['command_ms_median']} ms | <= 200 ms | {'ok' if ok else 'over'} |"
     )

@@ -107,7 +107,8 @@ async def run(n: int = 1000, *, other_bp: int = 100, other_ss: int = 20, new_gon
         code = env.config.brightpearl.account_code
         keys = {order_key(code, g) for g in account.eligible - set(held)}
         keys = {k for k in keys if mappable(env, k)}
-        # The other app has been running for a while: half its minute's use is already in the windows.
+        # The other app has been running for a while: half its minute's use is already in the
+        # windows.
         env.bp.consume_requests(other_bp // 2)
         spend_shipstation(account, other_ss // 2)
         stop = asyncio.Event()
@@ -134,7 +135,8 @@ async def run(n: int = 1000, *, other_bp: int = 100, other_ss: int = 20, new_gon
 
 
 def mappable(env: Any, key: str) -> bool:
-    """Leave out the seeded account's deliberately broken notes (they fail with a reason, never arrive)."""
+    """Leave out the seeded account's deliberately broken notes (they fail with a reason, never
+    arrive)."""
     gon = env.bp.gons[int(key.rsplit("-", 1)[1])]
     order = env.bp.orders[gon["orderId"]]
     delivery = order["parties"].get("delivery") or {}

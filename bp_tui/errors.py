@@ -114,7 +114,7 @@ def secret_forms(secrets: Iterable[str]) -> set[str]:
     for first in plain:
         for second in plain:
             if first != second:
-                forms |= _b64_forms(f"{first}:{second}".encode("utf-8"))
+                forms |= _b64_forms(f"{first}:{second}".encode())
     return {f for f in forms if f}
 
 

@@ -47,7 +47,7 @@ def resolve_state_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return default_state_path()
 
 
-# ---------------------------------------------------------------- private files, never through a link
+# ---------------------------------------------------------- private files, never through a link
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -93,7 +93,8 @@ def make_private_folder(folder: str | os.PathLike[str]) -> None:
 
 
 def refuse_link(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`LinkRefused` when a symbolic link stands at ``path`` (nothing there is fine)."""
+    """Raise :class:`LinkRefused` when a symbolic link stands at ``path`` (nothing there is
+    fine)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:

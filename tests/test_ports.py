@@ -25,6 +25,12 @@ def port_methods(port: type) -> dict[str, inspect.Signature]:
             if inspect.isfunction(member) and not name.startswith("_")}
 
 
+def port_attributes(port: type) -> set[str]:
+    """The port's data members: annotated attributes and read-only properties."""
+    properties = {name for name, member in vars(port).items() if isinstance(member, property)}
+    return set(getattr(port, "__annotations__", {})) | properties
+
+
 @pytest.mark.parametrize(("port", "client"), PAIRS, ids=["brightpearl", "shipstation", "shipstation-v2"])
 def test_client_implements_every_port_method_with_its_parameters(port, client):
     methods = port_methods(port)
@@ -36,14 +42,14 @@ def test_client_implements_every_port_method_with_its_parameters(port, client):
         got = inspect.signature(implementation)
         assert [(p.name, p.kind) for p in got.parameters.values()] == \
                [(p.name, p.kind) for p in wanted.parameters.values()], f"{client.__name__}.{name}{got} != {wanted}"
-    for attribute in getattr(port, "__annotations__", {}):
+    for attribute in port_attributes(port):
         assert hasattr(client, attribute) or attribute in client.__init__.__code__.co_names, attribute
 
 
 def test_engine_and_troubleshooting_call_only_port_methods():
     root = Path(bp_tui.__file__).parent
-    allowed = {"bp": set(port_methods(BrightpearlPort)) | set(BrightpearlPort.__annotations__),
-               "ss": set(port_methods(ShipStationPort)) | set(ShipStationPort.__annotations__)}
+    allowed = {"bp": set(port_methods(BrightpearlPort)) | port_attributes(BrightpearlPort),
+               "ss": set(port_methods(ShipStationPort)) | port_attributes(ShipStationPort)}
     calls = []
     for folder in ("sync", "troubleshoot", "service"):
         for path in (root / folder).rglob("*.py"):

@@ -57,7 +57,8 @@ def send_one(url: str, title: str, body: str, kind: str = "info") -> AlertSendRe
 
 
 def ping(url: str, ok: bool) -> bool:
-    """The healthchecks convention: GET the URL after a good cycle, ``URL/fail`` after a failed one."""
+    """The healthchecks convention: GET the URL after a good cycle, ``URL/fail`` after a failed
+    one."""
     target = url if ok else url.rstrip("/") + "/fail"
     try:
         with httpx.Client(

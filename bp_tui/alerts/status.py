@@ -39,7 +39,7 @@ def read_status(
 ) -> StatusReport:
     report = StatusReport(code=OK, reasons=[], account=label, state_path=str(store.path), now=now)
     rows = store.db.execute(
-        "SELECT finished_at, summary FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+        "SELECT finished_at, summary FROM runs WHERE " "finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
         (RUNS_LOOKED_AT,),
     ).fetchall()
     for n, row in enumerate(rows):

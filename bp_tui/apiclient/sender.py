@@ -279,7 +279,7 @@ class Sender:
                 elif 300 <= status < 400:
                     where = response.headers.get("location")
                     problem = (f"{self.policy.name} answered {status} (a redirect"
-                               f"{' to ' + _where(where) if where else ''}) to {method} {_path(url)} instead of data")
+                               f"{' to ' + _where(where) if where else ''}) to " f"{method} {_path(url)} instead of data")
                 elif authenticated and not reauthed and self.policy.reauthenticate(status, body):
                     reauthed = True
                     continue

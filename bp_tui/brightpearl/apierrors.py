@@ -13,11 +13,11 @@ from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, scrub_secrets
 SERVICE = "brightpearl"
 
 HINT_BAD_CREDENTIALS = (
-    "Brightpearl refused the user name or password: check brightpearl.username and brightpearl.password"
+    "Brightpearl refused the user name or password: check " "brightpearl.username and brightpearl.password"
 )
 HINT_NO_API_ACCESS = "this Brightpearl account has no API access: ask Brightpearl support to enable it"
 HINT_BAD_TOKEN = (
-    "Brightpearl refused the credentials: check brightpearl.auth, brightpearl.app_ref and brightpearl.token"
+    "Brightpearl refused the credentials: check " "brightpearl.auth, brightpearl.app_ref and brightpearl.token"
 )
 HINT_OAUTH_REFUSED = (
     "Brightpearl refused the OAuth token or the app's references: check brightpearl.app_ref and "
@@ -25,7 +25,7 @@ HINT_OAUTH_REFUSED = (
 )
 HINT_UNKNOWN_CHANNEL = "a channel id does not exist in Brightpearl: check brightpearl.channel_ids"
 HINT_THROTTLED = (
-    "Brightpearl's limit of 200 requests a minute, shared by every app on the account, was reached; "
+    "Brightpearl's limit of 200 requests a minute, shared by " "every app on the account, was reached; "
     "bp-tui waits and retries"
 )
 HINT_ALREADY_SHIPPED = "the goods-out note is already shipped in Brightpearl; nothing more can be written to it"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -186,7 +186,7 @@ class BrightpearlClient(SenderClient):
         if self._oauth is None:
             return None
         tokens = await self._oauth.fresh()
-        return datetime.fromtimestamp(tokens.expires_at, timezone.utc)
+        return datetime.fromtimestamp(tokens.expires_at, UTC)
 
     async def _ensure_token(self) -> None:
         """Log in unless a concurrent request already did while we waited for the lock."""
@@ -217,7 +217,9 @@ class BrightpearlClient(SenderClient):
         except ApiError as exc:
             if empty_on_404 and is_not_found(exc):
                 return None
-            raise _foreign_404(exc, path) if _is_foreign_404(exc) else exc
+            if _is_foreign_404(exc):
+                raise _foreign_404(exc, path) from exc
+            raise
 
     async def _search(self, path: str, params: dict[str, Any]) -> list[SearchRow]:
         """All pages of a search, each row zipped with ``metaData.columns``."""
@@ -231,7 +233,7 @@ class BrightpearlClient(SenderClient):
             names = [c.get("name") for c in meta.get("columns") or []]
             results = response.get("results") or []
             for values in results:
-                rows.append({n: v for n, v in zip(names, values) if n})
+                rows.append({n: v for n, v in zip(names, values, strict=False) if n})  # (as many as both)
             if not meta.get("morePagesAvailable") or not results:
                 return rows
             last = as_int(meta.get("lastResult"))
@@ -308,7 +310,7 @@ class BrightpearlClient(SenderClient):
 
     async def set_shipping_reference(self, gon_id: int, reference: str) -> None:
         if len(reference) > REFERENCE_MAX:
-            raise ValueError(f"a shipping reference holds at most {REFERENCE_MAX} characters, got {len(reference)}")
+            raise ValueError("a shipping reference holds at most " f"{REFERENCE_MAX} characters, got {len(reference)}")
         await self._request(
             "PUT", f"/warehouse-service/goods-note/goods-out/{gon_id}", json={"shipping": {"reference": reference}}
         )
@@ -316,7 +318,8 @@ class BrightpearlClient(SenderClient):
     async def post_shipped_event(
         self, gon_id: int, *, occurred: datetime, owner_id: int, last_event_version: int | None
     ) -> None:
-        """Mark a GON shipped. A lost answer is resolved by re-reading the GON, never a blind re-post."""
+        """Mark a GON shipped. A lost answer is resolved by re-reading the GON, never a blind
+        re-post."""
         body = {"events": [{"eventCode": "SHW", "occured": utc_iso(occurred), "eventOwnerId": owner_id}]}
         headers = {} if last_event_version is None else {"If-Match": str(last_event_version)}
         path = f"/warehouse-service/goods-note/goods-out/{gon_id}/event"
@@ -385,8 +388,9 @@ class BrightpearlClient(SenderClient):
         while True:
             attempt += 1
             try:
-                # Documented: {"response": <new note id>}. Anything else ({"response": "ok"}, {}, the
-                # body echoed) is unusable: the POST is not retried, the notes are read back below.
+                # Documented: {"response": <new note id>}. Anything else ({"response": "ok"}, {},
+                # the body echoed) is unusable: the POST is not retried, the notes are read back
+                # below.
                 body = await self._request("POST", path, json={"text": text, "isPublic": is_public},
                                            shape=_new_id)
                 return int(body["response"])
@@ -499,7 +503,8 @@ def _foreign_404(exc: ApiError, path: str) -> ApiError:
 
 
 def _search_shape(body: Any) -> str | None:
-    """``{"response": {"results": [...], "metaData": {...}}}``: anything else is not "no results"."""
+    """``{"response": {"results": [...], "metaData": {...}}}``: anything else is not "no
+    results"."""
     problem = _has_response(dict)(body)
     if problem:
         return problem
@@ -531,5 +536,5 @@ def _period_start(moment: datetime) -> str:
     """PERIOD filter ``from/`` (open end), in UTC with an explicit ``Z``: Brightpearl reads a
     time without an offset in the account's own time zone."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") + "/"
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "/"

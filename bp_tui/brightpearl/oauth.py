@@ -36,6 +36,16 @@ from bp_tui.config.model import BrightpearlSettings, derive_integration_url
 from bp_tui.errors import (ApiAuthError, ApiError, ApiProblem, ApiUnavailable, BpTuiError, inert,
                            scrub_secrets)
 from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenLock, TokenSet, TokenStore, lifetime
+from bp_tui.config.model import BrightpearlSettings, Secret, derive_integration_url
+from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, BpTuiError, inert, scrub_secrets
+from bp_tui.state.tokens import (
+    PendingLogin,
+    TokenFileError,
+    TokenLock,
+    TokenSet,
+    TokenStore,
+    lifetime,
+)
 
 REFRESH_MARGIN_S = 60.0  # refresh this long before the access token expires...
 MARGIN_SHARE = 0.25  # ...or, for a short-lived token, in the last quarter of its life
@@ -75,8 +85,8 @@ def token_url(settings: BrightpearlSettings) -> str:
 
 
 BARE_CODE_REFUSED = (
-    "that is a bare code, without the state that shows it answers the login started here: paste the whole "
-    "address the browser was sent to (it contains ?code=...&state=...); to use the code as it is, run "
+    "that is a bare code, without the state that shows it " "answers the login started here: paste the whole "
+    "address the browser was sent to (it contains " "?code=...&state=...); to use the code as it is, run "
     "bp-tui auth login --no-state-check")
 
 
@@ -99,7 +109,7 @@ def read_answer(pasted: str) -> tuple[str, str | None]:
             raise LoginError("the pasted address has no code in it: copy the whole address the browser "
                              "shows after you approve (it contains ?code=...&state=...)")
         if not state:
-            raise LoginError("the pasted address has no state in it: copy the whole address, or paste only the code")
+            raise LoginError("the pasted address has no state in it: copy the " "whole address, or paste only the code")
         return code, state
     if not re.fullmatch(r"[\x21-\x7e]{4,2048}", text):
         raise LoginError("that is neither the address the browser was sent to nor a code")
@@ -113,8 +123,8 @@ def brightpearl_host(domain: str) -> bool:
 
 
 def api_base(settings: BrightpearlSettings, tokens: TokenSet) -> str:
-    """``integration_url`` when set, else ``https://{api_domain}/public-api/{account}``; the token is
-    only ever sent to a Brightpearl host."""
+    """``integration_url`` when set, else ``https://{api_domain}/public-api/{account}``; the token
+    is only ever sent to a Brightpearl host."""
     if settings.integration_url:
         return settings.integration_url.rstrip("/")
     if not tokens.api_domain:
@@ -137,17 +147,19 @@ def move_to_oauth_steps(account_code: str) -> str:
     account = account_code or "ACCOUNT"
     return (
         "move to OAuth (what Brightpearl recommends):\n"
-        "  1. at developer.brightpearl.com (a Brightpearl developer account) click New app: Type = Instance app, "
-        "client type Confidential, and a redirect URL (an https address of yours, or http://localhost/...); save\n"
-        "  2. in the app's status box add your account as an early-access account; in Brightpearl, turn the app on "
+        "  1. at developer.brightpearl.com (a Brightpearl developer " "account) click New app: Type = Instance app, "
+        "client type Confidential, and a redirect URL (an https " "address of yours, or http://localhost/...); save\n"
+        "  2. in the app's status box add your account as an " "early-access account; in Brightpearl, turn the app on "
         "in the App Store\n"
-        "  3. in bp-tui set auth = \"oauth\", app_ref = the app's reference (its client id), dev_ref = your "
-        "developer reference (shown in the developer account), client_secret = the app's client secret, "
+        "  3. in bp-tui set auth = \"oauth\", app_ref = the app's reference (its client id), "
+        "dev_ref = your "
+        "developer reference (shown in the developer account), " "client_secret = the app's client secret, "
         "redirect_uri = the redirect URL exactly as registered\n"
         "  4. run bp-tui auth login (or Setup -> Connect) and approve\n"
-        "or, without a developer account, a staff token: in Brightpearl open App Store > Private apps > Add private "
-        f"app, choose staff app, a name and an identifier like {account}_bptui; save, click Manage users, add the "
-        "staff member bp-tui acts as and copy the token; then set auth = \"staff_token\", app_ref = that "
+        "or, without a developer account, a staff token: in " "Brightpearl open App Store > Private apps > Add private "
+        "app, choose staff app, a name and an identifier like " f"{account}_bptui; save, click Manage users, add the "
+        "staff member bp-tui acts as and copy the token; "
+        "then set auth = \"staff_token\", app_ref = that "
         "identifier, token = the staff token"
     )
 
@@ -234,7 +246,8 @@ class TokenEndpoint:
         error = description = ""
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             error = body["error"]
-            description = body.get("error_description") if isinstance(body.get("error_description"), str) else ""
+            given = body.get("error_description")
+            description = given if isinstance(given, str) else ""
         else:
             description = error_parts(body)[1]
         message = scrub_secrets(inert((description or error)[:300]), hidden)
@@ -275,7 +288,7 @@ class TokenEndpoint:
                            hint="nothing was stored; try again, and check brightpearl.oauth_url")
         now = self.clock()
         assert isinstance(expires_in, int) and isinstance(access, str) and isinstance(refresh, str)
-        return TokenSet(access_token=access, refresh_token=refresh, expires_at=now + expires_in,
+        return TokenSet(access_token=Secret(access), refresh_token=Secret(refresh), expires_at=now + expires_in,
                         expires_in=expires_in, api_domain=str(domain), account_code=self.settings.account_code,
                         app_ref=self.settings.app_ref, installation_instance_id=str(instance), obtained_at=now,
                         granted_at=(previous.granted_at if previous is not None else now))
@@ -298,7 +311,7 @@ class OAuthSession:
         self._local = asyncio.Lock()
 
     def __repr__(self) -> str:
-        return f"OAuthSession(account={self.settings.account_code!r}, connected={self._tokens is not None})"
+        return f"OAuthSession(account={self.settings.account_code!r}, " f"connected={self._tokens is not None})"
 
     # ------------------------------------------------------------------ reading
     def tokens(self) -> TokenSet:
@@ -467,7 +480,8 @@ class BrightpearlLogin:
         """Why the config cannot start a login (each names the key), or []."""
         s = self.settings
         if s.auth != "oauth":
-            return [f"brightpearl.auth: is \"{s.auth}\"; set it to \"oauth\" to connect with Brightpearl's OAuth"]
+            return [f"brightpearl.auth: is \"{s.auth}\"; "
+                    "set it to \"oauth\" to connect with Brightpearl's OAuth"]
         missing = [] if s.account_code else ["brightpearl.account_code: required (the account id in the URL)"]
         return missing + s.missing_for_oauth()
 
@@ -476,7 +490,7 @@ class BrightpearlLogin:
         state = new_state()
         s = self.settings
         try:
-            self.store.save_pending(PendingLogin(state=state, account_code=s.account_code, app_ref=s.app_ref,
+            self.store.save_pending(PendingLogin(state=Secret(state), account_code=s.account_code, app_ref=s.app_ref,
                                                  redirect_uri=s.redirect_uri, created_at=self.clock()))
         except TokenFileError as exc:
             raise LoginError(str(exc)) from None
@@ -504,7 +518,7 @@ class BrightpearlLogin:
             pending = self.waiting()
             if pending is None:
                 raise LoginError("no login is waiting for this answer (none was started here, it is over "
-                                 f"{LOGIN_VALID_S // 60} minutes old, or the config changed): run bp-tui auth login "
+                                 f"{LOGIN_VALID_S // 60} minutes old, or the config " "changed): run bp-tui auth login "
                                  "and open the new address")
             if not hmac.compare_digest(state.encode(), str(pending.state).encode()):
                 raise LoginError("the state in the pasted address does not match the login started here, so it "

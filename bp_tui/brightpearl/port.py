@@ -23,7 +23,9 @@ from bp_tui.brightpearl.models import (
 
 @runtime_checkable
 class BrightpearlPort(Protocol):
-    requests_sent: int  # requests sent so far (the summary's api_calls)
+    @property
+    def requests_sent(self) -> int: ...  # requests sent so far (the summary's api_calls)
+
     last_server_date: str | None  # HTTP Date of the last answer (the clock check)
     gate: RateGate  # the rate-limit budget, as last reported
 

@@ -113,7 +113,7 @@ async def run_all(connectors: dict[str, Connector], args: argparse.Namespace,
         # each profile its own copy of the options (a --confirm-cancel is spent by its own first cycle)
         codes = await asyncio.gather(*(profile_loop(n, connectors[n], argparse.Namespace(**vars(args)), stop)
                                        for n in names))
-        return dict(zip(names, codes))
+        return dict(zip(names, codes, strict=True))
     finally:
         watcher.cancel()
         for sig in installed:

@@ -89,13 +89,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
-def _dashboard_of_profiles(args: argparse.Namespace, found: "list[Profile]") -> int:
+def _dashboard_of_profiles(args: argparse.Namespace, found: list[Profile]) -> int:
     """The dashboard over several profiles: it opens on their overview."""
     from bp_tui.service.connector import Connector
     from bp_tui.ui import BpApp
     from bp_tui.ui.profile_session import ProfileSession
 
-    def factory_for(profile: "Profile") -> Callable[[Config], "Connector"]:
+    def factory_for(profile: Profile) -> Callable[[Config], Connector]:
         def factory(cfg: Config) -> Connector:
             profile.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             return Connector.open(cfg, profile.state_path, config_path=profile.config_path,
@@ -120,7 +120,7 @@ def _dashboard_of_profiles(args: argparse.Namespace, found: "list[Profile]") -> 
     return exitcodes.OK
 
 
-def demo_connector_factory(env: "SandboxEnvironment") -> Callable[[Config], "Connector"]:
+def demo_connector_factory(env: SandboxEnvironment) -> Callable[[Config], Connector]:
     """Connectors for edited settings (Test connection) that still reach the in-process sandboxes."""
     from bp_tui.sandbox.environment import in_process
     from bp_tui.service.connector import Connector
@@ -135,9 +135,8 @@ def demo_connector_factory(env: "SandboxEnvironment") -> Callable[[Config], "Con
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from bp_tui.sandbox.environment import build_environment
-    from bp_tui.ui import BpApp
-
     from bp_tui.state.profiles import Profile
+    from bp_tui.ui import BpApp
     from bp_tui.ui.profile_session import ProfileSession
 
     workdir = Path(tempfile.mkdtemp(prefix="bp-tui-demo-"))

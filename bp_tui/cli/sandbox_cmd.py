@@ -67,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         bp.oauth.access_ttl_s = args.oauth_ttl
     if args.orders:
         bp.seed(orders=args.orders, seed=args.seed)
+    ss: ShipStationSandbox | ShipStationV2Sandbox
     if args.ss_api == "v2":
         ss = ShipStationV2Sandbox(rate_limit=200 if args.ss_limit is None else args.ss_limit)
     else:

@@ -183,10 +183,11 @@ class Config:
         sync, action = self.sync, self.brightpearl.shipped_action
         if action not in ("none", "set_status") or sync.keep_days >= sync.lookback_days:
             return None
-        return (f"sync.keep_days ({sync.keep_days}) is below sync.lookback_days ({sync.lookback_days}) with "
-                f"brightpearl.shipped_action = \"{action}\", which leaves confirmed notes unshipped in Brightpearl: "
-                f"they are kept {sync.lookback_days} days, not {sync.keep_days}, or they would be sent again; "
-                f"set sync.keep_days to at least {sync.lookback_days}, and never raise sync.lookback_days "
+        return (f"sync.keep_days ({sync.keep_days}) is below " f"sync.lookback_days ({sync.lookback_days}) with "
+                f"brightpearl.shipped_action = \"{action}\", "
+                "which leaves confirmed notes unshipped in Brightpearl: "
+                f"they are kept {sync.lookback_days} days, not " f"{sync.keep_days}, or they would be sent again; "
+                "set sync.keep_days to at least " f"{sync.lookback_days}, and never raise " "sync.lookback_days "
                 "above sync.keep_days")
 
     def missing_for_sync(self) -> list[str]:
@@ -201,16 +202,19 @@ class Config:
             if not bp.username:
                 missing.append("brightpearl.username: required when auth = \"password\"")
             if not bp.password:
-                missing.append("brightpearl.password: required when auth = \"password\" (or set BP_TUI_BRIGHTPEARL_PASSWORD)")
+                missing.append("brightpearl.password: required when auth = \"password\" "
+                               "(or set BP_TUI_BRIGHTPEARL_PASSWORD)")
         elif bp.auth == "oauth":
             missing.extend(bp.missing_for_oauth())
         else:
             if not bp.app_ref:
                 missing.append(f"brightpearl.app_ref: required when auth = \"{bp.auth}\"")
             if not bp.token:
-                missing.append(f"brightpearl.token: required when auth = \"{bp.auth}\" (or set BP_TUI_BRIGHTPEARL_TOKEN)")
+                missing.append(f"brightpearl.token: required when auth = \"{bp.auth}\" "
+                               "(or set BP_TUI_BRIGHTPEARL_TOKEN)")
         if bp.shipped_action in ("mark_shipped_and_set_status", "set_status") and not bp.shipped_status_id:
-            missing.append(f"brightpearl.shipped_status_id: required when shipped_action = \"{bp.shipped_action}\"")
+            missing.append("brightpearl.shipped_status_id: required when "
+                           f"shipped_action = \"{bp.shipped_action}\"")
         if bp.shipped_action in ("mark_shipped", "mark_shipped_and_set_status") and not bp.staff_contact_id:
             missing.append("brightpearl.staff_contact_id: required to post the shipped (SHW) event")
         if not ss.api_key:

@@ -307,7 +307,7 @@ def permission_warning(path: Path) -> str | None:
     if not mode & 0o066:
         return None
     who = " and ".join(w for w, bits in (("group", 0o060), ("others", 0o006)) if mode & bits)
-    return (f"warning: {inert(str(path))}: readable or writable by {who} (mode {mode:04o}) and it holds "
+    return (f"warning: {inert(str(path))}: readable or writable by " f"{who} (mode {mode:04o}) and it holds "
             f"secrets; fix: chmod 600 {inert(shlex.quote(str(path)))}")
 
 
@@ -328,7 +328,7 @@ def masked_dict(config: Config) -> dict[str, dict[str, Any]]:
 def masked_toml(config: Config) -> str:
     """TOML text for ``config show``: secrets masked, env-provided secrets annotated."""
     text = tomli_w.dumps(masked_dict(config))
-    lines = []
+    lines: list[str] = []
     for line in text.splitlines():
         for key in SECRET_KEYS:
             if key.dotted in config.env_overridden and line.startswith(f"{key.name} = ") and _in_section(lines, key.section):

@@ -125,14 +125,18 @@ SHIPPED_REASON = Reason("shipped_in_brightpearl", SHIPPED_IN_BRIGHTPEARL,
                         "nothing to do; it was shipped outside ShipStation")
 
 
-class _Note(Protocol):
-    order_id: int
-    warehouse_id: int | None
-    shipped: bool
+class _Note(Protocol):  # (read-only members: a note whose ids are never None fits too)
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def warehouse_id(self) -> int | None: ...
+    @property
+    def shipped(self) -> bool: ...
 
 
 class _Order(Protocol):
-    channel_id: int | None
+    @property
+    def channel_id(self) -> int | None: ...
 
 
 def eligibility(note: _Note, order: _Order | None, config: Any, *, known_channel: int | None = None) -> Reason | None:

@@ -33,7 +33,7 @@ SS_BASE = "https://shipstation.sandbox"
 @dataclass
 class SandboxEnvironment:
     bp: BrightpearlSandbox
-    ss: ShipStationAccount  # ShipStationSandbox (V1) or ShipStationV2Sandbox
+    ss: ShipStationSandbox | ShipStationV2Sandbox  # the account, served by its V1 or V2 app
     config: Config
     config_path: Path
     state_path: Path
@@ -118,7 +118,7 @@ class SandboxEnvironment:
                 path.unlink()
         self.connector = Connector(
             self.config, self.state_path, config_path=self.config_path,
-            bp_transport=in_process(self.bp.app), ss_transport=in_process(self.ss_app or self.ss.app),  # type: ignore[attr-defined]
+            bp_transport=in_process(self.bp.app), ss_transport=in_process(self.ss_app or self.ss.app),
             client_options=self.client_options, ss_options=self.ss_options or None)
 
     @property
@@ -205,7 +205,7 @@ def build_environment(
         bp.oauth.access_ttl_s = oauth_ttl_s
     if orders:
         bp.seed(orders=orders, seed=seed)
-    ss: ShipStationAccount
+    ss: ShipStationSandbox | ShipStationV2Sandbox
     if ss_api == "v2":
         ss = ShipStationV2Sandbox(rate_limit=V2_RATE_LIMIT if ss_limit is None else ss_limit, window_s=window_s)
         ss_options = _v2_client_limit(ss.v2.limiter.limit, window_s, ss_options)
@@ -217,9 +217,9 @@ def build_environment(
     state_path = workdir / "state.sqlite3"
     connector = Connector(
         config, state_path, config_path=config_path,
-        bp_transport=in_process(bp.app), ss_transport=in_process(ss.app),  # type: ignore[attr-defined]
+        bp_transport=in_process(bp.app), ss_transport=in_process(ss.app),
         client_options=client_options, ss_options=ss_options,
     )
     return SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
                               connector=connector, real_world=real_world, ss_options=dict(ss_options or {}),
-                              ss_app=ss.app, client_options=client_options)  # type: ignore[attr-defined]
+                              ss_app=ss.app, client_options=client_options)

@@ -88,10 +88,12 @@ GON_READS_ONLY = ("html_404",)
 WRITES_ONLY = tuple(k for k in GATEWAY_KINDS if k.endswith("_after_write"))
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-# chosen: an SSO proxy's login page, on a host that never resolves (a client following it gets nowhere)
+# chosen: an SSO proxy's login page, on a host that never resolves (a client following it gets
+# nowhere)
 REDIRECT_TO = "https://gateway.sandbox.invalid/login"
 MAINTENANCE_PAGE = (
-    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Down for maintenance</title></head>\n"
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+    "<title>Down for maintenance</title></head>\n"
     "<body><h1>We&rsquo;ll be back soon</h1><p>The service is down for scheduled maintenance. "
     "Please try again later.</p></body></html>\n"
 )
@@ -194,7 +196,8 @@ BRIGHTPEARL = Dialect(
 
 
 def _ss_reset(seconds: float) -> str:
-    # Whole seconds like ShipStation when the wait is a second or more; milliseconds for test bursts.
+    # Whole seconds like ShipStation when the wait is a second or more; milliseconds for test
+    # bursts.
     return str(int(seconds)) if seconds >= 1 and float(seconds).is_integer() else f"{seconds:.3f}"
 
 
@@ -276,9 +279,9 @@ class Chaos:
                            self.dialect.throttle_headers(self.plan.throttle_s))
             return
         if kind == "hostile_throttle":
-            headers = self.dialect.throttle_headers(self.plan.throttle_s)
-            headers.update({h: self.plan.hostile_value for h in self.dialect.wait_headers})
-            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body, headers)
+            hostile = self.dialect.throttle_headers(self.plan.throttle_s)
+            hostile.update({h: self.plan.hostile_value for h in self.dialect.wait_headers})
+            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body, hostile)
             return
         if kind == "huge":
             await self._huge(send)

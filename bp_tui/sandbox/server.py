@@ -9,8 +9,9 @@ exactly-once:
   ``real_world``, some slots also bring a split, merge, return label or late void);
 * ``POST /_sandbox/label?shipment_id=se-N`` (or ``orderId=N``) ``[&tracking_number=...]``: a packer
   buys a label for that one order (answered in V1 and V2 terms: the same account serves both);
-  V2 only: ``&status=processing`` (a label being made: ``POST /_sandbox/complete-label?label_id=se-N``
-  completes it) or ``&status=error`` (a label that could not be made);
+  V2 only: ``&status=processing`` (a label being made:
+  ``POST /_sandbox/complete-label?label_id=se-N`` completes it) or ``&status=error`` (a label
+  that could not be made);
 * ``GET /_sandbox/tally``: what reached each API (duplicates, labelled-but-unconfirmed, faults);
 * ``POST /_sandbox/split?orderId=N[&items=KEY:QTY,...]``: a ShipStation user splits an order;
 * ``POST /_sandbox/merge?orderId=N&merge=ID,ID``: combines orders into order N;
@@ -168,7 +169,8 @@ def _int(query: dict[str, str], name: str, default: int | None = None) -> int:
 
 
 def _se_or_int(query: dict[str, str], v2_name: str, v1_name: str) -> int:
-    """An id given in V2 terms (``se-N``, under ``v2_name``) or V1 terms (``N``, under ``v1_name``)."""
+    """An id given in V2 terms (``se-N``, under ``v2_name``) or V1 terms (``N``, under
+    ``v1_name``)."""
     value = query.get(v2_name)
     if value:
         if not value.startswith("se-") or not value[3:].isdigit():
@@ -191,10 +193,10 @@ def _ids(query: dict[str, str], name: str) -> list[int]:
         raise _ControlError(400, f"{name} must be whole numbers separated by commas") from None
 
 
-def _moves(text: str) -> dict[str, int] | None:
+def _moves(text: str) -> dict[str | int, int] | None:
     if not text:
         return None
-    moves: dict[str, int] = {}
+    moves: dict[str | int, int] = {}
     for pair in text.split(","):
         key, _, count = pair.rpartition(":")
         if not key or not count.isdigit():

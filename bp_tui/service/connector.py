@@ -18,7 +18,6 @@ import httpx
 
 from bp_tui.alerts.deliver import Dispatcher, send_test
 from bp_tui.alerts.evaluate import evaluate
-from bp_tui.alerts.status import read_status
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.brightpearl.models import StaffContact
 from bp_tui.brightpearl.oauth import BrightpearlLogin
@@ -30,18 +29,33 @@ from bp_tui.state.alerts import AlertLedger
 from bp_tui.service.status import account_label, read_health
 from bp_tui.core.records import GonRecord
 from bp_tui.core import reasons
+from bp_tui.core.health import AlertSendResult, Incident, StatusReport
+from bp_tui.core.records import GonRecord, utcnow
 from bp_tui.core.stages import ShipmentRole, Stage
 from bp_tui.core.types import (
-    Budget, CheckResult, CycleSummary, Diagnosis, HistoryEntry, OrderPart, Progress, QueueHeader, QueuePage,
+    Budget,
+    CheckResult,
+    CycleSummary,
+    Diagnosis,
+    HistoryEntry,
+    OrderPart,
+    Progress,
+    QueueHeader,
+    QueuePage,
     QueueRow,
 )
+from bp_tui.errors import ApiError, StopRequested, inert, scrub_secrets
+from bp_tui.service.status import account_label, read_health
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
 from bp_tui.shipstation.v2.detect import KeyCheck, detect_api_version
 from bp_tui.state import StateStore, SyncLock, SyncLocked
 from bp_tui.state.tokens import TokenFileError, TokenStore
+from bp_tui.state import StateStore, SyncLock
+from bp_tui.state.alerts import AlertLedger
 from bp_tui.state.queries import SEARCH_LIMIT
+from bp_tui.state.tokens import TokenFileError, TokenStore
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.cycle import run_cycle
 from bp_tui.sync.writer import DryRunWriter, Writer
@@ -100,7 +114,7 @@ class Connector:
 
     @classmethod
     def open(cls, config: Config, state_path: Path, *, config_path: Path | None = None,
-             profile: str | None = None) -> "Connector":
+             profile: str | None = None) -> Connector:
         return cls(config, state_path, config_path=config_path, profile=profile)
 
     def _make_bp(self) -> BrightpearlClient:
@@ -405,7 +419,7 @@ class Connector:
         return Sources(config=self.config, bp=self.bp, ss=self.ss, store=self.store,
                        warehouse_name=self.queue_warehouse_name)
 
-    async def doctor(self, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+    async def doctor(self, on_check: Callable[[CheckResult], object] | None = None) -> list[CheckResult]:
         return await run_checks(self._sources(), on_check)
 
     async def diagnose(self, ident: int) -> list[Diagnosis]:

@@ -18,10 +18,19 @@ import httpx
 from bp_tui.apiclient import bounds
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_list, is_json_object
+from bp_tui.apiclient.sender import (
+    Sender,
+    SenderClient,
+    Shape,
+    has_key,
+    has_list,
+    is_json_list,
+    is_json_object,
+)
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation import orders as v1
 from bp_tui.shipstation.api_errors import SERVICE, error_for, is_throttled
 from bp_tui.shipstation.dates import to_filter
@@ -154,7 +163,7 @@ class ShipStationClient(SenderClient):
                                        shape=shape)
 
     async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int,
-                     convert: Callable[[dict], Any] | None = None) -> list[Any]:
+                     convert: Callable[[dict[str, Any]], Any] | None = None) -> list[Any]:
         """All items of a paged list; ``null`` items are skipped, a missing ``pages`` tolerated.
         ``convert`` turns each item into what is kept, a page at a time (the raw page is freed)."""
         size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
@@ -177,7 +186,8 @@ class ShipStationClient(SenderClient):
     # ---- orders -------------------------------------------------------------------------
 
     async def create_orders(self, drafts: Sequence[OrderDraft]) -> list[SendResult]:
-        """New orders: one upsert per 100 (an order already under the key is updated, never doubled)."""
+        """New orders: one upsert per 100 (an order already under the key is updated, never
+        doubled)."""
         return list(await self.upsert_orders([v1.order_body(d) for d in drafts]))
 
     async def update_orders(self, updates: Sequence[OrderUpdate]) -> list[SendResult]:
@@ -188,7 +198,7 @@ class ShipStationClient(SenderClient):
         """Each order as read, upserted with ``orderStatus: cancelled``, 100 per call."""
         return list(await self.upsert_orders([v1.cancel_body(o) for o in orders]))
 
-    async def upsert_orders(self, orders: Sequence[dict]) -> list[CreateOrderResult]:
+    async def upsert_orders(self, orders: Sequence[dict[str, Any]]) -> list[CreateOrderResult]:
         """Upsert V1 orders in batches of <= 100; one result per input order, in input order.
 
         A batch refused as a whole (HTTP 400) gives each of its orders a failed result with
@@ -208,7 +218,7 @@ class ShipStationClient(SenderClient):
             results.extend(await self._create_batch(batch))
         return results
 
-    async def _create_batch(self, batch: list[dict]) -> list[CreateOrderResult]:
+    async def _create_batch(self, batch: list[dict[str, Any]]) -> list[CreateOrderResult]:
         try:
             body = await self._request("POST", "orders/createorders", json=batch, shape=has_list("results"))
         except ApiError as exc:
@@ -337,7 +347,8 @@ class ShipStationClient(SenderClient):
     async def update_store_branding(self, store_id: int, *, company_name: str | None = None,
                                     phone: str | None = None, public_email: str | None = None,
                                     website: str | None = None) -> Store:
-        """Change the branding fields; V1 has no partial update, so GET the store and PUT it whole."""
+        """Change the branding fields; V1 has no partial update, so GET the store and PUT it
+        whole."""
         current = await self.get_store(store_id)
         body = dict(current.raw)
         changes = {"companyName": company_name, "phone": phone, "publicEmail": public_email, "website": website}
@@ -355,11 +366,11 @@ class ShipStationClient(SenderClient):
         return [CarrierService.from_api(s) for s in body or [] if isinstance(s, dict)]
 
 
-def _same(item: dict) -> dict:
+def _same(item: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _slim_order(data: dict) -> Order:
+def _slim_order(data: dict[str, Any]) -> Order:
     order = Order.from_api(data)
     order.raw = {}
     return order

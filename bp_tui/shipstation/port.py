@@ -22,7 +22,9 @@ from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment,
 
 @runtime_checkable
 class ShipStationPort(Protocol):
-    requests_sent: int  # requests sent so far (the summary's api_calls)
+    @property
+    def requests_sent(self) -> int: ...  # requests sent so far (the summary's api_calls)
+
     last_server_date: str | None  # HTTP Date of the last answer (the clock check)
     gate: RateGate  # the rate-limit budget, as last reported
 

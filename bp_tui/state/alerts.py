@@ -96,7 +96,7 @@ class AlertLedger:
             "VALUES (?,?,?,?,?) ON CONFLICT (incident_id, event) DO NOTHING",
             (incident_id, event, title, body, iso(now)),
         )
-        return [int(cur.lastrowid)] if cur.rowcount else []
+        return [int(cur.lastrowid or 0)] if cur.rowcount else []
 
     def open_count(self) -> int:
         return int(
@@ -135,7 +135,7 @@ class AlertLedger:
                     subject=r["subject"],
                     title=r["title"],
                     body=r["body"],
-                    first_seen=parse_iso(r["first_seen"]),
+                    first_seen=datetime.fromisoformat(r["first_seen"]),  # NOT NULL
                     opened_at=parse_iso(r["opened_at"]),
                     resolved_at=parse_iso(r["resolved_at"]),
                     opened_message=_shown(opened),
@@ -143,7 +143,7 @@ class AlertLedger:
                     last_error=errors[-1] if errors else "",
                 )
             )
-        out.sort(key=lambda i: (i.resolved_at is not None, -(i.resolved_at or i.opened_at).timestamp()))
+        out.sort(key=lambda i: (i.resolved_at is not None, -(i.resolved_at or i.opened_at or i.first_seen).timestamp()))
         return out
 
     # ---- messages ------------------------------------------------------------------------

@@ -106,7 +106,7 @@ class SyncLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def __enter__(self) -> "SyncLock":
+    def __enter__(self) -> SyncLock:
         self.acquire()
         return self
 

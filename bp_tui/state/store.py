@@ -27,6 +27,14 @@ from bp_tui.state.retention import Retention
 from bp_tui.state.rows import (
     DATE_COLUMNS, GON_COLUMNS, SAVE_GON, chunks, gon_from_row, now, part_from_row, select_in,
     shipment_from_row,
+from bp_tui.state.queries import (
+    QUEUE_SORTS,
+    SEARCH_LIMIT,
+    SORT_SQL,
+    Search,
+    order_by,
+    stage_order,
+    stage_rank_sql,
 )
 from bp_tui.state.schema import APP_ID, CREATE, MIGRATIONS, SCHEMA_VERSION, VACUUM_AFTER
 

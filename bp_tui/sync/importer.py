@@ -16,6 +16,9 @@ from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord
 from bp_tui.errors import ApiError, ApiThrottled
 from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.core.stages import Stage
+from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import SS_BATCH, CycleContext
 from bp_tui.sync.keep_in_step import not_resent
@@ -124,10 +127,10 @@ async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
         intents = [Intent("shipstation", keys[rec.gon_id], rec.gon_id, rec.order_id, detail=d.key,
                           plan=f"ShipStation: {'update' if rec.ss_order_id else 'create'} order "
                                f"{d.number} ({d.key}) for GON {rec.gon_id}")
-                   for (rec, _), d in zip(batch, drafts)]
+                   for (rec, _), d in zip(batch, drafts, strict=True)]
         ctx.writer.record(intents)
         planned = [SendResult(d.key, rec.ss_order_id or PLANNED_ORDER_ID, d.number, True)
-                   for (rec, _), d in zip(batch, drafts)]
+                   for (rec, _), d in zip(batch, drafts, strict=True)]
         try:
             results = await ctx.writer.call(intents, lambda: send([item for _, item in batch]), planned=planned)
         except (ApiError, ApiThrottled) as exc:
@@ -137,10 +140,10 @@ async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
             ctx.store.save_gons(rec for rec, _ in batch)
             continue
         by_key = {r.order_key: r for r in results}
-        await _adopt_lost_imports(ctx, list(zip((rec for rec, _ in batch), drafts)), by_key,
+        await _adopt_lost_imports(ctx, list(zip((rec for rec, _ in batch), drafts, strict=True)), by_key,
                                   {str(k) for k in keys.values()} & attempted)
         settled = [(intent, *_settle_one(ctx, rec, d, by_key.get(d.key), resends))
-                   for (rec, _), d, intent in zip(batch, drafts, intents)]
+                   for (rec, _), d, intent in zip(batch, drafts, intents, strict=True)]
         with ctx.store.transaction():
             for rec, _ in batch:
                 ctx.store.save_gon(rec)

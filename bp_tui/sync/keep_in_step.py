@@ -20,9 +20,11 @@ from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord, PartRecord
+from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
 from bp_tui.errors import ApiError, ApiThrottled
 from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import SS_BATCH, CycleContext
@@ -30,7 +32,6 @@ from bp_tui.sync.payloads import OPEN_STATUSES, describe, payload_for, sent_draf
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.unsent import deletion_confirmed, deletion_proven, settle_unsent_gone
 from bp_tui.sync.writer import Intent
-
 
 
 class KeepInStep:
@@ -238,7 +239,7 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
         answers = await ctx.writer.call(intents, lambda: ctx.ss.cancel_orders([o for _, o in part]), planned=planned)
         results = {r.order_key: r for r in answers}
         settled = []
-        for (rec, current), intent in zip(part, intents):
+        for (rec, current), intent in zip(part, intents, strict=True):
             res = results.get(current.order_key)
             if res is not None and res.success:
                 _cancelled(ctx, rec)

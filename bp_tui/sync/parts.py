@@ -31,7 +31,6 @@ from bp_tui.shipstation.models import Order
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.mapping import order_key
 
-
 # Changes that appear in the list after later ones (the cursor is the platform's own clock, so
 # clock differences do not count; an adapter whose filter is ambiguous, as V1's Pacific wall time
 # around a daylight-saving change, widens its own filter). At 10,000 orders a day, 15 minutes of
@@ -109,7 +108,7 @@ def learn_parts(ctx: CycleContext, orders: list[Order], now: datetime) -> None:
     for o in orders:
         for merged_id in o.merged_ids:  # the notes of the merged-away orders (and of orders merged into them)
             owners = {own.get(merged_id)} | {p.gon_id for p in rows.get(merged_id, []) if p.kind == PartKind.MERGED}
-            for gid in owners - {None, own.get(o.order_id)}:
+            for gid in {g for g in owners if g is not None} - {own.get(o.order_id)}:
                 found[(gid, o.order_id)] = PartRecord(gid, o.order_id, PartKind.MERGED)
     changed = []
     for part in found.values():

@@ -154,6 +154,6 @@ def _keep(ctx: CycleContext, seen: Iterable[ShipmentRecord]) -> None:
                 returns[rec.gon_id] = rec
             ctx.store.save_shipment(rec)
     confirmed = ctx.store.gons(returns, stages=(Stage.CONFIRMED,)) if returns else {}
-    for gon_id, rec in confirmed.items():
-        rec.reason = reasons.return_ignored(returns[gon_id].tracking or str(returns[gon_id].remote_id))
+    for gon_id, note in confirmed.items():
+        note.reason = reasons.return_ignored(returns[gon_id].tracking or str(returns[gon_id].remote_id))
     ctx.store.save_gons(confirmed.values())

@@ -45,7 +45,7 @@ STOP_POLL_S = 0.1  # how often the loop looks for a stop request while the threa
 
 
 def retire(store: StateStore, before: datetime, summary: CycleSummary, should_stop: Callable[[], bool],
-           removed: Callable[[int], None]) -> None:
+           removed: Callable[[int], object]) -> None:
     """Every batch of retention on ``store``, until done or ``should_stop()``; ``removed(n)``
     after each batch of notes (``summary.removed`` already counts them). A batch interrupted
     (``StateStore.interrupt``) after a stop request is rolled back, and ends the pass."""

@@ -15,8 +15,13 @@ from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, utcnow
 from bp_tui.core.stages import PartKind, ShipmentRole
 from bp_tui.core import reasons
 from bp_tui.core.reasons import MappingError
+from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, utcnow
+from bp_tui.core.stages import PartKind, ShipmentRole
+from bp_tui.core.types import Diagnosis
+from bp_tui.errors import ApiError
 from bp_tui.sync.mapping import map_gon
 from bp_tui.sync.payloads import map_options
+from bp_tui.troubleshoot.deps import Sources
 
 
 async def diagnose(src: Sources, ident: int) -> list[Diagnosis]:
@@ -34,7 +39,7 @@ async def diagnose(src: Sources, ident: int) -> list[Diagnosis]:
         return [Diagnosis(
             subject=f"{ident}", verdict=f"no goods-out note and no order with id {ident} in Brightpearl account "
                                         f"{src.config.brightpearl.account_code}",
-            fix="check the number: use the goods-out note id (Warehouse > Goods-out notes) or the sales order id",
+            fix="check the number: use the goods-out note id (Warehouse " "> Goods-out notes) or the sales order id",
         )]
     if order.order_type_code and order.order_type_code != "SO":
         return [Diagnosis(subject=f"order {ident}", order_id=ident,
@@ -45,7 +50,7 @@ async def diagnose(src: Sources, ident: int) -> list[Diagnosis]:
         return [Diagnosis(
             subject=f"order {ident}", order_id=ident, stage=None,
             verdict=f"order {ident} has no goods-out note yet",
-            fix="allocate stock and create the goods-out note in Brightpearl (Sales > order > Ship); "
+            fix="allocate stock and create the goods-out note in " "Brightpearl (Sales > order > Ship); "
                 "ShipStation imports goods-out notes, not orders",
         )]
     return [await _one(src, gon, order) for gon in sorted(gons.values(), key=lambda g: g.id)]
@@ -127,7 +132,7 @@ async def _one(src: Sources, gon: GoodsOutNote, order: Order | None) -> Diagnosi
         return verdict(f"failed {rec.attempts} time(s): {rec.reason}; next attempt {when}",
                        "fix the cause above, then retry it (queue: r) or wait for the next attempt")
     if rec is None:
-        return verdict("is eligible but no sync has seen it yet (it is newer than the last sync, or older than "
+        return verdict("is eligible but no sync has seen it yet (it is " "newer than the last sync, or older than "
                        f"lookback_days = {src.config.sync.lookback_days})",
                        "run a sync now (queue: s, or `bp-tui sync --once`)")
     return verdict("is eligible and will be sent to ShipStation on the next sync",
@@ -158,7 +163,7 @@ async def _imported(src: Sources, rec: GonRecord, gon: GoodsOutNote, verdict,
         cancelled = {p.ss_order_id for p in split if p.status == "cancelled"} - labelled
         base += f"; {reasons.split_progress(len(split), len(labelled), len(cancelled))}"
     if returns:
-        base += f"; {reasons.return_ignored(', '.join(s.tracking or str(s.remote_id) for s in returns))}"
+        base += "; " f"{reasons.return_ignored(', '.join(s.tracking or str(s.remote_id) for s in returns))}"
     if rec.stage == "confirmed":
         when = rec.confirmed_at.isoformat(timespec="minutes") if rec.confirmed_at else "earlier"
         tracking = ", ".join(s.tracking for s in active) or "no tracking"
@@ -196,13 +201,14 @@ async def _imported(src: Sources, rec: GonRecord, gon: GoodsOutNote, verdict,
 
 def _part_facts(parts: list[PartRecord], ships: list[ShipmentRecord],
                 returns: list[ShipmentRecord]) -> list[tuple[str, str]]:
-    """One fact per ShipStation order carrying the note, with its live labels; one per return label."""
+    """One fact per ShipStation order carrying the note, with its live labels; one per return
+    label."""
     facts = []
     for p in parts:
         labels = ", ".join(s.tracking for s in ships
                            if s.ss_order_id == p.ss_order_id and not s.voided and s.role != ShipmentRole.RETURN)
         name = "merged into" if p.kind == PartKind.MERGED else "part"
-        facts.append((name, f"ShipStation order {p.ss_order_id} ({p.order_number}) {p.status or 'status unknown'}"
+        facts.append((name, f"ShipStation order {p.ss_order_id} " f"({p.order_number}) {p.status or 'status unknown'}"
                             + (f", label {labels}" if labels else ", no label")))
     facts += [("return label", f"{s.tracking or s.remote_id} ignored") for s in returns]
     return facts

@@ -11,12 +11,14 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+
 from bp_tui.brightpearl.oauth import CONNECT, move_to_oauth_steps
 from bp_tui.troubleshoot.deps import Sources
 from bp_tui.errors import ApiAuthError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.core.sizes import GB, human_bytes
 from bp_tui.core.types import CheckResult
-
+from bp_tui.errors import ApiAuthError, ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.troubleshoot.deps import Sources
 
 HEADROOM_MIN = {"brightpearl": 20, "shipstation": 5}
 CLOCK_SKEW_MAX_S = 300
@@ -24,7 +26,7 @@ V2_ONE_PAGE = 500  # V2's largest page: doctor's label read is one request
 STATE_WARN_BYTES = GB  # a state file past this gets a warning (not a failure) with the fix
 
 
-async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+async def run_checks(src: Sources, on_check: Callable[[CheckResult], object] | None = None) -> list[CheckResult]:
     results: list[CheckResult] = []
 
     def add(check: CheckResult) -> None:
@@ -69,7 +71,7 @@ async def run_checks(src: Sources, on_check: Callable[[CheckResult], None] | Non
         else:
             add(CheckResult("bp_reach", "Brightpearl reachable", True, cfg.brightpearl.api_base))
             add(CheckResult("bp_account", "Brightpearl account code valid", False, exc.describe(),
-                            "check brightpearl.account_code: it is the account id in your Brightpearl login URL"))
+                            "check brightpearl.account_code: it is the " "account id in your Brightpearl login URL"))
     except _NotRun:
         pass  # the OAuth checks said why
     if bp_ok:
@@ -126,7 +128,7 @@ async def _check_v1(src: Sources, add: Callable[[CheckResult], None]) -> bool:
         if not _ss_reached(add, exc, cfg.shipstation.api_base, "V1"):
             return False
         add(CheckResult("ss_auth", "ShipStation credentials accepted", False, exc.describe(),
-                        "create an API key pair under ShipStation Settings > Account > API Settings and paste "
+                        "create an API key pair under ShipStation Settings " "> Account > API Settings and paste "
                         "both halves; a V2 key (one key, no secret) needs api_version = \"v2\""
                         if isinstance(exc, ApiAuthError) else _other_fix(exc, "ShipStation")))
         return False
@@ -159,7 +161,7 @@ async def _check_v2(src: Sources, add: Callable[[CheckResult], None]) -> bool:
         if not _ss_reached(add, exc, src.config.shipstation.api_base, "V2"):
             return False
         add(CheckResult("ss_auth", "ShipStation V2 key accepted", False, exc.describe(),
-                        "make a V2 key under ShipStation Settings > Account > API Settings (choose V2) and paste it; "
+                        "make a V2 key under ShipStation Settings > Account > " "API Settings (choose V2) and paste it; "
                         "a V1 key and secret need api_version = \"v1\""
                         if isinstance(exc, ApiAuthError) else _other_fix(exc, "ShipStation")))
         return False
@@ -185,7 +187,7 @@ def _address_fix(exc: ApiProblem, url: str, name: str, keys: str) -> str:
     if isinstance(exc, ApiAuthError):
         return ""
     if exc.status == 0:
-        return f"nothing answers at {url}: check the base URL ({keys}) and this machine's network access"
+        return f"nothing answers at {url}: check the base URL " f"({keys}) and this machine's network access"
     if exc.status == 404:
         return f"nothing answers at {url}: check the base URL ({keys})"
     if isinstance(exc, ApiUnavailable) and exc.status < 400:
@@ -196,7 +198,7 @@ def _address_fix(exc: ApiProblem, url: str, name: str, keys: str) -> str:
 def _other_fix(exc: ApiProblem, name: str) -> str:
     """The fix for an error that is neither the address nor the credentials."""
     if isinstance(exc, ApiThrottled):
-        return f"another app is using this account's {name} request budget; wait a minute and test again"
+        return f"another app is using this account's {name} request " "budget; wait a minute and test again"
     if isinstance(exc, ApiUnavailable):
         return f"{name} answered with server errors; try again in a few minutes"
     return f"{name} refused the request; check the base URL and try again"
@@ -223,7 +225,7 @@ async def _staff_check(src: Sources, add: Callable[[CheckResult], None], bp_ok: 
     one of the account's staff contacts: the shipped event's owner must be staff."""
     cfg = src.config.brightpearl
     needs_staff = cfg.shipped_action in ("mark_shipped", "mark_shipped_and_set_status")
-    fix = "set staff_contact_id to the Brightpearl staff contact who 'ships' the notes (Setup lists them)"
+    fix = "set staff_contact_id to the Brightpearl staff contact " "who 'ships' the notes (Setup lists them)"
     if not needs_staff or not cfg.staff_contact_id or not bp_ok:
         add(CheckResult("bp_staff", "Staff contact id set", bool(cfg.staff_contact_id) or not needs_staff,
                         f"staff_contact_id = {cfg.staff_contact_id}",
@@ -276,13 +278,13 @@ def _auth_fix(mode: str, exc: ApiProblem, account_code: str = "") -> str:
     if exc.code == "GWYB-003" or "API access" in (exc.message or ""):
         return "this Brightpearl account has no API access: ask Brightpearl support to enable it"
     if mode == "password":
-        return ("check brightpearl.username and password (a Brightpearl staff login with API access); if they are "
+        return ("check brightpearl.username and password (a Brightpearl " "staff login with API access); if they are "
                 "right, Brightpearl has switched this legacy login off: " + move_to_oauth_steps(account_code))
     if mode == "account_token":
-        return ("check brightpearl.app_ref and the account token (App Store > Private apps); Brightpearl is "
+        return ("check brightpearl.app_ref and the account token (App " "Store > Private apps); Brightpearl is "
                 "sunsetting system apps and their account tokens: " + move_to_oauth_steps(account_code))
     if mode == "oauth":
-        return ("check brightpearl.app_ref (the app's reference) and brightpearl.dev_ref (your developer "
+        return ("check brightpearl.app_ref (the app's reference) and " "brightpearl.dev_ref (your developer "
                 f"reference) against your Brightpearl developer account, or {CONNECT} again")
     return f"check brightpearl.app_ref and the {mode.replace('_', ' ')} (App Store > Private apps)"
 
@@ -337,6 +339,6 @@ def _state_size_check(src: Sources) -> CheckResult:
                            f"under {human_bytes(STATE_WARN_BYTES)}: {notes:,} notes (sync.keep_days = {keep})")
     return CheckResult(
         "state_size", "State file size", True,
-        f"{human_bytes(total)}, over {human_bytes(STATE_WARN_BYTES)}: {notes:,} notes (sync.keep_days = {keep})",
-        f"lower sync.keep_days (now {keep}): notes confirmed or cancelled longer ago leave the state at the "
+        f"{human_bytes(total)}, over " f"{human_bytes(STATE_WARN_BYTES)}: {notes:,} notes " f"(sync.keep_days = {keep})",
+        f"lower sync.keep_days (now {keep}): notes confirmed or " "cancelled longer ago leave the state at the "
         "end of the next sync, and the space goes back to the disk", warning=True)

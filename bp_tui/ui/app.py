@@ -29,9 +29,9 @@ from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
 from bp_tui.config import Config
+from bp_tui.core.types import CheckResult, CycleSummary, Progress
 from bp_tui.errors import BpTuiError
 from bp_tui.paths import make_private_folder
-from bp_tui.core.types import CheckResult, CycleSummary, Progress
 from bp_tui.ui.commands import ActionsProvider
 from bp_tui.ui.format import Clock, clean, system_clock
 from bp_tui.ui.keys import NAV_BINDINGS
@@ -45,6 +45,7 @@ from bp_tui.ui.messages import (
     SyncProgress,
     SyncStarted,
 )
+from bp_tui.ui.profile_session import OVERVIEW_BINDING, ProfileSession
 from bp_tui.ui.screens.help import HelpScreen
 from bp_tui.ui.screens.overview import OverviewScreen
 from bp_tui.ui.screens.queue import QueueScreen
@@ -52,7 +53,6 @@ from bp_tui.ui.screens.setup import SetupScreen
 from bp_tui.ui.screens.troubleshoot import TroubleshootScreen
 from bp_tui.ui.screens.unsaved import Choice, UnsavedChangesScreen
 from bp_tui.ui.status import SyncStatus
-from bp_tui.ui.profile_session import OVERVIEW_BINDING, ProfileSession
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
@@ -92,7 +92,7 @@ class BpApp(App[None]):
         config: Config | None,
         state_path: Path,
         config_path: Path | None = None,
-        connector: "Connector | None" = None,
+        connector: Connector | None = None,
         connector_factory: ConnectorFactory | None = None,
         demo: Any = None,
         clock: Clock = system_clock,
@@ -100,7 +100,7 @@ class BpApp(App[None]):
         demo_tick_seconds: float = 3.0,
         progress_linger_seconds: float = 1.5,
         profile_name: str | None = None,
-        profiles: "list[ProfileSession] | None" = None,
+        profiles: list[ProfileSession] | None = None,
     ) -> None:
         super().__init__()
         # Several profiles: the app opens on their overview, and shows one profile at a time.
@@ -180,7 +180,7 @@ class BpApp(App[None]):
     def has_overview(self) -> bool:
         return len(self.sessions) > 1
 
-    def profile_list(self) -> "list[Profile]":
+    def profile_list(self) -> list[Profile]:
         return [session.profile for session in self.sessions.values()]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -481,7 +481,7 @@ class BpApp(App[None]):
                 await connector.aclose()
         requester.post_message(ApiVersionDetected(check.version, check.sentence()))
 
-    def _connector_for(self, config: Config | None) -> tuple["Connector | None", bool]:
+    def _connector_for(self, config: Config | None) -> tuple[Connector | None, bool]:
         if config is None or (self.connector is not None and config.as_dict() == self.connector.config.as_dict()):
             return self.connector, False
         if self.connector_factory is None:

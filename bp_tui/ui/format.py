@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
@@ -22,7 +22,7 @@ Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def stage_label(stage: str) -> str:
@@ -35,7 +35,7 @@ def check_mark(ok: bool, warning: bool = False) -> str:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def age(since: datetime | None, now: datetime) -> str:
@@ -79,7 +79,7 @@ def countdown(until: datetime | None, now: datetime) -> str:
 def clock_time(moment: datetime | None) -> str:
     if moment is None:
         return "never"
-    return _aware(moment).astimezone(timezone.utc).strftime("%H:%M:%S UTC")
+    return _aware(moment).astimezone(UTC).strftime("%H:%M:%S UTC")
 
 
 def budget_text(remaining: int | None) -> str:
@@ -87,7 +87,7 @@ def budget_text(remaining: int | None) -> str:
 
 
 def timestamp(moment: datetime) -> str:
-    return _aware(moment).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return _aware(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # ------------------------------------------------------------------ text from the APIs
@@ -131,7 +131,7 @@ def reads_the_same_as_markup(text: str) -> bool:
     return _MARKUP_OR_CONTROL.search(text) is None
 
 
-def table_cell(value: object) -> "str | PlainCell":
+def table_cell(value: object) -> str | PlainCell:
     """A DataTable cell for text from outside.
 
     DataTable parses string cells as markup (tags and ``:emoji:`` codes). A string with no

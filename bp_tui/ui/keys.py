@@ -7,9 +7,9 @@ the navigation bar at the top rather than the footer, which keeps the footer wit
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
-NAV_BINDINGS: list[Binding] = [
+NAV_BINDINGS: list[BindingType] = [
     Binding("f1", "help", "Help", id="app.help", priority=True, key_display="F1",
             tooltip="Every key of this screen"),
     Binding("question_mark", "help", "Help", id="app.help_key", key_display="?",

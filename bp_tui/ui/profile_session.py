@@ -22,7 +22,7 @@ OVERVIEW_BINDING = Binding("f5", "overview", "Profiles", id="nav.overview", prio
 class ProfileSession:
     profile: Profile
     config: Config | None
-    connector: "Connector | None" = None
-    connector_factory: "Callable[[Config], Connector] | None" = None
+    connector: Connector | None = None
+    connector_factory: Callable[[Config], Connector] | None = None
     demo: Any = None  # the profile's sandbox environment, in the demo
     problem: str = ""  # why it cannot be opened (a config that does not load)

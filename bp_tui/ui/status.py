@@ -23,5 +23,5 @@ class SyncStatus:
     budget: Budget = field(default_factory=Budget)
     error: str = ""
 
-    def but(self, **changes: object) -> "SyncStatus":
+    def but(self, **changes: object) -> SyncStatus:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ import select
 import sys
 import threading
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from textual.drivers.linux_driver import LinuxDriver
 
@@ -65,10 +65,10 @@ class HangupDriver(LinuxDriver):
 
     def __init__(self, app: Any, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
-        self._file = TerminalOut(self._file, self.terminal_gone)
+        self._out = TerminalOut(cast(IO[str], self._file), self.terminal_gone)
+        self._file = cast(Any, self._out)  # the driver's writer thread writes through it
         self.gone = threading.Event()
         self._closing = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: threading.Thread | None = None
 
     def start_application_mode(self) -> None:
@@ -101,7 +101,7 @@ class HangupDriver(LinuxDriver):
         if self.gone.is_set():
             return
         self.gone.set()
-        self._file.failed = True
+        self._out.failed = True
         self.exit_event.set()  # the input thread's loop ends (it would read end-of-file for ever)
         loop, handler = self._loop, getattr(self._app, "terminal_gone", None)
         if loop is not None and handler is not None:

@@ -58,7 +58,7 @@ def state(*, cycles: list[tuple[timedelta, str]] = (), notes: dict[str, int] | N
             for _ in range(count):
                 n += 1
                 db.execute(
-                    "INSERT INTO gons (gon_id, order_id, stage, first_seen, updated_at) VALUES (?,?,?,?,?)",
+                    "INSERT INTO gons (gon_id, order_id, stage, " "first_seen, updated_at) VALUES (?,?,?,?,?)",
                     (n, n, stage, iso(now - timedelta(hours=1)), iso(now)),
                 )
     return store
@@ -183,7 +183,7 @@ def test_status_loads_neither_the_clients_nor_the_engine(config_file):
 
     state(cycles=[(timedelta(minutes=1), "ok")]).close()
     code = ("import sys; from bp_tui.cli.main import main; code = main(['status']); "
-            "heavy = [m for m in ('httpx', 'textual', 'apprise', 'bp_tui.service.connector', 'bp_tui.sync.cycle', "
+            "heavy = [m for m in ('httpx', 'textual', 'apprise', " "'bp_tui.service.connector', 'bp_tui.sync.cycle', "
             "'prometheus_client') if m in sys.modules]; print(heavy); raise SystemExit(code)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
     assert done.returncode == 0, done.stderr

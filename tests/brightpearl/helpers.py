@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from bp_tui.config.model import BrightpearlSettings
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "brightpearl"
-NOW = datetime(2025, 11, 4, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 11, 4, 12, 0, tzinfo=UTC)
 
 
 def fixture(name: str) -> Any:

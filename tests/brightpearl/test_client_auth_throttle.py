@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -72,7 +73,7 @@ async def test_token_mode_with_wrong_token_is_auth_error_no_retry():
 
 def no_two_503_in_a_row(sb):
     statuses = [e[3] for e in sb.request_log]
-    return all(not (a == 503 and b == 503) for a, b in zip(statuses, statuses[1:]))
+    return all(not (a == 503 and b == 503) for a, b in pairwise(statuses))
 
 
 async def test_client_paces_to_headers_and_is_never_throttled():

@@ -1,7 +1,7 @@
 """What the client concludes from an answer: a deletion only from Brightpearl's own error body,
 and a write done only on the answer the API documents for it (anything else is read back)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -10,7 +10,7 @@ from bp_tui.errors import ApiError
 from bp_tui.sandbox.faults import BRIGHTPEARL, FaultPlan, attach
 from tests.brightpearl.helpers import Sleeps, client_for, seeded
 
-SHIP_TIME = datetime(2025, 11, 4, 16, 41, 38, tzinfo=timezone.utc)
+SHIP_TIME = datetime(2025, 11, 4, 16, 41, 38, tzinfo=UTC)
 
 
 class Answer(httpx.AsyncBaseTransport):
@@ -45,7 +45,7 @@ async def test_only_brightpearls_own_404_proves_a_deletion():
 
 
 @pytest.mark.parametrize("content, content_type", [
-    (b"<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>",
+    (b"<html><head><title>404 Not " b"Found</title></head><body><center>nginx</center></body></html>",
      "text/html"),
     (b"", "application/json"),
     (b'{"message": "Not Found"}', "application/json"),

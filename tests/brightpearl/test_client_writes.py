@@ -1,6 +1,6 @@
 """Client writes against the sandbox, with lost answers, conflicts and retries."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -9,7 +9,7 @@ from bp_tui.brightpearl.client import GonConflict
 from bp_tui.errors import ApiError, ApiUnavailable
 from tests.brightpearl.helpers import Sleeps, client_for, seeded
 
-SHIP_TIME = datetime(2025, 11, 4, 16, 41, 38, tzinfo=timezone.utc)
+SHIP_TIME = datetime(2025, 11, 4, 16, 41, 38, tzinfo=UTC)
 
 
 def printed_gon(sb):

@@ -76,7 +76,7 @@ def test_lookups_parse():
 def test_search_rows_zip_with_columns_and_tolerate_missing():
     body = fixture("order_search.json")
     names = [c["name"] for c in body["response"]["metaData"]["columns"]]
-    row = dict(zip(names, body["response"]["results"][0]))
+    row = dict(zip(names, body["response"]["results"][0], strict=False))
     assert row["orderId"] == 322 and row["customerRef"] == "#0001"
     assert "reference" in body and "reference" not in body["response"]
     gon_row = GoodsOutSearchRow.from_api({"goodsOutNoteId": 5, "orderId": 9, "printed": True, "shipped": False,

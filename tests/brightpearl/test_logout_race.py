@@ -16,7 +16,14 @@ import tomli_w
 from bp_tui.errors import ApiAuthError
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from tests.brightpearl.helpers import seeded
-from tests.brightpearl.test_oauth import Clock, api_statuses, client_for, logged_in, login_for, store_at
+from tests.brightpearl.test_oauth import (
+    Clock,
+    api_statuses,
+    client_for,
+    logged_in,
+    login_for,
+    store_at,
+)
 
 EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
 

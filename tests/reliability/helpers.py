@@ -12,7 +12,14 @@ import httpx
 from bp_tui.apiclient import Backoff
 from bp_tui.errors import ApiProblem
 from bp_tui.sandbox.environment import SandboxEnvironment, build_environment
-from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, Chaos, DeadlineTransport, FaultPlan, attach
+from bp_tui.sandbox.faults import (
+    BRIGHTPEARL,
+    SHIPSTATION,
+    Chaos,
+    DeadlineTransport,
+    FaultPlan,
+    attach,
+)
 from bp_tui.sandbox.shipstation_v2.faults import SHIPSTATION_V2
 from bp_tui.service.connector import Connector
 from bp_tui.sync.mapping import order_key

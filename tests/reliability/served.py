@@ -32,7 +32,7 @@ class Served:
                 break
         text = "".join(lines)
         self.base = text.split(" on ", 1)[1].split(" ", 1)[0]
-        keys = tomllib.loads("".join(l for l in lines if not l.startswith("#")))
+        keys = tomllib.loads("".join(line for line in lines if not line.startswith("#")))
         keys["sync"] = {"interval_seconds": interval_s}
         self.config = tmp_path / "config.toml"
         self.config.write_text(tomli_w.dumps(keys))

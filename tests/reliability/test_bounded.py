@@ -242,9 +242,10 @@ def test_a_token_file_with_an_absurd_expiry_loads_as_a_time_that_can_be_shown(tm
     from bp_tui.state.tokens import TokenStore
 
     store = TokenStore.beside_state(tmp_path / "state.sqlite3")
-    raw = ('{"format": 1, "access_token": "a", "refresh_token": "r", "expires_at": %s, "expires_in": %s, '
-           '"api_domain": "x", "account_code": "demo", "app_ref": "app", "obtained_at": 1900000000.0}'
-           % (stored, "1" + "0" * 30 if stored != "NaN" else "604800"))
+    lifetime = "1" + "0" * 30 if stored != "NaN" else "604800"
+    raw = ('{"format": 1, "access_token": "a", "refresh_token": "r", '
+           f'"expires_at": {stored}, "expires_in": {lifetime}, '
+           '"api_domain": "x", "account_code": "demo", "app_ref": "app", "obtained_at": 1900000000.0}')
     store.path.write_text(raw)
     store.path.chmod(0o600)
     tokens = store.load()

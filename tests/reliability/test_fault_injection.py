@@ -9,7 +9,13 @@ import pytest
 
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.faults import (
-    BRIGHTPEARL, KINDS, SHIPSTATION, DeadlineTransport, DroppedConnection, FaultPlan, attach,
+    BRIGHTPEARL,
+    KINDS,
+    SHIPSTATION,
+    DeadlineTransport,
+    DroppedConnection,
+    FaultPlan,
+    attach,
 )
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 

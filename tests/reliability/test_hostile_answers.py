@@ -93,8 +93,9 @@ async def drive(ce: ChaosEnv, deletions: int, labels: int, check: bool) -> dict:
                 if check:
                     check_nothing_concluded(ce, conn)
                 if finished:
-                    # a cycle that ends without an error has done everything due, or failed it with a
-                    # reason (exit 1): nothing was lost to an unusable answer taken as success
+                    # a cycle that ends without an error has done everything due, or failed it
+                    # with a reason (exit 1): nothing was lost to an unusable answer taken as
+                    # success
                     clean_ones += 1
                     assert unaccounted(ce, conn) == [], ce.errors[-3:]
                 state = end_state(ce, conn)

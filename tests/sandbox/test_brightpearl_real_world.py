@@ -3,7 +3,7 @@ offset-less date filters there (opt-in), and staff contacts are found by contact
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -12,8 +12,8 @@ from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from tests.brightpearl.helpers import fixture
 
 BASE = "http://bp.test/public-api/demo"
-WINTER = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)  # 06:00 in Chicago (CST, -06:00)
-SUMMER = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)  # 07:00 in Chicago (CDT, -05:00)
+WINTER = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)  # 06:00 in Chicago (CST, -06:00)
+SUMMER = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # 07:00 in Chicago (CDT, -05:00)
 
 
 def client(sb: BrightpearlSandbox) -> httpx.AsyncClient:
@@ -93,7 +93,7 @@ async def test_the_zone_can_be_switched_and_a_bad_one_is_refused():
     with pytest.raises(ValueError):
         BrightpearlSandbox(timezone="Nowhere/Town")
     assert sb.stamp(WINTER) == "2026-01-01T06:00:00.000-06:00"
-    assert sb.parse_time("2026-01-01T06:00:00") == datetime(2026, 1, 1, 6, tzinfo=timezone.utc)
+    assert sb.parse_time("2026-01-01T06:00:00") == datetime(2026, 1, 1, 6, tzinfo=UTC)
 
 
 # ---- contact-search ---------------------------------------------------------------------------
@@ -117,7 +117,7 @@ async def test_contact_search_finds_staff_with_names_and_emails():
     names, rows = await contacts(sb, isStaff="true")
     assert names[:10] == ["contactId", "primaryEmail", "secondaryEmail", "tertiaryEmail", "firstName", "lastName",
                           "isSupplier", "companyName", "isStaff", "isCustomer"]
-    staff = [dict(zip(names, row)) for row in rows]
+    staff = [dict(zip(names, row, strict=True)) for row in rows]
     assert [(s["contactId"], s["firstName"], s["lastName"], s["primaryEmail"]) for s in staff] == [
         (4, "Sam", "Picker", "sam.picker@demo.example"), (203, "Alex", "Admin", "alex.admin@demo.example"),
         (206, "Jo", "Ops", "jo.ops@demo.example")]

@@ -19,7 +19,15 @@ import pytest
 
 from bp_tui.sandbox.brightpearl.sandbox import BrightpearlSandbox
 from bp_tui.sandbox.faults import (
-    ALL_KINDS, BRIGHTPEARL, ECHO_KINDS, GATEWAY_KINDS, HOSTILE_KINDS, KINDS, SHIPSTATION, WRONG_SHAPES, FaultPlan,
+    ALL_KINDS,
+    BRIGHTPEARL,
+    ECHO_KINDS,
+    GATEWAY_KINDS,
+    HOSTILE_KINDS,
+    KINDS,
+    SHIPSTATION,
+    WRONG_SHAPES,
+    FaultPlan,
     attach,
 )
 from bp_tui.sandbox.server import tally

@@ -136,7 +136,8 @@ async def test_rotation_keeps_the_old_pair_until_the_new_one_is_used(sb):
         second = (await refresh(http, sb, first["refresh_token"])).json()
         assert second["refresh_token"] != first["refresh_token"]
         assert "installation_instance_id" not in second  # as recorded: only the code exchange names it
-        # Not used yet: the first pair still works (a client killed before storing the second loses nothing).
+        # Not used yet: the first pair still works (a client killed before storing the second loses
+        # nothing).
         assert (await api(http, sb, first["access_token"])).status_code == 200
         third = (await refresh(http, sb, first["refresh_token"])).json()
         # The unused second pair was discarded when the first refresh token was used again.

@@ -8,6 +8,7 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 
 import httpx
 
@@ -70,13 +71,13 @@ def bp_token(keys: dict) -> dict[str, str]:
 
 def offset_less_filter_finds(keys: dict) -> bool:
     """Whether ``updatedOn=<an order's own UTC time, without offset>/`` finds that order."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     base, headers = keys["brightpearl"]["integration_url"], bp_token(keys)
     search = httpx.get(f"{base}/order-service/order-search", headers=headers,
                        params={"columns": "orderId,updatedOn", "pageSize": "1"}).json()
     order_id, updated = search["response"]["results"][0]
-    utc = datetime.fromisoformat(updated).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    utc = datetime.fromisoformat(updated).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     found = httpx.get(f"{base}/order-service/order-search", headers=headers,
                       params={"columns": "orderId", "updatedOn": f"{utc}/", "orderId": str(order_id)}).json()
     return [row[0] for row in found["response"]["results"]] == [order_id]

@@ -3,7 +3,7 @@ voids, and createorders updates that replace the whole order. Each happens only 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +13,7 @@ from bp_tui.sandbox.shipstation.account import NotPossible
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.shipstation.dates import parse_datetime, to_filter
 
-START = datetime(2026, 3, 2, 17, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 
 
 def order(n: int, **changes: Any) -> dict:

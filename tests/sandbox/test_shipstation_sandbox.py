@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -74,13 +74,13 @@ async def test_upsert_keeps_id_and_store_and_cancels_open_orders():
 
 
 async def test_dates_are_pacific_with_seven_digits_and_ship_date_only():
-    moment = datetime(2024, 1, 15, 16, 0, 0, 250000, tzinfo=timezone.utc)
+    moment = datetime(2024, 1, 15, 16, 0, 0, 250000, tzinfo=UTC)
     sandbox = ShipStationSandbox(now=lambda: moment)
     result = (await post_orders(sandbox, [order(1, orderDate="2024-01-10T12:00:00Z")])).json()["results"][0]
     record = sandbox.orders[result["orderId"]]
     assert record["createDate"] == "2024-01-15T08:00:00.2500000"
     assert record["orderDate"] == "2024-01-10T04:00:00.0000000"
-    label = sandbox.create_label(result["orderId"], when=datetime(2024, 1, 16, 5, 0, tzinfo=timezone.utc))
+    label = sandbox.create_label(result["orderId"], when=datetime(2024, 1, 16, 5, 0, tzinfo=UTC))
     assert label["shipDate"] == "2024-01-15" and label["createDate"] == "2024-01-15T21:00:00.0000000"
     fulfilled = sandbox.mark_shipped(result["orderId"], tracking_number="T1")
     assert fulfilled["shipDate"] == "2024-01-15T00:00:00.0000000"

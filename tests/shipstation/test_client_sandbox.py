@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -71,7 +72,7 @@ async def test_paging_over_1200_shipments_in_3_pages():
     sandbox = ShipStationSandbox()
     async with client_for(sandbox) as client:
         created = await client.upsert_orders([order(n) for n in range(100)])
-        start = datetime(2024, 9, 1, tzinfo=timezone.utc)
+        start = datetime(2024, 9, 1, tzinfo=UTC)
         for index in range(1200):
             sandbox.create_label(created[index % 100].order_id, when=start + timedelta(minutes=index))
         before = client.requests_sent
@@ -86,17 +87,17 @@ async def test_paging_over_1200_shipments_in_3_pages():
 
 
 async def test_list_filters_use_pacific_wall_time_and_exact_number_match():
-    now = [datetime(2024, 3, 10, 9, 0, tzinfo=timezone.utc)]  # 01:00 PST, the DST-start day
+    now = [datetime(2024, 3, 10, 9, 0, tzinfo=UTC)]  # 01:00 PST, the DST-start day
     sandbox = ShipStationSandbox(now=lambda: now[0])
     async with client_for(sandbox) as client:
         await client.upsert_orders([order(1, orderNumber="1234")])
-        now[0] = datetime(2024, 3, 10, 11, 0, tzinfo=timezone.utc)  # 04:00 PDT
+        now[0] = datetime(2024, 3, 10, 11, 0, tzinfo=UTC)  # 04:00 PDT
         await client.upsert_orders([order(2, orderNumber="12345")])
-        recent = await client.list_orders(create_date_start=datetime(2024, 3, 10, 10, 0, tzinfo=timezone.utc))
+        recent = await client.list_orders(create_date_start=datetime(2024, 3, 10, 10, 0, tzinfo=UTC))
         exact = await client.find_orders_by_number("1234")
         prefixed = await client.list_orders(order_number="1234")
     assert [o.order_number for o in recent] == ["12345"]
-    assert recent[0].create_date == datetime(2024, 3, 10, 11, 0, tzinfo=timezone.utc)
+    assert recent[0].create_date == datetime(2024, 3, 10, 11, 0, tzinfo=UTC)
     assert sandbox.order_by_key("bp-acme-gon-2")["createDate"] == "2024-03-10T04:00:00.0000000"
     assert [o.order_number for o in exact] == ["1234"]
     assert sorted(o.order_number for o in prefixed) == ["1234", "12345"]
@@ -105,7 +106,7 @@ async def test_list_filters_use_pacific_wall_time_and_exact_number_match():
 
 
 async def test_429_waits_reset_and_never_hits_twice_in_a_row():
-    clock_start = datetime.now(timezone.utc)
+    clock_start = datetime.now(UTC)
     sandbox = ShipStationSandbox(rate_limit=4, window_s=0.4, now=lambda: clock_start)
     sleep = SleepRecorder()
     async with client_for(sandbox, sleep=sleep) as client:
@@ -117,7 +118,7 @@ async def test_429_waits_reset_and_never_hits_twice_in_a_row():
     assert len(stores) == 2
     statuses = [status for _, _, _, status in sandbox.request_log]
     assert statuses.count(429) == 1
-    assert all(not (a == 429 and b == 429) for a, b in zip(statuses, statuses[1:]))
+    assert all(not (a == 429 and b == 429) for a, b in pairwise(statuses))
     assert sandbox.violations == 0
     at_429 = next(i for i, s in enumerate(statuses) if s == 429)
     waited = sandbox.request_log[at_429 + 1][0] - sandbox.request_log[at_429][0]
@@ -204,10 +205,10 @@ async def test_orders_shipments_fulfillments_and_carriers_read_back():
 
 
 async def test_base_url_with_a_path_prefix():
+    import httpx
     from starlette.applications import Starlette
     from starlette.routing import Mount
 
-    import httpx
     from bp_tui.config.model import ShipStationSettings
     from bp_tui.shipstation.client import ShipStationClient
 

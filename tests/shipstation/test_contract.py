@@ -1,12 +1,18 @@
 """The reference's recorded payloads parse, and the sandbox answers with the same key sets."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import httpx
 
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from bp_tui.shipstation.models import (
-    Carrier, CarrierService, CreateOrderResult, Fulfillment, Order, Shipment, Store,
+    Carrier,
+    CarrierService,
+    CreateOrderResult,
+    Fulfillment,
+    Order,
+    Shipment,
+    Store,
 )
 from tests.shipstation.factory import client_for, fixture, order
 
@@ -16,7 +22,7 @@ def test_recorded_shipment_parses():
     shipment = Shipment.from_api(record)
     assert shipment.shipment_id == 271726263 and shipment.order_id == 470873934
     assert shipment.order_key == "SHIP-1726505556889-44646"
-    assert shipment.create_date == datetime(2024, 9, 17, 17, 51, 14, 503000, timezone.utc)
+    assert shipment.create_date == datetime(2024, 9, 17, 17, 51, 14, 503000, UTC)
     assert shipment.ship_date == date(2024, 9, 17)
     assert shipment.tracking_number == "1Z1V152Y6827822533"
     assert (shipment.carrier_code, shipment.service_code) == ("ups_walleted", "ups_standard_international")
@@ -27,8 +33,8 @@ def test_recorded_fulfillment_parses_with_time_on_ship_date():
     fulfillment = Fulfillment.from_api(fixture("list_fulfillments.json")["fulfillments"][0])
     assert fulfillment.fulfillment_id == 38186502 and fulfillment.order_id == 469546774
     assert fulfillment.carrier_code == "Airtranss" and fulfillment.tracking_number == "56556565565"
-    assert fulfillment.ship_date == datetime(2024, 9, 12, 7, 0, tzinfo=timezone.utc)
-    assert fulfillment.create_date == datetime(2024, 9, 12, 20, 29, 18, 323000, timezone.utc)
+    assert fulfillment.ship_date == datetime(2024, 9, 12, 7, 0, tzinfo=UTC)
+    assert fulfillment.create_date == datetime(2024, 9, 12, 20, 29, 18, 323000, UTC)
 
 
 def test_recorded_createorders_response_parses():
@@ -43,7 +49,7 @@ def test_recorded_order_list_parses():
     assert (parsed.order_id, parsed.order_number, parsed.order_status) == (
         123456789, "TEST-ORDER-API-DOCS", "awaiting_shipment")
     assert parsed.store_id == 12345 and parsed.custom_field1 == "Custom data"
-    assert parsed.modify_date == datetime(2015, 8, 17, 16, 21, 59, 443000, timezone.utc)
+    assert parsed.modify_date == datetime(2015, 8, 17, 16, 21, 59, 443000, UTC)
 
 
 def test_recorded_stores_and_carriers_parse():

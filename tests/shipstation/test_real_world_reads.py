@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 from tests.shipstation.factory import client_for, order
 
-START = datetime(2026, 3, 2, 17, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 
 
 class Clock:

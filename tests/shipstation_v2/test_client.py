@@ -15,11 +15,11 @@ import pytest
 
 from bp_tui.apiclient import Backoff
 from bp_tui.config.model import ShipStationSettings
+from bp_tui.core.shipping import Address
 from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 from bp_tui.sandbox.faults import FaultPlan, attach
 from bp_tui.sandbox.shipstation_v2.faults import SHIPSTATION_V2
 from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
-from bp_tui.core.shipping import Address
 from bp_tui.shipstation.models import Order, OrderUpdate
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
 from tests.shipstation.factory import SleepRecorder, draft
@@ -427,7 +427,7 @@ async def test_a_create_that_drops_the_number_is_put_right(tmp_path):
         results = await ss.create_orders([keyed(1), keyed(2)])
         assert all(r.success for r in results)
         assert ss.requests_sent == 1 + 1 + 2  # warehouse, the create, a PUT each
-    for r, n in zip(results, (1, 2)):
+    for r, n in zip(results, (1, 2), strict=True):
         assert sb.orders[r.order_id]["orderNumber"] == str(100000 + n)
         assert sb.orders[r.order_id]["advancedOptions"]["customField1"] == "2"
     sb.v2.create_keeps_extras = True

@@ -18,11 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.reliability.helpers import ChaosEnv, cycle, eligible_gon_ids, tally  # noqa: E402
-
 from bp_tui.apiclient import Backoff  # noqa: E402
 from bp_tui.sandbox.environment import build_environment  # noqa: E402
 from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, FaultPlan, attach  # noqa: E402
+from tests.reliability.helpers import ChaosEnv, cycle, eligible_gon_ids, tally  # noqa: E402
 
 
 def build(workdir: Path, gons: int, rate: float, seed: int, timeout: float) -> ChaosEnv:
@@ -80,7 +79,7 @@ def main() -> int:
     counts = asyncio.run(soak(args.gons, args.rate, args.seed, args.timeout))
     print(json.dumps(counts, indent=2))
     ok = counts["duplicates"] == 0 and counts["lost"] == 0 and counts["throttle_violations"] == 0
-    print(f"imported {counts['imported']}, confirmed {counts['confirmed']}, duplicates {counts['duplicates']}, "
+    print(f"imported {counts['imported']}, confirmed " f"{counts['confirmed']}, duplicates {counts['duplicates']}, "
           f"lost {counts['lost']}: {'OK' if ok else 'FAILED'}")
     return 0 if ok else 1
 

@@ -24,7 +24,7 @@ def v1_file(path) -> None:
     db.execute("INSERT INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, role, noted) "
                "VALUES ('shipment', 271000001, 50001, 470000001, '1Z-OLD', 'confirmed', 1)")
     db.execute("INSERT INTO audit (at, api, action, gon_id, order_id, key, result) VALUES "
-               "('2026-01-01T00:00:00+00:00', 'brightpearl', 'note', 50001, 100001, 'note:shipment-271000001', 'ok')")
+               "('2026-01-01T00:00:00+00:00', 'brightpearl', 'note', " "50001, 100001, 'note:shipment-271000001', 'ok')")
     db.commit()
     db.close()
 

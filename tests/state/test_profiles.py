@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.config import config_from_dict
+from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.shipstation.v2.cache import cache_path
 from bp_tui.shipstation.v2.client import ShipStationV2Client
 from bp_tui.state.lock import SyncLock

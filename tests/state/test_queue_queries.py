@@ -292,7 +292,7 @@ def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
                 store.db.execute(f"INSERT OR IGNORE INTO gons ({cols}) VALUES (?,?,?,?,?)",
                                  (gon_id, gon_id, stage, now, now))
             elif kind == 2:
-                store.db.execute(f"INSERT INTO gons ({cols}) VALUES (?,?,?,?,?) ON CONFLICT(gon_id) DO UPDATE SET "
+                store.db.execute(f"INSERT INTO gons ({cols}) VALUES (?,?,?,?,?) ON " "CONFLICT(gon_id) DO UPDATE SET "
                                  "stage = excluded.stage", (gon_id, gon_id, stage, now, now))
             elif kind == 3:
                 store.db.execute("UPDATE gons SET stage = ? WHERE gon_id = ?", (stage, gon_id))

@@ -35,20 +35,20 @@ def version_file(path: Path, version: int = 1, notes: int = 300) -> None:
     for i in range(1, notes + 1):
         at = f"2025-0{1 + i % 9}-1{i % 10}T08:00:00+00:00"
         db.execute(
-            "INSERT INTO gons (gon_id, order_id, stage, reference, customer, tracking, ss_order_id, ss_payload, "
+            "INSERT INTO gons (gon_id, order_id, stage, reference, " "customer, tracking, ss_order_id, ss_payload, "
             "confirmed_at, first_seen, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (i, 1000 + i // 2, stages[i % len(stages)], f"PO-{i}", f"Customer {i % 17}", f"1Z{i:08d}", 9000 + i,
              '{"orderKey": "k"}', at if i % 8 == 4 else None, at, at))
-        db.execute("INSERT INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, created_at, role) "
+        db.execute("INSERT INTO shipments (kind, remote_id, gon_id, " "ss_order_id, tracking, created_at, role) "
                    "VALUES ('shipment', ?, ?, ?, ?, ?, 'confirmed')", (50_000 + i, i, 9000 + i, f"1Z{i:08d}", at))
         db.execute("INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) "
                    "VALUES (?, 'shipstation', 'import', ?, ?, ?, 'ok', '')", (at, i, 1000 + i // 2, f"import:{i}"))
     db.execute("INSERT INTO audit (at, api, action, gon_id, order_id, key, result) "
                "VALUES ('2025-01-01T00:00:00+00:00', 'brightpearl', 'shw', 7, 1003, 'shw:7', 'intent')")
-    db.execute("INSERT INTO runs (started_at, finished_at, mode, pid, summary) VALUES ('2025-01-01', '2025-01-01', "
+    db.execute("INSERT INTO runs (started_at, finished_at, mode, pid, " "summary) VALUES ('2025-01-01', '2025-01-01', "
                "'full', 1, '{}')")
     db.execute("INSERT INTO watermarks (name, value) VALUES ('shipments', '2025-01-01T00:00:00+00:00')")
-    db.execute("INSERT INTO products (product_id, weight, stock_tracked, fetched_at) VALUES (5, 1.5, 1, '2025')")
+    db.execute("INSERT INTO products (product_id, weight, " "stock_tracked, fetched_at) VALUES (5, 1.5, 1, '2025')")
     db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     if version >= 2:  # a note whose order was split in ShipStation
         db.execute("INSERT INTO ss_parts (gon_id, ss_order_id, kind, order_number, status, seen_at) "

@@ -15,9 +15,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from bp_tui.core.records import utcnow
 from bp_tui.sandbox.environment import SandboxEnvironment
 from bp_tui.service.connector import Connector
-from bp_tui.core.records import utcnow
 from bp_tui.sync import discover
 from bp_tui.sync.mapping import order_key
 

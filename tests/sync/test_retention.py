@@ -316,6 +316,7 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
     below that, retention keeps it anyway (never rediscovered, never sent again); once it is
     older than both (and out of the search window) it goes, and it does not come back."""
     from bp_tui.sandbox.brightpearl.shapes import bp_time
+
     from .conftest import make_env
 
     overrides = {"brightpearl": {"shipped_action": action}, "sync": {"keep_days": 2, "lookback_days": 30}}
@@ -347,7 +348,8 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
             assert again.removed == 0 and again.imported == again.failed == 0
         assert {g for g, r in store.gons().items() if r.stage == "confirmed"} == confirmed
         assert ss_keys(env) == keys and shw_counts(env) == shw
-        # older than both: created 40 days ago in Brightpearl (out of the search), confirmed 31 days ago
+        # older than both: created 40 days ago in Brightpearl (out of the search), confirmed 31 days
+        # ago
         for gon_id in confirmed:
             env.bp.gons[gon_id]["createdOn"] = bp_time(datetime.now(UTC) - timedelta(days=40))
         age(31)

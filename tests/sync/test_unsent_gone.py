@@ -194,7 +194,7 @@ async def test_a_rejected_note_older_than_lookback_days_is_not_looked_up_every_c
         await env.aclose()
 
 
-# ---- splits made since the last cycle, met by an edit, a shipment or a deletion in Brightpearl ----
+# ---- splits made since the last cycle, met by an edit, a shipment or a deletion in Brightpearl
 
 async def split_since_the_last_cycle(env) -> tuple[int, int, dict, int]:
     oid = env.bp.add_order(rows=[(1001, 2), (1002, 1)])

@@ -130,8 +130,8 @@ async def test_clock_check_uses_the_servers_date_header(env):
     env.connector.bp.last_server_date = "Mon, 01 Jan 2001 00:00:00 GMT"
     check = _clock_check(env.connector)
     assert check.ok is False and "NTP" in check.fix
-    from email.utils import format_datetime
     from datetime import UTC, datetime
+    from email.utils import format_datetime
 
     env.connector.bp.last_server_date = format_datetime(datetime.now(UTC), usegmt=True)
     env.connector.ss.last_server_date = None

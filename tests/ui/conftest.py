@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from bp_tui.sandbox.environment import SandboxEnvironment, build_environment
 from bp_tui.ui import BpApp
 
 # Before every real timestamp the sandbox makes, so ages read "0s" and snapshots stay stable.
-FROZEN = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+FROZEN = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
 
 def frozen_clock() -> datetime:

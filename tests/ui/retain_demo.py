@@ -48,18 +48,18 @@ def build_history(state_path: Path, count: int) -> None:
                 db.execute(f'DROP INDEX "{name}"')
             db.execute(
                 "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?) "
-                "INSERT INTO gons (gon_id, order_id, stage, gon_state, reference, customer, warehouse_id, "
-                "channel_id, ss_order_key, ss_order_id, ss_order_number, ss_payload, tracking, confirmed_at, "
+                "INSERT INTO gons (gon_id, order_id, stage, " "gon_state, reference, customer, warehouse_id, "
+                "channel_id, ss_order_key, ss_order_id, " "ss_order_number, ss_payload, tracking, confirmed_at, "
                 "first_seen, updated_at) "
                 "SELECT ? + i, ? + i, 'confirmed', 'shipped', 'SO-' || ((i * 7919) % 1000003), "
-                "'Customer ' || ((i * 104729) % 99991), 2, 1, 'bp-gon-' || (? + i), ? + i, 'SO-' || i, "
+                "'Customer ' || ((i * 104729) % 99991), 2, 1, " "'bp-gon-' || (? + i), ? + i, 'SO-' || i, "
                 "'{}', "
                 "'1Z' || ((i * 15485863) % 1000000007), ?, ?, ? FROM n",
                 (count, FIRST_ID, FIRST_ID + count, FIRST_ID, 2 * FIRST_ID, at, at, at))
             db.execute(
-                "INSERT INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, carrier, service, "
+                "INSERT INTO shipments (kind, remote_id, gon_id, " "ss_order_id, tracking, carrier, service, "
                 "shipped_at, created_at, role, noted) "
-                "SELECT 'shipment', gon_id, gon_id, ss_order_id, tracking, 'ups', 'ground', ?, ?, 'confirmed', 1 "
+                "SELECT 'shipment', gon_id, gon_id, ss_order_id, " "tracking, 'ups', 'ground', ?, ?, 'confirmed', 1 "
                 "FROM gons WHERE gon_id >= ?", (at, at, FIRST_ID))
             for _name, sql in indexes:
                 db.execute(sql)

@@ -17,7 +17,7 @@ import termios
 import time
 
 EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
-ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_].*?\x1b\\\\|\x1b\][^\x07]*\x07|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|" rb"\x1b[PX^_].*?\x1b\\\\|\x1b\][^\x07]*\x07|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 
 
 class Terminal:

@@ -12,9 +12,9 @@ import pytest
 from textual import events
 from textual.widgets import Input, Static
 
+from bp_tui.sandbox.environment import build_environment, in_process
 from bp_tui.service.connector import Connector
 from bp_tui.state import GonRecord, StateStore
-from bp_tui.sandbox.environment import build_environment, in_process
 from bp_tui.ui import BpApp
 from bp_tui.ui.screens.queue import DiagnosisScreen, QueueScreen
 from tests.ui.conftest import frozen_clock, plain, settle
@@ -22,7 +22,8 @@ from tests.ui.slow_demo import slow_writes
 
 HISTORY = 3000
 TARGET = 7_000_123
-# every letter here is a queue shortcut: r retry, s sync, d diagnose, f filter, o sort, p pause, i import
+# every letter here is a queue shortcut:
+# r retry, s sync, d diagnose, f filter, o sort, p pause, i import
 LETTERS = "rsdfopi"
 
 

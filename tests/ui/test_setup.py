@@ -7,12 +7,12 @@ from pathlib import Path
 
 from textual.widgets import Checkbox, Input, Select, Static
 
+from bp_tui.cli.dashboard_cmd import demo_connector_factory
 from bp_tui.config import load_config
 from bp_tui.config.schema import KEYS
 from bp_tui.ui.screens.queue import QueueScreen
 from bp_tui.ui.screens.setup import SetupScreen
 from bp_tui.ui.setup_form import LOOKUPS, SECTIONS, field_id, message_id, picker_id
-from bp_tui.cli.dashboard_cmd import demo_connector_factory
 from tests.ui.conftest import make_app, plain, settle
 
 

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bp_tui.sandbox.brightpearl import shapes
@@ -29,7 +29,8 @@ _FLAG_OF = {"PRI": ("printed", True), "UPR": ("printed", False), "PIC": ("picked
 
 @dataclass
 class Fault:
-    """An injected failure: answer ``status`` instead of (or, with ``process``, after) the real work."""
+    """An injected failure: answer ``status`` instead of (or, with ``process``, after) the real
+    work."""
 
     method: str
     path_contains: str
@@ -144,7 +145,8 @@ class BrightpearlAccount:
         return _parse_time(value, self.zone)
 
     def add_staff(self, name: str, email: str) -> int:
-        """A new staff contact (found by ``contact-search?isStaff=true``, usable as eventOwnerId)."""
+        """A new staff contact (found by ``contact-search?isStaff=true``, usable as
+        eventOwnerId)."""
         if not name.strip() or "@" not in email:
             raise ValueError("a staff member needs a name and an email address")
         contact_id = max(self.staff) + 1
@@ -168,8 +170,8 @@ class BrightpearlAccount:
     def fail_next(
         self, method: str, path_contains: str, *, status: int = 500, times: int = 1, process: bool = False
     ) -> None:
-        """Answer the next ``times`` matching requests with ``status``; ``process`` = do the work first
-        (the answer is lost after the change took effect)."""
+        """Answer the next ``times`` matching requests with ``status``; ``process`` = do the work
+        first (the answer is lost after the change took effect)."""
         self.faults.append(Fault(method.upper(), path_contains, status, times, process))
 
     def take_fault(self, method: str, path: str) -> Fault | None:
@@ -183,7 +185,7 @@ class BrightpearlAccount:
 
     def seed(self, orders: int = 60, seed: int = 1, *, now: datetime | None = None) -> None:
         """Realistic, deterministic data (see ``seed.py``); counts land in ``self.counts``."""
-        seed_account(self, orders=orders, seed=seed, now=now or datetime.now(timezone.utc))
+        seed_account(self, orders=orders, seed=seed, now=now or datetime.now(UTC))
         self.counts = self.count_gons()
 
     def count_gons(self) -> dict[str, Any]:
@@ -224,7 +226,8 @@ class BrightpearlAccount:
         currency: str = "GBP",
         reference: str = "",
     ) -> int:
-        """A sales order; ``rows`` = (product id, quantity) pairs; parties default to a UK customer."""
+        """A sales order; ``rows`` = (product id, quantity) pairs; parties default to a UK
+        customer."""
         order_id = next(self._order_ids)
         rows = rows or [(min(self.products), 1)]
         cust = dict(customer or shapes.party(
@@ -245,7 +248,7 @@ class BrightpearlAccount:
         status = self.statuses[status_id]
         self.orders[order_id] = shapes.order(
             order_id,
-            placed_on=placed_on or datetime.now(timezone.utc),
+            placed_on=placed_on or datetime.now(UTC),
             channel_id=channel_id,
             warehouse_id=warehouse_id,
             status_id=status_id,
@@ -269,7 +272,7 @@ class BrightpearlAccount:
 
     def touch_order(self, order: dict[str, Any]) -> None:
         order["version"] += 1
-        order["updatedOn"] = self.stamp(datetime.now(timezone.utc))
+        order["updatedOn"] = self.stamp(datetime.now(UTC))
 
     def set_order_status(self, order_id: int, status_id: int) -> None:
         order = self.orders.get(order_id)
@@ -293,7 +296,7 @@ class BrightpearlAccount:
                 "contactId": order["parties"]["customer"].get("contactId", 0),
                 "text": text,
                 "isPublic": is_public,
-                "addedOn": self.stamp(datetime.now(timezone.utc)),
+                "addedOn": self.stamp(datetime.now(UTC)),
                 "addedBy": added_by,
                 "orderStatusId": order["orderStatus"]["orderStatusId"],
             }
@@ -342,7 +345,7 @@ class BrightpearlAccount:
             sequence = 1 + (len(self._gons_of_order(order_id)) if order_id else 0)
         gon_id = next(self._gon_ids)
         self._gons_by_order.setdefault(order_id, []).append(gon_id)
-        created = created_on or datetime.now(timezone.utc)
+        created = created_on or datetime.now(UTC)
         self.gons[gon_id] = shapes.goods_out_note(
             order_id=order_id,
             warehouse_id=warehouse_id,
@@ -367,7 +370,7 @@ class BrightpearlAccount:
         self, gon_id: int, *, printed: bool | None = None, picked: bool | None = None, packed: bool | None = None
     ) -> None:
         """Post PRI/UPR, PIC/UPI, PAC/UPA events as the warehouse staff would."""
-        now = self.stamp(datetime.now(timezone.utc))
+        now = self.stamp(datetime.now(UTC))
         events = []
         for flag, on, off in (("printed", "PRI", "UPR"), ("picked", "PIC", "UPI"), ("packed", "PAC", "UPA")):
             wanted = {"printed": printed, "picked": picked, "packed": packed}[flag]
@@ -385,7 +388,8 @@ class BrightpearlAccount:
             siblings.remove(gon_id)
 
     def _gons_of_order(self, order_id: int) -> list[dict[str, Any]]:
-        """The GONs of one order, without scanning every GON (seeding 10,000 orders stays linear)."""
+        """The GONs of one order, without scanning every GON (seeding 10,000 orders stays
+        linear)."""
         return [self.gons[g] for g in self._gons_by_order.get(order_id, ()) if g in self.gons]
 
     def update_gon(self, gon_id: int, body: Any) -> None:
@@ -437,7 +441,7 @@ class BrightpearlAccount:
         if if_match is not None and if_match.strip().strip('"') != str(gon["lastEventVersion"]):
             raise BpError(
                 409, "WHSC-098",
-                f"Goods-out note {gon_id} was changed (lastEventVersion is {gon['lastEventVersion']})",
+                f"Goods-out note {gon_id} was changed " f"(lastEventVersion is {gon['lastEventVersion']})",
             )
         self.apply_events(gon_id, events)
 
@@ -447,7 +451,7 @@ class BrightpearlAccount:
         status = gon["status"]
         for event in events:
             code = event["eventCode"]
-            when = self.stamp(self.parse_time(event["occured"]) or datetime.now(timezone.utc))
+            when = self.stamp(self.parse_time(event["occured"]) or datetime.now(UTC))
             owner = event["eventOwnerId"]
             added = [code]
             if code == "SHW":
@@ -486,4 +490,4 @@ def _parse_time(value: Any, zone: tzinfo | None = None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone or timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone or UTC)

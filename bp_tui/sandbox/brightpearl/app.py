@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -25,7 +25,6 @@ from bp_tui.sandbox.brightpearl.errors import (
     bad_request,
     not_found,
 )
-
 from bp_tui.sandbox.brightpearl.oauth import BAD_REFS
 
 if TYPE_CHECKING:
@@ -231,7 +230,7 @@ def _parse_dt(text: str | None, zone: tzinfo | None = None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone or timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone or UTC)
 
 
 def _paging(request: Request) -> tuple[int, int]:
@@ -341,12 +340,13 @@ def gon_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: An
     if orders == "*" and gons == "*":
         raise bad_request("WHSB-001", "Supply a goods-out note ID set or an order ID set")
     # An id set names at most 500 notes: look those up instead of scanning every note.
-    pool = sorted(sb.gons.items()) if gons == "*" else [(g, sb.gons[g]) for g in sorted(set(gons)) if g in sb.gons]
+    pool = sorted(sb.gons.items()) if isinstance(gons, str) else [(g, sb.gons[g]) for g in sorted(set(gons)) if g in sb.gons]
     order_set = None if orders == "*" else set(orders)
     found = {str(gid): g for gid, g in pool if order_set is None or g["orderId"] in order_set}
     if not found:
-        # (chosen) ids none of which exist: 404 with Brightpearl's error body, code CMNC-404 (the form
-        # documented for an empty multi-resource read); bp-tui takes no other 404 as "none exist".
+        # (chosen) ids none of which exist: 404 with Brightpearl's error body, code CMNC-404 (the
+        # form documented for an empty multi-resource read); bp-tui takes no other 404 as "none
+        # exist".
         raise not_found("No goods out notes found within range of order IDs and goods out note IDs")
     return {"response": found}
 
@@ -467,7 +467,8 @@ def order_note_search(sb: BrightpearlAccount, request: Request, m: re.Match[str]
 # ---------------------------------------------------------------------- contacts
 
 # The first ten columns are as documented (api-docs.brightpearl.com/contact/contact/search.html);
-# createdOn and updatedOn are chosen (a third-party description lists them; their place is not known).
+# createdOn and updatedOn are chosen (a third-party description lists them; their place is not
+# known).
 CONTACT_COLUMNS = [
     ("contactId", "IDSET"), ("primaryEmail", "SEARCH_STRING"), ("secondaryEmail", "SEARCH_STRING"),
     ("tertiaryEmail", "SEARCH_STRING"), ("firstName", "SEARCH_STRING"), ("lastName", "SEARCH_STRING"),
@@ -488,7 +489,8 @@ def _filter_text() -> Callable[[Any, str], bool]:
 
 @route("GET", r"/contact-service/contact-search")
 def contact_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
-    """Staff (``isStaff=true``) and the customers of the account's orders, in the generic search envelope."""
+    """Staff (``isStaff=true``) and the customers of the account's orders, in the generic search
+    envelope."""
     rows: dict[int, list[Any]] = {}
     for contact_id, name in sb.staff.items():
         first, last = _names(name)

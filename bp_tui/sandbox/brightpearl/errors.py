@@ -9,7 +9,8 @@ TOO_MANY = "You have sent too many requests. Please wait before sending another 
 
 
 class BpError(Exception):
-    """An answer with ``{"errors":[{code,message}]}`` (or ``{"response": text}`` when code is None)."""
+    """An answer with ``{"errors":[{code,message}]}`` (or ``{"response": text}`` when code is
+    None)."""
 
     def __init__(self, status: int, code: str | None, message: str) -> None:
         super().__init__(message)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,9 +11,10 @@ ACCOUNT_TZ = timezone(timedelta(hours=-6))  # the recordings carry the account's
 
 
 def bp_time(moment: datetime, zone: tzinfo | None = None) -> str:
-    """``2025-11-04T10:41:38.000-06:00``: in the account's time zone (default the recordings' -06:00)."""
+    """``2025-11-04T10:41:38.000-06:00``: in the account's time zone (default the recordings'
+    -06:00)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone or ACCOUNT_TZ).isoformat(timespec="milliseconds")
 
 

@@ -11,7 +11,7 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bp_tui.sandbox.shipstation import shapes
@@ -30,7 +30,8 @@ class NotPossible(ValueError):
 
 
 class ShipStationAccount:
-    """A faithful in-memory ShipStation V1 account: two manual stores, orders, labels, fulfillments."""
+    """A faithful in-memory ShipStation V1 account: two manual stores, orders, labels,
+    fulfillments."""
 
     def __init__(
         self,
@@ -40,7 +41,7 @@ class ShipStationAccount:
         rate_limit: int = 40,
         window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.api_key = api_key
         self.api_secret = api_secret
@@ -95,7 +96,8 @@ class ShipStationAccount:
         self._by_key[key] = order_id
 
     def fail_next(self, count: int = 1, *, status: int = 500, path: str | None = None) -> None:
-        """The next ``count`` requests (to ``path`` when given) answer ``status`` with an ASP.NET error body."""
+        """The next ``count`` requests (to ``path`` when given) answer ``status`` with an ASP.NET
+        error body."""
         self._faults.extend([(path, status)] * count)
 
     def consume_rate_limit(self, count: int) -> None:
@@ -111,7 +113,8 @@ class ShipStationAccount:
 
     def create_label(self, order_id: int, *, tracking_number: str | None = None, carrier_code: str = "ups",
                      service_code: str = "ups_ground", when: datetime | None = None) -> dict:
-        """A label shipment for the order, as if bought in the ShipStation UI; the order becomes shipped."""
+        """A label shipment for the order, as if bought in the ShipStation UI; the order becomes
+        shipped."""
         order = self.orders[order_id]
         when = when or self.now()
         tracking = tracking_number or f"1Z999AA1{next(self._tracking):010d}"
@@ -137,11 +140,12 @@ class ShipStationAccount:
         if order is not None and order["orderStatus"] == "shipped" and not live and not record["isReturnLabel"]:
             self._set_status(order, "awaiting_shipment", when)
 
-    def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str = "other",
+    def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str | None = "other",
                      notify_customer: bool = False, notify_sales_channel: bool = False) -> dict:
         """Mark the order shipped without a label: a fulfillment, invisible in /shipments.
 
-        Whom ShipStation would tell is recorded in ``notifications`` (order id, customer, channel)."""
+        Whom ShipStation would tell is recorded in ``notifications`` (order id, customer,
+        channel)."""
         order = self.orders[order_id]
         when = self.now()
         record = shapes.fulfillment_record(order, fulfillment_id=next(self._fulfillment_ids),
@@ -175,7 +179,7 @@ class ShipStationAccount:
         if existing is not None:
             if existing["orderStatus"] not in shapes.OPEN_STATUSES:
                 raise CreateRefused(
-                    f"Order {existing['orderNumber']} is not in an open status ({existing['orderStatus']}) "
+                    f"Order {existing['orderNumber']} is not in an open " f"status ({existing['orderStatus']}) "
                     "and cannot be updated")
             record = shapes.order_record(
                 {**body, "orderKey": key}, order_id=existing["orderId"], customer_id=existing["customerId"],
@@ -219,10 +223,11 @@ class ShipStationAccount:
         part has its own ``orderId``, the same ``orderKey`` and ``orderNumber`` (chosen: the docs do
         not say which key a part gets), ``advancedOptions.parentId`` = the original order's id and
         ``mergedOrSplit`` true on both; the money (amountPaid, tax, shipping) stays on the original
-        (chosen, as in ShipStation's V2 split fixture). Only awaiting_shipment orders can be split."""
+        (chosen, as in ShipStation's V2 split fixture). Only awaiting_shipment orders can be
+        split."""
         order = self._visible(order_id)
         if order["orderStatus"] != "awaiting_shipment":
-            raise NotPossible(f"Order {order_id} is {order['orderStatus']}: only orders awaiting shipment can be split")
+            raise NotPossible(f"Order {order_id} is {order['orderStatus']}: only " "orders awaiting shipment can be split")
         moving = self._split_quantities(order, move)
         stamp = to_api_datetime(self.now())
         child = copy.deepcopy(order)
@@ -354,7 +359,8 @@ class ShipStationAccount:
 
     def edit_order(self, order_id: int, **fields: Any) -> dict:
         """Change an open order as a ShipStation user does in the web UI (service, package, weight,
-        dimensions, notes, tags, hold date, insurance, ``advancedOptions={customField2: ...}``, ...).
+        dimensions, notes, tags, hold date, insurance, ``advancedOptions={customField2: ...}``,
+        ...).
 
         A later createorders update that omits these fields wipes them (tags excepted). Setting a
         ``holdUntilDate`` puts the order on hold, as in the UI."""

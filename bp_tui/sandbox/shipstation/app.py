@@ -86,7 +86,8 @@ def _within(value: str | None, start: datetime | None, end: datetime | None) -> 
 
 
 class _Gate:
-    """Auth, rate limit, injected faults, request log and the X-Rate-Limit-* headers on every answer."""
+    """Auth, rate limit, injected faults, request log and the X-Rate-Limit-* headers on every
+    answer."""
 
     def __init__(self, app: ASGIApp, sandbox: ShipStationAccount) -> None:
         self.app = app
@@ -129,7 +130,8 @@ class _Gate:
                 if fault is not None:
                     response = JSONResponse(
                         {"Message": "An error has occurred.",
-                         "ExceptionMessage": "Object reference not set to an instance of an object.",
+                         "ExceptionMessage": "Object reference not set to an instance "
+                                             "of an object.",
                          "ExceptionType": "System.NullReferenceException", "StackTrace": None},
                         status_code=fault)
         rate_headers = [(k.lower().encode(), v.encode()) for k, v in verdict.headers(sandbox.window_s).items()]
@@ -197,7 +199,7 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
             return _not_found()
         if order["orderStatus"] not in shapes.OPEN_STATUSES:
             return _invalid("request.orderId",
-                            f"Order {order['orderNumber']} is {order['orderStatus']} and cannot be marked as shipped.")
+                            f"Order {order['orderNumber']} is " f"{order['orderStatus']} and cannot be marked as " "shipped.")
         sandbox.mark_shipped(order_id, tracking_number=body.get("trackingNumber") or "", carrier_code=carrier,
                              notify_customer=bool(body.get("notifyCustomer")),
                              notify_sales_channel=bool(body.get("notifySalesChannel")))

@@ -13,7 +13,8 @@ from bp_tui.sandbox.shipstation.app import build_app
 
 
 class ShipStationSandbox(ShipStationAccount):
-    """A :class:`ShipStationAccount` with ``app``, the Starlette app serving it (mountable under a prefix)."""
+    """A :class:`ShipStationAccount` with ``app``, the Starlette app serving it (mountable under a
+    prefix)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -165,7 +165,8 @@ def same_recipient(a: dict, b: dict) -> bool:
 
 def shipment_record(order: dict, *, shipment_id: int, tracking_number: str, carrier_code: str,
                     service_code: str, when: datetime, user_id: str) -> dict:
-    """A label shipment (the shape ``GET /shipments`` answers with); items kept for includeShipmentItems."""
+    """A label shipment (the shape ``GET /shipments`` answers with); items kept for
+    includeShipmentItems."""
     advanced = order.get("advancedOptions") or {}
     return {
         "shipmentId": shipment_id, "orderId": order["orderId"], "orderKey": order.get("orderKey"),
@@ -186,7 +187,7 @@ def shipment_record(order: dict, *, shipment_id: int, tracking_number: str, carr
     }
 
 
-def fulfillment_record(order: dict, *, fulfillment_id: int, tracking_number: str, carrier_code: str,
+def fulfillment_record(order: dict, *, fulfillment_id: int, tracking_number: str, carrier_code: str | None,
                        when: datetime, user_id: str) -> dict:
     ship_day = to_api_date(when) + "T00:00:00.0000000"
     return {

@@ -51,7 +51,8 @@ def refused(exc: V2Refused) -> JSONResponse:
 
 
 def retry_after(seconds: float, window_s: float) -> str:
-    """Whole seconds, rounded up, as HTTP says; milliseconds for the sub-10-second test windows (chosen)."""
+    """Whole seconds, rounded up, as HTTP says; milliseconds for the sub-10-second test windows
+    (chosen)."""
     if window_s >= 10:
         return str(max(1, math.ceil(seconds)))
     return f"{max(0.001, math.ceil(seconds * 1000) / 1000):.3f}"
@@ -156,7 +157,8 @@ def _page(request: Request, key: str, records: list[dict], *, default_dir: str,
     sort_dir = request.query_params.get("sort_dir") or default_dir
     if sort_dir not in ("asc", "desc"):
         raise V2Refused(f"sort_dir '{sort_dir}' is not asc or desc", field="sort_dir")
-    # a label has no modified_at: its void modifies it (chosen); shipped_at is a fulfillment's ship_date
+    # a label has no modified_at: its void modifies it (chosen); shipped_at is a fulfillment's
+    # ship_date
     field = {"shipped_at": "ship_date"}.get(sort_by, sort_by)
 
     def moment(record: dict) -> datetime:
@@ -246,7 +248,7 @@ def build_v2_app(face: V2Face) -> ASGIApp:
         if q.get("warehouse_id"):
             ids = {s for s in (shapes.number_of(r["shipment_id"]) for r in records)}
             wanted = shapes.number_of(q["warehouse_id"])
-            keep = {i for i in ids if (face.account.orders.get(i) or {}).get("advancedOptions", {}).get("warehouseId")
+            keep = {i for i in ids if i is not None and (face.account.orders.get(i) or {}).get("advancedOptions", {}).get("warehouseId")
                     == wanted}
             records = [r for r in records if shapes.number_of(r["shipment_id"]) in keep]
         records = _window(records, "created_at", _when(request, "created_at_start"), _when(request, "created_at_end"))

@@ -45,7 +45,8 @@ V1_ONLY_KEPT = ("paymentDate", "paymentMethod", "customerUsername", "insuranceOp
 
 
 class V2Refused(ValueError):
-    """A V2 error: the HTTP status, and the envelope's ``error_code``, ``error_type`` and ``field_name``."""
+    """A V2 error: the HTTP status, and the envelope's ``error_code``, ``error_type`` and
+    ``field_name``."""
 
     def __init__(self, message: str, *, code: str = "invalid_field_value", field: str | None = None,
                  status: int = 400, error_type: str = "validation") -> None:
@@ -134,8 +135,8 @@ class V2Face:
             body = {k: v for k, v in body.items() if k not in ("shipment_number", "advanced_options")}
         key = str(body.get("external_shipment_id") or "")[:shapes.MAX_ID_LENGTH]
         if key and (self.account.order_by_key(key) or self.account.split_parts(key)):
-            taken = (self.account.split_parts(key) or [self.account.order_by_key(key)])[0]
-            raise V2Refused(f"A shipment with external_shipment_id '{key}' already exists ({shapes.se(taken['orderId'])})",
+            taken = (self.account.split_parts(key) or [self.account.order_by_key(key) or {}])[0]
+            raise V2Refused(f"A shipment with external_shipment_id '{key}' already " f"exists ({shapes.se(taken['orderId'])})",
                             code="identifier_conflict", field="external_shipment_id", error_type="business_rules")
         if body.get("shipment_status") not in (None, "pending"):
             raise V2Refused("a new shipment can only be pending", code="invalid_status", field="shipment_status")
@@ -212,7 +213,7 @@ class V2Face:
                             "associated with the shipment needs to be voided first", code="invalid_status",
                             error_type="business_rules")
         if order["orderStatus"] not in v1shapes.OPEN_STATUSES:
-            raise V2Refused(f"Shipment {v2_id} is {shapes.STATUS.get(order['orderStatus'])} and cannot be cancelled",
+            raise V2Refused(f"Shipment {v2_id} is " f"{shapes.STATUS.get(order['orderStatus'])} and " "cannot be cancelled",
                             code="invalid_status", error_type="business_rules")
         order["orderStatus"] = "cancelled"
         order["modifyDate"] = to_api_datetime(self.account.now())
@@ -246,7 +247,8 @@ class V2Face:
             return {"shipment_id": None, "shipment_number": None, "error_message": "each fulfillment must be an object"}
         sid = item.get("shipment_id")
         result = {"shipment_id": sid, "shipment_number": None, "error_message": None}
-        order = self.account.orders.get(shapes.number_of(sid)) if shapes.number_of(sid) is not None else None
+        oid = shapes.number_of(sid)
+        order = self.account.orders.get(oid) if oid is not None else None
         if order is None:
             result["error_message"] = f"Shipment {sid} was not found"
             return result
@@ -272,7 +274,8 @@ class V2Face:
     @staticmethod
     def _ship_to(body: dict) -> dict:
         """``ship_to`` as the contract has it: its string lines strings (never null, never ""), the
-        name, first line and country present, and a state or province where the country needs one."""
+        name, first line and country present, and a state or province where the country needs
+        one."""
         ship_to = body.get("ship_to")
         if not isinstance(ship_to, dict):
             raise V2Refused("ship_to is required", code="field_value_required", field="ship_to")
@@ -309,7 +312,9 @@ class V2Face:
 
     @staticmethod
     def _v1_body(body: dict, ship_to: dict, *, key: str, number: str, warehouse: int | None) -> dict:
-        options = body.get("advanced_options") if isinstance(body.get("advanced_options"), dict) else {}
+        options = body.get("advanced_options")
+        if not isinstance(options, dict):
+            options = {}
         advanced = {v1: options.get(v2) for v1, v2 in shapes.ADVANCED if v2}
         advanced["warehouseId"] = warehouse
         confirmation = body.get("confirmation")

@@ -18,9 +18,9 @@ MAX_ID_LENGTH = 50  # external_shipment_id, shipment_number: longer values are c
 STATUS = {"awaiting_payment": "pending", "awaiting_shipment": "pending", "pending_fulfillment": "pending",
           "on_hold": "pending", "shipped": "label_purchased", "cancelled": "cancelled",
           "rejected_fulfillment": "cancelled"}
-WEIGHT_UNITS = {"ounces": "ounce", "pounds": "pound", "grams": "gram"}
+WEIGHT_UNITS: dict[str | None, str] = {"ounces": "ounce", "pounds": "pound", "grams": "gram"}
 WEIGHT_UNITS_V1 = {"ounce": "ounces", "pound": "pounds", "gram": "grams"}
-DIMENSION_UNITS = {"inches": "inch", "centimeters": "centimeter"}
+DIMENSION_UNITS: dict[str | None, str] = {"inches": "inch", "centimeters": "centimeter"}
 DIMENSION_UNITS_V1 = {v: k for k, v in DIMENSION_UNITS.items()}
 # V1 carrierCode <-> V2 carrier_id of the account's connected carriers (chosen ids).
 CARRIER_IDS = {"ups": "se-101", "fedex": "se-102", "stamps_com": "se-103"}
@@ -91,7 +91,8 @@ def v1_time(value: Any) -> str | None:
 
 
 def pacific_midnight(day: Any) -> str | None:
-    """A calendar date as V2 labels and fulfillments write ``ship_date``: midnight Pacific in UTC."""
+    """A calendar date as V2 labels and fulfillments write ``ship_date``: midnight Pacific in
+    UTC."""
     if not day:
         return None
     value = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
@@ -99,7 +100,8 @@ def pacific_midnight(day: Any) -> str | None:
 
 
 def parse_filter(value: str) -> datetime:
-    """A date-time filter or field: ISO 8601 with ``Z`` or an offset (V2's pattern); raises ValueError."""
+    """A date-time filter or field: ISO 8601 with ``Z`` or an offset (V2's pattern); raises
+    ValueError."""
     text = value.strip()
     if not text.endswith(("Z", "z")) and not (len(text) > 6 and text[-6] in "+-" and text[-3] == ":"):
         raise ValueError("a date-time needs a time zone offset (Z or +hh:mm)")

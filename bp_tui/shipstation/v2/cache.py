@@ -55,7 +55,8 @@ class IdCache:
                 os.close(fd)
         self.db = sqlite3.connect(":memory:" if path is None else path, timeout=30)
         if path is not None:
-            # WAL without a sync per commit: an entry lost to a power cut is found again by a look-up
+            # WAL without a sync per commit: an entry lost to a power cut is found again by a
+            # look-up
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:

@@ -31,8 +31,9 @@ from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiThrottled, ApiUnavailable
-from bp_tui.shipstation.api_errors import SERVICE
 from bp_tui.core.shipping import OrderDraft, SendResult
+from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.shipstation.api_errors import SERVICE
 from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment, Store
 from bp_tui.shipstation.v2 import errors, translate
 from bp_tui.shipstation.v2.cache import IdCache, cache_path
@@ -117,7 +118,7 @@ class _Policy:
 
     def throttled(self, status: int, body: Any) -> ApiThrottled:
         return ApiThrottled(SERVICE, status, "Too Many Requests",
-                            hint="still throttled after waiting as told (Retry-After); is the V2 key used elsewhere?")
+                            hint="still throttled after waiting as told " "(Retry-After); is the V2 key used elsewhere?")
 
     def reauthenticate(self, status: int, body: Any) -> bool:
         return False
@@ -129,7 +130,7 @@ class _Policy:
         return True
 
     def unreachable_hint(self, method: str, url: str) -> str:
-        return f"{method} /{url.lstrip('/')} failed; check the network and shipstation.base_url (V2: api.shipstation.com)"
+        return f"{method} /{url.lstrip('/')} failed; check the network and " "shipstation.base_url (V2: api.shipstation.com)"
 
 
 @dataclass
@@ -198,10 +199,10 @@ class ShipStationV2Client(SenderClient):
         return await self._sender.send(method, path, params=query, json=json, retry=retry, shape=shape,
                                        no_content=no_content)
 
-    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict]:
+    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict[str, Any]]:
         """Every item of a V2 list (``{key: [...], total, page, pages, links}``)."""
         size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         page = 1
         while page <= MAX_PAGES:
             body = await self._request("GET", path, params={**params, "page": page, "page_size": size},
@@ -221,7 +222,8 @@ class ShipStationV2Client(SenderClient):
         return self.ids.carried(v2_id)
 
     def _v2_id(self, carried: int) -> str:
-        """The V2 id of a stored id; one that names no shipment is an error of the call (nothing sent)."""
+        """The V2 id of a stored id; one that names no shipment is an error of the call (nothing
+        sent)."""
         try:
             return self.ids.v2_of(int(carried))
         except (KeyError, ValueError) as exc:
@@ -296,16 +298,18 @@ class ShipStationV2Client(SenderClient):
     def _ok(self, job: _Job, shipment_id: str, number: Any = None) -> SendResult:
         return SendResult(job.key, self._carried(shipment_id), str(number or job.number), True)
 
-    async def _shipment(self, shipment_id: str) -> dict | None:
+    async def _shipment(self, shipment_id: str) -> dict[str, Any] | None:
         """GET one shipment; None when it is gone (404)."""
         try:
-            return await self._request("GET", f"v2/shipments/{shipment_id}", shape=has_key("shipment_id"))
+            found: dict[str, Any] = await self._request("GET", f"v2/shipments/{shipment_id}",
+                                                        shape=has_key("shipment_id"))
+            return found
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
 
-    async def _lookup(self, key: str) -> list[dict]:
+    async def _lookup(self, key: str) -> list[dict[str, Any]]:
         """Every shipment with ``external_shipment_id`` = key (the parts of a split share it)."""
         found = await self._paged("v2/shipments", "shipments", {"external_shipment_id": key}, MAX_PAGE_SIZE)
         return sorted((s for s in found if s.get("external_shipment_id") == key and s.get("shipment_id")),
@@ -322,7 +326,7 @@ class ShipStationV2Client(SenderClient):
         self.ids.remember(job.key, str(chosen["shipment_id"]))
         return await self._update(job, chosen, adopt=True)
 
-    async def _update(self, job: _Job, current: dict, *, adopt: bool) -> SendResult:
+    async def _update(self, job: _Job, current: dict[str, Any], *, adopt: bool) -> SendResult:
         """Bring an existing shipment in line with the draft (PUT only if bp-tui's fields differ).
         ``adopt``: the note's own shipment found under its key (not yet known by id): one past
         pending is taken as it is."""
@@ -399,7 +403,7 @@ class ShipStationV2Client(SenderClient):
             else:
                 job.result = self._failed(job, errors.item_errors(problems) or NO_RESULT)
 
-    async def _settled(self, job: _Job, answer: dict) -> SendResult:
+    async def _settled(self, job: _Job, answer: dict[str, Any]) -> SendResult:
         """A created shipment whose answer shows the number or the custom field not kept (the
         create schema lacks both): set them the documented way, with a PUT of the shipment (read
         first when the answer is not the whole shipment)."""
@@ -435,7 +439,8 @@ class ShipStationV2Client(SenderClient):
     async def find_orders_by_key(self, order_key: str, *, number_prefix: str,
                                  store_id: int | None = None) -> list[Order]:
         """The shipments with this ``external_shipment_id`` (a split's parts share it); V2 filters
-        by it, so neither ``number_prefix`` nor ``store_id`` (the key names our account) is needed."""
+        by it, so neither ``number_prefix`` nor ``store_id`` (the key names our account) is
+        needed."""
         return [translate.order_of(s, self._carried) for s in await self._lookup(order_key)]
 
     async def get_open_orders(self, order_ids: Sequence[int], *, store_id: int | None = None) -> dict[int, Order]:
@@ -586,12 +591,14 @@ def _jobs(items: list[tuple[str, str, OrderDraft | None, Order | None]]) -> list
     return jobs
 
 
-def _not_kept(answer: dict, draft: OrderDraft | None) -> bool:
+def _not_kept(answer: dict[str, Any], draft: OrderDraft | None) -> bool:
     """Whether a create answer lacks the draft's number or custom field (sent on create, which
     the create schema does not list: kept by ShipStation as integrations report, but checked)."""
     if draft is None:
         return False
-    options = answer.get("advanced_options") if isinstance(answer.get("advanced_options"), dict) else {}
+    options = answer.get("advanced_options")
+    if not isinstance(options, dict):
+        options = {}
     return (str(answer.get("shipment_number") or "") != draft.number
             or str(options.get("custom_field1") or "") != draft.warehouse_ref)
 

@@ -68,9 +68,11 @@ async def detect_api_version(api_key: str, api_secret: str = "", *, base_url: st
 
     ``base_url``: one address serving both (the sandbox); None or a vendor default means each
     API's own address."""
-    custom = base_url and base_url.rstrip("/") not in (V1_BASE_URL, V2_BASE_URL)
-    v2_base = (base_url if custom else V2_BASE_URL).rstrip("/")
-    v1_base = (base_url if custom else V1_BASE_URL).rstrip("/")
+    custom = base_url.rstrip("/") if base_url else ""
+    if custom in (V1_BASE_URL, V2_BASE_URL):
+        custom = ""
+    v2_base = (custom or V2_BASE_URL).rstrip("/")
+    v1_base = (custom or V1_BASE_URL).rstrip("/")
     v2 = await _probe(f"{v2_base}/{V2_PROBE}", {"api-key": api_key}, None, transport, timeout) if api_key else "not tried"
     v1 = (await _probe(f"{v1_base}/{V1_PROBE}", {}, httpx.BasicAuth(api_key, api_secret), transport, timeout)
           if api_key and api_secret else "not tried")

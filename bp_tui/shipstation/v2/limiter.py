@@ -87,7 +87,8 @@ class SharedWindowGate(RateGate):
 
     # ---- the shared record
     def _update(self, *, take: bool = False, block_s: float | None = None) -> float:
-        """Under the lock: prune, apply, write back; the seconds to wait before sending (0: sent)."""
+        """Under the lock: prune, apply, write back; the seconds to wait before sending (0:
+        sent)."""
         if self.path is None:
             return self._apply(self._memory, take, block_s)
         fd = open_private(self.path, os.O_RDWR | os.O_CREAT)  # never through a link

@@ -14,6 +14,6 @@ class DashboardScreen(Screen[None]):
     """A screen of :class:`~bp_tui.ui.app.BpApp` (queue, setup, troubleshoot)."""
 
     @property
-    def bp_app(self) -> "BpApp":
+    def bp_app(self) -> BpApp:
         """The running dashboard, typed (``self.app`` is typed as a plain ``App``)."""
         return cast("BpApp", self.app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Static
 
 from bp_tui.service.overview import read_overview
@@ -51,7 +52,7 @@ class OverviewScreen(DashboardScreen):
     def action_open_profile(self) -> None:
         table = self.query_one(ProfileTable)
         if table.row_count:
-            self.bp_app.open_profile(str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value))
+            self.bp_app.open_profile(str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

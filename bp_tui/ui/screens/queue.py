@@ -56,7 +56,7 @@ class DiagnosisScreen(ModalScreen[None]):
 class ConnectorView:
     """One view of the queue as the state serves it: the table's source."""
 
-    connector: "Connector"
+    connector: Connector
     stage: str | None
     search: str
     sort: str

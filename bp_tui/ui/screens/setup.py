@@ -27,8 +27,10 @@ from bp_tui.config.schema import KEYS, Key
 from bp_tui.errors import ApiProblem, ConfigError, ConfigWriteError
 from bp_tui.service.setup import BrightpearlLogin, LoginError, save_settings
 from bp_tui.core.types import CheckResult
+from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import ApiVersionDetected, CheckReported, ChecksFinished, LookupsLoaded
+from bp_tui.ui.screens.base import DashboardScreen
 from bp_tui.ui.setup_form import (
     BRANDING,
     CAPTIONS,
@@ -47,7 +49,6 @@ from bp_tui.ui.setup_form import (
     picker_id,
     to_text,
 )
-from bp_tui.ui.screens.base import DashboardScreen
 from bp_tui.ui.widgets.checkbox import TextCheckbox
 from bp_tui.ui.widgets.navbar import NavBar
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from bp_tui.core.stages import STAGE_GLYPHS, STAGE_PRIORITY
@@ -82,7 +83,7 @@ class ProfileTable(DataTable):
         keep = self.cursor_row
         selected = None
         if 0 <= keep < self.row_count:
-            selected = self.coordinate_to_cell_key((keep, 0)).row_key.value
+            selected = self.coordinate_to_cell_key(Coordinate(keep, 0)).row_key.value
         self.clear()
         for line in lines:
             self.add_row(Text(line.name, no_wrap=True, overflow="ellipsis"), stage_text(line),

@@ -316,7 +316,7 @@ class QueueTable(ScrollView, can_focus=True):
     @staticmethod
     def _strip(cells: list[str], widths: list[int], styles: list[Style], fill: Style, width: int) -> Strip:
         segments: list[Segment] = []
-        for n, (text, cells_wide, style) in enumerate(zip(cells, widths, styles)):
+        for n, (text, cells_wide, style) in enumerate(zip(cells, widths, styles, strict=True)):
             if n:
                 segments.append(Segment(" ", fill))
             if cell_len(text) > cells_wide:

@@ -30,7 +30,9 @@ SEED = 5
 # The seeded account has ~0.87 eligible GONs per order; seed a margin above N.
 ORDERS_PER_ELIGIBLE = 1.25
 
-Asgi = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+Asgi = Callable[
+    [dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]
+]
 
 
 class CpuMeter:
@@ -103,9 +105,14 @@ def build_account(
             gon["status"]["shipped"] = True
     if len(chosen) < eligible:
         raise RuntimeError(f"seeded only {len(chosen)} eligible GONs, wanted {eligible}")
-    ss = (ShipStationV2Sandbox(rate_limit=ss_limit, window_s=window_s) if ss_api == "v2"
-          else ShipStationSandbox(rate_limit=ss_limit, window_s=window_s))
-    ss_options = {"limit": max(1, ss_limit * 19 // 20), "window_s": window_s} if ss_api == "v2" else {}
+    ss = (
+        ShipStationV2Sandbox(rate_limit=ss_limit, window_s=window_s)
+        if ss_api == "v2"
+        else ShipStationSandbox(rate_limit=ss_limit, window_s=window_s)
+    )
+    ss_options = (
+        {"limit": max(1, ss_limit * 19 // 20), "window_s": window_s} if ss_api == "v2" else {}
+    )
     config = sandbox_config(bp, ss)
     config_path = workdir / "config.toml"
     save_config(config, config_path)
@@ -115,13 +122,23 @@ def build_account(
     if client_options is None:
         options["backoff"] = fast_backoff()
     connector = Connector(
-        config, state_path, config_path=config_path,
+        config,
+        state_path,
+        config_path=config_path,
         bp_transport=in_process(meter.wrap(bp.app)),
         ss_transport=in_process(meter.wrap(ss.app)),
-        client_options=options, ss_options=ss_options,
+        client_options=options,
+        ss_options=ss_options,
     )
-    env = SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
-                             connector=connector, ss_options=ss_options)
+    env = SandboxEnvironment(
+        bp=bp,
+        ss=ss,
+        config=config,
+        config_path=config_path,
+        state_path=state_path,
+        connector=connector,
+        ss_options=ss_options,
+    )
     return BenchAccount(env=env, meter=meter, eligible=chosen)
 
 
@@ -132,15 +149,21 @@ def search_rows(env: SandboxEnvironment) -> int:
 
 
 def products_of(env: SandboxEnvironment, gon_ids: set[int]) -> set[int]:
-    return {p["productId"] for g in gon_ids for parts in env.bp.gons[g]["orderRows"].values() for p in parts}
+    return {
+        p["productId"]
+        for g in gon_ids
+        for parts in env.bp.gons[g]["orderRows"].values()
+        for p in parts
+    }
 
 
 def orders_of(env: SandboxEnvironment, gon_ids: set[int]) -> set[int]:
     return {env.bp.gons[g]["orderId"] for g in gon_ids}
 
 
-def serve_account(n: int, workdir: Path, *, imported: bool = False, labels: int = 0,
-                  keep_days: int | None = None) -> None:
+def serve_account(
+    n: int, workdir: Path, *, imported: bool = False, labels: int = 0, keep_days: int | None = None
+) -> None:
     """Child process: an account with ``n`` eligible GONs (imported first, state written, when
     ``imported``; ``labels`` of them then labelled), both sandboxes served on 127.0.0.1 until
     terminated. Prints one JSON line: the config (pointing at the server) and the state path.
@@ -172,10 +195,24 @@ def serve_account(n: int, workdir: Path, *, imported: bool = False, labels: int 
     doc["shipstation"]["base_url"] = base + SS_PREFIX
     config_path = workdir / "served.toml"
     save_config(config_from_dict(doc, source="bench"), config_path)
-    print(json.dumps({"config": str(config_path), "state": str(env.state_path),
-                      "eligible": len(account.eligible)}), flush=True)
-    uvicorn.Server(uvicorn.Config(combined_app(env.bp.app, env.ss.app), lifespan="off", log_level="warning",
-                                  access_log=False)).run(sockets=[sock])
+    print(
+        json.dumps(
+            {
+                "config": str(config_path),
+                "state": str(env.state_path),
+                "eligible": len(account.eligible),
+            }
+        ),
+        flush=True,
+    )
+    uvicorn.Server(
+        uvicorn.Config(
+            combined_app(env.bp.app, env.ss.app),
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+        )
+    ).run(sockets=[sock])
 
 
 if __name__ == "__main__":
@@ -189,4 +226,6 @@ if __name__ == "__main__":
     parser.add_argument("--labels", type=int, default=0)
     parser.add_argument("--keep-days", type=int, default=None)
     args = parser.parse_args()
-    serve_account(args.n, args.workdir, imported=args.imported, labels=args.labels, keep_days=args.keep_days)
+    serve_account(
+        args.n, args.workdir, imported=args.imported, labels=args.labels, keep_days=args.keep_days
+    )

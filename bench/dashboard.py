@@ -60,8 +60,14 @@ async def first_frame() -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp:
         env = build_environment(Path(tmp), orders=120)
-        app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                    connector=env.connector, connector_factory=demo_connector_factory(env), demo=env)
+        app = BpApp(
+            config=env.config,
+            config_path=env.config_path,
+            state_path=env.state_path,
+            connector=env.connector,
+            connector_factory=demo_connector_factory(env),
+            demo=env,
+        )
         frames = _record_frames(app)
         async with app.run_test(size=(120, 36)) as pilot:
             while not frames:
@@ -80,16 +86,35 @@ async def queue(n: int, presses: int = 25) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         # The APIs answer from another process over loopback HTTP, as real ones answer from
         # elsewhere: the sandbox's CPU must not be counted as the dashboard's.
-        server = subprocess.Popen([sys.executable, "-m", "bench.accounts", "serve", str(n), tmp, "--imported",
-                                   "--labels", str(min(LABELS, n // 5 or 1))], stdout=subprocess.PIPE, text=True,
-                                  cwd=ROOT)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.accounts",
+                "serve",
+                str(n),
+                tmp,
+                "--imported",
+                "--labels",
+                str(min(LABELS, n // 5 or 1)),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         try:
             ready = json.loads(server.stdout.readline())
             config = load_config(Path(ready["config"]), env={})
             connector = Connector(config, Path(ready["state"]), config_path=Path(ready["config"]))
             rss_before = _rss_mb()
-            app = BpApp(config=config, config_path=Path(ready["config"]), state_path=Path(ready["state"]),
-                        connector=connector, auto_sync=False, progress_linger_seconds=0)
+            app = BpApp(
+                config=config,
+                config_path=Path(ready["config"]),
+                state_path=Path(ready["state"]),
+                connector=connector,
+                auto_sync=False,
+                progress_linger_seconds=0,
+            )
             frames = _record_frames(app)
             latencies: list[float] = []
             during_sync = 0
@@ -124,19 +149,33 @@ async def queue(n: int, presses: int = 25) -> dict[str, Any]:
             server.wait(timeout=10)
     ms = sorted(x * 1000 for x in latencies)
     return {
-        "rows": rows, "table_fill_s": round(load_s, 2), "presses": len(ms), "presses_during_sync": during_sync,
-        "key_latency_ms": {"median": round(statistics.median(ms), 1), "p95": round(ms[int(0.95 * (len(ms) - 1))], 1),
-                           "max": round(ms[-1], 1)},
-        "sync": {"confirmed": summary.confirmed if summary else None,
-                 "duration_s": round(summary.duration_s, 2) if summary else None},
-        "rss_before_app_mb": round(rss_before, 1), "rss_with_rows_mb": round(rss_loaded, 1),
+        "rows": rows,
+        "table_fill_s": round(load_s, 2),
+        "presses": len(ms),
+        "presses_during_sync": during_sync,
+        "key_latency_ms": {
+            "median": round(statistics.median(ms), 1),
+            "p95": round(ms[int(0.95 * (len(ms) - 1))], 1),
+            "max": round(ms[-1], 1),
+        },
+        "sync": {
+            "confirmed": summary.confirmed if summary else None,
+            "duration_s": round(summary.duration_s, 2) if summary else None,
+        },
+        "rss_before_app_mb": round(rss_before, 1),
+        "rss_with_rows_mb": round(rss_loaded, 1),
         "app_rows_mb": round(rss_loaded - rss_before, 1),
     }
 
 
 def _child(args: list[str]) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "bench.dashboard", *args], check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.dashboard", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -145,8 +184,13 @@ def run(n: int = 10_000, runs: int = 3) -> dict[str, Any]:
     for _ in range(runs):
         started = time.time()
         firsts.append(_child(["first-frame"])["first_frame_epoch"] - started)
-    return {"first_frame_s": {"median": round(statistics.median(firsts), 2), "max": round(max(firsts), 2)},
-            "queue": _child(["queue", str(n)])}
+    return {
+        "first_frame_s": {
+            "median": round(statistics.median(firsts), 2),
+            "max": round(max(firsts), 2),
+        },
+        "queue": _child(["queue", str(n)]),
+    }
 
 
 if __name__ == "__main__":

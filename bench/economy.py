@@ -54,14 +54,14 @@ from bench.accounts import build_account, orders_of, products_of, search_rows
 from bench.throughput import mappable
 from bp_tui.brightpearl.client import BrightpearlClient
 from bp_tui.core.reasons import MappingError
-from bp_tui.shipstation.client import OPEN_STATUSES, ShipStationClient
 from bp_tui.core.records import utcnow
-from bp_tui.core.reasons import MappingError
-from bp_tui.state.store import utcnow
+from bp_tui.shipstation.client import OPEN_STATUSES, ShipStationClient
 from bp_tui.sync.mapping import MapOptions, map_gon, order_key
 
 
-async def naive_import(bp: BrightpearlClient, ss: ShipStationClient, account_code: str, store_id: int) -> int:
+async def naive_import(
+    bp: BrightpearlClient, ss: ShipStationClient, account_code: str, store_id: int
+) -> int:
     """Import every printed, unshipped GON one call at a time; returns the orders sent."""
     rows = await bp.search_goods_out(shipped=False, created_after=utcnow() - timedelta(days=30))
     options = MapOptions(account_code=account_code, store_id=store_id)
@@ -76,7 +76,9 @@ async def naive_import(bp: BrightpearlClient, ss: ShipStationClient, account_cod
             for part in parts:
                 if part.product_id and part.product_id not in weights:
                     found = await bp.get_products([part.product_id])
-                    weights[part.product_id] = found[part.product_id].weight if part.product_id in found else None
+                    weights[part.product_id] = (
+                        found[part.product_id].weight if part.product_id in found else None
+                    )
         try:
             payload = map_gon(gon, order, options, weights)
         except MappingError:
@@ -97,18 +99,40 @@ def ss_reads(changed: int, resends: int = 0) -> int:
     return 3 + max(1, math.ceil(changed / 500)) + resends
 
 
-def floor_calls(rows: int, eligible: int, orders: int, products: int, sent: int, changed: int,
-                resends: int = 0, ss_api: str = "v1") -> dict[str, int]:
-    bp = 1 + math.ceil(rows / 500) + math.ceil(eligible / 500) + math.ceil(orders / 200) + math.ceil(products / 50)
-    warehouse = 1 if ss_api == "v2" else 0  # V2: the account's default warehouse, read once and kept
-    return {"brightpearl": bp, "shipstation": math.ceil(sent / 100) + ss_reads(changed, resends) + warehouse}
+def floor_calls(
+    rows: int,
+    eligible: int,
+    orders: int,
+    products: int,
+    sent: int,
+    changed: int,
+    resends: int = 0,
+    ss_api: str = "v1",
+) -> dict[str, int]:
+    bp = (
+        1
+        + math.ceil(rows / 500)
+        + math.ceil(eligible / 500)
+        + math.ceil(orders / 200)
+        + math.ceil(products / 50)
+    )
+    warehouse = (
+        1 if ss_api == "v2" else 0
+    )  # V2: the account's default warehouse, read once and kept
+    return {
+        "brightpearl": bp,
+        "shipstation": math.ceil(sent / 100) + ss_reads(changed, resends) + warehouse,
+    }
 
 
-def naive_calls(rows: int, eligible: int, products: int, sent: int, changed: int,
-                ss_api: str = "v1") -> dict[str, int]:
+def naive_calls(
+    rows: int, eligible: int, products: int, sent: int, changed: int, ss_api: str = "v1"
+) -> dict[str, int]:
     per_order = 2 if ss_api == "v2" else 1
-    return {"brightpearl": 1 + math.ceil(rows / 500) + 2 * eligible + products,
-            "shipstation": per_order * sent + ss_reads(changed)}
+    return {
+        "brightpearl": 1 + math.ceil(rows / 500) + 2 * eligible + products,
+        "shipstation": per_order * sent + ss_reads(changed),
+    }
 
 
 async def measure(n: int, *, run_naive: bool, ss_api: str = "v1") -> dict[str, Any]:
@@ -118,7 +142,9 @@ async def measure(n: int, *, run_naive: bool, ss_api: str = "v1") -> dict[str, A
         rows = search_rows(env)
         orders = len(orders_of(env, account.eligible))
         products = len(products_of(env, account.eligible))
-        changed = len(env.ss.orders)  # the orders changed in the window are read before anything is sent
+        changed = len(
+            env.ss.orders
+        )  # the orders changed in the window are read before anything is sent
         try:
             summary = await account.connector.run_cycle()
         finally:
@@ -126,28 +152,46 @@ async def measure(n: int, *, run_naive: bool, ss_api: str = "v1") -> dict[str, A
         rejected = sum(1 for e in summary.errors if "ShipStation" in e)
         unmappable = summary.failed - rejected
         sent = n - unmappable
-        floor = floor_calls(rows, n, orders, products, sent, changed, resends=summary.updated, ss_api=ss_api)
+        floor = floor_calls(
+            rows, n, orders, products, sent, changed, resends=summary.updated, ss_api=ss_api
+        )
         naive = naive_calls(rows, n, products, sent, changed, ss_api)
         result: dict[str, Any] = {
             "ss_api": ss_api,
-            "eligible": n, "search_rows": rows, "orders": orders, "products": products, "sent": sent,
+            "eligible": n,
+            "search_rows": rows,
+            "orders": orders,
+            "products": products,
+            "sent": sent,
             "ss_orders_changed": changed,
-            "imported": summary.imported, "failed": summary.failed,
-            "calls": dict(summary.api_calls), "floor": floor, "naive": naive,
+            "imported": summary.imported,
+            "failed": summary.failed,
+            "calls": dict(summary.api_calls),
+            "floor": floor,
+            "naive": naive,
             "naive_method": "formula",
         }
         if run_naive:
             other = build_account(Path(tmp) / "naive", n)
             try:
                 conn = other.connector
-                naive_sent = await naive_import(conn.bp, conn.ss, conn.config.brightpearl.account_code,
-                                                conn.config.shipstation.store_id)
-                measured = {"brightpearl": conn.bp.requests_sent, "shipstation": conn.ss.requests_sent}
+                naive_sent = await naive_import(
+                    conn.bp,
+                    conn.ss,
+                    conn.config.brightpearl.account_code,
+                    conn.config.shipstation.store_id,
+                )
+                measured = {
+                    "brightpearl": conn.bp.requests_sent,
+                    "shipstation": conn.ss.requests_sent,
+                }
             finally:
                 await other.env.aclose()
             result["naive_measured"] = measured
             result["naive_sent"] = naive_sent
-            result["naive_method"] = "measured (formula checked)" if measured == naive else "measured"
+            result["naive_method"] = (
+                "measured (formula checked)" if measured == naive else "measured"
+            )
             result["naive"] = measured
     total = sum(result["calls"].values())
     result["ratio_floor"] = round(total / sum(result["floor"].values()), 3)
@@ -157,12 +201,17 @@ async def measure(n: int, *, run_naive: bool, ss_api: str = "v1") -> dict[str, A
 
 async def run(sizes: list[int], ss_api: str = "v1") -> list[dict[str, Any]]:
     """V1: the naive client is run for real at the smallest size; V2: formula only."""
-    return [await measure(n, run_naive=(i == 0 and ss_api == "v1"), ss_api=ss_api) for i, n in enumerate(sizes)]
+    return [
+        await measure(n, run_naive=(i == 0 and ss_api == "v1"), ss_api=ss_api)
+        for i, n in enumerate(sizes)
+    ]
 
 
 # ---- the port's other cycles (issue 20) ---------------------------------------------------------
 
-QUIET_TARGET = 4  # ShipStation calls of a cycle with nothing new: changed orders, labels, voids, fulfillments
+QUIET_TARGET = (
+    4  # ShipStation calls of a cycle with nothing new: changed orders, labels, voids, fulfillments
+)
 
 
 def shipstation_requests(env: Any, since: int) -> dict[str, int]:
@@ -177,12 +226,24 @@ def shipstation_requests(env: Any, since: int) -> dict[str, int]:
 
 def other_channel_order(store_id: int, n: int) -> dict[str, Any]:
     """An order another sales channel put in the same ShipStation store (not one of ours)."""
-    return {"orderKey": f"amazon-{n}", "orderNumber": f"A-{n}", "orderDate": "2026-01-01T10:00:00.0000000",
-            "orderStatus": "awaiting_shipment", "billTo": {"name": "Buyer"},
-            "shipTo": {"name": "Buyer", "street1": "1 Road", "city": "Leeds", "postalCode": "LS1 1AA",
-                       "country": "GB"},
-            "items": [{"lineItemKey": "1", "sku": "X", "name": "Thing", "quantity": 1, "unitPrice": 1.0}],
-            "advancedOptions": {"storeId": store_id or None}}
+    return {
+        "orderKey": f"amazon-{n}",
+        "orderNumber": f"A-{n}",
+        "orderDate": "2026-01-01T10:00:00.0000000",
+        "orderStatus": "awaiting_shipment",
+        "billTo": {"name": "Buyer"},
+        "shipTo": {
+            "name": "Buyer",
+            "street1": "1 Road",
+            "city": "Leeds",
+            "postalCode": "LS1 1AA",
+            "country": "GB",
+        },
+        "items": [
+            {"lineItemKey": "1", "sku": "X", "name": "Thing", "quantity": 1, "unitPrice": 1.0}
+        ],
+        "advancedOptions": {"storeId": store_id or None},
+    }
 
 
 async def quiet_cycle(notes: int, labels: int, ss_api: str = "v1") -> dict[str, Any]:
@@ -193,8 +254,12 @@ async def quiet_cycle(notes: int, labels: int, ss_api: str = "v1") -> dict[str, 
         account = build_account(Path(tmp) / "engine", notes, ss_api=ss_api)
         env = account.env
         code = env.config.brightpearl.account_code
-        for gid in account.eligible:  # the seed's broken notes would fail and be retried after their
-            if not mappable(env, order_key(code, gid)):  # backoff (30 s here): work, not a quiet cycle
+        for (
+            gid
+        ) in account.eligible:  # the seed's broken notes would fail and be retried after their
+            if not mappable(
+                env, order_key(code, gid)
+            ):  # backoff (30 s here): work, not a quiet cycle
                 env.bp.gons[gid]["status"]["shipped"] = True
         try:
             end = datetime.now(UTC)
@@ -210,17 +275,31 @@ async def quiet_cycle(notes: int, labels: int, ss_api: str = "v1") -> dict[str, 
         finally:
             await env.aclose()
     work = quiet.imported + quiet.updated + quiet.failed + quiet.confirmed + len(quiet.errors)
-    return {"ss_api": ss_api, "notes": notes, "imported": day.imported, "labels_per_day": labels,
-            "day_cycle_calls": dict(day.api_calls), "calls": dict(quiet.api_calls), "requests": requests,
-            "quiet_work": work, "target": QUIET_TARGET,
-            "ok": quiet.api_calls["shipstation"] <= QUIET_TARGET and work == 0}
+    return {
+        "ss_api": ss_api,
+        "notes": notes,
+        "imported": day.imported,
+        "labels_per_day": labels,
+        "day_cycle_calls": dict(day.api_calls),
+        "calls": dict(quiet.api_calls),
+        "requests": requests,
+        "quiet_work": work,
+        "target": QUIET_TARGET,
+        "ok": quiet.api_calls["shipstation"] <= QUIET_TARGET and work == 0,
+    }
 
 
 def _open_counts(env: Any, ss_api: str) -> dict[str, int]:
     """Orders ShipStation lists as open, by the status the re-send read lists them under."""
     if ss_api == "v2":
-        return {"pending": sum(1 for o in env.ss.orders.values() if o["orderStatus"] == "awaiting_shipment")}
-    return {s: sum(1 for o in env.ss.orders.values() if o["orderStatus"] == s) for s in OPEN_STATUSES}
+        return {
+            "pending": sum(
+                1 for o in env.ss.orders.values() if o["orderStatus"] == "awaiting_shipment"
+            )
+        }
+    return {
+        s: sum(1 for o in env.ss.orders.values() if o["orderStatus"] == s) for s in OPEN_STATUSES
+    }
 
 
 def resend_floor(changed: int, open_counts: dict[str, int], edits: int, ss_api: str) -> int:
@@ -244,11 +323,13 @@ async def resend(notes: int, edits: int, ss_api: str = "v1") -> dict[str, Any]:
             recs = (store.gon(g) for g in sorted(account.eligible))
             imported = [r for r in recs if r and r.stage == "imported"]
             chosen = imported[::2][:edits]  # spread over the pages; topped up if too few
-            chosen += imported[1::2][:edits - len(chosen)]
+            chosen += imported[1::2][: edits - len(chosen)]
             if len(chosen) < edits:
                 raise RuntimeError(f"only {len(chosen)} notes to edit, wanted {edits}")
             for rec in chosen:
-                env.bp.update_order(rec.order_id, delivery={"addressLine1": f"{rec.gon_id} Corrected Road"})
+                env.bp.update_order(
+                    rec.order_id, delivery={"addressLine1": f"{rec.gon_id} Corrected Road"}
+                )
             open_counts = _open_counts(env, ss_api)
             changed = len(env.ss.orders)
             since = len(env.ss.request_log)
@@ -260,11 +341,21 @@ async def resend(notes: int, edits: int, ss_api: str = "v1") -> dict[str, Any]:
             await env.aclose()
     floor = resend_floor(changed, open_counts, edits, ss_api)
     ss_calls = cycle.api_calls["shipstation"]
-    return {"ss_api": ss_api, "notes": notes, "imported": first.imported, "edited": edits,
-            "updated": cycle.updated, "applied_in_shipstation": applied, "open": open_counts,
-            "ss_orders_changed": changed, "calls": dict(cycle.api_calls), "requests": requests,
-            "floor_shipstation": floor, "ratio_floor": round(ss_calls / floor, 3),
-            "ok": applied == edits and ss_calls <= 1.1 * floor}
+    return {
+        "ss_api": ss_api,
+        "notes": notes,
+        "imported": first.imported,
+        "edited": edits,
+        "updated": cycle.updated,
+        "applied_in_shipstation": applied,
+        "open": open_counts,
+        "ss_orders_changed": changed,
+        "calls": dict(cycle.api_calls),
+        "requests": requests,
+        "floor_shipstation": floor,
+        "ratio_floor": round(ss_calls / floor, 3),
+        "ok": applied == edits and ss_calls <= 1.1 * floor,
+    }
 
 
 async def lost_state(notes: int, ss_api: str = "v1") -> dict[str, Any]:
@@ -276,7 +367,9 @@ async def lost_state(notes: int, ss_api: str = "v1") -> dict[str, Any]:
         try:
             first = await env.connector.run_cycle()
             held = len(env.ss.orders)
-            rejected = sum(1 for e in first.errors if "ShipStation" in e)  # sent, refused: sent again
+            rejected = sum(
+                1 for e in first.errors if "ShipStation" in e
+            )  # sent, refused: sent again
             await env.lose_state()
             since = len(env.ss.request_log)
             again = await env.connector.run_cycle()
@@ -287,15 +380,28 @@ async def lost_state(notes: int, ss_api: str = "v1") -> dict[str, Any]:
             duplicates = len(env.ss.orders) - held + sum(c - 1 for c in keys.values() if c > 1)
             by_key = {o["orderKey"]: o["orderId"] for o in env.ss.orders.values()}
             code = env.config.brightpearl.account_code
-            adopted = sum(1 for g in account.eligible
-                          if (rec := env.connector.store.gon(g)) is not None and rec.ss_order_id is not None
-                          and rec.ss_order_id == by_key.get(order_key(code, g)))
+            adopted = sum(
+                1
+                for g in account.eligible
+                if (rec := env.connector.store.gon(g)) is not None
+                and rec.ss_order_id is not None
+                and rec.ss_order_id == by_key.get(order_key(code, g))
+            )
         finally:
             await env.aclose()
     floor = ss_reads(held) + math.ceil(rejected / 100) + (1 if ss_api == "v2" else 0)
     ss_calls = again.api_calls["shipstation"]
-    return {"ss_api": ss_api, "notes": notes, "held_in_shipstation": held, "refused_first_time": rejected,
-            "imported_again": again.imported, "adopted": adopted, "duplicates": duplicates,
-            "calls": dict(again.api_calls),
-            "requests": requests, "floor_shipstation": floor, "ratio_floor": round(ss_calls / floor, 3),
-            "ok": duplicates == 0 and ss_calls <= 1.1 * floor}
+    return {
+        "ss_api": ss_api,
+        "notes": notes,
+        "held_in_shipstation": held,
+        "refused_first_time": rejected,
+        "imported_again": again.imported,
+        "adopted": adopted,
+        "duplicates": duplicates,
+        "calls": dict(again.api_calls),
+        "requests": requests,
+        "floor_shipstation": floor,
+        "ratio_floor": round(ss_calls / floor, 3),
+        "ok": duplicates == 0 and ss_calls <= 1.1 * floor,
+    }

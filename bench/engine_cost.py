@@ -57,10 +57,15 @@ async def one_cycle(n: int, trace: bool) -> dict[str, Any]:
         maxrss = _rss_mb("VmHWM")
         await account.env.aclose()
     return {
-        "eligible": n, "imported": summary.imported, "seed_s": round(seed_s, 2),
-        "cpu_s": round(cpu, 3), "sandbox_cpu_s": round(account.meter.seconds, 3),
-        "engine_cpu_s": round(cpu - account.meter.seconds, 3), "wall_s": round(wall, 3),
-        "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(maxrss, 1),
+        "eligible": n,
+        "imported": summary.imported,
+        "seed_s": round(seed_s, 2),
+        "cpu_s": round(cpu, 3),
+        "sandbox_cpu_s": round(account.meter.seconds, 3),
+        "engine_cpu_s": round(cpu - account.meter.seconds, 3),
+        "wall_s": round(wall, 3),
+        "rss_before_mb": round(rss_before, 1),
+        "peak_rss_mb": round(maxrss, 1),
         "cycle_rss_growth_mb": round(maxrss - rss_before, 1),
         "traced_peak_mb": None if peak_traced is None else round(peak_traced, 1),
         "api_calls": dict(summary.api_calls),
@@ -75,8 +80,12 @@ async def engine_alone(n: int) -> dict[str, Any]:
 
     root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="bench-engine-remote-") as tmp:
-        server = subprocess.Popen([sys.executable, "-m", "bench.accounts", "serve", str(n), tmp],
-                                  stdout=subprocess.PIPE, text=True, cwd=root)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.accounts", "serve", str(n), tmp],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=root,
+        )
         try:
             ready = json.loads(server.stdout.readline())
             config = load_config(Path(ready["config"]), env={})
@@ -91,16 +100,27 @@ async def engine_alone(n: int) -> dict[str, Any]:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    return {"eligible": n, "imported": summary.imported, "engine_cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
-            "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(peak, 1),
-            "api_calls": dict(summary.api_calls)}
+    return {
+        "eligible": n,
+        "imported": summary.imported,
+        "engine_cpu_s": round(cpu, 3),
+        "wall_s": round(wall, 3),
+        "rss_before_mb": round(rss_before, 1),
+        "peak_rss_mb": round(peak, 1),
+        "api_calls": dict(summary.api_calls),
+    }
 
 
 def measure(n: int, *, trace: bool = False, alone: bool = False) -> dict[str, Any]:
     """One cycle in a subprocess; returns its numbers."""
-    cmd = [sys.executable, "-m", "bench.engine_cost", str(n)] + (["--trace"] if trace else []) \
+    cmd = (
+        [sys.executable, "-m", "bench.engine_cost", str(n)]
+        + (["--trace"] if trace else [])
         + (["--alone"] if alone else [])
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    )
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -112,7 +132,9 @@ def run(sizes: list[int]) -> dict[str, Any]:
     growth = {
         "size_ratio": round(big["eligible"] / small["eligible"], 2),
         "cpu_ratio": round(big["cpu_s"] / small["cpu_s"], 2) if small["cpu_s"] else None,
-        "engine_cpu_ratio": round(big["engine_cpu_s"] / small["engine_cpu_s"], 2) if small["engine_cpu_s"] else None,
+        "engine_cpu_ratio": round(big["engine_cpu_s"] / small["engine_cpu_s"], 2)
+        if small["engine_cpu_s"]
+        else None,
     }
     return {"cycles": rows, "traced": traced, "growth": growth, "alone": alone}
 

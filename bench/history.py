@@ -50,8 +50,33 @@ EXPIRED_SHARE = 0.1
 KEEP_DAYS = 90
 BATCH = 1000
 ID_BASE = {"gon": 10_000_000, "order": 20_000_000, "ss_order": 300_000_000, "label": 900_000_000}
-FIRST = ["Ada", "Alan", "Grace", "Linus", "Maria", "Chen", "Olu", "Priya", "Sam", "Noor", "Ines", "Tomas"]
-LAST = ["Smith", "Jones", "Brown", "Lovelace", "Hopper", "Turing", "Garcia", "Wei", "Okafor", "Patel", "Novak"]
+FIRST = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Maria",
+    "Chen",
+    "Olu",
+    "Priya",
+    "Sam",
+    "Noor",
+    "Ines",
+    "Tomas",
+]
+LAST = [
+    "Smith",
+    "Jones",
+    "Brown",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Garcia",
+    "Wei",
+    "Okafor",
+    "Patel",
+    "Novak",
+]
 
 
 # ---------------------------------------------------------------------------------- building
@@ -92,7 +117,9 @@ def _payload_template() -> dict[str, Any]:
         async def go() -> str:
             try:
                 await env.connector.run_cycle()
-                return next(r.ss_payload for r in env.connector.store.gons().values() if r.ss_payload)
+                return next(
+                    r.ss_payload for r in env.connector.store.gons().values() if r.ss_payload
+                )
             finally:
                 await env.connector.aclose()
 
@@ -127,16 +154,40 @@ def build(n: int, path: Path) -> dict[str, Any]:
             tracking = f"1Z{rng.randrange(16**12):012X}"
             payload = dict(template, orderKey=f"bp-bench-gon-{gon_id}", orderNumber=str(order_id))
             payload["shipTo"] = dict(template.get("shipTo") or {}, name=name)
-            recs.append(GonRecord(
-                gon_id=gon_id, order_id=order_id, stage="confirmed", gon_state="shipped",
-                reference=f"PO-{rng.randrange(10**6):06d}", customer=name, warehouse_id=2, channel_id=1,
-                ss_order_key=f"bp-bench-gon-{gon_id}", ss_order_id=ss_order_id, ss_order_number=str(order_id),
-                ss_payload=json.dumps(payload, ensure_ascii=False), tracking=tracking, confirmed_at=at,
-                first_seen=at - timedelta(hours=3)))
-            labels.append(ShipmentRecord(
-                kind="shipment", remote_id=ID_BASE["label"] + i, gon_id=gon_id, ss_order_id=ss_order_id,
-                tracking=tracking, carrier="ups", service="ups_ground", shipped_at=at - timedelta(minutes=20),
-                created_at=at - timedelta(minutes=20), role="confirmed", noted=True))
+            recs.append(
+                GonRecord(
+                    gon_id=gon_id,
+                    order_id=order_id,
+                    stage="confirmed",
+                    gon_state="shipped",
+                    reference=f"PO-{rng.randrange(10**6):06d}",
+                    customer=name,
+                    warehouse_id=2,
+                    channel_id=1,
+                    ss_order_key=f"bp-bench-gon-{gon_id}",
+                    ss_order_id=ss_order_id,
+                    ss_order_number=str(order_id),
+                    ss_payload=json.dumps(payload, ensure_ascii=False),
+                    tracking=tracking,
+                    confirmed_at=at,
+                    first_seen=at - timedelta(hours=3),
+                )
+            )
+            labels.append(
+                ShipmentRecord(
+                    kind="shipment",
+                    remote_id=ID_BASE["label"] + i,
+                    gon_id=gon_id,
+                    ss_order_id=ss_order_id,
+                    tracking=tracking,
+                    carrier="ups",
+                    service="ups_ground",
+                    shipped_at=at - timedelta(minutes=20),
+                    created_at=at - timedelta(minutes=20),
+                    role="confirmed",
+                    noted=True,
+                )
+            )
         clock.plan(times)
         store.save_gons(recs)
         with store.transaction():
@@ -144,15 +195,31 @@ def build(n: int, path: Path) -> dict[str, Any]:
                 store.save_shipment(label)
         settle: list[tuple[int, str, str]] = []
         settle_times: list[datetime] = []
-        for api, action, offset in (("shipstation", "import", timedelta(hours=-3)), ("brightpearl", "ref", timedelta()),
-                                    ("brightpearl", "shw", timedelta()), ("brightpearl", "note", timedelta())):
+        for api, action, offset in (
+            ("shipstation", "import", timedelta(hours=-3)),
+            ("brightpearl", "ref", timedelta()),
+            ("brightpearl", "shw", timedelta()),
+            ("brightpearl", "note", timedelta()),
+        ):
             clock.plan([at + offset for at in times])
-            keys = [f"{action}:{r.gon_id}" if action != "note" else f"note:shipment-{ID_BASE['label'] + i}"
-                    for i, r in zip(idx, recs)]
-            ids = store.audit.record_intents(api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys)])
-            detail = {"import": "ShipStation order {}", "ref": "reference {}", "shw": "shipped {}",
-                      "note": "order note {}"}[action]
-            settle += [(aid, "ok", detail.format(r.ss_order_id)) for aid, r in zip(ids, recs, strict=True)]
+            keys = [
+                f"{action}:{r.gon_id}"
+                if action != "note"
+                else f"note:shipment-{ID_BASE['label'] + i}"
+                for i, r in zip(idx, recs)
+            ]
+            ids = store.audit.record_intents(
+                api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys)]
+            )
+            detail = {
+                "import": "ShipStation order {}",
+                "ref": "reference {}",
+                "shw": "shipped {}",
+                "note": "order note {}",
+            }[action]
+            settle += [
+                (aid, "ok", detail.format(r.ss_order_id)) for aid, r in zip(ids, recs, strict=True)
+            ]
             settle_times += [at + offset + timedelta(seconds=2) for at in times]
         clock.plan(settle_times)
         store.audit.settle_intents(settle)
@@ -163,7 +230,12 @@ def build(n: int, path: Path) -> dict[str, Any]:
     for suffix in ("-wal", "-shm"):
         Path(f"{part}{suffix}").unlink(missing_ok=True)
     part.rename(path)
-    return {"notes": n, "build_s": round(seconds, 1), "bytes": path.stat().st_size, "built_at": built.isoformat()}
+    return {
+        "notes": n,
+        "build_s": round(seconds, 1),
+        "bytes": path.stat().st_size,
+        "built_at": built.isoformat(),
+    }
 
 
 def cached(n: int, code: Path, label: str) -> tuple[Path, dict[str, Any]]:
@@ -173,8 +245,21 @@ def cached(n: int, code: Path, label: str) -> tuple[Path, dict[str, Any]]:
     info_path = path.with_suffix(".json")
     if path.exists() and info_path.exists():
         return path, json.loads(info_path.read_text())
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "build", str(n), str(path), "--code",
-                          str(code)], check=True, capture_output=True, text=True, cwd=code)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "build",
+            str(n),
+            str(path),
+            "--code",
+            str(code),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=code,
+    )
     info = json.loads(out.stdout.strip().splitlines()[-1])
     info_path.write_text(json.dumps(info))
     return path, info
@@ -192,8 +277,12 @@ def _stats(ms: list[float]) -> dict[str, float] | None:
     if not ms:
         return None
     ms = sorted(ms)
-    return {"n": len(ms), "median": round(statistics.median(ms), 1), "p95": round(ms[int(0.95 * (len(ms) - 1))], 1),
-            "max": round(ms[-1], 1)}
+    return {
+        "n": len(ms),
+        "median": round(statistics.median(ms), 1),
+        "p95": round(ms[int(0.95 * (len(ms) - 1))], 1),
+        "max": round(ms[-1], 1),
+    }
 
 
 async def dashboard(state: Path, config_path: Path, keep_days: int, target: int) -> dict[str, Any]:
@@ -225,8 +314,14 @@ async def dashboard(state: Path, config_path: Path, keep_days: int, target: int)
     if hasattr(config.sync, "keep_days"):
         config.sync.keep_days = keep_days
     connector = Connector(config, state, config_path=config_path)
-    app = BpApp(config=config, config_path=config_path, state_path=state, connector=connector, auto_sync=False,
-                progress_linger_seconds=0)
+    app = BpApp(
+        config=config,
+        config_path=config_path,
+        state_path=state,
+        connector=connector,
+        auto_sync=False,
+        progress_linger_seconds=0,
+    )
     frames: list[float] = []  # when each frame was drawn...
     drawn: list[int | None] = []  # ...and the GON its cursor was on
     real_display = app._display
@@ -303,7 +398,9 @@ async def dashboard(state: Path, config_path: Path, keep_days: int, target: int)
         for n, digit in enumerate(str(target)):
             pressed = time.perf_counter()
             send(digit)
-            shown = await frame_after(pressed, lambda n=n: search.value == str(target)[: n + 1], 300)
+            shown = await frame_after(
+                pressed, lambda n=n: search.value == str(target)[: n + 1], 300
+            )
             slowest = max(slowest, (shown or time.perf_counter()) - pressed)
         send("enter")
         found = await first_frame(start, lambda gon: gon == target, 300)
@@ -312,7 +409,9 @@ async def dashboard(state: Path, config_path: Path, keep_days: int, target: int)
         send("escape")  # leaves the table focused, the search open
         send("/")
         send("escape")  # clears and closes it
-        await frame_after(time.perf_counter(), lambda: not search.value and selected() != target, 300)
+        await frame_after(
+            time.perf_counter(), lambda: not search.value and selected() != target, 300
+        )
 
         # key latency while a sync runs (and retention at its end): "down" sent as the terminal
         # does (a test pilot's press would wait for the process to be idle, which it is not
@@ -322,7 +421,9 @@ async def dashboard(state: Path, config_path: Path, keep_days: int, target: int)
         await asyncio.sleep(0.05)
         presses: list[tuple[float, float, bool]] = []  # (pressed at, latency ms, during retention)
         missed = 0
-        while any(w.name == "sync" and not w.is_finished for w in app.workers) and len(presses) < 2000:
+        while (
+            any(w.name == "sync" and not w.is_finished for w in app.workers) and len(presses) < 2000
+        ):
             await asyncio.sleep(0.06)
             before = selected()
             pressed = time.perf_counter()
@@ -340,40 +441,67 @@ async def dashboard(state: Path, config_path: Path, keep_days: int, target: int)
         tick.cancel()
     r0, r1 = phase.get("retain_start"), phase.get("retain_end")
     during = [ms for _at, ms, ret in presses if ret]
-    out.update({
-        "peak_rss_mb": round(_rss_mb("VmHWM"), 1),
-        "keys_during_sync_ms": _stats([ms for _at, ms, _ret in presses]),
-        "sync": {"confirmed": summary.confirmed if summary else None,
-                 "duration_s": round(summary.duration_s, 2) if summary else None,
-                 "removed": getattr(summary, "removed", None) if summary else None},
-        "retention": None if r0 is None or r1 is None else {
-            "duration_s": round(r1 - r0, 2),
-            "loop_held_max_ms": round(max((late for at, late in lateness if r0 <= at <= r1 + 0.05), default=0) * 1000, 1),
-            "keys_ms": _stats(during),
-        },
-        "loop_held_max_during_sync_ms": round(max((late for at, late in lateness
-                                                   if presses and presses[0][0] <= at), default=0) * 1000, 1),
-    })
+    out.update(
+        {
+            "peak_rss_mb": round(_rss_mb("VmHWM"), 1),
+            "keys_during_sync_ms": _stats([ms for _at, ms, _ret in presses]),
+            "sync": {
+                "confirmed": summary.confirmed if summary else None,
+                "duration_s": round(summary.duration_s, 2) if summary else None,
+                "removed": getattr(summary, "removed", None) if summary else None,
+            },
+            "retention": None
+            if r0 is None or r1 is None
+            else {
+                "duration_s": round(r1 - r0, 2),
+                "loop_held_max_ms": round(
+                    max((late for at, late in lateness if r0 <= at <= r1 + 0.05), default=0) * 1000,
+                    1,
+                ),
+                "keys_ms": _stats(during),
+            },
+            "loop_held_max_during_sync_ms": round(
+                max((late for at, late in lateness if presses and presses[0][0] <= at), default=0)
+                * 1000,
+                1,
+            ),
+        }
+    )
     return out
 
 
 def _state_bytes(path: Path) -> int:
-    return sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists())
+    return sum(
+        Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists()
+    )
 
 
-def measure(n: int, code: Path, label: str, *, live: int, labels: int, retention: bool) -> dict[str, Any]:
+def measure(
+    n: int, code: Path, label: str, *, live: int, labels: int, retention: bool
+) -> dict[str, Any]:
     path, info = cached(n, code, label)
     built_at = datetime.fromisoformat(info["built_at"])
     age_days = (datetime.now(UTC) - built_at) / timedelta(days=1)
-    keep_days = KEEP_DAYS + math.floor(age_days)  # exactly the oldest tenth is due, however old the cache
+    keep_days = KEEP_DAYS + math.floor(
+        age_days
+    )  # exactly the oldest tenth is due, however old the cache
     with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
         work = Path(tmp)
         (work / "account").mkdir()
         state = work / "account" / "state.sqlite3"
         shutil.copyfile(path, state)
         os.chmod(state, 0o600)
-        serve = [sys.executable, "-m", "bench.accounts", "serve", str(live), str(work), "--imported",
-                 "--labels", str(labels)]
+        serve = [
+            sys.executable,
+            "-m",
+            "bench.accounts",
+            "serve",
+            str(live),
+            str(work),
+            "--imported",
+            "--labels",
+            str(labels),
+        ]
         if retention:  # the account's own import cycle must not prune before the dashboard runs
             serve += ["--keep-days", "36500"]
         server = subprocess.Popen(serve, stdout=subprocess.PIPE, text=True, cwd=code)
@@ -381,10 +509,27 @@ def measure(n: int, code: Path, label: str, *, live: int, labels: int, retention
             ready = json.loads(server.stdout.readline())  # type: ignore[union-attr]
             target = ID_BASE["gon"] + n // 2 + 7
             started = time.time()
-            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "dashboard", "--code", str(code),
-                                  "--state", ready["state"], "--config", ready["config"], "--keep-days",
-                                  str(keep_days), "--target", str(target)],
-                                 check=True, capture_output=True, text=True, cwd=code)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "dashboard",
+                    "--code",
+                    str(code),
+                    "--state",
+                    ready["state"],
+                    "--config",
+                    ready["config"],
+                    "--keep-days",
+                    str(keep_days),
+                    "--target",
+                    str(target),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=code,
+            )
             result = json.loads(out.stdout.strip().splitlines()[-1])
             after = _state_bytes(Path(ready["state"]))
         finally:
@@ -392,20 +537,35 @@ def measure(n: int, code: Path, label: str, *, live: int, labels: int, retention
             server.wait(timeout=30)
     first = result.pop("first_frame_epoch")
     return {
-        "notes": n, "code": label, "build": info, "bytes_per_100k": round(info["bytes"] / n * 100_000),
-        "first_frame_s": round(first - started, 2) if first else None, **result,
-        "bytes_after_sync": after, "live_notes": live, "labels": labels,
+        "notes": n,
+        "code": label,
+        "build": info,
+        "bytes_per_100k": round(info["bytes"] / n * 100_000),
+        "first_frame_s": round(first - started, 2) if first else None,
+        **result,
+        "bytes_after_sync": after,
+        "live_notes": live,
+        "labels": labels,
     }
 
 
-def run(n: int = 1_000_000, *, before: Path | None = None, before_label: str = "", before_n: int = 100_000,
-        live: int = 1_000, labels: int = 300) -> dict[str, Any]:
+def run(
+    n: int = 1_000_000,
+    *,
+    before: Path | None = None,
+    before_label: str = "",
+    before_n: int = 100_000,
+    live: int = 1_000,
+    labels: int = 300,
+) -> dict[str, Any]:
     """The measurement at ``n`` notes with this code; with ``before`` (a directory holding the
     code to compare, e.g. ``git archive main | tar -x -C DIR``) the same at ``before_n`` with
     that code, labelled ``before_label`` (its commit) in the results and the cache key."""
     from bp_tui.state.schema import SCHEMA_VERSION
 
-    out: dict[str, Any] = {"after": measure(n, ROOT, f"v{SCHEMA_VERSION}", live=live, labels=labels, retention=True)}
+    out: dict[str, Any] = {
+        "after": measure(n, ROOT, f"v{SCHEMA_VERSION}", live=live, labels=labels, retention=True)
+    }
     if before is not None:
         label = f"before-{before_label or before.name}"
         out["before"] = measure(before_n, before, label, live=live, labels=labels, retention=False)
@@ -415,7 +575,9 @@ def run(n: int = 1_000_000, *, before: Path | None = None, before_label: str = "
 def _main(argv: list[str]) -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description="history bench: build a state, or measure the dashboard on one")
+    parser = argparse.ArgumentParser(
+        description="history bench: build a state, or measure the dashboard on one"
+    )
     parser.add_argument("what", choices=["build", "dashboard"])
     parser.add_argument("n", nargs="?", type=int)
     parser.add_argument("path", nargs="?", type=Path)
@@ -431,7 +593,9 @@ def _main(argv: list[str]) -> None:
     else:
         import asyncio
 
-        print(json.dumps(asyncio.run(dashboard(args.state, args.config, args.keep_days, args.target))))
+        print(
+            json.dumps(asyncio.run(dashboard(args.state, args.config, args.keep_days, args.target)))
+        )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="the bp-tui checkout to run")
-    parser.add_argument("--n", type=int, default=1_000_000, help="notes in the state (the history bench's size)")
+    parser.add_argument(
+        "--n", type=int, default=1_000_000, help="notes in the state (the history bench's size)"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.code.resolve()))
     from bench.history import KEEP_DAYS, cached
@@ -65,15 +67,26 @@ def main(argv: list[str]) -> None:
         main_store.close()
 
     def part(i: int) -> dict[str, float]:
-        return {"wall_s": round(marks[i + 1][0] - marks[i][0], 2), "cpu_s": round(marks[i + 1][1] - marks[i][1], 2)}
+        return {
+            "wall_s": round(marks[i + 1][0] - marks[i][0], 2),
+            "cpu_s": round(marks[i + 1][1] - marks[i][1], 2),
+        }
 
-    print(json.dumps({
-        "code": str(args.code), "state_notes": args.n, "removed": removed, "batch": retain.BATCH,
-        "wall_s": round(marks[-1][0] - marks[0][0], 2), "cpu_s": round(marks[-1][1] - marks[0][1], 2),
-        **{name: part(i) for i, name in enumerate(("notes", "audit", "vacuum", "close"))},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "load": round(os.getloadavg()[0], 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "code": str(args.code),
+                "state_notes": args.n,
+                "removed": removed,
+                "batch": retain.BATCH,
+                "wall_s": round(marks[-1][0] - marks[0][0], 2),
+                "cpu_s": round(marks[-1][1] - marks[0][1], 2),
+                **{name: part(i) for i, name in enumerate(("notes", "audit", "vacuum", "close"))},
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "load": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

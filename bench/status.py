@@ -44,7 +44,9 @@ def build(n: int, path: Path) -> None:
     weights = [w for _s, w in STAGES]
     names = [s for s, _w in STAGES]
     store = StateStore(path)
-    with store.transaction() as db:  # indexes and count triggers after the rows: minutes, not an hour
+    with (
+        store.transaction() as db
+    ):  # indexes and count triggers after the rows: minutes, not an hour
         later = [
             r[0]
             for r in db.execute(
@@ -80,18 +82,27 @@ def build(n: int, path: Path) -> None:
         for sql in later:
             db.execute(sql)
         db.execute("DELETE FROM stage_counts")
-        db.execute("INSERT INTO stage_counts (stage, n) SELECT stage, COUNT(*) FROM gons GROUP BY stage")
+        db.execute(
+            "INSERT INTO stage_counts (stage, n) SELECT stage, COUNT(*) FROM gons GROUP BY stage"
+        )
         summary = json.dumps({"result": "ok", "duration_s": 1.2, "imported": 3, "confirmed": 2})
         db.executemany(
             "INSERT INTO runs (started_at, finished_at, mode, pid, summary) VALUES (?,?,?,?,?)",
             [
-                (iso(now - timedelta(minutes=2 * k)), iso(now - timedelta(minutes=2 * k)), "full", 1, summary)
+                (
+                    iso(now - timedelta(minutes=2 * k)),
+                    iso(now - timedelta(minutes=2 * k)),
+                    "full",
+                    1,
+                    summary,
+                )
                 for k in range(50_000, 0, -1)
             ],
         )
         for k in range(200):
             db.execute(
-                "INSERT INTO incidents (key, trigger, subject, title, " "first_seen, opened_at, resolved_at) "
+                "INSERT INTO incidents (key, trigger, subject, title, "
+                "first_seen, opened_at, resolved_at) "
                 "VALUES (?, 'stuck', 'failed', 't', ?, ?, ?)",
                 ("stuck:failed", iso(now), iso(now), iso(now) if k < 199 else None),
             )
@@ -170,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result))
     ok = result["read_ms_max"] <= 200
     print(
-        f"| `bp-tui status`, {args.notes:,} notes in the state | " f"read {result['read_ms_median']} ms median, "
+        f"| `bp-tui status`, {args.notes:,} notes in the state | "
+        f"read {result['read_ms_median']} ms median, "
         f"{result['read_ms_max']} ms worst of 30; whole command (process start to exit) "
         f"{result['command_ms_median']} ms | <= 200 ms | {'ok' if ok else 'over'} |"
     )

@@ -33,7 +33,9 @@ SS_V2_LIMIT = 200  # V2: 200 requests a minute (the client keeps itself to 190)
 DEFAULT_INTERVAL_S = 120
 
 
-async def other_app(account: BenchAccount, bp_per_min: int, ss_per_min: int, stop: asyncio.Event) -> None:
+async def other_app(
+    account: BenchAccount, bp_per_min: int, ss_per_min: int, stop: asyncio.Event
+) -> None:
     """Spend requests of both shared budgets at a steady rate, like another integration would."""
     step = 0.5
     bp_each, ss_each = bp_per_min * step / 60.0, ss_per_min * step / 60.0
@@ -85,20 +87,35 @@ async def timed_cycle(account: BenchAccount, keys: set[str]) -> dict[str, Any]:
     return {
         "cycle_s": round(cycle_s, 2),
         "last_order_s": round(seen_at[0] - started, 2) if seen_at else None,
-        "imported": summary.imported, "api_calls": dict(summary.api_calls),
+        "imported": summary.imported,
+        "api_calls": dict(summary.api_calls),
         "bp_waited_s": round(account.connector.bp.gate.waited_s, 2),
         "ss_waited_s": round(account.connector.ss.gate.waited_s, 2),
     }
 
 
-async def run(n: int = 1000, *, other_bp: int = 100, other_ss: int = 20, new_gons: int = 5,
-              interval_s: int = DEFAULT_INTERVAL_S, ss_api: str = "v1") -> dict[str, Any]:
+async def run(
+    n: int = 1000,
+    *,
+    other_bp: int = 100,
+    other_ss: int = 20,
+    new_gons: int = 5,
+    interval_s: int = DEFAULT_INTERVAL_S,
+    ss_api: str = "v1",
+) -> dict[str, Any]:
     """``ss_api="v2"``: ShipStation through V2 at its 200 a minute (sliding, the client's own
     limiter at 190); the other app's ShipStation requests then count in V2's window."""
     ss_limit = SS_V2_LIMIT if ss_api == "v2" else SS_LIMIT
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
-        account = build_account(Path(tmp), n, bp_limit=BP_LIMIT, ss_limit=ss_limit, window_s=WINDOW_S,
-                                client_options={}, ss_api=ss_api)
+        account = build_account(
+            Path(tmp),
+            n,
+            bp_limit=BP_LIMIT,
+            ss_limit=ss_limit,
+            window_s=WINDOW_S,
+            client_options={},
+            ss_api=ss_api,
+        )
         env = account.env
         # Held back: printed only after the big import, for the steady-state cycle.
         held = sorted(account.eligible)[-new_gons:] if new_gons else []
@@ -124,12 +141,20 @@ async def run(n: int = 1000, *, other_bp: int = 100, other_ss: int = 20, new_gon
             await env.aclose()
     c, t = steady["cycle_s"], steady["last_order_s"] or steady["cycle_s"]
     return {
-        "ss_api": ss_api, "eligible": n,
+        "ss_api": ss_api,
+        "eligible": n,
         "other_app_per_min": {"brightpearl": other_bp, "shipstation": other_ss},
-        "limits": {"brightpearl": f"{BP_LIMIT}/{WINDOW_S:.0f}s rolling",
-                   "shipstation": f"{ss_limit}/{WINDOW_S:.0f}s" + (" sliding" if ss_api == "v2" else "")},
-        "import": first, "steady_cycle": steady, "interval_s": interval_s,
-        "watch_latency_s": {"worst": round(c + interval_s + t, 1), "average": round((c + interval_s) / 2 + t, 1)},
+        "limits": {
+            "brightpearl": f"{BP_LIMIT}/{WINDOW_S:.0f}s rolling",
+            "shipstation": f"{ss_limit}/{WINDOW_S:.0f}s" + (" sliding" if ss_api == "v2" else ""),
+        },
+        "import": first,
+        "steady_cycle": steady,
+        "interval_s": interval_s,
+        "watch_latency_s": {
+            "worst": round(c + interval_s + t, 1),
+            "average": round((c + interval_s) / 2 + t, 1),
+        },
         "sandbox_violations": {"brightpearl": env.bp.violations, "shipstation": env.ss.violations},
     }
 
@@ -140,36 +165,58 @@ def mappable(env: Any, key: str) -> bool:
     gon = env.bp.gons[int(key.rsplit("-", 1)[1])]
     order = env.bp.orders[gon["orderId"]]
     delivery = order["parties"].get("delivery") or {}
-    return bool(gon["orderRows"]) and bool(delivery.get("addressLine1")) and delivery.get("countryIsoCode") not in (
-        None, "", "UK")
+    return (
+        bool(gon["orderRows"])
+        and bool(delivery.get("addressLine1"))
+        and delivery.get("countryIsoCode") not in (None, "", "UK")
+    )
 
 
-async def resend_v2(notes: int = 1_000, edits: int = 500, *, other_ss: int = 50, other_bp: int = 100,
-                    scale: float = 10.0) -> dict[str, Any]:
+async def resend_v2(
+    notes: int = 1_000,
+    edits: int = 500,
+    *,
+    other_ss: int = 50,
+    other_bp: int = 100,
+    scale: float = 10.0,
+) -> dict[str, Any]:
     """V2 re-sends under V2's limit, the window scaled down ``scale`` times (60 s / scale; the
     other app's rates scaled with it), so minutes take seconds: ``edits`` of ``notes`` imported
     notes edited in Brightpearl, the re-send cycle timed. Real time = the client's waits x
     ``scale`` + the rest (the machine's work, not scaled); wall x ``scale`` bounds it above."""
     window = WINDOW_S / scale
     with tempfile.TemporaryDirectory(prefix="bench-resend-v2-") as tmp:
-        account = build_account(Path(tmp), notes, bp_limit=BP_LIMIT, ss_limit=SS_V2_LIMIT, window_s=window,
-                                client_options={}, ss_api="v2")
+        account = build_account(
+            Path(tmp),
+            notes,
+            bp_limit=BP_LIMIT,
+            ss_limit=SS_V2_LIMIT,
+            window_s=window,
+            client_options={},
+            ss_api="v2",
+        )
         env = account.env
         try:
             await env.connector.run_cycle()
             store = env.connector.store
-            recs = [r for r in (store.gon(g) for g in sorted(account.eligible))
-                    if r and r.stage == "imported"]
+            recs = [
+                r
+                for r in (store.gon(g) for g in sorted(account.eligible))
+                if r and r.stage == "imported"
+            ]
             chosen = recs[::2][:edits]
-            chosen += recs[1::2][:edits - len(chosen)]
+            chosen += recs[1::2][: edits - len(chosen)]
             for rec in chosen:
-                env.bp.update_order(rec.order_id, delivery={"addressLine1": f"{rec.gon_id} Corrected Road"})
+                env.bp.update_order(
+                    rec.order_id, delivery={"addressLine1": f"{rec.gon_id} Corrected Road"}
+                )
             await asyncio.sleep(window)  # the import's calls leave the window
             env.bp.consume_requests(other_bp // 2)
             spend_shipstation(account, other_ss // 2)
             stop = asyncio.Event()
             background = asyncio.create_task(
-                other_app(account, int(other_bp * scale), int(other_ss * scale), stop))
+                other_app(account, int(other_bp * scale), int(other_ss * scale), stop)
+            )
             since = len(env.ss.request_log)
             started = time.perf_counter()
             try:
@@ -184,11 +231,19 @@ async def resend_v2(notes: int = 1_000, edits: int = 500, *, other_ss: int = 50,
             waited = env.connector.ss.gate.waited_s
         finally:
             await env.aclose()
-    return {"notes": notes, "edited": len(chosen), "updated": cycle.updated,
-            "applied_in_shipstation": applied,
-            "scale": scale, "window_s": window,
-            "other_app_per_min": {"brightpearl": other_bp, "shipstation": other_ss},
-            "cycle_s": round(took, 2), "wall_x_scale_s": round(took * scale, 1),
-            "real_s": round(waited * scale + max(0.0, took - waited), 1),
-            "ss_calls": cycle.api_calls["shipstation"], "answered_429": refused,
-            "ss_waited_s": round(waited, 2), "errors": len(cycle.errors)}
+    return {
+        "notes": notes,
+        "edited": len(chosen),
+        "updated": cycle.updated,
+        "applied_in_shipstation": applied,
+        "scale": scale,
+        "window_s": window,
+        "other_app_per_min": {"brightpearl": other_bp, "shipstation": other_ss},
+        "cycle_s": round(took, 2),
+        "wall_x_scale_s": round(took * scale, 1),
+        "real_s": round(waited * scale + max(0.0, took - waited), 1),
+        "ss_calls": cycle.api_calls["shipstation"],
+        "answered_429": refused,
+        "ss_waited_s": round(waited, 2),
+        "errors": len(cycle.errors),
+    }

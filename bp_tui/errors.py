@@ -37,8 +37,7 @@ from urllib.parse import quote, quote_plus
 # and tab, DEL, C1 controls (which include the 8-bit CSI and OSC), the bidirectional marks,
 # overrides and isolates (text that displays in another order than it reads), the Unicode line and
 # paragraph separators, and lone surrogates (which cannot even be encoded for the terminal).
-HOSTILE_CHARACTERS = (
-    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff")
+HOSTILE_CHARACTERS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 TERMINAL_UNSAFE = re.compile(f"[{HOSTILE_CHARACTERS}]")
 # The same, and newline and tab too: for text shown on one line of a table or a field.
 TERMINAL_UNSAFE_ONE_LINE = re.compile(f"[\t\n{HOSTILE_CHARACTERS}]")
@@ -107,9 +106,15 @@ def secret_forms(secrets: Iterable[str]) -> set[str]:
     plain = sorted({str(s) for s in secrets if s})
     forms: set[str] = set()
     for secret in plain:
-        forms |= {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
-                  json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
-                  json.dumps(secret)[1:-1].replace("/", "\\/")}
+        forms |= {
+            secret,
+            quote(secret, safe=""),
+            quote(secret),
+            quote_plus(secret),
+            json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+            json.dumps(secret)[1:-1].replace("/", "\\/"),
+        }
         forms |= _b64_forms(secret.encode("utf-8"))
     for first in plain:
         for second in plain:
@@ -129,7 +134,7 @@ def _patterns(secrets: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]
     whole.extend(secret_forms(urls) if urls else ())
     for form in secret_forms(tuple(s for s in secrets if "://" not in s)):
         if len(form) >= PARTIAL_FROM:
-            grams.update(form[i:i + PARTIAL_RUN] for i in range(len(form) - PARTIAL_RUN + 1))
+            grams.update(form[i : i + PARTIAL_RUN] for i in range(len(form) - PARTIAL_RUN + 1))
         else:
             whole.append(form)
     return tuple(whole), frozenset(grams)
@@ -150,12 +155,12 @@ def scrub_secrets(text: str, secrets: Iterable[str], mask: str = REDACTED_SECRET
     for form in whole:
         start = text.find(form)
         while start != -1:
-            hidden[start:start + len(form)] = b"\x01" * len(form)
+            hidden[start : start + len(form)] = b"\x01" * len(form)
             start = text.find(form, start + 1)
     if grams:
         for i in range(len(text) - PARTIAL_RUN + 1):
-            if text[i:i + PARTIAL_RUN] in grams:
-                hidden[i:i + PARTIAL_RUN] = b"\x01" * PARTIAL_RUN
+            if text[i : i + PARTIAL_RUN] in grams:
+                hidden[i : i + PARTIAL_RUN] = b"\x01" * PARTIAL_RUN
     if not any(hidden):
         return text
     out: list[str] = []
@@ -224,7 +229,9 @@ class ApiProblem(BpTuiError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        name = {"brightpearl": "Brightpearl", "shipstation": "ShipStation"}.get(self.service, self.service)
+        name = {"brightpearl": "Brightpearl", "shipstation": "ShipStation"}.get(
+            self.service, self.service
+        )
         parts = [f"{name}"]
         if self.status:
             parts.append(f"HTTP {self.status}")

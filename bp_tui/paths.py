@@ -63,8 +63,10 @@ class LinkRefused(BpTuiError, OSError):
     def __init__(self, path: str | os.PathLike[str], what: str = "a symbolic link") -> None:
         reason = f"is {what}"
         if what == "a symbolic link":
-            reason += ("; bp-tui does not open its files through links (remove it, or point bp-tui at "
-                       "the real file)")
+            reason += (
+                "; bp-tui does not open its files through links (remove it, or point bp-tui at "
+                "the real file)"
+            )
         OSError.__init__(self, errno.ELOOP, reason, str(path))
 
     def __str__(self) -> str:
@@ -109,7 +111,9 @@ def open_private(path: str | os.PathLike[str], flags: int, mode: int = PRIVATE_F
     try:
         fd = os.open(path, flags | _NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError as exc:
-        if exc.errno == errno.ELOOP or (exc.errno in (errno.EEXIST, errno.EMLINK) and os.path.islink(path)):
+        if exc.errno == errno.ELOOP or (
+            exc.errno in (errno.EEXIST, errno.EMLINK) and os.path.islink(path)
+        ):
             raise LinkRefused(path) from None
         raise
     try:
@@ -124,7 +128,9 @@ def open_private(path: str | os.PathLike[str], flags: int, mode: int = PRIVATE_F
     return fd
 
 
-def write_private_atomically(path: str | os.PathLike[str], data: bytes, *, prefix: str = ".bp-tui-") -> None:
+def write_private_atomically(
+    path: str | os.PathLike[str], data: bytes, *, prefix: str = ".bp-tui-"
+) -> None:
     """Replace ``path`` whole with ``data``: a new 0600 temp file in the same folder (created with
     ``O_CREAT|O_EXCL|O_NOFOLLOW``), flushed, then renamed over ``path``. A link at ``path`` is
     refused first; on any failure the temp file is removed and ``path`` is left as it was."""
@@ -135,7 +141,7 @@ def write_private_atomically(path: str | os.PathLike[str], data: bytes, *, prefi
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
         os.close(fd)
         fd = -1

@@ -107,9 +107,17 @@ SHOTS: dict[str, Step] = {
 async def shoot(name: str, step: Step, out: Path, size: tuple[int, int]) -> Path:
     with tempfile.TemporaryDirectory(prefix="bp-tui-shots-") as tmp:
         env = build_environment(Path(tmp), orders=24, seed=1)
-        app = BpApp(config=env.config, config_path=Path("~/.config/bp-tui/config.toml"), state_path=env.state_path,
-                    connector=env.connector, connector_factory=demo_connector_factory(env), demo=env,
-                    auto_sync=False, demo_tick_seconds=0, progress_linger_seconds=0)
+        app = BpApp(
+            config=env.config,
+            config_path=Path("~/.config/bp-tui/config.toml"),
+            state_path=env.state_path,
+            connector=env.connector,
+            connector_factory=demo_connector_factory(env),
+            demo=env,
+            auto_sync=False,
+            demo_tick_seconds=0,
+            progress_linger_seconds=0,
+        )
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             await step(pilot)
@@ -126,8 +134,12 @@ async def main(out: Path, size: tuple[int, int]) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "screenshots")
-    parser.add_argument("--size", default="100x30", help="terminal size WIDTHxHEIGHT (default 100x30)")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "screenshots"
+    )
+    parser.add_argument(
+        "--size", default="100x30", help="terminal size WIDTHxHEIGHT (default 100x30)"
+    )
     ns = parser.parse_args()
     width, height = (int(v) for v in ns.size.lower().split("x"))
     asyncio.run(main(ns.out, (width, height)))

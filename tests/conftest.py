@@ -48,6 +48,10 @@ def _shipstation_v2_contract(request, monkeypatch):
     yield checks
     found = [v for check in checks for v in check.violations]
     if found:
-        shown = "\n".join(found[:20]) + (f"\n... and {len(found) - 20} more" if len(found) > 20 else "")
-        pytest.fail(f"{len(found)} request(s)/answer(s) outside ShipStation V2's contract:\n{shown}",
-                    pytrace=False)
+        shown = "\n".join(found[:20]) + (
+            f"\n... and {len(found) - 20} more" if len(found) > 20 else ""
+        )
+        pytest.fail(
+            f"{len(found)} request(s)/answer(s) outside ShipStation V2's contract:\n{shown}",
+            pytrace=False,
+        )

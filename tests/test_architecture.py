@@ -42,7 +42,8 @@ MODULES = {_module_name(p): p for p in ROOT.rglob("*.py")}
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imported_names(name: str, *, typing: bool = False) -> set[tuple[str, str | None]]:
@@ -85,8 +86,10 @@ def imports_of(name: str, *, typing: bool = False) -> set[str]:
 
 # What runs: for the cycles. What is written, type-only imports too: for the layers.
 GRAPH = {name: {m for m in imports_of(name) if m in MODULES and m != name} for name in MODULES}
-TYPED_GRAPH = {name: {m for m in imports_of(name, typing=True) if m in MODULES and m != name}
-               for name in MODULES}
+TYPED_GRAPH = {
+    name: {m for m in imports_of(name, typing=True) if m in MODULES and m != name}
+    for name in MODULES
+}
 
 
 def layer_of(module: str) -> int:
@@ -155,14 +158,22 @@ def test_no_import_cycle_between_packages():
     packages: dict[str, set[str]] = {}
     for name, deps in GRAPH.items():
         for dep in deps:
-            if package_of(dep) != package_of(name) and package_of(name) != "bp_tui" and package_of(dep) != "bp_tui":
+            if (
+                package_of(dep) != package_of(name)
+                and package_of(name) != "bp_tui"
+                and package_of(dep) != "bp_tui"
+            ):
                 packages.setdefault(package_of(name), set()).add(package_of(dep))
     assert cycles(packages) == []
 
 
 def test_no_module_imports_a_higher_layer():
-    upward = sorted(f"{name} -> {dep}" for name, deps in TYPED_GRAPH.items() for dep in deps
-                    if layer_of(dep) > layer_of(name))
+    upward = sorted(
+        f"{name} -> {dep}"
+        for name, deps in TYPED_GRAPH.items()
+        for dep in deps
+        if layer_of(dep) > layer_of(name)
+    )
     assert upward == []
 
 
@@ -171,17 +182,29 @@ def test_no_module_imports_a_higher_layer():
 FRONT_END_MAY_IMPORT: dict[str, tuple[frozenset[str] | None, str]] = {
     "bp_tui.service": (None, "the one seam: connections, setup, status, troubleshooting"),
     "bp_tui.core": (None, "plain types and rules the service's answers are made of"),
-    "bp_tui.errors": (None, "the exceptions the service raises, and the one sanitizer and redactor"),
+    "bp_tui.errors": (
+        None,
+        "the exceptions the service raises, and the one sanitizer and redactor",
+    ),
     "bp_tui.paths": (None, "where the config and the state live, decided before anything opens"),
-    "bp_tui.config": (None, "reading and checking the config the front end edits (saving: the service)"),
-    "bp_tui.state": (frozenset({"StateError", "SyncLocked"}),
-                     "the state's exceptions, passed on by the service"),
-    "bp_tui.state.profiles": (None, "the profile registry: which config and state to open, picked first"),
+    "bp_tui.config": (
+        None,
+        "reading and checking the config the front end edits (saving: the service)",
+    ),
+    "bp_tui.state": (
+        frozenset({"StateError", "SyncLocked"}),
+        "the state's exceptions, passed on by the service",
+    ),
+    "bp_tui.state.profiles": (
+        None,
+        "the profile registry: which config and state to open, picked first",
+    ),
     "bp_tui.ui": (None, "the dashboard's own package"),
     "bp_tui.cli": (None, "the CLI's own package"),
 }
 FRONT_END_MAY_NOT_NAME = {
-    ("bp_tui.config", "save_config"): "the config is saved through bp_tui.service.setup"}
+    ("bp_tui.config", "save_config"): "the config is saved through bp_tui.service.setup"
+}
 CLI_ALSO_MAY_IMPORT = {"bp_tui.sandbox": "the demo and sandbox commands start the sandbox"}
 PACKAGE_NAMES = frozenset({"__version__"})  # `from bp_tui import __version__`
 
@@ -210,21 +233,35 @@ def front_end_offences(name: str, found: set[tuple[str, str | None]]) -> list[st
 
 
 def test_front_ends_reach_the_rest_through_the_service():
-    front_ends = [name for name in sorted(MODULES)
-                  if name.startswith(("bp_tui.ui", "bp_tui.cli")) or name == "bp_tui.__main__"]
-    offences = [o for name in front_ends for o in front_end_offences(name, imported_names(name, typing=True))]
+    front_ends = [
+        name
+        for name in sorted(MODULES)
+        if name.startswith(("bp_tui.ui", "bp_tui.cli")) or name == "bp_tui.__main__"
+    ]
+    offences = [
+        o
+        for name in front_ends
+        for o in front_end_offences(name, imported_names(name, typing=True))
+    ]
     assert offences == []
 
 
 def test_textual_only_under_ui():
-    offenders = sorted(name for name in MODULES if not name.startswith("bp_tui.ui")
-                       and any(m == "textual" or m.startswith("textual.") for m in imports_of(name)))
+    offenders = sorted(
+        name
+        for name in MODULES
+        if not name.startswith("bp_tui.ui")
+        and any(m == "textual" or m.startswith("textual.") for m in imports_of(name))
+    )
     assert offenders == []
 
 
 def _sync_trees() -> list[tuple[str, ast.Module]]:
-    return [(name, ast.parse(MODULES[name].read_text(encoding="utf-8")))
-            for name in sorted(MODULES) if name.startswith("bp_tui.sync")]
+    return [
+        (name, ast.parse(MODULES[name].read_text(encoding="utf-8")))
+        for name in sorted(MODULES)
+        if name.startswith("bp_tui.sync")
+    ]
 
 
 def test_no_sync_class_is_built_from_several_project_classes():
@@ -232,7 +269,11 @@ def test_no_sync_class_is_built_from_several_project_classes():
     for name, tree in _sync_trees():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
-                bases = [b for b in node.bases if not (isinstance(b, ast.Name) and b.id in ("Exception", "object"))]
+                bases = [
+                    b
+                    for b in node.bases
+                    if not (isinstance(b, ast.Name) and b.id in ("Exception", "object"))
+                ]
                 if len(bases) > 1:
                     mixed.append(f"{name}.{node.name}")
     assert mixed == []
@@ -252,17 +293,30 @@ def test_no_sync_function_is_longer_than_80_lines():
 def test_the_checker_sees_a_cycle_and_an_upward_import():
     # The checks above are only as good as the graph: make sure it can fail.
     assert cycles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b"]]
-    assert layer_of("bp_tui.core.stages") < layer_of("bp_tui.sync.cycle") < layer_of("bp_tui.ui.app")
+    assert (
+        layer_of("bp_tui.core.stages") < layer_of("bp_tui.sync.cycle") < layer_of("bp_tui.ui.app")
+    )
     assert "bp_tui.sync.context" in GRAPH["bp_tui.sync.cycle"]
     # Type-only imports count for the layers (the UI's Connector annotation is one).
     assert "bp_tui.service.connector" in TYPED_GRAPH["bp_tui.ui.app"] - GRAPH["bp_tui.ui.app"]
     # The front-end rule refuses a client, the config writer and the sandbox in the dashboard.
-    assert front_end_offences("bp_tui.ui.app", {("bp_tui.brightpearl.oauth", "LoginError"),
-                                                ("bp_tui.config", "save_config"),
-                                                ("bp_tui.sandbox.environment", "in_process"),
-                                                ("bp_tui.state", "StateStore"),
-                                                ("bp_tui.config", "Config"),
-                                                ("bp_tui.state", "StateError")}) == [
-        "bp_tui.ui.app: bp_tui.brightpearl.oauth", "bp_tui.ui.app: from bp_tui.config import save_config",
-        "bp_tui.ui.app: bp_tui.sandbox.environment", "bp_tui.ui.app: from bp_tui.state import StateStore"]
-    assert front_end_offences("bp_tui.cli.sandbox_cmd", {("bp_tui.sandbox.environment", "in_process")}) == []
+    assert front_end_offences(
+        "bp_tui.ui.app",
+        {
+            ("bp_tui.brightpearl.oauth", "LoginError"),
+            ("bp_tui.config", "save_config"),
+            ("bp_tui.sandbox.environment", "in_process"),
+            ("bp_tui.state", "StateStore"),
+            ("bp_tui.config", "Config"),
+            ("bp_tui.state", "StateError"),
+        },
+    ) == [
+        "bp_tui.ui.app: bp_tui.brightpearl.oauth",
+        "bp_tui.ui.app: from bp_tui.config import save_config",
+        "bp_tui.ui.app: bp_tui.sandbox.environment",
+        "bp_tui.ui.app: from bp_tui.state import StateStore",
+    ]
+    assert (
+        front_end_offences("bp_tui.cli.sandbox_cmd", {("bp_tui.sandbox.environment", "in_process")})
+        == []
+    )

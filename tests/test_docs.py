@@ -12,12 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 README_MAX_BYTES = 12_288
 TEXT_SUFFIXES = (".py", ".md", ".toml", ".yaml", ".yml", ".tcss")
 # Split in two so that this file does not name them itself.
-OUTSIDE = ("SPEC" ".md", "../" "shared", "/work/" "shared")
+OUTSIDE = ("SPEC.md", "../shared", "/work/shared")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
 def tracked_text_files() -> list[Path]:
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     names = [n for n in out.decode().split("\0") if n]
     picked = [n for n in names if n.endswith(TEXT_SUFFIXES) or n == ".ci/run"]
     return [ROOT / n for n in picked if (ROOT / n).is_file()]

@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 
 from bp_tui import errors
-from bp_tui.errors import (ApiAuthError, ApiError, ApiProblem, ApiThrottled, ApiUnavailable, BpTuiError,
-                           CycleStop, StopRequested)
+from bp_tui.errors import (
+    ApiAuthError,
+    ApiError,
+    ApiProblem,
+    ApiThrottled,
+    ApiUnavailable,
+    BpTuiError,
+    CycleStop,
+    StopRequested,
+)
 
 BRANCHES = (CycleStop, ApiError, ApiThrottled)  # stop the cycle, end one note, ask again later
 PACKAGE = Path(errors.__file__).parent
@@ -23,13 +31,16 @@ def test_the_three_kinds_are_siblings():
         assert not any(issubclass(one, other) for other in BRANCHES if other is not one)
 
 
-@pytest.mark.parametrize("error, branch", [
-    (ApiAuthError("brightpearl", 401, "refused"), CycleStop),
-    (ApiUnavailable("shipstation", 0, "no answer"), CycleStop),
-    (StopRequested(), CycleStop),
-    (ApiError("shipstation", 400, "invalid"), ApiError),
-    (ApiThrottled("shipstation", 429, "Too Many Requests"), ApiThrottled),
-])
+@pytest.mark.parametrize(
+    "error, branch",
+    [
+        (ApiAuthError("brightpearl", 401, "refused"), CycleStop),
+        (ApiUnavailable("shipstation", 0, "no answer"), CycleStop),
+        (StopRequested(), CycleStop),
+        (ApiError("shipstation", 400, "invalid"), ApiError),
+        (ApiThrottled("shipstation", 429, "Too Many Requests"), ApiThrottled),
+    ],
+)
 def test_each_error_is_caught_by_its_own_branch_only(error, branch):
     caught = []
     for handler in BRANCHES:
@@ -41,7 +52,9 @@ def test_each_error_is_caught_by_its_own_branch_only(error, branch):
             pass
     assert caught == [branch]
     if not isinstance(error, StopRequested):  # what the API said travels with every API kind
-        assert isinstance(error, ApiProblem) and error.describe().startswith(("Brightpearl", "ShipStation"))
+        assert isinstance(error, ApiProblem) and error.describe().startswith(
+            ("Brightpearl", "ShipStation")
+        )
 
 
 def test_the_drawing_in_the_docstring_is_the_tree():
@@ -52,10 +65,14 @@ def test_the_drawing_in_the_docstring_is_the_tree():
         while parents and parents[-1][0] >= len(indent):
             parents.pop()
         if parents:
-            assert issubclass(cls, parents[-1][1]), f"{name} is drawn under {parents[-1][1].__name__}"
+            assert issubclass(cls, parents[-1][1]), (
+                f"{name} is drawn under {parents[-1][1].__name__}"
+            )
         parents.append((len(indent), cls))
     names = {name for _, name in drawn}
-    defined = {n for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, BpTuiError)}
+    defined = {
+        n for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, BpTuiError)
+    }
     # ApiProblem: the shape the API kinds share, said below the drawing; ConfigWriteError: named in brackets
     assert defined - names == {"ApiProblem", "ConfigWriteError"}
 
@@ -70,9 +87,14 @@ def _resolve(node: ast.expr | None, aliases: dict[str, list[type]] | None = None
 
 def _aliases(trees: list[ast.Module]) -> dict[str, list[type]]:
     """Module-level ``NAME = (ErrorA, ErrorB)`` in any module (such as a FATAL tuple)."""
-    return {t.id: _resolve(node.value) for tree in trees for node in tree.body
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple)
-            for t in node.targets if isinstance(t, ast.Name) and _resolve(node.value)}
+    return {
+        t.id: _resolve(node.value)
+        for tree in trees
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple)
+        for t in node.targets
+        if isinstance(t, ast.Name) and _resolve(node.value)
+    }
 
 
 def test_no_handler_only_undoes_the_tree():
@@ -88,12 +110,15 @@ def test_no_handler_only_undoes_the_tree():
                     body = first.body
                     bare = len(body) == 1 and isinstance(body[0], ast.Raise) and body[0].exc is None
                     mine = _resolve(first.type, aliases)
-                    later = [c for h in node.handlers[i + 1:] for c in _resolve(h.type, aliases)]
+                    later = [c for h in node.handlers[i + 1 :] for c in _resolve(h.type, aliases)]
                     if bare and mine and all(any(issubclass(m, c) for c in later) for m in mine):
                         found.append(f"{path.name}:{first.lineno}")
-            if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Call)
-                    and getattr(node.left.func, "id", "") == "type"
-                    and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
-                    and any(_resolve(c) for c in node.comparators)):
+            if (
+                isinstance(node, ast.Compare)
+                and isinstance(node.left, ast.Call)
+                and getattr(node.left.func, "id", "") == "type"
+                and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
+                and any(_resolve(c) for c in node.comparators)
+            ):
                 found.append(f"{path.name}:{node.lineno}")
     assert not found

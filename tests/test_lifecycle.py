@@ -34,10 +34,16 @@ def test_an_illegal_move_raises_and_changes_nothing() -> None:
     assert (err.value.source, err.value.event) == (Stage.CONFIRMED, Event.FOUND_ELIGIBLE)
 
 
-@pytest.mark.parametrize(("stage", "event"), [
-    (Stage.CANCELLED, Event.SENT), (Stage.WAITING, Event.WRITTEN_BACK),
-    (Stage.CONFIRMED, Event.LABEL_SEEN),
-    (Stage.IMPORTED, Event.RELISTED), (Stage.READY, Event.FOUND_AGAIN)])
+@pytest.mark.parametrize(
+    ("stage", "event"),
+    [
+        (Stage.CANCELLED, Event.SENT),
+        (Stage.WAITING, Event.WRITTEN_BACK),
+        (Stage.CONFIRMED, Event.LABEL_SEEN),
+        (Stage.IMPORTED, Event.RELISTED),
+        (Stage.READY, Event.FOUND_AGAIN),
+    ],
+)
 def test_moves_the_table_lacks_raise(stage: Stage, event: Event) -> None:
     with pytest.raises(IllegalMove):
         move(_rec(stage), event)
@@ -62,7 +68,11 @@ def test_a_move_sets_the_tables_reason_else_the_callers_else_keeps_it() -> None:
     later = datetime(2030, 1, 1, tzinfo=UTC)
     rec = move(_rec(Stage.READY, reason="x", attempts=3, next_attempt_at=later), Event.ADOPTED)
     assert (rec.stage, rec.reason, rec.attempts, rec.next_attempt_at) == (
-        Stage.IMPORTED, reasons.ADOPTED, 0, None)
+        Stage.IMPORTED,
+        reasons.ADOPTED,
+        0,
+        None,
+    )
     rec = move(_rec(Stage.IMPORTED, reason="old", attempts=1), Event.FAILED, "boom")
     # the backoff is the step's
     assert (rec.stage, rec.reason, rec.attempts) == (Stage.FAILED, "boom", 1)
@@ -98,9 +108,14 @@ def _stage_writes(tree: ast.AST) -> list[int]:
             targets = list(node.targets)
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id == "setattr" and len(node.args) > 1
-              and isinstance(node.args[1], ast.Constant) and node.args[1].value == "stage"):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr"
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "stage"
+        ):
             out.append(node.lineno)
         stack = list(targets)
         while stack:
@@ -115,12 +130,17 @@ def _stage_writes(tree: ast.AST) -> list[int]:
 
 
 def test_no_module_in_sync_sets_a_stage_but_through_move() -> None:
-    found = {str(p.relative_to(ROOT)): lines for p in sorted((ROOT / "sync").rglob("*.py"))
-             if (lines := _stage_writes(ast.parse(p.read_text(encoding="utf-8"))))}
+    found = {
+        str(p.relative_to(ROOT)): lines
+        for p in sorted((ROOT / "sync").rglob("*.py"))
+        if (lines := _stage_writes(ast.parse(p.read_text(encoding="utf-8"))))
+    }
     assert found == {}, f"set .stage through core.lifecycle.move, not directly: {found}"
 
 
 def test_the_stage_write_finder_finds_each_form() -> None:
-    src = ("a.stage = 1\nb.stage, b.reason = 1, 2\nc.stage += 1\n"
-           "setattr(d, 'stage', 1)\n[e.stage] = [1]\n")
+    src = (
+        "a.stage = 1\nb.stage, b.reason = 1, 2\nc.stage += 1\n"
+        "setattr(d, 'stage', 1)\n[e.stage] = [1]\n"
+    )
     assert sorted(_stage_writes(ast.parse(src))) == [1, 2, 3, 4, 5]

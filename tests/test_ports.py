@@ -16,13 +16,19 @@ from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.shipstation.v2.client import ShipStationV2Client
 
-PAIRS = [(BrightpearlPort, BrightpearlClient), (ShipStationPort, ShipStationClient),
-         (ShipStationPort, ShipStationV2Client)]
+PAIRS = [
+    (BrightpearlPort, BrightpearlClient),
+    (ShipStationPort, ShipStationClient),
+    (ShipStationPort, ShipStationV2Client),
+]
 
 
 def port_methods(port: type) -> dict[str, inspect.Signature]:
-    return {name: inspect.signature(member) for name, member in vars(port).items()
-            if inspect.isfunction(member) and not name.startswith("_")}
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(port).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    }
 
 
 def port_attributes(port: type) -> set[str]:
@@ -31,31 +37,44 @@ def port_attributes(port: type) -> set[str]:
     return set(getattr(port, "__annotations__", {})) | properties
 
 
-@pytest.mark.parametrize(("port", "client"), PAIRS, ids=["brightpearl", "shipstation", "shipstation-v2"])
+@pytest.mark.parametrize(
+    ("port", "client"), PAIRS, ids=["brightpearl", "shipstation", "shipstation-v2"]
+)
 def test_client_implements_every_port_method_with_its_parameters(port, client):
     methods = port_methods(port)
     assert methods, "the port lists no methods"
     for name, wanted in methods.items():
         implementation = getattr(client, name, None)
         assert implementation is not None, f"{client.__name__} lacks {name}"
-        assert inspect.iscoroutinefunction(implementation) == inspect.iscoroutinefunction(vars(port)[name]), name
+        assert inspect.iscoroutinefunction(implementation) == inspect.iscoroutinefunction(
+            vars(port)[name]
+        ), name
         got = inspect.signature(implementation)
-        assert [(p.name, p.kind) for p in got.parameters.values()] == \
-               [(p.name, p.kind) for p in wanted.parameters.values()], f"{client.__name__}.{name}{got} != {wanted}"
+        assert [(p.name, p.kind) for p in got.parameters.values()] == [
+            (p.name, p.kind) for p in wanted.parameters.values()
+        ], f"{client.__name__}.{name}{got} != {wanted}"
     for attribute in port_attributes(port):
-        assert hasattr(client, attribute) or attribute in client.__init__.__code__.co_names, attribute
+        assert hasattr(client, attribute) or attribute in client.__init__.__code__.co_names, (
+            attribute
+        )
 
 
 def test_engine_and_troubleshooting_call_only_port_methods():
     root = Path(bp_tui.__file__).parent
-    allowed = {"bp": set(port_methods(BrightpearlPort)) | port_attributes(BrightpearlPort),
-               "ss": set(port_methods(ShipStationPort)) | port_attributes(ShipStationPort)}
+    allowed = {
+        "bp": set(port_methods(BrightpearlPort)) | port_attributes(BrightpearlPort),
+        "ss": set(port_methods(ShipStationPort)) | port_attributes(ShipStationPort),
+    }
     calls = []
     for folder in ("sync", "troubleshoot", "service"):
         for path in (root / folder).rglob("*.py"):
-            for side, name in re.findall(r"\b(?:ctx|src|self)\.(bp|ss)\.([a-z_]+)", path.read_text()):
+            for side, name in re.findall(
+                r"\b(?:ctx|src|self)\.(bp|ss)\.([a-z_]+)", path.read_text()
+            ):
                 calls.append((side, name))
-                assert name in allowed[side], f"{path.name} calls {side}.{name}, which is not in the port"
+                assert name in allowed[side], (
+                    f"{path.name} calls {side}.{name}, which is not in the port"
+                )
     assert len(calls) > 20  # the scan found the engine's calls (it can fail)
 
 
@@ -76,9 +95,12 @@ def _adapter(api: str):
     backoff = Backoff(attempts=3, base=0.001, cap=0.002, rng=random.Random(1))
     transport = httpx.ASGITransport(app=sb.app)
     if api == "v2":
-        return sb, ShipStationV2Client(settings, transport=transport, backoff=backoff, limit=10_000,
-                                       sleep=SleepRecorder())
-    return sb, ShipStationClient(settings, transport=transport, backoff=backoff, sleep=SleepRecorder())
+        return sb, ShipStationV2Client(
+            settings, transport=transport, backoff=backoff, limit=10_000, sleep=SleepRecorder()
+        )
+    return sb, ShipStationClient(
+        settings, transport=transport, backoff=backoff, sleep=SleepRecorder()
+    )
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])

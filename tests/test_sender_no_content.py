@@ -44,8 +44,12 @@ class Policy:
 def sender(status: int, content: bytes = b"") -> Sender:
     transport = httpx.MockTransport(lambda request: httpx.Response(status, content=content))
     http = httpx.AsyncClient(transport=transport, base_url="http://api.test")
-    return Sender(Policy(), http, gate=RateGate(limit=100, window_s=60),
-                  backoff=Backoff(attempts=2, base=0.0001, cap=0.0001, rng=random.Random(1)))
+    return Sender(
+        Policy(),
+        http,
+        gate=RateGate(limit=100, window_s=60),
+        backoff=Backoff(attempts=2, base=0.0001, cap=0.0001, rng=random.Random(1)),
+    )
 
 
 async def test_a_204_is_the_answer_of_a_no_content_call():

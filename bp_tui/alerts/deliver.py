@@ -39,7 +39,9 @@ def send_one(url: str, title: str, body: str, kind: str = "info") -> AlertSendRe
 
     sender = apprise.Apprise()
     if not sender.add(url):
-        return AlertSendResult(mask_url(url), False, "Apprise does not know this URL (check its scheme)")
+        return AlertSendResult(
+            mask_url(url), False, "Apprise does not know this URL (check its scheme)"
+        )
     for plugin in sender:
         plugin.socket_connect_timeout = CONNECT_TIMEOUT_S
         plugin.socket_read_timeout = READ_TIMEOUT_S
@@ -52,7 +54,11 @@ def send_one(url: str, title: str, body: str, kind: str = "info") -> AlertSendRe
         ok = sender.notify(
             body=body, title=title, notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT
         )
-    detail = "" if ok else safe(" ".join(logs.getvalue().split()) or "not accepted", url_tokens(url), 300)
+    detail = (
+        ""
+        if ok
+        else safe(" ".join(logs.getvalue().split()) or "not accepted", url_tokens(url), 300)
+    )
     return AlertSendResult(mask_url(url), bool(ok), detail)
 
 
@@ -122,7 +128,9 @@ class Dispatcher:
             while True:
                 with self._lock:
                     if not self._again:
-                        self._thread = None if self._thread is threading.current_thread() else self._thread
+                        self._thread = (
+                            None if self._thread is threading.current_thread() else self._thread
+                        )
                         return
                     self._again, heartbeat, self._heartbeat = False, self._heartbeat, None
                 urls = split_alert_urls(self.settings.urls)
@@ -132,7 +140,9 @@ class Dispatcher:
                 if heartbeat is not None and self.settings.heartbeat_url:
                     self.last_heartbeat = ping(self.settings.heartbeat_url, heartbeat)
         except Exception as exc:  # noqa: BLE001 - never take the process down (nor print over the
-            self.last_error = f"{type(exc).__name__}: {exc}"  # dashboard): the message stays pending
+            self.last_error = (
+                f"{type(exc).__name__}: {exc}"  # dashboard): the message stays pending
+            )
             with self._lock:
                 self._thread = None
         finally:

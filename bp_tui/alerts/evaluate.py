@@ -76,10 +76,13 @@ def _stuck(
         (stage, LISTED),
     ).fetchall()
     cond.since = parse_iso(rows[0]["updated_at"]) if rows else None
-    named = [f"- GON {r['gon_id']}: {safe(r['reason'] or '(no reason recorded)', secrets)}" for r in rows]
+    named = [
+        f"- GON {r['gon_id']}: {safe(r['reason'] or '(no reason recorded)', secrets)}" for r in rows
+    ]
     more = [f"- and {count - len(rows):,} more"] if count > len(rows) else []
     cond.title = (
-        f"bp-tui {label}: {count:,} note{'s' if count != 1 else ''} " f"in {stage} for over {duration(threshold)}"
+        f"bp-tui {label}: {count:,} note{'s' if count != 1 else ''} "
+        f"in {stage} for over {duration(threshold)}"
     )
     cond.body = clip(
         "\n".join(
@@ -113,10 +116,14 @@ def _late(store: StateStore, now: datetime, label: str) -> Condition:
             (oldest.isoformat(),),
         ).fetchone()
         which = f"GON {row['gon_id']} ({row['stage']})" if row else "a note"
-        cond.title = f"bp-tui {label}: LATE, the oldest unshipped note has waited {duration(now - oldest)}"
+        cond.title = (
+            f"bp-tui {label}: LATE, the oldest unshipped note has waited {duration(now - oldest)}"
+        )
         cond.body = (
-            f"Account {label}: {which} has waited " f"{duration(now - oldest)} to be imported or shipped "
-            f"(LATE after {duration(LATE_AFTER)}).\nFix: check " "it in the dashboard's queue (sort by "
+            f"Account {label}: {which} has waited "
+            f"{duration(now - oldest)} to be imported or shipped "
+            f"(LATE after {duration(LATE_AFTER)}).\nFix: check "
+            "it in the dashboard's queue (sort by "
             "age); in ShipStation, buy its label; if it failed, fix its reason and retry it."
         )
     return cond
@@ -134,9 +141,13 @@ def _state_size(store: StateStore, config: Config, label: str) -> Condition:
         resolved_body=f"Account {label}: the state file is {human_bytes(total)}.",
     )
     if cond.active:
-        cond.title = f"bp-tui {label}: the state file is {human_bytes(total)}, near its size warning"
+        cond.title = (
+            f"bp-tui {label}: the state file is {human_bytes(total)}, near its size warning"
+        )
         cond.body = (
-            f"Account {label}: the state file is " f"{human_bytes(total)} (alert at " f"{human_bytes(limit)}, "
+            f"Account {label}: the state file is "
+            f"{human_bytes(total)} (alert at "
+            f"{human_bytes(limit)}, "
             f"warning at {human_bytes(STATE_WARN_BYTES)}).\nFix: lower sync.keep_days (now "
             f"{config.sync.keep_days}) so retention removes older confirmed notes; "
             "`bp-tui state stats` shows what takes the room."
@@ -159,7 +170,8 @@ def _connection(
     )
     if failure is not None:
         fix = (
-            "run `bp-tui auth login` (the OAuth grant was refused " "or revoked) or correct the credentials "
+            "run `bp-tui auth login` (the OAuth grant was refused "
+            "or revoked) or correct the credentials "
             "in setup"
             if failure.status in (401, 403) or "revoked" in failure.describe().lower()
             else "check the network and the service's status page; `bp-tui doctor` names what fails"

@@ -39,7 +39,8 @@ def read_status(
 ) -> StatusReport:
     report = StatusReport(code=OK, reasons=[], account=label, state_path=str(store.path), now=now)
     rows = store.db.execute(
-        "SELECT finished_at, summary FROM runs WHERE " "finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+        "SELECT finished_at, summary FROM runs WHERE "
+        "finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
         (RUNS_LOOKED_AT,),
     ).fetchall()
     for n, row in enumerate(rows):
@@ -58,7 +59,9 @@ def read_status(
     report.attention = report.notes_by_stage.get("attention", 0)
     report.oldest_unshipped_at = store.queue.oldest_unshipped()
     if report.oldest_unshipped_at is not None:
-        report.oldest_unshipped_seconds = max(0.0, (now - report.oldest_unshipped_at).total_seconds())
+        report.oldest_unshipped_seconds = max(
+            0.0, (now - report.oldest_unshipped_at).total_seconds()
+        )
     ledger = AlertLedger(store)
     report.open_incidents = ledger.open_count()
     report.undelivered_alerts = ledger.undelivered_count()
@@ -68,7 +71,9 @@ def read_status(
     ).fetchall()
     if tokens is not None and tokens.obtained_at:
         # the grant's age (since the login); a token file from before it was kept: the token's
-        report.grant_age_seconds = max(0.0, now.timestamp() - (tokens.granted_at or tokens.obtained_at))
+        report.grant_age_seconds = max(
+            0.0, now.timestamp() - (tokens.granted_at or tokens.obtained_at)
+        )
     _judge(report, config, now, [r[0] for r in connection], tokens)
     return report
 
@@ -82,11 +87,18 @@ def _summary(text: str | None) -> dict:
 
 
 def _judge(
-    report: StatusReport, config: Config, now: datetime, unreachable: list[str], tokens: TokenSet | None
+    report: StatusReport,
+    config: Config,
+    now: datetime,
+    unreachable: list[str],
+    tokens: TokenSet | None,
 ) -> None:
     critical, warning = [], []
     if report.last_cycle_at is None:
-        report.code, report.reasons = UNKNOWN, ["no cycle has finished yet (run `bp-tui sync --once`)"]
+        report.code, report.reasons = (
+            UNKNOWN,
+            ["no cycle has finished yet (run `bp-tui sync --once`)"],
+        )
         return
     limit = stale_after(config)
     if report.last_good_cycle_at is None or now - report.last_good_cycle_at > limit:
@@ -99,7 +111,8 @@ def _judge(
         critical.append("the Brightpearl OAuth grant was revoked: run `bp-tui auth login`")
     if report.last_cycle_result not in ("ok", "stopped"):
         warning.append(
-            "the last cycle failed" + (f": {report.last_cycle_error}" if report.last_cycle_error else "")
+            "the last cycle failed"
+            + (f": {report.last_cycle_error}" if report.last_cycle_error else "")
         )
     if report.failing:
         warning.append(f"{report.failing:,} notes in failed")
@@ -149,19 +162,29 @@ def prometheus_text(report: StatusReport) -> bytes:
     registry = CollectorRegistry()
     labels = ["account"]
 
-    def gauge(name: str, doc: str, value: float | None, extra: dict[str, str] | None = None) -> None:
+    def gauge(
+        name: str, doc: str, value: float | None, extra: dict[str, str] | None = None
+    ) -> None:
         if value is None:
             return
         g = Gauge(name, doc, labels + list(extra or {}), registry=registry)
         g.labels(report.account, *(extra or {}).values()).set(value)
 
-    gauge("bp_tui_status", "bp-tui status exit code: 0 OK, 1 warning, 2 critical, 3 unknown", report.code)
+    gauge(
+        "bp_tui_status",
+        "bp-tui status exit code: 0 OK, 1 warning, 2 critical, 3 unknown",
+        report.code,
+    )
     gauge(
         "bp_tui_last_cycle_timestamp_seconds",
         "when the last cycle finished",
         report.last_cycle_at.timestamp() if report.last_cycle_at else None,
     )
-    gauge("bp_tui_last_cycle_duration_seconds", "how long the last cycle took", report.last_cycle_seconds)
+    gauge(
+        "bp_tui_last_cycle_duration_seconds",
+        "how long the last cycle took",
+        report.last_cycle_seconds,
+    )
     gauge(
         "bp_tui_last_cycle_ok",
         "1 when the last cycle succeeded",
@@ -172,7 +195,9 @@ def prometheus_text(report: StatusReport) -> bytes:
         "when the last good cycle finished",
         report.last_good_cycle_at.timestamp() if report.last_good_cycle_at else None,
     )
-    notes = Gauge("bp_tui_notes", "goods-out notes per stage", ["account", "stage"], registry=registry)
+    notes = Gauge(
+        "bp_tui_notes", "goods-out notes per stage", ["account", "stage"], registry=registry
+    )
     for stage, count in report.notes_by_stage.items():
         notes.labels(report.account, stage).set(count)
     gauge(
@@ -181,9 +206,13 @@ def prometheus_text(report: StatusReport) -> bytes:
         report.oldest_unshipped_seconds if report.oldest_unshipped_seconds is not None else 0.0,
     )
     gauge("bp_tui_open_incidents", "open alert incidents", report.open_incidents)
-    gauge("bp_tui_undelivered_alerts", "alert messages not delivered yet", report.undelivered_alerts)
     gauge(
-        "bp_tui_oauth_grant_age_seconds", "age of the Brightpearl OAuth grant (since the login)", report.grant_age_seconds
+        "bp_tui_undelivered_alerts", "alert messages not delivered yet", report.undelivered_alerts
+    )
+    gauge(
+        "bp_tui_oauth_grant_age_seconds",
+        "age of the Brightpearl OAuth grant (since the login)",
+        report.grant_age_seconds,
     )
     return generate_latest(registry)
 
@@ -198,7 +227,9 @@ def write_textfile(path: Path, payload: bytes) -> None:
             raise OSError(f"{path}: is a symbolic link; give the real path (no link is followed)")
     except FileNotFoundError:
         pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)  # O_EXCL: no link followed
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=folder
+    )  # O_EXCL: no link followed
     try:
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as handle:

@@ -31,7 +31,9 @@ def url_tokens(url: str) -> list[str]:
     except ValueError:
         return [url]
     pieces = re.split(r"[/:@?&=#,;]+", url)
-    return [url] + [p for p in pieces if len(p) >= 3 and p.lower() not in (host, parts.scheme.lower())]
+    return [url] + [
+        p for p in pieces if len(p) >= 3 and p.lower() not in (host, parts.scheme.lower())
+    ]
 
 
 def mask_url(url: str) -> str:

@@ -26,8 +26,9 @@ WINDOW_MAX_S = 60.0  # V1's X-Rate-Limit-Reset and Brightpearl's throttle period
 RETRY_AFTER_MAX_S = 300.0  # a V2 Retry-After beyond this is a broken header, not a plan
 
 _COUNT = re.compile(r"[0-9]{1,9}")
-_NUMBER = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|\+?inf(?:inity)?",
-                     re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|\+?inf(?:inity)?", re.IGNORECASE
+)
 _said: set[str] = set()
 
 
@@ -62,5 +63,7 @@ def clamp_wait(wait: float, maximum: float, header: str, raw: str | None = None)
     if header not in _said:
         _said.add(header)
         shown = inert(raw.strip()[:40]) if raw is not None else f"{wait:g}"
-        log.warning("%s: %s is beyond its documented maximum; waiting %g s instead", header, shown, maximum)
+        log.warning(
+            "%s: %s is beyond its documented maximum; waiting %g s instead", header, shown, maximum
+        )
     return maximum

@@ -61,9 +61,14 @@ class StoppedWaiting(Exception):
         self.cause = cause
 
 
-async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, *,
-                       sleep: Callable[[float], Awaitable[None]], deadline_s: float = DEADLINE_S,
-                       max_body_bytes: int = MAX_BODY_BYTES) -> tuple[httpx.Response, bytes]:
+async def bounded_send(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    sleep: Callable[[float], Awaitable[None]],
+    deadline_s: float = DEADLINE_S,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> tuple[httpx.Response, bytes]:
     """One exchange: the answer and its body, within ``deadline_s``, refused past
     ``max_body_bytes``, abandoned (StoppedWaiting) when ``sleep(0)`` raises. It runs in the
     caller's task; a watcher task probes the sleep every ``STOP_POLL_S`` meanwhile."""
@@ -96,8 +101,9 @@ async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, *,
         watcher.cancel()
 
 
-async def _read_capped(http: httpx.AsyncClient, request: httpx.Request,
-                       cap: int) -> tuple[httpx.Response, bytes]:
+async def _read_capped(
+    http: httpx.AsyncClient, request: httpx.Request, cap: int
+) -> tuple[httpx.Response, bytes]:
     response = await http.send(request, stream=True)
     try:
         declared = (response.headers.get("content-length") or "").strip()
@@ -163,15 +169,23 @@ def is_json_object(body: Any) -> str | None:
 
 def has_key(key: str) -> Shape:
     """An object whose ``key`` is set (not null)."""
+
     def check(body: Any) -> str | None:
         return None if isinstance(body, dict) and body.get(key) is not None else f"has no {key}"
+
     return check
 
 
 def has_list(key: str) -> Shape:
     """An object whose ``key`` is a list."""
+
     def check(body: Any) -> str | None:
-        return None if isinstance(body, dict) and isinstance(body.get(key), list) else f"has no {key} list"
+        return (
+            None
+            if isinstance(body, dict) and isinstance(body.get(key), list)
+            else f"has no {key} list"
+        )
+
     return check
 
 
@@ -186,9 +200,16 @@ def _kind(body: Any) -> str:
 
 
 class Sender:
-    def __init__(self, policy: Policy, http: httpx.AsyncClient, *, gate: RateGate, backoff: Backoff,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 secrets: Callable[[], Iterable[str]] = tuple) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        http: httpx.AsyncClient,
+        *,
+        gate: RateGate,
+        backoff: Backoff,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        secrets: Callable[[], Iterable[str]] = tuple,
+    ) -> None:
         self.policy = policy
         self.secrets = secrets  # what the answers may echo back: masked in every error raised
         self.http = http
@@ -196,7 +217,9 @@ class Sender:
         self.backoff = backoff
         self.sleep = sleep
         self.requests_sent = 0
-        self.last_server_date: str | None = None  # HTTP Date header of the last answer (clock check)
+        self.last_server_date: str | None = (
+            None  # HTTP Date header of the last answer (clock check)
+        )
         self.deadline_s = DEADLINE_S  # one attempt, from connecting to the body's last byte
         self.max_body_bytes = MAX_BODY_BYTES
         self._stop_seen = False  # the last attempt was abandoned for a stop request
@@ -213,9 +236,19 @@ class Sender:
             exc.args = (exc.describe(),)
             raise
 
-    async def _send(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
-                    headers: dict[str, str] | None = None, retry: bool = True, authenticated: bool = True,
-                    shape: Shape = is_json_object, no_content: bool = False) -> Any:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        retry: bool = True,
+        authenticated: bool = True,
+        shape: Shape = is_json_object,
+        no_content: bool = False,
+    ) -> Any:
         """One logical request with its retries; the decoded JSON body once it passed ``shape``.
 
         ``retry=False``: a write that is not safe to repeat blind; a lost or unusable answer
@@ -228,39 +261,61 @@ class Sender:
             await self.sleep(0)
             self._stop_seen = False
         while True:
-            send_headers = {"Accept": "application/json", **(headers or {}),
-                            **await self.policy.headers(authenticated)}
+            send_headers = {
+                "Accept": "application/json",
+                **(headers or {}),
+                **await self.policy.headers(authenticated),
+            }
             await self.gate.acquire()
             self.requests_sent += 1
-            request = self.http.build_request(method, url, params=params, json=json, headers=send_headers)
+            request = self.http.build_request(
+                method, url, params=params, json=json, headers=send_headers
+            )
             try:
-                response, content = await bounded_send(self.http, request, sleep=self.sleep,
-                                                       deadline_s=self.deadline_s,
-                                                       max_body_bytes=self.max_body_bytes)
+                response, content = await bounded_send(
+                    self.http,
+                    request,
+                    sleep=self.sleep,
+                    deadline_s=self.deadline_s,
+                    max_body_bytes=self.max_body_bytes,
+                )
             except AnswerLate:
-                problem: str | None = (f"no complete answer from {self.policy.name} "
-                                       f"within {self.deadline_s:g} s")
+                problem: str | None = (
+                    f"no complete answer from {self.policy.name} within {self.deadline_s:g} s"
+                )
                 status = 0
-            except (httpx.TransportError, httpx.DecodingError) as exc:  # timeouts, refused, dropped, bad gzip
+            except (
+                httpx.TransportError,
+                httpx.DecodingError,
+            ) as exc:  # timeouts, refused, dropped, bad gzip
                 problem = f"no answer from {self.policy.name} ({type(exc).__name__})"
                 status = 0
             except AnswerTooLarge as exc:
                 raise ApiUnavailable(
-                    self.policy.service, exc.status,
+                    self.policy.service,
+                    exc.status,
                     f"{self.policy.name}'s answer to {method} {_path(url)} was {exc}",
                     hint="a proxy or gateway may be answering instead of the API; "
-                         + self.policy.unreachable_hint(method, url)) from None
+                    + self.policy.unreachable_hint(method, url),
+                ) from None
             except StoppedWaiting as exc:
                 self._stop_seen = True
-                if not retry:  # a write whose answer is lost: the caller reads back whether it was done
-                    raise ApiUnavailable(self.policy.service, 0,
-                                         f"stopped while waiting for {self.policy.name}'s answer to "
-                                         f"{method} {_path(url)}; it may have been done",
-                                         hint="the next run reads it back") from None
+                if (
+                    not retry
+                ):  # a write whose answer is lost: the caller reads back whether it was done
+                    raise ApiUnavailable(
+                        self.policy.service,
+                        0,
+                        f"stopped while waiting for {self.policy.name}'s answer to "
+                        f"{method} {_path(url)}; it may have been done",
+                        hint="the next run reads it back",
+                    ) from None
                 raise exc.cause from None
             else:
                 status, problem, body = response.status_code, None, decode(content)
-                self.last_server_date = _server_date(response.headers.get("date")) or self.last_server_date
+                self.last_server_date = (
+                    _server_date(response.headers.get("date")) or self.last_server_date
+                )
                 self.policy.observe(response)
                 wait = self.policy.throttle_wait(status, body, response)
                 if wait is not None:
@@ -278,8 +333,11 @@ class Sender:
                     problem = f"{self.policy.name}'s answer to {method} {_path(url)} {problem}"
                 elif 300 <= status < 400:
                     where = response.headers.get("location")
-                    problem = (f"{self.policy.name} answered {status} (a redirect"
-                               f"{' to ' + _where(where) if where else ''}) to " f"{method} {_path(url)} instead of data")
+                    problem = (
+                        f"{self.policy.name} answered {status} (a redirect"
+                        f"{' to ' + _where(where) if where else ''}) to "
+                        f"{method} {_path(url)} instead of data"
+                    )
                 elif authenticated and not reauthed and self.policy.reauthenticate(status, body):
                     reauthed = True
                     continue
@@ -291,14 +349,23 @@ class Sender:
                     if not retry or failures >= self.backoff.attempts:
                         if isinstance(error, ApiUnavailable):
                             raise error
-                        raise ApiUnavailable(self.policy.service, status, error.message, code=error.code,
-                                             hint=error.hint) from None
+                        raise ApiUnavailable(
+                            self.policy.service,
+                            status,
+                            error.message,
+                            code=error.code,
+                            hint=error.hint,
+                        ) from None
                     await self.sleep(self.backoff.delay(failures))
                     continue
             failures += 1
             if not retry or failures >= self.backoff.attempts:
-                raise ApiUnavailable(self.policy.service, status, problem or "no usable answer",
-                                     hint=self.policy.unreachable_hint(method, url))
+                raise ApiUnavailable(
+                    self.policy.service,
+                    status,
+                    problem or "no usable answer",
+                    hint=self.policy.unreachable_hint(method, url),
+                )
             await self.sleep(self.backoff.delay(failures))
 
 

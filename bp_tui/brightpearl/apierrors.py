@@ -13,11 +13,15 @@ from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, scrub_secrets
 SERVICE = "brightpearl"
 
 HINT_BAD_CREDENTIALS = (
-    "Brightpearl refused the user name or password: check " "brightpearl.username and brightpearl.password"
+    "Brightpearl refused the user name or password: check "
+    "brightpearl.username and brightpearl.password"
 )
-HINT_NO_API_ACCESS = "this Brightpearl account has no API access: ask Brightpearl support to enable it"
+HINT_NO_API_ACCESS = (
+    "this Brightpearl account has no API access: ask Brightpearl support to enable it"
+)
 HINT_BAD_TOKEN = (
-    "Brightpearl refused the credentials: check " "brightpearl.auth, brightpearl.app_ref and brightpearl.token"
+    "Brightpearl refused the credentials: check "
+    "brightpearl.auth, brightpearl.app_ref and brightpearl.token"
 )
 HINT_OAUTH_REFUSED = (
     "Brightpearl refused the OAuth token or the app's references: check brightpearl.app_ref and "
@@ -25,10 +29,13 @@ HINT_OAUTH_REFUSED = (
 )
 HINT_UNKNOWN_CHANNEL = "a channel id does not exist in Brightpearl: check brightpearl.channel_ids"
 HINT_THROTTLED = (
-    "Brightpearl's limit of 200 requests a minute, shared by " "every app on the account, was reached; "
+    "Brightpearl's limit of 200 requests a minute, shared by "
+    "every app on the account, was reached; "
     "bp-tui waits and retries"
 )
-HINT_ALREADY_SHIPPED = "the goods-out note is already shipped in Brightpearl; nothing more can be written to it"
+HINT_ALREADY_SHIPPED = (
+    "the goods-out note is already shipped in Brightpearl; nothing more can be written to it"
+)
 
 
 def error_parts(body: Any) -> tuple[str | None, str]:
@@ -62,19 +69,28 @@ def is_auth_failure(status: int, code: str | None, message: str) -> bool:
     )
 
 
-def hint_for(status: int, code: str | None, message: str, *, auth_mode: str = "password") -> str | None:
+def hint_for(
+    status: int, code: str | None, message: str, *, auth_mode: str = "password"
+) -> str | None:
     low = message.lower()
     if code == "GWYB-006" or "unable to authenticate" in low:
         return HINT_BAD_CREDENTIALS
     if code == "GWYB-003" or "does not have api access" in low:
         return HINT_NO_API_ACCESS
-    if status == 401 or "not authenticated" in low or "token" in low and ("invalid" in low or "expired" in low):
+    if (
+        status == 401
+        or "not authenticated" in low
+        or "token" in low
+        and ("invalid" in low or "expired" in low)
+    ):
         if auth_mode == "oauth":
             return HINT_OAUTH_REFUSED
         return HINT_BAD_CREDENTIALS if auth_mode == "password" else HINT_BAD_TOKEN
     if is_throttled_text(message) or status == 429:
         return HINT_THROTTLED
-    if "channel" in low and (status == 404 or "not exist" in low or "cannot find" in low or "unknown" in low):
+    if "channel" in low and (
+        status == 404 or "not exist" in low or "cannot find" in low or "unknown" in low
+    ):
         return HINT_UNKNOWN_CHANNEL
     if "already shipped" in low:
         return HINT_ALREADY_SHIPPED
@@ -102,8 +118,14 @@ def api_error(
 class GonConflict(ApiError):
     """409 on a goods-out note event: stale ``If-Match`` or already shipped."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None, already_shipped: bool = False):
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, already_shipped: bool = False
+    ):
         self.already_shipped = already_shipped
         super().__init__(
-            SERVICE, status, message, code=code, hint=HINT_ALREADY_SHIPPED if already_shipped else None
+            SERVICE,
+            status,
+            message,
+            code=code,
+            hint=HINT_ALREADY_SHIPPED if already_shipped else None,
         )

@@ -17,9 +17,11 @@ from bp_tui.config.schema import AUTH_MODES
 class Credentials:
     def __init__(self, settings: BrightpearlSettings, oauth: OAuthSession | None = None) -> None:
         if settings.auth not in AUTH_MODES:
-            raise ValueError(f"brightpearl.auth must be one of {', '.join(AUTH_MODES)}, not {settings.auth!r}")
+            raise ValueError(
+                f"brightpearl.auth must be one of {', '.join(AUTH_MODES)}, not {settings.auth!r}"
+            )
         if (settings.auth == "oauth") != (oauth is not None):
-            raise ValueError("an OAuth session goes with auth = \"oauth\", and only with it")
+            raise ValueError('an OAuth session goes with auth = "oauth", and only with it')
         self._settings = settings
         self._token: str | None = None  # the legacy session token (password mode)
         self.oauth = oauth
@@ -55,7 +57,12 @@ class Credentials:
         self._token = token
 
     def secrets(self) -> tuple[str, ...]:
-        own = (self._settings.password, self._settings.token, self._token or "", self._settings.client_secret)
+        own = (
+            self._settings.password,
+            self._settings.token,
+            self._token or "",
+            self._settings.client_secret,
+        )
         return tuple(s for s in own if s) + (self.oauth.secrets() if self.oauth is not None else ())
 
     def headers(self) -> dict[str, str]:
@@ -63,5 +70,7 @@ class Credentials:
         s = self._settings
         if self.mode == "password":
             return {"brightpearl-auth": self._token} if self._token else {}
-        header = "brightpearl-staff-token" if self.mode == "staff_token" else "brightpearl-account-token"
+        header = (
+            "brightpearl-staff-token" if self.mode == "staff_token" else "brightpearl-account-token"
+        )
         return {"brightpearl-app-ref": s.app_ref, header: s.token}

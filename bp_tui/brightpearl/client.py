@@ -66,7 +66,9 @@ class _Policy:
     name = "Brightpearl"
     max_throttles = MAX_THROTTLE_WAITS
 
-    def __init__(self, creds: Credentials, gate: RateGate, login: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, creds: Credentials, gate: RateGate, login: Callable[[], Awaitable[None]]
+    ) -> None:
         self.creds = creds
         self.gate = gate
         self.login = login
@@ -86,20 +88,27 @@ class _Policy:
         # in between: OAuth learns there which access token the refused request carried.
         self._sent_authorization = response.request.headers.get("authorization")
         remaining = bounds.count(response.headers.get("brightpearl-requests-remaining"))
-        self.gate.observe(remaining, _header_wait(response, "brightpearl-next-throttle-period", 0.001))
+        self.gate.observe(
+            remaining, _header_wait(response, "brightpearl-next-throttle-period", 0.001)
+        )
 
     def throttle_wait(self, status: int, body: Any, response: httpx.Response) -> float | None:
         if not _is_throttled(status, error_parts(body)[1]):
             return None
-        for name, scale in (("brightpearl-throttle-time", 1.0), ("retry-after", 1.0),
-                            ("brightpearl-next-throttle-period", 0.001)):
+        for name, scale in (
+            ("brightpearl-throttle-time", 1.0),
+            ("retry-after", 1.0),
+            ("brightpearl-next-throttle-period", 0.001),
+        ):
             wait = _header_wait(response, name, scale)
             if wait is not None:
                 return wait
         return self.gate.window_s
 
     def throttled(self, status: int, body: Any) -> ApiThrottled:
-        return ApiThrottled(SERVICE, status, error_parts(body)[1] or "throttled", hint=HINT_THROTTLED)
+        return ApiThrottled(
+            SERVICE, status, error_parts(body)[1] or "throttled", hint=HINT_THROTTLED
+        )
 
     def reauthenticate(self, status: int, body: Any) -> bool:
         if self.creds.oauth is not None:
@@ -118,7 +127,9 @@ class _Policy:
         return not (error_parts(body)[0] or "").startswith("CMNC-")
 
     def unreachable_hint(self, method: str, url: str) -> str:
-        return "check the network and brightpearl.integration_url (it must be the https API address)"
+        return (
+            "check the network and brightpearl.integration_url (it must be the https API address)"
+        )
 
 
 class BrightpearlClient(SenderClient):
@@ -142,16 +153,26 @@ class BrightpearlClient(SenderClient):
         self._sleep = sleep
         self._oauth: OAuthSession | None = None
         if settings.auth == "oauth":
-            endpoint = TokenEndpoint(settings, self._http, backoff=self._backoff, sleep=sleep, clock=clock)
+            endpoint = TokenEndpoint(
+                settings, self._http, backoff=self._backoff, sleep=sleep, clock=clock
+            )
             self._oauth = OAuthSession(settings, tokens, endpoint, clock=clock)
         self._creds = Credentials(settings, self._oauth)
         self.gate = gate or RateGate(limit=200, window_s=60.0, reserve=5, sleep=sleep)
         self._auth_lock = asyncio.Lock()
-        self._sender = Sender(_Policy(self._creds, self.gate, self._ensure_token), self._http, gate=self.gate,
-                              backoff=self._backoff, sleep=sleep, secrets=self._creds.secrets)
+        self._sender = Sender(
+            _Policy(self._creds, self.gate, self._ensure_token),
+            self._http,
+            gate=self.gate,
+            backoff=self._backoff,
+            sleep=sleep,
+            secrets=self._creds.secrets,
+        )
 
     def __repr__(self) -> str:
-        base = self._settings.integration_url or ("(the grant's api_domain)" if self._oauth else self._settings.api_base)
+        base = self._settings.integration_url or (
+            "(the grant's api_domain)" if self._oauth else self._settings.api_base
+        )
         return f"BrightpearlClient(base={base!r}, auth={self._creds.mode!r})"
 
     @property
@@ -171,7 +192,10 @@ class BrightpearlClient(SenderClient):
             return
         async with self._auth_lock:
             body = await self._sender.send(
-                "POST", self._creds.authorise_url, json=self._creds.authorise_body(), authenticated=False,
+                "POST",
+                self._creds.authorise_url,
+                json=self._creds.authorise_body(),
+                authenticated=False,
                 shape=_has_response(str),
             )
             token = body.get("response")
@@ -198,17 +222,38 @@ class BrightpearlClient(SenderClient):
 
     # ------------------------------------------------------------------ transport
 
-    async def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
-                       headers: dict[str, str] | None = None, shape: Shape = is_json_object) -> Any:
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        shape: Shape = is_json_object,
+    ) -> Any:
         """One logical request; the decoded, validated JSON body. Reads and PUTs are retried;
         POSTs are not (the callers re-read to learn whether a lost attempt took effect)."""
         if not url.startswith(("http://", "https://")):
             url = self._base + url
-        return await self._sender.send(method, url, params=params, json=json, headers=headers,
-                                       retry=method in ("GET", "PUT", "HEAD", "OPTIONS"), shape=shape)
+        return await self._sender.send(
+            method,
+            url,
+            params=params,
+            json=json,
+            headers=headers,
+            retry=method in ("GET", "PUT", "HEAD", "OPTIONS"),
+            shape=shape,
+        )
 
-    async def _get(self, path: str, params: dict[str, Any] | None = None, *, empty_on_404: bool = False,
-                   shape: Shape | None = None) -> Any:
+    async def _get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        empty_on_404: bool = False,
+        shape: Shape | None = None,
+    ) -> Any:
         """A GET answering ``{"response": [...] or {...}}``; None when ``empty_on_404`` and
         Brightpearl itself says none of the ids exist (:func:`is_not_found`). Any other 404 (a
         gateway's HTML page, an empty or unknown body) is an error, never "none exist"."""
@@ -226,14 +271,19 @@ class BrightpearlClient(SenderClient):
         rows: list[SearchRow] = []
         first = 1
         while True:
-            body = await self._get(path, {**params, "pageSize": SEARCH_PAGE_SIZE, "firstResult": first},
-                                   shape=_search_shape)
+            body = await self._get(
+                path,
+                {**params, "pageSize": SEARCH_PAGE_SIZE, "firstResult": first},
+                shape=_search_shape,
+            )
             response = body["response"]
             meta = response["metaData"]
             names = [c.get("name") for c in meta.get("columns") or []]
             results = response.get("results") or []
             for values in results:
-                rows.append({n: v for n, v in zip(names, values, strict=False) if n})  # (as many as both)
+                rows.append(
+                    {n: v for n, v in zip(names, values, strict=False) if n}
+                )  # (as many as both)
             if not meta.get("morePagesAvailable") or not results:
                 return rows
             last = as_int(meta.get("lastResult"))
@@ -253,7 +303,9 @@ class BrightpearlClient(SenderClient):
         params: dict[str, Any] = {"sort": "goodsOutNoteId|ASC"}
         if import_when is not None:
             if import_when not in ("printed", "picked", "packed"):
-                raise ValueError(f"import_when must be printed, picked or packed, not {import_when!r}")
+                raise ValueError(
+                    f"import_when must be printed, picked or packed, not {import_when!r}"
+                )
             params[import_when] = "true"
         if shipped is not None:
             params["shipped"] = "true" if shipped else "false"
@@ -268,14 +320,19 @@ class BrightpearlClient(SenderClient):
             out: list[GoodsOutSearchRow] = []
             for chunk in chunks(ids, ORDER_IDS_PER_CALL):
                 params["orderId"] = format_idset(chunk)
-                out.extend(GoodsOutSearchRow.from_api(r) for r in await self._search(_GON_SEARCH, params))
+                out.extend(
+                    GoodsOutSearchRow.from_api(r) for r in await self._search(_GON_SEARCH, params)
+                )
             return out
         return [GoodsOutSearchRow.from_api(r) for r in await self._search(_GON_SEARCH, params)]
 
     async def search_updated_orders(self, updated_after: datetime) -> list[int]:
         """Ids of orders changed since ``updated_after`` (order-search on updatedOn, paged)."""
-        params: dict[str, Any] = {"updatedOn": _period_start(updated_after), "columns": "orderId",
-                                  "sort": "orderId|ASC"}
+        params: dict[str, Any] = {
+            "updatedOn": _period_start(updated_after),
+            "columns": "orderId",
+            "sort": "orderId|ASC",
+        }
         rows = await self._search("/order-service/order-search", params)
         return [int(r["orderId"]) for r in rows if r.get("orderId") is not None]
 
@@ -301,7 +358,9 @@ class BrightpearlClient(SenderClient):
             raise
         return False if int(gon_id) in _gon_map(body) else None
 
-    async def get_goods_out_notes_for_orders(self, order_ids: Iterable[int]) -> dict[int, GoodsOutNote]:
+    async def get_goods_out_notes_for_orders(
+        self, order_ids: Iterable[int]
+    ) -> dict[int, GoodsOutNote]:
         out: dict[int, GoodsOutNote] = {}
         for chunk in chunks(order_ids, ORDER_IDS_PER_CALL):
             path = f"/warehouse-service/order/{format_idset(chunk)}/goods-note/goods-out/"
@@ -310,9 +369,14 @@ class BrightpearlClient(SenderClient):
 
     async def set_shipping_reference(self, gon_id: int, reference: str) -> None:
         if len(reference) > REFERENCE_MAX:
-            raise ValueError("a shipping reference holds at most " f"{REFERENCE_MAX} characters, got {len(reference)}")
+            raise ValueError(
+                "a shipping reference holds at most "
+                f"{REFERENCE_MAX} characters, got {len(reference)}"
+            )
         await self._request(
-            "PUT", f"/warehouse-service/goods-note/goods-out/{gon_id}", json={"shipping": {"reference": reference}}
+            "PUT",
+            f"/warehouse-service/goods-note/goods-out/{gon_id}",
+            json={"shipping": {"reference": reference}},
         )
 
     async def post_shipped_event(
@@ -320,7 +384,9 @@ class BrightpearlClient(SenderClient):
     ) -> None:
         """Mark a GON shipped. A lost answer is resolved by re-reading the GON, never a blind
         re-post."""
-        body = {"events": [{"eventCode": "SHW", "occured": utc_iso(occurred), "eventOwnerId": owner_id}]}
+        body = {
+            "events": [{"eventCode": "SHW", "occured": utc_iso(occurred), "eventOwnerId": owner_id}]
+        }
         headers = {} if last_event_version is None else {"If-Match": str(last_event_version)}
         path = f"/warehouse-service/goods-note/goods-out/{gon_id}/event"
         attempt = 0
@@ -343,15 +409,20 @@ class BrightpearlClient(SenderClient):
                 if not already:
                     gon = (await self.get_goods_out_notes([gon_id])).get(gon_id)
                     already = gon is not None and gon.shipped
-                raise GonConflict(exc.status, exc.message, code=exc.code, already_shipped=already) from None
+                raise GonConflict(
+                    exc.status, exc.message, code=exc.code, already_shipped=already
+                ) from None
 
     # ------------------------------------------------------------------ orders
 
     async def get_orders(self, ids: Iterable[int]) -> dict[int, Order]:
-        return await self._get_by_idset("/order-service/order", ids, ORDER_IDS_PER_CALL, Order.from_api)
+        return await self._get_by_idset(
+            "/order-service/order", ids, ORDER_IDS_PER_CALL, Order.from_api
+        )
 
-    async def _get_by_idset(self, path: str, ids: Iterable[int], per_call: int,
-                            parse: Callable[[dict[str, Any]], Any]) -> dict[int, Any]:
+    async def _get_by_idset(
+        self, path: str, ids: Iterable[int], per_call: int, parse: Callable[[dict[str, Any]], Any]
+    ) -> dict[int, Any]:
         """GET ``{path}/{idset}`` in chunks of ``per_call`` ids; answers keyed by their ``id``.
         Ids the API does not know are simply absent (it answers 200 [] or 404 for them)."""
         out: dict[int, Any] = {}
@@ -370,8 +441,13 @@ class BrightpearlClient(SenderClient):
         while True:
             attempt += 1
             try:
-                await self._sender.send("PUT", self._base + path, json={"orderStatusId": status_id},
-                                        retry=False, shape=_empty_object)
+                await self._sender.send(
+                    "PUT",
+                    self._base + path,
+                    json={"orderStatusId": status_id},
+                    retry=False,
+                    shape=_empty_object,
+                )
                 return
             except ApiUnavailable:
                 order = (await self.get_orders([order_id])).get(order_id)
@@ -391,8 +467,9 @@ class BrightpearlClient(SenderClient):
                 # Documented: {"response": <new note id>}. Anything else ({"response": "ok"}, {},
                 # the body echoed) is unusable: the POST is not retried, the notes are read back
                 # below.
-                body = await self._request("POST", path, json={"text": text, "isPublic": is_public},
-                                           shape=_new_id)
+                body = await self._request(
+                    "POST", path, json={"text": text, "isPublic": is_public}, shape=_new_id
+                )
                 return int(body["response"])
             except ApiUnavailable:
                 for note in await self.get_order_notes(order_id):
@@ -419,20 +496,30 @@ class BrightpearlClient(SenderClient):
     # ------------------------------------------------------------------ products and lookups
 
     async def get_products(self, ids: Iterable[int]) -> dict[int, Product]:
-        return await self._get_by_idset("/product-service/product", ids, PRODUCT_IDS_PER_CALL, Product.from_api)
+        return await self._get_by_idset(
+            "/product-service/product", ids, PRODUCT_IDS_PER_CALL, Product.from_api
+        )
 
     async def list_channels(self) -> list[Channel]:
-        return [Channel.from_api(i) for i in _response_list(await self._get("/product-service/channel"))]
+        return [
+            Channel.from_api(i) for i in _response_list(await self._get("/product-service/channel"))
+        ]
 
     async def list_warehouses(self) -> list[Warehouse]:
-        return [Warehouse.from_api(i) for i in _response_list(await self._get("/warehouse-service/warehouse"))]
+        return [
+            Warehouse.from_api(i)
+            for i in _response_list(await self._get("/warehouse-service/warehouse"))
+        ]
 
     async def list_shipping_methods(self) -> list[ShippingMethod]:
         body = await self._get("/warehouse-service/shipping-method")
         return [ShippingMethod.from_api(i) for i in _response_list(body)]
 
     async def list_order_statuses(self) -> list[OrderStatus]:
-        return [OrderStatus.from_api(i) for i in _response_list(await self._get("/order-service/order-status"))]
+        return [
+            OrderStatus.from_api(i)
+            for i in _response_list(await self._get("/order-service/order-status"))
+        ]
 
     async def list_staff(self) -> list[StaffContact]:
         """The account's staff (``GET /contact-service/contact-search?isStaff=true``, every page,
@@ -459,6 +546,7 @@ def _is_throttled(status: int, message: str) -> bool:
 
 def _has_response(*types: type) -> Shape:
     """The shape ``{"response": <one of types>}``."""
+
     def check(body: Any) -> str | None:
         if not isinstance(body, dict) or "response" not in body:
             return "has no response"
@@ -466,6 +554,7 @@ def _has_response(*types: type) -> Shape:
         if not isinstance(value, types) or isinstance(value, bool):
             return f"has a response of the wrong type ({type(value).__name__})"
         return None
+
     return check
 
 
@@ -476,7 +565,7 @@ def _new_id(body: Any) -> str | None:
     """What a create answers: ``{"response": <id>}``, the id a positive integer."""
     value = body.get("response") if isinstance(body, dict) else None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        return "is not a new id ({\"response\": <id>})"
+        return 'is not a new id ({"response": <id>})'
     return None
 
 
@@ -497,9 +586,13 @@ def _is_foreign_404(exc: ApiError) -> bool:
 
 def _foreign_404(exc: ApiError, path: str) -> ApiError:
     where = path.split("?", 1)[0]
-    return ApiError(SERVICE, 404, f"GET {where} answered 404 without Brightpearl's error body "
-                                  "(a gateway or proxy in between?): nothing is concluded from it",
-                    hint="check brightpearl.integration_url and any proxy between bp-tui and Brightpearl")
+    return ApiError(
+        SERVICE,
+        404,
+        f"GET {where} answered 404 without Brightpearl's error body "
+        "(a gateway or proxy in between?): nothing is concluded from it",
+        hint="check brightpearl.integration_url and any proxy between bp-tui and Brightpearl",
+    )
 
 
 def _search_shape(body: Any) -> str | None:
@@ -509,7 +602,9 @@ def _search_shape(body: Any) -> str | None:
     if problem:
         return problem
     response = body["response"]
-    if not isinstance(response.get("results"), list) or not isinstance(response.get("metaData"), dict):
+    if not isinstance(response.get("results"), list) or not isinstance(
+        response.get("metaData"), dict
+    ):
         return "is not a search result (results and metaData missing)"
     return None
 

@@ -32,12 +32,16 @@ import httpx
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.sender import AnswerTooLarge, StoppedWaiting, bounded_send, decode
 from bp_tui.brightpearl.apierrors import SERVICE, error_parts
-from bp_tui.config.model import BrightpearlSettings, derive_integration_url
-from bp_tui.errors import (ApiAuthError, ApiError, ApiProblem, ApiUnavailable, BpTuiError, inert,
-                           scrub_secrets)
-from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenLock, TokenSet, TokenStore, lifetime
 from bp_tui.config.model import BrightpearlSettings, Secret, derive_integration_url
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, BpTuiError, inert, scrub_secrets
+from bp_tui.errors import (
+    ApiAuthError,
+    ApiError,
+    ApiProblem,
+    ApiUnavailable,
+    BpTuiError,
+    inert,
+    scrub_secrets,
+)
 from bp_tui.state.tokens import (
     PendingLogin,
     TokenFileError,
@@ -58,12 +62,18 @@ BRIGHTPEARL_HOSTS = (".brightpearl.com", ".brightpearlconnect.com", ".brightpear
 CONNECT = "run bp-tui auth login (or Setup -> Connect)"
 HINT_REVOKED = f"Brightpearl access was revoked: {CONNECT}"
 HINT_NOT_CONNECTED = f"Brightpearl is not connected yet: {CONNECT}"
-HINT_BAD_CLIENT = ("Brightpearl refused the app's client id or secret: check brightpearl.app_ref (the app "
-                   "reference) and brightpearl.client_secret against the app's page in your Brightpearl "
-                   "developer account")
-HINT_CODE_USED = "the code was already used or is too old (codes are short-lived): run bp-tui auth login again"
-HINT_REDIRECT = ("brightpearl.redirect_uri must be exactly the redirect URL registered on the app, "
-                 "and the same as when the authorize URL was shown")
+HINT_BAD_CLIENT = (
+    "Brightpearl refused the app's client id or secret: check brightpearl.app_ref (the app "
+    "reference) and brightpearl.client_secret against the app's page in your Brightpearl "
+    "developer account"
+)
+HINT_CODE_USED = (
+    "the code was already used or is too old (codes are short-lived): run bp-tui auth login again"
+)
+HINT_REDIRECT = (
+    "brightpearl.redirect_uri must be exactly the redirect URL registered on the app, "
+    "and the same as when the authorize URL was shown"
+)
 
 
 class LoginError(BpTuiError):
@@ -75,8 +85,14 @@ def new_state() -> str:
 
 
 def authorize_url(settings: BrightpearlSettings, state: str) -> str:
-    query = urlencode({"response_type": "code", "client_id": settings.app_ref,
-                       "redirect_uri": settings.redirect_uri, "state": state})
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": settings.app_ref,
+            "redirect_uri": settings.redirect_uri,
+            "state": state,
+        }
+    )
     return f"{settings.oauth_url.rstrip('/')}/authorize/{settings.account_code}?{query}"
 
 
@@ -85,31 +101,47 @@ def token_url(settings: BrightpearlSettings) -> str:
 
 
 BARE_CODE_REFUSED = (
-    "that is a bare code, without the state that shows it " "answers the login started here: paste the whole "
-    "address the browser was sent to (it contains " "?code=...&state=...); to use the code as it is, run "
-    "bp-tui auth login --no-state-check")
+    "that is a bare code, without the state that shows it "
+    "answers the login started here: paste the whole "
+    "address the browser was sent to (it contains "
+    "?code=...&state=...); to use the code as it is, run "
+    "bp-tui auth login --no-state-check"
+)
 
 
 def read_answer(pasted: str) -> tuple[str, str | None]:
     """``(code, state)`` from the URL the browser was sent to, or ``(code, None)`` for a bare code.
 
     A URL must carry both ``code`` and ``state``; ``error=`` (access denied) is reported."""
-    text = "".join(pasted.split()).strip("'\"<>")  # no whitespace in an address or a code: a wrapped copy
+    text = "".join(pasted.split()).strip(
+        "'\"<>"
+    )  # no whitespace in an address or a code: a wrapped copy
     if not text:
-        raise LoginError("nothing was pasted: paste the whole address the browser shows after you approve")
+        raise LoginError(
+            "nothing was pasted: paste the whole address the browser shows after you approve"
+        )
     if "://" in text or text.startswith("?") or "code=" in text or "error=" in text:
         parts = urlsplit(text if "://" in text or text.startswith("?") else "?" + text)
         params = dict(parse_qsl(parts.query or parts.fragment, keep_blank_values=True))
         if params.get("error"):
-            said = " ".join(p for p in (params.get("error", ""), params.get("error_description", "")) if p)
-            raise LoginError(f"Brightpearl did not grant access ({inert(said[:200])}); approve the app, "
-                             "or ask an admin to turn it on in the App Store, then run bp-tui auth login again")
+            said = " ".join(
+                p for p in (params.get("error", ""), params.get("error_description", "")) if p
+            )
+            raise LoginError(
+                f"Brightpearl did not grant access ({inert(said[:200])}); approve the app, "
+                "or ask an admin to turn it on in the App Store, then run bp-tui auth login again"
+            )
         code, state = params.get("code", ""), params.get("state", "")
         if not code:
-            raise LoginError("the pasted address has no code in it: copy the whole address the browser "
-                             "shows after you approve (it contains ?code=...&state=...)")
+            raise LoginError(
+                "the pasted address has no code in it: copy the whole address the browser "
+                "shows after you approve (it contains ?code=...&state=...)"
+            )
         if not state:
-            raise LoginError("the pasted address has no state in it: copy the " "whole address, or paste only the code")
+            raise LoginError(
+                "the pasted address has no state in it: copy the "
+                "whole address, or paste only the code"
+            )
         return code, state
     if not re.fullmatch(r"[\x21-\x7e]{4,2048}", text):
         raise LoginError("that is neither the address the browser was sent to nor a code")
@@ -130,10 +162,14 @@ def api_base(settings: BrightpearlSettings, tokens: TokenSet) -> str:
     if not tokens.api_domain:
         return derive_integration_url(settings.datacenter, settings.account_code)
     if not brightpearl_host(tokens.api_domain):
-        raise ApiError(SERVICE, 0, f"the grant names the API domain {inert(tokens.api_domain[:80])!r}, which is "
-                       "not a Brightpearl host; bp-tui sends its token only to *.brightpearl.com, "
-                       "*.brightpearlconnect.com and *.brightpearlapp.com",
-                       hint="set brightpearl.integration_url if your account's API really lives there")
+        raise ApiError(
+            SERVICE,
+            0,
+            f"the grant names the API domain {inert(tokens.api_domain[:80])!r}, which is "
+            "not a Brightpearl host; bp-tui sends its token only to *.brightpearl.com, "
+            "*.brightpearlconnect.com and *.brightpearlapp.com",
+            hint="set brightpearl.integration_url if your account's API really lives there",
+        )
     return f"https://{tokens.api_domain}/public-api/{settings.account_code}"
 
 
@@ -147,33 +183,47 @@ def move_to_oauth_steps(account_code: str) -> str:
     account = account_code or "ACCOUNT"
     return (
         "move to OAuth (what Brightpearl recommends):\n"
-        "  1. at developer.brightpearl.com (a Brightpearl developer " "account) click New app: Type = Instance app, "
-        "client type Confidential, and a redirect URL (an https " "address of yours, or http://localhost/...); save\n"
-        "  2. in the app's status box add your account as an " "early-access account; in Brightpearl, turn the app on "
+        "  1. at developer.brightpearl.com (a Brightpearl developer "
+        "account) click New app: Type = Instance app, "
+        "client type Confidential, and a redirect URL (an https "
+        "address of yours, or http://localhost/...); save\n"
+        "  2. in the app's status box add your account as an "
+        "early-access account; in Brightpearl, turn the app on "
         "in the App Store\n"
-        "  3. in bp-tui set auth = \"oauth\", app_ref = the app's reference (its client id), "
+        '  3. in bp-tui set auth = "oauth", app_ref = the app\'s reference (its client id), '
         "dev_ref = your "
-        "developer reference (shown in the developer account), " "client_secret = the app's client secret, "
+        "developer reference (shown in the developer account), "
+        "client_secret = the app's client secret, "
         "redirect_uri = the redirect URL exactly as registered\n"
         "  4. run bp-tui auth login (or Setup -> Connect) and approve\n"
-        "or, without a developer account, a staff token: in " "Brightpearl open App Store > Private apps > Add private "
-        "app, choose staff app, a name and an identifier like " f"{account}_bptui; save, click Manage users, add the "
+        "or, without a developer account, a staff token: in "
+        "Brightpearl open App Store > Private apps > Add private "
+        "app, choose staff app, a name and an identifier like "
+        f"{account}_bptui; save, click Manage users, add the "
         "staff member bp-tui acts as and copy the token; "
-        "then set auth = \"staff_token\", app_ref = that "
+        'then set auth = "staff_token", app_ref = that '
         "identifier, token = the staff token"
     )
 
 
 def _store_error(exc: TokenFileError) -> ApiAuthError:
-    return _auth_error(str(exc), "token_file", "fix the file's folder (space, permissions), or " + CONNECT)
+    return _auth_error(
+        str(exc), "token_file", "fix the file's folder (space, permissions), or " + CONNECT
+    )
 
 
 class TokenEndpoint:
     """``POST {oauth_url}/token/{account}`` for a code or a refresh token."""
 
-    def __init__(self, settings: BrightpearlSettings, http: httpx.AsyncClient, *, backoff: Backoff | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: BrightpearlSettings,
+        http: httpx.AsyncClient,
+        *,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.http = http
         self.backoff = backoff or Backoff()
@@ -187,12 +237,17 @@ class TokenEndpoint:
         return self._tokens(answer, previous=None)
 
     async def refresh(self, tokens: TokenSet) -> TokenSet:
-        form = {"grant_type": "refresh_token", "refresh_token": str(tokens.refresh_token), **self._client()}
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": str(tokens.refresh_token),
+            **self._client(),
+        }
         # A refresh whose answer was lost is sent again with the same refresh token: the pair it
         # may have produced was never stored, let alone used (write-before-use), so the grant's
         # previous pair is still the one in effect.
-        answer = await self._post(form, lost_answer_retry=True,
-                                  secrets=(tokens.refresh_token, tokens.access_token))
+        answer = await self._post(
+            form, lost_answer_retry=True, secrets=(tokens.refresh_token, tokens.access_token)
+        )
         return self._tokens(answer, previous=tokens)
 
     def _client(self) -> dict[str, str]:
@@ -205,27 +260,39 @@ class TokenEndpoint:
         form["redirect_uri"] = s.redirect_uri
         return form
 
-    async def _post(self, form: dict[str, str], *, lost_answer_retry: bool, secrets: tuple[str, ...]) -> dict[str, Any]:
+    async def _post(
+        self, form: dict[str, str], *, lost_answer_retry: bool, secrets: tuple[str, ...]
+    ) -> dict[str, Any]:
         hidden = (*secrets, str(self.settings.client_secret))
         url = token_url(self.settings)
         failures = 0
         while True:
             self.calls += 1
             try:
-                request = self.http.build_request("POST", url, data=form,
-                                                  headers={"Accept": "application/json"})
+                request = self.http.build_request(
+                    "POST", url, data=form, headers={"Accept": "application/json"}
+                )
                 response, content = await bounded_send(self.http, request, sleep=self.sleep)
             except StoppedWaiting as exc:  # a stop request: the answer is lost, as on a kill
                 raise exc.cause from None
             except AnswerTooLarge as exc:
-                raise ApiUnavailable(SERVICE, exc.status, f"the token endpoint's answer was {exc}",
-                                     hint="check brightpearl.oauth_url") from None
+                raise ApiUnavailable(
+                    SERVICE,
+                    exc.status,
+                    f"the token endpoint's answer was {exc}",
+                    hint="check brightpearl.oauth_url",
+                ) from None
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached Brightpearl
-                problem, status = f"no answer from Brightpearl's token endpoint ({type(exc).__name__})", 0
+                problem, status = (
+                    f"no answer from Brightpearl's token endpoint ({type(exc).__name__})",
+                    0,
+                )
             except httpx.TransportError as exc:
                 problem, status = f"the token endpoint's answer was lost ({type(exc).__name__})", 0
                 if not lost_answer_retry:
-                    raise ApiUnavailable(SERVICE, 0, problem, hint="run bp-tui auth login again") from None
+                    raise ApiUnavailable(
+                        SERVICE, 0, problem, hint="run bp-tui auth login again"
+                    ) from None
             else:
                 status, body = response.status_code, decode(content)
                 if 200 <= status < 300:
@@ -238,8 +305,12 @@ class TokenEndpoint:
                     problem = f"the token endpoint answered HTTP {status}"
             failures += 1
             if failures >= self.backoff.attempts:
-                raise ApiUnavailable(SERVICE, status, scrub_secrets(problem, hidden),
-                                     hint=f"check the network and brightpearl.oauth_url ({self.settings.oauth_url})")
+                raise ApiUnavailable(
+                    SERVICE,
+                    status,
+                    scrub_secrets(problem, hidden),
+                    hint=f"check the network and brightpearl.oauth_url ({self.settings.oauth_url})",
+                )
             await self.sleep(self.backoff.delay(failures))
 
     def _refused(self, status: int, body: Any, grant: str, hidden: tuple[str, ...]) -> ApiProblem:
@@ -261,8 +332,13 @@ class TokenEndpoint:
             return _auth_error(message, "invalid_grant", hint, status)
         if status in (401, 403):
             return _auth_error(message, error or "refused", HINT_BAD_CLIENT, status)
-        return ApiError(SERVICE, status, message, code=error or None,
-                        hint="check brightpearl.oauth_url, app_ref and redirect_uri")
+        return ApiError(
+            SERVICE,
+            status,
+            message,
+            code=error or None,
+            hint="check brightpearl.oauth_url, app_ref and redirect_uri",
+        )
 
     def _tokens(self, answer: dict[str, Any], previous: TokenSet | None) -> TokenSet:
         """The answer as a TokenSet, or an error: a partial pair is never stored."""
@@ -271,7 +347,9 @@ class TokenEndpoint:
         expires_in = lifetime(answer.get("expires_in"))
         token_type = answer.get("token_type", "Bearer")
         domain = answer.get("api_domain") or (previous.api_domain if previous else "")
-        instance = answer.get("installation_instance_id") or (previous.installation_instance_id if previous else "")
+        instance = answer.get("installation_instance_id") or (
+            previous.installation_instance_id if previous else ""
+        )
         problem = None
         if not isinstance(access, str) or not access:
             problem = "has no access_token"
@@ -284,21 +362,40 @@ class TokenEndpoint:
         elif not isinstance(domain, str) or not isinstance(instance, (str, int)):
             problem = "has an api_domain or installation_instance_id of the wrong type"
         if problem is not None:
-            raise ApiError(SERVICE, 200, f"the token endpoint's answer {problem}",
-                           hint="nothing was stored; try again, and check brightpearl.oauth_url")
+            raise ApiError(
+                SERVICE,
+                200,
+                f"the token endpoint's answer {problem}",
+                hint="nothing was stored; try again, and check brightpearl.oauth_url",
+            )
         now = self.clock()
         assert isinstance(expires_in, int) and isinstance(access, str) and isinstance(refresh, str)
-        return TokenSet(access_token=Secret(access), refresh_token=Secret(refresh), expires_at=now + expires_in,
-                        expires_in=expires_in, api_domain=str(domain), account_code=self.settings.account_code,
-                        app_ref=self.settings.app_ref, installation_instance_id=str(instance), obtained_at=now,
-                        granted_at=(previous.granted_at if previous is not None else now))
+        return TokenSet(
+            access_token=Secret(access),
+            refresh_token=Secret(refresh),
+            expires_at=now + expires_in,
+            expires_in=expires_in,
+            api_domain=str(domain),
+            account_code=self.settings.account_code,
+            app_ref=self.settings.app_ref,
+            installation_instance_id=str(instance),
+            obtained_at=now,
+            granted_at=(previous.granted_at if previous is not None else now),
+        )
 
 
 class OAuthSession:
     """The access token of one client: loaded from the store, refreshed when due."""
 
-    def __init__(self, settings: BrightpearlSettings, store: TokenStore | None, endpoint: TokenEndpoint, *,
-                 clock: Callable[[], float] = time.time, lock_wait_s: float = LOCK_WAIT_S) -> None:
+    def __init__(
+        self,
+        settings: BrightpearlSettings,
+        store: TokenStore | None,
+        endpoint: TokenEndpoint,
+        *,
+        clock: Callable[[], float] = time.time,
+        lock_wait_s: float = LOCK_WAIT_S,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.endpoint = endpoint
@@ -311,14 +408,19 @@ class OAuthSession:
         self._local = asyncio.Lock()
 
     def __repr__(self) -> str:
-        return f"OAuthSession(account={self.settings.account_code!r}, " f"connected={self._tokens is not None})"
+        return (
+            f"OAuthSession(account={self.settings.account_code!r}, "
+            f"connected={self._tokens is not None})"
+        )
 
     # ------------------------------------------------------------------ reading
     def tokens(self) -> TokenSet:
         """The stored tokens of this account and app (read again whenever the file changed), or
         ApiAuthError saying to log in."""
         if self.store is None:
-            raise _auth_error("no token store for the OAuth tokens", "not_connected", HINT_NOT_CONNECTED)
+            raise _auth_error(
+                "no token store for the OAuth tokens", "not_connected", HINT_NOT_CONNECTED
+            )
         try:
             version = self.store.version()
             if version != self._version or self._tokens is None:
@@ -329,12 +431,18 @@ class OAuthSession:
         if tokens is None:
             raise _auth_error("no Brightpearl token is stored", "not_connected", HINT_NOT_CONNECTED)
         if not tokens.belongs_to(self.settings.account_code, self.settings.app_ref):
-            raise _auth_error(f"the stored Brightpearl token is for account {inert(tokens.account_code)!r} "
-                              f"and app {inert(tokens.app_ref)!r}, not this config's", "not_connected",
-                              HINT_NOT_CONNECTED)
+            raise _auth_error(
+                f"the stored Brightpearl token is for account {inert(tokens.account_code)!r} "
+                f"and app {inert(tokens.app_ref)!r}, not this config's",
+                "not_connected",
+                HINT_NOT_CONNECTED,
+            )
         if tokens.revoked:
-            raise _auth_error("Brightpearl refused to refresh the stored token (invalid_grant)", "invalid_grant",
-                              HINT_REVOKED)
+            raise _auth_error(
+                "Brightpearl refused to refresh the stored token (invalid_grant)",
+                "invalid_grant",
+                HINT_REVOKED,
+            )
         return tokens
 
     def due(self, tokens: TokenSet) -> bool:
@@ -362,7 +470,10 @@ class OAuthSession:
 
     async def headers(self) -> dict[str, str]:
         tokens = await self.fresh()
-        headers = {"Authorization": f"Bearer {tokens.access_token}", "brightpearl-app-ref": self.settings.app_ref}
+        headers = {
+            "Authorization": f"Bearer {tokens.access_token}",
+            "brightpearl-app-ref": self.settings.app_ref,
+        }
         if self.settings.dev_ref:
             headers["brightpearl-dev-ref"] = self.settings.dev_ref
         return headers
@@ -376,7 +487,7 @@ class OAuthSession:
         said = error_parts(body)[1].lower()
         if "expired" not in said and "invalid instance token" not in said:
             return False
-        self._rejected.add(sent_authorization[len("Bearer "):])
+        self._rejected.add(sent_authorization[len("Bearer ") :])
         return True
 
     async def refresh_now(self) -> TokenSet:
@@ -402,20 +513,30 @@ class OAuthSession:
             try:
                 self._version = None  # read the file again now that no one else can refresh
                 current = self.tokens()
-                if not force and current.access_token != stale.access_token and not self.due(current):
+                if (
+                    not force
+                    and current.access_token != stale.access_token
+                    and not self.due(current)
+                ):
                     return current  # another process refreshed: use its tokens
                 assert self.store is not None
                 base = self._version  # the file refreshed; a logout meanwhile removes it
                 try:
                     new = await self.endpoint.refresh(current)
                 except ApiAuthError as exc:
-                    if exc.code == "invalid_grant":  # the grant is gone: say so without asking again
+                    if (
+                        exc.code == "invalid_grant"
+                    ):  # the grant is gone: say so without asking again
                         self._save(current.as_revoked(), unless_changed_since=base)
                     raise
                 # stored before the new access token is used; discarded if logged out meanwhile
                 if not self._save(new, unless_changed_since=base):
-                    raise _auth_error("logged out while the Brightpearl token was being refreshed: the new "
-                                      "token was discarded", "not_connected", HINT_NOT_CONNECTED)
+                    raise _auth_error(
+                        "logged out while the Brightpearl token was being refreshed: the new "
+                        "token was discarded",
+                        "not_connected",
+                        HINT_NOT_CONNECTED,
+                    )
                 self.refreshes += 1
                 return new
             finally:
@@ -449,9 +570,13 @@ class OAuthSession:
             if lock is not None:
                 return lock
             if time.monotonic() >= deadline:
-                raise ApiUnavailable(SERVICE, 0, "another bp-tui process has been refreshing the Brightpearl "
-                                     f"token for over {self.lock_wait_s:.0f} s",
-                                     hint=f"check for a stuck bp-tui process holding {self.store.lock_path}")
+                raise ApiUnavailable(
+                    SERVICE,
+                    0,
+                    "another bp-tui process has been refreshing the Brightpearl "
+                    f"token for over {self.lock_wait_s:.0f} s",
+                    hint=f"check for a stuck bp-tui process holding {self.store.lock_path}",
+                )
             await asyncio.sleep(LOCK_POLL_S)
 
 
@@ -464,10 +589,17 @@ class BrightpearlLogin:
     and is exchanged as it is (the operator pasted it on purpose).
     """
 
-    def __init__(self, settings: BrightpearlSettings, store: TokenStore, *,
-                 transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0,
-                 backoff: Backoff | None = None, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: BrightpearlSettings,
+        store: TokenStore,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.transport = transport
@@ -480,9 +612,15 @@ class BrightpearlLogin:
         """Why the config cannot start a login (each names the key), or []."""
         s = self.settings
         if s.auth != "oauth":
-            return [f"brightpearl.auth: is \"{s.auth}\"; "
-                    "set it to \"oauth\" to connect with Brightpearl's OAuth"]
-        missing = [] if s.account_code else ["brightpearl.account_code: required (the account id in the URL)"]
+            return [
+                f'brightpearl.auth: is "{s.auth}"; '
+                'set it to "oauth" to connect with Brightpearl\'s OAuth'
+            ]
+        missing = (
+            []
+            if s.account_code
+            else ["brightpearl.account_code: required (the account id in the URL)"]
+        )
         return missing + s.missing_for_oauth()
 
     def start(self) -> str:
@@ -490,8 +628,15 @@ class BrightpearlLogin:
         state = new_state()
         s = self.settings
         try:
-            self.store.save_pending(PendingLogin(state=Secret(state), account_code=s.account_code, app_ref=s.app_ref,
-                                                 redirect_uri=s.redirect_uri, created_at=self.clock()))
+            self.store.save_pending(
+                PendingLogin(
+                    state=Secret(state),
+                    account_code=s.account_code,
+                    app_ref=s.app_ref,
+                    redirect_uri=s.redirect_uri,
+                    created_at=self.clock(),
+                )
+            )
         except TokenFileError as exc:
             raise LoginError(str(exc)) from None
         return authorize_url(s, state)
@@ -502,7 +647,11 @@ class BrightpearlLogin:
         s = self.settings
         if pending is None or self.clock() - pending.created_at > LOGIN_VALID_S:
             return None
-        if (pending.account_code, pending.app_ref, pending.redirect_uri) != (s.account_code, s.app_ref, s.redirect_uri):
+        if (pending.account_code, pending.app_ref, pending.redirect_uri) != (
+            s.account_code,
+            s.app_ref,
+            s.redirect_uri,
+        ):
             return None
         return pending
 
@@ -517,13 +666,18 @@ class BrightpearlLogin:
         if state is not None:
             pending = self.waiting()
             if pending is None:
-                raise LoginError("no login is waiting for this answer (none was started here, it is over "
-                                 f"{LOGIN_VALID_S // 60} minutes old, or the config " "changed): run bp-tui auth login "
-                                 "and open the new address")
+                raise LoginError(
+                    "no login is waiting for this answer (none was started here, it is over "
+                    f"{LOGIN_VALID_S // 60} minutes old, or the config "
+                    "changed): run bp-tui auth login "
+                    "and open the new address"
+                )
             if not hmac.compare_digest(state.encode(), str(pending.state).encode()):
-                raise LoginError("the state in the pasted address does not match the login started here, so it "
-                                 "does not answer this login: open the address bp-tui showed last, or run "
-                                 "bp-tui auth login again")
+                raise LoginError(
+                    "the state in the pasted address does not match the login started here, so it "
+                    "does not answer this login: open the address bp-tui showed last, or run "
+                    "bp-tui auth login again"
+                )
         async with httpx.AsyncClient(transport=self.transport, timeout=self.timeout) as http:
             session = self._session(http)
             tokens = await session.endpoint.exchange(code)
@@ -545,5 +699,7 @@ class BrightpearlLogin:
             raise LoginError(str(exc)) from None
 
     def _session(self, http: httpx.AsyncClient) -> OAuthSession:
-        endpoint = TokenEndpoint(self.settings, http, backoff=self.backoff, sleep=self.sleep, clock=self.clock)
+        endpoint = TokenEndpoint(
+            self.settings, http, backoff=self.backoff, sleep=self.sleep, clock=self.clock
+        )
         return OAuthSession(self.settings, self.store, endpoint, clock=self.clock)

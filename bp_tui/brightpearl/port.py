@@ -34,9 +34,15 @@ class BrightpearlPort(Protocol):
     async def refresh_access(self) -> datetime | None: ...  # OAuth: refresh if due; the expiry
 
     # ---- discover and hydrate
-    async def search_goods_out(self, *, import_when: str | None = None, shipped: bool | None = None,
-                               warehouse_id: int | None = None, created_after: datetime | None = None,
-                               order_ids: Iterable[int] | None = None) -> list[GoodsOutSearchRow]: ...
+    async def search_goods_out(
+        self,
+        *,
+        import_when: str | None = None,
+        shipped: bool | None = None,
+        warehouse_id: int | None = None,
+        created_after: datetime | None = None,
+        order_ids: Iterable[int] | None = None,
+    ) -> list[GoodsOutSearchRow]: ...
 
     async def search_updated_orders(self, updated_after: datetime) -> list[int]: ...
 
@@ -44,7 +50,9 @@ class BrightpearlPort(Protocol):
 
     async def goods_out_note_deleted(self, gon_id: int) -> bool | None: ...
 
-    async def get_goods_out_notes_for_orders(self, order_ids: Iterable[int]) -> dict[int, GoodsOutNote]: ...
+    async def get_goods_out_notes_for_orders(
+        self, order_ids: Iterable[int]
+    ) -> dict[int, GoodsOutNote]: ...
 
     async def get_orders(self, ids: Iterable[int]) -> dict[int, Order]: ...
 
@@ -53,8 +61,9 @@ class BrightpearlPort(Protocol):
     # ---- confirm (writes)
     async def set_shipping_reference(self, gon_id: int, reference: str) -> None: ...
 
-    async def post_shipped_event(self, gon_id: int, *, occurred: datetime, owner_id: int,
-                                 last_event_version: int | None) -> None: ...
+    async def post_shipped_event(
+        self, gon_id: int, *, occurred: datetime, owner_id: int, last_event_version: int | None
+    ) -> None: ...
 
     async def add_order_note(self, order_id: int, text: str, *, is_public: bool = False) -> int: ...
 

@@ -34,4 +34,10 @@ def cmd_test(args: argparse.Namespace) -> int:
         say(f"✓ {result.url}: sent" if result.ok else f"✗ {result.url}: failed: {result.detail}")
     worked = sum(r.ok for r in results)
     say(f"{worked} of {len(results)} URLs took the test message")
-    return exitcodes.OK if worked == len(results) else exitcodes.PARTIAL if worked else exitcodes.UNREACHABLE
+    return (
+        exitcodes.OK
+        if worked == len(results)
+        else exitcodes.PARTIAL
+        if worked
+        else exitcodes.UNREACHABLE
+    )

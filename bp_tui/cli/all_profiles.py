@@ -33,7 +33,10 @@ def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
     code = exitcodes.OK
     profiles = install_profiles(args).list()
     if not profiles:
-        say("error: no profiles: run `bp-tui` to set one up, or `bp-tui profiles add NAME`", file=sys.stderr)
+        say(
+            "error: no profiles: run `bp-tui` to set one up, or `bp-tui profiles add NAME`",
+            file=sys.stderr,
+        )
         return connectors, exitcodes.USAGE
     for profile in profiles:
         try:
@@ -42,8 +45,9 @@ def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
             if missing:
                 raise ConfigError([f"{profile.config_path}: {m}" for m in missing])
             warn_permissions(profile.config_path)
-            connectors[profile.name] = Connector.open(config, profile.state_path,
-                                                      config_path=profile.config_path, profile=profile.name)
+            connectors[profile.name] = Connector.open(
+                config, profile.state_path, config_path=profile.config_path, profile=profile.name
+            )
         except ConfigError as exc:
             for problem in exc.problems:
                 say(f"[{profile.name}] error: {problem}", file=sys.stderr)
@@ -54,7 +58,9 @@ def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
     return connectors, code
 
 
-async def profile_loop(name: str, conn: Connector, args: argparse.Namespace, stop: asyncio.Event) -> int:
+async def profile_loop(
+    name: str, conn: Connector, args: argparse.Namespace, stop: asyncio.Event
+) -> int:
     """One profile's cycles until ``stop`` (or one, without --watch); its last cycle's exit code."""
     printer = ProgressPrinter(enabled=sys.stderr.isatty() or not args.json, prefix=f"[{name}] ")
     code = exitcodes.OK
@@ -62,13 +68,19 @@ async def profile_loop(name: str, conn: Connector, args: argparse.Namespace, sto
         try:
             code, _ = await one_cycle(conn, args, printer, profile=name)
         except StopRequested:
-            say(f"[{name}] stopped between two writes; the next run continues there", file=sys.stderr)
+            say(
+                f"[{name}] stopped between two writes; the next run continues there",
+                file=sys.stderr,
+            )
             return exitcodes.OK
         except SyncLocked as exc:
             say(f"[{name}] {exc}", file=sys.stderr)
             code = exitcodes.PARTIAL
         except (sqlite3.OperationalError, StateError) as exc:
-            say(f"[{name}] error: {conn.state_path}: the state could not be written ({exc})", file=sys.stderr)
+            say(
+                f"[{name}] error: {conn.state_path}: the state could not be written ({exc})",
+                file=sys.stderr,
+            )
             code = exitcodes.USAGE
         except (ApiAuthError, ApiUnavailable) as exc:
             say(f"[{name}] error: {exc.describe()}", file=sys.stderr)
@@ -88,8 +100,9 @@ async def profile_loop(name: str, conn: Connector, args: argparse.Namespace, sto
     return code
 
 
-async def run_all(connectors: dict[str, Connector], args: argparse.Namespace,
-                  stop: asyncio.Event | None = None) -> dict[str, int]:
+async def run_all(
+    connectors: dict[str, Connector], args: argparse.Namespace, stop: asyncio.Event | None = None
+) -> dict[str, int]:
     """Every profile's loop as its own task; SIGINT/SIGTERM stop them all between two writes.
     The connectors are closed at the end. Returns each profile's exit code."""
     stop = stop or asyncio.Event()
@@ -111,8 +124,9 @@ async def run_all(connectors: dict[str, Connector], args: argparse.Namespace,
     try:
         names = list(connectors)
         # each profile its own copy of the options (a --confirm-cancel is spent by its own first cycle)
-        codes = await asyncio.gather(*(profile_loop(n, connectors[n], argparse.Namespace(**vars(args)), stop)
-                                       for n in names))
+        codes = await asyncio.gather(
+            *(profile_loop(n, connectors[n], argparse.Namespace(**vars(args)), stop) for n in names)
+        )
         return dict(zip(names, codes, strict=True))
     finally:
         watcher.cancel()

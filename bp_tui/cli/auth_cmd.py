@@ -30,22 +30,37 @@ from bp_tui.service.setup import LOGIN_VALID_S, LoginError, TokenSet
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("auth", help="connect bp-tui to Brightpearl by OAuth (auth = \"oauth\")")
+    parser = subparsers.add_parser(
+        "auth", help='connect bp-tui to Brightpearl by OAuth (auth = "oauth")'
+    )
     sub = parser.add_subparsers(dest="auth_command", metavar="{login,status,logout}", required=True)
-    login = sub.add_parser("login", help="print the authorize URL, read back the address the browser was sent to, "
-                                         "store the tokens")
-    login.add_argument("--url-only", action="store_true",
-                       help="print the authorize address and exit 0, keeping the login open for --code (scripts)")
-    login.add_argument("--code", metavar="ADDRESS",
-                       help="finish a login started by `bp-tui auth login`: the address the browser "
-                            "was sent to (its state is checked), or - to read it from standard input (kept "
-                            "out of ps and the shell history)")
-    login.add_argument("--no-state-check", action="store_true",
-                       help="accept a bare code (which carries no state to check) instead of the "
-                            "whole address")
+    login = sub.add_parser(
+        "login",
+        help="print the authorize URL, read back the address the browser was sent to, "
+        "store the tokens",
+    )
+    login.add_argument(
+        "--url-only",
+        action="store_true",
+        help="print the authorize address and exit 0, keeping the login open for --code (scripts)",
+    )
+    login.add_argument(
+        "--code",
+        metavar="ADDRESS",
+        help="finish a login started by `bp-tui auth login`: the address the browser "
+        "was sent to (its state is checked), or - to read it from standard input (kept "
+        "out of ps and the shell history)",
+    )
+    login.add_argument(
+        "--no-state-check",
+        action="store_true",
+        help="accept a bare code (which carries no state to check) instead of the whole address",
+    )
     login.set_defaults(func=cmd_login)
-    status = sub.add_parser("status", help="whether a usable Brightpearl token is stored (refreshed if due); "
-                                           "exit 0 yes, 3 no")
+    status = sub.add_parser(
+        "status",
+        help="whether a usable Brightpearl token is stored (refreshed if due); exit 0 yes, 3 no",
+    )
     status.set_defaults(func=cmd_status)
     logout = sub.add_parser("logout", help="forget the stored Brightpearl tokens")
     logout.set_defaults(func=cmd_logout)
@@ -59,16 +74,18 @@ def cmd_login(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         try:
-            return await _login(conn, args.code, url_only=args.url_only,
-                                no_state_check=args.no_state_check)
+            return await _login(
+                conn, args.code, url_only=args.url_only, no_state_check=args.no_state_check
+            )
         finally:
             await conn.aclose()
 
     return asyncio.run(go())
 
 
-async def _login(conn: Connector, code: str | None, *, url_only: bool = False,
-                 no_state_check: bool = False) -> int:
+async def _login(
+    conn: Connector, code: str | None, *, url_only: bool = False, no_state_check: bool = False
+) -> int:
     login = conn.brightpearl_login()
     problems = login.problems()
     if problems:
@@ -77,27 +94,40 @@ async def _login(conn: Connector, code: str | None, *, url_only: bool = False,
     try:
         if code is None and url_only:
             say(login.start())
-            say(f"open it, approve, then within {LOGIN_VALID_S // 60} minutes: bp-tui auth login --code 'ADDRESS'",
-                file=sys.stderr)
+            say(
+                f"open it, approve, then within {LOGIN_VALID_S // 60} minutes: bp-tui auth login --code 'ADDRESS'",
+                file=sys.stderr,
+            )
             return exitcodes.OK
         if code is None:
             url = login.start()
-            say("Open this address in a browser on any computer, log in to Brightpearl and approve the app:",
-                file=sys.stderr)
+            say(
+                "Open this address in a browser on any computer, log in to Brightpearl and approve the app:",
+                file=sys.stderr,
+            )
             say(url, flush=True)
-            say("Then paste the whole address the browser was sent to and press Enter.\n"
+            say(
+                "Then paste the whole address the browser was sent to and press Enter.\n"
                 "(The page there may fail to load: that is fine, only its address is needed.)",
-                file=sys.stderr, flush=True)
+                file=sys.stderr,
+                flush=True,
+            )
             pasted = sys.stdin.readline()
             if not pasted.strip():
-                say(f"error: nothing was pasted. The login stays open for {LOGIN_VALID_S // 60} minutes: finish it "
-                    "with  bp-tui auth login --code 'ADDRESS'", file=sys.stderr)
+                say(
+                    f"error: nothing was pasted. The login stays open for {LOGIN_VALID_S // 60} minutes: finish it "
+                    "with  bp-tui auth login --code 'ADDRESS'",
+                    file=sys.stderr,
+                )
                 return exitcodes.USAGE
         elif code == "-":
             pasted = sys.stdin.readline()
             if not pasted.strip():
-                say("error: --code -: nothing on standard input (pipe in the address the browser "
-                    "was sent to)", file=sys.stderr)
+                say(
+                    "error: --code -: nothing on standard input (pipe in the address the browser "
+                    "was sent to)",
+                    file=sys.stderr,
+                )
                 return exitcodes.USAGE
         else:
             pasted = code
@@ -111,10 +141,15 @@ async def _login(conn: Connector, code: str | None, *, url_only: bool = False,
     try:
         await conn.load_names()  # one API call with the new token: app and developer refs accepted
     except ApiProblem as exc:
-        say(f"error: the tokens are stored, but Brightpearl refused an API call with them: {exc.describe()}",
-            file=sys.stderr, line=True)
+        say(
+            f"error: the tokens are stored, but Brightpearl refused an API call with them: {exc.describe()}",
+            file=sys.stderr,
+            line=True,
+        )
         return exitcodes.UNREACHABLE
-    say(f"Connected to Brightpearl account {conn.config.brightpearl.account_code}: {_validity(tokens)}.")
+    say(
+        f"Connected to Brightpearl account {conn.config.brightpearl.account_code}: {_validity(tokens)}."
+    )
     return exitcodes.OK
 
 
@@ -135,15 +170,20 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 async def _status(conn: Connector) -> int:
     if conn.config.brightpearl.auth != "oauth":
-        say(f"error: {conn.config_path}: brightpearl.auth is \"{conn.config.brightpearl.auth}\": bp-tui uses "
-            "no OAuth token (set auth = \"oauth\" and run bp-tui auth login)", file=sys.stderr)
+        say(
+            f'error: {conn.config_path}: brightpearl.auth is "{conn.config.brightpearl.auth}": bp-tui uses '
+            'no OAuth token (set auth = "oauth" and run bp-tui auth login)',
+            file=sys.stderr,
+        )
         return exitcodes.USAGE
     try:
         tokens = await conn.brightpearl_login().status()
     except ApiProblem as exc:
         say(f"not connected: {exc.describe()}", line=True)
         return exitcodes.UNREACHABLE
-    say(f"Connected to Brightpearl account {tokens.account_code} (app {tokens.app_ref}): {_validity(tokens)}.")
+    say(
+        f"Connected to Brightpearl account {tokens.account_code} (app {tokens.app_ref}): {_validity(tokens)}."
+    )
     return exitcodes.OK
 
 
@@ -159,9 +199,14 @@ def cmd_logout(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     finally:
         asyncio.run(conn.aclose())
-    say(f"Forgot the stored Brightpearl tokens ({conn.tokens.path})." if forgot
-        else "No Brightpearl tokens were stored.")
-    say("To withdraw bp-tui's access in Brightpearl too, turn the app off in Brightpearl's App Store.")
+    say(
+        f"Forgot the stored Brightpearl tokens ({conn.tokens.path})."
+        if forgot
+        else "No Brightpearl tokens were stored."
+    )
+    say(
+        "To withdraw bp-tui's access in Brightpearl too, turn the app off in Brightpearl's App Store."
+    )
     return exitcodes.OK
 
 

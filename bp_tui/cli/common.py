@@ -21,8 +21,17 @@ from bp_tui.state.profiles import secret_env
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
 
-__all__ = ["CommandError", "dumps_json", "fail", "hide", "inert", "load", "open_connector", "positive_id",
-           "say"]
+__all__ = [
+    "CommandError",
+    "dumps_json",
+    "fail",
+    "hide",
+    "inert",
+    "load",
+    "open_connector",
+    "positive_id",
+    "say",
+]
 
 
 class CommandError(Exception):
@@ -40,7 +49,9 @@ def hide(source: Callable[[], Iterable[str]]) -> None:
     _SECRET_SOURCES.append(source)
 
 
-def say(text: object = "", *, file: TextIO | None = None, flush: bool = False, line: bool = False) -> None:
+def say(
+    text: object = "", *, file: TextIO | None = None, flush: bool = False, line: bool = False
+) -> None:
     """``print`` for everything a command shows: control characters and escape sequences in
     ``text`` (a vendor's error message, a customer name) are shown escaped, never acted on, and
     the secrets of the config and the stored tokens are masked (an answer may have echoed one).
@@ -71,7 +82,9 @@ def positive_id(text: str) -> int:
     except ValueError:
         value = None
     if value is None or not 1 <= value <= MAX_ID:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ID}, not {inert(text)}")
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {MAX_ID}, not {inert(text)}"
+        )
     return value
 
 
@@ -98,10 +111,13 @@ def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Co
 
 def open_connector(args: argparse.Namespace, *, require_complete: bool = True) -> Connector:
     from bp_tui.service.connector import Connector  # imported by the commands that need it only
+
     config, path = load(args, require_complete=require_complete)
     state_path = resolve_state_path(args.state)
     try:
-        conn = Connector.open(config, state_path, config_path=path, profile=getattr(args, "profile", None))
+        conn = Connector.open(
+            config, state_path, config_path=path, profile=getattr(args, "profile", None)
+        )
     except StateError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {exc}"]) from None
     except OSError as exc:

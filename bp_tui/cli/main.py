@@ -18,8 +18,19 @@ from bp_tui.cli import exitcodes, profiles_cmd
 from bp_tui.cli.common import CommandError, fail, say
 from bp_tui.paths import LinkRefused
 
-COMMANDS = ("sync_cmd", "troubleshoot_cmd", "config_cmd", "state_cmd", "auth_cmd", "sandbox_cmd", "dashboard_cmd",
-            "profiles_cmd", "status_cmd", "alerts_cmd", "service_cmd")
+COMMANDS = (
+    "sync_cmd",
+    "troubleshoot_cmd",
+    "config_cmd",
+    "state_cmd",
+    "auth_cmd",
+    "sandbox_cmd",
+    "dashboard_cmd",
+    "profiles_cmd",
+    "status_cmd",
+    "alerts_cmd",
+    "service_cmd",
+)
 GLOBAL_WITH_VALUE = ("--config", "--state", "--profile")
 
 

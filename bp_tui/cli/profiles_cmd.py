@@ -16,15 +16,20 @@ _NO_PROFILE = ("profiles",)
 
 
 def add_global_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", metavar="NAME",
-                        help=f"the profile (account) to work on (env {PROFILE_ENV}; default: the "
-                        "install's own)")
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help=f"the profile (account) to work on (env {PROFILE_ENV}; default: the install's own)",
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("profiles", help="several Brightpearl accounts in one install: list, add, "
-                              "rename, remove")
-    sub = p.add_subparsers(dest="profiles_command", metavar="{list,add,rename,remove}", required=True)
+    p = subparsers.add_parser(
+        "profiles", help="several Brightpearl accounts in one install: list, add, rename, remove"
+    )
+    sub = p.add_subparsers(
+        dest="profiles_command", metavar="{list,add,rename,remove}", required=True
+    )
     p_list = sub.add_parser("list", help="every profile, with its config and state paths")
     p_list.add_argument("--json", action="store_true", help="print a JSON list")
     p_list.set_defaults(func=cmd_list)
@@ -35,12 +40,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p_rename.add_argument("old")
     p_rename.add_argument("new")
     p_rename.set_defaults(func=cmd_rename)
-    p_remove = sub.add_parser("remove", help="remove a profile's config; its state is kept unless "
-                              "--delete-state")
+    p_remove = sub.add_parser(
+        "remove", help="remove a profile's config; its state is kept unless --delete-state"
+    )
     p_remove.add_argument("name")
     p_remove.add_argument("--yes", action="store_true", help="do not ask first")
-    p_remove.add_argument("--delete-state", action="store_true",
-                          help="also delete its state (notes, history, tokens)")
+    p_remove.add_argument(
+        "--delete-state", action="store_true", help="also delete its state (notes, history, tokens)"
+    )
     p_remove.set_defaults(func=cmd_remove)
 
 
@@ -58,15 +65,19 @@ def apply_profile(args: argparse.Namespace) -> None:
         name, source = os.environ[PROFILE_ENV], PROFILE_ENV
     if getattr(args, "command", None) in _NO_PROFILE or getattr(args, "all_profiles", False):
         if name and source == "--profile":
-            raise CommandError(exitcodes.USAGE, [f"error: --profile does not apply to `{_what(args)}`"])
+            raise CommandError(
+                exitcodes.USAGE, [f"error: --profile does not apply to `{_what(args)}`"]
+            )
         args.profile = None
         return
     if not name:
         args.profile = None
         return
     if args.config or args.state:
-        raise CommandError(exitcodes.USAGE, [
-            f"error: {source} chooses the config and state files; leave out --config and --state"])
+        raise CommandError(
+            exitcodes.USAGE,
+            [f"error: {source} chooses the config and state files; leave out --config and --state"],
+        )
     try:
         found = install_profiles(args)
         profile = found.get(name) if name == DEFAULT else found.existing(name)
@@ -82,7 +93,11 @@ def _what(args: argparse.Namespace) -> str:
 
 
 def _describe(profile: Profile) -> dict[str, str]:
-    return {"name": profile.name, "config": str(profile.config_path), "state": str(profile.state_path)}
+    return {
+        "name": profile.name,
+        "config": str(profile.config_path),
+        "state": str(profile.state_path),
+    }
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -91,7 +106,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         say(dumps_json([_describe(p) for p in profiles]))
         return exitcodes.OK
     if not profiles:
-        say("no profiles yet: run `bp-tui` to set up the default one, or `bp-tui profiles add NAME`")
+        say(
+            "no profiles yet: run `bp-tui` to set up the default one, or `bp-tui profiles add NAME`"
+        )
         return exitcodes.OK
     for profile in profiles:
         say(f"{profile.name:<32}  config {profile.config_path}")
@@ -105,7 +122,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         return fail(CommandError(exitcodes.USAGE, [f"error: {exc}"]))
     except OSError as exc:
-        return fail(CommandError(exitcodes.USAGE, [f"error: {exc.filename}: {exc.strerror or exc}"]))
+        return fail(
+            CommandError(exitcodes.USAGE, [f"error: {exc.filename}: {exc.strerror or exc}"])
+        )
     say(f"added profile {profile.name}: config {profile.config_path}, state {profile.state_path}")
     say(f"set it up with: bp-tui --profile {profile.name}")
     return exitcodes.OK
@@ -117,8 +136,12 @@ def cmd_rename(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         return fail(CommandError(exitcodes.USAGE, [f"error: {exc}"]))
     except OSError as exc:
-        return fail(CommandError(exitcodes.USAGE, [f"error: {exc.filename}: {exc.strerror or exc}; "
-                                                   "nothing was moved"]))
+        return fail(
+            CommandError(
+                exitcodes.USAGE,
+                [f"error: {exc.filename}: {exc.strerror or exc}; nothing was moved"],
+            )
+        )
     say(f"renamed profile {args.old} to {profile.name}")
     return exitcodes.OK
 
@@ -149,7 +172,11 @@ def cmd_remove(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         return fail(CommandError(exitcodes.USAGE, [f"error: {exc}"]))
     except OSError as exc:
-        return fail(CommandError(exitcodes.USAGE, [f"error: {exc.filename}: {exc.strerror or exc}"]))
-    say(f"removed profile {profile.name}" + ("" if args.delete_state else f"; its state stays in "
-                                               f"{profile.state_dir}"))
+        return fail(
+            CommandError(exitcodes.USAGE, [f"error: {exc.filename}: {exc.strerror or exc}"])
+        )
+    say(
+        f"removed profile {profile.name}"
+        + ("" if args.delete_state else f"; its state stays in {profile.state_dir}")
+    )
     return exitcodes.OK

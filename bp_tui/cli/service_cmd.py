@@ -75,7 +75,10 @@ def cmd_unit(args: argparse.Namespace) -> int:
     state = resolve_state_path(args.state).absolute()
     for path in (config, state):
         if any(c in str(path) for c in "\n\r"):
-            say(f"error: {path!r}: a path with a line break cannot go in a unit file", file=sys.stderr)
+            say(
+                f"error: {path!r}: a path with a line break cannot go in a unit file",
+                file=sys.stderr,
+            )
             return exitcodes.USAGE
     base = [sys.executable, "-m", "bp_tui", "--config", str(config), "--state", str(state)]
     textfile = (
@@ -83,7 +86,9 @@ def cmd_unit(args: argparse.Namespace) -> int:
         if args.prometheus
         else (state.parent / "bp_tui.prom" if args.user else SYSTEM_TEXTFILE)
     )
-    env_file = (Path.home() / ".config" / "bp-tui" / "env") if args.user else Path("/etc/bp-tui/env")
+    env_file = (
+        (Path.home() / ".config" / "bp-tui" / "env") if args.user else Path("/etc/bp-tui/env")
+    )
     text = {"sync": _sync_unit, "status": _status_unit, "timer": _timer_unit}[args.part](
         args.user, base, state, textfile, env_file
     )

@@ -16,7 +16,9 @@ from bp_tui.state import StateError
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("state", help="the local state database")
     sub = p.add_subparsers(dest="state_command", metavar="{stats}", required=True)
-    s = sub.add_parser("stats", help="rows per table and the file's size (sync.keep_days bounds them)")
+    s = sub.add_parser(
+        "stats", help="rows per table and the file's size (sync.keep_days bounds them)"
+    )
     s.add_argument("--json", action="store_true", help="print the numbers as JSON")
     s.set_defaults(func=cmd_stats)
 
@@ -24,7 +26,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def cmd_stats(args: argparse.Namespace) -> int:
     path = resolve_state_path(args.state)
     if not path.is_file():
-        say(f"error: {path}: no state database here yet (a sync or the dashboard creates it)", file=sys.stderr)
+        say(
+            f"error: {path}: no state database here yet (a sync or the dashboard creates it)",
+            file=sys.stderr,
+        )
         return exitcodes.USAGE
     try:
         rows, sizes, stages = state_stats(path)
@@ -33,12 +38,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     total = sizes["database"] + sizes["wal"]
     if args.json:
-        say(dumps_json({"path": str(path), "bytes": {**sizes, "total": total}, "rows": rows,
-                        "notes_by_stage": dict(sorted(stages.items()))}))
+        say(
+            dumps_json(
+                {
+                    "path": str(path),
+                    "bytes": {**sizes, "total": total},
+                    "rows": rows,
+                    "notes_by_stage": dict(sorted(stages.items())),
+                }
+            )
+        )
         return exitcodes.OK
     say(f"state: {path}")
-    say(f"size:  {human_bytes(total)} (database {human_bytes(sizes['database'])}, -wal {human_bytes(sizes['wal'])}; "
-        f"free inside {human_bytes(sizes['free'])})")
+    say(
+        f"size:  {human_bytes(total)} (database {human_bytes(sizes['database'])}, -wal {human_bytes(sizes['wal'])}; "
+        f"free inside {human_bytes(sizes['free'])})"
+    )
     width = max(len(name) for name in rows)
     for name, count in rows.items():
         line = f"  {name:<{width}} {count:>12,}"

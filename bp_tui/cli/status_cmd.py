@@ -20,7 +20,8 @@ from bp_tui.state import StateError
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "status", help="health check from the state only: exit 0 OK, 1 warning, 2 critical, 3 unknown"
+        "status",
+        help="health check from the state only: exit 0 OK, 1 warning, 2 critical, 3 unknown",
     )
     p.add_argument("--json", action="store_true", help="print the same as JSON")
     p.add_argument(
@@ -28,8 +29,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="also write node_exporter's textfile format to PATH (atomically, mode 0644)",
     )
-    p.add_argument("--all-profiles", action="store_true",
-                   help="every profile of the install, each named; exit with the highest code")
+    p.add_argument(
+        "--all-profiles",
+        action="store_true",
+        help="every profile of the install, each named; exit with the highest code",
+    )
     p.set_defaults(func=cmd_status)
 
 
@@ -45,16 +49,26 @@ def _all_profiles(args: argparse.Namespace) -> int:
     from bp_tui.cli.profiles_cmd import install_profiles  # the profiles command imports this one
 
     if args.prometheus:
-        say("error: --prometheus writes one profile's file: use --profile NAME with it", file=sys.stderr)
+        say(
+            "error: --prometheus writes one profile's file: use --profile NAME with it",
+            file=sys.stderr,
+        )
         return UNKNOWN
     found = install_profiles(args).list()
     if not found:
         return _unknown(args, ["no profiles: run `bp-tui` to set one up"])[0]
     worst, reports = 0, []
     for profile in found:
-        one = argparse.Namespace(**{**vars(args), "all_profiles": False, "profile": profile.name,
-                                    "config": str(profile.config_path), "state": str(profile.state_path),
-                                    "json": args.json})
+        one = argparse.Namespace(
+            **{
+                **vars(args),
+                "all_profiles": False,
+                "profile": profile.name,
+                "config": str(profile.config_path),
+                "state": str(profile.state_path),
+                "json": args.json,
+            }
+        )
         if not args.json:
             say(f"[{profile.name}]")
         code, report = _one(one, collect=args.json)
@@ -75,7 +89,9 @@ def _one(args: argparse.Namespace, *, collect: bool = False) -> tuple[int, dict[
     except CommandError as exc:
         return _unknown(args, [line.removeprefix("error: ") for line in exc.lines], collect)
     if not path.is_file():
-        return _unknown(args, [f"{path}: no state database yet (no sync has run with this state)"], collect)
+        return _unknown(
+            args, [f"{path}: no state database yet (no sync has run with this state)"], collect
+        )
     try:
         report = read_health(config, path, profile=getattr(args, "profile", None))
     except StateError as exc:
@@ -88,7 +104,10 @@ def _one(args: argparse.Namespace, *, collect: bool = False) -> tuple[int, dict[
                 f"error: {args.prometheus}: cannot write the Prometheus file: {exc.strerror or exc}",
                 file=sys.stderr,
             )
-            report.code, report.reasons = UNKNOWN, [f"cannot write {args.prometheus}", *report.reasons]
+            report.code, report.reasons = (
+                UNKNOWN,
+                [f"cannot write {args.prometheus}", *report.reasons],
+            )
     if collect:
         return report.code, as_json(report)
     if args.json:
@@ -98,7 +117,9 @@ def _one(args: argparse.Namespace, *, collect: bool = False) -> tuple[int, dict[
     return report.code, None
 
 
-def _unknown(args: argparse.Namespace, reasons: list[str], collect: bool = False) -> tuple[int, dict[str, Any] | None]:
+def _unknown(
+    args: argparse.Namespace, reasons: list[str], collect: bool = False
+) -> tuple[int, dict[str, Any] | None]:
     data: dict[str, Any] = {"status": "UNKNOWN", "code": UNKNOWN, "reasons": reasons}
     if collect:
         return UNKNOWN, data
@@ -134,7 +155,9 @@ def _print(report: StatusReport) -> None:
     say(f"bp-tui status: {report.word} (account {report.account})")
     for reason in report.reasons:
         say(f"  - {reason}")
-    took = f", took {report.last_cycle_seconds:.1f} s" if report.last_cycle_seconds is not None else ""
+    took = (
+        f", took {report.last_cycle_seconds:.1f} s" if report.last_cycle_seconds is not None else ""
+    )
     result = f", {report.last_cycle_result}" if report.last_cycle_result else ""
     say(f"last cycle:        {_ago(report.last_cycle_at, now)}{took}{result}")
     say(f"last good cycle:   {_ago(report.last_good_cycle_at, now)}")

@@ -11,29 +11,44 @@ import sys
 
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, fail, open_connector, say
-from bp_tui.errors import ApiAuthError, ApiProblem, ApiUnavailable, StopRequested
 from bp_tui.core.types import CycleSummary, Progress
-from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable, StopRequested
+from bp_tui.errors import ApiAuthError, ApiProblem, ApiUnavailable, StopRequested
 from bp_tui.service.connector import Connector
 from bp_tui.state import StateError, SyncLocked
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("sync", help="import printed goods-out notes and confirm shipments, headless")
+    p = subparsers.add_parser(
+        "sync", help="import printed goods-out notes and confirm shipments, headless"
+    )
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--once", action="store_true", help="one cycle, then exit")
-    when.add_argument("--watch", action="store_true", help="a cycle every sync.interval_seconds until stopped")
+    when.add_argument(
+        "--watch", action="store_true", help="a cycle every sync.interval_seconds until stopped"
+    )
     only = p.add_mutually_exclusive_group()
     only.add_argument("--import-only", action="store_true", help="only import into ShipStation")
-    only.add_argument("--confirm-only", action="store_true", help="only confirm shipments back to Brightpearl")
-    p.add_argument("--dry-run", action="store_true", help="write to neither API; report what would be written")
+    only.add_argument(
+        "--confirm-only", action="store_true", help="only confirm shipments back to Brightpearl"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="write to neither API; report what would be written"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON summary per cycle on stdout")
-    p.add_argument("--wait", action="store_true", help="wait for another running sync instead of exiting")
-    p.add_argument("--all-profiles", action="store_true",
-                   help="every profile's cycles in this one process, each with its own lock and limits")
-    p.add_argument("--confirm-cancel", action="store_true",
-                   help="let the (first) cycle cancel the ShipStation orders of notes deleted in Brightpearl "
-                        "even when they are more than sync.max_cancels, or every open order")
+    p.add_argument(
+        "--wait", action="store_true", help="wait for another running sync instead of exiting"
+    )
+    p.add_argument(
+        "--all-profiles",
+        action="store_true",
+        help="every profile's cycles in this one process, each with its own lock and limits",
+    )
+    p.add_argument(
+        "--confirm-cancel",
+        action="store_true",
+        help="let the (first) cycle cancel the ShipStation orders of notes deleted in Brightpearl "
+        "even when they are more than sync.max_cancels, or every open order",
+    )
     p.set_defaults(func=cmd_sync)
 
 
@@ -68,11 +83,16 @@ def describe(summary: CycleSummary) -> str:
     )
 
 
-async def one_cycle(conn: Connector, args: argparse.Namespace, printer: ProgressPrinter,
-                    profile: str | None = None) -> tuple[int, CycleSummary]:
+async def one_cycle(
+    conn: Connector, args: argparse.Namespace, printer: ProgressPrinter, profile: str | None = None
+) -> tuple[int, CycleSummary]:
     summary = await conn.run_cycle(
-        import_only=args.import_only, confirm_only=args.confirm_only, dry_run=args.dry_run,
-        on_progress=printer, wait=args.wait, confirm_cancel=getattr(args, "confirm_cancel", False),
+        import_only=args.import_only,
+        confirm_only=args.confirm_only,
+        dry_run=args.dry_run,
+        on_progress=printer,
+        wait=args.wait,
+        confirm_cancel=getattr(args, "confirm_cancel", False),
     )
     head = f"[{profile}] " if profile else ""
     args.confirm_cancel = False  # a confirmation is for one cycle, never for every --watch cycle
@@ -113,7 +133,10 @@ async def run(conn: Connector, args: argparse.Namespace) -> int:
             if stop.is_set():
                 break
     except StopRequested:
-        say("stopped between two writes; the next run continues where this one stopped", file=sys.stderr)
+        say(
+            "stopped between two writes; the next run continues where this one stopped",
+            file=sys.stderr,
+        )
         code = exitcodes.OK
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -133,8 +156,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         say(str(exc), file=sys.stderr)
         return exitcodes.PARTIAL
     except (sqlite3.OperationalError, StateError) as exc:  # a full disk or a lost folder mid-sync
-        say(f"error: {conn.state_path}: the state could not be written ({exc}); free some space or fix the "
-            "folder's permissions, then run again (open writes are settled on the next run)", file=sys.stderr)
+        say(
+            f"error: {conn.state_path}: the state could not be written ({exc}); free some space or fix the "
+            "folder's permissions, then run again (open writes are settled on the next run)",
+            file=sys.stderr,
+        )
         return exitcodes.USAGE
     except (ApiAuthError, ApiUnavailable) as exc:
         say(f"error: {exc.describe()}", file=sys.stderr, line=True)

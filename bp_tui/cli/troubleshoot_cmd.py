@@ -16,18 +16,33 @@ from bp_tui.service.setup import BundleError, check_bundle_target
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("doctor", help="check the config and both connections; exit 0 only if all pass")
+    p = subparsers.add_parser(
+        "doctor", help="check the config and both connections; exit 0 only if all pass"
+    )
     p.add_argument("--json", action="store_true", help="print the checks as JSON")
     p.set_defaults(func=cmd_doctor)
-    d = subparsers.add_parser("diagnose", help="why a goods-out note (or order) is or is not in ShipStation")
+    d = subparsers.add_parser(
+        "diagnose", help="why a goods-out note (or order) is or is not in ShipStation"
+    )
     d.add_argument("id", type=positive_id, help="a goods-out note id or a Brightpearl order id")
     d.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     d.set_defaults(func=cmd_diagnose)
-    b = subparsers.add_parser("bundle", help="write a support bundle (versions, config without secrets, "
-                                             "recent audit log and errors) for whoever helps you")
-    b.add_argument("path", nargs="?", default=".",
-                   help="an existing folder (a new dated file goes in it) or a new file name (default: this folder)")
-    b.add_argument("--force", action="store_true", help="replace PATH if it is a previous bp-tui support bundle")
+    b = subparsers.add_parser(
+        "bundle",
+        help="write a support bundle (versions, config without secrets, "
+        "recent audit log and errors) for whoever helps you",
+    )
+    b.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        help="an existing folder (a new dated file goes in it) or a new file name (default: this folder)",
+    )
+    b.add_argument(
+        "--force",
+        action="store_true",
+        help="replace PATH if it is a previous bp-tui support bundle",
+    )
     b.set_defaults(func=cmd_bundle)
 
 
@@ -100,8 +115,12 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     The target is checked before anything is opened, so a refused one creates nothing."""
     try:
-        check_bundle_target(args.path, config_path=resolve_config_path(args.config),
-                            state_path=resolve_state_path(args.state), force=args.force)
+        check_bundle_target(
+            args.path,
+            config_path=resolve_config_path(args.config),
+            state_path=resolve_state_path(args.state),
+            force=args.force,
+        )
     except BundleError as exc:
         say(f"error: {exc}", file=sys.stderr)
         return exitcodes.USAGE

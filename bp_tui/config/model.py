@@ -74,8 +74,11 @@ class BrightpearlSettings(_Settings):
             ("oauth_url", "where Brightpearl's authorize and token pages are"),
             ("redirect_uri", "the redirect URL exactly as registered on the app"),
         )
-        return [f"brightpearl.{name}: required when auth = \"oauth\" ({why})"
-                for name, why in wanted if not getattr(self, name)]
+        return [
+            f'brightpearl.{name}: required when auth = "oauth" ({why})'
+            for name, why in wanted
+            if not getattr(self, name)
+        ]
 
     @property
     def origin(self) -> str:
@@ -121,7 +124,9 @@ class SyncSettings:
     interval_seconds: int = 120
     lookback_days: int = 30
     keep_days: int = 90  # confirmed and cancelled notes older than this leave the state file
-    max_cancels: int = 3  # more cancellations than this in one sync (or every open order): ask first
+    max_cancels: int = (
+        3  # more cancellations than this in one sync (or every open order): ask first
+    )
 
     @property
     def kept_days(self) -> int:
@@ -183,45 +188,67 @@ class Config:
         sync, action = self.sync, self.brightpearl.shipped_action
         if action not in ("none", "set_status") or sync.keep_days >= sync.lookback_days:
             return None
-        return (f"sync.keep_days ({sync.keep_days}) is below " f"sync.lookback_days ({sync.lookback_days}) with "
-                f"brightpearl.shipped_action = \"{action}\", "
-                "which leaves confirmed notes unshipped in Brightpearl: "
-                f"they are kept {sync.lookback_days} days, not " f"{sync.keep_days}, or they would be sent again; "
-                "set sync.keep_days to at least " f"{sync.lookback_days}, and never raise " "sync.lookback_days "
-                "above sync.keep_days")
+        return (
+            f"sync.keep_days ({sync.keep_days}) is below "
+            f"sync.lookback_days ({sync.lookback_days}) with "
+            f'brightpearl.shipped_action = "{action}", '
+            "which leaves confirmed notes unshipped in Brightpearl: "
+            f"they are kept {sync.lookback_days} days, not "
+            f"{sync.keep_days}, or they would be sent again; "
+            "set sync.keep_days to at least "
+            f"{sync.lookback_days}, and never raise "
+            "sync.lookback_days "
+            "above sync.keep_days"
+        )
 
     def missing_for_sync(self) -> list[str]:
         """Keys that must have a value before a sync can run, with the reason."""
         bp, ss = self.brightpearl, self.shipstation
         missing: list[str] = []
         if not bp.account_code:
-            missing.append("brightpearl.account_code: required (the account id used in the Brightpearl URL)")
+            missing.append(
+                "brightpearl.account_code: required (the account id used in the Brightpearl URL)"
+            )
         if not bp.integration_url and not bp.datacenter:
             missing.append("brightpearl.datacenter: required when integration_url is empty")
         if bp.auth == "password":
             if not bp.username:
-                missing.append("brightpearl.username: required when auth = \"password\"")
+                missing.append('brightpearl.username: required when auth = "password"')
             if not bp.password:
-                missing.append("brightpearl.password: required when auth = \"password\" "
-                               "(or set BP_TUI_BRIGHTPEARL_PASSWORD)")
+                missing.append(
+                    'brightpearl.password: required when auth = "password" '
+                    "(or set BP_TUI_BRIGHTPEARL_PASSWORD)"
+                )
         elif bp.auth == "oauth":
             missing.extend(bp.missing_for_oauth())
         else:
             if not bp.app_ref:
-                missing.append(f"brightpearl.app_ref: required when auth = \"{bp.auth}\"")
+                missing.append(f'brightpearl.app_ref: required when auth = "{bp.auth}"')
             if not bp.token:
-                missing.append(f"brightpearl.token: required when auth = \"{bp.auth}\" "
-                               "(or set BP_TUI_BRIGHTPEARL_TOKEN)")
-        if bp.shipped_action in ("mark_shipped_and_set_status", "set_status") and not bp.shipped_status_id:
-            missing.append("brightpearl.shipped_status_id: required when "
-                           f"shipped_action = \"{bp.shipped_action}\"")
-        if bp.shipped_action in ("mark_shipped", "mark_shipped_and_set_status") and not bp.staff_contact_id:
+                missing.append(
+                    f'brightpearl.token: required when auth = "{bp.auth}" '
+                    "(or set BP_TUI_BRIGHTPEARL_TOKEN)"
+                )
+        if (
+            bp.shipped_action in ("mark_shipped_and_set_status", "set_status")
+            and not bp.shipped_status_id
+        ):
+            missing.append(
+                "brightpearl.shipped_status_id: required when "
+                f'shipped_action = "{bp.shipped_action}"'
+            )
+        if (
+            bp.shipped_action in ("mark_shipped", "mark_shipped_and_set_status")
+            and not bp.staff_contact_id
+        ):
             missing.append("brightpearl.staff_contact_id: required to post the shipped (SHW) event")
         if not ss.api_key:
             missing.append("shipstation.api_key: required (or set BP_TUI_SHIPSTATION_API_KEY)")
         if not ss.api_secret and ss.api_version == "v1":
-            missing.append("shipstation.api_secret: required with api_version = \"v1\" "
-                           "(or set BP_TUI_SHIPSTATION_API_SECRET)")
+            missing.append(
+                'shipstation.api_secret: required with api_version = "v1" '
+                "(or set BP_TUI_SHIPSTATION_API_SECRET)"
+            )
         return missing
 
 

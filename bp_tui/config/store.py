@@ -29,9 +29,13 @@ from bp_tui.paths import LinkRefused, make_private_folder, open_private, refuse_
 
 REQUIRED = ("brightpearl.account_code",)
 _ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_HEADER_VALUE = re.compile(r"[\x21-\x7e]*")  # visible ASCII: what an HTTP header value can carry as is
+_HEADER_VALUE = re.compile(
+    r"[\x21-\x7e]*"
+)  # visible ASCII: what an HTTP header value can carry as is
 # whitespace (any kind, including no-break and zero-width spaces) and control characters
-_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_NOT_IN_URL = re.compile(
+    r"[\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
+)
 LOOPBACK_NAMES = ("localhost",)
 
 
@@ -41,7 +45,9 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     try:
         raw = _read_private(path)
     except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found (run `bp-tui` to create it, or pass --config)"]) from None
+        raise ConfigError(
+            [f"{path}: file not found (run `bp-tui` to create it, or pass --config)"]
+        ) from None
     except LinkRefused as exc:
         raise ConfigError([str(exc)]) from None
     except OSError as exc:
@@ -66,7 +72,9 @@ def config_from_dict(data: Mapping[str, Any], source: str = "config") -> Config:
             problems.append(f"{source}: {section}: unknown section{_suggest(section, SECTIONS)}")
             continue
         if not isinstance(body, dict):
-            problems.append(f"{source}: {section}: must be a [{section}] table, not {_type_name(body)}")
+            problems.append(
+                f"{source}: {section}: must be a [{section}] table, not {_type_name(body)}"
+            )
             continue
         names = [k.name for k in keys_of(section)]
         for name, value in body.items():
@@ -132,9 +140,15 @@ def _check_value(key: Key, value: Any) -> str | None:
     if key.url and value:
         return url_problem(value)
     if key.header and not _HEADER_VALUE.fullmatch(value):
-        return ("must be printable ASCII without spaces, as it is sent in an HTTP header "
-                "(look for a pasted line break, space or typographic character)")
-    if key.dotted == "brightpearl.datacenter" and value and not re.match(r"^[a-z0-9-]{2,20}$", value):
+        return (
+            "must be printable ASCII without spaces, as it is sent in an HTTP header "
+            "(look for a pasted line break, space or typographic character)"
+        )
+    if (
+        key.dotted == "brightpearl.datacenter"
+        and value
+        and not re.match(r"^[a-z0-9-]{2,20}$", value)
+    ):
         return f"{_show(value)} is not a data center code like euw1 or use1"
     return None
 
@@ -158,14 +172,18 @@ def url_problem(value: str) -> str | None:
     except ValueError:
         return "is not a valid URL (check the host and the port)"
     if "@" in parts.netloc:
-        return ("must not hold a user name or password (user:password@host); "
-                "credentials go in their own keys")
+        return (
+            "must not hold a user name or password (user:password@host); "
+            "credentials go in their own keys"
+        )
     host = parts.hostname or ""
     if not host:
         return "has no host name"
     if parts.scheme == "http" and not is_loopback(host):
-        return (f"must use https: http is accepted only for a loopback address "
-                f"(127.0.0.1, ::1, localhost), not for {_show(host)}")
+        return (
+            f"must use https: http is accepted only for a loopback address "
+            f"(127.0.0.1, ::1, localhost), not for {_show(host)}"
+        )
     return None
 
 
@@ -184,8 +202,10 @@ def apprise_urls_problem(value: str) -> str | None:
         return "contains a control character; Apprise URLs are separated by spaces or commas"
     for n, url in enumerate(split_alert_urls(value), 1):
         if not _APPRISE_URL.match(url):
-            return (f"URL {n} is not an Apprise URL (it must look like slack://..., mailtos://... or "
-                    "json://...; see https://github.com/caronc/apprise/wiki)")
+            return (
+                f"URL {n} is not an Apprise URL (it must look like slack://..., mailtos://... or "
+                "json://...; see https://github.com/caronc/apprise/wiki)"
+            )
     return None
 
 
@@ -246,8 +266,10 @@ def save_config(config: Config, path: Path) -> None:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, ConfigError) as exc:
             detail = exc.problems[0] if isinstance(exc, ConfigError) else f"{path}: {exc}"
             raise ConfigError(
-                [f"{path}: refusing to overwrite a config file that does not load ({detail}); "
-                 "fix or move it first"]
+                [
+                    f"{path}: refusing to overwrite a config file that does not load ({detail}); "
+                    "fix or move it first"
+                ]
             ) from None
     # Validate what we are about to write, so we never produce a file we would refuse.
     doc = to_toml_dict(config)
@@ -255,7 +277,9 @@ def save_config(config: Config, path: Path) -> None:
     payload = tomli_w.dumps(doc).encode("utf-8")
     try:
         make_private_folder(path.parent)
-        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)  # O_EXCL|O_NOFOLLOW
+        fd, tmp = tempfile.mkstemp(
+            prefix=".config-", suffix=".tmp", dir=path.parent
+        )  # O_EXCL|O_NOFOLLOW
     except OSError as exc:
         raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)}"], exc) from None
     try:
@@ -274,8 +298,9 @@ def save_config(config: Config, path: Path) -> None:
         if isinstance(exc, LinkRefused):
             raise ConfigWriteError([str(exc)], exc) from None
         if isinstance(exc, OSError):
-            raise ConfigWriteError([f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"],
-                                   exc) from None
+            raise ConfigWriteError(
+                [f"{path}: cannot write: {_os_reason(exc)} (the file was left as it was)"], exc
+            ) from None
         raise
     try:
         fd = open_private(path, os.O_RDONLY)  # the file just renamed, never a link put there since
@@ -284,7 +309,9 @@ def save_config(config: Config, path: Path) -> None:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise ConfigError([f"{path}: written, but cannot make it private (mode 0600): {_os_reason(exc)}"]) from None
+        raise ConfigError(
+            [f"{path}: written, but cannot make it private (mode 0600): {_os_reason(exc)}"]
+        ) from None
 
 
 def _read_private(path: Path) -> bytes:
@@ -307,8 +334,11 @@ def permission_warning(path: Path) -> str | None:
     if not mode & 0o066:
         return None
     who = " and ".join(w for w, bits in (("group", 0o060), ("others", 0o006)) if mode & bits)
-    return (f"warning: {inert(str(path))}: readable or writable by " f"{who} (mode {mode:04o}) and it holds "
-            f"secrets; fix: chmod 600 {inert(shlex.quote(str(path)))}")
+    return (
+        f"warning: {inert(str(path))}: readable or writable by "
+        f"{who} (mode {mode:04o}) and it holds "
+        f"secrets; fix: chmod 600 {inert(shlex.quote(str(path)))}"
+    )
 
 
 def _os_reason(exc: OSError) -> str:
@@ -331,7 +361,11 @@ def masked_toml(config: Config) -> str:
     lines: list[str] = []
     for line in text.splitlines():
         for key in SECRET_KEYS:
-            if key.dotted in config.env_overridden and line.startswith(f"{key.name} = ") and _in_section(lines, key.section):
+            if (
+                key.dotted in config.env_overridden
+                and line.startswith(f"{key.name} = ")
+                and _in_section(lines, key.section)
+            ):
                 line = f"{line}  # from {key.env}"
         lines.append(line)
     return "\n".join(lines) + "\n"
@@ -358,7 +392,13 @@ def _url_secrets(value: str) -> list[str]:
         if "://" not in url:
             continue
         parsed = urlsplit(url)
-        parts += [url, parsed.username or "", parsed.password or "", parsed.path.strip("/"), parsed.query]
+        parts += [
+            url,
+            parsed.username or "",
+            parsed.password or "",
+            parsed.path.strip("/"),
+            parsed.query,
+        ]
         parts += [segment for segment in parsed.path.split("/") if len(segment) >= 6]
     return [p for p in parts if p]
 
@@ -377,8 +417,12 @@ def _suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
 
 def _type_name(value: Any) -> str:
     return {
-        bool: "a boolean", int: "a number", float: "a number", str: "a string",
-        list: "a list", dict: "a table",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
     }.get(type(value), type(value).__name__)
 
 

@@ -15,7 +15,9 @@ from enum import StrEnum
 class IntentKind(StrEnum):
     IMPORT = "import"  # ShipStation createorders (create or update)
     CANCEL = "cancel"  # ShipStation order cancelled (note deleted in Brightpearl)
-    MARK_SHIPPED = "markshipped"  # ShipStation order marked shipped (note shipped outside ShipStation)
+    MARK_SHIPPED = (
+        "markshipped"  # ShipStation order marked shipped (note shipped outside ShipStation)
+    )
     REFERENCE = "ref"  # Brightpearl GON shipping reference
     SHIPPED = "shw"  # Brightpearl GON shipped (SHW) event
     NOTE = "note"  # Brightpearl order note for a label
@@ -42,8 +44,9 @@ class IntentKey:
         return cls(kind, str(order_id))
 
     @classmethod
-    def for_shipment(cls, kind: IntentKind, shipment_kind: str, remote_id: int,
-                     gon_id: int | None = None) -> IntentKey:
+    def for_shipment(
+        cls, kind: IntentKind, shipment_kind: str, remote_id: int, gon_id: int | None = None
+    ) -> IntentKey:
         """The key of an order note about a label. ``gon_id`` when the label is on another order
         than the note's own (a part of its split order, the order it was merged into): one label
         of a merged order is written back to every note merged into it, each on its own."""

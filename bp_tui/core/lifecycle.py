@@ -56,8 +56,13 @@ class Move:
     fresh: bool = False
 
 
-def _m(sources: tuple[Stage, ...] | frozenset[Stage], event: Event, target: Stage | None,
-       reason: str | None = None, fresh: bool = False) -> Move:
+def _m(
+    sources: tuple[Stage, ...] | frozenset[Stage],
+    event: Event,
+    target: Stage | None,
+    reason: str | None = None,
+    fresh: bool = False,
+) -> Move:
     return Move(frozenset(sources), event, target, reason, fresh)
 
 
@@ -79,14 +84,26 @@ MOVES: tuple[Move, ...] = (
     _m((Stage.FAILED,), Event.LABEL_SEEN, None),
     _m((Stage.SHIPPED, Stage.FAILED), Event.LABELS_WANTING, Stage.IMPORTED),
     _m((Stage.SHIPPED, Stage.FAILED), Event.WRITTEN_BACK, Stage.CONFIRMED, fresh=True),
-    _m((Stage.IMPORTED, *_DUE), Event.SHIPPED_OUTSIDE, Stage.CONFIRMED,
-       reasons.SHIPPED_OUTSIDE_MARKED),
+    _m(
+        (Stage.IMPORTED, *_DUE),
+        Event.SHIPPED_OUTSIDE,
+        Stage.CONFIRMED,
+        reasons.SHIPPED_OUTSIDE_MARKED,
+    ),
     _m((Stage.ATTENTION,), Event.FOUND_AGAIN, Stage.IMPORTED, ""),
-    _m((Stage.IMPORTED, *_DUE, Stage.ATTENTION), Event.CANCELLED, Stage.CANCELLED,
-       reasons.CANCELLED_AFTER_DELETE),
+    _m(
+        (Stage.IMPORTED, *_DUE, Stage.ATTENTION),
+        Event.CANCELLED,
+        Stage.CANCELLED,
+        reasons.CANCELLED_AFTER_DELETE,
+    ),
     _m((Stage.CANCELLED,), Event.RELISTED, Stage.WAITING, "", fresh=True),
-    _m((Stage.CANCELLED,), Event.RELISTED_AFTER_CANCEL, Stage.ATTENTION,
-       reasons.LISTED_AFTER_CANCEL),
+    _m(
+        (Stage.CANCELLED,),
+        Event.RELISTED_AFTER_CANCEL,
+        Stage.ATTENTION,
+        reasons.LISTED_AFTER_CANCEL,
+    ),
     _m(ANY, Event.FAILED, Stage.FAILED),
     _m(ANY, Event.NEEDS_PERSON, Stage.ATTENTION),
 )
@@ -112,8 +129,10 @@ class IllegalMove(ValueError):
         rows = [mv for mv in MOVES if mv.event == event]
         froms = ", ".join(s for s in Stage if any(s in mv.sources for mv in rows))
         tos = ", ".join(dict.fromkeys(str(mv.target or "unchanged") for mv in rows))
-        super().__init__(f"GON {gon_id}: no move from {source} on '{event}' "
-                         f"(that event moves a note from {froms} to {tos})")
+        super().__init__(
+            f"GON {gon_id}: no move from {source} on '{event}' "
+            f"(that event moves a note from {froms} to {tos})"
+        )
         self.gon_id, self.source, self.event = gon_id, source, event
 
 

@@ -28,12 +28,20 @@ SHIPPED_OUTSIDE = (
     "shipped in Brightpearl outside ShipStation while its ShipStation order is still open: "
     "cancel or ship that order in ShipStation so it is not shipped twice"
 )
-SHIPPED_OUTSIDE_MARKED = "shipped in Brightpearl outside ShipStation: its ShipStation order was marked shipped"
-LABEL_PROCESSING = ("its label is still being made in ShipStation (status processing): it is written "
-                    "back once ShipStation says the label is completed")
-LABEL_ERROR = ("ShipStation could not create its label (status error): a failed label is never written back; "
-               "create the label again in ShipStation")
-LABEL_VOIDED = "label voided, not confirmed: create a new label in ShipStation and it will be confirmed"
+SHIPPED_OUTSIDE_MARKED = (
+    "shipped in Brightpearl outside ShipStation: its ShipStation order was marked shipped"
+)
+LABEL_PROCESSING = (
+    "its label is still being made in ShipStation (status processing): it is written "
+    "back once ShipStation says the label is completed"
+)
+LABEL_ERROR = (
+    "ShipStation could not create its label (status error): a failed label is never written back; "
+    "create the label again in ShipStation"
+)
+LABEL_VOIDED = (
+    "label voided, not confirmed: create a new label in ShipStation and it will be confirmed"
+)
 ADOPTED = "found in ShipStation under its key (created earlier): taken as imported, not sent again"
 CANCELLED_AFTER_DELETE = "deleted in Brightpearl; its ShipStation order was cancelled"
 DELETED_AFTER_LABEL = "the goods-out note was deleted in Brightpearl after its label was created"
@@ -61,8 +69,10 @@ def return_ignored(tracking: str) -> str:
     return f"return label {tracking} ignored (a return is not a shipment)"
 
 
-SPLIT_FIX = "create a label for every part in ShipStation (or cancel the parts not shipped); the note is " \
-            "confirmed with every part's tracking number"
+SPLIT_FIX = (
+    "create a label for every part in ShipStation (or cancel the parts not shipped); the note is "
+    "confirmed with every part's tracking number"
+)
 MERGED_FIX = "create the label on the order it was merged into; that label confirms every note merged into it"
 RETURN_FIX = "nothing to do: return labels are never written back to Brightpearl"
 
@@ -82,14 +92,18 @@ LISTED_AFTER_CANCEL = (
 
 
 def deletion_seen(when: str) -> str:
-    return (f"{DELETION_SEEN} ({when}): it is read again on the next sync before its ShipStation order "
-            "is cancelled; nothing to do if it was deleted on purpose")
+    return (
+        f"{DELETION_SEEN} ({when}): it is read again on the next sync before its ShipStation order "
+        "is cancelled; nothing to do if it was deleted on purpose"
+    )
 
 
 def cancels_held(count: int, open_orders: int, limit: int) -> str:
-    return (f"{CANCELS_HELD} {count} ShipStation orders in one sync ({open_orders} open; more than "
-            f"sync.max_cancels = {limit}, or every open order). If the notes were deleted on purpose, "
-            f"{CONFIRM_CANCEL_HOW}; if not, check the Brightpearl account and connection")
+    return (
+        f"{CANCELS_HELD} {count} ShipStation orders in one sync ({open_orders} open; more than "
+        f"sync.max_cancels = {limit}, or every open order). If the notes were deleted on purpose, "
+        f"{CONFIRM_CANCEL_HOW}; if not, check the Brightpearl account and connection"
+    )
 
 
 def not_in_state(import_when: str) -> Reason:
@@ -120,9 +134,14 @@ def channel_not_selected(channel_id: int | None, channel_ids: list[int]) -> Reas
     )
 
 
-TRANSFER_REASON = Reason("transfer", TRANSFER, "nothing to do: transfers move stock between your warehouses")
-SHIPPED_REASON = Reason("shipped_in_brightpearl", SHIPPED_IN_BRIGHTPEARL,
-                        "nothing to do; it was shipped outside ShipStation")
+TRANSFER_REASON = Reason(
+    "transfer", TRANSFER, "nothing to do: transfers move stock between your warehouses"
+)
+SHIPPED_REASON = Reason(
+    "shipped_in_brightpearl",
+    SHIPPED_IN_BRIGHTPEARL,
+    "nothing to do; it was shipped outside ShipStation",
+)
 
 
 class _Note(Protocol):  # (read-only members: a note whose ids are never None fits too)
@@ -139,7 +158,9 @@ class _Order(Protocol):
     def channel_id(self) -> int | None: ...
 
 
-def eligibility(note: _Note, order: _Order | None, config: Any, *, known_channel: int | None = None) -> Reason | None:
+def eligibility(
+    note: _Note, order: _Order | None, config: Any, *, known_channel: int | None = None
+) -> Reason | None:
     """Why ``note`` may not be sent to ShipStation, or None when it may.
 
     ``note`` is a goods-out note or a goods-out-search row (both carry the state flags
@@ -157,7 +178,11 @@ def eligibility(note: _Note, order: _Order | None, config: Any, *, known_channel
     channel = order.channel_id if order is not None else getattr(note, "channel_id", None)
     if order is None and channel is None:
         channel = known_channel
-    if bp.channel_ids and (order is not None or channel is not None) and channel not in bp.channel_ids:
+    if (
+        bp.channel_ids
+        and (order is not None or channel is not None)
+        and channel not in bp.channel_ids
+    ):
         return channel_not_selected(channel, bp.channel_ids)
     if not getattr(note, bp.import_when, False):
         return not_in_state(bp.import_when)
@@ -177,10 +202,14 @@ class MappingCode(StrEnum):
     NUMBER_TOO_LONG = "number_too_long"
 
 
-_ADDRESS_FIX = ("correct the order's delivery address in Brightpearl (name, first line and country are needed); "
-                "it is sent on the next sync")
-_EMPTY_FIX = ("the goods-out note lists nothing to ship: delete it in Brightpearl and create it again from the "
-              "order (Sales > order > Ship)")
+_ADDRESS_FIX = (
+    "correct the order's delivery address in Brightpearl (name, first line and country are needed); "
+    "it is sent on the next sync"
+)
+_EMPTY_FIX = (
+    "the goods-out note lists nothing to ship: delete it in Brightpearl and create it again from the "
+    "order (Sales > order > Ship)"
+)
 
 MAPPING_FIXES: dict[MappingCode, str] = {
     MappingCode.NO_DELIVERY: _ADDRESS_FIX,
@@ -191,7 +220,7 @@ MAPPING_FIXES: dict[MappingCode, str] = {
     MappingCode.NO_ROWS: _EMPTY_FIX,
     MappingCode.NOTHING_TO_SHIP: _EMPTY_FIX,
     MappingCode.ROW_NOT_ON_ORDER: "the note and its order disagree: recreate the goods-out note from the order "
-                                  "in Brightpearl",
+    "in Brightpearl",
     MappingCode.NUMBER_TOO_LONG: "shorten the order reference in Brightpearl; ShipStation accepts 50 characters",
 }
 

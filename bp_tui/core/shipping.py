@@ -72,7 +72,9 @@ class OrderDraft:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("extra")
-        data["placed_at"] = None if self.placed_at is None else self.placed_at.astimezone(UTC).isoformat()
+        data["placed_at"] = (
+            None if self.placed_at is None else self.placed_at.astimezone(UTC).isoformat()
+        )
         data["form"] = DRAFT_FORM
         return data
 
@@ -83,14 +85,22 @@ class OrderDraft:
             return None
         try:
             placed = data.get("placed_at")
-            items = tuple(LineItem(**{**i, "weight": Weight(**i["weight"]) if i.get("weight") else None})
-                          for i in data["items"])
-            return cls(key=str(data["key"]), number=str(data["number"]),
-                       placed_at=None if placed is None else datetime.fromisoformat(str(placed)),
-                       email=str(data["email"]), ship_to=Address(**data["ship_to"]),
-                       bill_to=Address(**data["bill_to"]), items=items,
-                       warehouse_ref=str(data["warehouse_ref"]), source=str(data["source"]),
-                       store_id=int(data["store_id"]))
+            items = tuple(
+                LineItem(**{**i, "weight": Weight(**i["weight"]) if i.get("weight") else None})
+                for i in data["items"]
+            )
+            return cls(
+                key=str(data["key"]),
+                number=str(data["number"]),
+                placed_at=None if placed is None else datetime.fromisoformat(str(placed)),
+                email=str(data["email"]),
+                ship_to=Address(**data["ship_to"]),
+                bill_to=Address(**data["bill_to"]),
+                items=items,
+                warehouse_ref=str(data["warehouse_ref"]),
+                source=str(data["source"]),
+                store_id=int(data["store_id"]),
+            )
         except (KeyError, TypeError, ValueError):
             return None
 

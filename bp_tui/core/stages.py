@@ -15,13 +15,23 @@ class Stage(StrEnum):
     CONFIRMED = "confirmed"  # written back to Brightpearl
     FAILED = "failed"  # a write failed; retried with backoff
     ATTENTION = "attention"  # needs a person (late void, replacement label, refused cancel)
-    CANCELLED = "cancelled"  # deleted in Brightpearl; its ShipStation order cancelled (or never made)
+    CANCELLED = (
+        "cancelled"  # deleted in Brightpearl; its ShipStation order cancelled (or never made)
+    )
 
 
 STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
 # The queue's default order: notes that need someone first, finished ones last.
 STAGE_PRIORITY: tuple[str, ...] = (
-    "attention", "failed", "ready", "imported", "shipped", "waiting", "confirmed", "cancelled")
+    "attention",
+    "failed",
+    "ready",
+    "imported",
+    "shipped",
+    "waiting",
+    "confirmed",
+    "cancelled",
+)
 
 # Notes a discover step may still (re)decide about.
 OPEN_STAGES: tuple[Stage, ...] = (Stage.WAITING, Stage.READY, Stage.FAILED)

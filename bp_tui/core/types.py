@@ -86,7 +86,9 @@ class CycleSummary:
     updated: int = 0
     confirmed: int = 0
     failed: int = 0  # notes that failed in this run
-    failing: int = 0  # notes in stage failed at the end of the run (also those waiting for their retry)
+    failing: int = (
+        0  # notes in stage failed at the end of the run (also those waiting for their retry)
+    )
     cancelled: int = 0
     attention: int = 0
     removed: int = 0  # notes older than sync.keep_days that left the state (retention)

@@ -22,8 +22,9 @@ def open_orders(ss: ShipStationAccount) -> list[dict]:
     return [o for o in ss.orders.values() if o["orderStatus"] == "awaiting_shipment"]
 
 
-def label_open_orders(ss: ShipStationAccount, rng: random.Random, count: int, *,
-                      real_world: bool = False) -> tuple[list[dict], list[dict]]:
+def label_open_orders(
+    ss: ShipStationAccount, rng: random.Random, count: int, *, real_world: bool = False
+) -> tuple[list[dict], list[dict]]:
     """Labels for up to ``count`` open orders (the labels, and any real-world events).
 
     With ``real_world``, before each label a share of slots first brings one event of
@@ -38,7 +39,7 @@ def label_open_orders(ss: ShipStationAccount, rng: random.Random, count: int, *,
                     events.append(event)
     candidates = open_orders(ss)
     rng.shuffle(candidates)
-    return [ss.create_label(o["orderId"]) for o in candidates[:max(0, count)]], events
+    return [ss.create_label(o["orderId"]) for o in candidates[: max(0, count)]], events
 
 
 def real_world_kinds(ss: ShipStationAccount) -> tuple[str, ...]:
@@ -46,8 +47,9 @@ def real_world_kinds(ss: ShipStationAccount) -> tuple[str, ...]:
     return tuple(getattr(ss, "real_world_events", REAL_WORLD_EVENTS))
 
 
-def real_world_event(ss: ShipStationAccount, rng: random.Random,
-                     prefer: tuple[str, ...] = ()) -> dict[str, Any] | None:
+def real_world_event(
+    ss: ShipStationAccount, rng: random.Random, prefer: tuple[str, ...] = ()
+) -> dict[str, Any] | None:
     """One thing a ShipStation user does, picked at random among those possible now (None: none is),
     among :func:`real_world_kinds`; the kinds in ``prefer`` are tried first."""
     kinds = real_world_kinds(ss)
@@ -66,7 +68,11 @@ def _split(ss: ShipStationAccount, rng: random.Random) -> dict | None:
         return None
     order = rng.choice(splittable)
     part = ss.split_order(order["orderId"])
-    return {"orderId": order["orderId"], "partOrderId": part["orderId"], "orderKey": order["orderKey"]}
+    return {
+        "orderId": order["orderId"],
+        "partOrderId": part["orderId"],
+        "orderKey": order["orderKey"],
+    }
 
 
 def _merge(ss: ShipStationAccount, rng: random.Random) -> dict | None:
@@ -74,7 +80,9 @@ def _merge(ss: ShipStationAccount, rng: random.Random) -> dict | None:
     for order in open_orders(ss):
         if len(ss.split_parts(order["orderKey"])) > 1:
             continue
-        groups[(order["advancedOptions"]["storeId"], shapes.recipient(order["shipTo"]))].append(order)
+        groups[(order["advancedOptions"]["storeId"], shapes.recipient(order["shipTo"]))].append(
+            order
+        )
     pairs = [sorted(g, key=lambda o: o["orderId"]) for g in groups.values() if len(g) >= 2]
     if not pairs:
         return None
@@ -84,8 +92,11 @@ def _merge(ss: ShipStationAccount, rng: random.Random) -> dict | None:
 
 
 def _outbound_live(ss: ShipStationAccount) -> list[dict]:
-    return [s for s in ss.shipments.values()
-            if not s["voided"] and not s["isReturnLabel"] and s["orderId"] in ss.orders]
+    return [
+        s
+        for s in ss.shipments.values()
+        if not s["voided"] and not s["isReturnLabel"] and s["orderId"] in ss.orders
+    ]
 
 
 def _return_label(ss: ShipStationAccount, rng: random.Random) -> dict | None:

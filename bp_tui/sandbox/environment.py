@@ -40,9 +40,15 @@ class SandboxEnvironment:
     connector: Connector
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     real_world: bool = False  # opt-in: tick also splits, merges, returns and voids old labels
-    events: list[dict[str, Any]] = field(default_factory=list)  # the real-world events of tick, in order
-    ss_options: dict[str, Any] = field(default_factory=dict)  # the ShipStation client's own options (V2 limiter)
-    ss_app: Any = None  # the ShipStation API the connector talks to (the account's V1 app or its V2 face)
+    events: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # the real-world events of tick, in order
+    ss_options: dict[str, Any] = field(
+        default_factory=dict
+    )  # the ShipStation client's own options (V2 limiter)
+    ss_app: Any = (
+        None  # the ShipStation API the connector talks to (the account's V1 app or its V2 face)
+    )
     client_options: dict[str, Any] | None = None
 
     def open_orders(self) -> list[dict[str, Any]]:
@@ -64,13 +70,17 @@ class SandboxEnvironment:
         has happened once (so the demo shows one of each early), every tick brings one."""
         made = len(self.label(self.rng.randint(1, 3)))
         roll = self.rng.random()
-        waiting = [g for g, n in self.bp.gons.items() if n["orderId"] and not n["status"]["printed"]]
+        waiting = [
+            g for g, n in self.bp.gons.items() if n["orderId"] and not n["status"]["printed"]
+        ]
         if waiting and roll < 0.5:
             self.bp.set_gon_state(self.rng.choice(waiting), printed=True)
         open_orders = self.open_orders()
         if open_orders and 0.5 <= roll < 0.6:
             order = self.rng.choice(open_orders)
-            self.ss.mark_shipped(order["orderId"], tracking_number=f"HAND-{order['orderId']}", carrier_code="other")
+            self.ss.mark_shipped(
+                order["orderId"], tracking_number=f"HAND-{order['orderId']}", carrier_code="other"
+            )
         live = [s for s in self.ss.shipments.values() if not s["voided"] and not s["isReturnLabel"]]
         shipped_notes = {g for g, n in self.bp.gons.items() if n["status"]["shipped"]}
         confirmed = [s for s in live if self._gon_of(s["orderId"]) in shipped_notes]
@@ -83,7 +93,9 @@ class SandboxEnvironment:
             if gon in self.bp.gons and not self.bp.gons[gon]["status"]["shipped"]:
                 self.bp.delete_gon(gon)
         seen = {e["event"] for e in self.events}
-        unseen = tuple(k for k in real_world_kinds(self.ss) if k not in seen)  # one of each comes first
+        unseen = tuple(
+            k for k in real_world_kinds(self.ss) if k not in seen
+        )  # one of each comes first
         if self.real_world and (unseen or self.rng.random() < REAL_WORLD_SHARE):
             event = real_world_event(self.ss, self.rng, prefer=unseen)
             if event:
@@ -117,21 +129,31 @@ class SandboxEnvironment:
             if path.name.startswith(self.state_path.name):
                 path.unlink()
         self.connector = Connector(
-            self.config, self.state_path, config_path=self.config_path,
-            bp_transport=in_process(self.bp.app), ss_transport=in_process(self.ss_app or self.ss.app),
-            client_options=self.client_options, ss_options=self.ss_options or None)
+            self.config,
+            self.state_path,
+            config_path=self.config_path,
+            bp_transport=in_process(self.bp.app),
+            ss_transport=in_process(self.ss_app or self.ss.app),
+            client_options=self.client_options,
+            ss_options=self.ss_options or None,
+        )
 
     @property
     def ss_api(self) -> str:
         return self.config.shipstation.api_version
 
-    async def switch_to_v2(self, *, client_options: dict[str, Any] | None = None,
-                           ss_options: dict[str, Any] | None = None) -> V2Face:
+    async def switch_to_v2(
+        self,
+        *,
+        client_options: dict[str, Any] | None = None,
+        ss_options: dict[str, Any] | None = None,
+    ) -> V2Face:
         """Move this (V1) environment to ShipStation V2 as an operator would: the same account
         and state file, a V2 key, ``api_version = "v2"`` in the config; the connector is rebuilt
         on them. The V2 face of the account is returned."""
-        face = getattr(self.ss, "v2", None) or V2Face(self.ss, rate_limit=self.ss.limiter.limit,
-                                                      window_s=self.ss.window_s)
+        face = getattr(self.ss, "v2", None) or V2Face(
+            self.ss, rate_limit=self.ss.limiter.limit, window_s=self.ss.window_s
+        )
         await self.connector.aclose()
         doc = self.config.as_dict()
         doc["shipstation"].update(face.settings(SS_BASE))
@@ -141,13 +163,20 @@ class SandboxEnvironment:
         self.ss_options = _v2_client_limit(face.limiter.limit, face.window_s, ss_options)
         self.ss_app, self.client_options = build_v2_app(face), client_options
         self.connector = Connector(
-            self.config, self.state_path, config_path=self.config_path,
-            bp_transport=in_process(self.bp.app), ss_transport=in_process(self.ss_app),
-            client_options=client_options, ss_options=self.ss_options)
+            self.config,
+            self.state_path,
+            config_path=self.config_path,
+            bp_transport=in_process(self.bp.app),
+            ss_transport=in_process(self.ss_app),
+            client_options=client_options,
+            ss_options=self.ss_options,
+        )
         return face
 
 
-def _v2_client_limit(server_limit: int, window_s: float, ss_options: dict[str, Any] | None) -> dict[str, Any]:
+def _v2_client_limit(
+    server_limit: int, window_s: float, ss_options: dict[str, Any] | None
+) -> dict[str, Any]:
     """The V2 client's own limiter kept below the sandbox's limit (as bp-tui's 190 is below the
     real 200/min), over the sandbox's window."""
     options = {"limit": max(1, server_limit * 19 // 20), "window_s": window_s}
@@ -155,11 +184,18 @@ def _v2_client_limit(server_limit: int, window_s: float, ss_options: dict[str, A
     return options
 
 
-def sandbox_config(bp: BrightpearlSandbox, ss: ShipStationAccount, *, bp_auth: str = "password",
-                   **overrides: dict[str, Any]) -> Config:
+def sandbox_config(
+    bp: BrightpearlSandbox,
+    ss: ShipStationAccount,
+    *,
+    bp_auth: str = "password",
+    **overrides: dict[str, Any],
+) -> Config:
     """``bp_auth = "oauth"``: the OAuth variant (log in with ``SandboxEnvironment.oauth_login``)."""
     doc: dict[str, dict[str, Any]] = {
-        "brightpearl": {**(bp.oauth_settings(BP_BASE) if bp_auth == "oauth" else bp.settings(BP_BASE))},
+        "brightpearl": {
+            **(bp.oauth_settings(BP_BASE) if bp_auth == "oauth" else bp.settings(BP_BASE))
+        },
         "shipstation": {**ss.settings(SS_BASE)},
         "sync": {"interval_seconds": 30},
     }
@@ -207,7 +243,9 @@ def build_environment(
         bp.seed(orders=orders, seed=seed)
     ss: ShipStationSandbox | ShipStationV2Sandbox
     if ss_api == "v2":
-        ss = ShipStationV2Sandbox(rate_limit=V2_RATE_LIMIT if ss_limit is None else ss_limit, window_s=window_s)
+        ss = ShipStationV2Sandbox(
+            rate_limit=V2_RATE_LIMIT if ss_limit is None else ss_limit, window_s=window_s
+        )
         ss_options = _v2_client_limit(ss.v2.limiter.limit, window_s, ss_options)
     else:
         ss = ShipStationSandbox(rate_limit=40 if ss_limit is None else ss_limit, window_s=window_s)
@@ -216,10 +254,23 @@ def build_environment(
     save_config(config, config_path)
     state_path = workdir / "state.sqlite3"
     connector = Connector(
-        config, state_path, config_path=config_path,
-        bp_transport=in_process(bp.app), ss_transport=in_process(ss.app),
-        client_options=client_options, ss_options=ss_options,
+        config,
+        state_path,
+        config_path=config_path,
+        bp_transport=in_process(bp.app),
+        ss_transport=in_process(ss.app),
+        client_options=client_options,
+        ss_options=ss_options,
     )
-    return SandboxEnvironment(bp=bp, ss=ss, config=config, config_path=config_path, state_path=state_path,
-                              connector=connector, real_world=real_world, ss_options=dict(ss_options or {}),
-                              ss_app=ss.app, client_options=client_options)
+    return SandboxEnvironment(
+        bp=bp,
+        ss=ss,
+        config=config,
+        config_path=config_path,
+        state_path=state_path,
+        connector=connector,
+        real_world=real_world,
+        ss_options=dict(ss_options or {}),
+        ss_app=ss.app,
+        client_options=client_options,
+    )

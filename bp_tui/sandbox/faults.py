@@ -72,12 +72,26 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 KINDS = (
-    "error_before", "error_after", "drop_before", "drop_after", "slow_before", "slow_after",
-    "throttle", "malformed", "null_items",
+    "error_before",
+    "error_after",
+    "drop_before",
+    "drop_after",
+    "slow_before",
+    "slow_after",
+    "throttle",
+    "malformed",
+    "null_items",
 )
 GATEWAY_KINDS = (
-    "redirect", "empty", "html", "wrong_shape", "html_404",
-    "redirect_after_write", "empty_after_write", "html_after_write", "wrong_shape_after_write",
+    "redirect",
+    "empty",
+    "html",
+    "wrong_shape",
+    "html_404",
+    "redirect_after_write",
+    "empty_after_write",
+    "html_after_write",
+    "wrong_shape_after_write",
     "ok_after_write",
 )
 HOSTILE_KINDS = ("hostile_throttle", "hostile_count", "hostile_window", "drip", "huge")
@@ -92,7 +106,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # nowhere)
 REDIRECT_TO = "https://gateway.sandbox.invalid/login"
 MAINTENANCE_PAGE = (
-    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+    '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
     "<title>Down for maintenance</title></head>\n"
     "<body><h1>We&rsquo;ll be back soon</h1><p>The service is down for scheduled maintenance. "
     "Please try again later.</p></body></html>\n"
@@ -106,12 +120,23 @@ NGINX_404 = (
 
 def is_gon_read(method: str, path: str) -> bool:
     """A read of Brightpearl goods-out notes by id set (not the search)."""
-    return method == "GET" and "/goods-note/goods-out/" in path and not path.rstrip("/").endswith("-search")
+    return (
+        method == "GET"
+        and "/goods-note/goods-out/" in path
+        and not path.rstrip("/").endswith("-search")
+    )
+
+
 # Valid JSON that no endpoint answering that kind of body could send (chosen forms).
 WRONG_SHAPES: dict[str, list[Any]] = {
     "object": [{}, [], {"response": "ok"}],  # endpoints answering a JSON object with content
-    "list": [{}, {"response": "ok"}],  # endpoints answering a JSON array ([] would be a valid empty list)
-    "empty": [[]],  # endpoints answering {} ({"response": ...} is Brightpearl's envelope: too close to valid)
+    "list": [
+        {},
+        {"response": "ok"},
+    ],  # endpoints answering a JSON array ([] would be a valid empty list)
+    "empty": [
+        []
+    ],  # endpoints answering {} ({"response": ...} is Brightpearl's envelope: too close to valid)
     "token": [{}, []],  # Brightpearl authorise: {"response": "<token>"}
 }
 
@@ -136,7 +161,9 @@ class FaultPlan:
     def __post_init__(self) -> None:
         unknown = [k for k in self.kinds if k not in ALL_KINDS]
         if unknown:
-            raise ValueError(f"unknown fault kind(s): {', '.join(unknown)}; known: {', '.join(ALL_KINDS)}")
+            raise ValueError(
+                f"unknown fault kind(s): {', '.join(unknown)}; known: {', '.join(ALL_KINDS)}"
+            )
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError("fault rate must be between 0 and 1")
 
@@ -150,9 +177,13 @@ class Dialect:
     throttle_body: dict[str, Any]
     throttle_headers: Callable[[float], dict[str, str]]
     list_key: Callable[[str, str], str | None]  # (method, path) -> key of the items list, or None
-    answer_kind: Callable[[str, str], str]  # (method, path) -> a key of WRONG_SHAPES: what a success looks like
+    answer_kind: Callable[
+        [str, str], str
+    ]  # (method, path) -> a key of WRONG_SHAPES: what a success looks like
     count_headers: tuple[str, ...] = ()  # requests left in the window
-    wait_headers: tuple[str, ...] = ()  # seconds (or ms) to wait: on a throttled answer, or to the reset
+    wait_headers: tuple[
+        str, ...
+    ] = ()  # seconds (or ms) to wait: on a throttled answer, or to the reset
 
 
 def _bp_list_key(method: str, path: str) -> str | None:
@@ -172,7 +203,12 @@ def _ss_list_key(method: str, path: str) -> str | None:
     if method != "GET":
         return None
     tail = path.rstrip("/").rsplit("/", 1)[-1]
-    return {"shipments": "shipments", "fulfillments": "fulfillments", "orders": "orders", "list": "orders"}.get(tail)
+    return {
+        "shipments": "shipments",
+        "fulfillments": "fulfillments",
+        "orders": "orders",
+        "list": "orders",
+    }.get(tail)
 
 
 def _ss_answer_kind(method: str, path: str) -> str:
@@ -185,9 +221,13 @@ def _ss_answer_kind(method: str, path: str) -> str:
 BRIGHTPEARL = Dialect(
     error_body={"errors": [{"code": "CMNU-003", "message": "Internal Server Error"}]},
     throttle_status=503,
-    throttle_body={"response": "You have sent too many requests. Please wait before sending another request"},
-    throttle_headers=lambda s: {"brightpearl-requests-remaining": "0",
-                                "brightpearl-next-throttle-period": str(max(1, int(round(s * 1000))))},
+    throttle_body={
+        "response": "You have sent too many requests. Please wait before sending another request"
+    },
+    throttle_headers=lambda s: {
+        "brightpearl-requests-remaining": "0",
+        "brightpearl-next-throttle-period": str(max(1, int(round(s * 1000)))),
+    },
     list_key=_bp_list_key,
     answer_kind=_bp_answer_kind,
     count_headers=("brightpearl-requests-remaining",),
@@ -202,12 +242,19 @@ def _ss_reset(seconds: float) -> str:
 
 
 SHIPSTATION = Dialect(
-    error_body={"Message": "An error has occurred.", "ExceptionMessage": "The service is unavailable.",
-                "ExceptionType": "System.Net.WebException", "StackTrace": None},
+    error_body={
+        "Message": "An error has occurred.",
+        "ExceptionMessage": "The service is unavailable.",
+        "ExceptionType": "System.Net.WebException",
+        "StackTrace": None,
+    },
     throttle_status=429,
     throttle_body={"message": "Too Many Requests"},
-    throttle_headers=lambda s: {"X-Rate-Limit-Limit": "40", "X-Rate-Limit-Remaining": "0",
-                                "X-Rate-Limit-Reset": _ss_reset(s)},
+    throttle_headers=lambda s: {
+        "X-Rate-Limit-Limit": "40",
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": _ss_reset(s),
+    },
     list_key=_ss_list_key,
     answer_kind=_ss_answer_kind,
     count_headers=("X-Rate-Limit-Remaining",),
@@ -240,9 +287,13 @@ class Chaos:
         listing = self.dialect.list_key(method, path) is not None
         write = method in WRITE_METHODS
         gon_read = is_gon_read(method, path)
-        kinds = [k for k in self.plan.kinds
-                 if (listing or k not in LISTING_ONLY) and (write or k not in WRITES_ONLY)
-                 and (gon_read or k not in GON_READS_ONLY)]
+        kinds = [
+            k
+            for k in self.plan.kinds
+            if (listing or k not in LISTING_ONLY)
+            and (write or k not in WRITES_ONLY)
+            and (gon_read or k not in GON_READS_ONLY)
+        ]
         if not kinds:
             return None
         kind = kinds[int(pick * len(kinds)) % len(kinds)]
@@ -266,8 +317,12 @@ class Chaos:
         if now < self._blocked_until:
             # Sent while told to wait: a client bug the tests count, answered throttled again.
             self.violations += 1
-            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body,
-                           self.dialect.throttle_headers(self._blocked_until - now))
+            await _respond(
+                send,
+                self.dialect.throttle_status,
+                self.dialect.throttle_body,
+                self.dialect.throttle_headers(self._blocked_until - now),
+            )
             return
         kind = self.draw(method, path)
         if kind is None:
@@ -275,8 +330,12 @@ class Chaos:
             return
         if kind == "throttle":
             self._blocked_until = now + self.plan.throttle_s
-            await _respond(send, self.dialect.throttle_status, self.dialect.throttle_body,
-                           self.dialect.throttle_headers(self.plan.throttle_s))
+            await _respond(
+                send,
+                self.dialect.throttle_status,
+                self.dialect.throttle_body,
+                self.dialect.throttle_headers(self.plan.throttle_s),
+            )
             return
         if kind == "hostile_throttle":
             hostile = self.dialect.throttle_headers(self.plan.throttle_s)
@@ -310,9 +369,13 @@ class Chaos:
             await asyncio.sleep(self.plan.slow_s)
             await _forward(send, status, headers, body)
         elif kind == "malformed":
-            await _forward(send, status, headers, body[: max(1, len(body) // 2)] + b"<!-- upstream reset")
+            await _forward(
+                send, status, headers, body[: max(1, len(body) // 2)] + b"<!-- upstream reset"
+            )
         elif kind == "null_items":
-            await _forward(send, status, headers, _null_items(body, self.dialect.list_key(method, path) or ""))
+            await _forward(
+                send, status, headers, _null_items(body, self.dialect.list_key(method, path) or "")
+            )
         elif kind in WRITES_ONLY:
             await self._gateway(send, kind.removesuffix("_after_write"), scope)
         elif kind in ("hostile_count", "hostile_window"):
@@ -322,12 +385,21 @@ class Chaos:
             if kind == "hostile_window":
                 changed.update({h.lower(): value for h in self.dialect.wait_headers[:1]})
             kept = [(k, v) for k, v in headers if k.decode("latin-1").lower() not in changed]
-            await _forward(send, status, kept + [(k.encode(), v.encode()) for k, v in changed.items()], body)
+            await _forward(
+                send, status, kept + [(k.encode(), v.encode()) for k, v in changed.items()], body
+            )
         elif kind == "drip":
-            await send({"type": "http.response.start", "status": status,
-                        "headers": headers + [(b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": headers + [(b"content-length", str(len(body)).encode())],
+                }
+            )
             for i in range(len(body)):
-                await send({"type": "http.response.body", "body": body[i:i + 1], "more_body": True})
+                await send(
+                    {"type": "http.response.body", "body": body[i : i + 1], "more_body": True}
+                )
                 await asyncio.sleep(self.plan.drip_s)
             await send({"type": "http.response.body", "body": b""})
 
@@ -337,11 +409,18 @@ class Chaos:
             query = scope.get("query_string", b"").decode("latin-1")
             target = scope["path"] + (f"?{query}" if query else "")
             location = f"{REDIRECT_TO}?{urlencode({'next': target})}"
-            await _forward(send, 302, [(b"location", location.encode()), (b"content-type", b"text/html")], b"")
+            await _forward(
+                send, 302, [(b"location", location.encode()), (b"content-type", b"text/html")], b""
+            )
         elif kind == "empty":
             await _forward(send, 200, [(b"content-type", b"application/json")], b"")
         elif kind == "html":
-            await _forward(send, 200, [(b"content-type", b"text/html; charset=utf-8")], MAINTENANCE_PAGE.encode())
+            await _forward(
+                send,
+                200,
+                [(b"content-type", b"text/html; charset=utf-8")],
+                MAINTENANCE_PAGE.encode(),
+            )
         elif kind == "html_404":
             headers = [(b"content-type", b"text/html"), (b"server", b"nginx")]
             await _forward(send, 404, headers, NGINX_404.encode())
@@ -351,12 +430,16 @@ class Chaos:
             shapes = WRONG_SHAPES[self.dialect.answer_kind(scope["method"], scope["path"])]
             await _respond(send, 200, shapes[int(self.rng.random() * len(shapes)) % len(shapes)])
 
-
     async def _huge(self, send: Send) -> None:
         """A JSON list of ``huge_bytes`` sent from one reused chunk (a gateway's runaway answer)."""
         chunk = b'"' + b"x" * (1024 * 1024 - 4) + b'",'
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": b"[", "more_body": True})
         for _ in range(max(1, self.plan.huge_bytes // len(chunk))):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -372,14 +455,27 @@ class Chaos:
         filler = "." * int(self.rng.random() * 280)
         if kind == "echo_ok":
             page = f"{filler}\nYour request, as we received it:\n" + "\n".join(lines) + "\n"
-            await _forward(send, 200, [(b"content-type", b"text/plain; charset=utf-8")], page.encode())
+            await _forward(
+                send, 200, [(b"content-type", b"text/plain; charset=utf-8")], page.encode()
+            )
         elif kind == "echo_4xx":
             said = f"{filler} bad request: " + "; ".join(lines)
-            await _respond(send, 400, {"message": said, "Message": said, "headers": headers,
-                                       "errors": [{"code": "GWY-400", "message": said}]})
+            await _respond(
+                send,
+                400,
+                {
+                    "message": said,
+                    "Message": said,
+                    "headers": headers,
+                    "errors": [{"code": "GWY-400", "message": said}],
+                },
+            )
         else:
-            page = (f"<html><body><h1>502 Bad Gateway</h1>{filler}<pre>" + "\n".join(lines)
-                    + "</pre></body></html>")
+            page = (
+                f"<html><body><h1>502 Bad Gateway</h1>{filler}<pre>"
+                + "\n".join(lines)
+                + "</pre></body></html>"
+            )
             await _forward(send, 502, [(b"content-type", b"text/html")], page.encode())
 
 
@@ -400,12 +496,19 @@ async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, l
 
 
 async def _forward(send: Send, status: int, headers: list, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": headers + [(b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": headers + [(b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
-async def _respond(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+async def _respond(
+    send: Send, status: int, body: Any, headers: dict[str, str] | None = None
+) -> None:
     raw = b"" if body is None else json.dumps(body).encode()
     pairs = [(b"content-type", b"application/json")]
     pairs += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
@@ -414,8 +517,13 @@ async def _respond(send: Send, status: int, body: Any, headers: dict[str, str] |
 
 async def _drop(send: Send) -> None:
     """Start an answer that never comes: over HTTP the server closes the socket mid-answer."""
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        }
+    )
     raise DroppedConnection("connection closed by the server before the answer was complete")
 
 

@@ -47,19 +47,26 @@ from bp_tui.sandbox.shipstation.account import NotPossible, ShipStationAccount
 SS_PREFIX = "/shipstation"
 CONTROL_PREFIX = "/_sandbox"
 Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
 
 
-def combined_app(bp_app: ASGIApp, ss_app: ASGIApp, prefix: str = SS_PREFIX,
-                 control: ASGIApp | None = None) -> ASGIApp:
+def combined_app(
+    bp_app: ASGIApp, ss_app: ASGIApp, prefix: str = SS_PREFIX, control: ASGIApp | None = None
+) -> ASGIApp:
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        if control is not None and scope["type"] == "http" and path.startswith(CONTROL_PREFIX + "/"):
+        if (
+            control is not None
+            and scope["type"] == "http"
+            and path.startswith(CONTROL_PREFIX + "/")
+        ):
             await control(scope, receive, send)
             return
         if scope["type"] == "http" and (path == prefix or path.startswith(prefix + "/")):
             inner = dict(scope)
-            inner["path"] = path[len(prefix):] or "/"
+            inner["path"] = path[len(prefix) :] or "/"
             inner["raw_path"] = inner["path"].encode()
             await ss_app(inner, receive, send)
             return
@@ -71,15 +78,31 @@ def combined_app(bp_app: ASGIApp, ss_app: ASGIApp, prefix: str = SS_PREFIX,
 OAUTH_KEYS = ("dev_ref", "client_secret", "oauth_url", "redirect_uri")
 
 
-def connection_toml(bp: BrightpearlSandbox, ss: ShipStationAccount, base_url: str, *, auth: str = "password") -> str:
+def connection_toml(
+    bp: BrightpearlSandbox, ss: ShipStationAccount, base_url: str, *, auth: str = "password"
+) -> str:
     """The [brightpearl] and [shipstation] keys that point a config at the served sandboxes; the
     OAuth keys too (used when ``auth = "oauth"``, after ``bp-tui auth login``)."""
-    bp_keys = bp.oauth_settings(base_url) if auth == "oauth" else {**bp.settings(base_url),
-                                                                    **{k: bp.oauth_settings(base_url)[k] for k in OAUTH_KEYS}}
+    bp_keys = (
+        bp.oauth_settings(base_url)
+        if auth == "oauth"
+        else {**bp.settings(base_url), **{k: bp.oauth_settings(base_url)[k] for k in OAUTH_KEYS}}
+    )
     doc = {
-        "brightpearl": {k: bp_keys[k] for k in ("account_code", "integration_url", "auth", "username", "password",
-                                                "app_ref", *OAUTH_KEYS, "staff_contact_id")
-                        if auth != "oauth" or k not in ("username", "password")},
+        "brightpearl": {
+            k: bp_keys[k]
+            for k in (
+                "account_code",
+                "integration_url",
+                "auth",
+                "username",
+                "password",
+                "app_ref",
+                *OAUTH_KEYS,
+                "staff_contact_id",
+            )
+            if auth != "oauth" or k not in ("username", "password")
+        },
         "shipstation": {k: v for k, v in ss.settings(base_url + SS_PREFIX).items()},
     }
     return tomli_w.dumps(doc)
@@ -106,7 +129,9 @@ def tally(bp: BrightpearlSandbox, ss: ShipStationAccount) -> dict[str, Any]:
     return labels never count as labels."""
     originals = [o for o in ss.orders.values() if o["advancedOptions"].get("parentId") is None]
     keys = Counter(o["orderKey"] for o in originals)
-    shw = {gid: sum(1 for e in g["events"] if e["eventCode"] == "SHW") for gid, g in bp.gons.items()}
+    shw = {
+        gid: sum(1 for e in g["events"] if e["eventCode"] == "SHW") for gid, g in bp.gons.items()
+    }
     markers: Counter = Counter()
     for notes in bp.notes.values():
         for note in notes:
@@ -123,16 +148,27 @@ def tally(bp: BrightpearlSandbox, ss: ShipStationAccount) -> dict[str, Any]:
         if not live or not all(p["orderId"] in labelled for p in live):
             continue
         covered = [p["orderKey"] for p in live]
-        covered += [ss.merged_orders[m]["orderKey"] for p in live for m in p["advancedOptions"]["mergedIds"]
-                    if m in ss.merged_orders]
+        covered += [
+            ss.merged_orders[m]["orderKey"]
+            for p in live
+            for m in p["advancedOptions"]["mergedIds"]
+            if m in ss.merged_orders
+        ]
         labelled_gons.update(g for g in map(_gon_id, covered) if g is not None)
-    chaos = {name: getattr(sb, "chaos", None) for name, sb in (("brightpearl", bp), ("shipstation", ss))}
+    chaos = {
+        name: getattr(sb, "chaos", None) for name, sb in (("brightpearl", bp), ("shipstation", ss))
+    }
     return {
-        "eligible": sorted(gid for gid, g in bp.gons.items()
-                           if g["orderId"] and g["status"]["printed"] and not g["status"]["shipped"]),
+        "eligible": sorted(
+            gid
+            for gid, g in bp.gons.items()
+            if g["orderId"] and g["status"]["printed"] and not g["status"]["shipped"]
+        ),
         "order_keys": sorted(keys),
         "orders": len(ss.orders),
-        "open_orders": sum(1 for o in ss.orders.values() if o["orderStatus"] == "awaiting_shipment"),
+        "open_orders": sum(
+            1 for o in ss.orders.values() if o["orderStatus"] == "awaiting_shipment"
+        ),
         "labelled": len(labelled),
         "labelled_unconfirmed": sorted(g for g in labelled_gons if shw.get(g, 0) == 0),
         "shipped_gons": sum(1 for n in shw.values() if n),
@@ -144,8 +180,12 @@ def tally(bp: BrightpearlSandbox, ss: ShipStationAccount) -> dict[str, Any]:
         "merged_away": len(ss.merged_orders),
         "return_labels": sum(1 for s in ss.shipments.values() if s.get("isReturnLabel")),
         "voided_labels": sum(1 for s in outbound if s["voided"]),
-        "violations": {"brightpearl": bp.violations + (chaos["brightpearl"].violations if chaos["brightpearl"] else 0),
-                       "shipstation": ss.violations + (chaos["shipstation"].violations if chaos["shipstation"] else 0)},
+        "violations": {
+            "brightpearl": bp.violations
+            + (chaos["brightpearl"].violations if chaos["brightpearl"] else 0),
+            "shipstation": ss.violations
+            + (chaos["shipstation"].violations if chaos["shipstation"] else 0),
+        },
         "faults": {name: dict(c.injected) if c else {} for name, c in chaos.items()},
     }
 
@@ -181,9 +221,14 @@ def _se_or_int(query: dict[str, str], v2_name: str, v1_name: str) -> int:
 
 def _label_answer(made: dict) -> dict:
     """A label the control endpoints made, in V1 terms and in V2 terms (the same account)."""
-    return {"orderId": made["orderId"], "shipmentId": made["shipmentId"], "trackingNumber": made["trackingNumber"],
-            "label_id": f"se-{made['shipmentId']}", "shipment_id": f"se-{made['orderId']}",
-            "tracking_number": made["trackingNumber"]}
+    return {
+        "orderId": made["orderId"],
+        "shipmentId": made["shipmentId"],
+        "trackingNumber": made["trackingNumber"],
+        "label_id": f"se-{made['shipmentId']}",
+        "shipment_id": f"se-{made['orderId']}",
+        "tracking_number": made["trackingNumber"],
+    }
 
 
 def _ids(query: dict[str, str], name: str) -> list[int]:
@@ -200,13 +245,16 @@ def _moves(text: str) -> dict[str | int, int] | None:
     for pair in text.split(","):
         key, _, count = pair.rpartition(":")
         if not key or not count.isdigit():
-            raise _ControlError(400, "items must look like KEY:QTY,KEY:QTY (lineItemKey or orderItemId)")
+            raise _ControlError(
+                400, "items must look like KEY:QTY,KEY:QTY (lineItemKey or orderItemId)"
+            )
         moves[key] = int(count)
     return moves
 
 
-def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7,
-                real_world: bool = False) -> ASGIApp:
+def control_app(
+    bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7, real_world: bool = False
+) -> ASGIApp:
     """The ``/_sandbox`` test controls (see the module's docstring), loopback only."""
     rng = random.Random(seed)
 
@@ -226,26 +274,45 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7
         return {"order": ss.merge_orders(_int(query, "orderId"), _ids(query, "merge"))}
 
     def return_label(query: dict[str, str], body: Any) -> dict:
-        return {"shipment": ss.create_return_label(_int(query, "orderId"),
-                                                   tracking_number=query.get("trackingNumber") or None)}
+        return {
+            "shipment": ss.create_return_label(
+                _int(query, "orderId"), tracking_number=query.get("trackingNumber") or None
+            )
+        }
 
     def label(query: dict[str, str], body: Any) -> dict:
         order_id = _se_or_int(query, "shipment_id", "orderId")
         if order_id not in ss.orders:
             raise _ControlError(404, f"no open order or shipment {order_id}")
-        if ss.orders[order_id]["orderStatus"] not in ("awaiting_shipment", "awaiting_payment", "on_hold",
-                                                      "pending_fulfillment"):
-            raise NotPossible(f"order {order_id} is {ss.orders[order_id]['orderStatus']}: no label can be bought")
+        if ss.orders[order_id]["orderStatus"] not in (
+            "awaiting_shipment",
+            "awaiting_payment",
+            "on_hold",
+            "pending_fulfillment",
+        ):
+            raise NotPossible(
+                f"order {order_id} is {ss.orders[order_id]['orderStatus']}: no label can be bought"
+            )
         status = query.get("status") or "completed"
         if status != "completed":  # a V2 label being made or failed (V1 has neither)
             if not hasattr(ss, "create_unfinished_label"):
-                raise _ControlError(400, "status processing or error needs the V2 sandbox (--ss-api v2)")
+                raise _ControlError(
+                    400, "status processing or error needs the V2 sandbox (--ss-api v2)"
+                )
             if status not in ("processing", "error"):
-                raise _ControlError(400, f"status must be completed, processing or error, not {status!r}")
-            return {"label": _label_answer(ss.create_unfinished_label(order_id, status)), "status": status}
-        made = ss.create_label(order_id, tracking_number=query.get("tracking_number") or None,
-                               carrier_code=query.get("carrier_code") or "ups",
-                               service_code=query.get("service_code") or "ups_ground")
+                raise _ControlError(
+                    400, f"status must be completed, processing or error, not {status!r}"
+                )
+            return {
+                "label": _label_answer(ss.create_unfinished_label(order_id, status)),
+                "status": status,
+            }
+        made = ss.create_label(
+            order_id,
+            tracking_number=query.get("tracking_number") or None,
+            carrier_code=query.get("carrier_code") or "ups",
+            service_code=query.get("service_code") or "ups_ground",
+        )
         return {"label": _label_answer(made)}
 
     def complete_label(query: dict[str, str], body: Any) -> dict:
@@ -289,10 +356,16 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7
         return {"hold_s": bp.oauth.hold_s}
 
     routes: dict[tuple[str, str], Callable[[dict[str, str], Any], dict]] = {
-        ("POST", "/labels"): labels, ("POST", "/label"): label, ("GET", "/tally"): lambda query, body: tally(bp, ss),
+        ("POST", "/labels"): labels,
+        ("POST", "/label"): label,
+        ("GET", "/tally"): lambda query, body: tally(bp, ss),
         ("POST", "/complete-label"): complete_label,
-        ("POST", "/split"): split, ("POST", "/merge"): merge, ("POST", "/return-label"): return_label,
-        ("POST", "/void"): void, ("POST", "/edit-order"): edit_order, ("POST", "/timezone"): set_timezone,
+        ("POST", "/split"): split,
+        ("POST", "/merge"): merge,
+        ("POST", "/return-label"): return_label,
+        ("POST", "/void"): void,
+        ("POST", "/edit-order"): edit_order,
+        ("POST", "/timezone"): set_timezone,
         ("POST", "/staff"): staff,
         ("GET", "/oauth"): lambda query, body: bp.oauth.tally(),
         ("POST", "/oauth/revoke"): lambda query, body: {"revoked": bp.oauth.revoke()},
@@ -301,7 +374,7 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7
     }
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
-        path, method = scope["path"][len(CONTROL_PREFIX):], scope["method"]
+        path, method = scope["path"][len(CONTROL_PREFIX) :], scope["method"]
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         raw = b""
         more = True
@@ -325,8 +398,16 @@ def control_app(bp: BrightpearlSandbox, ss: ShipStationAccount, *, seed: int = 7
         except ValueError as exc:  # NotPossible and bad values
             status, answer = 400, {"message": str(exc)}
         raw = json.dumps(answer).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(raw)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": raw})
 
     return app

@@ -49,10 +49,14 @@ def read_profile_line(profile: Profile) -> ProfileLine:
         last = store.meta.last_run()
         data = last[1] if last is not None else {}
         return ProfileLine(
-            profile.name, counts=store.queue.stage_counts(), oldest_unshipped=store.queue.oldest_unshipped(),
+            profile.name,
+            counts=store.queue.stage_counts(),
+            oldest_unshipped=store.queue.oldest_unshipped(),
             last_sync_at=last[0] if last is not None else None,
             last_failed=int(data.get("failing", 0) or 0) if isinstance(data, dict) else 0,
-            open_incidents=count_open_incidents(store), synced=last is not None)
+            open_incidents=count_open_incidents(store),
+            synced=last is not None,
+        )
     except Exception as exc:  # noqa: BLE001
         return ProfileLine(profile.name, problem=f"state unreadable: {type(exc).__name__}")
     finally:

@@ -13,8 +13,15 @@ from bp_tui.config import Config, save_config
 from bp_tui.state.tokens import TokenSet
 from bp_tui.troubleshoot.bundle import BundleError, protected_paths, resolve_target
 
-__all__ = ["LOGIN_VALID_S", "BrightpearlLogin", "BundleError", "LoginError", "TokenSet",
-           "check_bundle_target", "save_settings"]
+__all__ = [
+    "LOGIN_VALID_S",
+    "BrightpearlLogin",
+    "BundleError",
+    "LoginError",
+    "TokenSet",
+    "check_bundle_target",
+    "save_settings",
+]
 
 
 def save_settings(config: Config, path: Path) -> None:
@@ -23,8 +30,13 @@ def save_settings(config: Config, path: Path) -> None:
     save_config(config, path)
 
 
-def check_bundle_target(path: str | os.PathLike[str], *, config_path: Path | None, state_path: Path | None,
-                        force: bool = False) -> None:
+def check_bundle_target(
+    path: str | os.PathLike[str],
+    *,
+    config_path: Path | None,
+    state_path: Path | None,
+    force: bool = False,
+) -> None:
     """Raise BundleError when a support bundle may not be written to ``path`` (the config, the
     state and its companions are never overwritten); checked before anything is opened."""
     resolve_target(path, protected=protected_paths(config_path, state_path), force=force)

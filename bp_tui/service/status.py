@@ -15,7 +15,14 @@ from bp_tui.state import StateStore
 from bp_tui.state.tokens import TokenStore
 
 # The report's renderings, for `bp-tui status` (which reaches the alerts package only through here).
-__all__ = ["account_label", "as_json", "prometheus_text", "read_health", "state_stats", "write_textfile"]
+__all__ = [
+    "account_label",
+    "as_json",
+    "prometheus_text",
+    "read_health",
+    "state_stats",
+    "write_textfile",
+]
 
 
 def account_label(config: Config, profile: str | None = None) -> str:
@@ -25,8 +32,9 @@ def account_label(config: Config, profile: str | None = None) -> str:
     return f"{profile} ({account})" if profile and profile != "default" else account
 
 
-def read_health(config: Config, state_path: Path, now: datetime | None = None, *,
-                profile: str | None = None) -> StatusReport:
+def read_health(
+    config: Config, state_path: Path, now: datetime | None = None, *, profile: str | None = None
+) -> StatusReport:
     """The status report of the state at ``state_path`` (which must exist: the caller says
     UNKNOWN otherwise)."""
     store = StateStore(state_path)
@@ -37,7 +45,9 @@ def read_health(config: Config, state_path: Path, now: datetime | None = None, *
                 tokens = TokenStore.beside_state(state_path).load()
             except Exception:  # noqa: BLE001 - an unreadable token file: no age to show
                 tokens = None
-        return read_status(store, config, now or utcnow(), label=account_label(config, profile), tokens=tokens)
+        return read_status(
+            store, config, now or utcnow(), label=account_label(config, profile), tokens=tokens
+        )
     finally:
         store.close()
 
@@ -47,6 +57,10 @@ def state_stats(state_path: Path) -> tuple[dict[str, int], dict[str, int], dict[
     state at ``state_path`` (raises StateError when it cannot be opened)."""
     store = StateStore(state_path)
     try:
-        return store.retention.table_rows(), store.retention.file_sizes(), store.queue.stage_counts()
+        return (
+            store.retention.table_rows(),
+            store.retention.file_sizes(),
+            store.queue.stage_counts(),
+        )
     finally:
         store.close()

@@ -19,7 +19,9 @@ AUTH_HINT = (
     "under Settings > API in ShipStation"
 )
 NO_ACCESS_MESSAGE = "this ShipStation account has no API access"
-NO_ACCESS_HINT = "the V1 API needs a plan that includes it (Gold/Accelerate or higher); ask the account owner"
+NO_ACCESS_HINT = (
+    "the V1 API needs a plan that includes it (Gold/Accelerate or higher); ask the account owner"
+)
 
 
 def _field_name(key: str) -> str:
@@ -59,7 +61,10 @@ def is_throttled(status: int, body: Any) -> bool:
     """429, or the documented ``{"message": "Too Many Requests"}`` body under another status."""
     if status == 429:
         return True
-    return isinstance(body, dict) and str(body.get("message", "")).strip().lower() == "too many requests"
+    return (
+        isinstance(body, dict)
+        and str(body.get("message", "")).strip().lower() == "too many requests"
+    )
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -81,6 +86,9 @@ def error_for(status: int, body: Any, *, path: str, secrets: tuple[str, ...] = (
         return ApiError(SERVICE, 400, detail or "the request is invalid", hint=f"request to {path}")
     if status >= 500:
         return ApiUnavailable(
-            SERVICE, status, detail or "ShipStation has encountered an error", hint=f"request to {path}"
+            SERVICE,
+            status,
+            detail or "ShipStation has encountered an error",
+            hint=f"request to {path}",
         )
     return ApiError(SERVICE, status, detail or f"unexpected answer to {path}")

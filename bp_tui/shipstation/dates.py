@@ -46,7 +46,9 @@ def parse_date(value: str | None) -> date | None:
         return None
     if len(text) == 10:
         return date.fromisoformat(text)
-    parsed = datetime.fromisoformat(_trim_fraction(text.replace(" ", "T", 1)).replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(
+        _trim_fraction(text.replace(" ", "T", 1)).replace("Z", "+00:00")
+    )
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(PACIFIC)
     return parsed.date()

@@ -73,7 +73,9 @@ class Order:
     modify_date: datetime | None = None
     custom_field1: str | None = None
     parent_id: int | None = None  # a part of a split order: the original order's id
-    merged_ids: list[int] = field(default_factory=list)  # orders merged into this one (they are gone)
+    merged_ids: list[int] = field(
+        default_factory=list
+    )  # orders merged into this one (they are gone)
     merged_or_split: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 

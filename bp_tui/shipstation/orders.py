@@ -19,9 +19,18 @@ from bp_tui.shipstation.models import Order
 
 OWNED_FIELDS = ("shipTo", "billTo", "items", "customerEmail", "orderNumber", "orderDate")
 OWNED_ADVANCED = ("customField1", "source", "storeId")
-READ_ONLY_FIELDS = ("createDate", "modifyDate", "customerId", "orderTotal", "userId", "externallyFulfilled",
-                    "externallyFulfilledBy", "externallyFulfilledById", "externallyFulfilledByName",
-                    "labelMessages")
+READ_ONLY_FIELDS = (
+    "createDate",
+    "modifyDate",
+    "customerId",
+    "orderTotal",
+    "userId",
+    "externallyFulfilled",
+    "externallyFulfilledBy",
+    "externallyFulfilledById",
+    "externallyFulfilledByName",
+    "labelMessages",
+)
 
 
 def wall_time(value: datetime | None) -> str:
@@ -48,8 +57,13 @@ def address(party: Address) -> dict[str, Any]:
 
 
 def item(line: LineItem) -> dict[str, Any]:
-    out: dict[str, Any] = {"lineItemKey": line.line_key, "sku": line.sku or None, "name": line.name,
-                           "quantity": line.quantity, "unitPrice": line.unit_price}
+    out: dict[str, Any] = {
+        "lineItemKey": line.line_key,
+        "sku": line.sku or None,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unitPrice": line.unit_price,
+    }
     if line.product_id is not None:
         out["productId"] = line.product_id
     if line.weight is not None:
@@ -99,5 +113,10 @@ def update_body(current: Order, draft: OrderDraft) -> dict[str, Any]:
 
 def cancel_body(current: Order) -> dict[str, Any]:
     """The order as read, sent back with ``orderStatus: cancelled``."""
-    return {**as_sent_back(current.raw), "orderKey": current.order_key, "orderNumber": current.order_number,
-            "orderStatus": "cancelled", "orderId": current.order_id}
+    return {
+        **as_sent_back(current.raw),
+        "orderKey": current.order_key,
+        "orderNumber": current.order_number,
+        "orderStatus": "cancelled",
+        "orderId": current.order_id,
+    }

@@ -39,38 +39,69 @@ class ShipStationPort(Protocol):
     # Orders it holds (each as just read), cancelled.
     async def cancel_orders(self, orders: Sequence[Order]) -> list[SendResult]: ...
 
-    async def find_orders_by_number(self, order_number: str, *, store_id: int | None = None) -> list[Order]: ...
+    async def find_orders_by_number(
+        self, order_number: str, *, store_id: int | None = None
+    ) -> list[Order]: ...
 
-    async def find_orders_by_key(self, order_key: str, *, number_prefix: str,
-                                 store_id: int | None = None) -> list[Order]: ...
+    async def find_orders_by_key(
+        self, order_key: str, *, number_prefix: str, store_id: int | None = None
+    ) -> list[Order]: ...
 
     async def get_order(self, order_id: int) -> Order: ...
 
-    async def get_open_orders(self, order_ids: Sequence[int], *, store_id: int | None = None) -> dict[int, Order]: ...
+    async def get_open_orders(
+        self, order_ids: Sequence[int], *, store_id: int | None = None
+    ) -> dict[int, Order]: ...
 
-    async def list_modified_orders(self, *, modify_date_start: datetime, store_id: int | None = None,
-                                   page_size: int = 500) -> list[Order]: ...
+    async def list_modified_orders(
+        self, *, modify_date_start: datetime, store_id: int | None = None, page_size: int = 500
+    ) -> list[Order]: ...
 
-    async def mark_as_shipped(self, order_id: int, *, carrier_code: str, ship_date: date,
-                              tracking_number: str = "", notify_customer: bool = False,
-                              notify_sales_channel: bool = False) -> None: ...
+    async def mark_as_shipped(
+        self,
+        order_id: int,
+        *,
+        carrier_code: str,
+        ship_date: date,
+        tracking_number: str = "",
+        notify_customer: bool = False,
+        notify_sales_channel: bool = False,
+    ) -> None: ...
 
     # ---- confirm
-    async def list_shipments(self, *, store_id: int | None = None, create_date_start: datetime | None = None,
-                             order_id: int | None = None, include_items: bool = True,
-                             page_size: int = 500, void_date_start: datetime | None = None) -> list[Shipment]: ...
+    async def list_shipments(
+        self,
+        *,
+        store_id: int | None = None,
+        create_date_start: datetime | None = None,
+        order_id: int | None = None,
+        include_items: bool = True,
+        page_size: int = 500,
+        void_date_start: datetime | None = None,
+    ) -> list[Shipment]: ...
 
-    async def list_fulfillments(self, *, create_date_start: datetime | None = None, order_id: int | None = None,
-                                page_size: int = 500) -> list[Fulfillment]: ...
+    async def list_fulfillments(
+        self,
+        *,
+        create_date_start: datetime | None = None,
+        order_id: int | None = None,
+        page_size: int = 500,
+    ) -> list[Fulfillment]: ...
 
     # ---- setup and troubleshooting
     async def list_stores(self, *, show_inactive: bool = False) -> list[Store]: ...
 
     async def get_store(self, store_id: int) -> Store: ...
 
-    async def update_store_branding(self, store_id: int, *, company_name: str | None = None,
-                                    phone: str | None = None, public_email: str | None = None,
-                                    website: str | None = None) -> Store: ...
+    async def update_store_branding(
+        self,
+        store_id: int,
+        *,
+        company_name: str | None = None,
+        phone: str | None = None,
+        public_email: str | None = None,
+        website: str | None = None,
+    ) -> Store: ...
 
     async def aclose(self) -> None: ...
 

@@ -60,7 +60,9 @@ class AlertLedger:
                     if row["opened_at"] is None:  # cleared before it became an incident: no message
                         db.execute("DELETE FROM incidents WHERE id = ?", (row["id"],))
                         continue
-                    db.execute("UPDATE incidents SET resolved_at = ? WHERE id = ?", (iso(now), row["id"]))
+                    db.execute(
+                        "UPDATE incidents SET resolved_at = ? WHERE id = ?", (iso(now), row["id"])
+                    )
                     created += self._message(
                         db, row["id"], "resolved", cond.resolved_title, cond.resolved_body, now
                     )
@@ -125,8 +127,13 @@ class AlertLedger:
                 messages[(m["incident_id"], m["event"])] = m
         out = []
         for r in rows:
-            opened, resolved = messages.get((r["id"], "opened")), messages.get((r["id"], "resolved"))
-            errors = [m["last_error"] for m in (opened, resolved) if m is not None and m["last_error"]]
+            opened, resolved = (
+                messages.get((r["id"], "opened")),
+                messages.get((r["id"], "resolved")),
+            )
+            errors = [
+                m["last_error"] for m in (opened, resolved) if m is not None and m["last_error"]
+            ]
             out.append(
                 Incident(
                     id=r["id"],
@@ -143,13 +150,20 @@ class AlertLedger:
                     last_error=errors[-1] if errors else "",
                 )
             )
-        out.sort(key=lambda i: (i.resolved_at is not None, -(i.resolved_at or i.opened_at or i.first_seen).timestamp()))
+        out.sort(
+            key=lambda i: (
+                i.resolved_at is not None,
+                -(i.resolved_at or i.opened_at or i.first_seen).timestamp(),
+            )
+        )
         return out
 
     # ---- messages ------------------------------------------------------------------------
     def undelivered_count(self) -> int:
         return int(
-            self.db.execute("SELECT COUNT(*) FROM alert_messages WHERE status = 'pending'").fetchone()[0]
+            self.db.execute(
+                "SELECT COUNT(*) FROM alert_messages WHERE status = 'pending'"
+            ).fetchone()[0]
         )
 
     def failing_count(self) -> int:
@@ -206,7 +220,9 @@ class AlertLedger:
                 [(owner, iso(now + lease), r["id"]) for r in due],
             )
         return [
-            OutgoingMessage(r["id"], r["event"], r["title"], r["body"], json.loads(r["delivered_to"]))
+            OutgoingMessage(
+                r["id"], r["event"], r["title"], r["body"], json.loads(r["delivered_to"])
+            )
             for r in due
         ]
 

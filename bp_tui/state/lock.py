@@ -66,7 +66,9 @@ class SyncLock:
         finally:
             os.close(fd)  # closing drops the flock
 
-    def acquire(self, *, wait: bool = False, poll_s: float = 0.2, timeout_s: float | None = None) -> None:
+    def acquire(
+        self, *, wait: bool = False, poll_s: float = 0.2, timeout_s: float | None = None
+    ) -> None:
         make_private_folder(self.path.parent)
         fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s

@@ -42,7 +42,9 @@ class Meta(Concern):
 
     def set_watermark(self, name: str, value: str) -> None:
         with self._store.transaction():
-            self._db.execute("INSERT OR REPLACE INTO watermarks (name, value) VALUES (?, ?)", (name, value))
+            self._db.execute(
+                "INSERT OR REPLACE INTO watermarks (name, value) VALUES (?, ?)", (name, value)
+            )
 
     def products(self, ids: Iterable[int]) -> dict[int, tuple[float | None, bool]]:
         sql = "SELECT product_id, weight, stock_tracked FROM products WHERE product_id IN ({marks})"

@@ -38,7 +38,9 @@ PROFILE_ENV = "BP_TUI_PROFILE"
 PROFILES_DIR = "profiles"
 CONFIG_NAME = "config.toml"
 STATE_NAME = "state.sqlite3"
-NAME_RULE = "1 to 32 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit"
+NAME_RULE = (
+    "1 to 32 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit"
+)
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
@@ -49,7 +51,9 @@ class ProfileError(BpTuiError):
 def check_name(name: str) -> str:
     """``name`` if it is a valid profile name, else ProfileError saying why."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        shown = name.encode("unicode_escape").decode("ascii") if isinstance(name, str) else repr(name)
+        shown = (
+            name.encode("unicode_escape").decode("ascii") if isinstance(name, str) else repr(name)
+        )
         raise ProfileError(f"profile name {shown!r} is not allowed: {NAME_RULE}")
     return name
 
@@ -60,7 +64,11 @@ def shared_data_dir(state_path: Path) -> Path:
     must share live there: ShipStation V2's request window, counted per key (profiles that use the
     same ShipStation key share one window, as ShipStation counts them together)."""
     folder = state_path.parent
-    if folder.parent.name == PROFILES_DIR and _NAME.fullmatch(folder.name) and folder.name != DEFAULT:
+    if (
+        folder.parent.name == PROFILES_DIR
+        and _NAME.fullmatch(folder.name)
+        and folder.name != DEFAULT
+    ):
         return folder.parent.parent
     return folder
 
@@ -137,7 +145,9 @@ class Profiles:
         check_name(name)
         if name == DEFAULT:
             return Profile(DEFAULT, self.default_config, self.default_state)
-        return Profile(name, self.config_root / name / CONFIG_NAME, self.state_root / name / STATE_NAME)
+        return Profile(
+            name, self.config_root / name / CONFIG_NAME, self.state_root / name / STATE_NAME
+        )
 
     def existing(self, name: str) -> Profile:
         """The profile ``name``, which must exist and not be reached through a link."""
@@ -146,8 +156,10 @@ class Profiles:
             self._refuse_links(profile)
         if not profile.exists():
             if profile.is_default:
-                raise ProfileError(f"the default profile has no config yet ({profile.config_path}); "
-                                   "run `bp-tui` to set it up")
+                raise ProfileError(
+                    f"the default profile has no config yet ({profile.config_path}); "
+                    "run `bp-tui` to set it up"
+                )
             raise ProfileError(f"no profile {name!r} (add it with `bp-tui profiles add {name}`)")
         return profile
 
@@ -173,10 +185,18 @@ class Profiles:
         return found
 
     def _refuse_links(self, profile: Profile) -> None:
-        for path in (self.config_root, self.state_root, profile.config_dir, profile.state_dir,
-                     profile.config_path, profile.state_path):
+        for path in (
+            self.config_root,
+            self.state_root,
+            profile.config_dir,
+            profile.state_dir,
+            profile.config_path,
+            profile.state_path,
+        ):
             if path.is_symlink():
-                raise ProfileError(f"{path} is a link; a profile's folders and files must not be links")
+                raise ProfileError(
+                    f"{path} is a link; a profile's folders and files must not be links"
+                )
 
     def _refuse_same_variables(self, name: str, besides: str = "") -> None:
         """``a-b`` and ``a_b`` would read the same environment variables: one of them only."""
@@ -184,12 +204,17 @@ class Profiles:
             if other.name in (name, besides) or other.is_default:
                 continue
             if env_tag(other.name) == env_tag(name):
-                raise ProfileError(f"profile {name!r} would share its environment variables "
-                                   f"(BP_TUI_PROFILE_{env_tag(name)}_...) with {other.name!r}; "
-                                   "choose another name")
+                raise ProfileError(
+                    f"profile {name!r} would share its environment variables "
+                    f"(BP_TUI_PROFILE_{env_tag(name)}_...) with {other.name!r}; "
+                    "choose another name"
+                )
 
     def _make_dirs(self, profile: Profile) -> None:
-        for root, folder in ((self.config_root, profile.config_dir), (self.state_root, profile.state_dir)):
+        for root, folder in (
+            (self.config_root, profile.config_dir),
+            (self.state_root, profile.state_dir),
+        ):
             root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             root.mkdir(exist_ok=True, mode=0o700)
             folder.mkdir(exist_ok=True, mode=0o700)
@@ -199,7 +224,9 @@ class Profiles:
         """Create the profile's folders and its config file (0600 from its first byte)."""
         profile = self.get(name)
         if profile.is_default:
-            raise ProfileError("the default profile is the install's own config; it cannot be added")
+            raise ProfileError(
+                "the default profile is the install's own config; it cannot be added"
+            )
         self._refuse_links(profile)
         if profile.exists():
             raise ProfileError(f"profile {name!r} already exists ({profile.config_path})")
@@ -217,7 +244,9 @@ class Profiles:
         source = self.existing(old)
         target = self.get(new)
         if source.is_default or target.is_default:
-            raise ProfileError("the default profile keeps its name (its files are the install's own)")
+            raise ProfileError(
+                "the default profile keeps its name (its files are the install's own)"
+            )
         self._refuse_links(target)
         self._refuse_same_variables(new, besides=old)
         for path in (target.config_dir, target.state_dir):
@@ -229,16 +258,22 @@ class Profiles:
                 lock.acquire()
             except OSError as exc:
                 reason = exc.strerror or exc
-                raise ProfileError(f"{source.state_dir}: cannot take the sync lock: {reason}") from None
+                raise ProfileError(
+                    f"{source.state_dir}: cannot take the sync lock: {reason}"
+                ) from None
             except BpTuiError as exc:  # SyncLocked
-                raise ProfileError(f"profile {old!r} is in use ({exc}); stop its sync first") from None
+                raise ProfileError(
+                    f"profile {old!r} is in use ({exc}); stop its sync first"
+                ) from None
         try:
             os.rename(source.config_dir, target.config_dir)
             if source.state_dir.is_dir():
                 try:
                     os.rename(source.state_dir, target.state_dir)
                 except OSError:
-                    os.rename(target.config_dir, source.config_dir)  # put the config back: all or nothing
+                    os.rename(
+                        target.config_dir, source.config_dir
+                    )  # put the config back: all or nothing
                     raise
         finally:
             if lock.held:  # the lock file moved with its folder
@@ -252,13 +287,17 @@ class Profiles:
         Refused while its sync lock is held."""
         profile = self.existing(name)
         if profile.is_default:
-            raise ProfileError("the default profile cannot be removed (its files are the install's own)")
+            raise ProfileError(
+                "the default profile cannot be removed (its files are the install's own)"
+            )
         lock = profile.lock()
         if profile.state_dir.is_dir():
             try:
                 lock.acquire()
             except BpTuiError as exc:
-                raise ProfileError(f"profile {name!r} is in use ({exc}); stop its sync first") from None
+                raise ProfileError(
+                    f"profile {name!r} is in use ({exc}); stop its sync first"
+                ) from None
         try:
             shutil.rmtree(profile.config_dir)
             if delete_state and profile.state_dir.is_dir():

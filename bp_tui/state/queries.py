@@ -11,8 +11,17 @@ from typing import Any
 
 from bp_tui.core.stages import STAGE_PRIORITY  # the queue's default order ("stage")
 
-__all__ = ["QUEUE_SORTS", "SEARCH_LIMIT", "SORT_SQL", "STAGE_PRIORITY", "Search", "id_prefix_ranges", "order_by",
-           "stage_order", "stage_rank_sql"]
+__all__ = [
+    "QUEUE_SORTS",
+    "SEARCH_LIMIT",
+    "SORT_SQL",
+    "STAGE_PRIORITY",
+    "Search",
+    "id_prefix_ranges",
+    "order_by",
+    "stage_order",
+    "stage_rank_sql",
+]
 
 # sort name -> ORDER BY in its natural direction, on columns an index holds in that order
 # (every index ends with the rowid, gon_id, which makes each order total and stable).
@@ -33,7 +42,9 @@ _MAX_ID_DIGITS = 10  # ids on both APIs are 32-bit: at most ten digits
 def order_by(sort: str, *, reverse: bool = False) -> str:
     """``ORDER BY`` of a sort other than "stage" (reversed: read from the far end)."""
     flip = {"ASC": "DESC", "DESC": "ASC"}
-    return "ORDER BY " + ", ".join(f"{col} {flip[way] if reverse else way}" for col, way in SORT_SQL[sort])
+    return "ORDER BY " + ", ".join(
+        f"{col} {flip[way] if reverse else way}" for col, way in SORT_SQL[sort]
+    )
 
 
 def stage_rank_sql() -> str:
@@ -64,9 +75,18 @@ class Search:
         if not needle:
             return None
         like = _escape_like(needle) + "%"
-        terms = ["reference LIKE ? ESCAPE '\\'", "tracking LIKE ? ESCAPE '\\'", "customer LIKE ? ESCAPE '\\'"]
+        terms = [
+            "reference LIKE ? ESCAPE '\\'",
+            "tracking LIKE ? ESCAPE '\\'",
+            "customer LIKE ? ESCAPE '\\'",
+        ]
         args: list[Any] = [like, like, like]
-        if needle.isdigit() and needle.isascii() and not needle.startswith("0") and len(needle) <= _MAX_ID_DIGITS:
+        if (
+            needle.isdigit()
+            and needle.isascii()
+            and not needle.startswith("0")
+            and len(needle) <= _MAX_ID_DIGITS
+        ):
             for lo, hi in id_prefix_ranges(needle):
                 terms.append("gon_id BETWEEN ? AND ?")
                 args += [lo, hi]

@@ -8,18 +8,36 @@ from typing import Any
 
 from bp_tui.core.records import GonRecord, iso, parse_iso
 from bp_tui.state.queries import (
-    QUEUE_SORTS, SEARCH_LIMIT, SORT_SQL, Search, order_by, stage_order, stage_rank_sql,
+    QUEUE_SORTS,
+    SEARCH_LIMIT,
+    SORT_SQL,
+    Search,
+    order_by,
+    stage_order,
+    stage_rank_sql,
 )
 from bp_tui.state.rows import (
-    DATE_COLUMNS, GON_COLUMNS, PENDING_SHIPMENT, QUEUE_COLUMNS, Concern, queue_record,
+    DATE_COLUMNS,
+    GON_COLUMNS,
+    PENDING_SHIPMENT,
+    QUEUE_COLUMNS,
+    Concern,
+    queue_record,
 )
 
 
 class QueueReads(Concern):
     """Reads of the queue (``store.queue``): pages, positions, counts per stage, the header."""
 
-    def page(self, *, stage: str | None = None, search: str = "", sort: str = "stage",
-                   offset: int = 0, limit: int = 100) -> tuple[list[GonRecord], int]:
+    def page(
+        self,
+        *,
+        stage: str | None = None,
+        search: str = "",
+        sort: str = "stage",
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[list[GonRecord], int]:
         """One page of the queue (records without their ShipStation payload) and how many notes
         the view holds: ``stage`` only (None: all), matching ``search`` (GON id, order id,
         reference, tracking, customer: see ``queries.Search``), in ``sort`` order (QUEUE_SORTS).
@@ -35,10 +53,14 @@ class QueueReads(Concern):
             ids, total = self._search_page(found, stage, sort, offset, limit)
         elif sort == "stage":
             counts = self.stage_counts()
-            segments = [(s, counts.get(s, 0)) for s in ([stage] if stage else stage_order(list(counts)))]
+            segments = [
+                (s, counts.get(s, 0)) for s in ([stage] if stage else stage_order(list(counts)))
+            ]
             ids, total = self._stage_page(segments, offset, limit), sum(n for _s, n in segments)
         else:
-            total = self.stage_counts().get(stage, 0) if stage else sum(self.stage_counts().values())
+            total = (
+                self.stage_counts().get(stage, 0) if stage else sum(self.stage_counts().values())
+            )
             ids = self._sorted_page(stage, sort, offset, limit, total)
         return self._queue_records_in_order(ids), total
 
@@ -46,8 +68,9 @@ class QueueReads(Concern):
         """These notes as the queue shows them (a live refresh re-reads the rows on screen)."""
         return {r.gon_id: r for r in self._queue_records_in_order(list(gon_ids))}
 
-    def position(self, gon_id: int, *, stage: str | None = None, search: str = "",
-                       sort: str = "stage") -> int | None:
+    def position(
+        self, gon_id: int, *, stage: str | None = None, search: str = "", sort: str = "stage"
+    ) -> int | None:
         """Where the note is in that view (its offset), or None when the view does not hold it."""
         rec = self._store.gon(gon_id)
         if rec is None or (stage and rec.stage != stage):
@@ -60,8 +83,9 @@ class QueueReads(Concern):
             counts = self.stage_counts()
             stages = [stage] if stage else stage_order(list(counts))
             before = sum(counts.get(s, 0) for s in stages[: stages.index(rec.stage)])
-            row = self._db.execute("SELECT COUNT(*) FROM gons WHERE stage = ? AND gon_id > ?",
-                                  (rec.stage, gon_id)).fetchone()
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM gons WHERE stage = ? AND gon_id > ?", (rec.stage, gon_id)
+            ).fetchone()
             return before + int(row[0])
         # rows before it: a key smaller (in the sort's direction), or the same key and an
         # earlier gon_id; an index range count
@@ -69,7 +93,9 @@ class QueueReads(Concern):
         if col == "gon_id":
             where, args = ("gon_id < ?" if way == "ASC" else "gon_id > ?"), [gon_id]
         else:
-            value = self._db.execute(f"SELECT {col} FROM gons WHERE gon_id = ?", (gon_id,)).fetchone()[0]
+            value = self._db.execute(
+                f"SELECT {col} FROM gons WHERE gon_id = ?", (gon_id,)
+            ).fetchone()[0]
             ahead, tie = ("<", "<") if way == "ASC" else (">", ">")
             where = f"({col} {ahead} ? OR ({col} = ? AND gon_id {tie} ?))"
             args = [value, value, gon_id]
@@ -78,16 +104,19 @@ class QueueReads(Concern):
             args.append(stage)
         return int(self._db.execute(f"SELECT COUNT(*) FROM gons WHERE {where}", args).fetchone()[0])
 
-    def _search_page(self, found: Search, stage: str | None, sort: str, offset: int,
-                     limit: int) -> tuple[list[int], int]:
+    def _search_page(
+        self, found: Search, stage: str | None, sort: str, offset: int, limit: int
+    ) -> tuple[list[int], int]:
         # "+stage": the stage filter must not pick the stage index over the search's ranges
         where = found.where + (" AND +stage = ?" if stage else "")
         args = [*found.args, *([stage] if stage else [])]
         hits = f"SELECT gon_id FROM gons WHERE {where} LIMIT {SEARCH_LIMIT + 1}"
         total = int(self._db.execute(f"SELECT COUNT(*) FROM ({hits})", args).fetchone()[0])
         order = f"ORDER BY {stage_rank_sql()}, gon_id DESC" if sort == "stage" else order_by(sort)
-        rows = self._db.execute(f"SELECT gon_id FROM gons WHERE gon_id IN ({hits}) {order} LIMIT ? OFFSET ?",
-                               [*args, limit, offset])
+        rows = self._db.execute(
+            f"SELECT gon_id FROM gons WHERE gon_id IN ({hits}) {order} LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        )
         return [r[0] for r in rows], total
 
     def _stage_page(self, segments: list[tuple[str, int]], offset: int, limit: int) -> list[int]:
@@ -97,19 +126,34 @@ class QueueReads(Concern):
         for stage, count in segments:
             lo, hi = max(offset, start), min(offset + limit, start + count)
             if lo < hi:
-                ids += self._window("SELECT gon_id FROM gons WHERE stage = ?", [stage],
-                                    (("gon_id", "DESC"),), lo - start, hi - lo, count)
+                ids += self._window(
+                    "SELECT gon_id FROM gons WHERE stage = ?",
+                    [stage],
+                    (("gon_id", "DESC"),),
+                    lo - start,
+                    hi - lo,
+                    count,
+                )
             start += count
         return ids
 
-    def _sorted_page(self, stage: str | None, sort: str, offset: int, limit: int, total: int) -> list[int]:
+    def _sorted_page(
+        self, stage: str | None, sort: str, offset: int, limit: int, total: int
+    ) -> list[int]:
         sql, args = "SELECT gon_id FROM gons", []
         if stage:
             sql, args = sql + " WHERE stage = ?", [stage]
         return self._window(sql, args, SORT_SQL[sort], offset, limit, total)
 
-    def _window(self, sql: str, args: list[Any], columns: tuple[tuple[str, str], ...], offset: int, limit: int,
-                total: int) -> list[int]:
+    def _window(
+        self,
+        sql: str,
+        args: list[Any],
+        columns: tuple[tuple[str, str], ...],
+        offset: int,
+        limit: int,
+        total: int,
+    ) -> list[int]:
         """``limit`` ids from ``offset`` of ``sql`` ordered by ``columns`` ((column, ASC|DESC), …),
         of ``total`` rows; a window past the middle is read backwards from the end (an OFFSET
         costs the rows it skips)."""
@@ -120,7 +164,12 @@ class QueueReads(Concern):
         flip = {"ASC": "DESC", "DESC": "ASC"}
         order = ", ".join(f"{col} {flip[way] if backwards else way}" for col, way in columns)
         skip = total - offset - limit if backwards else offset
-        ids = [r[0] for r in self._db.execute(f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*args, limit, skip])]
+        ids = [
+            r[0]
+            for r in self._db.execute(
+                f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*args, limit, skip]
+            )
+        ]
         return ids[::-1] if backwards else ids
 
     def _queue_records_in_order(self, ids: list[int]) -> list[GonRecord]:
@@ -151,23 +200,37 @@ class QueueReads(Concern):
             "SELECT 'imported', substr(at, 1, 13), COUNT(DISTINCT gon_id) FROM audit"
             " WHERE at >= ? AND action = 'import' AND result = 'ok' GROUP BY 2"
             " UNION ALL SELECT 'confirmed', substr(confirmed_at, 1, 13), COUNT(*) FROM gons"
-            " WHERE confirmed_at >= ? GROUP BY 2", (start, start),
+            " WHERE confirmed_at >= ? GROUP BY 2",
+            (start, start),
         ):
             imported, confirmed = out.get(hour, (0, 0))
-            out[hour] = (imported + count, confirmed) if kind == "imported" else (imported, confirmed + count)
+            out[hour] = (
+                (imported + count, confirmed)
+                if kind == "imported"
+                else (imported, confirmed + count)
+            )
         return out
 
     def count_stage(self, stage: str) -> int:
         """How many notes are in ``stage`` (one count on the stage index)."""
-        return int(self._db.execute("SELECT COUNT(*) FROM gons WHERE stage = ?", (stage,)).fetchone()[0])
+        return int(
+            self._db.execute("SELECT COUNT(*) FROM gons WHERE stage = ?", (stage,)).fetchone()[0]
+        )
 
     def stage_counts(self) -> dict[str, int]:
         """Notes per stage (stages with none left out): a read of the counts the triggers keep."""
-        return {r[0]: r[1] for r in self._db.execute("SELECT stage, n FROM stage_counts WHERE n > 0")}
+        return {
+            r[0]: r[1] for r in self._db.execute("SELECT stage, n FROM stage_counts WHERE n > 0")
+        }
 
     def gons_with_pending_shipments(self) -> set[int]:
         """Notes with a label still to handle: new, or a late/voided one whose order note is not posted."""
-        return {r[0] for r in self._db.execute(f"SELECT DISTINCT gon_id FROM shipments WHERE {PENDING_SHIPMENT}")}
+        return {
+            r[0]
+            for r in self._db.execute(
+                f"SELECT DISTINCT gon_id FROM shipments WHERE {PENDING_SHIPMENT}"
+            )
+        }
 
     def records(self, *, changed_since: datetime | None = None) -> list[GonRecord]:
         """Every note for the queue, newest first, without its ShipStation payload; with

@@ -40,9 +40,13 @@ class Retention(Concern):
         with self._store.transaction():
             for part in chunks(wanted, 500):
                 marks = ",".join("?" * len(part))
-                shipments += self._db.execute(f"DELETE FROM shipments WHERE gon_id IN ({marks})", part).rowcount
+                shipments += self._db.execute(
+                    f"DELETE FROM shipments WHERE gon_id IN ({marks})", part
+                ).rowcount
                 self._db.execute(f"DELETE FROM ss_parts WHERE gon_id IN ({marks})", part)
-                notes += self._db.execute(f"DELETE FROM gons WHERE gon_id IN ({marks})", part).rowcount
+                notes += self._db.execute(
+                    f"DELETE FROM gons WHERE gon_id IN ({marks})", part
+                ).rowcount
         return notes, shipments
 
     def prune_audit(self, before: datetime, limit: int = 1000) -> int:
@@ -51,7 +55,8 @@ class Retention(Concern):
         with self._store.transaction():
             return self._db.execute(
                 "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? AND result <> 'intent' LIMIT ?)",
-                (iso(before), limit)).rowcount
+                (iso(before), limit),
+            ).rowcount
 
     def free_pages(self) -> int:
         return int(self._db.execute("PRAGMA freelist_count").fetchone()[0])
@@ -70,14 +75,24 @@ class Retention(Concern):
     # ---- size --------------------------------------------------------------------------
     def table_rows(self) -> dict[str, int]:
         """Rows per table of the state (sqlite_ tables and the counts table left out)."""
-        names = [r[0] for r in self._db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name <> 'stage_counts' ORDER BY name")]
-        return {name: int(self._db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]) for name in names}
+        names = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name <> 'stage_counts' ORDER BY name"
+            )
+        ]
+        return {
+            name: int(self._db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0])
+            for name in names
+        }
 
     def file_sizes(self) -> dict[str, int]:
         """Bytes on disk: the database, its -wal, and the free pages inside the database."""
         page = int(self._db.execute("PRAGMA page_size").fetchone()[0])
-        sizes = {"database": file_size(self._store.path), "wal": file_size(Path(f"{self._store.path}-wal")),
-                 "free": self.free_pages() * page}
+        sizes = {
+            "database": file_size(self._store.path),
+            "wal": file_size(Path(f"{self._store.path}-wal")),
+            "free": self.free_pages() * page,
+        }
         return sizes

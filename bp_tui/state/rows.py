@@ -15,9 +15,25 @@ if TYPE_CHECKING:
     from bp_tui.state.store import StateStore
 
 GON_COLUMNS = (
-    "gon_id", "order_id", "stage", "gon_state", "reference", "customer", "warehouse_id", "channel_id",
-    "reason", "attempts", "next_attempt_at", "ss_order_key", "ss_order_id", "ss_order_number",
-    "ss_payload", "tracking", "confirmed_at", "first_seen", "updated_at",
+    "gon_id",
+    "order_id",
+    "stage",
+    "gon_state",
+    "reference",
+    "customer",
+    "warehouse_id",
+    "channel_id",
+    "reason",
+    "attempts",
+    "next_attempt_at",
+    "ss_order_key",
+    "ss_order_id",
+    "ss_order_number",
+    "ss_payload",
+    "tracking",
+    "confirmed_at",
+    "first_seen",
+    "updated_at",
 )
 DATE_COLUMNS = {"next_attempt_at", "confirmed_at", "first_seen", "updated_at"}
 QUEUE_COLUMNS = tuple(c for c in GON_COLUMNS if c != "ss_payload")  # what the queue shows
@@ -25,8 +41,10 @@ QUEUE_COLUMNS = tuple(c for c in GON_COLUMNS if c != "ss_payload")  # what the q
 RETIRED_STAGES = ("confirmed", "cancelled")
 # A label with work left: new, or a late/voided one whose order note is not posted. Written as
 # the partial index shipments_pending is (schema.HISTORY_V2), so both queries below use it.
-PENDING_SHIPMENT = ("role = 'new' OR (role = 'late' AND noted = 0) "
-                    "OR (voided = 1 AND role IN ('confirmed', 'late') AND void_noted = 0)")
+PENDING_SHIPMENT = (
+    "role = 'new' OR (role = 'late' AND noted = 0) "
+    "OR (voided = 1 AND role IN ('confirmed', 'late') AND void_noted = 0)"
+)
 
 
 def now() -> datetime:
@@ -66,16 +84,31 @@ def gon_from_row(row: sqlite3.Row) -> GonRecord:
 
 
 def part_from_row(row: sqlite3.Row) -> PartRecord:
-    return PartRecord(gon_id=row["gon_id"], ss_order_id=row["ss_order_id"], kind=row["kind"],
-                      order_number=row["order_number"], status=row["status"], seen_at=parse_iso(row["seen_at"]))
+    return PartRecord(
+        gon_id=row["gon_id"],
+        ss_order_id=row["ss_order_id"],
+        kind=row["kind"],
+        order_number=row["order_number"],
+        status=row["status"],
+        seen_at=parse_iso(row["seen_at"]),
+    )
 
 
 def shipment_from_row(row: sqlite3.Row) -> ShipmentRecord:
     return ShipmentRecord(
-        kind=row["kind"], remote_id=row["remote_id"], gon_id=row["gon_id"], ss_order_id=row["ss_order_id"],
-        tracking=row["tracking"], carrier=row["carrier"], service=row["service"],
-        shipped_at=parse_iso(row["shipped_at"]), created_at=parse_iso(row["created_at"]),
-        voided=bool(row["voided"]), role=row["role"], noted=bool(row["noted"]), void_noted=bool(row["void_noted"]),
+        kind=row["kind"],
+        remote_id=row["remote_id"],
+        gon_id=row["gon_id"],
+        ss_order_id=row["ss_order_id"],
+        tracking=row["tracking"],
+        carrier=row["carrier"],
+        service=row["service"],
+        shipped_at=parse_iso(row["shipped_at"]),
+        created_at=parse_iso(row["created_at"]),
+        voided=bool(row["voided"]),
+        role=row["role"],
+        noted=bool(row["noted"]),
+        void_noted=bool(row["void_noted"]),
     )
 
 
@@ -96,17 +129,21 @@ def file_size(path: Path) -> int:
 # A note is written whole; an upsert keeps its row (and fires the stage-count trigger on a change).
 SAVE_GON = (
     f"INSERT INTO gons ({','.join(GON_COLUMNS)}) VALUES ({','.join('?' * len(GON_COLUMNS))}) "
-    "ON CONFLICT(gon_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in GON_COLUMNS if c != "gon_id")
+    "ON CONFLICT(gon_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in GON_COLUMNS if c != "gon_id")
 )
 
 
 def expired_sql(before: datetime, limit: int) -> tuple[str, list[Any]]:
     """SELECT of up to ``limit`` notes retention may remove (see Retention.expired_gons)."""
-    return (f"SELECT gon_id FROM gons WHERE stage IN ({','.join('?' * len(RETIRED_STAGES))}) AND updated_at < ?"
-            " AND gon_id NOT IN (SELECT gon_id FROM audit WHERE result = 'intent' AND gon_id IS NOT NULL)"
-            " AND order_id NOT IN (SELECT order_id FROM audit WHERE result = 'intent' AND order_id IS NOT NULL)"
-            f" AND gon_id NOT IN (SELECT gon_id FROM shipments WHERE {PENDING_SHIPMENT})"
-            " LIMIT ?", [*RETIRED_STAGES, iso(before), limit])
+    return (
+        f"SELECT gon_id FROM gons WHERE stage IN ({','.join('?' * len(RETIRED_STAGES))}) AND updated_at < ?"
+        " AND gon_id NOT IN (SELECT gon_id FROM audit WHERE result = 'intent' AND gon_id IS NOT NULL)"
+        " AND order_id NOT IN (SELECT order_id FROM audit WHERE result = 'intent' AND order_id IS NOT NULL)"
+        f" AND gon_id NOT IN (SELECT gon_id FROM shipments WHERE {PENDING_SHIPMENT})"
+        " LIMIT ?",
+        [*RETIRED_STAGES, iso(before), limit],
+    )
 
 
 def chunks(values: list[Any], size: int) -> Iterator[list[Any]]:

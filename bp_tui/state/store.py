@@ -25,16 +25,15 @@ from bp_tui.state.meta import Meta
 from bp_tui.state.queue import QueueReads
 from bp_tui.state.retention import Retention
 from bp_tui.state.rows import (
-    DATE_COLUMNS, GON_COLUMNS, SAVE_GON, chunks, gon_from_row, now, part_from_row, select_in,
+    DATE_COLUMNS,
+    GON_COLUMNS,
+    SAVE_GON,
+    chunks,
+    gon_from_row,
+    now,
+    part_from_row,
+    select_in,
     shipment_from_row,
-from bp_tui.state.queries import (
-    QUEUE_SORTS,
-    SEARCH_LIMIT,
-    SORT_SQL,
-    Search,
-    order_by,
-    stage_order,
-    stage_rank_sql,
 )
 from bp_tui.state.schema import APP_ID, CREATE, MIGRATIONS, SCHEMA_VERSION, VACUUM_AFTER
 
@@ -70,7 +69,9 @@ class StateStore:
     def close(self, *, checkpoint: bool = True) -> None:
         """Close; a :meth:`worker` connection first checkpoints its WAL, unless ``checkpoint`` is
         false (a stop request: the next connection does it)."""
-        if self._worker and checkpoint:  # give the file the pages its WAL holds, and the WAL's space back
+        if (
+            self._worker and checkpoint
+        ):  # give the file the pages its WAL holds, and the WAL's space back
             try:  # waiting a second at most for the other connection's reads to end
                 self.db.execute("PRAGMA busy_timeout = 1000")
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -134,9 +135,11 @@ class StateStore:
         other.db.execute("PRAGMA synchronous = NORMAL")
         other.db.execute("PRAGMA wal_autocheckpoint = 50000")
         # on this connection only (TEMP): a note deleted takes its labels and parts with it
-        other.db.execute("CREATE TEMP TRIGGER retire_children AFTER DELETE ON main.gons BEGIN "
-                         "DELETE FROM shipments WHERE gon_id = OLD.gon_id; "
-                         "DELETE FROM ss_parts WHERE gon_id = OLD.gon_id; END")
+        other.db.execute(
+            "CREATE TEMP TRIGGER retire_children AFTER DELETE ON main.gons BEGIN "
+            "DELETE FROM shipments WHERE gon_id = OLD.gon_id; "
+            "DELETE FROM ss_parts WHERE gon_id = OLD.gon_id; END"
+        )
         other._worker = True
         return other
 
@@ -148,7 +151,9 @@ class StateStore:
         row = self.db.execute("SELECT * FROM gons WHERE gon_id = ?", (gon_id,)).fetchone()
         return gon_from_row(row) if row else None
 
-    def gons(self, ids: Iterable[int] | None = None, *, stages: Iterable[str] | None = None) -> dict[int, GonRecord]:
+    def gons(
+        self, ids: Iterable[int] | None = None, *, stages: Iterable[str] | None = None
+    ) -> dict[int, GonRecord]:
         """Records by id (only those ``ids`` when given), optionally only in ``stages``."""
         stage_list = list(stages) if stages is not None else None
         stage_sql = f" AND stage IN ({','.join('?' * len(stage_list))})" if stage_list else ""
@@ -161,26 +166,36 @@ class StateStore:
             rows = []
             for i in range(0, len(wanted), 500):
                 part = wanted[i : i + 500]
-                rows.extend(self.db.execute(
-                    f"SELECT * FROM gons WHERE gon_id IN ({','.join('?' * len(part))})" + stage_sql,
-                    [*part, *(stage_list or [])],
-                ))
+                rows.extend(
+                    self.db.execute(
+                        f"SELECT * FROM gons WHERE gon_id IN ({','.join('?' * len(part))})"
+                        + stage_sql,
+                        [*part, *(stage_list or [])],
+                    )
+                )
         return {row["gon_id"]: gon_from_row(row) for row in rows}
 
-    def gons_page(self, stages: Iterable[str], *, after: int = 0, limit: int = 1000) -> list[GonRecord]:
+    def gons_page(
+        self, stages: Iterable[str], *, after: int = 0, limit: int = 1000
+    ) -> list[GonRecord]:
         """Records in ``stages`` with gon_id > ``after``, in id order: read a large stage a page
         at a time (keyset paging), so a caller can let other work run in between."""
         stage_list = list(stages)
         rows = self.db.execute(
             f"SELECT * FROM gons WHERE stage IN ({','.join('?' * len(stage_list))}) AND gon_id > ? "
-            "ORDER BY gon_id LIMIT ?", [*stage_list, after, limit],
+            "ORDER BY gon_id LIMIT ?",
+            [*stage_list, after, limit],
         )
         return [gon_from_row(row) for row in rows]
 
     def gons_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, int]:
         """ShipStation order id -> GON id, for these ShipStation orders (the notes' own orders)."""
-        return {r[0]: r[1] for r in self._select_in(
-            "SELECT ss_order_id, gon_id FROM gons WHERE ss_order_id IN ({marks})", ss_order_ids)}
+        return {
+            r[0]: r[1]
+            for r in self._select_in(
+                "SELECT ss_order_id, gon_id FROM gons WHERE ss_order_id IN ({marks})", ss_order_ids
+            )
+        }
 
     def owners_of_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, set[int]]:
         """ShipStation order id -> the notes it carries: the note whose own order it is, and the
@@ -189,7 +204,9 @@ class StateStore:
         out: dict[int, set[int]] = {}
         for ss_id, gon_id in self.gons_by_ss_orders(wanted).items():
             out.setdefault(ss_id, set()).add(gon_id)
-        for row in self._select_in("SELECT ss_order_id, gon_id FROM ss_parts WHERE ss_order_id IN ({marks})", wanted):
+        for row in self._select_in(
+            "SELECT ss_order_id, gon_id FROM ss_parts WHERE ss_order_id IN ({marks})", wanted
+        ):
             out.setdefault(row[0], set()).add(row[1])
         return out
 
@@ -226,10 +243,15 @@ class StateStore:
         with self.transaction():
             if gon_ids is None:
                 return self.db.execute(
-                    "UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed'").rowcount
-            return sum(self.db.execute(
-                f"UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' AND gon_id IN ({','.join('?' * len(part))})",
-                part).rowcount for part in chunks(list(set(gon_ids)), 500))
+                    "UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed'"
+                ).rowcount
+            return sum(
+                self.db.execute(
+                    f"UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' AND gon_id IN ({','.join('?' * len(part))})",
+                    part,
+                ).rowcount
+                for part in chunks(list(set(gon_ids)), 500)
+            )
 
     # ---- shipments ------------------------------------------------------------------
     def shipments_of(self, gon_ids: Iterable[int]) -> dict[int, list[ShipmentRecord]]:
@@ -243,11 +265,14 @@ class StateStore:
     def shipment(self, kind: str, remote_id: int, gon_id: int) -> ShipmentRecord | None:
         """A label (or marked-shipped record) as seen for one note."""
         row = self.db.execute(
-            "SELECT * FROM shipments WHERE kind = ? AND remote_id = ? AND gon_id = ?", (kind, remote_id, gon_id)
+            "SELECT * FROM shipments WHERE kind = ? AND remote_id = ? AND gon_id = ?",
+            (kind, remote_id, gon_id),
         ).fetchone()
         return shipment_from_row(row) if row else None
 
-    def shipments_by_remote(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int, int], ShipmentRecord]:
+    def shipments_by_remote(
+        self, keys: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int, int], ShipmentRecord]:
         """The records already kept of these (kind, remote id)s, by (kind, remote id, GON id)."""
         by_kind: dict[str, list[int]] = {}
         for kind, remote_id in set(keys):
@@ -266,9 +291,21 @@ class StateStore:
         self.db.execute(
             "INSERT OR REPLACE INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, carrier, service, "
             "shipped_at, created_at, voided, role, noted, void_noted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (rec.kind, rec.remote_id, rec.gon_id, rec.ss_order_id, rec.tracking, rec.carrier, rec.service,
-             iso(rec.shipped_at), iso(rec.created_at), int(rec.voided), rec.role, int(rec.noted),
-             int(rec.void_noted)),
+            (
+                rec.kind,
+                rec.remote_id,
+                rec.gon_id,
+                rec.ss_order_id,
+                rec.tracking,
+                rec.carrier,
+                rec.service,
+                iso(rec.shipped_at),
+                iso(rec.created_at),
+                int(rec.voided),
+                rec.role,
+                int(rec.noted),
+                int(rec.void_noted),
+            ),
         )
 
     # ---- parts of split and merged ShipStation orders -------------------------------------
@@ -291,31 +328,47 @@ class StateStore:
     def parts_by_ss_orders(self, ss_order_ids: Iterable[int]) -> dict[int, list[PartRecord]]:
         """ShipStation order id -> the part rows naming it (the notes it carries as a part)."""
         out: dict[int, list[PartRecord]] = {}
-        for row in self._select_in("SELECT * FROM ss_parts WHERE ss_order_id IN ({marks})", ss_order_ids):
+        for row in self._select_in(
+            "SELECT * FROM ss_parts WHERE ss_order_id IN ({marks})", ss_order_ids
+        ):
             out.setdefault(row["ss_order_id"], []).append(part_from_row(row))
         return out
 
     def merged_into(self, ss_order_ids: Iterable[int]) -> dict[int, list[int]]:
         """ShipStation order id -> the notes whose orders were merged into it."""
-        return {ss_id: [p.gon_id for p in parts if p.kind == "merged"]
-                for ss_id, parts in self.parts_by_ss_orders(ss_order_ids).items()
-                if any(p.kind == "merged" for p in parts)}
+        return {
+            ss_id: [p.gon_id for p in parts if p.kind == "merged"]
+            for ss_id, parts in self.parts_by_ss_orders(ss_order_ids).items()
+            if any(p.kind == "merged" for p in parts)
+        }
 
     def save_part(self, part: PartRecord) -> None:
         """Keep one part of a note (inside the caller's transaction); a note is merged into one order."""
         if part.kind == "merged":
-            self.db.execute("DELETE FROM ss_parts WHERE gon_id = ? AND kind = 'merged' AND ss_order_id != ?",
-                            (part.gon_id, part.ss_order_id))
+            self.db.execute(
+                "DELETE FROM ss_parts WHERE gon_id = ? AND kind = 'merged' AND ss_order_id != ?",
+                (part.gon_id, part.ss_order_id),
+            )
         self.db.execute(
             "INSERT OR REPLACE INTO ss_parts (gon_id, ss_order_id, kind, order_number, status, seen_at) "
             "VALUES (?,?,?,?,?,?)",
-            (part.gon_id, part.ss_order_id, part.kind, part.order_number, part.status,
-             iso(part.seen_at or now())),
+            (
+                part.gon_id,
+                part.ss_order_id,
+                part.kind,
+                part.order_number,
+                part.status,
+                iso(part.seen_at or now()),
+            ),
         )
 
 
-
-STATE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")  # the database and what SQLite puts beside it
+STATE_FILE_SUFFIXES = (
+    "",
+    "-wal",
+    "-shm",
+    "-journal",
+)  # the database and what SQLite puts beside it
 
 
 def open_db(path: Path) -> sqlite3.Connection:
@@ -334,13 +387,17 @@ def open_db(path: Path) -> sqlite3.Connection:
         _create_private(path)
         is_new = path.stat().st_size == 0
     except OSError as exc:
-        raise StateError(f"{exc.filename or path}: cannot open the state database: {exc.strerror or exc}") from None
+        raise StateError(
+            f"{exc.filename or path}: cannot open the state database: {exc.strerror or exc}"
+        ) from None
     _make_private(path)
     try:
         db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
         db.row_factory = sqlite3.Row
         if is_new:
-            db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # before the first table, or it does not apply
+            db.execute(
+                "PRAGMA auto_vacuum=INCREMENTAL"
+            )  # before the first table, or it does not apply
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(CREATE)
             db.execute(f"PRAGMA application_id={APP_ID}")
@@ -362,7 +419,9 @@ def open_db(path: Path) -> sqlite3.Connection:
         ) from None
     if app_id != APP_ID:
         db.close()
-        raise StateError(f"{path}: this SQLite file is not a bp-tui state database; refusing to use it.")
+        raise StateError(
+            f"{path}: this SQLite file is not a bp-tui state database; refusing to use it."
+        )
     if version > SCHEMA_VERSION:
         db.close()
         raise StateError(
@@ -376,7 +435,9 @@ def open_db(path: Path) -> sqlite3.Connection:
         db.execute("SELECT COUNT(*) FROM gons").fetchone()
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise StateError(f"{path}: state database is damaged ({exc}); move it aside or restore a backup.") from None
+        raise StateError(
+            f"{path}: state database is damaged ({exc}); move it aside or restore a backup."
+        ) from None
     _make_private(path)
     return db
 
@@ -393,13 +454,17 @@ def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
         short = _space_shortfall(db, path)
         if short:
             db.close()
-            raise StateError(f"{path}: {short}; nothing was changed. Free some space (or move the state "
-                             "folder to a larger disk) and start bp-tui again.")
+            raise StateError(
+                f"{path}: {short}; nothing was changed. Free some space (or move the state "
+                "folder to a larger disk) and start bp-tui again."
+            )
     for target in range(version + 1, SCHEMA_VERSION + 1):
         script = MIGRATIONS.get(target)
         if script is None:
             db.close()
-            raise StateError(f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}.")
+            raise StateError(
+                f"{path}: state version {version} cannot be migrated to {SCHEMA_VERSION}."
+            )
         try:
             if target == VACUUM_AFTER and db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
                 _vacuum_incremental(db)
@@ -414,10 +479,12 @@ def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
             db.rollback()
             _give_back_wal(db)
             db.close()
-            raise StateError(f"{path}: the state database could not be upgraded to version {target} ({exc}); "
-                             "nothing was lost. Check the free space (an upgrade needs about "
-                             f"{UPGRADE_SPACE_FACTOR:g} times the file's size) and the permissions of its "
-                             "folder.") from None
+            raise StateError(
+                f"{path}: the state database could not be upgraded to version {target} ({exc}); "
+                "nothing was lost. Check the free space (an upgrade needs about "
+                f"{UPGRADE_SPACE_FACTOR:g} times the file's size) and the permissions of its "
+                "folder."
+            ) from None
     _give_back_wal(db)
 
 
@@ -428,7 +495,10 @@ def _migrate(db: sqlite3.Connection, path: Path, version: int) -> None:
 # at the peak when both are on one file system.
 UPGRADE_SPACE_FACTOR = 2
 INDEX_SHARE = 0.75  # the new indexes' size against the file's (0.71 measured, 100,000 notes)
-SPACE_MARGIN = 1.05, 16 * 1024 * 1024  # times, plus bytes: free space is never used to the last byte
+SPACE_MARGIN = (
+    1.05,
+    16 * 1024 * 1024,
+)  # times, plus bytes: free space is never used to the last byte
 
 
 def upgrade_space(size: int, same_device: bool) -> tuple[int, int]:
@@ -445,7 +515,13 @@ def upgrade_space(size: int, same_device: bool) -> tuple[int, int]:
 def sqlite_temp_dir() -> Path:
     """The folder SQLite puts a VACUUM's temporary copy in (on Unix: the first usable of
     SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp, then the current folder)."""
-    for name in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
+    for name in (
+        os.environ.get("SQLITE_TMPDIR"),
+        os.environ.get("TMPDIR"),
+        "/var/tmp",
+        "/usr/tmp",
+        "/tmp",
+    ):
         if name and os.path.isdir(name) and os.access(name, os.W_OK | os.X_OK):
             return Path(name)
     return Path(".")
@@ -468,15 +544,21 @@ def _space_shortfall(db: sqlite3.Connection, path: Path) -> str:
     need, temp_need = upgrade_space(size, device == temp_device)
     problems = []
     if free < need:
-        problems.append(f"{need:,} bytes ({human_bytes(need)}) free in {folder}, where {free:,} "
-                        f"({human_bytes(free)}) are free")
+        problems.append(
+            f"{need:,} bytes ({human_bytes(need)}) free in {folder}, where {free:,} "
+            f"({human_bytes(free)}) are free"
+        )
     if temp_need and temp_free < temp_need:
-        problems.append(f"{temp_need:,} bytes ({human_bytes(temp_need)}) free in {temp} (SQLite's temporary "
-                        f"folder: set SQLITE_TMPDIR to choose another), where {temp_free:,} "
-                        f"({human_bytes(temp_free)}) are free")
+        problems.append(
+            f"{temp_need:,} bytes ({human_bytes(temp_need)}) free in {temp} (SQLite's temporary "
+            f"folder: set SQLITE_TMPDIR to choose another), where {temp_free:,} "
+            f"({human_bytes(temp_free)}) are free"
+        )
     if not problems:
         return ""
-    return (f"upgrading the state ({size:,} bytes, {human_bytes(size)}) needs " + " and ".join(problems))
+    return f"upgrading the state ({size:,} bytes, {human_bytes(size)}) needs " + " and ".join(
+        problems
+    )
 
 
 def _vacuum_incremental(db: sqlite3.Connection) -> None:
@@ -536,4 +618,7 @@ def _make_private(path: Path) -> None:
 
 def _is_disk_failure(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
-    return any(words in text for words in ("unable to open", "disk is full", "disk i/o", "readonly", "read-only"))
+    return any(
+        words in text
+        for words in ("unable to open", "disk is full", "disk i/o", "readonly", "read-only")
+    )

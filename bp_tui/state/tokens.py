@@ -68,7 +68,9 @@ class TokenSet:
     installation_instance_id: str = ""
     obtained_at: float = 0.0  # Unix time of the answer that gave this access token
     revoked: bool = False  # a refresh was answered invalid_grant: only a new login helps
-    granted_at: float = 0.0  # Unix time of the login that made the grant (kept by every refresh; 0: not known)
+    granted_at: float = (
+        0.0  # Unix time of the login that made the grant (kept by every refresh; 0: not known)
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "access_token", Secret(self.access_token))
@@ -98,12 +100,21 @@ class TokenSet:
     def from_json(cls, data: Any) -> TokenSet:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a bp-tui token file of a known format")
-        text = ("access_token", "refresh_token", "api_domain", "account_code", "app_ref", "installation_instance_id")
+        text = (
+            "access_token",
+            "refresh_token",
+            "api_domain",
+            "account_code",
+            "app_ref",
+            "installation_instance_id",
+        )
         for name in text:
             if not isinstance(data.get(name, ""), str):
                 raise ValueError(f"{name} is not text")
         for name in ("expires_at", "obtained_at", "granted_at"):
-            if isinstance(data.get(name, 0), bool) or not isinstance(data.get(name, 0), (int, float)):
+            if isinstance(data.get(name, 0), bool) or not isinstance(
+                data.get(name, 0), (int, float)
+            ):
                 raise ValueError(f"{name} is not a number")
         if not data.get("access_token") or not data.get("refresh_token"):
             raise ValueError("a token is missing")
@@ -111,11 +122,16 @@ class TokenSet:
         if isinstance(expires_in, bool) or not isinstance(expires_in, int):
             raise ValueError("expires_in is not a whole number")
         return cls(
-            access_token=Secret(data["access_token"]), refresh_token=Secret(data["refresh_token"]),
-            expires_at=data["expires_at"], expires_in=expires_in, api_domain=data.get("api_domain", ""),
-            account_code=data.get("account_code", ""), app_ref=data.get("app_ref", ""),
+            access_token=Secret(data["access_token"]),
+            refresh_token=Secret(data["refresh_token"]),
+            expires_at=data["expires_at"],
+            expires_in=expires_in,
+            api_domain=data.get("api_domain", ""),
+            account_code=data.get("account_code", ""),
+            app_ref=data.get("app_ref", ""),
             installation_instance_id=data.get("installation_instance_id", ""),
-            obtained_at=data.get("obtained_at", 0.0), revoked=bool(data.get("revoked", False)),
+            obtained_at=data.get("obtained_at", 0.0),
+            revoked=bool(data.get("revoked", False)),
             granted_at=data.get("granted_at", 0.0),
         )
 
@@ -195,8 +211,9 @@ class TokenStore:
         try:
             return TokenSet.from_json(data)
         except ValueError as exc:
-            raise TokenFileError(f"{self.path}: not a usable token file ({exc}); "
-                                 "run bp-tui auth login to replace it") from None
+            raise TokenFileError(
+                f"{self.path}: not a usable token file ({exc}); run bp-tui auth login to replace it"
+            ) from None
 
     def version(self) -> tuple[int, int, int] | None:
         """Changes whenever the file is replaced (another process refreshed or logged in)."""
@@ -280,8 +297,14 @@ class TokenStore:
 
     # ------------------------------------------------------------------ the login waiting
     def save_pending(self, pending: PendingLogin) -> None:
-        data = {"format": FORMAT, "state": str(pending.state), "account_code": pending.account_code,
-                "app_ref": pending.app_ref, "redirect_uri": pending.redirect_uri, "created_at": pending.created_at}
+        data = {
+            "format": FORMAT,
+            "state": str(pending.state),
+            "account_code": pending.account_code,
+            "app_ref": pending.app_ref,
+            "redirect_uri": pending.redirect_uri,
+            "created_at": pending.created_at,
+        }
         self._write_json(self.pending_path, data)
 
     def load_pending(self) -> PendingLogin | None:
@@ -289,11 +312,19 @@ class TokenStore:
         if data is None:
             return None
         try:
-            if data.get("format") != FORMAT or not isinstance(data.get("state"), str) or not data["state"]:
+            if (
+                data.get("format") != FORMAT
+                or not isinstance(data.get("state"), str)
+                or not data["state"]
+            ):
                 raise ValueError
-            return PendingLogin(state=Secret(data["state"]), account_code=str(data.get("account_code", "")),
-                                app_ref=str(data.get("app_ref", "")), redirect_uri=str(data.get("redirect_uri", "")),
-                                created_at=float(data.get("created_at", 0.0)))
+            return PendingLogin(
+                state=Secret(data["state"]),
+                account_code=str(data.get("account_code", "")),
+                app_ref=str(data.get("app_ref", "")),
+                redirect_uri=str(data.get("redirect_uri", "")),
+                created_at=float(data.get("created_at", 0.0)),
+            )
         except (AttributeError, TypeError, ValueError):
             return None  # a damaged waiting login is as good as none: start a new one
 
@@ -303,14 +334,18 @@ class TokenStore:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise TokenFileError(f"{self.pending_path}: cannot remove: {exc.strerror or exc}") from None
+            raise TokenFileError(
+                f"{self.pending_path}: cannot remove: {exc.strerror or exc}"
+            ) from None
 
     # ------------------------------------------------------------------ files
     def _make_folder(self) -> None:
         try:
             make_private_folder(self.path.parent)
         except OSError as exc:
-            raise TokenFileError(f"{self.path.parent}: cannot create: {exc.strerror or exc}") from None
+            raise TokenFileError(
+                f"{self.path.parent}: cannot create: {exc.strerror or exc}"
+            ) from None
 
     def _read_json(self, path: Path) -> Any:
         try:
@@ -334,8 +369,9 @@ class TokenStore:
         try:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise TokenFileError(f"{path}: not a usable token file (not JSON); "
-                                 "run bp-tui auth login to replace it") from None
+            raise TokenFileError(
+                f"{path}: not a usable token file (not JSON); run bp-tui auth login to replace it"
+            ) from None
 
     def _write_json(self, path: Path, data: dict[str, Any]) -> None:
         self._make_folder()
@@ -351,7 +387,7 @@ class TokenStore:
             os.fchmod(fd, 0o600)
             view = memoryview(payload)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
             os.close(fd)
             fd = -1
@@ -368,8 +404,10 @@ class TokenStore:
             if isinstance(exc, LinkRefused):
                 raise TokenFileError(str(exc)) from None
             if isinstance(exc, OSError):
-                raise TokenFileError(f"{path}: cannot write: {exc.strerror or exc} "
-                                     "(the previous file was left as it was)") from None
+                raise TokenFileError(
+                    f"{path}: cannot write: {exc.strerror or exc} "
+                    "(the previous file was left as it was)"
+                ) from None
             raise
 
     def _remove_temp_files(self) -> None:

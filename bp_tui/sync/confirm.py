@@ -108,7 +108,9 @@ def _open(rec: GonRecord, recs: list[ShipmentRecord], work: _Work) -> None:
     waiting = _waiting_for(parts, active, voided=any(s.voided for s in outbound))
     if waiting is not None:
         before = (rec.stage, rec.reason)
-        if rec.stage == Stage.SHIPPED or (rec.stage == Stage.FAILED and waiting == reasons.LABEL_VOIDED):
+        if rec.stage == Stage.SHIPPED or (
+            rec.stage == Stage.FAILED and waiting == reasons.LABEL_VOIDED
+        ):
             move(rec, Event.LABELS_WANTING)
         if rec.stage == Stage.IMPORTED:
             rec.reason = waiting
@@ -121,7 +123,9 @@ def _open(rec: GonRecord, recs: list[ShipmentRecord], work: _Work) -> None:
     work.to_confirm.append((rec, active))
 
 
-def _waiting_for(parts: list[PartRecord], active: list[ShipmentRecord], *, voided: bool) -> str | None:
+def _waiting_for(
+    parts: list[PartRecord], active: list[ShipmentRecord], *, voided: bool
+) -> str | None:
     """Why a note cannot be confirmed yet (its reason), or None when it can: a part of its split
     order without a live label (and not cancelled), or no live label at all."""
     split = {p.ss_order_id: p for p in parts if p.kind == PartKind.SPLIT}
@@ -130,7 +134,9 @@ def _waiting_for(parts: list[PartRecord], active: list[ShipmentRecord], *, voide
         cancelled = {i for i, p in split.items() if p.status == "cancelled"}
         if active and set(split) <= labelled | cancelled:
             return None
-        return reasons.split_progress(len(split), len(labelled & set(split)), len(cancelled - labelled))
+        return reasons.split_progress(
+            len(split), len(labelled & set(split)), len(cancelled - labelled)
+        )
     if active:
         return None
     if voided:
@@ -143,20 +149,28 @@ def confirmed_reason(parts: list[PartRecord]) -> str:
     """What the queue says of a confirmed note: how its ShipStation order was split or merged."""
     split = [p for p in parts if p.kind == PartKind.SPLIT]
     if split:
-        return reasons.split_progress(len(split), len([p for p in split if p.status != "cancelled"]),
-                                      len([p for p in split if p.status == "cancelled"]))
+        return reasons.split_progress(
+            len(split),
+            len([p for p in split if p.status != "cancelled"]),
+            len([p for p in split if p.status == "cancelled"]),
+        )
     merged = [p for p in parts if p.kind == PartKind.MERGED]
     return reasons.merged_into(merged[-1].order_number) if merged else ""
 
 
-async def write_back(ctx: CycleContext, items: list[tuple[GonRecord, list[ShipmentRecord]]],
-                     parts: dict[int, list[PartRecord]] | None = None) -> None:
+async def write_back(
+    ctx: CycleContext,
+    items: list[tuple[GonRecord, list[ShipmentRecord]]],
+    parts: dict[int, list[PartRecord]] | None = None,
+) -> None:
     cfg = ctx.config.brightpearl
     parts = parts or {}
     total = len(items)
     fresh: dict[int, GoodsOutNote] = {}
     if cfg.shipped_action in MARKS_SHIPPED:
-        ctx.emit("confirm", 0, total, message="re-reading goods-out notes before marking them shipped")
+        ctx.emit(
+            "confirm", 0, total, message="re-reading goods-out notes before marking them shipped"
+        )
         fresh = await ctx.bp.get_goods_out_notes([rec.gon_id for rec, _ in items])
     done: list[GonRecord] = []
     for n, (rec, active) in enumerate(items, 1):
@@ -168,8 +182,13 @@ async def write_back(ctx: CycleContext, items: list[tuple[GonRecord, list[Shipme
         await set_statuses(ctx, {rec.order_id for rec in done})
 
 
-async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentRecord],
-                       fresh: dict[int, GoodsOutNote], parts: list[PartRecord]) -> bool:
+async def _confirm_one(
+    ctx: CycleContext,
+    rec: GonRecord,
+    active: list[ShipmentRecord],
+    fresh: dict[int, GoodsOutNote],
+    parts: list[PartRecord],
+) -> bool:
     """Write one note's labels back; True when it is confirmed."""
     cfg = ctx.config.brightpearl
     try:
@@ -181,8 +200,10 @@ async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentR
                     ctx.attention(rec, reasons.DELETED_AFTER_LABEL)
                     ctx.store.save_gons([rec])
                 elif proof is False:
-                    ctx.summary.errors.append(f"GON {rec.gon_id}: missing from Brightpearl's answer, though it "
-                                              "exists: confirmed on a later sync")
+                    ctx.summary.errors.append(
+                        f"GON {rec.gon_id}: missing from Brightpearl's answer, though it "
+                        "exists: confirmed on a later sync"
+                    )
                 return False
             if not gon.shipped:
                 await mark_gon_shipped(ctx, rec, gon, active)
@@ -208,37 +229,64 @@ async def _confirm_one(ctx: CycleContext, rec: GonRecord, active: list[ShipmentR
     return True
 
 
-async def mark_gon_shipped(ctx: CycleContext, rec: GonRecord, gon: GoodsOutNote,
-                           active: list[ShipmentRecord]) -> None:
+async def mark_gon_shipped(
+    ctx: CycleContext, rec: GonRecord, gon: GoodsOutNote, active: list[ShipmentRecord]
+) -> None:
     """The tracking reference (when it changes), then the SHW event guarded by If-Match."""
     reference = tracking_reference([s.tracking for s in active])
     occurred = min((s.shipped_at for s in active if s.shipped_at), default=ctx.now())
     if reference and gon.shipping_reference != reference:
         await ctx.writer.write(
-            Intent("brightpearl", IntentKey.for_gon(IntentKind.REFERENCE, rec.gon_id), rec.gon_id, rec.order_id,
-                   detail=reference, plan=f"Brightpearl: GON {rec.gon_id} reference {reference!r}"),
-            lambda: ctx.bp.set_shipping_reference(rec.gon_id, reference), planned=None, ok=reference)
-    intent = Intent("brightpearl", IntentKey.for_gon(IntentKind.SHIPPED, rec.gon_id), rec.gon_id, rec.order_id,
-                    detail=f"SHW at {iso(occurred)}", plan=f"Brightpearl: GON {rec.gon_id} SHW event at {iso(occurred)}")
+            Intent(
+                "brightpearl",
+                IntentKey.for_gon(IntentKind.REFERENCE, rec.gon_id),
+                rec.gon_id,
+                rec.order_id,
+                detail=reference,
+                plan=f"Brightpearl: GON {rec.gon_id} reference {reference!r}",
+            ),
+            lambda: ctx.bp.set_shipping_reference(rec.gon_id, reference),
+            planned=None,
+            ok=reference,
+        )
+    intent = Intent(
+        "brightpearl",
+        IntentKey.for_gon(IntentKind.SHIPPED, rec.gon_id),
+        rec.gon_id,
+        rec.order_id,
+        detail=f"SHW at {iso(occurred)}",
+        plan=f"Brightpearl: GON {rec.gon_id} SHW event at {iso(occurred)}",
+    )
     ctx.writer.record([intent])
     await _post_shw(ctx, rec, intent, occurred, gon.last_event_version)
 
 
-async def _post_shw(ctx: CycleContext, rec: GonRecord, intent: Intent, occurred: datetime,
-                    version: int | None) -> None:
+async def _post_shw(
+    ctx: CycleContext, rec: GonRecord, intent: Intent, occurred: datetime, version: int | None
+) -> None:
     """Post SHW; on a conflict, re-read the note: shipped already, deleted, or a newer version to retry with."""
     for attempt in range(2):
         try:
-            await ctx.writer.call([intent], lambda: ctx.bp.post_shipped_event(
-                rec.gon_id, occurred=occurred, owner_id=ctx.config.brightpearl.staff_contact_id,
-                last_event_version=version), planned=None, keep_open=(GonConflict,))
+            await ctx.writer.call(
+                [intent],
+                lambda: ctx.bp.post_shipped_event(
+                    rec.gon_id,
+                    occurred=occurred,
+                    owner_id=ctx.config.brightpearl.staff_contact_id,
+                    last_event_version=version,
+                ),
+                planned=None,
+                keep_open=(GonConflict,),
+            )
         except GonConflict as exc:
             if exc.already_shipped:
                 ctx.writer.settle(intent, "ok", "already shipped in Brightpearl")
                 return
             again = (await ctx.bp.get_goods_out_notes([rec.gon_id])).get(rec.gon_id)
             if again is None or again.shipped:
-                ctx.writer.settle(intent, "ok" if again else "failed", "already shipped" if again else "deleted")
+                ctx.writer.settle(
+                    intent, "ok" if again else "failed", "already shipped" if again else "deleted"
+                )
                 return
             version = again.last_event_version
             if attempt == 1:
@@ -251,39 +299,62 @@ async def _post_shw(ctx: CycleContext, rec: GonRecord, intent: Intent, occurred:
 
 def order_number_of(rec: GonRecord, s: ShipmentRecord, parts: list[PartRecord]) -> str:
     """The ShipStation order a label is on, as the note names it."""
-    part = next((p for p in parts if p.ss_order_id == s.ss_order_id and s.ss_order_id != rec.ss_order_id), None)
+    part = next(
+        (p for p in parts if p.ss_order_id == s.ss_order_id and s.ss_order_id != rec.ss_order_id),
+        None,
+    )
     if part is not None and part.kind == PartKind.MERGED:
         return f"{part.order_number} (order {rec.ss_order_number} was merged into it)"
     return (part.order_number if part is not None else "") or rec.ss_order_number
 
 
-async def post_note(ctx: CycleContext, rec: GonRecord, s: ShipmentRecord, kind: IntentKind, text: str) -> None:
+async def post_note(
+    ctx: CycleContext, rec: GonRecord, s: ShipmentRecord, kind: IntentKind, text: str
+) -> None:
     """One order note per label, note and kind, tagged so an interrupted post can be found again."""
-    key = IntentKey.for_shipment(kind, s.kind, s.remote_id,
-                                 gon_id=rec.gon_id if s.ss_order_id != rec.ss_order_id else None)
+    key = IntentKey.for_shipment(
+        kind, s.kind, s.remote_id, gon_id=rec.gon_id if s.ss_order_id != rec.ss_order_id else None
+    )
     if not ctx.store.audit.done_keys([str(key)]):
-        intent = Intent("brightpearl", key, rec.gon_id, rec.order_id, detail=f"{s.kind} {s.remote_id}",
-                        plan=f"Brightpearl: note on order {rec.order_id} for {s.kind} {s.remote_id}")
+        intent = Intent(
+            "brightpearl",
+            key,
+            rec.gon_id,
+            rec.order_id,
+            detail=f"{s.kind} {s.remote_id}",
+            plan=f"Brightpearl: note on order {rec.order_id} for {s.kind} {s.remote_id}",
+        )
         ctx.writer.record([intent])
         # A lost answer (ApiUnavailable) leaves the intent open: the note may be stored, and the
         # next run's recovery reads the order's notes back instead of posting blind.
-        note_id = await ctx.writer.call([intent], lambda: ctx.bp.add_order_note(
-            rec.order_id, f"{text}\n{note_marker(str(key))}"), planned=0, keep_open=(ApiUnavailable,))
+        note_id = await ctx.writer.call(
+            [intent],
+            lambda: ctx.bp.add_order_note(rec.order_id, f"{text}\n{note_marker(str(key))}"),
+            planned=0,
+            keep_open=(ApiUnavailable,),
+        )
         ctx.writer.settle(intent, "ok", f"note {note_id}")
     mark_noted(s, kind)
     with ctx.store.transaction():
         ctx.store.save_shipment(s)
 
 
-async def note_late(ctx: CycleContext, items: list[tuple[GonRecord, ShipmentRecord, IntentKind]]) -> None:
+async def note_late(
+    ctx: CycleContext, items: list[tuple[GonRecord, ShipmentRecord, IntentKind]]
+) -> None:
     """Voided-after-confirm and replacement labels: flag the note, tell the order once per label."""
     for rec, s, kind in items:
         void = kind is IntentKind.NOTE_VOID
         if rec.stage != Stage.ATTENTION or not rec.reason:
-            ctx.attention(rec, (
-                f"label {s.tracking or s.remote_id} was voided after the note was confirmed as shipped"
-                if void else f"another label ({s.tracking or s.remote_id}) was created after the note was confirmed"
-            ) + ": the shipped note cannot change any more; check the order note")
+            ctx.attention(
+                rec,
+                (
+                    f"label {s.tracking or s.remote_id} was voided after the note was confirmed as shipped"
+                    if void
+                    else f"another label ({s.tracking or s.remote_id}) was created after the note was confirmed"
+                )
+                + ": the shipped note cannot change any more; check the order note",
+            )
             ctx.store.save_gons([rec])
         text = (
             f"bp-tui: label {s.tracking} ({s.carrier}) of GON {rec.gon_id} was VOIDED in ShipStation after the "
@@ -314,12 +385,22 @@ async def set_statuses(ctx: CycleContext, order_ids: set[int]) -> None:
     for oid in pending:
         ours = {r.gon_id: r for r in local.get(oid, [])}
         notes = by_order.get(oid, [])
-        if not notes or not all(g.shipped or (g.id in ours and ours[g.id].stage == Stage.CONFIRMED) for g in notes):
+        if not notes or not all(
+            g.shipped or (g.id in ours and ours[g.id].stage == Stage.CONFIRMED) for g in notes
+        ):
             continue
         try:
             await ctx.writer.write(
-                Intent("brightpearl", keys[oid], order_id=oid, detail=f"status {status_id}",
-                       plan=f"Brightpearl: order {oid} status -> {status_id}"),
-                lambda: ctx.bp.set_order_status(oid, status_id), planned=None, ok=f"status {status_id}")
+                Intent(
+                    "brightpearl",
+                    keys[oid],
+                    order_id=oid,
+                    detail=f"status {status_id}",
+                    plan=f"Brightpearl: order {oid} status -> {status_id}",
+                ),
+                lambda: ctx.bp.set_order_status(oid, status_id),
+                planned=None,
+                ok=f"status {status_id}",
+            )
         except (ApiError, ApiThrottled) as exc:
             ctx.summary.errors.append(f"order {oid}: status not set: {exc}")

@@ -49,9 +49,13 @@ class CycleContext:
     confirm_cancel: bool = False
 
     # ---- progress and pauses
-    def emit(self, step: str, done: int, total: int, gon_id: int | None = None, message: str = "") -> None:
+    def emit(
+        self, step: str, done: int, total: int, gon_id: int | None = None, message: str = ""
+    ) -> None:
         if self.on_progress is not None:
-            self.on_progress(Progress(step=step, done=done, total=total, gon_id=gon_id, message=message))
+            self.on_progress(
+                Progress(step=step, done=done, total=total, gon_id=gon_id, message=message)
+            )
 
     async def checkpoint(self) -> None:
         """A safe place to stop (no write is half done here), and to let the event loop
@@ -93,7 +97,9 @@ class CycleContext:
         """The note failed: retried after a backoff that doubles per attempt (up to 6 h)."""
         move(rec, Event.FAILED, reason)
         rec.attempts += 1
-        delay = timedelta(seconds=self.config.sync.interval_seconds) * (2 ** min(rec.attempts - 1, 12))
+        delay = timedelta(seconds=self.config.sync.interval_seconds) * (
+            2 ** min(rec.attempts - 1, 12)
+        )
         rec.next_attempt_at = now + min(delay, MAX_BACKOFF)
         self.summary.failed += 1
         self.summary.errors.append(f"GON {rec.gon_id}: {reason}")

@@ -23,7 +23,9 @@ from bp_tui.sync.recover import Recover
 from bp_tui.sync.retain import Retain
 
 
-async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bool = True) -> CycleSummary:
+async def run_cycle(
+    ctx: CycleContext, *, do_import: bool = True, do_confirm: bool = True
+) -> CycleSummary:
     started = time.monotonic()
     bp_start, ss_start = ctx.bp.requests_sent, ctx.ss.requests_sent
     try:
@@ -31,7 +33,9 @@ async def run_cycle(ctx: CycleContext, *, do_import: bool = True, do_confirm: bo
         if do_import:
             plan = await Discover()(ctx)
             await Hydrate()(ctx, plan)
-            await LearnParts()(ctx)  # splits and merges made in ShipStation, before any step acts on an order
+            await LearnParts()(
+                ctx
+            )  # splits and merges made in ShipStation, before any step acts on an order
             await KeepInStep()(ctx, plan)
             await Import()(ctx, plan)
         elif do_confirm:

@@ -23,13 +23,18 @@ class Discover:
         now = ctx.now()
         ctx.emit("discover", 0, 1, message="searching goods-out notes")
         rows = await ctx.bp.search_goods_out(
-            shipped=False, created_after=now - timedelta(days=ctx.config.sync.lookback_days))
+            shipped=False, created_after=now - timedelta(days=ctx.config.sync.lookback_days)
+        )
         ctx.emit("discover", 1, 1, message=f"{len(rows)} unshipped goods-out notes")
         # Only what this cycle can touch: the notes found, and the imported ones (which may have
         # left the list). Confirmed history is never loaded here, so a cycle costs the same
         # after a year as on the first day.
         known = await ctx.load_stages((Stage.IMPORTED, Stage.READY, Stage.FAILED))
-        known.update(await ctx.load_ids([r.goods_out_note_id for r in rows if r.goods_out_note_id not in known]))
+        known.update(
+            await ctx.load_ids(
+                [r.goods_out_note_id for r in rows if r.goods_out_note_id not in known]
+            )
+        )
         plan = ImportPlan()
         seen: set[int] = set()
         changed: list[GonRecord] = []
@@ -41,27 +46,47 @@ class Discover:
                 changed.append(rec)
         ctx.store.save_gons(changed)
         # Listed, so not deleted: a first proof of a deletion read earlier no longer counts.
-        forget_deletion(ctx, [known[g] for g in deletion_seen_before(ctx, [g for g in seen if g in known])])
+        forget_deletion(
+            ctx, [known[g] for g in deletion_seen_before(ctx, [g for g in seen if g in known])]
+        )
         left = {g: r for g, r in known.items() if g not in seen}
         # A ready or failed note that has an order (it failed at an update) is in ShipStation like
         # an imported one, unless it has labels: then it is failing at confirmation, its shipped
         # event perhaps posted by us, and Confirm finishes it.
-        with_order = [g for g, r in left.items() if r.stage in (Stage.READY, Stage.FAILED) and r.ss_order_id]
-        labelled = {g for g, found in ctx.store.shipments_of(with_order).items() if found} if with_order else set()
-        plan.gone = [g for g, r in left.items() if r.stage == Stage.IMPORTED] + \
-                    [g for g in with_order if g not in labelled]
-        plan.unsent_gone = [g for g, r in left.items() if r.stage in (Stage.READY, Stage.FAILED) and not r.ss_order_id]
+        with_order = [
+            g for g, r in left.items() if r.stage in (Stage.READY, Stage.FAILED) and r.ss_order_id
+        ]
+        labelled = (
+            {g for g, found in ctx.store.shipments_of(with_order).items() if found}
+            if with_order
+            else set()
+        )
+        plan.gone = [g for g, r in left.items() if r.stage == Stage.IMPORTED] + [
+            g for g in with_order if g not in labelled
+        ]
+        plan.unsent_gone = [
+            g
+            for g, r in left.items()
+            if r.stage in (Stage.READY, Stage.FAILED) and not r.ss_order_id
+        ]
         edited = await self._edited(ctx, known, set(plan.gone), now, plan)
         plan.changed = list(dict.fromkeys(plan.changed + edited))
         return plan
 
     @staticmethod
-    def _place(ctx: CycleContext, row: GoodsOutSearchRow, rec: GonRecord | None, now: datetime,
-               plan: ImportPlan) -> tuple[GonRecord, bool]:
+    def _place(
+        ctx: CycleContext,
+        row: GoodsOutSearchRow,
+        rec: GonRecord | None,
+        now: datetime,
+        plan: ImportPlan,
+    ) -> tuple[GonRecord, bool]:
         """Update the note's record from its search row and decide: waiting or a candidate."""
         new = rec is None
         if rec is None:
-            rec = GonRecord(gon_id=row.goods_out_note_id, order_id=row.order_id, stage=Stage.WAITING)
+            rec = GonRecord(
+                gon_id=row.goods_out_note_id, order_id=row.order_id, stage=Stage.WAITING
+            )
         before = (rec.stage, rec.reason, rec.gon_state, rec.warehouse_id, rec.channel_id)
         rec.order_id = row.order_id
         rec.warehouse_id = row.warehouse_id
@@ -72,7 +97,11 @@ class Discover:
         if rec.stage in OPEN_STAGES:
             # A note already in ShipStation never goes back to waiting (nothing would follow its
             # order any more): it stays in line for KeepInStep.
-            why = None if rec.ss_order_id else eligibility(row, None, ctx.config, known_channel=rec.channel_id)
+            why = (
+                None
+                if rec.ss_order_id
+                else eligibility(row, None, ctx.config, known_channel=rec.channel_id)
+            )
             if why:
                 ctx.skip(why.key)
                 move(rec, Event.FOUND_WAITING, why.sentence)
@@ -84,11 +113,22 @@ class Discover:
                 # A note already in ShipStation (it failed later, at confirm or at an update) is
                 # never imported again blind: KeepInStep reads its order and updates it if needed.
                 (plan.changed if rec.ss_order_id else plan.candidates).append(rec.gon_id)
-        return rec, new or before != (rec.stage, rec.reason, rec.gon_state, rec.warehouse_id, rec.channel_id)
+        return rec, new or before != (
+            rec.stage,
+            rec.reason,
+            rec.gon_state,
+            rec.warehouse_id,
+            rec.channel_id,
+        )
 
     @staticmethod
-    async def _edited(ctx: CycleContext, known: dict[int, GonRecord], gone: set[int], now: datetime,
-                      plan: ImportPlan) -> list[int]:
+    async def _edited(
+        ctx: CycleContext,
+        known: dict[int, GonRecord],
+        gone: set[int],
+        now: datetime,
+        plan: ImportPlan,
+    ) -> list[int]:
         """Imported notes whose order was edited in Brightpearl since the last cycle (one search
         call), so corrections such as a new delivery address reach the open ShipStation order."""
         imported = {g: r for g, r in known.items() if r.stage == Stage.IMPORTED and g not in gone}

@@ -16,20 +16,29 @@ class Hydrate:
             return
         ctx.emit("hydrate", 0, len(wanted), message="reading goods-out notes")
         plan.notes = await ctx.bp.get_goods_out_notes(wanted)
-        order_ids = {plan.notes[g].order_id for g in to_send if g in plan.notes and plan.notes[g].order_id}
-        ctx.emit("hydrate", len(plan.notes), len(wanted), message=f"reading {len(order_ids)} orders")
+        order_ids = {
+            plan.notes[g].order_id for g in to_send if g in plan.notes and plan.notes[g].order_id
+        }
+        ctx.emit(
+            "hydrate", len(plan.notes), len(wanted), message=f"reading {len(order_ids)} orders"
+        )
         plan.orders = await ctx.bp.get_orders(order_ids) if order_ids else {}
-        plan.products = await _products(ctx, [plan.notes[g] for g in to_send if g in plan.notes], plan.orders)
+        plan.products = await _products(
+            ctx, [plan.notes[g] for g in to_send if g in plan.notes], plan.orders
+        )
         plan.weights = {pid: weight for pid, (weight, _tracked) in plan.products.items()}
         plan.records = ctx.store.gons(wanted)
 
 
-async def _products(ctx: CycleContext, gons: list[GoodsOutNote],
-                    orders: dict[int, Order]) -> dict[int, tuple[float | None, bool]]:
+async def _products(
+    ctx: CycleContext, gons: list[GoodsOutNote], orders: dict[int, Order]
+) -> dict[int, tuple[float | None, bool]]:
     """Weight and stock-tracking of the products we need, cached in the state between cycles."""
     ids: set[int] = set()
     if ctx.config.products.include_weights:
-        ids |= {p.product_id for g in gons for parts in g.rows.values() for p in parts if p.product_id}
+        ids |= {
+            p.product_id for g in gons for parts in g.rows.values() for p in parts if p.product_id
+        }
     if not ctx.config.products.skip_non_stock_rows:
         ids |= {r.product_id for o in orders.values() for r in o.rows.values() if r.product_id}
     if not ids:

@@ -14,11 +14,8 @@ from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.lifecycle import Event, move
 from bp_tui.core.reasons import MappingError
 from bp_tui.core.records import GonRecord
+from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.errors import ApiError, ApiThrottled
-from bp_tui.core.shipping import OrderDraft, SendResult
-from bp_tui.core.shipping import OrderDraft, SendResult
-from bp_tui.core.stages import Stage
-from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import SS_BATCH, CycleContext
 from bp_tui.sync.keep_in_step import not_resent
@@ -47,9 +44,16 @@ class Import:
             else:
                 plan.outbox.append((rec, draft))
         ctx.store.save_gons(updates)
-        ctx.emit("map", len(plan.candidates), len(plan.candidates), message=f"{len(plan.outbox)} orders to send")
+        ctx.emit(
+            "map",
+            len(plan.candidates),
+            len(plan.candidates),
+            message=f"{len(plan.outbox)} orders to send",
+        )
         await send_orders(ctx, plan.outbox, plan.resends)
-        if plan.orders_mark:  # every edit found was sent (or refused with its reason): not looked for again
+        if (
+            plan.orders_mark
+        ):  # every edit found was sent (or refused with its reason): not looked for again
             ctx.store.meta.set_watermark("orders", plan.orders_mark)
 
 
@@ -115,8 +119,12 @@ def _draft(item: OrderDraft | OrderUpdate) -> OrderDraft:
     return item.draft if isinstance(item, OrderUpdate) else item
 
 
-async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
-                send: Callable[[list[Any]], Awaitable[list[SendResult]]], resends: dict[int, OrderDraft]) -> None:
+async def _send(
+    ctx: CycleContext,
+    outbox: Sequence[tuple[GonRecord, Any]],
+    send: Callable[[list[Any]], Awaitable[list[SendResult]]],
+    resends: dict[int, OrderDraft],
+) -> None:
     total = len(outbox)
     for start in range(0, total, SS_BATCH):
         await ctx.checkpoint()
@@ -124,15 +132,27 @@ async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
         keys = {rec.gon_id: IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id) for rec, _ in batch}
         attempted = ctx.store.audit.keys_attempted(str(k) for k in keys.values())
         drafts = [_draft(item) for _, item in batch]
-        intents = [Intent("shipstation", keys[rec.gon_id], rec.gon_id, rec.order_id, detail=d.key,
-                          plan=f"ShipStation: {'update' if rec.ss_order_id else 'create'} order "
-                               f"{d.number} ({d.key}) for GON {rec.gon_id}")
-                   for (rec, _), d in zip(batch, drafts, strict=True)]
+        intents = [
+            Intent(
+                "shipstation",
+                keys[rec.gon_id],
+                rec.gon_id,
+                rec.order_id,
+                detail=d.key,
+                plan=f"ShipStation: {'update' if rec.ss_order_id else 'create'} order "
+                f"{d.number} ({d.key}) for GON {rec.gon_id}",
+            )
+            for (rec, _), d in zip(batch, drafts, strict=True)
+        ]
         ctx.writer.record(intents)
-        planned = [SendResult(d.key, rec.ss_order_id or PLANNED_ORDER_ID, d.number, True)
-                   for (rec, _), d in zip(batch, drafts, strict=True)]
+        planned = [
+            SendResult(d.key, rec.ss_order_id or PLANNED_ORDER_ID, d.number, True)
+            for (rec, _), d in zip(batch, drafts, strict=True)
+        ]
         try:
-            results = await ctx.writer.call(intents, lambda: send([item for _, item in batch]), planned=planned)
+            results = await ctx.writer.call(
+                intents, lambda: send([item for _, item in batch]), planned=planned
+            )
         except (ApiError, ApiThrottled) as exc:
             now = ctx.now()
             for rec, _ in batch:
@@ -140,10 +160,16 @@ async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
             ctx.store.save_gons(rec for rec, _ in batch)
             continue
         by_key = {r.order_key: r for r in results}
-        await _adopt_lost_imports(ctx, list(zip((rec for rec, _ in batch), drafts, strict=True)), by_key,
-                                  {str(k) for k in keys.values()} & attempted)
-        settled = [(intent, *_settle_one(ctx, rec, d, by_key.get(d.key), resends))
-                   for (rec, _), d, intent in zip(batch, drafts, intents, strict=True)]
+        await _adopt_lost_imports(
+            ctx,
+            list(zip((rec for rec, _ in batch), drafts, strict=True)),
+            by_key,
+            {str(k) for k in keys.values()} & attempted,
+        )
+        settled = [
+            (intent, *_settle_one(ctx, rec, d, by_key.get(d.key), resends))
+            for (rec, _), d, intent in zip(batch, drafts, intents, strict=True)
+        ]
         with ctx.store.transaction():
             for rec, _ in batch:
                 ctx.store.save_gon(rec)
@@ -151,8 +177,13 @@ async def _send(ctx: CycleContext, outbox: Sequence[tuple[GonRecord, Any]],
         ctx.emit("import", min(start + SS_BATCH, total), total, gon_id=batch[-1][0].gon_id)
 
 
-def _settle_one(ctx: CycleContext, rec: GonRecord, draft: OrderDraft, result: SendResult | None,
-                resends: dict[int, OrderDraft]) -> tuple[str, str]:
+def _settle_one(
+    ctx: CycleContext,
+    rec: GonRecord,
+    draft: OrderDraft,
+    result: SendResult | None,
+    resends: dict[int, OrderDraft],
+) -> tuple[str, str]:
     """Apply ShipStation's answer for one order to its note; the audit result and detail."""
     if result is not None and result.success and result.order_id:
         if rec.ss_order_id or rec.attempts:
@@ -163,7 +194,9 @@ def _settle_one(ctx: CycleContext, rec: GonRecord, draft: OrderDraft, result: Se
         rec.ss_order_id = result.order_id
         rec.ss_order_key = result.order_key
         rec.ss_order_number = result.order_number or draft.number
-        keep_sent(rec, resends.get(rec.gon_id, draft))  # what bp-tui sent of its own, to compare next time
+        keep_sent(
+            rec, resends.get(rec.gon_id, draft)
+        )  # what bp-tui sent of its own, to compare next time
         return "ok", f"ShipStation order {result.order_id}"
     message = (result.error_message if result else None) or "no answer for this order"
     if rec.gon_id in resends:
@@ -173,8 +206,12 @@ def _settle_one(ctx: CycleContext, rec: GonRecord, draft: OrderDraft, result: Se
     return "failed", message
 
 
-async def _adopt_lost_imports(ctx: CycleContext, batch: list[tuple[GonRecord, OrderDraft]],
-                              by_key: dict[str, SendResult], attempted: set[str]) -> None:
+async def _adopt_lost_imports(
+    ctx: CycleContext,
+    batch: list[tuple[GonRecord, OrderDraft]],
+    by_key: dict[str, SendResult],
+    attempted: set[str],
+) -> None:
     """An earlier send whose answer was lost may have created the order, and a packer may
     already have shipped it, so the re-send is refused as "not open". Find that order by
     its number (an exact key match) and adopt it instead of failing the note."""
@@ -184,13 +221,22 @@ async def _adopt_lost_imports(ctx: CycleContext, batch: list[tuple[GonRecord, Or
         result = by_key.get(key)
         if result is not None and result.success:
             continue
-        if rec.ss_order_id or str(IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id)) not in attempted:
+        if (
+            rec.ss_order_id
+            or str(IntentKey.for_gon(IntentKind.IMPORT, rec.gon_id)) not in attempted
+        ):
             continue  # nothing lost: the order was never created, or we know it already
         try:
             found = await ctx.ss.find_orders_by_number(draft.number, store_id=store_id)
         except (ApiError, ApiThrottled):
             continue
-        match = sorted((o for o in found if o.order_key == key), key=lambda o: o.parent_id is not None)  # original first
+        match = sorted(
+            (o for o in found if o.order_key == key), key=lambda o: o.parent_id is not None
+        )  # original first
         if match:
-            by_key[key] = SendResult(order_key=key, order_id=match[0].order_id,
-                                     order_number=match[0].order_number, success=True)
+            by_key[key] = SendResult(
+                order_key=key,
+                order_id=match[0].order_id,
+                order_number=match[0].order_number,
+                success=True,
+            )

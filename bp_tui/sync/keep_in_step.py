@@ -23,8 +23,6 @@ from bp_tui.core.records import GonRecord, PartRecord
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.core.stages import OPEN_STAGES, PartKind, Stage
 from bp_tui.errors import ApiError, ApiThrottled
-from bp_tui.core.shipping import OrderDraft, SendResult
-from bp_tui.errors import ApiError
 from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import SS_BATCH, CycleContext
@@ -38,8 +36,11 @@ class KeepInStep:
     async def __call__(self, ctx: CycleContext, plan: ImportPlan) -> None:
         await settle_unsent_gone(ctx, plan)
         await self._queue_resends(ctx, plan)
-        shipped_outside = [(plan.records[g], plan.notes[g]) for g in plan.gone
-                           if g in plan.records and g in plan.notes and plan.notes[g].shipped]
+        shipped_outside = [
+            (plan.records[g], plan.notes[g])
+            for g in plan.gone
+            if g in plan.records and g in plan.notes and plan.notes[g].shipped
+        ]
         await mark_shipped_in_shipstation(ctx, shipped_outside)
         missing = [plan.records[g] for g in plan.gone if g not in plan.notes and g in plan.records]
         await cancel_deleted(ctx, await _confirmed_deleted(ctx, missing))
@@ -67,7 +68,9 @@ class KeepInStep:
                 if rec.stage in OPEN_STAGES:  # a retry with nothing to re-send: its labels are next
                     move(rec, Event.UNCHANGED)
                 continue  # the change does not touch the ShipStation order
-            if gid in parts:  # split or merged in ShipStation: no update can be right for every part
+            if (
+                gid in parts
+            ):  # split or merged in ShipStation: no update can be right for every part
                 not_resent(rec, f"{_parts_words(parts[gid])}: make the change in ShipStation")
                 continue
             due.append((rec, draft))
@@ -101,61 +104,98 @@ async def _open_orders(ctx: CycleContext, ss_order_ids: list[int]) -> dict[int, 
     if not ss_order_ids:
         return {}
     try:
-        return await ctx.ss.get_open_orders(ss_order_ids, store_id=ctx.config.shipstation.store_id or None)
+        return await ctx.ss.get_open_orders(
+            ss_order_ids, store_id=ctx.config.shipstation.store_id or None
+        )
     except (ApiError, ApiThrottled):
         return {}
 
 
-async def _update_for(ctx: CycleContext, rec: GonRecord, draft: OrderDraft,
-                      read: ShipStationOrder | None = None) -> OrderUpdate | None:
+async def _update_for(
+    ctx: CycleContext, rec: GonRecord, draft: OrderDraft, read: ShipStationOrder | None = None
+) -> OrderUpdate | None:
     """The update to send: the ShipStation order as it is now (``read`` already, or read here)
     and the draft; None (the record saying why) when it must not be sent."""
     try:
         current = read or await ctx.ss.get_order(rec.ss_order_id or 0)
     except (ApiError, ApiThrottled) as exc:
         if exc.status == 404:
-            not_resent(rec, f"its ShipStation order {rec.ss_order_id} no longer exists there "
-                            "(merged into another order, or deleted)")
+            not_resent(
+                rec,
+                f"its ShipStation order {rec.ss_order_id} no longer exists there "
+                "(merged into another order, or deleted)",
+            )
         else:  # retried after the backoff, with the order read again
-            ctx.fail(rec, f"changed in Brightpearl, but its ShipStation order could not be read before the "
-                          f"update: {exc.message or exc}", ctx.now())
+            ctx.fail(
+                rec,
+                f"changed in Brightpearl, but its ShipStation order could not be read before the "
+                f"update: {exc.message or exc}",
+                ctx.now(),
+            )
         return None
     if current.order_status not in OPEN_STATUSES:
-        not_resent(rec, f"ShipStation refused the update: order {current.order_number} is "
-                        f"{current.order_status}, and only open orders can change")
+        not_resent(
+            rec,
+            f"ShipStation refused the update: order {current.order_number} is "
+            f"{current.order_status}, and only open orders can change",
+        )
         return None
     if current.merged_or_split or current.parent_id:
-        not_resent(rec, f"its ShipStation order {current.order_number} was split or merged there: "
-                        "make the change in ShipStation")
+        not_resent(
+            rec,
+            f"its ShipStation order {current.order_number} was split or merged there: "
+            "make the change in ShipStation",
+        )
         return None
     return OrderUpdate(current, draft)
 
 
-async def mark_shipped_in_shipstation(ctx: CycleContext, items: list[tuple[GonRecord, GoodsOutNote]]) -> None:
+async def mark_shipped_in_shipstation(
+    ctx: CycleContext, items: list[tuple[GonRecord, GoodsOutNote]]
+) -> None:
     """Notes shipped in Brightpearl without a ShipStation label: mark their still-open
     ShipStation orders shipped, so nobody ships them twice. If ShipStation refuses, the
     note needs attention."""
     ss_cfg = ctx.config.shipstation
     parts = ctx.store.parts_of(rec.gon_id for rec, _ in items) if items else {}
-    carrying = ctx.store.merged_into(rec.ss_order_id for rec, _ in items if rec.ss_order_id) if items else {}
+    carrying = (
+        ctx.store.merged_into(rec.ss_order_id for rec, _ in items if rec.ss_order_id)
+        if items
+        else {}
+    )
     for rec, gon in items:
         await ctx.checkpoint()
         rec.gon_state = "shipped"
-        if rec.gon_id in parts or rec.ss_order_id in carrying:  # marking one order would ship other notes' goods
+        if (
+            rec.gon_id in parts or rec.ss_order_id in carrying
+        ):  # marking one order would ship other notes' goods
             ctx.attention(rec, reasons.SHIPPED_OUTSIDE_PARTS)
             ctx.store.save_gons([rec])
             continue
         shipped_on = gon.shipped_on or ctx.now()
-        intent = Intent("shipstation", IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id), rec.gon_id,
-                        rec.order_id, detail=gon.shipping_reference,
-                        plan=f"ShipStation: mark order {rec.ss_order_number} shipped "
-                             f"(GON {rec.gon_id} shipped in Brightpearl)")
+        intent = Intent(
+            "shipstation",
+            IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id),
+            rec.gon_id,
+            rec.order_id,
+            detail=gon.shipping_reference,
+            plan=f"ShipStation: mark order {rec.ss_order_number} shipped "
+            f"(GON {rec.gon_id} shipped in Brightpearl)",
+        )
         ctx.writer.record([intent])
         try:
-            await ctx.writer.call([intent], lambda: ctx.ss.mark_as_shipped(
-                rec.ss_order_id or 0, carrier_code="other", ship_date=shipped_on.astimezone(UTC).date(),
-                tracking_number=gon.shipping_reference, notify_customer=ss_cfg.notify_customer,
-                notify_sales_channel=ss_cfg.notify_sales_channel), planned=None)
+            await ctx.writer.call(
+                [intent],
+                lambda: ctx.ss.mark_as_shipped(
+                    rec.ss_order_id or 0,
+                    carrier_code="other",
+                    ship_date=shipped_on.astimezone(UTC).date(),
+                    tracking_number=gon.shipping_reference,
+                    notify_customer=ss_cfg.notify_customer,
+                    notify_sales_channel=ss_cfg.notify_sales_channel,
+                ),
+                planned=None,
+            )
         except (ApiError, ApiThrottled) as exc:
             if await ss_status(ctx, rec.ss_order_id) != "shipped":
                 ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
@@ -199,8 +239,11 @@ async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> lis
 async def _held_still_deleted(ctx: CycleContext, taken: set[int]) -> list[GonRecord]:
     """The notes the guard held, read once more: still deleted ones are cancelled now; one that
     Brightpearl answers again goes back to imported; one it cannot tell about stays held."""
-    held = [r for r in ctx.store.gons(stages=(Stage.ATTENTION,)).values()
-            if r.reason.startswith(reasons.CANCELS_HELD) and r.gon_id not in taken and r.ss_order_id]
+    held = [
+        r
+        for r in ctx.store.gons(stages=(Stage.ATTENTION,)).values()
+        if r.reason.startswith(reasons.CANCELS_HELD) and r.gon_id not in taken and r.ss_order_id
+    ]
     out, back = [], []
     for rec in held:
         await ctx.checkpoint()
@@ -221,9 +264,14 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
     parts = ctx.store.parts_of(r.gon_id for r in deleted) if deleted else {}
     for rec in deleted:
         await ctx.checkpoint()
-        if rec.gon_id in parts:  # the order is gone or carries more than this note: a person decides
-            ctx.attention(rec, f"deleted in Brightpearl, but {_parts_words(parts[rec.gon_id])}: cancel it "
-                               "(or remove its items) in ShipStation")
+        if (
+            rec.gon_id in parts
+        ):  # the order is gone or carries more than this note: a person decides
+            ctx.attention(
+                rec,
+                f"deleted in Brightpearl, but {_parts_words(parts[rec.gon_id])}: cancel it "
+                "(or remove its items) in ShipStation",
+            )
             ctx.store.save_gons([rec])
             continue
         current = await _cancellation_of(ctx, rec)
@@ -231,12 +279,22 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
             batch.append((rec, current))
     for start in range(0, len(batch), SS_BATCH):
         part = batch[start : start + SS_BATCH]
-        intents = [Intent("shipstation", IntentKey.for_gon(IntentKind.CANCEL, r.gon_id), r.gon_id, r.order_id,
-                          detail="GON deleted", plan=f"ShipStation: cancel order {o.order_number} "
-                                                     f"(GON {r.gon_id} deleted)") for r, o in part]
+        intents = [
+            Intent(
+                "shipstation",
+                IntentKey.for_gon(IntentKind.CANCEL, r.gon_id),
+                r.gon_id,
+                r.order_id,
+                detail="GON deleted",
+                plan=f"ShipStation: cancel order {o.order_number} (GON {r.gon_id} deleted)",
+            )
+            for r, o in part
+        ]
         ctx.writer.record(intents)
         planned = [SendResult(o.order_key, r.ss_order_id, o.order_number, True) for r, o in part]
-        answers = await ctx.writer.call(intents, lambda: ctx.ss.cancel_orders([o for _, o in part]), planned=planned)
+        answers = await ctx.writer.call(
+            intents, lambda: ctx.ss.cancel_orders([o for _, o in part]), planned=planned
+        )
         results = {r.order_key: r for r in answers}
         settled = []
         for (rec, current), intent in zip(part, intents, strict=True):
@@ -250,7 +308,10 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
                 settled.append((intent, "ok", "already cancelled"))
             else:
                 msg = res.error_message if res else "no answer"
-                ctx.attention(rec, f"deleted in Brightpearl, but ShipStation would not cancel its order: {msg}")
+                ctx.attention(
+                    rec,
+                    f"deleted in Brightpearl, but ShipStation would not cancel its order: {msg}",
+                )
                 settled.append((intent, "failed", str(msg)))
         ctx.store.save_gons(r for r, _ in part)
         ctx.writer.settle_many(settled)
@@ -269,21 +330,32 @@ async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> ShipStationOrde
         current = await ctx.ss.get_order(rec.ss_order_id or 0) if rec.ss_order_id else None
     except (ApiError, ApiThrottled) as exc:
         if exc.status != 404:
-            ctx.summary.errors.append(f"GON {rec.gon_id}: deleted in Brightpearl; its ShipStation order could "
-                                      f"not be read, so it is cancelled on a later sync: {exc.message or exc}")
+            ctx.summary.errors.append(
+                f"GON {rec.gon_id}: deleted in Brightpearl; its ShipStation order could "
+                f"not be read, so it is cancelled on a later sync: {exc.message or exc}"
+            )
             return None
         current = None
     if current is None:
-        ctx.attention(rec, f"deleted in Brightpearl; its ShipStation order {rec.ss_order_id or ''} no longer exists "
-                           "there (merged into another order, or deleted): check ShipStation")
+        ctx.attention(
+            rec,
+            f"deleted in Brightpearl; its ShipStation order {rec.ss_order_id or ''} no longer exists "
+            "there (merged into another order, or deleted): check ShipStation",
+        )
     elif current.order_status == "cancelled":
         _cancelled(ctx, rec)
     elif current.order_status not in OPEN_STATUSES:
-        ctx.attention(rec, f"deleted in Brightpearl, but its ShipStation order {current.order_number} is "
-                           f"{current.order_status}: check it in ShipStation")
+        ctx.attention(
+            rec,
+            f"deleted in Brightpearl, but its ShipStation order {current.order_number} is "
+            f"{current.order_status}: check it in ShipStation",
+        )
     elif current.merged_or_split or current.parent_id:
-        ctx.attention(rec, f"deleted in Brightpearl, but its ShipStation order {current.order_number} was split "
-                           "or merged there: cancel it (or remove its items) in ShipStation")
+        ctx.attention(
+            rec,
+            f"deleted in Brightpearl, but its ShipStation order {current.order_number} was split "
+            "or merged there: cancel it (or remove its items) in ShipStation",
+        )
     else:  # the order as read, with its identity from the state where the answer lacks it
         current.order_key = rec.ss_order_key or current.order_key
         current.order_number = current.order_number or rec.ss_order_number or ""

@@ -60,12 +60,22 @@ def address(party: Party) -> Address:
     )
 
 
-def _line(row: OrderRow, row_id: int, quantity: int, weight: Weight | None = None,
-          fallback_name: str | None = None) -> LineItem:
-    return LineItem(line_key=str(row_id), sku=row.sku or "",
-                    name=row.name or row.sku or fallback_name or f"product {row.product_id}",
-                    quantity=quantity, unit_price=float(row.unit_price) if row.unit_price is not None else 0.0,
-                    product_id=row.product_id, weight=weight)
+def _line(
+    row: OrderRow,
+    row_id: int,
+    quantity: int,
+    weight: Weight | None = None,
+    fallback_name: str | None = None,
+) -> LineItem:
+    return LineItem(
+        line_key=str(row_id),
+        sku=row.sku or "",
+        name=row.name or row.sku or fallback_name or f"product {row.product_id}",
+        quantity=quantity,
+        unit_price=float(row.unit_price) if row.unit_price is not None else 0.0,
+        product_id=row.product_id,
+        weight=weight,
+    )
 
 
 def map_gon(
@@ -81,20 +91,26 @@ def map_gon(
     their ordered quantity when ``products.skip_non_stock_rows`` is false.
     """
     if gon.order_id == 0 or gon.transfer:
-        raise MappingError(MappingCode.TRANSFER, "a warehouse transfer note is not a customer shipment")
+        raise MappingError(
+            MappingCode.TRANSFER, "a warehouse transfer note is not a customer shipment"
+        )
     check_delivery(order.delivery)
     assert order.delivery is not None
     if not gon.rows:
         raise MappingError(MappingCode.NO_ROWS, "the goods-out note has no rows")
     if options.weight_unit not in WEIGHT_UNITS:
-        raise ValueError(f"products.weight_unit {options.weight_unit!r} is not one of {WEIGHT_UNITS}")
+        raise ValueError(
+            f"products.weight_unit {options.weight_unit!r} is not one of {WEIGHT_UNITS}"
+        )
     items: list[LineItem] = []
     for row_id, parts in gon.rows.items():
         row = order.rows.get(row_id)
         quantity = sum(int(p.quantity) for p in parts)
         if row is None:
-            raise MappingError(MappingCode.ROW_NOT_ON_ORDER,
-                               f"row {row_id} of the goods-out note is not on order {order.id}")
+            raise MappingError(
+                MappingCode.ROW_NOT_ON_ORDER,
+                f"row {row_id} of the goods-out note is not on order {order.id}",
+            )
         if quantity <= 0:
             continue
         weight = None
@@ -104,18 +120,24 @@ def map_gon(
                 weight = Weight(round(float(value), 4), options.weight_unit)
         items.append(_line(row, row_id, quantity, weight))
     if not items:
-        raise MappingError(MappingCode.NOTHING_TO_SHIP, "the goods-out note has no rows with a quantity to ship")
+        raise MappingError(
+            MappingCode.NOTHING_TO_SHIP, "the goods-out note has no rows with a quantity to ship"
+        )
     for row in extra_rows:
         quantity = int(row.quantity)
         if quantity > 0:
             line = _line(row, row.id, quantity, fallback_name="item")
-            items.append(LineItem(line.line_key, line.sku, line.name, line.quantity, line.unit_price))
+            items.append(
+                LineItem(line.line_key, line.sku, line.name, line.quantity, line.unit_price)
+            )
     customer = order.customer
     billing = order.billing or order.customer or order.delivery
     number = order_number(gon)
     if len(number) > MAX_ORDER_NUMBER:
-        raise MappingError(MappingCode.NUMBER_TOO_LONG,
-                           f"order number {number[:20]}... is longer than ShipStation's {MAX_ORDER_NUMBER} characters")
+        raise MappingError(
+            MappingCode.NUMBER_TOO_LONG,
+            f"order number {number[:20]}... is longer than ShipStation's {MAX_ORDER_NUMBER} characters",
+        )
     placed = order.placed_on
     if placed is not None and placed.tzinfo is None:
         placed = placed.replace(tzinfo=UTC)
@@ -123,7 +145,8 @@ def map_gon(
         key=order_key(options.account_code, gon.id),
         number=number,
         placed_at=None if placed is None else placed.astimezone(UTC),
-        email=(customer.email if customer and customer.email else "") or (order.delivery.email or ""),
+        email=(customer.email if customer and customer.email else "")
+        or (order.delivery.email or ""),
         ship_to=address(order.delivery),
         bill_to=address(billing),
         items=tuple(items),

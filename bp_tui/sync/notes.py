@@ -29,8 +29,12 @@ def note_marker(key: str) -> str:
     return f"[bp-tui {key}]"
 
 
-def shipment_note(rec: GonRecord, shipment: ShipmentRecord, all_active: list[ShipmentRecord],
-                  order_number: str = "") -> str:
+def shipment_note(
+    rec: GonRecord,
+    shipment: ShipmentRecord,
+    all_active: list[ShipmentRecord],
+    order_number: str = "",
+) -> str:
     """The order note about one label: its own tracking number, carrier and service; the
     note's other labels only as "also: ..." (each has a note of its own)."""
     when = shipment.shipped_at.strftime("%Y-%m-%d %H:%M UTC") if shipment.shipped_at else "unknown"

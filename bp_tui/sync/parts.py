@@ -41,16 +41,22 @@ OVERLAP = timedelta(minutes=15)
 class LearnParts:
     async def __call__(self, ctx: CycleContext) -> None:
         now = ctx.now()
-        mark = min(parse_iso(ctx.store.meta.watermark("ss_orders")) or now - timedelta(days=ctx.config.sync.lookback_days),
-                   now)
+        mark = min(
+            parse_iso(ctx.store.meta.watermark("ss_orders"))
+            or now - timedelta(days=ctx.config.sync.lookback_days),
+            now,
+        )
         ctx.emit("parts", 0, 1, message="reading orders changed in ShipStation")
-        orders = await ctx.ss.list_modified_orders(modify_date_start=mark - OVERLAP,
-                                                   store_id=ctx.config.shipstation.store_id or None)
+        orders = await ctx.ss.list_modified_orders(
+            modify_date_start=mark - OVERLAP, store_id=ctx.config.shipstation.store_id or None
+        )
         orders = [o for o in orders if o is not None]
         ctx.held_orders = held_by_key(ctx, orders)
         learn_parts(ctx, orders, now)
         ctx.emit("parts", 1, 1, message=f"{len(orders)} orders changed in ShipStation")
-        ctx.store.meta.set_watermark("ss_orders", iso(cursor_after(mark, [o.modify_date for o in orders], now)) or "")
+        ctx.store.meta.set_watermark(
+            "ss_orders", iso(cursor_after(mark, [o.modify_date for o in orders], now)) or ""
+        )
 
 
 def cursor_after(mark: datetime, seen: list[datetime | None], now: datetime) -> datetime:
@@ -77,24 +83,40 @@ def gons_by_key(ctx: CycleContext, keys: set[str | None]) -> dict[str, int]:
     """order key -> the note it names (``bp-{account}-gon-{id}``), for notes the state knows in
     ShipStation."""
     prefix = order_key(ctx.config.brightpearl.account_code, 0)[:-1]
-    ids = {int(k[len(prefix):]) for k in keys if k and k.startswith(prefix) and k[len(prefix):].isdigit()}
+    ids = {
+        int(k[len(prefix) :])
+        for k in keys
+        if k and k.startswith(prefix) and k[len(prefix) :].isdigit()
+    }
     known = ctx.store.gons(ids) if ids else {}
-    return {order_key(ctx.config.brightpearl.account_code, g): g for g, r in known.items() if r.ss_order_id}
+    return {
+        order_key(ctx.config.brightpearl.account_code, g): g
+        for g, r in known.items()
+        if r.ss_order_id
+    }
 
 
 def learn_parts(ctx: CycleContext, orders: list[Order], now: datetime) -> None:
     """Record the splits and merges these changed orders show, and the parts' statuses."""
     by_id = {o.order_id: o for o in orders}
-    ids = set(by_id) | {o.parent_id for o in orders if o.parent_id} | {m for o in orders for m in o.merged_ids}
+    ids = (
+        set(by_id)
+        | {o.parent_id for o in orders if o.parent_id}
+        | {m for o in orders for m in o.merged_ids}
+    )
     if not ids:
         return
     own = ctx.store.gons_by_ss_orders(ids)
     rows = ctx.store.parts_by_ss_orders(ids)
     # Split parts need their key: those V1 names (parentId), and (V2 names none) an order of
     # ours that no note or known part holds: our key on an order id of its own.
-    unowned = [o for o in orders if o.parent_id or (o.order_id not in own and o.order_id not in rows)]
+    unowned = [
+        o for o in orders if o.parent_id or (o.order_id not in own and o.order_id not in rows)
+    ]
     keyed = gons_by_key(ctx, {o.order_key for o in unowned})
-    found: dict[tuple[int, int], PartRecord] = {(p.gon_id, p.ss_order_id): p for ps in rows.values() for p in ps}
+    found: dict[tuple[int, int], PartRecord] = {
+        (p.gon_id, p.ss_order_id): p for ps in rows.values() for p in ps
+    }
     records = ctx.store.gons(set(keyed.values())) if keyed else {}
     for o in unowned:
         gid = keyed.get(o.order_key) or own.get(o.parent_id or 0)
@@ -106,8 +128,12 @@ def learn_parts(ctx: CycleContext, orders: list[Order], now: datetime) -> None:
             for part_id in (original, o.order_id):
                 found.setdefault((gid, part_id), PartRecord(gid, part_id, PartKind.SPLIT))
     for o in orders:
-        for merged_id in o.merged_ids:  # the notes of the merged-away orders (and of orders merged into them)
-            owners = {own.get(merged_id)} | {p.gon_id for p in rows.get(merged_id, []) if p.kind == PartKind.MERGED}
+        for (
+            merged_id
+        ) in o.merged_ids:  # the notes of the merged-away orders (and of orders merged into them)
+            owners = {own.get(merged_id)} | {
+                p.gon_id for p in rows.get(merged_id, []) if p.kind == PartKind.MERGED
+            }
             for gid in {g for g in owners if g is not None} - {own.get(o.order_id)}:
                 found[(gid, o.order_id)] = PartRecord(gid, o.order_id, PartKind.MERGED)
     changed = []

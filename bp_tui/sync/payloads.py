@@ -45,8 +45,13 @@ def payload_for(config: Config, plan: ImportPlan, gon: GoodsOutNote, order: Orde
     extra = []
     if not config.products.skip_non_stock_rows and gon.sequence <= 1:
         # Non-stock rows are never on a goods-out note; send them with the first note.
-        extra = [r for rid, r in order.rows.items()
-                 if rid not in gon.rows and r.product_id and plan.products.get(r.product_id, (None, True))[1] is False]
+        extra = [
+            r
+            for rid, r in order.rows.items()
+            if rid not in gon.rows
+            and r.product_id
+            and plan.products.get(r.product_id, (None, True))[1] is False
+        ]
     return map_gon(gon, order, map_options(config), plan.weights, extra_rows=extra)
 
 

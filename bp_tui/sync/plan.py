@@ -24,11 +24,12 @@ class ImportPlan:
     # Hydrate
     notes: dict[int, GoodsOutNote] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
-    products: dict[int, tuple[float | None, bool]] = field(default_factory=dict)  # id -> (weight, stock-tracked)
+    products: dict[int, tuple[float | None, bool]] = field(
+        default_factory=dict
+    )  # id -> (weight, stock-tracked)
     weights: dict[int, float | None] = field(default_factory=dict)  # id -> weight
     records: dict[int, GonRecord] = field(default_factory=dict)
     # KeepInStep and Import: ShipStation orders to create or update, sent together in batches
     outbox: list[tuple[GonRecord, OrderDraft | OrderUpdate]] = field(default_factory=list)
     # notes in the outbox that are already in ShipStation (updates) -> their draft
     resends: dict[int, OrderDraft] = field(default_factory=dict)
-

@@ -33,31 +33,48 @@ from bp_tui.sync.parts import cursor_after, gons_by_key
 
 OVERLAP = timedelta(days=1)  # voids and marked-shipped records: few a day, read with a day's margin
 LABEL_OVERLAP = timedelta(minutes=15)  # labels that appear in the list after newer ones
-STUCK_PROCESSING = timedelta(days=1)  # a label "processing" longer than this no longer holds the cursor back
+STUCK_PROCESSING = timedelta(
+    days=1
+)  # a label "processing" longer than this no longer holds the cursor back
 
 
 class ReadShipments:
     async def __call__(self, ctx: CycleContext) -> None:
         now = ctx.now()  # the next read starts here (minus the overlap)
-        mark = min(parse_iso(ctx.store.meta.watermark("shipments")) or now - timedelta(days=ctx.config.sync.lookback_days),
-                   now)
+        mark = min(
+            parse_iso(ctx.store.meta.watermark("shipments"))
+            or now - timedelta(days=ctx.config.sync.lookback_days),
+            now,
+        )
         since = mark - OVERLAP
         cursor = min(parse_iso(ctx.store.meta.watermark("labels")) or since, now)
         store_id = ctx.config.shipstation.store_id or None
         ctx.emit("shipments", 0, 3, message="reading labels")
-        created = await ctx.ss.list_shipments(store_id=store_id, create_date_start=cursor - LABEL_OVERLAP,
-                                              include_items=True)
+        created = await ctx.ss.list_shipments(
+            store_id=store_id, create_date_start=cursor - LABEL_OVERLAP, include_items=True
+        )
         ctx.emit("shipments", 1, 3, message="reading voided labels")
-        voided = await ctx.ss.list_shipments(store_id=store_id, void_date_start=since, include_items=False)
+        voided = await ctx.ss.list_shipments(
+            store_id=store_id, void_date_start=since, include_items=False
+        )
         ctx.emit("shipments", 2, 3, message="reading marked-shipped orders")
-        fulfillments = [f for f in await ctx.ss.list_fulfillments(create_date_start=since) if f is not None]
-        labels = {s.shipment_id: s for s in [*created, *voided] if s is not None}  # the later read wins
+        fulfillments = [
+            f for f in await ctx.ss.list_fulfillments(create_date_start=since) if f is not None
+        ]
+        labels = {
+            s.shipment_id: s for s in [*created, *voided] if s is not None
+        }  # the later read wins
         unfinished = [s for s in labels.values() if s.status != "completed" and not s.voided]
         done = [s for s in labels.values() if s.status == "completed" or s.voided]
         seen = _records(ctx, done, fulfillments, now)
         _keep(ctx, seen)
         _waiting_on_labels(ctx, unfinished, done)
-        ctx.emit("shipments", 3, 3, message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders")
+        ctx.emit(
+            "shipments",
+            3,
+            3,
+            message=f"{len({(r.kind, r.remote_id) for r in seen})} labels for our orders",
+        )
         # Voids and marked-shipped records after ``now`` are newer than the watermark.
         ctx.store.meta.set_watermark("shipments", iso(now) or "")
         ctx.store.meta.set_watermark("labels", iso(label_cursor(cursor, created, now)) or "")
@@ -66,39 +83,66 @@ class ReadShipments:
 def label_cursor(cursor: datetime, created: list[Shipment], now: datetime) -> datetime:
     """The next label read starts here (before its overlap): the newest label seen (never after
     ``now``), but never past a label still being created, whose outcome must be read again."""
-    pending = [s.create_date for s in created if s is not None and s.status == "processing" and s.create_date
-               and s.create_date > now - STUCK_PROCESSING]
+    pending = [
+        s.create_date
+        for s in created
+        if s is not None
+        and s.status == "processing"
+        and s.create_date
+        and s.create_date > now - STUCK_PROCESSING
+    ]
     newest = cursor_after(cursor, [s.create_date for s in created if s is not None], now)
     return min([newest, *pending])
 
 
-def _records(ctx: CycleContext, labels: list[Shipment], fulfillments: list[Fulfillment],
-             now: datetime) -> list[ShipmentRecord]:
+def _records(
+    ctx: CycleContext, labels: list[Shipment], fulfillments: list[Fulfillment], now: datetime
+) -> list[ShipmentRecord]:
     """One record per label (or marked-shipped record) and note it belongs to."""
     owners = ctx.store.owners_of_ss_orders(
-        {s.order_id for s in labels if s.order_id} | {f.order_id for f in fulfillments if f.order_id})
+        {s.order_id for s in labels if s.order_id}
+        | {f.order_id for f in fulfillments if f.order_id}
+    )
     unknown = [s for s in labels if s.order_id and s.order_id not in owners]
     keyed = gons_by_key(ctx, {s.order_key for s in unknown}) if unknown else {}
     _learn_unknown_parts(ctx, [s for s in unknown if s.order_key in keyed], keyed, owners, now)
     out: list[ShipmentRecord] = []
     for s in labels:
-        shipped_at = s.create_date or (datetime.combine(s.ship_date, datetime.min.time(), UTC)
-                                       if s.ship_date else now)
+        shipped_at = s.create_date or (
+            datetime.combine(s.ship_date, datetime.min.time(), UTC) if s.ship_date else now
+        )
         for gon_id in sorted(owners.get(s.order_id or 0, ())):
-            out.append(ShipmentRecord(
-                kind=ShipmentKind.LABEL, remote_id=s.shipment_id, gon_id=gon_id, ss_order_id=s.order_id or 0,
-                tracking=s.tracking_number or "", carrier=s.carrier_code or "", service=s.service_code or "",
-                shipped_at=shipped_at, created_at=s.create_date, voided=bool(s.voided),
-                role=ShipmentRole.RETURN if s.is_return_label else ShipmentRole.NEW,
-            ))
+            out.append(
+                ShipmentRecord(
+                    kind=ShipmentKind.LABEL,
+                    remote_id=s.shipment_id,
+                    gon_id=gon_id,
+                    ss_order_id=s.order_id or 0,
+                    tracking=s.tracking_number or "",
+                    carrier=s.carrier_code or "",
+                    service=s.service_code or "",
+                    shipped_at=shipped_at,
+                    created_at=s.create_date,
+                    voided=bool(s.voided),
+                    role=ShipmentRole.RETURN if s.is_return_label else ShipmentRole.NEW,
+                )
+            )
     for f in fulfillments:
         for gon_id in sorted(owners.get(f.order_id or 0, ())):
-            out.append(ShipmentRecord(
-                kind=ShipmentKind.FULFILLMENT, remote_id=f.fulfillment_id, gon_id=gon_id,
-                ss_order_id=f.order_id or 0, tracking=f.tracking_number or "", carrier=f.carrier_code or "",
-                service="", shipped_at=f.ship_date or f.create_date or now, created_at=f.create_date,
-                voided=bool(f.voided),
-            ))
+            out.append(
+                ShipmentRecord(
+                    kind=ShipmentKind.FULFILLMENT,
+                    remote_id=f.fulfillment_id,
+                    gon_id=gon_id,
+                    ss_order_id=f.order_id or 0,
+                    tracking=f.tracking_number or "",
+                    carrier=f.carrier_code or "",
+                    service="",
+                    shipped_at=f.ship_date or f.create_date or now,
+                    created_at=f.create_date,
+                    voided=bool(f.voided),
+                )
+            )
     return out
 
 
@@ -122,8 +166,13 @@ def _waiting_on_labels(ctx: CycleContext, unfinished: list[Shipment], done: list
     ctx.store.save_gons(changed)
 
 
-def _learn_unknown_parts(ctx: CycleContext, labels: list[Shipment], keyed: dict[str, int],
-                         owners: dict[int, set[int]], now: datetime) -> None:
+def _learn_unknown_parts(
+    ctx: CycleContext,
+    labels: list[Shipment],
+    keyed: dict[str, int],
+    owners: dict[int, set[int]],
+    now: datetime,
+) -> None:
     """A label with our key on an order we do not know is on a part of that note's split
     order: keep the part (and the note's own order as one), so every part must be labelled."""
     if not labels:
@@ -134,8 +183,16 @@ def _learn_unknown_parts(ctx: CycleContext, labels: list[Shipment], keyed: dict[
             gon_id = keyed[s.order_key or ""]
             own = records[gon_id].ss_order_id or 0
             for part_id in (own, s.order_id or 0):
-                ctx.store.save_part(PartRecord(gon_id, part_id, PartKind.SPLIT, s.order_number or "",
-                                               "shipped" if part_id == s.order_id else "", now))
+                ctx.store.save_part(
+                    PartRecord(
+                        gon_id,
+                        part_id,
+                        PartKind.SPLIT,
+                        s.order_number or "",
+                        "shipped" if part_id == s.order_id else "",
+                        now,
+                    )
+                )
             owners.setdefault(s.order_id or 0, set()).add(gon_id)
 
 
@@ -155,5 +212,7 @@ def _keep(ctx: CycleContext, seen: Iterable[ShipmentRecord]) -> None:
             ctx.store.save_shipment(rec)
     confirmed = ctx.store.gons(returns, stages=(Stage.CONFIRMED,)) if returns else {}
     for gon_id, note in confirmed.items():
-        note.reason = reasons.return_ignored(returns[gon_id].tracking or str(returns[gon_id].remote_id))
+        note.reason = reasons.return_ignored(
+            returns[gon_id].tracking or str(returns[gon_id].remote_id)
+        )
     ctx.store.save_gons(confirmed.values())

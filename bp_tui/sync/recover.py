@@ -15,10 +15,18 @@ class Recover:
         open_rows = ctx.store.audit.open_intents()
         if not open_rows:
             return
-        ctx.emit("recover", 0, len(open_rows), message=f"{len(open_rows)} unfinished writes from an earlier run")
+        ctx.emit(
+            "recover",
+            0,
+            len(open_rows),
+            message=f"{len(open_rows)} unfinished writes from an earlier run",
+        )
         keys = {row.id: IntentKey.parse(row.key) for row in open_rows}
-        note_orders = {row.order_id for row in open_rows
-                       if (k := keys[row.id]) is not None and k.kind in NOTE_KINDS}
+        note_orders = {
+            row.order_id
+            for row in open_rows
+            if (k := keys[row.id]) is not None and k.kind in NOTE_KINDS
+        }
         notes_by_order = await ctx.bp.search_order_notes(note_orders) if note_orders else {}
         settled: list[tuple[int, str, str]] = []
         to_ready: list[int] = []
@@ -29,14 +37,26 @@ class Recover:
                 # the order key makes re-sending safe (an order held under it is adopted): put the note back in line.
                 if kind is IntentKind.IMPORT and row.gon_id is not None:
                     to_ready.append(row.gon_id)
-                settled.append((row.id, "lost", "interrupted; will be re-sent (an order under its key is adopted, never doubled)"))
+                settled.append(
+                    (
+                        row.id,
+                        "lost",
+                        "interrupted; will be re-sent (an order under its key is adopted, never doubled)",
+                    )
+                )
             elif key is not None and kind in NOTE_KINDS:
                 marker = note_marker(str(key))
                 if any(marker in n.text for n in notes_by_order.get(row.order_id, [])):
                     settled.append((row.id, "ok", "found on the order after an interrupted run"))
                     _mark_noted(ctx, key, row.gon_id)
                 else:
-                    settled.append((row.id, "lost", "interrupted before Brightpearl stored it; will be re-posted"))
+                    settled.append(
+                        (
+                            row.id,
+                            "lost",
+                            "interrupted before Brightpearl stored it; will be re-posted",
+                        )
+                    )
             else:
                 # reference PUT and status PUT are idempotent; SHW is re-checked by re-reading the note.
                 settled.append((row.id, "lost", "interrupted; re-checked on this run"))

@@ -44,8 +44,13 @@ VACUUM_PAGES = 4096  # pages given back per step (16 MB of 4 KB pages)
 STOP_POLL_S = 0.1  # how often the loop looks for a stop request while the thread works
 
 
-def retire(store: StateStore, before: datetime, summary: CycleSummary, should_stop: Callable[[], bool],
-           removed: Callable[[int], object]) -> None:
+def retire(
+    store: StateStore,
+    before: datetime,
+    summary: CycleSummary,
+    should_stop: Callable[[], bool],
+    removed: Callable[[int], object],
+) -> None:
     """Every batch of retention on ``store``, until done or ``should_stop()``; ``removed(n)``
     after each batch of notes (``summary.removed`` already counts them). A batch interrupted
     (``StateStore.interrupt``) after a stop request is rolled back, and ends the pass."""
@@ -68,7 +73,12 @@ class Retain:
         before = ctx.now() - timedelta(days=keep_days)
 
         def progress(removed: int) -> None:
-            ctx.emit("retain", removed, removed + BATCH, message=f"{removed} notes older than {keep_days} days removed")
+            ctx.emit(
+                "retain",
+                removed,
+                removed + BATCH,
+                message=f"{removed} notes older than {keep_days} days removed",
+            )
 
         start = ctx.summary.removed
         if ctx.store.rehearsing:
@@ -80,7 +90,9 @@ class Retain:
             ctx.emit("retain", ctx.summary.removed, ctx.summary.removed)
 
     @staticmethod
-    async def _in_thread(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:
+    async def _in_thread(
+        ctx: CycleContext, before: datetime, progress: Callable[[int], None]
+    ) -> None:
         """The batches in a worker thread. A stop request (or the cycle's task cancelled) ends the
         thread within about STOP_POLL_S: the batch under way is interrupted and rolled back (a
         batch takes a second or more: 2-6 s on a busy machine at 500,000 notes), the batches done
@@ -98,7 +110,13 @@ class Retain:
             store = ctx.store.worker()
             opened.append(store)
             try:
-                retire(store, before, ctx.summary, should_stop, lambda n: loop.call_soon_threadsafe(progress, n))
+                retire(
+                    store,
+                    before,
+                    ctx.summary,
+                    should_stop,
+                    lambda n: loop.call_soon_threadsafe(progress, n),
+                )
             finally:
                 with guard:
                     opened.clear()
@@ -122,7 +140,9 @@ class Retain:
         thread.result()
 
     @staticmethod
-    async def _in_loop(ctx: CycleContext, before: datetime, progress: Callable[[int], None]) -> None:
+    async def _in_loop(
+        ctx: CycleContext, before: datetime, progress: Callable[[int], None]
+    ) -> None:
         """The same batches on the cycle's own connection, the loop running between them."""
         while notes := ctx.store.retention.retire_batch(before, LOOP_BATCH):
             ctx.summary.removed += notes

@@ -22,13 +22,20 @@ from bp_tui.sync.plan import ImportPlan
 
 
 async def settle_unsent_gone(ctx: CycleContext, plan: ImportPlan) -> None:
-    recs = [plan.records[g] for g in plan.unsent_gone
-            if g in plan.records and plan.records[g].stage in OPEN_STAGES and not plan.records[g].ss_order_id]
+    recs = [
+        plan.records[g]
+        for g in plan.unsent_gone
+        if g in plan.records
+        and plan.records[g].stage in OPEN_STAGES
+        and not plan.records[g].ss_order_id
+    ]
     if not recs:
         return
     # Still there and not shipped: only older than lookback_days (the search's window), not gone.
     recs = [r for r in recs if r.gon_id not in plan.notes or plan.notes[r.gon_id].shipped]
-    attempted = ctx.store.audit.keys_attempted(str(IntentKey.for_gon(IntentKind.IMPORT, r.gon_id)) for r in recs)
+    attempted = ctx.store.audit.keys_attempted(
+        str(IntentKey.for_gon(IntentKind.IMPORT, r.gon_id)) for r in recs
+    )
     settled: list[GonRecord] = []
     for rec in recs:
         await ctx.checkpoint()
@@ -64,8 +71,10 @@ async def deletion_proven(ctx: CycleContext, rec: GonRecord) -> bool | None:
     else:
         why = "the answer was not Brightpearl's own (a gateway's 404 page, or no note)"
     if found is None:
-        ctx.summary.errors.append(f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether it was deleted "
-                                  f"could not be told (looked at again next cycle): {why}")
+        ctx.summary.errors.append(
+            f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether it was deleted "
+            f"could not be told (looked at again next cycle): {why}"
+        )
     return found
 
 
@@ -86,8 +95,14 @@ def deletion_seen_before(ctx: CycleContext, gon_ids: list[int]) -> set[int]:
 
 def note_deletion(ctx: CycleContext, rec: GonRecord, result: str, detail: str) -> None:
     """An audit row of a deletion read (its history shows it): ``seen`` is a first proof."""
-    audit_id = ctx.store.audit.record_intent("brightpearl", DELETION_ACTION, gon_id=rec.gon_id, order_id=rec.order_id,
-                                key=deletion_key(rec.gon_id), detail=detail)
+    audit_id = ctx.store.audit.record_intent(
+        "brightpearl",
+        DELETION_ACTION,
+        gon_id=rec.gon_id,
+        order_id=rec.order_id,
+        key=deletion_key(rec.gon_id),
+        detail=detail,
+    )
     ctx.store.audit.settle_intent(audit_id, result, detail)
 
 
@@ -95,7 +110,9 @@ def forget_deletion(ctx: CycleContext, recs: list[GonRecord]) -> None:
     """These notes were found in Brightpearl: a first proof of their deletion no longer counts."""
     seen = deletion_seen_before(ctx, [r.gon_id for r in recs]) if recs else set()
     for rec in (r for r in recs if r.gon_id in seen):
-        note_deletion(ctx, rec, CLEARED, "found in Brightpearl again: the first proof no longer counts")
+        note_deletion(
+            ctx, rec, CLEARED, "found in Brightpearl again: the first proof no longer counts"
+        )
         if rec.reason.startswith(reasons.DELETION_SEEN):
             rec.reason = ""
     ctx.store.save_gons([r for r in recs if r.gon_id in seen])
@@ -113,10 +130,16 @@ async def deletion_confirmed(ctx: CycleContext, rec: GonRecord) -> bool:
         forget_deletion(ctx, [rec])
         return False
     if seen_before:
-        note_deletion(ctx, rec, CONFIRMED, "Brightpearl said again that the note does not exist: deleted")
+        note_deletion(
+            ctx, rec, CONFIRMED, "Brightpearl said again that the note does not exist: deleted"
+        )
         return True
-    note_deletion(ctx, rec, SEEN, "Brightpearl said the note does not exist "
-                                  "(first read; a later sync reads it again)")
+    note_deletion(
+        ctx,
+        rec,
+        SEEN,
+        "Brightpearl said the note does not exist (first read; a later sync reads it again)",
+    )
     rec.reason = reasons.deletion_seen(f"first read {iso(ctx.now())}")
     ctx.store.save_gons([rec])
     return False
@@ -127,11 +150,14 @@ async def _adopt(ctx: CycleContext, rec: GonRecord) -> bool | None:
     None when ShipStation could not be read."""
     key = order_key(ctx.config.brightpearl.account_code, rec.gon_id)
     try:
-        found = await ctx.ss.find_orders_by_key(key, number_prefix=str(rec.order_id),
-                                                store_id=ctx.config.shipstation.store_id or None)
+        found = await ctx.ss.find_orders_by_key(
+            key, number_prefix=str(rec.order_id), store_id=ctx.config.shipstation.store_id or None
+        )
     except (ApiError, ApiThrottled) as exc:
-        ctx.summary.errors.append(f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether an interrupted "
-                                  f"import reached ShipStation could not be read: {exc.message or exc}")
+        ctx.summary.errors.append(
+            f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether an interrupted "
+            f"import reached ShipStation could not be read: {exc.message or exc}"
+        )
         return None
     originals = sorted(found, key=lambda o: o.parent_id is not None)
     if not originals:

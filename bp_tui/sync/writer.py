@@ -38,8 +38,9 @@ class Writer:
 
     dry_run = False
 
-    def __init__(self, store: StateStore, summary: CycleSummary,
-                 secrets: Callable[[], Iterable[str]] = tuple) -> None:
+    def __init__(
+        self, store: StateStore, summary: CycleSummary, secrets: Callable[[], Iterable[str]] = tuple
+    ) -> None:
         self.store = store
         self.summary = summary
         self.secrets = secrets  # masked, in any encoding, in every detail the audit log keeps
@@ -58,8 +59,14 @@ class Writer:
             for intent, audit_id in zip(items, ids):
                 intent.audit_id = audit_id
 
-    async def call(self, intents: Sequence[Intent], send: Callable[[], Awaitable[T]], *, planned: T,
-                   keep_open: tuple[type[BaseException], ...] = ()) -> T:
+    async def call(
+        self,
+        intents: Sequence[Intent],
+        send: Callable[[], Awaitable[T]],
+        *,
+        planned: T,
+        keep_open: tuple[type[BaseException], ...] = (),
+    ) -> T:
         """Send the recorded ``intents``' request. If it raises, the intents are settled as
         failed (``error`` when the API could not be reached or refused our credentials) and
         the exception goes on, except for ``keep_open`` exceptions: those leave the intents
@@ -78,8 +85,15 @@ class Writer:
             self.settle_all(intents, "failed", short_error(exc))
             raise
 
-    async def write(self, intent: Intent, send: Callable[[], Awaitable[T]], *, planned: T, ok: str,
-                    keep_open: tuple[type[BaseException], ...] = ()) -> T:
+    async def write(
+        self,
+        intent: Intent,
+        send: Callable[[], Awaitable[T]],
+        *,
+        planned: T,
+        ok: str,
+        keep_open: tuple[type[BaseException], ...] = (),
+    ) -> T:
         """Record, send and settle one write whose success needs no reading of the answer."""
         self.record([intent])
         result = await self.call([intent], send, planned=planned, keep_open=keep_open)
@@ -94,8 +108,13 @@ class Writer:
         self.settle_many((i, result, detail) for i in intents)
 
     def settle_many(self, outcomes: Iterable[tuple[Intent, str, str]]) -> None:
-        self.store.audit.settle_intents([(i.audit_id, result, self._clean(detail))
-                            for i, result, detail in outcomes if i.audit_id is not None])
+        self.store.audit.settle_intents(
+            [
+                (i.audit_id, result, self._clean(detail))
+                for i, result, detail in outcomes
+                if i.audit_id is not None
+            ]
+        )
 
 
 class DryRunWriter(Writer):
@@ -107,8 +126,14 @@ class DryRunWriter(Writer):
     def record(self, intents: Sequence[Intent]) -> None:
         self.summary.would_write.extend(i.plan or f"{i.api}: {i.key}" for i in intents)
 
-    async def call(self, intents: Sequence[Intent], send: Callable[[], Awaitable[T]], *, planned: T,
-                   keep_open: tuple[type[BaseException], ...] = ()) -> T:
+    async def call(
+        self,
+        intents: Sequence[Intent],
+        send: Callable[[], Awaitable[T]],
+        *,
+        planned: T,
+        keep_open: tuple[type[BaseException], ...] = (),
+    ) -> T:
         return planned
 
     def settle_many(self, outcomes: Iterable[tuple[Intent, str, str]]) -> None:

@@ -30,12 +30,18 @@ from bp_tui.errors import BpTuiError, scrub_secrets
 from bp_tui.state import StateStore
 from bp_tui.state.tokens import TOKEN_FILE_SUFFIXES
 
-
 REDACTED = "[redacted]"
 MARKER = "bp_tui_support_bundle"  # first key of every bundle; its value is the bundle format
 FORMAT = 1
 MAX_RECOGNISED_BYTES = 64 * 1024 * 1024  # a bigger file is not one of our bundles
-_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
+_NO_HARD_LINKS = {
+    errno.EPERM,
+    errno.EOPNOTSUPP,
+    errno.ENOTSUP,
+    errno.ENOSYS,
+    errno.EMLINK,
+    errno.EXDEV,
+}
 
 
 class BundleError(BpTuiError):
@@ -83,8 +89,11 @@ def bundle_data(src: BundleSources) -> dict[str, Any]:
         MARKER: FORMAT,
         "generated_at": iso(utcnow()),
         "versions": {
-            "bp-tui": __version__, "python": sys.version.split()[0], "platform": platform.platform(),
-            "textual": _version("textual"), "httpx": _version("httpx"),
+            "bp-tui": __version__,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "textual": _version("textual"),
+            "httpx": _version("httpx"),
         },
         "config_path": str(src.config_path) if src.config_path else None,
         "state_path": str(src.state_path),
@@ -128,8 +137,12 @@ def protected_paths(config_path: Path | None, state_path: Path | None) -> dict[P
     return out
 
 
-def resolve_target(path: str | os.PathLike[str], *, protected: Mapping[Path, str] | None = None,
-                   force: bool = False) -> Target:
+def resolve_target(
+    path: str | os.PathLike[str],
+    *,
+    protected: Mapping[Path, str] | None = None,
+    force: bool = False,
+) -> Target:
     """Check where a bundle would be written, before anything is: raises BundleError when the
     place is refused. A folder (existing, or a path ending in ``/``) gets a new dated file."""
     text = os.fspath(path)
@@ -142,10 +155,14 @@ def resolve_target(path: str | os.PathLike[str], *, protected: Mapping[Path, str
     if wants_folder:
         if os.path.lexists(given):
             raise BundleError(f"{text}: not a folder")
-        raise BundleError(f"{text}: no such folder; create it first (bp-tui bundle creates no folder)")
+        raise BundleError(
+            f"{text}: no such folder; create it first (bp-tui bundle creates no folder)"
+        )
     folder = given.parent
     if not folder.is_dir():
-        raise BundleError(f"{folder}: no such folder; create it first (bp-tui bundle creates no folder)")
+        raise BundleError(
+            f"{folder}: no such folder; create it first (bp-tui bundle creates no folder)"
+        )
     for own, what in (protected or {}).items():
         if _same_file(given, own):
             raise BundleError(f"{text}: this is bp-tui's {what}; write the bundle somewhere else")
@@ -156,23 +173,33 @@ def resolve_target(path: str | os.PathLike[str], *, protected: Mapping[Path, str
     except OSError as exc:
         raise BundleError(f"{text}: cannot check: {exc.strerror or exc}") from None
     if stat.S_ISLNK(info.st_mode):
-        raise BundleError(f"{text}: is a symbolic link; bp-tui writes the bundle to a new file only, "
-                          "never through a link")
+        raise BundleError(
+            f"{text}: is a symbolic link; bp-tui writes the bundle to a new file only, "
+            "never through a link"
+        )
     if not stat.S_ISREG(info.st_mode):
-        raise BundleError(f"{text}: exists and is not a regular file; choose a new file name or a folder")
+        raise BundleError(
+            f"{text}: exists and is not a regular file; choose a new file name or a folder"
+        )
     if not force:
-        raise BundleError(f"{text}: already exists; bp-tui writes the bundle to a new file only "
-                          "(give a folder or a new name; --force replaces a previous support bundle)")
+        raise BundleError(
+            f"{text}: already exists; bp-tui writes the bundle to a new file only "
+            "(give a folder or a new name; --force replaces a previous support bundle)"
+        )
     if not is_bundle(given):
-        raise BundleError(f"{text}: already exists and is not a bp-tui support bundle; "
-                          "--force replaces only a previous bundle")
+        raise BundleError(
+            f"{text}: already exists and is not a bp-tui support bundle; "
+            "--force replaces only a previous bundle"
+        )
     return Target(folder, given.name, replace=True)
 
 
 def is_bundle(path: Path) -> bool:
     """True when ``path`` is a regular file (not a link) holding a bp-tui support bundle."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(
+            path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+        )
     except OSError:
         return False
     try:
@@ -195,8 +222,12 @@ def write_bundle(src: BundleSources, path: str | os.PathLike[str], *, force: boo
     with ``force``, a file name that holds a previous bp-tui bundle is replaced. Raises
     BundleError for a refused place or a disk error.
     """
-    target = resolve_target(path, protected=protected_paths(src.config_path, src.state_path), force=force)
-    payload = json.dumps(bundle_data(src), indent=2, ensure_ascii=False, default=str).encode("utf-8")
+    target = resolve_target(
+        path, protected=protected_paths(src.config_path, src.state_path), force=force
+    )
+    payload = json.dumps(bundle_data(src), indent=2, ensure_ascii=False, default=str).encode(
+        "utf-8"
+    )
     return publish(target, payload)
 
 
@@ -206,21 +237,27 @@ def publish(target: Target, payload: bytes) -> Path:
     where = target.path or target.folder
     tmp = target.folder / f".bp-tui-bundle-{_random.token_hex(8)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
     except OSError as exc:
-        raise BundleError(f"{where}: cannot write the support bundle: {exc.strerror or exc}") from None
+        raise BundleError(
+            f"{where}: cannot write the support bundle: {exc.strerror or exc}"
+        ) from None
     try:
         try:
             os.fchmod(fd, 0o600)
             view = memoryview(payload)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
         if target.replace:
             assert target.path is not None
-            os.replace(tmp, target.path)  # replaces the directory entry: a link put there is not followed
+            os.replace(
+                tmp, target.path
+            )  # replaces the directory entry: a link put there is not followed
             return target.path
         names = [target.name] if target.name is not None else _dated_names()
         for name in names:
@@ -229,13 +266,16 @@ def publish(target: Target, payload: bytes) -> Path:
                 _link_new(tmp, final)
             except FileExistsError:
                 if target.name is not None:
-                    raise BundleError(f"{final}: already exists; bp-tui writes the bundle to a new file only") \
-                        from None
+                    raise BundleError(
+                        f"{final}: already exists; bp-tui writes the bundle to a new file only"
+                    ) from None
                 continue
             return final
         raise BundleError(f"{target.folder}: no free name for a new support bundle")
     except OSError as exc:
-        raise BundleError(f"{where}: cannot write the support bundle: {exc.strerror or exc}") from None
+        raise BundleError(
+            f"{where}: cannot write the support bundle: {exc.strerror or exc}"
+        ) from None
     finally:
         try:
             os.unlink(tmp)
@@ -253,7 +293,9 @@ def _link_new(tmp: Path, final: Path) -> None:
             raise
     # A file system without hard links: reserve the name with O_EXCL, then rename onto our own
     # empty reservation (a rename never follows a link that may have been put there meanwhile).
-    os.close(os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+    os.close(
+        os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    )
     os.replace(tmp, final)
 
 

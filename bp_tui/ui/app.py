@@ -109,7 +109,9 @@ class BpApp(App[None]):
         if len(self.sessions) > 1:
             self.add_mode("overview", OverviewScreen)
             # F5 only here: with one profile, help and the palette stay as they were
-            self._bindings.key_to_bindings.setdefault(OVERVIEW_BINDING.key, []).append(OVERVIEW_BINDING)
+            self._bindings.key_to_bindings.setdefault(OVERVIEW_BINDING.key, []).append(
+                OVERVIEW_BINDING
+            )
         self.config = config
         self.config_path = config_path
         self.state_path = state_path
@@ -133,7 +135,11 @@ class BpApp(App[None]):
         if self.has_overview:
             self.switch_mode("overview")
         else:
-            if self.connector is None and self.config is not None and self.connector_factory is not None:
+            if (
+                self.connector is None
+                and self.config is not None
+                and self.connector_factory is not None
+            ):
                 self._open_connector(self.config)
             self._load_last_run()
             self.switch_mode("queue" if self.config is not None else "setup")
@@ -194,7 +200,9 @@ class BpApp(App[None]):
             return
         setup = self._setup_screen()
         if setup is not None and setup.has_unsaved_changes():
-            self.notify("Save or undo the setup changes first (F3).", title="Profiles", severity="warning")
+            self.notify(
+                "Save or undo the setup changes first (F3).", title="Profiles", severity="warning"
+            )
             return
         self.switch_mode("overview")
 
@@ -208,29 +216,46 @@ class BpApp(App[None]):
             self.switch_mode("queue" if self.config is not None else "setup")
             return True
         if self.status.running:
-            self.notify(f"A sync of {self.profile_name} is running; open {name} when it ends.",
-                        title="Profiles", severity="warning", markup=False)
+            self.notify(
+                f"A sync of {self.profile_name} is running; open {name} when it ends.",
+                title="Profiles",
+                severity="warning",
+                markup=False,
+            )
             return False
         if session.problem:
-            self.notify(session.problem, title=f"Profile {name}", severity="error", timeout=8, markup=False)
+            self.notify(
+                session.problem, title=f"Profile {name}", severity="error", timeout=8, markup=False
+            )
             return False
         if self.profile_name in self.sessions:  # keep the one on screen open, for coming back
             self.sessions[self.profile_name].connector = self.connector
             self.sessions[self.profile_name].config = self.config
         self.profile_name = name
-        self.config, self.config_path, self.state_path = session.config, session.profile.config_path, \
-            session.profile.state_path
+        self.config, self.config_path, self.state_path = (
+            session.config,
+            session.profile.config_path,
+            session.profile.state_path,
+        )
         self.connector, self.connector_factory = session.connector, session.connector_factory
         if session.demo is not None:
             self.demo = session.demo
         self.status = SyncStatus(connected=self.connector is not None)
-        if self.current_mode in self.PROFILE_MODES:  # a screen of the profile before cannot stay open
+        if (
+            self.current_mode in self.PROFILE_MODES
+        ):  # a screen of the profile before cannot stay open
             self.switch_mode("overview")
-        for mode in self.PROFILE_MODES:  # the screens of the profile before: built again for this one
+        for (
+            mode
+        ) in self.PROFILE_MODES:  # the screens of the profile before: built again for this one
             if mode in self._screen_stacks:
                 self.remove_mode(mode)
                 self.add_mode(mode, self.MODES[mode])
-        if self.connector is None and self.config is not None and self.connector_factory is not None:
+        if (
+            self.connector is None
+            and self.config is not None
+            and self.connector_factory is not None
+        ):
             self._open_connector(self.config)
         self._load_last_run()
         if self.auto_sync:
@@ -267,6 +292,7 @@ class BpApp(App[None]):
         driver = super().get_driver_class()
         if driver.__module__ == "textual.drivers.linux_driver" and driver.__name__ == "LinuxDriver":
             from bp_tui.ui.terminal import HangupDriver
+
             return HangupDriver
         return driver
 
@@ -286,7 +312,9 @@ class BpApp(App[None]):
         if self.connector is not None and self.status.running:
             self.connector.stop_requested = True
             self.status = self.status.but(step="stopping")
-            self.notify("Stopping the sync between two writes, then quitting.", title="Stopping", timeout=10)
+            self.notify(
+                "Stopping the sync between two writes, then quitting.", title="Stopping", timeout=10
+            )
             return
         self.exit()
 
@@ -341,14 +369,18 @@ class BpApp(App[None]):
     def start_sync(self, kind: str = "sync") -> bool:
         """Start a cycle in the background; False (with a notice) when it cannot start."""
         if self.connector is None:
-            self.notify("No connection yet: fill in Setup (F3) and save.", title="Sync", severity="warning")
+            self.notify(
+                "No connection yet: fill in Setup (F3) and save.", title="Sync", severity="warning"
+            )
             return False
         if self.status.running:
             self.notify("A sync is already running.", title="Sync", severity="warning")
             return False
         if self.stop_signal is not None:
             return False
-        self.status = self.status.but(running=True, kind=kind, step="starting", done=0, total=0, error="")
+        self.status = self.status.but(
+            running=True, kind=kind, step="starting", done=0, total=0, error=""
+        )
         self._sync_worker(kind)
         return True
 
@@ -379,15 +411,27 @@ class BpApp(App[None]):
         now = self.clock()
         budget = self.connector.budget() if self.connector else self.status.budget
         self.status = self.status.but(
-            running=False, step="", last_run_at=now, last_summary=summary,
-            next_sync_at=now + self._interval(), budget=budget,
+            running=False,
+            step="",
+            last_run_at=now,
+            last_summary=summary,
+            next_sync_at=now + self._interval(),
+            budget=budget,
         )
         self.queue_version += 1
-        parts = [f"{summary.imported} imported", f"{summary.confirmed} confirmed", f"{summary.failed} failed"]
+        parts = [
+            f"{summary.imported} imported",
+            f"{summary.confirmed} confirmed",
+            f"{summary.failed} failed",
+        ]
         if summary.attention:
             parts.append(f"{summary.attention} need attention")
-        self.notify(", ".join(parts), title="Sync finished",
-                    severity="warning" if summary.failed else "information", timeout=4)
+        self.notify(
+            ", ".join(parts),
+            title="Sync finished",
+            severity="warning" if summary.failed else "information",
+            timeout=4,
+        )
 
     def toggle_pause(self) -> None:
         paused = not self.status.paused
@@ -395,7 +439,9 @@ class BpApp(App[None]):
         if not paused:
             next_at = self.clock()
         self.status = self.status.but(paused=paused, next_sync_at=next_at)
-        self.notify("Auto-sync paused." if paused else "Auto-sync resumed.", title="Auto-sync", timeout=3)
+        self.notify(
+            "Auto-sync paused." if paused else "Auto-sync resumed.", title="Auto-sync", timeout=3
+        )
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -407,11 +453,18 @@ class BpApp(App[None]):
         if event.state is WorkerState.ERROR:
             error = worker.error
             text = clean(str(error) or type(error).__name__)  # API error texts: shown as they are
-            self.notify(text, title=f"{worker.name or 'task'} failed", severity="error", timeout=8, markup=False)
+            self.notify(
+                text,
+                title=f"{worker.name or 'task'} failed",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
             if worker.name == "sync":
                 now = self.clock()
-                self.status = self.status.but(running=False, step="", error=text,
-                                              next_sync_at=now + self._interval())
+                self.status = self.status.but(
+                    running=False, step="", error=text, next_sync_at=now + self._interval()
+                )
                 self.queue_version += 1
         elif event.state is WorkerState.CANCELLED and worker.name == "sync":
             self.status = self.status.but(running=False, step="")
@@ -422,7 +475,11 @@ class BpApp(App[None]):
             return 0
         count = self.connector.retry(gon_ids)
         what = "all failed" if gon_ids is None else ", ".join(f"GON {g}" for g in gon_ids)
-        self.notify(f"{count} goods-out note(s) will be retried next sync ({what}).", title="Retry", timeout=4)
+        self.notify(
+            f"{count} goods-out note(s) will be retried next sync ({what}).",
+            title="Retry",
+            timeout=4,
+        )
         self.queue_version += 1
         return count
 
@@ -440,7 +497,11 @@ class BpApp(App[None]):
     @work(group="diagnose", exit_on_error=False, name="diagnose")
     async def diagnose(self, ident: int, requester: MessagePump) -> None:
         if self.connector is None:
-            self.notify("No connection yet: fill in Setup (F3) and save.", title="Diagnose", severity="warning")
+            self.notify(
+                "No connection yet: fill in Setup (F3) and save.",
+                title="Diagnose",
+                severity="warning",
+            )
             return
         diagnoses = await self.connector.diagnose(ident)
         requester.post_message(DiagnosisReady(ident, diagnoses))
@@ -457,7 +518,8 @@ class BpApp(App[None]):
             return
         try:
             results: list[CheckResult] = await connector.doctor(
-                on_check=lambda result: requester.post_message(CheckReported(result)))
+                on_check=lambda result: requester.post_message(CheckReported(result))
+            )
             requester.post_message(ChecksFinished(results))
             if all(r.ok for r in results if "auth" in r.id or "reach" in r.id):
                 requester.post_message(LookupsLoaded(await connector.lookups()))
@@ -475,14 +537,18 @@ class BpApp(App[None]):
             self.notify("Fill in the connection first.", title="Checks", severity="warning")
             return
         try:
-            check = await connector.detect_shipstation_api(config.shipstation.api_key, config.shipstation.api_secret)
+            check = await connector.detect_shipstation_api(
+                config.shipstation.api_key, config.shipstation.api_secret
+            )
         finally:
             if temporary:
                 await connector.aclose()
         requester.post_message(ApiVersionDetected(check.version, check.sentence()))
 
     def _connector_for(self, config: Config | None) -> tuple[Connector | None, bool]:
-        if config is None or (self.connector is not None and config.as_dict() == self.connector.config.as_dict()):
+        if config is None or (
+            self.connector is not None and config.as_dict() == self.connector.config.as_dict()
+        ):
             return self.connector, False
         if self.connector_factory is None:
             return self.connector, False
@@ -490,7 +556,9 @@ class BpApp(App[None]):
 
     def export_bundle(self, directory: Path | None = None) -> Path | None:
         if self.connector is None:
-            self.notify("No connection yet: nothing to export.", title="Support bundle", severity="warning")
+            self.notify(
+                "No connection yet: nothing to export.", title="Support bundle", severity="warning"
+            )
             return None
         folder = directory or self.state_path.parent
         make_private_folder(folder)
@@ -540,5 +608,7 @@ class BpApp(App[None]):
 
         self.bell()
         traceback = Traceback(show_locals=False, width=None, suppress=[rich])
-        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
         self._close_messages_no_wait()

@@ -40,12 +40,18 @@ class ActionsProvider(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, node, binding in self._entries():
-            yield DiscoveryHit(title, partial(self.app.run_action, binding.action, node), help=help_text)
+            yield DiscoveryHit(
+                title, partial(self.app.run_action, binding.action, node), help=help_text
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, node, binding in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, binding.action, node),
-                          help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self.app.run_action, binding.action, node),
+                    help=help_text,
+                )

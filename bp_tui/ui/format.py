@@ -15,7 +15,12 @@ from typing import Any
 from rich.text import Text
 
 from bp_tui.core.stages import STAGE_GLYPHS
-from bp_tui.errors import HOSTILE_CHARACTERS, TERMINAL_UNSAFE, TERMINAL_UNSAFE_ONE_LINE, scrub_secrets
+from bp_tui.errors import (
+    HOSTILE_CHARACTERS,
+    TERMINAL_UNSAFE,
+    TERMINAL_UNSAFE_ONE_LINE,
+    scrub_secrets,
+)
 from bp_tui.errors import inert as escape_hostile
 
 Clock = Callable[[], datetime]

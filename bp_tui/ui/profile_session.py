@@ -14,8 +14,16 @@ from bp_tui.state.profiles import Profile
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
 
-OVERVIEW_BINDING = Binding("f5", "overview", "Profiles", id="nav.overview", priority=True, show=False,
-                           key_display="F5", tooltip="Every profile, one line each (with several profiles)")
+OVERVIEW_BINDING = Binding(
+    "f5",
+    "overview",
+    "Profiles",
+    id="nav.overview",
+    priority=True,
+    show=False,
+    key_display="F5",
+    tooltip="Every profile, one line each (with several profiles)",
+)
 
 
 @dataclass

@@ -34,10 +34,19 @@ GON = Column("gon", "GON", 8, lambda r, _now: str(r.gon_id))
 ORDER = Column("order", "Order", 8, lambda r, _now: str(r.order_id))
 CUSTOMER = Column("customer", "Customer", 14, lambda r, _now: r.customer)
 REF_CUSTOMER = Column("customer", "Ref / customer", 22, lambda r, _now: reference_text(r))
-WAREHOUSE = Column("warehouse", "Whse", 7, lambda r, _now: r.warehouse or (str(r.warehouse_id) if r.warehouse_id else ""))
+WAREHOUSE = Column(
+    "warehouse",
+    "Whse",
+    7,
+    lambda r, _now: r.warehouse or (str(r.warehouse_id) if r.warehouse_id else ""),
+)
 GON_STATE = Column("gon_state", "GON state", 9, lambda r, _now: r.gon_state)
-SS_ORDER = Column("ss_order", "SS order", 9,
-                  lambda r, _now: r.ss_order_number or (str(r.ss_order_id) if r.ss_order_id else ""))
+SS_ORDER = Column(
+    "ss_order",
+    "SS order",
+    9,
+    lambda r, _now: r.ss_order_number or (str(r.ss_order_id) if r.ss_order_id else ""),
+)
 TRACKING = Column("tracking", "Tracking", 14, lambda r, _now: r.tracking)
 AGE = Column("age", "Age", 4, lambda r, now: age(r.first_seen, now))
 REASON = Column("reason", "Reason", 0, lambda r, _now: r.reason)
@@ -45,7 +54,18 @@ REASON = Column("reason", "Reason", 0, lambda r, _now: r.reason)
 # 80 columns: what an operator needs to find a note and see why it is where it is; the rest is
 # in the detail pane (Enter). From WIDE_FROM cells of table width: everything.
 NARROW: tuple[Column, ...] = (STAGE, GON, ORDER, CUSTOMER, TRACKING, REASON)
-WIDE: tuple[Column, ...] = (STAGE, GON, ORDER, REF_CUSTOMER, WAREHOUSE, GON_STATE, SS_ORDER, TRACKING, AGE, REASON)
+WIDE: tuple[Column, ...] = (
+    STAGE,
+    GON,
+    ORDER,
+    REF_CUSTOMER,
+    WAREHOUSE,
+    GON_STATE,
+    SS_ORDER,
+    TRACKING,
+    AGE,
+    REASON,
+)
 WIDE_FROM = 110
 MIN_FLEX = 8
 

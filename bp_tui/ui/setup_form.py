@@ -89,30 +89,67 @@ V2_NOTE = (
 )
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Brightpearl connection", (
-        "brightpearl.datacenter", "brightpearl.account_code", "brightpearl.integration_url",
-        "brightpearl.auth", "brightpearl.username", "brightpearl.password",
-        "brightpearl.app_ref", "brightpearl.token", "brightpearl.dev_ref", "brightpearl.client_secret",
-        "brightpearl.oauth_url", "brightpearl.redirect_uri",
-    )),
-    ("Brightpearl orders", (
-        "brightpearl.channel_ids", "brightpearl.warehouse_ids", "brightpearl.import_when",
-        "brightpearl.shipped_action", "brightpearl.shipped_status_id", "brightpearl.staff_contact_id",
-        "brightpearl.add_order_note",
-    )),
-    ("ShipStation", (
-        "shipstation.api_version", "shipstation.api_key", "shipstation.api_secret", "shipstation.base_url",
-        "shipstation.store_id",
-    )),
-    ("Store settings", (
-        "shipstation.notify_customer", "shipstation.notify_sales_channel",
-        "products.include_weights", "products.weight_unit", "products.skip_non_stock_rows",
-    )),
+    (
+        "Brightpearl connection",
+        (
+            "brightpearl.datacenter",
+            "brightpearl.account_code",
+            "brightpearl.integration_url",
+            "brightpearl.auth",
+            "brightpearl.username",
+            "brightpearl.password",
+            "brightpearl.app_ref",
+            "brightpearl.token",
+            "brightpearl.dev_ref",
+            "brightpearl.client_secret",
+            "brightpearl.oauth_url",
+            "brightpearl.redirect_uri",
+        ),
+    ),
+    (
+        "Brightpearl orders",
+        (
+            "brightpearl.channel_ids",
+            "brightpearl.warehouse_ids",
+            "brightpearl.import_when",
+            "brightpearl.shipped_action",
+            "brightpearl.shipped_status_id",
+            "brightpearl.staff_contact_id",
+            "brightpearl.add_order_note",
+        ),
+    ),
+    (
+        "ShipStation",
+        (
+            "shipstation.api_version",
+            "shipstation.api_key",
+            "shipstation.api_secret",
+            "shipstation.base_url",
+            "shipstation.store_id",
+        ),
+    ),
+    (
+        "Store settings",
+        (
+            "shipstation.notify_customer",
+            "shipstation.notify_sales_channel",
+            "products.include_weights",
+            "products.weight_unit",
+            "products.skip_non_stock_rows",
+        ),
+    ),
     ("Sync", ("sync.interval_seconds", "sync.lookback_days", "sync.keep_days", "sync.max_cancels")),
-    ("Alerts", (
-        "alerts.urls", "alerts.heartbeat_url", "alerts.stuck_minutes", "alerts.connection_minutes",
-        "alerts.state_size_percent", "alerts.max_per_hour",
-    )),
+    (
+        "Alerts",
+        (
+            "alerts.urls",
+            "alerts.heartbeat_url",
+            "alerts.stuck_minutes",
+            "alerts.connection_minutes",
+            "alerts.state_size_percent",
+            "alerts.max_per_hour",
+        ),
+    ),
 )
 
 # Fields whose pick list comes from the APIs once the credentials work (Connector.lookups()).
@@ -126,8 +163,13 @@ LOOKUPS: dict[str, str] = {
 
 PASSWORD_KEYS = ("brightpearl.username", "brightpearl.password")
 TOKEN_KEYS = ("brightpearl.app_ref", "brightpearl.token")
-OAUTH_KEYS = ("brightpearl.app_ref", "brightpearl.dev_ref", "brightpearl.client_secret", "brightpearl.oauth_url",
-              "brightpearl.redirect_uri")
+OAUTH_KEYS = (
+    "brightpearl.app_ref",
+    "brightpearl.dev_ref",
+    "brightpearl.client_secret",
+    "brightpearl.oauth_url",
+    "brightpearl.redirect_uri",
+)
 
 
 def auth_fields_shown(mode: str) -> dict[str, bool]:
@@ -136,6 +178,7 @@ def auth_fields_shown(mode: str) -> dict[str, bool]:
     keys = PASSWORD_KEYS if mode == "password" else OAUTH_KEYS if mode == "oauth" else TOKEN_KEYS
     shown.update({dotted: True for dotted in keys})
     return shown
+
 
 # "Connect to Brightpearl" (shown only when auth = "oauth"): what the operator does, in order.
 OAUTH_CONNECT_HINT = (
@@ -185,7 +228,10 @@ def parse_text(key: Key, text: str) -> tuple[Any, str | None]:
     text = text.strip()
     if key.kind is int:
         if not re.fullmatch(r"-?\d+", text):
-            return text, f"must be a whole number, not {text!r}" if text else "must be a whole number"
+            return (
+                text,
+                f"must be a whole number, not {text!r}" if text else "must be a whole number",
+            )
         value: Any = int(text)
     elif key.kind is list:
         value = []

@@ -92,7 +92,9 @@ class HangupDriver(LinuxDriver):
                 events = poller.poll(HANGUP_POLL_MS)
             except OSError:
                 events = [(self.fileno, select.POLLERR)]
-            if any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _fd, mask in events):
+            if any(
+                mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _fd, mask in events
+            ):
                 self.terminal_gone()
                 return
 

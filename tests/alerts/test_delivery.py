@@ -160,7 +160,10 @@ def test_kill_9_then_the_next_process_sends_it_once(tmp_path, receiver, where):
         dispatcher.kick()
         assert dispatcher.wait(10)
     assert receiver.titles() == ["T"]
-    assert ledger.apply([Condition("stuck", "failed", active=True, title="T", body="B")], utcnow()) == []
+    assert (
+        ledger.apply([Condition("stuck", "failed", active=True, title="T", body="B")], utcnow())
+        == []
+    )
     dispatcher.kick()
     assert dispatcher.wait(10)
     assert receiver.titles() == ["T"]
@@ -191,29 +194,38 @@ def test_the_dashboard_and_a_headless_sync_at_once_send_each_event_once(tmp_path
     path = tmp_path / "s.sqlite3"
     StateStore(path).close()
     procs = [
-        subprocess.Popen([sys.executable, "-c", TWO_SENDERS, str(path), receiver.url()]) for _ in range(2)
+        subprocess.Popen([sys.executable, "-c", TWO_SENDERS, str(path), receiver.url()])
+        for _ in range(2)
     ]
     for p in procs:
         assert p.wait(timeout=120) == 0
     titles = receiver.titles()
     assert titles.count("open") == titles.count("resolved") >= 1
     store = StateStore(path)
-    incidents = store.db.execute("SELECT COUNT(*) FROM incidents WHERE opened_at IS NOT NULL").fetchone()[0]
+    incidents = store.db.execute(
+        "SELECT COUNT(*) FROM incidents WHERE opened_at IS NOT NULL"
+    ).fetchone()[0]
     store.close()
     assert titles.count("open") == incidents  # one message per incident and event, never two
 
 
-async def test_a_hanging_webhook_adds_under_a_second_to_a_cycle_and_is_delivered_later(tmp_path, receiver):
+async def test_a_hanging_webhook_adds_under_a_second_to_a_cycle_and_is_delivered_later(
+    tmp_path, receiver
+):
     env = make_env(tmp_path, orders=0)
     order_id = env.bp.add_order(rows=[(1001, 1)])
-    env.bp.orders[order_id]["parties"]["delivery"]["countryIsoCode"] = ""  # cannot be mapped: failed
+    env.bp.orders[order_id]["parties"]["delivery"]["countryIsoCode"] = (
+        ""  # cannot be mapped: failed
+    )
     env.bp.add_gon(order_id, state="printed")
     conn = env.connector
     conn.config.alerts.urls = receiver.url()
     conn.alerts.retry = timedelta(0)
     try:
         await conn.run_cycle()
-        conn.store.db.execute("UPDATE gons SET updated_at = '2020-01-01T00:00:00+00:00'")  # failed for long
+        conn.store.db.execute(
+            "UPDATE gons SET updated_at = '2020-01-01T00:00:00+00:00'"
+        )  # failed for long
         conn.store.db.commit()
         receiver.mode, receiver.hang_s = "hang", 4.0
         for _ in range(2):
@@ -285,7 +297,12 @@ async def test_api_text_in_a_message_is_inert_and_without_secrets(tmp_path, rece
         [message] = [m for m in receiver.messages if "attention" in m["title"]]
         body = message["message"]
         assert "GON 9" in body and "Fix:" in body and conn.label in body
-        assert secret not in body and "\x1b" not in body and "\x07" not in body and "\u202e" not in body
+        assert (
+            secret not in body
+            and "\x1b" not in body
+            and "\x07" not in body
+            and "\u202e" not in body
+        )
         assert "\\x1b" in body  # shown as text
     finally:
         await env.aclose()
@@ -298,7 +315,9 @@ async def test_an_incident_stays_single_across_a_restart_of_the_connector(tmp_pa
 
     env = make_env(tmp_path, orders=0)
     order_id = env.bp.add_order(rows=[(1001, 1)])
-    env.bp.orders[order_id]["parties"]["delivery"]["countryIsoCode"] = ""  # cannot be mapped: failed
+    env.bp.orders[order_id]["parties"]["delivery"]["countryIsoCode"] = (
+        ""  # cannot be mapped: failed
+    )
     env.bp.add_gon(order_id, state="printed")
     env.config.alerts.urls = receiver.url()
     env.config.alerts.stuck_minutes = 1
@@ -319,4 +338,6 @@ async def test_an_incident_stays_single_across_a_restart_of_the_connector(tmp_pa
             await again.run_cycle()
         finally:
             await again.aclose()
-    assert [t.split(":")[1].strip() for t in receiver.titles()] == ["1 note in failed for over 1 min"]
+    assert [t.split(":")[1].strip() for t in receiver.titles()] == [
+        "1 note in failed for over 1 min"
+    ]

@@ -74,7 +74,10 @@ def test_a_claim_is_a_lease_that_a_dead_sender_loses(tmp_path):
     ledger, now = AlertLedger(store), utcnow()
     ledger.apply([cond(True)], now)
     [mine] = ledger.claim("dead", now, lease=LEASE, per_hour=10, digest=digest)
-    assert ledger.claim("other", now + timedelta(seconds=30), lease=LEASE, per_hour=10, digest=digest) == []
+    assert (
+        ledger.claim("other", now + timedelta(seconds=30), lease=LEASE, per_hour=10, digest=digest)
+        == []
+    )
     later = now + LEASE + timedelta(seconds=1)
     [again] = ledger.claim("other", later, lease=LEASE, per_hour=10, digest=digest)
     assert again.id == mine.id
@@ -93,15 +96,21 @@ def test_past_max_per_hour_the_rest_goes_out_as_one_digest(tmp_path):
     ledger, now = AlertLedger(store), utcnow()
     ledger.apply([cond(True, f"s{n}") for n in range(2)], now)
     for m in ledger.claim("me", now, lease=LEASE, per_hour=3, digest=digest):
-        ledger.settle(m.id, "me", delivered_to=["u"], complete=True, error="", now=now, retry_at=None)
+        ledger.settle(
+            m.id, "me", delivered_to=["u"], complete=True, error="", now=now, retry_at=None
+        )
     ledger.apply([cond(True, f"s{n}") for n in range(2, 7)], now)
     [one] = ledger.claim("me", now, lease=LEASE, per_hour=3, digest=digest)  # 1 of 3 left this hour
     assert one.event == "digest" and one.title == "digest of 5" and "T s6" in one.body
     ledger.settle(one.id, "me", delivered_to=["u"], complete=True, error="", now=now, retry_at=None)
     ledger.apply([cond(False, "s0")], now)
-    assert ledger.claim("me", now, lease=LEASE, per_hour=3, digest=digest) == []  # the hour is full: held
+    assert (
+        ledger.claim("me", now, lease=LEASE, per_hour=3, digest=digest) == []
+    )  # the hour is full: held
     assert ledger.undelivered_count() == 1
-    [resolved] = ledger.claim("me", now + timedelta(minutes=61), lease=LEASE, per_hour=3, digest=digest)
+    [resolved] = ledger.claim(
+        "me", now + timedelta(minutes=61), lease=LEASE, per_hour=3, digest=digest
+    )
     assert resolved.event == "resolved"
     statuses = [s for _i, _e, s, _a, _l in ledger.message_statuses()]
     assert statuses.count("digested") == 5 and statuses.count("sent") == 3
@@ -133,7 +142,9 @@ def test_two_processes_at_once_make_one_incident_and_two_messages(tmp_path):
     for phase in ("on", "off"):  # the problem is there for both, then gone for both
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", APPLY_MANY, str(path), phase], stdout=subprocess.PIPE, text=True
+                [sys.executable, "-c", APPLY_MANY, str(path), phase],
+                stdout=subprocess.PIPE,
+                text=True,
             )
             for _ in range(2)
         ]

@@ -30,7 +30,9 @@ def config_file():
     return path
 
 
-def state(*, cycles: list[tuple[timedelta, str]] = (), notes: dict[str, int] | None = None) -> StateStore:
+def state(
+    *, cycles: list[tuple[timedelta, str]] = (), notes: dict[str, int] | None = None
+) -> StateStore:
     """A state with runs that ended ``ago`` with ``result``, and notes per stage."""
     store = StateStore(resolve_state_path())
     now = utcnow()
@@ -58,7 +60,8 @@ def state(*, cycles: list[tuple[timedelta, str]] = (), notes: dict[str, int] | N
             for _ in range(count):
                 n += 1
                 db.execute(
-                    "INSERT INTO gons (gon_id, order_id, stage, " "first_seen, updated_at) VALUES (?,?,?,?,?)",
+                    "INSERT INTO gons (gon_id, order_id, stage, "
+                    "first_seen, updated_at) VALUES (?,?,?,?,?)",
                     (n, n, stage, iso(now - timedelta(hours=1)), iso(now)),
                 )
     return store
@@ -140,7 +143,10 @@ def test_the_prometheus_file_parses_and_is_replaced_atomically(config_file, caps
         samples[("bp_tui_status", "")].value == 1
         and samples[("bp_tui_status", "")].labels["account"] == "acme"
     )
-    assert samples[("bp_tui_notes", "imported")].value == 3 and samples[("bp_tui_notes", "failed")].value == 1
+    assert (
+        samples[("bp_tui_notes", "imported")].value == 3
+        and samples[("bp_tui_notes", "failed")].value == 1
+    )
     assert samples[("bp_tui_last_cycle_ok", "")].value == 1
     assert samples[("bp_tui_open_incidents", "")].value == 0
     assert 3500 < samples[("bp_tui_oldest_unshipped_age_seconds", "")].value < 3700
@@ -163,7 +169,9 @@ def test_the_prometheus_file_is_never_written_through_a_link(config_file, capsys
 def test_all_profiles_names_each_and_exits_with_the_highest_code(config_file, capsys):
     from bp_tui.state.profiles import Profiles
 
-    state(cycles=[(timedelta(minutes=1), "ok")], notes={"imported": 2}).close()  # the install's own: OK
+    state(
+        cycles=[(timedelta(minutes=1), "ok")], notes={"imported": 2}
+    ).close()  # the install's own: OK
     Profiles().add("brand-2")  # a second profile that has never synced: UNKNOWN
     code, out = status(capsys, "--all-profiles")
     assert code == 3
@@ -171,7 +179,10 @@ def test_all_profiles_names_each_and_exits_with_the_highest_code(config_file, ca
     assert "[brand-2]" in out and "UNKNOWN" in out
     code, out = status(capsys, "--all-profiles", "--json")
     reports = json.loads(out)
-    assert code == 3 and [(r["profile"], r["code"]) for r in reports] == [("default", 0), ("brand-2", 3)]
+    assert code == 3 and [(r["profile"], r["code"]) for r in reports] == [
+        ("default", 0),
+        ("brand-2", 3),
+    ]
     assert main(["--profile", "brand-2", "status"]) == 3  # one profile alone, as before
     capsys.readouterr()
 
@@ -182,10 +193,15 @@ def test_status_loads_neither_the_clients_nor_the_engine(config_file):
     import sys
 
     state(cycles=[(timedelta(minutes=1), "ok")]).close()
-    code = ("import sys; from bp_tui.cli.main import main; code = main(['status']); "
-            "heavy = [m for m in ('httpx', 'textual', 'apprise', " "'bp_tui.service.connector', 'bp_tui.sync.cycle', "
-            "'prometheus_client') if m in sys.modules]; print(heavy); raise SystemExit(code)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
+    code = (
+        "import sys; from bp_tui.cli.main import main; code = main(['status']); "
+        "heavy = [m for m in ('httpx', 'textual', 'apprise', "
+        "'bp_tui.service.connector', 'bp_tui.sync.cycle', "
+        "'prometheus_client') if m in sys.modules]; print(heavy); raise SystemExit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
@@ -195,12 +211,27 @@ def test_the_grant_age_counts_from_the_login_not_the_last_refresh(config_file, c
 
     state(cycles=[(timedelta(minutes=1), "ok")]).close()
     path = resolve_config_path()
-    path.write_text(tomli_w.dumps({"brightpearl": {"account_code": "acme", "auth": "oauth", "app_ref": "app"},
-                                   "sync": {"interval_seconds": 60}}))
+    path.write_text(
+        tomli_w.dumps(
+            {
+                "brightpearl": {"account_code": "acme", "auth": "oauth", "app_ref": "app"},
+                "sync": {"interval_seconds": 60},
+            }
+        )
+    )
     now = utcnow().timestamp()
-    TokenStore.beside_state(resolve_state_path()).save(TokenSet(
-        access_token="a" * 40, refresh_token="r" * 40, expires_at=now + 3000, expires_in=3600,
-        api_domain="eu1.brightpearl.com", account_code="acme", app_ref="app", obtained_at=now - 600,
-        granted_at=now - 3 * 86_400))  # logged in three days ago, refreshed ten minutes ago
+    TokenStore.beside_state(resolve_state_path()).save(
+        TokenSet(
+            access_token="a" * 40,
+            refresh_token="r" * 40,
+            expires_at=now + 3000,
+            expires_in=3600,
+            api_domain="eu1.brightpearl.com",
+            account_code="acme",
+            app_ref="app",
+            obtained_at=now - 600,
+            granted_at=now - 3 * 86_400,
+        )
+    )  # logged in three days ago, refreshed ten minutes ago
     data = json.loads(status(capsys, "--json")[1])
     assert 3 * 86_400 - 60 < data["oauth_grant_age_s"] < 3 * 86_400 + 60

@@ -14,17 +14,26 @@ def test_quick_bench_runs_and_meets_the_api_targets(tmp_path, capsys):
     assert "| measure | result |" in capsys.readouterr().out
     first, second = results["economy"]
     # the naive baseline was really run at the smallest size and matches its formula
-    assert first["naive_measured"] == first["naive"] and first["naive_method"].startswith("measured")
+    assert first["naive_measured"] == first["naive"] and first["naive_method"].startswith(
+        "measured"
+    )
     for e in (first, second):
         assert e["imported"] > 0 and e["ratio_floor"] <= 1.1
         assert sum(e["naive"].values()) > 5 * sum(e["calls"].values())
-    for e in results["economy_v2"]:  # V2: creates + labels, voided labels, fulfillments, changed + warehouse
+    for e in results[
+        "economy_v2"
+    ]:  # V2: creates + labels, voided labels, fulfillments, changed + warehouse
         assert e["ss_api"] == "v2" and e["imported"] > 0 and e["ratio_floor"] <= 1.1
         changed_pages = max(1, -(-e["ss_orders_changed"] // 500))
         assert e["floor"]["shipstation"] == -(-e["sent"] // 100) + 3 + changed_pages + 1
         assert e["calls"]["shipstation"] >= e["floor"]["shipstation"]
-    assert [e["ss_api"] for k in ("quiet", "resend", "lost_state") for e in results[k]] == ["v1", "v2"] * 3
-    for e in results["quiet"]:  # a day of labels read by the first cycle, then one page of each list
+    assert [e["ss_api"] for k in ("quiet", "resend", "lost_state") for e in results[k]] == [
+        "v1",
+        "v2",
+    ] * 3
+    for e in results[
+        "quiet"
+    ]:  # a day of labels read by the first cycle, then one page of each list
         assert e["ok"] and e["calls"]["shipstation"] <= 4 < e["day_cycle_calls"]["shipstation"]
     for e in results["resend"]:
         assert e["ok"] and e["updated"] == e["applied_in_shipstation"] == e["edited"] == 20

@@ -45,8 +45,10 @@ def client_for(
     sleep: Any = None,
     **overrides: Any,
 ) -> BrightpearlClient:
-    kwargs: dict[str, Any] = {"transport": transport or httpx.ASGITransport(app=sb.app),
-                              "backoff": Backoff(attempts=4, base=0.001, cap=0.01)}
+    kwargs: dict[str, Any] = {
+        "transport": transport or httpx.ASGITransport(app=sb.app),
+        "backoff": Backoff(attempts=4, base=0.001, cap=0.01),
+    }
     if sleep is not None:
         kwargs["sleep"] = sleep
     return BrightpearlClient(settings_for(sb, **overrides), **kwargs)

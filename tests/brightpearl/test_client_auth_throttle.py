@@ -52,8 +52,10 @@ async def test_account_without_api_access():
     assert info.value.code == "GWYB-003" and "no API access" in str(info.value)
 
 
-@pytest.mark.parametrize("mode,token", [("staff_token", "sandbox-staff-token"),
-                                        ("account_token", "sandbox-account-token")])
+@pytest.mark.parametrize(
+    "mode,token",
+    [("staff_token", "sandbox-staff-token"), ("account_token", "sandbox-account-token")],
+)
 async def test_token_modes_send_app_ref_and_token_without_authorise(mode, token):
     sb = seeded(orders=1)
     async with client_for(sb, auth=mode, token=token) as client:
@@ -108,8 +110,12 @@ async def test_429_with_retry_after_is_waited_out():
     from bp_tui.config.model import BrightpearlSettings
     from tests.brightpearl.helpers import Sleeps
 
-    answers = iter([httpx.Response(429, headers={"Retry-After": "2"}, json={"response": "slow down"}),
-                    httpx.Response(200, json={"response": [{"id": 1, "name": "W"}]})])
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "2"}, json={"response": "slow down"}),
+            httpx.Response(200, json={"response": [{"id": 1, "name": "W"}]}),
+        ]
+    )
     clock = [100.0]
 
     class AdvancingSleeps(Sleeps):
@@ -118,11 +124,17 @@ async def test_429_with_retry_after_is_waited_out():
             clock[0] += seconds
 
     sleeps = AdvancingSleeps()
-    settings = BrightpearlSettings(account_code="x", integration_url="http://bp.test/public-api/x",
-                                   auth="account_token", app_ref="x_a", token="t0ken")
+    settings = BrightpearlSettings(
+        account_code="x",
+        integration_url="http://bp.test/public-api/x",
+        auth="account_token",
+        app_ref="x_a",
+        token="t0ken",
+    )
     gate = RateGate(limit=200, window_s=60, clock=lambda: clock[0], sleep=sleeps)
-    async with BrightpearlClient(settings, transport=httpx.MockTransport(lambda r: next(answers)),
-                                 gate=gate, sleep=sleeps) as client:
+    async with BrightpearlClient(
+        settings, transport=httpx.MockTransport(lambda r: next(answers)), gate=gate, sleep=sleeps
+    ) as client:
         assert [w.name for w in await client.list_warehouses()] == ["W"]
     assert sleeps.calls == [2.0]
 

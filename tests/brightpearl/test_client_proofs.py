@@ -17,7 +17,9 @@ class Answer(httpx.AsyncBaseTransport):
     """The sandbox, with requests whose path contains ``fragment`` answered by ``status, body``
     (after the sandbox did the work when ``after``)."""
 
-    def __init__(self, app, fragment: str, status: int, content: bytes, content_type: str, after=False):
+    def __init__(
+        self, app, fragment: str, status: int, content: bytes, content_type: str, after=False
+    ):
         self.inner = httpx.ASGITransport(app=app)
         self.fragment, self.status, self.content = fragment, status, content
         self.type, self.after = content_type, after
@@ -27,7 +29,9 @@ class Answer(httpx.AsyncBaseTransport):
             return await self.inner.handle_async_request(request)
         if self.after:
             await (await self.inner.handle_async_request(request)).aread()
-        return httpx.Response(self.status, content=self.content, headers={"content-type": self.type})
+        return httpx.Response(
+            self.status, content=self.content, headers={"content-type": self.type}
+        )
 
 
 def a_gon(sb) -> int:
@@ -40,17 +44,26 @@ async def test_only_brightpearls_own_404_proves_a_deletion():
     async with client_for(sb) as client:
         assert await client.goods_out_note_deleted(gid) is False
         sb.delete_gon(gid)
-        assert await client.goods_out_note_deleted(gid) is True  # 404 {"errors": [{"code": "CMNC-404", ...}]}
+        assert (
+            await client.goods_out_note_deleted(gid) is True
+        )  # 404 {"errors": [{"code": "CMNC-404", ...}]}
         assert await client.get_goods_out_notes([gid]) == {}  # the id-set read: none of them exist
 
 
-@pytest.mark.parametrize("content, content_type", [
-    (b"<html><head><title>404 Not " b"Found</title></head><body><center>nginx</center></body></html>",
-     "text/html"),
-    (b"", "application/json"),
-    (b'{"message": "Not Found"}', "application/json"),
-    (b'{"errors": [{"code": "GWYB-404", "message": "no route"}]}', "application/json"),
-], ids=["nginx-html", "empty", "foreign-json", "other-code"])
+@pytest.mark.parametrize(
+    "content, content_type",
+    [
+        (
+            b"<html><head><title>404 Not "
+            b"Found</title></head><body><center>nginx</center></body></html>",
+            "text/html",
+        ),
+        (b"", "application/json"),
+        (b'{"message": "Not Found"}', "application/json"),
+        (b'{"errors": [{"code": "GWYB-404", "message": "no route"}]}', "application/json"),
+    ],
+    ids=["nginx-html", "empty", "foreign-json", "other-code"],
+)
 async def test_any_other_404_is_cannot_tell_and_never_none_exist(content, content_type):
     sb = seeded(orders=4)
     gid = a_gon(sb)
@@ -79,22 +92,30 @@ async def test_a_gateway_404_page_from_the_fault_rules_is_cannot_tell():
 async def test_a_200_without_the_note_is_cannot_tell():
     sb = seeded(orders=4)
     gid = a_gon(sb)
-    transport = Answer(sb.app, "/goods-note/goods-out/", 200, b'{"response": {}}', "application/json")
+    transport = Answer(
+        sb.app, "/goods-note/goods-out/", 200, b'{"response": {}}', "application/json"
+    )
     async with client_for(sb, transport=transport) as client:
         assert await client.goods_out_note_deleted(gid) is None
 
 
-@pytest.mark.parametrize("body", [b'{"response": "ok"}', b"{}", b'{"text": "hello", "isPublic": false}'])
+@pytest.mark.parametrize(
+    "body", [b'{"response": "ok"}', b"{}", b'{"text": "hello", "isPublic": false}']
+)
 async def test_a_note_post_answered_otherwise_than_with_its_id_is_read_back_not_posted_again(body):
     sb = seeded(orders=4)
     order_id = next(iter(sb.orders))
-    transport = _PostsOnly(Answer(sb.app, "/note", 200, body, "application/json", after=True),
-                           httpx.ASGITransport(app=sb.app))
+    transport = _PostsOnly(
+        Answer(sb.app, "/note", 200, body, "application/json", after=True),
+        httpx.ASGITransport(app=sb.app),
+    )
     async with client_for(sb, transport=transport, sleep=Sleeps()) as client:
         note_id = await client.add_order_note(order_id, "Shipped: tracking 1Z")
     texts = [n["text"] for n in sb.notes[order_id]]
     assert texts.count("Shipped: tracking 1Z") == 1
-    assert note_id == next(n["noteId"] for n in sb.notes[order_id] if n["text"] == "Shipped: tracking 1Z")
+    assert note_id == next(
+        n["noteId"] for n in sb.notes[order_id] if n["text"] == "Shipped: tracking 1Z"
+    )
 
 
 async def test_an_event_answered_with_response_ok_is_read_back_not_posted_again():
@@ -103,8 +124,12 @@ async def test_an_event_answered_with_response_ok_is_read_back_not_posted_again(
     ok = Answer(sb.app, "/event", 200, b'{"response": "ok"}', "application/json", after=True)
     transport = _PostsOnly(ok, httpx.ASGITransport(app=sb.app))
     async with client_for(sb, transport=transport, sleep=Sleeps()) as client:
-        await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203,
-                                        last_event_version=sb.gons[gid]["lastEventVersion"])
+        await client.post_shipped_event(
+            gid,
+            occurred=SHIP_TIME,
+            owner_id=203,
+            last_event_version=sb.gons[gid]["lastEventVersion"],
+        )
     assert sb.gons[gid]["status"]["shipped"]
     assert [e["eventCode"] for e in sb.gons[gid]["events"]].count("SHW") == 1
     assert len([e for e in sb.request_log if e[1] == "POST" and "/event" in e[2]]) == 1

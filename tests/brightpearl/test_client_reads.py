@@ -49,21 +49,35 @@ async def test_search_tolerates_a_missing_channel_column():
     from bp_tui.brightpearl.client import BrightpearlClient
     from bp_tui.config.model import BrightpearlSettings
 
-    columns = [{"name": n} for n in ("goodsOutNoteId", "printed", "shipped", "orderId", "warehouseId")]
+    columns = [
+        {"name": n} for n in ("goodsOutNoteId", "printed", "shipped", "orderId", "warehouseId")
+    ]
 
     def answer(request: httpx.Request) -> httpx.Response:
         assert request.url.params["printed"] == "true" and request.url.params["shipped"] == "false"
         assert request.headers["brightpearl-staff-token"] == "tok"
-        body = {"response": {"results": [[7, True, False, 70, 2]],
-                             "metaData": {"morePagesAvailable": False, "columns": columns}}, "reference": {}}
+        body = {
+            "response": {
+                "results": [[7, True, False, 70, 2]],
+                "metaData": {"morePagesAvailable": False, "columns": columns},
+            },
+            "reference": {},
+        }
         return httpx.Response(200, json=body, headers={"brightpearl-requests-remaining": "150"})
 
-    settings = BrightpearlSettings(account_code="x", integration_url="http://bp.test/public-api/x",
-                                   auth="staff_token", app_ref="x_app", token="tok")
+    settings = BrightpearlSettings(
+        account_code="x",
+        integration_url="http://bp.test/public-api/x",
+        auth="staff_token",
+        app_ref="x_app",
+        token="tok",
+    )
     async with BrightpearlClient(settings, transport=httpx.MockTransport(answer)) as client:
         rows = await client.search_goods_out(import_when="printed", shipped=False)
         assert client.gate.remaining == 150
-    assert [(r.goods_out_note_id, r.order_id, r.warehouse_id, r.channel_id) for r in rows] == [(7, 70, 2, None)]
+    assert [(r.goods_out_note_id, r.order_id, r.warehouse_id, r.channel_id) for r in rows] == [
+        (7, 70, 2, None)
+    ]
 
 
 async def test_gon_get_chunks_1100_ids_into_three_calls_and_skips_missing():

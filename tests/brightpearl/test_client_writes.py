@@ -13,8 +13,11 @@ SHIP_TIME = datetime(2025, 11, 4, 16, 41, 38, tzinfo=UTC)
 
 
 def printed_gon(sb):
-    return next(gid for gid, g in sb.gons.items()
-                if g["orderId"] and g["status"]["printed"] and not g["status"]["picked"] and g["orderRows"])
+    return next(
+        gid
+        for gid, g in sb.gons.items()
+        if g["orderId"] and g["status"]["printed"] and not g["status"]["picked"] and g["orderRows"]
+    )
 
 
 def posts(sb, fragment):
@@ -27,10 +30,16 @@ async def test_reference_then_shw_marks_shipped_and_adds_missing_events():
     async with client_for(sb) as client:
         gon = (await client.get_goods_out_notes([gid]))[gid]
         await client.set_shipping_reference(gid, "1Z999AA10123456784")
-        await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203,
-                                        last_event_version=gon.last_event_version)
+        await client.post_shipped_event(
+            gid, occurred=SHIP_TIME, owner_id=203, last_event_version=gon.last_event_version
+        )
         after = (await client.get_goods_out_notes([gid]))[gid]
-    assert after.shipped and after.picked and after.packed and after.shipping_reference == "1Z999AA10123456784"
+    assert (
+        after.shipped
+        and after.picked
+        and after.packed
+        and after.shipping_reference == "1Z999AA10123456784"
+    )
     assert after.shipped_on == SHIP_TIME and after.last_event_version > gon.last_event_version
     codes = [e.code for e in after.events]
     assert codes.count("SHW") == 1 and "PIC" in codes and "PAC" in codes and codes.count("PRI") == 1
@@ -49,10 +58,16 @@ async def test_shw_on_shipped_gon_is_conflict_already_shipped():
     gid = printed_gon(sb)
     async with client_for(sb) as client:
         version = sb.gons[gid]["lastEventVersion"]
-        await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203, last_event_version=version)
+        await client.post_shipped_event(
+            gid, occurred=SHIP_TIME, owner_id=203, last_event_version=version
+        )
         with pytest.raises(GonConflict) as info:
-            await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203,
-                                            last_event_version=sb.gons[gid]["lastEventVersion"])
+            await client.post_shipped_event(
+                gid,
+                occurred=SHIP_TIME,
+                owner_id=203,
+                last_event_version=sb.gons[gid]["lastEventVersion"],
+            )
         assert info.value.already_shipped and info.value.status == 409
         assert "already shipped" in str(info.value)
         with pytest.raises(ApiError) as put_after:
@@ -67,7 +82,9 @@ async def test_stale_if_match_is_conflict_not_shipped():
         stale = sb.gons[gid]["lastEventVersion"]
         sb.set_gon_state(gid, picked=True)
         with pytest.raises(GonConflict) as info:
-            await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203, last_event_version=stale)
+            await client.post_shipped_event(
+                gid, occurred=SHIP_TIME, owner_id=203, last_event_version=stale
+            )
     assert not info.value.already_shipped and not sb.gons[gid]["status"]["shipped"]
 
 
@@ -77,8 +94,12 @@ async def test_lost_event_answer_is_resolved_by_rereading_not_reposting(status):
     gid = printed_gon(sb)
     sb.fail_next("POST", f"/goods-out/{gid}/event", status=status, process=True)
     async with client_for(sb, sleep=Sleeps()) as client:
-        await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203,
-                                        last_event_version=sb.gons[gid]["lastEventVersion"])
+        await client.post_shipped_event(
+            gid,
+            occurred=SHIP_TIME,
+            owner_id=203,
+            last_event_version=sb.gons[gid]["lastEventVersion"],
+        )
     assert len(posts(sb, f"/goods-out/{gid}/event")) == 1
     assert sb.gons[gid]["status"]["shipped"]
     assert [e["eventCode"] for e in sb.gons[gid]["events"]].count("SHW") == 1
@@ -89,15 +110,21 @@ async def test_event_that_did_not_happen_is_posted_again():
     gid = printed_gon(sb)
     sb.fail_next("POST", f"/goods-out/{gid}/event", status=500, process=False)
     async with client_for(sb, sleep=Sleeps()) as client:
-        await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203,
-                                        last_event_version=sb.gons[gid]["lastEventVersion"])
+        await client.post_shipped_event(
+            gid,
+            occurred=SHIP_TIME,
+            owner_id=203,
+            last_event_version=sb.gons[gid]["lastEventVersion"],
+        )
     assert len(posts(sb, f"/goods-out/{gid}/event")) == 2 and sb.gons[gid]["status"]["shipped"]
 
 
 class LoseAnswer(httpx.AsyncBaseTransport):
     """Passes requests on, but drops the answer of the first one matching ``fragment``."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, fragment: str, method: str = "POST") -> None:
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, fragment: str, method: str = "POST"
+    ) -> None:
         self.inner, self.fragment, self.method, self.dropped = inner, fragment, method, 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -113,8 +140,12 @@ async def test_event_timeout_after_it_took_effect_is_not_duplicated():
     gid = printed_gon(sb)
     transport = LoseAnswer(httpx.ASGITransport(app=sb.app), "/event")
     async with client_for(sb, transport=transport, sleep=Sleeps()) as client:
-        await client.post_shipped_event(gid, occurred=SHIP_TIME, owner_id=203,
-                                        last_event_version=sb.gons[gid]["lastEventVersion"])
+        await client.post_shipped_event(
+            gid,
+            occurred=SHIP_TIME,
+            owner_id=203,
+            last_event_version=sb.gons[gid]["lastEventVersion"],
+        )
     assert transport.dropped == 1 and len(posts(sb, "/event")) == 1
 
 
@@ -209,8 +240,13 @@ async def test_no_answer_at_all_is_unavailable_status_zero():
     def refuse(request):
         raise httpx.ConnectError("refused", request=request)
 
-    async with client_for(sb, transport=httpx.MockTransport(refuse), sleep=Sleeps(),
-                          auth="staff_token", token="sandbox-staff-token") as client:
+    async with client_for(
+        sb,
+        transport=httpx.MockTransport(refuse),
+        sleep=Sleeps(),
+        auth="staff_token",
+        token="sandbox-staff-token",
+    ) as client:
         with pytest.raises(ApiUnavailable) as info:
             await client.list_channels()
     assert info.value.status == 0 and client.requests_sent == 4

@@ -50,7 +50,11 @@ def test_order_recording_parses():
     assert order.delivery.country_iso2 == "GB" and order.delivery.phone == "01245 845632"
     row = order.rows[1]
     assert (row.sku, row.name, row.product_id) == ("TEST001", "Nice Shirt for Summer", 1007)
-    assert row.quantity == Decimal("1.0000") and row.unit_price == Decimal("10.0000") and row.currency == "USD"
+    assert (
+        row.quantity == Decimal("1.0000")
+        and row.unit_price == Decimal("10.0000")
+        and row.currency == "USD"
+    )
 
 
 def test_order_not_found_is_empty():
@@ -59,15 +63,27 @@ def test_order_not_found_is_empty():
 
 def test_lookups_parse():
     (status,) = [OrderStatus.from_api(s) for s in _response_list(fixture("order_status_get.json"))]
-    assert (status.id, status.name, status.visible, status.order_type_code) == (1, "Draft / Quote", False, "SO")
+    assert (status.id, status.name, status.visible, status.order_type_code) == (
+        1,
+        "Draft / Quote",
+        False,
+        "SO",
+    )
     (channel,) = [Channel.from_api(c) for c in _response_list(fixture("channel_get.json"))]
     assert (channel.id, channel.name, channel.warehouse_ids) == (3, "Ebay Channel", [3])
     (wh,) = [Warehouse.from_api(w) for w in _response_list(fixture("warehouse_get.json"))]
     assert (wh.id, wh.name) == (2, "Second warehouse")
-    (method,) = [ShippingMethod.from_api(m) for m in _response_list(fixture("shipping_method_get.json"))]
+    (method,) = [
+        ShippingMethod.from_api(m) for m in _response_list(fixture("shipping_method_get.json"))
+    ]
     assert (method.id, method.name, method.carrier) == (1, "Standard Shipping", "")
     (product,) = [Product.from_api(p) for p in _response_list(fixture("product_get.json"))]
-    assert (product.id, product.sku, product.weight, product.stock_tracked) == (1007, "TEST001", 0.0, True)
+    assert (product.id, product.sku, product.weight, product.stock_tracked) == (
+        1007,
+        "TEST001",
+        0.0,
+        True,
+    )
     (note,) = [OrderNote.from_api(n) for n in _response_list(fixture("order_note_get.json"))]
     assert note.id == 11248 and note.text == "Created by John Smith" and not note.is_public
     assert note.added_on.utcoffset() == timedelta(hours=1)
@@ -79,17 +95,32 @@ def test_search_rows_zip_with_columns_and_tolerate_missing():
     row = dict(zip(names, body["response"]["results"][0], strict=False))
     assert row["orderId"] == 322 and row["customerRef"] == "#0001"
     assert "reference" in body and "reference" not in body["response"]
-    gon_row = GoodsOutSearchRow.from_api({"goodsOutNoteId": 5, "orderId": 9, "printed": True, "shipped": False,
-                                          "createdOn": "2025-11-04T10:17:45.000-06:00"})
+    gon_row = GoodsOutSearchRow.from_api(
+        {
+            "goodsOutNoteId": 5,
+            "orderId": 9,
+            "printed": True,
+            "shipped": False,
+            "createdOn": "2025-11-04T10:17:45.000-06:00",
+        }
+    )
     assert gon_row.channel_id is None and gon_row.warehouse_id is None and gon_row.printed
     assert gon_row.created_on.utcoffset() == timedelta(hours=-6)
 
 
 def test_parsing_tolerates_nulls_and_missing_keys():
-    order = Order.from_api({"id": 5, "parties": {"delivery": None}, "orderRows": {"7": {"quantity": None}}})
-    assert order.delivery is None and order.rows[7].quantity == 0 and order.rows[7].unit_price is None
-    (gon,) = _gon_map({"response": {"9": {"orderId": 0, "warehouseId": 2, "orderRows": {}, "status": None}}}).values()
-    assert gon.order_id == 0 and gon.rows == {} and not gon.printed and gon.last_event_version is None
+    order = Order.from_api(
+        {"id": 5, "parties": {"delivery": None}, "orderRows": {"7": {"quantity": None}}}
+    )
+    assert (
+        order.delivery is None and order.rows[7].quantity == 0 and order.rows[7].unit_price is None
+    )
+    (gon,) = _gon_map(
+        {"response": {"9": {"orderId": 0, "warehouseId": 2, "orderRows": {}, "status": None}}}
+    ).values()
+    assert (
+        gon.order_id == 0 and gon.rows == {} and not gon.printed and gon.last_event_version is None
+    )
 
 
 def test_error_recordings_become_exceptions_with_sentences():
@@ -104,10 +135,14 @@ def test_error_recordings_become_exceptions_with_sentences():
     assert "200 requests a minute" in str(throttled) and not isinstance(throttled, ApiAuthError)
     filt = api_error(500, fixture("error_cmnc_018.json"))
     assert type(filt) is ApiError and filt.code == "CMNC-018" and filt.status == 500
-    channel = api_error(404, {"errors": [{"code": "CMNC-404", "message": "Cannot find channel 99"}]})
+    channel = api_error(
+        404, {"errors": [{"code": "CMNC-404", "message": "Cannot find channel 99"}]}
+    )
     assert "brightpearl.channel_ids" in str(channel)
 
 
 def test_secrets_echoed_by_the_server_are_scrubbed():
-    err = api_error(401, {"response": "Invalid instance token: s3cr3t-token"}, secrets=("s3cr3t-token",))
+    err = api_error(
+        401, {"response": "Invalid instance token: s3cr3t-token"}, secrets=("s3cr3t-token",)
+    )
     assert "s3cr3t-token" not in str(err) and "***" in str(err)

@@ -96,6 +96,18 @@ def test_auth_status_says_not_connected_after_the_race(tmp_path):
     settings = {k: v for k, v in sb.oauth_settings().items() if v not in (None, "")}
     config.write_text(tomli_w.dumps({"brightpearl": settings}))
     config.chmod(0o600)
-    result = subprocess.run([EXE, "--config", str(config), "--state", str(tmp_path / "state.sqlite3"),
-                             "auth", "status"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            EXE,
+            "--config",
+            str(config),
+            "--state",
+            str(tmp_path / "state.sqlite3"),
+            "auth",
+            "status",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 3 and result.stdout.startswith("not connected"), result

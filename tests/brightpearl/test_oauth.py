@@ -56,7 +56,9 @@ class Spy(httpx.AsyncBaseTransport):
         auth = request.headers.get("authorization")
         if auth:
             stored = self.store.load() if self.store is not None else None
-            self.calls.append((str(request.url), auth[len("Bearer "):], stored.access_token if stored else None))
+            self.calls.append(
+                (str(request.url), auth[len("Bearer ") :], stored.access_token if stored else None)
+            )
         return await self.inner.handle_async_request(request)
 
 
@@ -69,8 +71,13 @@ def store_at(tmp_path: Path) -> TokenStore:
 
 
 def login_for(sb, store, clock=None, **overrides) -> BrightpearlLogin:
-    return BrightpearlLogin(settings(sb, **overrides), store, transport=httpx.ASGITransport(app=sb.app),
-                            clock=clock or Clock(), backoff=Backoff(attempts=3, base=0.001, cap=0.01))
+    return BrightpearlLogin(
+        settings(sb, **overrides),
+        store,
+        transport=httpx.ASGITransport(app=sb.app),
+        clock=clock or Clock(),
+        backoff=Backoff(attempts=3, base=0.001, cap=0.01),
+    )
 
 
 async def browser_answer(sb: BrightpearlSandbox, url: str) -> str:
@@ -87,8 +94,13 @@ async def logged_in(sb, store, clock=None, **overrides):
 
 
 def client_for(sb, store, clock, *, transport=None, **overrides) -> BrightpearlClient:
-    return BrightpearlClient(settings(sb, **overrides), transport=transport or httpx.ASGITransport(app=sb.app),
-                             tokens=store, clock=clock, backoff=Backoff(attempts=3, base=0.001, cap=0.01))
+    return BrightpearlClient(
+        settings(sb, **overrides),
+        transport=transport or httpx.ASGITransport(app=sb.app),
+        tokens=store,
+        clock=clock,
+        backoff=Backoff(attempts=3, base=0.001, cap=0.01),
+    )
 
 
 def api_statuses(sb) -> list[int]:
@@ -100,11 +112,17 @@ def api_statuses(sb) -> list[int]:
 
 def test_the_authorize_url_is_the_one_spec_names_with_a_fresh_state():
     sb = BrightpearlSandbox()
-    s = BrightpearlSettings(account_code="acme", auth="oauth", app_ref="acme_bptui",
-                            redirect_uri="https://ops.acme.example/cb?x=1")
+    s = BrightpearlSettings(
+        account_code="acme",
+        auth="oauth",
+        app_ref="acme_bptui",
+        redirect_uri="https://ops.acme.example/cb?x=1",
+    )
     url = authorize_url(s, "st")
-    assert url == ("https://oauth.brightpearl.com/authorize/acme?response_type=code&client_id=acme_bptui"
-                   "&redirect_uri=https%3A%2F%2Fops.acme.example%2Fcb%3Fx%3D1&state=st")
+    assert url == (
+        "https://oauth.brightpearl.com/authorize/acme?response_type=code&client_id=acme_bptui"
+        "&redirect_uri=https%3A%2F%2Fops.acme.example%2Fcb%3Fx%3D1&state=st"
+    )
     login = login_for(sb, TokenStore(Path("/nonexistent/never-written.json")))
     assert login.problems() == []
 
@@ -113,9 +131,15 @@ async def test_the_full_login_url_paste_back_exchange(tmp_path):
     sb, store, clock = seeded(orders=2), store_at(tmp_path), Clock()
     login = login_for(sb, store, clock)
     url = login.start()
-    assert url.startswith(f"{sb.oauth_settings()['oauth_url']}/authorize/demo?response_type=code&client_id=demo_bptui")
+    assert url.startswith(
+        f"{sb.oauth_settings()['oauth_url']}/authorize/demo?response_type=code&client_id=demo_bptui"
+    )
     state = parse_qs(urlsplit(url).query)["state"][0]
-    assert len(state) >= 32 and state != parse_qs(urlsplit(login_for(sb, store_at(tmp_path / "b")).start()).query)["state"][0]
+    assert (
+        len(state) >= 32
+        and state
+        != parse_qs(urlsplit(login_for(sb, store_at(tmp_path / "b")).start()).query)["state"][0]
+    )
     assert store.load_pending().state == state
     location = await browser_answer(sb, url)
     pasted = "  " + location[:40] + "\n" + location[40:] + "\n"  # copied from a wrapped line
@@ -165,14 +189,20 @@ async def test_an_answer_with_no_login_waiting_or_too_old_is_refused(tmp_path):
     assert "no login is waiting" in str(info.value)
 
 
-@pytest.mark.parametrize("pasted, words", [
-    ("", "nothing was pasted"),
-    ("http://localhost/bp-tui/oauth-callback?error=access_denied&state=s", "did not grant access (access_denied)"),
-    ("http://localhost/bp-tui/oauth-callback?state=s", "has no code"),
-    ("http://localhost/bp-tui/oauth-callback?code=abc", "has no state"),
-    ("cöde-with-non-ascii", "neither the address"),
-    ("ab", "neither the address"),
-])
+@pytest.mark.parametrize(
+    "pasted, words",
+    [
+        ("", "nothing was pasted"),
+        (
+            "http://localhost/bp-tui/oauth-callback?error=access_denied&state=s",
+            "did not grant access (access_denied)",
+        ),
+        ("http://localhost/bp-tui/oauth-callback?state=s", "has no code"),
+        ("http://localhost/bp-tui/oauth-callback?code=abc", "has no state"),
+        ("cöde-with-non-ascii", "neither the address"),
+        ("ab", "neither the address"),
+    ],
+)
 def test_unusable_answers_say_what_is_wrong(pasted, words):
     with pytest.raises(LoginError) as info:
         read_answer(pasted)
@@ -185,7 +215,9 @@ async def test_a_wrong_client_secret_is_refused_and_nothing_is_stored(tmp_path):
     with pytest.raises(ApiAuthError) as info:
         await login.finish(await browser_answer(sb, login.start()))
     assert info.value.code == "invalid_client" and info.value.hint == HINT_BAD_CLIENT
-    assert "brightpearl.client_secret" in str(info.value) and "wrong-client-5ecret" not in str(info.value)
+    assert "brightpearl.client_secret" in str(info.value) and "wrong-client-5ecret" not in str(
+        info.value
+    )
     assert store.load() is None
 
 
@@ -194,8 +226,9 @@ async def test_a_used_code_and_a_changed_redirect_uri_are_explained(tmp_path):
     location = await browser_answer(sb, login_for(sb, store).start())
     code = parse_qs(urlsplit(location).query)["code"][0]
     with pytest.raises(ApiAuthError) as other:
-        await login_for(sb, store, redirect_uri="https://ops.example/elsewhere").finish(code,
-                                                                                        no_state_check=True)
+        await login_for(sb, store, redirect_uri="https://ops.example/elsewhere").finish(
+            code, no_state_check=True
+        )
     await login_for(sb, store).finish(code, no_state_check=True)
     with pytest.raises(ApiAuthError) as again:
         await login_for(sb, store).finish(code, no_state_check=True)
@@ -223,7 +256,10 @@ async def test_calls_carry_bearer_app_ref_and_dev_ref_and_wrong_refs_are_not_ref
     async with client_for(sb, store, clock, transport=Noting()) as client:
         await client.list_channels()
     assert seen[0]["authorization"] == f"Bearer {store.load().access_token}"
-    assert seen[0]["brightpearl-app-ref"] == "demo_bptui" and seen[0]["brightpearl-dev-ref"] == sb.oauth.dev_ref
+    assert (
+        seen[0]["brightpearl-app-ref"] == "demo_bptui"
+        and seen[0]["brightpearl-dev-ref"] == sb.oauth.dev_ref
+    )
     async with client_for(sb, store, clock, dev_ref="not-my-dev-ref") as client:
         with pytest.raises(ApiAuthError) as info:
             await client.list_channels()
@@ -242,8 +278,12 @@ async def test_the_token_is_refreshed_shortly_before_it_expires_and_stored_befor
         clock.now = first.expires_at - 30  # inside the 60 s margin
         await client.list_warehouses()
     assert sb.oauth.tally()["refreshes"] == 1 and 401 not in api_statuses(sb)
-    assert [sent for _url, sent, _stored in spy.calls] == [first.access_token] * 2 + [store.load().access_token]
-    assert all(sent == stored for _url, sent, stored in spy.calls)  # every token was on disk before it was sent
+    assert [sent for _url, sent, _stored in spy.calls] == [first.access_token] * 2 + [
+        store.load().access_token
+    ]
+    assert all(
+        sent == stored for _url, sent, stored in spy.calls
+    )  # every token was on disk before it was sent
     assert store.load().access_token != first.access_token
 
 
@@ -294,7 +334,10 @@ async def test_two_token_stores_on_one_file_refresh_once_and_both_end_with_worki
 async def test_a_client_picks_up_another_process_s_refresh_after_a_401(tmp_path):
     sb, clock = seeded(orders=1), Clock()
     first = await logged_in(sb, store_at(tmp_path), clock)
-    sync, dashboard = client_for(sb, store_at(tmp_path), clock), client_for(sb, store_at(tmp_path), clock)
+    sync, dashboard = (
+        client_for(sb, store_at(tmp_path), clock),
+        client_for(sb, store_at(tmp_path), clock),
+    )
     try:
         await dashboard.list_channels()  # holds the first pair in memory
         clock.now = first.expires_at - 10
@@ -336,12 +379,16 @@ async def test_a_revoked_grant_is_an_auth_error_saying_to_log_in_and_is_remember
         with pytest.raises(ApiAuthError) as info:
             await client.list_warehouses()
     assert info.value.code == "invalid_grant" and info.value.hint == HINT_REVOKED
-    assert "Brightpearl access was revoked: run bp-tui auth login (or Setup -> Connect)" in str(info.value)
+    assert "Brightpearl access was revoked: run bp-tui auth login (or Setup -> Connect)" in str(
+        info.value
+    )
     assert store.load().revoked
     calls = sb.oauth.tally()["invalid_grant"]
     with pytest.raises(ApiAuthError) as again:
         await login_for(sb, store, clock).status()
-    assert again.value.hint == HINT_REVOKED and sb.oauth.tally()["invalid_grant"] == calls  # not asked again
+    assert (
+        again.value.hint == HINT_REVOKED and sb.oauth.tally()["invalid_grant"] == calls
+    )  # not asked again
     await logged_in(sb, store, clock)  # a new login replaces the revoked pair
     assert not store.load().revoked
 
@@ -370,7 +417,8 @@ async def test_the_api_base_comes_from_api_domain_unless_integration_url_is_set(
         await client.list_warehouses()
     assert [url for url, _t, _s in spy.calls] == [
         "https://euw1.brightpearlconnect.com/public-api/demo/warehouse-service/warehouse",
-        "https://brightpearl.sandbox/public-api/demo/warehouse-service/warehouse"]
+        "https://brightpearl.sandbox/public-api/demo/warehouse-service/warehouse",
+    ]
 
 
 async def test_a_token_is_never_sent_to_an_api_domain_outside_brightpearl(tmp_path):
@@ -389,13 +437,22 @@ async def test_tokens_are_in_no_message_repr_or_log(tmp_path, caplog):
     sb, store, clock = seeded(orders=1), store_at(tmp_path), Clock()
     first = await logged_in(sb, store, clock)
     async with client_for(sb, store, clock) as client:
-        sb.oauth.check_access = lambda token: f"Invalid instance token: {token}"  # the recorded echo
+        sb.oauth.check_access = lambda token: (
+            f"Invalid instance token: {token}"
+        )  # the recorded echo
         with pytest.raises(ApiAuthError) as info:
             await client.list_warehouses()
-        shown = repr(client) + repr(client._oauth) + repr(store.load()) + str(info.value) + caplog.text
+        shown = (
+            repr(client) + repr(client._oauth) + repr(store.load()) + str(info.value) + caplog.text
+        )
     second = store.load()
-    for secret in (first.access_token, first.refresh_token, second.access_token, second.refresh_token,
-                   sb.oauth.client_secret):
+    for secret in (
+        first.access_token,
+        first.refresh_token,
+        second.access_token,
+        second.refresh_token,
+        sb.oauth.client_secret,
+    ):
         assert secret not in shown
     assert "Invalid instance token: ***" in str(info.value)
     assert json.loads(store.path.read_text())["access_token"] == second.access_token

@@ -22,8 +22,11 @@ async def test_order_search_columns_and_envelope():
         token = client._creds.headers()  # noqa: SLF001 (the test needs a logged-in request)
     transport = httpx.ASGITransport(app=sb.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bp") as http:
-        answer = await http.get("/public-api/demo/order-service/order-search",
-                                params={"columns": "orderId,updatedOn"}, headers=token)
+        answer = await http.get(
+            "/public-api/demo/order-service/order-search",
+            params={"columns": "orderId,updatedOn"},
+            headers=token,
+        )
     body = answer.json()
     assert [c["name"] for c in body["response"]["metaData"]["columns"]] == ["orderId", "updatedOn"]
     assert all(len(row) == 2 for row in body["response"]["results"])

@@ -31,11 +31,15 @@ def test_alerts_test_sends_one_message_per_url_and_says_which_worked(capsys, mon
     monkeypatch.setattr(deliver, "READ_TIMEOUT_S", 1.0)
     receiver = Receiver()
     try:
-        write_config(urls=f"{receiver.url('T0KEN-ok')}, json://127.0.0.1:{closed_port()}/T0KEN-down")
+        write_config(
+            urls=f"{receiver.url('T0KEN-ok')}, json://127.0.0.1:{closed_port()}/T0KEN-down"
+        )
         code = main(["alerts", "test"])
         out = capsys.readouterr().out
         assert code == 1 and "1 of 2 URLs took the test message" in out
-        assert f"✓ json://127.0.0.1:{receiver.port}/****: sent" in out and "✗ json://127.0.0.1:" in out
+        assert (
+            f"✓ json://127.0.0.1:{receiver.port}/****: sent" in out and "✗ json://127.0.0.1:" in out
+        )
         assert "T0KEN" not in out
         assert receiver.titles() == ["bp-tui acme: test message"]
     finally:
@@ -78,6 +82,10 @@ def test_service_unit_is_hardened_and_restarts_on_failure(capsys, tmp_path):
         == 0
     )
     status = capsys.readouterr().out
-    assert "status --prometheus" in status and "SuccessExitStatus=1 2 3" in status and "User=" in status
+    assert (
+        "status --prometheus" in status
+        and "SuccessExitStatus=1 2 3" in status
+        and "User=" in status
+    )
     assert main(["service", "unit", "--part", "timer"]) == 0
     assert "OnUnitActiveSec=1min" in capsys.readouterr().out

@@ -18,14 +18,24 @@ from bp_tui.service.connector import Connector
 
 
 def sync_args(**changes: object) -> argparse.Namespace:
-    values = dict(once=True, watch=False, import_only=False, confirm_only=False, dry_run=False, json=True,
-                  wait=False, all_profiles=True)
+    values = dict(
+        once=True,
+        watch=False,
+        import_only=False,
+        confirm_only=False,
+        dry_run=False,
+        json=True,
+        wait=False,
+        all_profiles=True,
+    )
     values.update(changes)
     return argparse.Namespace(**values)
 
 
 def oauth_env(path, seed):  # type: ignore[no-untyped-def]
-    env = build_environment(path, orders=25, seed=seed, bp_limit=100_000, ss_limit=100_000, bp_auth="oauth")
+    env = build_environment(
+        path, orders=25, seed=seed, bp_limit=100_000, ss_limit=100_000, bp_auth="oauth"
+    )
     asyncio.run(env.oauth_login())
     return env
 
@@ -76,7 +86,9 @@ def test_each_profile_has_its_own_limits(tmp_path):
     assert one.bp.oauth.revoke() == 1
     asyncio.run(run_all({"one": one.connector, "two": two.connector}, sync_args()))
     # the good profile spent its own budget; the broken one's gate saw only its refused call(s)
-    assert two.connector.bp.gate.remaining is not None and one.connector.bp.gate.remaining is not None
+    assert (
+        two.connector.bp.gate.remaining is not None and one.connector.bp.gate.remaining is not None
+    )
     assert two.connector.bp.gate.remaining < one.connector.bp.gate.remaining
 
 
@@ -88,8 +100,13 @@ def test_watch_keeps_cycling_the_good_profile_while_the_other_fails(tmp_path, ca
 
     async def main() -> dict[str, int]:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_all({"broken": broken.connector, "good": good.connector},
-                                           sync_args(once=False, watch=True), stop))
+        task = asyncio.create_task(
+            run_all(
+                {"broken": broken.connector, "good": good.connector},
+                sync_args(once=False, watch=True),
+                stop,
+            )
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             runs = good.connector.store.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
@@ -131,7 +148,9 @@ def test_a_hanging_profile_does_not_slow_the_other(tmp_path, capsys):
         stuck_conn = Connector(stuck.config, stuck.state_path, bp_transport=hang, ss_transport=hang)
         stop = asyncio.Event()
         started = time.monotonic()
-        task = asyncio.create_task(run_all({"stuck": stuck_conn, "good": good.connector}, sync_args(), stop))
+        task = asyncio.create_task(
+            run_all({"stuck": stuck_conn, "good": good.connector}, sync_args(), stop)
+        )
         while good.connector.store.meta.last_run() is None or good.connector.running:
             assert time.monotonic() - started < 60
             await asyncio.sleep(0.02)
@@ -144,11 +163,16 @@ def test_a_hanging_profile_does_not_slow_the_other(tmp_path, capsys):
     took, codes = asyncio.run(main())
     assert took <= alone_s * 2 + 1.0, (took, alone_s)
     assert summaries(capsys.readouterr().out)["good"][0]["imported"] > 10
-    assert codes["stuck"] in (exitcodes.OK, exitcodes.UNREACHABLE)  # stopped, or gave up after the release
+    assert codes["stuck"] in (
+        exitcodes.OK,
+        exitcodes.UNREACHABLE,
+    )  # stopped, or gave up after the release
 
 
 @pytest.mark.parametrize("broken_first", [True, False])
-def test_an_unexpected_error_in_one_profile_is_reported_and_contained(tmp_path, capsys, broken_first):
+def test_an_unexpected_error_in_one_profile_is_reported_and_contained(
+    tmp_path, capsys, broken_first
+):
     good = oauth_env(tmp_path / "good", seed=2)
     bad = oauth_env(tmp_path / "bad", seed=1)
 

@@ -46,8 +46,13 @@ def browser(url: str) -> str:
 
 def login(served: Served) -> subprocess.CompletedProcess:
     """`auth login`, pasting the address the browser was sent to into its standard input."""
-    proc = subprocess.Popen(served.args("auth", "login"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        served.args("auth", "login"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = proc.stdout.readline().strip()
     out, err = proc.communicate(browser(url) + "\n", timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, url + "\n" + out, err)
@@ -88,8 +93,15 @@ def test_login_by_paste_back_then_sync_and_no_token_anywhere_but_its_file(served
     assert served.config.read_bytes() == config_before  # tokens never go into config.toml
     seen = secrets_seen(served, set())
     outputs = [done.stdout + done.stderr]
-    for command in (["auth", "status"], ["sync", "--once"], ["sync", "--once", "--json"], ["doctor"],
-                    ["doctor", "--json"], ["config", "show"], ["bundle", str(tmp_path)]):
+    for command in (
+        ["auth", "status"],
+        ["sync", "--once"],
+        ["sync", "--once", "--json"],
+        ["doctor"],
+        ["doctor", "--json"],
+        ["config", "show"],
+        ["bundle", str(tmp_path)],
+    ):
         if command == ["doctor"]:
             make_due(served)  # doctor refreshes a token only when it is due (issue 23)
         result = served.run(*command)
@@ -104,7 +116,11 @@ def test_login_by_paste_back_then_sync_and_no_token_anywhere_but_its_file(served
     assert_no_secret(outputs, seen | {"sandbox-client-secret"})
     assert_no_secret([served.config.read_text()], seen)
     for path in served.state.parent.iterdir():
-        if path != token_file(served) and path.is_file() and not path.name.startswith(("state.sqlite3", "bp-tui")):
+        if (
+            path != token_file(served)
+            and path.is_file()
+            and not path.name.startswith(("state.sqlite3", "bp-tui"))
+        ):
             assert_no_secret([path.read_bytes().decode("utf-8", "replace")], seen)
 
 
@@ -120,15 +136,19 @@ def test_a_script_logs_in_in_two_steps_and_the_state_is_checked(served):
     assert stat.S_IMODE(pending.stat().st_mode) == 0o600
     location = browser(url)
     state = parse_qs(urlsplit(location).query)["state"][0]
-    forged = served.run("auth", "login", "--code", location.replace(f"state={state}", "state=someone-elses"))
+    forged = served.run(
+        "auth", "login", "--code", location.replace(f"state={state}", "state=someone-elses")
+    )
     assert forged.returncode == 2 and "does not match the login started here" in forged.stderr
     assert oauth_tally(served).get("exchanges", 0) == 0
     done = served.run("auth", "login", "--code", location)
     assert done.returncode == 0, done.stderr
     assert not pending.exists() and served.run("auth", "status").returncode == 0
     code = parse_qs(urlsplit(location).query)["code"][0]
-    assert_no_secret([first.stdout, first.stderr, forged.stdout, forged.stderr, done.stdout, done.stderr],
-                     secrets_seen(served, {code}))
+    assert_no_secret(
+        [first.stdout, first.stderr, forged.stdout, forged.stderr, done.stdout, done.stderr],
+        secrets_seen(served, {code}),
+    )
 
 
 def test_a_wrong_client_secret_is_exit_3_naming_the_key(served):
@@ -136,8 +156,14 @@ def test_a_wrong_client_secret_is_exit_3_naming_the_key(served):
     doc["brightpearl"]["client_secret"] = "wrong-client-5ecret"
     served.config.write_text(tomli_w.dumps(doc))
     done = login(served)
-    assert done.returncode == 3 and "invalid_client" in done.stderr and "brightpearl.client_secret" in done.stderr
-    assert "wrong-client-5ecret" not in done.stdout + done.stderr and not token_file(served).exists()
+    assert (
+        done.returncode == 3
+        and "invalid_client" in done.stderr
+        and "brightpearl.client_secret" in done.stderr
+    )
+    assert (
+        "wrong-client-5ecret" not in done.stdout + done.stderr and not token_file(served).exists()
+    )
 
 
 def test_a_revoked_grant_is_exit_3_with_the_message_and_logout_forgets(served):
@@ -154,20 +180,32 @@ def test_a_revoked_grant_is_exit_3_with_the_message_and_logout_forgets(served):
     logout = served.run("auth", "logout")
     assert logout.returncode == 0 and "Forgot the stored Brightpearl tokens" in logout.stdout
     after = served.run("auth", "status")
-    assert after.returncode == 3 and "not connected" in after.stdout and not token_file(served).exists()
+    assert (
+        after.returncode == 3
+        and "not connected" in after.stdout
+        and not token_file(served).exists()
+    )
 
 
 def test_two_processes_due_at_once_refresh_once_and_both_end_with_working_tokens(served):
     assert login(served).returncode == 0
     make_due(served)
-    served.control("POST", "/oauth/hold?seconds=1.5")  # the first refresh is in flight when the second starts
-    both = [subprocess.Popen(served.args("auth", "status"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+    served.control(
+        "POST", "/oauth/hold?seconds=1.5"
+    )  # the first refresh is in flight when the second starts
+    both = [
+        subprocess.Popen(
+            served.args("auth", "status"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     results = [p.communicate(timeout=60) + (p.returncode,) for p in both]
     served.control("POST", "/oauth/hold?seconds=0")
     assert [r[2] for r in results] == [0, 0], results
     assert oauth_tally(served)["refreshes"] == 1
-    assert results[0][0].split("valid until ")[1][:25] == results[1][0].split("valid until ")[1][:25]
+    assert (
+        results[0][0].split("valid until ")[1][:25] == results[1][0].split("valid until ")[1][:25]
+    )
     assert served.run("sync", "--once").returncode in (0, 1)
 
 
@@ -178,7 +216,9 @@ def test_a_process_killed_while_its_refresh_is_in_flight_leaves_the_account_usab
     assert login(served).returncode == 0
     before = make_due(served)
     served.control("POST", "/oauth/hold?seconds=6")
-    victim = subprocess.Popen(served.args("auth", "status"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    victim = subprocess.Popen(
+        served.args("auth", "status"), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 20
     while oauth_tally(served).get("refreshes", 0) < 1:
         assert time.monotonic() < deadline and victim.poll() is None
@@ -203,11 +243,21 @@ def test_a_bare_code_needs_no_state_check_and_code_dash_reads_standard_input(ser
     assert bare.returncode == 2 and "paste the whole address" in bare.stderr
     assert "--no-state-check" in bare.stderr
     assert oauth_tally(served).get("exchanges", 0) == 0 and code not in bare.stdout + bare.stderr
-    empty = subprocess.run(served.args("auth", "login", "--code", "-"), input="", capture_output=True,
-                           text=True, timeout=60)
+    empty = subprocess.run(
+        served.args("auth", "login", "--code", "-"),
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert empty.returncode == 2 and "nothing on standard input" in empty.stderr
-    piped = subprocess.run(served.args("auth", "login", "--code", "-"), input=location + "\n",
-                           capture_output=True, text=True, timeout=60)
+    piped = subprocess.run(
+        served.args("auth", "login", "--code", "-"),
+        input=location + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert piped.returncode == 0, piped.stderr
     assert code not in " ".join(piped.args) and served.run("auth", "status").returncode == 0
     # a new login's bare code, accepted only when asked for

@@ -47,7 +47,9 @@ def test_a_folder_gets_a_new_private_bundle_each_time(paths, capsys):
     code, stdout, err = run(capsys, str(out))
     assert code == 0, err
     first = Path(stdout.strip())
-    assert first.parent == out and first.name.startswith("bp-tui-support-") and first.suffix == ".json"
+    assert (
+        first.parent == out and first.name.startswith("bp-tui-support-") and first.suffix == ".json"
+    )
     assert stat.S_IMODE(first.stat().st_mode) == 0o600
     data = json.loads(first.read_text())
     assert data[MARKER] == 1 and "pw-bundle-secret" not in first.read_text()
@@ -101,7 +103,9 @@ def test_force_replaces_only_a_previous_bundle(paths, capsys):
     previous = Path(stdout.strip())
     previous.chmod(0o644)
     inode = previous.stat().st_ino
-    previous.write_text(previous.read_text().replace('"generated_at"', '"old": true, "generated_at"', 1))
+    previous.write_text(
+        previous.read_text().replace('"generated_at"', '"old": true, "generated_at"', 1)
+    )
     code, stdout, err = run(capsys, "--force", str(previous))
     assert code == 0, err
     assert Path(stdout.strip()) == previous
@@ -118,7 +122,11 @@ def test_a_symbolic_link_is_refused_even_with_force(paths, capsys, force):
     code, stdout, _ = run(capsys, str(out / "real.json"))
     real = Path(stdout.strip())
     before = real.read_bytes()
-    for name, target in (("to-bundle.json", real), ("to-config.json", config), ("dangling.json", out / "nowhere")):
+    for name, target in (
+        ("to-bundle.json", real),
+        ("to-config.json", config),
+        ("dangling.json", out / "nowhere"),
+    ):
         link = out / name
         link.symlink_to(target)
         code, _, err = run(capsys, *force, str(link))
@@ -134,8 +142,16 @@ def test_the_config_and_the_state_files_are_refused(paths, capsys, force):
     store = StateStore(state)  # a live state: database, -wal and -shm exist
     store.meta.set_watermark("mark", "kept")
     try:
-        spelled = [str(config), str(config.parent / ".." / config.parent.name / config.name), str(state),
-                   f"{state}-wal", f"{state}-shm", f"{state}-journal", f"{state}.lock", f"{state}.lock-guard"]
+        spelled = [
+            str(config),
+            str(config.parent / ".." / config.parent.name / config.name),
+            str(state),
+            f"{state}-wal",
+            f"{state}-shm",
+            f"{state}-journal",
+            f"{state}.lock",
+            f"{state}.lock-guard",
+        ]
         for target in spelled:
             before = Path(target).read_bytes() if Path(target).exists() else None
             code, stdout, err = run(capsys, *force, target)
@@ -182,7 +198,10 @@ def test_a_full_disk_is_one_line_naming_the_file_and_exit_2(paths, capsys, monke
     code, stdout, err = run(capsys, str(out / "b.json"))
     monkeypatch.undo()
     assert code == 2 and stdout == ""
-    assert err.strip() == f"error: {out / 'b.json'}: cannot write the support bundle: No space left on device"
+    assert (
+        err.strip()
+        == f"error: {out / 'b.json'}: cannot write the support bundle: No space left on device"
+    )
     assert listing(out) == ["warm-up.json"]  # neither the bundle nor a temp file
 
 
@@ -213,8 +232,12 @@ def test_a_bundle_is_recognised_by_its_marker_only(tmp_path):
     good = tmp_path / "good.json"
     good.write_text(json.dumps({MARKER: 1, "anything": []}))
     assert is_bundle(good)
-    for name, text in (("list.json", "[1]"), ("other.json", '{"bp_tui_support_bundle": 2}'),
-                       ("broken.json", "{"), ("binary.json", "\x00\x01")):
+    for name, text in (
+        ("list.json", "[1]"),
+        ("other.json", '{"bp_tui_support_bundle": 2}'),
+        ("broken.json", "{"),
+        ("binary.json", "\x00\x01"),
+    ):
         (tmp_path / name).write_text(text)
         assert not is_bundle(tmp_path / name), name
     (tmp_path / "link.json").symlink_to(good)

@@ -36,11 +36,19 @@ UNREACHABLE_SS = "http://127.0.0.1:9"
 
 
 def token_config(**brightpearl: object) -> dict:
-    bp = {"account_code": "acme", "integration_url": UNREACHABLE_BP, "auth": "staff_token", "app_ref": "acme_app",
-          "token": "tok-0123456789", "staff_contact_id": 1}
+    bp = {
+        "account_code": "acme",
+        "integration_url": UNREACHABLE_BP,
+        "auth": "staff_token",
+        "app_ref": "acme_app",
+        "token": "tok-0123456789",
+        "staff_contact_id": 1,
+    }
     bp.update(brightpearl)
-    return {"brightpearl": bp, "shipstation": {"api_key": "k-0123", "api_secret": "s-0123",
-                                               "base_url": UNREACHABLE_SS}}
+    return {
+        "brightpearl": bp,
+        "shipstation": {"api_key": "k-0123", "api_secret": "s-0123", "base_url": UNREACHABLE_SS},
+    }
 
 
 @pytest.mark.parametrize("ident", ["99999999999999999999", "-5", "0", "2147483648", "12abc", "1e3"])
@@ -61,16 +69,29 @@ def test_diagnose_out_of_range_in_a_real_process_is_not_a_traceback(tmp_path):
     assert not (tmp_path / "state.sqlite3").exists()
 
 
-@pytest.mark.parametrize("command", [["sync", "--once"], ["doctor"], ["diagnose", "1"], ["config", "show"]])
-@pytest.mark.parametrize("change, key", [
-    ({"integration_url": UNREACHABLE_BP + "\n"}, "brightpearl.integration_url"),
-    ({"integration_url": "http://127.0.0.1:9/public-api/acme\r\nX-Evil: 1"}, "brightpearl.integration_url"),
-    ({"token": "tökén-0123456789"}, "brightpearl.token"),
-    ({"integration_url": "http://ops:pw-in-url-9@127.0.0.1:9/public-api/acme"}, "brightpearl.integration_url"),
-    # not loopback, so refused over http; were it let through, it would still stay on this machine
-    ({"integration_url": "http://0.0.0.0:9/public-api/acme"}, "brightpearl.integration_url"),
-])
-def test_urls_and_tokens_that_cannot_go_on_the_wire_are_config_errors(tmp_path, command, change, key):
+@pytest.mark.parametrize(
+    "command", [["sync", "--once"], ["doctor"], ["diagnose", "1"], ["config", "show"]]
+)
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"integration_url": UNREACHABLE_BP + "\n"}, "brightpearl.integration_url"),
+        (
+            {"integration_url": "http://127.0.0.1:9/public-api/acme\r\nX-Evil: 1"},
+            "brightpearl.integration_url",
+        ),
+        ({"token": "tökén-0123456789"}, "brightpearl.token"),
+        (
+            {"integration_url": "http://ops:pw-in-url-9@127.0.0.1:9/public-api/acme"},
+            "brightpearl.integration_url",
+        ),
+        # not loopback, so refused over http; were it let through, it would still stay on this machine
+        ({"integration_url": "http://0.0.0.0:9/public-api/acme"}, "brightpearl.integration_url"),
+    ],
+)
+def test_urls_and_tokens_that_cannot_go_on_the_wire_are_config_errors(
+    tmp_path, command, change, key
+):
     config = write(tmp_path, token_config(**change))
     result = run(tmp_path, "--config", str(config), *command)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -85,12 +106,20 @@ def test_a_state_that_cannot_be_created_is_one_line_and_exit_2(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     for command in (["sync", "--once"], ["doctor"], ["diagnose", "5"], ["bundle", str(tmp_path)]):
-        result = subprocess.run([EXE, "--config", str(config), "--state", str(blocker / "state.sqlite3"), *command],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [EXE, "--config", str(config), "--state", str(blocker / "state.sqlite3"), *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
         (line,) = result.stderr.strip().splitlines()
-        assert line.startswith("error: ") and str(blocker) in line and "cannot open the state database" in line
+        assert (
+            line.startswith("error: ")
+            and str(blocker) in line
+            and "cannot open the state database" in line
+        )
 
 
 def test_a_full_disk_when_creating_the_state_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
@@ -112,7 +141,9 @@ def test_a_full_disk_when_creating_the_state_is_one_line_and_exit_2(tmp_path, mo
 
 
 @pytest.mark.parametrize("command", [["doctor"], ["config", "show"], ["bundle"]])
-def test_a_config_others_can_read_gets_a_warning_with_the_fix(tmp_path, monkeypatch, capsys, command):
+def test_a_config_others_can_read_gets_a_warning_with_the_fix(
+    tmp_path, monkeypatch, capsys, command
+):
     monkeypatch.chdir(tmp_path)
     config = write(tmp_path, token_config(), mode=0o644)
     import bp_tui.cli.troubleshoot_cmd as troubleshoot_cmd
@@ -128,7 +159,9 @@ def test_a_config_others_can_read_gets_a_warning_with_the_fix(tmp_path, monkeypa
         from bp_tui.cli.common import load
 
         def opened(args, **kwargs):
-            load(args, **kwargs)  # loads the config (and warns) as the real one does; then no network
+            load(
+                args, **kwargs
+            )  # loads the config (and warns) as the real one does; then no network
             return Quiet()
 
         monkeypatch.setattr(troubleshoot_cmd, "open_connector", opened)
@@ -155,5 +188,7 @@ def test_a_full_disk_during_a_sync_is_one_line_and_exit_2(tmp_path, monkeypatch,
     state = tmp_path / "s" / "state.sqlite3"
     assert main(["--config", str(config), "--state", str(state), "sync", "--once"]) == 2
     err = capsys.readouterr().err
-    assert "Traceback" not in err and err.startswith(f"error: {state}: the state could not be written")
+    assert "Traceback" not in err and err.startswith(
+        f"error: {state}: the state could not be written"
+    )
     assert "database or disk is full" in err

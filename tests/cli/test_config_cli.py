@@ -32,7 +32,9 @@ def test_config_path_default_is_platformdirs(capsys, monkeypatch):
     import platformdirs
 
     assert main(["config", "path"]) == 0
-    assert capsys.readouterr().out.strip() == str(platformdirs.user_config_path("bp-tui") / "config.toml")
+    assert capsys.readouterr().out.strip() == str(
+        platformdirs.user_config_path("bp-tui") / "config.toml"
+    )
 
 
 def test_config_show_masks_secrets(tmp_path, capsys):

@@ -18,8 +18,22 @@ EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
 @pytest.fixture(scope="module")
 def served():
     proc = subprocess.Popen(
-        [EXE, "sandbox", "serve", "--port", "0", "--orders", "40", "--bp-limit", "100000", "--ss-limit", "100000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            EXE,
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--orders",
+            "40",
+            "--bp-limit",
+            "100000",
+            "--ss-limit",
+            "100000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines = []
     try:
@@ -28,7 +42,10 @@ def served():
             if line.startswith("store_id"):
                 break
         text = "".join(lines)
-        assert "[brightpearl]" in text, (text, proc.stderr.read() if proc.poll() is not None else "")
+        assert "[brightpearl]" in text, (
+            text,
+            proc.stderr.read() if proc.poll() is not None else "",
+        )
         yield tomllib.loads(text)
     finally:
         proc.terminate()
@@ -55,9 +72,18 @@ def test_serve_answers_with_real_envelopes_and_auth_errors(served):
     assert denied.status_code == 401 and "response" in denied.json()
     assert "brightpearl-requests-remaining" in denied.headers
     origin = bp_base.split("/public-api/")[0]
-    token = httpx.post(f"{origin}/demo/authorise", json={"apiAccountCredentials": {
-        "emailAddress": served["brightpearl"]["username"], "password": served["brightpearl"]["password"]}}).json()
-    ok = httpx.get(f"{bp_base}/warehouse-service/warehouse/", headers={"brightpearl-auth": token["response"]})
+    token = httpx.post(
+        f"{origin}/demo/authorise",
+        json={
+            "apiAccountCredentials": {
+                "emailAddress": served["brightpearl"]["username"],
+                "password": served["brightpearl"]["password"],
+            }
+        },
+    ).json()
+    ok = httpx.get(
+        f"{bp_base}/warehouse-service/warehouse/", headers={"brightpearl-auth": token["response"]}
+    )
     assert ok.status_code == 200 and isinstance(ok.json()["response"], list)
     bad = httpx.get(f"{ss['base_url']}/stores", auth=("nope", "nope"))
     assert bad.status_code == 401
@@ -92,13 +118,27 @@ def test_sync_with_bad_config_exits_2_naming_key(tmp_path):
 
 def test_sync_unreachable_exits_3(tmp_path):
     keys = {
-        "brightpearl": {"account_code": "x", "integration_url": "http://127.0.0.1:9/public-api/x",
-                        "username": "u", "password": "p-secret-value", "staff_contact_id": 1},
-        "shipstation": {"api_key": "k", "api_secret": "s-secret-value", "base_url": "http://127.0.0.1:9"},
+        "brightpearl": {
+            "account_code": "x",
+            "integration_url": "http://127.0.0.1:9/public-api/x",
+            "username": "u",
+            "password": "p-secret-value",
+            "staff_contact_id": 1,
+        },
+        "shipstation": {
+            "api_key": "k",
+            "api_secret": "s-secret-value",
+            "base_url": "http://127.0.0.1:9",
+        },
     }
     config = write_config(tmp_path, keys)
-    result = subprocess.run([EXE, "--config", str(config), "sync", "--once"], capture_output=True, text=True,
-                            env=dict(os.environ, BP_TUI_STATE=str(tmp_path / "s.sqlite3")), timeout=120)
+    result = subprocess.run(
+        [EXE, "--config", str(config), "sync", "--once"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, BP_TUI_STATE=str(tmp_path / "s.sqlite3")),
+        timeout=120,
+    )
     assert result.returncode == 3, result.stderr
     assert "p-secret-value" not in result.stderr + result.stdout
 
@@ -113,7 +153,10 @@ def test_bundle_command_writes_a_secret_free_0600_file(served, tmp_path):
     assert path.parent == tmp_path / "out" and path.name.startswith("bp-tui-support-")
     assert (path.stat().st_mode & 0o777) == 0o600
     text = path.read_text()
-    for secret in (served["brightpearl"]["password"], served["shipstation"]["api_key"],
-                   served["shipstation"]["api_secret"]):
+    for secret in (
+        served["brightpearl"]["password"],
+        served["shipstation"]["api_key"],
+        served["shipstation"]["api_secret"],
+    ):
         assert secret not in text
     assert json.loads(text)["stages"]

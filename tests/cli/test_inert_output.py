@@ -44,7 +44,9 @@ def test_dumps_json_is_inert_and_parses_back_to_the_same_value():
 class Stub:
     """Stands in for the Connector: answers with text that an API could have sent."""
 
-    def __init__(self, *, summary: CycleSummary | None = None, error: Exception | None = None) -> None:
+    def __init__(
+        self, *, summary: CycleSummary | None = None, error: Exception | None = None
+    ) -> None:
         self.config = Config()
         self.stop_requested = False
         self.summary = summary
@@ -57,8 +59,10 @@ class Stub:
         return self.summary
 
     async def doctor(self, on_check=None) -> list[CheckResult]:
-        checks = [CheckResult("bp_reach", "Brightpearl", True, EVIL),
-                  CheckResult("ss_auth", "ShipStation", False, EVIL, EVIL)]
+        checks = [
+            CheckResult("bp_reach", "Brightpearl", True, EVIL),
+            CheckResult("ss_auth", "ShipStation", False, EVIL, EVIL),
+        ]
         for check in checks:
             if on_check:
                 on_check(check)
@@ -67,8 +71,16 @@ class Stub:
     async def diagnose(self, ident: int) -> list[Diagnosis]:
         if self.error:
             raise self.error
-        return [Diagnosis(subject=f"GON {ident}", verdict=f"GON {ident}: {EVIL}", fix=EVIL, gon_id=ident,
-                          stage="failed", facts=[("customer", EVIL)])]
+        return [
+            Diagnosis(
+                subject=f"GON {ident}",
+                verdict=f"GON {ident}: {EVIL}",
+                fix=EVIL,
+                gon_id=ident,
+                stage="failed",
+                facts=[("customer", EVIL)],
+            )
+        ]
 
     async def aclose(self) -> None:
         pass
@@ -106,8 +118,10 @@ def test_dry_run_lines_are_inert(monkeypatch, capsys):
     assert "would write: ShipStation order for Acme\\x1b" in out
 
 
-@pytest.mark.parametrize("error, code", [(ApiError("shipstation", 400, EVIL), 1),
-                                         (ApiUnavailable("brightpearl", 503, EVIL), 3)])
+@pytest.mark.parametrize(
+    "error, code",
+    [(ApiError("shipstation", 400, EVIL), 1), (ApiUnavailable("brightpearl", 503, EVIL), 3)],
+)
 def test_sync_api_errors_are_inert(monkeypatch, capsys, error, code):
     use(monkeypatch, sync_cmd, Stub(error=error))
     assert main(["sync", "--once"]) == code
@@ -159,8 +173,10 @@ def test_diagnose_api_error_is_inert(monkeypatch, capsys):
 
 def test_config_show_is_inert(tmp_path, capsys):
     path = tmp_path / "c.toml"
-    path.write_text('[brightpearl]\naccount_code = "acme"\nusername = "ops\\u001b[31m\\u009b@acme.example"\n'
-                    '[shipstation]\napi_key = "k"\n')
+    path.write_text(
+        '[brightpearl]\naccount_code = "acme"\nusername = "ops\\u001b[31m\\u009b@acme.example"\n'
+        '[shipstation]\napi_key = "k"\n'
+    )
     path.chmod(0o600)
     assert main(["--config", str(path), "config", "show"]) == 0
     out = capsys.readouterr().out
@@ -170,7 +186,9 @@ def test_config_show_is_inert(tmp_path, capsys):
 
 def test_config_errors_quote_values_inertly(tmp_path, capsys):
     path = tmp_path / "c.toml"
-    path.write_text('[brightpearl]\naccount_code = "acme"\nimport_when = "\\u001b]0;pwned\\u0007"\n')
+    path.write_text(
+        '[brightpearl]\naccount_code = "acme"\nimport_when = "\\u001b]0;pwned\\u0007"\n'
+    )
     assert main(["--config", str(path), "config", "show"]) == 2
     err = capsys.readouterr().err
     assert_inert(err)
@@ -197,7 +215,9 @@ def test_vendor_line_breaks_cannot_forge_lines_of_plain_output(monkeypatch, caps
     main(command)
     captured = capsys.readouterr()
     for text in (captured.out, captured.err):
-        assert not any(line.startswith("✓ ok   Brightpearl: forged") for line in text.splitlines()), text
+        assert not any(
+            line.startswith("✓ ok   Brightpearl: forged") for line in text.splitlines()
+        ), text
         for char in "\r\u2028\u2029\x85\x0b\x0c":
             assert char not in text
     assert "real\\n✓ ok" in captured.out + captured.err
@@ -211,7 +231,9 @@ def test_an_api_error_with_line_breaks_is_one_line(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("char,what,escaped", HOSTILE, ids=[what for _, what, _ in HOSTILE])
-def test_every_hostile_character_of_the_shared_list_is_escaped_in_cli_output(char, what, escaped, capsys):
+def test_every_hostile_character_of_the_shared_list_is_escaped_in_cli_output(
+    char, what, escaped, capsys
+):
     assert inert(f"a{char}b") == f"a{escaped}b"
     say(f"name {char} end")
     say(f"reason {char} end", line=True)

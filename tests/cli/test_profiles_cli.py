@@ -29,7 +29,9 @@ def test_add_list_rename_remove(capsys, monkeypatch):
     assert main(["profiles", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [p["name"] for p in listed] == ["acme", "brand-2"]
-    assert listed[0]["state"] == str(resolve_state_path().parent / "profiles" / "acme" / "state.sqlite3")
+    assert listed[0]["state"] == str(
+        resolve_state_path().parent / "profiles" / "acme" / "state.sqlite3"
+    )
     assert main(["profiles", "rename", "acme", "north"]) == 0
     capsys.readouterr()
     assert main(["profiles", "list", "--json"]) == 0
@@ -61,16 +63,19 @@ def test_remove_asks_on_a_terminal(capsys, monkeypatch):
     assert not Profiles().get("acme").state_dir.exists()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["profiles", "add", "Bad/Name"], "is not allowed"),
-    (["profiles", "add", "default"], "cannot be added"),
-    (["profiles", "rename", "nope", "x"], "no profile 'nope'"),
-    (["profiles", "remove", "nope", "--yes"], "no profile 'nope'"),
-    (["--profile", "nope", "config", "path"], "no profile 'nope'"),
-    (["--profile", "../etc", "config", "path"], "is not allowed"),
-    (["--profile", "acme", "profiles", "list"], "--profile does not apply"),
-    (["--profile", "acme", "sync", "--once", "--all-profiles"], "--profile does not apply"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["profiles", "add", "Bad/Name"], "is not allowed"),
+        (["profiles", "add", "default"], "cannot be added"),
+        (["profiles", "rename", "nope", "x"], "no profile 'nope'"),
+        (["profiles", "remove", "nope", "--yes"], "no profile 'nope'"),
+        (["--profile", "nope", "config", "path"], "no profile 'nope'"),
+        (["--profile", "../etc", "config", "path"], "is not allowed"),
+        (["--profile", "acme", "profiles", "list"], "--profile does not apply"),
+        (["--profile", "acme", "sync", "--once", "--all-profiles"], "--profile does not apply"),
+    ],
+)
 def test_bad_profile_arguments_say_what_is_wrong(argv, words, capsys):
     Profiles().add("acme")
     assert main(argv) == exitcodes.USAGE
@@ -100,9 +105,22 @@ def test_single_profile_commands_are_unchanged(capsys):
 @pytest.fixture(scope="module")
 def served():
     proc = subprocess.Popen(
-        [EXE, "sandbox", "serve", "--port", "0", "--orders", "30", "--bp-limit", "100000",
-         "--ss-limit", "100000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            EXE,
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--orders",
+            "30",
+            "--bp-limit",
+            "100000",
+            "--ss-limit",
+            "100000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines = []
     try:
@@ -117,8 +135,11 @@ def served():
 
 
 def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, BP_TUI_CONFIG=str(tmp_path / "cfg" / "config.toml"),
-               BP_TUI_STATE=str(tmp_path / "data" / "state.sqlite3"))
+    env = dict(
+        os.environ,
+        BP_TUI_CONFIG=str(tmp_path / "cfg" / "config.toml"),
+        BP_TUI_STATE=str(tmp_path / "data" / "state.sqlite3"),
+    )
     env.pop("BP_TUI_PROFILE", None)
     return subprocess.run([EXE, *args], capture_output=True, text=True, env=env, timeout=180)
 
@@ -131,7 +152,9 @@ def test_all_profiles_over_http_one_unreachable(served, tmp_path):
     cfg = tmp_path / "cfg" / "profiles"
     (cfg / "live" / "config.toml").write_text(tomli_w.dumps(served))
     dead = json.loads(json.dumps(served))
-    dead["brightpearl"]["integration_url"] = "http://127.0.0.1:9/public-api/dead"  # discard port: refused
+    dead["brightpearl"]["integration_url"] = (
+        "http://127.0.0.1:9/public-api/dead"  # discard port: refused
+    )
     dead["shipstation"]["base_url"] = "http://127.0.0.1:9"
     (cfg / "dead" / "config.toml").write_text(tomli_w.dumps(dead))
     done = run(["sync", "--once", "--json", "--all-profiles"], tmp_path)
@@ -140,9 +163,13 @@ def test_all_profiles_over_http_one_unreachable(served, tmp_path):
     assert [d["profile"] for d in docs] == ["live"] and docs[0]["imported"] > 10
     assert "[dead] error:" in done.stderr
     assert (tmp_path / "data" / "profiles" / "live" / "state.sqlite3").exists()
-    assert not (tmp_path / "data" / "state.sqlite3").exists()  # the default profile's file: untouched
+    assert not (
+        tmp_path / "data" / "state.sqlite3"
+    ).exists()  # the default profile's file: untouched
     again = run(["--profile", "live", "sync", "--once", "--json"], tmp_path)
-    assert json.loads(again.stdout)["imported"] == 0  # the profile's own state: all imported already
+    assert (
+        json.loads(again.stdout)["imported"] == 0
+    )  # the profile's own state: all imported already
 
 
 def test_a_profile_takes_secrets_only_from_its_own_variables(monkeypatch):
@@ -151,7 +178,9 @@ def test_a_profile_takes_secrets_only_from_its_own_variables(monkeypatch):
     from bp_tui.cli.common import load
 
     acme = Profiles().add("acme")
-    acme.config_path.write_text('[brightpearl]\naccount_code = "acme"\n[shipstation]\napi_key = "file-key"\n')
+    acme.config_path.write_text(
+        '[brightpearl]\naccount_code = "acme"\n[shipstation]\napi_key = "file-key"\n'
+    )
     monkeypatch.setenv("BP_TUI_SHIPSTATION_API_KEY", "the-default-profiles-key")
     args = argparse.Namespace(config=str(acme.config_path), state=None, profile="acme")
     config, _ = load(args, require_complete=False)

@@ -16,8 +16,12 @@ EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
 
 
 def test_serve_v2_prints_v2_keys_and_serves_v2_only():
-    proc = subprocess.Popen([EXE, "sandbox", "serve", "--port", "0", "--orders", "4", "--ss-api", "v2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [EXE, "sandbox", "serve", "--port", "0", "--orders", "4", "--ss-api", "v2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         assert proc.stdout is not None
@@ -37,18 +41,36 @@ def test_serve_v2_prints_v2_keys_and_serves_v2_only():
         headers = {"api-key": ss["api_key"]}
         warehouses = httpx.get(ss["base_url"] + "/v2/warehouses", headers=headers)
         assert warehouses.status_code == 200 and warehouses.json()["warehouses"][0]["is_default"]
-        made = httpx.post(ss["base_url"] + "/v2/shipments", headers=headers, json={"shipments": [{
-            "external_shipment_id": "bp-x-gon-1", "shipment_number": "1", "warehouse_id": "se-524391",
-            "create_sales_order": True, "ship_to": {"name": "A", "address_line1": "1 Rd", "country_code": "GB"},
-            "items": [{"name": "W", "quantity": 1}]}]}).json()["shipments"][0]
-        label = httpx.post(base + "/_sandbox/label", params={"shipment_id": made["shipment_id"],
-                                                             "tracking_number": "1ZV2"}).json()["label"]
+        made = httpx.post(
+            ss["base_url"] + "/v2/shipments",
+            headers=headers,
+            json={
+                "shipments": [
+                    {
+                        "external_shipment_id": "bp-x-gon-1",
+                        "shipment_number": "1",
+                        "warehouse_id": "se-524391",
+                        "create_sales_order": True,
+                        "ship_to": {"name": "A", "address_line1": "1 Rd", "country_code": "GB"},
+                        "items": [{"name": "W", "quantity": 1}],
+                    }
+                ]
+            },
+        ).json()["shipments"][0]
+        label = httpx.post(
+            base + "/_sandbox/label",
+            params={"shipment_id": made["shipment_id"], "tracking_number": "1ZV2"},
+        ).json()["label"]
         assert label["shipment_id"] == made["shipment_id"] and label["label_id"].startswith("se-")
         labels = httpx.get(ss["base_url"] + "/v2/labels", headers=headers).json()["labels"]
-        assert [(x["label_id"], x["tracking_number"]) for x in labels] == [(label["label_id"], "1ZV2")]
+        assert [(x["label_id"], x["tracking_number"]) for x in labels] == [
+            (label["label_id"], "1ZV2")
+        ]
         again = httpx.post(base + "/_sandbox/label", params={"shipment_id": made["shipment_id"]})
         assert again.status_code == 400 and "shipped" in again.json()["message"]
-        assert httpx.get(ss["base_url"] + "/stores", headers=headers).status_code == 404  # no V1 on this one
+        assert (
+            httpx.get(ss["base_url"] + "/stores", headers=headers).status_code == 404
+        )  # no V1 on this one
         rate = httpx.get(ss["base_url"] + "/v2/labels", headers=headers)
         assert not [h for h in rate.headers if "rate-limit" in h]
     finally:
@@ -57,6 +79,10 @@ def test_serve_v2_prints_v2_keys_and_serves_v2_only():
 
 
 def test_an_unknown_api_is_a_usage_error():
-    done = subprocess.run([EXE, "sandbox", "serve", "--port", "0", "--ss-api", "v3"], capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [EXE, "sandbox", "serve", "--port", "0", "--ss-api", "v3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "v3" in done.stderr

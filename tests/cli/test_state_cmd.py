@@ -15,7 +15,12 @@ from tests.sync.conftest import make_env
 
 def state_with_rows(path):  # type: ignore[no-untyped-def]
     store = StateStore(path)
-    store.save_gons([GonRecord(gon_id=i, order_id=i, stage="confirmed" if i % 3 else "failed") for i in range(1, 31)])
+    store.save_gons(
+        [
+            GonRecord(gon_id=i, order_id=i, stage="confirmed" if i % 3 else "failed")
+            for i in range(1, 31)
+        ]
+    )
     store.audit.record_intent("brightpearl", "shw", gon_id=1, key="shw:1")
     store.meta.set_watermark("shipments", "2025-01-01T00:00:00+00:00")
     store.close()
@@ -28,7 +33,11 @@ def test_stats_prints_rows_per_table_and_the_size(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"state: {path}" in out and "size:" in out and "database" in out
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
-    assert lines["gons"].split()[1] == "30" and "confirmed 20" in lines["gons"] and "failed 10" in lines["gons"]
+    assert (
+        lines["gons"].split()[1] == "30"
+        and "confirmed 20" in lines["gons"]
+        and "failed 10" in lines["gons"]
+    )
     assert lines["audit"].split()[1] == "1" and lines["watermarks"].split()[1] == "1"
     assert lines["shipments"].split()[1] == "0"
 
@@ -42,7 +51,10 @@ def test_stats_json(tmp_path, capsys):
     assert data["rows"]["gons"] == 30 and data["rows"]["audit"] == 1 and data["rows"]["runs"] == 0
     assert data["notes_by_stage"] == {"confirmed": 20, "failed": 10}
     sizes = data["bytes"]
-    assert sizes["total"] == sizes["database"] + sizes["wal"] and sizes["database"] == path.stat().st_size > 0
+    assert (
+        sizes["total"] == sizes["database"] + sizes["wal"]
+        and sizes["database"] == path.stat().st_size > 0
+    )
 
 
 def test_stats_without_a_state_says_so_and_creates_nothing(tmp_path, capsys):
@@ -58,7 +70,10 @@ async def test_doctor_warns_when_the_state_file_is_big_and_still_passes(tmp_path
         checks = {c.id: c for c in await env.connector.doctor()}
         size = checks["state_size"]
         assert size.ok and not size.warning and not size.fix
-        assert size.detail == f"under 1.0 GB: {sum(env.connector.store.queue.stage_counts().values()):,} notes (sync.keep_days = 90)"
+        assert (
+            size.detail
+            == f"under 1.0 GB: {sum(env.connector.store.queue.stage_counts().values()):,} notes (sync.keep_days = 90)"
+        )
         monkeypatch.setattr(doctor, "STATE_WARN_BYTES", 10_000)
         checks = {c.id: c for c in await env.connector.doctor()}
         size = checks["state_size"]
@@ -70,8 +85,14 @@ async def test_doctor_warns_when_the_state_file_is_big_and_still_passes(tmp_path
 
 
 def test_doctor_prints_a_warning_with_its_fix_and_exits_0(tmp_path, monkeypatch, capsys):
-    warning = CheckResult("state_size", "State file size", True, "1.2 GB for 900,000 notes: over 1.0 GB",
-                          "lower sync.keep_days (now 90)", warning=True)
+    warning = CheckResult(
+        "state_size",
+        "State file size",
+        True,
+        "1.2 GB for 900,000 notes: over 1.0 GB",
+        "lower sync.keep_days (now 90)",
+        warning=True,
+    )
 
     class Stub:
         async def doctor(self, on_check=None):  # type: ignore[no-untyped-def]

@@ -18,8 +18,13 @@ def test_confirm_cancel_lets_the_held_cancellations_through(tmp_path, monkeypatc
     gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(2)]
 
     def open_connector(args, **kwargs):  # a new process each time, on the same state file
-        return Connector(env.config, env.state_path, bp_transport=in_process(env.bp.app),
-                         ss_transport=in_process(env.ss.app), client_options=dict(FAST_CLIENTS))
+        return Connector(
+            env.config,
+            env.state_path,
+            bp_transport=in_process(env.bp.app),
+            ss_transport=in_process(env.ss.app),
+            client_options=dict(FAST_CLIENTS),
+        )
 
     monkeypatch.setattr(sync_cmd, "open_connector", open_connector)
 

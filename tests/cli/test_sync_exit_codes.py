@@ -20,8 +20,13 @@ def test_exit_code_follows_failing_notes_not_only_this_runs_failures(tmp_path, m
     good = env.bp.add_gon(env.bp.add_order(rows=[(1001, 2)]), state="printed")
 
     def open_connector(args, **kwargs):  # a new process each time, on the same state file
-        return Connector(env.config, env.state_path, bp_transport=in_process(env.bp.app),
-                         ss_transport=in_process(env.ss.app), client_options=dict(FAST_CLIENTS))
+        return Connector(
+            env.config,
+            env.state_path,
+            bp_transport=in_process(env.bp.app),
+            ss_transport=in_process(env.ss.app),
+            client_options=dict(FAST_CLIENTS),
+        )
 
     monkeypatch.setattr(sync_cmd, "open_connector", open_connector)
 

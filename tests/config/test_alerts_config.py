@@ -26,7 +26,10 @@ def test_defaults_are_sensible():
 
 def test_urls_are_secrets_masked_everywhere(tmp_path):
     config = config_from_dict(
-        {"brightpearl": {"account_code": "a"}, "alerts": {"urls": f"{SLACK}, mailtos://user:pw@example.com"}}
+        {
+            "brightpearl": {"account_code": "a"},
+            "alerts": {"urls": f"{SLACK}, mailtos://user:pw@example.com"},
+        }
     )
     assert type(config.alerts.urls) is Secret
     assert split_alert_urls(config.alerts.urls) == [SLACK, "mailtos://user:pw@example.com"]
@@ -57,7 +60,15 @@ def test_secrets_come_from_the_environment_and_are_not_written_back(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(tomli_w.dumps({"brightpearl": {"account_code": "a"}}))
     config = load_config(
-        path, env={"BP_TUI_ALERTS_URLS": SLACK, "BP_TUI_ALERTS_HEARTBEAT_URL": "https://hc-ping.com/abc-123"}
+        path,
+        env={
+            "BP_TUI_ALERTS_URLS": SLACK,
+            "BP_TUI_ALERTS_HEARTBEAT_URL": "https://hc-ping.com/abc-123",
+        },
     )
-    assert config.alerts.urls == SLACK and config.alerts.heartbeat_url == "https://hc-ping.com/abc-123"
-    assert "# from BP_TUI_ALERTS_URLS" in masked_toml(config) and "SeCrEt" not in masked_toml(config)
+    assert (
+        config.alerts.urls == SLACK and config.alerts.heartbeat_url == "https://hc-ping.com/abc-123"
+    )
+    assert "# from BP_TUI_ALERTS_URLS" in masked_toml(config) and "SeCrEt" not in masked_toml(
+        config
+    )

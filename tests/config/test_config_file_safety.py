@@ -18,8 +18,17 @@ BASE = {"brightpearl": {"account_code": "acme"}}
 
 # ---- the file's mode -----------------------------------------------------------------
 
-@pytest.mark.parametrize("mode, who", [(0o644, "group and others"), (0o640, "group"), (0o606, "others"),
-                                       (0o620, "group"), (0o666, "group and others")])
+
+@pytest.mark.parametrize(
+    "mode, who",
+    [
+        (0o644, "group and others"),
+        (0o640, "group"),
+        (0o606, "others"),
+        (0o620, "group"),
+        (0o666, "group and others"),
+    ],
+)
 def test_a_config_open_to_group_or_others_gets_a_warning(tmp_path, mode, who):
     path = tmp_path / "my config.toml"
     path.write_text(tomli_w.dumps(BASE))
@@ -41,12 +50,15 @@ def test_a_private_config_gets_no_warning(tmp_path, mode):
 
 # ---- a failing disk ------------------------------------------------------------------
 
+
 def _no_space(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 @pytest.mark.parametrize("where", ["fsync", "replace", "mkstemp"])
-def test_a_full_disk_while_saving_is_a_config_error_and_the_old_file_stays(tmp_path, monkeypatch, where):
+def test_a_full_disk_while_saving_is_a_config_error_and_the_old_file_stays(
+    tmp_path, monkeypatch, where
+):
     path = tmp_path / "config.toml"
     save_config(config_from_dict(BASE), path)
     before = path.read_bytes()

@@ -76,17 +76,45 @@ def test_integration_url_derived_when_empty(tmp_path):
 @pytest.mark.parametrize(
     "text, key, words",
     [
-        ('[brightpearl]\naccount_code="a"\nchanel_ids=[1]\n', "brightpearl.chanel_ids", "did you mean channel_ids"),
+        (
+            '[brightpearl]\naccount_code="a"\nchanel_ids=[1]\n',
+            "brightpearl.chanel_ids",
+            "did you mean channel_ids",
+        ),
         ('[brightpearl]\naccount_code="a"\nchannel_ids="1,2"\n', "brightpearl.channel_ids", "list"),
-        ('[brightpearl]\naccount_code="a"\nimport_when="shipped"\n', "brightpearl.import_when", "printed, picked, packed"),
-        ('[brightpearl]\naccount_code="a"\nstaff_contact_id="4"\n', "brightpearl.staff_contact_id", "whole number"),
-        ('[brightpearl]\naccount_code="a"\nadd_order_note=1\n', "brightpearl.add_order_note", "true or false"),
+        (
+            '[brightpearl]\naccount_code="a"\nimport_when="shipped"\n',
+            "brightpearl.import_when",
+            "printed, picked, packed",
+        ),
+        (
+            '[brightpearl]\naccount_code="a"\nstaff_contact_id="4"\n',
+            "brightpearl.staff_contact_id",
+            "whole number",
+        ),
+        (
+            '[brightpearl]\naccount_code="a"\nadd_order_note=1\n',
+            "brightpearl.add_order_note",
+            "true or false",
+        ),
         ('[brightpearl]\nusername="x"\n', "brightpearl.account_code", "missing required value"),
         ('[brightpearl]\naccount_code="a"\n[shipping]\nx=1\n', "shipping", "unknown section"),
-        ('[brightpearl]\naccount_code="a"\n[sync]\ninterval_seconds=0\n', "sync.interval_seconds", "at least"),
-        ('[brightpearl]\naccount_code="a"\nchannel_ids=[1, -2]\n', "brightpearl.channel_ids", "positive"),
-        ('[brightpearl]\naccount_code="a"\nintegration_url="ftp://x"\n', "brightpearl.integration_url", "URL"),
-        ('brightpearl = 3\n', "brightpearl", "table"),
+        (
+            '[brightpearl]\naccount_code="a"\n[sync]\ninterval_seconds=0\n',
+            "sync.interval_seconds",
+            "at least",
+        ),
+        (
+            '[brightpearl]\naccount_code="a"\nchannel_ids=[1, -2]\n',
+            "brightpearl.channel_ids",
+            "positive",
+        ),
+        (
+            '[brightpearl]\naccount_code="a"\nintegration_url="ftp://x"\n',
+            "brightpearl.integration_url",
+            "URL",
+        ),
+        ("brightpearl = 3\n", "brightpearl", "table"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(tmp_path, text, key, words):
@@ -141,7 +169,12 @@ def test_env_secrets_override_and_are_not_saved(tmp_path):
 def test_masked_toml_hides_every_secret(tmp_path):
     cfg = load_config(write(tmp_path, GOOD), env={"BP_TUI_BRIGHTPEARL_TOKEN": "tok-from-env-999"})
     text = masked_toml(cfg)
-    for secret in ("hunter2-bp-secret", "ss-key-0123456789", "ss-secret-abcdef", "tok-from-env-999"):
+    for secret in (
+        "hunter2-bp-secret",
+        "ss-key-0123456789",
+        "ss-secret-abcdef",
+        "tok-from-env-999",
+    ):
         assert secret not in text
     assert "********" in text
     assert "# from BP_TUI_BRIGHTPEARL_TOKEN" in text
@@ -149,17 +182,28 @@ def test_masked_toml_hides_every_secret(tmp_path):
 
 
 def test_missing_for_sync_names_keys():
-    cfg = config_from_dict({"brightpearl": {"account_code": "acme", "shipped_action": "set_status"}})
+    cfg = config_from_dict(
+        {"brightpearl": {"account_code": "acme", "shipped_action": "set_status"}}
+    )
     missing = "\n".join(cfg.missing_for_sync())
     assert "brightpearl.username" in missing
     assert "brightpearl.shipped_status_id" in missing
     assert "shipstation.api_key" in missing
 
 
-@pytest.mark.parametrize("text, key", [
-    ('[brightpearl]\naccount_code="a"\npassword=["hunter2-in-a-list"]\n', "brightpearl.password"),
-    ('[brightpearl]\naccount_code="a"\n[shipstation]\napi_secret=12345678987\n', "shipstation.api_secret"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        (
+            '[brightpearl]\naccount_code="a"\npassword=["hunter2-in-a-list"]\n',
+            "brightpearl.password",
+        ),
+        (
+            '[brightpearl]\naccount_code="a"\n[shipstation]\napi_secret=12345678987\n',
+            "shipstation.api_secret",
+        ),
+    ],
+)
 def test_error_about_a_secret_never_repeats_it(tmp_path, text, key):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text), env={})
@@ -168,11 +212,20 @@ def test_error_about_a_secret_never_repeats_it(tmp_path, text, key):
     assert "hunter2-in-a-list" not in message and "12345678987" not in message
 
 
-@pytest.mark.parametrize("text, key", [
-    ('[brightpearl]\naccount_code="a"\nstaff_contact_id=99999999999999999999\n', "brightpearl.staff_contact_id"),
-    ('[brightpearl]\naccount_code="a"\nchannel_ids=[1, 3000000000]\n', "brightpearl.channel_ids"),
-    ('[brightpearl]\naccount_code="a"\n[sync]\nlookback_days=5000\n', "sync.lookback_days"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        (
+            '[brightpearl]\naccount_code="a"\nstaff_contact_id=99999999999999999999\n',
+            "brightpearl.staff_contact_id",
+        ),
+        (
+            '[brightpearl]\naccount_code="a"\nchannel_ids=[1, 3000000000]\n',
+            "brightpearl.channel_ids",
+        ),
+        ('[brightpearl]\naccount_code="a"\n[sync]\nlookback_days=5000\n', "sync.lookback_days"),
+    ],
+)
 def test_numbers_out_of_range_are_refused(tmp_path, text, key):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text), env={})

@@ -43,7 +43,9 @@ ACCEPTED = [
 
 
 @pytest.mark.parametrize("url", ACCEPTED)
-@pytest.mark.parametrize("section, key", [("brightpearl", "integration_url"), ("shipstation", "base_url")])
+@pytest.mark.parametrize(
+    "section, key", [("brightpearl", "integration_url"), ("shipstation", "base_url")]
+)
 def test_https_and_loopback_http_urls_are_accepted(section, key, url):
     config = config_from_dict(doc(section, **{key: url}))
     assert config.get(f"{section}.{key}") == url
@@ -73,7 +75,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("url, words", REFUSED, ids=[repr(u) for u, _ in REFUSED])
-@pytest.mark.parametrize("section, key", [("brightpearl", "integration_url"), ("shipstation", "base_url")])
+@pytest.mark.parametrize(
+    "section, key", [("brightpearl", "integration_url"), ("shipstation", "base_url")]
+)
 def test_bad_urls_are_refused_as_file_key_reason(tmp_path, section, key, url, words):
     message = refused(tmp_path, section, **{key: url})
     assert message.startswith(f"{tmp_path / 'config.toml'}: {section}.{key}: "), message
@@ -92,7 +96,9 @@ USER_INFO = [
 
 
 @pytest.mark.parametrize("url", USER_INFO)
-@pytest.mark.parametrize("section, key", [("brightpearl", "integration_url"), ("shipstation", "base_url")])
+@pytest.mark.parametrize(
+    "section, key", [("brightpearl", "integration_url"), ("shipstation", "base_url")]
+)
 def test_user_info_is_refused_and_the_password_never_repeated(tmp_path, section, key, url):
     message = refused(tmp_path, section, **{key: url})
     assert f"{section}.{key}: " in message
@@ -120,7 +126,9 @@ def test_the_sandbox_served_config_loads(tmp_path):
     from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
     path = tmp_path / "config.toml"
-    path.write_text(connection_toml(BrightpearlSandbox(), ShipStationSandbox(), "http://127.0.0.1:8787"))
+    path.write_text(
+        connection_toml(BrightpearlSandbox(), ShipStationSandbox(), "http://127.0.0.1:8787")
+    )
     config = load_config(path, env={})
     assert config.brightpearl.integration_url.startswith("http://127.0.0.1:8787/")
     assert config.shipstation.base_url.startswith("http://127.0.0.1:8787")
@@ -136,15 +144,19 @@ def test_saving_refuses_a_plain_http_url(tmp_path):
 
 # ---- values sent in HTTP headers ------------------------------------------------------
 
-@pytest.mark.parametrize("section, key, value", [
-    ("brightpearl", "token", "tökén-123"),
-    ("brightpearl", "token", "abc\ndef"),
-    ("brightpearl", "token", "abc def"),
-    ("brightpearl", "token", "abc\u00a0"),
-    ("brightpearl", "app_ref", "acme_app\u2019"),
-    ("shipstation", "api_key", "key\u00e9"),
-    ("shipstation", "api_secret", "s3cr3t-v4lue\r\n"),
-])
+
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("brightpearl", "token", "tökén-123"),
+        ("brightpearl", "token", "abc\ndef"),
+        ("brightpearl", "token", "abc def"),
+        ("brightpearl", "token", "abc\u00a0"),
+        ("brightpearl", "app_ref", "acme_app\u2019"),
+        ("shipstation", "api_key", "key\u00e9"),
+        ("shipstation", "api_secret", "s3cr3t-v4lue\r\n"),
+    ],
+)
 def test_values_sent_in_headers_must_be_visible_ascii(tmp_path, section, key, value):
     message = refused(tmp_path, section, **{key: value})
     assert f"{section}.{key}: must be printable ASCII" in message and "HTTP header" in message
@@ -157,15 +169,25 @@ def test_a_non_ascii_token_from_the_environment_is_refused_naming_the_variable(t
     with pytest.raises(ConfigError) as info:
         load_config(path, env={"BP_TUI_BRIGHTPEARL_TOKEN": "jéton-secret"})
     message = str(info.value)
-    assert message.startswith("BP_TUI_BRIGHTPEARL_TOKEN (environment): brightpearl.token: must be printable ASCII")
+    assert message.startswith(
+        "BP_TUI_BRIGHTPEARL_TOKEN (environment): brightpearl.token: must be printable ASCII"
+    )
     assert "jéton" not in message
 
 
 def test_ordinary_header_values_and_non_ascii_elsewhere_still_load(tmp_path):
-    config = config_from_dict({
-        "brightpearl": {"account_code": "acme", "auth": "staff_token", "app_ref": "acme_app",
-                        "token": "4f7c-11e9_AB.cd~", "username": "opé@acme.example", "password": "pässwörd 1"},
-        "shipstation": {"api_key": "0123456789abcdef", "api_secret": "fedcba9876543210"},
-    })
+    config = config_from_dict(
+        {
+            "brightpearl": {
+                "account_code": "acme",
+                "auth": "staff_token",
+                "app_ref": "acme_app",
+                "token": "4f7c-11e9_AB.cd~",
+                "username": "opé@acme.example",
+                "password": "pässwörd 1",
+            },
+            "shipstation": {"api_key": "0123456789abcdef", "api_secret": "fedcba9876543210"},
+        }
+    )
     assert config.brightpearl.token == "4f7c-11e9_AB.cd~"
     assert config.brightpearl.password == "pässwörd 1"  # sent in a JSON body, not a header

@@ -28,8 +28,10 @@ CLIENT_TIMEOUT = 0.15
 
 
 def fast_clients(seed: int = 3) -> dict:
-    return {"backoff": Backoff(attempts=4, base=0.001, cap=0.005, rng=random.Random(seed)),
-            "timeout": CLIENT_TIMEOUT}
+    return {
+        "backoff": Backoff(attempts=4, base=0.001, cap=0.005, rng=random.Random(seed)),
+        "timeout": CLIENT_TIMEOUT,
+    }
 
 
 @dataclass
@@ -43,28 +45,58 @@ class ChaosEnv:
     def connector(self) -> Connector:
         """A fresh process's connector on the same state file, through the faulty sandboxes."""
         env = self.env
-        return Connector(env.config, env.state_path, config_path=env.config_path,
-                         bp_transport=DeadlineTransport(httpx.ASGITransport(app=env.bp.app)),
-                         ss_transport=DeadlineTransport(httpx.ASGITransport(app=env.ss.app)),
-                         client_options=dict(self.client_options), ss_options=env.ss_options)
+        return Connector(
+            env.config,
+            env.state_path,
+            config_path=env.config_path,
+            bp_transport=DeadlineTransport(httpx.ASGITransport(app=env.bp.app)),
+            ss_transport=DeadlineTransport(httpx.ASGITransport(app=env.ss.app)),
+            client_options=dict(self.client_options),
+            ss_options=env.ss_options,
+        )
 
     def faults(self, on: bool) -> None:
         self.bp_chaos.enabled = self.ss_chaos.enabled = on
 
     @property
     def violations(self) -> int:
-        return self.bp_chaos.violations + self.ss_chaos.violations + self.env.bp.violations + self.env.ss.violations
+        return (
+            self.bp_chaos.violations
+            + self.ss_chaos.violations
+            + self.env.bp.violations
+            + self.env.ss.violations
+        )
 
 
-def chaos_env(tmp_path: Path, *, orders: int, seed: int, rate: float = 0.2, kinds: tuple[str, ...] | None = None,
-              window_s: float = 1.0, **kw) -> ChaosEnv:
-    env = build_environment(tmp_path / "env", orders=orders, seed=seed, bp_limit=100_000, ss_limit=100_000,
-                            window_s=window_s, client_options=fast_clients(), **kw)
+def chaos_env(
+    tmp_path: Path,
+    *,
+    orders: int,
+    seed: int,
+    rate: float = 0.2,
+    kinds: tuple[str, ...] | None = None,
+    window_s: float = 1.0,
+    **kw,
+) -> ChaosEnv:
+    env = build_environment(
+        tmp_path / "env",
+        orders=orders,
+        seed=seed,
+        bp_limit=100_000,
+        ss_limit=100_000,
+        window_s=window_s,
+        client_options=fast_clients(),
+        **kw,
+    )
     plan = dict(rate=rate, slow_s=CLIENT_TIMEOUT * 2, throttle_s=0.02)
     if kinds is not None:
         plan["kinds"] = kinds
     bp = attach(env.bp, FaultPlan(seed=seed * 2 + 1, **plan), BRIGHTPEARL)
-    ss = attach(env.ss, FaultPlan(seed=seed * 2 + 2, **plan), SHIPSTATION_V2 if env.ss_api == "v2" else SHIPSTATION)
+    ss = attach(
+        env.ss,
+        FaultPlan(seed=seed * 2 + 2, **plan),
+        SHIPSTATION_V2 if env.ss_api == "v2" else SHIPSTATION,
+    )
     return ChaosEnv(env, bp, ss)
 
 
@@ -80,12 +112,20 @@ async def cycle(ce: ChaosEnv, conn: Connector) -> bool:
 
 
 def eligible_gon_ids(env: SandboxEnvironment) -> set[int]:
-    return {gid for gid, g in env.bp.gons.items()
-            if g["orderId"] and g["status"]["printed"] and not g["status"]["shipped"]}
+    return {
+        gid
+        for gid, g in env.bp.gons.items()
+        if g["orderId"] and g["status"]["printed"] and not g["status"]["shipped"]
+    }
 
 
 def shw_counts(env: SandboxEnvironment) -> Counter:
-    return Counter({gid: sum(1 for e in g["events"] if e["eventCode"] == "SHW") for gid, g in env.bp.gons.items()})
+    return Counter(
+        {
+            gid: sum(1 for e in g["events"] if e["eventCode"] == "SHW")
+            for gid, g in env.bp.gons.items()
+        }
+    )
 
 
 def note_counts(env: SandboxEnvironment) -> Counter:
@@ -108,15 +148,20 @@ def tally(env: SandboxEnvironment, store, eligible: set[int]) -> dict[str, int]:
     confirmed = sum(1 for oid in labelled if shw[gon_of_ss[oid]] == 1)
     return {
         "eligible": len(eligible),
-        "imported": sum(1 for g in eligible if keys[order_key(env.config.brightpearl.account_code, g)] >= 1),
+        "imported": sum(
+            1 for g in eligible if keys[order_key(env.config.brightpearl.account_code, g)] >= 1
+        ),
         "failed_with_reason": len(failed & eligible),
         "labelled": len(labelled),
         "confirmed": confirmed,
         "duplicates": sum(n - 1 for n in keys.values() if n > 1)
         + sum(n - 1 for n in shw.values() if n > 1)
         + sum(n - 1 for n in note_counts(env).values() if n > 1),
-        "lost": sum(1 for g in eligible
-                    if keys[order_key(env.config.brightpearl.account_code, g)] == 0 and g not in failed)
+        "lost": sum(
+            1
+            for g in eligible
+            if keys[order_key(env.config.brightpearl.account_code, g)] == 0 and g not in failed
+        )
         + sum(1 for oid in labelled if shw[gon_of_ss[oid]] == 0),
     }
 
@@ -132,7 +177,10 @@ def assert_exactly_once(ce: ChaosEnv, conn: Connector, eligible: set[int]) -> di
     rows = {r.gon_id: r for r in conn.queue_rows()}
     for gid in eligible:
         key = order_key(env.config.brightpearl.account_code, gid)
-        assert keys[key] == 1 or (rows[gid].stage == "failed" and rows[gid].reason), (gid, rows.get(gid))
+        assert keys[key] == 1 or (rows[gid].stage == "failed" and rows[gid].reason), (
+            gid,
+            rows.get(gid),
+        )
     # every labelled order: its note confirmed, one SHW, one note per label at most
     shw = shw_counts(env)
     for shipment in env.ss.shipments.values():
@@ -144,6 +192,8 @@ def assert_exactly_once(ce: ChaosEnv, conn: Connector, eligible: set[int]) -> di
     assert max(note_counts(env).values(), default=1) == 1
     assert not store.audit.open_intents()
     # nothing stuck without a reason
-    stuck = [r for r in rows.values() if r.stage in ("failed", "attention", "waiting") and not r.reason]
+    stuck = [
+        r for r in rows.values() if r.stage in ("failed", "attention", "waiting") and not r.reason
+    ]
     assert not stuck, stuck
     return counts

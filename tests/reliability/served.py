@@ -17,12 +17,35 @@ EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
 
 
 class Served:
-    def __init__(self, tmp_path: Path, *, orders: int = 12, seed: int = 1, extra: list[str] | None = None,
-                 interval_s: int = 10) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        orders: int = 12,
+        seed: int = 1,
+        extra: list[str] | None = None,
+        interval_s: int = 10,
+    ) -> None:
         self.proc = subprocess.Popen(
-            [EXE, "sandbox", "serve", "--port", "0", "--orders", str(orders), "--seed", str(seed),
-             "--bp-limit", "100000", "--ss-limit", "100000", *(extra or [])],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [
+                EXE,
+                "sandbox",
+                "serve",
+                "--port",
+                "0",
+                "--orders",
+                str(orders),
+                "--seed",
+                str(seed),
+                "--bp-limit",
+                "100000",
+                "--ss-limit",
+                "100000",
+                *(extra or []),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         lines = []
         assert self.proc.stdout is not None
@@ -54,7 +77,9 @@ class Served:
         return [EXE, "--config", str(self.config), "--state", str(self.state), *more]
 
     def start_sync(self, *more: str) -> subprocess.Popen:
-        return subprocess.Popen(self.args("sync", *more), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            self.args("sync", *more), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     def run(self, *more: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run(self.args(*more), capture_output=True, text=True, timeout=timeout)

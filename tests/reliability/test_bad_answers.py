@@ -9,7 +9,11 @@ from .helpers import assert_exactly_once, chaos_env, cycle, eligible_gon_ids
 
 
 def printed_gons(env):
-    return [g for g, n in env.bp.gons.items() if n["orderId"] and n["status"]["printed"] and not n["status"]["shipped"]]
+    return [
+        g
+        for g, n in env.bp.gons.items()
+        if n["orderId"] and n["status"]["printed"] and not n["status"]["shipped"]
+    ]
 
 
 async def test_odd_answers_import_intact_or_fail_with_reason(tmp_path):
@@ -19,7 +23,7 @@ async def test_odd_answers_import_intact_or_fail_with_reason(tmp_path):
     huge, emoji, untyped, missing = gids[0], gids[1], gids[2], gids[3]
     big_name = "Ünïcødé " + "x" * 20_000
     env.bp.orders[env.bp.gons[huge]["orderId"]]["parties"]["delivery"]["addressFullName"] = big_name
-    fancy = "🎉 Zoë 山田 — O'Brien \"quoted\" \\ back"
+    fancy = '🎉 Zoë 山田 — O\'Brien "quoted" \\ back'
     env.bp.orders[env.bp.gons[emoji]["orderId"]]["parties"]["delivery"]["addressFullName"] = fancy
     env.bp.gons[untyped]["warehouseId"] = "two"  # wrong type from the API
     env.bp.orders[env.bp.gons[missing]["orderId"]]["parties"].pop("delivery")  # missing field
@@ -32,8 +36,9 @@ async def test_odd_answers_import_intact_or_fail_with_reason(tmp_path):
         assert by_key[order_key("demo", emoji)]["shipTo"]["name"] == fancy
         rows = {r.gon_id: r for r in conn.queue_rows()}
         assert rows[missing].stage == "failed" and "delivery" in rows[missing].reason
-        assert rows[untyped].stage in ("imported", "failed") and (rows[untyped].stage == "imported"
-                                                                  or rows[untyped].reason)
+        assert rows[untyped].stage in ("imported", "failed") and (
+            rows[untyped].stage == "imported" or rows[untyped].reason
+        )
         env.label(50)
         assert await cycle(ce, conn), ce.errors
         assert_exactly_once(ce, conn, eligible)

@@ -19,20 +19,65 @@ CASES = [
     ("empty file", "", "brightpearl.account_code", "missing required value"),
     ("duplicate key", H + 'account_code="b"\n', "TOML syntax", "Cannot overwrite a value"),
     ("negative store", H + "[shipstation]\nstore_id=-1\n", "shipstation.store_id", "at least 0"),
-    ("base_url not a URL", H + '[shipstation]\nbase_url="not a url"\n', "shipstation.base_url", "http(s) URL"),
-    ("unknown auth", H + 'auth="bearer"\n', "brightpearl.auth", "oauth, staff_token, password, account_token"),
-    ("weight unit", H + '[products]\nweight_unit="kg"\n', "products.weight_unit", "grams, ounces, pounds"),
+    (
+        "base_url not a URL",
+        H + '[shipstation]\nbase_url="not a url"\n',
+        "shipstation.base_url",
+        "http(s) URL",
+    ),
+    (
+        "unknown auth",
+        H + 'auth="bearer"\n',
+        "brightpearl.auth",
+        "oauth, staff_token, password, account_token",
+    ),
+    (
+        "weight unit",
+        H + '[products]\nweight_unit="kg"\n',
+        "products.weight_unit",
+        "grams, ounces, pounds",
+    ),
     ("number as string", H + '[sync]\nlookback_days="30"\n', "sync.lookback_days", "whole number"),
-    ("interval too short", H + "[sync]\ninterval_seconds=5\n", "sync.interval_seconds", "at least 10"),
-    ("float id", H + "warehouse_ids=[1.5]\n", "brightpearl.warehouse_ids", "positive whole-number ids"),
+    (
+        "interval too short",
+        H + "[sync]\ninterval_seconds=5\n",
+        "sync.interval_seconds",
+        "at least 10",
+    ),
+    (
+        "float id",
+        H + "warehouse_ids=[1.5]\n",
+        "brightpearl.warehouse_ids",
+        "positive whole-number ids",
+    ),
     ("unknown action", H + 'shipped_action="ship"\n', "brightpearl.shipped_action", "mark_shipped"),
-    ("typo in [sync]", H + "[sync]\nintervals=3\n", "sync.intervals", "did you mean interval_seconds"),
+    (
+        "typo in [sync]",
+        H + "[sync]\nintervals=3\n",
+        "sync.intervals",
+        "did you mean interval_seconds",
+    ),
     ("number for a string", H + "datacenter=7\n", "brightpearl.datacenter", "must be a string"),
-    ("yes for a boolean", H + '[shipstation]\nnotify_customer="yes"\n', "shipstation.notify_customer", "true or false"),
+    (
+        "yes for a boolean",
+        H + '[shipstation]\nnotify_customer="yes"\n',
+        "shipstation.notify_customer",
+        "true or false",
+    ),
     ("array of tables", '[[brightpearl]]\naccount_code="a"\n', "brightpearl", "not a list"),
-    ("boolean for an id", H + "shipped_status_id=true\n", "brightpearl.shipped_status_id", "whole number"),
+    (
+        "boolean for an id",
+        H + "shipped_status_id=true\n",
+        "brightpearl.shipped_status_id",
+        "whole number",
+    ),
     ("NUL byte", H + 'username="a\x00b"\n', "TOML syntax", "Illegal character"),
-    ("date for a number", H + "[sync]\ninterval_seconds=2024-01-01\n", "sync.interval_seconds", "whole number"),
+    (
+        "date for a number",
+        H + "[sync]\ninterval_seconds=2024-01-01\n",
+        "sync.interval_seconds",
+        "whole number",
+    ),
     ("key outside a section", 'account_code="a"\n' + H, "account_code", "unknown section"),
     ("lookback zero", H + "[sync]\nlookback_days=0\n", "sync.lookback_days", "at least 1"),
     ("byte-order mark", "\ufeff" + H, "TOML syntax", "line 1"),
@@ -64,8 +109,13 @@ def test_cli_exits_2_on_a_broken_file_and_leaves_it(tmp_path, command):
     path = tmp_path / "config.toml"
     text = H + '[shipstation]\nnotify_customer="yes"\n'
     path.write_text(text)
-    result = subprocess.run([EXE, "--config", str(path), *command], capture_output=True, text=True, timeout=60,
-                            env=dict(os.environ, BP_TUI_STATE=str(tmp_path / "s.sqlite3")))
+    result = subprocess.run(
+        [EXE, "--config", str(path), *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, BP_TUI_STATE=str(tmp_path / "s.sqlite3")),
+    )
     assert result.returncode == 2, result.stderr
     assert "shipstation.notify_customer" in result.stderr and "Traceback" not in result.stderr
     assert path.read_text() == text

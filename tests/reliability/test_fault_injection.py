@@ -19,17 +19,27 @@ from bp_tui.sandbox.faults import (
 )
 from bp_tui.sandbox.shipstation.sandbox import ShipStationSandbox
 
-ORDER = {"orderNumber": "1", "orderKey": "k-1", "orderDate": "2024-01-01T00:00:00", "orderStatus": "awaiting_shipment",
-         "billTo": {"name": "A"}, "shipTo": {"name": "A", "street1": "1 St", "city": "X", "postalCode": "1",
-                                             "country": "GB"}, "items": []}
+ORDER = {
+    "orderNumber": "1",
+    "orderKey": "k-1",
+    "orderDate": "2024-01-01T00:00:00",
+    "orderStatus": "awaiting_shipment",
+    "billTo": {"name": "A"},
+    "shipTo": {"name": "A", "street1": "1 St", "city": "X", "postalCode": "1", "country": "GB"},
+    "items": [],
+}
 
 
 def ss_client(kind: str, timeout: float = 5.0) -> tuple[ShipStationSandbox, httpx.AsyncClient]:
     ss = ShipStationSandbox(rate_limit=10_000, window_s=1.0)
     attach(ss, FaultPlan(rate=1.0, seed=1, kinds=(kind,), slow_s=0.3, throttle_s=0.2), SHIPSTATION)
     auth = "Basic " + base64.b64encode(b"sandbox-key:sandbox-secret").decode()
-    client = httpx.AsyncClient(transport=DeadlineTransport(httpx.ASGITransport(app=ss.app)),
-                               base_url="http://ss", headers={"Authorization": auth}, timeout=timeout)
+    client = httpx.AsyncClient(
+        transport=DeadlineTransport(httpx.ASGITransport(app=ss.app)),
+        base_url="http://ss",
+        headers={"Authorization": auth},
+        timeout=timeout,
+    )
     return ss, client
 
 
@@ -81,7 +91,9 @@ async def test_throttle_burst_headers_and_violations():
     ss, client = ss_client("throttle")
     r = await client.get("/stores")
     assert r.status_code == 429
-    assert r.headers["X-Rate-Limit-Remaining"] == "0" and float(r.headers["X-Rate-Limit-Reset"]) == pytest.approx(0.2)
+    assert r.headers["X-Rate-Limit-Remaining"] == "0" and float(
+        r.headers["X-Rate-Limit-Reset"]
+    ) == pytest.approx(0.2)
     again = await client.get("/stores")  # sent while told to wait
     assert again.status_code == 429 and ss.chaos.violations == 1
 
@@ -89,7 +101,9 @@ async def test_throttle_burst_headers_and_violations():
 async def test_brightpearl_throttle_is_a_503_with_its_headers():
     bp = BrightpearlSandbox(rate_limit=10_000)
     attach(bp, FaultPlan(rate=1.0, seed=2, kinds=("throttle",), throttle_s=0.25), BRIGHTPEARL)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bp.app), base_url="http://bp") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=bp.app), base_url="http://bp"
+    ) as client:
         r = await client.get("/public-api/demo/warehouse-service/warehouse/")
     assert r.status_code == 503 and "too many requests" in r.json()["response"]
     assert r.headers["brightpearl-next-throttle-period"] == "250"
@@ -100,9 +114,13 @@ async def test_brightpearl_null_items_on_search_pages():
     bp.seed(orders=5, seed=1)
     attach(bp, FaultPlan(rate=1.0, seed=2, kinds=("null_items",)), BRIGHTPEARL)
     token = bp.new_token()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bp.app), base_url="http://bp") as client:
-        r = await client.get("/public-api/demo/warehouse-service/goods-note/goods-out-search",
-                             headers={"brightpearl-auth": token})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=bp.app), base_url="http://bp"
+    ) as client:
+        r = await client.get(
+            "/public-api/demo/warehouse-service/goods-note/goods-out-search",
+            headers={"brightpearl-auth": token},
+        )
     results = r.json()["response"]["results"]
     assert results and all(item is None for item in results)
 

@@ -21,13 +21,27 @@ from bp_tui.sandbox.faults import ECHO_KINDS
 from .helpers import ChaosEnv, chaos_env, cycle
 from .served import Served
 
-CREDENTIAL_HEADERS = ("authorization", "api-key", "brightpearl-auth", "brightpearl-staff-token",
-                      "brightpearl-account-token")
+CREDENTIAL_HEADERS = (
+    "authorization",
+    "api-key",
+    "brightpearl-auth",
+    "brightpearl-staff-token",
+    "brightpearl-account-token",
+)
 RUN = 12  # characters: a leak of this many consecutive characters of a secret counts
 TOKEN_MODES = {
-    "staff_token": {"auth": "staff_token", "token": "sandbox-staff-token", "username": "", "password": ""},
-    "account_token": {"auth": "account_token", "token": "sandbox-account-token", "username": "",
-                      "password": ""},
+    "staff_token": {
+        "auth": "staff_token",
+        "token": "sandbox-staff-token",
+        "username": "",
+        "password": "",
+    },
+    "account_token": {
+        "auth": "account_token",
+        "token": "sandbox-account-token",
+        "username": "",
+        "password": "",
+    },
 }
 
 
@@ -39,7 +53,13 @@ def b64(raw: str) -> list[str]:
 
 def forms(secret: str) -> list[str]:
     """The test's own list (not the redactor's) of how a secret can come back."""
-    return [secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1], *b64(secret)]
+    return [
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        *b64(secret),
+    ]
 
 
 def credentials(echoed: list[dict[str, str]]) -> set[str]:
@@ -65,7 +85,7 @@ def leaks(text: str, secrets: set[str]) -> list[str]:
     for secret in secrets:
         candidates = forms(secret)
         if len(secret) > RUN:  # a long secret also leaks in part: any RUN characters of it
-            candidates += [secret[i:i + RUN] for i in range(len(secret) - RUN + 1)]
+            candidates += [secret[i : i + RUN] for i in range(len(secret) - RUN + 1)]
         found += [f"{c[:4]}... (a form of {secret[:3]}...)" for c in candidates if c and c in text]
     return found
 
@@ -80,16 +100,28 @@ def state_text(state_path: Path) -> str:
 
 
 def files_text(root: Path, skip: set[Path]) -> str:
-    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*")
-                     if p.is_file() and p not in skip and not p.name.endswith(".bp-oauth.json"))
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace")
+        for p in root.rglob("*")
+        if p.is_file() and p not in skip and not p.name.endswith(".bp-oauth.json")
+    )
 
 
-async def run_echoes(tmp_path: Path, *, seed: int, ss_api: str,
-                     bp_auth: str) -> tuple[ChaosEnv, set[str], str]:
+async def run_echoes(
+    tmp_path: Path, *, seed: int, ss_api: str, bp_auth: str
+) -> tuple[ChaosEnv, set[str], str]:
     overrides = {"brightpearl": TOKEN_MODES[bp_auth]} if bp_auth in TOKEN_MODES else None
-    ce = chaos_env(tmp_path, orders=10, seed=seed, rate=0.35, kinds=ECHO_KINDS, ss_api=ss_api,
-                   bp_auth="oauth" if bp_auth == "oauth" else "password", config_overrides=overrides,
-                   oauth_ttl_s=90.0 if bp_auth == "oauth" else None)
+    ce = chaos_env(
+        tmp_path,
+        orders=10,
+        seed=seed,
+        rate=0.35,
+        kinds=ECHO_KINDS,
+        ss_api=ss_api,
+        bp_auth="oauth" if bp_auth == "oauth" else "password",
+        config_overrides=overrides,
+        oauth_ttl_s=90.0 if bp_auth == "oauth" else None,
+    )
     if bp_auth == "oauth":
         ce.faults(False)
         await ce.env.oauth_login()
@@ -138,8 +170,20 @@ async def test_echoed_headers_leave_no_secret_anywhere(tmp_path, caplog, seed, s
 
 @pytest.mark.parametrize("ss_api", ["v1", "v2"])
 def test_the_cli_prints_no_echoed_credential(tmp_path, ss_api):
-    served = Served(tmp_path, orders=6, extra=["--ss-api", ss_api, "--faults", "0.4", "--fault-seed", "3",
-                                               "--fault-kinds", ",".join(ECHO_KINDS)])
+    served = Served(
+        tmp_path,
+        orders=6,
+        extra=[
+            "--ss-api",
+            ss_api,
+            "--faults",
+            "0.4",
+            "--fault-seed",
+            "3",
+            "--fault-kinds",
+            ",".join(ECHO_KINDS),
+        ],
+    )
     try:
         outputs = []
         for _ in range(2):
@@ -158,6 +202,9 @@ def test_the_cli_prints_no_echoed_credential(tmp_path, ss_api):
     assert leaks(text, secrets) == []
     # whatever the sandbox issued (a Brightpearl session token) is masked too: every credential
     # header quoted in the output shows the mask, never a value
-    quoted = re.findall(r"(?i)\b(authorization|api-key|brightpearl-auth|brightpearl-[a-z]+-token)"
-                        r"\\?\"?\s*[:=]\s*\\?\"?\s*(?:(?:basic|bearer)\s+)?([^\s\"\\;,}]+)", text)
+    quoted = re.findall(
+        r"(?i)\b(authorization|api-key|brightpearl-auth|brightpearl-[a-z]+-token)"
+        r"\\?\"?\s*[:=]\s*\\?\"?\s*(?:(?:basic|bearer)\s+)?([^\s\"\\;,}]+)",
+        text,
+    )
     assert quoted and all(value.startswith("***") for _name, value in quoted), quoted

@@ -16,7 +16,9 @@ from bp_tui.state import StateStore
 from .served import Served, wait_for_line
 
 
-def kill_during_cycle(served: Served, rng: random.Random, after: tuple[str, ...], window: float) -> None:
+def kill_during_cycle(
+    served: Served, rng: random.Random, after: tuple[str, ...], window: float
+) -> None:
     proc = served.start_sync("--watch")
     try:
         wait_for_line(proc, after)
@@ -29,7 +31,11 @@ def kill_during_cycle(served: Served, rng: random.Random, after: tuple[str, ...]
 
 def check_exactly_once(served: Served, eligible: list[int]) -> None:
     tally = served.tally()
-    assert tally["duplicate_orders"] == [] and tally["duplicate_shw"] == [] and tally["duplicate_notes"] == []
+    assert (
+        tally["duplicate_orders"] == []
+        and tally["duplicate_shw"] == []
+        and tally["duplicate_notes"] == []
+    )
     assert tally["labelled_unconfirmed"] == [], tally
     store = StateStore(served.state)
     try:
@@ -47,7 +53,9 @@ def check_exactly_once(served: Served, eligible: list[int]) -> None:
 API_FLAGS = {"v1": [], "v2": ["--ss-api", "v2"]}
 
 
-@pytest.mark.parametrize(("ss_api", "seed"), [("v1", n) for n in range(20)] + [("v2", n) for n in range(10)])
+@pytest.mark.parametrize(
+    ("ss_api", "seed"), [("v1", n) for n in range(20)] + [("v2", n) for n in range(10)]
+)
 def test_sigkill_at_random_points_then_restart_is_exactly_once(tmp_path, ss_api, seed):
     rng = random.Random(seed)
     served = Served(tmp_path, orders=10, seed=seed + 1, extra=API_FLAGS[ss_api])
@@ -55,7 +63,9 @@ def test_sigkill_at_random_points_then_restart_is_exactly_once(tmp_path, ss_api,
         eligible = served.tally()["eligible"]
         kill_during_cycle(served, rng, ("discover", "recover"), 0.25)  # while importing
         served.label(rng.randint(2, 5))
-        kill_during_cycle(served, rng, ("discover", "recover", "shipments"), 0.5)  # while confirming
+        kill_during_cycle(
+            served, rng, ("discover", "recover", "shipments"), 0.5
+        )  # while confirming
         served.label(rng.randint(1, 3))
         for _ in range(3):  # the restarted process finishes the work
             final = served.run("sync", "--once")

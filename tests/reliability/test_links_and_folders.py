@@ -28,16 +28,32 @@ from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenSet, TokenSto
 PRECIOUS = b"precious: not bp-tui's\n"
 EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
 
-CONFIG = {"brightpearl": {"account_code": "demo", "integration_url": "https://127.0.0.1:1/",
-                          "username": "ops@demo.example", "password": "pw-link-test",
-                          "staff_contact_id": 203},
-          "shipstation": {"api_key": "key-link-test", "api_secret": "secret-link-test",
-                          "base_url": "https://127.0.0.1:1/"}}
+CONFIG = {
+    "brightpearl": {
+        "account_code": "demo",
+        "integration_url": "https://127.0.0.1:1/",
+        "username": "ops@demo.example",
+        "password": "pw-link-test",
+        "staff_contact_id": 203,
+    },
+    "shipstation": {
+        "api_key": "key-link-test",
+        "api_secret": "secret-link-test",
+        "base_url": "https://127.0.0.1:1/",
+    },
+}
 
 
 def tokens() -> TokenSet:
-    return TokenSet(access_token="a" * 44, refresh_token="r" * 44, expires_at=time.time() + 3600,
-                    expires_in=3600, api_domain="127.0.0.1", account_code="demo", app_ref="app")
+    return TokenSet(
+        access_token="a" * 44,
+        refresh_token="r" * 44,
+        expires_at=time.time() + 3600,
+        expires_in=3600,
+        api_domain="127.0.0.1",
+        account_code="demo",
+        app_ref="app",
+    )
 
 
 def open_state(folder: Path) -> None:
@@ -62,8 +78,14 @@ def token_lock(folder: Path) -> None:
 
 def pending(folder: Path) -> None:
     TokenStore.beside_state(folder / "state.sqlite3").save_pending(
-        PendingLogin(state="s" * 32, account_code="demo", app_ref="app", redirect_uri="https://x/",
-                     created_at=1.0))
+        PendingLogin(
+            state="s" * 32,
+            account_code="demo",
+            app_ref="app",
+            redirect_uri="https://x/",
+            created_at=1.0,
+        )
+    )
 
 
 def rate_limit(folder: Path) -> None:
@@ -100,14 +122,21 @@ CASES: list[tuple[str, Callable[[Path], None], type[Exception]]] = [
 
 def test_the_cases_name_the_real_files():
     store = TokenStore.beside_state(Path("state.sqlite3"))
-    assert {store.path.name, store.lock_path.name, store.pending_path.name, store.guard_path.name} <= {
-        name for name, _, _ in CASES}
+    assert {
+        store.path.name,
+        store.lock_path.name,
+        store.pending_path.name,
+        store.guard_path.name,
+    } <= {name for name, _, _ in CASES}
 
 
 @pytest.mark.parametrize("dangling", [False, True], ids=["to-a-file", "dangling"])
-@pytest.mark.parametrize(("name", "write", "error"), CASES, ids=[f"{n}-{w.__name__}" for n, w, _ in CASES])
-def test_a_link_at_a_file_bp_tui_writes_is_refused_and_its_target_left_alone(tmp_path, name, write, error,
-                                                                            dangling):
+@pytest.mark.parametrize(
+    ("name", "write", "error"), CASES, ids=[f"{n}-{w.__name__}" for n, w, _ in CASES]
+)
+def test_a_link_at_a_file_bp_tui_writes_is_refused_and_its_target_left_alone(
+    tmp_path, name, write, error, dangling
+):
     folder = tmp_path / "data"
     folder.mkdir()
     if name.startswith("state.sqlite3") and name != "state.sqlite3":
@@ -142,16 +171,24 @@ def test_the_cli_names_the_link_and_exits_as_for_other_state_errors(tmp_path):
     target = tmp_path / "victim"
     target.write_bytes(PRECIOUS)
     Path(f"{state}.lock").symlink_to(target)
-    result = subprocess.run([EXE, "--config", str(config), "--state", str(state), "sync", "--once"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [EXE, "--config", str(config), "--state", str(state), "sync", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2, result
     assert f"{state}.lock: is a symbolic link" in result.stderr and "Traceback" not in result.stderr
     assert target.read_bytes() == PRECIOUS
     Path(f"{state}.lock").unlink()
     Path(f"{state}-wal").unlink(missing_ok=True)
     Path(f"{state}-wal").symlink_to(target)
-    result = subprocess.run([EXE, "--config", str(config), "--state", str(state), "state", "stats"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [EXE, "--config", str(config), "--state", str(state), "state", "stats"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and f"{state}-wal: " in result.stderr, result
     assert "symbolic link" in result.stderr
     assert target.read_bytes() == PRECIOUS
@@ -173,11 +210,17 @@ def test_every_folder_bp_tui_creates_is_0700_under_umask_000(tmp_path):
         os.umask(old)
     created = [p for p in tmp_path.rglob("*") if p.is_dir()]
     assert len(created) == 18, created
-    loose = {str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.stat().st_mode)) for p in created
-             if stat.S_IMODE(p.stat().st_mode) != 0o700}
+    loose = {
+        str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.stat().st_mode))
+        for p in created
+        if stat.S_IMODE(p.stat().st_mode) != 0o700
+    }
     assert loose == {}
-    files = {str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.stat().st_mode)) for p in tmp_path.rglob("*")
-             if p.is_file() and stat.S_IMODE(p.stat().st_mode) != 0o600}
+    files = {
+        str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.stat().st_mode))
+        for p in tmp_path.rglob("*")
+        if p.is_file() and stat.S_IMODE(p.stat().st_mode) != 0o600
+    }
     assert files == {}
 
 

@@ -15,7 +15,9 @@ from bp_tui.state import StateError, StateStore
 
 
 def modes(path: Path) -> dict[str, int]:
-    return {suffix: stat.S_IMODE(os.stat(f"{path}{suffix}").st_mode) for suffix in ("", "-wal", "-shm")}
+    return {
+        suffix: stat.S_IMODE(os.stat(f"{path}{suffix}").st_mode) for suffix in ("", "-wal", "-shm")
+    }
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o000])
@@ -84,5 +86,7 @@ def test_a_full_disk_when_creating_the_state_is_a_state_error(tmp_path, monkeypa
 
     monkeypatch.setattr(os, "open", full)
     path = tmp_path / "state.sqlite3"
-    with pytest.raises(StateError, match=f"^{path}: cannot open the state database: No space left on device$"):
+    with pytest.raises(
+        StateError, match=f"^{path}: cannot open the state database: No space left on device$"
+    ):
         StateStore(path)

@@ -18,13 +18,25 @@ def basic(a: str, b: str) -> str:
 
 
 def test_every_encoding_is_masked():
-    odd = "p@ss w/rd+\"q\"&é=ok!"
+    odd = 'p@ss w/rd+"q"&é=ok!'
     secrets = [KEY, SECRET, TOKEN, odd]
-    samples = [KEY, SECRET, TOKEN, odd, basic(KEY, SECRET), basic(KEY, SECRET).rstrip("="),
-               base64.urlsafe_b64encode(f"{KEY}:{SECRET}".encode()).decode(),
-               base64.b64encode(TOKEN.encode()).decode(), base64.b64encode(odd.encode()).decode().rstrip("="),
-               quote(odd, safe=""), quote_plus(odd), quote(TOKEN, safe=""), json.dumps(odd)[1:-1],
-               json.dumps(odd, ensure_ascii=False)[1:-1], basic(TOKEN, "x")]
+    samples = [
+        KEY,
+        SECRET,
+        TOKEN,
+        odd,
+        basic(KEY, SECRET),
+        basic(KEY, SECRET).rstrip("="),
+        base64.urlsafe_b64encode(f"{KEY}:{SECRET}".encode()).decode(),
+        base64.b64encode(TOKEN.encode()).decode(),
+        base64.b64encode(odd.encode()).decode().rstrip("="),
+        quote(odd, safe=""),
+        quote_plus(odd),
+        quote(TOKEN, safe=""),
+        json.dumps(odd)[1:-1],
+        json.dumps(odd, ensure_ascii=False)[1:-1],
+        basic(TOKEN, "x"),
+    ]
     for sample in samples:
         text = f"echo: Authorization: Basic {sample}\r\nnext"
         out = scrub_secrets(text, secrets)
@@ -39,10 +51,10 @@ def test_a_cut_token_is_masked_as_are_its_long_parts():
     shown = TOKEN[:38]  # the review saw 38 of the token's 44 characters printed
     assert scrub_secrets(f"Bearer {shown}", [TOKEN]) == "Bearer ***"
     for start in range(0, len(TOKEN) - PARTIAL_RUN + 1, 5):
-        piece = TOKEN[start:start + PARTIAL_RUN]
+        piece = TOKEN[start : start + PARTIAL_RUN]
         assert piece not in scrub_secrets(f"x{piece}y", [TOKEN])
     # the pieces left are shorter than the rule: a few characters, never enough to use
-    assert scrub_secrets(TOKEN[:PARTIAL_RUN - 1], [TOKEN]) == TOKEN[:PARTIAL_RUN - 1]
+    assert scrub_secrets(TOKEN[: PARTIAL_RUN - 1], [TOKEN]) == TOKEN[: PARTIAL_RUN - 1]
 
 
 def test_short_secrets_are_masked_whole_and_ordinary_text_is_left():
@@ -64,12 +76,24 @@ def test_an_alert_urls_secret_parts_are_masked_while_its_scheme_and_host_can_be_
     from bp_tui.config import config_from_dict
     from bp_tui.config.store import secret_values
 
-    config = config_from_dict({"brightpearl": {"account_code": "acme"}, "alerts": {
-        "urls": "slack://T0AAA/B0BBB/xxxxXXXXxxxx1234, mailtos://alerts:app-pass-9876@example.com?to=ops@example.com"}},
-        source="test")
+    config = config_from_dict(
+        {
+            "brightpearl": {"account_code": "acme"},
+            "alerts": {
+                "urls": "slack://T0AAA/B0BBB/xxxxXXXXxxxx1234, mailtos://alerts:app-pass-9876@example.com?to=ops@example.com"
+            },
+        },
+        source="test",
+    )
     secrets = secret_values(config)
-    said = ("POST https://hooks.slack.com/services/T0AAA/B0BBB/xxxxXXXXxxxx1234 failed; "
-            "login alerts / app-pass-9876 refused; token XXXXxxxx1234 echoed")
+    said = (
+        "POST https://hooks.slack.com/services/T0AAA/B0BBB/xxxxXXXXxxxx1234 failed; "
+        "login alerts / app-pass-9876 refused; token XXXXxxxx1234 echoed"
+    )
     out = scrub_secrets(said, secrets)
-    assert "xxxxXXXXxxxx1234" not in out and "app-pass-9876" not in out and "XXXXxxxx1234" not in out
-    assert scrub_secrets("slack://T0AAA/****: sent", secrets) == "slack://T0AAA/****: sent"  # what displays show
+    assert (
+        "xxxxXXXXxxxx1234" not in out and "app-pass-9876" not in out and "XXXXxxxx1234" not in out
+    )
+    assert (
+        scrub_secrets("slack://T0AAA/****: sent", secrets) == "slack://T0AAA/****: sent"
+    )  # what displays show

@@ -12,7 +12,13 @@ from bp_tui.config import load_config
 from .helpers import chaos_env, cycle
 from .served import Served
 
-SECRETS = ("sandbox-password", "sandbox-key", "sandbox-secret", "wrong-pass-5ecret", "wrong-ss-5ecret")
+SECRETS = (
+    "sandbox-password",
+    "sandbox-key",
+    "sandbox-secret",
+    "wrong-pass-5ecret",
+    "wrong-ss-5ecret",
+)
 
 
 def assert_clean(text: str, where: str) -> None:
@@ -33,8 +39,14 @@ def test_cli_outputs_and_files_hold_no_secret(tmp_path):
     served = Served(tmp_path, orders=8)
     try:
         assert stat.S_IMODE(served.config.stat().st_mode) == 0o600
-        outputs = [served.run("sync", "--once"), served.run("sync", "--once", "--json"), served.run("doctor"),
-                   served.run("doctor", "--json"), served.run("config", "show"), served.run("config", "path")]
+        outputs = [
+            served.run("sync", "--once"),
+            served.run("sync", "--once", "--json"),
+            served.run("doctor"),
+            served.run("doctor", "--json"),
+            served.run("config", "show"),
+            served.run("config", "path"),
+        ]
         served.label(3)
         outputs.append(served.run("sync", "--once"))
         gon = served.tally()["eligible"][0]
@@ -43,11 +55,20 @@ def test_cli_outputs_and_files_hold_no_secret(tmp_path):
         keys = load_config(served.config, env={})
         bad = tmp_path / "bad" / "config.toml"
         bad.parent.mkdir()
-        doc = {"brightpearl": {"account_code": keys.brightpearl.account_code,
-                               "integration_url": keys.brightpearl.integration_url, "username": "ops@demo.example",
-                               "password": "wrong-pass-5ecret", "staff_contact_id": 203},
-               "shipstation": {"api_key": "sandbox-key", "api_secret": "wrong-ss-5ecret",
-                               "base_url": keys.shipstation.base_url}}
+        doc = {
+            "brightpearl": {
+                "account_code": keys.brightpearl.account_code,
+                "integration_url": keys.brightpearl.integration_url,
+                "username": "ops@demo.example",
+                "password": "wrong-pass-5ecret",
+                "staff_contact_id": 203,
+            },
+            "shipstation": {
+                "api_key": "sandbox-key",
+                "api_secret": "wrong-ss-5ecret",
+                "base_url": keys.shipstation.base_url,
+            },
+        }
         bad.write_text(tomli_w.dumps(doc))
         for command in (["sync", "--once"], ["doctor"], ["config", "show"]):
             result = served.run("--config", str(bad), *command)
@@ -71,15 +92,24 @@ async def test_in_process_logs_bundle_and_reprs_hold_no_secret(tmp_path, caplog)
             await cycle(ce, conn)
         checks = await conn.doctor()
         bundle = conn.export_support_bundle(tmp_path / "bundle")
-        ce.env.bp.password = "rotated"  # the saved password no longer works: a failing authentication
+        ce.env.bp.password = (
+            "rotated"  # the saved password no longer works: a failing authentication
+        )
         ce.env.bp.expire_tokens()
         failing = ce.connector()
         try:
             assert not await cycle(ce, failing)
         finally:
             await failing.aclose()
-        texts = [repr(conn.bp), repr(conn.ss), repr(conn.config), repr(ce.env.config), caplog.text,
-                 "\n".join(ce.errors), "\n".join(f"{c}" for c in checks)]
+        texts = [
+            repr(conn.bp),
+            repr(conn.ss),
+            repr(conn.config),
+            repr(ce.env.config),
+            caplog.text,
+            "\n".join(ce.errors),
+            "\n".join(f"{c}" for c in checks),
+        ]
         for text in texts:
             assert_clean(text, "in-process output")
         assert ce.errors and "Brightpearl" in ce.errors[-1]

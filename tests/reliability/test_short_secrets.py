@@ -10,12 +10,16 @@ from bp_tui.troubleshoot.bundle import REDACTED, redact
 
 
 def test_brightpearl_errors_scrub_a_short_secret():
-    err = api_error(400, {"errors": [{"code": "X-1", "message": "bad password Zq9 for user"}]}, secrets=("Zq9",))
+    err = api_error(
+        400, {"errors": [{"code": "X-1", "message": "bad password Zq9 for user"}]}, secrets=("Zq9",)
+    )
     assert "Zq9" not in str(err) and "***" in str(err)
 
 
 def test_shipstation_errors_scrub_a_short_secret():
-    err = error_for(400, {"message": "api key k7 is not valid"}, path="GET /stores", secrets=("k7", ""))
+    err = error_for(
+        400, {"message": "api key k7 is not valid"}, path="GET /stores", secrets=("k7", "")
+    )
     assert "k7" not in str(err) and "***" in str(err)
 
 

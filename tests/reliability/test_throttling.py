@@ -18,15 +18,25 @@ async def test_throttle_bursts_and_tight_windows_have_no_violations(tmp_path):
             env.label(4)
             env.ss.consume_rate_limit(8)  # other apps on the same keys spent the window
             env.bp.consume_requests(25)
-            await cycle(ce, conn)  # may give up after many throttles in a row: the next cycle goes on
+            await cycle(
+                ce, conn
+            )  # may give up after many throttles in a row: the next cycle goes on
         for _ in range(10):
             if await cycle(ce, conn):
                 break
-        assert ce.bp_chaos.injected["throttle"] > 3 and ce.ss_chaos.injected["throttle"] >= 1, (ce.errors, len(env.ss.request_log))
+        assert ce.bp_chaos.injected["throttle"] > 3 and ce.ss_chaos.injected["throttle"] >= 1, (
+            ce.errors,
+            len(env.ss.request_log),
+        )
         statuses = [s for *_, s in env.ss.request_log]
         assert statuses.count(429) > 0 and env.bp.window.throttled > 0  # the real windows bit too
         assert_exactly_once(ce, conn, eligible)
-        assert ce.violations == 0, (ce.bp_chaos.violations, ce.ss_chaos.violations, env.bp.violations,
-                                    env.ss.violations, statuses.count(429))
+        assert ce.violations == 0, (
+            ce.bp_chaos.violations,
+            ce.ss_chaos.violations,
+            env.bp.violations,
+            env.ss.violations,
+            statuses.count(429),
+        )
     finally:
         await conn.aclose()

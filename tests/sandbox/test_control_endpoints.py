@@ -27,12 +27,30 @@ def accounts(orders: int = 8) -> tuple[BrightpearlSandbox, ShipStationSandbox]:
 
 
 def order_for(gid: int, **changes: Any) -> dict:
-    body = {"orderKey": f"bp-demo-gon-{gid}", "orderNumber": str(gid), "orderDate": "2026-03-01 10:00:00",
-            "orderStatus": "awaiting_shipment", "billTo": {"name": "A"},
-            "shipTo": {"name": "Same Person", "street1": "1 High St", "city": "Leeds", "postalCode": "LS1 1AA",
-                       "country": "GB"},
-            "items": [{"lineItemKey": f"{gid}-a", "sku": "A", "name": "Mug", "quantity": 2, "unitPrice": 5.0},
-                      {"lineItemKey": f"{gid}-b", "sku": "B", "name": "Tray", "quantity": 1, "unitPrice": 9.0}]}
+    body = {
+        "orderKey": f"bp-demo-gon-{gid}",
+        "orderNumber": str(gid),
+        "orderDate": "2026-03-01 10:00:00",
+        "orderStatus": "awaiting_shipment",
+        "billTo": {"name": "A"},
+        "shipTo": {
+            "name": "Same Person",
+            "street1": "1 High St",
+            "city": "Leeds",
+            "postalCode": "LS1 1AA",
+            "country": "GB",
+        },
+        "items": [
+            {"lineItemKey": f"{gid}-a", "sku": "A", "name": "Mug", "quantity": 2, "unitPrice": 5.0},
+            {
+                "lineItemKey": f"{gid}-b",
+                "sku": "B",
+                "name": "Tray",
+                "quantity": 1,
+                "unitPrice": 9.0,
+            },
+        ],
+    }
     body.update(changes)
     return body
 
@@ -40,9 +58,13 @@ def order_for(gid: int, **changes: Any) -> dict:
 class Controls:
     """A client of one served pair of accounts' ``/_sandbox`` controls (one seeded stream)."""
 
-    def __init__(self, bp: BrightpearlSandbox, ss: ShipStationSandbox, *, real_world: bool = False) -> None:
+    def __init__(
+        self, bp: BrightpearlSandbox, ss: ShipStationSandbox, *, real_world: bool = False
+    ) -> None:
         app = combined_app(bp.app, ss.app, control=control_app(bp, ss, real_world=real_world))
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        )
 
     async def __call__(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return await self.client.request(method, "/_sandbox" + path, **kw)
@@ -56,10 +78,15 @@ async def test_split_merge_and_the_tally():
     split = await control("POST", "/split", params={"orderId": first, "items": f"{key}:1"})
     assert split.status_code == 200
     part = split.json()["part"]
-    assert part["advancedOptions"]["parentId"] == first and part["orderKey"] == ss.orders[first]["orderKey"]
+    assert (
+        part["advancedOptions"]["parentId"] == first
+        and part["orderKey"] == ss.orders[first]["orderKey"]
+    )
     assert [i["quantity"] for i in split.json()["order"]["items"]] == [1, 1]
     merged = await control("POST", "/merge", params={"orderId": second, "merge": str(third)})
-    assert merged.status_code == 200 and merged.json()["order"]["advancedOptions"]["mergedIds"] == [third]
+    assert merged.status_code == 200 and merged.json()["order"]["advancedOptions"]["mergedIds"] == [
+        third
+    ]
     counts = tally(bp, ss)
     assert counts["split_parts"] == 1 and counts["merged_away"] == 1
     assert counts["duplicate_orders"] == []  # the parts of a split share their orderKey on purpose
@@ -83,7 +110,9 @@ async def test_tally_counts_a_note_labelled_only_when_every_part_is_and_merged_n
     assert {gon[first], gon[second], merged_gon} <= set(counts["labelled_unconfirmed"])
     assert counts["labelled"] == 3 and counts["return_labels"] == 1
     shipped = bp.gons[merged_gon]
-    bp.apply_events(merged_gon, [{"eventCode": "SHW", "occured": shipped["createdOn"], "eventOwnerId": 4}])
+    bp.apply_events(
+        merged_gon, [{"eventCode": "SHW", "occured": shipped["createdOn"], "eventOwnerId": 4}]
+    )
     assert merged_gon not in tally(bp, ss)["labelled_unconfirmed"]
 
 
@@ -92,8 +121,13 @@ async def test_return_label_void_late_void_and_ui_edit():
     control = Controls(bp, ss)
     first, second = sorted(ss.orders)[:2]
     label = ss.create_label(first)
-    back = await control("POST", "/return-label", params={"orderId": first, "trackingNumber": "1ZBACK"})
-    assert back.json()["shipment"]["isReturnLabel"] is True and back.json()["shipment"]["trackingNumber"] == "1ZBACK"
+    back = await control(
+        "POST", "/return-label", params={"orderId": first, "trackingNumber": "1ZBACK"}
+    )
+    assert (
+        back.json()["shipment"]["isReturnLabel"] is True
+        and back.json()["shipment"]["trackingNumber"] == "1ZBACK"
+    )
     late = await control("POST", "/void", params={"shipmentId": label["shipmentId"], "days": "20"})
     assert late.status_code == 200 and late.json()["shipment"]["voided"] is True
     assert late.json()["shipment"]["createDate"] < late.json()["shipment"]["voidDate"][:10]
@@ -102,11 +136,17 @@ async def test_return_label_void_late_void_and_ui_edit():
     plain = ss.create_label(second)
     now = await control("POST", "/void", params={"shipmentId": plain["shipmentId"]})
     assert now.json()["shipment"]["voided"] is True and tally(bp, ss)["voided_labels"] == 2
-    edited = await control("POST", "/edit-order", params={"orderId": second},
-                           json={"serviceCode": "ups_next_day_air", "advancedOptions": {"customField3": "VIP"}})
+    edited = await control(
+        "POST",
+        "/edit-order",
+        params={"orderId": second},
+        json={"serviceCode": "ups_next_day_air", "advancedOptions": {"customField3": "VIP"}},
+    )
     assert edited.status_code == 200 and ss.orders[second]["serviceCode"] == "ups_next_day_air"
     assert ss.orders[second]["advancedOptions"]["customField3"] == "VIP"
-    refused = await control("POST", "/edit-order", params={"orderId": second}, json={"orderNumber": "X"})
+    refused = await control(
+        "POST", "/edit-order", params={"orderId": second}, json={"orderNumber": "X"}
+    )
     assert refused.status_code == 400 and "orderNumber" in refused.json()["message"]
 
 
@@ -119,27 +159,34 @@ async def test_brightpearl_controls_timezone_and_staff():
     assert bad.status_code == 400 and bp.timezone_name == "America/Chicago"
     off = await control("POST", "/timezone")
     assert off.json() == {"timezone": None} and bp.zone is None
-    staff = await control("POST", "/staff", params={"name": "Kim Packer", "email": "kim@demo.example"})
+    staff = await control(
+        "POST", "/staff", params={"name": "Kim Packer", "email": "kim@demo.example"}
+    )
     assert bp.staff[staff.json()["contactId"]] == "Kim Packer"
 
 
-@pytest.mark.parametrize("method, path, params, status", [
-    ("POST", "/split", {"orderId": "1"}, 404),
-    ("POST", "/split", {}, 400),
-    ("POST", "/split", {"orderId": "x"}, 400),
-    ("POST", "/split", {"orderId": "{first}", "items": "nonsense"}, 400),
-    ("POST", "/merge", {"orderId": "{first}", "merge": "a,b"}, 400),
-    ("POST", "/return-label", {"orderId": "5"}, 404),
-    ("POST", "/void", {"shipmentId": "5"}, 404),
-    ("POST", "/staff", {"name": "", "email": ""}, 400),
-    ("GET", "/split", {}, 404),
-    ("POST", "/nothing", {}, 404),
-])
+@pytest.mark.parametrize(
+    "method, path, params, status",
+    [
+        ("POST", "/split", {"orderId": "1"}, 404),
+        ("POST", "/split", {}, 400),
+        ("POST", "/split", {"orderId": "x"}, 400),
+        ("POST", "/split", {"orderId": "{first}", "items": "nonsense"}, 400),
+        ("POST", "/merge", {"orderId": "{first}", "merge": "a,b"}, 400),
+        ("POST", "/return-label", {"orderId": "5"}, 404),
+        ("POST", "/void", {"shipmentId": "5"}, 404),
+        ("POST", "/staff", {"name": "", "email": ""}, 400),
+        ("GET", "/split", {}, 404),
+        ("POST", "/nothing", {}, 404),
+    ],
+)
 async def test_bad_control_requests_say_why(method, path, params, status):
     bp, ss = accounts(orders=2)
     control = Controls(bp, ss)
     first = str(min(ss.orders))
-    answer = await control(method, path, params={k: v.format(first=first) for k, v in params.items()})
+    answer = await control(
+        method, path, params={k: v.format(first=first) for k, v in params.items()}
+    )
     assert answer.status_code == status and answer.json()["message"]
 
 
@@ -193,9 +240,18 @@ def test_real_world_events_cover_every_kind_and_keep_the_data_consistent():
 async def test_the_demo_environment_is_plain_unless_real_world(tmp_path):
     from bp_tui.sandbox.environment import build_environment
 
-    plain = build_environment(tmp_path / "plain", orders=16, seed=2, bp_limit=100_000, ss_limit=100_000)
-    real = build_environment(tmp_path / "real", orders=16, seed=2, bp_limit=100_000, ss_limit=100_000,
-                             real_world=True, bp_timezone="America/Chicago")
+    plain = build_environment(
+        tmp_path / "plain", orders=16, seed=2, bp_limit=100_000, ss_limit=100_000
+    )
+    real = build_environment(
+        tmp_path / "real",
+        orders=16,
+        seed=2,
+        bp_limit=100_000,
+        ss_limit=100_000,
+        real_world=True,
+        bp_timezone="America/Chicago",
+    )
     try:
         assert plain.bp.zone is None and real.bp.timezone_name == "America/Chicago"
         for env in (plain, real):
@@ -205,8 +261,15 @@ async def test_the_demo_environment_is_plain_unless_real_world(tmp_path):
                 await env.tick()
         assert plain.events == [] and not plain.ss.merged_orders
         assert not any(s["isReturnLabel"] for s in plain.ss.shipments.values())
-        assert plain.ss.orders and all(o["advancedOptions"]["parentId"] is None for o in plain.ss.orders.values())
-        assert real.events and {e["event"] for e in real.events} <= {"split", "merge", "return_label", "late_void"}
+        assert plain.ss.orders and all(
+            o["advancedOptions"]["parentId"] is None for o in plain.ss.orders.values()
+        )
+        assert real.events and {e["event"] for e in real.events} <= {
+            "split",
+            "merge",
+            "return_label",
+            "late_void",
+        }
     finally:
         await plain.aclose()
         await real.aclose()
@@ -225,8 +288,9 @@ async def test_v2_labels_being_made_or_failed_come_from_the_label_control():
     label_id = making["label"]["label_id"]
     done = await controls("POST", "/complete-label", params={"label_id": label_id})
     again = await controls("POST", "/complete-label", params={"label_id": label_id})
-    not_processing = await controls("POST", "/complete-label",
-                                    params={"label_id": failed.json()["label"]["label_id"]})
+    not_processing = await controls(
+        "POST", "/complete-label", params={"label_id": failed.json()["label"]["label_id"]}
+    )
     await controls.client.aclose()
     assert making["status"] == "processing" and failed.json()["status"] == "error"
     assert wrong.status_code == 400 and "processing or error" in wrong.json()["message"]

@@ -26,13 +26,22 @@ def client(sb: BrightpearlSandbox) -> httpx.AsyncClient:
 
 
 def authorize_query(sb, **more) -> dict:
-    return {"response_type": "code", "client_id": sb.app_ref, "redirect_uri": sb.oauth.redirect_uri,
-            "state": "st-1", **more}
+    return {
+        "response_type": "code",
+        "client_id": sb.app_ref,
+        "redirect_uri": sb.oauth.redirect_uri,
+        "state": "st-1",
+        **more,
+    }
 
 
 def token_form(sb, **more) -> dict:
-    return {"client_id": sb.app_ref, "client_secret": sb.oauth.client_secret, "redirect_uri": sb.oauth.redirect_uri,
-            **more}
+    return {
+        "client_id": sb.app_ref,
+        "client_secret": sb.oauth.client_secret,
+        "redirect_uri": sb.oauth.redirect_uri,
+        **more,
+    }
 
 
 async def code_for(http, sb) -> str:
@@ -42,21 +51,30 @@ async def code_for(http, sb) -> str:
 
 
 async def login(http, sb) -> dict:
-    answer = await http.post(f"/oauth/token/{sb.account_code}",
-                             data=token_form(sb, grant_type="authorization_code", code=await code_for(http, sb)))
+    answer = await http.post(
+        f"/oauth/token/{sb.account_code}",
+        data=token_form(sb, grant_type="authorization_code", code=await code_for(http, sb)),
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 async def refresh(http, sb, refresh_token: str) -> httpx.Response:
-    return await http.post(f"/oauth/token/{sb.account_code}",
-                           data=token_form(sb, grant_type="refresh_token", refresh_token=refresh_token))
+    return await http.post(
+        f"/oauth/token/{sb.account_code}",
+        data=token_form(sb, grant_type="refresh_token", refresh_token=refresh_token),
+    )
 
 
 async def api(http, sb, access: str, *, dev_ref: str | None = None) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {access}", "brightpearl-app-ref": sb.app_ref,
-               "brightpearl-dev-ref": sb.oauth.dev_ref if dev_ref is None else dev_ref}
-    return await http.get(f"/public-api/{sb.account_code}/warehouse-service/warehouse", headers=headers)
+    headers = {
+        "Authorization": f"Bearer {access}",
+        "brightpearl-app-ref": sb.app_ref,
+        "brightpearl-dev-ref": sb.oauth.dev_ref if dev_ref is None else dev_ref,
+    }
+    return await http.get(
+        f"/public-api/{sb.account_code}/warehouse-service/warehouse", headers=headers
+    )
 
 
 async def test_a_valid_authorize_query_redirects_with_a_code_and_the_state(sb):
@@ -69,15 +87,24 @@ async def test_a_valid_authorize_query_redirects_with_a_code_and_the_state(sb):
     assert query["state"] == ["st-1"] and query["code"][0]
 
 
-@pytest.mark.parametrize("change, error", [
-    ({"client_id": "someone_else"}, "invalid_client"),
-    ({"redirect_uri": "https://attacker.example/cb"}, "invalid_request"),
-    ({"response_type": "token"}, "unsupported_response_type"),
-])
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"client_id": "someone_else"}, "invalid_client"),
+        ({"redirect_uri": "https://attacker.example/cb"}, "invalid_request"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+    ],
+)
 async def test_a_bad_authorize_query_is_refused_and_never_redirected(sb, change, error):
     async with client(sb) as http:
-        answer = await http.get(f"/oauth/authorize/{sb.account_code}", params=authorize_query(sb, **change))
-    assert answer.status_code == 400 and answer.json()["error"] == error and "location" not in answer.headers
+        answer = await http.get(
+            f"/oauth/authorize/{sb.account_code}", params=authorize_query(sb, **change)
+        )
+    assert (
+        answer.status_code == 400
+        and answer.json()["error"] == error
+        and "location" not in answer.headers
+    )
 
 
 async def test_a_denied_approval_comes_back_as_access_denied(sb):
@@ -91,8 +118,14 @@ async def test_a_denied_approval_comes_back_as_access_denied(sb):
 async def test_the_code_exchange_answers_the_recorded_shape_and_the_token_calls_the_api(sb):
     async with client(sb) as http:
         tokens = await login(http, sb)
-        assert set(tokens) == {"access_token", "refresh_token", "installation_instance_id", "api_domain",
-                               "token_type", "expires_in"}
+        assert set(tokens) == {
+            "access_token",
+            "refresh_token",
+            "installation_instance_id",
+            "api_domain",
+            "token_type",
+            "expires_in",
+        }
         assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 604800
         assert isinstance(tokens["installation_instance_id"], str)
         assert (await api(http, sb, tokens["access_token"])).status_code == 200
@@ -101,16 +134,31 @@ async def test_the_code_exchange_answers_the_recorded_shape_and_the_token_calls_
 async def test_a_used_code_a_wrong_secret_and_a_different_redirect_are_refused(sb):
     async with client(sb) as http:
         code = await code_for(http, sb)
-        wrong_secret = await http.post(f"/oauth/token/{sb.account_code}", data=token_form(
-            sb, grant_type="authorization_code", code=code, client_secret="not-it"))
-        other_redirect = await http.post(f"/oauth/token/{sb.account_code}", data=token_form(
-            sb, grant_type="authorization_code", code=code, redirect_uri="https://elsewhere.example/cb"))
-        first = await http.post(f"/oauth/token/{sb.account_code}", data=token_form(
-            sb, grant_type="authorization_code", code=code))
-        again = await http.post(f"/oauth/token/{sb.account_code}", data=token_form(
-            sb, grant_type="authorization_code", code=code))
-        as_json = await http.post(f"/oauth/token/{sb.account_code}", json=token_form(
-            sb, grant_type="authorization_code", code=code))
+        wrong_secret = await http.post(
+            f"/oauth/token/{sb.account_code}",
+            data=token_form(sb, grant_type="authorization_code", code=code, client_secret="not-it"),
+        )
+        other_redirect = await http.post(
+            f"/oauth/token/{sb.account_code}",
+            data=token_form(
+                sb,
+                grant_type="authorization_code",
+                code=code,
+                redirect_uri="https://elsewhere.example/cb",
+            ),
+        )
+        first = await http.post(
+            f"/oauth/token/{sb.account_code}",
+            data=token_form(sb, grant_type="authorization_code", code=code),
+        )
+        again = await http.post(
+            f"/oauth/token/{sb.account_code}",
+            data=token_form(sb, grant_type="authorization_code", code=code),
+        )
+        as_json = await http.post(
+            f"/oauth/token/{sb.account_code}",
+            json=token_form(sb, grant_type="authorization_code", code=code),
+        )
     assert (wrong_secret.status_code, wrong_secret.json()) == (400, {"error": "invalid_client"})
     assert other_redirect.json() == {"error": "invalid_grant", "error_description": BAD_REDIRECT}
     assert first.status_code == 200
@@ -126,7 +174,10 @@ async def test_an_expired_access_token_and_an_unknown_one_get_the_recorded_401s(
         unknown = await api(http, sb, "bm90LWEtdG9rZW4=")
         bad_refs = await api(http, sb, tokens["access_token"], dev_ref="not-mine")
     assert (expired.status_code, expired.json()) == (401, {"response": EXPIRED})
-    assert (unknown.status_code, unknown.json()) == (401, {"response": "Invalid instance token: bm90LWEtdG9rZW4="})
+    assert (unknown.status_code, unknown.json()) == (
+        401,
+        {"response": "Invalid instance token: bm90LWEtdG9rZW4="},
+    )
     assert (bad_refs.status_code, bad_refs.json()) == (401, {"response": BAD_REFS})
 
 
@@ -135,7 +186,9 @@ async def test_rotation_keeps_the_old_pair_until_the_new_one_is_used(sb):
         first = await login(http, sb)
         second = (await refresh(http, sb, first["refresh_token"])).json()
         assert second["refresh_token"] != first["refresh_token"]
-        assert "installation_instance_id" not in second  # as recorded: only the code exchange names it
+        assert (
+            "installation_instance_id" not in second
+        )  # as recorded: only the code exchange names it
         # Not used yet: the first pair still works (a client killed before storing the second loses
         # nothing).
         assert (await api(http, sb, first["access_token"])).status_code == 200
@@ -173,12 +226,18 @@ async def test_a_revoked_grant_refuses_its_tokens_and_its_refresh(sb):
 
 async def test_password_and_token_modes_still_work_beside_oauth(sb):
     async with client(sb) as http:
-        session = await http.post(f"/{sb.account_code}/authorise", json={"apiAccountCredentials": {
-            "emailAddress": sb.username, "password": sb.password}})
-        by_password = await http.get(f"/public-api/{sb.account_code}/warehouse-service/warehouse",
-                                     headers={"brightpearl-auth": session.json()["response"]})
-        by_staff = await http.get(f"/public-api/{sb.account_code}/warehouse-service/warehouse",
-                                  headers={"brightpearl-app-ref": sb.app_ref, "brightpearl-staff-token": sb.staff_token})
+        session = await http.post(
+            f"/{sb.account_code}/authorise",
+            json={"apiAccountCredentials": {"emailAddress": sb.username, "password": sb.password}},
+        )
+        by_password = await http.get(
+            f"/public-api/{sb.account_code}/warehouse-service/warehouse",
+            headers={"brightpearl-auth": session.json()["response"]},
+        )
+        by_staff = await http.get(
+            f"/public-api/{sb.account_code}/warehouse-service/warehouse",
+            headers={"brightpearl-app-ref": sb.app_ref, "brightpearl-staff-token": sb.staff_token},
+        )
     assert by_password.status_code == 200 and by_staff.status_code == 200
 
 

@@ -13,8 +13,11 @@ from tests.shipstation.factory import order
 
 
 def http(sandbox: ShipStationSandbox, *, auth=None) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.app), base_url="http://ss",
-                             auth=auth or (sandbox.api_key, sandbox.api_secret))
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox.app),
+        base_url="http://ss",
+        auth=auth or (sandbox.api_key, sandbox.api_secret),
+    )
 
 
 async def post_orders(sandbox: ShipStationSandbox, body) -> httpx.Response:
@@ -51,7 +54,10 @@ async def test_more_than_100_orders_or_a_single_object_is_a_400_model_state():
     sandbox = ShipStationSandbox()
     too_many = await post_orders(sandbox, [order(n) for n in range(101)])
     assert too_many.status_code == 400
-    assert too_many.json()["Message"] == "The request is invalid." and "apiOrders" in too_many.json()["ModelState"]
+    assert (
+        too_many.json()["Message"] == "The request is invalid."
+        and "apiOrders" in too_many.json()["ModelState"]
+    )
     single = await post_orders(sandbox, order(1))
     assert single.status_code == 400 and "JSON array" in single.json()["ModelState"]["apiOrders"][0]
     assert sandbox.orders == {}
@@ -60,13 +66,19 @@ async def test_more_than_100_orders_or_a_single_object_is_a_400_model_state():
 async def test_upsert_keeps_id_and_store_and_cancels_open_orders():
     sandbox = ShipStationSandbox()
     first = (await post_orders(sandbox, [order(1)])).json()["results"][0]
-    moved = order(1, advancedOptions={"storeId": sandbox.brightpearl_store_id}, orderStatus="on_hold")
+    moved = order(
+        1, advancedOptions={"storeId": sandbox.brightpearl_store_id}, orderStatus="on_hold"
+    )
     second = (await post_orders(sandbox, [moved])).json()["results"][0]
     assert second["orderId"] == first["orderId"]
     record = sandbox.orders[first["orderId"]]
-    assert record["advancedOptions"]["storeId"] == sandbox.default_store_id  # only honoured at creation
+    assert (
+        record["advancedOptions"]["storeId"] == sandbox.default_store_id
+    )  # only honoured at creation
     assert record["orderStatus"] == "on_hold"
-    cancelled = (await post_orders(sandbox, [order(1, orderStatus="cancelled")])).json()["results"][0]
+    cancelled = (await post_orders(sandbox, [order(1, orderStatus="cancelled")])).json()["results"][
+        0
+    ]
     assert cancelled["success"] and cancelled["orderId"] == first["orderId"]
     assert sandbox.order_by_key("bp-acme-gon-1")["orderStatus"] == "cancelled"
     refused = (await post_orders(sandbox, [order(1)])).json()["results"][0]
@@ -76,19 +88,25 @@ async def test_upsert_keeps_id_and_store_and_cancels_open_orders():
 async def test_dates_are_pacific_with_seven_digits_and_ship_date_only():
     moment = datetime(2024, 1, 15, 16, 0, 0, 250000, tzinfo=UTC)
     sandbox = ShipStationSandbox(now=lambda: moment)
-    result = (await post_orders(sandbox, [order(1, orderDate="2024-01-10T12:00:00Z")])).json()["results"][0]
+    result = (await post_orders(sandbox, [order(1, orderDate="2024-01-10T12:00:00Z")])).json()[
+        "results"
+    ][0]
     record = sandbox.orders[result["orderId"]]
     assert record["createDate"] == "2024-01-15T08:00:00.2500000"
     assert record["orderDate"] == "2024-01-10T04:00:00.0000000"
     label = sandbox.create_label(result["orderId"], when=datetime(2024, 1, 16, 5, 0, tzinfo=UTC))
-    assert label["shipDate"] == "2024-01-15" and label["createDate"] == "2024-01-15T21:00:00.0000000"
+    assert (
+        label["shipDate"] == "2024-01-15" and label["createDate"] == "2024-01-15T21:00:00.0000000"
+    )
     fulfilled = sandbox.mark_shipped(result["orderId"], tracking_number="T1")
     assert fulfilled["shipDate"] == "2024-01-15T00:00:00.0000000"
 
 
 async def test_labels_voids_and_fulfillments():
     sandbox = ShipStationSandbox()
-    ids = [r["orderId"] for r in (await post_orders(sandbox, [order(1), order(2)])).json()["results"]]
+    ids = [
+        r["orderId"] for r in (await post_orders(sandbox, [order(1), order(2)])).json()["results"]
+    ]
     label = sandbox.create_label(ids[0], tracking_number="1ZX")
     assert sandbox.orders[ids[0]]["orderStatus"] == "shipped"
     sandbox.void_label(label["shipmentId"])
@@ -97,7 +115,9 @@ async def test_labels_voids_and_fulfillments():
     assert sandbox.orders[ids[0]]["orderStatus"] == "awaiting_shipment"
     sandbox.mark_shipped(ids[1], tracking_number="T-2")
     async with http(sandbox) as client:
-        with_items = (await client.get("/shipments", params={"includeShipmentItems": "true"})).json()
+        with_items = (
+            await client.get("/shipments", params={"includeShipmentItems": "true"})
+        ).json()
         without = (await client.get("/shipments")).json()
         fulfillments = (await client.get("/fulfillments")).json()
     assert with_items["total"] == 1 and with_items["shipments"][0]["voided"] is True
@@ -112,7 +132,9 @@ async def test_orders_list_paging_and_starts_with_filter():
     async with http(sandbox) as client:
         page2 = (await client.get("/orders", params={"page": 2, "pageSize": 5})).json()
         starts = (await client.get("/orders", params={"orderNumber": "771"})).json()
-        by_store = (await client.get("/orders", params={"storeId": sandbox.brightpearl_store_id})).json()
+        by_store = (
+            await client.get("/orders", params={"storeId": sandbox.brightpearl_store_id})
+        ).json()
         bad = await client.get("/orders", params={"createDateStart": "not a date"})
         one = await client.get(f"/orders/{page2['orders'][0]['orderId']}")
         none = await client.get("/orders/1")
@@ -147,10 +169,15 @@ async def test_basic_auth_is_checked_and_headers_are_on_every_answer():
         ok = await client.get("/stores")
     assert refused.status_code == 401 and refused.json() == {"message": "Invalid API credentials"}
     for response in (refused, ok):
-        assert {"x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"} <= set(response.headers)
+        assert {"x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"} <= set(
+            response.headers
+        )
     assert ok.headers["x-rate-limit-limit"] == "40" and ok.headers["x-rate-limit-remaining"] == "39"
     assert 0 < int(ok.headers["x-rate-limit-reset"]) <= 60
-    assert [(m, t, s) for _, m, t, s in sandbox.request_log] == [("GET", "/stores", 401), ("GET", "/stores", 200)]
+    assert [(m, t, s) for _, m, t, s in sandbox.request_log] == [
+        ("GET", "/stores", 401),
+        ("GET", "/stores", 200),
+    ]
     assert sandbox.settings()["store_id"] == sandbox.brightpearl_store_id
 
 
@@ -180,8 +207,14 @@ async def test_served_over_real_http_under_a_path_prefix():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Mount("/shipstation", app=sandbox.app)]),
-                                           host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Mount("/shipstation", app=sandbox.app)]),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
     task = asyncio.create_task(server.serve())
     try:
         for _ in range(500):

@@ -14,25 +14,33 @@ from tests.shipstation.factory import order
 def http():
     sb = ShipStationSandbox(rate_limit=10_000)
     key, secret = sb.settings("http://x")["api_key"], sb.settings("http://x")["api_secret"]
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=sb.app), base_url="http://shipstation.sandbox",
-                             auth=(key, secret))
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sb.app),
+        base_url="http://shipstation.sandbox",
+        auth=(key, secret),
+    )
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"orderNumber": None}, "orderNumber is required"),
-    ({"orderDate": None}, "orderDate is required"),
-    ({"orderStatus": "packed"}, "Invalid orderStatus"),
-    ({"shipTo": None}, "shipTo is required"),
-    ({"billTo": None}, "billTo is required"),
-    ({"shipTo": {"name": "A", "street1": "1 Rd", "country": "UK"}}, "Invalid country code"),
-    ({"items": [{"sku": "X", "quantity": 1}]}, "name cannot be null"),
-    ({"items": [{"name": "X", "quantity": 1.5}]}, "whole number"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"orderNumber": None}, "orderNumber is required"),
+        ({"orderDate": None}, "orderDate is required"),
+        ({"orderStatus": "packed"}, "Invalid orderStatus"),
+        ({"shipTo": None}, "shipTo is required"),
+        ({"billTo": None}, "billTo is required"),
+        ({"shipTo": {"name": "A", "street1": "1 Rd", "country": "UK"}}, "Invalid country code"),
+        ({"items": [{"sku": "X", "quantity": 1}]}, "name cannot be null"),
+        ({"items": [{"name": "X", "quantity": 1.5}]}, "whole number"),
+    ],
+)
 async def test_createorders_refuses_what_the_reference_says_v1_refuses(http, change, words):
     async with http:
         answer = await http.post("/orders/createorders", json=[order(1, **change)])
     [result] = answer.json()["results"]
-    assert answer.status_code == 200 and result["success"] is False and words in result["errorMessage"]
+    assert (
+        answer.status_code == 200 and result["success"] is False and words in result["errorMessage"]
+    )
 
 
 async def test_markasshipped_needs_order_and_carrier_and_list_filters_take_the_enum_only(http):

@@ -32,10 +32,22 @@ def order(n: int, **changes: Any) -> dict:
         "orderStatus": "awaiting_shipment",
         "customerEmail": f"customer{n}@example.com",
         "billTo": {"name": f"Customer {n}"},
-        "shipTo": {"name": f"Customer {n}", "street1": "1 High St", "city": "Leeds", "postalCode": "LS1 1AA",
-                   "country": "GB"},
-        "items": [{"lineItemKey": f"row-{n}", "sku": f"SKU-{n}", "name": f"Widget {n}", "quantity": 2,
-                   "unitPrice": 9.5}],
+        "shipTo": {
+            "name": f"Customer {n}",
+            "street1": "1 High St",
+            "city": "Leeds",
+            "postalCode": "LS1 1AA",
+            "country": "GB",
+        },
+        "items": [
+            {
+                "lineItemKey": f"row-{n}",
+                "sku": f"SKU-{n}",
+                "name": f"Widget {n}",
+                "quantity": 2,
+                "unitPrice": 9.5,
+            }
+        ],
         "advancedOptions": {"customField1": "2", "source": "Brightpearl"},
     }
     body.update(changes)
@@ -45,10 +57,17 @@ def order(n: int, **changes: Any) -> dict:
 def draft(n: int, **changes: Any) -> OrderDraft:
     """An order draft for GON ``n`` (the same order as ``order(n)``, in bp-tui's terms)."""
     values: dict[str, Any] = {
-        "key": f"bp-acme-gon-{n}", "number": str(100000 + n), "placed_at": None,
+        "key": f"bp-acme-gon-{n}",
+        "number": str(100000 + n),
+        "placed_at": None,
         "email": f"customer{n}@example.com",
-        "ship_to": Address(name=f"Customer {n}", street1="1 High St", city="Leeds", postal_code="LS1 1AA",
-                           country="GB"),
+        "ship_to": Address(
+            name=f"Customer {n}",
+            street1="1 High St",
+            city="Leeds",
+            postal_code="LS1 1AA",
+            country="GB",
+        ),
         "bill_to": Address(name=f"Customer {n}"),
         "items": (LineItem(f"row-{n}", f"SKU-{n}", f"Widget {n}", 2, 9.5),),
         "warehouse_ref": "2",
@@ -68,9 +87,15 @@ class SleepRecorder:
         await asyncio.sleep(seconds)
 
 
-def client_for(sandbox: ShipStationSandbox, *, api_secret: str | None = None, sleep=None,
-               backoff: Backoff | None = None, base_url: str = "http://shipstation.sandbox",
-               transport: httpx.AsyncBaseTransport | None = None) -> ShipStationClient:
+def client_for(
+    sandbox: ShipStationSandbox,
+    *,
+    api_secret: str | None = None,
+    sleep=None,
+    backoff: Backoff | None = None,
+    base_url: str = "http://shipstation.sandbox",
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ShipStationClient:
     values = sandbox.settings(base_url)
     if api_secret is not None:
         values["api_secret"] = api_secret

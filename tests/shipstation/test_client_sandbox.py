@@ -14,7 +14,9 @@ from tests.shipstation.factory import SleepRecorder, client_for, order
 
 
 def _posts(sandbox: ShipStationSandbox) -> list[tuple[str, int]]:
-    return [(target, status) for _, method, target, status in sandbox.request_log if method == "POST"]
+    return [
+        (target, status) for _, method, target, status in sandbox.request_log if method == "POST"
+    ]
 
 
 async def test_250_orders_upsert_in_3_calls_and_resend_without_duplicates():
@@ -35,7 +37,9 @@ async def test_250_orders_upsert_in_3_calls_and_resend_without_duplicates():
     assert len({r.order_id for r in first}) == 250
     assert sandbox.order_by_key("bp-acme-gon-7")["customerEmail"] == "new7@example.com"
     assert [status for _, status in _posts(sandbox)] == [200] * 6
-    assert all(o["advancedOptions"]["storeId"] == sandbox.default_store_id for o in sandbox.orders.values())
+    assert all(
+        o["advancedOptions"]["storeId"] == sandbox.default_store_id for o in sandbox.orders.values()
+    )
 
 
 async def test_batch_of_100_with_2_bad_orders_reports_exactly_those_2():
@@ -44,7 +48,9 @@ async def test_batch_of_100_with_2_bad_orders_reports_exactly_those_2():
         shipped = (await client.upsert_orders([order(5)]))[0]
         sandbox.create_label(shipped.order_id)
         batch = [order(n) for n in range(100)]
-        batch[17] = order(17, shipTo={"name": "X", "street1": "1 Road", "city": "Leeds", "country": "UK"})
+        batch[17] = order(
+            17, shipTo={"name": "X", "street1": "1 Road", "city": "Leeds", "country": "UK"}
+        )
         results = await client.upsert_orders(batch)
     failed = [(r.order_key, r.error_message) for r in results if not r.success]
     assert len(results) == 100
@@ -74,7 +80,9 @@ async def test_paging_over_1200_shipments_in_3_pages():
         created = await client.upsert_orders([order(n) for n in range(100)])
         start = datetime(2024, 9, 1, tzinfo=UTC)
         for index in range(1200):
-            sandbox.create_label(created[index % 100].order_id, when=start + timedelta(minutes=index))
+            sandbox.create_label(
+                created[index % 100].order_id, when=start + timedelta(minutes=index)
+            )
         before = client.requests_sent
         shipments = await client.list_shipments(store_id=sandbox.default_store_id)
         assert client.requests_sent - before == 3
@@ -83,7 +91,9 @@ async def test_paging_over_1200_shipments_in_3_pages():
     assert shipments[0].items and shipments[0].items[0].line_item_key == "row-0"
     assert shipments[0].create_date == start and shipments[0].ship_date.isoformat() == "2024-08-31"
     pages = [t for _, m, t, _ in sandbox.request_log if t.startswith("/shipments")]
-    assert len(pages) == 3 and all("pageSize=500" in t and "includeShipmentItems=true" in t for t in pages)
+    assert len(pages) == 3 and all(
+        "pageSize=500" in t and "includeShipmentItems=true" in t for t in pages
+    )
 
 
 async def test_list_filters_use_pacific_wall_time_and_exact_number_match():
@@ -93,7 +103,9 @@ async def test_list_filters_use_pacific_wall_time_and_exact_number_match():
         await client.upsert_orders([order(1, orderNumber="1234")])
         now[0] = datetime(2024, 3, 10, 11, 0, tzinfo=UTC)  # 04:00 PDT
         await client.upsert_orders([order(2, orderNumber="12345")])
-        recent = await client.list_orders(create_date_start=datetime(2024, 3, 10, 10, 0, tzinfo=UTC))
+        recent = await client.list_orders(
+            create_date_start=datetime(2024, 3, 10, 10, 0, tzinfo=UTC)
+        )
         exact = await client.find_orders_by_number("1234")
         prefixed = await client.list_orders(order_number="1234")
     assert [o.order_number for o in recent] == ["12345"]
@@ -165,12 +177,20 @@ async def test_store_branding_update_round_trip_through_full_put():
         stores = await client.list_stores()
         assert {s.store_name for s in stores} == {"Manual Orders", "Brightpearl"}
         updated = await client.update_store_branding(
-            sandbox.brightpearl_store_id, company_name="Acme Ltd", phone="0113 496 0000",
-            public_email="help@acme.example", website="https://acme.example")
+            sandbox.brightpearl_store_id,
+            company_name="Acme Ltd",
+            phone="0113 496 0000",
+            public_email="help@acme.example",
+            website="https://acme.example",
+        )
         again = await client.get_store(sandbox.brightpearl_store_id)
     for store in (updated, again):
         assert (store.company_name, store.phone, store.public_email, store.website) == (
-            "Acme Ltd", "0113 496 0000", "help@acme.example", "https://acme.example")
+            "Acme Ltd",
+            "0113 496 0000",
+            "help@acme.example",
+            "https://acme.example",
+        )
         assert store.store_name == "Brightpearl"
     puts = [t for _, m, t, s in sandbox.request_log if m == "PUT"]
     assert puts == [f"/stores/{sandbox.brightpearl_store_id}"]
@@ -180,13 +200,18 @@ async def test_orders_shipments_fulfillments_and_carriers_read_back():
     sandbox = ShipStationSandbox()
     async with client_for(sandbox) as client:
         created = await client.upsert_orders(
-            [order(1, advancedOptions={"storeId": sandbox.brightpearl_store_id}), order(2)])
+            [order(1, advancedOptions={"storeId": sandbox.brightpearl_store_id}), order(2)]
+        )
         label = sandbox.create_label(created[0].order_id, tracking_number="1ZTEST")
         sandbox.void_label(label["shipmentId"])
         sandbox.create_label(created[0].order_id, tracking_number="1ZTEST2")
-        sandbox.mark_shipped(created[1].order_id, tracking_number="TRK-2", carrier_code="royal_mail")
+        sandbox.mark_shipped(
+            created[1].order_id, tracking_number="TRK-2", carrier_code="royal_mail"
+        )
         got = await client.get_order(created[0].order_id)
-        scoped = await client.list_shipments(store_id=sandbox.brightpearl_store_id, include_items=False)
+        scoped = await client.list_shipments(
+            store_id=sandbox.brightpearl_store_id, include_items=False
+        )
         fulfillments = await client.list_fulfillments(order_id=created[1].order_id)
         carriers = await client.list_carriers()
         services = await client.list_services("fedex")

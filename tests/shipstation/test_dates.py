@@ -12,7 +12,9 @@ from bp_tui.shipstation.dates import (
 
 
 def test_pacific_summer_time_with_seven_digit_fraction_becomes_utc():
-    assert parse_datetime("2024-09-17T10:51:14.5030000") == datetime(2024, 9, 17, 17, 51, 14, 503000, UTC)
+    assert parse_datetime("2024-09-17T10:51:14.5030000") == datetime(
+        2024, 9, 17, 17, 51, 14, 503000, UTC
+    )
 
 
 def test_pacific_standard_time_is_eight_hours_behind():
@@ -22,13 +24,19 @@ def test_pacific_standard_time_is_eight_hours_behind():
 def test_dst_start_day_switches_offset_at_2am():
     # 2024-03-10: PST (-8) until 02:00, PDT (-7) after.
     assert parse_datetime("2024-03-10T01:30:00.0000000") == datetime(2024, 3, 10, 9, 30, tzinfo=UTC)
-    assert parse_datetime("2024-03-10T03:30:00.0000000") == datetime(2024, 3, 10, 10, 30, tzinfo=UTC)
+    assert parse_datetime("2024-03-10T03:30:00.0000000") == datetime(
+        2024, 3, 10, 10, 30, tzinfo=UTC
+    )
 
 
 def test_values_with_offset_or_z_are_honoured():
     assert parse_datetime("2024-09-17T10:51:14Z") == datetime(2024, 9, 17, 10, 51, 14, tzinfo=UTC)
-    assert parse_datetime("2024-09-17T10:51:14-05:00") == datetime(2024, 9, 17, 15, 51, 14, tzinfo=UTC)
-    assert parse_datetime("2015-08-17T09:24:14.78") == datetime(2015, 8, 17, 16, 24, 14, 780000, UTC)
+    assert parse_datetime("2024-09-17T10:51:14-05:00") == datetime(
+        2024, 9, 17, 15, 51, 14, tzinfo=UTC
+    )
+    assert parse_datetime("2015-08-17T09:24:14.78") == datetime(
+        2015, 8, 17, 16, 24, 14, 780000, UTC
+    )
 
 
 def test_empty_values_are_none_and_garbage_raises():
@@ -67,5 +75,7 @@ def test_a_filter_in_the_repeated_hour_never_starts_after_the_moment_asked_for()
     first = datetime(2024, 11, 3, 8, 30, tzinfo=UTC)  # 01:30 PDT
     second = datetime(2024, 11, 3, 9, 30, tzinfo=UTC)  # 01:30 PST
     assert to_filter(first) == "2024-11-03 00:30:00"
-    assert to_filter(second) == "2024-11-03 01:30:00"  # read either way, 01:30 is not after 09:30 UTC
+    assert (
+        to_filter(second) == "2024-11-03 01:30:00"
+    )  # read either way, 01:30 is not after 09:30 UTC
     assert to_filter(datetime(2024, 11, 3, 11, 0, tzinfo=UTC)) == "2024-11-03 03:00:00"

@@ -12,15 +12,20 @@ from tests.shipstation.factory import client_for, order
 
 
 def test_model_state_names_the_invalid_field():
-    body = {"Message": "The request is invalid.",
-            "ModelState": {"request.testlabel": ["The value '0' is not valid for testLabel."]}}
+    body = {
+        "Message": "The request is invalid.",
+        "ModelState": {"request.testlabel": ["The value '0' is not valid for testLabel."]},
+    }
     error = error_for(400, body, path="POST /orders/createlabelfororder")
     assert type(error) is ApiError and error.status == 400
     assert "invalid field testlabel: The value '0' is not valid for testLabel." in str(error)
 
 
 def test_exception_message_of_a_500_is_kept():
-    body = {"Message": "An error has occurred.", "ExceptionMessage": "Object reference not set to an instance."}
+    body = {
+        "Message": "An error has occurred.",
+        "ExceptionMessage": "Object reference not set to an instance.",
+    }
     error = error_for(500, body, path="GET /orders")
     assert isinstance(error, ApiUnavailable)
     assert "An error has occurred. Object reference not set to an instance." in str(error)
@@ -34,7 +39,9 @@ def test_401_and_403_are_auth_errors_with_a_sentence():
 
 
 def test_secrets_are_scrubbed_from_vendor_text():
-    error = error_for(400, {"message": "bad key topsecret123"}, path="GET /x", secrets=("topsecret123",))
+    error = error_for(
+        400, {"message": "bad key topsecret123"}, path="GET /x", secrets=("topsecret123",)
+    )
     assert "topsecret123" not in str(error)
 
 
@@ -72,7 +79,9 @@ async def test_dropped_connections_and_timeouts_are_retried_for_createorders():
 
 async def test_no_answer_at_all_is_api_unavailable():
     sandbox = ShipStationSandbox()
-    client = client_for(sandbox, transport=_Flaky(httpx.ASGITransport(app=sandbox.app), 99, httpx.ConnectError))
+    client = client_for(
+        sandbox, transport=_Flaky(httpx.ASGITransport(app=sandbox.app), 99, httpx.ConnectError)
+    )
     with pytest.raises(ApiUnavailable) as caught:
         await client.list_orders()
     await client.aclose()
@@ -84,8 +93,13 @@ async def test_a_batch_refused_as_a_whole_fails_each_of_its_orders_only():
     sandbox = ShipStationSandbox()
 
     async def refuse_first(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(400, json={"Message": "The request is invalid.",
-                                         "ModelState": {"apiOrders": ["Something is wrong."]}})
+        return httpx.Response(
+            400,
+            json={
+                "Message": "The request is invalid.",
+                "ModelState": {"apiOrders": ["Something is wrong."]},
+            },
+        )
 
     real = httpx.ASGITransport(app=sandbox.app)
 
@@ -107,8 +121,17 @@ async def test_a_batch_refused_as_a_whole_fails_each_of_its_orders_only():
 
 async def test_null_items_and_a_missing_pages_field_are_tolerated():
     pages = {
-        1: {"shipments": [None, {"shipmentId": 1, "trackingNumber": "A", "createDate": "2024-09-17T10:51:14.5030000",
-                                "shipDate": "2024-09-17"}]},
+        1: {
+            "shipments": [
+                None,
+                {
+                    "shipmentId": 1,
+                    "trackingNumber": "A",
+                    "createDate": "2024-09-17T10:51:14.5030000",
+                    "shipDate": "2024-09-17",
+                },
+            ]
+        },
         2: {"shipments": None},
     }
     seen: list[str] = []
@@ -116,8 +139,11 @@ async def test_null_items_and_a_missing_pages_field_are_tolerated():
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(str(request.url))
         page = int(request.url.params["page"])
-        return httpx.Response(200, json=pages[page], headers={"X-Rate-Limit-Remaining": "30",
-                                                              "X-Rate-Limit-Reset": "12"})
+        return httpx.Response(
+            200,
+            json=pages[page],
+            headers={"X-Rate-Limit-Remaining": "30", "X-Rate-Limit-Reset": "12"},
+        )
 
     async with client_for(ShipStationSandbox(), transport=httpx.MockTransport(answer)) as client:
         shipments = await client.list_shipments(page_size=2)

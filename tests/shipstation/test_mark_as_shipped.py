@@ -33,8 +33,13 @@ async def test_mark_as_shipped_creates_a_fulfillment_with_the_notify_flags():
     sb = ShipStationSandbox()
     order_id = await created(sb)
     async with client_for(sb) as client:
-        await client.mark_as_shipped(order_id, carrier_code="other", ship_date=date(2026, 3, 1),
-                                     tracking_number="T-1", notify_customer=True)
+        await client.mark_as_shipped(
+            order_id,
+            carrier_code="other",
+            ship_date=date(2026, 3, 1),
+            tracking_number="T-1",
+            notify_customer=True,
+        )
     assert sb.orders[order_id]["orderStatus"] == "shipped"
     assert [f["trackingNumber"] for f in sb.fulfillments.values()] == ["T-1"]
     assert sb.notifications == [(order_id, True, False)]

@@ -30,10 +30,17 @@ async def test_orders_changed_since_show_splits_and_merges_a_page_at_a_time():
     part = sandbox.split_order(split["orderId"])
     sandbox.merge_orders(survivor["orderId"], [merged["orderId"]])
     async with client_for(sandbox) as client:
-        changed = await client.list_modified_orders(modify_date_start=START + timedelta(hours=1),
-                                                    store_id=sandbox.default_store_id, page_size=2)
+        changed = await client.list_modified_orders(
+            modify_date_start=START + timedelta(hours=1),
+            store_id=sandbox.default_store_id,
+            page_size=2,
+        )
     by_id = {o.order_id: o for o in changed}
-    assert set(by_id) == {split["orderId"], part["orderId"], survivor["orderId"]}  # not the untouched one
+    assert set(by_id) == {
+        split["orderId"],
+        part["orderId"],
+        survivor["orderId"],
+    }  # not the untouched one
     assert untouched["orderId"] not in by_id and merged["orderId"] not in by_id  # merged away: gone
     assert by_id[part["orderId"]].parent_id == split["orderId"]
     assert by_id[part["orderId"]].order_key == split["orderKey"]

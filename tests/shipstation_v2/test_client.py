@@ -6,8 +6,8 @@ what V2 does not have."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -27,16 +27,28 @@ from tests.shipstation.factory import SleepRecorder, draft
 SINCE = datetime.now(UTC) - timedelta(days=1)
 
 
-def client(sb: ShipStationV2Sandbox, tmp_path=None, *, key: str | None = None, sleep=None, app=None,
-           transport: httpx.AsyncBaseTransport | None = None, **kw) -> ShipStationV2Client:
+def client(
+    sb: ShipStationV2Sandbox,
+    tmp_path=None,
+    *,
+    key: str | None = None,
+    sleep=None,
+    app=None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **kw,
+) -> ShipStationV2Client:
     values = sb.settings("http://shipstation.sandbox")
     if key is not None:
         values["api_key"] = key
     return ShipStationV2Client(
-        ShipStationSettings(**values), transport=transport or httpx.ASGITransport(app=app or sb.app),
+        ShipStationSettings(**values),
+        transport=transport or httpx.ASGITransport(app=app or sb.app),
         state_path=None if tmp_path is None else tmp_path / "state.sqlite3",
         backoff=Backoff(attempts=3, base=0.001, cap=0.002, rng=random.Random(1)),
-        limit=kw.pop("limit", 10_000), sleep=sleep or SleepRecorder(), **kw)
+        limit=kw.pop("limit", 10_000),
+        sleep=sleep or SleepRecorder(),
+        **kw,
+    )
 
 
 def keyed(n: int, **change):
@@ -44,12 +56,18 @@ def keyed(n: int, **change):
 
 
 def moved(n: int, street1: str):
-    return keyed(n, ship_to=Address(name=f"Customer {n}", street1=street1, city="Leeds", postal_code="LS1 1AA",
-                                    country="GB"))
+    return keyed(
+        n,
+        ship_to=Address(
+            name=f"Customer {n}", street1=street1, city="Leeds", postal_code="LS1 1AA", country="GB"
+        ),
+    )
 
 
 def posts(sb) -> int:
-    return [(m, p.split("?")[0]) for _t, m, p, _s in sb.request_log].count(("POST", "/v2/shipments"))
+    return [(m, p.split("?")[0]) for _t, m, p, _s in sb.request_log].count(
+        ("POST", "/v2/shipments")
+    )
 
 
 async def test_new_orders_are_created_in_one_batch_without_a_look_up(tmp_path):
@@ -62,9 +80,14 @@ async def test_new_orders_are_created_in_one_batch_without_a_look_up(tmp_path):
     created = [o for o in sb.orders.values()]
     assert sorted(r.order_id for r in results) == sorted(o["orderId"] for o in created)
     assert {o["advancedOptions"]["warehouseId"] for o in created} == {524391}
-    assert all(item["create_sales_order"] is True and item["shipment_status"] == "pending" for item in sb.v2.received)
+    assert all(
+        item["create_sales_order"] is True and item["shipment_status"] == "pending"
+        for item in sb.v2.received
+    )
     assert posts(sb) == 1
-    assert not [p for _t, m, p, _s in sb.request_log if m == "GET" and p.startswith("/v2/shipments")]
+    assert not [
+        p for _t, m, p, _s in sb.request_log if m == "GET" and p.startswith("/v2/shipments")
+    ]
 
 
 async def test_more_than_100_orders_go_100_per_create(tmp_path):
@@ -92,7 +115,9 @@ async def test_creating_a_key_that_is_taken_adopts_the_shipment_never_duplicates
         made = (await earlier.create_orders([keyed(7)]))[0]
     async with client(sb, tmp_path) as ss:
         found, new = await ss.create_orders([keyed(7), keyed(8)])
-        assert ss.requests_sent == 1 + 1 + 1  # warehouse, one create, one look-up of the taken key; no PUT
+        assert (
+            ss.requests_sent == 1 + 1 + 1
+        )  # warehouse, one create, one look-up of the taken key; no PUT
     assert found.success and found.order_id == made.order_id and new.success and len(sb.orders) == 2
 
 
@@ -105,19 +130,33 @@ async def test_a_taken_key_whose_shipment_differs_is_updated_while_pending(tmp_p
     assert sb.orders[made.order_id]["shipTo"]["street1"] == "9 New Road"
 
 
-async def test_an_update_puts_the_shipment_read_with_bp_tuis_fields_and_keeps_what_a_user_set(tmp_path):
+async def test_an_update_puts_the_shipment_read_with_bp_tuis_fields_and_keeps_what_a_user_set(
+    tmp_path,
+):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
         made = (await ss.create_orders([keyed(1)]))[0]
-        sb.edit_order(made.order_id, internalNotes="fragile", serviceCode="ups_next_day_air", carrierCode="ups",
-                      weight={"value": 3, "units": "pounds"}, advancedOptions={"customField2": "packer"})
+        sb.edit_order(
+            made.order_id,
+            internalNotes="fragile",
+            serviceCode="ups_next_day_air",
+            carrierCode="ups",
+            weight={"value": 3, "units": "pounds"},
+            advancedOptions={"customField2": "packer"},
+        )
         current = await ss.get_order(made.order_id)
         before = ss.requests_sent
         result = (await ss.update_orders([OrderUpdate(current, moved(1, "9 New Road"))]))[0]
-        assert result.success and ss.requests_sent - before == 1  # the PUT: the engine's read is used
-        unchanged = (await ss.update_orders([OrderUpdate(await ss.get_order(made.order_id), keyed(1))]))[0]
+        assert (
+            result.success and ss.requests_sent - before == 1
+        )  # the PUT: the engine's read is used
+        unchanged = (
+            await ss.update_orders([OrderUpdate(await ss.get_order(made.order_id), keyed(1))])
+        )[0]
     record = sb.orders[made.order_id]
-    assert record["shipTo"]["street1"] == "1 High St" and unchanged.success  # changed back by the second
+    assert (
+        record["shipTo"]["street1"] == "1 High St" and unchanged.success
+    )  # changed back by the second
     assert record["internalNotes"] == "fragile" and record["serviceCode"] == "ups_next_day_air"
     assert record["carrierCode"] == "ups" and record["weight"]["value"] == 3
     assert record["advancedOptions"]["customField2"] == "packer"
@@ -142,8 +181,14 @@ async def test_a_shipment_past_pending_is_not_updated_and_says_why(tmp_path):
         sb.create_label(made.order_id)
         current = await ss.get_order(made.order_id)
         refused = (await ss.update_orders([OrderUpdate(current, moved(1, "Too late"))]))[0]
-        adopted = (await ss.create_orders([keyed(1)]))[0]  # a create of a taken key: ours already, adopt it
-    assert not refused.success and "label_purchased" in refused.error_message and "pending" in refused.error_message
+        adopted = (await ss.create_orders([keyed(1)]))[
+            0
+        ]  # a create of a taken key: ours already, adopt it
+    assert (
+        not refused.success
+        and "label_purchased" in refused.error_message
+        and "pending" in refused.error_message
+    )
     assert sb.orders[made.order_id]["shipTo"]["street1"] == "1 High St"
     assert adopted.success and adopted.order_id == made.order_id
 
@@ -152,7 +197,9 @@ async def test_an_update_of_a_shipment_that_vanished_is_never_recreated(tmp_path
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
         made = (await ss.create_orders([keyed(1)]))[0]
-        slim = Order(made.order_id, "bp-acme-gon-1", "100001", "awaiting_shipment")  # read without its body
+        slim = Order(
+            made.order_id, "bp-acme-gon-1", "100001", "awaiting_shipment"
+        )  # read without its body
         del sb.orders[made.order_id]
         result = (await ss.update_orders([OrderUpdate(slim, moved(1, "9 New Road"))]))[0]
     assert not result.success and "no longer exists" in result.error_message and not sb.orders
@@ -173,7 +220,9 @@ async def test_each_refused_order_fails_alone_with_shipstations_reason(tmp_path)
     too_long = keyed(3, key="bp-" + "x" * 60)
     async with client(sb, tmp_path) as ss:
         ok, refused, long_key = await ss.create_orders([keyed(1), bad, too_long])
-    assert ok.success and not refused.success and refused.error_message == "Invalid country code 'UK'"
+    assert (
+        ok.success and not refused.success and refused.error_message == "Invalid country code 'UK'"
+    )
     assert not long_key.success and "longer than V2's 50 characters" in long_key.error_message
     assert len(sb.orders) == 1  # the long key never went out to be cut
 
@@ -224,10 +273,14 @@ async def test_pending_shipments_are_read_in_pages_for_many_updates(tmp_path):
 async def test_get_order_and_find_by_number_speak_v1_words(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
-        made = (await ss.create_orders([keyed(1), keyed(2, number="100001")]))
+        made = await ss.create_orders([keyed(1), keyed(2, number="100001")])
         got = await ss.get_order(made[0].order_id)
-        assert (got.order_key, got.order_number, got.order_status, got.store_id) == \
-            ("bp-acme-gon-1", "100001", "awaiting_shipment", 518237)
+        assert (got.order_key, got.order_number, got.order_status, got.store_id) == (
+            "bp-acme-gon-1",
+            "100001",
+            "awaiting_shipment",
+            518237,
+        )
         found = await ss.find_orders_by_number("100001", store_id=518237)
         assert sorted(o.order_key for o in found) == ["bp-acme-gon-1", "bp-acme-gon-2"]
         assert await ss.find_orders_by_number("10000") == []  # exact numbers only
@@ -242,14 +295,28 @@ async def test_mark_as_shipped_is_a_fulfillment_with_the_notify_flags(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
         made = (await ss.create_orders([keyed(1)]))[0]
-        await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
-                                 tracking_number="HAND-1", notify_customer=True, notify_sales_channel=False)
+        await ss.mark_as_shipped(
+            made.order_id,
+            carrier_code="other",
+            ship_date=date(2026, 1, 2),
+            tracking_number="HAND-1",
+            notify_customer=True,
+            notify_sales_channel=False,
+        )
         with pytest.raises(ApiError, match="cannot be fulfilled again"):
-            await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
-                                     tracking_number="HAND-2")
+            await ss.mark_as_shipped(
+                made.order_id,
+                carrier_code="other",
+                ship_date=date(2026, 1, 2),
+                tracking_number="HAND-2",
+            )
         [record] = await ss.list_fulfillments(create_date_start=SINCE)
     assert sb.notifications == [(made.order_id, True, False)]
-    assert (record.order_id, record.tracking_number, record.carrier_code) == (made.order_id, "HAND-1", "Other")
+    assert (record.order_id, record.tracking_number, record.carrier_code) == (
+        made.order_id,
+        "HAND-1",
+        "Other",
+    )
     assert record.ship_date is not None and record.ship_date.tzinfo is not None
 
 
@@ -260,8 +327,12 @@ async def test_marking_shipped_without_a_tracking_number_sends_nothing_and_says_
         before = ss.requests_sent
         for tracking in ("", "   "):
             with pytest.raises(ApiError) as info:
-                await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
-                                         tracking_number=tracking)
+                await ss.mark_as_shipped(
+                    made.order_id,
+                    carrier_code="other",
+                    ship_date=date(2026, 1, 2),
+                    tracking_number=tracking,
+                )
             assert info.value.code == "no_tracking" and "tracking number" in info.value.message
         assert ss.requests_sent == before and not sb.fulfillments
 
@@ -284,19 +355,29 @@ async def test_a_lost_mark_as_shipped_answer_is_resolved_by_reading_the_shipment
 
     async with client(sb, tmp_path, transport=Dropping()) as ss:
         made = (await ss.create_orders([keyed(1)]))[0]
-        await ss.mark_as_shipped(made.order_id, carrier_code="other", ship_date=date(2026, 1, 2),
-                                 tracking_number="HAND-1")
-    assert answered == [200] and len(sb.fulfillments) == 1  # sent once; the re-read showed it shipped
+        await ss.mark_as_shipped(
+            made.order_id,
+            carrier_code="other",
+            ship_date=date(2026, 1, 2),
+            tracking_number="HAND-1",
+        )
+    assert (
+        answered == [200] and len(sb.fulfillments) == 1
+    )  # sent once; the re-read showed it shipped
 
 
 async def test_labels_map_to_shipments_voided_kept_return_labels_flagged(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
-        made = (await ss.create_orders([keyed(1), keyed(2)]))
+        made = await ss.create_orders([keyed(1), keyed(2)])
         first = sb.create_label(made[0].order_id, tracking_number="1ZFIRST")
         sb.void_label(first["shipmentId"])
-        second = sb.create_label(made[0].order_id, tracking_number="1ZSECOND", carrier_code="fedex",
-                                 service_code="fedex_ground")
+        second = sb.create_label(
+            made[0].order_id,
+            tracking_number="1ZSECOND",
+            carrier_code="fedex",
+            service_code="fedex_ground",
+        )
         sb.create_return_label(made[0].order_id, tracking_number="1ZRETURN")
         sb.create_label(made[1].order_id, tracking_number="1ZOTHER")
         labels = await ss.list_shipments(create_date_start=SINCE, store_id=518237)
@@ -307,9 +388,17 @@ async def test_labels_map_to_shipments_voided_kept_return_labels_flagged(tmp_pat
     assert [t for t, s in by_tracking.items() if s.is_return_label] == ["1ZRETURN"]
     assert by_tracking["1ZFIRST"].voided and by_tracking["1ZFIRST"].void_date is not None
     got = by_tracking["1ZSECOND"]
-    assert (got.shipment_id, got.order_id, got.order_key) == (second["shipmentId"], made[0].order_id, "bp-acme-gon-1")
+    assert (got.shipment_id, got.order_id, got.order_key) == (
+        second["shipmentId"],
+        made[0].order_id,
+        "bp-acme-gon-1",
+    )
     assert (got.carrier_code, got.service_code, got.voided) == ("fedex", "fedex_ground", False)
-    assert got.create_date is not None and got.create_date.tzinfo is not None and got.ship_date is not None
+    assert (
+        got.create_date is not None
+        and got.create_date.tzinfo is not None
+        and got.ship_date is not None
+    )
     assert [s.tracking_number for s in only] == ["1ZOTHER"]
 
 
@@ -340,13 +429,19 @@ async def test_the_key_goes_in_the_api_key_header_and_a_wrong_one_is_an_auth_err
     async with client(sb, tmp_path, key="a-v1-key") as wrong:
         with pytest.raises(ApiAuthError) as info:
             await wrong.list_shipments(create_date_start=SINCE)
-    assert info.value.status == 401 and "V2" in info.value.message and "a-v1-key" not in str(info.value)
+    assert (
+        info.value.status == 401
+        and "V2" in info.value.message
+        and "a-v1-key" not in str(info.value)
+    )
 
 
 async def test_a_429_waits_retry_after_and_then_succeeds(tmp_path):
     sb = ShipStationV2Sandbox(rate_limit=2, window_s=0.5)
     sleep = SleepRecorder()
-    async with client(sb, tmp_path, sleep=sleep) as ss:  # its own limit is high: the server says stop
+    async with client(
+        sb, tmp_path, sleep=sleep
+    ) as ss:  # its own limit is high: the server says stop
         for _ in range(3):
             await ss.list_fulfillments(create_date_start=SINCE)
     assert any(0 < s <= 0.5 for s in sleep.calls) and sb.violations == 0
@@ -369,7 +464,9 @@ async def test_server_errors_are_retried_and_then_reported_unavailable(tmp_path)
         sb.fail_next(5, status=500, path="/v2/labels")
         with pytest.raises(ApiUnavailable) as info:
             await ss.list_shipments(create_date_start=SINCE)
-    assert "ShipStation has encountered an error" in info.value.message  # a 500 has no body (contract)
+    assert (
+        "ShipStation has encountered an error" in info.value.message
+    )  # a 500 has no body (contract)
 
 
 @pytest.mark.parametrize("kind", ["empty", "html", "wrong_shape", "redirect"])
@@ -380,26 +477,39 @@ async def test_a_gateway_answer_is_never_taken_for_data(tmp_path, kind):
         with pytest.raises(ApiUnavailable):
             await ss.list_shipments(create_date_start=SINCE)
         with pytest.raises(ApiUnavailable):
-            await ss.cancel_orders([Order(470000001, "bp-acme-gon-1", "100001", "awaiting_shipment")])
+            await ss.cancel_orders(
+                [Order(470000001, "bp-acme-gon-1", "100001", "awaiting_shipment")]
+            )
     assert not sb.orders
 
 
 async def test_stores_are_v1_only_and_say_so(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
-        for call in (ss.list_stores(), ss.get_store(1), ss.update_store_branding(1, company_name="X")):
+        for call in (
+            ss.list_stores(),
+            ss.get_store(1),
+            ss.update_store_branding(1, company_name="X"),
+        ):
             with pytest.raises(V1OnlyError) as info:
                 await call
-            assert "V2 has no stores endpoint" in info.value.message and 'api_version = "v1"' in info.value.message
+            assert (
+                "V2 has no stores endpoint" in info.value.message
+                and 'api_version = "v1"' in info.value.message
+            )
         assert ss.requests_sent == 0
 
 
 async def test_an_id_that_names_no_shipment_is_an_api_error_without_a_request(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
-        for call in (ss.get_order(0), ss.mark_as_shipped(0, carrier_code="other", ship_date=date(2026, 1, 2),
-                                                         tracking_number="T-1"),
-                     ss.get_order(9_000_000_000_000_000_123)):
+        for call in (
+            ss.get_order(0),
+            ss.mark_as_shipped(
+                0, carrier_code="other", ship_date=date(2026, 1, 2), tracking_number="T-1"
+            ),
+            ss.get_order(9_000_000_000_000_000_123),
+        ):
             with pytest.raises(ApiError) as info:
                 await call
             assert info.value.code == "no_id" and type(info.value) is ApiError
@@ -432,17 +542,33 @@ async def test_a_create_that_drops_the_number_is_put_right(tmp_path):
         assert sb.orders[r.order_id]["advancedOptions"]["customField1"] == "2"
     sb.v2.create_keeps_extras = True
     async with client(sb, tmp_path) as ss:
-        assert (await ss.create_orders([keyed(3)]))[0].success and ss.requests_sent == 1  # kept: no PUT
+        assert (await ss.create_orders([keyed(3)]))[
+            0
+        ].success and ss.requests_sent == 1  # kept: no PUT
 
 
 async def test_an_address_that_needs_a_state_fails_alone_before_anything_is_sent(tmp_path):
     sb = ShipStationV2Sandbox()
-    no_state = keyed(2, ship_to=Address(name="Ann", street1="1 Main St", city="Austin", postal_code="78701",
-                                        country="US"))
+    no_state = keyed(
+        2,
+        ship_to=Address(
+            name="Ann", street1="1 Main St", city="Austin", postal_code="78701", country="US"
+        ),
+    )
     async with client(sb, tmp_path) as ss:
         ok, refused = await ss.create_orders([keyed(1), no_state])
-        (not_updated,) = await ss.update_orders([OrderUpdate(await ss.get_order(ok.order_id),
-                                                             replace(keyed(1), ship_to=no_state.ship_to))])
+        (not_updated,) = await ss.update_orders(
+            [
+                OrderUpdate(
+                    await ss.get_order(ok.order_id), replace(keyed(1), ship_to=no_state.ship_to)
+                )
+            ]
+        )
     assert ok.success and not refused.success and not not_updated.success
-    assert "has no state or province" in refused.error_message and "Brightpearl" in refused.error_message
-    assert [r for r in sb.v2.received if r["external_shipment_id"] == "bp-acme-gon-2"] == []  # never sent
+    assert (
+        "has no state or province" in refused.error_message
+        and "Brightpearl" in refused.error_message
+    )
+    assert [
+        r for r in sb.v2.received if r["external_shipment_id"] == "bp-acme-gon-2"
+    ] == []  # never sent

@@ -33,9 +33,14 @@ async def env(tmp_path):
 
 def connector(env, transport: httpx.AsyncBaseTransport | None = None) -> Connector:
     """A new process on the same state file and account."""
-    return Connector(env.config, env.state_path, bp_transport=in_process(env.bp.app),
-                     ss_transport=transport or in_process(env.ss.app), client_options=dict(FAST_CLIENTS),
-                     ss_options=env.ss_options)
+    return Connector(
+        env.config,
+        env.state_path,
+        bp_transport=in_process(env.bp.app),
+        ss_transport=transport or in_process(env.ss.app),
+        client_options=dict(FAST_CLIENTS),
+        ss_options=env.ss_options,
+    )
 
 
 def one_shipment_per_note(env) -> None:
@@ -53,8 +58,12 @@ async def test_a_full_cycle_imports_one_v2_shipment_per_printed_note_however_oft
     assert imported and imported | {g for g, r in rows.items() if r.stage == "failed"} == eligible
     assert summary.imported == len(imported)
     one_shipment_per_note(env)
-    refused = sum(1 for r in rows.values() if r.stage == "failed" and "ShipStation rejected" in r.reason)
-    assert refused and len(env.ss.v2.received) == len(imported) + refused  # unmappable notes are not sent
+    refused = sum(
+        1 for r in rows.values() if r.stage == "failed" and "ShipStation rejected" in r.reason
+    )
+    assert (
+        refused and len(env.ss.v2.received) == len(imported) + refused
+    )  # unmappable notes are not sent
     assert all(body["create_sales_order"] is True for body in env.ss.v2.received)
     for gid in imported:  # the state holds the V2 shipment's number: se-<n> carried as n
         shipment = env.ss.order_by_key(order_key("demo", gid))
@@ -68,44 +77,69 @@ async def test_a_full_cycle_imports_one_v2_shipment_per_printed_note_however_oft
 
 async def test_the_v2_shipment_holds_the_note(env):
     await env.connector.run_cycle()
-    gid, gon = next((g, n) for g, n in sorted(env.bp.gons.items())
-                    if env.ss.order_by_key(order_key("demo", g)) and n.get("sequence", 1) <= 1)
+    gid, gon = next(
+        (g, n)
+        for g, n in sorted(env.bp.gons.items())
+        if env.ss.order_by_key(order_key("demo", g)) and n.get("sequence", 1) <= 1
+    )
     order = env.bp.orders[gon["orderId"]]
     record = env.ss.order_by_key(order_key("demo", gid))
     view = env.ss.v2.shipment(record)
     delivery = order["parties"]["delivery"]
-    assert view["external_shipment_id"] == f"bp-demo-gon-{gid}" and view["shipment_number"] == str(gon["orderId"])
-    assert view["shipment_status"] == "pending" and view["store_id"] == f"se-{env.ss.brightpearl_store_id}"
+    assert view["external_shipment_id"] == f"bp-demo-gon-{gid}" and view["shipment_number"] == str(
+        gon["orderId"]
+    )
+    assert (
+        view["shipment_status"] == "pending"
+        and view["store_id"] == f"se-{env.ss.brightpearl_store_id}"
+    )
     assert view["warehouse_id"] == "se-524391"
     assert view["ship_to"]["name"] == delivery["addressFullName"]
     assert view["ship_to"]["address_line1"] == delivery["addressLine1"]
     assert view["ship_to"]["country_code"] == delivery["countryIsoCode"]
     assert view["ship_to"]["email"] == order["parties"]["customer"]["email"]
     assert view["advanced_options"]["custom_field1"] == str(gon["warehouseId"])
-    assert {i["external_order_item_id"] for i in view["items"]} == {str(r) for r in gon["orderRows"]}
+    assert {i["external_order_item_id"] for i in view["items"]} == {
+        str(r) for r in gon["orderRows"]
+    }
     for row_id, parts in gon["orderRows"].items():
         item = next(i for i in view["items"] if i["external_order_item_id"] == str(row_id))
         assert item["quantity"] == sum(p["quantity"] for p in parts)
         assert item["sku"] == order["orderRows"][str(row_id)]["productSku"]
-        assert item["unit_price"] == pytest.approx(float(order["orderRows"][str(row_id)]["productPrice"]["value"]))
+        assert item["unit_price"] == pytest.approx(
+            float(order["orderRows"][str(row_id)]["productPrice"]["value"])
+        )
     # gaps of V2 (docs/shipstation-v2.md): no order date, no bill-to, no source field on a V2 shipment
     sent = next(b for b in env.ss.v2.received if b["external_shipment_id"] == f"bp-demo-gon-{gid}")
-    assert not {"order_date", "bill_to", "source"} & set(sent) and "source" not in sent["advanced_options"]
+    assert (
+        not {"order_date", "bill_to", "source"} & set(sent)
+        and "source" not in sent["advanced_options"]
+    )
 
 
 async def test_weights_travel_in_v2_units(tmp_path):
-    env = make_env(tmp_path, orders=0, ss_api="v2", config_overrides={"products": {"weight_unit": "ounces"}})
+    env = make_env(
+        tmp_path, orders=0, ss_api="v2", config_overrides={"products": {"weight_unit": "ounces"}}
+    )
     try:
-        stock = next(p for p, d in env.bp.products.items() if d["stock"]["stockTracked"]
-                     and d["stock"]["weight"]["magnitude"])
+        stock = next(
+            p
+            for p, d in env.bp.products.items()
+            if d["stock"]["stockTracked"] and d["stock"]["weight"]["magnitude"]
+        )
         order_id = env.bp.add_order(rows=[(stock, 2)])
         gid = env.bp.add_gon(order_id, state="printed")
         await env.connector.run_cycle()
         [sent] = env.ss.v2.received
         weight = float(env.bp.products[stock]["stock"]["weight"]["magnitude"])
         assert sent["items"][0]["weight"] == {"value": pytest.approx(weight), "unit": "ounce"}
-        assert sent["packages"][0]["weight"] == {"value": pytest.approx(2 * weight), "unit": "ounce"}
-        assert env.ss.order_by_key(order_key("demo", gid))["items"][0]["weight"]["units"] == "ounces"
+        assert sent["packages"][0]["weight"] == {
+            "value": pytest.approx(2 * weight),
+            "unit": "ounce",
+        }
+        assert (
+            env.ss.order_by_key(order_key("demo", gid))["items"][0]["weight"]["units"] == "ounces"
+        )
     finally:
         await env.aclose()
 
@@ -124,7 +158,9 @@ async def test_a_crash_after_create_before_recording_creates_nothing_twice(env):
     try:
         with pytest.raises(Crash):
             await dying.run_cycle()
-        assert not [r for r in dying.store.gons(list(eligible)).values() if r.ss_order_id]  # nothing recorded
+        assert not [
+            r for r in dying.store.gons(list(eligible)).values() if r.ss_order_id
+        ]  # nothing recorded
     finally:
         ShipStationV2Client.create_orders = real
         dying.store.close()
@@ -149,6 +185,7 @@ async def test_a_crash_after_create_before_recording_creates_nothing_twice(env):
 
 async def test_a_crash_after_the_create_reached_shipstation_but_not_its_answer(env):
     """The nasty case: ShipStation created the shipments, the answer never came back."""
+
     class DieAfterCreate(httpx.AsyncBaseTransport):
         def __init__(self) -> None:
             self.inner = in_process(env.ss.app)
@@ -165,7 +202,9 @@ async def test_a_crash_after_the_create_reached_shipstation_but_not_its_answer(e
         await dying.run_cycle()
     dying.store.close()
     created = len(env.ss.orders)
-    assert created and not env.connector.ss.ids.shipment_of(next(iter(env.ss.orders.values()))["orderKey"])
+    assert created and not env.connector.ss.ids.shipment_of(
+        next(iter(env.ss.orders.values()))["orderKey"]
+    )
     restarted = connector(env)
     try:
         await restarted.run_cycle()
@@ -186,7 +225,10 @@ async def test_labels_are_confirmed_once_and_voids_before_confirmation_are_not_w
     summary = await env.connector.run_cycle()
     assert summary.confirmed == 1
     ok = env.connector.store.gon_by_ss_order(first["orderId"])
-    assert ok.stage == "confirmed" and env.bp.gons[ok.gon_id]["shipping"]["reference"] == good["trackingNumber"]
+    assert (
+        ok.stage == "confirmed"
+        and env.bp.gons[ok.gon_id]["shipping"]["reference"] == good["trackingNumber"]
+    )
     not_written = env.connector.store.gon_by_ss_order(second["orderId"])
     assert not_written.stage == "imported" and "voided" in not_written.reason
     assert not env.bp.gons[not_written.gon_id]["status"]["shipped"]
@@ -225,7 +267,11 @@ async def test_api_calls_stay_within_1_1x_of_v2s_floor(tmp_path):
             if gon["orderId"] and not gon["status"]["shipped"]:
                 gon["status"]["printed"] = True
         summary = await env.connector.run_cycle()
-        sent = summary.imported + summary.updated + sum(1 for e in summary.errors if "ShipStation" in e)
+        sent = (
+            summary.imported
+            + summary.updated
+            + sum(1 for e in summary.errors if "ShipStation" in e)
+        )
         assert sent >= 250
         # look-ups + creates + labels + voided labels + fulfillments + changed shipments (by 500)
         floor = sent + math.ceil(sent / 100) + 3 + max(1, math.ceil(len(env.ss.orders) / 500))
@@ -240,11 +286,26 @@ async def test_api_calls_stay_within_1_1x_of_v2s_floor(tmp_path):
 async def burst_of_two(env, second_state) -> Counter:
     """Two processes on one key each send 12 reads at once; the statuses ShipStation answered."""
     since = datetime.now(UTC) - timedelta(minutes=5)
-    options = {"limit": 7, "window_s": 1.0}  # the margin below 10/s covers scheduling jitter on a busy machine
-    dashboard = Connector(env.config, env.state_path, ss_transport=in_process(env.ss.app),
-                          bp_transport=in_process(env.bp.app), client_options=dict(FAST_CLIENTS), ss_options=options)
-    headless = Connector(env.config, second_state, ss_transport=in_process(env.ss.app),
-                         bp_transport=in_process(env.bp.app), client_options=dict(FAST_CLIENTS), ss_options=options)
+    options = {
+        "limit": 7,
+        "window_s": 1.0,
+    }  # the margin below 10/s covers scheduling jitter on a busy machine
+    dashboard = Connector(
+        env.config,
+        env.state_path,
+        ss_transport=in_process(env.ss.app),
+        bp_transport=in_process(env.bp.app),
+        client_options=dict(FAST_CLIENTS),
+        ss_options=options,
+    )
+    headless = Connector(
+        env.config,
+        second_state,
+        ss_transport=in_process(env.ss.app),
+        bp_transport=in_process(env.bp.app),
+        client_options=dict(FAST_CLIENTS),
+        ss_options=options,
+    )
 
     async def reads(conn: Connector) -> None:
         for _ in range(12):
@@ -266,7 +327,9 @@ async def test_the_dashboard_and_a_headless_sync_share_one_budget(tmp_path):
     try:
         shared = await burst_of_two(env, env.state_path)
         assert shared == {200: 24} and env.ss.violations == 0
-        elsewhere = tmp_path / "elsewhere" / "state.sqlite3"  # another data directory: its own count
+        elsewhere = (
+            tmp_path / "elsewhere" / "state.sqlite3"
+        )  # another data directory: its own count
         env.ss.request_log.clear()
         await asyncio.sleep(1.1)
         apart = await burst_of_two(env, elsewhere)
@@ -298,7 +361,10 @@ async def test_a_label_in_error_is_never_written_back_and_a_processing_one_only_
     assert env.bp.gons[waiting.gon_id]["shipping"]["reference"] == done["trackingNumber"]
     assert env.connector.store.gon(failed.gon_id).stage == "imported"
     assert not env.bp.gons[failed.gon_id]["status"]["shipped"]
-    assert shw_counts(env)[waiting.gon_id] == 1 and shw_counts(env)[failed.gon_id] == shw[failed.gon_id]
+    assert (
+        shw_counts(env)[waiting.gon_id] == 1
+        and shw_counts(env)[failed.gon_id] == shw[failed.gon_id]
+    )
 
 
 async def test_a_note_shipped_without_a_tracking_number_is_held_with_the_reason_nothing_sent(env):
@@ -306,12 +372,21 @@ async def test_a_note_shipped_without_a_tracking_number_is_held_with_the_reason_
     target = env.open_orders()[0]
     rec = env.connector.store.gon_by_ss_order(target["orderId"])
     env.bp.gons[rec.gon_id]["shipping"]["reference"] = ""
-    env.bp.apply_events(rec.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
-                                      "eventOwnerId": 4}])
-    before = [r for r in env.ss.request_log if r[1] == "POST" and r[2].startswith("/v2/fulfillments")]
+    env.bp.apply_events(
+        rec.gon_id,
+        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+    )
+    before = [
+        r for r in env.ss.request_log if r[1] == "POST" and r[2].startswith("/v2/fulfillments")
+    ]
     await env.connector.run_cycle()
     held = env.connector.store.gon(rec.gon_id)
     assert held.stage == "attention" and "tracking number" in held.reason
-    assert env.ss.orders[target["orderId"]]["orderStatus"] == "awaiting_shipment" and not env.ss.fulfillments
-    after = [r for r in env.ss.request_log if r[1] == "POST" and r[2].startswith("/v2/fulfillments")]
+    assert (
+        env.ss.orders[target["orderId"]]["orderStatus"] == "awaiting_shipment"
+        and not env.ss.fulfillments
+    )
+    after = [
+        r for r in env.ss.request_log if r[1] == "POST" and r[2].startswith("/v2/fulfillments")
+    ]
     assert after == before  # nothing was sent

@@ -30,22 +30,45 @@ MAX_CYCLES = 40
 class ChaosEnvV2(ChaosEnv):
     def connector(self) -> Connector:
         env = self.env
-        return Connector(env.config, env.state_path, config_path=env.config_path,
-                         bp_transport=DeadlineTransport(httpx.ASGITransport(app=env.bp.app)),
-                         ss_transport=DeadlineTransport(httpx.ASGITransport(app=env.ss.app)),
-                         client_options=dict(self.client_options), ss_options=env.ss_options)
+        return Connector(
+            env.config,
+            env.state_path,
+            config_path=env.config_path,
+            bp_transport=DeadlineTransport(httpx.ASGITransport(app=env.bp.app)),
+            ss_transport=DeadlineTransport(httpx.ASGITransport(app=env.ss.app)),
+            client_options=dict(self.client_options),
+            ss_options=env.ss_options,
+        )
 
 
-def chaos_env_v2(tmp_path, *, orders: int, seed: int, rate: float = 0.2, ss_rate: float | None = None,
-                 kinds: tuple[str, ...] | None = None) -> ChaosEnvV2:
-    env = build_environment(tmp_path / "env", orders=orders, seed=seed, bp_limit=100_000, ss_limit=100_000,
-                            window_s=1.0, client_options=fast_clients(), ss_api="v2")
+def chaos_env_v2(
+    tmp_path,
+    *,
+    orders: int,
+    seed: int,
+    rate: float = 0.2,
+    ss_rate: float | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> ChaosEnvV2:
+    env = build_environment(
+        tmp_path / "env",
+        orders=orders,
+        seed=seed,
+        bp_limit=100_000,
+        ss_limit=100_000,
+        window_s=1.0,
+        client_options=fast_clients(),
+        ss_api="v2",
+    )
     plan = dict(rate=rate, slow_s=CLIENT_TIMEOUT * 2, throttle_s=0.02)
     if kinds is not None:
         plan["kinds"] = kinds
     bp = attach(env.bp, FaultPlan(seed=seed * 2 + 1, **plan), BRIGHTPEARL)
-    ss = attach(env.ss, FaultPlan(seed=seed * 2 + 2, **{**plan, "rate": rate if ss_rate is None else ss_rate}),
-                SHIPSTATION_V2)
+    ss = attach(
+        env.ss,
+        FaultPlan(seed=seed * 2 + 2, **{**plan, "rate": rate if ss_rate is None else ss_rate}),
+        SHIPSTATION_V2,
+    )
     return ChaosEnvV2(env, bp, ss)
 
 

@@ -86,7 +86,7 @@ async def test_an_unreadable_file_or_a_clock_set_back_starts_afresh(tmp_path):
     g = gate(path, clock, limit=3)
     await g.acquire()
     assert g.used() == 1
-    path.write_text(json.dumps({"blocked_until": clock.now + 10 ** 7, "sent": [[10 ** 12, 3]]}))
+    path.write_text(json.dumps({"blocked_until": clock.now + 10**7, "sent": [[10**12, 3]]}))
     await g.acquire()  # a block a hundred days away and requests from the future: a clock set back
     assert clock.slept == [] and g.used() == 1
 

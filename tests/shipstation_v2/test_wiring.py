@@ -10,14 +10,24 @@ from tests.sync.conftest import FAST_CLIENTS
 
 
 def env_for(tmp_path, ss_api: str, **kw):
-    return build_environment(tmp_path / ss_api, orders=kw.pop("orders", 6), bp_limit=100_000, ss_limit=100_000,
-                             client_options=dict(FAST_CLIENTS), ss_api=ss_api, **kw)
+    return build_environment(
+        tmp_path / ss_api,
+        orders=kw.pop("orders", 6),
+        bp_limit=100_000,
+        ss_limit=100_000,
+        client_options=dict(FAST_CLIENTS),
+        ss_api=ss_api,
+        **kw,
+    )
 
 
 async def test_api_version_picks_the_client(tmp_path):
     v1, v2 = env_for(tmp_path, "v1"), env_for(tmp_path, "v2")
     try:
-        assert type(v1.connector.ss) is ShipStationClient and type(v2.connector.ss) is ShipStationV2Client
+        assert (
+            type(v1.connector.ss) is ShipStationClient
+            and type(v2.connector.ss) is ShipStationV2Client
+        )
         assert v2.config.shipstation.api_version == "v2" and not v2.config.shipstation.api_secret
         assert v2.ss_options["limit"] == 95_000  # its own limiter below the sandbox's 100,000
         config = v1.config
@@ -56,7 +66,9 @@ async def test_switching_a_v1_install_to_v2_keeps_its_state_and_creates_nothing_
         first = await env.connector.run_cycle()
         assert first.imported > 5
         orders_before = dict(env.ss.orders)
-        imported = {r.gon_id: r.ss_order_id for r in env.connector.queue_rows() if r.stage == "imported"}
+        imported = {
+            r.gon_id: r.ss_order_id for r in env.connector.queue_rows() if r.stage == "imported"
+        }
         face = await env.switch_to_v2(client_options=dict(FAST_CLIENTS))
         assert env.ss_api == "v2" and type(env.connector.ss) is ShipStationV2Client
         # a note left to re-send (as after an interrupted run) finds its V1 order by key
@@ -67,7 +79,9 @@ async def test_switching_a_v1_install_to_v2_keeps_its_state_and_creates_nothing_
         labelled = env.label(3)
         summary = await env.connector.run_cycle()
         assert env.ss.orders.keys() == orders_before.keys() and not face.received  # nothing created
-        assert env.connector.store.gon(gid).ss_order_id == imported[gid]  # se-<V1 id> carried as the V1 id
+        assert (
+            env.connector.store.gon(gid).ss_order_id == imported[gid]
+        )  # se-<V1 id> carried as the V1 id
         assert summary.confirmed == 3
         for label in labelled:
             assert env.connector.store.gon_by_ss_order(label["orderId"]).stage == "confirmed"

@@ -25,15 +25,28 @@ from tests.reliability.helpers import ChaosEnv, cycle, eligible_gon_ids, tally  
 
 
 def build(workdir: Path, gons: int, rate: float, seed: int, timeout: float) -> ChaosEnv:
-    options = {"backoff": Backoff(attempts=4, base=0.001, cap=0.005, rng=random.Random(seed)), "timeout": timeout}
-    env = build_environment(workdir, orders=0, bp_limit=1_000_000, ss_limit=1_000_000, window_s=1.0,
-                            client_options=options)
+    options = {
+        "backoff": Backoff(attempts=4, base=0.001, cap=0.005, rng=random.Random(seed)),
+        "timeout": timeout,
+    }
+    env = build_environment(
+        workdir,
+        orders=0,
+        bp_limit=1_000_000,
+        ss_limit=1_000_000,
+        window_s=1.0,
+        client_options=options,
+    )
     env.bp.seed(orders=gons, seed=seed)
     while len(env.bp.gons) > gons:  # trim to exactly ``gons`` notes
         env.bp.gons.pop(max(env.bp.gons))
     plan = dict(rate=rate, slow_s=timeout * 2, throttle_s=0.02)
-    return ChaosEnv(env, attach(env.bp, FaultPlan(seed=seed * 2 + 1, **plan), BRIGHTPEARL),
-                    attach(env.ss, FaultPlan(seed=seed * 2 + 2, **plan), SHIPSTATION), client_options=options)
+    return ChaosEnv(
+        env,
+        attach(env.bp, FaultPlan(seed=seed * 2 + 1, **plan), BRIGHTPEARL),
+        attach(env.ss, FaultPlan(seed=seed * 2 + 2, **plan), SHIPSTATION),
+        client_options=options,
+    )
 
 
 async def soak(gons: int, rate: float, seed: int, timeout: float) -> dict:
@@ -58,10 +71,14 @@ async def soak(gons: int, rate: float, seed: int, timeout: float) -> dict:
                 cycles += 1
             counts = tally(env, conn.store, eligible)
             counts.update(
-                gons=len(env.bp.gons), cycles=cycles, cycle_errors=len(ce.errors),
-                faults_injected=sum(ce.bp_chaos.injected.values()) + sum(ce.ss_chaos.injected.values()),
+                gons=len(env.bp.gons),
+                cycles=cycles,
+                cycle_errors=len(ce.errors),
+                faults_injected=sum(ce.bp_chaos.injected.values())
+                + sum(ce.ss_chaos.injected.values()),
                 faults_by_kind=dict(ce.bp_chaos.injected + ce.ss_chaos.injected),
-                throttle_violations=ce.violations, open_intents=len(conn.store.audit.open_intents()),
+                throttle_violations=ce.violations,
+                open_intents=len(conn.store.audit.open_intents()),
                 seconds=round(time.monotonic() - started, 1),
             )
             return counts
@@ -74,13 +91,18 @@ def main() -> int:
     parser.add_argument("--gons", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=0.5, help="client timeout; slow answers take twice this")
+    parser.add_argument(
+        "--timeout", type=float, default=0.5, help="client timeout; slow answers take twice this"
+    )
     args = parser.parse_args()
     counts = asyncio.run(soak(args.gons, args.rate, args.seed, args.timeout))
     print(json.dumps(counts, indent=2))
     ok = counts["duplicates"] == 0 and counts["lost"] == 0 and counts["throttle_violations"] == 0
-    print(f"imported {counts['imported']}, confirmed " f"{counts['confirmed']}, duplicates {counts['duplicates']}, "
-          f"lost {counts['lost']}: {'OK' if ok else 'FAILED'}")
+    print(
+        f"imported {counts['imported']}, confirmed "
+        f"{counts['confirmed']}, duplicates {counts['duplicates']}, "
+        f"lost {counts['lost']}: {'OK' if ok else 'FAILED'}"
+    )
     return 0 if ok else 1
 
 

@@ -28,7 +28,9 @@ while time.monotonic() < end:
 
 def test_a_reader_racing_the_holder_always_sees_its_pid(tmp_path):
     state = tmp_path / "state.sqlite3"
-    proc = subprocess.Popen([sys.executable, "-c", HAMMER, str(state), "3"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HAMMER, str(state), "3"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         refusals: list[SyncLocked] = []

@@ -18,13 +18,20 @@ def v1_file(path) -> None:
     db.executescript(CREATE_V1)
     db.execute(f"PRAGMA application_id={APP_ID}")
     db.execute("PRAGMA user_version=1")
-    db.execute("INSERT INTO gons (gon_id, order_id, stage, ss_order_id, first_seen, updated_at) "
-               "VALUES (50001, 100001, 'confirmed', 470000001, '2026-01-01T00:00:00+00:00', "
-               "'2026-01-01T00:00:00+00:00')")
-    db.execute("INSERT INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, role, noted) "
-               "VALUES ('shipment', 271000001, 50001, 470000001, '1Z-OLD', 'confirmed', 1)")
-    db.execute("INSERT INTO audit (at, api, action, gon_id, order_id, key, result) VALUES "
-               "('2026-01-01T00:00:00+00:00', 'brightpearl', 'note', " "50001, 100001, 'note:shipment-271000001', 'ok')")
+    db.execute(
+        "INSERT INTO gons (gon_id, order_id, stage, ss_order_id, first_seen, updated_at) "
+        "VALUES (50001, 100001, 'confirmed', 470000001, '2026-01-01T00:00:00+00:00', "
+        "'2026-01-01T00:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, role, noted) "
+        "VALUES ('shipment', 271000001, 50001, 470000001, '1Z-OLD', 'confirmed', 1)"
+    )
+    db.execute(
+        "INSERT INTO audit (at, api, action, gon_id, order_id, key, result) VALUES "
+        "('2026-01-01T00:00:00+00:00', 'brightpearl', 'note', "
+        "50001, 100001, 'note:shipment-271000001', 'ok')"
+    )
     db.commit()
     db.close()
 
@@ -41,8 +48,12 @@ def test_a_version_1_file_is_upgraded_and_keeps_everything(tmp_path):
         assert store.audit.done_keys(["note:shipment-271000001"]) == {"note:shipment-271000001"}
         # one label, two notes (an order merged into another): two rows now
         with store.transaction():
-            store.save_gon(GonRecord(gon_id=50002, order_id=100002, stage="imported", ss_order_id=470000002))
-            store.save_shipment(ShipmentRecord("shipment", 271000001, 50002, 470000001, tracking="1Z-OLD"))
+            store.save_gon(
+                GonRecord(gon_id=50002, order_id=100002, stage="imported", ss_order_id=470000002)
+            )
+            store.save_shipment(
+                ShipmentRecord("shipment", 271000001, 50002, 470000001, tracking="1Z-OLD")
+            )
             store.save_part(PartRecord(50002, 470000001, "merged", "100001", "shipped", utcnow()))
         assert store.shipment("shipment", 271000001, 50001).role == "confirmed"
         assert store.shipment("shipment", 271000001, 50002).role == "new"
@@ -63,7 +74,11 @@ def test_a_new_file_is_created_at_the_current_version(tmp_path):
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = [r[1] for r in store.db.execute("PRAGMA table_info(ss_parts)")]
         assert columns == ["gon_id", "ss_order_id", "kind", "order_number", "status", "seen_at"]
-        pk = [r[1] for r in sorted(store.db.execute("PRAGMA table_info(shipments)"), key=lambda r: r[5]) if r[5]]
+        pk = [
+            r[1]
+            for r in sorted(store.db.execute("PRAGMA table_info(shipments)"), key=lambda r: r[5])
+            if r[5]
+        ]
         assert pk == ["kind", "remote_id", "gon_id"]
     finally:
         store.close()
@@ -74,13 +89,18 @@ def test_a_failed_upgrade_leaves_the_file_at_version_1(tmp_path, monkeypatch):
 
     path = tmp_path / "state.sqlite3"
     v1_file(path)
-    monkeypatch.setitem(schema.MIGRATIONS, 2, schema.MIGRATE_V2 + ";\nINSERT INTO no_such_table VALUES (1)")
+    monkeypatch.setitem(
+        schema.MIGRATIONS, 2, schema.MIGRATE_V2 + ";\nINSERT INTO no_such_table VALUES (1)"
+    )
     with pytest.raises(StateError, match="could not be upgraded to version 2"):
         StateStore(path)
     db = sqlite3.connect(path)
     try:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ss_parts'").fetchone()[0] == 0
+        assert (
+            db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ss_parts'").fetchone()[0]
+            == 0
+        )
         assert db.execute("SELECT tracking FROM shipments").fetchall() == [("1Z-OLD",)]
     finally:
         db.close()

@@ -20,8 +20,28 @@ def test_good_names(name):
     assert check_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["", "A", "Acme", "-a", "_a", "a" * 33, "..", ".", "a/b", "../a", "a b",
-                                  "a\x00", "a\n", "é", "a.b", "/abs", "a\\b"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "A",
+        "Acme",
+        "-a",
+        "_a",
+        "a" * 33,
+        "..",
+        ".",
+        "a/b",
+        "../a",
+        "a b",
+        "a\x00",
+        "a\n",
+        "é",
+        "a.b",
+        "/abs",
+        "a\\b",
+    ],
+)
 def test_bad_names_are_refused_with_the_rule(name):
     with pytest.raises(ProfileError) as err:
         check_name(name)
@@ -46,7 +66,9 @@ def test_each_profile_has_its_own_files(tmp_path):
     for a, b in ((one, two), (one, profiles.get(DEFAULT)), (two, profiles.get(DEFAULT))):
         assert a.config_path != b.config_path and a.state_dir != b.state_dir
         assert SyncLock(a.state_path).path != SyncLock(b.state_path).path
-        assert TokenStore.beside_state(a.state_path).path != TokenStore.beside_state(b.state_path).path
+        assert (
+            TokenStore.beside_state(a.state_path).path != TokenStore.beside_state(b.state_path).path
+        )
         # ShipStation V2's id cache is the profile's; its request window is the key's (see below)
         assert cache_path(a.state_path) != cache_path(b.state_path)
     assert oct(os.stat(one.config_path).st_mode & 0o777) == "0o600"
@@ -150,16 +172,22 @@ def test_remove_keeps_the_state_unless_told():
 def test_secrets_from_the_environment_reach_only_their_own_profile():
     from bp_tui.state.profiles import secret_env, secret_variable
 
-    environ = {"BP_TUI_SHIPSTATION_API_KEY": "default-key",
-               "BP_TUI_PROFILE_NORTH_SHOP_SHIPSTATION_API_KEY": "north-key",
-               "BP_TUI_PROFILE_NORTH_SHOP_BRIGHTPEARL_TOKEN": "north-token"}
+    environ = {
+        "BP_TUI_SHIPSTATION_API_KEY": "default-key",
+        "BP_TUI_PROFILE_NORTH_SHOP_SHIPSTATION_API_KEY": "north-key",
+        "BP_TUI_PROFILE_NORTH_SHOP_BRIGHTPEARL_TOKEN": "north-token",
+    }
     assert secret_env(None, environ) == {"BP_TUI_SHIPSTATION_API_KEY": "default-key"}
     assert secret_env(DEFAULT, environ) == secret_env(None, environ)
-    assert secret_env("north-shop", environ) == {"BP_TUI_SHIPSTATION_API_KEY": "north-key",
-                                                 "BP_TUI_BRIGHTPEARL_TOKEN": "north-token"}
+    assert secret_env("north-shop", environ) == {
+        "BP_TUI_SHIPSTATION_API_KEY": "north-key",
+        "BP_TUI_BRIGHTPEARL_TOKEN": "north-token",
+    }
     assert secret_env("south", environ) == {}  # the default's key is not the south store's
-    assert secret_variable("north-shop", "BP_TUI_SHIPSTATION_API_KEY") == \
-        "BP_TUI_PROFILE_NORTH_SHOP_SHIPSTATION_API_KEY"
+    assert (
+        secret_variable("north-shop", "BP_TUI_SHIPSTATION_API_KEY")
+        == "BP_TUI_PROFILE_NORTH_SHOP_SHIPSTATION_API_KEY"
+    )
 
 
 def test_two_names_that_would_share_variables_are_refused():
@@ -181,8 +209,13 @@ async def test_shipstation_v2_windows_are_per_key_across_profiles():
     default = profiles.get(DEFAULT)
 
     async def gate_path(profile, key):  # type: ignore[no-untyped-def]
-        doc = {"brightpearl": {"account_code": "acme"}, "shipstation": {"api_version": "v2", "api_key": key}}
-        client = ShipStationV2Client(config_from_dict(doc).shipstation, state_path=profile.state_path)
+        doc = {
+            "brightpearl": {"account_code": "acme"},
+            "shipstation": {"api_version": "v2", "api_key": key},
+        }
+        client = ShipStationV2Client(
+            config_from_dict(doc).shipstation, state_path=profile.state_path
+        )
         await client.aclose()
         return client.gate.path
 

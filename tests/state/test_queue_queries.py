@@ -19,8 +19,18 @@ from bp_tui.state.queries import QUEUE_SORTS, STAGE_PRIORITY, Search, id_prefix_
 
 N = 3000
 START = datetime(2025, 3, 1, tzinfo=UTC)
-NAMES = ["Ada Lovelace", "alan turing", "Grace Hopper", "GRACE jones", "Linus", "Émile Zola", "o'Brien",
-         "100% Cotton Ltd", "under_score", ""]
+NAMES = [
+    "Ada Lovelace",
+    "alan turing",
+    "Grace Hopper",
+    "GRACE jones",
+    "Linus",
+    "Émile Zola",
+    "o'Brien",
+    "100% Cotton Ltd",
+    "under_score",
+    "",
+]
 
 
 class Clock:
@@ -46,16 +56,21 @@ def built(tmp_path_factory):
         gon_id = 40_000 + rng.randrange(0, 900_000)
         while any(r.gon_id == gon_id for r in records[-50:]):
             gon_id += 1
-        records.append(GonRecord(
-            gon_id=gon_id, order_id=rng.choice([10_000 + i // 3, 120_000 + rng.randrange(90_000)]),
-            stage=rng.choice(STAGES), reference=rng.choice(["PO-", "po-", "REF ", ""]) + str(rng.randrange(1000)),
-            customer=rng.choice(NAMES), tracking=rng.choice(["1Z", "94", ""]) + str(rng.randrange(10**6)),
-            first_seen=START - timedelta(minutes=rng.randrange(0, 5000)),
-        ))
+        records.append(
+            GonRecord(
+                gon_id=gon_id,
+                order_id=rng.choice([10_000 + i // 3, 120_000 + rng.randrange(90_000)]),
+                stage=rng.choice(STAGES),
+                reference=rng.choice(["PO-", "po-", "REF ", ""]) + str(rng.randrange(1000)),
+                customer=rng.choice(NAMES),
+                tracking=rng.choice(["1Z", "94", ""]) + str(rng.randrange(10**6)),
+                first_seen=START - timedelta(minutes=rng.randrange(0, 5000)),
+            )
+        )
     by_id = {r.gon_id: r for r in records}
     for batch_start in range(0, len(by_id), 250):
         clock.now = START + timedelta(seconds=batch_start // 250 * 7)
-        store.save_gons(list(by_id.values())[batch_start: batch_start + 250])
+        store.save_gons(list(by_id.values())[batch_start : batch_start + 250])
     # some notes change later (a second write moves updated_at, a few change stage)
     with store.transaction():
         for rec in rng.sample(list(by_id.values()), 400):
@@ -99,8 +114,14 @@ def reference_search(rows: list[GonRecord], needle: str) -> list[GonRecord]:
         return _nocase(text).startswith(_nocase(needle))
 
     numeric = needle.isdigit() and not needle.startswith("0")
-    return [r for r in rows if starts(r.reference) or starts(r.tracking) or starts(r.customer)
-            or (numeric and (str(r.gon_id).startswith(needle) or str(r.order_id).startswith(needle)))]
+    return [
+        r
+        for r in rows
+        if starts(r.reference)
+        or starts(r.tracking)
+        or starts(r.customer)
+        or (numeric and (str(r.gon_id).startswith(needle) or str(r.order_id).startswith(needle)))
+    ]
 
 
 def read_all(store: StateStore, page: int, **view) -> tuple[list[int], int]:
@@ -130,12 +151,24 @@ def test_any_window_equals_the_slice_near_or_deep(built, sort):
     rows = everything(built)
     for stage in (None, "confirmed"):
         wanted = reference_order([r for r in rows if stage is None or r.stage == stage], sort)
-        for offset in [0, 1, len(wanted) // 2 - 3, len(wanted) - 5, len(wanted) - 1, len(wanted), len(wanted) + 9,
-                       *rng.sample(range(len(wanted)), 12)]:
+        for offset in [
+            0,
+            1,
+            len(wanted) // 2 - 3,
+            len(wanted) - 5,
+            len(wanted) - 1,
+            len(wanted),
+            len(wanted) + 9,
+            *rng.sample(range(len(wanted)), 12),
+        ]:
             limit = rng.choice([1, 7, 50, 120])
             page, total = built.queue.page(stage=stage, sort=sort, offset=offset, limit=limit)
             assert total == len(wanted)
-            assert [r.gon_id for r in page] == wanted[offset: offset + limit], (stage, offset, limit)
+            assert [r.gon_id for r in page] == wanted[offset : offset + limit], (
+                stage,
+                offset,
+                limit,
+            )
 
 
 def test_pages_carry_what_the_queue_shows_without_the_payload(built):
@@ -152,13 +185,33 @@ def test_pages_carry_what_the_queue_shows_without_the_payload(built):
 def test_search_by_prefix_of_ids_reference_tracking_customer(built, sort):
     rows = everything(built)
     some = rows[17]
-    needles = [str(some.gon_id), str(some.gon_id)[:3], str(some.order_id), str(some.order_id)[:2],
-               some.reference.lower()[:4] or "po-", "1z", "94", "grace", "GRACE J", "  ada ", "100%", "100_",
-               "under_", "under%", "o'b", "É", "4", "no such note", "0"]
+    needles = [
+        str(some.gon_id),
+        str(some.gon_id)[:3],
+        str(some.order_id),
+        str(some.order_id)[:2],
+        some.reference.lower()[:4] or "po-",
+        "1z",
+        "94",
+        "grace",
+        "GRACE J",
+        "  ada ",
+        "100%",
+        "100_",
+        "under_",
+        "under%",
+        "o'b",
+        "É",
+        "4",
+        "no such note",
+        "0",
+    ]
     for needle in needles:
         for stage in (None, "failed"):
-            wanted = reference_order([r for r in reference_search(rows, needle)
-                                      if stage is None or r.stage == stage], sort)
+            wanted = reference_order(
+                [r for r in reference_search(rows, needle) if stage is None or r.stage == stage],
+                sort,
+            )
             ids, total = read_all(built, 300, stage=stage, search=needle, sort=sort)
             assert total == len(wanted) and ids == wanted, (needle, stage)
 
@@ -187,10 +240,16 @@ def test_position_of_a_note_is_its_offset_in_the_view(built, sort):
     rows = everything(built)
     rng = random.Random(sort + "pos")
     for stage, search in ((None, ""), ("imported", ""), (None, "gra"), ("failed", "1")):
-        wanted = reference_order([r for r in reference_search(rows, search) if stage is None or r.stage == stage]
-                                 if search else [r for r in rows if stage is None or r.stage == stage], sort)
+        wanted = reference_order(
+            [r for r in reference_search(rows, search) if stage is None or r.stage == stage]
+            if search
+            else [r for r in rows if stage is None or r.stage == stage],
+            sort,
+        )
         for gon_id in rng.sample(wanted, min(15, len(wanted))):
-            assert built.queue.position(gon_id, stage=stage, search=search, sort=sort) == wanted.index(gon_id)
+            assert built.queue.position(
+                gon_id, stage=stage, search=search, sort=sort
+            ) == wanted.index(gon_id)
     outside = next(r for r in rows if r.stage != "imported")
     assert built.queue.position(outside.gon_id, stage="imported", sort=sort) is None
     assert built.queue.position(1, sort=sort) is None
@@ -231,7 +290,11 @@ def test_every_page_query_reads_an_index_in_order(built, monkeypatch):
             for offset in (0, totals[stage] - 10):
                 built.queue.page(stage=stage, sort=sort, offset=offset, limit=50)
     monkeypatch.undo()
-    pages = [(sql, args) for sql, args in seen if sql.startswith("SELECT gon_id FROM gons") and "OFFSET" in sql]
+    pages = [
+        (sql, args)
+        for sql, args in seen
+        if sql.startswith("SELECT gon_id FROM gons") and "OFFSET" in sql
+    ]
     assert len(pages) >= len(QUEUE_SORTS) * 4
     for sql, args in pages:
         text = plan(built, sql, args)
@@ -241,7 +304,11 @@ def test_every_page_query_reads_an_index_in_order(built, monkeypatch):
 def test_search_reads_only_index_ranges(built):
     found = Search.parse("1234")
     assert found is not None
-    text = plan(built, f"SELECT gon_id FROM gons WHERE {found.where} AND +stage = ?", [*found.args, "failed"])
+    text = plan(
+        built,
+        f"SELECT gon_id FROM gons WHERE {found.where} AND +stage = ?",
+        [*found.args, "failed"],
+    )
     assert text.startswith("MULTI-INDEX OR") and "SCAN" not in text
     for index in ("gons_reference", "gons_tracking", "gons_customer", "gons_order", "PRIMARY KEY"):
         assert index in text
@@ -249,15 +316,27 @@ def test_search_reads_only_index_ranges(built):
 
 def test_retention_and_the_header_read_indexes(built):
     cutoff = "2025-01-01T00:00:00+00:00"
-    text = plan(built, "SELECT gon_id FROM gons WHERE stage IN ('confirmed','cancelled') AND updated_at < ?", [cutoff])
+    text = plan(
+        built,
+        "SELECT gon_id FROM gons WHERE stage IN ('confirmed','cancelled') AND updated_at < ?",
+        [cutoff],
+    )
     assert "gons_stage_updated" in text
-    assert "audit_at" in plan(built, "SELECT id FROM audit WHERE at < ? AND result <> 'intent'", [cutoff])
-    assert "gons_confirmed" in plan(built, "SELECT COUNT(*) FROM gons WHERE confirmed_at >= ?", [cutoff])
+    assert "audit_at" in plan(
+        built, "SELECT id FROM audit WHERE at < ? AND result <> 'intent'", [cutoff]
+    )
+    assert "gons_confirmed" in plan(
+        built, "SELECT COUNT(*) FROM gons WHERE confirmed_at >= ?", [cutoff]
+    )
 
 
 def test_labels_with_work_left_are_read_from_their_partial_index(built):
-    text = plan(built, f"SELECT DISTINCT gon_id FROM shipments WHERE {rows_module.PENDING_SHIPMENT}", [])
-    assert "USING INDEX shipments_pending" in text or "USING COVERING INDEX shipments_pending" in text
+    text = plan(
+        built, f"SELECT DISTINCT gon_id FROM shipments WHERE {rows_module.PENDING_SHIPMENT}", []
+    )
+    assert (
+        "USING INDEX shipments_pending" in text or "USING COVERING INDEX shipments_pending" in text
+    )
     seen: list[str] = []
     built.db.set_trace_callback(seen.append)
     try:
@@ -266,8 +345,11 @@ def test_labels_with_work_left_are_read_from_their_partial_index(built):
     finally:
         built.db.set_trace_callback(None)
     for sql in seen:
-        assert "shipments_pending" in plan(built, sql.replace("'2025-01-01T00:00:00+00:00'", "?"),
-                                           ["2025-01-01T00:00:00+00:00"] if "2025-01-01" in sql else []), sql
+        assert "shipments_pending" in plan(
+            built,
+            sql.replace("'2025-01-01T00:00:00+00:00'", "?"),
+            ["2025-01-01T00:00:00+00:00"] if "2025-01-01" in sql else [],
+        ), sql
 
 
 # ---- the stage counts, whatever statement writes a note -------------------------------------
@@ -278,7 +360,9 @@ def grouped(store: StateStore) -> dict[str, int]:
 def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
     store = StateStore(tmp_path / "s.sqlite3")
     rng = random.Random(3)
-    store.save_gons([GonRecord(gon_id=i, order_id=i, stage=rng.choice(STAGES)) for i in range(1, 200)])
+    store.save_gons(
+        [GonRecord(gon_id=i, order_id=i, stage=rng.choice(STAGES)) for i in range(1, 200)]
+    )
     cols = "gon_id, order_id, stage, first_seen, updated_at"
     now = "2026-01-01T00:00:00+00:00"
     for step in range(400):
@@ -286,14 +370,22 @@ def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
         kind = step % 7
         with store.transaction():
             if kind == 0:
-                store.db.execute(f"INSERT OR REPLACE INTO gons ({cols}) VALUES (?,?,?,?,?)",
-                                 (gon_id, gon_id, stage, now, now))
+                store.db.execute(
+                    f"INSERT OR REPLACE INTO gons ({cols}) VALUES (?,?,?,?,?)",
+                    (gon_id, gon_id, stage, now, now),
+                )
             elif kind == 1:
-                store.db.execute(f"INSERT OR IGNORE INTO gons ({cols}) VALUES (?,?,?,?,?)",
-                                 (gon_id, gon_id, stage, now, now))
+                store.db.execute(
+                    f"INSERT OR IGNORE INTO gons ({cols}) VALUES (?,?,?,?,?)",
+                    (gon_id, gon_id, stage, now, now),
+                )
             elif kind == 2:
-                store.db.execute(f"INSERT INTO gons ({cols}) VALUES (?,?,?,?,?) ON " "CONFLICT(gon_id) DO UPDATE SET "
-                                 "stage = excluded.stage", (gon_id, gon_id, stage, now, now))
+                store.db.execute(
+                    f"INSERT INTO gons ({cols}) VALUES (?,?,?,?,?) ON "
+                    "CONFLICT(gon_id) DO UPDATE SET "
+                    "stage = excluded.stage",
+                    (gon_id, gon_id, stage, now, now),
+                )
             elif kind == 3:
                 store.db.execute("UPDATE gons SET stage = ? WHERE gon_id = ?", (stage, gon_id))
             elif kind == 4:
@@ -304,7 +396,10 @@ def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
                 store.save_gon(rec)
             else:
                 try:
-                    store.db.execute(f"INSERT INTO gons ({cols}) VALUES (?,?,?,?,?)", (gon_id, gon_id, stage, now, now))
+                    store.db.execute(
+                        f"INSERT INTO gons ({cols}) VALUES (?,?,?,?,?)",
+                        (gon_id, gon_id, stage, now, now),
+                    )
                 except sqlite3.IntegrityError:
                     pass
         assert store.queue.stage_counts() == grouped(store), (step, kind)
@@ -316,4 +411,6 @@ def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
     other = StateStore(tmp_path / "s.sqlite3")  # another connection (a headless sync) writes too
     other.db.execute("UPDATE gons SET stage = 'confirmed'")
     other.db.commit()
-    assert other.queue.stage_counts() == grouped(other) == {"confirmed": sum(grouped(other).values())}
+    assert (
+        other.queue.stage_counts() == grouped(other) == {"confirmed": sum(grouped(other).values())}
+    )

@@ -14,7 +14,9 @@ def test_queue_rows_changed_since_returns_only_newer_rows(tmp_path):
     store.save_gons([rec])
     since = datetime.now(UTC) - timedelta(seconds=1)
     changed = store.queue.records(changed_since=since)
-    assert 3 in {r.gon_id for r in changed} and all(r.updated_at >= since.replace(microsecond=0) for r in changed)
+    assert 3 in {r.gon_id for r in changed} and all(
+        r.updated_at >= since.replace(microsecond=0) for r in changed
+    )
 
 
 def test_state_file_is_wal_and_0600(tmp_path):
@@ -29,7 +31,9 @@ def test_state_file_is_wal_and_0600(tmp_path):
 
 def test_intents_and_done_keys(tmp_path):
     store = StateStore(tmp_path / "s.sqlite3")
-    first = store.audit.record_intent("brightpearl", "note", gon_id=1, order_id=2, key="note:shipment-9")
+    first = store.audit.record_intent(
+        "brightpearl", "note", gon_id=1, order_id=2, key="note:shipment-9"
+    )
     assert [r.id for r in store.audit.open_intents()] == [first]
     assert store.audit.done_keys(["note:shipment-9"]) == set()
     store.audit.settle_intent(first, "ok", "note 5")

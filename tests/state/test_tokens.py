@@ -16,9 +16,17 @@ from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenSet, TokenSto
 
 
 def pair(n: int = 1, **more) -> TokenSet:
-    values = dict(access_token=f"acc+/{n}=", refresh_token=f"ref+/{n}=", expires_at=1_000_000.0 + n,
-                  expires_in=604800, api_domain="euw1.brightpearlconnect.com", account_code="acme",
-                  app_ref="acme_bptui", installation_instance_id="13", obtained_at=396_000.0)
+    values = dict(
+        access_token=f"acc+/{n}=",
+        refresh_token=f"ref+/{n}=",
+        expires_at=1_000_000.0 + n,
+        expires_in=604800,
+        api_domain="euw1.brightpearlconnect.com",
+        account_code="acme",
+        app_ref="acme_bptui",
+        installation_instance_id="13",
+        obtained_at=396_000.0,
+    )
     values.update(more)
     return TokenSet(**values)
 
@@ -40,8 +48,15 @@ def test_a_saved_pair_loads_back_and_is_private_whatever_the_umask(tmp_path, uma
     old = os.umask(umask)
     try:
         store.save(pair())
-        store.save_pending(PendingLogin(state="st4te", account_code="acme", app_ref="a", redirect_uri="https://x/cb",
-                                        created_at=5.0))
+        store.save_pending(
+            PendingLogin(
+                state="st4te",
+                account_code="acme",
+                app_ref="a",
+                redirect_uri="https://x/cb",
+                created_at=5.0,
+            )
+        )
         lock = store.try_lock()
         assert lock is not None
         lock.release()
@@ -51,13 +66,20 @@ def test_a_saved_pair_loads_back_and_is_private_whatever_the_umask(tmp_path, uma
     assert store.load_pending().state == "st4te"
     assert {mode(store.path), mode(store.pending_path), mode(store.lock_path)} == {0o600}
     assert mode(store.path.parent) == 0o700
-    assert os.listdir(store.path.parent) and not [n for n in os.listdir(store.path.parent) if n.endswith(".tmp")]
+    assert os.listdir(store.path.parent) and not [
+        n for n in os.listdir(store.path.parent) if n.endswith(".tmp")
+    ]
 
 
 def test_reprs_never_show_a_token(tmp_path):
     tokens = pair()
-    pending = PendingLogin(state="st4te-value", account_code="acme", app_ref="a", redirect_uri="https://x/cb",
-                           created_at=1.0)
+    pending = PendingLogin(
+        state="st4te-value",
+        account_code="acme",
+        app_ref="a",
+        redirect_uri="https://x/cb",
+        created_at=1.0,
+    )
     shown = repr(tokens) + repr(pending) + repr(TokenStore(tmp_path / "t.json"))
     assert "acc+/1=" not in shown and "ref+/1=" not in shown and "st4te-value" not in shown
     assert "euw1.brightpearlconnect.com" in shown
@@ -102,8 +124,10 @@ def test_leftover_temp_files_of_a_killed_writer_are_removed_once_stale(tmp_path)
     assert not old.exists() and fresh.exists()
 
 
-@pytest.mark.parametrize("content", [b"{not json", b'{"format": 1, "access_token": "a"}', b'"a string"',
-                                     b'{"format": 99}'])
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b'{"format": 1, "access_token": "a"}', b'"a string"', b'{"format": 99}'],
+)
 def test_a_damaged_file_is_refused_naming_it(tmp_path, content):
     store = TokenStore(tmp_path / "t.bp-oauth.json")
     store.path.write_bytes(content)
@@ -116,8 +140,11 @@ def test_clear_forgets_the_tokens_and_the_waiting_login(tmp_path):
     store = TokenStore(tmp_path / "t.bp-oauth.json")
     assert store.clear() is False
     store.save(pair())
-    store.save_pending(PendingLogin(state="s", account_code="acme", app_ref="a", redirect_uri="https://x/cb",
-                                    created_at=1.0))
+    store.save_pending(
+        PendingLogin(
+            state="s", account_code="acme", app_ref="a", redirect_uri="https://x/cb", created_at=1.0
+        )
+    )
     assert store.clear() is True
     assert store.load() is None and store.load_pending() is None
 
@@ -135,13 +162,21 @@ def test_the_refresh_lock_has_one_holder_in_a_process(tmp_path):
 
 def test_the_refresh_lock_is_held_against_another_process_and_freed_when_it_is_killed(tmp_path):
     store = TokenStore(tmp_path / "t.bp-oauth.json")
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from bp_tui.state.tokens import TokenStore
         lock = TokenStore({str(store.path)!r}).try_lock()
         print("held" if lock else "busy", flush=True)
         time.sleep(60)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert store.try_lock() is None

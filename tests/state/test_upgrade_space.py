@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def state_version(path: Path) -> tuple[int, int]:
     db = sqlite3.connect(path)
     try:
-        return db.execute("PRAGMA user_version").fetchone()[0], db.execute("PRAGMA auto_vacuum").fetchone()[0]
+        return db.execute("PRAGMA user_version").fetchone()[0], db.execute(
+            "PRAGMA auto_vacuum"
+        ).fetchone()[0]
     finally:
         db.close()
 
@@ -47,8 +49,12 @@ def test_the_space_check_covers_the_measured_peak(tmp_path, monkeypatch):
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            files = sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal") if os.path.exists(f"{path}{s}"))
-            for fd in os.listdir("/proc/self/fd"):  # SQLite's temporary files are unlinked as created
+            files = sum(
+                os.path.getsize(f"{path}{s}") for s in ("", "-wal") if os.path.exists(f"{path}{s}")
+            )
+            for fd in os.listdir(
+                "/proc/self/fd"
+            ):  # SQLite's temporary files are unlinked as created
                 try:
                     if "etilqs" in os.readlink(f"/proc/self/fd/{fd}"):
                         files += os.fstat(int(fd)).st_size
@@ -66,14 +72,21 @@ def test_the_space_check_covers_the_measured_peak(tmp_path, monkeypatch):
         sampler.join()
     need, temp_need = store_module.upgrade_space(size, same_device=True)
     assert temp_need == 0
-    assert size * 1.5 < peak <= need, (peak / size, need / size)  # about twice the file's size, as docs/cycle.md says
+    assert size * 1.5 < peak <= need, (
+        peak / size,
+        need / size,
+    )  # about twice the file's size, as docs/cycle.md says
     assert peak / size <= store_module.UPGRADE_SPACE_FACTOR
     assert state_version(path) == (SCHEMA_VERSION, 2)
-    assert not os.path.exists(f"{path}-wal") or os.path.getsize(f"{path}-wal") == 0  # the WAL given back
+    assert (
+        not os.path.exists(f"{path}-wal") or os.path.getsize(f"{path}-wal") == 0
+    )  # the WAL given back
 
 
 @pytest.mark.parametrize("same_device", [True, False])
-def test_too_little_space_is_refused_before_anything_changes_naming_the_bytes(tmp_path, monkeypatch, same_device):
+def test_too_little_space_is_refused_before_anything_changes_naming_the_bytes(
+    tmp_path, monkeypatch, same_device
+):
     path = tmp_path / "state.sqlite3"
     version_file(path, 2, notes=300)
     before, schema = rows_of(path), schema_of(path)
@@ -82,15 +95,27 @@ def test_too_little_space_is_refused_before_anything_changes_naming_the_bytes(tm
     free = {path.parent: need - 1, Path("/elsewhere"): 10**12}
     if not same_device:  # the state's folder has room, SQLite's temporary folder has not
         free = {path.parent: need, Path("/elsewhere"): temp_need - 1}
-    monkeypatch.setattr(store_module, "sqlite_temp_dir", lambda: path.parent if same_device else Path("/elsewhere"))
-    monkeypatch.setattr(store_module, "_free_bytes",
-                        lambda folder: (free[folder], 1 if same_device or folder == path.parent else 2))
+    monkeypatch.setattr(
+        store_module, "sqlite_temp_dir", lambda: path.parent if same_device else Path("/elsewhere")
+    )
+    monkeypatch.setattr(
+        store_module,
+        "_free_bytes",
+        lambda folder: (free[folder], 1 if same_device or folder == path.parent else 2),
+    )
     with pytest.raises(StateError) as info:
         StateStore(path)
     text = str(info.value)
-    short_folder, short_need, short_free = ((path.parent, need, need - 1) if same_device
-                                            else (Path("/elsewhere"), temp_need, temp_need - 1))
-    assert f"needs {short_need:,} bytes" in text and f"{short_free:,}" in text and str(short_folder) in text
+    short_folder, short_need, short_free = (
+        (path.parent, need, need - 1)
+        if same_device
+        else (Path("/elsewhere"), temp_need, temp_need - 1)
+    )
+    assert (
+        f"needs {short_need:,} bytes" in text
+        and f"{short_free:,}" in text
+        and str(short_folder) in text
+    )
     assert "nothing was changed" in text
     assert state_version(path) == (2, 0) and rows_of(path) == before and schema_of(path) == schema
     monkeypatch.undo()
@@ -115,7 +140,9 @@ except StateError as exc:
 
 
 @pytest.mark.parametrize("share", [0.3, 0.9], ids=["in-the-temporary-copy", "in-the-wal"])
-def test_an_upgrade_that_runs_out_of_space_mid_way_leaves_the_old_version_and_nothing_behind(tmp_path, share):
+def test_an_upgrade_that_runs_out_of_space_mid_way_leaves_the_old_version_and_nothing_behind(
+    tmp_path, share
+):
     """No file may grow past ``share`` of the database's size (RLIMIT_FSIZE, as a disk that fills
     up): the upgrade fails mid-way, says so, and leaves the file at version 2, whole, its WAL
     truncated, no temporary file in SQLite's folder; the next open with room upgrades it."""
@@ -128,8 +155,14 @@ def test_an_upgrade_that_runs_out_of_space_mid_way_leaves_the_old_version_and_no
     before, schema = rows_of(path), schema_of(path)
     limit = int(path.stat().st_size * share)
     env = dict(os.environ, SQLITE_TMPDIR=str(temp))
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(limit)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(limit)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3, done.stderr
     assert "could not be upgraded to version 3" in done.stdout and "nothing was lost" in done.stdout
     assert "about 2 times the file's size" in done.stdout
@@ -139,9 +172,15 @@ def test_an_upgrade_that_runs_out_of_space_mid_way_leaves_the_old_version_and_no
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
     assert os.listdir(temp) == []
-    assert {p.name for p in folder.iterdir()} <= {"state.sqlite3", "state.sqlite3-wal", "state.sqlite3-shm"}
+    assert {p.name for p in folder.iterdir()} <= {
+        "state.sqlite3",
+        "state.sqlite3-wal",
+        "state.sqlite3-shm",
+    }
     wal = Path(f"{path}-wal")
-    assert not wal.exists() or wal.stat().st_size == 0  # the space the failed VACUUM took is given back
+    assert (
+        not wal.exists() or wal.stat().st_size == 0
+    )  # the space the failed VACUUM took is given back
     store = StateStore(path)
     store.close()
     assert state_version(path) == (SCHEMA_VERSION, 2)

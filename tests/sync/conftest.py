@@ -8,7 +8,10 @@ import pytest
 from bp_tui.apiclient import Backoff
 from bp_tui.sandbox.environment import SandboxEnvironment, build_environment
 
-FAST_CLIENTS = {"backoff": Backoff(attempts=6, base=0.001, cap=0.01, rng=random.Random(3)), "timeout": 5.0}
+FAST_CLIENTS = {
+    "backoff": Backoff(attempts=6, base=0.001, cap=0.01, rng=random.Random(3)),
+    "timeout": 5.0,
+}
 
 
 def make_env(tmp_path, **kw) -> SandboxEnvironment:
@@ -35,12 +38,20 @@ async def env(tmp_path, ss_api):
 
 
 def shw_counts(env: SandboxEnvironment) -> Counter:
-    return Counter({gid: sum(1 for e in g["events"] if e["eventCode"] == "SHW") for gid, g in env.bp.gons.items()})
+    return Counter(
+        {
+            gid: sum(1 for e in g["events"] if e["eventCode"] == "SHW")
+            for gid, g in env.bp.gons.items()
+        }
+    )
 
 
 def eligible_gon_ids(env: SandboxEnvironment, import_when: str = "printed") -> set[int]:
-    return {gid for gid, g in env.bp.gons.items()
-            if g["orderId"] and g["status"][import_when] and not g["status"]["shipped"]}
+    return {
+        gid
+        for gid, g in env.bp.gons.items()
+        if g["orderId"] and g["status"][import_when] and not g["status"]["shipped"]
+    }
 
 
 def ss_keys(env: SandboxEnvironment) -> Counter:

@@ -14,12 +14,24 @@ from tests.sync.conftest import SS_APIS, make_env
 
 def other_channel_order(env, n: int) -> dict:
     """An order another sales channel put in the same store (not one of ours)."""
-    return {"orderKey": f"amazon-{n}", "orderNumber": f"A-{n}", "orderDate": "2026-01-01T10:00:00.0000000",
-            "orderStatus": "awaiting_shipment", "billTo": {"name": "Buyer"},
-            "shipTo": {"name": "Buyer", "street1": "1 Road", "city": "Leeds", "postalCode": "LS1 1AA",
-                       "country": "GB"},
-            "items": [{"lineItemKey": "1", "sku": "X", "name": "Thing", "quantity": 1, "unitPrice": 1.0}],
-            "advancedOptions": {"storeId": env.config.shipstation.store_id or None}}
+    return {
+        "orderKey": f"amazon-{n}",
+        "orderNumber": f"A-{n}",
+        "orderDate": "2026-01-01T10:00:00.0000000",
+        "orderStatus": "awaiting_shipment",
+        "billTo": {"name": "Buyer"},
+        "shipTo": {
+            "name": "Buyer",
+            "street1": "1 Road",
+            "city": "Leeds",
+            "postalCode": "LS1 1AA",
+            "country": "GB",
+        },
+        "items": [
+            {"lineItemKey": "1", "sku": "X", "name": "Thing", "quantity": 1, "unitPrice": 1.0}
+        ],
+        "advancedOptions": {"storeId": env.config.shipstation.store_id or None},
+    }
 
 
 def shipstation_calls(env, since: int) -> list[str]:
@@ -27,12 +39,16 @@ def shipstation_calls(env, since: int) -> list[str]:
 
 
 @pytest.mark.parametrize("ss_api", SS_APIS)
-async def test_a_quiet_cycle_costs_at_most_four_calls_whatever_the_days_label_volume(tmp_path, ss_api):
+async def test_a_quiet_cycle_costs_at_most_four_calls_whatever_the_days_label_volume(
+    tmp_path, ss_api
+):
     env = make_env(tmp_path, orders=3, seed=1, ss_api=ss_api)
     try:
         await env.connector.run_cycle()
         start = datetime.now(UTC) - timedelta(hours=21)
-        for n in range(1_200):  # a busy day on the account: 1,200 labels over 20 hours (3 pages of 500)
+        for n in range(
+            1_200
+        ):  # a busy day on the account: 1,200 labels over 20 hours (3 pages of 500)
             order = env.ss.upsert_order(other_channel_order(env, n))
             env.ss.create_label(order["orderId"], when=start + timedelta(minutes=n))
         await env.connector.run_cycle()  # the day, read once
@@ -48,14 +64,22 @@ async def test_a_quiet_cycle_costs_at_most_four_calls_whatever_the_days_label_vo
 
 
 @pytest.mark.parametrize("ss_api", SS_APIS)
-async def test_a_lost_state_file_makes_no_duplicate_and_reads_what_shipstation_holds_in_pages(tmp_path, ss_api):
+async def test_a_lost_state_file_makes_no_duplicate_and_reads_what_shipstation_holds_in_pages(
+    tmp_path, ss_api
+):
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
-        gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(120)]
+        gons = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(120)
+        ]
         first = await env.connector.run_cycle()
         assert first.imported == 120
-        held = {key: o["orderId"] for key, o in ((order_key("demo", g), env.ss.order_by_key(order_key("demo", g)))
-                                                 for g in gons)}
+        held = {
+            key: o["orderId"]
+            for key, o in (
+                (order_key("demo", g), env.ss.order_by_key(order_key("demo", g))) for g in gons
+            )
+        }
         env.label(10)
         await env.lose_state()
         before = len(env.ss.request_log)
@@ -66,7 +90,10 @@ async def test_a_lost_state_file_makes_no_duplicate_and_reads_what_shipstation_h
         assert not [c for c in calls if c.startswith("POST")], calls  # nothing created or upserted
         for gon in gons:
             rec = env.connector.store.gon(gon)
-            assert rec.stage in ("imported", "confirmed") and rec.ss_order_id == held[order_key("demo", gon)]
+            assert (
+                rec.stage in ("imported", "confirmed")
+                and rec.ss_order_id == held[order_key("demo", gon)]
+            )
         assert sum(1 for g in gons if env.connector.store.gon(g).stage == "confirmed") == 10
     finally:
         await env.aclose()
@@ -82,7 +109,9 @@ async def test_v2_first_cycle_of_new_notes_costs_the_batched_floor(tmp_path):
         assert summary.imported == 250
         calls = shipstation_calls(env, before)
         assert calls.count("POST /v2/shipments") == 3  # ceil(250 / 100)
-        assert not [c for c in calls if c.startswith("GET /v2/shipments/")], calls  # no GET per note
+        assert not [c for c in calls if c.startswith("GET /v2/shipments/")], (
+            calls
+        )  # no GET per note
         # the creates, the default warehouse once, and the reads of a cycle (changed shipments,
         # labels, voided labels, fulfillments)
         assert summary.api_calls["shipstation"] <= 3 + 1 + 4, calls

@@ -29,7 +29,9 @@ class Crash(BaseException):
 
 
 class CrashingTransport(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport, counter: list[int], crash_at: int, after: bool):
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, counter: list[int], crash_at: int, after: bool
+    ):
         self.inner, self.counter, self.crash_at, self.after = inner, counter, crash_at, after
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -43,15 +45,25 @@ class CrashingTransport(httpx.AsyncBaseTransport):
         return response
 
 
-def connector(env: SandboxEnvironment, counter: list[int] | None = None, crash_at: int = 0,
-              after: bool = False) -> Connector:
+def connector(
+    env: SandboxEnvironment,
+    counter: list[int] | None = None,
+    crash_at: int = 0,
+    after: bool = False,
+) -> Connector:
     bp: httpx.AsyncBaseTransport = httpx.ASGITransport(app=env.bp.app)
     ss: httpx.AsyncBaseTransport = httpx.ASGITransport(app=env.ss.app)
     if counter is not None:
         bp = CrashingTransport(bp, counter, crash_at, after)
         ss = CrashingTransport(ss, counter, crash_at, after)
-    return Connector(env.config, env.state_path, bp_transport=bp, ss_transport=ss, client_options=dict(FAST_CLIENTS),
-                     ss_options=env.ss_options)
+    return Connector(
+        env.config,
+        env.state_path,
+        bp_transport=bp,
+        ss_transport=ss,
+        client_options=dict(FAST_CLIENTS),
+        ss_options=env.ss_options,
+    )
 
 
 def note_counts(env: SandboxEnvironment) -> Counter:
@@ -92,11 +104,17 @@ async def test_crashes_at_random_points_end_exactly_once(tmp_path, seed, ss_api)
         keys = ss_keys(env)
         assert max(keys.values(), default=1) == 1
         for gid in eligible:
-            assert order_key("demo", gid) in keys or (stages[gid].stage == "failed" and stages[gid].reason)
+            assert order_key("demo", gid) in keys or (
+                stages[gid].stage == "failed" and stages[gid].reason
+            )
         # every labelled note confirmed exactly once, with at most one note per label
         shw = shw_counts(env)
         for order in env.ss.orders.values():
-            labelled = [s for s in env.ss.shipments.values() if s["orderId"] == order["orderId"] and not s["voided"]]
+            labelled = [
+                s
+                for s in env.ss.shipments.values()
+                if s["orderId"] == order["orderId"] and not s["voided"]
+            ]
             if not labelled:
                 continue
             rec = final.store.gon_by_ss_order(order["orderId"])
@@ -105,7 +123,9 @@ async def test_crashes_at_random_points_end_exactly_once(tmp_path, seed, ss_api)
         assert max(note_counts(env).values(), default=1) == 1
         assert not final.store.audit.open_intents()
         # nothing stuck without a reason
-        assert all(r.reason for r in stages.values() if r.stage in ("failed", "attention", "waiting"))
+        assert all(
+            r.reason for r in stages.values() if r.stage in ("failed", "attention", "waiting")
+        )
         await final.aclose()
     finally:
         await env.aclose()
@@ -132,12 +152,18 @@ async def test_crashes_amid_voids_replacements_deletions_end_exactly_once(tmp_pa
         assert max(note_counts(env).values(), default=1) == 1
         assert not final.store.audit.open_intents()
         for order in env.ss.orders.values():
-            live = [s for s in env.ss.shipments.values() if s["orderId"] == order["orderId"] and not s["voided"]]
+            live = [
+                s
+                for s in env.ss.shipments.values()
+                if s["orderId"] == order["orderId"] and not s["voided"]
+            ]
             if live:
                 rec = final.store.gon_by_ss_order(order["orderId"])
                 assert rec.stage in ("confirmed", "attention"), (rec.gon_id, rec.stage, rec.reason)
         rows = final.queue_rows()
-        assert all(r.reason for r in rows if r.stage in ("failed", "attention", "waiting", "cancelled"))
+        assert all(
+            r.reason for r in rows if r.stage in ("failed", "attention", "waiting", "cancelled")
+        )
         await final.aclose()
     finally:
         await env.aclose()
@@ -145,8 +171,13 @@ async def test_crashes_amid_voids_replacements_deletions_end_exactly_once(tmp_pa
 
 # ---- issue 13: splits, merges, return labels, late voids and edits on both sides, all at once ----
 
-USER_EDITS = {"serviceCode": "fedex_2day", "carrierCode": "fedex", "internalNotes": "fragile",
-              "weight": {"value": 40, "units": "ounces"}, "advancedOptions": {"customField2": "picked by Jo"}}
+USER_EDITS = {
+    "serviceCode": "fedex_2day",
+    "carrierCode": "fedex",
+    "internalNotes": "fragile",
+    "weight": {"value": 40, "units": "ounces"},
+    "advancedOptions": {"customField2": "picked by Jo"},
+}
 
 
 async def arrange_real_world(env: SandboxEnvironment) -> dict:
@@ -155,12 +186,17 @@ async def arrange_real_world(env: SandboxEnvironment) -> dict:
     survivor labelled (V1 only: V2 shows no merge links), a return label, a void weeks after a
     confirmed label, an order edited on both sides, and a plain label."""
     order_a, order_b = env.bp.add_order(rows=[(1001, 1)]), env.bp.add_order(rows=[(1002, 2)])
-    gon_a, gon_b = env.bp.add_gon(order_a, state="printed"), env.bp.add_gon(order_b, state="printed")
+    gon_a, gon_b = (
+        env.bp.add_gon(order_a, state="printed"),
+        env.bp.add_gon(order_b, state="printed"),
+    )
     gon_s = env.bp.add_gon(env.bp.add_order(rows=[(1001, 2), (1002, 1)]), state="printed")
     first = connector(env)
     await first.run_cycle()
     by_key = {g: env.ss.order_by_key(order_key("demo", g)) for g in (gon_a, gon_b, gon_s)}
-    others = [o for o in env.open_orders() if o["orderId"] not in {x["orderId"] for x in by_key.values()}]
+    others = [
+        o for o in env.open_orders() if o["orderId"] not in {x["orderId"] for x in by_key.values()}
+    ]
     late, returned, edited, plain = others[:4]
     late_label = env.ss.create_label(late["orderId"], tracking_number="LATE-VOID-1")
     env.ss.create_label(returned["orderId"], tracking_number="OUTBOUND-R")
@@ -181,16 +217,25 @@ async def arrange_real_world(env: SandboxEnvironment) -> dict:
     edited_gon = env.connector.store.gon_by_ss_order(edited["orderId"])
     env.bp.update_order(edited_gon.order_id, delivery={"addressLine1": "1 Crash Lane"})
     env.ss.create_label(plain["orderId"], tracking_number="PLAIN-P")
-    gon_of = {o["orderId"]: env.connector.store.gon_by_ss_order(o["orderId"]).gon_id
-              for o in (late, returned, plain)}
-    return {"split": gon_s, "merged": (gon_a, gon_b), "late": gon_of[late["orderId"]],
-            "returned": gon_of[returned["orderId"]], "plain": gon_of[plain["orderId"]],
-            "edited": (edited_gon.gon_id, edited["orderId"])}
+    gon_of = {
+        o["orderId"]: env.connector.store.gon_by_ss_order(o["orderId"]).gon_id
+        for o in (late, returned, plain)
+    }
+    return {
+        "split": gon_s,
+        "merged": (gon_a, gon_b),
+        "late": gon_of[late["orderId"]],
+        "returned": gon_of[returned["orderId"]],
+        "plain": gon_of[plain["orderId"]],
+        "edited": (edited_gon.gon_id, edited["orderId"]),
+    }
 
 
 def assert_real_world_exactly_once(env: SandboxEnvironment, final: Connector, cases: dict) -> None:
     # one order per key (split parts share their original's key), the merged-away key never again
-    originals = Counter(o["orderKey"] for o in env.ss.orders.values() if not o["advancedOptions"]["parentId"])
+    originals = Counter(
+        o["orderKey"] for o in env.ss.orders.values() if not o["advancedOptions"]["parentId"]
+    )
     assert max(originals.values()) == 1
     gon_a, gon_b = cases["merged"]
     if env.ss_api == "v1":
@@ -201,13 +246,19 @@ def assert_real_world_exactly_once(env: SandboxEnvironment, final: Connector, ca
     stage = {r.gon_id: r for r in final.queue_rows()}
     assert stage[cases["split"]].stage == "confirmed"
     assert set(reference[cases["split"]].split(", ")) == {"SPLIT-ONE", "SPLIT-TWO"}
-    merged_refs = {gon_a: "MERGED-AB", gon_b: "MERGED-AB"} if env.ss_api == "v1" else {gon_a: "ALONE-A",
-                                                                                       gon_b: "ALONE-B"}
+    merged_refs = (
+        {gon_a: "MERGED-AB", gon_b: "MERGED-AB"}
+        if env.ss_api == "v1"
+        else {gon_a: "ALONE-A", gon_b: "ALONE-B"}
+    )
     for gid in (gon_a, gon_b):
         assert stage[gid].stage == "confirmed" and reference[gid] == merged_refs[gid]
         assert shw_counts(env)[gid] == 1
     assert stage[cases["plain"]].stage == "confirmed" and reference[cases["plain"]] == "PLAIN-P"
-    assert stage[cases["returned"]].stage == "confirmed" and reference[cases["returned"]] == "OUTBOUND-R"
+    assert (
+        stage[cases["returned"]].stage == "confirmed"
+        and reference[cases["returned"]] == "OUTBOUND-R"
+    )
     assert "RETURN-R" not in " ".join(n["text"] for ns in env.bp.notes.values() for n in ns)
     late = stage[cases["late"]]
     assert late.stage == "attention" and "voided" in late.reason
@@ -216,12 +267,22 @@ def assert_real_world_exactly_once(env: SandboxEnvironment, final: Connector, ca
     edited_gon, edited_order = cases["edited"]
     after = env.ss.orders[edited_order]
     assert after["shipTo"]["street1"] == "1 Crash Lane"  # the edit arrived, once
-    assert (after["serviceCode"], after["internalNotes"], after["advancedOptions"]["customField2"]) == (
-        "fedex_2day", "fragile", "picked by Jo")  # and what the ShipStation user set survived it
-    assert all(r.reason for r in stage.values() if r.stage in ("failed", "attention", "waiting", "cancelled"))
+    assert (
+        after["serviceCode"],
+        after["internalNotes"],
+        after["advancedOptions"]["customField2"],
+    ) == ("fedex_2day", "fragile", "picked by Jo")  # and what the ShipStation user set survived it
+    assert all(
+        r.reason
+        for r in stage.values()
+        if r.stage in ("failed", "attention", "waiting", "cancelled")
+    )
 
 
-CRASH_POINTS = {"v1": 30, "v2": 30}  # more requests than the arranged cycle makes (checked below): a kill at each
+CRASH_POINTS = {
+    "v1": 30,
+    "v2": 30,
+}  # more requests than the arranged cycle makes (checked below): a kill at each
 
 
 async def test_the_real_world_cycle_makes_fewer_requests_than_the_crash_points(tmp_path, ss_api):
@@ -242,10 +303,13 @@ async def test_the_real_world_cycle_makes_fewer_requests_than_the_crash_points(t
 
 
 @pytest.mark.parametrize("after", [False, True], ids=["before-the-answer", "answer-lost"])
-@pytest.mark.parametrize(("ss_api", "crash_at"), [(api, n) for api, points in CRASH_POINTS.items()
-                                                  for n in range(1, points)])
-async def test_a_kill_anywhere_in_the_real_world_cycle_ends_exactly_once(tmp_path, monkeypatch, ss_api, crash_at,
-                                                                        after):
+@pytest.mark.parametrize(
+    ("ss_api", "crash_at"),
+    [(api, n) for api, points in CRASH_POINTS.items() for n in range(1, points)],
+)
+async def test_a_kill_anywhere_in_the_real_world_cycle_ends_exactly_once(
+    tmp_path, monkeypatch, ss_api, crash_at, after
+):
     env = make_env(tmp_path, orders=25, seed=60, ss_api=ss_api)
     try:
         cases = await arrange_real_world(env)

@@ -25,16 +25,35 @@ async def test_an_id_set_answer_missing_notes_cancels_nothing_without_a_404(tmp_
             if path.endswith("/goods-out-search"):
                 columns = [c["name"] for c in body["response"]["metaData"]["columns"]]
                 at = columns.index("goodsOutNoteId")
-                body["response"]["results"] = [r for r in body["response"]["results"] if r[at] not in hidden]
-            elif "/goods-note/goods-out/" in path and not path.rstrip("/").rsplit("/", 1)[-1].isdigit():
-                body["response"] = {k: v for k, v in body["response"].items() if int(k) not in hidden}
+                body["response"]["results"] = [
+                    r for r in body["response"]["results"] if r[at] not in hidden
+                ]
+            elif (
+                "/goods-note/goods-out/" in path
+                and not path.rstrip("/").rsplit("/", 1)[-1].isdigit()
+            ):
+                body["response"] = {
+                    k: v for k, v in body["response"].items() if int(k) not in hidden
+                }
             else:
                 return response
-            return httpx.Response(response.status_code, json=body, headers={
-                k: v for k, v in response.headers.items() if k.lower().startswith("brightpearl-")})
+            return httpx.Response(
+                response.status_code,
+                json=body,
+                headers={
+                    k: v
+                    for k, v in response.headers.items()
+                    if k.lower().startswith("brightpearl-")
+                },
+            )
 
-        conn = Connector(env.config, env.state_path, bp_transport=_Intercept(env.bp.app, hide_them),
-                         ss_transport=httpx.ASGITransport(app=env.ss.app), client_options=dict(FAST_CLIENTS))
+        conn = Connector(
+            env.config,
+            env.state_path,
+            bp_transport=_Intercept(env.bp.app, hide_them),
+            ss_transport=httpx.ASGITransport(app=env.ss.app),
+            client_options=dict(FAST_CLIENTS),
+        )
         try:
             summary = await conn.run_cycle()
         finally:
@@ -76,7 +95,9 @@ async def test_more_cancels_than_max_cancels_wait_for_a_confirmation(tmp_path):
         assert summary.cancelled == 0
         assert all(o["orderStatus"] != "cancelled" for o in env.ss.orders.values())
         stages = env.connector.store.gons(gone)
-        assert all(r.stage == Stage.ATTENTION and "--confirm-cancel" in r.reason for r in stages.values())
+        assert all(
+            r.stage == Stage.ATTENTION and "--confirm-cancel" in r.reason for r in stages.values()
+        )
         assert summary.errors and "max_cancels" in summary.errors[-1]
         assert (await env.connector.run_cycle()).cancelled == 0  # held until a person confirms
         summary = await env.connector.run_cycle(confirm_cancel=True)
@@ -173,9 +194,17 @@ async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_
         assert rec is None
         # what an earlier version concluded from a gateway's 404: cancelled, never in ShipStation
         from bp_tui.core.records import GonRecord
-        env.connector.store.save_gons([GonRecord(
-            gon_id=gid, order_id=env.bp.gons[gid]["orderId"], stage=Stage.CANCELLED,
-            reason=reasons.DELETED_BEFORE_IMPORT)])
+
+        env.connector.store.save_gons(
+            [
+                GonRecord(
+                    gon_id=gid,
+                    order_id=env.bp.gons[gid]["orderId"],
+                    stage=Stage.CANCELLED,
+                    reason=reasons.DELETED_BEFORE_IMPORT,
+                )
+            ]
+        )
         summary = await env.connector.run_cycle()
         rec = env.connector.store.gon(gid)
         assert summary.imported == 1 and rec.stage == Stage.IMPORTED and rec.ss_order_id
@@ -186,7 +215,9 @@ async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_
 async def test_a_note_whose_order_was_cancelled_wrongly_asks_a_person_once_listed_again(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        gids = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
+        ]
         await env.connector.run_cycle()
         gid = gids[0]
         saved = env.bp.gons[gid]
@@ -206,7 +237,9 @@ async def test_a_note_whose_order_was_cancelled_wrongly_asks_a_person_once_liste
 async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        gids = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
+        ]
         await env.connector.run_cycle()
         gid = gids[0]
         saved = env.bp.gons[gid]
@@ -219,7 +252,9 @@ async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads
         env.bp.delete_gon(gid)
         assert (await env.connector.run_cycle()).cancelled == 0  # a new first proof
         assert (await env.connector.run_cycle()).cancelled == 1
-        history = [h.result for h in env.connector.store.audit.history(gid) if h.action == "deletion"]
+        history = [
+            h.result for h in env.connector.store.audit.history(gid) if h.action == "deletion"
+        ]
         assert history == ["confirmed", "seen", "cleared", "seen"]
     finally:
         await env.aclose()
@@ -228,7 +263,9 @@ async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads
 async def test_diagnose_never_says_nothing_to_do_of_a_note_only_read_once_as_deleted(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(5)]
+        gids = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(5)
+        ]
         await env.connector.run_cycle()
         for gid in gids[:4]:
             env.bp.delete_gon(gid)
@@ -246,10 +283,13 @@ async def test_diagnose_never_says_nothing_to_do_of_a_note_only_read_once_as_del
 
 
 async def test_a_labelled_note_deleted_in_brightpearl_needs_its_own_read_before_attention(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        gids = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
+        ]
         await env.connector.run_cycle()
         rec = env.connector.store.gon(gids[0])
         env.ss.create_label(rec.ss_order_id)

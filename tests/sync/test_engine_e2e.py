@@ -41,15 +41,24 @@ async def test_imports_exactly_the_eligible_notes_once(env):
     again = await env.connector.run_cycle()
     assert again.imported == 0 and again.updated == 0
     assert ss_keys(env) == keys
-    assert again.api_calls["shipstation"] == 4  # labels created, labels voided, fulfillments, orders changed
+    assert (
+        again.api_calls["shipstation"] == 4
+    )  # labels created, labels voided, fulfillments, orders changed
 
 
-@pytest.mark.parametrize("ss_api", ["v1"])  # V1 fields; V2's mapping: tests/shipstation_v2/test_engine_v2.py
+@pytest.mark.parametrize(
+    "ss_api", ["v1"]
+)  # V1 fields; V2's mapping: tests/shipstation_v2/test_engine_v2.py
 async def test_mapping_follows_the_spec(env):
     await env.connector.run_cycle()
-    gid, gon = next((g, n) for g, n in sorted(env.bp.gons.items())
-                    if n["status"]["printed"] and not n["status"]["shipped"] and n["orderId"]
-                    and env.ss.order_by_key(order_key("demo", g)))
+    gid, gon = next(
+        (g, n)
+        for g, n in sorted(env.bp.gons.items())
+        if n["status"]["printed"]
+        and not n["status"]["shipped"]
+        and n["orderId"]
+        and env.ss.order_by_key(order_key("demo", g))
+    )
     order = env.bp.orders[gon["orderId"]]
     sent = env.ss.order_by_key(order_key("demo", gid))
     seq = gon.get("sequence", 1)
@@ -100,7 +109,9 @@ async def test_labels_are_confirmed_once_with_tracking(env):
         assert gon["status"]["shipped"] is True
         assert gon["shipping"]["reference"] == label["trackingNumber"]
         assert shw[gon_id] == 1 and before_shw[gon_id] == 0
-        notes = [n for n in env.bp.notes.get(gon["orderId"], []) if label["trackingNumber"] in n["text"]]
+        notes = [
+            n for n in env.bp.notes.get(gon["orderId"], []) if label["trackingNumber"] in n["text"]
+        ]
         assert len(notes) == 1 and f"GON {gon_id}" in notes[0]["text"]
     # run again: no new writes to either API
     audit_before = env.connector.store.audit.count()
@@ -174,8 +185,14 @@ async def test_marked_shipped_fulfillment_is_confirmed(env):
 
 
 async def test_order_status_only_when_every_gon_shipped(tmp_path, ss_api):
-    env = make_env(tmp_path, orders=0, ss_api=ss_api, config_overrides={
-        "brightpearl": {"shipped_action": "mark_shipped_and_set_status", "shipped_status_id": 5}})
+    env = make_env(
+        tmp_path,
+        orders=0,
+        ss_api=ss_api,
+        config_overrides={
+            "brightpearl": {"shipped_action": "mark_shipped_and_set_status", "shipped_status_id": 5}
+        },
+    )
     try:
         order_id = env.bp.add_order(rows=[(1001, 1), (1002, 1)])
         rows = list(env.bp.orders[order_id]["orderRows"])
@@ -200,7 +217,9 @@ async def test_gon_deleted_after_import_is_cancelled(env):
     order = env.open_orders()[0]
     rec = env.connector.store.gon_by_ss_order(order["orderId"])
     env.bp.delete_gon(rec.gon_id)
-    assert (await env.connector.run_cycle()).cancelled == 0  # a first proof: read again on the next cycle
+    assert (
+        await env.connector.run_cycle()
+    ).cancelled == 0  # a first proof: read again on the next cycle
     summary = await env.connector.run_cycle()
     assert summary.cancelled == 1
     assert env.ss.orders[order["orderId"]]["orderStatus"] == "cancelled"
@@ -224,7 +243,9 @@ async def test_dry_run_writes_nothing(env):
 
 async def test_failed_note_is_retried_after_fix(env):
     await env.connector.run_cycle()
-    bad = next(r for r in env.connector.queue_rows() if r.reason == "delivery address has no country")
+    bad = next(
+        r for r in env.connector.queue_rows() if r.reason == "delivery address has no country"
+    )
     order = env.bp.orders[bad.order_id]
     order["parties"]["delivery"]["countryIsoCode"] = "FR"
     order["parties"]["delivery"]["country"] = "France"
@@ -258,15 +279,31 @@ async def test_api_calls_within_1_1x_of_the_batched_floor(tmp_path, ss_api):
         eligible = eligible_gon_ids(env)
         assert len(eligible) >= 2000
         # the orders changed in ShipStation in the window are read before anything is sent
-        changed = sum(1 for o in env.ss.orders.values() if o["advancedOptions"]["storeId"] == env.ss.brightpearl_store_id)
+        changed = sum(
+            1
+            for o in env.ss.orders.values()
+            if o["advancedOptions"]["storeId"] == env.ss.brightpearl_store_id
+        )
         summary = await env.connector.run_cycle()
         orders = {env.bp.gons[g]["orderId"] for g in eligible}
-        products = {p["productId"] for g in eligible for parts in env.bp.gons[g]["orderRows"].values() for p in parts}
+        products = {
+            p["productId"]
+            for g in eligible
+            for parts in env.bp.gons[g]["orderRows"].values()
+            for p in parts
+        }
         sent = summary.imported + summary.updated
         # ShipStation reads: labels created, labels voided, fulfillments, the orders changed in the
         # window (paged by 500: here none yet), and one order read before each re-send.
-        floor = (math.ceil(len(eligible) / 500) * 2 + math.ceil(len(orders) / 200) + math.ceil(len(products) / 50)
-                 + math.ceil(sent / 100) + 3 + max(1, math.ceil(changed / 500)) + summary.updated)
+        floor = (
+            math.ceil(len(eligible) / 500) * 2
+            + math.ceil(len(orders) / 200)
+            + math.ceil(len(products) / 50)
+            + math.ceil(sent / 100)
+            + 3
+            + max(1, math.ceil(changed / 500))
+            + summary.updated
+        )
         if ss_api == "v2":
             floor += sent  # V2 has no upsert: one look-up by external_shipment_id per new note
         total = summary.api_calls["brightpearl"] + summary.api_calls["shipstation"]
@@ -276,24 +313,37 @@ async def test_api_calls_within_1_1x_of_the_batched_floor(tmp_path, ss_api):
 
 
 async def test_note_shipped_in_brightpearl_is_marked_shipped_in_shipstation(tmp_path, ss_api):
-    env = make_env(tmp_path, orders=20, ss_api=ss_api, config_overrides={"shipstation": {"notify_customer": True}})
+    env = make_env(
+        tmp_path,
+        orders=20,
+        ss_api=ss_api,
+        config_overrides={"shipstation": {"notify_customer": True}},
+    )
     try:
         await env.connector.run_cycle()
         first, second = env.open_orders()[:2]
         rec = env.connector.store.gon_by_ss_order(first["orderId"])
         env.bp.gons[rec.gon_id]["shipping"]["reference"] = "HANDWRITTEN-1"
-        env.bp.apply_events(rec.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
-                                          "eventOwnerId": 4}])
+        env.bp.apply_events(
+            rec.gon_id,
+            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+        )
         other = env.connector.store.gon_by_ss_order(second["orderId"])
-        env.bp.apply_events(other.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
-                                            "eventOwnerId": 4}])
-        env.ss.orders[second["orderId"]]["orderStatus"] = "cancelled"  # someone cancelled it in ShipStation
+        env.bp.apply_events(
+            other.gon_id,
+            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+        )
+        env.ss.orders[second["orderId"]]["orderStatus"] = (
+            "cancelled"  # someone cancelled it in ShipStation
+        )
         summary = await env.connector.run_cycle()
         rec = env.connector.store.gon(rec.gon_id)
         assert rec.stage == "confirmed" and "marked shipped" in rec.reason
         assert env.ss.orders[first["orderId"]]["orderStatus"] == "shipped"
         assert env.ss.notifications == [(first["orderId"], True, False)]
-        fulfillment = next(f for f in env.ss.fulfillments.values() if f["orderId"] == first["orderId"])
+        fulfillment = next(
+            f for f in env.ss.fulfillments.values() if f["orderId"] == first["orderId"]
+        )
         assert fulfillment["trackingNumber"] == "HANDWRITTEN-1"
         other = env.connector.store.gon(other.gon_id)
         assert other.stage == "attention" and "outside ShipStation" in other.reason
@@ -310,13 +360,21 @@ async def test_note_shipped_in_brightpearl_is_marked_shipped_in_shipstation(tmp_
         await env.aclose()
 
 
-@pytest.mark.parametrize("ss_api", ["v1"])  # V1 fields; V2's weights: tests/shipstation_v2/test_engine_v2.py
+@pytest.mark.parametrize(
+    "ss_api", ["v1"]
+)  # V1 fields; V2's weights: tests/shipstation_v2/test_engine_v2.py
 async def test_weights_and_non_stock_rows(tmp_path, ss_api):
-    env = make_env(tmp_path, orders=0, config_overrides={
-        "products": {"skip_non_stock_rows": False, "weight_unit": "ounces"}})
+    env = make_env(
+        tmp_path,
+        orders=0,
+        config_overrides={"products": {"skip_non_stock_rows": False, "weight_unit": "ounces"}},
+    )
     try:
-        stock = next(p for p, d in env.bp.products.items() if d["stock"]["stockTracked"]
-                     and d["stock"]["weight"]["magnitude"])
+        stock = next(
+            p
+            for p, d in env.bp.products.items()
+            if d["stock"]["stockTracked"] and d["stock"]["weight"]["magnitude"]
+        )
         non_stock = next(p for p, d in env.bp.products.items() if not d["stock"]["stockTracked"])
         order_id = env.bp.add_order(rows=[(stock, 2), (non_stock, 1)])
         gid = env.bp.add_gon(order_id, state="printed")
@@ -342,8 +400,17 @@ async def test_non_stock_rows_skipped_by_default(env):
 
 @pytest.mark.parametrize("action", ["set_status", "none"])
 async def test_actions_that_do_not_mark_the_note_shipped(tmp_path, action, ss_api):
-    env = make_env(tmp_path, orders=0, ss_api=ss_api, config_overrides={
-        "brightpearl": {"shipped_action": action, "shipped_status_id": 5 if action == "set_status" else 0}})
+    env = make_env(
+        tmp_path,
+        orders=0,
+        ss_api=ss_api,
+        config_overrides={
+            "brightpearl": {
+                "shipped_action": action,
+                "shipped_status_id": 5 if action == "set_status" else 0,
+            }
+        },
+    )
     try:
         order_id = env.bp.add_order(rows=[(1001, 1)])
         gid = env.bp.add_gon(order_id, state="printed")
@@ -396,7 +463,9 @@ async def test_warehouse_names_are_loaded_once_and_kept_in_the_state(env):
     from bp_tui.service.connector import Connector
 
     await env.connector.run_cycle()
-    assert {r.warehouse for r in env.connector.queue_rows()} <= {str(w) for w in env.bp.warehouses} | {""}
+    assert {r.warehouse for r in env.connector.queue_rows()} <= {
+        str(w) for w in env.bp.warehouses
+    } | {""}
     await env.connector.load_names()
     names = {w["name"] for w in env.bp.warehouses.values()}
     assert {r.warehouse for r in env.connector.queue_rows() if r.warehouse_id} <= names
@@ -429,8 +498,10 @@ async def test_lost_answers_of_mark_shipped_and_cancel_are_recognised(env):
     first, second = env.open_orders()[:2]
     shipped = env.connector.store.gon_by_ss_order(first["orderId"])
     deleted = env.connector.store.gon_by_ss_order(second["orderId"])
-    env.bp.apply_events(shipped.gon_id, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00",
-                                          "eventOwnerId": 4}])
+    env.bp.apply_events(
+        shipped.gon_id,
+        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+    )
     env.ss.mark_shipped(first["orderId"], tracking_number="", carrier_code="other")  # the lost mark
     env.bp.delete_gon(deleted.gon_id)
     env.ss.orders[second["orderId"]]["orderStatus"] = "cancelled"  # the lost cancel

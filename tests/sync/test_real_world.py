@@ -31,11 +31,15 @@ async def test_an_account_in_utc_minus_6_misses_no_order_edit(tmp_path):
 
 
 USER_EDITS = {  # what a ShipStation user sets on an open order in the web UI
-    "carrierCode": "fedex", "serviceCode": "fedex_2day", "packageCode": "package",
+    "carrierCode": "fedex",
+    "serviceCode": "fedex_2day",
+    "packageCode": "package",
     "weight": {"value": 40, "units": "ounces"},
     "dimensions": {"units": "inches", "length": 12, "width": 9, "height": 5},
-    "internalNotes": "fragile: double box", "customerNotes": "leave at the back door",
-    "tagIds": [53974], "holdUntilDate": "2026-04-01",
+    "internalNotes": "fragile: double box",
+    "customerNotes": "leave at the back door",
+    "tagIds": [53974],
+    "holdUntilDate": "2026-04-01",
     "insuranceOptions": {"provider": "carrier", "insureShipment": True, "insuredValue": 120},
     "advancedOptions": {"customField2": "picked by Jo", "customField3": "bay 4"},
 }
@@ -61,7 +65,10 @@ async def test_a_resend_changes_only_bp_tuis_fields_and_keeps_what_a_shipstation
     assert after["orderStatus"] == "on_hold"  # the hold stays
     calls = [(m, p.split("?")[0]) for _t, m, p, _s in env.ss.request_log[before:]]
     if env.ss_api == "v2":  # the read is the GET of the shipment, the write its PUT
-        read, write = ("GET", f"/v2/shipments/se-{target['orderId']}"), ("PUT", f"/v2/shipments/se-{target['orderId']}")
+        read, write = (
+            ("GET", f"/v2/shipments/se-{target['orderId']}"),
+            ("PUT", f"/v2/shipments/se-{target['orderId']}"),
+        )
     else:
         read, write = ("GET", f"/orders/{target['orderId']}"), ("POST", "/orders/createorders")
     assert calls.index(read) < calls.index(write)
@@ -70,8 +77,11 @@ async def test_a_resend_changes_only_bp_tuis_fields_and_keeps_what_a_shipstation
     # nothing changed since: no read, no re-send
     before = len(env.ss.request_log)
     assert (await env.connector.run_cycle()).updated == 0
-    assert [p for _t, m, p, _s in env.ss.request_log[before:]
-            if m in ("POST", "PUT") or p.startswith(("/orders/", "/v2/shipments/"))] == []
+    assert [
+        p
+        for _t, m, p, _s in env.ss.request_log[before:]
+        if m in ("POST", "PUT") or p.startswith(("/orders/", "/v2/shipments/"))
+    ] == []
 
 
 async def test_a_resend_to_an_order_that_is_no_longer_open_is_read_and_not_sent(env):
@@ -83,9 +93,15 @@ async def test_a_resend_to_an_order_that_is_no_longer_open_is_read_and_not_sent(
     before = len(env.ss.request_log)
     summary = await env.connector.run_cycle(import_only=True)
     assert summary.updated == 0
-    assert ("POST", "/orders/createorders") not in [(m, p) for _t, m, p, _s in env.ss.request_log[before:]]
+    assert ("POST", "/orders/createorders") not in [
+        (m, p) for _t, m, p, _s in env.ss.request_log[before:]
+    ]
     after = env.connector.store.gon(rec.gon_id)
-    assert after.stage == "imported" and "is shipped" in after.reason and "refused the update" in after.reason
+    assert (
+        after.stage == "imported"
+        and "is shipped" in after.reason
+        and "refused the update" in after.reason
+    )
 
 
 async def test_a_note_that_failed_at_confirm_is_confirmed_later_never_imported_again(env):
@@ -112,10 +128,18 @@ async def test_a_note_that_failed_at_confirm_is_confirmed_later_never_imported_a
 async def test_each_note_names_its_own_label_and_the_others_only_as_also(env):
     await env.connector.run_cycle()
     order = env.open_orders()[0]
-    env.ss.create_label(order["orderId"], tracking_number="TRACK-A-111", carrier_code="ups",
-                        service_code="ups_ground")
-    env.ss.create_label(order["orderId"], tracking_number="TRACK-B-222", carrier_code="fedex",
-                        service_code="fedex_2day")
+    env.ss.create_label(
+        order["orderId"],
+        tracking_number="TRACK-A-111",
+        carrier_code="ups",
+        service_code="ups_ground",
+    )
+    env.ss.create_label(
+        order["orderId"],
+        tracking_number="TRACK-B-222",
+        carrier_code="fedex",
+        service_code="fedex_2day",
+    )
     await env.connector.run_cycle()
     rec = env.connector.store.gon_by_ss_order(order["orderId"])
     notes = [n["text"] for n in env.bp.notes[rec.order_id] if "[bp-tui note:" in n["text"]]
@@ -138,7 +162,9 @@ def _bp_notes(env, order_id: int) -> list[str]:
     return [n["text"] for n in env.bp.notes.get(order_id, []) if "[bp-tui note:" in n["text"]]
 
 
-async def test_a_split_order_is_confirmed_once_every_part_is_labelled_with_every_tracking_number(env):
+async def test_a_split_order_is_confirmed_once_every_part_is_labelled_with_every_tracking_number(
+    env,
+):
     await env.connector.run_cycle()
     original = _splittable(env)
     rec = env.connector.store.gon_by_ss_order(original["orderId"])
@@ -146,21 +172,30 @@ async def test_a_split_order_is_confirmed_once_every_part_is_labelled_with_every
     second = env.ss.create_label(part["orderId"], tracking_number="PART-TWO-222")
     summary = await env.connector.run_cycle()
     waiting = env.connector.store.gon(rec.gon_id)
-    assert waiting.stage == "imported" and waiting.reason == "split into 2 in ShipStation: 1 of 2 labelled"
+    assert (
+        waiting.stage == "imported"
+        and waiting.reason == "split into 2 in ShipStation: 1 of 2 labelled"
+    )
     assert summary.confirmed == 0 and shw_counts(env)[rec.gon_id] == 0
     assert not env.bp.gons[rec.gon_id]["status"]["shipped"] and not _bp_notes(env, rec.order_id)
     (diagnosis,) = await env.connector.diagnose(rec.gon_id)
     assert "split into 2 in ShipStation: 1 of 2 labelled" in diagnosis.verdict
     assert sum(1 for name, _ in diagnosis.facts if name == "part") == 2
-    row = next(r for r in env.connector.queue_rows() if r.gon_id == rec.gon_id)  # the detail view's parts
-    assert {(p.ss_order_id, p.tracking) for p in row.parts} == {(original["orderId"], ""),
-                                                               (part["orderId"], "PART-TWO-222")}
+    row = next(
+        r for r in env.connector.queue_rows() if r.gon_id == rec.gon_id
+    )  # the detail view's parts
+    assert {(p.ss_order_id, p.tracking) for p in row.parts} == {
+        (original["orderId"], ""),
+        (part["orderId"], "PART-TWO-222"),
+    }
     first = env.ss.create_label(original["orderId"], tracking_number="PART-ONE-111")
     summary = await env.connector.run_cycle()
     done = env.connector.store.gon(rec.gon_id)
     assert done.stage == "confirmed" and summary.confirmed == 1
     assert done.reason == "split into 2 in ShipStation: 2 of 2 labelled"
-    assert env.bp.gons[rec.gon_id]["shipping"]["reference"] == "PART-TWO-222, PART-ONE-111"  # as labelled
+    assert (
+        env.bp.gons[rec.gon_id]["shipping"]["reference"] == "PART-TWO-222, PART-ONE-111"
+    )  # as labelled
     assert shw_counts(env)[rec.gon_id] == 1
     notes = _bp_notes(env, rec.order_id)
     assert len(notes) == 2
@@ -198,9 +233,14 @@ async def test_an_edit_in_brightpearl_is_not_sent_to_a_split_order(env):
     env.bp.update_order(rec.order_id, delivery={"addressLine1": "1 Split Street"})
     before = len(env.ss.request_log)
     assert (await env.connector.run_cycle()).updated == 0
-    assert ("POST", "/orders/createorders") not in [(m, p) for _t, m, p, _s in env.ss.request_log[before:]]
+    assert ("POST", "/orders/createorders") not in [
+        (m, p) for _t, m, p, _s in env.ss.request_log[before:]
+    ]
     assert "split into 2" in env.connector.store.gon(rec.gon_id).reason
-    assert {o["orderId"] for o in env.ss.split_parts(original["orderKey"])} == {original["orderId"], part["orderId"]}
+    assert {o["orderId"] for o in env.ss.split_parts(original["orderKey"])} == {
+        original["orderId"],
+        part["orderId"],
+    }
 
 
 # ---- merged orders ------------------------------------------------------------------------------
@@ -225,7 +265,10 @@ async def test_a_label_on_the_merged_order_confirms_every_note_merged_into_it(tm
         gon_a, gon_b, survivor, merged = await _two_merged(env)
         await env.connector.run_cycle()
         b = env.connector.store.gon(gon_b)
-        assert b.stage == "imported" and b.reason == f"merged into order {survivor['orderNumber']} in ShipStation"
+        assert (
+            b.stage == "imported"
+            and b.reason == f"merged into order {survivor['orderNumber']} in ShipStation"
+        )
         (diagnosis,) = await env.connector.diagnose(gon_b)
         assert f"merged into order {survivor['orderNumber']}" in diagnosis.verdict
         label = env.ss.create_label(survivor["orderId"], tracking_number="MERGED-777")
@@ -236,8 +279,13 @@ async def test_a_label_on_the_merged_order_confirms_every_note_merged_into_it(tm
             assert env.bp.gons[gid]["shipping"]["reference"] == label["trackingNumber"]
             assert shw_counts(env)[gid] == 1
             notes = _bp_notes(env, env.bp.gons[gid]["orderId"])
-            assert len(notes) == 1 and f"GON {gid}" in notes[0] and "tracking MERGED-777" in notes[0]
-        assert env.connector.store.gon(gon_b).reason == f"merged into order {survivor['orderNumber']} in ShipStation"
+            assert (
+                len(notes) == 1 and f"GON {gid}" in notes[0] and "tracking MERGED-777" in notes[0]
+            )
+        assert (
+            env.connector.store.gon(gon_b).reason
+            == f"merged into order {survivor['orderNumber']} in ShipStation"
+        )
         assert env.ss.order_by_key(order_key("demo", gon_b)) is None  # never re-created
         audit = env.connector.store.audit.count()
         await env.connector.run_cycle()
@@ -251,16 +299,24 @@ async def test_a_merged_away_order_key_is_never_sent_again(tmp_path):
     try:
         gon_a, gon_b, survivor, merged = await _two_merged(env)
         await env.connector.run_cycle()  # learns the merge
-        env.bp.update_order(env.bp.gons[gon_b]["orderId"], delivery={"addressLine1": "1 Merge Road"})
-        env.bp.update_order(env.bp.gons[gon_a]["orderId"], delivery={"addressLine1": "1 Merge Road"})
+        env.bp.update_order(
+            env.bp.gons[gon_b]["orderId"], delivery={"addressLine1": "1 Merge Road"}
+        )
+        env.bp.update_order(
+            env.bp.gons[gon_a]["orderId"], delivery={"addressLine1": "1 Merge Road"}
+        )
         summary = await env.connector.run_cycle()
         assert summary.updated == 0
         assert env.ss.order_by_key(order_key("demo", gon_b)) is None
         assert len(env.ss.orders) == 1  # the survivor only
         assert "merged into order" in env.connector.store.gon(gon_b).reason
         assert "split or merged" in env.connector.store.gon(gon_a).reason
-        env.bp.delete_gon(gon_b)  # deleted in Brightpearl: no cancel of a key that would make a new order
-        await env.connector.run_cycle()  # the deletion's first proof; the second is on this next cycle
+        env.bp.delete_gon(
+            gon_b
+        )  # deleted in Brightpearl: no cancel of a key that would make a new order
+        await (
+            env.connector.run_cycle()
+        )  # the deletion's first proof; the second is on this next cycle
         summary = await env.connector.run_cycle()
         assert summary.cancelled == 0 and len(env.ss.orders) == 1
         b = env.connector.store.gon(gon_b)
@@ -283,7 +339,10 @@ async def test_a_return_label_is_never_written_back_nor_a_replacement(env):
     early = env.ss.create_return_label(waiting["orderId"], tracking_number="RETURN-666")
     summary = await env.connector.run_cycle()
     after = env.connector.store.gon(rec.gon_id)
-    assert after.stage == "confirmed" and after.reason == "return label RETURN-555 ignored (a return is not a shipment)"
+    assert (
+        after.stage == "confirmed"
+        and after.reason == "return label RETURN-555 ignored (a return is not a shipment)"
+    )
     assert summary.attention == 0 and summary.confirmed == 0
     other = env.connector.store.gon_by_ss_order(waiting["orderId"])
     assert other.stage == "imported"  # a return label ships nothing
@@ -330,14 +389,22 @@ async def test_the_real_world_heartbeat_converges_exactly_once(tmp_path, seed, s
             await env.tick()
             await env.connector.run_cycle()
         await env.connector.run_cycle()
-        assert {e["event"] for e in env.events} >= ({"split", "merge"} if ss_api == "v1" else {"split"})
-        originals = Counter(o["orderKey"] for o in env.ss.orders.values() if not o["advancedOptions"]["parentId"])
+        assert {e["event"] for e in env.events} >= (
+            {"split", "merge"} if ss_api == "v1" else {"split"}
+        )
+        originals = Counter(
+            o["orderKey"] for o in env.ss.orders.values() if not o["advancedOptions"]["parentId"]
+        )
         assert max(originals.values()) == 1
         merged_away = {o["orderKey"] for o in env.ss.merged_orders.values()}
         assert not merged_away & set(originals)  # a merged-away order is never created again
         assert max(shw_counts(env).values()) <= 1
-        markers = Counter(n["text"].rsplit("[bp-tui ", 1)[1] for ns in env.bp.notes.values() for n in ns
-                          if "[bp-tui " in n["text"])
+        markers = Counter(
+            n["text"].rsplit("[bp-tui ", 1)[1]
+            for ns in env.bp.notes.values()
+            for n in ns
+            if "[bp-tui " in n["text"]
+        )
         assert max(markers.values(), default=1) == 1
         store = env.connector.store
         assert not store.audit.open_intents()
@@ -347,16 +414,25 @@ async def test_the_real_world_heartbeat_converges_exactly_once(tmp_path, seed, s
             for gon_id in store.owners_of_ss_orders([label["orderId"]]).get(label["orderId"], ()):
                 rec = store.gon(gon_id)
                 parts = store.parts_of([gon_id]).get(gon_id, [])
-                waiting = [p for p in parts if p.kind == "split" and p.status not in ("shipped", "cancelled")]
+                waiting = [
+                    p
+                    for p in parts
+                    if p.kind == "split" and p.status not in ("shipped", "cancelled")
+                ]
                 if rec.stage == "imported":
-                    assert waiting, (gon_id, rec.reason)  # only a split order still being labelled waits
+                    assert waiting, (
+                        gon_id,
+                        rec.reason,
+                    )  # only a split order still being labelled waits
                 else:
                     assert rec.stage in ("confirmed", "attention"), (gon_id, rec.stage, rec.reason)
         returned = {s["trackingNumber"] for s in env.ss.shipments.values() if s["isReturnLabel"]}
         written = {g["shipping"]["reference"] for g in env.bp.gons.values()}
         assert not any(t in ref for t in returned for ref in written)
         rows = env.connector.queue_rows()
-        assert all(r.reason for r in rows if r.stage in ("failed", "attention", "waiting", "cancelled"))
+        assert all(
+            r.reason for r in rows if r.stage in ("failed", "attention", "waiting", "cancelled")
+        )
     finally:
         await env.aclose()
 
@@ -369,11 +445,17 @@ async def test_the_demo_heartbeat_shows_one_of_each_case_within_its_first_ticks(
         for _ in range(6):
             await env.tick()
             await env.connector.run_cycle()
-        wanted = {"split", "merge", "return_label", "late_void"} - ({"merge"} if ss_api == "v2" else set())
+        wanted = {"split", "merge", "return_label", "late_void"} - (
+            {"merge"} if ss_api == "v2" else set()
+        )
         assert {e["event"] for e in env.events} == wanted
         rows = env.connector.queue_rows()
         reasons = " | ".join(r.reason for r in rows)
-        assert "split into 2 in ShipStation" in reasons and "return label" in reasons and "voided" in reasons
+        assert (
+            "split into 2 in ShipStation" in reasons
+            and "return label" in reasons
+            and "voided" in reasons
+        )
         if ss_api == "v1":
             assert "merged into order" in reasons
     finally:
@@ -389,7 +471,9 @@ async def test_a_bulk_edit_reads_the_open_orders_by_page_not_one_by_one(tmp_path
         env.ss.edit_order(targets[0]["orderId"], **USER_EDITS)
         for order in targets:
             rec = env.connector.store.gon_by_ss_order(order["orderId"])
-            env.bp.update_order(rec.order_id, delivery={"addressLine1": f"{order['orderId']} Bulk Road"})
+            env.bp.update_order(
+                rec.order_id, delivery={"addressLine1": f"{order['orderId']} Bulk Road"}
+            )
         before = len(env.ss.request_log)
         summary = await env.connector.run_cycle()
         assert summary.updated == 30
@@ -398,6 +482,9 @@ async def test_a_bulk_edit_reads_the_open_orders_by_page_not_one_by_one(tmp_path
         assert len([p for p in paths if "orderStatus=" in p]) == 3  # one page of each open status
         first = env.ss.orders[targets[0]["orderId"]]
         assert first["shipTo"]["street1"] == f"{targets[0]['orderId']} Bulk Road"
-        assert (first["serviceCode"], first["internalNotes"]) == (USER_EDITS["serviceCode"], USER_EDITS["internalNotes"])
+        assert (first["serviceCode"], first["internalNotes"]) == (
+            USER_EDITS["serviceCode"],
+            USER_EDITS["internalNotes"],
+        )
     finally:
         await env.aclose()

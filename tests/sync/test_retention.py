@@ -42,8 +42,15 @@ def context(store: StateStore, keep_days: int = KEEP) -> CycleContext:
     config.sync.keep_days = keep_days
     summary = CycleSummary()
     # the ports are not used by Retain
-    return CycleContext(config=config, bp=None, ss=None, store=store,  # type: ignore[arg-type]
-                        writer=Writer(store, summary), summary=summary, now=lambda: NOW)
+    return CycleContext(
+        config=config,
+        bp=None,
+        ss=None,
+        store=store,  # type: ignore[arg-type]
+        writer=Writer(store, summary),
+        summary=summary,
+        now=lambda: NOW,
+    )
 
 
 def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: ignore[no-untyped-def]
@@ -56,28 +63,66 @@ def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: igno
     ages: dict[int, timedelta] = {}
     with store.transaction():
         for gon_id in range(1, notes + 1):
-            age = timedelta(days=rng.choice([0, 1, KEEP - 1, KEEP, KEEP + 1, 200]), minutes=rng.randrange(-90, 90))
+            age = timedelta(
+                days=rng.choice([0, 1, KEEP - 1, KEEP, KEEP + 1, 200]),
+                minutes=rng.randrange(-90, 90),
+            )
             clock.at = NOW - age
             ages[gon_id] = age
             stage = rng.choice(STAGES)
-            store.save_gon(GonRecord(gon_id=gon_id, order_id=10_000 + gon_id // 2, stage=stage,
-                                     ss_order_id=90_000 + gon_id,
-                                     confirmed_at=clock.at if stage == "confirmed" else None))
+            store.save_gon(
+                GonRecord(
+                    gon_id=gon_id,
+                    order_id=10_000 + gon_id // 2,
+                    stage=stage,
+                    ss_order_id=90_000 + gon_id,
+                    confirmed_at=clock.at if stage == "confirmed" else None,
+                )
+            )
             role = rng.choice(["confirmed"] * 12 + ["new", "late", "voided_before"])
-            store.save_shipment(ShipmentRecord(kind="shipment", remote_id=500_000 + gon_id, gon_id=gon_id,
-                                               ss_order_id=90_000 + gon_id, role=role, noted=rng.random() < 0.5,
-                                               voided=rng.random() < 0.1, void_noted=rng.random() < 0.5))
-            if gon_id % 5 == 0:  # its order was split in ShipStation (two parts), or merged into another
+            store.save_shipment(
+                ShipmentRecord(
+                    kind="shipment",
+                    remote_id=500_000 + gon_id,
+                    gon_id=gon_id,
+                    ss_order_id=90_000 + gon_id,
+                    role=role,
+                    noted=rng.random() < 0.5,
+                    voided=rng.random() < 0.1,
+                    void_noted=rng.random() < 0.5,
+                )
+            )
+            if (
+                gon_id % 5 == 0
+            ):  # its order was split in ShipStation (two parts), or merged into another
                 kind = rng.choice(["split", "merged"])
                 for n in range(1 if kind == "merged" else 2):
-                    store.save_part(PartRecord(gon_id, 95_000 + gon_id * 2 + n, kind, f"{gon_id}-{n}", "shipped", clock.at))
+                    store.save_part(
+                        PartRecord(
+                            gon_id,
+                            95_000 + gon_id * 2 + n,
+                            kind,
+                            f"{gon_id}-{n}",
+                            "shipped",
+                            clock.at,
+                        )
+                    )
             for _ in range(2):
-                result = "intent" if rng.random() < 0.03 else rng.choice(["ok", "ok", "failed", "lost"])
+                result = (
+                    "intent" if rng.random() < 0.03 else rng.choice(["ok", "ok", "failed", "lost"])
+                )
                 at = NOW - timedelta(days=rng.choice([0, 2, KEEP + 3, 400]))
-                store.db.execute("INSERT INTO audit (at, api, action, gon_id, order_id, key, result) "
-                                 "VALUES (?, 'brightpearl', 'shw', ?, ?, ?, ?)",
-                                 (at.isoformat(timespec="seconds"), gon_id, 10_000 + gon_id // 2, f"shw:{gon_id}",
-                                  result))
+                store.db.execute(
+                    "INSERT INTO audit (at, api, action, gon_id, order_id, key, result) "
+                    "VALUES (?, 'brightpearl', 'shw', ?, ?, ?, ?)",
+                    (
+                        at.isoformat(timespec="seconds"),
+                        gon_id,
+                        10_000 + gon_id // 2,
+                        f"shw:{gon_id}",
+                        result,
+                    ),
+                )
     monkeypatch.undo()
     return store, ages
 
@@ -100,7 +145,9 @@ def pending_label(store: StateStore) -> set[int]:
     return store.queue.gons_with_pending_shipments()
 
 
-async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_settled_audit(tmp_path, monkeypatch):
+async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_settled_audit(
+    tmp_path, monkeypatch
+):
     store, ages = build(tmp_path, monkeypatch)
     before = snapshot(store)
     intent_gons, intent_orders = open_intent_subjects(before["audit"])  # type: ignore[arg-type]
@@ -110,9 +157,15 @@ async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_s
     after = snapshot(store)
     cutoff = NOW - timedelta(days=KEEP)
     gone = set(before["gons"]) - set(after["gons"])  # type: ignore[arg-type]
-    expected = {g for g, r in before["gons"].items()  # type: ignore[union-attr]
-                if r.stage in ("confirmed", "cancelled") and r.updated_at < cutoff
-                and g not in intent_gons and r.order_id not in intent_orders and g not in pending}
+    expected = {
+        g
+        for g, r in before["gons"].items()  # type: ignore[union-attr]
+        if r.stage in ("confirmed", "cancelled")
+        and r.updated_at < cutoff
+        and g not in intent_gons
+        and r.order_id not in intent_orders
+        and g not in pending
+    }
     assert gone == expected and len(gone) > 20 and ctx.summary.removed == len(gone)
     for gon_id in gone:
         rec = before["gons"][gon_id]  # type: ignore[index]
@@ -129,7 +182,9 @@ async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_s
     for aid, row in before["audit"].items():  # type: ignore[union-attr]
         old = row["at"] < cutoff.isoformat(timespec="seconds")
         assert (aid in kept_ids) == (row["result"] == "intent" or not old), row
-    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(
+        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
+    )
     # a second pass finds nothing more
     again = context(store)
     await Retain()(again)
@@ -138,7 +193,9 @@ async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_s
 
 
 @pytest.mark.parametrize("seed", range(4))
-async def test_never_a_note_that_is_not_finished_or_is_young_whatever_the_mix(tmp_path, monkeypatch, seed):
+async def test_never_a_note_that_is_not_finished_or_is_young_whatever_the_mix(
+    tmp_path, monkeypatch, seed
+):
     store, ages = build(tmp_path, monkeypatch, notes=200, seed=seed)
     before = snapshot(store)
     await Retain()(context(store, keep_days=1 + seed * 20))
@@ -186,7 +243,9 @@ async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path,
         nonlocal ticks
         while not done:
             ticks += 1
-            reads.append(sum(store.queue.stage_counts().values()))  # the loop's connection reads meanwhile
+            reads.append(
+                sum(store.queue.stage_counts().values())
+            )  # the loop's connection reads meanwhile
             await asyncio.sleep(0.001)
 
     task = asyncio.create_task(dashboard())
@@ -199,7 +258,9 @@ async def test_batches_are_small_and_the_event_loop_runs_while_they_do(tmp_path,
     assert len(batches) >= 5 and max(n for n, _b, _a in batches) <= 7
     assert sum(n for n, _b, _a in batches) == ctx.summary.removed
     assert threading.get_ident() not in threads
-    assert all(after - before >= 3 for _n, before, after in batches)  # the loop ran during each batch
+    assert all(
+        after - before >= 3 for _n, before, after in batches
+    )  # the loop ran during each batch
     assert reads[0] - reads[-1] == ctx.summary.removed  # and saw the notes leave...
     assert len(set(reads)) > 3  # ...batch by batch
     store.close()
@@ -226,7 +287,9 @@ async def test_a_stop_request_ends_retention_between_batches(tmp_path, monkeypat
     with pytest.raises(StopRequested):
         await Retain()(ctx)
     assert ctx.summary.removed == 10
-    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(
+        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
+    )
     store.close()
 
 
@@ -255,8 +318,12 @@ async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_p
     ended = len(done)
     await asyncio.sleep(0.3)
     assert len(done) == ended and all(done)  # no batch after the one under way
-    assert store.retention.expired_gons(NOW - timedelta(days=KEEP))  # it stopped with notes left, not for want of them
-    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.retention.expired_gons(
+        NOW - timedelta(days=KEEP)
+    )  # it stopped with notes left, not for want of them
+    assert store.queue.stage_counts() == dict(
+        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
+    )
     store.close()
 
 
@@ -269,7 +336,9 @@ async def test_removed_notes_do_not_come_back_on_later_cycles(env):
     assert first.confirmed == 6 and first.removed == 0
     store = env.connector.store
     confirmed = {g for g, r in store.gons().items() if r.stage == "confirmed"}
-    long_ago = (datetime.now(UTC) - timedelta(days=env.config.sync.keep_days + 1)).isoformat(timespec="seconds")
+    long_ago = (datetime.now(UTC) - timedelta(days=env.config.sync.keep_days + 1)).isoformat(
+        timespec="seconds"
+    )
     with store.transaction():
         store.db.execute("UPDATE gons SET updated_at = ? WHERE stage = 'confirmed'", (long_ago,))
     keys, shw = ss_keys(env), shw_counts(env)
@@ -282,7 +351,9 @@ async def test_removed_notes_do_not_come_back_on_later_cycles(env):
         again = await env.connector.run_cycle()
         assert again.imported == again.updated == again.confirmed == again.removed == 0
     assert not set(store.gons()) & confirmed
-    assert ss_keys(env) == keys and shw_counts(env) == shw and store.audit.count(result=None) == audit
+    assert (
+        ss_keys(env) == keys and shw_counts(env) == shw and store.audit.count(result=None) == audit
+    )
 
 
 async def test_removed_notes_leave_no_trace_in_the_file(tmp_path, monkeypatch):
@@ -297,20 +368,31 @@ async def test_removed_notes_leave_no_trace_in_the_file(tmp_path, monkeypatch):
         for gon_id in range(1, 1201):
             clock.at = NOW - timedelta(days=KEEP + 10 if gon_id <= 1000 else 1)
             name = f"Person-{gon_id:05d}-{'gone' if gon_id <= 1000 else 'kept'}"
-            store.save_gon(GonRecord(gon_id=gon_id, order_id=gon_id, stage="confirmed", customer=name,
-                                     ss_payload=f'{{"shipTo": {{"name": "{name}", "street1": "{gon_id} {name} Street"}}}}',
-                                     confirmed_at=clock.at))
+            store.save_gon(
+                GonRecord(
+                    gon_id=gon_id,
+                    order_id=gon_id,
+                    stage="confirmed",
+                    customer=name,
+                    ss_payload=f'{{"shipTo": {{"name": "{name}", "street1": "{gon_id} {name} Street"}}}}',
+                    confirmed_at=clock.at,
+                )
+            )
     monkeypatch.undo()
     await Retain()(context(store))
     assert len(store.gons()) == 200
     store.close()
-    data = b"".join(Path(f"{path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{path}{s}").exists())
+    data = b"".join(
+        Path(f"{path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{path}{s}").exists()
+    )
     assert data.count(b"-kept") >= 200  # the control: what stays is found
     assert b"-gone" not in data
 
 
 @pytest.mark.parametrize("action", ["none", "set_status"])
-async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its_search(tmp_path, action):
+async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its_search(
+    tmp_path, action
+):
     """The issue's scenario: with ``shipped_action`` none or set_status a confirmed note stays
     unshipped in Brightpearl, in Discover's search for ``lookback_days``. With ``keep_days``
     below that, retention keeps it anyway (never rediscovered, never sent again); once it is
@@ -319,7 +401,10 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
 
     from .conftest import make_env
 
-    overrides = {"brightpearl": {"shipped_action": action}, "sync": {"keep_days": 2, "lookback_days": 30}}
+    overrides = {
+        "brightpearl": {"shipped_action": action},
+        "sync": {"keep_days": 2, "lookback_days": 30},
+    }
     if action == "set_status":
         overrides["brightpearl"]["shipped_status_id"] = 5
     env = make_env(tmp_path, orders=60, seed=1, config_overrides=overrides)
@@ -332,8 +417,12 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
         store = env.connector.store
         confirmed = {g for g, r in store.gons().items() if r.stage == "confirmed"}
         assert len(confirmed) == 6
-        listed = {r.goods_out_note_id for r in await env.connector.bp.search_goods_out(
-            shipped=False, created_after=datetime.now(UTC) - timedelta(days=30))}
+        listed = {
+            r.goods_out_note_id
+            for r in await env.connector.bp.search_goods_out(
+                shipped=False, created_after=datetime.now(UTC) - timedelta(days=30)
+            )
+        }
         assert confirmed <= listed  # Brightpearl still lists them as unshipped
 
         def age(days: int) -> None:
@@ -363,7 +452,9 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
         await env.aclose()
 
 
-async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole(tmp_path, monkeypatch):
+async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole(
+    tmp_path, monkeypatch
+):
     """A batch that would take seconds (each row's delete slowed) is interrupted within a
     fraction of a second of the stop request: its notes all stay (rolled back, labels and parts
     with them), the batches before stay done, and the counts stay exact."""
@@ -380,7 +471,9 @@ async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole
     def slow_worker(self):  # type: ignore[no-untyped-def]
         other = real_worker(self)
         other.db.create_function("slowly", 0, lambda: time.sleep(0.05))  # 10 rows: 0.5 s a batch
-        other.db.execute("CREATE TEMP TRIGGER slow_delete AFTER DELETE ON main.gons BEGIN SELECT slowly(); END")
+        other.db.execute(
+            "CREATE TEMP TRIGGER slow_delete AFTER DELETE ON main.gons BEGIN SELECT slowly(); END"
+        )
         return other
 
     monkeypatch.setattr(StateStore, "worker", slow_worker)
@@ -399,8 +492,12 @@ async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole
     assert ctx.summary.removed == 10
     gons = set(store.gons())
     assert len(store.retention.expired_gons(NOW - timedelta(days=KEEP), 10_000)) == due - 10
-    orphans = store.db.execute("SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)")
+    orphans = store.db.execute(
+        "SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)"
+    )
     assert orphans.fetchone()[0] == 0 and gons
-    assert store.queue.stage_counts() == dict(store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall())
+    assert store.queue.stage_counts() == dict(
+        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
+    )
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()

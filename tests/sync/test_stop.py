@@ -27,7 +27,9 @@ async def test_stop_request_ends_a_rate_limit_wait_within_a_second(tmp_path):
             await asyncio.wait_for(task, timeout=2.0)
         assert time.monotonic() - asked < 1.0
         assert conn.ss.requests_sent == sent_before  # nothing sent after the stop
-        assert not conn.store.audit.open_intents()  # the import that did not go is settled, not left open
+        assert (
+            not conn.store.audit.open_intents()
+        )  # the import that did not go is settled, not left open
         assert env.ss.orders == {}
     finally:
         await env.aclose()

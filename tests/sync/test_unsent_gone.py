@@ -18,7 +18,9 @@ from .conftest import FAST_CLIENTS, make_env
 def ship_in_brightpearl(env, gon: int) -> None:
     """Shipped by hand, with the tracking number typed in (V2 marks shipped only with one)."""
     env.bp.gons[gon]["shipping"]["reference"] = f"HAND-{gon}"
-    env.bp.apply_events(gon, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}])
+    env.bp.apply_events(
+        gon, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}]
+    )
 
 
 class Died(BaseException):
@@ -33,16 +35,23 @@ class DieAfterCreate(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        if request.method == "POST" and request.url.path.endswith(("/orders/createorders", "/v2/shipments")):
+        if request.method == "POST" and request.url.path.endswith(
+            ("/orders/createorders", "/v2/shipments")
+        ):
             await response.aread()
             raise Died()
         return response
 
 
 async def import_then_die(env) -> None:
-    conn = Connector(env.config, env.state_path, bp_transport=httpx.ASGITransport(app=env.bp.app),
-                     ss_transport=DieAfterCreate(httpx.ASGITransport(app=env.ss.app)),
-                     client_options=dict(FAST_CLIENTS), ss_options=env.ss_options)
+    conn = Connector(
+        env.config,
+        env.state_path,
+        bp_transport=httpx.ASGITransport(app=env.bp.app),
+        ss_transport=DieAfterCreate(httpx.ASGITransport(app=env.ss.app)),
+        client_options=dict(FAST_CLIENTS),
+        ss_options=env.ss_options,
+    )
     try:
         with pytest.raises(Died):
             await conn.run_cycle()
@@ -62,9 +71,13 @@ async def test_a_note_deleted_after_a_lost_import_has_its_order_cancelled(one_no
     env, gon = one_note
     await import_then_die(env)
     made = env.ss.order_by_key(order_key("demo", gon))
-    assert made is not None and env.connector.store.gon(gon).ss_order_id is None  # created, never recorded
+    assert (
+        made is not None and env.connector.store.gon(gon).ss_order_id is None
+    )  # created, never recorded
     env.bp.delete_gon(gon)
-    await env.connector.run_cycle()  # the first proof of the deletion; the second is on a later cycle
+    await (
+        env.connector.run_cycle()
+    )  # the first proof of the deletion; the second is on a later cycle
     # its order is the only open one: cancelled on a person's confirmation
     summary = await env.connector.run_cycle(confirm_cancel=True)
     rec = env.connector.store.gon(gon)
@@ -101,7 +114,9 @@ async def test_a_failed_note_shipped_in_brightpearl_stops_failing(tmp_path, ss_a
         await env.aclose()
 
 
-async def test_a_failed_note_deleted_in_brightpearl_is_cancelled_with_nothing_to_cancel(tmp_path, ss_api):
+async def test_a_failed_note_deleted_in_brightpearl_is_cancelled_with_nothing_to_cancel(
+    tmp_path, ss_api
+):
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
         order = env.bp.add_order(rows=[(1001, 1)])
@@ -109,7 +124,9 @@ async def test_a_failed_note_deleted_in_brightpearl_is_cancelled_with_nothing_to
         gon = env.bp.add_gon(order, state="printed")
         await env.connector.run_cycle()
         env.bp.delete_gon(gon)
-        await env.connector.run_cycle()  # the first proof of the deletion; the second is on a later cycle
+        await (
+            env.connector.run_cycle()
+        )  # the first proof of the deletion; the second is on a later cycle
         after = await env.connector.run_cycle()
         rec = env.connector.store.gon(gon)
         assert rec.stage == "cancelled" and "deleted in Brightpearl before" in rec.reason
@@ -120,6 +137,7 @@ async def test_a_failed_note_deleted_in_brightpearl_is_cancelled_with_nothing_to
 
 # ---- a note in ShipStation that failed at an update, then left Brightpearl's list ----------------
 
+
 async def failed_at_an_update(env) -> tuple[int, int]:
     """One imported note whose re-send failed: its ShipStation order could not be read (a 400)."""
     oid = env.bp.add_order(rows=[(1001, 1)])
@@ -127,7 +145,11 @@ async def failed_at_an_update(env) -> tuple[int, int]:
     await env.connector.run_cycle()
     rec = env.connector.store.gon(gon)
     env.bp.update_order(oid, delivery={"addressLine1": "9 Other Street"})
-    path = f"/orders/{rec.ss_order_id}" if env.ss_api == "v1" else f"/v2/shipments/se-{rec.ss_order_id}"
+    path = (
+        f"/orders/{rec.ss_order_id}"
+        if env.ss_api == "v1"
+        else f"/v2/shipments/se-{rec.ss_order_id}"
+    )
     env.ss.fail_next(1, status=400, path=path)
     await env.connector.run_cycle()
     assert env.connector.store.gon(gon).stage == "failed"
@@ -135,7 +157,9 @@ async def failed_at_an_update(env) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("what", ["delete", "ship"])
-async def test_a_note_that_failed_at_an_update_and_left_the_list_is_kept_in_step(tmp_path, ss_api, what):
+async def test_a_note_that_failed_at_an_update_and_left_the_list_is_kept_in_step(
+    tmp_path, ss_api, what
+):
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
         gon, ss_order_id = await failed_at_an_update(env)
@@ -170,7 +194,10 @@ async def test_a_note_in_shipstation_that_failed_never_goes_back_to_waiting(tmp_
         env.ss.create_label(ss_order_id, tracking_number="AFTER-UNPRINT")
         await env.connector.run_cycle()
         rec = env.connector.store.gon(gon)
-        assert rec.stage == "confirmed" and env.bp.gons[gon]["shipping"]["reference"] == "AFTER-UNPRINT"
+        assert (
+            rec.stage == "confirmed"
+            and env.bp.gons[gon]["shipping"]["reference"] == "AFTER-UNPRINT"
+        )
     finally:
         await env.aclose()
 
@@ -178,23 +205,32 @@ async def test_a_note_in_shipstation_that_failed_never_goes_back_to_waiting(tmp_
 async def test_a_rejected_note_older_than_lookback_days_is_not_looked_up_every_cycle(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
-        env.ss.fail_next(1, status=400, path="/orders/createorders")  # the import is on record, refused
+        gons = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
+        ]
+        env.ss.fail_next(
+            1, status=400, path="/orders/createorders"
+        )  # the import is on record, refused
         await env.connector.run_cycle()
         assert {env.connector.store.gon(g).stage for g in gons} == {"failed"}
-        for g in gons:  # now older than lookback_days: out of the search, neither shipped nor deleted
+        for (
+            g
+        ) in gons:  # now older than lookback_days: out of the search, neither shipped nor deleted
             env.bp.gons[g]["createdOn"] = (datetime.now(UTC) - timedelta(days=31)).isoformat()
         for _ in range(2):
             before = len(env.ss.request_log)
             await env.connector.run_cycle()
             lookups = [p for _t, m, p, _s in env.ss.request_log[before:] if "orderNumber=" in p]
             assert lookups == []
-        assert {env.connector.store.gon(g).stage for g in gons} == {"failed"}  # still there, still failing
+        assert {env.connector.store.gon(g).stage for g in gons} == {
+            "failed"
+        }  # still there, still failing
     finally:
         await env.aclose()
 
 
 # ---- splits made since the last cycle, met by an edit, a shipment or a deletion in Brightpearl
+
 
 async def split_since_the_last_cycle(env) -> tuple[int, int, dict, int]:
     oid = env.bp.add_order(rows=[(1001, 2), (1002, 1)])
@@ -211,7 +247,9 @@ async def test_an_edit_right_after_a_split_is_not_sent(tmp_path, ss_api):
         oid, gon, part, original = await split_since_the_last_cycle(env)
         env.bp.update_order(oid, delivery={"addressLine1": "1 Split Street"})
         summary = await env.connector.run_cycle()
-        units = sum(i["quantity"] for o in (original, part["orderId"]) for i in env.ss.orders[o]["items"])
+        units = sum(
+            i["quantity"] for o in (original, part["orderId"]) for i in env.ss.orders[o]["items"]
+        )
         assert summary.updated == 0 and units == 3  # nothing put back on the original
         assert "split into 2" in env.connector.store.gon(gon).reason
     finally:
@@ -219,7 +257,9 @@ async def test_an_edit_right_after_a_split_is_not_sent(tmp_path, ss_api):
 
 
 @pytest.mark.parametrize("what", ["ship", "delete"])
-async def test_a_split_made_since_the_last_cycle_is_never_half_shipped_or_half_cancelled(tmp_path, ss_api, what):
+async def test_a_split_made_since_the_last_cycle_is_never_half_shipped_or_half_cancelled(
+    tmp_path, ss_api, what
+):
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
         oid, gon, part, original = await split_since_the_last_cycle(env)
@@ -231,12 +271,18 @@ async def test_a_split_made_since_the_last_cycle_is_never_half_shipped_or_half_c
         await env.connector.run_cycle(confirm_cancel=True)  # a deletion: read twice, confirmed
         rec = env.connector.store.gon(gon)
         statuses = {env.ss.orders[o]["orderStatus"] for o in (original, part["orderId"])}
-        assert rec.stage == "attention" and statuses == {"awaiting_shipment"}, (rec.stage, rec.reason, statuses)
+        assert rec.stage == "attention" and statuses == {"awaiting_shipment"}, (
+            rec.stage,
+            rec.reason,
+            statuses,
+        )
     finally:
         await env.aclose()
 
 
-async def test_v2_never_creates_again_a_shipment_that_vanished_before_its_update(tmp_path, monkeypatch):
+async def test_v2_never_creates_again_a_shipment_that_vanished_before_its_update(
+    tmp_path, monkeypatch
+):
     env = make_env(tmp_path, orders=0, ss_api="v2")
     try:
         a, b = env.bp.add_order(rows=[(1001, 1)]), env.bp.add_order(rows=[(1002, 2)])
@@ -262,12 +308,16 @@ async def test_v2_never_creates_again_a_shipment_that_vanished_before_its_update
         await env.aclose()
 
 
-async def test_an_odd_answer_to_the_deletion_check_fails_that_note_alone_until_the_next_cycle(tmp_path, monkeypatch):
+async def test_an_odd_answer_to_the_deletion_check_fails_that_note_alone_until_the_next_cycle(
+    tmp_path, monkeypatch
+):
     from bp_tui.errors import ApiError
 
     env = make_env(tmp_path, orders=0)
     try:
-        gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)]
+        gons = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
+        ]
         await env.connector.run_cycle()
         for gon in gons[:2]:
             env.bp.delete_gon(gon)

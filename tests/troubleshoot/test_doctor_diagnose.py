@@ -26,8 +26,20 @@ async def test_doctor_all_green_on_the_sandbox(env):
     failing = [(c.id, c.detail) for c in checks if not c.ok]
     assert failing == []
     ids = {c.id for c in checks}
-    assert {"config", "bp_reach", "bp_auth", "bp_account", "bp_channels", "bp_warehouses", "bp_staff",
-            "ss_auth", "ss_store", "bp_budget", "ss_budget", "clock"} <= ids
+    assert {
+        "config",
+        "bp_reach",
+        "bp_auth",
+        "bp_account",
+        "bp_channels",
+        "bp_warehouses",
+        "bp_staff",
+        "ss_auth",
+        "ss_store",
+        "bp_budget",
+        "ss_budget",
+        "clock",
+    } <= ids
 
 
 async def test_doctor_names_each_problem_with_a_fix(env):
@@ -35,9 +47,15 @@ async def test_doctor_names_each_problem_with_a_fix(env):
     env.connector.config.brightpearl.warehouse_ids = [777]
     env.connector.config.shipstation.store_id = 4242
     checks = {c.id: c for c in await env.connector.doctor()}
-    assert not checks["bp_channels"].ok and "999" in checks["bp_channels"].detail and checks["bp_channels"].fix
+    assert (
+        not checks["bp_channels"].ok
+        and "999" in checks["bp_channels"].detail
+        and checks["bp_channels"].fix
+    )
     assert not checks["bp_warehouses"].ok and "777" in checks["bp_warehouses"].detail
-    assert not checks["ss_store"].ok and "4242" in checks["ss_store"].detail and checks["ss_store"].fix
+    assert (
+        not checks["ss_store"].ok and "4242" in checks["ss_store"].detail and checks["ss_store"].fix
+    )
 
 
 async def test_doctor_names_the_staff_contact_and_refuses_one_that_is_not_staff(env):
@@ -64,11 +82,16 @@ async def test_doctor_bad_credentials(env):
 async def test_diagnose_covers_every_kind_of_note(env):
     await env.connector.run_cycle()
     gons = env.bp.gons
-    not_printed = next(g for g, n in gons.items() if n["orderId"] and not n["status"]["printed"]
-                       and not n["status"]["shipped"])
+    not_printed = next(
+        g
+        for g, n in gons.items()
+        if n["orderId"] and not n["status"]["printed"] and not n["status"]["shipped"]
+    )
     transfer = next(g for g, n in gons.items() if n["orderId"] == 0)
     failed = next(r for r in env.connector.queue_rows() if r.stage == "failed")
-    rejected = next(r for r in env.connector.queue_rows() if r.reason.startswith("ShipStation rejected it"))
+    rejected = next(
+        r for r in env.connector.queue_rows() if r.reason.startswith("ShipStation rejected it")
+    )
     imported = next(r for r in env.connector.queue_rows() if r.stage == "imported")
 
     (d,) = await env.connector.diagnose(not_printed)
@@ -99,14 +122,19 @@ async def test_diagnose_order_without_gon_and_unknown_id(env):
 
 
 async def test_diagnose_channel_and_warehouse_filters(env):
-    gid, gon = next((g, n) for g, n in env.bp.gons.items()
-                    if n["orderId"] and n["status"]["printed"] and not n["status"]["shipped"])
+    gid, gon = next(
+        (g, n)
+        for g, n in env.bp.gons.items()
+        if n["orderId"] and n["status"]["printed"] and not n["status"]["shipped"]
+    )
     channel = env.bp.orders[gon["orderId"]]["assignment"]["current"]["channelId"]
     env.connector.config.brightpearl.channel_ids = [c for c in (1, 2, 3) if c != channel][:1]
     (d,) = await env.connector.diagnose(gid)
     assert f"order is on channel {channel}, not in channel_ids" in d.verdict
     env.connector.config.brightpearl.channel_ids = []
-    env.connector.config.brightpearl.warehouse_ids = [w for w in (1, 2, 3) if w != gon["warehouseId"]][:1]
+    env.connector.config.brightpearl.warehouse_ids = [
+        w for w in (1, 2, 3) if w != gon["warehouseId"]
+    ][:1]
     (d,) = await env.connector.diagnose(gid)
     assert f"warehouse {gon['warehouseId']} is not in warehouse_ids" in d.verdict
 
@@ -143,5 +171,7 @@ async def test_diagnose_gives_the_fix_for_each_mapping_reason(env):
     by_reason = {r.reason: r for r in env.connector.queue_rows() if r.stage == "failed"}
     (no_rows,) = await env.connector.diagnose(by_reason["the goods-out note has no rows"].gon_id)
     assert "create it again from the order" in no_rows.fix
-    (no_country,) = await env.connector.diagnose(by_reason["delivery address has no country"].gon_id)
+    (no_country,) = await env.connector.diagnose(
+        by_reason["delivery address has no country"].gon_id
+    )
     assert "delivery address" in no_country.fix and "country" in no_country.fix

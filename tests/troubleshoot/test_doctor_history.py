@@ -26,9 +26,15 @@ def test_keep_days_below_lookback_days_is_a_warning_naming_the_fix(action):
     assert settings(action, 7, 30).sync.kept_days == 30  # what retention really keeps
 
 
-@pytest.mark.parametrize("action, keep, lookback", [
-    ("none", 30, 30), ("set_status", 90, 30), ("mark_shipped", 7, 30), ("mark_shipped_and_set_status", 1, 365),
-])
+@pytest.mark.parametrize(
+    "action, keep, lookback",
+    [
+        ("none", 30, 30),
+        ("set_status", 90, 30),
+        ("mark_shipped", 7, 30),
+        ("mark_shipped_and_set_status", 1, 365),
+    ],
+)
 def test_safe_settings_are_not_warned_about(action, keep, lookback):
     config = settings(action, keep, lookback)
     assert config.history_warning() is None
@@ -36,8 +42,15 @@ def test_safe_settings_are_not_warned_about(action, keep, lookback):
 
 
 async def test_doctor_shows_the_warning_with_its_fix(tmp_path):
-    env = make_env(tmp_path, orders=4, seed=2, config_overrides={
-        "brightpearl": {"shipped_action": "none"}, "sync": {"keep_days": 10, "lookback_days": 45}})
+    env = make_env(
+        tmp_path,
+        orders=4,
+        seed=2,
+        config_overrides={
+            "brightpearl": {"shipped_action": "none"},
+            "sync": {"keep_days": 10, "lookback_days": 45},
+        },
+    )
     try:
         checks = {c.id: c for c in await env.connector.doctor()}
     finally:

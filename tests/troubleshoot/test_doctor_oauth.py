@@ -34,7 +34,9 @@ def by_id(checks) -> dict:
 async def test_doctor_before_login_says_to_connect_and_runs_no_api_check(oauth_env):
     checks = by_id(await oauth_env.connector.doctor())
     token = checks["bp_oauth_token"]
-    assert not token.ok and token.fix == CONNECT and "no Brightpearl token is stored" in token.detail
+    assert (
+        not token.ok and token.fix == CONNECT and "no Brightpearl token is stored" in token.detail
+    )
     assert not {"bp_oauth_refresh", "bp_reach", "bp_auth", "bp_channels"} & set(checks)
     assert checks["ss_auth"].ok
 
@@ -69,10 +71,20 @@ async def test_doctor_names_a_wrong_dev_ref_and_a_revoked_grant(oauth_env):
     assert not checks["bp_oauth_refresh"].ok and checks["bp_oauth_refresh"].fix == HINT_REVOKED
 
 
-STEPS = ('auth = "oauth"', "app_ref = the app's reference", "dev_ref = your developer reference",
-         "client_secret = the app's client secret", "redirect_uri = the redirect URL exactly as registered",
-         "bp-tui auth login", "Instance app", "early-access", "App Store > Private apps > Add private app",
-         'auth = "staff_token"', "Manage users", "demo_bptui")
+STEPS = (
+    'auth = "oauth"',
+    "app_ref = the app's reference",
+    "dev_ref = your developer reference",
+    "client_secret = the app's client secret",
+    "redirect_uri = the redirect URL exactly as registered",
+    "bp-tui auth login",
+    "Instance app",
+    "early-access",
+    "App Store > Private apps > Add private app",
+    'auth = "staff_token"',
+    "Manage users",
+    "demo_bptui",
+)
 
 
 async def test_a_refused_password_login_says_how_to_move_to_oauth_or_a_staff_token(tmp_path):
@@ -89,8 +101,11 @@ async def test_a_refused_password_login_says_how_to_move_to_oauth_or_a_staff_tok
 
 
 async def test_a_refused_account_token_says_how_to_move_too(tmp_path):
-    env = make_env(tmp_path, orders=2, config_overrides={"brightpearl": {"auth": "account_token",
-                                                                         "token": "a-retired-token"}})
+    env = make_env(
+        tmp_path,
+        orders=2,
+        config_overrides={"brightpearl": {"auth": "account_token", "token": "a-retired-token"}},
+    )
     try:
         auth = by_id(await env.connector.doctor())["bp_auth"]
     finally:
@@ -101,19 +116,31 @@ async def test_a_refused_account_token_says_how_to_move_too(tmp_path):
 
 
 async def test_a_staff_token_refused_keeps_its_short_fix(tmp_path):
-    env = make_env(tmp_path, orders=2, config_overrides={"brightpearl": {"auth": "staff_token", "token": "nope"}})
+    env = make_env(
+        tmp_path,
+        orders=2,
+        config_overrides={"brightpearl": {"auth": "staff_token", "token": "nope"}},
+    )
     try:
         auth = by_id(await env.connector.doctor())["bp_auth"]
     finally:
         await env.aclose()
-    assert not auth.ok and auth.fix == "check brightpearl.app_ref and the staff token (App Store > Private apps)"
+    assert (
+        not auth.ok
+        and auth.fix == "check brightpearl.app_ref and the staff token (App Store > Private apps)"
+    )
 
 
-async def test_a_sync_over_oauth_refreshes_when_the_token_expires_and_leaks_no_token(oauth_env, tmp_path):
+async def test_a_sync_over_oauth_refreshes_when_the_token_expires_and_leaks_no_token(
+    oauth_env, tmp_path
+):
     await oauth_env.oauth_login()
     first = await oauth_env.connector.run_cycle()
     assert first.imported + first.failed == len(eligible_gon_ids(oauth_env)) and first.imported > 0
-    seen = {oauth_env.connector.tokens.load().access_token, oauth_env.connector.tokens.load().refresh_token}
+    seen = {
+        oauth_env.connector.tokens.load().access_token,
+        oauth_env.connector.tokens.load().refresh_token,
+    }
     oauth_env.label(3)
     oauth_env.bp.oauth.expire_access()  # a week went by
     second = await oauth_env.connector.run_cycle()

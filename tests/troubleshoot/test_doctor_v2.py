@@ -26,7 +26,10 @@ async def test_doctor_is_green_on_v2_and_names_it(env):
     auth = checks["ss_auth"]
     assert auth.title == "ShipStation V2 key accepted"
     assert auth.detail == "API V2 at https://shipstation.sandbox: labels readable"
-    assert "no stores endpoint" in checks["ss_store"].detail and "se-518237" in checks["ss_store"].detail
+    assert (
+        "no stores endpoint" in checks["ss_store"].detail
+        and "se-518237" in checks["ss_store"].detail
+    )
     assert checks["ss_budget"].ok and "left in this minute" in checks["ss_budget"].detail
     assert [p for _t, m, p, _s in env.ss.request_log if m == "GET"][0].startswith("/v2/labels?")
 
@@ -58,19 +61,35 @@ async def test_doctor_reads_the_labels_in_one_request_however_many_there_are(env
     before = len(env.ss.request_log)
     checks = {c.id: c for c in await env.connector.doctor()}
     assert checks["ss_auth"].ok
-    reads = [p for _t, m, p, _s in env.ss.request_log[before:] if m == "GET" and p.startswith("/v2/labels")]
+    reads = [
+        p
+        for _t, m, p, _s in env.ss.request_log[before:]
+        if m == "GET" and p.startswith("/v2/labels")
+    ]
     assert len(reads) == 1 and "page_size=500" in reads[0]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Mon, 07 Dec 2026 03:00:00 GMT", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
-    ("Mon, 07 Dec 2026 03:00:00 -0000", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),  # naive from the parser
-    ("Mon, 07 Dec 2026 04:00:00 +0100", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
-    ("Mon, 07 Dec 2026 03:00:00 GMT, Mon, 07 Dec 2026 03:00:01 GMT", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
-    ("07 Dec 2026 03:00:00", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
-    (datetime(2026, 12, 7, 3, 0), datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
-    (None, None), ("", None), ("yesterday", None), ("Mon, 99 Foo 2026 99:00:00 GMT", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Mon, 07 Dec 2026 03:00:00 GMT", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
+        (
+            "Mon, 07 Dec 2026 03:00:00 -0000",
+            datetime(2026, 12, 7, 3, 0, tzinfo=UTC),
+        ),  # naive from the parser
+        ("Mon, 07 Dec 2026 04:00:00 +0100", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
+        (
+            "Mon, 07 Dec 2026 03:00:00 GMT, Mon, 07 Dec 2026 03:00:01 GMT",
+            datetime(2026, 12, 7, 3, 0, tzinfo=UTC),
+        ),
+        ("07 Dec 2026 03:00:00", datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
+        (datetime(2026, 12, 7, 3, 0), datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),
+        (None, None),
+        ("", None),
+        ("yesterday", None),
+        ("Mon, 99 Foo 2026 99:00:00 GMT", None),
+    ],
+)
 def test_any_date_header_is_read_without_crashing(raw, expected):
     assert server_time(raw) == expected
 
@@ -78,9 +97,11 @@ def test_any_date_header_is_read_without_crashing(raw, expected):
 @pytest.mark.parametrize("form", ["minus_zero", "duplicated", "missing"])
 async def test_the_clock_check_reads_a_minus_zero_a_duplicated_or_a_missing_date(env, form):
     now = datetime.now(UTC).replace(tzinfo=None)
-    header = {"minus_zero": format_datetime(now),  # a naive time: "... -0000"
-              "duplicated": f"{format_datetime(now, usegmt=False)}, {format_datetime(now)}",
-              "missing": None}[form]
+    header = {
+        "minus_zero": format_datetime(now),  # a naive time: "... -0000"
+        "duplicated": f"{format_datetime(now, usegmt=False)}, {format_datetime(now)}",
+        "missing": None,
+    }[form]
     assert form == "missing" or "-0000" in header
     await env.connector.run_cycle()
     env.connector.ss.last_server_date = header  # the last answer's Date header

@@ -32,16 +32,36 @@ def env(tmp_path: Path) -> Iterator[SandboxEnvironment]:
     yield environment
 
 
-def make_app(env: SandboxEnvironment | None = None, *, config: Config | None = None,
-             config_path: Path | None = None, state_path: Path | None = None, **kwargs: object) -> BpApp:
+def make_app(
+    env: SandboxEnvironment | None = None,
+    *,
+    config: Config | None = None,
+    config_path: Path | None = None,
+    state_path: Path | None = None,
+    **kwargs: object,
+) -> BpApp:
     """The dashboard over ``env``'s real Connector (or config-only, for setup tests)."""
     if env is not None:
-        return BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                     connector=env.connector, clock=frozen_clock, auto_sync=False,
-                     progress_linger_seconds=0, **kwargs)  # type: ignore[arg-type]
+        return BpApp(
+            config=env.config,
+            config_path=env.config_path,
+            state_path=env.state_path,
+            connector=env.connector,
+            clock=frozen_clock,
+            auto_sync=False,
+            progress_linger_seconds=0,
+            **kwargs,
+        )  # type: ignore[arg-type]
     assert config_path is not None
-    return BpApp(config=config, config_path=config_path, state_path=state_path or config_path.parent / "state.db",
-                 clock=frozen_clock, auto_sync=False, progress_linger_seconds=0, **kwargs)  # type: ignore[arg-type]
+    return BpApp(
+        config=config,
+        config_path=config_path,
+        state_path=state_path or config_path.parent / "state.db",
+        clock=frozen_clock,
+        auto_sync=False,
+        progress_linger_seconds=0,
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -39,28 +39,42 @@ def build_history(state_path: Path, count: int) -> None:
     db = sqlite3.connect(state_path)
     try:
         db.execute("PRAGMA cache_size = -262144")
-        db.execute("PRAGMA journal_mode = DELETE")  # (WAL again below) one write of each page, not two
+        db.execute(
+            "PRAGMA journal_mode = DELETE"
+        )  # (WAL again below) one write of each page, not two
         db.execute("PRAGMA synchronous = OFF")  # a test's throwaway file
-        with db:  # the indexes are dropped for the inserts and built again after (sorted: far faster)
-            indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                                 "AND tbl_name IN ('gons', 'shipments', 'audit')").fetchall()
+        with (
+            db
+        ):  # the indexes are dropped for the inserts and built again after (sorted: far faster)
+            indexes = db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN ('gons', 'shipments', 'audit')"
+            ).fetchall()
             for name, _sql in indexes:
                 db.execute(f'DROP INDEX "{name}"')
             db.execute(
                 "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?) "
-                "INSERT INTO gons (gon_id, order_id, stage, " "gon_state, reference, customer, warehouse_id, "
-                "channel_id, ss_order_key, ss_order_id, " "ss_order_number, ss_payload, tracking, confirmed_at, "
+                "INSERT INTO gons (gon_id, order_id, stage, "
+                "gon_state, reference, customer, warehouse_id, "
+                "channel_id, ss_order_key, ss_order_id, "
+                "ss_order_number, ss_payload, tracking, confirmed_at, "
                 "first_seen, updated_at) "
                 "SELECT ? + i, ? + i, 'confirmed', 'shipped', 'SO-' || ((i * 7919) % 1000003), "
-                "'Customer ' || ((i * 104729) % 99991), 2, 1, " "'bp-gon-' || (? + i), ? + i, 'SO-' || i, "
+                "'Customer ' || ((i * 104729) % 99991), 2, 1, "
+                "'bp-gon-' || (? + i), ? + i, 'SO-' || i, "
                 "'{}', "
                 "'1Z' || ((i * 15485863) % 1000000007), ?, ?, ? FROM n",
-                (count, FIRST_ID, FIRST_ID + count, FIRST_ID, 2 * FIRST_ID, at, at, at))
+                (count, FIRST_ID, FIRST_ID + count, FIRST_ID, 2 * FIRST_ID, at, at, at),
+            )
             db.execute(
-                "INSERT INTO shipments (kind, remote_id, gon_id, " "ss_order_id, tracking, carrier, service, "
+                "INSERT INTO shipments (kind, remote_id, gon_id, "
+                "ss_order_id, tracking, carrier, service, "
                 "shipped_at, created_at, role, noted) "
-                "SELECT 'shipment', gon_id, gon_id, ss_order_id, " "tracking, 'ups', 'ground', ?, ?, 'confirmed', 1 "
-                "FROM gons WHERE gon_id >= ?", (at, at, FIRST_ID))
+                "SELECT 'shipment', gon_id, gon_id, ss_order_id, "
+                "tracking, 'ups', 'ground', ?, ?, 'confirmed', 1 "
+                "FROM gons WHERE gon_id >= ?",
+                (at, at, FIRST_ID),
+            )
             for _name, sql in indexes:
                 db.execute(sql)
         db.execute("PRAGMA journal_mode = WAL")
@@ -77,11 +91,22 @@ def main(workdir: Path, history: Path) -> int:
     asyncio.run(env.connector.run_cycle(import_only=True))
     asyncio.run(env.connector.aclose())
     env.config.sync.keep_days = 90  # the dashboard's first sync retains them
-    connector = Connector(env.config, env.state_path, config_path=env.config_path,
-                          bp_transport=in_process(env.bp.app), ss_transport=in_process(env.ss.app))
-    app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                connector=connector, connector_factory=demo_connector_factory(env), demo=env,
-                demo_tick_seconds=0)
+    connector = Connector(
+        env.config,
+        env.state_path,
+        config_path=env.config_path,
+        bp_transport=in_process(env.bp.app),
+        ss_transport=in_process(env.ss.app),
+    )
+    app = BpApp(
+        config=env.config,
+        config_path=env.config_path,
+        state_path=env.state_path,
+        connector=connector,
+        connector_factory=demo_connector_factory(env),
+        demo=env,
+        demo_tick_seconds=0,
+    )
     app.run()
     return app.return_code or 0
 

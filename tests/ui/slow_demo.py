@@ -38,11 +38,22 @@ def main(workdir: Path, count: int) -> int:
     asyncio.run(env.connector.run_cycle(import_only=True))
     asyncio.run(env.connector.aclose())
     env.label(count)
-    connector = Connector(env.config, env.state_path, config_path=env.config_path,
-                          bp_transport=in_process(slow_writes(env.bp.app, WRITE_SECONDS)),
-                          ss_transport=in_process(env.ss.app))
-    app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path, connector=connector,
-                connector_factory=demo_connector_factory(env), demo=env, demo_tick_seconds=0)
+    connector = Connector(
+        env.config,
+        env.state_path,
+        config_path=env.config_path,
+        bp_transport=in_process(slow_writes(env.bp.app, WRITE_SECONDS)),
+        ss_transport=in_process(env.ss.app),
+    )
+    app = BpApp(
+        config=env.config,
+        config_path=env.config_path,
+        state_path=env.state_path,
+        connector=connector,
+        connector_factory=demo_connector_factory(env),
+        demo=env,
+        demo_tick_seconds=0,
+    )
     app.run()
     return app.return_code or 0
 

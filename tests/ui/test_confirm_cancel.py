@@ -24,23 +24,38 @@ async def held_env(tmp_path):  # type: ignore[no-untyped-def]
         await env.connector.aclose()
 
     await prepare()
-    connector = Connector(env.config, env.state_path, config_path=env.config_path,
-                          bp_transport=in_process(env.bp.app), ss_transport=in_process(env.ss.app))
-    app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                connector=connector, clock=frozen_clock, auto_sync=False, progress_linger_seconds=0)
+    connector = Connector(
+        env.config,
+        env.state_path,
+        config_path=env.config_path,
+        bp_transport=in_process(env.bp.app),
+        ss_transport=in_process(env.ss.app),
+    )
+    app = BpApp(
+        config=env.config,
+        config_path=env.config_path,
+        state_path=env.state_path,
+        connector=connector,
+        clock=frozen_clock,
+        auto_sync=False,
+        progress_linger_seconds=0,
+    )
     return env, gons, connector, app
 
 
 async def test_x_asks_first_and_y_cancels_the_held_orders(tmp_path):
     env, gons, connector, app = await held_env(tmp_path)
     assert connector.held_cancellations() == sorted(gons)
-    assert all(r.reason.startswith(reasons.CANCELS_HELD) for r in connector.store.gons(gons).values())
+    assert all(
+        r.reason.startswith(reasons.CANCELS_HELD) for r in connector.store.gons(gons).values()
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmCancelScreen) and "Cancel 2 held" in str(
-            app.screen.query_one("#confirm-cancel-title").render())
+            app.screen.query_one("#confirm-cancel-title").render()
+        )
         await pilot.press("n")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmCancelScreen)
@@ -50,13 +65,22 @@ async def test_x_asks_first_and_y_cancels_the_held_orders(tmp_path):
         await pilot.press("y")
         await settle(pilot)
         stages = {r.stage for r in connector.store.gons(gons).values()}
-    assert {o["orderStatus"] for o in env.ss.orders.values()} == {"cancelled"} and stages == {"cancelled"}
+    assert {o["orderStatus"] for o in env.ss.orders.values()} == {"cancelled"} and stages == {
+        "cancelled"
+    }
 
 
 async def test_x_with_nothing_held_says_so_and_asks_nothing(tmp_path):
     env = build_environment(tmp_path / "env", orders=4, seed=3)
-    app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                connector=env.connector, clock=frozen_clock, auto_sync=False, progress_linger_seconds=0)
+    app = BpApp(
+        config=env.config,
+        config_path=env.config_path,
+        state_path=env.state_path,
+        connector=env.connector,
+        clock=frozen_clock,
+        auto_sync=False,
+        progress_linger_seconds=0,
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("x")

@@ -17,7 +17,10 @@ import termios
 import time
 
 EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")
-ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|" rb"\x1b[PX^_].*?\x1b\\\\|\x1b\][^\x07]*\x07|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+ANSI = re.compile(
+    rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|"
+    rb"\x1b[PX^_].*?\x1b\\\\|\x1b\][^\x07]*\x07|\x1b[()][0-9A-Za-z]|\x1b[=>78]"
+)
 
 
 class Terminal:
@@ -26,9 +29,19 @@ class Terminal:
     def __init__(self, argv: list[str] | None = None, cwd: str | None = None) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24", TEXTUAL_ANIMATIONS="none")
-        self.proc = subprocess.Popen(argv or [EXE, "demo"], stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True, close_fds=True, cwd=cwd)
+        env = dict(
+            os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24", TEXTUAL_ANIMATIONS="none"
+        )
+        self.proc = subprocess.Popen(
+            argv or [EXE, "demo"],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+            cwd=cwd,
+        )
         os.close(slave)
         self.raw = b""
 
@@ -55,7 +68,9 @@ class Terminal:
             self.read(0.1)
             if any(part in self.text(since) for part in needle.split("|")):
                 return time.monotonic() - start
-        raise AssertionError(f"{needle!r} not shown within {seconds} s; screen text: {self.text(since)[-800:]!r}")
+        raise AssertionError(
+            f"{needle!r} not shown within {seconds} s; screen text: {self.text(since)[-800:]!r}"
+        )
 
     def press(self, keys: bytes) -> int:
         mark = len(self.raw)
@@ -68,10 +83,14 @@ def test_demo_over_a_terminal():
     try:
         started = time.monotonic()
         term.wait_for("Notes per stage", 10)  # the overview of the demo's two profiles
-        assert time.monotonic() - started < 2.0 + 1.5  # 2 s target, plus interpreter start on a busy CI box
+        assert (
+            time.monotonic() - started < 2.0 + 1.5
+        )  # 2 s target, plus interpreter start on a busy CI box
         term.wait_for("south-shop", 5)
         mark = term.press(b"\r")  # Enter: the first profile's queue
-        term.wait_for("Tracking", 10, since=mark)  # the queue's column header (stage, GON, … tracking)
+        term.wait_for(
+            "Tracking", 10, since=mark
+        )  # the queue's column header (stage, GON, … tracking)
         term.wait_for("profile north-shop", 5, since=mark)
         term.wait_for("Sync finished", 10)  # the first automatic sync
         mark = term.press(b"s")
@@ -82,7 +101,9 @@ def test_demo_over_a_terminal():
         term.wait_for("Order queue: keys", 5, since=mark)
         term.press(b"\x1b")
         term.read(0.5)
-        mark = term.press(b"\x1bOR")  # F3: the demo's Brightpearl is connected by OAuth, as a new setup is
+        mark = term.press(
+            b"\x1bOR"
+        )  # F3: the demo's Brightpearl is connected by OAuth, as a new setup is
         term.wait_for("oauth (recommended)", 5, since=mark)
         term.press(b"\x1bOQ")  # F2: back to the queue
         term.read(0.5)

@@ -37,14 +37,24 @@ class HungUpTerminal(Terminal):
     def __init__(self, argv: list[str], controlling: bool) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24", TEXTUAL_ANIMATIONS="none")
+        env = dict(
+            os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24", TEXTUAL_ANIMATIONS="none"
+        )
 
         def take_the_terminal() -> None:  # in the child, after setsid(): stdin becomes its terminal
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=str(ROOT),
-                                     start_new_session=True, close_fds=True,
-                                     preexec_fn=take_the_terminal if controlling else None)
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=str(ROOT),
+            start_new_session=True,
+            close_fds=True,
+            preexec_fn=take_the_terminal if controlling else None,
+        )
         os.close(slave)
         self.raw = b""
 
@@ -96,7 +106,9 @@ def test_hanging_up_during_retention_of_500000_notes_exits_within_5_s(tmp_path, 
     end-of-file and EIO). (The sync's test below also hangs up without SIGHUP; one retention run
     keeps this test under a minute.)"""
     state = tmp_path / "state.sqlite3"
-    term = HungUpTerminal([sys.executable, "-m", "tests.ui.retain_demo", str(tmp_path), str(history)], True)
+    term = HungUpTerminal(
+        [sys.executable, "-m", "tests.ui.retain_demo", str(tmp_path), str(history)], True
+    )
     try:
         term.wait_for(f"retain {BATCH}/", 60)  # retention has done its first batch
         took = term.hang_up()
@@ -113,10 +125,16 @@ def test_hanging_up_during_retention_of_500000_notes_exits_within_5_s(tmp_path, 
         # stopped mid-way, after whole batches: the one under way was rolled back, not half done
         assert BATCH <= removed < HISTORY and removed % BATCH == 0, removed
         # every note left has its label, and no label is left without its note
-        labelled = db.execute("SELECT COUNT(DISTINCT gon_id) FROM shipments WHERE gon_id >= ?", (FIRST_ID,))
+        labelled = db.execute(
+            "SELECT COUNT(DISTINCT gon_id) FROM shipments WHERE gon_id >= ?", (FIRST_ID,)
+        )
         assert labelled.fetchone()[0] == old
-        assert db.execute("SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)"
-                          ).fetchone()[0] == 0
+        assert (
+            db.execute(
+                "SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)"
+            ).fetchone()[0]
+            == 0
+        )
     finally:
         db.close()
 
@@ -124,9 +142,13 @@ def test_hanging_up_during_retention_of_500000_notes_exits_within_5_s(tmp_path, 
 @pytest.mark.parametrize("controlling", [True, False], ids=["with-SIGHUP", "hang-up-only"])
 def test_hanging_up_during_a_sync_exits_within_5_s(tmp_path, controlling):
     count = 10  # labels to confirm, each with slow Brightpearl writes: the sync takes many seconds
-    term = HungUpTerminal([sys.executable, "-m", "tests.ui.slow_demo", str(tmp_path), str(count)], controlling)
+    term = HungUpTerminal(
+        [sys.executable, "-m", "tests.ui.slow_demo", str(tmp_path), str(count)], controlling
+    )
     try:
-        term.wait_for(f"confirm 1/{count}|confirm 2/{count}", 30)  # the sync has written one note back
+        term.wait_for(
+            f"confirm 1/{count}|confirm 2/{count}", 30
+        )  # the sync has written one note back
         took = term.hang_up()
     finally:
         if term.proc.poll() is None:

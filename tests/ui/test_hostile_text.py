@@ -43,7 +43,11 @@ def test_inert_text_and_cells_are_never_markup():
         cell = PlainCell(name).__rich__()
         assert not cell.spans and cell.plain == clean(name)
     assert inert("[bold]x[/bold]").plain == "[bold]x[/bold]"
-    assert PlainCell("[/]") == "[/]" and PlainCell("a") == PlainCell("a") and str(PlainCell("\x1b")) == "\\x1b"
+    assert (
+        PlainCell("[/]") == "[/]"
+        and PlainCell("a") == PlainCell("a")
+        and str(PlainCell("\x1b")) == "\\x1b"
+    )
 
 
 def test_table_cells_stay_strings_only_when_markup_cannot_touch_them():
@@ -56,7 +60,9 @@ def test_table_cells_stay_strings_only_when_markup_cannot_touch_them():
 
 
 @pytest.mark.parametrize("char,what,escaped", HOSTILE, ids=[what for _, what, _ in HOSTILE])
-def test_every_hostile_character_of_the_shared_list_is_escaped_on_the_dashboard(char, what, escaped):
+def test_every_hostile_character_of_the_shared_list_is_escaped_on_the_dashboard(
+    char, what, escaped
+):
     assert clean(f"a{char}b") == clean(f"a{char}b", multiline=True) == f"a{escaped}b"
     assert inert(f"a{char}b").plain == f"a{escaped}b"
     cell = table_cell(f"a{char}b")
@@ -120,7 +126,9 @@ async def test_hostile_names_references_and_reasons_show_as_text(env):
         record = store.gon(failed.gon_id)
         record.reason = REASON
         store.save_gons([record])
-        audit = store.audit.record_intent("shipstation", "createorder", gon_id=failed.gon_id, detail=DETAIL)
+        audit = store.audit.record_intent(
+            "shipstation", "createorder", gon_id=failed.gon_id, detail=DETAIL
+        )
         store.audit.settle_intent(audit, "failed", DETAIL)
         app.queue_version += 1
         await pilot.pause()
@@ -136,7 +144,9 @@ async def test_hostile_names_references_and_reasons_show_as_text(env):
         assert screen.table.shown == [failed.gon_id]
         shown = assert_inert(table)
         assert "[/]\\x1b]0;pwned\\x07[bold]" in shown  # the reason cell
-        assert f"{clean(failed.reference)} / {clean(failed.customer)}"[:15] in shown  # ref / customer cell
+        assert (
+            f"{clean(failed.reference)} / {clean(failed.customer)}"[:15] in shown
+        )  # ref / customer cell
 
         # The detail pane: both sides and the history.
         await pilot.press("enter")
@@ -173,7 +183,9 @@ async def test_hostile_names_references_and_reasons_show_as_text(env):
         # The diagnosis by id on the troubleshooting screen renders the same way.
         await pilot.press("w", *str(failed.gon_id), "enter")
         await settle(pilot)
-        assert "[link=https://evil]click[/link]" in plain(app.screen.query_one("#why-result", Static))
+        assert "[link=https://evil]click[/link]" in plain(
+            app.screen.query_one("#why-result", Static)
+        )
         assert_inert(app.screen.query_one("#why-result", Static))
 
         # Live checks and the pick lists quote warehouse names.

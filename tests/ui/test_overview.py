@@ -25,16 +25,29 @@ def sessions_in(folder: Path, names: tuple[str, ...] = NAMES) -> list[ProfileSes
     found = []
     for n, name in enumerate(names):
         env = build_environment(folder / name, orders=12 if n == 0 else 6, seed=1 + n)
-        found.append(ProfileSession(Profile(name, env.config_path, env.state_path), env.config,
-                                    connector=env.connector, connector_factory=demo_connector_factory(env),
-                                    demo=env))
+        found.append(
+            ProfileSession(
+                Profile(name, env.config_path, env.state_path),
+                env.config,
+                connector=env.connector,
+                connector_factory=demo_connector_factory(env),
+                demo=env,
+            )
+        )
     return found
 
 
 def app_of(sessions: list[ProfileSession]) -> BpApp:
     first = sessions[0].profile
-    return BpApp(config=None, config_path=first.config_path, state_path=first.state_path, profiles=sessions,
-                 clock=frozen_clock, auto_sync=False, progress_linger_seconds=0)
+    return BpApp(
+        config=None,
+        config_path=first.config_path,
+        state_path=first.state_path,
+        profiles=sessions,
+        clock=frozen_clock,
+        auto_sync=False,
+        progress_linger_seconds=0,
+    )
 
 
 def rows(app: BpApp) -> list[list[str]]:
@@ -58,7 +71,9 @@ async def test_opens_on_the_overview_and_enter_opens_a_profile(tmp_path):
         assert app.current_mode == "overview" and app.connector is None  # nothing opened yet
         shown = rows(app)
         assert [r[0] for r in shown] == list(NAMES)
-        assert all(r[1] == "not synced yet" and r[3] == "never" and r[4] == "0" for r in shown)  # no incident
+        assert all(
+            r[1] == "not synced yet" and r[3] == "never" and r[4] == "0" for r in shown
+        )  # no incident
         await sync_all(pilot)
         shown = rows(app)
         assert all("✗" in r[1] and r[3] != "never" for r in shown)  # the seeded bad records fail
@@ -79,15 +94,22 @@ async def test_opens_on_the_overview_and_enter_opens_a_profile(tmp_path):
         await pilot.press("down", "enter")
         await pilot.pause()
         assert app.current_mode == "queue" and app.profile_name == "south-shop"
-        assert app.connector is sessions[1].connector and app.state_path == sessions[1].profile.state_path
+        assert (
+            app.connector is sessions[1].connector
+            and app.state_path == sessions[1].profile.state_path
+        )
         assert "profile south-shop" in plain(app.screen.query_one(NavBar))
         await pilot.press("f3")
         await pilot.pause()
-        assert app.current_mode == "setup" and "profile south-shop" in plain(app.screen.query_one(NavBar))
+        assert app.current_mode == "setup" and "profile south-shop" in plain(
+            app.screen.query_one(NavBar)
+        )
         await pilot.press("f2")
         await pilot.pause()
         table = app.screen.query_one("#queue-table")
-        assert table.row_count == sum(app.connector.stage_counts().values())  # the south shop's notes only
+        assert table.row_count == sum(
+            app.connector.stage_counts().values()
+        )  # the south shop's notes only
 
 
 async def test_switching_is_refused_while_a_sync_runs_and_a_broken_profile_says_why(tmp_path):
@@ -111,7 +133,9 @@ async def test_switching_is_refused_while_a_sync_runs_and_a_broken_profile_says_
         app.status = app.status.but(running=False)
         await pilot.press("f2")
         await pilot.pause()
-        assert app.open_profile("north-shop") and app.current_mode == "queue"  # the same: nothing rebuilt
+        assert (
+            app.open_profile("north-shop") and app.current_mode == "queue"
+        )  # the same: nothing rebuilt
         sessions[1].problem = ""
         assert app.open_profile("south-shop")  # straight from another profile's queue
         await pilot.pause()

@@ -15,7 +15,9 @@ from tests.ui.conftest import frozen_clock
 class CountingApp(BpApp):
     """Records every SyncProgress it handles (BpApp's own handler runs too)."""
 
-    CSS_PATH = [Path(bp_tui.ui.app.__file__).parent / "styles" / "app.tcss"]  # relative paths follow the module
+    CSS_PATH = [
+        Path(bp_tui.ui.app.__file__).parent / "styles" / "app.tcss"
+    ]  # relative paths follow the module
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -33,8 +35,14 @@ def test_a_progress_message_replaces_only_another_progress_message():
 
 
 async def test_a_burst_of_progress_events_is_handled_as_the_newest(env):
-    app = CountingApp(config=env.config, config_path=env.config_path, state_path=env.state_path,
-                      connector=env.connector, clock=frozen_clock, auto_sync=False)
+    app = CountingApp(
+        config=env.config,
+        config_path=env.config_path,
+        state_path=env.state_path,
+        connector=env.connector,
+        clock=frozen_clock,
+        auto_sync=False,
+    )
     async with app.run_test() as pilot:
         await pilot.pause()
         app.status = app.status.but(running=True, kind="sync")

@@ -39,7 +39,11 @@ async def synced(pilot) -> QueueScreen:  # type: ignore[no-untyped-def]
 
 
 async def test_sync_now_imports_the_sandbox_printed_gons(env):
-    printed = [g for g, n in env.bp.gons.items() if n["orderId"] and n["status"]["printed"] and not n["status"]["shipped"]]
+    printed = [
+        g
+        for g, n in env.bp.gons.items()
+        if n["orderId"] and n["status"]["printed"] and not n["status"]["shipped"]
+    ]
     messages: list[object] = []
     app = make_app(env)
     async with app.run_test(message_hook=messages.append) as pilot:
@@ -140,11 +144,14 @@ async def test_search_filters_rows_and_escape_clears(env):
         await pilot.press(*str(target.gon_id))
         await pilot.pause()
         assert screen.table.shown == [target.gon_id]
-        await pilot.press("enter")  # keeps the search, hides its box: the rows and the detail get the room
+        await pilot.press(
+            "enter"
+        )  # keeps the search, hides its box: the rows and the detail get the room
         await pilot.pause()
         assert screen.query_one("#queue-table").has_focus and not search.display
         assert screen.table.shown == [target.gon_id] and f"search: '{target.gon_id}'" in plain(
-            screen.query_one("#view-line", Static))
+            screen.query_one("#view-line", Static)
+        )
         await pilot.press("enter")  # the detail of the row found, with the whole pane
         await pilot.pause()
         assert screen.detail_gon == target.gon_id and not search.display
@@ -249,8 +256,18 @@ async def test_help_lists_the_queue_keys(env):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         keys = plain(app.screen.query_one("#help-screen-keys", Static))
-        for words in ("Sync now", "Import only", "Confirm only", "Retry all failed", "Diagnose",
-                      "Pause/resume", "Search", "Filter", "Sort", "Detail"):
+        for words in (
+            "Sync now",
+            "Import only",
+            "Confirm only",
+            "Retry all failed",
+            "Diagnose",
+            "Pause/resume",
+            "Search",
+            "Filter",
+            "Sort",
+            "Detail",
+        ):
             assert words in keys
         anywhere = plain(app.screen.query_one("#help-app-keys", Static))
         assert "Quit" in anywhere and "F2" in anywhere

@@ -15,14 +15,24 @@ from tests.ui.conftest import make_app, plain, settle
 NOW = datetime(2026, 3, 10, 15, 40, tzinfo=UTC)
 
 
-def header(oldest: datetime | None, imported: list[int] | None = None, confirmed: list[int] | None = None,
-           **counts: int) -> QueueHeader:
-    return QueueHeader(counts=counts, oldest_unshipped=oldest, imported_per_hour=imported or [0] * 24,
-                       confirmed_per_hour=confirmed or [0] * 24)
+def header(
+    oldest: datetime | None,
+    imported: list[int] | None = None,
+    confirmed: list[int] | None = None,
+    **counts: int,
+) -> QueueHeader:
+    return QueueHeader(
+        counts=counts,
+        oldest_unshipped=oldest,
+        imported_per_hour=imported or [0] * 24,
+        confirmed_per_hour=confirmed or [0] * 24,
+    )
 
 
 def test_counts_put_problems_first_with_glyph_and_word():
-    text = counts_text({"confirmed": 990_012, "failed": 4, "imported": 40, "attention": 1, "waiting": 0}).plain
+    text = counts_text(
+        {"confirmed": 990_012, "failed": 4, "imported": 40, "attention": 1, "waiting": 0}
+    ).plain
     assert text == "! 1 attention  ✗ 4 failed  → 40 imported  ✓ 990,012 confirmed"
     assert counts_text({}).plain == "no notes yet"
 
@@ -62,7 +72,10 @@ async def test_the_header_over_the_sandbox_counts_and_flags_a_late_note(env):
         oldest = screen.query_one("#queue-oldest", Static)
         imported = counts["imported"]
         assert not oldest.has_class(LATE) and "LATE" not in plain(oldest)
-        assert plain(screen.query_one("#queue-imported", Static)).strip() == f"imported  {'▁' * 23}█ {imported}"
+        assert (
+            plain(screen.query_one("#queue-imported", Static)).strip()
+            == f"imported  {'▁' * 23}█ {imported}"
+        )
         assert "last 24 h, one mark per hour" in plain(screen.query_one("#queue-window", Static))
         later[0] = datetime.now(UTC) + timedelta(hours=5)  # nobody labelled them for five hours
         await pilot.pause(1.2)  # the header's clock ticks every second

@@ -40,14 +40,35 @@ def busy(tmp_path):  # type: ignore[no-untyped-def]
     with store.transaction():
         for n in range(HISTORY):
             gon_id = TARGET if n == HISTORY // 2 else 7_000_000 + n
-            store.save_gon(GonRecord(gon_id=gon_id, order_id=8_000_000 + n, stage="confirmed",
-                                     reference=f"{LETTERS}-{n}" if gon_id == TARGET else f"PO-{rng.randrange(10**6)}",
-                                     customer="Customer", tracking=f"1Z{n:08d}"))
+            store.save_gon(
+                GonRecord(
+                    gon_id=gon_id,
+                    order_id=8_000_000 + n,
+                    stage="confirmed",
+                    reference=f"{LETTERS}-{n}"
+                    if gon_id == TARGET
+                    else f"PO-{rng.randrange(10**6)}",
+                    customer="Customer",
+                    tracking=f"1Z{n:08d}",
+                )
+            )
     store.close()
-    connector = Connector(env.config, env.state_path, config_path=env.config_path,
-                          bp_transport=in_process(slow_writes(env.bp.app, 0.15)), ss_transport=in_process(env.ss.app))
-    app = BpApp(config=env.config, config_path=env.config_path, state_path=env.state_path, connector=connector,
-                clock=frozen_clock, auto_sync=False, progress_linger_seconds=0)
+    connector = Connector(
+        env.config,
+        env.state_path,
+        config_path=env.config_path,
+        bp_transport=in_process(slow_writes(env.bp.app, 0.15)),
+        ss_transport=in_process(env.ss.app),
+    )
+    app = BpApp(
+        config=env.config,
+        config_path=env.config_path,
+        state_path=env.state_path,
+        connector=connector,
+        clock=frozen_clock,
+        auto_sync=False,
+        progress_linger_seconds=0,
+    )
     return env, app
 
 
@@ -79,11 +100,15 @@ def assert_no_shortcut_fired(app: BpApp, screen: QueueScreen) -> None:
     assert not app.status.paused  # p
     assert screen.detail_gon is None  # Enter went to the search, not to the detail pane
     assert not isinstance(app.screen, DiagnosisScreen)  # d
-    assert not [n for n in app._notifications if n.title in ("Sync", "Retry", "Diagnose")]  # s, i, r  # noqa: SLF001
+    assert not [
+        n for n in app._notifications if n.title in ("Sync", "Retry", "Diagnose")
+    ]  # s, i, r  # noqa: SLF001
     assert [w.name for w in app.workers if w.name == "sync"] == ["sync"]  # still the one sync
 
 
-@pytest.mark.parametrize("typed", [str(TARGET), f"{LETTERS}-{HISTORY // 2}"], ids=["gon-id", "shortcut-letters"])
+@pytest.mark.parametrize(
+    "typed", [str(TARGET), f"{LETTERS}-{HISTORY // 2}"], ids=["gon-id", "shortcut-letters"]
+)
 async def test_search_typed_key_by_key_while_a_sync_runs(busy, typed):
     _env, app = busy
     async with app.run_test(notifications=True) as pilot:
@@ -97,7 +122,9 @@ async def test_search_typed_key_by_key_while_a_sync_runs(busy, typed):
         await settle(pilot)
 
 
-@pytest.mark.parametrize("typed", [str(TARGET), f"{LETTERS}-{HISTORY // 2}"], ids=["gon-id", "shortcut-letters"])
+@pytest.mark.parametrize(
+    "typed", [str(TARGET), f"{LETTERS}-{HISTORY // 2}"], ids=["gon-id", "shortcut-letters"]
+)
 async def test_search_arriving_in_one_burst_while_a_sync_runs(busy, typed):
     _env, app = busy
     async with app.run_test(notifications=True) as pilot:

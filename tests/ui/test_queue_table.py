@@ -26,7 +26,9 @@ class ListSource:
     def page(self, offset: int, limit: int) -> QueuePage:
         if limit:
             self.pages.append((offset, limit))
-        return QueuePage(rows=self.rows[offset: offset + limit], offset=offset, total=len(self.rows))
+        return QueuePage(
+            rows=self.rows[offset : offset + limit], offset=offset, total=len(self.rows)
+        )
 
     def rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]:
         wanted = set(gon_ids)
@@ -54,13 +56,24 @@ class TableApp(App[None]):
 
 
 def rows(*ids: int, stage: str = "imported") -> list[QueueRow]:
-    return [QueueRow(gon_id=g, order_id=1000 + g, stage=stage, reference=f"#{g}", customer=f"Customer {g}",
-                     first_seen=FROZEN) for g in ids]
+    return [
+        QueueRow(
+            gon_id=g,
+            order_id=1000 + g,
+            stage=stage,
+            reference=f"#{g}",
+            customer=f"Customer {g}",
+            first_seen=FROZEN,
+        )
+        for g in ids
+    ]
 
 
 def screen_text(table: QueueTable) -> str:
     width, height = table.size
-    return "\n".join("".join(s.text for s in strip) for strip in table.render_lines(Region(0, 0, width, height)))
+    return "\n".join(
+        "".join(s.text for s in strip) for strip in table.render_lines(Region(0, 0, width, height))
+    )
 
 
 async def test_a_live_refresh_with_nothing_changed_repaints_nothing():
@@ -86,7 +99,12 @@ async def test_a_changed_value_repaints_exactly_its_line():
         source.rows[1] = replace(source.rows[1], tracking="TRK-2")
         assert table.refresh_rows() == 1
         assert table.repainted == [2]  # line 0 is the header, row 1 of the view is line 2
-        assert table.get_row_at(1)[table.columns.index(next(c for c in table.columns if c.key == "tracking"))] == "TRK-2"
+        assert (
+            table.get_row_at(1)[
+                table.columns.index(next(c for c in table.columns if c.key == "tracking"))
+            ]
+            == "TRK-2"
+        )
         await pilot.pause()
         assert "TRK-2" in screen_text(table)
 
@@ -137,7 +155,9 @@ async def test_only_the_rows_around_the_screen_are_read_from_a_large_view():
         await pilot.press("end")
         await pilot.pause()
         assert table.selected_gon == 100_000 and table.cursor_row == 99_999
-        assert source.pages[-1][0] == (99_999 // PAGE) * PAGE  # the last page, not the ones before it
+        assert (
+            source.pages[-1][0] == (99_999 // PAGE) * PAGE
+        )  # the last page, not the ones before it
         assert len(source.pages) <= 5 and len(table.shown) <= 4 * PAGE + 2 * MARGIN
         assert f"{100_000}" in screen_text(table)
         await pilot.press("up", "up")
@@ -153,13 +173,25 @@ async def test_cells_from_the_apis_are_kept_as_text():
     app = TableApp()
     async with app.run_test(size=(160, 10)) as pilot:
         table = app.query_one(CountingTable)
-        table.load(ListSource([replace(rows(1)[0], customer="[/]", reason="[link=https://x]y[/link]\x1b[2J")]))
+        table.load(
+            ListSource(
+                [replace(rows(1)[0], customer="[/]", reason="[link=https://x]y[/link]\x1b[2J")]
+            )
+        )
         await pilot.pause()
         cells = table.get_row_at(0)
         assert "#1 / [/]" in cells and "[link=https://x]y[/link]\\x1b[2J" in cells
         shown = screen_text(table)
-        assert "#1 / [/]" in shown and "[link=https://x]y[/link]\\x1b[2J" in shown and "\x1b" not in shown
-        assert not any(s.style and s.style.link for strip in table.render_lines(Region(0, 0, 160, 10)) for s in strip)
+        assert (
+            "#1 / [/]" in shown
+            and "[link=https://x]y[/link]\\x1b[2J" in shown
+            and "\x1b" not in shown
+        )
+        assert not any(
+            s.style and s.style.link
+            for strip in table.render_lines(Region(0, 0, 160, 10))
+            for s in strip
+        )
 
 
 async def test_80_columns_show_stage_gon_order_customer_tracking_reason_and_120_everything():
@@ -173,8 +205,18 @@ async def test_80_columns_show_stage_gon_order_customer_tracking_reason_and_120_
         await pilot.resize_terminal(120, 10)
         await pilot.pause()
         header = screen_text(table).splitlines()[0]
-        for title in ("Stage", "GON", "Order", "Ref / customer", "Whse", "GON state", "SS order", "Tracking", "Age",
-                      "Reason"):
+        for title in (
+            "Stage",
+            "GON",
+            "Order",
+            "Ref / customer",
+            "Whse",
+            "GON state",
+            "SS order",
+            "Tracking",
+            "Age",
+            "Reason",
+        ):
             assert title in header
 
 

@@ -78,13 +78,19 @@ async def test_legacy_auth_modes_are_labelled_legacy(tmp_path: Path):
         await pilot.pause()
         auth = app.screen.query_one(f"#{field_id('brightpearl.auth')}", Select)
         labels = {value: str(label) for label, value in auth._options}  # noqa: SLF001
-        assert labels == {"oauth": "oauth (recommended)", "staff_token": "staff_token",
-                          "password": "password (legacy)", "account_token": "account_token (legacy)"}
+        assert labels == {
+            "oauth": "oauth (recommended)",
+            "staff_token": "staff_token",
+            "password": "password (legacy)",
+            "account_token": "account_token (legacy)",
+        }
 
 
 async def test_an_existing_file_keeps_its_auth_mode(tmp_path: Path):
     path = tmp_path / "config.toml"
-    path.write_text('[brightpearl]\naccount_code = "acme"\nusername = "ops@acme.example"\n')  # no auth: password
+    path.write_text(
+        '[brightpearl]\naccount_code = "acme"\nusername = "ops@acme.example"\n'
+    )  # no auth: password
     app = make_app(config=load_config(path), config_path=path)
     async with app.run_test() as pilot:
         await pilot.press("f3")
@@ -105,7 +111,10 @@ async def test_integration_url_is_derived_but_editable(tmp_path: Path):
         assert url.placeholder == "https://euw1.brightpearlconnect.com/public-api/acme"
         url.value = "https://ws-use.brightpearl.com/public-api/acme"
         await pilot.pause()
-        assert app.screen.build_config().brightpearl.api_base == "https://ws-use.brightpearl.com/public-api/acme"
+        assert (
+            app.screen.build_config().brightpearl.api_base
+            == "https://ws-use.brightpearl.com/public-api/acme"
+        )
 
 
 async def test_bad_values_show_the_loader_reason_and_block_save(tmp_path: Path):
@@ -120,8 +129,9 @@ async def test_bad_values_show_the_loader_reason_and_block_save(tmp_path: Path):
         await pilot.pause()
         message = app.screen.query_one(f"#{message_id('sync.interval_seconds')}", Static)
         assert "must be at least 10" in plain(message)
-        assert "ids separated by commas" in plain(app.screen.query_one(
-            f"#{message_id('brightpearl.channel_ids')}", Static))
+        assert "ids separated by commas" in plain(
+            app.screen.query_one(f"#{message_id('brightpearl.channel_ids')}", Static)
+        )
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not path.exists()
@@ -139,7 +149,9 @@ async def _fill_minimum(pilot, screen) -> None:  # type: ignore[no-untyped-def]
         "shipstation.api_secret": "secret-xyz",
         "sync.interval_seconds": "60",
     }
-    screen.query_one(f"#{field_id('brightpearl.auth')}", Select).value = "password"  # a new setup starts on oauth
+    screen.query_one(
+        f"#{field_id('brightpearl.auth')}", Select
+    ).value = "password"  # a new setup starts on oauth
     for dotted, value in values.items():
         screen.query_one(f"#{field_id(dotted)}", Input).value = value
     screen.query_one(f"#{field_id('brightpearl.import_when')}", Select).value = "packed"
@@ -227,7 +239,9 @@ async def test_test_connection_runs_checks_live_and_fills_pick_lists(env):
         picked = next(value for _label, value in options if value is not Select.NULL)
         channels.value = picked
         await pilot.pause()
-        assert screen.query_one(f"#{field_id('brightpearl.channel_ids')}", Input).value == str(picked)
+        assert screen.query_one(f"#{field_id('brightpearl.channel_ids')}", Input).value == str(
+            picked
+        )
         assert set(LOOKUPS) >= {"shipstation.store_id"}
 
 

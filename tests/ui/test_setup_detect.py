@@ -32,7 +32,10 @@ async def test_a_v2_key_switches_the_form_to_v2_and_hides_the_secret(tmp_path: P
         version = screen.query_one(f"#{field_id('shipstation.api_version')}", Select)
         version.value = "v1"  # as a V1 form with a V2 key pasted in would be
         await pilot.pause()
-        assert row_shown(screen, "shipstation.api_secret") and not screen.query_one("#ss-v2-note").display
+        assert (
+            row_shown(screen, "shipstation.api_secret")
+            and not screen.query_one("#ss-v2-note").display
+        )
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert version.value == "v2" and screen.ss_api_version == "v2"
@@ -43,7 +46,9 @@ async def test_a_v2_key_switches_the_form_to_v2_and_hides_the_secret(tmp_path: P
         assert "the key is a V2 key" in detected and "API version set to v2" in detected
         checks = {r.id: r for r in screen.check_results}
         assert checks["ss_auth"].title == "ShipStation V2 key accepted" and checks["ss_auth"].ok
-        assert checks["ss_reach"].detail == "API V2 at https://shipstation.sandbox"  # its own address kept
+        assert (
+            checks["ss_reach"].detail == "API V2 at https://shipstation.sandbox"
+        )  # its own address kept
         assert screen.build_config().shipstation.api_version == "v2"
         screen.query_one("#b-company_name", Input).value = "Acme"
         await pilot.press("ctrl+b")
@@ -61,14 +66,22 @@ async def test_a_v1_pair_switches_the_form_to_v1(env):
         version = screen.query_one(f"#{field_id('shipstation.api_version')}", Select)
         version.value = "v2"
         await pilot.pause()
-        assert not row_shown(screen, "shipstation.api_secret") and screen.query_one("#ss-v2-note").display
+        assert (
+            not row_shown(screen, "shipstation.api_secret")
+            and screen.query_one("#ss-v2-note").display
+        )
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert version.value == "v1"
-        assert row_shown(screen, "shipstation.api_secret") and not screen.query_one("#ss-v2-note").display
+        assert (
+            row_shown(screen, "shipstation.api_secret")
+            and not screen.query_one("#ss-v2-note").display
+        )
         assert "V1 pair" in plain(screen.query_one("#ss-detected", Static))
         checks = {r.id: r for r in screen.check_results}
-        assert checks["ss_auth"].title == "ShipStation credentials accepted" and checks["ss_auth"].ok
+        assert (
+            checks["ss_auth"].title == "ShipStation credentials accepted" and checks["ss_auth"].ok
+        )
         assert checks["ss_reach"].detail == "API V1 at https://shipstation.sandbox"
 
 

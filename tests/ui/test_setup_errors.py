@@ -47,11 +47,16 @@ def _read_only(*args: object, **kwargs: object) -> None:
     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/etc/bp-tui/.config-x.tmp")
 
 
-@pytest.mark.parametrize("where, broken, cause", [
-    ("os.fsync", _no_space, "No space left on device (ENOSPC)"),  # the disk fills while writing
-    ("tempfile.mkstemp", _read_only, "Permission denied (EACCES)"),  # the folder is read-only
-])
-async def test_a_failed_save_names_the_file_and_the_cause(tmp_path: Path, monkeypatch, where, broken, cause):
+@pytest.mark.parametrize(
+    "where, broken, cause",
+    [
+        ("os.fsync", _no_space, "No space left on device (ENOSPC)"),  # the disk fills while writing
+        ("tempfile.mkstemp", _read_only, "Permission denied (EACCES)"),  # the folder is read-only
+    ],
+)
+async def test_a_failed_save_names_the_file_and_the_cause(
+    tmp_path: Path, monkeypatch, where, broken, cause
+):
     path = tmp_path / "cfg" / "config.toml"
     app = make_app(config_path=path)
     async with app.run_test(size=(100, 60), notifications=True) as pilot:
@@ -105,7 +110,9 @@ async def test_the_old_file_is_kept_when_replacing_it_fails(tmp_path: Path, monk
         monkeypatch.undo()
         assert app.is_running
         assert path.read_text() == before and not list(tmp_path.glob(".config-*"))
-        assert f"cannot write {path}: Permission denied (EACCES)" in said(app.screen.query_one("#save-result", Static))
+        assert f"cannot write {path}: Permission denied (EACCES)" in said(
+            app.screen.query_one("#save-result", Static)
+        )
 
 
 async def test_saved_but_the_connection_cannot_open_is_a_message(tmp_path: Path):
@@ -144,7 +151,9 @@ async def test_an_unexpected_error_on_save_is_redacted(tmp_path: Path, monkeypat
         assert_no_secret(screen_text(app))
 
 
-async def test_a_crash_report_from_the_setup_screen_shows_no_local_variables(tmp_path: Path, monkeypatch, capsys):
+async def test_a_crash_report_from_the_setup_screen_shows_no_local_variables(
+    tmp_path: Path, monkeypatch, capsys
+):
     """Textual's crash report lists each frame's local variables; the dashboard's does not, so
     a secret being typed (here into the password field) cannot end up in it."""
 

@@ -24,7 +24,9 @@ async def browser(env, url: str) -> str:
         return (await http.get(url)).headers["location"]
 
 
-async def test_connect_shows_the_address_takes_the_paste_and_runs_the_connection_test(tmp_path: Path):
+async def test_connect_shows_the_address_takes_the_paste_and_runs_the_connection_test(
+    tmp_path: Path,
+):
     env = build_environment(tmp_path / "env", orders=6, bp_auth="oauth")
     app = make_app(env)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -46,7 +48,9 @@ async def test_connect_shows_the_address_takes_the_paste_and_runs_the_connection
         pasted.value = await browser(env, url)
         await pilot.press("enter")
         await settle(pilot)
-        assert "Connected to Brightpearl account demo" in shown(screen.query_one("#oauth-result", Static))
+        assert "Connected to Brightpearl account demo" in shown(
+            screen.query_one("#oauth-result", Static)
+        )
         assert env.connector.tokens.load() is not None and pasted.value == ""
         ids = {r.id: r.ok for r in screen.check_results}
         assert ids["bp_oauth_token"] and ids["bp_oauth_refresh"] and ids["bp_auth"]

@@ -26,9 +26,11 @@ async def test_the_staff_picker_lists_the_staff_contacts(env):
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert not picker.disabled
-        assert options(picker) == [("4 Sam Picker <sam.picker@demo.example>", 4),
-                                   ("203 Alex Admin <alex.admin@demo.example>", 203),
-                                   (f"206 Jo Ops <{env.bp.staff_emails[206]}>", 206)]
+        assert options(picker) == [
+            ("4 Sam Picker <sam.picker@demo.example>", 4),
+            ("203 Alex Admin <alex.admin@demo.example>", 203),
+            (f"206 Jo Ops <{env.bp.staff_emails[206]}>", 206),
+        ]
         field = app.screen.query_one(f"#{field_id(STAFF)}", Input)
         assert field.value == "203"  # chosen before: kept
         picker.value = 206

@@ -26,10 +26,16 @@ def state_facts(state_path: Path) -> dict[str, int]:
     db = sqlite3.connect(state_path)
     try:
         return {
-            "open_intents": db.execute("SELECT COUNT(*) FROM audit WHERE result = 'intent'").fetchone()[0],
-            "unfinished_runs": db.execute("SELECT COUNT(*) FROM runs WHERE finished_at IS NULL").fetchone()[0],
+            "open_intents": db.execute(
+                "SELECT COUNT(*) FROM audit WHERE result = 'intent'"
+            ).fetchone()[0],
+            "unfinished_runs": db.execute(
+                "SELECT COUNT(*) FROM runs WHERE finished_at IS NULL"
+            ).fetchone()[0],
             "runs": db.execute("SELECT COUNT(*) FROM runs").fetchone()[0],
-            "confirmed": db.execute("SELECT COUNT(*) FROM gons WHERE stage = 'confirmed'").fetchone()[0],
+            "confirmed": db.execute(
+                "SELECT COUNT(*) FROM gons WHERE stage = 'confirmed'"
+            ).fetchone()[0],
         }
     finally:
         db.close()
@@ -114,9 +120,13 @@ def test_sigterm_to_bp_tui_demo_during_its_first_sync_exits_0_and_restores_the_t
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_signal_mid_sync_stops_between_two_writes_in_a_real_terminal(tmp_path: Path, signum: int):
     count = 10  # labels to confirm, each with slow Brightpearl writes: the sync takes many seconds
-    term = Terminal([sys.executable, "-m", "tests.ui.slow_demo", str(tmp_path), str(count)], cwd=str(ROOT))
+    term = Terminal(
+        [sys.executable, "-m", "tests.ui.slow_demo", str(tmp_path), str(count)], cwd=str(ROOT)
+    )
     try:
-        term.wait_for(f"confirm 1/{count}|confirm 2/{count}", 30)  # the sync has written one note back
+        term.wait_for(
+            f"confirm 1/{count}|confirm 2/{count}", 30
+        )  # the sync has written one note back
         stop(term, signum, 5)
         assert term.proc.returncode == 0
         assert_left_the_alternate_screen(term.raw)

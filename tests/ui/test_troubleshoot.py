@@ -113,10 +113,23 @@ async def test_palette_has_an_entry_for_every_action(env):
     async with app.run_test() as pilot:
         await pilot.pause()
         titles = {title for title, *_ in palette_entries(app.screen)}
-        for title in ("Queue: Sync now", "Queue: Import only", "Queue: Confirm only", "Queue: Retry",
-                      "Queue: Retry all failed", "Queue: Diagnose", "Queue: Pause/resume", "Queue: Search",
-                      "Queue: Filter", "Queue: Sort", "Queue: Detail", "App: Help", "App: Setup",
-                      "App: Troubleshoot", "App: Quit"):
+        for title in (
+            "Queue: Sync now",
+            "Queue: Import only",
+            "Queue: Confirm only",
+            "Queue: Retry",
+            "Queue: Retry all failed",
+            "Queue: Diagnose",
+            "Queue: Pause/resume",
+            "Queue: Search",
+            "Queue: Filter",
+            "Queue: Sort",
+            "Queue: Detail",
+            "App: Help",
+            "App: Setup",
+            "App: Troubleshoot",
+            "App: Quit",
+        ):
             assert title in titles
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -164,7 +177,9 @@ async def test_the_screen_names_the_shipstation_api_in_use(tmp_path: Path):
         screen = await open_troubleshoot(pilot)
         info = plain(screen.query_one("#trouble-info", Static))
         assert "ShipStation API V2" in info and "Brightpearl auth password" in info
-        assert f"config {env.config_path}" in " ".join(info.split())  # wrapped at 80 columns, not cut
+        assert f"config {env.config_path}" in " ".join(
+            info.split()
+        )  # wrapped at 80 columns, not cut
         await pilot.press("t")
         await settle(pilot)
         reach = next(r for r in screen.check_results if r.id == "ss_reach")
@@ -179,8 +194,16 @@ def test_every_check_a_known_problem_names_is_one_doctor_runs():
     import bp_tui.troubleshoot.doctor as doctor
 
     source = Path(doctor.__file__).read_text()
-    ids = set(re.findall(r'"((?:bp|ss)_[a-z_]+|config|clock)"', source))  # the check ids doctor.py spells
-    assert {"bp_reach", "bp_oauth_refresh", "ss_auth", "bp_budget", "clock"} <= ids  # the scan works
+    ids = set(
+        re.findall(r'"((?:bp|ss)_[a-z_]+|config|clock)"', source)
+    )  # the check ids doctor.py spells
+    assert {
+        "bp_reach",
+        "bp_oauth_refresh",
+        "ss_auth",
+        "bp_budget",
+        "clock",
+    } <= ids  # the scan works
     for problem in KNOWN_PROBLEMS:
         assert set(problem.check_ids) <= ids, (problem.title, set(problem.check_ids) - ids)
 

@@ -22,9 +22,15 @@ from bp_tui.sandbox.brightpearl.ratelimit import RollingWindow
 from bp_tui.sandbox.brightpearl.seed import base_reference_data, seed_account
 
 EVENT_CODES = ("PRI", "UPR", "PIC", "UPI", "PAC", "UPA", "SHW")
-_FLAG_OF = {"PRI": ("printed", True), "UPR": ("printed", False), "PIC": ("picked", True),
-            "UPI": ("picked", False), "PAC": ("packed", True), "UPA": ("packed", False),
-            "SHW": ("shipped", True)}
+_FLAG_OF = {
+    "PRI": ("printed", True),
+    "UPR": ("printed", False),
+    "PIC": ("picked", True),
+    "UPI": ("picked", False),
+    "PAC": ("packed", True),
+    "UPA": ("packed", False),
+    "SHW": ("shipped", True),
+}
 
 
 @dataclass
@@ -69,10 +75,14 @@ class BrightpearlAccount:
         self.window = RollingWindow(rate_limit, window_s, clock)
         self.tokens: set[str] = set()
         # The OAuth instance app registered for this account (see oauth.py).
-        self.oauth = OAuthServer(account_code=account_code, app_ref=app_ref, access_ttl_s=oauth_ttl_s)
+        self.oauth = OAuthServer(
+            account_code=account_code, app_ref=app_ref, access_ttl_s=oauth_ttl_s
+        )
         self.orders: dict[int, dict[str, Any]] = {}
         self.gons: dict[int, dict[str, Any]] = {}
-        self._gons_by_order: dict[int, list[int]] = {}  # order id -> its GON ids (an index over ``gons``)
+        self._gons_by_order: dict[
+            int, list[int]
+        ] = {}  # order id -> its GON ids (an index over ``gons``)
         self.products: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.warehouses: dict[int, dict[str, Any]] = {}
@@ -80,8 +90,11 @@ class BrightpearlAccount:
         self.statuses: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}  # order id -> notes
         self.staff: dict[int, str] = {4: "Sam Picker", 203: "Alex Admin", 206: "Jo Ops"}
-        self.staff_emails: dict[int, str] = {4: "sam.picker@demo.example", 203: "alex.admin@demo.example",
-                                             206: "jo.ops@demo.example"}
+        self.staff_emails: dict[int, str] = {
+            4: "sam.picker@demo.example",
+            203: "alex.admin@demo.example",
+            206: "jo.ops@demo.example",
+        }
         self.zone: tzinfo | None = None
         self.timezone_name: str | None = None
         self.set_timezone(timezone)
@@ -123,9 +136,16 @@ class BrightpearlAccount:
         """The ``[brightpearl]`` config keys for connecting to this sandbox by OAuth (then run
         ``bp-tui auth login``, or ``SandboxEnvironment.oauth_login``)."""
         base = base_url.rstrip("/")
-        return {**self.settings(base), "auth": "oauth", "username": "", "password": "",
-                "dev_ref": self.oauth.dev_ref, "client_secret": self.oauth.client_secret,
-                "oauth_url": f"{base}/oauth", "redirect_uri": self.oauth.redirect_uri}
+        return {
+            **self.settings(base),
+            "auth": "oauth",
+            "username": "",
+            "password": "",
+            "dev_ref": self.oauth.dev_ref,
+            "client_secret": self.oauth.client_secret,
+            "oauth_url": f"{base}/oauth",
+            "redirect_uri": self.oauth.redirect_uri,
+        }
 
     def set_timezone(self, name: str | None) -> None:
         """Make this an account in time zone ``name`` (IANA, e.g. ``America/Chicago``, or an offset
@@ -168,7 +188,13 @@ class BrightpearlAccount:
         self.window.consume(n)
 
     def fail_next(
-        self, method: str, path_contains: str, *, status: int = 500, times: int = 1, process: bool = False
+        self,
+        method: str,
+        path_contains: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        process: bool = False,
     ) -> None:
         """Answer the next ``times`` matching requests with ``status``; ``process`` = do the work
         first (the answer is lost after the change took effect)."""
@@ -230,13 +256,29 @@ class BrightpearlAccount:
         customer."""
         order_id = next(self._order_ids)
         rows = rows or [(min(self.products), 1)]
-        cust = dict(customer or shapes.party(
-            name="Demo Customer", line1="34 Lime St", line2="Barton", line3="Sheffield",
-            line4="South Yorkshire", postal_code="S1 4RT", country="United Kingdom", iso2="GB",
-            iso3="GBR", country_id=222, telephone="01245 845632", email="demo@test.example",
-        ))
+        cust = dict(
+            customer
+            or shapes.party(
+                name="Demo Customer",
+                line1="34 Lime St",
+                line2="Barton",
+                line3="Sheffield",
+                line4="South Yorkshire",
+                postal_code="S1 4RT",
+                country="United Kingdom",
+                iso2="GB",
+                iso3="GBR",
+                country_id=222,
+                telephone="01245 845632",
+                email="demo@test.example",
+            )
+        )
         cust["contactId"] = contact_id
-        deliv = dict(delivery) if delivery is not None else {k: v for k, v in cust.items() if k != "contactId"}
+        deliv = (
+            dict(delivery)
+            if delivery is not None
+            else {k: v for k, v in cust.items() if k != "contactId"}
+        )
         deliv.pop("contactId", None)
         row_json: dict[str, dict[str, Any]] = {}
         for seq, (product_id, qty) in enumerate(rows, start=1):
@@ -279,13 +321,23 @@ class BrightpearlAccount:
         if order is None:
             raise not_found(f"Cannot find order {order_id}")
         status = self.statuses.get(status_id)
-        if status is None or status["orderTypeCode"] != order["orderTypeCode"] or not status["visible"]:
-            raise bad_request("ORDB-028", f"Order status {status_id} does not exist for this order type")
+        if (
+            status is None
+            or status["orderTypeCode"] != order["orderTypeCode"]
+            or not status["visible"]
+        ):
+            raise bad_request(
+                "ORDB-028", f"Order status {status_id} does not exist for this order type"
+            )
         order["orderStatus"] = {"orderStatusId": status_id, "name": status["name"]}
         self.touch_order(order)
-        self.add_note(order_id, f"Order status changed to {status['name']}", added_by=self.staff_contact_id)
+        self.add_note(
+            order_id, f"Order status changed to {status['name']}", added_by=self.staff_contact_id
+        )
 
-    def add_note(self, order_id: int, text: str, *, is_public: bool = False, added_by: int = 203) -> int:
+    def add_note(
+        self, order_id: int, text: str, *, is_public: bool = False, added_by: int = 203
+    ) -> int:
         order = self.orders.get(order_id)
         if order is None:
             raise not_found(f"Cannot find order {order_id}")
@@ -331,11 +383,15 @@ class BrightpearlAccount:
                 rows = {
                     int(rid): int(float(r["quantity"]["magnitude"]))
                     for rid, r in order["orderRows"].items()
-                    if self.products.get(r["productId"], {}).get("stock", {}).get("stockTracked", True)
+                    if self.products.get(r["productId"], {})
+                    .get("stock", {})
+                    .get("stockTracked", True)
                 }
             for rid, qty in rows.items():
                 product_id = order["orderRows"][str(rid)]["productId"]
-                parts[str(rid)] = [{"productId": product_id, "quantity": qty, "locationId": warehouse_id * 10}]
+                parts[str(rid)] = [
+                    {"productId": product_id, "quantity": qty, "locationId": warehouse_id * 10}
+                ]
         else:
             for product_id, qty in (rows or {}).items():
                 parts[str(next(self._row_ids))] = [
@@ -358,24 +414,44 @@ class BrightpearlAccount:
             target_warehouse_id=target_warehouse_id,
             zone=self.zone,
         )
-        codes = {"new": [], "printed": ["PRI"], "picked": ["PRI", "PIC"], "packed": ["PRI", "PIC", "PAC"],
-                 "shipped": ["SHW"]}[state]
+        codes = {
+            "new": [],
+            "printed": ["PRI"],
+            "picked": ["PRI", "PIC"],
+            "packed": ["PRI", "PIC", "PAC"],
+            "shipped": ["SHW"],
+        }[state]
         if codes:
-            self.apply_events(gon_id, [
-                {"eventCode": c, "occured": self.stamp(created), "eventOwnerId": 4} for c in codes
-            ])
+            self.apply_events(
+                gon_id,
+                [
+                    {"eventCode": c, "occured": self.stamp(created), "eventOwnerId": 4}
+                    for c in codes
+                ],
+            )
         return gon_id
 
     def set_gon_state(
-        self, gon_id: int, *, printed: bool | None = None, picked: bool | None = None, packed: bool | None = None
+        self,
+        gon_id: int,
+        *,
+        printed: bool | None = None,
+        picked: bool | None = None,
+        packed: bool | None = None,
     ) -> None:
         """Post PRI/UPR, PIC/UPI, PAC/UPA events as the warehouse staff would."""
         now = self.stamp(datetime.now(UTC))
         events = []
-        for flag, on, off in (("printed", "PRI", "UPR"), ("picked", "PIC", "UPI"), ("packed", "PAC", "UPA")):
+        for flag, on, off in (
+            ("printed", "PRI", "UPR"),
+            ("picked", "PIC", "UPI"),
+            ("packed", "PAC", "UPA"),
+        ):
             wanted = {"printed": printed, "picked": picked, "packed": packed}[flag]
             if wanted is not None:
-                events.append({"eventCode": on if wanted else off, "occured": now, "eventOwnerId": 4})
+                events.append(
+                    {"eventCode": on if wanted else off, "occured": now, "eventOwnerId": 4}
+                )
         if events:
             self.apply_events(gon_id, events)
 
@@ -400,14 +476,17 @@ class BrightpearlAccount:
             raise bad_request("CMNC-010", "You must supply a JSON formatted body with your request")
         if gon["status"]["shipped"]:
             raise bad_request(
-                "WHSC-062", f"Goods-out note {gon_id} has been shipped; no further updates are allowed"
+                "WHSC-062",
+                f"Goods-out note {gon_id} has been shipped; no further updates are allowed",
             )
         shipping = body.get("shipping") or {}
         if not isinstance(shipping, dict):
             raise bad_request("WHSC-070", "shipping must be an object")
         reference = shipping.get("reference")
         if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
-            raise bad_request("WHSC-070", "shipping.reference must be a string of at most 64 characters")
+            raise bad_request(
+                "WHSC-070", "shipping.reference must be a string of at most 64 characters"
+            )
         label = body.get("labelUri")
         if label is not None and (not isinstance(label, str) or len(label) > 512):
             raise bad_request("WHSC-070", "labelUri must be a string of at most 512 characters")
@@ -432,16 +511,27 @@ class BrightpearlAccount:
         for event in events:
             if not isinstance(event, dict) or event.get("eventCode") not in EVENT_CODES:
                 raise bad_request("WHSB-041", "eventCode must be one of " + ", ".join(EVENT_CODES))
-            if not isinstance(event.get("eventOwnerId"), int) or event["eventOwnerId"] not in self.staff:
-                raise bad_request("WHSB-042", f"eventOwnerId {event.get('eventOwnerId')} is not a staff contact")
+            if (
+                not isinstance(event.get("eventOwnerId"), int)
+                or event["eventOwnerId"] not in self.staff
+            ):
+                raise bad_request(
+                    "WHSB-042", f"eventOwnerId {event.get('eventOwnerId')} is not a staff contact"
+                )
             if not self.parse_time(event.get("occured")):
                 raise bad_request("WHSB-043", "occured must be an ISO-8601 date-time")
         if gon["status"]["shipped"]:
-            raise BpError(409, "WHSC-097", f"Goods-out note {gon_id} is already shipped; no events can be added")
+            raise BpError(
+                409,
+                "WHSC-097",
+                f"Goods-out note {gon_id} is already shipped; no events can be added",
+            )
         if if_match is not None and if_match.strip().strip('"') != str(gon["lastEventVersion"]):
             raise BpError(
-                409, "WHSC-098",
-                f"Goods-out note {gon_id} was changed " f"(lastEventVersion is {gon['lastEventVersion']})",
+                409,
+                "WHSC-098",
+                f"Goods-out note {gon_id} was changed "
+                f"(lastEventVersion is {gon['lastEventVersion']})",
             )
         self.apply_events(gon_id, events)
 
@@ -455,8 +545,11 @@ class BrightpearlAccount:
             owner = event["eventOwnerId"]
             added = [code]
             if code == "SHW":
-                added += [c for c, flag in (("PRI", "printed"), ("PIC", "picked"), ("PAC", "packed"))
-                          if not status[flag]]
+                added += [
+                    c
+                    for c, flag in (("PRI", "printed"), ("PIC", "picked"), ("PAC", "packed"))
+                    if not status[flag]
+                ]
             for each in added:
                 flag, value = _FLAG_OF[each]
                 status[flag] = value
@@ -472,7 +565,9 @@ class BrightpearlAccount:
         if order is not None:
             mine = self._gons_of_order(gon["orderId"])
             shipped = sum(1 for g in mine if g["status"]["shipped"])
-            order["shippingStatusCode"] = "ASS" if shipped == len(mine) else ("SPS" if shipped else "SNS")
+            order["shippingStatusCode"] = (
+                "ASS" if shipped == len(mine) else ("SPS" if shipped else "SNS")
+            )
 
 
 def gon_state(gon: dict[str, Any]) -> str:

@@ -65,25 +65,34 @@ def build_app(sb: BrightpearlAccount) -> Starlette:
     async def oauth_token(request: Request) -> Response:
         kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if kind != "application/x-www-form-urlencoded":
-            status, answer = 400, {"error": "invalid_request", "error_description": "send the form url-encoded"}
+            status, answer = (
+                400,
+                {"error": "invalid_request", "error_description": "send the form url-encoded"},
+            )
         else:
             raw = (await request.body()).decode("utf-8", "replace")
-            form = dict(parse_qsl(raw, keep_blank_values=True))  # last value of a repeated name wins
+            form = dict(
+                parse_qsl(raw, keep_blank_values=True)
+            )  # last value of a repeated name wins
             status, answer = sb.oauth.token(request.path_params["account"], form)
         if sb.oauth.hold_s > 0:  # issued, not yet answered: a client killed now never hears of it
             await asyncio.sleep(sb.oauth.hold_s)
         return _log(sb, request.method, request.url.path, JSONResponse(answer, status))
 
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-    return Starlette(routes=[
-        Route("/{account}/authorise", authorise, methods=["POST"]),
-        Route("/oauth/authorize/{account}", oauth_authorize, methods=["GET"]),
-        Route("/oauth/token/{account}", oauth_token, methods=["POST"]),
-        Route("/public-api/{account}/{rest:path}", public_api, methods=methods),
-    ])
+    return Starlette(
+        routes=[
+            Route("/{account}/authorise", authorise, methods=["POST"]),
+            Route("/oauth/authorize/{account}", oauth_authorize, methods=["GET"]),
+            Route("/oauth/token/{account}", oauth_token, methods=["POST"]),
+            Route("/public-api/{account}/{rest:path}", public_api, methods=methods),
+        ]
+    )
 
 
-async def _serve(sb: BrightpearlAccount, request: Request, work: Callable[..., Any], *, counted: bool) -> Response:
+async def _serve(
+    sb: BrightpearlAccount, request: Request, work: Callable[..., Any], *, counted: bool
+) -> Response:
     method, path = request.method, request.url.path
     headers: dict[str, str] = {}
     if counted:
@@ -93,7 +102,9 @@ async def _serve(sb: BrightpearlAccount, request: Request, work: Callable[..., A
             "brightpearl-next-throttle-period": str(admission.next_period_ms),
         }
         if not admission.allowed:
-            return _log(sb, method, path, JSONResponse({"response": TOO_MANY}, 503, headers=headers))
+            return _log(
+                sb, method, path, JSONResponse({"response": TOO_MANY}, 503, headers=headers)
+            )
     raw = await request.body()
     try:
         body = json.loads(raw) if raw else None
@@ -148,18 +159,27 @@ def _dispatch(sb: BrightpearlAccount, request: Request, body: Any) -> Any:
 def _check_auth(sb: BrightpearlAccount, request: Request) -> None:
     h = request.headers
     if h.get("authorization", "").startswith("Bearer "):
-        if h.get("brightpearl-app-ref") != sb.app_ref or h.get("brightpearl-dev-ref") != sb.oauth.dev_ref:
+        if (
+            h.get("brightpearl-app-ref") != sb.app_ref
+            or h.get("brightpearl-dev-ref") != sb.oauth.dev_ref
+        ):
             raise BpError(401, None, BAD_REFS)
-        refused = sb.oauth.check_access(h["authorization"][len("Bearer "):])
+        refused = sb.oauth.check_access(h["authorization"][len("Bearer ") :])
         if refused:
             raise BpError(401, None, refused)
         return
     if "brightpearl-auth" in h:
         ok = h["brightpearl-auth"] in sb.tokens
     elif "brightpearl-staff-token" in h:
-        ok = h.get("brightpearl-app-ref") == sb.app_ref and h["brightpearl-staff-token"] == sb.staff_token
+        ok = (
+            h.get("brightpearl-app-ref") == sb.app_ref
+            and h["brightpearl-staff-token"] == sb.staff_token
+        )
     elif "brightpearl-account-token" in h:
-        ok = h.get("brightpearl-app-ref") == sb.app_ref and h["brightpearl-account-token"] == sb.account_token
+        ok = (
+            h.get("brightpearl-app-ref") == sb.app_ref
+            and h["brightpearl-account-token"] == sb.account_token
+        )
     else:
         ok = False
     if not ok:
@@ -177,7 +197,9 @@ def _ids(text: str, limit: int, what: str) -> list[int] | str:
     except ValueError:
         raise bad_request("CMNC-023", f"The ID set '{text}' is not valid") from None
     if ids != "*" and len(ids) > limit:
-        raise bad_request("CMNC-031", f"Too many {what} ids in ID set: {len(ids)}; the maximum is {limit}")
+        raise bad_request(
+            "CMNC-031", f"Too many {what} ids in ID set: {len(ids)}; the maximum is {limit}"
+        )
     return ids
 
 
@@ -202,7 +224,9 @@ def _int_filter(name: str, value: str, data_type: str = "INTEGER") -> frozenset[
 
 
 @lru_cache(maxsize=256)
-def _period_filter(name: str, value: str, zone: tzinfo | None = None) -> tuple[datetime | None, datetime | None]:
+def _period_filter(
+    name: str, value: str, zone: tzinfo | None = None
+) -> tuple[datetime | None, datetime | None]:
     """``from/to``, either end optional; an end without an offset is in the account's ``zone``
     (UTC when the account has none)."""
     if "/" not in value:
@@ -266,7 +290,9 @@ def _search(
     if column not in names or direction not in ("ASC", "DESC"):
         raise BpError(500, "CMNC-018", f"Cannot sort by {sort}")
     index = names.index(column)
-    selected = sorted(selected, key=lambda r: (r[index] is None, r[index]), reverse=direction == "DESC")
+    selected = sorted(
+        selected, key=lambda r: (r[index] is None, r[index]), reverse=direction == "DESC"
+    )
     page_size, first = _paging(request)
     wanted = request.query_params.get("columns")
     if wanted:  # only the named columns, in the order asked for
@@ -277,8 +303,15 @@ def _search(
         indexes = [names.index(n) for n in picks]
         columns = [columns[i] for i in indexes]
         selected = [[r[i] for i in indexes] for r in selected]
-    return shapes.search_envelope(columns, selected, first_result=first, page_size=page_size,
-                                  sort_column=column, direction=direction, reference=reference)
+    return shapes.search_envelope(
+        columns,
+        selected,
+        first_result=first,
+        page_size=page_size,
+        sort_column=column,
+        direction=direction,
+        reference=reference,
+    )
 
 
 def _filter_bool(name: str) -> Callable[[Any, str], bool]:
@@ -303,10 +336,22 @@ def _filter_period(name: str, zone: tzinfo | None = None) -> Callable[[Any, str]
 # ---------------------------------------------------------------------- goods-out notes
 
 GON_COLUMNS = [
-    ("goodsOutNoteId", "INTEGER"), ("printed", "BOOLEAN"), ("picked", "BOOLEAN"), ("packed", "BOOLEAN"),
-    ("shipped", "BOOLEAN"), ("shippedOn", "PERIOD"), ("orderId", "INTEGER"), ("shippingMethodId", "IDSET"),
-    ("warehouseId", "INTEGER"), ("priority", "BOOLEAN"), ("createdOn", "PERIOD"), ("releaseDate", "PERIOD"),
-    ("createdBy", "INTEGER"), ("labelUri", "STRING"), ("channelId", "INTEGER"), ("transfer", "BOOLEAN"),
+    ("goodsOutNoteId", "INTEGER"),
+    ("printed", "BOOLEAN"),
+    ("picked", "BOOLEAN"),
+    ("packed", "BOOLEAN"),
+    ("shipped", "BOOLEAN"),
+    ("shippedOn", "PERIOD"),
+    ("orderId", "INTEGER"),
+    ("shippingMethodId", "IDSET"),
+    ("warehouseId", "INTEGER"),
+    ("priority", "BOOLEAN"),
+    ("createdOn", "PERIOD"),
+    ("releaseDate", "PERIOD"),
+    ("createdBy", "INTEGER"),
+    ("labelUri", "STRING"),
+    ("channelId", "INTEGER"),
+    ("transfer", "BOOLEAN"),
 ]
 
 
@@ -317,9 +362,26 @@ def gon_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body:
         order = sb.orders.get(g["orderId"])
         channel = order["assignment"]["current"]["channelId"] if order else None
         st = g["status"]
-        rows.append([gon_id, st["printed"], st["picked"], st["packed"], st["shipped"], st.get("shippedOn"),
-                     g["orderId"], g["shipping"].get("shippingMethodId"), g["warehouseId"], g["priority"],
-                     g["createdOn"], g["releaseDate"], g["createdBy"], g.get("labelUri"), channel, g["transfer"]])
+        rows.append(
+            [
+                gon_id,
+                st["printed"],
+                st["picked"],
+                st["packed"],
+                st["shipped"],
+                st.get("shippedOn"),
+                g["orderId"],
+                g["shipping"].get("shippingMethodId"),
+                g["warehouseId"],
+                g["priority"],
+                g["createdOn"],
+                g["releaseDate"],
+                g["createdBy"],
+                g.get("labelUri"),
+                channel,
+                g["transfer"],
+            ]
+        )
     filters: dict[str, Callable[[Any, str], bool]] = {}
     for name, kind in GON_COLUMNS:
         if kind == "BOOLEAN":
@@ -340,7 +402,11 @@ def gon_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: An
     if orders == "*" and gons == "*":
         raise bad_request("WHSB-001", "Supply a goods-out note ID set or an order ID set")
     # An id set names at most 500 notes: look those up instead of scanning every note.
-    pool = sorted(sb.gons.items()) if isinstance(gons, str) else [(g, sb.gons[g]) for g in sorted(set(gons)) if g in sb.gons]
+    pool = (
+        sorted(sb.gons.items())
+        if isinstance(gons, str)
+        else [(g, sb.gons[g]) for g in sorted(set(gons)) if g in sb.gons]
+    )
     order_set = None if orders == "*" else set(orders)
     found = {str(gid): g for gid, g in pool if order_set is None or g["orderId"] in order_set}
     if not found:
@@ -369,7 +435,9 @@ def gon_delete(sb: BrightpearlAccount, request: Request, m: re.Match[str], body:
     if gon is None or gon["orderId"] != int(m["order"]):
         raise not_found(f"Cannot find goods-out note {m['id']}")
     if gon["status"]["shipped"]:
-        raise bad_request("WHSC-062", f"Goods-out note {m['id']} has been shipped and cannot be deleted")
+        raise bad_request(
+            "WHSC-062", f"Goods-out note {m['id']} has been shipped and cannot be deleted"
+        )
     sb.delete_gon(int(m["id"]))
     return {}
 
@@ -399,7 +467,9 @@ def order_note_post(sb: BrightpearlAccount, request: Request, m: re.Match[str], 
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text:
         raise bad_request("ORDB-040", "text is required")
-    return {"response": sb.add_note(int(m["id"]), text, is_public=bool(body.get("isPublic", False)))}
+    return {
+        "response": sb.add_note(int(m["id"]), text, is_public=bool(body.get("isPublic", False)))
+    }
 
 
 @route("GET", r"/order-service/order/(?P<id>\d+)/note/?(?P<notes>[0-9,\-]*)")
@@ -408,20 +478,45 @@ def order_note_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], b
     if order_id not in sb.orders:
         raise not_found(f"Cannot find order {order_id}")
     wanted = _ids(m["notes"], 500, "note") if m["notes"] else "*"
-    return {"response": [n for n in sb.notes.get(order_id, []) if wanted == "*" or n["noteId"] in wanted]}
+    return {
+        "response": [
+            n for n in sb.notes.get(order_id, []) if wanted == "*" or n["noteId"] in wanted
+        ]
+    }
 
 
-NOTE_COLUMNS = [("orderId", "IDSET"), ("noteId", "IDSET"), ("contactId", "IDSET"), ("noteText", "SEARCH_STRING"),
-                ("isPublic", "BOOLEAN"), ("dateAdded", "PERIOD"), ("addedBy", "IDSET"), ("orderStatusId", "IDSET")]
+NOTE_COLUMNS = [
+    ("orderId", "IDSET"),
+    ("noteId", "IDSET"),
+    ("contactId", "IDSET"),
+    ("noteText", "SEARCH_STRING"),
+    ("isPublic", "BOOLEAN"),
+    ("dateAdded", "PERIOD"),
+    ("addedBy", "IDSET"),
+    ("orderStatusId", "IDSET"),
+]
 
 
 ORDER_COLUMNS = [
-    ("orderId", "IDSET"), ("orderTypeId", "IDSET"), ("contactId", "INTEGER"), ("orderStatusId", "INTEGER"),
-    ("orderStockStatusId", "INTEGER"), ("createdOn", "PERIOD"), ("createdById", "INTEGER"),
-    ("customerRef", "STRING"), ("orderPaymentStatusId", "INTEGER"), ("updatedOn", "PERIOD"),
-    ("parentOrderId", "IDSET"), ("orderShippingStatusId", "INTEGER"), ("externalRef", "STRING"),
-    ("installedIntegrationInstanceId", "INTEGER"), ("warehouseId", "IDSET"), ("staffOwnerContactId", "INTEGER"),
-    ("taxDate", "PERIOD"), ("departmentId", "INTEGER"), ("deliveryDate", "PERIOD"),
+    ("orderId", "IDSET"),
+    ("orderTypeId", "IDSET"),
+    ("contactId", "INTEGER"),
+    ("orderStatusId", "INTEGER"),
+    ("orderStockStatusId", "INTEGER"),
+    ("createdOn", "PERIOD"),
+    ("createdById", "INTEGER"),
+    ("customerRef", "STRING"),
+    ("orderPaymentStatusId", "INTEGER"),
+    ("updatedOn", "PERIOD"),
+    ("parentOrderId", "IDSET"),
+    ("orderShippingStatusId", "INTEGER"),
+    ("externalRef", "STRING"),
+    ("installedIntegrationInstanceId", "INTEGER"),
+    ("warehouseId", "IDSET"),
+    ("staffOwnerContactId", "INTEGER"),
+    ("taxDate", "PERIOD"),
+    ("departmentId", "INTEGER"),
+    ("deliveryDate", "PERIOD"),
 ]
 ORDER_TYPE_IDS = {"SO": 1, "PO": 2, "SC": 3, "PC": 4}
 SHIPPING_STATUS_IDS = {"NST": 1, "SNS": 2, "SPS": 3, "ASS": 4}
@@ -431,15 +526,29 @@ SHIPPING_STATUS_IDS = {"NST": 1, "SNS": 2, "SPS": 3, "ASS": 4}
 def order_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
     rows = []
     for order_id, o in sb.orders.items():
-        rows.append([
-            order_id, ORDER_TYPE_IDS.get(o.get("orderTypeCode", "SO"), 1),
-            (o.get("parties", {}).get("customer") or {}).get("contactId"),
-            o.get("orderStatus", {}).get("orderStatusId"), None, o.get("createdOn"), o.get("createdById"),
-            o.get("reference") or None, None, o.get("updatedOn"), o.get("parentOrderId", 0),
-            SHIPPING_STATUS_IDS.get(o.get("shippingStatusCode", ""), None), o.get("externalRef"), None,
-            o.get("warehouseId"), o.get("assignment", {}).get("current", {}).get("staffOwnerContactId"),
-            None, 0, (o.get("delivery") or {}).get("deliveryDate"),
-        ])
+        rows.append(
+            [
+                order_id,
+                ORDER_TYPE_IDS.get(o.get("orderTypeCode", "SO"), 1),
+                (o.get("parties", {}).get("customer") or {}).get("contactId"),
+                o.get("orderStatus", {}).get("orderStatusId"),
+                None,
+                o.get("createdOn"),
+                o.get("createdById"),
+                o.get("reference") or None,
+                None,
+                o.get("updatedOn"),
+                o.get("parentOrderId", 0),
+                SHIPPING_STATUS_IDS.get(o.get("shippingStatusCode", ""), None),
+                o.get("externalRef"),
+                None,
+                o.get("warehouseId"),
+                o.get("assignment", {}).get("current", {}).get("staffOwnerContactId"),
+                None,
+                0,
+                (o.get("delivery") or {}).get("deliveryDate"),
+            ]
+        )
     filters: dict[str, Callable[[Any, str], bool]] = {}
     for name, kind in ORDER_COLUMNS:
         if kind == "PERIOD":
@@ -452,12 +561,28 @@ def order_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], bod
 
 @route("GET", r"/order-service/order-note-search")
 def order_note_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
-    rows = [[oid, n["noteId"], n["contactId"], n["text"], n["isPublic"], n["addedOn"], n["addedBy"],
-             n["orderStatusId"]] for oid, notes in sb.notes.items() for n in notes]
+    rows = [
+        [
+            oid,
+            n["noteId"],
+            n["contactId"],
+            n["text"],
+            n["isPublic"],
+            n["addedOn"],
+            n["addedBy"],
+            n["orderStatusId"],
+        ]
+        for oid, notes in sb.notes.items()
+        for n in notes
+    ]
     filters: dict[str, Callable[[Any, str], bool]] = {
-        "orderId": _filter_ids("orderId"), "noteId": _filter_ids("noteId"), "contactId": _filter_ids("contactId"),
-        "addedBy": _filter_ids("addedBy"), "orderStatusId": _filter_ids("orderStatusId"),
-        "isPublic": _filter_bool("isPublic"), "dateAdded": _filter_period("dateAdded", sb.zone),
+        "orderId": _filter_ids("orderId"),
+        "noteId": _filter_ids("noteId"),
+        "contactId": _filter_ids("contactId"),
+        "addedBy": _filter_ids("addedBy"),
+        "orderStatusId": _filter_ids("orderStatusId"),
+        "isPublic": _filter_bool("isPublic"),
+        "dateAdded": _filter_period("dateAdded", sb.zone),
         "noteText": lambda cell, value: value.lower() in str(cell).lower(),
     }
     columns = [shapes.search_column(n, t) for n, t in NOTE_COLUMNS]
@@ -470,10 +595,18 @@ def order_note_search(sb: BrightpearlAccount, request: Request, m: re.Match[str]
 # createdOn and updatedOn are chosen (a third-party description lists them; their place is not
 # known).
 CONTACT_COLUMNS = [
-    ("contactId", "IDSET"), ("primaryEmail", "SEARCH_STRING"), ("secondaryEmail", "SEARCH_STRING"),
-    ("tertiaryEmail", "SEARCH_STRING"), ("firstName", "SEARCH_STRING"), ("lastName", "SEARCH_STRING"),
-    ("isSupplier", "BOOLEAN"), ("companyName", "SEARCH_STRING"), ("isStaff", "BOOLEAN"), ("isCustomer", "BOOLEAN"),
-    ("createdOn", "PERIOD"), ("updatedOn", "PERIOD"),
+    ("contactId", "IDSET"),
+    ("primaryEmail", "SEARCH_STRING"),
+    ("secondaryEmail", "SEARCH_STRING"),
+    ("tertiaryEmail", "SEARCH_STRING"),
+    ("firstName", "SEARCH_STRING"),
+    ("lastName", "SEARCH_STRING"),
+    ("isSupplier", "BOOLEAN"),
+    ("companyName", "SEARCH_STRING"),
+    ("isStaff", "BOOLEAN"),
+    ("isCustomer", "BOOLEAN"),
+    ("createdOn", "PERIOD"),
+    ("updatedOn", "PERIOD"),
 ]
 STAFF_SINCE = "2024-01-10T09:00:00.000-06:00"  # when the demo account's staff were set up (chosen)
 
@@ -494,8 +627,20 @@ def contact_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], b
     rows: dict[int, list[Any]] = {}
     for contact_id, name in sb.staff.items():
         first, last = _names(name)
-        rows[contact_id] = [contact_id, sb.staff_emails.get(contact_id, ""), "", "", first, last, False, "",
-                            True, False, STAFF_SINCE, STAFF_SINCE]
+        rows[contact_id] = [
+            contact_id,
+            sb.staff_emails.get(contact_id, ""),
+            "",
+            "",
+            first,
+            last,
+            False,
+            "",
+            True,
+            False,
+            STAFF_SINCE,
+            STAFF_SINCE,
+        ]
     for order_id in sorted(sb.orders):
         order = sb.orders[order_id]
         customer = order["parties"]["customer"]
@@ -503,8 +648,20 @@ def contact_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], b
         if contact_id is None or contact_id in rows:
             continue
         first, last = _names(customer.get("addressFullName", ""))
-        rows[contact_id] = [contact_id, customer.get("email", ""), "", "", first, last, False,
-                            customer.get("companyName", ""), False, True, order["createdOn"], order["createdOn"]]
+        rows[contact_id] = [
+            contact_id,
+            customer.get("email", ""),
+            "",
+            "",
+            first,
+            last,
+            False,
+            customer.get("companyName", ""),
+            False,
+            True,
+            order["createdOn"],
+            order["createdOn"],
+        ]
     filters: dict[str, Callable[[Any, str], bool]] = {}
     for name, kind in CONTACT_COLUMNS:
         if kind == "IDSET":
@@ -522,7 +679,9 @@ def contact_search(sb: BrightpearlAccount, request: Request, m: re.Match[str], b
 # ---------------------------------------------------------------------- lookups
 
 
-def _lookup(items: dict[int, dict[str, Any]], ids_text: str | None, limit: int = 500) -> dict[str, Any]:
+def _lookup(
+    items: dict[int, dict[str, Any]], ids_text: str | None, limit: int = 500
+) -> dict[str, Any]:
     ids = _ids(ids_text, limit, "resource") if ids_text else "*"
     chosen = [_public(items[i]) for i in sorted(items) if ids == "*" or i in ids]
     if ids != "*" and not chosen:
@@ -556,7 +715,9 @@ def warehouse_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], bo
 
 
 @route("GET", r"/warehouse-service/shipping-method/?(?P<ids>[0-9,\-]*)")
-def shipping_method_get(sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any) -> Any:
+def shipping_method_get(
+    sb: BrightpearlAccount, request: Request, m: re.Match[str], body: Any
+) -> Any:
     return _lookup(sb.shipping_methods, m["ids"])
 
 

@@ -32,14 +32,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-DEFAULT_REDIRECT_URI = "http://localhost/bp-tui/oauth-callback"  # what the sandbox app registered (chosen)
+DEFAULT_REDIRECT_URI = (
+    "http://localhost/bp-tui/oauth-callback"  # what the sandbox app registered (chosen)
+)
 REAL_ACCESS_TTL_S = 604_800  # 7 days, as recorded
 CODE_TTL_S = 300.0  # how long an authorization code may be exchanged (chosen; unknown)
 EXPIRED = "Authorization token expired"
 BAD_CODE = "The auth token has either expired or does not exist"
 BAD_REDIRECT = "Redirect uri does not match that used to request auth token"
-BAD_REFRESH = "The refresh token is invalid, revoked or already replaced"  # chosen wording (not captured)
-BAD_REFS = "Missing or invalid brightpearl-app-ref or brightpearl-dev-ref"  # chosen wording (not captured)
+BAD_REFRESH = (
+    "The refresh token is invalid, revoked or already replaced"  # chosen wording (not captured)
+)
+BAD_REFS = (
+    "Missing or invalid brightpearl-app-ref or brightpearl-dev-ref"  # chosen wording (not captured)
+)
 
 
 def _token() -> str:
@@ -85,7 +91,9 @@ class OAuthServer:
     access_ttl_s: float = REAL_ACCESS_TTL_S
     rotate: bool = True
     approve: bool = True  # False: the staff member clicks Deny
-    hold_s: float = 0.0  # the token endpoint answers this late (after issuing): a window to kill a client in
+    hold_s: float = (
+        0.0  # the token endpoint answers this late (after issuing): a window to kill a client in
+    )
     clock: Callable[[], float] = time.monotonic
     grants: list[Grant] = field(default_factory=list)
     codes: dict[str, Code] = field(default_factory=dict)
@@ -99,23 +107,32 @@ class OAuthServer:
         if query.get("client_id") != self.app_ref:
             return 400, {"error": "invalid_client", "error_description": "Unknown client_id"}
         if query.get("redirect_uri") != self.redirect_uri:
-            return 400, {"error": "invalid_request",
-                         "error_description": "redirect_uri is not the one registered on the app"}
+            return 400, {
+                "error": "invalid_request",
+                "error_description": "redirect_uri is not the one registered on the app",
+            }
         if query.get("response_type") != "code":
-            return 400, {"error": "unsupported_response_type", "error_description": "response_type must be code"}
+            return 400, {
+                "error": "unsupported_response_type",
+                "error_description": "response_type must be code",
+            }
         back = {"state": query["state"]} if query.get("state") else {}
         if not self.approve:
             self.counts["denied"] += 1
             return 302, {"location": self._to_redirect({"error": "access_denied", **back})}
         code = _token()
-        self.codes[code] = Code(redirect_uri=self.redirect_uri, expires_at=self.clock() + CODE_TTL_S)
+        self.codes[code] = Code(
+            redirect_uri=self.redirect_uri, expires_at=self.clock() + CODE_TTL_S
+        )
         self.counts["codes"] += 1
         return 302, {"location": self._to_redirect({"code": code, **back})}
 
     def token(self, account: str, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         if account != self.account_code:
             return 404, {"error": "not_found", "error_description": f"No account {account}"}
-        if form.get("client_id") != self.app_ref or (self.client_secret and form.get("client_secret") != self.client_secret):
+        if form.get("client_id") != self.app_ref or (
+            self.client_secret and form.get("client_secret") != self.client_secret
+        ):
             self.counts["invalid_client"] += 1
             return 400, {"error": "invalid_client"}
         grant_type = form.get("grant_type")
@@ -153,8 +170,13 @@ class OAuthServer:
         return len(self.grants)
 
     def tally(self) -> dict[str, Any]:
-        return {"grants": len(self.grants), "live": sum(1 for g in self.grants if not g.revoked),
-                "access_ttl_s": self.access_ttl_s, "rotate": self.rotate, **dict(self.counts)}
+        return {
+            "grants": len(self.grants),
+            "live": sum(1 for g in self.grants if not g.revoked),
+            "access_ttl_s": self.access_ttl_s,
+            "rotate": self.rotate,
+            **dict(self.counts),
+        }
 
     # ------------------------------------------------------------------ grants
     def _exchange(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
@@ -192,8 +214,13 @@ class OAuthServer:
         return Pair(_token(), _token(), self.clock() + self.access_ttl_s)
 
     def _answer(self, pair: Pair) -> dict[str, Any]:
-        return {"access_token": pair.access, "refresh_token": pair.refresh, "api_domain": self.api_domain,
-                "token_type": "Bearer", "expires_in": max(1, round(self.access_ttl_s))}
+        return {
+            "access_token": pair.access,
+            "refresh_token": pair.refresh,
+            "api_domain": self.api_domain,
+            "token_type": "Bearer",
+            "expires_in": max(1, round(self.access_ttl_s)),
+        }
 
     def _to_redirect(self, params: dict[str, str]) -> str:
         joiner = "&" if "?" in self.redirect_uri else "?"

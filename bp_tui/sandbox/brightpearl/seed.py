@@ -12,68 +12,229 @@ if TYPE_CHECKING:
     from bp_tui.sandbox.brightpearl.account import BrightpearlAccount
 
 PRODUCT_NAMES = [
-    "Nice Shirt for Summer", "Linen Trousers", "Wool Scarf", "Leather Belt", "Canvas Tote",
-    "Café Mug ☕", "Espresso Cups (set of 2)", "Teapot 1.2 l", "Bamboo Cutting Board", "Chef's Knife 20 cm",
-    "Crème Brûlée Torch", "Garden Gloves", "Trowel", "Seed Tray", "Watering Can 5 l",
-    "Notebook A5", "Fountain Pen", "Ink Cartridges ×6", "Desk Lamp", "Monitor Stand",
-    "USB-C Cable 2 m", "Phone Case", "Bluetooth Speaker", "Headphones", "Power Bank 10000 mAh",
-    "Yoga Mat", "Water Bottle", "Resistance Bands", "Foam Roller", "Gym Towel",
-    "Kids' Raincoat", "Wellington Boots", "Puzzle 1000 pcs", "Board Game", "Plush Bear 🧸",
-    "Scented Candle", "Photo Frame", "Throw Blanket", "Cushion Cover", "Doormat",
+    "Nice Shirt for Summer",
+    "Linen Trousers",
+    "Wool Scarf",
+    "Leather Belt",
+    "Canvas Tote",
+    "Café Mug ☕",
+    "Espresso Cups (set of 2)",
+    "Teapot 1.2 l",
+    "Bamboo Cutting Board",
+    "Chef's Knife 20 cm",
+    "Crème Brûlée Torch",
+    "Garden Gloves",
+    "Trowel",
+    "Seed Tray",
+    "Watering Can 5 l",
+    "Notebook A5",
+    "Fountain Pen",
+    "Ink Cartridges ×6",
+    "Desk Lamp",
+    "Monitor Stand",
+    "USB-C Cable 2 m",
+    "Phone Case",
+    "Bluetooth Speaker",
+    "Headphones",
+    "Power Bank 10000 mAh",
+    "Yoga Mat",
+    "Water Bottle",
+    "Resistance Bands",
+    "Foam Roller",
+    "Gym Towel",
+    "Kids' Raincoat",
+    "Wellington Boots",
+    "Puzzle 1000 pcs",
+    "Board Game",
+    "Plush Bear 🧸",
+    "Scented Candle",
+    "Photo Frame",
+    "Throw Blanket",
+    "Cushion Cover",
+    "Doormat",
 ]
 NON_STOCK = {"Gift Wrapping", "Extended Warranty", "Engraving Service"}
 
 CUSTOMERS = [
-    "Zoë Ångström", "José Núñez", "Søren Kierkegård", "山田 太郎", "François Dupont", "Ünal Çelik",
-    "Mary O'Brien", "Ólafur Arnalds", "Priya Patel", "Emoji Fan 🎉", "Łukasz Wójcik", "Anne-Marie Smith",
+    "Zoë Ångström",
+    "José Núñez",
+    "Søren Kierkegård",
+    "山田 太郎",
+    "François Dupont",
+    "Ünal Çelik",
+    "Mary O'Brien",
+    "Ólafur Arnalds",
+    "Priya Patel",
+    "Emoji Fan 🎉",
+    "Łukasz Wójcik",
+    "Anne-Marie Smith",
 ]
 ADDRESSES: list[dict[str, Any]] = [
-    dict(line1="34 Lime St", line2="Barton", line3="Sheffield", line4="South Yorkshire", postal_code="S1 4RT",
-         country="United Kingdom", iso2="GB", iso3="GBR", country_id=222, telephone="01245 845632"),
-    dict(line1="1600 Amphitheatre Pkwy", line2="", line3="Mountain View", line4="CA", postal_code="94043",
-         country="United States", iso2="US", iso3="USA", country_id=223, telephone="+1 650 555 0100"),
-    dict(line1="Königstraße 12", line2="Hinterhaus", line3="Stuttgart", line4="Baden-Württemberg",
-         postal_code="70173", country="Germany", iso2="DE", iso3="DEU", country_id=81, telephone="+49 711 5550"),
-    dict(line1="千代田1-1", line2="千代田区", line3="東京都", line4="", postal_code="100-8111",
-         country="Japan", iso2="JP", iso3="JPN", country_id=107, telephone="+81 3 5555 0000"),
-    dict(line1="12 Rue de Rivoli", line2="", line3="Paris", line4="Île-de-France", postal_code="75004",
-         country="France", iso2="FR", iso3="FRA", country_id=73, telephone="+33 1 55 55 55 55"),
-    dict(line1="5 Ha'penny Bridge", line2="Temple Bar", line3="Dublin", line4="Co. Dublin", postal_code="D02 X285",
-         country="Ireland", iso2="IE", iso3="IRL", country_id=103, telephone="+353 1 555 0101"),
+    dict(
+        line1="34 Lime St",
+        line2="Barton",
+        line3="Sheffield",
+        line4="South Yorkshire",
+        postal_code="S1 4RT",
+        country="United Kingdom",
+        iso2="GB",
+        iso3="GBR",
+        country_id=222,
+        telephone="01245 845632",
+    ),
+    dict(
+        line1="1600 Amphitheatre Pkwy",
+        line2="",
+        line3="Mountain View",
+        line4="CA",
+        postal_code="94043",
+        country="United States",
+        iso2="US",
+        iso3="USA",
+        country_id=223,
+        telephone="+1 650 555 0100",
+    ),
+    dict(
+        line1="Königstraße 12",
+        line2="Hinterhaus",
+        line3="Stuttgart",
+        line4="Baden-Württemberg",
+        postal_code="70173",
+        country="Germany",
+        iso2="DE",
+        iso3="DEU",
+        country_id=81,
+        telephone="+49 711 5550",
+    ),
+    dict(
+        line1="千代田1-1",
+        line2="千代田区",
+        line3="東京都",
+        line4="",
+        postal_code="100-8111",
+        country="Japan",
+        iso2="JP",
+        iso3="JPN",
+        country_id=107,
+        telephone="+81 3 5555 0000",
+    ),
+    dict(
+        line1="12 Rue de Rivoli",
+        line2="",
+        line3="Paris",
+        line4="Île-de-France",
+        postal_code="75004",
+        country="France",
+        iso2="FR",
+        iso3="FRA",
+        country_id=73,
+        telephone="+33 1 55 55 55 55",
+    ),
+    dict(
+        line1="5 Ha'penny Bridge",
+        line2="Temple Bar",
+        line3="Dublin",
+        line4="Co. Dublin",
+        postal_code="D02 X285",
+        country="Ireland",
+        iso2="IE",
+        iso3="IRL",
+        country_id=103,
+        telephone="+353 1 555 0101",
+    ),
 ]
 STATE_CYCLE = ["printed", "new", "picked", "printed", "packed", "shipped", "printed", "picked"]
 
 
 def base_reference_data(sb: BrightpearlAccount) -> None:
     """Channels, warehouses, shipping methods, order statuses and products (fixed)."""
-    sb.warehouses.update({
-        2: {"id": 2, "name": "Main warehouse", "typeCode": "warehouse", "typeDescription": "Warehouse",
-            "address": {"addressId": 2}, "clickAndCollectEnabled": False},
-        3: {"id": 3, "name": "Leeds DC", "typeCode": "warehouse", "typeDescription": "Warehouse",
-            "address": {"addressId": 3}, "clickAndCollectEnabled": False},
-        4: {"id": 4, "name": "Zürich Lager", "typeCode": "warehouse", "typeDescription": "Warehouse",
-            "address": {"addressId": 4}, "clickAndCollectEnabled": True},
-    })
-    for cid, name, ctype, wid, provider in ((1, "Web Store", 1, 2, "shopify"), (2, "Amazon UK", 5, 3, "amazon"),
-                                           (3, "eBay Channel", 5, 2, "ebay")):
-        sb.channels[cid] = {
-            "id": cid, "name": name, "channelTypeId": ctype, "defaultWarehouseId": wid, "contactGroupId": 1,
-            "defaultPriceListId": 1, "channelBrandId": 2, "warehouseIds": [wid],
-            "integrationDetail": {"installedIntegrationId": cid, "configSetId": cid + 1, "providerCode": provider,
-                                  "integrationTypeCode": "MKP", "active": True},
+    sb.warehouses.update(
+        {
+            2: {
+                "id": 2,
+                "name": "Main warehouse",
+                "typeCode": "warehouse",
+                "typeDescription": "Warehouse",
+                "address": {"addressId": 2},
+                "clickAndCollectEnabled": False,
+            },
+            3: {
+                "id": 3,
+                "name": "Leeds DC",
+                "typeCode": "warehouse",
+                "typeDescription": "Warehouse",
+                "address": {"addressId": 3},
+                "clickAndCollectEnabled": False,
+            },
+            4: {
+                "id": 4,
+                "name": "Zürich Lager",
+                "typeCode": "warehouse",
+                "typeDescription": "Warehouse",
+                "address": {"addressId": 4},
+                "clickAndCollectEnabled": True,
+            },
         }
-    for mid, name, code, carrier in ((1, "Standard Shipping", "STD", "Royal Mail"), (2, "Next Day", "NXD", "DPD"),
-                                     (3, "International Tracked", "INT", "DHL")):
-        sb.shipping_methods[mid] = {"id": mid, "name": name, "code": code, "carrier": carrier,
-                                    "methodType": 1, "additionalInformationRequired": False}
-    statuses = [(1, "Draft / Quote", "SO", False, "draft"), (2, "New web order", "SO", True, "open"),
-                (3, "New phone order", "SO", True, "open"), (4, "Invoiced", "SO", True, "invoiced"),
-                (5, "Shipped", "SO", True, "closed"), (6, "Cancelled", "SO", True, "cancelled"),
-                (7, "Pending PO", "PO", True, "open")]
+    )
+    for cid, name, ctype, wid, provider in (
+        (1, "Web Store", 1, 2, "shopify"),
+        (2, "Amazon UK", 5, 3, "amazon"),
+        (3, "eBay Channel", 5, 2, "ebay"),
+    ):
+        sb.channels[cid] = {
+            "id": cid,
+            "name": name,
+            "channelTypeId": ctype,
+            "defaultWarehouseId": wid,
+            "contactGroupId": 1,
+            "defaultPriceListId": 1,
+            "channelBrandId": 2,
+            "warehouseIds": [wid],
+            "integrationDetail": {
+                "installedIntegrationId": cid,
+                "configSetId": cid + 1,
+                "providerCode": provider,
+                "integrationTypeCode": "MKP",
+                "active": True,
+            },
+        }
+    for mid, name, code, carrier in (
+        (1, "Standard Shipping", "STD", "Royal Mail"),
+        (2, "Next Day", "NXD", "DPD"),
+        (3, "International Tracked", "INT", "DHL"),
+    ):
+        sb.shipping_methods[mid] = {
+            "id": mid,
+            "name": name,
+            "code": code,
+            "carrier": carrier,
+            "methodType": 1,
+            "additionalInformationRequired": False,
+        }
+    statuses = [
+        (1, "Draft / Quote", "SO", False, "draft"),
+        (2, "New web order", "SO", True, "open"),
+        (3, "New phone order", "SO", True, "open"),
+        (4, "Invoiced", "SO", True, "invoiced"),
+        (5, "Shipped", "SO", True, "closed"),
+        (6, "Cancelled", "SO", True, "cancelled"),
+        (7, "Pending PO", "PO", True, "open"),
+    ]
     for sid, name, otype, visible, state in statuses:
-        sb.statuses[sid] = {"statusId": sid, "name": name, "orderTypeCode": otype, "sortOrder": sid,
-                            "disabled": False, "visible": visible, "color": "#E7E6E4", "remindAfterDays": 10,
-                            "alertEmails": [], "emailContent": "", "batchProcess": False, "state": state}
+        sb.statuses[sid] = {
+            "statusId": sid,
+            "name": name,
+            "orderTypeCode": otype,
+            "sortOrder": sid,
+            "disabled": False,
+            "visible": visible,
+            "color": "#E7E6E4",
+            "remindAfterDays": 10,
+            "alertEmails": [],
+            "emailContent": "",
+            "batchProcess": False,
+            "state": state,
+        }
     rng = random.Random(4242)
     names = PRODUCT_NAMES + sorted(NON_STOCK)
     for index, name in enumerate(names):
@@ -81,15 +242,34 @@ def base_reference_data(sb: BrightpearlAccount) -> None:
         tracked = name not in NON_STOCK
         weight = rng.choice([120, 250, 400, 750, 1200, 2300]) if tracked else 0
         sb.products[pid] = {
-            "id": pid, "brandId": 1, "productTypeId": 1,
-            "identity": {"sku": f"SKU-{pid}", "isbn": "", "ean": f"50{pid:011d}", "upc": "", "mpn": "",
-                         "barcode": f"50{pid:011d}"},
-            "productGroupId": 0, "featured": False,
-            "stock": {"stockTracked": tracked, "weight": {"magnitude": weight},
-                      "dimensions": {"length": 0, "height": 0, "width": 0, "volume": 0}},
+            "id": pid,
+            "brandId": 1,
+            "productTypeId": 1,
+            "identity": {
+                "sku": f"SKU-{pid}",
+                "isbn": "",
+                "ean": f"50{pid:011d}",
+                "upc": "",
+                "mpn": "",
+                "barcode": f"50{pid:011d}",
+            },
+            "productGroupId": 0,
+            "featured": False,
+            "stock": {
+                "stockTracked": tracked,
+                "weight": {"magnitude": weight},
+                "dimensions": {"length": 0, "height": 0, "width": 0, "volume": 0},
+            },
             "financialDetails": {"taxable": True, "taxCode": {"id": 1, "code": "T"}},
-            "salesChannels": [{"salesChannelName": "Brightpearl", "productName": name, "productCondition": "new",
-                               "categories": [], "description": {"languageCode": "en", "text": "", "format": "HTML_FRAGMENT"}}],
+            "salesChannels": [
+                {
+                    "salesChannelName": "Brightpearl",
+                    "productName": name,
+                    "productCondition": "new",
+                    "categories": [],
+                    "description": {"languageCode": "en", "text": "", "format": "HTML_FRAGMENT"},
+                }
+            ],
             "composition": {"bundle": False},
             "variations": [],
             "createdOn": "2024-01-10T09:00:00.000-06:00",
@@ -145,19 +325,36 @@ def seed_account(sb: BrightpearlAccount, *, orders: int, seed: int, now: datetim
             created = now
         state = "printed" if index in (3, 5, 7, 11) else STATE_CYCLE[index % len(STATE_CYCLE)]
         order = sb.orders[order_id]
-        tracked_rows = [int(r) for r, row in order["orderRows"].items() if row["productId"] in stock_ids]
+        tracked_rows = [
+            int(r) for r, row in order["orderRows"].items() if row["productId"] in stock_ids
+        ]
         if index == 11:
             sb.add_gon(order_id, {}, state=state, created_on=created)  # bad: a GON with no rows
         elif index % 6 == 1 and len(tracked_rows) >= 2:
             first, second = tracked_rows[:1], tracked_rows[1:]
-            qty = {int(r): int(float(order["orderRows"][str(r)]["quantity"]["magnitude"])) for r in tracked_rows}
+            qty = {
+                int(r): int(float(order["orderRows"][str(r)]["quantity"]["magnitude"]))
+                for r in tracked_rows
+            }
             sb.add_gon(order_id, {r: qty[r] for r in first}, state="shipped", created_on=created)
             other = warehouses[(index + 1) % len(warehouses)]
-            sb.add_gon(order_id, {r: qty[r] for r in second}, other, state=state, sequence=2,
-                       created_on=created + timedelta(hours=2))
+            sb.add_gon(
+                order_id,
+                {r: qty[r] for r in second},
+                other,
+                state=state,
+                sequence=2,
+                created_on=created + timedelta(hours=2),
+            )
         else:
             sb.add_gon(order_id, None, state=state, created_on=created)
     if orders:
         transfer_from, transfer_to = warehouses[0], warehouses[1]
-        sb.add_gon(0, {stock_ids[0]: 12, stock_ids[1]: 4}, transfer_from, state="printed",
-                   created_on=now - timedelta(days=1), target_warehouse_id=transfer_to)
+        sb.add_gon(
+            0,
+            {stock_ids[0]: 12, stock_ids[1]: 4},
+            transfer_from,
+            state="printed",
+            created_on=now - timedelta(days=1),
+            target_warehouse_id=transfer_to,
+        )

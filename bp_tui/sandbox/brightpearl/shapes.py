@@ -34,8 +34,10 @@ def account_zone(name: str | None) -> tzinfo | None:
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as America/Chicago, "
-                         "or an offset such as -06:00") from None
+        raise ValueError(
+            f"unknown time zone {name!r}: use an IANA name such as America/Chicago, "
+            "or an offset such as -06:00"
+        ) from None
 
 
 def party(
@@ -79,7 +81,9 @@ def party(
     return out
 
 
-def order_row(product: dict[str, Any], *, sequence: int, quantity: int, price: str, currency: str) -> dict[str, Any]:
+def order_row(
+    product: dict[str, Any], *, sequence: int, quantity: int, price: str, currency: str
+) -> dict[str, Any]:
     net = f"{float(price) * quantity / 1.2:.4f}"
     tax = f"{float(price) * quantity - float(net):.2f}"
     return {

@@ -56,9 +56,13 @@ class ShipStationAccount:
         self.stores: dict[int, dict] = {}
         self.request_log: list[tuple[float, str, str, int]] = []
         self.violations = 0
-        self.merged_orders: dict[int, dict] = {}  # merged-away orders: gone from the API, kept for tests
+        self.merged_orders: dict[
+            int, dict
+        ] = {}  # merged-away orders: gone from the API, kept for tests
         self._by_key: dict[str, int] = {}
-        self._parts: dict[str, list[int]] = {}  # orderKey of a split order -> its parts, the original first
+        self._parts: dict[
+            str, list[int]
+        ] = {}  # orderKey of a split order -> its parts, the original first
         self._faults: list[tuple[str | None, int]] = []
         self._order_ids = itertools.count(470_000_001)
         self._item_ids = itertools.count(640_000_001)
@@ -69,14 +73,21 @@ class ShipStationAccount:
         stamp = to_api_datetime(self.now())
         self.default_store_id = 518_236
         self.brightpearl_store_id = 518_237
-        self.stores[self.default_store_id] = shapes.store_record(self.default_store_id, "Manual Orders", stamp=stamp)
+        self.stores[self.default_store_id] = shapes.store_record(
+            self.default_store_id, "Manual Orders", stamp=stamp
+        )
         self.stores[self.brightpearl_store_id] = shapes.store_record(
-            self.brightpearl_store_id, "Brightpearl", stamp=stamp)
+            self.brightpearl_store_id, "Brightpearl", stamp=stamp
+        )
 
     def settings(self, base_url: str = "https://shipstation.sandbox") -> dict:
         """The ``[shipstation]`` config keys that point at this sandbox."""
-        return {"api_key": self.api_key, "api_secret": self.api_secret, "base_url": base_url,
-                "store_id": self.brightpearl_store_id}
+        return {
+            "api_key": self.api_key,
+            "api_secret": self.api_secret,
+            "base_url": base_url,
+            "store_id": self.brightpearl_store_id,
+        }
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(orders={len(self.orders)}, shipments={len(self.shipments)})"
@@ -111,16 +122,29 @@ class ShipStationAccount:
                 return status
         return None
 
-    def create_label(self, order_id: int, *, tracking_number: str | None = None, carrier_code: str = "ups",
-                     service_code: str = "ups_ground", when: datetime | None = None) -> dict:
+    def create_label(
+        self,
+        order_id: int,
+        *,
+        tracking_number: str | None = None,
+        carrier_code: str = "ups",
+        service_code: str = "ups_ground",
+        when: datetime | None = None,
+    ) -> dict:
         """A label shipment for the order, as if bought in the ShipStation UI; the order becomes
         shipped."""
         order = self.orders[order_id]
         when = when or self.now()
         tracking = tracking_number or f"1Z999AA1{next(self._tracking):010d}"
-        record = shapes.shipment_record(order, shipment_id=next(self._shipment_ids), tracking_number=tracking,
-                                        carrier_code=carrier_code, service_code=service_code, when=when,
-                                        user_id=SANDBOX_USER)
+        record = shapes.shipment_record(
+            order,
+            shipment_id=next(self._shipment_ids),
+            tracking_number=tracking,
+            carrier_code=carrier_code,
+            service_code=service_code,
+            when=when,
+            user_id=SANDBOX_USER,
+        )
         self.shipments[record["shipmentId"]] = record
         self._set_status(order, "shipped", when)
         order["shipDate"] = record["shipDate"]
@@ -135,22 +159,42 @@ class ShipStationAccount:
         record["voided"] = True
         record["voidDate"] = to_api_datetime(when)
         order = self.orders.get(record["orderId"])
-        live = [s for s in self.shipments.values()
-                if s["orderId"] == record["orderId"] and not s["voided"] and not s["isReturnLabel"]]
-        if order is not None and order["orderStatus"] == "shipped" and not live and not record["isReturnLabel"]:
+        live = [
+            s
+            for s in self.shipments.values()
+            if s["orderId"] == record["orderId"] and not s["voided"] and not s["isReturnLabel"]
+        ]
+        if (
+            order is not None
+            and order["orderStatus"] == "shipped"
+            and not live
+            and not record["isReturnLabel"]
+        ):
             self._set_status(order, "awaiting_shipment", when)
 
-    def mark_shipped(self, order_id: int, *, tracking_number: str, carrier_code: str | None = "other",
-                     notify_customer: bool = False, notify_sales_channel: bool = False) -> dict:
+    def mark_shipped(
+        self,
+        order_id: int,
+        *,
+        tracking_number: str,
+        carrier_code: str | None = "other",
+        notify_customer: bool = False,
+        notify_sales_channel: bool = False,
+    ) -> dict:
         """Mark the order shipped without a label: a fulfillment, invisible in /shipments.
 
         Whom ShipStation would tell is recorded in ``notifications`` (order id, customer,
         channel)."""
         order = self.orders[order_id]
         when = self.now()
-        record = shapes.fulfillment_record(order, fulfillment_id=next(self._fulfillment_ids),
-                                           tracking_number=tracking_number, carrier_code=carrier_code,
-                                           when=when, user_id=SANDBOX_USER)
+        record = shapes.fulfillment_record(
+            order,
+            fulfillment_id=next(self._fulfillment_ids),
+            tracking_number=tracking_number,
+            carrier_code=carrier_code,
+            when=when,
+            user_id=SANDBOX_USER,
+        )
         self.fulfillments[record["fulfillmentId"]] = record
         self.notifications.append((order_id, notify_customer, notify_sales_channel))
         self._set_status(order, "shipped", when)
@@ -179,12 +223,19 @@ class ShipStationAccount:
         if existing is not None:
             if existing["orderStatus"] not in shapes.OPEN_STATUSES:
                 raise CreateRefused(
-                    f"Order {existing['orderNumber']} is not in an open " f"status ({existing['orderStatus']}) "
-                    "and cannot be updated")
+                    f"Order {existing['orderNumber']} is not in an open "
+                    f"status ({existing['orderStatus']}) "
+                    "and cannot be updated"
+                )
             record = shapes.order_record(
-                {**body, "orderKey": key}, order_id=existing["orderId"], customer_id=existing["customerId"],
-                store_id=existing["advancedOptions"]["storeId"], create_date=existing["createDate"],
-                modify_date=stamp, next_item_id=lambda: next(self._item_ids))
+                {**body, "orderKey": key},
+                order_id=existing["orderId"],
+                customer_id=existing["customerId"],
+                store_id=existing["advancedOptions"]["storeId"],
+                create_date=existing["createDate"],
+                modify_date=stamp,
+                next_item_id=lambda: next(self._item_ids),
+            )
             for field in shapes.READ_ONLY_ADVANCED:
                 record["advancedOptions"][field] = existing["advancedOptions"][field]
             if existing.get("tagIds"):
@@ -195,8 +246,14 @@ class ShipStationAccount:
             if store_id not in self.stores:
                 raise CreateRefused(f"Store {wanted} was not found on this account")
             record = shapes.order_record(
-                {**body, "orderKey": key}, order_id=next(self._order_ids), customer_id=next(self._customer_ids),
-                store_id=store_id, create_date=stamp, modify_date=stamp, next_item_id=lambda: next(self._item_ids))
+                {**body, "orderKey": key},
+                order_id=next(self._order_ids),
+                customer_id=next(self._customer_ids),
+                store_id=store_id,
+                create_date=stamp,
+                modify_date=stamp,
+                next_item_id=lambda: next(self._item_ids),
+            )
             self._by_key[key] = record["orderId"]
         self.orders[record["orderId"]] = record
         return record
@@ -207,10 +264,14 @@ class ShipStationAccount:
             return self.order_by_key(key)
         wanted = body.get("orderId")
         if wanted is None:
-            raise CreateRefused(f"Order {body.get('orderNumber')} has been split: orderId is required to update "
-                                f"one of its parts ({', '.join(map(str, parts))})")
+            raise CreateRefused(
+                f"Order {body.get('orderNumber')} has been split: orderId is required to update "
+                f"one of its parts ({', '.join(map(str, parts))})"
+            )
         if wanted not in parts or wanted not in self.orders:
-            raise CreateRefused(f"Order {wanted} is not a part of the split order with orderKey {key}")
+            raise CreateRefused(
+                f"Order {wanted} is not a part of the split order with orderKey {key}"
+            )
         return self.orders[wanted]
 
     # ---- what ShipStation users do to orders (each happens only when a test or demo asks) ------
@@ -227,7 +288,10 @@ class ShipStationAccount:
         split."""
         order = self._visible(order_id)
         if order["orderStatus"] != "awaiting_shipment":
-            raise NotPossible(f"Order {order_id} is {order['orderStatus']}: only " "orders awaiting shipment can be split")
+            raise NotPossible(
+                f"Order {order_id} is {order['orderStatus']}: only "
+                "orders awaiting shipment can be split"
+            )
         moving = self._split_quantities(order, move)
         stamp = to_api_datetime(self.now())
         child = copy.deepcopy(order)
@@ -237,14 +301,23 @@ class ShipStationAccount:
             if not count:
                 continue
             part = copy.deepcopy(item)
-            part.update(orderItemId=next(self._item_ids), quantity=count, createDate=stamp, modifyDate=stamp)
+            part.update(
+                orderItemId=next(self._item_ids), quantity=count, createDate=stamp, modifyDate=stamp
+            )
             child_items.append(part)
             item["quantity"] -= count
             item["modifyDate"] = stamp
         order["items"] = [item for item in order["items"] if item["quantity"] > 0]
         root = order["advancedOptions"]["parentId"] or order_id
-        child.update(orderId=next(self._order_ids), items=child_items, createDate=stamp, modifyDate=stamp,
-                     amountPaid=0.0, taxAmount=0.0, shippingAmount=0.0)
+        child.update(
+            orderId=next(self._order_ids),
+            items=child_items,
+            createDate=stamp,
+            modifyDate=stamp,
+            amountPaid=0.0,
+            taxAmount=0.0,
+            shippingAmount=0.0,
+        )
         child["advancedOptions"].update(parentId=root, mergedOrSplit=True, mergedIds=[])
         child["orderTotal"] = shapes.order_total(child)
         order["advancedOptions"]["mergedOrSplit"] = True
@@ -255,14 +328,18 @@ class ShipStationAccount:
         family.append(child["orderId"])
         return child
 
-    def _split_quantities(self, order: dict, move: Mapping[str | int, int] | None) -> dict[int, int]:
+    def _split_quantities(
+        self, order: dict, move: Mapping[str | int, int] | None
+    ) -> dict[int, int]:
         items = order["items"]
         if move is None:
             if len(items) >= 2:
-                return {i["orderItemId"]: i["quantity"] for i in items[len(items) // 2:]}
+                return {i["orderItemId"]: i["quantity"] for i in items[len(items) // 2 :]}
             if items and items[0]["quantity"] >= 2:
                 return {items[0]["orderItemId"]: items[0]["quantity"] // 2}
-            raise NotPossible(f"Order {order['orderId']} has a single unit: there is nothing to split")
+            raise NotPossible(
+                f"Order {order['orderId']} has a single unit: there is nothing to split"
+            )
         by_name = {}
         for item in items:
             by_name[str(item["orderItemId"])] = item
@@ -274,7 +351,9 @@ class ShipStationAccount:
             if item is None:
                 raise NotPossible(f"Order {order['orderId']} has no item {name}")
             if not isinstance(count, int) or count < 1 or count > item["quantity"]:
-                raise NotPossible(f"Cannot move {count} of item {name} (quantity {item['quantity']})")
+                raise NotPossible(
+                    f"Cannot move {count} of item {name} (quantity {item['quantity']})"
+                )
             moving[item["orderItemId"]] = count
         if sum(moving.values()) >= sum(i["quantity"] for i in items):
             raise NotPossible("A split must leave at least one unit on the original order")
@@ -282,7 +361,9 @@ class ShipStationAccount:
 
     def split_parts(self, order_key: str) -> list[dict]:
         """Every part of a split order (the original first), or the one order with that key."""
-        ids = self._parts.get(order_key) or ([self._by_key[order_key]] if order_key in self._by_key else [])
+        ids = self._parts.get(order_key) or (
+            [self._by_key[order_key]] if order_key in self._by_key else []
+        )
         return [self.orders[i] for i in ids if i in self.orders]
 
     def merge_orders(self, survivor_id: int, merged_ids: Iterable[int]) -> dict:
@@ -300,8 +381,10 @@ class ShipStationAccount:
             raise NotPossible("Name at least one other order to combine")
         for order in (survivor, *others):
             if order["orderStatus"] != "awaiting_shipment":
-                raise NotPossible(f"Order {order['orderId']} is {order['orderStatus']}: only orders awaiting "
-                                  "shipment can be combined")
+                raise NotPossible(
+                    f"Order {order['orderId']} is {order['orderStatus']}: only orders awaiting "
+                    "shipment can be combined"
+                )
             if order["orderKey"] in self._parts:
                 raise NotPossible(f"Order {order['orderId']} is part of a split order")
             if order["advancedOptions"]["storeId"] != survivor["advancedOptions"]["storeId"]:
@@ -312,12 +395,22 @@ class ShipStationAccount:
         advanced = survivor["advancedOptions"]
         for order in others:
             for item in order["items"]:
-                survivor["items"].append({**copy.deepcopy(item), "orderItemId": next(self._item_ids),
-                                          "createDate": stamp, "modifyDate": stamp})
+                survivor["items"].append(
+                    {
+                        **copy.deepcopy(item),
+                        "orderItemId": next(self._item_ids),
+                        "createDate": stamp,
+                        "modifyDate": stamp,
+                    }
+                )
             for money in ("amountPaid", "taxAmount", "shippingAmount"):
                 if order.get(money) is not None:
                     survivor[money] = round((survivor.get(money) or 0) + order[money], 2)
-            advanced["mergedIds"] = [*advanced["mergedIds"], order["orderId"], *order["advancedOptions"]["mergedIds"]]
+            advanced["mergedIds"] = [
+                *advanced["mergedIds"],
+                order["orderId"],
+                *order["advancedOptions"]["mergedIds"],
+            ]
             del self.orders[order["orderId"]]
             self.merged_orders[order["orderId"]] = order
             if self._by_key.get(order["orderKey"]) == order["orderId"]:
@@ -327,17 +420,29 @@ class ShipStationAccount:
         survivor["modifyDate"] = stamp
         return survivor
 
-    def create_return_label(self, order_id: int, *, tracking_number: str | None = None, carrier_code: str = "ups",
-                            service_code: str = "ups_ground", when: datetime | None = None) -> dict:
+    def create_return_label(
+        self,
+        order_id: int,
+        *,
+        tracking_number: str | None = None,
+        carrier_code: str = "ups",
+        service_code: str = "ups_ground",
+        when: datetime | None = None,
+    ) -> dict:
         """A return label bought against the order: a ``/shipments`` record with ``isReturnLabel``
         true, listed with the order's orderId and orderNumber; the order itself does not change
         (chosen: its items and ship-to are copied as for an outbound label)."""
         order = self._visible(order_id)
         when = when or self.now()
-        record = shapes.shipment_record(order, shipment_id=next(self._shipment_ids),
-                                        tracking_number=tracking_number or f"1Z999RT1{next(self._tracking):010d}",
-                                        carrier_code=carrier_code, service_code=service_code, when=when,
-                                        user_id=SANDBOX_USER)
+        record = shapes.shipment_record(
+            order,
+            shipment_id=next(self._shipment_ids),
+            tracking_number=tracking_number or f"1Z999RT1{next(self._tracking):010d}",
+            carrier_code=carrier_code,
+            service_code=service_code,
+            when=when,
+            user_id=SANDBOX_USER,
+        )
         record["isReturnLabel"] = True
         self.shipments[record["shipmentId"]] = record
         return record
@@ -369,7 +474,8 @@ class ShipStationAccount:
             raise NotPossible(f"Order {order_id} is {order['orderStatus']} and cannot be edited")
         advanced = fields.pop("advancedOptions", None) or {}
         unknown = sorted(set(fields) - set(shapes.UI_EDITABLE)) + sorted(
-            f"advancedOptions.{k}" for k in set(advanced) - set(shapes.UI_EDITABLE_ADVANCED))
+            f"advancedOptions.{k}" for k in set(advanced) - set(shapes.UI_EDITABLE_ADVANCED)
+        )
         if unknown:
             raise NotPossible(f"Not editable in the ShipStation UI: {', '.join(unknown)}")
         for key, value in fields.items():
@@ -383,6 +489,8 @@ class ShipStationAccount:
     def _visible(self, order_id: int) -> dict:
         order = self.orders.get(order_id)
         if order is None:
-            raise KeyError(f"no order {order_id}" + (" (merged into another order)" if order_id in self.merged_orders
-                                                     else ""))
+            raise KeyError(
+                f"no order {order_id}"
+                + (" (merged into another order)" if order_id in self.merged_orders else "")
+            )
         return order

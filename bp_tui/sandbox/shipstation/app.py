@@ -29,7 +29,9 @@ MAX_BATCH = 100
 
 def _invalid(field: str, reason: str) -> JSONResponse:
     """An ASP.NET Web API 400 body, as V1 answers malformed requests."""
-    return JSONResponse({"Message": "The request is invalid.", "ModelState": {field: [reason]}}, status_code=400)
+    return JSONResponse(
+        {"Message": "The request is invalid.", "ModelState": {field: [reason]}}, status_code=400
+    )
 
 
 def _not_found() -> JSONResponse:
@@ -70,8 +72,14 @@ def _page(request: Request, key: str, records: list[dict]) -> JSONResponse:
     page = _int_param(request, "page") or 1
     size = min(MAX_PAGE_SIZE, max(1, _int_param(request, "pageSize") or DEFAULT_PAGE_SIZE))
     start = (max(1, page) - 1) * size
-    return JSONResponse({key: records[start:start + size], "total": len(records), "page": page,
-                         "pages": math.ceil(len(records) / size)})
+    return JSONResponse(
+        {
+            key: records[start : start + size],
+            "total": len(records),
+            "page": page,
+            "pages": math.ceil(len(records) / size),
+        }
+    )
 
 
 def _since(records: list[dict], field: str, start: datetime | None) -> list[dict]:
@@ -82,7 +90,9 @@ def _since(records: list[dict], field: str, start: datetime | None) -> list[dict
 
 def _within(value: str | None, start: datetime | None, end: datetime | None) -> bool:
     moment = parse_datetime(value)
-    return moment is not None and (start is None or moment >= start) and (end is None or moment <= end)
+    return (
+        moment is not None and (start is None or moment >= start) and (end is None or moment <= end)
+    )
 
 
 class _Gate:
@@ -101,7 +111,9 @@ class _Gate:
         except (binascii.Error, UnicodeDecodeError):
             return False
         key, _, secret = decoded.partition(":")
-        return hmac.compare_digest(key, self.sandbox.api_key) & hmac.compare_digest(secret, self.sandbox.api_secret)
+        return hmac.compare_digest(key, self.sandbox.api_key) & hmac.compare_digest(
+            secret, self.sandbox.api_secret
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +121,9 @@ class _Gate:
             return
         sandbox = self.sandbox
         root = scope.get("root_path", "")
-        path = scope["path"][len(root):] if root and scope["path"].startswith(root) else scope["path"]
+        path = (
+            scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
+        )
         query = scope.get("query_string", b"").decode("latin-1")
         target = path + (f"?{query}" if query else "")
         method = scope["method"]
@@ -118,8 +132,11 @@ class _Gate:
         response: Response | None = None
         if not self._authorized(Headers(scope=scope).get("authorization")):
             verdict = sandbox.limiter.peek()
-            response = JSONResponse({"message": "Invalid API credentials"}, status_code=401,
-                                    headers={"WWW-Authenticate": 'Basic realm="ShipStation"'})
+            response = JSONResponse(
+                {"message": "Invalid API credentials"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="ShipStation"'},
+            )
         else:
             verdict = sandbox.limiter.hit()
             if not verdict.allowed:
@@ -129,12 +146,18 @@ class _Gate:
                 fault = sandbox.take_fault(path)
                 if fault is not None:
                     response = JSONResponse(
-                        {"Message": "An error has occurred.",
-                         "ExceptionMessage": "Object reference not set to an instance "
-                                             "of an object.",
-                         "ExceptionType": "System.NullReferenceException", "StackTrace": None},
-                        status_code=fault)
-        rate_headers = [(k.lower().encode(), v.encode()) for k, v in verdict.headers(sandbox.window_s).items()]
+                        {
+                            "Message": "An error has occurred.",
+                            "ExceptionMessage": "Object reference not set to an instance "
+                            "of an object.",
+                            "ExceptionType": "System.NullReferenceException",
+                            "StackTrace": None,
+                        },
+                        status_code=fault,
+                    )
+        rate_headers = [
+            (k.lower().encode(), v.encode()) for k, v in verdict.headers(sandbox.window_s).items()
+        ]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -148,7 +171,9 @@ class _Gate:
             else:
                 await self.app(scope, receive, send_with_headers)
         finally:
-            sandbox.request_log.append((received_at, method, target, status_seen[0] if status_seen else 500))
+            sandbox.request_log.append(
+                (received_at, method, target, status_seen[0] if status_seen else 500)
+            )
 
 
 def build_app(sandbox: ShipStationAccount) -> Starlette:
@@ -160,11 +185,17 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         except ValueError:
             return _invalid("apiOrders", "The request body is not valid JSON.")
         if not isinstance(body, list):
-            return _invalid("apiOrders", "Cannot deserialize the current JSON object into type "
-                            "'System.Collections.Generic.List`1[SS.OpenApi.Models.Orders.Order]' because the "
-                            "type requires a JSON array to deserialize correctly.")
+            return _invalid(
+                "apiOrders",
+                "Cannot deserialize the current JSON object into type "
+                "'System.Collections.Generic.List`1[SS.OpenApi.Models.Orders.Order]' because the "
+                "type requires a JSON array to deserialize correctly.",
+            )
         if len(body) > MAX_BATCH:
-            return _invalid("apiOrders", f"A maximum of {MAX_BATCH} orders may be sent per request; got {len(body)}.")
+            return _invalid(
+                "apiOrders",
+                f"A maximum of {MAX_BATCH} orders may be sent per request; got {len(body)}.",
+            )
         results = []
         for item in body:
             key = item.get("orderKey") if isinstance(item, dict) else None
@@ -172,12 +203,28 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
             try:
                 record = sandbox.upsert_order(item)
             except CreateRefused as exc:
-                results.append({"orderId": None, "orderNumber": number, "orderKey": key, "success": False,
-                                "errorMessage": str(exc)})
+                results.append(
+                    {
+                        "orderId": None,
+                        "orderNumber": number,
+                        "orderKey": key,
+                        "success": False,
+                        "errorMessage": str(exc),
+                    }
+                )
             else:
-                results.append({"orderId": record["orderId"], "orderNumber": record["orderNumber"],
-                                "orderKey": record["orderKey"], "success": True, "errorMessage": None})
-        return JSONResponse({"hasErrors": any(not r["success"] for r in results), "results": results})
+                results.append(
+                    {
+                        "orderId": record["orderId"],
+                        "orderNumber": record["orderNumber"],
+                        "orderKey": record["orderKey"],
+                        "success": True,
+                        "errorMessage": None,
+                    }
+                )
+        return JSONResponse(
+            {"hasErrors": any(not r["success"] for r in results), "results": results}
+        )
 
     async def mark_as_shipped(request: Request) -> Response:
         try:
@@ -185,7 +232,9 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         except ValueError:
             return _invalid("request", "The request body is not valid JSON.")
         if not isinstance(body, dict):
-            return _invalid("request", "Cannot deserialize the body into type 'MarkAsShippedRequest'.")
+            return _invalid(
+                "request", "Cannot deserialize the body into type 'MarkAsShippedRequest'."
+            )
         order_id, carrier = body.get("orderId"), body.get("carrierCode")
         if not isinstance(order_id, int) or isinstance(order_id, bool):
             return _invalid("request.orderId", "The orderId field is required.")
@@ -193,16 +242,26 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
             return _invalid("request.carrierCode", "The carrierCode field is required.")
         for flag in ("notifyCustomer", "notifySalesChannel"):
             if flag in body and body[flag] is not None and not isinstance(body[flag], bool):
-                return _invalid(f"request.{flag.lower()}", f"The value '{body[flag]}' is not valid for {flag}.")
+                return _invalid(
+                    f"request.{flag.lower()}", f"The value '{body[flag]}' is not valid for {flag}."
+                )
         order = sandbox.orders.get(order_id)
         if order is None:
             return _not_found()
         if order["orderStatus"] not in shapes.OPEN_STATUSES:
-            return _invalid("request.orderId",
-                            f"Order {order['orderNumber']} is " f"{order['orderStatus']} and cannot be marked as " "shipped.")
-        sandbox.mark_shipped(order_id, tracking_number=body.get("trackingNumber") or "", carrier_code=carrier,
-                             notify_customer=bool(body.get("notifyCustomer")),
-                             notify_sales_channel=bool(body.get("notifySalesChannel")))
+            return _invalid(
+                "request.orderId",
+                f"Order {order['orderNumber']} is "
+                f"{order['orderStatus']} and cannot be marked as "
+                "shipped.",
+            )
+        sandbox.mark_shipped(
+            order_id,
+            tracking_number=body.get("trackingNumber") or "",
+            carrier_code=carrier,
+            notify_customer=bool(body.get("notifyCustomer")),
+            notify_sales_channel=bool(body.get("notifySalesChannel")),
+        )
         return JSONResponse({"orderId": order_id, "orderNumber": order["orderNumber"]})
 
     async def list_orders(request: Request) -> Response:
@@ -214,7 +273,9 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         if store_id is not None:
             records = [o for o in records if o["advancedOptions"]["storeId"] == store_id]
         status = request.query_params.get("orderStatus")
-        if status and status not in shapes.ORDER_STATUSES:  # the documented enum only (reference §3)
+        if (
+            status and status not in shapes.ORDER_STATUSES
+        ):  # the documented enum only (reference §3)
             return _invalid("orderStatus", f"The value '{status}' is not valid for orderStatus.")
         if status:
             records = [o for o in records if o["orderStatus"] == status]
@@ -227,8 +288,10 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         return JSONResponse(order) if order is not None else _not_found()
 
     async def list_shipments(request: Request) -> Response:
-        records = sorted(sandbox.shipments.values(),
-                         key=lambda s: (parse_datetime(s["createDate"]), s["shipmentId"]))
+        records = sorted(
+            sandbox.shipments.values(),
+            key=lambda s: (parse_datetime(s["createDate"]), s["shipmentId"]),
+        )
         store_id = _int_param(request, "storeId")
         if store_id is not None:
             records = [s for s in records if s["advancedOptions"]["storeId"] == store_id]
@@ -236,9 +299,18 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         if order_id is not None:
             records = [s for s in records if s["orderId"] == order_id]
         records = _since(records, "createDate", _date_param(request, "createDateStart"))
-        void_start, void_end = _date_param(request, "voidDateStart"), _date_param(request, "voidDateEnd")
-        if void_start is not None or void_end is not None:  # only voided labels, voided in the window
-            records = [s for s in records if s["voided"] and _within(s.get("voidDate"), void_start, void_end)]
+        void_start, void_end = (
+            _date_param(request, "voidDateStart"),
+            _date_param(request, "voidDateEnd"),
+        )
+        if (
+            void_start is not None or void_end is not None
+        ):  # only voided labels, voided in the window
+            records = [
+                s
+                for s in records
+                if s["voided"] and _within(s.get("voidDate"), void_start, void_end)
+            ]
         if sandbox.merged_orders:  # a merged-away order's labels vanish with it
             records = [s for s in records if s["orderId"] not in sandbox.merged_orders]
         if not _bool_param(request, "includeShipmentItems"):
@@ -261,8 +333,13 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
 
     async def list_stores(request: Request) -> Response:
         show_inactive = _bool_param(request, "showInactive")
-        return JSONResponse([_store_view(s, detail=False) for s in sandbox.stores.values()
-                             if show_inactive or s["active"]])
+        return JSONResponse(
+            [
+                _store_view(s, detail=False)
+                for s in sandbox.stores.values()
+                if show_inactive or s["active"]
+            ]
+        )
 
     async def get_store(request: Request) -> Response:
         store = sandbox.stores.get(request.path_params["store_id"])
@@ -281,13 +358,28 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
         if isinstance(body, dict):
             missing = [k for k in ("storeId", "storeName") if body.get(k) in (None, "")]
         if missing:
-            return JSONResponse({"message": f"Invalid request parameters: {', '.join(missing)} required "
-                                 "(this call does not support partial updates)"}, status_code=400)
+            return JSONResponse(
+                {
+                    "message": f"Invalid request parameters: {', '.join(missing)} required "
+                    "(this call does not support partial updates)"
+                },
+                status_code=400,
+            )
         if body["storeId"] != store_id:
-            return JSONResponse({"message": "Invalid request parameters: storeId does not match the URL"},
-                                status_code=400)
-        for key in ("storeName", "companyName", "phone", "publicEmail", "website", "active", "autoRefresh",
-                    "statusMappings"):
+            return JSONResponse(
+                {"message": "Invalid request parameters: storeId does not match the URL"},
+                status_code=400,
+            )
+        for key in (
+            "storeName",
+            "companyName",
+            "phone",
+            "publicEmail",
+            "website",
+            "active",
+            "autoRefresh",
+            "statusMappings",
+        ):
             if key in body:
                 store[key] = body[key]
         store["modifyDate"] = to_api_datetime(sandbox.now())
@@ -308,6 +400,7 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
                 return await endpoint(request)
             except _BadQuery as exc:
                 return exc.response
+
         return run
 
     routes = [

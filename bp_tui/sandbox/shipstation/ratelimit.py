@@ -51,7 +51,13 @@ class RateWindow:
         """The current state, without spending a request (for answers that do not count)."""
         now = self._roll()
         assert self._start is not None
-        return Verdict(True, self.limit, max(0, self.limit - self._used), self._start + self.window_s - now, False)
+        return Verdict(
+            True,
+            self.limit,
+            max(0, self.limit - self._used),
+            self._start + self.window_s - now,
+            False,
+        )
 
     def hit(self) -> Verdict:
         """Spend one request of the window, or refuse it."""

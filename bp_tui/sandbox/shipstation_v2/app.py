@@ -42,8 +42,17 @@ def failure(status: int) -> Response:
     gateway's 502-504, chosen); other statuses with the error envelope."""
     if status >= 500:
         return Response(status_code=status)
-    return envelope([{"error_source": ERROR_SOURCE, "error_type": "system", "error_code": "unspecified",
-                      "message": "An unknown error has occurred."}], status)
+    return envelope(
+        [
+            {
+                "error_source": ERROR_SOURCE,
+                "error_type": "system",
+                "error_code": "unspecified",
+                "message": "An unknown error has occurred.",
+            }
+        ],
+        status,
+    )
 
 
 def refused(exc: V2Refused) -> JSONResponse:
@@ -71,7 +80,9 @@ class _Gate:
             return
         face, account = self.face, self.face.account
         root = scope.get("root_path", "")
-        path = scope["path"][len(root):] if root and scope["path"].startswith(root) else scope["path"]
+        path = (
+            scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
+        )
         query = scope.get("query_string", b"").decode("latin-1")
         target = path + (f"?{query}" if query else "")
         received_at = account.clock()
@@ -79,16 +90,32 @@ class _Gate:
         response: Response | None = None
         key = Headers(scope=scope).get("api-key") or ""
         if not key or not hmac.compare_digest(key.encode(), face.api_key.encode()):
-            response = envelope([{"error_source": ERROR_SOURCE, "error_type": "security",
-                                  "error_code": "unauthorized",
-                                  "message": "Access denied."}], 401)
+            response = envelope(
+                [
+                    {
+                        "error_source": ERROR_SOURCE,
+                        "error_type": "security",
+                        "error_code": "unauthorized",
+                        "message": "Access denied.",
+                    }
+                ],
+                401,
+            )
         else:
             verdict = face.limiter.hit()
             if not verdict.allowed:
                 account.violations += int(verdict.violation)
-                response = envelope([{"error_source": ERROR_SOURCE, "error_type": "system",
-                                      "error_code": "rate_limit_exceeded",
-                                      "message": "You have exceeded the rate limit. Please retry later."}], 429)
+                response = envelope(
+                    [
+                        {
+                            "error_source": ERROR_SOURCE,
+                            "error_type": "system",
+                            "error_code": "rate_limit_exceeded",
+                            "message": "You have exceeded the rate limit. Please retry later.",
+                        }
+                    ],
+                    429,
+                )
                 response.headers["Retry-After"] = retry_after(verdict.reset_s, face.window_s)
             else:
                 fault = account.take_fault(path)
@@ -99,7 +126,13 @@ class _Gate:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_seen.append(message["status"])
-                message = {**message, "headers": [*message.get("headers", []), (b"x-shipengine-requestid", request_id)]}
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (b"x-shipengine-requestid", request_id),
+                    ],
+                }
             await send(message)
 
         try:
@@ -108,7 +141,9 @@ class _Gate:
             else:
                 await self.app(scope, receive, send_with_headers)
         finally:
-            account.request_log.append((received_at, scope["method"], target, status_seen[0] if status_seen else 500))
+            account.request_log.append(
+                (received_at, scope["method"], target, status_seen[0] if status_seen else 500)
+            )
 
 
 def _int(request: Request, name: str, default: int) -> int:
@@ -137,23 +172,37 @@ def _when(request: Request, name: str) -> datetime | None:
         raise V2Refused(f"{name}: {exc}", field=name) from None
 
 
-def _window(records: list[dict], field: str, start: datetime | None, end: datetime | None) -> list[dict]:
+def _window(
+    records: list[dict], field: str, start: datetime | None, end: datetime | None
+) -> list[dict]:
     if start is None and end is None:
         return records
     out = []
     for record in records:
         moment = parse_datetime(record.get(field))
-        if moment is not None and (start is None or moment >= start) and (end is None or moment <= end):
+        if (
+            moment is not None
+            and (start is None or moment >= start)
+            and (end is None or moment <= end)
+        ):
             out.append(record)
     return out
 
 
-def _page(request: Request, key: str, records: list[dict], *, default_dir: str,
-          sort_fields: tuple[str, ...] = ("created_at", "modified_at")) -> JSONResponse:
+def _page(
+    request: Request,
+    key: str,
+    records: list[dict],
+    *,
+    default_dir: str,
+    sort_fields: tuple[str, ...] = ("created_at", "modified_at"),
+) -> JSONResponse:
     """One page of ``records``; ``sort_fields``: the ``sort_by`` values the endpoint documents."""
     sort_by = request.query_params.get("sort_by") or "created_at"
     if sort_by not in sort_fields:
-        raise V2Refused(f"sort_by '{sort_by}' is not one of {', '.join(sort_fields)}", field="sort_by")
+        raise V2Refused(
+            f"sort_by '{sort_by}' is not one of {', '.join(sort_fields)}", field="sort_by"
+        )
     sort_dir = request.query_params.get("sort_dir") or default_dir
     if sort_dir not in ("asc", "desc"):
         raise V2Refused(f"sort_dir '{sort_dir}' is not asc or desc", field="sort_dir")
@@ -165,15 +214,18 @@ def _page(request: Request, key: str, records: list[dict], *, default_dir: str,
         value = record.get(field) or (record.get("voided_at") if field == "modified_at" else None)
         return parse_datetime(value or record.get("created_at")) or datetime.min
 
-    records = sorted(records, key=lambda r: (moment(r), str(r.get(f"{key[:-1]}_id"))),
-                     reverse=sort_dir == "desc")
+    records = sorted(
+        records, key=lambda r: (moment(r), str(r.get(f"{key[:-1]}_id"))), reverse=sort_dir == "desc"
+    )
     page_no = _int(request, "page", 1)
     size = _int(request, "page_size", DEFAULT_PAGE_SIZE)
     if page_no < 1:
         raise V2Refused("page must be 1 or more", field="page")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise V2Refused(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
-    return JSONResponse(shapes.page(records, key=key, page_no=page_no, size=size, base=request.url.path))
+    return JSONResponse(
+        shapes.page(records, key=key, page_no=page_no, size=size, base=request.url.path)
+    )
 
 
 async def _json(request: Request) -> Any:
@@ -189,8 +241,16 @@ def build_v2_app(face: V2Face) -> ASGIApp:
 
     async def create_shipments(request: Request) -> Response:
         body = await _json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("shipments"), list) or not body["shipments"]:
-            raise V2Refused("shipments must be a non-empty array", code="field_value_required", field="shipments")
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("shipments"), list)
+            or not body["shipments"]
+        ):
+            raise V2Refused(
+                "shipments must be a non-empty array",
+                code="field_value_required",
+                field="shipments",
+            )
         if len(body["shipments"]) > MAX_BATCH:
             raise V2Refused(f"at most {MAX_BATCH} shipments per request", field="shipments")
         answers = []
@@ -199,9 +259,10 @@ def build_v2_app(face: V2Face) -> ASGIApp:
                 answers.append({**face.create(item), "errors": [], "address_validation": None})
             except V2Refused as exc:  # the published form: the key and the errors as strings
                 key = item.get("external_shipment_id") if isinstance(item, dict) else None
-                kept = key[:shapes.MAX_ID_LENGTH] if isinstance(key, str) else None
-                answers.append({"external_shipment_id": kept,
-                                "errors": [str(exc)], "address_validation": None})
+                kept = key[: shapes.MAX_ID_LENGTH] if isinstance(key, str) else None
+                answers.append(
+                    {"external_shipment_id": kept, "errors": [str(exc)], "address_validation": None}
+                )
         return JSONResponse({"has_errors": any(a["errors"] for a in answers), "shipments": answers})
 
     async def list_shipments(request: Request) -> Response:
@@ -209,14 +270,32 @@ def build_v2_app(face: V2Face) -> ASGIApp:
         key = q.get("external_shipment_id")
         # the account indexes keys: a look-up by key reads its shipments only
         _enum(request, "shipment_status", shapes.SHIPMENT_STATUSES)
-        records = face.shipments() if not key else [face.shipment(o) for o in face.account.split_parts(key)]
+        records = (
+            face.shipments()
+            if not key
+            else [face.shipment(o) for o in face.account.split_parts(key)]
+        )
         for name in ("external_shipment_id", "shipment_number", "shipment_status", "store_id"):
             if q.get(name):
                 records = [r for r in records if str(r.get(name)) == q[name]]
         if q.get("ship_to_name"):
-            records = [r for r in records if q["ship_to_name"].lower() in str(r["ship_to"].get("name") or "").lower()]
-        records = _window(records, "created_at", _when(request, "created_at_start"), _when(request, "created_at_end"))
-        records = _window(records, "modified_at", _when(request, "modified_at_start"), _when(request, "modified_at_end"))
+            records = [
+                r
+                for r in records
+                if q["ship_to_name"].lower() in str(r["ship_to"].get("name") or "").lower()
+            ]
+        records = _window(
+            records,
+            "created_at",
+            _when(request, "created_at_start"),
+            _when(request, "created_at_end"),
+        )
+        records = _window(
+            records,
+            "modified_at",
+            _when(request, "modified_at_start"),
+            _when(request, "modified_at_end"),
+        )
         return _page(request, "shipments", records, default_dir="desc")
 
     async def get_shipment(request: Request) -> Response:
@@ -248,10 +327,20 @@ def build_v2_app(face: V2Face) -> ASGIApp:
         if q.get("warehouse_id"):
             ids = {s for s in (shapes.number_of(r["shipment_id"]) for r in records)}
             wanted = shapes.number_of(q["warehouse_id"])
-            keep = {i for i in ids if i is not None and (face.account.orders.get(i) or {}).get("advancedOptions", {}).get("warehouseId")
-                    == wanted}
+            keep = {
+                i
+                for i in ids
+                if i is not None
+                and (face.account.orders.get(i) or {}).get("advancedOptions", {}).get("warehouseId")
+                == wanted
+            }
             records = [r for r in records if shapes.number_of(r["shipment_id"]) in keep]
-        records = _window(records, "created_at", _when(request, "created_at_start"), _when(request, "created_at_end"))
+        records = _window(
+            records,
+            "created_at",
+            _when(request, "created_at_start"),
+            _when(request, "created_at_end"),
+        )
         return _page(request, "labels", records, default_dir="desc")
 
     async def get_label(request: Request) -> Response:
@@ -267,45 +356,90 @@ def build_v2_app(face: V2Face) -> ASGIApp:
         for name in ("shipment_id", "shipment_number", "fulfillment_id", "tracking_number"):
             if q.get(name):
                 records = [r for r in records if str(r.get(name)) == q[name]]
-        records = _window(records, "created_at", _when(request, "create_date_start"), _when(request, "create_date_end"))
-        records = _window(records, "ship_date", _when(request, "ship_date_start"), _when(request, "ship_date_end"))
-        return _page(request, "fulfillments", records, default_dir="asc",
-                     sort_fields=("created_at", "modified_at", "shipped_at"))
+        records = _window(
+            records,
+            "created_at",
+            _when(request, "create_date_start"),
+            _when(request, "create_date_end"),
+        )
+        records = _window(
+            records, "ship_date", _when(request, "ship_date_start"), _when(request, "ship_date_end")
+        )
+        return _page(
+            request,
+            "fulfillments",
+            records,
+            default_dir="asc",
+            sort_fields=("created_at", "modified_at", "shipped_at"),
+        )
 
     async def create_fulfillments(request: Request) -> Response:
         body = await _json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("fulfillments"), list) or not body["fulfillments"]:
-            raise V2Refused("fulfillments must be a non-empty array", code="field_value_required", field="fulfillments")
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("fulfillments"), list)
+            or not body["fulfillments"]
+        ):
+            raise V2Refused(
+                "fulfillments must be a non-empty array",
+                code="field_value_required",
+                field="fulfillments",
+            )
         for index, item in enumerate(body["fulfillments"]):
             face.check_fulfillment(item, index)
         results = [face.fulfill(item) for item in body["fulfillments"]]
-        return JSONResponse({"has_errors": any(r["error_message"] for r in results), "fulfillments": results})
+        return JSONResponse(
+            {"has_errors": any(r["error_message"] for r in results), "fulfillments": results}
+        )
 
     async def list_warehouses(request: Request) -> Response:
         return JSONResponse({"warehouses": list(face.warehouses.values())})
 
-    def guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    def guarded(
+        endpoint: Callable[[Request], Awaitable[Response]],
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
             try:
                 return await endpoint(request)
             except V2Refused as exc:
                 return refused(exc)
+
         return run
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         if status == 405:
-            return envelope([{"error_source": ERROR_SOURCE, "error_type": "validation",
-                              "error_code": "invalid_field_value", "message": "Method not allowed"}], 405)
-        return envelope([{"error_source": ERROR_SOURCE, "error_type": "validation",
-                          "error_code": "unspecified",
-                          "message": f"{request.url.path} was not found"}], 404)
+            return envelope(
+                [
+                    {
+                        "error_source": ERROR_SOURCE,
+                        "error_type": "validation",
+                        "error_code": "invalid_field_value",
+                        "message": "Method not allowed",
+                    }
+                ],
+                405,
+            )
+        return envelope(
+            [
+                {
+                    "error_source": ERROR_SOURCE,
+                    "error_type": "validation",
+                    "error_code": "unspecified",
+                    "message": f"{request.url.path} was not found",
+                }
+            ],
+            404,
+        )
 
     routes = [
         Route("/v2/shipments", guarded(create_shipments), methods=["POST"]),
         Route("/v2/shipments", guarded(list_shipments), methods=["GET"]),
-        Route("/v2/shipments/external_shipment_id/{external_shipment_id:path}", guarded(get_by_external_id),
-              methods=["GET"]),
+        Route(
+            "/v2/shipments/external_shipment_id/{external_shipment_id:path}",
+            guarded(get_by_external_id),
+            methods=["GET"],
+        ),
         Route("/v2/shipments/{shipment_id}", guarded(get_shipment), methods=["GET"]),
         Route("/v2/shipments/{shipment_id}", guarded(put_shipment), methods=["PUT"]),
         Route("/v2/shipments/{shipment_id}/cancel", guarded(cancel_shipment), methods=["PUT"]),
@@ -315,8 +449,11 @@ def build_v2_app(face: V2Face) -> ASGIApp:
         Route("/v2/fulfillments", guarded(create_fulfillments), methods=["POST"]),
         Route("/v2/warehouses", guarded(list_warehouses), methods=["GET"]),
     ]
-    app: ASGIApp = Starlette(routes=routes, middleware=[Middleware(_Gate, face=face)],
-                             exception_handlers={404: not_found, 405: not_found})
+    app: ASGIApp = Starlette(
+        routes=routes,
+        middleware=[Middleware(_Gate, face=face)],
+        exception_handlers={404: not_found, 405: not_found},
+    )
     for wrap in APP_WRAPPERS:
         app = wrap(app)
     return app

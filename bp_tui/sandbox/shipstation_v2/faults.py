@@ -23,10 +23,17 @@ def _retry_after(seconds: float) -> dict[str, str]:
 SHIPSTATION_V2 = Dialect(
     error_body=None,  # a 500 has no body (the published ServerError: an empty string)
     throttle_status=429,
-    throttle_body={"request_id": "00000000-0000-4000-8000-00000000fa18",
-                   "errors": [{"error_source": "ShipStation", "error_type": "system",
-                               "error_code": "rate_limit_exceeded",
-                               "message": "You have exceeded the rate limit. Please retry later."}]},
+    throttle_body={
+        "request_id": "00000000-0000-4000-8000-00000000fa18",
+        "errors": [
+            {
+                "error_source": "ShipStation",
+                "error_type": "system",
+                "error_code": "rate_limit_exceeded",
+                "message": "You have exceeded the rate limit. Please retry later.",
+            }
+        ],
+    },
     throttle_headers=_retry_after,
     list_key=_list_key,
     answer_kind=lambda method, path: "object",

@@ -18,8 +18,14 @@ class ShipStationV2Sandbox(ShipStationAccount):
     # be seen through V1; ``merge_orders`` stays callable for tests of what V2 then shows.
     real_world_events = ("split", "return_label", "late_void")
 
-    def __init__(self, *, v2_key: str = DEFAULT_KEY, rate_limit: int = V2_RATE_LIMIT, window_s: float = 60.0,
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        v2_key: str = DEFAULT_KEY,
+        rate_limit: int = V2_RATE_LIMIT,
+        window_s: float = 60.0,
+        **options: Any,
+    ) -> None:
         super().__init__(rate_limit=rate_limit, window_s=window_s, **options)
         self.v2 = V2Face(self, api_key=v2_key, rate_limit=rate_limit, window_s=window_s)
         self.app = build_v2_app(self.v2)
@@ -32,9 +38,15 @@ class ShipStationV2Sandbox(ShipStationAccount):
         if status not in ("processing", "error"):
             raise ValueError(f"status must be processing or error, not {status!r}")
         order = self.orders[order_id]
-        record = v1shapes.shipment_record(order, shipment_id=next(self._shipment_ids), tracking_number="",
-                                          carrier_code="ups", service_code="ups_ground", when=self.now(),
-                                          user_id=SANDBOX_USER)
+        record = v1shapes.shipment_record(
+            order,
+            shipment_id=next(self._shipment_ids),
+            tracking_number="",
+            carrier_code="ups",
+            service_code="ups_ground",
+            when=self.now(),
+            user_id=SANDBOX_USER,
+        )
         record["trackingNumber"], record["v2_status"] = None, status
         self.v2.unfinished[record["shipmentId"]] = record
         return record
@@ -45,8 +57,10 @@ class ShipStationV2Sandbox(ShipStationAccount):
         record = self.v2.unfinished.pop(shipment_id)
         if record.get("v2_status") != "processing":
             self.v2.unfinished[shipment_id] = record
-            raise ValueError(f"label {shipment_id} is {record.get('v2_status')}: "
-                             "only a processing label completes")
+            raise ValueError(
+                f"label {shipment_id} is {record.get('v2_status')}: "
+                "only a processing label completes"
+            )
         del record["v2_status"]
         order, when = self.orders[record["orderId"]], self.now()
         record["trackingNumber"] = f"1Z999AA1{next(self._tracking):010d}"

@@ -15,9 +15,15 @@ MAX_ID_LENGTH = 50  # external_shipment_id, shipment_number: longer values are c
 # V1 orderStatus -> V2 shipment_status. V2 has no shipped/on-hold/awaiting-payment status
 # (reference §4, open question 7): open orders are pending, shipped ones label_purchased (chosen,
 # also for orders marked shipped without a label).
-STATUS = {"awaiting_payment": "pending", "awaiting_shipment": "pending", "pending_fulfillment": "pending",
-          "on_hold": "pending", "shipped": "label_purchased", "cancelled": "cancelled",
-          "rejected_fulfillment": "cancelled"}
+STATUS = {
+    "awaiting_payment": "pending",
+    "awaiting_shipment": "pending",
+    "pending_fulfillment": "pending",
+    "on_hold": "pending",
+    "shipped": "label_purchased",
+    "cancelled": "cancelled",
+    "rejected_fulfillment": "cancelled",
+}
 WEIGHT_UNITS: dict[str | None, str] = {"ounces": "ounce", "pounds": "pound", "grams": "gram"}
 WEIGHT_UNITS_V1 = {"ounce": "ounces", "pound": "pounds", "gram": "grams"}
 DIMENSION_UNITS: dict[str | None, str] = {"inches": "inch", "centimeters": "centimeter"}
@@ -26,33 +32,95 @@ DIMENSION_UNITS_V1 = {v: k for k, v in DIMENSION_UNITS.items()}
 CARRIER_IDS = {"ups": "se-101", "fedex": "se-102", "stamps_com": "se-103"}
 CARRIER_CODES = {v: k for k, v in CARRIER_IDS.items()}
 CARRIER_NAMES = {"ups": "UPS", "fedex": "FedEx", "stamps_com": "USPS", "other": "Other"}
-ADVANCED = (("warehouseId", None), ("nonMachinable", "non_machinable"), ("saturdayDelivery", "saturday_delivery"),
-            ("containsAlcohol", "contains_alcohol"), ("customField1", "custom_field1"),
-            ("customField2", "custom_field2"), ("customField3", "custom_field3"), ("billToParty", "bill_to_party"),
-            ("billToAccount", "bill_to_account"), ("billToPostalCode", "bill_to_postal_code"),
-            ("billToCountryCode", "bill_to_country_code"))
+ADVANCED = (
+    ("warehouseId", None),
+    ("nonMachinable", "non_machinable"),
+    ("saturdayDelivery", "saturday_delivery"),
+    ("containsAlcohol", "contains_alcohol"),
+    ("customField1", "custom_field1"),
+    ("customField2", "custom_field2"),
+    ("customField3", "custom_field3"),
+    ("billToParty", "bill_to_party"),
+    ("billToAccount", "bill_to_account"),
+    ("billToPostalCode", "bill_to_postal_code"),
+    ("billToCountryCode", "bill_to_country_code"),
+)
 # Keys of a POST /v2/shipments item: the published create schema (additionalProperties: false) and
 # the two notes the 2026 docs add.
-CREATE_KEYS = frozenset({
-    "validate_address", "external_shipment_id", "carrier_id", "create_sales_order", "store_id", "notes_from_buyer",
-    "notes_for_gift", "is_gift", "zone", "display_scheme", "assigned_user", "shipment_status", "amount_paid",
-    "shipping_paid", "tax_paid", "ship_to", "ship_from", "items", "packages", "notes_to_buyer", "internal_notes",
-})
+CREATE_KEYS = frozenset(
+    {
+        "validate_address",
+        "external_shipment_id",
+        "carrier_id",
+        "create_sales_order",
+        "store_id",
+        "notes_from_buyer",
+        "notes_for_gift",
+        "is_gift",
+        "zone",
+        "display_scheme",
+        "assigned_user",
+        "shipment_status",
+        "amount_paid",
+        "shipping_paid",
+        "tax_paid",
+        "ship_to",
+        "ship_from",
+        "items",
+        "packages",
+        "notes_to_buyer",
+        "internal_notes",
+    }
+)
 # Accepted on create (chosen; the contract tests name the same three): the shipment's fields that
 # the published create schema lacks but ShipStation's create guide and integrations send on
 # create. ``V2Face.create_keeps_extras = False`` drops the number and custom fields instead.
 CREATE_PENDING = frozenset({"shipment_number", "warehouse_id", "advanced_options"})
 # PUT /v2/shipments/{id}: the shipment's writable fields; the read-only ones are refused (docs).
-UPDATE_KEYS = frozenset({
-    "carrier_id", "service_code", "requested_shipment_service", "shipping_rule_id", "external_order_id",
-    "hold_until_date", "ship_by_date", "retail_rate", "store_id", "items", "notes_from_buyer",
-    "notes_for_gift", "is_gift", "assigned_user", "amount_paid", "shipping_paid", "tax_paid", "zone",
-    "display_scheme", "tax_identifiers", "external_shipment_id", "shipment_number", "ship_date", "ship_to",
-    "ship_from", "warehouse_id", "return_to", "is_return", "confirmation", "customs", "advanced_options",
-    "insurance_provider", "order_source_code", "packages", "comparison_rate_type", "notes_to_buyer",
-    "internal_notes",
-})
-READ_ONLY = frozenset({"shipment_id", "created_at", "modified_at", "shipment_status", "tags", "total_weight"})
+UPDATE_KEYS = frozenset(
+    {
+        "carrier_id",
+        "service_code",
+        "requested_shipment_service",
+        "shipping_rule_id",
+        "external_order_id",
+        "hold_until_date",
+        "ship_by_date",
+        "retail_rate",
+        "store_id",
+        "items",
+        "notes_from_buyer",
+        "notes_for_gift",
+        "is_gift",
+        "assigned_user",
+        "amount_paid",
+        "shipping_paid",
+        "tax_paid",
+        "zone",
+        "display_scheme",
+        "tax_identifiers",
+        "external_shipment_id",
+        "shipment_number",
+        "ship_date",
+        "ship_to",
+        "ship_from",
+        "warehouse_id",
+        "return_to",
+        "is_return",
+        "confirmation",
+        "customs",
+        "advanced_options",
+        "insurance_provider",
+        "order_source_code",
+        "packages",
+        "comparison_rate_type",
+        "notes_to_buyer",
+        "internal_notes",
+    }
+)
+READ_ONLY = frozenset(
+    {"shipment_id", "created_at", "modified_at", "shipment_status", "tags", "total_weight"}
+)
 # Countries whose addresses need a state or province (chosen: the US, Canada and Australia, whose
 # carriers and ShipStation's address rules want it, as an abbreviation in the US).
 REGION_REQUIRED = frozenset({"US", "CA", "AU"})
@@ -73,7 +141,11 @@ def number_of(v2_id: Any) -> int | None:
 def iso(value: Any) -> str | None:
     """A V1 timestamp (Pacific wall time) as V2 writes date-times: UTC with ``Z``."""
     moment = parse_datetime(value) if value else None
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return (
+        None
+        if moment is None
+        else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    )
 
 
 def v1_time(value: Any) -> str | None:
@@ -103,7 +175,9 @@ def parse_filter(value: str) -> datetime:
     """A date-time filter or field: ISO 8601 with ``Z`` or an offset (V2's pattern); raises
     ValueError."""
     text = value.strip()
-    if not text.endswith(("Z", "z")) and not (len(text) > 6 and text[-6] in "+-" and text[-3] == ":"):
+    if not text.endswith(("Z", "z")) and not (
+        len(text) > 6 and text[-6] in "+-" and text[-3] == ":"
+    ):
         raise ValueError("a date-time needs a time zone offset (Z or +hh:mm)")
     parsed = parse_datetime(text)
     assert parsed is not None
@@ -115,14 +189,25 @@ def money(amount: Any) -> dict | None:
 
 
 def amount(value: Any) -> float | None:
-    return float(value["amount"]) if isinstance(value, dict) and value.get("amount") is not None else None
+    return (
+        float(value["amount"])
+        if isinstance(value, dict) and value.get("amount") is not None
+        else None
+    )
 
 
 # ---- records -> V2 answers
 
 # Address lines the published ``address`` types as strings, never null: left out when empty.
-ADDRESS_STRINGS = ("name", "phone", "address_line1", "city_locality", "state_province", "postal_code",
-                   "country_code")
+ADDRESS_STRINGS = (
+    "name",
+    "phone",
+    "address_line1",
+    "city_locality",
+    "state_province",
+    "postal_code",
+    "country_code",
+)
 ADDRESS_NEEDED = ("name", "address_line1", "country_code")  # the lines no shipment goes without
 
 
@@ -130,12 +215,20 @@ def ship_to_view(address: dict, email: Any) -> dict:
     """A V2 address: the nullable lines as null when empty, the others left out (chosen)."""
     residential = address.get("residential")
     view = {
-        "name": address.get("name"), "phone": address.get("phone"), "email": email or None,
-        "company_name": address.get("company") or None, "address_line1": address.get("street1"),
-        "address_line2": address.get("street2") or None, "address_line3": address.get("street3") or None,
-        "city_locality": address.get("city"), "state_province": address.get("state"),
-        "postal_code": address.get("postalCode"), "country_code": address.get("country"),
-        "address_residential_indicator": "unknown" if residential is None else ("yes" if residential else "no"),
+        "name": address.get("name"),
+        "phone": address.get("phone"),
+        "email": email or None,
+        "company_name": address.get("company") or None,
+        "address_line1": address.get("street1"),
+        "address_line2": address.get("street2") or None,
+        "address_line3": address.get("street3") or None,
+        "city_locality": address.get("city"),
+        "state_province": address.get("state"),
+        "postal_code": address.get("postalCode"),
+        "country_code": address.get("country"),
+        "address_residential_indicator": "unknown"
+        if residential is None
+        else ("yes" if residential else "no"),
     }
     return {k: v for k, v in view.items() if k not in ADDRESS_STRINGS or v not in (None, "")}
 
@@ -143,14 +236,30 @@ def ship_to_view(address: dict, email: Any) -> dict:
 def item_view(item: dict) -> dict:
     weight = item.get("weight") or None
     return {
-        "sales_order_id": None, "sales_order_item_id": f"se-{item['orderItemId']}",
-        "external_order_item_id": item.get("lineItemKey"), "sku": item.get("sku"), "name": item.get("name"),
-        "quantity": item["quantity"], "unit_price": item.get("unitPrice"), "tax_amount": item.get("taxAmount"),
-        "shipping_amount": item.get("shippingAmount"), "image_url": item.get("imageUrl"),
-        "inventory_location": item.get("warehouseLocation"), "upc": item.get("upc"),
-        "fullfilment_sku": item.get("fulfillmentSku"), "options": item.get("options") or [],
-        **({} if not weight else {"weight": {"value": weight.get("value"),
-                                             "unit": WEIGHT_UNITS.get(weight.get("units"), "ounce")}}),
+        "sales_order_id": None,
+        "sales_order_item_id": f"se-{item['orderItemId']}",
+        "external_order_item_id": item.get("lineItemKey"),
+        "sku": item.get("sku"),
+        "name": item.get("name"),
+        "quantity": item["quantity"],
+        "unit_price": item.get("unitPrice"),
+        "tax_amount": item.get("taxAmount"),
+        "shipping_amount": item.get("shippingAmount"),
+        "image_url": item.get("imageUrl"),
+        "inventory_location": item.get("warehouseLocation"),
+        "upc": item.get("upc"),
+        "fullfilment_sku": item.get("fulfillmentSku"),
+        "options": item.get("options") or [],
+        **(
+            {}
+            if not weight
+            else {
+                "weight": {
+                    "value": weight.get("value"),
+                    "unit": WEIGHT_UNITS.get(weight.get("units"), "ounce"),
+                }
+            }
+        ),
     }
 
 
@@ -159,11 +268,22 @@ def package_view(order: dict) -> dict:
     dims = order.get("dimensions") or None
     return {
         "package_code": order.get("packageCode") or "package",
-        "weight": {"value": weight.get("value") if weight else 0,
-                   "unit": WEIGHT_UNITS.get((weight or {}).get("units"), "ounce")},
-        **({} if not dims else {"dimensions": {"unit": DIMENSION_UNITS.get(dims.get("units"), "inch"),
-                                               "length": dims.get("length"), "width": dims.get("width"),
-                                               "height": dims.get("height")}}),
+        "weight": {
+            "value": weight.get("value") if weight else 0,
+            "unit": WEIGHT_UNITS.get((weight or {}).get("units"), "ounce"),
+        },
+        **(
+            {}
+            if not dims
+            else {
+                "dimensions": {
+                    "unit": DIMENSION_UNITS.get(dims.get("units"), "inch"),
+                    "length": dims.get("length"),
+                    "width": dims.get("width"),
+                    "height": dims.get("height"),
+                }
+            }
+        ),
     }
 
 
@@ -173,7 +293,9 @@ def shipment_view(order: dict, *, extra: dict, warehouses: dict[int, dict]) -> d
     ship-from (through V1) ships from the default warehouse (chosen: the published shipment
     requires ``ship_from`` and ``return_to``). Money not known is left out, never null."""
     adv = order["advancedOptions"]
-    warehouse = warehouses.get(adv.get("warehouseId")) if adv.get("warehouseId") is not None else None
+    warehouse = (
+        warehouses.get(adv.get("warehouseId")) if adv.get("warehouseId") is not None else None
+    )
     default = next((w for w in warehouses.values() if w.get("is_default")), None)
     packages = [package_view(order), *extra.get("more_packages", [])]
     total = sum(float((p.get("weight") or {}).get("value") or 0) for p in packages)
@@ -200,11 +322,19 @@ def shipment_view(order: dict, *, extra: dict, warehouses: dict[int, dict]) -> d
         "internal_notes": order.get("internalNotes"),
         "hold_until_date": iso(order.get("holdUntilDate")),
         "ship_by_date": iso(order.get("shipByDate")),
-        **{k: money(v) for k, v in (("amount_paid", order.get("amountPaid")),
-                                    ("shipping_paid", order.get("shippingAmount")),
-                                    ("tax_paid", order.get("taxAmount"))) if v is not None},
+        **{
+            k: money(v)
+            for k, v in (
+                ("amount_paid", order.get("amountPaid")),
+                ("shipping_paid", order.get("shippingAmount")),
+                ("tax_paid", order.get("taxAmount")),
+            )
+            if v is not None
+        },
         "insurance_provider": "none",  # required; bp-tui never insures (chosen)
-        **({"store_id": se(adv["storeId"])} if adv.get("storeId") is not None else {}),  # not nullable
+        **(
+            {"store_id": se(adv["storeId"])} if adv.get("storeId") is not None else {}
+        ),  # not nullable
         "tags": [{"name": f"tag-{t}"} for t in order.get("tagIds") or []],
         "packages": packages,
         "total_weight": {"value": round(total, 4), "unit": packages[0]["weight"]["unit"]},
@@ -245,20 +375,40 @@ def label_view(record: dict, *, order: dict | None = None) -> dict:
         "trackable": status != "error",
         "tracking_status": "error" if status == "error" else "in_transit",
         "tracking_url": None,
-        "label_download": {"href": f"https://api.shipstation.sandbox/v2/downloads/labels/{label_id}.pdf"},
-        "packages": [{"package_id": 1, "package_code": record.get("packageCode") or "package",
-                      "weight": {"value": (weight or {}).get("value") or 0,
-                                 "unit": WEIGHT_UNITS.get((weight or {}).get("units"), "ounce")},
-                      **({"tracking_number": record["trackingNumber"]}
-                         if record.get("trackingNumber") else {})}],
+        "label_download": {
+            "href": f"https://api.shipstation.sandbox/v2/downloads/labels/{label_id}.pdf"
+        },
+        "packages": [
+            {
+                "package_id": 1,
+                "package_code": record.get("packageCode") or "package",
+                "weight": {
+                    "value": (weight or {}).get("value") or 0,
+                    "unit": WEIGHT_UNITS.get((weight or {}).get("units"), "ounce"),
+                },
+                **(
+                    {"tracking_number": record["trackingNumber"]}
+                    if record.get("trackingNumber")
+                    else {}
+                ),
+            }
+        ],
         "ship_to": ship_to_view(record.get("shipTo") or (order or {}).get("shipTo") or {}, None),
     }
     if record.get("trackingNumber") and status not in ("processing", "error"):
-        view["tracking_number"] = record["trackingNumber"]  # minLength 1: left out until there is one
+        view["tracking_number"] = record[
+            "trackingNumber"
+        ]  # minLength 1: left out until there is one
     return {k: v for k, v in view.items() if v is not None or k in LABEL_NULLABLE}
 
 
-LABEL_NULLABLE = ("external_shipment_id", "external_order_id", "rma_number", "voided_at", "tracking_url")
+LABEL_NULLABLE = (
+    "external_shipment_id",
+    "external_order_id",
+    "rma_number",
+    "voided_at",
+    "tracking_url",
+)
 
 
 def fulfillment_view(record: dict) -> dict:
@@ -289,30 +439,49 @@ def fulfillment_view(record: dict) -> dict:
 
 # ---- V2 bodies -> the account's V1 fields
 
+
 def v1_address(ship_to: dict) -> dict:
     indicator = ship_to.get("address_residential_indicator")
     return {
-        "name": ship_to.get("name"), "company": ship_to.get("company_name"), "street1": ship_to.get("address_line1"),
-        "street2": ship_to.get("address_line2"), "street3": ship_to.get("address_line3"),
-        "city": ship_to.get("city_locality"), "state": ship_to.get("state_province"),
-        "postalCode": ship_to.get("postal_code"), "country": ship_to.get("country_code"),
-        "phone": ship_to.get("phone"), "residential": {"yes": True, "no": False}.get(str(indicator)),
+        "name": ship_to.get("name"),
+        "company": ship_to.get("company_name"),
+        "street1": ship_to.get("address_line1"),
+        "street2": ship_to.get("address_line2"),
+        "street3": ship_to.get("address_line3"),
+        "city": ship_to.get("city_locality"),
+        "state": ship_to.get("state_province"),
+        "postalCode": ship_to.get("postal_code"),
+        "country": ship_to.get("country_code"),
+        "phone": ship_to.get("phone"),
+        "residential": {"yes": True, "no": False}.get(str(indicator)),
     }
 
 
 def v1_item(item: dict) -> dict:
     weight = item.get("weight") or None
     return {
-        "lineItemKey": item.get("external_order_item_id"), "sku": item.get("sku"), "name": item.get("name"),
-        "quantity": item.get("quantity", 1), "unitPrice": item.get("unit_price"),
-        "taxAmount": amount(item.get("tax_amount")) if isinstance(item.get("tax_amount"), dict)
+        "lineItemKey": item.get("external_order_item_id"),
+        "sku": item.get("sku"),
+        "name": item.get("name"),
+        "quantity": item.get("quantity", 1),
+        "unitPrice": item.get("unit_price"),
+        "taxAmount": amount(item.get("tax_amount"))
+        if isinstance(item.get("tax_amount"), dict)
         else item.get("tax_amount"),
-        "shippingAmount": amount(item.get("shipping_amount")) if isinstance(item.get("shipping_amount"), dict)
+        "shippingAmount": amount(item.get("shipping_amount"))
+        if isinstance(item.get("shipping_amount"), dict)
         else item.get("shipping_amount"),
-        "imageUrl": item.get("image_url"), "warehouseLocation": item.get("inventory_location"),
-        "upc": item.get("upc"), "fulfillmentSku": item.get("fullfilment_sku"), "options": item.get("options") or [],
-        "weight": None if not isinstance(weight, dict) else {
-            "value": weight.get("value"), "units": WEIGHT_UNITS_V1.get(str(weight.get("unit")), "ounces")},
+        "imageUrl": item.get("image_url"),
+        "warehouseLocation": item.get("inventory_location"),
+        "upc": item.get("upc"),
+        "fulfillmentSku": item.get("fullfilment_sku"),
+        "options": item.get("options") or [],
+        "weight": None
+        if not isinstance(weight, dict)
+        else {
+            "value": weight.get("value"),
+            "units": WEIGHT_UNITS_V1.get(str(weight.get("unit")), "ounces"),
+        },
     }
 
 
@@ -322,11 +491,20 @@ def v1_package_fields(packages: list) -> dict:
     dims = first.get("dimensions") if isinstance(first.get("dimensions"), dict) else None
     return {
         "packageCode": first.get("package_code"),
-        "weight": None if weight is None else {"value": weight.get("value"),
-                                               "units": WEIGHT_UNITS_V1.get(str(weight.get("unit")), "ounces")},
-        "dimensions": None if dims is None else {"units": DIMENSION_UNITS_V1.get(str(dims.get("unit")), "inches"),
-                                                 "length": dims.get("length"), "width": dims.get("width"),
-                                                 "height": dims.get("height")},
+        "weight": None
+        if weight is None
+        else {
+            "value": weight.get("value"),
+            "units": WEIGHT_UNITS_V1.get(str(weight.get("unit")), "ounces"),
+        },
+        "dimensions": None
+        if dims is None
+        else {
+            "units": DIMENSION_UNITS_V1.get(str(dims.get("unit")), "inches"),
+            "length": dims.get("length"),
+            "width": dims.get("width"),
+            "height": dims.get("height"),
+        },
     }
 
 
@@ -339,7 +517,15 @@ def page(records: list[dict], *, key: str, page_no: int, size: int, base: str) -
     def link(n: int) -> dict:
         return {"href": f"{base}?page={n}&page_size={size}"}
 
-    return {key: records[start:start + size], "total": len(records), "page": page_no, "pages": pages,
-            "links": {"first": link(1), "last": link(max(1, pages)),
-                      "prev": link(page_no - 1) if page_no > 1 else {},
-                      "next": link(page_no + 1) if page_no < pages else {}}}
+    return {
+        key: records[start : start + size],
+        "total": len(records),
+        "page": page_no,
+        "pages": pages,
+        "links": {
+            "first": link(1),
+            "last": link(max(1, pages)),
+            "prev": link(page_no - 1) if page_no > 1 else {},
+            "next": link(page_no + 1) if page_no < pages else {},
+        },
+    }

@@ -67,7 +67,9 @@ class IdCache:
 
     # ---- external_shipment_id -> shipment_id
     def shipment_of(self, external_id: str) -> str | None:
-        row = self.db.execute("SELECT shipment_id FROM shipment_keys WHERE external_id = ?", (external_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT shipment_id FROM shipment_keys WHERE external_id = ?", (external_id,)
+        ).fetchone()
         return row[0] if row else None
 
     def remember(self, external_id: str, shipment_id: str) -> None:
@@ -76,8 +78,11 @@ class IdCache:
     def remember_many(self, pairs: list[tuple[str, str]]) -> None:
         """Several ``(external_id, shipment_id)`` at once (one commit)."""
         with self.db:
-            self.db.executemany("INSERT INTO shipment_keys (external_id, shipment_id) VALUES (?, ?) "
-                                "ON CONFLICT(external_id) DO UPDATE SET shipment_id = excluded.shipment_id", pairs)
+            self.db.executemany(
+                "INSERT INTO shipment_keys (external_id, shipment_id) VALUES (?, ?) "
+                "ON CONFLICT(external_id) DO UPDATE SET shipment_id = excluded.shipment_id",
+                pairs,
+            )
 
     def forget(self, external_id: str) -> None:
         with self.db:
@@ -100,9 +105,13 @@ class IdCache:
     def v2_of(self, carried: int) -> str:
         """The V2 id of a stored integer id (``se-<n>``, or the id an alias stands for)."""
         if carried >= ALIAS_BASE:
-            row = self.db.execute("SELECT v2_id FROM aliases WHERE n = ?", (carried - ALIAS_BASE,)).fetchone()
+            row = self.db.execute(
+                "SELECT v2_id FROM aliases WHERE n = ?", (carried - ALIAS_BASE,)
+            ).fetchone()
             if row is None:
-                raise KeyError(f"ShipStation id {carried} is a local alias this install does not know")
+                raise KeyError(
+                    f"ShipStation id {carried} is a local alias this install does not know"
+                )
             return str(row[0])
         return se_id(carried)
 
@@ -113,5 +122,8 @@ class IdCache:
 
     def set_fact(self, name: str, value: str) -> None:
         with self.db:
-            self.db.execute("INSERT INTO facts (name, value) VALUES (?, ?) "
-                            "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+            self.db.execute(
+                "INSERT INTO facts (name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )

@@ -30,9 +30,8 @@ from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
 from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_object
 from bp_tui.config.model import ShipStationSettings
-from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.core.shipping import OrderDraft, SendResult
-from bp_tui.errors import ApiError, ApiThrottled, ApiUnavailable
+from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE
 from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment, Store
 from bp_tui.shipstation.v2 import errors, translate
@@ -43,26 +42,39 @@ from bp_tui.state.profiles import shared_data_dir
 
 MAX_BATCH = 100
 MAX_PAGE_SIZE = 500
-BATCH_READ_MIN = 10  # up to this many shipments to read, a GET each is as cheap as listing the pending ones
+BATCH_READ_MIN = (
+    10  # up to this many shipments to read, a GET each is as cheap as listing the pending ones
+)
 MAX_PAGES = 10_000
 MAX_THROTTLES = 5
 DEFAULT_RETRY_AFTER_S = WINDOW_S  # a 429 without Retry-After: wait the whole window
 WAREHOUSE_FACT = "default_warehouse_id"
 NO_RESULT = "ShipStation returned no result for this shipment"
-NO_TRACKING = ("ShipStation V2 marks a shipment shipped only with a tracking number, and this one has none "
-               "(V1 allowed it; V2's POST /v2/fulfillments requires tracking_number)")
-NO_TRACKING_HINT = ("nothing was sent: add the tracking number in Brightpearl and mark the note shipped "
-                    "in ShipStation by hand, or print the label in ShipStation")
-V1_ONLY = ("ShipStation API V2 has no stores endpoint: {what} works with api_version = \"v1\" only "
-           "(stores and their branding are managed in the ShipStation web app)")
+NO_TRACKING = (
+    "ShipStation V2 marks a shipment shipped only with a tracking number, and this one has none "
+    "(V1 allowed it; V2's POST /v2/fulfillments requires tracking_number)"
+)
+NO_TRACKING_HINT = (
+    "nothing was sent: add the tracking number in Brightpearl and mark the note shipped "
+    "in ShipStation by hand, or print the label in ShipStation"
+)
+V1_ONLY = (
+    'ShipStation API V2 has no stores endpoint: {what} works with api_version = "v1" only '
+    "(stores and their branding are managed in the ShipStation web app)"
+)
 
 
 class V1OnlyError(ApiError):
     """A call the V1 API has and V2 does not (stores): nothing was sent."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(SERVICE, 0, V1_ONLY.format(what=what), code="v1_only",
-                         hint="setup and doctor skip the store list on V2; set store_id by hand if needed")
+        super().__init__(
+            SERVICE,
+            0,
+            V1_ONLY.format(what=what),
+            code="v1_only",
+            hint="setup and doctor skip the store list on V2; set store_id by hand if needed",
+        )
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -108,7 +120,9 @@ class _Policy:
         return {"api-key": self.api_key}
 
     def observe(self, response: httpx.Response) -> None:
-        self.last_request_id = response.headers.get("x-shipengine-requestid") or self.last_request_id
+        self.last_request_id = (
+            response.headers.get("x-shipengine-requestid") or self.last_request_id
+        )
 
     def throttle_wait(self, status: int, body: Any, response: httpx.Response) -> float | None:
         if not errors.is_throttled(status, body):
@@ -117,20 +131,30 @@ class _Policy:
         return DEFAULT_RETRY_AFTER_S if wait is None else wait
 
     def throttled(self, status: int, body: Any) -> ApiThrottled:
-        return ApiThrottled(SERVICE, status, "Too Many Requests",
-                            hint="still throttled after waiting as told " "(Retry-After); is the V2 key used elsewhere?")
+        return ApiThrottled(
+            SERVICE,
+            status,
+            "Too Many Requests",
+            hint="still throttled after waiting as told "
+            "(Retry-After); is the V2 key used elsewhere?",
+        )
 
     def reauthenticate(self, status: int, body: Any) -> bool:
         return False
 
     def error(self, status: int, body: Any, method: str, url: str) -> ApiProblem:
-        return errors.error_for(status, body, path=f"{method} /{url.lstrip('/')}", secrets=(self.api_key,))
+        return errors.error_for(
+            status, body, path=f"{method} /{url.lstrip('/')}", secrets=(self.api_key,)
+        )
 
     def retry_server_error(self, status: int, body: Any) -> bool:
         return True
 
     def unreachable_hint(self, method: str, url: str) -> str:
-        return f"{method} /{url.lstrip('/')} failed; check the network and " "shipstation.base_url (V2: api.shipstation.com)"
+        return (
+            f"{method} /{url.lstrip('/')} failed; check the network and "
+            "shipstation.base_url (V2: api.shipstation.com)"
+        )
 
 
 @dataclass
@@ -167,19 +191,36 @@ class ShipStationV2Client(SenderClient):
         void_lookback_days: int = 30,
     ) -> None:
         self._base_url = settings.api_base.rstrip("/") + "/"
-        self.void_lookback_days = void_lookback_days  # sync.lookback_days: how far back voids are looked for
+        self.void_lookback_days = (
+            void_lookback_days  # sync.lookback_days: how far back voids are looked for
+        )
         self._api_key = settings.api_key
         self.backoff = backoff or Backoff()
         self._sleep = sleep
         self.gate = gate or SharedWindowGate(
-            limiter_path(shared_data_dir(state_path), settings.api_key) if state_path is not None else None,
-            limit=limit, window_s=window_s, sleep=sleep)
+            limiter_path(shared_data_dir(state_path), settings.api_key)
+            if state_path is not None
+            else None,
+            limit=limit,
+            window_s=window_s,
+            sleep=sleep,
+        )
         self.ids = IdCache(cache_path(state_path) if state_path is not None else None)
-        self._http = httpx.AsyncClient(base_url=self._base_url, transport=transport, timeout=timeout,
-                                       headers={"Accept": "application/json"})
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+        )
         self._policy = _Policy(settings.api_key)
-        self._sender = Sender(self._policy, self._http, gate=self.gate, backoff=self.backoff, sleep=sleep,
-                              secrets=lambda: (settings.api_key,))
+        self._sender = Sender(
+            self._policy,
+            self._http,
+            gate=self.gate,
+            backoff=self.backoff,
+            sleep=sleep,
+            secrets=lambda: (settings.api_key,),
+        )
 
     def __repr__(self) -> str:
         return f"ShipStationV2Client(base_url={self._base_url!r})"
@@ -188,25 +229,47 @@ class ShipStationV2Client(SenderClient):
         await super().aclose()
         self.ids.close()
 
-
     # ---- transport ----------------------------------------------------------------------
 
-    async def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
-                       retry: bool = True, shape: Shape = is_json_object, no_content: bool = False) -> Any:
-        query = {k: ("true" if v is True else "false" if v is False else
-                     translate.to_filter(v) if isinstance(v, datetime) else str(v))
-                 for k, v in (params or {}).items() if v is not None}
-        return await self._sender.send(method, path, params=query, json=json, retry=retry, shape=shape,
-                                       no_content=no_content)
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        retry: bool = True,
+        shape: Shape = is_json_object,
+        no_content: bool = False,
+    ) -> Any:
+        query = {
+            k: (
+                "true"
+                if v is True
+                else "false"
+                if v is False
+                else translate.to_filter(v)
+                if isinstance(v, datetime)
+                else str(v)
+            )
+            for k, v in (params or {}).items()
+            if v is not None
+        }
+        return await self._sender.send(
+            method, path, params=query, json=json, retry=retry, shape=shape, no_content=no_content
+        )
 
-    async def _paged(self, path: str, key: str, params: dict[str, Any], page_size: int) -> list[dict[str, Any]]:
+    async def _paged(
+        self, path: str, key: str, params: dict[str, Any], page_size: int
+    ) -> list[dict[str, Any]]:
         """Every item of a V2 list (``{key: [...], total, page, pages, links}``)."""
         size = max(1, min(MAX_PAGE_SIZE, int(page_size)))
         items: list[dict[str, Any]] = []
         page = 1
         while page <= MAX_PAGES:
-            body = await self._request("GET", path, params={**params, "page": page, "page_size": size},
-                                       shape=_page_of(key))
+            body = await self._request(
+                "GET", path, params={**params, "page": page, "page_size": size}, shape=_page_of(key)
+            )
             chunk = body.get(key) or []
             items.extend(item for item in chunk if isinstance(item, dict))
             pages = body.get("pages")
@@ -227,8 +290,13 @@ class ShipStationV2Client(SenderClient):
         try:
             return self.ids.v2_of(int(carried))
         except (KeyError, ValueError) as exc:
-            raise ApiError(SERVICE, 0, f"no ShipStation V2 id for {carried!r}", code="no_id",
-                           hint=str(exc.args[0]) if exc.args else None) from None
+            raise ApiError(
+                SERVICE,
+                0,
+                f"no ShipStation V2 id for {carried!r}",
+                code="no_id",
+                hint=str(exc.args[0]) if exc.args else None,
+            ) from None
 
     # ---- import ---------------------------------------------------------------------------
 
@@ -243,14 +311,17 @@ class ShipStationV2Client(SenderClient):
             assert job.draft is not None
             region = translate.missing_region(job.draft)
             if len(job.key) > translate.MAX_ID_LENGTH:
-                job.result = self._failed(job, f"orderKey {job.key[:20]}... is longer than V2's "
-                                               f"{translate.MAX_ID_LENGTH} characters (V2 would cut it)")
+                job.result = self._failed(
+                    job,
+                    f"orderKey {job.key[:20]}... is longer than V2's "
+                    f"{translate.MAX_ID_LENGTH} characters (V2 would cut it)",
+                )
             elif region is not None:
                 job.result = self._failed(job, region)  # refused alone, before anything is sent
             else:
                 creates.append(job)
         for start in range(0, len(creates), MAX_BATCH):
-            await self._create_batch(creates[start:start + MAX_BATCH])
+            await self._create_batch(creates[start : start + MAX_BATCH])
         return [job.result or self._failed(job, NO_RESULT) for job in jobs]
 
     async def update_orders(self, updates: Sequence[OrderUpdate]) -> list[SendResult]:
@@ -270,12 +341,17 @@ class ShipStationV2Client(SenderClient):
             except ApiError as exc:
                 if exc.code != "no_id":
                     raise
-                job.result = self._failed(job, exc.message)  # its stored id names no shipment: this order only
+                job.result = self._failed(
+                    job, exc.message
+                )  # its stored id names no shipment: this order only
                 continue
             if current is None:
-                job.result = self._failed(job, f"shipment se-{job.current.order_id} no longer exists in "
-                                               "ShipStation (merged into another order, or deleted): "
-                                               "not created again")
+                job.result = self._failed(
+                    job,
+                    f"shipment se-{job.current.order_id} no longer exists in "
+                    "ShipStation (merged into another order, or deleted): "
+                    "not created again",
+                )
                 continue
             job.result = await self._update(job, current, adopt=False)
         return [job.result or self._failed(job, NO_RESULT) for job in jobs]
@@ -301,8 +377,9 @@ class ShipStationV2Client(SenderClient):
     async def _shipment(self, shipment_id: str) -> dict[str, Any] | None:
         """GET one shipment; None when it is gone (404)."""
         try:
-            found: dict[str, Any] = await self._request("GET", f"v2/shipments/{shipment_id}",
-                                                        shape=has_key("shipment_id"))
+            found: dict[str, Any] = await self._request(
+                "GET", f"v2/shipments/{shipment_id}", shape=has_key("shipment_id")
+            )
             return found
         except ApiError as exc:
             if exc.status == 404:
@@ -311,9 +388,13 @@ class ShipStationV2Client(SenderClient):
 
     async def _lookup(self, key: str) -> list[dict[str, Any]]:
         """Every shipment with ``external_shipment_id`` = key (the parts of a split share it)."""
-        found = await self._paged("v2/shipments", "shipments", {"external_shipment_id": key}, MAX_PAGE_SIZE)
-        return sorted((s for s in found if s.get("external_shipment_id") == key and s.get("shipment_id")),
-                      key=lambda s: (numeric_part(str(s["shipment_id"])) or 0, str(s["shipment_id"])))
+        found = await self._paged(
+            "v2/shipments", "shipments", {"external_shipment_id": key}, MAX_PAGE_SIZE
+        )
+        return sorted(
+            (s for s in found if s.get("external_shipment_id") == key and s.get("shipment_id")),
+            key=lambda s: (numeric_part(str(s["shipment_id"])) or 0, str(s["shipment_id"])),
+        )
 
     async def _taken(self, job: _Job) -> SendResult:
         """A create refused because the key is taken: the shipment under it, adopted (updated
@@ -334,12 +415,19 @@ class ShipStationV2Client(SenderClient):
         sid = str(current["shipment_id"])
         status = str(current.get("shipment_status") or "")
         if status == "cancelled":
-            return self._failed(job, f"shipment {sid} with this key was cancelled in ShipStation; V2 does not "
-                                     "re-create a shipment under a cancelled external_shipment_id")
+            return self._failed(
+                job,
+                f"shipment {sid} with this key was cancelled in ShipStation; V2 does not "
+                "re-create a shipment under a cancelled external_shipment_id",
+            )
         if status != "pending":
             if adopt:
-                return self._ok(job, sid, current.get("shipment_number"))  # ours, already past pending: adopt it
-            return self._failed(job, f"shipment {sid} is {status} in ShipStation; V2 updates pending shipments only")
+                return self._ok(
+                    job, sid, current.get("shipment_number")
+                )  # ours, already past pending: adopt it
+            return self._failed(
+                job, f"shipment {sid} is {status} in ShipStation; V2 updates pending shipments only"
+            )
         body = translate.updated_shipment(current, job.draft)
         if translate.owned(body) == translate.owned(current):
             return self._ok(job, sid, current.get("shipment_number"))
@@ -349,10 +437,15 @@ class ShipStationV2Client(SenderClient):
             if exc.status >= 500:
                 raise
             if exc.status == 404:  # merged away or deleted since it was read: never created again
-                return self._failed(job, f"shipment {sid} no longer exists in ShipStation (merged into another "
-                                         "order, or deleted): not created again")
+                return self._failed(
+                    job,
+                    f"shipment {sid} no longer exists in ShipStation (merged into another "
+                    "order, or deleted): not created again",
+                )
             return self._failed(job, exc.message or str(exc))
-        return self._ok(job, sid, answer.get("shipment_number") if isinstance(answer, dict) else None)
+        return self._ok(
+            job, sid, answer.get("shipment_number") if isinstance(answer, dict) else None
+        )
 
     async def _warehouse(self) -> str | None:
         """The account's default warehouse (V2 wants a ship-from on every shipment); read once
@@ -376,30 +469,50 @@ class ShipStationV2Client(SenderClient):
 
     async def _create_batch(self, batch: list[_Job]) -> None:
         warehouse = await self._warehouse()
-        payload = {"shipments": [translate.new_shipment(job.draft, warehouse_id=warehouse)
-                                 for job in batch if job.draft is not None]}
+        payload = {
+            "shipments": [
+                translate.new_shipment(job.draft, warehouse_id=warehouse)
+                for job in batch
+                if job.draft is not None
+            ]
+        }
         try:
-            body = await self._request("POST", "v2/shipments", json=payload, shape=has_list("shipments"))
+            body = await self._request(
+                "POST", "v2/shipments", json=payload, shape=has_list("shipments")
+            )
         except ApiError as exc:
             if exc.status != 400:
                 raise
             for job in batch:
                 job.result = self._failed(job, exc.message or str(exc))
             return
-        answers = {str(a.get("external_shipment_id")): a for a in body["shipments"] if isinstance(a, dict)}
-        self.ids.remember_many([(job.key, str(answers[job.key]["shipment_id"])) for job in batch
-                                if job.key in answers and answers[job.key].get("shipment_id")
-                                and not answers[job.key].get("errors")])
+        answers = {
+            str(a.get("external_shipment_id")): a for a in body["shipments"] if isinstance(a, dict)
+        }
+        self.ids.remember_many(
+            [
+                (job.key, str(answers[job.key]["shipment_id"]))
+                for job in batch
+                if job.key in answers
+                and answers[job.key].get("shipment_id")
+                and not answers[job.key].get("errors")
+            ]
+        )
         for job in batch:
             answer = answers.get(job.key)
             if answer is None:
                 continue
             problems = answer.get("errors")
             if answer.get("shipment_id") and not problems:
-                job.result = (await self._settled(job, answer) if _not_kept(answer, job.draft)
-                              else self._ok(job, str(answer["shipment_id"]), answer.get("shipment_number")))
+                job.result = (
+                    await self._settled(job, answer)
+                    if _not_kept(answer, job.draft)
+                    else self._ok(job, str(answer["shipment_id"]), answer.get("shipment_number"))
+                )
             elif errors.is_conflict(problems):
-                job.result = await self._taken(job)  # created meanwhile (a lost answer, another process)
+                job.result = await self._taken(
+                    job
+                )  # created meanwhile (a lost answer, another process)
             else:
                 job.result = self._failed(job, errors.item_errors(problems) or NO_RESULT)
 
@@ -411,7 +524,9 @@ class ShipStationV2Client(SenderClient):
         if current is None:
             current = await self._shipment(str(answer["shipment_id"]))
             if current is None:
-                return self._failed(job, f"shipment {answer['shipment_id']} was created but cannot be read back")
+                return self._failed(
+                    job, f"shipment {answer['shipment_id']} was created but cannot be read back"
+                )
         return await self._update(job, current, adopt=True)
 
     async def _cancel(self, job: _Job) -> SendResult:
@@ -420,30 +535,40 @@ class ShipStationV2Client(SenderClient):
         assert job.current is not None
         sid = self._v2_id(job.current.order_id)
         try:
-            await self._request("PUT", f"v2/shipments/{sid}/cancel", json={}, no_content=True, shape=_no_body)
+            await self._request(
+                "PUT", f"v2/shipments/{sid}/cancel", json={}, no_content=True, shape=_no_body
+            )
         except ApiError as exc:
             current = await self._shipment(sid)
             if current is None or current.get("shipment_status") != "cancelled":
                 return self._failed(job, exc.message or str(exc))
         return self._ok(job, sid)
 
-    async def find_orders_by_number(self, order_number: str, *, store_id: int | None = None) -> list[Order]:
+    async def find_orders_by_number(
+        self, order_number: str, *, store_id: int | None = None
+    ) -> list[Order]:
         """Shipments whose ``shipment_number`` is exactly ``order_number``."""
         params: dict[str, Any] = {"shipment_number": order_number}
         if store_id:
             params["store_id"] = self._v2_id(store_id)
         found = await self._paged("v2/shipments", "shipments", params, MAX_PAGE_SIZE)
-        return [translate.order_of(s, self._carried) for s in found
-                if s.get("shipment_id") and s.get("shipment_number") == order_number]
+        return [
+            translate.order_of(s, self._carried)
+            for s in found
+            if s.get("shipment_id") and s.get("shipment_number") == order_number
+        ]
 
-    async def find_orders_by_key(self, order_key: str, *, number_prefix: str,
-                                 store_id: int | None = None) -> list[Order]:
+    async def find_orders_by_key(
+        self, order_key: str, *, number_prefix: str, store_id: int | None = None
+    ) -> list[Order]:
         """The shipments with this ``external_shipment_id`` (a split's parts share it); V2 filters
         by it, so neither ``number_prefix`` nor ``store_id`` (the key names our account) is
         needed."""
         return [translate.order_of(s, self._carried) for s in await self._lookup(order_key)]
 
-    async def get_open_orders(self, order_ids: Sequence[int], *, store_id: int | None = None) -> dict[int, Order]:
+    async def get_open_orders(
+        self, order_ids: Sequence[int], *, store_id: int | None = None
+    ) -> dict[int, Order]:
         """The pending shipments among ``order_ids``, whole, read a page of 500 at a time
         (``shipment_status=pending``) when that costs fewer calls than a GET each (the first page
         tells how many follow). Ids not returned are not pending, gone or not worth the pages:
@@ -452,14 +577,19 @@ class ShipStationV2Client(SenderClient):
         if len(wanted) <= BATCH_READ_MIN:
             return {}
         found: dict[int, Order] = {}
-        params: dict[str, Any] = {"shipment_status": "pending", "sort_by": "created_at", "sort_dir": "asc",
-                                  "page_size": MAX_PAGE_SIZE}
+        params: dict[str, Any] = {
+            "shipment_status": "pending",
+            "sort_by": "created_at",
+            "sort_dir": "asc",
+            "page_size": MAX_PAGE_SIZE,
+        }
         if store_id:
             params["store_id"] = self._v2_id(store_id)
         page, pages = 1, 1
         while page <= min(pages, MAX_PAGES):
-            body = await self._request("GET", "v2/shipments", params={**params, "page": page},
-                                       shape=_page_of("shipments"))
+            body = await self._request(
+                "GET", "v2/shipments", params={**params, "page": page}, shape=_page_of("shipments")
+            )
             for item in body.get("shipments") or []:
                 if isinstance(item, dict) and item.get("shipment_id"):
                     order = translate.order_of(item, self._carried)
@@ -476,9 +606,16 @@ class ShipStationV2Client(SenderClient):
         body = await self._request("GET", f"v2/shipments/{sid}", shape=has_key("shipment_id"))
         return translate.order_of(body, self._carried)
 
-    async def mark_as_shipped(self, order_id: int, *, carrier_code: str, ship_date: date,
-                              tracking_number: str = "", notify_customer: bool = False,
-                              notify_sales_channel: bool = False) -> None:
+    async def mark_as_shipped(
+        self,
+        order_id: int,
+        *,
+        carrier_code: str,
+        ship_date: date,
+        tracking_number: str = "",
+        notify_customer: bool = False,
+        notify_sales_channel: bool = False,
+    ) -> None:
         """``POST /v2/fulfillments`` for one shipment. Never sent twice blind: after a lost answer
         the shipment is re-read, and only one still pending gets the request again. Without a
         tracking number (or carrier) nothing is sent: V2 requires both, so an ApiError
@@ -486,17 +623,36 @@ class ShipStationV2Client(SenderClient):
         if not tracking_number.strip():  # the docs require one: nothing is sent without it
             raise ApiError(SERVICE, 0, NO_TRACKING, code="no_tracking", hint=NO_TRACKING_HINT)
         if not carrier_code.strip():
-            raise ApiError(SERVICE, 0, "ShipStation V2 marks a shipment shipped only with a carrier code; "
-                                       "this label has none", code="no_carrier",
-                           hint="POST /v2/fulfillments requires carrier_code: nothing was sent")
+            raise ApiError(
+                SERVICE,
+                0,
+                "ShipStation V2 marks a shipment shipped only with a carrier code; "
+                "this label has none",
+                code="no_carrier",
+                hint="POST /v2/fulfillments requires carrier_code: nothing was sent",
+            )
         sid = self._v2_id(order_id)
-        body = {"fulfillments": [{"shipment_id": sid, "tracking_number": tracking_number.strip(),
-                                  "carrier_code": carrier_code, "ship_date": ship_date.isoformat(),
-                                  "notify_customer": notify_customer, "notify_order_source": notify_sales_channel}]}
+        body = {
+            "fulfillments": [
+                {
+                    "shipment_id": sid,
+                    "tracking_number": tracking_number.strip(),
+                    "carrier_code": carrier_code,
+                    "ship_date": ship_date.isoformat(),
+                    "notify_customer": notify_customer,
+                    "notify_order_source": notify_sales_channel,
+                }
+            ]
+        }
         for attempt in range(self.backoff.attempts):
             try:
-                answer = await self._request("POST", "v2/fulfillments", json=body, retry=False,
-                                             shape=has_list("fulfillments"))
+                answer = await self._request(
+                    "POST",
+                    "v2/fulfillments",
+                    json=body,
+                    retry=False,
+                    shape=has_list("fulfillments"),
+                )
             except ApiUnavailable:
                 if (await self.get_order(order_id)).order_status == "shipped":
                     return
@@ -504,18 +660,32 @@ class ShipStationV2Client(SenderClient):
                     raise
                 await self._sleep(self.backoff.delay(attempt + 1))
                 continue
-            problems = [str(f.get("error_message")) for f in answer["fulfillments"]
-                        if isinstance(f, dict) and f.get("error_message")]
+            problems = [
+                str(f.get("error_message"))
+                for f in answer["fulfillments"]
+                if isinstance(f, dict) and f.get("error_message")
+            ]
             if problems or answer.get("has_errors"):
-                raise ApiError(SERVICE, 400, "; ".join(problems) or "the fulfillment was refused",
-                               hint="POST /v2/fulfillments answered has_errors for this shipment")
+                raise ApiError(
+                    SERVICE,
+                    400,
+                    "; ".join(problems) or "the fulfillment was refused",
+                    hint="POST /v2/fulfillments answered has_errors for this shipment",
+                )
             return
 
     # ---- confirm --------------------------------------------------------------------------
 
-    async def list_shipments(self, *, store_id: int | None = None, create_date_start: datetime | None = None,
-                             order_id: int | None = None, include_items: bool = True,
-                             page_size: int = 500, void_date_start: datetime | None = None) -> list[Shipment]:
+    async def list_shipments(
+        self,
+        *,
+        store_id: int | None = None,
+        create_date_start: datetime | None = None,
+        order_id: int | None = None,
+        include_items: bool = True,
+        page_size: int = 500,
+        void_date_start: datetime | None = None,
+    ) -> list[Shipment]:
         """Labels (``GET /v2/labels``), voided ones and return labels included (flagged).
 
         V2 labels cannot be filtered by store and carry no items: ``store_id`` and
@@ -528,25 +698,41 @@ class ShipStationV2Client(SenderClient):
         the engine keeps what it has already seen)."""
         if void_date_start is not None:
             params: dict[str, Any] = {
-                "label_status": "voided", "sort_by": "created_at", "sort_dir": "asc",
-                "created_at_start": void_date_start - timedelta(days=self.void_lookback_days)}
+                "label_status": "voided",
+                "sort_by": "created_at",
+                "sort_dir": "asc",
+                "created_at_start": void_date_start - timedelta(days=self.void_lookback_days),
+            }
         else:
-            params = {"created_at_start": create_date_start, "sort_by": "created_at", "sort_dir": "asc"}
+            params = {
+                "created_at_start": create_date_start,
+                "sort_by": "created_at",
+                "sort_dir": "asc",
+            }
         if order_id is not None:
             params["shipment_id"] = self._v2_id(order_id)
         labels = await self._paged("v2/labels", "labels", params, page_size)
-        found = [translate.shipment_of(label, self._carried) for label in labels if label.get("label_id")]
+        found = [
+            translate.shipment_of(label, self._carried) for label in labels if label.get("label_id")
+        ]
         if void_date_start is None:
             return found
-        return [s for s in found if s.voided and (s.void_date is None or s.void_date >= void_date_start)]
+        return [
+            s for s in found if s.voided and (s.void_date is None or s.void_date >= void_date_start)
+        ]
 
-    async def list_modified_orders(self, *, modify_date_start: datetime, store_id: int | None = None,
-                                   page_size: int = 500) -> list[Order]:
+    async def list_modified_orders(
+        self, *, modify_date_start: datetime, store_id: int | None = None, page_size: int = 500
+    ) -> list[Order]:
         """Shipments changed since ``modify_date_start`` (``GET /v2/shipments?modified_at_start=``,
         oldest first), store-scoped when a store is set. V2 shows no parent or merged ids: a
         split part is a shipment with our ``external_shipment_id`` and a shipment id of its own
         (the engine's rule), and a merged-away shipment is one that vanished."""
-        params: dict[str, Any] = {"modified_at_start": modify_date_start, "sort_by": "modified_at", "sort_dir": "asc"}
+        params: dict[str, Any] = {
+            "modified_at_start": modify_date_start,
+            "sort_by": "modified_at",
+            "sort_dir": "asc",
+        }
         if store_id:
             params["store_id"] = self._v2_id(store_id)
         found = await self._paged("v2/shipments", "shipments", params, page_size)
@@ -555,13 +741,24 @@ class ShipStationV2Client(SenderClient):
             order.raw = {}  # read every cycle over a day or more of shipments: kept slim, as V1's
         return orders
 
-    async def list_fulfillments(self, *, create_date_start: datetime | None = None, order_id: int | None = None,
-                                page_size: int = 500) -> list[Fulfillment]:
-        params: dict[str, Any] = {"create_date_start": create_date_start, "sort_by": "created_at", "sort_dir": "asc"}
+    async def list_fulfillments(
+        self,
+        *,
+        create_date_start: datetime | None = None,
+        order_id: int | None = None,
+        page_size: int = 500,
+    ) -> list[Fulfillment]:
+        params: dict[str, Any] = {
+            "create_date_start": create_date_start,
+            "sort_by": "created_at",
+            "sort_dir": "asc",
+        }
         if order_id is not None:
             params["shipment_id"] = self._v2_id(order_id)
         records = await self._paged("v2/fulfillments", "fulfillments", params, page_size)
-        return [translate.fulfillment_of(f, self._carried) for f in records if f.get("fulfillment_id")]
+        return [
+            translate.fulfillment_of(f, self._carried) for f in records if f.get("fulfillment_id")
+        ]
 
     # ---- setup and troubleshooting ---------------------------------------------------------
 
@@ -571,9 +768,15 @@ class ShipStationV2Client(SenderClient):
     async def get_store(self, store_id: int) -> Store:
         raise V1OnlyError("reading a store")
 
-    async def update_store_branding(self, store_id: int, *, company_name: str | None = None,
-                                    phone: str | None = None, public_email: str | None = None,
-                                    website: str | None = None) -> Store:
+    async def update_store_branding(
+        self,
+        store_id: int,
+        *,
+        company_name: str | None = None,
+        phone: str | None = None,
+        public_email: str | None = None,
+        website: str | None = None,
+    ) -> Store:
         raise V1OnlyError("pushing store branding")
 
 
@@ -599,8 +802,10 @@ def _not_kept(answer: dict[str, Any], draft: OrderDraft | None) -> bool:
     options = answer.get("advanced_options")
     if not isinstance(options, dict):
         options = {}
-    return (str(answer.get("shipment_number") or "") != draft.number
-            or str(options.get("custom_field1") or "") != draft.warehouse_ref)
+    return (
+        str(answer.get("shipment_number") or "") != draft.number
+        or str(options.get("custom_field1") or "") != draft.warehouse_ref
+    )
 
 
 def _page_count(value: Any) -> int:
@@ -619,6 +824,7 @@ def _no_body(body: Any) -> str | None:
 
 def _page_of(key: str) -> Shape:
     """A page of a V2 list: ``{key: [...], total, page, pages, links}``."""
+
     def check(body: Any) -> str | None:
         if not isinstance(body, dict) or key not in body:
             return f"is not a page of {key}"
@@ -626,4 +832,5 @@ def _page_of(key: str) -> Shape:
         if items is None or isinstance(items, list):
             return None
         return f"is not a page of {key} ({key} is {type(items).__name__})"
+
     return check

@@ -53,17 +53,32 @@ def _verdict(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}"
 
 
-async def _probe(url: str, headers: dict[str, str], auth: httpx.BasicAuth | None,
-                 transport: httpx.AsyncBaseTransport | None, timeout: float) -> str:
+async def _probe(
+    url: str,
+    headers: dict[str, str],
+    auth: httpx.BasicAuth | None,
+    transport: httpx.AsyncBaseTransport | None,
+    timeout: float,
+) -> str:
     try:
-        async with httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False) as http:
-            return _verdict(await http.get(url, headers={"Accept": "application/json", **headers}, auth=auth))
+        async with httpx.AsyncClient(
+            transport=transport, timeout=timeout, follow_redirects=False
+        ) as http:
+            return _verdict(
+                await http.get(url, headers={"Accept": "application/json", **headers}, auth=auth)
+            )
     except httpx.HTTPError:
         return "unreachable"
 
 
-async def detect_api_version(api_key: str, api_secret: str = "", *, base_url: str | None = None,
-                             transport: httpx.AsyncBaseTransport | None = None, timeout: float = 15.0) -> KeyCheck:
+async def detect_api_version(
+    api_key: str,
+    api_secret: str = "",
+    *,
+    base_url: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 15.0,
+) -> KeyCheck:
     """Try the key on V2, and the key and secret on V1; say which answered.
 
     ``base_url``: one address serving both (the sandbox); None or a vendor default means each
@@ -73,7 +88,16 @@ async def detect_api_version(api_key: str, api_secret: str = "", *, base_url: st
         custom = ""
     v2_base = (custom or V2_BASE_URL).rstrip("/")
     v1_base = (custom or V1_BASE_URL).rstrip("/")
-    v2 = await _probe(f"{v2_base}/{V2_PROBE}", {"api-key": api_key}, None, transport, timeout) if api_key else "not tried"
-    v1 = (await _probe(f"{v1_base}/{V1_PROBE}", {}, httpx.BasicAuth(api_key, api_secret), transport, timeout)
-          if api_key and api_secret else "not tried")
+    v2 = (
+        await _probe(f"{v2_base}/{V2_PROBE}", {"api-key": api_key}, None, transport, timeout)
+        if api_key
+        else "not tried"
+    )
+    v1 = (
+        await _probe(
+            f"{v1_base}/{V1_PROBE}", {}, httpx.BasicAuth(api_key, api_secret), transport, timeout
+        )
+        if api_key and api_secret
+        else "not tried"
+    )
     return KeyCheck(v1=v1, v2=v2)

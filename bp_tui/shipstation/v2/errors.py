@@ -17,11 +17,15 @@ from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiUnavailable, sc
 from bp_tui.shipstation.api_errors import SERVICE
 
 AUTH_MESSAGE = "ShipStation refused the V2 API key"
-AUTH_HINT = ("check [shipstation] api_key: a V2 key is made under Settings > Account > API Settings with "
-             "\"V2 API\" chosen; V1 keys do not work on V2 (or set api_version = \"v1\" for a V1 key and secret)")
+AUTH_HINT = (
+    "check [shipstation] api_key: a V2 key is made under Settings > Account > API Settings with "
+    '"V2 API" chosen; V1 keys do not work on V2 (or set api_version = "v1" for a V1 key and secret)'
+)
 NO_ACCESS_MESSAGE = "this ShipStation account may not use this V2 endpoint"
-NO_ACCESS_HINT = ("V2's shipping endpoints need a plan with shipping functionality (or the Shipping API add-on "
-                  "under Settings > Add-Ons); ask the account owner")
+NO_ACCESS_HINT = (
+    "V2's shipping endpoints need a plan with shipping functionality (or the Shipping API add-on "
+    "under Settings > Add-Ons); ask the account owner"
+)
 CONFLICT_CODES = frozenset({"identifier_conflict", "duplicate_external_shipment_id"})
 
 
@@ -35,7 +39,9 @@ def _entries(body: Any) -> list[Any]:
 def entry_text(entry: Any, *, with_field: bool = False) -> str:
     """One error (a string or an object) as text."""
     if isinstance(entry, dict):
-        message = str(entry.get("message") or entry.get("error_message") or entry.get("error_code") or "").strip()
+        message = str(
+            entry.get("message") or entry.get("error_message") or entry.get("error_code") or ""
+        ).strip()
         field = entry.get("field_name")
         if with_field and field and str(field) not in message:
             message = f"{message} ({field})" if message else str(field)
@@ -70,7 +76,9 @@ def is_conflict(errors: Any) -> bool:
 def describe_body(body: Any) -> tuple[str, str | None, str | None]:
     """(sentence, first error_code, request_id) of an error answer, whatever its shape."""
     entries = _entries(body)
-    request_id = str(body["request_id"]) if isinstance(body, dict) and body.get("request_id") else None
+    request_id = (
+        str(body["request_id"]) if isinstance(body, dict) and body.get("request_id") else None
+    )
     if entries:
         text = "; ".join(t for t in (entry_text(e, with_field=True) for e in entries) if t)
         return text, next((c for c in map(entry_code, entries) if c), None), request_id
@@ -97,10 +105,19 @@ def error_for(status: int, body: Any, *, path: str, secrets: tuple[str, ...] = (
         message = NO_ACCESS_MESSAGE if not detail else f"{NO_ACCESS_MESSAGE} ({detail})"
         return ApiAuthError(SERVICE, 403, message, code=code, hint=NO_ACCESS_HINT)
     if status == 404:
-        return ApiError(SERVICE, 404, f"{path} not found" + (f": {detail}" if detail else ""), code=code,
-                        hint=f"request id {request_id}" if request_id else None)
+        return ApiError(
+            SERVICE,
+            404,
+            f"{path} not found" + (f": {detail}" if detail else ""),
+            code=code,
+            hint=f"request id {request_id}" if request_id else None,
+        )
     if status >= 500:
-        return ApiUnavailable(SERVICE, status, detail or "ShipStation has encountered an error", code=code, hint=where)
+        return ApiUnavailable(
+            SERVICE, status, detail or "ShipStation has encountered an error", code=code, hint=where
+        )
     if status == 400:
         return ApiError(SERVICE, 400, detail or "the request is invalid", code=code, hint=where)
-    return ApiError(SERVICE, status, detail or f"unexpected answer to {path}", code=code, hint=where)
+    return ApiError(
+        SERVICE, status, detail or f"unexpected answer to {path}", code=code, hint=where
+    )

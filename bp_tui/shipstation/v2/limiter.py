@@ -47,11 +47,23 @@ class SharedWindowGate(RateGate):
     """A sliding window of ``limit`` requests per ``window_s``, counted in ``path`` (None: in
     this process only). A drop-in for ``RateGate`` in the shared ``Sender``."""
 
-    def __init__(self, path: Path | None, *, limit: int = CLIENT_LIMIT, window_s: float = WINDOW_S,
-                 clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        super().__init__(limit=limit, window_s=window_s, reserve=0, max_block_s=MAX_BLOCK_S, clock=clock,
-                         sleep=sleep)
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        limit: int = CLIENT_LIMIT,
+        window_s: float = WINDOW_S,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(
+            limit=limit,
+            window_s=window_s,
+            reserve=0,
+            max_block_s=MAX_BLOCK_S,
+            clock=clock,
+            sleep=sleep,
+        )
         self.path = path
         self.slot_s = window_s / 60
         self._memory: dict[str, Any] = {"blocked_until": 0.0, "sent": []}
@@ -119,7 +131,9 @@ class SharedWindowGate(RateGate):
             if blocked_until > now:
                 wait = blocked_until - now
             elif used >= self.limit:
-                wait = max((sent[0][0] + 1) * self.slot_s + self.window_s - now, 0.001)  # the oldest slot leaves
+                wait = max(
+                    (sent[0][0] + 1) * self.slot_s + self.window_s - now, 0.001
+                )  # the oldest slot leaves
             else:
                 slot = int(now // self.slot_s)
                 if sent and sent[-1][0] == slot:
@@ -135,11 +149,18 @@ class SharedWindowGate(RateGate):
         """The ``[slot, count]`` pairs still in the window, oldest first."""
         if not isinstance(sent, list):
             return []
-        pairs = sorted([int(p[0]), int(p[1])] for p in sent
-                       if isinstance(p, list) and len(p) == 2 and all(_finite(x) for x in p))
-        return [p for p in pairs
-                if (p[0] + 1) * self.slot_s > now - self.window_s and p[0] * self.slot_s <= now + self.window_s
-                and p[1] > 0]
+        pairs = sorted(
+            [int(p[0]), int(p[1])]
+            for p in sent
+            if isinstance(p, list) and len(p) == 2 and all(_finite(x) for x in p)
+        )
+        return [
+            p
+            for p in pairs
+            if (p[0] + 1) * self.slot_s > now - self.window_s
+            and p[0] * self.slot_s <= now + self.window_s
+            and p[1] > 0
+        ]
 
     def _read_only(self) -> dict[str, Any]:
         if self.path is None:

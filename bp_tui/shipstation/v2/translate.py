@@ -26,17 +26,53 @@ MAX_ID_LENGTH = 50  # external_shipment_id and shipment_number; V2 cuts longer o
 
 # V2 shipment_status -> the V1 orderStatus word the engine reads (V2 has no "shipped"; an order
 # with a label, or marked shipped, is label_purchased: chosen, see the sandbox).
-STATUS_AS_V1 = {"pending": "awaiting_shipment", "processing": "awaiting_shipment",
-                "label_purchased": "shipped", "cancelled": "cancelled"}
-UNITS = {"grams": "gram", "ounces": "ounce", "pounds": "pound", "gram": "gram", "ounce": "ounce",
-         "pound": "pound", "kilogram": "kilogram"}
-SHIP_TO_OWNED = ("name", "company_name", "phone", "email", "address_line1", "address_line2", "address_line3",
-                 "city_locality", "state_province", "postal_code", "country_code")
+STATUS_AS_V1 = {
+    "pending": "awaiting_shipment",
+    "processing": "awaiting_shipment",
+    "label_purchased": "shipped",
+    "cancelled": "cancelled",
+}
+UNITS = {
+    "grams": "gram",
+    "ounces": "ounce",
+    "pounds": "pound",
+    "gram": "gram",
+    "ounce": "ounce",
+    "pound": "pound",
+    "kilogram": "kilogram",
+}
+SHIP_TO_OWNED = (
+    "name",
+    "company_name",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "city_locality",
+    "state_province",
+    "postal_code",
+    "country_code",
+)
 ITEM_OWNED = ("external_order_item_id", "sku", "name", "quantity", "unit_price", "weight")
 # Keys of a GET answer that a PUT must not send back (read-only, or answers about the request).
-READ_ONLY = ("shipment_id", "created_at", "modified_at", "shipment_status", "tags", "total_weight", "batch_ids",
-             "label_id", "tracking_number", "label_download", "form_download", "insurance_claim", "errors",
-             "address_validation", "has_errors")
+READ_ONLY = (
+    "shipment_id",
+    "created_at",
+    "modified_at",
+    "shipment_status",
+    "tags",
+    "total_weight",
+    "batch_ids",
+    "label_id",
+    "tracking_number",
+    "label_download",
+    "form_download",
+    "insurance_claim",
+    "errors",
+    "address_validation",
+    "has_errors",
+)
 
 
 # ---- order draft -> V2 shipment
@@ -46,8 +82,15 @@ READ_ONLY = ("shipment_id", "created_at", "modified_at", "shipment_status", "tag
 # Countries whose addresses V2 refuses without a state or province (ShipStation's address
 # validation; the V2 reference marks state_province required): such an order fails alone, unsent.
 REGION_REQUIRED = frozenset({"US", "CA", "AU"})
-ADDRESS_STRINGS = ("name", "phone", "address_line1", "city_locality", "state_province", "postal_code",
-                   "country_code")
+ADDRESS_STRINGS = (
+    "name",
+    "phone",
+    "address_line1",
+    "city_locality",
+    "state_province",
+    "postal_code",
+    "country_code",
+)
 
 
 def ship_to(address: Address, email: str) -> dict[str, Any]:
@@ -65,16 +108,21 @@ def ship_to(address: Address, email: str) -> dict[str, Any]:
         "country_code": address.country,
         "address_residential_indicator": "unknown",
     }
-    return {k: (str(v) if k in ADDRESS_STRINGS else v) for k, v in out.items()
-            if k not in ADDRESS_STRINGS or v not in (None, "")}
+    return {
+        k: (str(v) if k in ADDRESS_STRINGS else v)
+        for k, v in out.items()
+        if k not in ADDRESS_STRINGS or v not in (None, "")
+    }
 
 
 def missing_region(draft: OrderDraft) -> str | None:
     """Why V2 would refuse the draft's address for want of a state or province, or None."""
     country = draft.ship_to.country.upper()
     if country in REGION_REQUIRED and not draft.ship_to.state.strip():
-        return (f"the delivery address in {country} has no state or province, which ShipStation needs there: "
-                "add it to the order's delivery address in Brightpearl (the fourth address line)")
+        return (
+            f"the delivery address in {country} has no state or province, which ShipStation needs there: "
+            "add it to the order's delivery address in Brightpearl (the fourth address line)"
+        )
     return None
 
 
@@ -96,8 +144,11 @@ def package(items: list[dict[str, Any]]) -> dict[str, Any]:
     weighs it, as in V1)."""
     weighted = [i for i in items if isinstance(i.get("weight"), dict)]
     unit = weighted[0]["weight"]["unit"] if weighted else "ounce"
-    total = sum(float(i["weight"]["value"]) * int(i.get("quantity") or 0) for i in weighted
-                if i["weight"]["unit"] == unit)
+    total = sum(
+        float(i["weight"]["value"]) * int(i.get("quantity") or 0)
+        for i in weighted
+        if i["weight"]["unit"] == unit
+    )
     return {"package_code": "package", "weight": {"value": round(total, 4), "unit": unit}}
 
 
@@ -149,10 +200,18 @@ def updated_shipment(current: dict[str, Any], draft: OrderDraft) -> dict[str, An
 def owned(shipment: dict[str, Any]) -> tuple[Any, ...]:
     """What bp-tui owns on a shipment, to tell whether an update would change anything."""
     address = shipment.get("ship_to") or {}
-    items = [tuple(_same(i.get(k)) for k in ITEM_OWNED) for i in shipment.get("items") or [] if isinstance(i, dict)]
+    items = [
+        tuple(_same(i.get(k)) for k in ITEM_OWNED)
+        for i in shipment.get("items") or []
+        if isinstance(i, dict)
+    ]
     options = shipment.get("advanced_options") or {}
-    return (shipment.get("shipment_number"), tuple(_same(address.get(k)) for k in SHIP_TO_OWNED), tuple(items),
-            options.get("custom_field1"))
+    return (
+        shipment.get("shipment_number"),
+        tuple(_same(address.get(k)) for k in SHIP_TO_OWNED),
+        tuple(items),
+        options.get("custom_field1"),
+    )
 
 
 def _same(value: Any) -> Any:
@@ -169,6 +228,7 @@ def _same(value: Any) -> Any:
 
 
 # ---- V2 answers -> the port's models
+
 
 def parse_datetime(value: Any) -> datetime | None:
     """A V2 date-time (ISO 8601 with ``Z`` or an offset) as aware UTC; an offset-less one is
@@ -219,7 +279,9 @@ def order_of(shipment: dict[str, Any], carried: Any) -> Order:
         store_id=carried(str(store)) if store else None,
         create_date=parse_datetime(shipment.get("created_at")),
         modify_date=parse_datetime(shipment.get("modified_at")),
-        custom_field1=None if options.get("custom_field1") is None else str(options["custom_field1"]),
+        custom_field1=None
+        if options.get("custom_field1") is None
+        else str(options["custom_field1"]),
         raw=shipment,
     )
 
@@ -229,7 +291,9 @@ def shipment_of(label: dict[str, Any], carried: Any) -> Shipment:
     return Shipment(
         shipment_id=carried(str(label["label_id"])),
         order_id=carried(str(label["shipment_id"])) if label.get("shipment_id") else None,
-        order_key=None if label.get("external_shipment_id") is None else str(label["external_shipment_id"]),
+        order_key=None
+        if label.get("external_shipment_id") is None
+        else str(label["external_shipment_id"]),
         order_number=None,  # labels do not carry the shipment number
         create_date=parse_datetime(label.get("created_at")),
         ship_date=pacific_date(label.get("ship_date")),
@@ -258,11 +322,15 @@ def label_status(label: dict[str, Any]) -> str:
 def fulfillment_of(record: dict[str, Any], carried: Any) -> Fulfillment:
     """A V2 fulfillment as the port's ``Fulfillment``. V2 has no ``carrier_code`` on it: the
     carrier's name as typed or chosen in ShipStation stands in."""
-    carrier = record.get("fulfillment_carrier_friendly_name") or record.get("fulfillment_provider_code")
+    carrier = record.get("fulfillment_carrier_friendly_name") or record.get(
+        "fulfillment_provider_code"
+    )
     return Fulfillment(
         fulfillment_id=carried(str(record["fulfillment_id"])),
         order_id=carried(str(record["shipment_id"])) if record.get("shipment_id") else None,
-        order_number=None if record.get("shipment_number") is None else str(record["shipment_number"]),
+        order_number=None
+        if record.get("shipment_number") is None
+        else str(record["shipment_number"]),
         create_date=parse_datetime(record.get("created_at")),
         ship_date=parse_datetime(record.get("ship_date")),
         tracking_number=str(record.get("tracking_number") or ""),

@@ -33,8 +33,14 @@ class HelpScreen(ModalScreen[None]):
     """Lists the keys of ``target`` (a screen) and of the app."""
 
     BINDINGS = [
-        Binding("escape", "dismiss", "Close help", id="help.close", key_display="Esc",
-                tooltip="Back to the screen"),
+        Binding(
+            "escape",
+            "dismiss",
+            "Close help",
+            id="help.close",
+            key_display="Esc",
+            tooltip="Back to the screen",
+        ),
     ]
 
     def __init__(self, target: Screen) -> None:
@@ -44,13 +50,21 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         title = getattr(self.target, "HELP_TITLE", self.target.__class__.__name__)
         with VerticalScroll(id="help-body"):
-            yield Static(self._table(f"{title}: keys", key_rows(self.target)), id="help-screen-keys")
+            yield Static(
+                self._table(f"{title}: keys", key_rows(self.target)), id="help-screen-keys"
+            )
             yield Static(self._table("Anywhere", key_rows(self.app)), id="help-app-keys")
-            yield Static(Text("ctrl+p opens the command palette with every action. Esc, ? or F1 closes this help."),
-                         id="help-footnote")
+            yield Static(
+                Text(
+                    "ctrl+p opens the command palette with every action. Esc, ? or F1 closes this help."
+                ),
+                id="help-footnote",
+            )
 
     def _table(self, title: str, rows: list[tuple[str, str, str]]) -> Table:
-        table = Table(title=title, title_justify="left", expand=True, show_edge=False, pad_edge=False)
+        table = Table(
+            title=title, title_justify="left", expand=True, show_edge=False, pad_edge=False
+        )
         table.add_column("key", no_wrap=True, style="bold")
         table.add_column("action", no_wrap=True)
         table.add_column("what it does", ratio=1)

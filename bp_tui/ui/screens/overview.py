@@ -20,15 +20,33 @@ REFRESH_SECONDS = 5.0  # the lines are read again this often (a few index reads 
 class OverviewScreen(DashboardScreen):
     HELP_TITLE = "Profiles"
     BINDINGS = [
-        Binding("enter", "open_profile", "Open", id="overview.open", key_display="⏎",
-                tooltip="Open this profile's queue, setup and troubleshooting"),
-        Binding("r", "refresh", "Refresh", id="overview.refresh", tooltip="Read every profile's state again"),
+        Binding(
+            "enter",
+            "open_profile",
+            "Open",
+            id="overview.open",
+            key_display="⏎",
+            tooltip="Open this profile's queue, setup and troubleshooting",
+        ),
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="overview.refresh",
+            tooltip="Read every profile's state again",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
         yield NavBar("overview")
-        yield Static(Text("Profiles: ↑↓ choose, Enter opens one, F5 comes back here", no_wrap=True,
-                          overflow="ellipsis"), id="overview-title")
+        yield Static(
+            Text(
+                "Profiles: ↑↓ choose, Enter opens one, F5 comes back here",
+                no_wrap=True,
+                overflow="ellipsis",
+            ),
+            id="overview-title",
+        )
         yield ProfileTable(id="overview-table")
         yield Static(Text(LEGEND), id="overview-legend")
         yield Footer(compact=True)
@@ -52,7 +70,9 @@ class OverviewScreen(DashboardScreen):
     def action_open_profile(self) -> None:
         table = self.query_one(ProfileTable)
         if table.row_count:
-            self.bp_app.open_profile(str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value))
+            self.bp_app.open_profile(
+                str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
+            )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -36,8 +36,16 @@ HIDDEN = "-hidden"  # app.tcss: display: none
 class DiagnosisScreen(ModalScreen[None]):
     """The diagnose verdict of the selected GON."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="diagnosis.close", key_display="Esc",
-                        tooltip="Back to the queue")]
+    BINDINGS = [
+        Binding(
+            "escape",
+            "dismiss",
+            "Close",
+            id="diagnosis.close",
+            key_display="Esc",
+            tooltip="Back to the queue",
+        )
+    ]
     HELP_TITLE = "Diagnosis"
 
     def __init__(self, ident: int, diagnoses: list[Diagnosis]) -> None:
@@ -62,14 +70,17 @@ class ConnectorView:
     sort: str
 
     def page(self, offset: int, limit: int) -> QueuePage:
-        return self.connector.queue_page(stage=self.stage, search=self.search, sort=self.sort, offset=offset,
-                                         limit=limit)
+        return self.connector.queue_page(
+            stage=self.stage, search=self.search, sort=self.sort, offset=offset, limit=limit
+        )
 
     def rows_of(self, gon_ids: list[int]) -> dict[int, QueueRow]:
         return self.connector.queue_rows_of(gon_ids)
 
     def position(self, gon_id: int) -> int | None:
-        return self.connector.queue_position(gon_id, stage=self.stage, search=self.search, sort=self.sort)
+        return self.connector.queue_position(
+            gon_id, stage=self.stage, search=self.search, sort=self.sort
+        )
 
 
 class QueueScreen(DashboardScreen):
@@ -78,32 +89,109 @@ class QueueScreen(DashboardScreen):
     AUTO_FOCUS = "#queue-table"
 
     BINDINGS = [
-        Binding("s", "sync('sync')", "Sync now", id="queue.sync",
-                tooltip="Import printed GONs and confirm shipments now"),
-        Binding("i", "sync('import only')", "Import only", id="queue.import", show=False,
-                tooltip="Run only the import half of a cycle"),
-        Binding("c", "sync('confirm only')", "Confirm only", id="queue.confirm", show=False,
-                tooltip="Run only the confirm half (write shipments back)"),
-        Binding("x", "confirm_cancels", "Confirm held cancels", id="queue.confirm_cancels", show=False,
-                tooltip="Cancel the ShipStation orders the deletion guard held (it asks first)"),
-        Binding("r", "retry_selected", "Retry", id="queue.retry",
-                tooltip="Make the selected GON eligible again on the next sync"),
-        Binding("R", "retry_all", "Retry all failed", id="queue.retry_all", show=False, key_display="R",
-                tooltip="Make every failed GON eligible again on the next sync"),
-        Binding("d", "diagnose", "Diagnose", id="queue.diagnose",
-                tooltip="Why is the selected GON where it is, and the fix"),
-        Binding("p", "pause", "Pause/resume", id="queue.pause", show=False,
-                tooltip="Pause or resume the automatic sync"),
-        Binding("slash", "search", "Search", id="queue.search", key_display="/", priority=True,
-                tooltip="Find notes by the start of their GON id, order id, reference, tracking or customer"),
-        Binding("f", "filter_stage", "Filter", id="queue.filter",
-                tooltip="Show one stage at a time (cycles: all, waiting, ready, …)"),
-        Binding("o", "sort", "Sort", id="queue.sort", show=False,
-                tooltip="Change the order: stage, age, GON, order, customer, last changed"),
-        Binding("enter", "detail", "Detail", id="queue.detail", key_display="⏎",
-                tooltip="Both sides' data and the GON's history"),
-        Binding("escape", "close", "Close", id="queue.close", show=False, key_display="Esc",
-                tooltip="Close the detail pane or the search"),
+        Binding(
+            "s",
+            "sync('sync')",
+            "Sync now",
+            id="queue.sync",
+            tooltip="Import printed GONs and confirm shipments now",
+        ),
+        Binding(
+            "i",
+            "sync('import only')",
+            "Import only",
+            id="queue.import",
+            show=False,
+            tooltip="Run only the import half of a cycle",
+        ),
+        Binding(
+            "c",
+            "sync('confirm only')",
+            "Confirm only",
+            id="queue.confirm",
+            show=False,
+            tooltip="Run only the confirm half (write shipments back)",
+        ),
+        Binding(
+            "x",
+            "confirm_cancels",
+            "Confirm held cancels",
+            id="queue.confirm_cancels",
+            show=False,
+            tooltip="Cancel the ShipStation orders the deletion guard held (it asks first)",
+        ),
+        Binding(
+            "r",
+            "retry_selected",
+            "Retry",
+            id="queue.retry",
+            tooltip="Make the selected GON eligible again on the next sync",
+        ),
+        Binding(
+            "R",
+            "retry_all",
+            "Retry all failed",
+            id="queue.retry_all",
+            show=False,
+            key_display="R",
+            tooltip="Make every failed GON eligible again on the next sync",
+        ),
+        Binding(
+            "d",
+            "diagnose",
+            "Diagnose",
+            id="queue.diagnose",
+            tooltip="Why is the selected GON where it is, and the fix",
+        ),
+        Binding(
+            "p",
+            "pause",
+            "Pause/resume",
+            id="queue.pause",
+            show=False,
+            tooltip="Pause or resume the automatic sync",
+        ),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="queue.search",
+            key_display="/",
+            priority=True,
+            tooltip="Find notes by the start of their GON id, order id, reference, tracking or customer",
+        ),
+        Binding(
+            "f",
+            "filter_stage",
+            "Filter",
+            id="queue.filter",
+            tooltip="Show one stage at a time (cycles: all, waiting, ready, …)",
+        ),
+        Binding(
+            "o",
+            "sort",
+            "Sort",
+            id="queue.sort",
+            show=False,
+            tooltip="Change the order: stage, age, GON, order, customer, last changed",
+        ),
+        Binding(
+            "enter",
+            "detail",
+            "Detail",
+            id="queue.detail",
+            key_display="⏎",
+            tooltip="Both sides' data and the GON's history",
+        ),
+        Binding(
+            "escape",
+            "close",
+            "Close",
+            id="queue.close",
+            show=False,
+            key_display="Esc",
+            tooltip="Close the detail pane or the search",
+        ),
     ]
 
     # What the operator chose to see; each change reads the view from the state again.
@@ -131,8 +219,12 @@ class QueueScreen(DashboardScreen):
         yield Static(id="queue-empty")
         with VerticalScroll(id="detail", classes=HIDDEN):
             yield Static(id="detail-text")
-        yield Input(placeholder="search: start of a GON, order, reference, tracking or customer (Enter keeps, "
-                    "Esc clears)", id="search", classes=HIDDEN)
+        yield Input(
+            placeholder="search: start of a GON, order, reference, tracking or customer (Enter keeps, "
+            "Esc clears)",
+            id="search",
+            classes=HIDDEN,
+        )
         yield Footer(compact=True)
 
     @property
@@ -189,7 +281,9 @@ class QueueScreen(DashboardScreen):
     def _reload(self, _version: int = 0) -> None:
         """The state changed: while a sync runs, the rows on screen and the counts; else the
         whole view again (re-sorted, the cursor kept on its GON)."""
-        self.refresh_table(stable=self.bp_app.status.running and self._loaded and self.table.row_count > 0)
+        self.refresh_table(
+            stable=self.bp_app.status.running and self._loaded and self.table.row_count > 0
+        )
         if self.detail_gon is not None:
             self._show_detail(self.detail_gon)
 
@@ -201,8 +295,11 @@ class QueueScreen(DashboardScreen):
         connector = self.bp_app.connector
         if state_changed or not self._header_read:
             # while a sync runs: the counts and the oldest note; the 24 hours when it ends
-            header = (connector.queue_header(self.bp_app.clock(), activity=not stable) if connector is not None
-                      else None)
+            header = (
+                connector.queue_header(self.bp_app.clock(), activity=not stable)
+                if connector is not None
+                else None
+            )
             self._notes = sum(header.counts.values()) if header is not None else 0
             self.query_one(OperatorHeader).show(header, self.bp_app.clock())
             self._header_read = True
@@ -212,8 +309,12 @@ class QueueScreen(DashboardScreen):
         elif connector is None:
             table.load(EmptySource())
         else:
-            view = ConnectorView(connector, None if self.stage_filter == "all" else self.stage_filter,
-                                 self.search, self.sort)
+            view = ConnectorView(
+                connector,
+                None if self.stage_filter == "all" else self.stage_filter,
+                self.search,
+                self.sort,
+            )
             # The cursor stays on its GON, unless it is on the first row: then on the first row
             # (the most urgent note, the list being re-sorted).
             table.load(view, keep_gon=table.selected_gon if table.cursor_row > 0 else None)
@@ -234,13 +335,21 @@ class QueueScreen(DashboardScreen):
         self.query_one("#view-line", Static).update(text, layout=False)  # one line, fixed height
         empty = self.query_one("#queue-empty", Static)
         if self.bp_app.connector is None:
-            empty.update("No connection set up yet. Press F3 for Connection setup, fill in Brightpearl and "
-                         "ShipStation, then ctrl+s to save.")
+            empty.update(
+                "No connection set up yet. Press F3 for Connection setup, fill in Brightpearl and "
+                "ShipStation, then ctrl+s to save."
+            )
         elif not self._notes:
-            empty.update("No goods-out notes yet. Press s to sync: printed GONs from Brightpearl appear here.")
+            empty.update(
+                "No goods-out notes yet. Press s to sync: printed GONs from Brightpearl appear here."
+            )
         elif count == 0:
-            empty.update("No GON matches this filter/search. Press f to change the stage, Esc to clear the search.")
-        empty.set_class(self.bp_app.connector is not None and bool(self._notes) and count > 0, HIDDEN)
+            empty.update(
+                "No GON matches this filter/search. Press f to change the stage, Esc to clear the search."
+            )
+        empty.set_class(
+            self.bp_app.connector is not None and bool(self._notes) and count > 0, HIDDEN
+        )
 
     def selected_gon(self) -> int | None:
         return self.table.selected_gon
@@ -263,7 +372,9 @@ class QueueScreen(DashboardScreen):
         connector = self.bp_app.connector
         held = connector.held_cancellations() if connector is not None else []
         if not held:
-            self.notify("No cancellations are waiting for a confirmation.", title="Confirm held cancels")
+            self.notify(
+                "No cancellations are waiting for a confirmation.", title="Confirm held cancels"
+            )
             return
 
         def answered(yes: bool | None) -> None:
@@ -330,7 +441,8 @@ class QueueScreen(DashboardScreen):
         if row is None or connector is None:
             return
         self.query_one("#detail-text", Static).update(
-            detail_renderable(row, connector.history(gon), self.bp_app.clock()))
+            detail_renderable(row, connector.history(gon), self.bp_app.clock())
+        )
         self.detail_gon = gon
 
     def action_close(self) -> None:

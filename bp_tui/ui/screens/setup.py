@@ -24,10 +24,9 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 from bp_tui.config import MASK, Config, derive_integration_url, secret_values
 from bp_tui.config.model import V1_BASE_URL, V2_BASE_URL
 from bp_tui.config.schema import KEYS, Key
+from bp_tui.core.types import CheckResult
 from bp_tui.errors import ApiProblem, ConfigError, ConfigWriteError
 from bp_tui.service.setup import BrightpearlLogin, LoginError, save_settings
-from bp_tui.core.types import CheckResult
-from bp_tui.errors import ApiError, ConfigError, ConfigWriteError
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import ApiVersionDetected, CheckReported, ChecksFinished, LookupsLoaded
 from bp_tui.ui.screens.base import DashboardScreen
@@ -56,16 +55,28 @@ HIDDEN = "-hidden"  # app.tcss: display: none
 
 
 def checks_renderable(results: list[CheckResult], running: bool) -> Table:
-    table = Table(expand=True, show_edge=False, pad_edge=False, title_justify="left",
-                  title="Connection test" + (" (running…)" if running else ""))
+    table = Table(
+        expand=True,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+        title="Connection test" + (" (running…)" if running else ""),
+    )
     table.add_column("result", no_wrap=True)
     table.add_column("check", ratio=1)
     table.add_column("what we saw / the fix", ratio=2)
     for result in results:
         # Details quote the APIs (error texts): shown inert.
-        said = f"{result.detail}\nFix: {result.fix}" if result.fix and (result.warning or not result.ok) else result.detail
-        table.add_row(Text(check_mark(result.ok, result.warning), style="bold"), inert(result.title),
-                      inert(said.strip(), multiline=True))
+        said = (
+            f"{result.detail}\nFix: {result.fix}"
+            if result.fix and (result.warning or not result.ok)
+            else result.detail
+        )
+        table.add_row(
+            Text(check_mark(result.ok, result.warning), style="bold"),
+            inert(result.title),
+            inert(said.strip(), multiline=True),
+        )
     if not results:
         table.add_row("…", "waiting for the first check", "")
     return table
@@ -76,13 +87,34 @@ class SetupScreen(DashboardScreen):
     PALETTE_GROUP = "Setup"
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="setup.save", priority=True, key_display="^s",
-                tooltip="Check every field and write the config file (mode 0600)"),
-        Binding("ctrl+t", "test", "Test connection", id="setup.test", priority=True, key_display="^t",
-                tooltip="Detect which ShipStation API the key belongs to, run the doctor checks live with "
-                        "these values; fills the pick lists"),
-        Binding("ctrl+b", "branding", "Push branding", id="setup.branding", priority=True, key_display="^b",
-                tooltip="Send company name, phone, email and website to the ShipStation store"),
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="setup.save",
+            priority=True,
+            key_display="^s",
+            tooltip="Check every field and write the config file (mode 0600)",
+        ),
+        Binding(
+            "ctrl+t",
+            "test",
+            "Test connection",
+            id="setup.test",
+            priority=True,
+            key_display="^t",
+            tooltip="Detect which ShipStation API the key belongs to, run the doctor checks live with "
+            "these values; fills the pick lists",
+        ),
+        Binding(
+            "ctrl+b",
+            "branding",
+            "Push branding",
+            id="setup.branding",
+            priority=True,
+            key_display="^b",
+            tooltip="Send company name, phone, email and website to the ShipStation store",
+        ),
     ]
 
     # The Brightpearl auth mode picked in the form: which credential fields show.
@@ -113,9 +145,11 @@ class SetupScreen(DashboardScreen):
         config = self._initial()
         yield NavBar("setup")
         with VerticalScroll(id="setup-form"):
-            intro = ("First run: fill in both sides, Test connection (ctrl+t), then Save (ctrl+s)."
-                     if self.bp_app.config is None else
-                     "Edit the connection. Test connection (ctrl+t) checks it live; Save (ctrl+s) writes the file.")
+            intro = (
+                "First run: fill in both sides, Test connection (ctrl+t), then Save (ctrl+s)."
+                if self.bp_app.config is None
+                else "Edit the connection. Test connection (ctrl+t) checks it live; Save (ctrl+s) writes the file."
+            )
             yield Static(intro, id="setup-intro", classes="hint")
             for title, dotted_keys in SECTIONS:
                 yield Static(title, classes="section-title")
@@ -127,8 +161,10 @@ class SetupScreen(DashboardScreen):
                     yield Static(id="ss-detected", classes=f"hint {HIDDEN}")
                     yield Static(V2_NOTE, id="ss-v2-note", classes=f"hint {HIDDEN}")
                 if title == "Store settings":
-                    yield Static("Branding (pushed to the ShipStation store with ctrl+b; not kept in the file)",
-                                 classes="hint")
+                    yield Static(
+                        "Branding (pushed to the ShipStation store with ctrl+b; not kept in the file)",
+                        classes="hint",
+                    )
                     for name, label in BRANDING:
                         with Horizontal(classes="field-row"):
                             yield Label(label, classes="field-label")
@@ -144,20 +180,36 @@ class SetupScreen(DashboardScreen):
             yield Label(LABELS[key.dotted], classes="field-label")
             widget: Widget
             if key.kind is bool:
-                widget = TextCheckbox(CAPTIONS.get(key.dotted, "on"), value=bool(value), compact=True)
+                widget = TextCheckbox(
+                    CAPTIONS.get(key.dotted, "on"), value=bool(value), compact=True
+                )
             elif key.choices:
-                widget = Select([(choice_label(key.dotted, c), c) for c in key.choices], value=value,
-                                allow_blank=False, compact=True)
+                widget = Select(
+                    [(choice_label(key.dotted, c), c) for c in key.choices],
+                    value=value,
+                    allow_blank=False,
+                    compact=True,
+                )
             else:
-                widget = Input(to_text(key, value), password=key.secret, compact=True,
-                               placeholder=self._placeholder(key, config))
+                widget = Input(
+                    to_text(key, value),
+                    password=key.secret,
+                    compact=True,
+                    placeholder=self._placeholder(key, config),
+                )
                 widget.disabled = env_set
             widget.id = field_id(key.dotted)
             widget.add_class("field-input")
             yield widget
             if key.dotted in LOOKUPS:
-                yield Select([], prompt="pick (after test)", id=picker_id(key.dotted), compact=True,
-                             classes="picker", disabled=True)
+                yield Select(
+                    [],
+                    prompt="pick (after test)",
+                    id=picker_id(key.dotted),
+                    compact=True,
+                    classes="picker",
+                    disabled=True,
+                )
         note = f"set by {key.env} (not written to the file)" if env_set else ""
         yield Static(note, id=message_id(key.dotted), classes=f"field-message {HIDDEN}")
 
@@ -172,8 +224,12 @@ class SetupScreen(DashboardScreen):
             yield Static("", id="oauth-url")
             with Horizontal(classes="field-row"):
                 yield Label("Pasted address", classes="field-label")
-                yield Input(id="oauth-pasted", compact=True, classes="field-input",
-                            placeholder="the address the browser was sent to (or only the code), then Enter")
+                yield Input(
+                    id="oauth-pasted",
+                    compact=True,
+                    classes="field-input",
+                    placeholder="the address the browser was sent to (or only the code), then Enter",
+                )
             yield Static("", id="oauth-result")
 
     def _placeholder(self, key: Key, config: Config) -> str:
@@ -190,7 +246,9 @@ class SetupScreen(DashboardScreen):
         self._saved_form = self._form_state()
         env_set = self._initial().env_overridden
         for key in KEYS:  # the "set by BP_TUI_…" notes show, whatever the auth mode
-            self.query_one(f"#{message_id(key.dotted)}").set_class(key.dotted not in env_set, HIDDEN)
+            self.query_one(f"#{message_id(key.dotted)}").set_class(
+                key.dotted not in env_set, HIDDEN
+            )
 
     # ------------------------------------------------------------- live rules
     def watch_auth_mode(self, mode: str) -> None:
@@ -293,8 +351,14 @@ class SetupScreen(DashboardScreen):
         if self.errors:
             first = next(k.dotted for k in KEYS if k.dotted in self.errors)
             self.query_one(f"#{field_id(first)}").focus()
-            self.notify(clean(f"{len(self.errors)} field(s) need fixing: {LABELS[first]}: {self.errors[first]}"),
-                        title="Check the form", severity="error", markup=False)
+            self.notify(
+                clean(
+                    f"{len(self.errors)} field(s) need fixing: {LABELS[first]}: {self.errors[first]}"
+                ),
+                title="Check the form",
+                severity="error",
+                markup=False,
+            )
             return None
         config = copy.deepcopy(self._initial())
         for dotted, value in values.items():
@@ -316,8 +380,12 @@ class SetupScreen(DashboardScreen):
         result.remove_class(HIDDEN)
         problems = write_config(config, path)
         if problems:
-            result.update(inert("✗ Not saved:\n" + "\n".join(problems), multiline=True, style="bold"))
-            self.notify(clean(problems[0]), title="Not saved", severity="error", timeout=10, markup=False)
+            result.update(
+                inert("✗ Not saved:\n" + "\n".join(problems), multiline=True, style="bold")
+            )
+            self.notify(
+                clean(problems[0]), title="Not saved", severity="error", timeout=10, markup=False
+            )
             return False
         self._saved_form = self._form_state()
         missing = config.missing_for_sync()
@@ -338,7 +406,13 @@ class SetupScreen(DashboardScreen):
             self.bp_app.apply_config(config)
         except Exception as exc:  # noqa: BLE001 - the file is saved; say why the connection is not open
             why = redact(f"{type(exc).__name__}: {exc}", secret_values(config), MASK)
-            self.notify(clean(why), title="Connection not opened", severity="error", timeout=10, markup=False)
+            self.notify(
+                clean(why),
+                title="Connection not opened",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return f"✗ Saved, but the connection could not be opened: {why}"
         return ""
 
@@ -349,7 +423,9 @@ class SetupScreen(DashboardScreen):
         if config is None:
             return
         if config.shipstation.api_key and "shipstation.api_key" not in config.env_overridden:
-            self.query_one("#ss-detected", Static).update("Asking ShipStation which API the key belongs to…")
+            self.query_one("#ss-detected", Static).update(
+                "Asking ShipStation which API the key belongs to…"
+            )
             self.query_one("#ss-detected").remove_class(HIDDEN)
             self.bp_app.detect_shipstation_api(self, config)
             return
@@ -395,7 +471,9 @@ class SetupScreen(DashboardScreen):
         self._show_checks()
 
     def _show_checks(self) -> None:
-        self.query_one("#checks", Static).update(checks_renderable(list(self.check_results), self.checks_running))
+        self.query_one("#checks", Static).update(
+            checks_renderable(list(self.check_results), self.checks_running)
+        )
 
     def on_check_reported(self, message: CheckReported) -> None:
         self.check_results = (*self.check_results, message.result)
@@ -407,15 +485,21 @@ class SetupScreen(DashboardScreen):
         self.call_after_refresh(self.query_one("#checks").scroll_visible, animate=False)
         failed = [r for r in message.results if not r.ok]
         if failed:
-            self.notify(clean(f"{len(failed)} check(s) failed: {failed[0].title}"), title="Test connection",
-                        severity="error", markup=False)
+            self.notify(
+                clean(f"{len(failed)} check(s) failed: {failed[0].title}"),
+                title="Test connection",
+                severity="error",
+                markup=False,
+            )
         else:
             self.notify("All checks passed.", title="Test connection", timeout=3)
 
     def on_lookups_loaded(self, message: LookupsLoaded) -> None:
         for dotted, name in LOOKUPS.items():
             picker = self.query_one(f"#{picker_id(dotted)}", Select)
-            options = [(inert(f"{ident} {label}"), ident) for ident, label in message.lookups.get(name, [])]
+            options = [
+                (inert(f"{ident} {label}"), ident) for ident, label in message.lookups.get(name, [])
+            ]
             picker.set_options(options)
             picker.disabled = not options
         self._default_staff(message.lookups.get("login_staff", []))
@@ -428,8 +512,12 @@ class SetupScreen(DashboardScreen):
         ident, label = login_staff[0]
         target.value = str(ident)
         self.query_one(f"#{picker_id('brightpearl.staff_contact_id')}", Select).value = ident
-        self.notify(clean(f"Staff contact {ident} ({label}): the staff member of this login."),
-                    title="Staff contact", timeout=5, markup=False)
+        self.notify(
+            clean(f"Staff contact {ident} ({label}): the staff member of this login."),
+            title="Staff contact",
+            timeout=5,
+            markup=False,
+        )
 
     @on(Select.Changed, ".picker")
     def _picked(self, event: Select.Changed) -> None:
@@ -460,8 +548,11 @@ class SetupScreen(DashboardScreen):
             return
         connector = self.bp_app.connector
         if connector is None:
-            self.notify("Save the connection first (ctrl+s), then connect to Brightpearl.", title="Connect",
-                        severity="warning")
+            self.notify(
+                "Save the connection first (ctrl+s), then connect to Brightpearl.",
+                title="Connect",
+                severity="warning",
+            )
             return
         login = connector.brightpearl_login(config.brightpearl)
         problems = login.problems()
@@ -476,8 +567,10 @@ class SetupScreen(DashboardScreen):
         self.oauth_login = login
         self.query_one("#oauth-url", Static).update(Text(url))
         self.app.copy_to_clipboard(url)
-        self._oauth_said("Open the address above in a browser (it is on the clipboard too, where the terminal "
-                         "allows), approve, and paste the address the browser was sent to.")
+        self._oauth_said(
+            "Open the address above in a browser (it is on the clipboard too, where the terminal "
+            "allows), approve, and paste the address the browser was sent to."
+        )
         self.query_one("#oauth-pasted", Input).focus()
 
     @on(Input.Submitted, "#oauth-pasted")
@@ -502,7 +595,9 @@ class SetupScreen(DashboardScreen):
         self.oauth_login = None
         self.query_one("#oauth-pasted", Input).value = ""
         self.query_one("#oauth-url", Static).update("")
-        self._oauth_said(f"✓ Connected to Brightpearl account {tokens.account_code}; testing the connection…")
+        self._oauth_said(
+            f"✓ Connected to Brightpearl account {tokens.account_code}; testing the connection…"
+        )
         self.action_test()
 
     def _oauth_said(self, text: str) -> None:
@@ -510,13 +605,20 @@ class SetupScreen(DashboardScreen):
 
     def action_branding(self) -> None:
         if self.ss_api_version == "v2":
-            self.notify("Branding push is V1 only: ShipStation API V2 has no stores endpoint.", title="Branding",
-                        severity="warning")
+            self.notify(
+                "Branding push is V1 only: ShipStation API V2 has no stores endpoint.",
+                title="Branding",
+                severity="warning",
+            )
             return
         typed = {name: self.query_one(f"#b-{name}", Input).value.strip() for name, _ in BRANDING}
-        values = {name: value for name, value in typed.items() if value}  # empty = keep the store's value
+        values = {
+            name: value for name, value in typed.items() if value
+        }  # empty = keep the store's value
         if not values:
-            self.notify("Fill in at least one branding field first.", title="Branding", severity="warning")
+            self.notify(
+                "Fill in at least one branding field first.", title="Branding", severity="warning"
+            )
             return
         self.bp_app.push_branding(values)
 
@@ -542,6 +644,8 @@ def write_config(config: Config, path: Path | None) -> list[str]:
 
 
 def _not_written(path: Path, exc: OSError) -> list[str]:
-    return [f"cannot write {path}: {os_error_text(exc)}",
-            f"The file on disk is unchanged. Free some space or make {path.parent} writable, "
-            "then save again (ctrl+s)."]
+    return [
+        f"cannot write {path}: {os_error_text(exc)}",
+        f"The file on disk is unchanged. Free some space or make {path.parent} writable, "
+        "then save again (ctrl+s).",
+    ]

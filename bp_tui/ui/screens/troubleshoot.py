@@ -48,7 +48,12 @@ def problem_renderable(problem: KnownProblem, results: list[CheckResult]) -> Gro
         parts.append(Text(""))
         parts.append(Text("Last check results:", style="bold"))
         for result in related:
-            parts.append(inert(f"  {check_mark(result.ok, result.warning)}  {result.title}: {result.detail}", multiline=True))
+            parts.append(
+                inert(
+                    f"  {check_mark(result.ok, result.warning)}  {result.title}: {result.detail}",
+                    multiline=True,
+                )
+            )
     return Group(*parts)
 
 
@@ -57,18 +62,48 @@ class TroubleshootScreen(DashboardScreen):
     PALETTE_GROUP = "Troubleshoot"
 
     BINDINGS = [
-        Binding("t", "run_checks", "Run checks", id="trouble.checks",
-                tooltip="Run every connection check now, live, each with ✓/✗ and the fix"),
-        Binding("k", "tab('tab-known')", "Known problems", id="trouble.known",
-                tooltip="Common problems: how to tell, the check we run, the fix"),
-        Binding("w", "why", "Why not importing?", id="trouble.why",
-                tooltip="Enter an order or GON id: where it is and why, and the fix"),
-        Binding("x", "tab('tab-errors')", "Recent errors", id="trouble.errors",
-                tooltip="Failures of recent syncs, grouped by reason"),
-        Binding("i", "tab('tab-incidents')", "Incidents", id="trouble.incidents",
-                tooltip="Alerts open now and resolved lately, and whether their messages went out"),
-        Binding("e", "export", "Export bundle", id="trouble.export",
-                tooltip="Write versions, config without secrets, recent audit log and errors to a file"),
+        Binding(
+            "t",
+            "run_checks",
+            "Run checks",
+            id="trouble.checks",
+            tooltip="Run every connection check now, live, each with ✓/✗ and the fix",
+        ),
+        Binding(
+            "k",
+            "tab('tab-known')",
+            "Known problems",
+            id="trouble.known",
+            tooltip="Common problems: how to tell, the check we run, the fix",
+        ),
+        Binding(
+            "w",
+            "why",
+            "Why not importing?",
+            id="trouble.why",
+            tooltip="Enter an order or GON id: where it is and why, and the fix",
+        ),
+        Binding(
+            "x",
+            "tab('tab-errors')",
+            "Recent errors",
+            id="trouble.errors",
+            tooltip="Failures of recent syncs, grouped by reason",
+        ),
+        Binding(
+            "i",
+            "tab('tab-incidents')",
+            "Incidents",
+            id="trouble.incidents",
+            tooltip="Alerts open now and resolved lately, and whether their messages went out",
+        ),
+        Binding(
+            "e",
+            "export",
+            "Export bundle",
+            id="trouble.export",
+            tooltip="Write versions, config without secrets, recent audit log and errors to a file",
+        ),
     ]
 
     # The doctor checks: results so far, and whether they still run.
@@ -81,17 +116,28 @@ class TroubleshootScreen(DashboardScreen):
         with TabbedContent(initial="tab-checks", id="trouble-tabs"):
             with TabPane("Checks", id="tab-checks"):
                 with VerticalScroll():
-                    yield Static(Text("No checks run yet. Press t to run every check."), id="doctor-checks")
+                    yield Static(
+                        Text("No checks run yet. Press t to run every check."), id="doctor-checks"
+                    )
             with TabPane("Known problems", id="tab-known"):
                 with Horizontal():
-                    yield ListView(*[ListItem(Static(p.title)) for p in KNOWN_PROBLEMS], id="known-list")
+                    yield ListView(
+                        *[ListItem(Static(p.title)) for p in KNOWN_PROBLEMS], id="known-list"
+                    )
                     with VerticalScroll(id="known-detail-box"):
                         yield Static(problem_renderable(KNOWN_PROBLEMS[0], []), id="known-detail")
             with TabPane("Why not importing?", id="tab-why"):
-                yield Input(placeholder="order or GON id, then Enter", id="why-input", type="integer")
+                yield Input(
+                    placeholder="order or GON id, then Enter", id="why-input", type="integer"
+                )
                 with VerticalScroll():
-                    yield Static(Text("Enter a Brightpearl order id or goods-out note id to see where it is, "
-                                      "why, and the fix."), id="why-result")
+                    yield Static(
+                        Text(
+                            "Enter a Brightpearl order id or goods-out note id to see where it is, "
+                            "why, and the fix."
+                        ),
+                        id="why-result",
+                    )
             with TabPane("Recent errors", id="tab-errors"):
                 yield DataTable(id="errors-table", cursor_type="row")
                 yield Static(id="errors-empty")
@@ -104,7 +150,11 @@ class TroubleshootScreen(DashboardScreen):
     def _info(self) -> Text:
         """Versions, the APIs in use (ShipStation API version, Brightpearl auth mode) and the config
         file; wraps onto a second line on a narrow terminal rather than hide the file."""
-        config = self.bp_app.connector.config if self.bp_app.connector is not None else self.bp_app.config
+        config = (
+            self.bp_app.connector.config
+            if self.bp_app.connector is not None
+            else self.bp_app.config
+        )
         parts = [f"bp-tui {__version__}", f"textual {textual.__version__}"]
         if config is not None:
             parts.append(f"ShipStation API {config.shipstation.api_version.upper()}")
@@ -131,7 +181,11 @@ class TroubleshootScreen(DashboardScreen):
     # ----------------------------------------------------------------- checks
     def action_run_checks(self) -> None:
         if self.bp_app.connector is None:
-            self.notify("No connection yet: fill in Setup (F3) and save.", title="Checks", severity="warning")
+            self.notify(
+                "No connection yet: fill in Setup (F3) and save.",
+                title="Checks",
+                severity="warning",
+            )
             return
         self.query_one(TabbedContent).active = "tab-checks"
         self.check_results = ()
@@ -146,7 +200,8 @@ class TroubleshootScreen(DashboardScreen):
 
     def _show_checks(self) -> None:
         self.query_one("#doctor-checks", Static).update(
-            checks_renderable(list(self.check_results), self.checks_running))
+            checks_renderable(list(self.check_results), self.checks_running)
+        )
 
     def on_check_reported(self, message: CheckReported) -> None:
         self.check_results = (*self.check_results, message.result)
@@ -162,8 +217,11 @@ class TroubleshootScreen(DashboardScreen):
     # --------------------------------------------------------- known problems
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        focus = {"tab-known": "#known-list", "tab-errors": "#errors-table",
-                 "tab-incidents": "#incidents-table"}.get(tab)
+        focus = {
+            "tab-known": "#known-list",
+            "tab-errors": "#errors-table",
+            "tab-incidents": "#incidents-table",
+        }.get(tab)
         if focus:
             self.query_one(focus).focus()
 
@@ -173,7 +231,8 @@ class TroubleshootScreen(DashboardScreen):
 
     def _show_problem(self, index: int) -> None:
         self.query_one("#known-detail", Static).update(
-            problem_renderable(KNOWN_PROBLEMS[index], list(self.check_results)))
+            problem_renderable(KNOWN_PROBLEMS[index], list(self.check_results))
+        )
 
     # --------------------------------------------------------------- diagnose
     def action_why(self) -> None:
@@ -184,13 +243,17 @@ class TroubleshootScreen(DashboardScreen):
     def _why_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text.isdigit() or int(text) <= 0:
-            self.query_one("#why-result", Static).update(Text("✗ Enter a number: a goods-out note id or an order id."))
+            self.query_one("#why-result", Static).update(
+                Text("✗ Enter a number: a goods-out note id or an order id.")
+            )
             return
         self.query_one("#why-result", Static).update(Text(f"Looking up {text}…"))
         self.bp_app.diagnose(int(text), self)
 
     def on_diagnosis_ready(self, message: DiagnosisReady) -> None:
-        self.query_one("#why-result", Static).update(diagnosis_renderable(message.ident, message.diagnoses))
+        self.query_one("#why-result", Static).update(
+            diagnosis_renderable(message.ident, message.diagnoses)
+        )
 
     # ----------------------------------------------------------------- errors
     def _refresh_errors(self, _version: int = 0) -> None:
@@ -217,12 +280,19 @@ class TroubleshootScreen(DashboardScreen):
             if incident.resolved_at is None:
                 state, since, message = "⚑ open", incident.opened_at, incident.opened_message
             else:
-                state, since, message = "✓ resolved", incident.resolved_at, incident.resolved_message
+                state, since, message = (
+                    "✓ resolved",
+                    incident.resolved_at,
+                    incident.resolved_message,
+                )
             when = since.astimezone().strftime("%d %b %H:%M") if since else ""
             table.add_row(state, when, message or "-", table_cell(incident.title))
         empty = self.query_one("#incidents-empty", Static)
-        empty.update("✓ No incidents: nothing has needed an alert." if connector is not None
-                     else "No connection yet.")
+        empty.update(
+            "✓ No incidents: nothing has needed an alert."
+            if connector is not None
+            else "No connection yet."
+        )
         empty.set_class(bool(incidents), HIDDEN)
 
     # ----------------------------------------------------------------- bundle

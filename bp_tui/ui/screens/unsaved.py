@@ -19,12 +19,27 @@ class UnsavedChangesScreen(ModalScreen[Choice]):
     HELP_TITLE = "Unsaved changes"
 
     BINDINGS = [
-        Binding("s", "choose('save')", "Save and quit", id="unsaved.save",
-                tooltip="Write the setup form to the config file (mode 0600), then quit"),
-        Binding("d", "choose('discard')", "Discard and quit", id="unsaved.discard",
-                tooltip="Quit without saving the setup form"),
-        Binding("escape", "choose('stay')", "Stay", id="unsaved.stay",
-                tooltip="Back to the dashboard; nothing is saved or lost"),
+        Binding(
+            "s",
+            "choose('save')",
+            "Save and quit",
+            id="unsaved.save",
+            tooltip="Write the setup form to the config file (mode 0600), then quit",
+        ),
+        Binding(
+            "d",
+            "choose('discard')",
+            "Discard and quit",
+            id="unsaved.discard",
+            tooltip="Quit without saving the setup form",
+        ),
+        Binding(
+            "escape",
+            "choose('stay')",
+            "Stay",
+            id="unsaved.stay",
+            tooltip="Back to the dashboard; nothing is saved or lost",
+        ),
     ]
 
     def compose(self) -> ComposeResult:

@@ -15,8 +15,10 @@ from bp_tui.ui.format import clean, inert, stage_label
 
 def diagnosis_renderable(ident: int, diagnoses: list[Diagnosis]) -> RenderableType:
     if not diagnoses:
-        return Text(f"Nothing known about {ident}: it is neither a goods-out note nor an order id seen "
-                    "in Brightpearl. Check the number, then run a sync.")
+        return Text(
+            f"Nothing known about {ident}: it is neither a goods-out note nor an order id seen "
+            "in Brightpearl. Check the number, then run a sync."
+        )
     parts: list[RenderableType] = []
     for diagnosis in diagnoses:
         head = Text()

@@ -24,7 +24,7 @@ class NavBar(Static):
         profile = getattr(self.app, "profile_name", None)
         overview = getattr(self.app, "has_overview", False)
         if profile and self.current != "overview":
-            shown = profile if len(profile) <= PROFILE_SHOWN else profile[:PROFILE_SHOWN - 1] + "…"
+            shown = profile if len(profile) <= PROFILE_SHOWN else profile[: PROFILE_SHOWN - 1] + "…"
             text.append(f" profile {shown} ", style="bold reverse")
         else:
             text.append(" bp-tui ", style="bold reverse")

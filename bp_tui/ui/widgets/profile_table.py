@@ -17,12 +17,21 @@ from bp_tui.ui.widgets.queue_header import LATE_AFTER
 
 NO_COUNT = "–"  # an unknown number (no incidents kept yet)
 # (title, width): 80 columns hold all five with their one-cell padding on each side
-COLUMNS = (("Profile", 14), ("Notes per stage", 24), ("Oldest", 11), ("Last sync", 13), ("Incid.", 6))
-LEGEND = "\n".join((  # three lines of 80 columns at most
-    "  ".join(f"{STAGE_GLYPHS[s]} {s}" for s in STAGE_PRIORITY[:4]),
-    "  ".join(f"{STAGE_GLYPHS[s]} {s}" for s in STAGE_PRIORITY[4:]),
-    f"Oldest ⚠ late (over {int(LATE_AFTER.total_seconds() // 3600)} h) · Last sync ✗ notes still failing · "
-    f"{NO_COUNT} not known"))
+COLUMNS = (
+    ("Profile", 14),
+    ("Notes per stage", 24),
+    ("Oldest", 11),
+    ("Last sync", 13),
+    ("Incid.", 6),
+)
+LEGEND = "\n".join(
+    (  # three lines of 80 columns at most
+        "  ".join(f"{STAGE_GLYPHS[s]} {s}" for s in STAGE_PRIORITY[:4]),
+        "  ".join(f"{STAGE_GLYPHS[s]} {s}" for s in STAGE_PRIORITY[4:]),
+        f"Oldest ⚠ late (over {int(LATE_AFTER.total_seconds() // 3600)} h) · Last sync ✗ notes still failing · "
+        f"{NO_COUNT} not known",
+    )
+)
 
 
 def stage_text(line: ProfileLine) -> Text:
@@ -34,8 +43,10 @@ def stage_text(line: ProfileLine) -> Text:
         return Text("no notes yet" if line.synced else "not synced yet", no_wrap=True)
     text = Text(no_wrap=True, overflow="ellipsis")
     for n, stage in enumerate(shown):
-        text.append(("" if n == 0 else " ") + f"{STAGE_GLYPHS[stage]}{line.counts[stage]:,}",
-                    style="bold" if stage in ("attention", "failed") else "")
+        text.append(
+            ("" if n == 0 else " ") + f"{STAGE_GLYPHS[stage]}{line.counts[stage]:,}",
+            style="bold" if stage in ("attention", "failed") else "",
+        )
     return text
 
 
@@ -43,8 +54,11 @@ def oldest_cell(line: ProfileLine, now: datetime) -> Text:
     if line.oldest_unshipped is None:
         return Text("–")
     late = now - line.oldest_unshipped > LATE_AFTER
-    return Text(("⚠ " if late else "") + duration_words(line.oldest_unshipped, now), no_wrap=True,
-                style="bold" if late else "")
+    return Text(
+        ("⚠ " if late else "") + duration_words(line.oldest_unshipped, now),
+        no_wrap=True,
+        style="bold" if late else "",
+    )
 
 
 def last_sync_cell(line: ProfileLine, now: datetime) -> Text:
@@ -57,8 +71,10 @@ def last_sync_cell(line: ProfileLine, now: datetime) -> Text:
 def incidents_cell(line: ProfileLine) -> Text:
     if line.open_incidents is None:
         return Text(NO_COUNT)
-    return Text(f"⚠ {line.open_incidents}" if line.open_incidents else "0",
-                style="bold" if line.open_incidents else "")
+    return Text(
+        f"⚠ {line.open_incidents}" if line.open_incidents else "0",
+        style="bold" if line.open_incidents else "",
+    )
 
 
 class ProfileTable(DataTable):
@@ -86,9 +102,14 @@ class ProfileTable(DataTable):
             selected = self.coordinate_to_cell_key(Coordinate(keep, 0)).row_key.value
         self.clear()
         for line in lines:
-            self.add_row(Text(line.name, no_wrap=True, overflow="ellipsis"), stage_text(line),
-                         oldest_cell(line, now), last_sync_cell(line, now), incidents_cell(line),
-                         key=line.name)
+            self.add_row(
+                Text(line.name, no_wrap=True, overflow="ellipsis"),
+                stage_text(line),
+                oldest_cell(line, now),
+                last_sync_cell(line, now),
+                incidents_cell(line),
+                key=line.name,
+            )
         names = [line.name for line in lines]
         if selected in names:
             self.move_cursor(row=names.index(selected))

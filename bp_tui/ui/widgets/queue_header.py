@@ -30,14 +30,18 @@ def counts_text(counts: dict[str, int], incidents: int = 0) -> Text:
     if incidents:
         text.append(f"⚑ {incidents} incident{'s' if incidents != 1 else ''}", style="bold")
         text.append(" · ")
-    shown = [s for s in (*STAGE_PRIORITY, *sorted(set(counts) - set(STAGE_PRIORITY))) if counts.get(s)]
+    shown = [
+        s for s in (*STAGE_PRIORITY, *sorted(set(counts) - set(STAGE_PRIORITY))) if counts.get(s)
+    ]
     if not shown:
         text.append("no notes yet")
     for n, stage in enumerate(shown):
         if n:
             text.append("  ")
-        text.append(f"{STAGE_GLYPHS.get(stage, '?')} {counts[stage]:,} {stage}",
-                    style="bold" if stage in ("attention", "failed") else "")
+        text.append(
+            f"{STAGE_GLYPHS.get(stage, '?')} {counts[stage]:,} {stage}",
+            style="bold" if stage in ("attention", "failed") else "",
+        )
     return text
 
 
@@ -64,7 +68,9 @@ def oldest_text(header: QueueHeader, now: datetime) -> tuple[Text, bool]:
 
 def trend_text(label: str, per_hour: list[int]) -> Text:
     """``imported  ▁▁▂▅█▃ 42``: one mark per hour of the last 24, then their sum."""
-    return Text(f"{label:<10}{sparkline(per_hour)} {sum(per_hour):,}", no_wrap=True, overflow="ellipsis")
+    return Text(
+        f"{label:<10}{sparkline(per_hour)} {sum(per_hour):,}", no_wrap=True, overflow="ellipsis"
+    )
 
 
 class OperatorHeader(Vertical):
@@ -94,8 +100,10 @@ class OperatorHeader(Vertical):
         with Horizontal():
             with Vertical():
                 yield Static(id="queue-oldest")
-                yield Static(Text("last 24 h, one mark per hour:", no_wrap=True, overflow="ellipsis"),
-                             id="queue-window")
+                yield Static(
+                    Text("last 24 h, one mark per hour:", no_wrap=True, overflow="ellipsis"),
+                    id="queue-window",
+                )
             with Vertical(id="queue-trend"):
                 yield Static(id="queue-imported")
                 yield Static(id="queue-confirmed")
@@ -103,10 +111,15 @@ class OperatorHeader(Vertical):
     def show(self, header: QueueHeader | None, now: datetime) -> None:
         """A new reading of the state (``None``: no connection); or, with the same reading,
         the ages again at ``now``."""
-        if header is not None and header.imported_per_hour is None:  # a live refresh: the 24 hours stand
+        if (
+            header is not None and header.imported_per_hour is None
+        ):  # a live refresh: the 24 hours stand
             before = self.header
-            header = replace(header, imported_per_hour=before.imported_per_hour if before else None,
-                             confirmed_per_hour=before.confirmed_per_hour if before else None)
+            header = replace(
+                header,
+                imported_per_hour=before.imported_per_hour if before else None,
+                confirmed_per_hour=before.confirmed_per_hour if before else None,
+            )
         self.header = header
         oldest = self.query_one("#queue-oldest", Static)
         if header is None:
@@ -115,15 +128,18 @@ class OperatorHeader(Vertical):
             oldest.remove_class(LATE)
             self.late = False
             return
-        self.query_one("#queue-counts", Static).update(counts_text(header.counts, header.open_incidents),
-                                                        layout=False)
+        self.query_one("#queue-counts", Static).update(
+            counts_text(header.counts, header.open_incidents), layout=False
+        )
         text, self.late = oldest_text(header, now)
         oldest.update(text, layout=False)
         oldest.set_class(self.late, LATE)
-        self.query_one("#queue-imported", Static).update(trend_text("imported", header.imported_per_hour or []),
-                                                          layout=False)
-        self.query_one("#queue-confirmed", Static).update(trend_text("confirmed", header.confirmed_per_hour or []),
-                                                           layout=False)
+        self.query_one("#queue-imported", Static).update(
+            trend_text("imported", header.imported_per_hour or []), layout=False
+        )
+        self.query_one("#queue-confirmed", Static).update(
+            trend_text("confirmed", header.confirmed_per_hour or []), layout=False
+        )
 
     def tick(self, now: datetime) -> None:
         if self.header is not None:

@@ -110,8 +110,13 @@ class QueueTable(ScrollView, can_focus=True):
         def control(self) -> QueueTable:
             return self.table
 
-    def __init__(self, *, now: Clock = system_clock, id: str | None = None,  # noqa: A002
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        now: Clock = system_clock,
+        id: str | None = None,  # noqa: A002
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self._now = now
         self._source: QueueSource = EmptySource()
@@ -186,7 +191,9 @@ class QueueTable(ScrollView, can_focus=True):
         """Re-read the rows on screen (a live update while a sync runs): rows stay in place,
         the lines that changed are repainted. Returns how many rows changed."""
         top = int(self.scroll_offset.y)
-        on_screen = {i: self._rows[i] for i in range(top, top + self.body_height) if i in self._rows}
+        on_screen = {
+            i: self._rows[i] for i in range(top, top + self.body_height) if i in self._rows
+        }
         if not on_screen:
             return 0
         fresh = self._source.rows_of([r.gon_id for r in on_screen.values()])
@@ -219,7 +226,10 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _ensure_rows(self) -> None:
         top = int(self.scroll_offset.y)
-        self._fetch(min(top, self.cursor_row) - MARGIN, max(top + self.body_height, self.cursor_row) + MARGIN)
+        self._fetch(
+            min(top, self.cursor_row) - MARGIN,
+            max(top + self.body_height, self.cursor_row) + MARGIN,
+        )
 
     # ------------------------------------------------------------------ the cursor
     def move_cursor(self, row: int) -> None:
@@ -295,7 +305,9 @@ class QueueTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             header = base + self.get_component_rich_style("queue-table--header")
-            return self._strip([c.header for c in columns], widths, [header] * len(columns), header, width)
+            return self._strip(
+                [c.header for c in columns], widths, [header] * len(columns), header, width
+            )
         index = int(self.scroll_offset.y) + y - 1
         if index >= self._total:
             return Strip.blank(width, base)
@@ -314,7 +326,9 @@ class QueueTable(ScrollView, can_focus=True):
         return self._strip(list(cells), widths, styles, style, width)
 
     @staticmethod
-    def _strip(cells: list[str], widths: list[int], styles: list[Style], fill: Style, width: int) -> Strip:
+    def _strip(
+        cells: list[str], widths: list[int], styles: list[Style], fill: Style, width: int
+    ) -> Strip:
         segments: list[Segment] = []
         for n, (text, cells_wide, style) in enumerate(zip(cells, widths, styles, strict=True)):
             if n:

@@ -19,8 +19,10 @@ from tests.contract.shipstation_v2.contract import contract
 # custom field, sets them the documented way (PUT /v2/shipments/{id}): tests/shipstation_v2/
 # test_client.py::test_a_create_that_drops_the_number_is_put_right. Nothing else is allowed.
 PENDING_CREATE_KEYS = frozenset({"shipment_number", "warehouse_id", "advanced_options"})
-_UNEXPECTED = re.compile(r"^POST /v2/shipments body\.shipments\[\d+\]: Additional properties are not allowed "
-                         r"\((?P<keys>.*) (?:was|were) unexpected\)$")
+_UNEXPECTED = re.compile(
+    r"^POST /v2/shipments body\.shipments\[\d+\]: Additional properties are not allowed "
+    r"\((?P<keys>.*) (?:was|were) unexpected\)$"
+)
 
 
 def pending(violation: str) -> bool:
@@ -30,6 +32,7 @@ def pending(violation: str) -> bool:
         return False
     keys = {k.strip().strip("'") for k in match["keys"].split(",")}
     return keys <= PENDING_CREATE_KEYS
+
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -55,10 +58,14 @@ class ContractCheck:
             await self.app(scope, receive, send)
             return
         root = scope.get("root_path", "")
-        path = scope["path"][len(root):] if root and scope["path"].startswith(root) else scope["path"]
+        path = (
+            scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
+        )
         method = scope["method"]
         query = scope.get("query_string", b"").decode("latin-1")
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         chunks: list[bytes] = []
         answer: dict[str, Any] = {"status": None, "type": "", "body": []}
 
@@ -82,10 +89,12 @@ class ContractCheck:
         self.checked += 1
         found: list[str] = []
         if self.requests:
-            sent = contract().check_request(method, path, query, b"".join(chunks),
-                                            headers.get("content-type", ""))
+            sent = contract().check_request(
+                method, path, query, b"".join(chunks), headers.get("content-type", "")
+            )
             found += [v for v in sent if not pending(v)]
         if answer["status"] is not None:
-            found += contract().check_answer(method, path, answer["status"], b"".join(answer["body"]),
-                                             answer["type"])
+            found += contract().check_answer(
+                method, path, answer["status"], b"".join(answer["body"]), answer["type"]
+            )
         self.violations += [f"{method} {path}{'?' + query if query else ''}: {v}" for v in found]

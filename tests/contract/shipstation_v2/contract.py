@@ -124,13 +124,17 @@ def _flatten(node: Any, base: str, docs: _Docs, seen: tuple[str, ...] = ()) -> A
             if ref in seen:
                 return node
             target, uri = docs.resolve(ref, base)
-            resolved.append(_absolute(_flatten(copy.deepcopy(target), uri, docs, (*seen, ref)), uri))
+            resolved.append(
+                _absolute(_flatten(copy.deepcopy(target), uri, docs, (*seen, ref)), uri)
+            )
         else:
             resolved.append(member)
     own_object = _is_object(node) or "additionalProperties" in node or "required" in node
     if not all(_is_object(m) for m in resolved) or not (len(resolved) > 1 or own_object):
         return node
-    merged: dict[str, Any] = {k: v for k, v in node.items() if k not in ("allOf", "properties", "required")}
+    merged: dict[str, Any] = {
+        k: v for k, v in node.items() if k not in ("allOf", "properties", "required")
+    }
     merged["type"] = "object"
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -156,7 +160,9 @@ def _nullable(node: Any) -> Any:
         return [_nullable(v) for v in node]
     if not isinstance(node, dict):
         return node
-    node = {k: (_nullable(v) if k not in ("example", "default", "enum") else v) for k, v in node.items()}
+    node = {
+        k: (_nullable(v) if k not in ("example", "default", "enum") else v) for k, v in node.items()
+    }
     if isinstance(node.get("exclusiveMinimum"), (int, float)) and "minimum" in node:
         del node["exclusiveMinimum"]
     if node.get("title") == "date" and node.get("format") == "date-time":
@@ -175,7 +181,9 @@ def _read(main: dict, supplement: dict) -> dict[str, dict]:
         main["components"]["schemas"][name]["properties"].update(copy.deepcopy(added))
     main["components"]["parameters"]["pickup_id_query_param"]["required"] = False  # reading 4
     address = main["components"]["schemas"]["address"]
-    address["required"] = [r for r in address["required"] if r not in OPTIONAL_ADDRESS_LINES]  # reading 6
+    address["required"] = [
+        r for r in address["required"] if r not in OPTIONAL_ADDRESS_LINES
+    ]  # reading 6
     docs = _Docs({MAIN: main, SUPPLEMENT: copy.deepcopy(supplement)})
     out = {}
     for uri in (MAIN, SUPPLEMENT):
@@ -241,7 +249,11 @@ class Contract:
         raw_main, raw_supp = _load("openapi.yaml"), _load("supplement.yaml")
         self.docs = _read(raw_main, raw_supp)
         self.registry = Registry().with_resources(
-            [(uri, Resource(contents=doc, specification=DRAFT202012)) for uri, doc in self.docs.items()])
+            [
+                (uri, Resource(contents=doc, specification=DRAFT202012))
+                for uri, doc in self.docs.items()
+            ]
+        )
         self.every = self.docs[SUPPLEMENT].get("x-every-operation") or {}
         self.operations: list[Operation] = []
         for uri in (SUPPLEMENT, MAIN):  # the supplement's PUT sits on a path the file also has
@@ -252,8 +264,17 @@ class Contract:
                     params = [self._deref(p, uri) for p in item.get("parameters") or []]
                     params += [self._deref(p, uri) for p in item[method].get("parameters") or []]
                     esc = template.replace("~", "~0").replace("/", "~1")
-                    self.operations.append(Operation(method, template, _pattern(template), item[method], uri,
-                                                     f"/paths/{esc}/{method}", params))
+                    self.operations.append(
+                        Operation(
+                            method,
+                            template,
+                            _pattern(template),
+                            item[method],
+                            uri,
+                            f"/paths/{esc}/{method}",
+                            params,
+                        )
+                    )
         # literal segments before templated ones (external_shipment_id/{id} before {shipment_id})
         self.operations.sort(key=lambda o: o.template.count("{"))
 
@@ -280,7 +301,9 @@ class Contract:
             found.append(f"{where}{at}: {_short(error)}")
         return found
 
-    def check_request(self, method: str, path: str, query: str, body: bytes, content_type: str) -> list[str]:
+    def check_request(
+        self, method: str, path: str, query: str, body: bytes, content_type: str
+    ) -> list[str]:
         op = self.operation(method, path)
         if op is None:
             return [f"{method} {path}: no such operation in the contract"]
@@ -293,7 +316,9 @@ class Contract:
         query_params = {p["name"]: p for p in op.params if p.get("in") == "query"}
         for name in given:
             if name not in query_params:
-                problems.append(f"{where}: query parameter {name!r} is not defined for this operation")
+                problems.append(
+                    f"{where}: query parameter {name!r} is not defined for this operation"
+                )
         for name, param in query_params.items():
             if name not in given:
                 if param.get("required"):
@@ -301,8 +326,13 @@ class Contract:
                 continue
             schema = param.get("schema") or {}
             for value in given[name]:
-                problems += self._errors(schema, param["_uri"], self._coerce(schema, param["_uri"], value),
-                                         RequestValidator, f"{where} ?{name}={value!r}")
+                problems += self._errors(
+                    schema,
+                    param["_uri"],
+                    self._coerce(schema, param["_uri"], value),
+                    RequestValidator,
+                    f"{where} ?{name}={value!r}",
+                )
         request_body = op.spec.get("requestBody")
         if request_body is not None:
             request_body = self._deref(request_body, op.uri)
@@ -310,12 +340,16 @@ class Contract:
                 if request_body.get("required"):
                     problems.append(f"{where}: the request body is required")
             else:
-                problems += self._body(request_body, body, content_type, RequestValidator, f"{where} body")
+                problems += self._body(
+                    request_body, body, content_type, RequestValidator, f"{where} body"
+                )
         elif body and body.strip() not in (b"", b"{}"):
             problems.append(f"{where}: this operation takes no request body")
         return problems
 
-    def check_answer(self, method: str, path: str, status: int, body: bytes, content_type: str) -> list[str]:
+    def check_answer(
+        self, method: str, path: str, status: int, body: bytes, content_type: str
+    ) -> list[str]:
         op = self.operation(method, path)
         if op is None:
             return []  # the request is already reported
@@ -325,7 +359,9 @@ class Contract:
         if spec is None:
             return [f"{where}: status {status} is not documented for this operation"]
         uri = op.uri if str(status) in (op.spec.get("responses") or {}) else SUPPLEMENT
-        return self._body(self._deref(spec, uri), body, content_type, AnswerValidator, f"{where} body")
+        return self._body(
+            self._deref(spec, uri), body, content_type, AnswerValidator, f"{where} body"
+        )
 
     def _body(self, spec: dict, body: bytes, content_type: str, cls: Any, where: str) -> list[str]:
         content = spec.get("content") or {}
@@ -376,11 +412,15 @@ class Contract:
 
 def _pattern(template: str) -> re.Pattern:
     parts = re.split(r"(\{[^}]+\})", template)
-    return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "/?$")
+    return re.compile(
+        "^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "/?$"
+    )
 
 
 def _short(error: ValidationError) -> str:
-    if error.validator in ("anyOf", "oneOf") and error.context:  # x-nullable: say what the value broke
+    if (
+        error.validator in ("anyOf", "oneOf") and error.context
+    ):  # x-nullable: say what the value broke
         real = [e for e in error.context if e.validator != "type" or e.validator_value != "null"]
         return _short(best_match(real or error.context))
     message = error.message

@@ -206,10 +206,10 @@ def build(n: int, path: Path) -> dict[str, Any]:
                 f"{action}:{r.gon_id}"
                 if action != "note"
                 else f"note:shipment-{ID_BASE['label'] + i}"
-                for i, r in zip(idx, recs)
+                for i, r in zip(idx, recs, strict=True)
             ]
             ids = store.audit.record_intents(
-                api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys)]
+                api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys, strict=True)]
             )
             detail = {
                 "import": "ShipStation order {}",

@@ -387,13 +387,13 @@ class Connector:
             minute=0, second=0, microsecond=0
         )  # the state's hours are UTC
         hours = [hour - timedelta(hours=h) for h in range(23, -1, -1)]
-        activity = self.store.queue.activity_by_hour(hours[0])
+        by_hour = self.store.queue.activity_by_hour(hours[0])
         keys = [h.strftime("%Y-%m-%dT%H") for h in hours]
         return QueueHeader(
             counts=self.store.queue.stage_counts(),
             oldest_unshipped=self.store.queue.oldest_unshipped(),
-            imported_per_hour=[activity.get(k, (0, 0))[0] for k in keys],
-            confirmed_per_hour=[activity.get(k, (0, 0))[1] for k in keys],
+            imported_per_hour=[by_hour.get(k, (0, 0))[0] for k in keys],
+            confirmed_per_hour=[by_hour.get(k, (0, 0))[1] for k in keys],
             open_incidents=incidents,
         )
 

@@ -90,6 +90,7 @@ class QueueReads(Concern):
         # rows before it: a key smaller (in the sort's direction), or the same key and an
         # earlier gon_id; an index range count
         (col, way), *_rest = SORT_SQL[sort]
+        args: list[object]
         if col == "gon_id":
             where, args = ("gon_id < ?" if way == "ASC" else "gon_id > ?"), [gon_id]
         else:
@@ -243,7 +244,7 @@ class QueueReads(Concern):
             args = (iso(changed_since),)
         out = []
         for row in self._db.execute(sql + " ORDER BY gon_id DESC", args):
-            data = dict(zip(columns, row))
+            data = dict(zip(columns, row, strict=True))
             for col in DATE_COLUMNS:
                 data[col] = parse_iso(data[col])
             out.append(GonRecord(**data))

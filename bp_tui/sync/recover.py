@@ -21,11 +21,11 @@ class Recover:
             len(open_rows),
             message=f"{len(open_rows)} unfinished writes from an earlier run",
         )
-        keys = {row.id: IntentKey.parse(row.key) for row in open_rows}
+        keys = {row.id: IntentKey.parse(row.key or "") for row in open_rows}
         note_orders = {
             row.order_id
             for row in open_rows
-            if (k := keys[row.id]) is not None and k.kind in NOTE_KINDS
+            if (k := keys[row.id]) is not None and k.kind in NOTE_KINDS and row.order_id is not None
         }
         notes_by_order = await ctx.bp.search_order_notes(note_orders) if note_orders else {}
         settled: list[tuple[int, str, str]] = []
@@ -46,7 +46,7 @@ class Recover:
                 )
             elif key is not None and kind in NOTE_KINDS:
                 marker = note_marker(str(key))
-                if any(marker in n.text for n in notes_by_order.get(row.order_id, [])):
+                if any(marker in n.text for n in notes_by_order.get(row.order_id or 0, [])):
                     settled.append((row.id, "ok", "found on the order after an interrupted run"))
                     _mark_noted(ctx, key, row.gon_id)
                 else:

@@ -56,7 +56,7 @@ class Writer:
         for (api, action), items in groups.items():
             rows = [(i.gon_id, i.order_id, str(i.key), self._clean(i.detail)) for i in items]
             ids = self.store.audit.record_intents(api, action, rows)
-            for intent, audit_id in zip(items, ids):
+            for intent, audit_id in zip(items, ids, strict=True):
                 intent.audit_id = audit_id
 
     async def call(

@@ -209,7 +209,9 @@ def build(n: int, path: Path) -> dict[str, Any]:
                 for i, r in zip(idx, recs, strict=True)
             ]
             ids = store.audit.record_intents(
-                api, action, [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys, strict=True)]
+                api,
+                action,
+                [(r.gon_id, r.order_id, key, "") for r, key in zip(recs, keys, strict=True)],
             )
             detail = {
                 "import": "ShipStation order {}",

@@ -37,7 +37,10 @@ from urllib.parse import quote, quote_plus
 # and tab, DEL, C1 controls (which include the 8-bit CSI and OSC), the bidirectional marks,
 # overrides and isolates (text that displays in another order than it reads), the Unicode line and
 # paragraph separators, and lone surrogates (which cannot even be encoded for the terminal).
-HOSTILE_CHARACTERS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+HOSTILE_CHARACTERS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+)
 TERMINAL_UNSAFE = re.compile(f"[{HOSTILE_CHARACTERS}]")
 # The same, and newline and tab too: for text shown on one line of a table or a field.
 TERMINAL_UNSAFE_ONE_LINE = re.compile(f"[\t\n{HOSTILE_CHARACTERS}]")

@@ -73,12 +73,14 @@ def test_the_drawing_in_the_docstring_is_the_tree():
     defined = {
         n for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, BpTuiError)
     }
-    # ApiProblem: the shape the API kinds share, said below the drawing; ConfigWriteError: named in brackets
+    # ApiProblem: the shape the API kinds share, said below the drawing; ConfigWriteError: named in
+    # brackets
     assert defined - names == {"ApiProblem", "ConfigWriteError"}
 
 
 def _resolve(node: ast.expr | None, aliases: dict[str, list[type]] | None = None) -> list[type]:
-    """The error classes a handler names: directly, or through a tuple of them named at module level."""
+    """The error classes a handler names: directly, or through a tuple of them named at module
+    level."""
     items = node.elts if isinstance(node, ast.Tuple) else [node]
     names = [i.id for i in items if isinstance(i, ast.Name)]
     found = [c for n in names for c in (aliases or {}).get(n, [getattr(errors, n, None)])]

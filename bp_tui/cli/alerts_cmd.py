@@ -25,7 +25,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         return fail(exc)
     if not split_alert_urls(config.alerts.urls):
         say(
-            f"error: {path}: alerts.urls is empty: add one or more Apprise URLs (or set BP_TUI_ALERTS_URLS)",
+            f"error: {path}: alerts.urls is empty: add one or more Apprise URLs "
+            "(or set BP_TUI_ALERTS_URLS)",
             file=sys.stderr,
         )
         return exitcodes.USAGE

@@ -123,7 +123,8 @@ async def run_all(
     watcher = asyncio.create_task(_stop_all_when(stop, connectors))
     try:
         names = list(connectors)
-        # each profile its own copy of the options (a --confirm-cancel is spent by its own first cycle)
+        # each profile its own copy of the options (a --confirm-cancel is spent by its own first
+        # cycle)
         codes = await asyncio.gather(
             *(profile_loop(n, connectors[n], argparse.Namespace(**vars(args)), stop) for n in names)
         )

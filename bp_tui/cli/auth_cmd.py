@@ -95,14 +95,16 @@ async def _login(
         if code is None and url_only:
             say(login.start())
             say(
-                f"open it, approve, then within {LOGIN_VALID_S // 60} minutes: bp-tui auth login --code 'ADDRESS'",
+                f"open it, approve, then within {LOGIN_VALID_S // 60} minutes: "
+                "bp-tui auth login --code 'ADDRESS'",
                 file=sys.stderr,
             )
             return exitcodes.OK
         if code is None:
             url = login.start()
             say(
-                "Open this address in a browser on any computer, log in to Brightpearl and approve the app:",
+                "Open this address in a browser on any computer, log in to Brightpearl "
+                "and approve the app:",
                 file=sys.stderr,
             )
             say(url, flush=True)
@@ -115,7 +117,8 @@ async def _login(
             pasted = sys.stdin.readline()
             if not pasted.strip():
                 say(
-                    f"error: nothing was pasted. The login stays open for {LOGIN_VALID_S // 60} minutes: finish it "
+                    "error: nothing was pasted. The login stays open for "
+                    f"{LOGIN_VALID_S // 60} minutes: finish it "
                     "with  bp-tui auth login --code 'ADDRESS'",
                     file=sys.stderr,
                 )
@@ -142,13 +145,15 @@ async def _login(
         await conn.load_names()  # one API call with the new token: app and developer refs accepted
     except ApiProblem as exc:
         say(
-            f"error: the tokens are stored, but Brightpearl refused an API call with them: {exc.describe()}",
+            "error: the tokens are stored, but Brightpearl refused an API call with them: "
+            f"{exc.describe()}",
             file=sys.stderr,
             line=True,
         )
         return exitcodes.UNREACHABLE
     say(
-        f"Connected to Brightpearl account {conn.config.brightpearl.account_code}: {_validity(tokens)}."
+        f"Connected to Brightpearl account {conn.config.brightpearl.account_code}: "
+        f"{_validity(tokens)}."
     )
     return exitcodes.OK
 
@@ -171,7 +176,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 async def _status(conn: Connector) -> int:
     if conn.config.brightpearl.auth != "oauth":
         say(
-            f'error: {conn.config_path}: brightpearl.auth is "{conn.config.brightpearl.auth}": bp-tui uses '
+            f"error: {conn.config_path}: brightpearl.auth is "
+            f'"{conn.config.brightpearl.auth}": bp-tui uses '
             'no OAuth token (set auth = "oauth" and run bp-tui auth login)',
             file=sys.stderr,
         )
@@ -182,7 +188,8 @@ async def _status(conn: Connector) -> int:
         say(f"not connected: {exc.describe()}", line=True)
         return exitcodes.UNREACHABLE
     say(
-        f"Connected to Brightpearl account {tokens.account_code} (app {tokens.app_ref}): {_validity(tokens)}."
+        f"Connected to Brightpearl account {tokens.account_code} (app {tokens.app_ref}): "
+        f"{_validity(tokens)}."
     )
     return exitcodes.OK
 
@@ -205,7 +212,8 @@ def cmd_logout(args: argparse.Namespace) -> int:
         else "No Brightpearl tokens were stored."
     )
     say(
-        "To withdraw bp-tui's access in Brightpearl too, turn the app off in Brightpearl's App Store."
+        "To withdraw bp-tui's access in Brightpearl too, "
+        "turn the app off in Brightpearl's App Store."
     )
     return exitcodes.OK
 
@@ -215,4 +223,7 @@ def _validity(tokens: TokenSet) -> str:
     left = max(0, int((until - datetime.now(UTC)).total_seconds()))
     span = f"{left // 3600} h {left % 3600 // 60} min" if left >= 60 else f"{left} s"
     domain = f"; API domain {tokens.api_domain}" if tokens.api_domain else ""
-    return f"access token valid until {until.isoformat(timespec='seconds')} ({span}; refreshed automatically){domain}"
+    return (
+        f"access token valid until {until.isoformat(timespec='seconds')} "
+        f"({span}; refreshed automatically){domain}"
+    )

@@ -88,7 +88,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 say(f"error: {problem}", file=sys.stderr)
             print(
-                "The dashboard does not replace a config file it cannot read: fix or move it first.",
+                "The dashboard does not replace a config file it cannot read: "
+                "fix or move it first.",
                 file=sys.stderr,
             )
             return exitcodes.USAGE
@@ -152,7 +153,8 @@ def _dashboard_of_profiles(args: argparse.Namespace, found: list[Profile]) -> in
 
 
 def demo_connector_factory(env: SandboxEnvironment) -> Callable[[Config], Connector]:
-    """Connectors for edited settings (Test connection) that still reach the in-process sandboxes."""
+    """Connectors for edited settings (Test connection) that still reach the in-process
+    sandboxes."""
     from bp_tui.sandbox.environment import in_process
     from bp_tui.service.connector import Connector
 

@@ -52,7 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def install_profiles(args: argparse.Namespace) -> Profiles:
-    """The install's profiles, found from the default config and state paths (--config, --state, env)."""
+    """The install's profiles, found from the default config and state paths (--config, --state,
+    env)."""
     return Profiles(resolve_config_path(args.config), resolve_state_path(args.state))
 
 

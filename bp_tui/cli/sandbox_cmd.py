@@ -76,8 +76,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         metavar="S",
-        help="life of an OAuth access token in seconds (real: 604800); refresh tokens rotate and are "
-        "single-use once the new pair is used",
+        help="life of an OAuth access token in seconds (real: 604800); "
+        "refresh tokens rotate and are single-use once the new pair is used",
     )
     s.add_argument(
         "--real-world",
@@ -154,13 +154,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if args.faults:
         print(
-            f"# faults: {args.faults:.0%} of requests (seed {args.fault_seed}); counts at {base}/_sandbox/tally"
+            f"# faults: {args.faults:.0%} of requests (seed {args.fault_seed}); "
+            f"counts at {base}/_sandbox/tally"
         )
     if bp.timezone_name:
         print(f"# brightpearl time zone: {bp.timezone_name} (offset-less times are read in it)")
     if args.real_world:
         print(
-            f"# real world: {base}/_sandbox/labels also splits, combines, returns and voids old labels"
+            f"# real world: {base}/_sandbox/labels also splits, combines, returns "
+            "and voids old labels"
         )
     if args.auth == "oauth" or args.oauth_ttl is not None:
         print(

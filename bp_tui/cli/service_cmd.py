@@ -103,7 +103,8 @@ def _who(user: bool) -> str:
 def _sync_unit(user: bool, base: list[str], state: Path, textfile: Path, env_file: Path) -> str:
     return (
         "# bp-tui-sync.service: `bp-tui sync --watch`, restarted when it fails.\n"
-        f"# Secrets (BP_TUI_SHIPSTATION_API_KEY=..., BP_TUI_ALERTS_URLS=...) go in {env_file}, mode 0600.\n"
+        "# Secrets (BP_TUI_SHIPSTATION_API_KEY=..., BP_TUI_ALERTS_URLS=...) "
+        f"go in {env_file}, mode 0600.\n"
         "[Unit]\n"
         "Description=bp-tui: Brightpearl goods-out notes to ShipStation, shipments back\n"
         "Wants=network-online.target\n"
@@ -132,7 +133,8 @@ def _status_unit(user: bool, base: list[str], state: Path, textfile: Path, env_f
         "[Service]\n"
         "Type=oneshot\n"
         f"{_who(user)}"
-        f"ExecStart={' '.join(quote(a) for a in [*base, 'status', '--prometheus', str(textfile)])}\n"
+        "ExecStart="
+        f"{' '.join(quote(a) for a in [*base, 'status', '--prometheus', str(textfile)])}\n"
         "# 1 warning, 2 critical and 3 unknown are answers, not failures of the unit\n"
         "SuccessExitStatus=1 2 3\n"
         f"{HARDENING}"

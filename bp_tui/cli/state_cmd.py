@@ -51,7 +51,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return exitcodes.OK
     say(f"state: {path}")
     say(
-        f"size:  {human_bytes(total)} (database {human_bytes(sizes['database'])}, -wal {human_bytes(sizes['wal'])}; "
+        f"size:  {human_bytes(total)} (database {human_bytes(sizes['database'])}, "
+        f"-wal {human_bytes(sizes['wal'])}; "
         f"free inside {human_bytes(sizes['free'])})"
     )
     width = max(len(name) for name in rows)

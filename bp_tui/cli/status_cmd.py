@@ -101,7 +101,8 @@ def _one(args: argparse.Namespace, *, collect: bool = False) -> tuple[int, dict[
             write_textfile(Path(args.prometheus).expanduser(), prometheus_text(report))
         except OSError as exc:
             say(
-                f"error: {args.prometheus}: cannot write the Prometheus file: {exc.strerror or exc}",
+                f"error: {args.prometheus}: cannot write the Prometheus file: "
+                f"{exc.strerror or exc}",
                 file=sys.stderr,
             )
             report.code, report.reasons = (

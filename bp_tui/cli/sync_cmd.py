@@ -75,8 +75,10 @@ def describe(summary: CycleSummary) -> str:
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "none"
     head = "dry run: " if summary.dry_run else ""
     return (
-        f"{head}imported {summary.imported}, updated {summary.updated}, confirmed {summary.confirmed}, "
-        f"failed {summary.failed} (failing now {summary.failing}), cancelled {summary.cancelled}, attention {summary.attention}; "
+        f"{head}imported {summary.imported}, updated {summary.updated}, "
+        f"confirmed {summary.confirmed}, "
+        f"failed {summary.failed} (failing now {summary.failing}), "
+        f"cancelled {summary.cancelled}, attention {summary.attention}; "
         + (f"removed {summary.removed} older than sync.keep_days; " if summary.removed else "")
         + f"skipped: {skipped}; API calls: Brightpearl {summary.api_calls.get('brightpearl', 0)}, "
         f"ShipStation {summary.api_calls.get('shipstation', 0)}; {summary.duration_s:.1f} s"
@@ -157,8 +159,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return exitcodes.PARTIAL
     except (sqlite3.OperationalError, StateError) as exc:  # a full disk or a lost folder mid-sync
         say(
-            f"error: {conn.state_path}: the state could not be written ({exc}); free some space or fix the "
-            "folder's permissions, then run again (open writes are settled on the next run)",
+            f"error: {conn.state_path}: the state could not be written ({exc}); "
+            "free some space or fix the folder's permissions, then run again "
+            "(open writes are settled on the next run)",
             file=sys.stderr,
         )
         return exitcodes.USAGE

@@ -36,7 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "path",
         nargs="?",
         default=".",
-        help="an existing folder (a new dated file goes in it) or a new file name (default: this folder)",
+        help="an existing folder (a new dated file goes in it) "
+        "or a new file name (default: this folder)",
     )
     b.add_argument(
         "--force",
@@ -111,7 +112,8 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    """Headless twin of the troubleshooting screen's "export support bundle"; reads only local state.
+    """Headless twin of the troubleshooting screen's "export support bundle"; reads only local
+    state.
 
     The target is checked before anything is opened, so a refused one creates nothing."""
     try:

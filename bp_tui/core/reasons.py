@@ -20,8 +20,14 @@ class Reason:
 
 
 # ---- fixed sentences --------------------------------------------------------------------
-TRANSFER = "a warehouse-to-warehouse transfer, not a customer shipment: transfers are never sent to ShipStation"
-ORDER_MISSING = "its Brightpearl order could not be read (deleted, or no access): check the order in Brightpearl"
+TRANSFER = (
+    "a warehouse-to-warehouse transfer, not a customer shipment: "
+    "transfers are never sent to ShipStation"
+)
+ORDER_MISSING = (
+    "its Brightpearl order could not be read (deleted, or no access): "
+    "check the order in Brightpearl"
+)
 DELETED_BEFORE_IMPORT = "the goods-out note was deleted in Brightpearl before it was imported"
 SHIPPED_IN_BRIGHTPEARL = "already shipped in Brightpearl before it was imported: nothing to send"
 SHIPPED_OUTSIDE = (
@@ -47,9 +53,9 @@ CANCELLED_AFTER_DELETE = "deleted in Brightpearl; its ShipStation order was canc
 DELETED_AFTER_LABEL = "the goods-out note was deleted in Brightpearl after its label was created"
 
 SHIPPED_OUTSIDE_PARTS = (
-    "shipped in Brightpearl outside ShipStation, but its ShipStation order was split or merged there: "
-    "ship or cancel its parts in ShipStation (bp-tui does not mark them shipped, the other notes they carry "
-    "would go too)"
+    "shipped in Brightpearl outside ShipStation, but its ShipStation order was split or merged "
+    "there: ship or cancel its parts in ShipStation (bp-tui does not mark them shipped, the other "
+    "notes they carry would go too)"
 )
 
 
@@ -73,7 +79,10 @@ SPLIT_FIX = (
     "create a label for every part in ShipStation (or cancel the parts not shipped); the note is "
     "confirmed with every part's tracking number"
 )
-MERGED_FIX = "create the label on the order it was merged into; that label confirms every note merged into it"
+MERGED_FIX = (
+    "create the label on the order it was merged into; "
+    "that label confirms every note merged into it"
+)
 RETURN_FIX = "nothing to do: return labels are never written back to Brightpearl"
 
 
@@ -85,9 +94,9 @@ CONFIRM_CANCEL_HOW = "press x on the queue screen, or run bp-tui sync --once --c
 
 
 LISTED_AFTER_CANCEL = (
-    "Brightpearl lists this goods-out note as open again, after bp-tui took it as deleted and cancelled its "
-    "ShipStation order: ShipStation cannot reopen a cancelled order, so create the order again in "
-    "ShipStation (or ship the note in Brightpearl)"
+    "Brightpearl lists this goods-out note as open again, after bp-tui took it as deleted and "
+    "cancelled its ShipStation order: ShipStation cannot reopen a cancelled order, so create the "
+    "order again in ShipStation (or ship the note in Brightpearl)"
 )
 
 
@@ -110,8 +119,8 @@ def not_in_state(import_when: str) -> Reason:
     verb = "print" if import_when == "printed" else f"mark it {import_when}"
     return Reason(
         "not_in_import_state",
-        f"is not {import_when}: {verb} it in Brightpearl (Warehouse > Goods-out notes) and it will import "
-        "on the next sync",
+        f"is not {import_when}: {verb} it in Brightpearl (Warehouse > Goods-out notes) "
+        "and it will import on the next sync",
         f"{'print' if import_when == 'printed' else import_when} the goods-out note in Brightpearl",
     )
 
@@ -203,12 +212,12 @@ class MappingCode(StrEnum):
 
 
 _ADDRESS_FIX = (
-    "correct the order's delivery address in Brightpearl (name, first line and country are needed); "
-    "it is sent on the next sync"
+    "correct the order's delivery address in Brightpearl "
+    "(name, first line and country are needed); it is sent on the next sync"
 )
 _EMPTY_FIX = (
-    "the goods-out note lists nothing to ship: delete it in Brightpearl and create it again from the "
-    "order (Sales > order > Ship)"
+    "the goods-out note lists nothing to ship: delete it in Brightpearl and create it again "
+    "from the order (Sales > order > Ship)"
 )
 
 MAPPING_FIXES: dict[MappingCode, str] = {
@@ -219,9 +228,12 @@ MAPPING_FIXES: dict[MappingCode, str] = {
     MappingCode.TRANSFER: "nothing to do: transfers move stock between your warehouses",
     MappingCode.NO_ROWS: _EMPTY_FIX,
     MappingCode.NOTHING_TO_SHIP: _EMPTY_FIX,
-    MappingCode.ROW_NOT_ON_ORDER: "the note and its order disagree: recreate the goods-out note from the order "
-    "in Brightpearl",
-    MappingCode.NUMBER_TOO_LONG: "shorten the order reference in Brightpearl; ShipStation accepts 50 characters",
+    MappingCode.ROW_NOT_ON_ORDER: (
+        "the note and its order disagree: recreate the goods-out note from the order in Brightpearl"
+    ),
+    MappingCode.NUMBER_TOO_LONG: (
+        "shorten the order reference in Brightpearl; ShipStation accepts 50 characters"
+    ),
 }
 
 

@@ -51,7 +51,8 @@ class AlertLedger:
         with self._immediate() as db:
             for cond in conditions:
                 row = db.execute(
-                    "SELECT id, first_seen, opened_at FROM incidents WHERE key = ? AND resolved_at IS NULL",
+                    "SELECT id, first_seen, opened_at FROM incidents "
+                    "WHERE key = ? AND resolved_at IS NULL",
                     (cond.key,),
                 ).fetchone()
                 if not cond.active:
@@ -110,7 +111,8 @@ class AlertLedger:
     def incidents(self, *, recent: int = 50) -> list[Incident]:
         """The open incidents, then up to ``recent`` resolved ones, newest first."""
         rows = self.db.execute(
-            "SELECT * FROM (SELECT * FROM incidents WHERE resolved_at IS NULL AND opened_at IS NOT NULL) "
+            "SELECT * FROM (SELECT * FROM incidents "
+            "WHERE resolved_at IS NULL AND opened_at IS NOT NULL) "
             "UNION ALL SELECT * FROM (SELECT * FROM incidents WHERE resolved_at IS NOT NULL "
             "ORDER BY resolved_at DESC LIMIT ?)",
             (recent,),
@@ -181,7 +183,8 @@ class AlertLedger:
         hour has room for, they go out as one digest (``digest`` writes its text)."""
         with self._immediate() as db:
             due = db.execute(
-                "SELECT id, event, title, body, delivered_to FROM alert_messages WHERE status = 'pending' "
+                "SELECT id, event, title, body, delivered_to FROM alert_messages "
+                "WHERE status = 'pending' "
                 "AND (claimed_until IS NULL OR claimed_until < ?) "
                 "AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY id",
                 (iso(now), iso(now)),
@@ -189,8 +192,10 @@ class AlertLedger:
             if not due:
                 return []
             used = db.execute(
-                "SELECT (SELECT COUNT(*) FROM alert_messages WHERE sent_at >= ? AND status = 'sent') + "
-                "(SELECT COUNT(*) FROM alert_messages WHERE status = 'pending' AND claimed_until >= ?)",
+                "SELECT (SELECT COUNT(*) FROM alert_messages "
+                "WHERE sent_at >= ? AND status = 'sent') + "
+                "(SELECT COUNT(*) FROM alert_messages "
+                "WHERE status = 'pending' AND claimed_until >= ?)",
                 (iso(now - HOUR), iso(now)),
             ).fetchone()[0]
             room = per_hour - int(used)
@@ -200,7 +205,8 @@ class AlertLedger:
             if len(due) > room and not retried:
                 title, body = digest([(r["title"], r["body"]) for r in due])
                 cur = db.execute(
-                    "INSERT INTO alert_messages (event, title, body, created_at) VALUES ('digest', ?, ?, ?)",
+                    "INSERT INTO alert_messages (event, title, body, created_at) "
+                    "VALUES ('digest', ?, ?, ?)",
                     (title, body, iso(now)),
                 )
                 digest_id = int(cur.lastrowid or 0)
@@ -215,7 +221,8 @@ class AlertLedger:
             else:
                 due = due[:room]
             db.executemany(
-                "UPDATE alert_messages SET claim_owner = ?, claimed_until = ?, attempts = attempts + 1 "
+                "UPDATE alert_messages "
+                "SET claim_owner = ?, claimed_until = ?, attempts = attempts + 1 "
                 "WHERE id = ?",
                 [(owner, iso(now + lease), r["id"]) for r in due],
             )
@@ -257,7 +264,8 @@ class AlertLedger:
             return bool(cur.rowcount)
 
     def message_statuses(self) -> list[tuple[int, str, str, int, str]]:
-        """(id, event, status, attempts, last_error) of every message, oldest first (tests, bundle)."""
+        """(id, event, status, attempts, last_error) of every message, oldest first
+        (tests, bundle)."""
         return [
             tuple(r)
             for r in self.db.execute(

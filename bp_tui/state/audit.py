@@ -26,7 +26,8 @@ class AuditLog(Concern):
         """Record that a write is about to happen; committed before the write is sent."""
         with self._store.transaction():
             cur = self._db.execute(
-                "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) "
+                "VALUES (?,?,?,?,?,?,?,?)",
                 (iso(now()), api, action, gon_id, order_id, key, "intent", detail),
             )
         return int(cur.lastrowid or 0)
@@ -35,7 +36,8 @@ class AuditLog(Concern):
         """Settle many intents at once, with their results: (audit id, result, detail)."""
         with self._store.transaction():
             self._db.executemany(
-                "UPDATE audit SET result = ?, detail = CASE WHEN ? = '' THEN detail ELSE ? END, at = ? WHERE id = ?",
+                "UPDATE audit SET result = ?, detail = CASE WHEN ? = '' THEN detail ELSE ? END, "
+                "at = ? WHERE id = ?",
                 [
                     (result, detail, detail, iso(now()), aid)
                     for aid, result, detail in ids_and_results
@@ -53,7 +55,8 @@ class AuditLog(Concern):
         with self._store.transaction():
             for gon_id, order_id, key, detail in items:
                 cur = self._db.execute(
-                    "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO audit (at, api, action, gon_id, order_id, key, result, detail) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
                     (iso(now()), api, action, gon_id, order_id, key, "intent", detail),
                 )
                 ids.append(int(cur.lastrowid or 0))
@@ -105,7 +108,8 @@ class AuditLog(Concern):
 
     def history(self, gon_id: int, limit: int = 200) -> list[HistoryEntry]:
         rows = self._db.execute(
-            "SELECT at, api, action, result, detail FROM audit WHERE gon_id = ? ORDER BY id DESC LIMIT ?",
+            "SELECT at, api, action, result, detail FROM audit WHERE gon_id = ? "
+            "ORDER BY id DESC LIMIT ?",
             (gon_id, limit),
         ).fetchall()
         return [
@@ -117,7 +121,8 @@ class AuditLog(Concern):
 
     def recent(self, limit: int = 500) -> list[dict[str, Any]]:
         rows = self._db.execute(
-            "SELECT at, api, action, gon_id, order_id, result, detail FROM audit ORDER BY id DESC LIMIT ?",
+            "SELECT at, api, action, gon_id, order_id, result, detail FROM audit "
+            "ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
         return [dict(r) for r in rows]

@@ -30,7 +30,8 @@ class Meta(Concern):
 
     def last_run(self) -> tuple[datetime, dict[str, Any]] | None:
         row = self._db.execute(
-            "SELECT finished_at, summary FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+            "SELECT finished_at, summary FROM runs "
+            "WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
         ).fetchone()
         if not row:
             return None
@@ -54,6 +55,7 @@ class Meta(Concern):
         stamp = iso(now())
         with self._store.transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO products (product_id, weight, stock_tracked, fetched_at) VALUES (?,?,?,?)",
+                "INSERT OR REPLACE INTO products (product_id, weight, stock_tracked, fetched_at) "
+                "VALUES (?,?,?,?)",
                 [(pid, w, int(st), stamp) for pid, w, st in items],
             )

@@ -74,7 +74,8 @@ def shared_data_dir(state_path: Path) -> Path:
 
 
 def env_tag(name: str) -> str:
-    """The part of a profile's environment variables that names it: ``north-shop`` -> ``NORTH_SHOP``."""
+    """The part of a profile's environment variables that names it: ``north-shop`` ->
+    ``NORTH_SHOP``."""
     return check_name(name).upper().replace("-", "_")
 
 
@@ -100,7 +101,8 @@ def secret_env(name: str | None, environ: Mapping[str, str] | None = None) -> di
 
 @dataclass(frozen=True)
 class Profile:
-    """One profile: where its config and state are. The lock, tokens and caches sit beside the state."""
+    """One profile: where its config and state are. The lock, tokens and caches sit beside the
+    state."""
 
     name: str
     config_path: Path

@@ -188,7 +188,8 @@ class QueueReads(Concern):
             "SELECT MIN(t) FROM ("
             " SELECT MIN(first_seen) AS t FROM gons WHERE stage = 'ready'"
             " UNION ALL SELECT MIN(first_seen) FROM gons WHERE stage = 'imported'"
-            " UNION ALL SELECT MIN(first_seen) FROM gons WHERE stage = 'failed' AND ss_order_id IS NULL)"
+            " UNION ALL SELECT MIN(first_seen) FROM gons"
+            " WHERE stage = 'failed' AND ss_order_id IS NULL)"
         ).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
 
@@ -225,7 +226,8 @@ class QueueReads(Concern):
         }
 
     def gons_with_pending_shipments(self) -> set[int]:
-        """Notes with a label still to handle: new, or a late/voided one whose order note is not posted."""
+        """Notes with a label still to handle: new, or a late/voided one whose order note is not
+        posted."""
         return {
             r[0]
             for r in self._db.execute(

@@ -54,7 +54,8 @@ class Retention(Concern):
         (recovery needs it); one transaction."""
         with self._store.transaction():
             return self._db.execute(
-                "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? AND result <> 'intent' LIMIT ?)",
+                "DELETE FROM audit WHERE id IN "
+                "(SELECT id FROM audit WHERE at < ? AND result <> 'intent' LIMIT ?)",
                 (iso(before), limit),
             ).rowcount
 

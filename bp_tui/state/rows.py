@@ -137,9 +137,12 @@ SAVE_GON = (
 def expired_sql(before: datetime, limit: int) -> tuple[str, list[Any]]:
     """SELECT of up to ``limit`` notes retention may remove (see Retention.expired_gons)."""
     return (
-        f"SELECT gon_id FROM gons WHERE stage IN ({','.join('?' * len(RETIRED_STAGES))}) AND updated_at < ?"
-        " AND gon_id NOT IN (SELECT gon_id FROM audit WHERE result = 'intent' AND gon_id IS NOT NULL)"
-        " AND order_id NOT IN (SELECT order_id FROM audit WHERE result = 'intent' AND order_id IS NOT NULL)"
+        f"SELECT gon_id FROM gons WHERE stage IN ({','.join('?' * len(RETIRED_STAGES))})"
+        " AND updated_at < ?"
+        " AND gon_id NOT IN"
+        " (SELECT gon_id FROM audit WHERE result = 'intent' AND gon_id IS NOT NULL)"
+        " AND order_id NOT IN"
+        " (SELECT order_id FROM audit WHERE result = 'intent' AND order_id IS NOT NULL)"
         f" AND gon_id NOT IN (SELECT gon_id FROM shipments WHERE {PENDING_SHIPMENT})"
         " LIMIT ?",
         [*RETIRED_STAGES, iso(before), limit],

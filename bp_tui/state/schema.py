@@ -125,8 +125,8 @@ CREATE TABLE shipments_v2 (
     void_noted INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, remote_id, gon_id)
 );
-INSERT INTO shipments_v2 SELECT kind, remote_id, gon_id, ss_order_id, tracking, carrier, service, shipped_at,
-    created_at, voided, role, noted, void_noted FROM shipments;
+INSERT INTO shipments_v2 SELECT kind, remote_id, gon_id, ss_order_id, tracking, carrier, service,
+    shipped_at, created_at, voided, role, noted, void_noted FROM shipments;
 DROP TABLE shipments;
 ALTER TABLE shipments_v2 RENAME TO shipments;
 CREATE INDEX shipments_gon ON shipments(gon_id);
@@ -144,10 +144,11 @@ CREATE TABLE ss_parts (
 CREATE INDEX ss_parts_order ON ss_parts(ss_order_id);
 """
 
-# Version 3: history stays cheap (docs/contract.md, "The state"). The queue reads a page at a time, filtered,
-# searched and sorted by SQLite on these indexes; retention finds expired notes and old audit
-# rows on them; the stage counts are kept by triggers, so counting a million notes costs a
-# read of eight rows. Every statement may run again (a migration stopped half-way is re-run).
+# Version 3: history stays cheap (docs/contract.md, "The state"). The queue reads a page at a
+# time, filtered, searched and sorted by SQLite on these indexes; retention finds expired notes
+# and old audit rows on them; the stage counts are kept by triggers, so counting a million notes
+# costs a read of eight rows. Every statement may run again (a migration stopped half-way is
+# re-run).
 HISTORY_V3 = """
 -- deep pages in GON order walk this narrow index, not the table's wide rows
 CREATE INDEX IF NOT EXISTS gons_id ON gons(gon_id);
@@ -175,14 +176,17 @@ CREATE TABLE IF NOT EXISTS stage_counts (
     n INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS gons_count_insert AFTER INSERT ON gons BEGIN
-    INSERT INTO stage_counts (stage, n) VALUES (NEW.stage, 1) ON CONFLICT(stage) DO UPDATE SET n = n + 1;
+    INSERT INTO stage_counts (stage, n) VALUES (NEW.stage, 1)
+        ON CONFLICT(stage) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS gons_count_delete AFTER DELETE ON gons BEGIN
     UPDATE stage_counts SET n = n - 1 WHERE stage = OLD.stage;
 END;
-CREATE TRIGGER IF NOT EXISTS gons_count_update AFTER UPDATE OF stage ON gons WHEN OLD.stage <> NEW.stage BEGIN
+CREATE TRIGGER IF NOT EXISTS gons_count_update AFTER UPDATE OF stage ON gons
+    WHEN OLD.stage <> NEW.stage BEGIN
     UPDATE stage_counts SET n = n - 1 WHERE stage = OLD.stage;
-    INSERT INTO stage_counts (stage, n) VALUES (NEW.stage, 1) ON CONFLICT(stage) DO UPDATE SET n = n + 1;
+    INSERT INTO stage_counts (stage, n) VALUES (NEW.stage, 1)
+        ON CONFLICT(stage) DO UPDATE SET n = n + 1;
 END;
 DELETE FROM stage_counts;
 INSERT INTO stage_counts (stage, n) SELECT stage, COUNT(*) FROM gons GROUP BY stage;
@@ -224,7 +228,8 @@ CREATE TABLE IF NOT EXISTS alert_messages (
     sent_at TEXT,
     UNIQUE (incident_id, event)
 );
-CREATE INDEX IF NOT EXISTS alert_messages_pending ON alert_messages(status) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS alert_messages_pending ON alert_messages(status)
+    WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS alert_messages_sent ON alert_messages(sent_at);
 """
 

@@ -247,7 +247,8 @@ class StateStore:
                 ).rowcount
             return sum(
                 self.db.execute(
-                    f"UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' AND gon_id IN ({','.join('?' * len(part))})",
+                    "UPDATE gons SET next_attempt_at = NULL WHERE stage = 'failed' "
+                    f"AND gon_id IN ({','.join('?' * len(part))})",
                     part,
                 ).rowcount
                 for part in chunks(list(set(gon_ids)), 500)
@@ -281,7 +282,10 @@ class StateStore:
         for kind, ids in by_kind.items():
             for i in range(0, len(ids), 500):
                 part = ids[i : i + 500]
-                sql = f"SELECT * FROM shipments WHERE kind = ? AND remote_id IN ({','.join('?' * len(part))})"
+                sql = (
+                    "SELECT * FROM shipments WHERE kind = ? "
+                    f"AND remote_id IN ({','.join('?' * len(part))})"
+                )
                 for row in self.db.execute(sql, [kind, *part]):
                     rec = shipment_from_row(row)
                     out[(rec.kind, rec.remote_id, rec.gon_id)] = rec
@@ -289,8 +293,9 @@ class StateStore:
 
     def save_shipment(self, rec: ShipmentRecord) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, carrier, service, "
-            "shipped_at, created_at, voided, role, noted, void_noted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO shipments (kind, remote_id, gon_id, ss_order_id, tracking, "
+            "carrier, service, shipped_at, created_at, voided, role, noted, void_noted) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 rec.kind,
                 rec.remote_id,
@@ -343,14 +348,16 @@ class StateStore:
         }
 
     def save_part(self, part: PartRecord) -> None:
-        """Keep one part of a note (inside the caller's transaction); a note is merged into one order."""
+        """Keep one part of a note (inside the caller's transaction); a note is merged into one
+        order."""
         if part.kind == "merged":
             self.db.execute(
                 "DELETE FROM ss_parts WHERE gon_id = ? AND kind = 'merged' AND ss_order_id != ?",
                 (part.gon_id, part.ss_order_id),
             )
         self.db.execute(
-            "INSERT OR REPLACE INTO ss_parts (gon_id, ss_order_id, kind, order_number, status, seen_at) "
+            "INSERT OR REPLACE INTO ss_parts "
+            "(gon_id, ss_order_id, kind, order_number, status, seen_at) "
             "VALUES (?,?,?,?,?,?)",
             (
                 part.gon_id,
@@ -410,11 +417,12 @@ def open_db(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and _is_disk_failure(exc):
             raise StateError(
-                f"{path}: cannot open or write the state database ({exc}); check the free space and "
-                "the permissions of its folder"
+                f"{path}: cannot open or write the state database ({exc}); "
+                "check the free space and the permissions of its folder"
             ) from None
         raise StateError(
-            f"{path}: not a usable state database ({exc}). Move it aside to start fresh, or restore a backup; "
+            f"{path}: not a usable state database ({exc}). "
+            "Move it aside to start fresh, or restore a backup; "
             "bp-tui will not overwrite it."
         ) from None
     if app_id != APP_ID:
@@ -425,7 +433,8 @@ def open_db(path: Path) -> sqlite3.Connection:
     if version > SCHEMA_VERSION:
         db.close()
         raise StateError(
-            f"{path}: written by a newer bp-tui (state version {version}, this one knows {SCHEMA_VERSION}); "
+            f"{path}: written by a newer bp-tui (state version {version}, "
+            f"this one knows {SCHEMA_VERSION}); "
             "upgrade bp-tui."
         )
     if version < SCHEMA_VERSION:

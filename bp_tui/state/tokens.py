@@ -260,7 +260,8 @@ class TokenStore:
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
-        """The short lock under which the pair is replaced or removed (see the module's docstring)."""
+        """The short lock under which the pair is replaced or removed (see the module's
+        docstring)."""
         self._make_folder()
         try:
             fd = open_private(self.guard_path, os.O_RDWR | os.O_CREAT)

@@ -264,7 +264,8 @@ async def mark_gon_shipped(
 async def _post_shw(
     ctx: CycleContext, rec: GonRecord, intent: Intent, occurred: datetime, version: int | None
 ) -> None:
-    """Post SHW; on a conflict, re-read the note: shipped already, deleted, or a newer version to retry with."""
+    """Post SHW; on a conflict, re-read the note: shipped already, deleted, or a newer version
+    to retry with."""
     for attempt in range(2):
         try:
             await ctx.writer.call(
@@ -349,19 +350,30 @@ async def note_late(
             ctx.attention(
                 rec,
                 (
-                    f"label {s.tracking or s.remote_id} was voided after the note was confirmed as shipped"
+                    (
+                        f"label {s.tracking or s.remote_id} was voided "
+                        "after the note was confirmed as shipped"
+                    )
                     if void
-                    else f"another label ({s.tracking or s.remote_id}) was created after the note was confirmed"
+                    else (
+                        f"another label ({s.tracking or s.remote_id}) was created "
+                        "after the note was confirmed"
+                    )
                 )
                 + ": the shipped note cannot change any more; check the order note",
             )
             ctx.store.save_gons([rec])
         text = (
-            f"bp-tui: label {s.tracking} ({s.carrier}) of GON {rec.gon_id} was VOIDED in ShipStation after the "
-            f"note was marked shipped."
+            (
+                f"bp-tui: label {s.tracking} ({s.carrier}) of GON {rec.gon_id} "
+                "was VOIDED in ShipStation after the note was marked shipped."
+            )
             if void
-            else f"bp-tui: replacement label {s.tracking} ({s.carrier} {s.service}) created in ShipStation "
-            f"for GON {rec.gon_id} (order {rec.ss_order_number}) after it was marked shipped."
+            else (
+                f"bp-tui: replacement label {s.tracking} ({s.carrier} {s.service}) "
+                f"created in ShipStation for GON {rec.gon_id} "
+                f"(order {rec.ss_order_number}) after it was marked shipped."
+            )
         )
         try:
             await post_note(ctx, rec, s, kind, text)

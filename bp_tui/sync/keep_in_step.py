@@ -339,8 +339,8 @@ async def _cancellation_of(ctx: CycleContext, rec: GonRecord) -> ShipStationOrde
     if current is None:
         ctx.attention(
             rec,
-            f"deleted in Brightpearl; its ShipStation order {rec.ss_order_id or ''} no longer exists "
-            "there (merged into another order, or deleted): check ShipStation",
+            f"deleted in Brightpearl; its ShipStation order {rec.ss_order_id or ''} "
+            "no longer exists there (merged into another order, or deleted): check ShipStation",
         )
     elif current.order_status == "cancelled":
         _cancelled(ctx, rec)

@@ -136,7 +136,8 @@ def map_gon(
     if len(number) > MAX_ORDER_NUMBER:
         raise MappingError(
             MappingCode.NUMBER_TOO_LONG,
-            f"order number {number[:20]}... is longer than ShipStation's {MAX_ORDER_NUMBER} characters",
+            f"order number {number[:20]}... is longer than ShipStation's "
+            f"{MAX_ORDER_NUMBER} characters",
         )
     placed = order.placed_on
     if placed is not None and placed.tzinfo is None:

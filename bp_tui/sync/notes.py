@@ -43,8 +43,10 @@ def shipment_note(
     others = [s.tracking for s in all_active if s.tracking and s.tracking != shipment.tracking]
     also = f"; also: {', '.join(dict.fromkeys(others))}" if others else ""
     return (
-        f"Shipped via ShipStation: GON {rec.gon_id}, ShipStation order {order_number or rec.ss_order_number}. "
-        f"{kind}: tracking {shipment.tracking or '(none)'}, carrier {shipment.carrier or 'unknown'}{service}, "
+        f"Shipped via ShipStation: GON {rec.gon_id}, "
+        f"ShipStation order {order_number or rec.ss_order_number}. "
+        f"{kind}: tracking {shipment.tracking or '(none)'}, "
+        f"carrier {shipment.carrier or 'unknown'}{service}, "
         f"ship date {when}{also}."
     )
 

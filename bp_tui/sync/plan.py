@@ -20,7 +20,8 @@ class ImportPlan:
     # imported notes whose order was edited in Brightpearl, and notes already in ShipStation that
     # failed and are due again: what ShipStation holds may need an update
     changed: list[int] = field(default_factory=list)
-    orders_mark: str = ""  # the order-edit watermark to keep once the edits found are sent (a crash before: found again)
+    # the order-edit watermark to keep once the edits found are sent (a crash before: found again)
+    orders_mark: str = ""
     # Hydrate
     notes: dict[int, GoodsOutNote] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)

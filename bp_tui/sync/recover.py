@@ -34,14 +34,16 @@ class Recover:
             key = keys[row.id]
             kind = key.kind if key is not None else None
             if kind in (IntentKind.IMPORT, IntentKind.CANCEL):
-                # the order key makes re-sending safe (an order held under it is adopted): put the note back in line.
+                # the order key makes re-sending safe (an order held under it is adopted): put the
+                # note back in line.
                 if kind is IntentKind.IMPORT and row.gon_id is not None:
                     to_ready.append(row.gon_id)
                 settled.append(
                     (
                         row.id,
                         "lost",
-                        "interrupted; will be re-sent (an order under its key is adopted, never doubled)",
+                        "interrupted; will be re-sent "
+                        "(an order under its key is adopted, never doubled)",
                     )
                 )
             elif key is not None and kind in NOTE_KINDS:
@@ -58,7 +60,8 @@ class Recover:
                         )
                     )
             else:
-                # reference PUT and status PUT are idempotent; SHW is re-checked by re-reading the note.
+                # reference PUT and status PUT are idempotent; SHW is re-checked by re-reading
+                # the note.
                 settled.append((row.id, "lost", "interrupted; re-checked on this run"))
         ctx.store.audit.settle_intents(settled)
         with ctx.store.transaction():

@@ -12,8 +12,9 @@ The deletions run in a worker thread on a connection of their own (``StateStore.
 batches of their own transactions (one statement each), while the event loop keeps serving the
 dashboard on the cycle's connection (WAL: its reads go on during the deletions; SQLite lets go
 of the GIL while it works). A stop request, or the cycle's task being cancelled, interrupts the
-batch under way (rolled back whole) and ends the thread. A dry run (a rehearsal, whose writes only its own connection sees and rolls
-back) runs the same batches on that connection, in the loop.
+batch under way (rolled back whole) and ends the thread. A dry run (a rehearsal, whose writes
+only its own connection sees and rolls back) runs the same batches on that connection, in the
+loop.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ An import whose answer was lost (a crash, a kill) may still have created the not
 for a note with an import on record its order is looked for by key first. Found, it is adopted
 and the note is in step like any imported one (marked shipped or cancelled in ShipStation).
 Otherwise the note settles: shipped in Brightpearl, nothing to send; deleted (Brightpearl's own
-answer to a read of its id, in two cycles), nothing to cancel. Either way it stops counting as failing.
+answer to a read of its id, in two cycles), nothing to cancel. Either way it stops counting as
+failing.
 """
 
 from __future__ import annotations

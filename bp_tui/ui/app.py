@@ -319,7 +319,8 @@ class BpApp(App[None]):
         self.exit()
 
     async def action_quit(self) -> None:
-        """q / ctrl+q: quit, but first ask "Save, discard or stay?" when setup has unsaved changes."""
+        """q / ctrl+q: quit, but first ask "Save, discard or stay?" when setup has unsaved
+        changes."""
         if isinstance(self.screen, UnsavedChangesScreen):
             return  # already asking
         setup = self._setup_screen()
@@ -531,7 +532,8 @@ class BpApp(App[None]):
 
     @work(exclusive=True, group="doctor", exit_on_error=False, name="detect API")
     async def detect_shipstation_api(self, requester: MessagePump, config: Config) -> None:
-        """Which ShipStation API the form's key (and secret) belong to; the answer goes to ``requester``."""
+        """Which ShipStation API the form's key (and secret) belong to; the answer goes to
+        ``requester``."""
         connector, temporary = self._connector_for(config)
         if connector is None:
             self.notify("Fill in the connection first.", title="Checks", severity="warning")

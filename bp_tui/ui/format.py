@@ -58,7 +58,8 @@ def age(since: datetime | None, now: datetime) -> str:
 
 
 def duration_words(since: datetime, now: datetime) -> str:
-    """How long since ``since``, for people: ``under 1 min``, ``12 min``, ``3 h 10 min``, ``2 d 4 h``."""
+    """How long since ``since``, for people: ``under 1 min``, ``12 min``, ``3 h 10 min``,
+    ``2 d 4 h``."""
     minutes = max(0, int((_aware(now) - _aware(since)).total_seconds()) // 60)
     if minutes < 1:
         return "under 1 min"

@@ -36,8 +36,8 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
         "'nothing answers at …' (HTTP 404, or no answer at all).",
         "Calls each API at the configured address; a 404 or no connection means the address is "
         "wrong (or the network is down), not the credentials.",
-        "Check the base URL: brightpearl.integration_url (or the data center and account code it is "
-        "made from) and shipstation.base_url (V1 https://ssapi.shipstation.com, V2 "
+        "Check the base URL: brightpearl.integration_url (or the data center and account code it "
+        "is made from) and shipstation.base_url (V1 https://ssapi.shipstation.com, V2 "
         "https://api.shipstation.com), and this machine's network access.",
         ("bp_reach", "ss_reach"),
     ),
@@ -47,8 +47,9 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
         "'HTTP 401'.",
         "Authenticates with the configured mode (oauth, staff token, or the legacy password and "
         "account token).",
-        "Check app ref and developer ref (oauth), or app ref and token, or username and password, in "
-        "Connection setup. For the legacy modes, doctor prints how to move to oauth or staff_token.",
+        "Check app ref and developer ref (oauth), or app ref and token, or username and password, "
+        "in Connection setup. For the legacy modes, doctor prints how to move to oauth or "
+        "staff_token.",
         ("bp_auth", "bp_account"),
     ),
     KnownProblem(
@@ -56,16 +57,17 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
         "Syncs and doctor stop with 'Brightpearl access was revoked: run bp-tui auth login (or "
         "Setup -> Connect)'; the token refresh check fails with invalid_grant.",
         "Refreshes the stored OAuth token (doctor: 'Brightpearl token refresh works').",
-        "The grant is gone (the app was turned off, the staff member removed, or the grant withdrawn). "
-        "Turn the app on in Brightpearl's App Store if it is off, then run bp-tui auth login, or "
-        "Setup (F3) -> Connect to Brightpearl, and approve again.",
+        "The grant is gone (the app was turned off, the staff member removed, or the grant "
+        "withdrawn). Turn the app on in Brightpearl's App Store if it is off, then run bp-tui auth "
+        "login, or Setup (F3) -> Connect to Brightpearl, and approve again.",
         ("bp_oauth_token", "bp_oauth_refresh"),
     ),
     KnownProblem(
         "Wrong OAuth client secret",
         "Connect (or bp-tui auth login) ends with 'invalid_client'; the token refresh check fails "
         "with 'Brightpearl refused the app's client id or secret'.",
-        "Exchanges the code, or refreshes the token, with app_ref as the client id and client_secret.",
+        "Exchanges the code, or refreshes the token, with app_ref as the client id and "
+        "client_secret.",
         "Copy the client secret again from the app's page in your Brightpearl developer account "
         "(brightpearl.client_secret, or BP_TUI_BRIGHTPEARL_CLIENT_SECRET); app_ref must be that "
         "app's reference. Then connect again.",
@@ -73,13 +75,13 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
     ),
     KnownProblem(
         "OAuth state mismatch when pasting the address",
-        "Pasting the address the browser was sent to says 'the state in the pasted address does not "
-        "match the login started here'.",
+        "Pasting the address the browser was sent to says 'the state in the pasted address does "
+        "not match the login started here'.",
         "Compares the state in the pasted address with the one bp-tui put in the address it showed "
         "(a shown address is good for 15 minutes).",
         "The address came from an older or another login (or was altered). Show the address again "
-        "(Setup -> Connect, or bp-tui auth login), open that one, approve, and paste the address that "
-        "browser lands on.",
+        "(Setup -> Connect, or bp-tui auth login), open that one, approve, and paste the address "
+        "that browser lands on.",
     ),
     KnownProblem(
         "ShipStation rejects the API key",
@@ -102,13 +104,15 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
         "Imported orders are not in the expected store",
         "The queue shows '→ imported' but the order is missing from the store in ShipStation.",
         "Checks that store_id names an existing ShipStation store.",
-        "Pick the store in Connection setup (store_id); 0 means the account's default manual store.",
+        "Pick the store in Connection setup (store_id); 0 means the account's default manual "
+        "store.",
         ("ss_store",),
     ),
     KnownProblem(
         "Labels are not written back to Brightpearl",
         "The queue shows '▲ shipped' for a long time, or the reason names the shipped event.",
-        "Checks shipped_action, the staff contact used for the shipped event, and the order status.",
+        "Checks shipped_action, the staff contact used for the shipped event, and the order "
+        "status.",
         "Set staff_contact_id (the staff member who owns the shipped event) and, for the *_status "
         "actions, shipped_status_id.",
         ("bp_staff", "bp_status"),
@@ -122,8 +126,8 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
     ),
     KnownProblem(
         "An order was split into several shipments in ShipStation",
-        "The GON stays '→ imported' with 'split into 2 in ShipStation: 1 of 2 labelled'; the detail "
-        "(Enter) lists every part with its status and tracking.",
+        "The GON stays '→ imported' with 'split into 2 in ShipStation: 1 of 2 labelled'; the "
+        "detail (Enter) lists every part with its status and tracking.",
         "Every sync reads the ShipStation orders changed since the last one; a part has the same "
         "orderKey and the original order as its parent. The GON is confirmed once every part has a "
         "label or is cancelled.",
@@ -134,21 +138,25 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
     KnownProblem(
         "Orders were combined (merged) in ShipStation",
         "A GON shows 'merged into order N in ShipStation' and no ShipStation order of its own.",
-        "Reads the combined order's list of merged orders; its label confirms every GON merged into it.",
-        "Create the label on the combined order: each GON gets the tracking, the shipped event and a "
-        "note on its own order. bp-tui never re-sends a merged order (that would create it again); "
-        "make later changes, or cancel a deleted GON's items, in ShipStation.",
+        "Reads the combined order's list of merged orders; its label confirms every GON merged "
+        "into it.",
+        "Create the label on the combined order: each GON gets the tracking, the shipped event and "
+        "a note on its own order. bp-tui never re-sends a merged order (that would create it "
+        "again); make later changes, or cancel a deleted GON's items, in ShipStation.",
     ),
     KnownProblem(
         "A return label was created for an order",
         "The GON's reason says 'return label … ignored'; nothing else changes.",
-        "Labels marked as return labels are kept but never written back or counted as a replacement.",
+        "Labels marked as return labels are kept but never written back or counted as a "
+        "replacement.",
         "Nothing to do: returns are not shipments; handle the return in Brightpearl as usual.",
     ),
     KnownProblem(
         "A label was voided weeks after it was bought",
-        "A GON confirmed long ago moves to '! attention' saying the label was voided after confirmation.",
-        "Every sync also reads the labels voided since the last one (by void date), however old they are.",
+        "A GON confirmed long ago moves to '! attention' saying the label was voided after "
+        "confirmation.",
+        "Every sync also reads the labels voided since the last one (by void date), however old "
+        "they are.",
         "Brightpearl cannot un-ship the note; check the order note bp-tui added, and ship again or "
         "correct the tracking by hand.",
     ),
@@ -162,7 +170,8 @@ KNOWN_PROBLEMS: tuple[KnownProblem, ...] = (
     ),
     KnownProblem(
         "Shipments are missed or dates look shifted",
-        "Orders show the wrong order date in ShipStation, or labels made around midnight are not confirmed.",
+        "Orders show the wrong order date in ShipStation, or labels made around midnight are not "
+        "confirmed.",
         "Compares this machine's clock with the API servers' Date header.",
         "Set the machine's clock (NTP). ShipStation reads dates without an offset as Pacific time.",
         ("clock",),

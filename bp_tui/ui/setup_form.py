@@ -85,7 +85,8 @@ NEW_SETUP: dict[str, object] = {"brightpearl.auth": "oauth"}
 # Shown while api_version = "v2": what V2 lacks, said rather than faked.
 V2_NOTE = (
     "API V2 has no stores endpoint: the store picker and branding push (ctrl+b) are V1 only; "
-    "store_id may be typed in (it is not checked) or left 0 for the default store. V2 keys have no secret."
+    "store_id may be typed in (it is not checked) or left 0 for the default store. "
+    "V2 keys have no secret."
 )
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -182,9 +183,10 @@ def auth_fields_shown(mode: str) -> dict[str, bool]:
 
 # "Connect to Brightpearl" (shown only when auth = "oauth"): what the operator does, in order.
 OAUTH_CONNECT_HINT = (
-    "Connect to Brightpearl: Show the address, open it in a browser on any computer, log in and approve; "
-    "the browser is sent to your redirect URL (the page may not load: that is fine). Paste that whole "
-    "address below and press Enter; the connection test then runs."
+    "Connect to Brightpearl: Show the address, open it in a browser on any computer, "
+    "log in and approve; the browser is sent to your redirect URL (the page may not load: "
+    "that is fine). Paste that whole address below and press Enter; "
+    "the connection test then runs."
 )
 
 # Store branding pushed to the ShipStation store (not kept in the config file).

@@ -129,8 +129,8 @@ APPLY_MANY = textwrap.dedent("""
     ledger = AlertLedger(store)
     made = 0
     for n in range(40):
-        c = Condition("stuck", "failed", active=sys.argv[2] == "on", title="T", body="B", resolved_title="R",
-                      resolved_body="RB")
+        c = Condition("stuck", "failed", active=sys.argv[2] == "on", title="T", body="B",
+                      resolved_title="R", resolved_body="RB")
         made += len(ledger.apply([c], utcnow()))
     print(made)
 """)

@@ -1,5 +1,6 @@
 """`sync --all-profiles`: two profiles in one process, each with its own connector, state, lock
-and rate limits; a broken one (revoked grant, an API that hangs) neither stops nor slows the other."""
+and rate limits; a broken one (revoked grant, an API that hangs) neither stops nor slows the
+other."""
 
 from __future__ import annotations
 

@@ -206,7 +206,8 @@ def test_a_full_disk_is_one_line_naming_the_file_and_exit_2(paths, capsys, monke
 
 
 def test_the_name_is_taken_without_ever_replacing_a_file_that_appeared_meanwhile(tmp_path):
-    """Between the check and the write another file may appear: the link fails, nothing is replaced."""
+    """Between the check and the write another file may appear: the link fails, nothing is
+    replaced."""
     late = tmp_path / "late.json"
     late.write_text("someone else's")
     with pytest.raises(BundleError, match="already exists"):

@@ -85,7 +85,8 @@ def test_diagnose_out_of_range_in_a_real_process_is_not_a_traceback(tmp_path):
             {"integration_url": "http://ops:pw-in-url-9@127.0.0.1:9/public-api/acme"},
             "brightpearl.integration_url",
         ),
-        # not loopback, so refused over http; were it let through, it would still stay on this machine
+        # not loopback, so refused over http; were it let through, it would still stay on this
+        # machine
         ({"integration_url": "http://0.0.0.0:9/public-api/acme"}, "brightpearl.integration_url"),
     ],
 )
@@ -177,14 +178,14 @@ def test_a_config_others_can_read_gets_a_warning_with_the_fix(
 def test_a_full_disk_during_a_sync_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     import sqlite3
 
-    from bp_tui.state.store import StateStore
+    from bp_tui.state.meta import Meta
 
     config = write(tmp_path, token_config())
 
     def full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(StateStore, "start_run", full)
+    monkeypatch.setattr(Meta, "start_run", full)  # the runs are the store's meta
     state = tmp_path / "s" / "state.sqlite3"
     assert main(["--config", str(config), "--state", str(state), "sync", "--once"]) == 2
     err = capsys.readouterr().err

@@ -72,7 +72,8 @@ async def test_doctor_warns_when_the_state_file_is_big_and_still_passes(tmp_path
         assert size.ok and not size.warning and not size.fix
         assert (
             size.detail
-            == f"under 1.0 GB: {sum(env.connector.store.queue.stage_counts().values()):,} notes (sync.keep_days = 90)"
+            == f"under 1.0 GB: {sum(env.connector.store.queue.stage_counts().values()):,} notes "
+            "(sync.keep_days = 90)"
         )
         monkeypatch.setattr(doctor, "STATE_WARN_BYTES", 10_000)
         checks = {c.id: c for c in await env.connector.doctor()}

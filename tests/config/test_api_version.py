@@ -62,7 +62,8 @@ def test_a_v2_setup_needs_no_secret_but_a_v1_setup_does():
     assert not [m for m in v2.missing_for_sync() if m.startswith("shipstation.")]
     v1 = config_from_dict({"brightpearl": BP, "shipstation": {"api_key": "k"}})
     assert [m for m in v1.missing_for_sync() if m.startswith("shipstation.")] == [
-        'shipstation.api_secret: required with api_version = "v1" (or set BP_TUI_SHIPSTATION_API_SECRET)'
+        'shipstation.api_secret: required with api_version = "v1" '
+        "(or set BP_TUI_SHIPSTATION_API_SECRET)"
     ]
     assert [
         m
@@ -70,7 +71,8 @@ def test_a_v2_setup_needs_no_secret_but_a_v1_setup_does():
         if m.startswith("shipstation.")
     ] == [
         "shipstation.api_key: required (or set BP_TUI_SHIPSTATION_API_KEY)",
-        'shipstation.api_secret: required with api_version = "v1" (or set BP_TUI_SHIPSTATION_API_SECRET)',
+        'shipstation.api_secret: required with api_version = "v1" '
+        "(or set BP_TUI_SHIPSTATION_API_SECRET)",
     ]
 
 

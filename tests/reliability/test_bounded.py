@@ -150,7 +150,9 @@ async def test_hostile_rate_headers_never_wait_past_the_clamp(tmp_path, ss_api, 
                 try:
                     await conn.run_cycle()
                 except ApiError:
-                    pass  # e.g. still throttled after the allowed waits: an error of that cycle, never a hang
+                    # e.g. still throttled after the allowed waits: an error of that cycle, never
+                    # a hang
+                    pass
     finally:
         await conn.aclose()
     assert time.monotonic() - started < 20

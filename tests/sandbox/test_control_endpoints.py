@@ -94,7 +94,7 @@ async def test_split_merge_and_the_tally():
     assert over_http["split_parts"] == 1 and over_http["orders"] == counts["orders"]
 
 
-async def test_tally_counts_a_note_labelled_only_when_every_part_is_and_merged_notes_with_their_survivor():
+async def test_tally_counts_a_note_labelled_once_every_part_is_and_merged_notes_with_survivor():
     bp, ss = accounts()
     first, second, third = sorted(ss.orders)[:3]
     part = ss.split_order(first)

@@ -1,4 +1,5 @@
-"""`bp-tui sandbox serve` switches the opt-in behaviours on by flag; without them it is as before."""
+"""`bp-tui sandbox serve` switches the opt-in behaviours on by flag; without them it is as
+before."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The ShipStation sandbox behaves like V1: validation, upsert rules, paging, auth and rate limits."""
+"""The ShipStation sandbox behaves like V1: validation, upsert rules, paging, auth and rate
+limits."""
 
 from __future__ import annotations
 

@@ -436,7 +436,8 @@ async def test_after_retry_after_requests_go_through_again():
 
 
 async def test_one_account_two_apis():
-    """V1 orderId n is V2 shipment se-n; orderKey is external_shipment_id (ShipStation's migration guide)."""
+    """V1 orderId n is V2 shipment se-n; orderKey is external_shipment_id (ShipStation's migration
+    guide)."""
     sb = ShipStationV2Sandbox()
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=sb.v1_app),

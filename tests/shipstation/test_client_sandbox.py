@@ -1,4 +1,5 @@
-"""The client against the in-process sandbox: upserts, partial failures, paging, throttling, retries."""
+"""The client against the in-process sandbox: upserts, partial failures, paging, throttling,
+retries."""
 
 from __future__ import annotations
 

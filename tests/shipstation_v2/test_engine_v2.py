@@ -109,7 +109,8 @@ async def test_the_v2_shipment_holds_the_note(env):
         assert item["unit_price"] == pytest.approx(
             float(order["orderRows"][str(row_id)]["productPrice"]["value"])
         )
-    # gaps of V2 (docs/shipstation-v2.md): no order date, no bill-to, no source field on a V2 shipment
+    # gaps of V2 (docs/shipstation-v2.md): no order date, no bill-to, no source field on a V2
+    # shipment
     sent = next(b for b in env.ss.v2.received if b["external_shipment_id"] == f"bp-demo-gon-{gid}")
     assert (
         not {"order_date", "bill_to", "source"} & set(sent)

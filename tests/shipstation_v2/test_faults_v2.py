@@ -1,5 +1,6 @@
 """Whole sync cycles over ShipStation V2 under injected faults (V2's own error envelope and
-429 + Retry-After) until they converge: every note in ShipStation once, every label confirmed once."""
+429 + Retry-After) until they converge: every note in ShipStation once, every label confirmed
+once."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from bp_tui.state.schema import APP_ID, CREATE_V1, SCHEMA_VERSION
 
 
 def v1_file(path) -> None:
-    """A state file as bp-tui wrote it before version 2, with one note, its label and an audit row."""
+    """A state file as bp-tui wrote it before version 2, with one note, its label and an audit
+    row."""
     db = sqlite3.connect(path)
     db.executescript(CREATE_V1)
     db.execute(f"PRAGMA application_id={APP_ID}")

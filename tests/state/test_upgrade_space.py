@@ -128,7 +128,8 @@ CHILD = """
 import resource, signal, sys
 from pathlib import Path
 from bp_tui.state import StateError, StateStore
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
+# a write past the limit fails (EFBIG), as on a full disk
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 limit = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 try:

@@ -374,7 +374,8 @@ async def test_removed_notes_leave_no_trace_in_the_file(tmp_path, monkeypatch):
                     order_id=gon_id,
                     stage="confirmed",
                     customer=name,
-                    ss_payload=f'{{"shipTo": {{"name": "{name}", "street1": "{gon_id} {name} Street"}}}}',
+                    ss_payload=f'{{"shipTo": {{"name": "{name}", '
+                    f'"street1": "{gon_id} {name} Street"}}}}',
                     confirmed_at=clock.at,
                 )
             )

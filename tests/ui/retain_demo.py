@@ -2,10 +2,10 @@
 
 ``python -m tests.ui.retain_demo WORKDIR HISTORY``: copies HISTORY (a state file made by
 ``build_history``: confirmed notes, each with a label, confirmed 200 days ago) to WORKDIR's
-state (unless it is that file), seeds the sandbox there and imports its printed notes on top, then opens the dashboard
-as ``bp-tui demo`` does: its first automatic sync ends with retention removing the old notes,
-batch after batch. The state stays in WORKDIR for the test to read; the exit code is the
-app's return code.
+state (unless it is that file), seeds the sandbox there and imports its printed notes on top,
+then opens the dashboard as ``bp-tui demo`` does: its first automatic sync ends with retention
+removing the old notes, batch after batch. The state stays in WORKDIR for the test to read; the
+exit code is the app's return code.
 
 The old notes are written with a few SQL statements, not through the store's methods, and the
 indexes built after them: half a million notes that way take seconds, not many minutes. Their

@@ -56,7 +56,8 @@ def rows(app: BpApp) -> list[list[str]]:
 
 
 async def sync_all(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Each profile's first cycle (as `sync --watch --all-profiles` would run them), then a re-read."""
+    """Each profile's first cycle (as `sync --watch --all-profiles` would run them), then a
+    re-read."""
     for session in pilot.app.sessions.values():
         await session.connector.run_cycle()
     await pilot.press("r")

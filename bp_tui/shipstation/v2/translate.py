@@ -120,7 +120,8 @@ def missing_region(draft: OrderDraft) -> str | None:
     country = draft.ship_to.country.upper()
     if country in REGION_REQUIRED and not draft.ship_to.state.strip():
         return (
-            f"the delivery address in {country} has no state or province, which ShipStation needs there: "
+            f"the delivery address in {country} has no state or province, "
+            "which ShipStation needs there: "
             "add it to the order's delivery address in Brightpearl (the fourth address line)"
         )
     return None

@@ -56,7 +56,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._table("Anywhere", key_rows(self.app)), id="help-app-keys")
             yield Static(
                 Text(
-                    "ctrl+p opens the command palette with every action. Esc, ? or F1 closes this help."
+                    "ctrl+p opens the command palette with every action. "
+                    "Esc, ? or F1 closes this help."
                 ),
                 id="help-footnote",
             )

@@ -158,7 +158,9 @@ class QueueScreen(DashboardScreen):
             id="queue.search",
             key_display="/",
             priority=True,
-            tooltip="Find notes by the start of their GON id, order id, reference, tracking or customer",
+            tooltip=(
+                "Find notes by the start of their GON id, order id, reference, tracking or customer"
+            ),
         ),
         Binding(
             "f",
@@ -220,8 +222,8 @@ class QueueScreen(DashboardScreen):
         with VerticalScroll(id="detail", classes=HIDDEN):
             yield Static(id="detail-text")
         yield Input(
-            placeholder="search: start of a GON, order, reference, tracking or customer (Enter keeps, "
-            "Esc clears)",
+            placeholder="search: start of a GON, order, reference, tracking or customer "
+            "(Enter keeps, Esc clears)",
             id="search",
             classes=HIDDEN,
         )
@@ -341,11 +343,13 @@ class QueueScreen(DashboardScreen):
             )
         elif not self._notes:
             empty.update(
-                "No goods-out notes yet. Press s to sync: printed GONs from Brightpearl appear here."
+                "No goods-out notes yet. "
+                "Press s to sync: printed GONs from Brightpearl appear here."
             )
         elif count == 0:
             empty.update(
-                "No GON matches this filter/search. Press f to change the stage, Esc to clear the search."
+                "No GON matches this filter/search. "
+                "Press f to change the stage, Esc to clear the search."
             )
         empty.set_class(
             self.bp_app.connector is not None and bool(self._notes) and count > 0, HIDDEN

@@ -103,8 +103,8 @@ class SetupScreen(DashboardScreen):
             id="setup.test",
             priority=True,
             key_display="^t",
-            tooltip="Detect which ShipStation API the key belongs to, run the doctor checks live with "
-            "these values; fills the pick lists",
+            tooltip="Detect which ShipStation API the key belongs to, run the doctor checks live "
+            "with these values; fills the pick lists",
         ),
         Binding(
             "ctrl+b",
@@ -148,7 +148,10 @@ class SetupScreen(DashboardScreen):
             intro = (
                 "First run: fill in both sides, Test connection (ctrl+t), then Save (ctrl+s)."
                 if self.bp_app.config is None
-                else "Edit the connection. Test connection (ctrl+t) checks it live; Save (ctrl+s) writes the file."
+                else (
+                    "Edit the connection. Test connection (ctrl+t) checks it live; "
+                    "Save (ctrl+s) writes the file."
+                )
             )
             yield Static(intro, id="setup-intro", classes="hint")
             for title, dotted_keys in SECTIONS:
@@ -162,7 +165,8 @@ class SetupScreen(DashboardScreen):
                     yield Static(V2_NOTE, id="ss-v2-note", classes=f"hint {HIDDEN}")
                 if title == "Store settings":
                     yield Static(
-                        "Branding (pushed to the ShipStation store with ctrl+b; not kept in the file)",
+                        "Branding (pushed to the ShipStation store with ctrl+b; "
+                        "not kept in the file)",
                         classes="hint",
                     )
                     for name, label in BRANDING:
@@ -228,7 +232,8 @@ class SetupScreen(DashboardScreen):
                     id="oauth-pasted",
                     compact=True,
                     classes="field-input",
-                    placeholder="the address the browser was sent to (or only the code), then Enter",
+                    placeholder="the address the browser was sent to (or only the code), "
+                    "then Enter",
                 )
             yield Static("", id="oauth-result")
 
@@ -346,14 +351,16 @@ class SetupScreen(DashboardScreen):
         return not self.query_one(f"#row-{field_id(dotted)}").has_class(HIDDEN)
 
     def build_config(self) -> Config | None:
-        """A Config from the form, or None (and the first bad field focused) when a field is wrong."""
+        """A Config from the form, or None (and the first bad field focused) when a field is
+        wrong."""
         values = self.form_values()
         if self.errors:
             first = next(k.dotted for k in KEYS if k.dotted in self.errors)
             self.query_one(f"#{field_id(first)}").focus()
             self.notify(
                 clean(
-                    f"{len(self.errors)} field(s) need fixing: {LABELS[first]}: {self.errors[first]}"
+                    f"{len(self.errors)} field(s) need fixing: "
+                    f"{LABELS[first]}: {self.errors[first]}"
                 ),
                 title="Check the form",
                 severity="error",
@@ -450,7 +457,8 @@ class SetupScreen(DashboardScreen):
             self._run_checks(config)
 
     def _default_base_url(self, version: str) -> None:
-        """A vendor address follows the API version; an address of your own (a proxy, the sandbox) is kept."""
+        """A vendor address follows the API version; an address of your own (a proxy, the
+        sandbox) is kept."""
         url = self.query_one(f"#{field_id('shipstation.base_url')}", Input)
         if not url.disabled and url.value.strip().rstrip("/") in ("", V1_BASE_URL, V2_BASE_URL):
             url.value = V2_BASE_URL if version == "v2" else V1_BASE_URL

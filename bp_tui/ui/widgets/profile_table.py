@@ -28,7 +28,8 @@ LEGEND = "\n".join(
     (  # three lines of 80 columns at most
         "  ".join(f"{STAGE_GLYPHS[s]} {s}" for s in STAGE_PRIORITY[:4]),
         "  ".join(f"{STAGE_GLYPHS[s]} {s}" for s in STAGE_PRIORITY[4:]),
-        f"Oldest ⚠ late (over {int(LATE_AFTER.total_seconds() // 3600)} h) · Last sync ✗ notes still failing · "
+        f"Oldest ⚠ late (over {int(LATE_AFTER.total_seconds() // 3600)} h) · "
+        "Last sync ✗ notes still failing · "
         f"{NO_COUNT} not known",
     )
 )

@@ -17,6 +17,7 @@ from bp_tui.sync.discover import Discover
 from bp_tui.sync.hydrate import Hydrate
 from bp_tui.sync.importer import Import
 from bp_tui.sync.keep_in_step import KeepInStep
+from bp_tui.sync.outbox import Outbox
 from bp_tui.sync.parts import LearnParts
 from bp_tui.sync.read_shipments import ReadShipments
 from bp_tui.sync.recover import Recover
@@ -36,8 +37,9 @@ async def run_cycle(
             await LearnParts()(
                 ctx
             )  # splits and merges made in ShipStation, before any step acts on an order
-            await KeepInStep()(ctx, plan)
-            await Import()(ctx, plan)
+            outbox = Outbox()  # the orders both steps queue; Import sends them
+            await KeepInStep()(ctx, plan, outbox)
+            await Import()(ctx, plan, outbox)
         elif do_confirm:
             await LearnParts()(ctx)
         if do_confirm:

@@ -19,6 +19,7 @@ from bp_tui.errors import ApiError, ApiThrottled
 from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import SS_BATCH, CycleContext
 from bp_tui.sync.keep_in_step import not_resent
+from bp_tui.sync.outbox import Outbox
 from bp_tui.sync.payloads import describe, keep_sent, payload_for
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.writer import Intent
@@ -27,11 +28,9 @@ from bp_tui.sync.writer import Intent
 # the dry run's rehearsal of the state, which is thrown away.
 PLANNED_ORDER_ID = -1
 
-Outbox = list[tuple[GonRecord, OrderDraft | OrderUpdate]]
-
 
 class Import:
-    async def __call__(self, ctx: CycleContext, plan: ImportPlan) -> None:
+    async def __call__(self, ctx: CycleContext, plan: ImportPlan, outbox: Outbox) -> None:
         updates: list[GonRecord] = []
         for n, gid in enumerate(plan.candidates):
             await ctx.breathe(n)
@@ -42,15 +41,15 @@ class Import:
             elif _adopt_held(ctx, rec, draft):
                 updates.append(rec)
             else:
-                plan.outbox.append((rec, draft))
+                outbox.create(rec, draft)
         ctx.store.save_gons(updates)
         ctx.emit(
             "map",
             len(plan.candidates),
             len(plan.candidates),
-            message=f"{len(plan.outbox)} orders to send",
+            message=f"{len(outbox)} orders to send",
         )
-        await send_orders(ctx, plan.outbox, plan.resends)
+        await send_orders(ctx, outbox)
         if (
             plan.orders_mark
         ):  # every edit found was sent (or refused with its reason): not looked for again
@@ -102,17 +101,11 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> OrderDraft 
         return None
 
 
-async def send_orders(ctx: CycleContext, outbox: Outbox, resends: dict[int, OrderDraft]) -> None:
+async def send_orders(ctx: CycleContext, outbox: Outbox) -> None:
     """New orders, then updates, 100 per call; each note settles on its own result."""
-    creates: list[tuple[GonRecord, OrderDraft]] = []
-    updates: list[tuple[GonRecord, OrderUpdate]] = []
-    for rec, item in outbox:
-        if isinstance(item, OrderUpdate):
-            updates.append((rec, item))
-        else:
-            creates.append((rec, item))
-    await _send(ctx, creates, ctx.ss.create_orders, resends)
-    await _send(ctx, updates, ctx.ss.update_orders, resends)
+    resends = outbox.resent()
+    await _send(ctx, outbox.creates, ctx.ss.create_orders, resends)
+    await _send(ctx, outbox.updates, ctx.ss.update_orders, resends)
 
 
 def _draft(item: OrderDraft | OrderUpdate) -> OrderDraft:

@@ -26,6 +26,7 @@ from bp_tui.errors import ApiError, ApiThrottled
 from bp_tui.shipstation.models import Order as ShipStationOrder
 from bp_tui.shipstation.models import OrderUpdate
 from bp_tui.sync.context import SS_BATCH, CycleContext
+from bp_tui.sync.outbox import Outbox
 from bp_tui.sync.payloads import OPEN_STATUSES, describe, payload_for, sent_draft
 from bp_tui.sync.plan import ImportPlan
 from bp_tui.sync.unsent import deletion_confirmed, deletion_proven, settle_unsent_gone
@@ -33,9 +34,9 @@ from bp_tui.sync.writer import Intent
 
 
 class KeepInStep:
-    async def __call__(self, ctx: CycleContext, plan: ImportPlan) -> None:
+    async def __call__(self, ctx: CycleContext, plan: ImportPlan, outbox: Outbox) -> None:
         await settle_unsent_gone(ctx, plan)
-        await self._queue_resends(ctx, plan)
+        await self._queue_resends(ctx, plan, outbox)
         shipped_outside = [
             (plan.records[g], plan.notes[g])
             for g in plan.gone
@@ -46,7 +47,7 @@ class KeepInStep:
         await cancel_deleted(ctx, await _confirmed_deleted(ctx, missing))
 
     @staticmethod
-    async def _queue_resends(ctx: CycleContext, plan: ImportPlan) -> None:
+    async def _queue_resends(ctx: CycleContext, plan: ImportPlan, outbox: Outbox) -> None:
         """Notes in ShipStation whose order would change go to the outbox as updates of the
         order ShipStation holds (read first: only bp-tui's fields change)."""
         held: list[GonRecord] = []
@@ -79,8 +80,7 @@ class KeepInStep:
             await ctx.checkpoint()
             update = await _update_for(ctx, rec, draft, opened.get(rec.ss_order_id or 0))
             if update is not None:
-                plan.outbox.append((rec, update))
-                plan.resends[rec.gon_id] = draft
+                outbox.update(rec, update)
         ctx.store.save_gons(held)
 
 

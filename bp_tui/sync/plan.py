@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 
 from bp_tui.brightpearl.models import GoodsOutNote, Order
 from bp_tui.core.records import GonRecord
-from bp_tui.core.shipping import OrderDraft
-from bp_tui.shipstation.models import OrderUpdate
 
 
 @dataclass
@@ -30,7 +28,4 @@ class ImportPlan:
     )  # id -> (weight, stock-tracked)
     weights: dict[int, float | None] = field(default_factory=dict)  # id -> weight
     records: dict[int, GonRecord] = field(default_factory=dict)
-    # KeepInStep and Import: ShipStation orders to create or update, sent together in batches
-    outbox: list[tuple[GonRecord, OrderDraft | OrderUpdate]] = field(default_factory=list)
-    # notes in the outbox that are already in ShipStation (updates) -> their draft
-    resends: dict[int, OrderDraft] = field(default_factory=dict)
+    # (the orders to send are not here: KeepInStep and Import queue them in one ``Outbox``)

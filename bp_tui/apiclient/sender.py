@@ -176,6 +176,22 @@ def has_key(key: str) -> Shape:
     return check
 
 
+def page_of(key: str) -> Shape:
+    """A page of a list, as both ShipStation APIs answer: ``{key: [...], total, page, pages}``.
+    An empty page may carry ``null`` for the list (seen past the last page); a page without the
+    key is no page."""
+
+    def check(body: Any) -> str | None:
+        if not isinstance(body, dict) or key not in body:
+            return f"is not a page of {key}"
+        items = body[key]
+        if items is None or isinstance(items, list):
+            return None
+        return f"is not a page of {key} ({key} is {type(items).__name__})"
+
+    return check
+
+
 def has_list(key: str) -> Shape:
     """An object whose ``key`` is a list."""
 

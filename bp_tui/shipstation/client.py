@@ -26,6 +26,7 @@ from bp_tui.apiclient.sender import (
     has_list,
     is_json_list,
     is_json_object,
+    page_of,
 )
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.core.shipping import OrderDraft, SendResult
@@ -204,7 +205,7 @@ class ShipStationClient(SenderClient):
         page = 1
         while page <= MAX_PAGES:
             body = await self._request(
-                "GET", path, params={**params, "page": page, "pageSize": size}, shape=_page_of(key)
+                "GET", path, params={**params, "page": page, "pageSize": size}, shape=page_of(key)
             )
             chunk = body.get(key) or []
             items.extend((convert or _same)(item) for item in chunk if isinstance(item, dict))
@@ -377,7 +378,7 @@ class ShipStationClient(SenderClient):
         body = await self._request(
             "GET",
             "orders",
-            shape=_page_of("orders"),
+            shape=page_of("orders"),
             params={
                 "storeId": store_id,
                 "orderStatus": status,
@@ -499,18 +500,3 @@ def _slim_order(data: dict[str, Any]) -> Order:
     order = Order.from_api(data)
     order.raw = {}
     return order
-
-
-def _page_of(key: str) -> Shape:
-    """A page of a list: ``{key: [...], "total", "page", "pages"}``. An empty page may carry
-    ``null`` for the list (seen past the last page); a page without the key is no page."""
-
-    def check(body: Any) -> str | None:
-        if not isinstance(body, dict) or key not in body:
-            return f"is not a page of {key}"
-        items = body[key]
-        if items is None or isinstance(items, list):
-            return None
-        return f"is not a page of {key} ({key} is {type(items).__name__})"
-
-    return check

@@ -28,7 +28,15 @@ import httpx
 from bp_tui.apiclient import bounds
 from bp_tui.apiclient.backoff import Backoff
 from bp_tui.apiclient.pacing import RateGate
-from bp_tui.apiclient.sender import Sender, SenderClient, Shape, has_key, has_list, is_json_object
+from bp_tui.apiclient.sender import (
+    Sender,
+    SenderClient,
+    Shape,
+    has_key,
+    has_list,
+    is_json_object,
+    page_of,
+)
 from bp_tui.config.model import ShipStationSettings
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiThrottled, ApiUnavailable
@@ -268,7 +276,7 @@ class ShipStationV2Client(SenderClient):
         page = 1
         while page <= MAX_PAGES:
             body = await self._request(
-                "GET", path, params={**params, "page": page, "page_size": size}, shape=_page_of(key)
+                "GET", path, params={**params, "page": page, "page_size": size}, shape=page_of(key)
             )
             chunk = body.get(key) or []
             items.extend(item for item in chunk if isinstance(item, dict))
@@ -588,7 +596,7 @@ class ShipStationV2Client(SenderClient):
         page, pages = 1, 1
         while page <= min(pages, MAX_PAGES):
             body = await self._request(
-                "GET", "v2/shipments", params={**params, "page": page}, shape=_page_of("shipments")
+                "GET", "v2/shipments", params={**params, "page": page}, shape=page_of("shipments")
             )
             for item in body.get("shipments") or []:
                 if isinstance(item, dict) and item.get("shipment_id"):
@@ -820,17 +828,3 @@ def _page_count(value: Any) -> int:
 def _no_body(body: Any) -> str | None:
     """Only ``204 No Content`` is the documented success (the Sender lets it through)."""
     return "is not the 204 No Content this call answers"
-
-
-def _page_of(key: str) -> Shape:
-    """A page of a V2 list: ``{key: [...], total, page, pages, links}``."""
-
-    def check(body: Any) -> str | None:
-        if not isinstance(body, dict) or key not in body:
-            return f"is not a page of {key}"
-        items = body[key]
-        if items is None or isinstance(items, list):
-            return None
-        return f"is not a page of {key} ({key} is {type(items).__name__})"
-
-    return check

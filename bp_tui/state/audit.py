@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
-from typing import Any
 
 from bp_tui.core.records import AuditRecord, iso, parse_iso
 from bp_tui.core.types import HistoryEntry
@@ -64,21 +64,8 @@ class AuditLog(Concern):
 
     def open_intents(self) -> list[AuditRecord]:
         """The intents not settled yet (a run that stopped before their result), oldest first."""
-        rows = self._db.execute("SELECT * FROM audit WHERE result = 'intent' ORDER BY id")
-        return [
-            AuditRecord(
-                id=r["id"],
-                at=parse_iso(r["at"]),
-                api=r["api"],
-                action=r["action"],
-                gon_id=r["gon_id"],
-                order_id=r["order_id"],
-                key=r["key"],
-                result=r["result"],
-                detail=r["detail"],
-            )
-            for r in rows
-        ]
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM audit WHERE result = 'intent' ORDER BY id")
+        return [_record(r) for r in rows]
 
     def done_keys(self, keys: Iterable[str]) -> set[str]:
         """Which of these idempotency keys already have a successful write on record."""
@@ -119,13 +106,10 @@ class AuditLog(Concern):
             for r in rows
         ]
 
-    def recent(self, limit: int = 500) -> list[dict[str, Any]]:
-        rows = self._db.execute(
-            "SELECT at, api, action, gon_id, order_id, result, detail FROM audit "
-            "ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
-        return [dict(r) for r in rows]
+    def recent(self, limit: int = 500) -> list[AuditRecord]:
+        """The newest audit rows, newest first."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        return [_record(r) for r in rows]
 
     def count(self, action: str | None = None, result: str | None = "ok") -> int:
         sql, args = "SELECT COUNT(*) FROM audit WHERE 1=1", []
@@ -136,3 +120,20 @@ class AuditLog(Concern):
             sql += " AND result = ?"
             args.append(result)
         return int(self._db.execute(sql, args).fetchone()[0])
+
+
+_COLUMNS = "id, at, api, action, gon_id, order_id, key, result, detail"
+
+
+def _record(r: sqlite3.Row) -> AuditRecord:
+    return AuditRecord(
+        id=r["id"],
+        at=parse_iso(r["at"]),
+        api=r["api"],
+        action=r["action"],
+        gon_id=r["gon_id"],
+        order_id=r["order_id"],
+        key=r["key"],
+        result=r["result"],
+        detail=r["detail"],
+    )

@@ -104,7 +104,18 @@ def bundle_data(src: BundleSources) -> dict[str, Any]:
             {"reason": reason, "count": count, "gon_ids": ids[:50]}
             for reason, count, ids in src.recent_errors
         ],
-        "recent_audit": src.store.audit.recent(500),
+        "recent_audit": [
+            {
+                "at": iso(a.at) if a.at else None,
+                "api": a.api,
+                "action": a.action,
+                "gon_id": a.gon_id,
+                "order_id": a.order_id,
+                "result": a.result,
+                "detail": a.detail,
+            }
+            for a in src.store.audit.recent(500)
+        ],
     }
     return redact(data, src.secrets)
 

@@ -41,3 +41,20 @@ def test_intents_and_done_keys(tmp_path):
     assert store.audit.done_keys(["note:shipment-9", "other"]) == {"note:shipment-9"}
     assert store.audit.keys_attempted(["note:shipment-9", "other"]) == {"note:shipment-9"}
     assert store.audit.history(1)[0].result == "ok"
+
+
+def test_recent_audit_rows_are_typed_records_newest_first(tmp_path):
+    from bp_tui.core.records import AuditRecord
+
+    store = StateStore(tmp_path / "s.sqlite3")
+    first = store.audit.record_intent("brightpearl", "note", gon_id=1, order_id=2, key="k1")
+    second = store.audit.record_intent("shipstation", "create", gon_id=3, order_id=4, key="k2")
+    store.audit.settle_intent(first, "ok", "note 5")
+    rows = store.audit.recent(10)
+    assert all(isinstance(r, AuditRecord) for r in rows)
+    assert [(r.id, r.api, r.result, r.gon_id) for r in rows] == [
+        (second, "shipstation", "intent", 3),
+        (first, "brightpearl", "ok", 1),
+    ]
+    assert rows[1].detail == "note 5" and rows[1].at is not None and rows[1].at.tzinfo
+    assert [r.id for r in store.audit.recent(1)] == [second]

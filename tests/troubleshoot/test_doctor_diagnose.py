@@ -149,6 +149,9 @@ async def test_support_bundle_has_no_secret_and_is_0600(env, tmp_path):
     data = json.loads(text)
     assert data["versions"]["bp-tui"] and data["stages"]["imported"] > 0
     assert data["recent_errors"] and data["recent_audit"]
+    newest = data["recent_audit"][0]
+    assert set(newest) == {"at", "api", "action", "gon_id", "order_id", "result", "detail"}
+    assert newest["at"].endswith("+00:00") and newest["api"] in {"brightpearl", "shipstation"}
     assert data["config"]["brightpearl"]["password"] == "[redacted]"
 
 

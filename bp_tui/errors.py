@@ -17,6 +17,9 @@ so an ``except`` of one never catches another:
   - ``ApiError``: the API refused this one request: that note (or order) fails or waits, and the
     cycle goes on with the others (``GonConflict``, ``V1OnlyError``).
   - ``ApiThrottled``: ask again later: still throttled after waiting as told.
+  - ``StateError``: the state file cannot be used (corrupt, foreign, newer): nothing runs.
+  - ``SyncLocked``: another sync holds this state's lock: wait for it, or stop.
+  - ``ProfileError``: a bad profile name, a missing or existing profile, one in use.
 
 ``ApiAuthError``, ``ApiUnavailable``, ``ApiError`` and ``ApiThrottled`` are also ``ApiProblem``,
 which carries what the API said (service, status, code, message, hint, ``describe()``). Catch
@@ -200,6 +203,25 @@ class ConfigWriteError(ConfigError):
     def __init__(self, problems: list[str], cause: OSError):
         self.cause = cause
         super().__init__(problems)
+
+
+class StateError(BpTuiError):
+    """The state file cannot be used (corrupt, foreign, or from a newer bp-tui)."""
+
+
+class SyncLocked(BpTuiError):
+    """Another sync holds the state's lock (``pid`` and ``since`` as its lock file says)."""
+
+    def __init__(self, pid: int | None, since: str | None):
+        self.pid = pid
+        self.since = since
+        who = f"pid {pid}" if pid else "pid unknown"
+        when = f" since {since}" if since else ""
+        super().__init__(f"another sync is running ({who}{when}); use --wait to wait for it")
+
+
+class ProfileError(BpTuiError):
+    """A bad profile name, a missing or existing profile, a link, or a profile in use."""
 
 
 class CycleStop(BpTuiError):

@@ -20,11 +20,17 @@ from bp_tui.cli import exitcodes
 from bp_tui.cli.common import say, warn_permissions
 from bp_tui.cli.profiles_cmd import install_profiles
 from bp_tui.cli.sync_cmd import ProgressPrinter, one_cycle
-from bp_tui.config import load_config
-from bp_tui.errors import ApiAuthError, ApiProblem, ApiUnavailable, ConfigError, StopRequested
+from bp_tui.errors import (
+    ApiAuthError,
+    ApiProblem,
+    ApiUnavailable,
+    ConfigError,
+    StateError,
+    StopRequested,
+    SyncLocked,
+)
 from bp_tui.service.connector import Connector
-from bp_tui.state import StateError, SyncLocked
-from bp_tui.state.profiles import secret_env
+from bp_tui.service.profiles import load_profile_config
 
 
 def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
@@ -40,7 +46,7 @@ def open_all(args: argparse.Namespace) -> tuple[dict[str, Connector], int]:
         return connectors, exitcodes.USAGE
     for profile in profiles:
         try:
-            config = load_config(profile.config_path, env=secret_env(profile.name))
+            config = load_profile_config(profile.config_path, profile.name)
             missing = config.missing_for_sync()
             if missing:
                 raise ConfigError([f"{profile.config_path}: {m}" for m in missing])

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bp_tui.cli import exitcodes
-from bp_tui.config import Config, load_config, permission_warning, secret_values
+from bp_tui.config import Config, permission_warning, secret_values
 from bp_tui.config.schema import MAX_ID
-from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, inert, inert_line, scrub_secrets
+from bp_tui.errors import TERMINAL_UNSAFE, ConfigError, StateError, inert, inert_line, scrub_secrets
 from bp_tui.paths import resolve_config_path, resolve_state_path
-from bp_tui.state import StateError
-from bp_tui.state.profiles import secret_env
+from bp_tui.service.profiles import load_profile_config
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
@@ -97,7 +96,7 @@ def warn_permissions(path: Path) -> None:
 def load(args: argparse.Namespace, *, require_complete: bool = True) -> tuple[Config, Path]:
     path = resolve_config_path(args.config)
     try:
-        config = load_config(path, env=secret_env(getattr(args, "profile", None)))
+        config = load_profile_config(path, getattr(args, "profile", None))
     except ConfigError as exc:
         raise CommandError(exitcodes.USAGE, [f"error: {p}" for p in exc.problems]) from None
     hide(lambda: secret_values(config))

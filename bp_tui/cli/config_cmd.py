@@ -7,10 +7,10 @@ import sys
 
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import say, warn_permissions
-from bp_tui.config import load_config, masked_toml
+from bp_tui.config import masked_toml
 from bp_tui.errors import ConfigError
 from bp_tui.paths import resolve_config_path
-from bp_tui.state.profiles import secret_env
+from bp_tui.service.profiles import load_profile_config
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def cmd_path(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     path = resolve_config_path(args.config)
     try:
-        config = load_config(path, env=secret_env(getattr(args, "profile", None)))
+        config = load_profile_config(path, getattr(args, "profile", None))
     except ConfigError as exc:
         for problem in exc.problems:
             say(f"error: {problem}", file=sys.stderr)

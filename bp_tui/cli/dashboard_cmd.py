@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import say, warn_permissions
-from bp_tui.config import Config, load_config
+from bp_tui.config import Config
 from bp_tui.errors import ConfigError
 from bp_tui.paths import make_private_folder, resolve_config_path, resolve_state_path
-from bp_tui.state.profiles import secret_env
+from bp_tui.service.profiles import load_profile_config
 
 if TYPE_CHECKING:
     from bp_tui.sandbox.environment import SandboxEnvironment
     from bp_tui.service.connector import Connector
-    from bp_tui.state.profiles import Profile
+    from bp_tui.service.profiles import Profile
 
 
 DEMO_PROFILES = ("north-shop", "south-shop")
@@ -83,7 +83,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     config: Config | None = None
     if path.exists():
         try:
-            config = load_config(path, env=secret_env(name))
+            config = load_profile_config(path, name)
         except ConfigError as exc:
             for problem in exc.problems:
                 say(f"error: {problem}", file=sys.stderr)
@@ -133,7 +133,7 @@ def _dashboard_of_profiles(args: argparse.Namespace, found: list[Profile]) -> in
     for profile in found:
         config, problem = None, ""
         try:
-            config = load_config(profile.config_path, env=secret_env(profile.name))
+            config = load_profile_config(profile.config_path, profile.name)
         except ConfigError as exc:
             problem = "; ".join(exc.problems) + " (fix or move the file first)"
         else:
@@ -173,7 +173,7 @@ def demo_connector_factory(env: SandboxEnvironment) -> Callable[[Config], Connec
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from bp_tui.sandbox.environment import build_environment
-    from bp_tui.state.profiles import Profile
+    from bp_tui.service.profiles import Profile
     from bp_tui.ui import BpApp
     from bp_tui.ui.profile_session import ProfileSession
 

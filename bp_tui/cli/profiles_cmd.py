@@ -8,8 +8,9 @@ import sys
 
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, dumps_json, fail, say
+from bp_tui.errors import ProfileError
 from bp_tui.paths import resolve_config_path, resolve_state_path
-from bp_tui.state.profiles import DEFAULT, PROFILE_ENV, Profile, ProfileError, Profiles
+from bp_tui.service.profiles import DEFAULT, PROFILE_ENV, Profile, Profiles
 
 # Commands that work on every profile at once, or on profiles themselves: no single profile applies.
 _NO_PROFILE = ("profiles",)

@@ -8,9 +8,9 @@ import sys
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import dumps_json, say
 from bp_tui.core.sizes import human_bytes
+from bp_tui.errors import StateError
 from bp_tui.paths import resolve_state_path
 from bp_tui.service.status import state_stats
-from bp_tui.state import StateError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 from bp_tui.cli.common import CommandError, dumps_json, load, say
 from bp_tui.core.health import UNKNOWN, StatusReport
 from bp_tui.core.records import utcnow
+from bp_tui.errors import StateError
 from bp_tui.paths import resolve_state_path
 from bp_tui.service.status import as_json, prometheus_text, read_health, write_textfile
-from bp_tui.state import StateError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -12,9 +12,15 @@ import sys
 from bp_tui.cli import exitcodes
 from bp_tui.cli.common import CommandError, fail, open_connector, say
 from bp_tui.core.types import CycleSummary, Progress
-from bp_tui.errors import ApiAuthError, ApiProblem, ApiUnavailable, StopRequested
+from bp_tui.errors import (
+    ApiAuthError,
+    ApiProblem,
+    ApiUnavailable,
+    StateError,
+    StopRequested,
+    SyncLocked,
+)
 from bp_tui.service.connector import Connector
-from bp_tui.state import StateError, SyncLocked
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -23,19 +23,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bp_tui.errors import BpTuiError
+from bp_tui.errors import SyncLocked
 from bp_tui.paths import make_private_folder, open_private
 
 GUARD_SUFFIX = ".lock-guard"
-
-
-class SyncLocked(BpTuiError):
-    def __init__(self, pid: int | None, since: str | None):
-        self.pid = pid
-        self.since = since
-        who = f"pid {pid}" if pid else "pid unknown"
-        when = f" since {since}" if since else ""
-        super().__init__(f"another sync is running ({who}{when}); use --wait to wait for it")
 
 
 class SyncLock:

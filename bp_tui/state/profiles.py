@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bp_tui.config.schema import SECRET_KEYS
-from bp_tui.errors import BpTuiError
+from bp_tui.errors import ProfileError, SyncLocked
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.state.lock import SyncLock
 
@@ -42,10 +42,6 @@ NAME_RULE = (
     "1 to 32 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit"
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
-
-
-class ProfileError(BpTuiError):
-    """A bad profile name, a missing or existing profile, a link, or a profile in use."""
 
 
 def check_name(name: str) -> str:
@@ -263,7 +259,7 @@ class Profiles:
                 raise ProfileError(
                     f"{source.state_dir}: cannot take the sync lock: {reason}"
                 ) from None
-            except BpTuiError as exc:  # SyncLocked
+            except SyncLocked as exc:
                 raise ProfileError(
                     f"profile {old!r} is in use ({exc}); stop its sync first"
                 ) from None
@@ -296,7 +292,7 @@ class Profiles:
         if profile.state_dir.is_dir():
             try:
                 lock.acquire()
-            except BpTuiError as exc:
+            except SyncLocked as exc:
                 raise ProfileError(
                     f"profile {name!r} is in use ({exc}); stop its sync first"
                 ) from None

@@ -18,7 +18,7 @@ from typing import Any
 
 from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso
 from bp_tui.core.sizes import human_bytes
-from bp_tui.errors import BpTuiError
+from bp_tui.errors import StateError
 from bp_tui.paths import make_private_folder, open_private, refuse_link
 from bp_tui.state.audit import AuditLog
 from bp_tui.state.meta import Meta
@@ -36,10 +36,6 @@ from bp_tui.state.rows import (
     shipment_from_row,
 )
 from bp_tui.state.schema import APP_ID, CREATE, MIGRATIONS, SCHEMA_VERSION, VACUUM_AFTER
-
-
-class StateError(BpTuiError):
-    """The state file cannot be used (corrupt, foreign, or from a newer bp-tui)."""
 
 
 class StateStore:

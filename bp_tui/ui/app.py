@@ -56,7 +56,7 @@ from bp_tui.ui.status import SyncStatus
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector
-    from bp_tui.state.profiles import Profile
+    from bp_tui.service.profiles import Profile
 
 ConnectorFactory = Callable[[Config], "Connector"]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 
 from bp_tui.config import Config
-from bp_tui.state.profiles import Profile
+from bp_tui.service.profiles import Profile
 
 if TYPE_CHECKING:
     from bp_tui.service.connector import Connector

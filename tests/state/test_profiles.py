@@ -7,11 +7,12 @@ import os
 import pytest
 
 from bp_tui.config import config_from_dict
+from bp_tui.errors import ProfileError
 from bp_tui.paths import resolve_config_path, resolve_state_path
 from bp_tui.shipstation.v2.cache import cache_path
 from bp_tui.shipstation.v2.client import ShipStationV2Client
 from bp_tui.state.lock import SyncLock
-from bp_tui.state.profiles import DEFAULT, ProfileError, Profiles, check_name, list_profiles
+from bp_tui.state.profiles import DEFAULT, Profiles, check_name, list_profiles
 from bp_tui.state.tokens import TokenStore
 
 

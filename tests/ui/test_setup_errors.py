@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import Input, Static
 
 import bp_tui.ui.screens.setup as setup_screen
-from bp_tui.state.store import StateError
+from bp_tui.errors import StateError
 from bp_tui.ui.screens.setup import SetupScreen
 from bp_tui.ui.setup_form import field_id
 from tests.ui.conftest import make_app, plain

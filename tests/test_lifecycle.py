@@ -1,5 +1,5 @@
 """The life cycle table: one move per (stage, event), illegal moves refused, every stage change in
-bp_tui/sync made by ``move``, and docs/lifecycle.md equal to the table."""
+bp_tui/sync made by ``move``, and ARCHITECTURE.md's copy equal to the table."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bp_tui.core.records import GonRecord
 from bp_tui.core.stages import Stage
 
 ROOT = Path(bp_tui.__file__).parent
-DOC = ROOT.parent / "docs" / "lifecycle.md"
+DOC = ROOT.parent / "ARCHITECTURE.md"
 
 
 def _rec(stage: Stage, **kw: object) -> GonRecord:
@@ -95,8 +95,8 @@ def test_fail_and_attention_are_the_only_moves_from_any_stage() -> None:
 def test_the_doc_shows_the_table_of_the_code() -> None:
     text = DOC.read_text(encoding="utf-8")
     shown = text.split("<!-- moves:start -->\n", 1)[1].split("<!-- moves:end -->", 1)[0]
-    assert shown == render_table(), "docs/lifecycle.md is stale: put render_table() in it"
-    assert "docs/lifecycle.md" in (ROOT.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert shown == render_table(), "ARCHITECTURE.md's table is stale: put render_table() in it"
+    assert "docs/lifecycle.md" in DOC.read_text(encoding="utf-8")
 
 
 def _stage_writes(tree: ast.AST) -> list[int]:

@@ -157,7 +157,7 @@ _REASON_NAMES = {v: k for k, v in vars(reasons).items() if k.isupper() and isins
 
 
 def render_table() -> str:
-    """``MOVES`` as a markdown table (docs/lifecycle.md holds it; a test keeps them equal)."""
+    """``MOVES`` as a markdown table (ARCHITECTURE.md holds it; a test keeps them equal)."""
     rows = ["| from | event | to | reason |", "|---|---|---|---|"]
     for mv in MOVES:
         src = "any" if mv.sources == ANY else ", ".join(s for s in Stage if s in mv.sources)

@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.machine()}",
         "started": time.time(),
     }
+    results["measured"] = {
+        **{k: v for k, v in kept.get("measured", {}).items() if k in SECTIONS and k not in only},
+        **{s: {"commit": _commit(), "at": time.strftime("%Y-%m-%d %H:%M")} for s in only},
+    }
     if "economy" in only:
         results["economy"] = asyncio.run(economy.run(sizes))
     if "economy_v2" in only:
@@ -115,6 +119,20 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     print(f"\nwritten: {args.out}")
     return 0
+
+
+def _commit() -> str:
+    """The commit measured (``+changes`` when the work tree differs from it)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        out = subprocess.run(
+            ["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True
+        )
+        return out.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 if __name__ == "__main__":

@@ -137,7 +137,18 @@ def table(r: dict[str, Any]) -> str:
     h = r.get("history")
     if h:
         out += history_rows(h)
-    return "\n".join(out)
+    return "\n".join(out + measured_lines(r))
+
+
+def measured_lines(r: dict[str, Any]) -> list[str]:
+    """Which code each section's rows were measured on, and when (results.json's ``measured``)."""
+    by_run: dict[tuple[str, str], list[str]] = {}
+    for section, m in r.get("measured", {}).items():
+        by_run.setdefault((m["commit"], m["at"][:10]), []).append(section)
+    return [
+        f"\nMeasured on {commit} ({day}): {', '.join(sections)}."
+        for (commit, day), sections in sorted(by_run.items(), key=lambda kv: kv[0][1])
+    ]
 
 
 def _ss(e: dict[str, Any]) -> str:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 
-from bench.__main__ import main
+from bench.__main__ import SECTIONS, main
 
 
 def test_quick_bench_runs_and_meets_the_api_targets(tmp_path, capsys):
     out = tmp_path / "results.json"
     assert main(["--quick", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
-    assert "| measure | result |" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "| measure | result |" in printed
+    # each section says which code it was measured on, and when
+    assert set(results["measured"]) == set(SECTIONS)
+    assert all(m["commit"] and m["at"][:2] == "20" for m in results["measured"].values())
+    assert "Measured on " in printed and ", ".join(SECTIONS) in printed
     first, second = results["economy"]
     # the naive baseline was really run at the smallest size and matches its formula
     assert first["naive_measured"] == first["naive"] and first["naive_method"].startswith(

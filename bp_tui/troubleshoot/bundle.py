@@ -28,6 +28,7 @@ from bp_tui.config import MASK, Config, masked_dict
 from bp_tui.core.records import iso, utcnow
 from bp_tui.errors import BpTuiError, scrub_secrets
 from bp_tui.state import StateStore
+from bp_tui.state.alerts import AlertLedger
 from bp_tui.state.tokens import TOKEN_FILE_SUFFIXES
 
 REDACTED = "[redacted]"
@@ -115,6 +116,21 @@ def bundle_data(src: BundleSources) -> dict[str, Any]:
                 "detail": a.detail,
             }
             for a in src.store.audit.recent(500)
+        ],
+        "incidents": [
+            {
+                "trigger": i.trigger,
+                "subject": i.subject,
+                "title": i.title,
+                "body": i.body,
+                "first_seen": iso(i.first_seen),
+                "opened_at": iso(i.opened_at) if i.opened_at else None,
+                "resolved_at": iso(i.resolved_at) if i.resolved_at else None,
+                "opened_message": i.opened_message,
+                "resolved_message": i.resolved_message,
+                "last_error": i.last_error,
+            }
+            for i in AlertLedger(src.store).incidents(recent=50)
         ],
     }
     return redact(data, src.secrets)

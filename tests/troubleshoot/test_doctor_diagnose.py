@@ -178,3 +178,32 @@ async def test_diagnose_gives_the_fix_for_each_mapping_reason(env):
         by_reason["delivery address has no country"].gon_id
     )
     assert "delivery address" in no_country.fix and "country" in no_country.fix
+
+
+async def test_support_bundle_lists_incidents_without_secrets(env, tmp_path):
+    from datetime import timedelta
+
+    from bp_tui.core.health import Condition
+    from bp_tui.core.records import utcnow
+    from bp_tui.state.alerts import AlertLedger
+
+    await env.connector.run_cycle()
+    secret = secret_values(env.config)[0]
+    stuck = Condition(
+        "stuck",
+        "failed",
+        active=True,
+        threshold=timedelta(0),
+        title="3 notes failing",
+        body=f"see the queue ({secret})",
+        resolved_title="fixed",
+        resolved_body="fixed",
+    )
+    AlertLedger(env.connector.store).apply([stuck], utcnow())
+    text = env.connector.export_support_bundle(tmp_path / "bundle").read_text()
+    assert secret not in text
+    [incident] = json.loads(text)["incidents"]
+    assert incident["trigger"] == "stuck" and incident["subject"] == "failed"
+    assert incident["title"] == "3 notes failing" and incident["resolved_at"] is None
+    assert incident["opened_at"].endswith("+00:00") and incident["opened_message"] == "pending"
+    assert secret not in incident["body"] and incident["body"].startswith("see the queue (")

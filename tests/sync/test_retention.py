@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 import bp_tui.state.rows as rows_module
 import bp_tui.sync.retain as retain_module
 from bp_tui.config import Config
-from bp_tui.core.records import PartRecord, ShipmentRecord
+from bp_tui.core.records import AuditRecord, PartRecord, ShipmentRecord
 from bp_tui.core.stages import STAGES
 from bp_tui.core.types import CycleSummary
 from bp_tui.state import GonRecord, StateStore
@@ -61,6 +62,7 @@ def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: igno
     monkeypatch.setattr(rows_module, "utcnow", clock)
     store = StateStore(tmp_path / "state.sqlite3")
     ages: dict[int, timedelta] = {}
+    audit: dict[tuple[datetime, str], list[int]] = {}  # (at, result) -> notes
     with store.transaction():
         for gon_id in range(1, notes + 1):
             age = timedelta(
@@ -112,33 +114,47 @@ def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: igno
                     "intent" if rng.random() < 0.03 else rng.choice(["ok", "ok", "failed", "lost"])
                 )
                 at = NOW - timedelta(days=rng.choice([0, 2, KEEP + 3, 400]))
-                store.db.execute(
-                    "INSERT INTO audit (at, api, action, gon_id, order_id, key, result) "
-                    "VALUES (?, 'brightpearl', 'shw', ?, ?, ?, ?)",
-                    (
-                        at.isoformat(timespec="seconds"),
-                        gon_id,
-                        10_000 + gon_id // 2,
-                        f"shw:{gon_id}",
-                        result,
-                    ),
-                )
+                audit.setdefault((at, result), []).append(gon_id)
+    # the audit rows, written (and settled) at their time
+    for (at, result), gon_ids in sorted(audit.items()):
+        clock.at = at
+        items = [(g, 10_000 + g // 2, f"shw:{g}", "") for g in gon_ids]
+        ids = store.audit.record_intents("brightpearl", "shw", items)
+        if result != "intent":
+            store.audit.settle_intents([(aid, result, "") for aid in ids])
     monkeypatch.undo()
     return store, ages
 
 
+EVERY_ROW = 10**9  # store.audit.recent's limit: the whole log
+NOTE_IDS = range(1, 10_001)  # beyond any note build() writes
+
+
 def snapshot(store: StateStore) -> dict[str, object]:
+    """The notes by id; the notes with labels, with parts; the audit log by id."""
     return {
         "gons": {r.gon_id: r for r in store.gons().values()},
-        "shipments": {r["gon_id"] for r in store.db.execute("SELECT gon_id FROM shipments")},
-        "parts": {r["gon_id"] for r in store.db.execute("SELECT gon_id FROM ss_parts")},
-        "audit": {r["id"]: dict(r) for r in store.db.execute("SELECT * FROM audit")},
+        "shipments": {g for g, labels in store.shipments_of(NOTE_IDS).items() if labels},
+        "parts": set(store.all_parts()),
+        "audit": {r.id: r for r in store.audit.recent(EVERY_ROW)},
     }
 
 
-def open_intent_subjects(audit: dict[int, dict]) -> tuple[set[int], set[int]]:
-    rows = [a for a in audit.values() if a["result"] == "intent"]
-    return {a["gon_id"] for a in rows}, {a["order_id"] for a in rows}
+def grouped(store: StateStore) -> dict[str, int]:
+    """Notes per stage, counted from the notes themselves."""
+    return dict(Counter(r.stage for r in store.gons().values()))
+
+
+def open_intent_subjects(audit: dict[int, AuditRecord]) -> tuple[set[int], set[int]]:
+    rows = [a for a in audit.values() if a.result == "intent"]
+    return {a.gon_id for a in rows}, {a.order_id for a in rows}
+
+
+def aged(store: StateStore, gon_ids: set[int], at: datetime) -> None:
+    """These notes, written again unchanged with the state's clock at ``at``: last updated then."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rows_module, "utcnow", lambda: at)
+        store.save_gons(store.gons(gon_ids).values())
 
 
 def pending_label(store: StateStore) -> set[int]:
@@ -180,11 +196,9 @@ async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_s
     # audit: old settled rows go; every open intent and every younger row stays, whatever its note
     kept_ids = set(after["audit"])  # type: ignore[arg-type]
     for aid, row in before["audit"].items():  # type: ignore[union-attr]
-        old = row["at"] < cutoff.isoformat(timespec="seconds")
-        assert (aid in kept_ids) == (row["result"] == "intent" or not old), row
-    assert store.queue.stage_counts() == dict(
-        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
-    )
+        old = row.at < cutoff
+        assert (aid in kept_ids) == (row.result == "intent" or not old), row
+    assert store.queue.stage_counts() == grouped(store)
     # a second pass finds nothing more
     again = context(store)
     await Retain()(again)
@@ -206,7 +220,7 @@ async def test_never_a_note_that_is_not_finished_or_is_young_whatever_the_mix(
         assert rec.stage in ("confirmed", "cancelled")
         assert ages[gon_id] > timedelta(days=1 + seed * 20)
         assert gon_id not in intent_gons
-    open_before = {a for a, r in before["audit"].items() if r["result"] == "intent"}  # type: ignore[union-attr]
+    open_before = {a for a, r in before["audit"].items() if r.result == "intent"}  # type: ignore[union-attr]
     assert open_before and open_before <= set(snapshot(store)["audit"])  # type: ignore[arg-type]
     store.close()
 
@@ -287,9 +301,7 @@ async def test_a_stop_request_ends_retention_between_batches(tmp_path, monkeypat
     with pytest.raises(StopRequested):
         await Retain()(ctx)
     assert ctx.summary.removed == 10
-    assert store.queue.stage_counts() == dict(
-        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
-    )
+    assert store.queue.stage_counts() == grouped(store)
     store.close()
 
 
@@ -321,9 +333,7 @@ async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_p
     assert store.retention.expired_gons(
         NOW - timedelta(days=KEEP)
     )  # it stopped with notes left, not for want of them
-    assert store.queue.stage_counts() == dict(
-        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
-    )
+    assert store.queue.stage_counts() == grouped(store)
     store.close()
 
 
@@ -336,11 +346,7 @@ async def test_removed_notes_do_not_come_back_on_later_cycles(env):
     assert first.confirmed == 6 and first.removed == 0
     store = env.connector.store
     confirmed = {g for g, r in store.gons().items() if r.stage == "confirmed"}
-    long_ago = (datetime.now(UTC) - timedelta(days=env.config.sync.keep_days + 1)).isoformat(
-        timespec="seconds"
-    )
-    with store.transaction():
-        store.db.execute("UPDATE gons SET updated_at = ? WHERE stage = 'confirmed'", (long_ago,))
+    aged(store, confirmed, datetime.now(UTC) - timedelta(days=env.config.sync.keep_days + 1))
     keys, shw = ss_keys(env), shw_counts(env)
     summary = await env.connector.run_cycle()
     assert summary.removed == len(confirmed) == 6 and summary.as_json()["removed"] == 6
@@ -427,9 +433,7 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
         assert confirmed <= listed  # Brightpearl still lists them as unshipped
 
         def age(days: int) -> None:
-            at = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-            with store.transaction():
-                store.db.execute("UPDATE gons SET updated_at = ? WHERE stage = 'confirmed'", (at,))
+            aged(store, confirmed, datetime.now(UTC) - timedelta(days=days))
 
         age(10)  # older than keep_days, younger than lookback_days
         keys, shw = ss_keys(env), shw_counts(env)
@@ -497,8 +501,6 @@ async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole
         "SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)"
     )
     assert orphans.fetchone()[0] == 0 and gons
-    assert store.queue.stage_counts() == dict(
-        store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
-    )
+    assert store.queue.stage_counts() == grouped(store)
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()

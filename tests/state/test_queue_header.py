@@ -3,6 +3,7 @@ or shipped, and notes imported and confirmed per hour over the last 24 hours."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import bp_tui.state.rows as rows_module
@@ -84,9 +85,7 @@ async def test_connector_header_and_pages_over_the_sandbox(tmp_path):
         now = datetime.now(UTC)
         header = env.connector.queue_header(now)
         store = env.connector.store
-        assert header.counts == dict(
-            store.db.execute("SELECT stage, COUNT(*) FROM gons GROUP BY stage").fetchall()
-        )
+        assert header.counts == Counter(r.stage for r in store.gons().values())
         assert len(header.imported_per_hour) == len(header.confirmed_per_hour) == 24
         assert (
             sum(header.imported_per_hour) == first.imported

@@ -4,6 +4,7 @@ sparkline of notes imported and confirmed per hour over the last 24 hours."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from textual.widgets import Static
@@ -106,8 +107,7 @@ async def test_a_live_refresh_reads_the_counts_not_the_24_hours(env):
         shown = plain(screen.query_one("#queue-imported", Static))
         assert shown.strip().endswith(f" {env.connector.stage_counts()['imported']}")
         failed = next(g for g, r in store.gons().items() if r.stage == "failed")
-        with store.transaction():
-            store.db.execute("UPDATE gons SET stage = 'attention' WHERE gon_id = ?", (failed,))
+        store.save_gons([dataclasses.replace(store.gons([failed])[failed], stage="attention")])
         screen.refresh_table(stable=True)  # as a live update during a sync
         assert reads == [] and plain(screen.query_one("#queue-imported", Static)) == shown
         assert "1 attention" in plain(screen.query_one("#queue-counts", Static))

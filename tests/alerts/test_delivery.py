@@ -9,16 +9,18 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 import bp_tui.alerts.deliver as deliver
+import bp_tui.service.connector as connector_module
+import bp_tui.state.rows as rows_module
 from bp_tui.alerts.deliver import Dispatcher, ping
 from bp_tui.config import AlertSettings
 from bp_tui.core.health import Condition
 from bp_tui.core.records import utcnow
-from bp_tui.state import StateStore
+from bp_tui.state import GonRecord, StateStore
 from bp_tui.state.alerts import AlertLedger
 from tests.alerts.receiver import Receiver
 from tests.sync.conftest import make_env
@@ -35,6 +37,16 @@ def receiver():
 def _short_timeouts(monkeypatch):
     monkeypatch.setattr(deliver, "READ_TIMEOUT_S", 1.0)
     monkeypatch.setattr(deliver, "CONNECT_TIMEOUT_S", 1.0)
+
+
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def written_at(store: StateStore, at: datetime) -> None:
+    """Every note written again unchanged with the state's clock at ``at``: last updated then."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rows_module, "utcnow", lambda: at)
+        store.save_gons(store.gons().values())
 
 
 def open_failed(ledger: AlertLedger, active: bool = True) -> list[int]:
@@ -129,7 +141,7 @@ def test_heartbeat_follows_the_healthchecks_convention(receiver):
 
 KILLED_SENDER = textwrap.dedent("""
     import os, signal, sys
-    from datetime import timedelta
+    from datetime import UTC, datetime, timedelta
     from pathlib import Path
     from bp_tui.core.health import Condition
     from bp_tui.core.records import utcnow
@@ -202,9 +214,8 @@ def test_the_dashboard_and_a_headless_sync_at_once_send_each_event_once(tmp_path
     titles = receiver.titles()
     assert titles.count("open") == titles.count("resolved") >= 1
     store = StateStore(path)
-    incidents = store.db.execute(
-        "SELECT COUNT(*) FROM incidents WHERE opened_at IS NOT NULL"
-    ).fetchone()[0]
+    # the incidents opened: the open ones and every resolved one (only an opened one resolves)
+    incidents = len(AlertLedger(store).incidents(recent=10**6))
     store.close()
     assert titles.count("open") == incidents  # one message per incident and event, never two
 
@@ -223,10 +234,7 @@ async def test_a_hanging_webhook_adds_under_a_second_to_a_cycle_and_is_delivered
     conn.alerts.retry = timedelta(0)
     try:
         await conn.run_cycle()
-        conn.store.db.execute(
-            "UPDATE gons SET updated_at = '2020-01-01T00:00:00+00:00'"
-        )  # failed for long
-        conn.store.db.commit()
+        written_at(conn.store, LONG_AGO)  # failed for long
         receiver.mode, receiver.hang_s = "hang", 4.0
         for _ in range(2):
             started = time.monotonic()
@@ -256,11 +264,11 @@ async def test_a_revoked_login_opens_a_connection_incident_and_its_text_is_safe(
         await conn.run_cycle()
         env.bp.password = "changed-by-the-admin"
         env.bp.expire_tokens()  # the session ends; logging in again is refused
-        for _ in range(2):
-            with pytest.raises(Exception):
-                await conn.run_cycle()
-        conn.store.db.execute("UPDATE incidents SET first_seen = '2020-01-01T00:00:00+00:00'")
-        conn.store.db.commit()
+        with pytest.MonkeyPatch.context() as patch:  # the failures began an hour ago
+            patch.setattr(connector_module, "utcnow", lambda: utcnow() - timedelta(hours=1))
+            for _ in range(2):
+                with pytest.raises(Exception):
+                    await conn.run_cycle()
         with pytest.raises(Exception):
             await conn.run_cycle()
         await asyncio.to_thread(conn.alerts.wait, 10)
@@ -286,11 +294,15 @@ async def test_api_text_in_a_message_is_inert_and_without_secrets(tmp_path, rece
     secret = str(conn.config.shipstation.api_key)
     try:
         await conn.run_cycle()
-        with conn.store.transaction() as db:
-            db.execute(
-                "INSERT INTO gons (gon_id, order_id, stage, reason, first_seen, updated_at) VALUES "
-                "(9, 1, 'attention', ?, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00')",
-                (f"ShipStation said \x1b]0;owned\x07 key {secret} \u202e",),
+        with pytest.MonkeyPatch.context() as patch:  # written long ago
+            patch.setattr(rows_module, "utcnow", lambda: LONG_AGO)
+            conn.store.save_gon(
+                GonRecord(
+                    gon_id=9,
+                    order_id=1,
+                    stage="attention",
+                    reason=f"ShipStation said \x1b]0;owned\x07 key {secret} \u202e",
+                )
             )
         await conn.run_cycle()
         await asyncio.to_thread(conn.alerts.wait, 10)
@@ -322,8 +334,7 @@ async def test_an_incident_stays_single_across_a_restart_of_the_connector(tmp_pa
     env.config.alerts.urls = receiver.url()
     env.config.alerts.stuck_minutes = 1
     await env.connector.run_cycle()
-    env.connector.store.db.execute("UPDATE gons SET updated_at = '2020-01-01T00:00:00+00:00'")
-    env.connector.store.db.commit()
+    written_at(env.connector.store, LONG_AGO)
     await env.connector.run_cycle()
     await env.connector.aclose()  # the process ends (its messages in flight finish first)
     for _ in range(2):  # started again, twice

@@ -11,11 +11,12 @@ import pytest
 import tomli_w
 from prometheus_client.parser import text_string_to_metric_families
 
+import bp_tui.state.rows as rows_module
 from bp_tui.cli import main
 from bp_tui.core.health import Condition
-from bp_tui.core.records import iso, utcnow
+from bp_tui.core.records import utcnow
 from bp_tui.paths import resolve_config_path, resolve_state_path
-from bp_tui.state import StateStore
+from bp_tui.state import GonRecord, StateStore
 from bp_tui.state.alerts import AlertLedger
 
 
@@ -36,34 +37,26 @@ def state(
     """A state with runs that ended ``ago`` with ``result``, and notes per stage."""
     store = StateStore(resolve_state_path())
     now = utcnow()
-    with store.transaction() as db:
+    clock = [now]
+    with pytest.MonkeyPatch.context() as patch:  # the state's clock: each row written at its time
+        patch.setattr(rows_module, "utcnow", lambda: clock[0])
         for ago, result in cycles:
-            at = iso(now - ago)
-            db.execute(
-                "INSERT INTO runs (started_at, finished_at, mode, pid, summary) VALUES (?,?,?,?,?)",
-                (
-                    at,
-                    at,
-                    "full",
-                    1,
-                    json.dumps(
-                        {
-                            "result": result,
-                            "duration_s": 2.5,
-                            **({"error": "Brightpearl HTTP 401"} if result != "ok" else {}),
-                        }
-                    ),
-                ),
+            clock[0] = now - ago
+            run = store.meta.start_run("full", 1)
+            store.meta.finish_run(
+                run,
+                {
+                    "result": result,
+                    "duration_s": 2.5,
+                    **({"error": "Brightpearl HTTP 401"} if result != "ok" else {}),
+                },
             )
-        n = 0
-        for stage, count in (notes or {}).items():
-            for _ in range(count):
-                n += 1
-                db.execute(
-                    "INSERT INTO gons (gon_id, order_id, stage, "
-                    "first_seen, updated_at) VALUES (?,?,?,?,?)",
-                    (n, n, stage, iso(now - timedelta(hours=1)), iso(now)),
-                )
+        clock[0] = now
+        stages = [stage for stage, count in (notes or {}).items() for _ in range(count)]
+        store.save_gons(
+            GonRecord(gon_id=n, order_id=n, stage=stage, first_seen=now - timedelta(hours=1))
+            for n, stage in enumerate(stages, start=1)
+        )
     return store
 
 

@@ -37,6 +37,12 @@ class Meta(Concern):
             return None
         return parse_iso(row[0]) or now(), json.loads(row[1] or "{}")
 
+    def run_count(self, *, unfinished: bool = False) -> int:
+        """How many sync runs the state records; ``unfinished``: only those never finished (their
+        process is still running, or ended mid-cycle)."""
+        sql = "SELECT COUNT(*) FROM runs" + (" WHERE finished_at IS NULL" if unfinished else "")
+        return int(self._db.execute(sql).fetchone()[0])
+
     def watermark(self, name: str) -> str | None:
         row = self._db.execute("SELECT value FROM watermarks WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None

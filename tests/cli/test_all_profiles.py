@@ -110,8 +110,7 @@ def test_watch_keeps_cycling_the_good_profile_while_the_other_fails(tmp_path, ca
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            runs = good.connector.store.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-            if runs >= 3:
+            if good.connector.store.meta.run_count() >= 3:
                 break
             await asyncio.sleep(0.05)
         stop.set()

@@ -58,3 +58,15 @@ def test_recent_audit_rows_are_typed_records_newest_first(tmp_path):
     ]
     assert rows[1].detail == "note 5" and rows[1].at is not None and rows[1].at.tzinfo
     assert [r.id for r in store.audit.recent(1)] == [second]
+
+
+def test_runs_are_counted_and_the_unfinished_ones_apart(tmp_path):
+    store = StateStore(tmp_path / "s.sqlite3")
+    assert store.meta.run_count() == store.meta.run_count(unfinished=True) == 0
+    first = store.meta.start_run("full", 1)
+    store.meta.start_run("full", 2)  # its process ended mid-cycle
+    assert store.meta.run_count() == store.meta.run_count(unfinished=True) == 2
+    store.meta.finish_run(first, {"result": "ok"})
+    assert (store.meta.run_count(), store.meta.run_count(unfinished=True)) == (2, 1)
+    assert store.meta.last_run()[1] == {"result": "ok"}  # type: ignore[index]
+    store.close()

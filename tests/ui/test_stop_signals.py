@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bp_tui.core.types import Progress
+from bp_tui.state import StateStore
 from tests.ui.conftest import make_app, settle
 from tests.ui.test_demo_in_a_terminal import ANSI, Terminal
 
@@ -23,22 +23,16 @@ LEAVE_ALT_SCREEN = b"\x1b[?1049l"
 
 
 def state_facts(state_path: Path) -> dict[str, int]:
-    db = sqlite3.connect(state_path)
+    store = StateStore(state_path)
     try:
         return {
-            "open_intents": db.execute(
-                "SELECT COUNT(*) FROM audit WHERE result = 'intent'"
-            ).fetchone()[0],
-            "unfinished_runs": db.execute(
-                "SELECT COUNT(*) FROM runs WHERE finished_at IS NULL"
-            ).fetchone()[0],
-            "runs": db.execute("SELECT COUNT(*) FROM runs").fetchone()[0],
-            "confirmed": db.execute(
-                "SELECT COUNT(*) FROM gons WHERE stage = 'confirmed'"
-            ).fetchone()[0],
+            "open_intents": len(store.audit.open_intents()),
+            "unfinished_runs": store.meta.run_count(unfinished=True),
+            "runs": store.meta.run_count(),
+            "confirmed": store.queue.count_stage("confirmed"),
         }
     finally:
-        db.close()
+        store.close()
 
 
 async def wait_for_exit(app, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -51,10 +50,8 @@ def test_a_second_connection_on_the_open_state_sees_the_same_private_files(tmp_p
 def test_an_existing_state_left_open_to_others_is_tightened_on_open(tmp_path):
     path = tmp_path / "state.sqlite3"
     StateStore(path).close()
-    holder = sqlite3.connect(path)  # another process keeps -wal and -shm in place
-    holder.execute("PRAGMA journal_mode=WAL")
-    holder.execute("INSERT INTO watermarks (name, value) VALUES ('x', 'y')")
-    holder.commit()
+    holder = StateStore(path)  # another process keeps -wal and -shm in place
+    holder.meta.set_watermark("x", "y")
     try:
         for suffix in ("", "-wal", "-shm"):
             os.chmod(f"{path}{suffix}", 0o644)

@@ -72,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.machine()}",
         "started": time.time(),
     }
+    this_run = {"commit": _commit(), "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     results["measured"] = {
         **{k: v for k, v in kept.get("measured", {}).items() if k in SECTIONS and k not in only},
-        **{s: {"commit": _commit(), "at": time.strftime("%Y-%m-%d %H:%M")} for s in only},
+        **{s: this_run for s in only},
     }
     if "economy" in only:
         results["economy"] = asyncio.run(economy.run(sizes))
@@ -122,17 +123,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _commit() -> str:
-    """The commit measured (``+changes`` when the work tree differs from it)."""
+    """The commit measured (``+changes`` when a tracked file but the results differs from it;
+    ``unknown`` outside a git checkout)."""
     import subprocess
 
     def git(*args: str) -> str:
-        out = subprocess.run(
-            ["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True
-        )
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True
+            )
+        except OSError:
+            return ""
         return out.stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changed = git(
+        "status", "--porcelain", "--untracked-files=no", "--", ":/", ":!bench/results.json"
+    )
+    return commit + ("+changes" if changed and commit != "unknown" else "")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ ALLOWED = {
     "state/test_upgrade_space.py": "the upgrade's disk space: versions, auto_vacuum and "
     "integrity_check of a file a failed upgrade left",
     "state/test_store.py": "the state file's journal mode (PRAGMA journal_mode)",
-    "state/test_queue_queries.py": "query plans (EXPLAIN QUERY PLAN of the SQL run) and the "
-    "stage-count triggers under raw SQL writes of every kind",
+    "state/test_queue_queries.py": "query plans (EXPLAIN QUERY PLAN of the SQL each read runs, "
+    "caught with the connection's trace callback) and the stage-count triggers under raw SQL "
+    "writes of every kind",
     "sync/test_retention.py": "fault injection (a delete slowed with create_function), orphan "
     "labels and integrity_check after an interrupted batch",
     "reliability/test_bad_state.py": "corrupt, foreign, newer and unmigratable files, made with "
@@ -44,7 +45,15 @@ IN_TEXT = re.compile(r"\._?db\.\w+|sqlite3\.connect\b")  # code in a string (a s
 def uses(source: str) -> list[str]:
     """Where ``source`` reaches a SQLite connection: "line: what", in line order."""
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    modules = {"sqlite3"} | {  # the names sqlite3 is imported as
+        alias.asname
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name == "sqlite3" and alias.asname
+    }
+    for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Attribute) and node.attr in CONNECTION_ATTRS:
             found.append((line, f".{node.attr}"))
@@ -52,7 +61,7 @@ def uses(source: str) -> list[str]:
             isinstance(node, ast.Attribute)
             and node.attr == "connect"
             and isinstance(node.value, ast.Name)
-            and node.value.id == "sqlite3"
+            and node.value.id in modules
         ):
             found.append((line, "sqlite3.connect"))
         elif isinstance(node, ast.ImportFrom) and node.module == "sqlite3":
@@ -123,6 +132,7 @@ def test_the_scan_sees_every_way_to_the_connection() -> None:
         "store.queue._db.execute('SELECT 1')",
         "db = sqlite3.connect(path)",
         "from sqlite3 import connect",
+        "import sqlite3 as lite\nlite.connect(path)",
         "monkeypatch.setattr(store, 'db', spy)",
         "getattr(store, 'db')",
         "with store.transaction() as db:\n    db.execute('DELETE FROM gons')",

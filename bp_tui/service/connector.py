@@ -38,13 +38,13 @@ from bp_tui.core.types import (
     QueuePage,
     QueueRow,
 )
-from bp_tui.errors import ApiProblem, StopRequested, inert, scrub_secrets
+from bp_tui.errors import ApiProblem, StopRequested, SyncLocked, inert, scrub_secrets
 from bp_tui.service.status import account_label, read_health
 from bp_tui.shipstation.client import ShipStationClient
 from bp_tui.shipstation.port import ShipStationPort
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
 from bp_tui.shipstation.v2.detect import KeyCheck, detect_api_version
-from bp_tui.state import StateStore, SyncLock, SyncLocked
+from bp_tui.state import StateStore, SyncLock
 from bp_tui.state.alerts import AlertLedger
 from bp_tui.state.queries import SEARCH_LIMIT
 from bp_tui.state.tokens import TokenFileError, TokenStore

@@ -1,8 +1,7 @@
 """Embedded state (SQLite, WAL): GON stages, shipments seen, audit log, runs, the sync lock."""
 
 from bp_tui.core.records import GonRecord, ShipmentRecord
-from bp_tui.errors import StateError, SyncLocked
 from bp_tui.state.lock import SyncLock
 from bp_tui.state.store import StateStore
 
-__all__ = ["GonRecord", "ShipmentRecord", "StateError", "StateStore", "SyncLock", "SyncLocked"]
+__all__ = ["GonRecord", "ShipmentRecord", "StateStore", "SyncLock"]

@@ -108,6 +108,10 @@ class AlertLedger:
             ).fetchone()[0]
         )
 
+    def count(self) -> int:
+        """Every incident the state holds: open, waiting for its threshold, or resolved."""
+        return int(self.db.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
+
     def incidents(self, *, recent: int = 50) -> list[Incident]:
         """The open incidents, then up to ``recent`` resolved ones, newest first."""
         rows = self.db.execute(

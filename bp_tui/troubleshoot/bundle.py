@@ -107,7 +107,7 @@ def bundle_data(src: BundleSources) -> dict[str, Any]:
         ],
         "recent_audit": [
             {
-                "at": iso(a.at) if a.at else None,
+                "at": iso(a.at),
                 "api": a.api,
                 "action": a.action,
                 "gon_id": a.gon_id,
@@ -124,8 +124,8 @@ def bundle_data(src: BundleSources) -> dict[str, Any]:
                 "title": i.title,
                 "body": i.body,
                 "first_seen": iso(i.first_seen),
-                "opened_at": iso(i.opened_at) if i.opened_at else None,
-                "resolved_at": iso(i.resolved_at) if i.resolved_at else None,
+                "opened_at": iso(i.opened_at),
+                "resolved_at": iso(i.resolved_at),
                 "opened_message": i.opened_message,
                 "resolved_message": i.resolved_message,
                 "last_error": i.last_error,

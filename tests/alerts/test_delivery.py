@@ -23,6 +23,7 @@ from bp_tui.core.records import utcnow
 from bp_tui.state import GonRecord, StateStore
 from bp_tui.state.alerts import AlertLedger
 from tests.alerts.receiver import Receiver
+from tests.state_helpers import written_again_at
 from tests.sync.conftest import make_env
 
 
@@ -40,13 +41,6 @@ def _short_timeouts(monkeypatch):
 
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-def written_at(store: StateStore, at: datetime) -> None:
-    """Every note written again unchanged with the state's clock at ``at``: last updated then."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rows_module, "utcnow", lambda: at)
-        store.save_gons(store.gons().values())
 
 
 def open_failed(ledger: AlertLedger, active: bool = True) -> list[int]:
@@ -141,7 +135,7 @@ def test_heartbeat_follows_the_healthchecks_convention(receiver):
 
 KILLED_SENDER = textwrap.dedent("""
     import os, signal, sys
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
     from pathlib import Path
     from bp_tui.core.health import Condition
     from bp_tui.core.records import utcnow
@@ -234,7 +228,7 @@ async def test_a_hanging_webhook_adds_under_a_second_to_a_cycle_and_is_delivered
     conn.alerts.retry = timedelta(0)
     try:
         await conn.run_cycle()
-        written_at(conn.store, LONG_AGO)  # failed for long
+        written_again_at(conn.store, LONG_AGO)  # failed for long
         receiver.mode, receiver.hang_s = "hang", 4.0
         for _ in range(2):
             started = time.monotonic()
@@ -334,7 +328,7 @@ async def test_an_incident_stays_single_across_a_restart_of_the_connector(tmp_pa
     env.config.alerts.urls = receiver.url()
     env.config.alerts.stuck_minutes = 1
     await env.connector.run_cycle()
-    written_at(env.connector.store, LONG_AGO)
+    written_again_at(env.connector.store, LONG_AGO)
     await env.connector.run_cycle()
     await env.connector.aclose()  # the process ends (its messages in flight finish first)
     for _ in range(2):  # started again, twice

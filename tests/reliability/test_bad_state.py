@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from bp_tui.state import StateError, StateStore
+from bp_tui.errors import StateError
+from bp_tui.state import StateStore
 from bp_tui.state.schema import APP_ID, SCHEMA_VERSION
 
 EXE = os.path.join(os.path.dirname(sys.executable), "bp-tui")

@@ -18,11 +18,11 @@ import tomli_w
 
 from bp_tui.config import save_config
 from bp_tui.config.store import config_from_dict
-from bp_tui.errors import ConfigError
+from bp_tui.errors import ConfigError, StateError
 from bp_tui.paths import LinkRefused, make_private_folder
 from bp_tui.shipstation.v2.cache import IdCache, cache_path
 from bp_tui.shipstation.v2.limiter import SharedWindowGate, limiter_path
-from bp_tui.state import StateError, StateStore, SyncLock
+from bp_tui.state import StateStore, SyncLock
 from bp_tui.state.tokens import PendingLogin, TokenFileError, TokenSet, TokenStore
 
 PRECIOUS = b"precious: not bp-tui's\n"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bp_tui.state import StateError, StateStore
+from bp_tui.errors import StateError
+from bp_tui.state import StateStore
 
 
 def modes(path: Path) -> dict[str, int]:

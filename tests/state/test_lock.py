@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 
-from bp_tui.state import SyncLock, SyncLocked
+from bp_tui.errors import SyncLocked
+from bp_tui.state import SyncLock
 from bp_tui.state.lock import GUARD_SUFFIX
 
 HAMMER = """

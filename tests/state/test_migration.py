@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 
 from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, utcnow
-from bp_tui.state import StateError, StateStore
+from bp_tui.errors import StateError
+from bp_tui.state import StateStore
 from bp_tui.state.schema import APP_ID, CREATE_V1, SCHEMA_VERSION
 
 

@@ -3,11 +3,11 @@ or shipped, and notes imported and confirmed per hour over the last 24 hours."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import bp_tui.state.rows as rows_module
 from bp_tui.state import GonRecord, StateStore
+from tests.state_helpers import stages_counted
 from tests.sync.conftest import make_env
 
 NOW = datetime(2026, 3, 10, 15, 40, tzinfo=UTC)
@@ -85,7 +85,7 @@ async def test_connector_header_and_pages_over_the_sandbox(tmp_path):
         now = datetime.now(UTC)
         header = env.connector.queue_header(now)
         store = env.connector.store
-        assert header.counts == Counter(r.stage for r in store.gons().values())
+        assert header.counts == stages_counted(store)
         assert len(header.imported_per_hour) == len(header.confirmed_per_hour) == 24
         assert (
             sum(header.imported_per_hour) == first.imported

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import sqlite3
 import string
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ import bp_tui.state.rows as rows_module
 from bp_tui.core.stages import STAGES
 from bp_tui.state import GonRecord, StateStore
 from bp_tui.state.queries import QUEUE_SORTS, STAGE_PRIORITY, Search, id_prefix_ranges
+from tests.state_helpers import stages_counted
 
 N = 3000
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -232,7 +232,7 @@ def test_a_broad_search_stops_at_the_limit_and_says_more(built, monkeypatch):
 
 
 def test_stage_counts_match_a_grouped_count(built):
-    counted = grouped(built)
+    counted = stages_counted(built)
     assert built.queue.stage_counts() == counted and sum(counted.values()) == len(everything(built))
 
 
@@ -354,9 +354,6 @@ def test_labels_with_work_left_are_read_from_their_partial_index(built):
 
 
 # ---- the stage counts, whatever statement writes a note -------------------------------------
-def grouped(store: StateStore) -> dict[str, int]:
-    """Notes per stage, counted from the notes themselves."""
-    return dict(Counter(r.stage for r in store.gons().values()))
 
 
 def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
@@ -404,15 +401,20 @@ def test_stage_counts_stay_exact_under_every_kind_of_write(tmp_path):
                     )
                 except sqlite3.IntegrityError:
                     pass
-        assert store.queue.stage_counts() == grouped(store), (step, kind)
+        assert store.queue.stage_counts() == stages_counted(store), (step, kind)
     with store.rehearsal():
         store.db.execute("DELETE FROM gons WHERE gon_id < 100")
-        assert store.queue.stage_counts() == grouped(store)
-    assert store.queue.stage_counts() == grouped(store) and sum(grouped(store).values()) > 100
+        assert store.queue.stage_counts() == stages_counted(store)
+    assert (
+        store.queue.stage_counts() == stages_counted(store)
+        and sum(stages_counted(store).values()) > 100
+    )
     store.close()
     other = StateStore(tmp_path / "s.sqlite3")  # another connection (a headless sync) writes too
     other.db.execute("UPDATE gons SET stage = 'confirmed'")
     other.db.commit()
     assert (
-        other.queue.stage_counts() == grouped(other) == {"confirmed": sum(grouped(other).values())}
+        other.queue.stage_counts()
+        == stages_counted(other)
+        == {"confirmed": sum(stages_counted(other).values())}
     )

@@ -5,14 +5,15 @@ auto_vacuum on; and they end with the same schema as a file created new."""
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 import bp_tui.state.store as store_module
-from bp_tui.state import StateError, StateStore
+from bp_tui.errors import StateError
+from bp_tui.state import StateStore
 from bp_tui.state.schema import ALERTS_V4, APP_ID, CREATE_V1, HISTORY_V3, MIGRATE_V2, SCHEMA_VERSION
+from tests.state_helpers import stages_counted
 
 TABLES = ("gons", "shipments", "audit", "runs", "watermarks", "products", "meta", "ss_parts")
 VERSIONS = [
@@ -130,11 +131,6 @@ def rows_of(path: Path) -> dict[str, list[tuple]]:
         db.close()
 
 
-def grouped(store: StateStore) -> dict[str, int]:
-    """Notes per stage, counted from the notes themselves."""
-    return dict(Counter(r.stage for r in store.gons().values()))
-
-
 def schema_of(path: Path) -> list[tuple[str, str, str]]:
     db = sqlite3.connect(path)
     try:
@@ -160,7 +156,7 @@ def test_an_older_file_is_migrated_with_every_row_intact(tmp_path, version):
         r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
     }
     assert NEW_INDEXES <= indexes
-    counted = grouped(store)
+    counted = stages_counted(store)
     assert store.queue.stage_counts() == counted and sum(counted.values()) == 300
     assert [r.key for r in store.audit.open_intents()] == ["shw:7"]
     tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -219,7 +215,7 @@ def test_a_migration_that_fails_is_a_clear_error_and_runs_again_next_time(
     monkeypatch.undo()
     store = StateStore(path)  # the same migration, from the start
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert store.queue.stage_counts() == grouped(store)
+    assert store.queue.stage_counts() == stages_counted(store)
     store.close()
     after, earlier = rows_of(path), dict(before)
     assert after.pop("ss_parts") == earlier.pop("ss_parts", [])
@@ -250,7 +246,7 @@ def test_a_vacuum_that_fails_leaves_the_version_and_the_next_open_finishes(tmp_p
     store = StateStore(path)
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
-    assert store.queue.stage_counts() == grouped(store)
+    assert store.queue.stage_counts() == stages_counted(store)
     store.close()
     assert rows_of(path) == before
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import bp_tui.state.store as store_module
-from bp_tui.state import StateError, StateStore
+from bp_tui.errors import StateError
+from bp_tui.state import StateStore
 from bp_tui.state.schema import SCHEMA_VERSION
 from tests.state.test_schema_migration import rows_of, schema_of, version_file
 
@@ -127,7 +128,8 @@ def test_too_little_space_is_refused_before_anything_changes_naming_the_bytes(
 CHILD = """
 import resource, signal, sys
 from pathlib import Path
-from bp_tui.state import StateError, StateStore
+from bp_tui.errors import StateError
+from bp_tui.state import StateStore
 # a write past the limit fails (EFBIG), as on a full disk
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 limit = int(sys.argv[2])

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bp_tui.state import SyncLock, SyncLocked
+from bp_tui.errors import SyncLocked
+from bp_tui.state import SyncLock
 from bp_tui.sync.mapping import order_key
 
 from .conftest import eligible_gon_ids, make_env, shw_counts, ss_keys

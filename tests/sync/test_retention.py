@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from bp_tui.state.retention import Retention
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.retain import Retain
 from bp_tui.sync.writer import Writer
+from tests.state_helpers import stages_counted, written_again_at
 
 from .conftest import shw_counts, ss_keys
 
@@ -62,7 +62,7 @@ def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: igno
     monkeypatch.setattr(rows_module, "utcnow", clock)
     store = StateStore(tmp_path / "state.sqlite3")
     ages: dict[int, timedelta] = {}
-    audit: dict[tuple[datetime, str], list[int]] = {}  # (at, result) -> notes
+    audit: list[tuple[datetime, str, int]] = []  # (at, result, note), in the order drawn
     with store.transaction():
         for gon_id in range(1, notes + 1):
             age = timedelta(
@@ -114,14 +114,15 @@ def build(tmp_path, monkeypatch, notes: int = 600, seed: int = 5):  # type: igno
                     "intent" if rng.random() < 0.03 else rng.choice(["ok", "ok", "failed", "lost"])
                 )
                 at = NOW - timedelta(days=rng.choice([0, 2, KEEP + 3, 400]))
-                audit.setdefault((at, result), []).append(gon_id)
-    # the audit rows, written (and settled) at their time
-    for (at, result), gon_ids in sorted(audit.items()):
-        clock.at = at
-        items = [(g, 10_000 + g // 2, f"shw:{g}", "") for g in gon_ids]
-        ids = store.audit.record_intents("brightpearl", "shw", items)
-        if result != "intent":
-            store.audit.settle_intents([(aid, result, "") for aid in ids])
+                audit.append((at, result, gon_id))
+        # the audit rows, each written (and settled) at its time, in the order drawn: their ids
+        # do not follow their age, as in a real log of notes written back out of order
+        for at, result, gon_id in audit:
+            clock.at = at
+            item = (gon_id, 10_000 + gon_id // 2, f"shw:{gon_id}", "")
+            [aid] = store.audit.record_intents("brightpearl", "shw", [item])
+            if result != "intent":
+                store.audit.settle_intents([(aid, result, "")])
     monkeypatch.undo()
     return store, ages
 
@@ -140,21 +141,9 @@ def snapshot(store: StateStore) -> dict[str, object]:
     }
 
 
-def grouped(store: StateStore) -> dict[str, int]:
-    """Notes per stage, counted from the notes themselves."""
-    return dict(Counter(r.stage for r in store.gons().values()))
-
-
 def open_intent_subjects(audit: dict[int, AuditRecord]) -> tuple[set[int], set[int]]:
     rows = [a for a in audit.values() if a.result == "intent"]
     return {a.gon_id for a in rows}, {a.order_id for a in rows}
-
-
-def aged(store: StateStore, gon_ids: set[int], at: datetime) -> None:
-    """These notes, written again unchanged with the state's clock at ``at``: last updated then."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rows_module, "utcnow", lambda: at)
-        store.save_gons(store.gons(gon_ids).values())
 
 
 def pending_label(store: StateStore) -> set[int]:
@@ -198,7 +187,7 @@ async def test_retention_removes_only_old_confirmed_or_cancelled_notes_and_old_s
     for aid, row in before["audit"].items():  # type: ignore[union-attr]
         old = row.at < cutoff
         assert (aid in kept_ids) == (row.result == "intent" or not old), row
-    assert store.queue.stage_counts() == grouped(store)
+    assert store.queue.stage_counts() == stages_counted(store)
     # a second pass finds nothing more
     again = context(store)
     await Retain()(again)
@@ -301,7 +290,7 @@ async def test_a_stop_request_ends_retention_between_batches(tmp_path, monkeypat
     with pytest.raises(StopRequested):
         await Retain()(ctx)
     assert ctx.summary.removed == 10
-    assert store.queue.stage_counts() == grouped(store)
+    assert store.queue.stage_counts() == stages_counted(store)
     store.close()
 
 
@@ -333,7 +322,7 @@ async def test_a_cancelled_cycle_ends_the_retention_thread_after_its_batch(tmp_p
     assert store.retention.expired_gons(
         NOW - timedelta(days=KEEP)
     )  # it stopped with notes left, not for want of them
-    assert store.queue.stage_counts() == grouped(store)
+    assert store.queue.stage_counts() == stages_counted(store)
     store.close()
 
 
@@ -346,7 +335,9 @@ async def test_removed_notes_do_not_come_back_on_later_cycles(env):
     assert first.confirmed == 6 and first.removed == 0
     store = env.connector.store
     confirmed = {g for g, r in store.gons().items() if r.stage == "confirmed"}
-    aged(store, confirmed, datetime.now(UTC) - timedelta(days=env.config.sync.keep_days + 1))
+    written_again_at(
+        store, datetime.now(UTC) - timedelta(days=env.config.sync.keep_days + 1), confirmed
+    )
     keys, shw = ss_keys(env), shw_counts(env)
     summary = await env.connector.run_cycle()
     assert summary.removed == len(confirmed) == 6 and summary.as_json()["removed"] == 6
@@ -433,7 +424,7 @@ async def test_confirmed_notes_brightpearl_still_lists_stay_until_they_leave_its
         assert confirmed <= listed  # Brightpearl still lists them as unshipped
 
         def age(days: int) -> None:
-            aged(store, confirmed, datetime.now(UTC) - timedelta(days=days))
+            written_again_at(store, datetime.now(UTC) - timedelta(days=days), confirmed)
 
         age(10)  # older than keep_days, younger than lookback_days
         keys, shw = ss_keys(env), shw_counts(env)
@@ -501,6 +492,6 @@ async def test_a_stop_request_interrupts_a_long_batch_which_is_rolled_back_whole
         "SELECT COUNT(*) FROM shipments WHERE gon_id NOT IN (SELECT gon_id FROM gons)"
     )
     assert orphans.fetchone()[0] == 0 and gons
-    assert store.queue.stage_counts() == grouped(store)
+    assert store.queue.stage_counts() == stages_counted(store)
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()

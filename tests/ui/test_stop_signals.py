@@ -23,6 +23,7 @@ LEAVE_ALT_SCREEN = b"\x1b[?1049l"
 
 
 def state_facts(state_path: Path) -> dict[str, int]:
+    assert state_path.is_file(), f"{state_path}: the app never made its state"  # opening makes one
     store = StateStore(state_path)
     try:
         return {

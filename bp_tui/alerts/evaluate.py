@@ -16,6 +16,7 @@ from bp_tui.config import Config, secret_values
 from bp_tui.core.health import LATE_AFTER, Condition
 from bp_tui.core.records import parse_iso
 from bp_tui.core.sizes import human_bytes
+from bp_tui.core.stages import Stage
 from bp_tui.errors import ApiProblem
 from bp_tui.state import StateStore
 from bp_tui.troubleshoot.doctor import STATE_WARN_BYTES
@@ -46,7 +47,10 @@ def evaluate(
     """The conditions to apply after a cycle that ended with ``failure`` (None: good);
     ``cycle_done`` False (a stop request) leaves the connection triggers as they are."""
     secrets = secret_values(config)
-    out = [_stuck(store, config, now, label, stage, secrets) for stage in ("failed", "attention")]
+    out = [
+        _stuck(store, config, now, label, stage, secrets)
+        for stage in (Stage.FAILED, Stage.ATTENTION)
+    ]
     out.append(_late(store, now, label))
     out.append(_state_size(store, config, label))
     if isinstance(failure, ApiProblem) and failure.service in SERVICES:
@@ -57,7 +61,7 @@ def evaluate(
 
 
 def _stuck(
-    store: StateStore, config: Config, now: datetime, label: str, stage: str, secrets: list[str]
+    store: StateStore, config: Config, now: datetime, label: str, stage: Stage, secrets: list[str]
 ) -> Condition:
     threshold = timedelta(minutes=config.alerts.stuck_minutes)
     count = store.queue.stage_counts().get(stage, 0)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bp_tui.core.stages import Stage
+
 
 @dataclass
 class OrderPart:
@@ -28,7 +30,7 @@ class QueueRow:
 
     gon_id: int
     order_id: int
-    stage: str
+    stage: Stage
     gon_state: str = ""  # new / printed / picked / packed / shipped
     reference: str = ""  # the order's customer reference
     customer: str = ""  # delivery name
@@ -139,7 +141,7 @@ class Diagnosis:
     fix: str = ""
     gon_id: int | None = None
     order_id: int | None = None
-    stage: str | None = None
+    stage: Stage | None = None
     facts: list[tuple[str, str]] = field(default_factory=list)
 
 

@@ -332,7 +332,7 @@ class Connector:
     def queue_page(
         self,
         *,
-        stage: str | None = None,
+        stage: Stage | None = None,
         search: str = "",
         sort: str = "stage",
         offset: int = 0,
@@ -360,7 +360,7 @@ class Connector:
         return {g: self._queue_row(r, parts) for g, r in records.items()}
 
     def queue_position(
-        self, gon_id: int, *, stage: str | None = None, search: str = "", sort: str = "stage"
+        self, gon_id: int, *, stage: Stage | None = None, search: str = "", sort: str = "stage"
     ) -> int | None:
         """The note's offset in that view, or None when the view does not hold it."""
         return self.store.queue.position(gon_id, stage=stage, search=search, sort=sort)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bp_tui.core.records import GonRecord, iso, parse_iso
+from bp_tui.core.stages import Stage
 from bp_tui.state.queries import (
     QUEUE_SORTS,
     SEARCH_LIMIT,
@@ -32,7 +33,7 @@ class QueueReads(Concern):
     def page(
         self,
         *,
-        stage: str | None = None,
+        stage: Stage | None = None,
         search: str = "",
         sort: str = "stage",
         offset: int = 0,
@@ -69,7 +70,7 @@ class QueueReads(Concern):
         return {r.gon_id: r for r in self._queue_records_in_order(list(gon_ids))}
 
     def position(
-        self, gon_id: int, *, stage: str | None = None, search: str = "", sort: str = "stage"
+        self, gon_id: int, *, stage: Stage | None = None, search: str = "", sort: str = "stage"
     ) -> int | None:
         """Where the note is in that view (its offset), or None when the view does not hold it."""
         rec = self._store.gon(gon_id)
@@ -106,7 +107,7 @@ class QueueReads(Concern):
         return int(self._db.execute(f"SELECT COUNT(*) FROM gons WHERE {where}", args).fetchone()[0])
 
     def _search_page(
-        self, found: Search, stage: str | None, sort: str, offset: int, limit: int
+        self, found: Search, stage: Stage | None, sort: str, offset: int, limit: int
     ) -> tuple[list[int], int]:
         # "+stage": the stage filter must not pick the stage index over the search's ranges
         where = found.where + (" AND +stage = ?" if stage else "")
@@ -139,7 +140,7 @@ class QueueReads(Concern):
         return ids
 
     def _sorted_page(
-        self, stage: str | None, sort: str, offset: int, limit: int, total: int
+        self, stage: Stage | None, sort: str, offset: int, limit: int, total: int
     ) -> list[int]:
         sql, args = "SELECT gon_id FROM gons", []
         if stage:
@@ -213,7 +214,7 @@ class QueueReads(Concern):
             )
         return out
 
-    def count_stage(self, stage: str) -> int:
+    def count_stage(self, stage: Stage) -> int:
         """How many notes are in ``stage`` (one count on the stage index)."""
         return int(
             self._db.execute("SELECT COUNT(*) FROM gons WHERE stage = ?", (stage,)).fetchone()[0]

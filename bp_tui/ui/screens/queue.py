@@ -14,6 +14,7 @@ from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
+from bp_tui.core.stages import Stage
 from bp_tui.core.types import Diagnosis, QueuePage, QueueRow
 from bp_tui.ui.messages import DiagnosisReady
 from bp_tui.ui.queue_model import SORTS, STAGE_FILTERS
@@ -65,7 +66,7 @@ class ConnectorView:
     """One view of the queue as the state serves it: the table's source."""
 
     connector: Connector
-    stage: str | None
+    stage: Stage | None
     search: str
     sort: str
 
@@ -313,7 +314,7 @@ class QueueScreen(DashboardScreen):
         else:
             view = ConnectorView(
                 connector,
-                None if self.stage_filter == "all" else self.stage_filter,
+                None if self.stage_filter == "all" else Stage(self.stage_filter),
                 self.search,
                 self.sort,
             )

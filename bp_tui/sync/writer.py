@@ -45,16 +45,19 @@ class Writer:
         self.summary = summary
         self.secrets = secrets  # masked, in any encoding, in every detail the audit log keeps
 
-    def _clean(self, detail: str) -> str:
-        return scrub_secrets(detail, tuple(self.secrets())) if detail else detail
+    def _cleaner(self) -> Callable[[str], str]:
+        """Masks the secrets (read once: a batch's details share them) in a detail."""
+        secrets = tuple(self.secrets())
+        return lambda detail: scrub_secrets(detail, secrets) if detail else detail
 
     def record(self, intents: Sequence[Intent]) -> None:
         """Audit rows with result ``intent``, committed before anything is sent."""
         groups: dict[tuple[str, str], list[Intent]] = {}
         for intent in intents:
             groups.setdefault((intent.api, intent.key.kind.value), []).append(intent)
+        clean = self._cleaner()
         for (api, action), items in groups.items():
-            rows = [(i.gon_id, i.order_id, str(i.key), self._clean(i.detail)) for i in items]
+            rows = [(i.gon_id, i.order_id, str(i.key), clean(i.detail)) for i in items]
             ids = self.store.audit.record_intents(api, action, rows)
             for intent, audit_id in zip(items, ids, strict=True):
                 intent.audit_id = audit_id
@@ -102,15 +105,16 @@ class Writer:
 
     def settle(self, intent: Intent, result: str, detail: str = "") -> None:
         if intent.audit_id is not None:
-            self.store.audit.settle_intent(intent.audit_id, result, self._clean(detail))
+            self.store.audit.settle_intent(intent.audit_id, result, self._cleaner()(detail))
 
     def settle_all(self, intents: Iterable[Intent], result: str, detail: str = "") -> None:
         self.settle_many((i, result, detail) for i in intents)
 
     def settle_many(self, outcomes: Iterable[tuple[Intent, str, str]]) -> None:
+        clean = self._cleaner()
         self.store.audit.settle_intents(
             [
-                (i.audit_id, result, self._clean(detail))
+                (i.audit_id, result, clean(detail))
                 for i, result, detail in outcomes
                 if i.audit_id is not None
             ]

@@ -4,6 +4,7 @@ tests/fixtures/brightpearl (the note and order as Brightpearl answered them)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ import pytest
 from bp_tui.brightpearl.models import GoodsOutNote, Order
 from bp_tui.core import reasons
 from bp_tui.core.reasons import MappingCode, MappingError
-from bp_tui.core.shipping import Address, OrderDraft, Weight
+from bp_tui.core.shipping import DRAFT_FORM, Address, OrderDraft, Weight
 from bp_tui.sync.mapping import MapOptions, map_gon
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "brightpearl"
@@ -77,6 +78,12 @@ def test_the_recorded_note_maps_to_a_draft_in_bp_tuis_terms():
     assert line.weight == Weight(0.25, "grams")
     # the draft is what the state keeps of a sent note: it reads back equal
     assert OrderDraft.from_json(json.loads(json.dumps(draft.to_json()))) == draft
+    # and its JSON is every field as dataclasses.asdict gives it (but extra), however written
+    reference = dataclasses.asdict(draft)
+    del reference["extra"]
+    reference.update(placed_at=draft.placed_at.isoformat(), form=DRAFT_FORM)
+    assert json.dumps(draft.to_json(), sort_keys=True) == json.dumps(reference, sort_keys=True)
+    assert draft.to_json()["items"][0]["weight"] == {"value": 0.25, "unit": "grams"}
 
 
 def test_weights_are_left_out_when_switched_off_or_unknown():

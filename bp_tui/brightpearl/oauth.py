@@ -80,6 +80,11 @@ class LoginError(BpTuiError):
     """What was pasted back cannot finish the login (state mismatch, no code, access denied)."""
 
 
+class BareCodeRefused(LoginError):
+    """A bare code was pasted: nothing shows it answers the login started here. Only a person's
+    explicit second yes uses it (``--no-state-check``, or Enter again on the setup screen)."""
+
+
 def new_state() -> str:
     return secrets.token_urlsafe(STATE_BYTES)
 
@@ -662,7 +667,7 @@ class BrightpearlLogin:
         here: it is refused unless ``no_state_check`` (``auth login --no-state-check``)."""
         code, state = read_answer(pasted)
         if state is None and not no_state_check:
-            raise LoginError(BARE_CODE_REFUSED)
+            raise BareCodeRefused(BARE_CODE_REFUSED)
         if state is not None:
             pending = self.waiting()
             if pending is None:

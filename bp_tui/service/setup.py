@@ -8,13 +8,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bp_tui.brightpearl.oauth import LOGIN_VALID_S, BrightpearlLogin, LoginError
+from bp_tui.brightpearl.oauth import LOGIN_VALID_S, BareCodeRefused, BrightpearlLogin, LoginError
 from bp_tui.config import Config, save_config
 from bp_tui.state.tokens import TokenSet
 from bp_tui.troubleshoot.bundle import BundleError, protected_paths, resolve_target
 
 __all__ = [
     "LOGIN_VALID_S",
+    "BareCodeRefused",
     "BrightpearlLogin",
     "BundleError",
     "LoginError",

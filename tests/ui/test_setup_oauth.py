@@ -74,3 +74,41 @@ async def test_connect_is_hidden_unless_auth_is_oauth(tmp_path: Path):
         screen.query_one("#oauth-start").press()  # nothing saved yet: no connector to connect with
         await pilot.pause()
         assert screen.oauth_login is None
+
+
+async def test_a_bare_code_is_used_only_on_a_second_enter(tmp_path: Path):
+    from urllib.parse import parse_qs, urlsplit
+
+    env = build_environment(tmp_path / "env", orders=6, bp_auth="oauth")
+    app = make_app(env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#oauth-start").press()
+        await pilot.pause()
+        url = shown(screen.query_one("#oauth-url", Static))
+        code = parse_qs(urlsplit(await browser(env, url)).query)["code"][0]
+        pasted = screen.query_one("#oauth-pasted", Input)
+        pasted.value = code
+        await pilot.press("enter")
+        await settle(pilot)
+        said = shown(screen.query_one("#oauth-result", Static))
+        assert "bare code" in said and "press Enter again" in said
+        assert env.connector.tokens.load() is None  # refused once: nothing exchanged
+        pasted.value = code + "x"  # another code is not the one confirmed: refused again
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "press Enter again" in shown(screen.query_one("#oauth-result", Static))
+        assert env.connector.tokens.load() is None
+        pasted.value = code
+        await pilot.press("enter")  # refused (a new code to confirm)...
+        await settle(pilot)
+        assert env.connector.tokens.load() is None
+        await pilot.press("enter")  # ...then the second Enter on it uses it
+        await settle(pilot)
+        assert "Connected to Brightpearl account demo" in shown(
+            screen.query_one("#oauth-result", Static)
+        )
+        assert env.connector.tokens.load() is not None and pasted.value == ""
+    await env.aclose()

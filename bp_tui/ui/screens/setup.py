@@ -26,7 +26,7 @@ from bp_tui.config.model import V1_BASE_URL, V2_BASE_URL
 from bp_tui.config.schema import KEYS, Key
 from bp_tui.core.types import CheckResult
 from bp_tui.errors import ApiProblem, ConfigError, ConfigWriteError
-from bp_tui.service.setup import BrightpearlLogin, LoginError, save_settings
+from bp_tui.service.setup import BareCodeRefused, BrightpearlLogin, LoginError, save_settings
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import ApiVersionDetected, CheckReported, ChecksFinished, LookupsLoaded
 from bp_tui.ui.screens.base import DashboardScreen
@@ -129,6 +129,7 @@ class SetupScreen(DashboardScreen):
         super().__init__()
         self.errors: dict[str, str] = {}  # dotted key -> why its field is wrong
         self.oauth_login: BrightpearlLogin | None = None  # the login whose address is shown
+        self._bare_code_seen: str | None = None  # a bare code refused once: Enter again uses it
 
     # ---------------------------------------------------------------- compose
     def _initial(self) -> Config:
@@ -573,6 +574,7 @@ class SetupScreen(DashboardScreen):
             self._oauth_said(f"✗ {exc}")
             return
         self.oauth_login = login
+        self._bare_code_seen = None
         self.query_one("#oauth-url", Static).update(Text(url))
         self.app.copy_to_clipboard(url)
         self._oauth_said(
@@ -590,10 +592,22 @@ class SetupScreen(DashboardScreen):
 
     @work(exclusive=True, group="oauth-login", exit_on_error=False)
     async def oauth_finish(self, pasted: str) -> None:
-        """Check the state, exchange the code, store the tokens; then the connection test."""
+        """Check the state, exchange the code, store the tokens; then the connection test. A
+        bare code (no state to check) is used only when Enter is pressed on it a second time."""
         assert self.oauth_login is not None
+        confirmed = pasted.strip() != "" and pasted == self._bare_code_seen
+        self._bare_code_seen = None
         try:
-            tokens = await self.oauth_login.finish(pasted)
+            tokens = await self.oauth_login.finish(pasted, no_state_check=confirmed)
+        except BareCodeRefused:
+            self._bare_code_seen = pasted
+            self._oauth_said(
+                "✗ That is a bare code, without the state that shows it answers the login "
+                "started here. Best: paste the whole address the browser was sent to (it "
+                "holds ?code=...&state=...). If you copied this code from that login yourself, "
+                "press Enter again to use it as it is."
+            )
+            return
         except LoginError as exc:
             self._oauth_said(f"✗ {exc}")
             return

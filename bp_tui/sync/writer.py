@@ -105,7 +105,8 @@ class Writer:
 
     def settle(self, intent: Intent, result: str, detail: str = "") -> None:
         if intent.audit_id is not None:
-            self.store.audit.settle_intent(intent.audit_id, result, self._cleaner()(detail))
+            clean = self._cleaner() if detail else str
+            self.store.audit.settle_intent(intent.audit_id, result, clean(detail))
 
     def settle_all(self, intents: Iterable[Intent], result: str, detail: str = "") -> None:
         self.settle_many((i, result, detail) for i in intents)

@@ -85,30 +85,39 @@ async def test_a_bare_code_is_used_only_on_a_second_enter(tmp_path: Path):
         await pilot.press("f3")
         await pilot.pause()
         screen = app.screen
-        screen.query_one("#oauth-start").press()
-        await pilot.pause()
-        url = shown(screen.query_one("#oauth-url", Static))
-        code = parse_qs(urlsplit(await browser(env, url)).query)["code"][0]
+        result = screen.query_one("#oauth-result", Static)
         pasted = screen.query_one("#oauth-pasted", Input)
-        pasted.value = code
-        await pilot.press("enter")
-        await settle(pilot)
-        said = shown(screen.query_one("#oauth-result", Static))
-        assert "bare code" in said and "press Enter again" in said
+
+        async def show_address() -> str:
+            screen.query_one("#oauth-start").press()
+            await pilot.pause()
+            url = shown(screen.query_one("#oauth-url", Static))
+            return parse_qs(urlsplit(await browser(env, url)).query)["code"][0]
+
+        async def enter(text: str) -> str:
+            result.update("")
+            pasted.value = text
+            pasted.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            return shown(result)
+
+        code = await show_address()
+        said = await enter(code)
+        assert "bare code" in said and "press Enter again" in said and code not in said
         assert env.connector.tokens.load() is None  # refused once: nothing exchanged
-        pasted.value = code + "x"  # another code is not the one confirmed: refused again
-        await pilot.press("enter")
-        await settle(pilot)
-        assert "press Enter again" in shown(screen.query_one("#oauth-result", Static))
+        # another code is not the one confirmed: refused, and it is the one remembered now
+        assert "press Enter again" in await enter(code + "x")
         assert env.connector.tokens.load() is None
-        pasted.value = code
-        await pilot.press("enter")  # refused (a new code to confirm)...
-        await settle(pilot)
+        assert "press Enter again" in await enter(code)  # so this is a first Enter again
+        # a new address forgets the code: the next Enter on it is a first one again
+        earlier = await show_address()
+        assert "press Enter again" in await enter(earlier)
+        code = await show_address()
+        assert "press Enter again" in await enter(earlier)
+        assert "press Enter again" in await enter(code)
         assert env.connector.tokens.load() is None
-        await pilot.press("enter")  # ...then the second Enter on it uses it
-        await settle(pilot)
-        assert "Connected to Brightpearl account demo" in shown(
-            screen.query_one("#oauth-result", Static)
-        )
+        said = await enter(code)  # the second Enter on the same code, same address: used
+        assert "Connected to Brightpearl account demo" in said
         assert env.connector.tokens.load() is not None and pasted.value == ""
     await env.aclose()

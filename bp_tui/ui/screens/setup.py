@@ -26,7 +26,13 @@ from bp_tui.config.model import V1_BASE_URL, V2_BASE_URL
 from bp_tui.config.schema import KEYS, Key
 from bp_tui.core.types import CheckResult
 from bp_tui.errors import ApiProblem, ConfigError, ConfigWriteError
-from bp_tui.service.setup import BareCodeRefused, BrightpearlLogin, LoginError, save_settings
+from bp_tui.service.setup import (
+    LOGIN_VALID_S,
+    BareCodeRefused,
+    BrightpearlLogin,
+    LoginError,
+    save_settings,
+)
 from bp_tui.ui.format import check_mark, clean, inert, os_error_text, redact
 from bp_tui.ui.messages import ApiVersionDetected, CheckReported, ChecksFinished, LookupsLoaded
 from bp_tui.ui.screens.base import DashboardScreen
@@ -552,6 +558,7 @@ class SetupScreen(DashboardScreen):
     @on(Button.Pressed, "#oauth-start")
     def oauth_start(self) -> None:
         """Show a new authorize address (and put it on the clipboard where the terminal allows)."""
+        self._bare_code_seen = None  # a bare code confirmed belongs to the address shown then
         config = self.build_config()
         if config is None:
             return
@@ -597,6 +604,12 @@ class SetupScreen(DashboardScreen):
         assert self.oauth_login is not None
         confirmed = pasted.strip() != "" and pasted == self._bare_code_seen
         self._bare_code_seen = None
+        if confirmed and self.oauth_login.waiting() is None:  # only for the login shown here
+            self._oauth_said(
+                f"✗ The login shown here is over {LOGIN_VALID_S // 60} minutes old or the "
+                "connection changed: press Show address again and use the new one."
+            )
+            return
         try:
             tokens = await self.oauth_login.finish(pasted, no_state_check=confirmed)
         except BareCodeRefused:

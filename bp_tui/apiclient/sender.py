@@ -12,8 +12,10 @@ between the APIs (auth headers, rate-limit headers, how an error body reads) is 
 Bounds: each attempt has httpx's timeouts per connect and per read (the client's ``timeout``) and
 an overall deadline (``DEADLINE_S``, 120 s, for connecting, sending and reading the whole
 answer), so an answer that drips a byte at a time still ends; a late attempt is retried like a
-timeout. A body is read as a stream and refused past ``MAX_BODY_BYTES`` (16 MiB, after
-decompression; a list page of 500 rows is well under 4 MiB), without reading the rest. While an
+timeout, but only once (``MAX_LATE``): a server that ran out a whole deadline twice holds one call
+at most about four minutes, not one deadline per attempt. A body is read as a stream and refused
+past ``MAX_BODY_BYTES`` (16 MiB, after decompression; a list page of 500 rows is well under
+4 MiB), without reading the rest. While an
 answer is awaited, the Sender asks its ``sleep`` for ``sleep(0)`` every ``STOP_POLL_S``: a sleep
 that raises (the service's does once a stop is requested) abandons the attempt, so a stop ends
 any wait or read within a second. An abandoned ``retry=False`` write raises ApiUnavailable (its
@@ -38,6 +40,7 @@ Shape = Callable[[Any], str | None]  # None when the body is usable, else what i
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 DEADLINE_S = 120.0
+MAX_LATE = 2  # attempts of one call that may run out the whole deadline
 STOP_POLL_S = 0.1
 
 
@@ -271,7 +274,7 @@ class Sender:
         raises ApiUnavailable at once and the caller re-reads to learn whether it happened.
         ``no_content=True``: the endpoint documents ``204 No Content``; exactly that answer (a 204
         with an empty body) is a success and returns None. Any other empty 2xx is still an error."""
-        failures = throttles = 0
+        failures = throttles = late = 0
         reauthed = False
         if self._stop_seen:  # still stopped? then the sleep raises before anything is sent
             await self.sleep(0)
@@ -296,6 +299,7 @@ class Sender:
                     max_body_bytes=self.max_body_bytes,
                 )
             except AnswerLate:
+                late += 1
                 problem: str | None = (
                     f"no complete answer from {self.policy.name} within {self.deadline_s:g} s"
                 )
@@ -375,7 +379,7 @@ class Sender:
                     await self.sleep(self.backoff.delay(failures))
                     continue
             failures += 1
-            if not retry or failures >= self.backoff.attempts:
+            if not retry or failures >= self.backoff.attempts or late >= MAX_LATE:
                 raise ApiUnavailable(
                     self.policy.service,
                     status,

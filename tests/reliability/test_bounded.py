@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from bp_tui.apiclient import Backoff, RateGate, bounds
-from bp_tui.apiclient.sender import MAX_BODY_BYTES, Sender, StoppedWaiting, bounded_send
+from bp_tui.apiclient.sender import MAX_BODY_BYTES, MAX_LATE, Sender, StoppedWaiting, bounded_send
 from bp_tui.errors import ApiError, ApiUnavailable, StopRequested
 from bp_tui.sandbox.environment import build_environment
 from bp_tui.sandbox.faults import BRIGHTPEARL, SHIPSTATION, FaultPlan, attach
@@ -423,6 +423,26 @@ async def test_an_answer_dripping_a_byte_at_a_time_ends_at_the_deadline():
                 await sender.send("GET", url)
             took = time.monotonic() - start
             assert 1.5 <= took < 2.5 and sender.requests_sent == 2  # two attempts, each bounded
+    finally:
+        server.close()
+
+
+async def test_a_server_late_twice_ends_the_call_whatever_the_attempts_left():
+    server, url = await _drip_server(0.2)
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            sender = Sender(
+                _Plain(),
+                http,
+                gate=RateGate(limit=1000, window_s=60.0),
+                backoff=Backoff(attempts=5, base=0.001, cap=0.001),
+            )
+            sender.deadline_s = 0.5
+            start = time.monotonic()
+            with pytest.raises(ApiUnavailable, match="no complete answer from ShipStation"):
+                await sender.send("GET", url)
+            # two late attempts of the five allowed: the call ends after two deadlines
+            assert sender.requests_sent == MAX_LATE == 2 and time.monotonic() - start < 1.6
     finally:
         server.close()
 

@@ -1,11 +1,9 @@
 """Confirm: write each label back to Brightpearl exactly once: the tracking reference on the
 goods-out note, the shipped (SHW) event with ``If-Match``, one order note per label, and the
-order status once every note of the order is shipped. A label voided before confirmation is
-never written back; a void or a replacement label after it puts the note in attention with
-one order note each. A return label is never written back and never a replacement. A note
-whose ShipStation order was split is confirmed once every part has a live label (or is
-cancelled), with every part's tracking number; a label on the order a note's order was merged
-into confirms that note too."""
+order status once every note of the order is shipped. Each write is keyed (``IntentKey``) and
+skipped once its key is done. What happens to voids, replacements, return labels, split and
+merged orders is told in docs/cycle.md ("Splits, merges, return labels and voids"); here, how:
+``_Work`` sorts a cycle's labels per note, and each note's writes go through the writer."""
 
 from __future__ import annotations
 

@@ -1,14 +1,8 @@
-"""KeepInStep: notes already in ShipStation follow what happened to them in Brightpearl.
-
-- An order edited in Brightpearl is queued for re-sending to its open ShipStation order,
-  but only when what ShipStation holds would change.
-- A note shipped in Brightpearl without a label marks its ShipStation order shipped
-  (honouring ``notify_customer`` / ``notify_sales_channel``), so nobody ships it twice.
-- A note deleted in Brightpearl (Brightpearl's own answer, read in two cycles) cancels its open
-  ShipStation order; more than ``sync.max_cancels`` of them, or every open order, wait for a
-  person to confirm.
-- A note that left the list before it was known in ShipStation is settled first (``unsent``).
-"""
+"""KeepInStep: notes already in ShipStation follow what happened to them in Brightpearl: an
+edit is queued in the outbox for Import to re-send, a shipment without a label marks the order
+shipped, a proven deletion cancels it (what each means for a note, and the guards on
+cancelling: docs/cycle.md). A note that left the list before it was known in ShipStation is
+settled first (``unsent``)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,10 @@ ORDER_MISSING = (
     "check the order in Brightpearl"
 )
 DELETED_BEFORE_IMPORT = "the goods-out note was deleted in Brightpearl before it was imported"
+NOTE_NOT_READ = (
+    "Brightpearl listed the goods-out note but left it out when it was read: tried again next "
+    "cycle (a deletion is concluded only from Brightpearl's own answer to a read of the note)"
+)
 SHIPPED_IN_BRIGHTPEARL = "already shipped in Brightpearl before it was imported: nothing to send"
 SHIPPED_OUTSIDE = (
     "shipped in Brightpearl outside ShipStation while its ShipStation order is still open: "

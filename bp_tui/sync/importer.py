@@ -1,8 +1,9 @@
 """Import: map each ready note to an order draft and send the outbox, 100 per call: new orders
 (``create_orders``) and KeepInStep's re-sends (``update_orders``). A note whose order ShipStation
 already holds (seen by LearnParts under its key: a state file lost or new, an answer lost) is
-adopted, not sent again. A note that cannot be mapped or that ShipStation rejects fails alone,
-with the reason, and is retried with backoff."""
+adopted, not sent again. A new note that cannot be mapped or read, or that ShipStation rejects,
+fails alone with the reason and is retried with backoff; a re-send ShipStation refuses leaves
+the note imported, with the reason (its order is there)."""
 
 from __future__ import annotations
 
@@ -76,8 +77,8 @@ def _adopt_held(ctx: CycleContext, rec: GonRecord, draft: OrderDraft) -> bool:
 def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> OrderDraft | None:
     """The note's order, or None with the record updated to say why it is not sent."""
     gon = plan.notes.get(rec.gon_id)
-    if gon is None:
-        move(rec, Event.DELETED_FIRST)
+    if gon is None:  # listed this cycle, yet not in the read: proves nothing, not a deletion
+        ctx.fail(rec, reasons.NOTE_NOT_READ, ctx.now())
         return None
     if gon.shipped:
         move(rec, Event.SHIPPED_FIRST)
@@ -179,7 +180,7 @@ def _settle_one(
 ) -> tuple[str, str]:
     """Apply ShipStation's answer for one order to its note; the audit result and detail."""
     if result is not None and result.success and result.order_id:
-        if rec.ss_order_id or rec.attempts:
+        if rec.ss_order_id:  # an update of its order; a first create after failures is an import
             ctx.summary.updated += 1
         else:
             ctx.summary.imported += 1

@@ -186,6 +186,46 @@ class _Intercept(httpx.AsyncBaseTransport):
         return self.answer(request, response)
 
 
+async def test_a_listed_note_left_out_of_the_read_fails_for_the_cycle_and_is_not_cancelled(
+    tmp_path,
+):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+
+        def leave_it_out(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+            # the search lists the note; the read of the notes answers 200 without it
+            if "/goods-note/goods-out/" not in request.url.path:
+                return response
+            body = response.json()
+            body["response"] = {k: v for k, v in body["response"].items() if int(k) != gid}
+            headers = {
+                k: v for k, v in response.headers.items() if k.lower().startswith("brightpearl-")
+            }
+            return httpx.Response(response.status_code, json=body, headers=headers)
+
+        conn = Connector(
+            env.config,
+            env.state_path,
+            bp_transport=_Intercept(env.bp.app, leave_it_out),
+            ss_transport=httpx.ASGITransport(app=env.ss.app),
+            client_options=dict(FAST_CLIENTS),
+        )
+        try:
+            summary = await conn.run_cycle()
+        finally:
+            await conn.aclose()
+        rec = env.connector.store.gon(gid)
+        assert rec.stage == Stage.FAILED and rec.reason == reasons.NOTE_NOT_READ
+        assert summary.cancelled == 0 and summary.imported == 0 and not env.ss.orders
+        assert env.connector.retry([gid]) == 1  # due now: the next cycle reads it and sends it
+        summary = await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert summary.imported == 1 and rec.stage == Stage.IMPORTED and rec.ss_order_id
+    finally:
+        await env.aclose()
+
+
 async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_listed(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:

@@ -256,7 +256,8 @@ async def test_failed_note_is_retried_after_fix(env):
     assert env.connector.retry([bad.gon_id]) == 1
     summary = await env.connector.run_cycle()
     assert env.connector.store.gon(bad.gon_id).stage == "imported"
-    assert summary.updated == 1  # attempted before, so counted as re-sent
+    # new in ShipStation, though attempted before: imported (docs/contract.md), not re-sent
+    assert summary.imported == 1 and summary.updated == 0
 
 
 async def test_second_sync_on_same_state_is_refused(env):

@@ -3,8 +3,9 @@
 Every error a person may see carries a sentence that says what is wrong and, where we
 know it, what to do. Secrets never appear in these messages.
 
-The errors form a tree by what the caller must do; the three kinds of API error are siblings,
-so an ``except`` of one never catches another:
+The errors form a tree by what the caller must do. Stop the cycle (``CycleStop``), fail this
+one note (``ApiError``) and ask again later (``ApiThrottled``) are siblings, so an ``except`` of
+one never catches another:
 
 - ``BpTuiError``: every error bp-tui raises on purpose.
   - ``ConfigError``: the config file is missing or invalid: fix it (``ConfigWriteError``: not
@@ -15,7 +16,8 @@ so an ``except`` of one never catches another:
     - ``ApiUnavailable``: no usable answer (network, timeouts, repeated 5xx, a lost answer).
     - ``StopRequested``: a person asked to stop (SIGINT, SIGTERM, the dashboard).
   - ``ApiError``: the API refused this one request: that note (or order) fails or waits, and the
-    cycle goes on with the others (``GonConflict``, ``V1OnlyError``).
+    cycle goes on with the others (``brightpearl.apierrors.GonConflict``,
+    ``shipstation.v2.client.V1OnlyError``).
   - ``ApiThrottled``: ask again later: still throttled after waiting as told.
   - ``StateError``: the state file cannot be used (corrupt, foreign, newer): nothing runs.
   - ``SyncLocked``: another sync holds this state's lock: wait for it, or stop.

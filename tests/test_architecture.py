@@ -3,7 +3,7 @@
 - no import cycle between packages or modules of bp_tui, counting imports inside functions
   (not those under ``if TYPE_CHECKING:``, which never run);
 - nothing imports a higher layer, not even under ``if TYPE_CHECKING:``: core <- config/state <-
-  clients <- sync/troubleshoot <- service <- sandbox/ui <- cli;
+  clients <- sync/troubleshoot/alerts <- service <- sandbox/ui <- cli;
 - the front ends (ui, cli) reach the rest through bp_tui.service (see FRONT_END_MAY_IMPORT);
 - Textual only under bp_tui/ui;
 - in bp_tui/sync: no class built from several project classes, no function over 80 lines.

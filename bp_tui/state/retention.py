@@ -23,7 +23,7 @@ class Retention(Concern):
     def retire_batch(self, before: datetime, limit: int = 1000) -> int:
         """Remove up to ``limit`` of the notes :meth:`expired_gons` lists, with their shipments and
         their ShipStation parts (split, merged), in one transaction; how many notes. On a
-        :meth:`worker` connection that is one statement (its temporary trigger takes a note's
+        ``StateStore.worker`` connection that is one statement (its temporary trigger takes a note's
         shipments and parts along): the worker thread takes the GIL back from the busy dashboard
         only at the statement's end, not once per row or per table."""
         if not self._store._worker:

@@ -1,8 +1,9 @@
-"""The embedded state: one SQLite file (WAL) per connection setup.
+"""The embedded state: one SQLite file (WAL) per profile (one Brightpearl account).
 
-It holds a row per goods-out note (stage, reason, attempts, ShipStation ids), the labels
-seen for them, an audit log of every API write (an ``intent`` row before the write, its
-result after, which is what makes crash recovery possible), sync runs and watermarks.
+It holds a row per goods-out note (stage, reason, attempts, ShipStation ids), the labels seen
+for them and the ShipStation orders they were split or merged into, an audit log of every API
+write (an ``intent`` row before the write, its result after, which is what makes crash recovery
+possible), sync runs, watermarks, product weights, and the alerts' incidents and messages.
 """
 
 from __future__ import annotations

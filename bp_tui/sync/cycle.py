@@ -27,6 +27,10 @@ from bp_tui.sync.retain import Retain
 async def run_cycle(
     ctx: CycleContext, *, do_import: bool = True, do_confirm: bool = True
 ) -> CycleSummary:
+    """One cycle: the steps in order over ``ctx``; its summary. A CycleStop goes on to the
+    caller once the summary has its call counts and duration. ``do_import=False`` /
+    ``do_confirm=False`` leave out the import or the write-back steps (``sync --confirm-only`` /
+    ``--import-only``)."""
     started = time.monotonic()
     bp_start, ss_start = ctx.bp.requests_sent, ctx.ss.requests_sent
     try:

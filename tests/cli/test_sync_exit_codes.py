@@ -43,7 +43,8 @@ def test_exit_code_follows_failing_notes_not_only_this_runs_failures(tmp_path, m
         env.connector.retry([gon])  # due now, as `r` in the queue does
         fixed = run_once()
         assert fixed[0] == 0 and fixed[1]["failed"] == 0 and fixed[1]["failing"] == 0
-        assert fixed[1]["updated"] == 1 and env.connector.store.gon(gon).stage == "imported"
+        assert fixed[1]["imported"] == 1 and fixed[1]["updated"] == 0
+        assert env.connector.store.gon(gon).stage == "imported"  # new in ShipStation: imported
         assert env.connector.store.gon(good).stage == "imported"
     finally:
         asyncio.run(env.aclose())

@@ -282,10 +282,15 @@ async def _post_shw(
                 ctx.writer.settle(intent, "ok", "already shipped in Brightpearl")
                 return
             again = (await ctx.bp.get_goods_out_notes([rec.gon_id])).get(rec.gon_id)
-            if again is None or again.shipped:
-                ctx.writer.settle(
-                    intent, "ok" if again else "failed", "already shipped" if again else "deleted"
+            if again is None:  # not proof of a deletion, and nothing was written: not confirmed
+                why = (
+                    f"the shipped event met a conflict ({exc.message}), and the note was then "
+                    "missing from Brightpearl's answer: read again on the next sync"
                 )
+                ctx.writer.settle(intent, "failed", why)
+                raise GonConflict(exc.status, why, code=exc.code) from None
+            if again.shipped:
+                ctx.writer.settle(intent, "ok", "already shipped")
                 return
             version = again.last_event_version
             if attempt == 1:

@@ -286,9 +286,17 @@ async def cancel_deleted(ctx: CycleContext, deleted: list[GonRecord]) -> None:
         ]
         ctx.writer.record(intents)
         planned = [SendResult(o.order_key, r.ss_order_id, o.order_number, True) for r, o in part]
-        answers = await ctx.writer.call(
-            intents, lambda: ctx.ss.cancel_orders([o for _, o in part]), planned=planned
-        )
+        try:
+            answers = await ctx.writer.call(
+                intents, lambda: ctx.ss.cancel_orders([o for _, o in part]), planned=planned
+            )
+        except (ApiError, ApiThrottled) as exc:  # the intents say so; the deletion stays proven
+            ctx.summary.errors.append(
+                f"GON {', '.join(str(r.gon_id) for r, _ in part)}: deleted in Brightpearl; "
+                f"ShipStation did not answer the cancel, so it is read and cancelled on a later "
+                f"sync: {exc.message or exc}"
+            )
+            continue
         results = {r.order_key: r for r in answers}
         settled = []
         for (rec, current), intent in zip(part, intents, strict=True):

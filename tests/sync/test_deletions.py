@@ -349,3 +349,104 @@ async def test_a_labelled_note_deleted_in_brightpearl_needs_its_own_read_before_
         assert rec.stage == Stage.ATTENTION and rec.reason == reasons.DELETED_AFTER_LABEL
     finally:
         await env.aclose()
+
+
+async def test_a_cancel_shipstation_does_not_answer_ends_neither_the_cycle_nor_the_deletion(
+    tmp_path, monkeypatch
+):
+    """The cancel call fails (a 500 after its retries): the rest of the cycle still runs, the
+    cycle says which notes wait, and the next sync reads the order and cancels it."""
+    from bp_tui.errors import ApiError
+
+    env = make_env(tmp_path, orders=20, seed=4)
+    try:
+        await env.connector.run_cycle()
+        victim = min(env.connector.store.gons(stages=("imported",)))
+        env.bp.delete_gon(victim)
+        await env.connector.run_cycle()  # the first proof
+        late = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+
+        async def down(orders):
+            raise ApiError("shipstation", 500, "Internal Server Error")
+
+        monkeypatch.setattr(env.connector.ss, "cancel_orders", down)
+        summary = await env.connector.run_cycle()
+        assert summary.cancelled == 0 and summary.imported == 1  # the import after it ran
+        assert env.connector.store.gon(late).stage == Stage.IMPORTED
+        assert any(f"GON {victim}: deleted in Brightpearl" in e for e in summary.errors)
+        assert env.connector.store.gon(victim).stage == Stage.IMPORTED
+        monkeypatch.undo()
+        summary = await env.connector.run_cycle()
+        assert summary.cancelled == 1 and summary.errors == []
+        assert env.connector.store.gon(victim).stage == Stage.CANCELLED
+        cancelled = [o for o in env.ss.orders.values() if o["orderStatus"] == "cancelled"]
+        assert len(cancelled) == 1
+    finally:
+        await env.aclose()
+
+
+class _StaleAndMissing(httpx.AsyncBaseTransport):
+    """The in-process Brightpearl, while ``armed``: the note's shipped event carries a stale
+    If-Match (Brightpearl answers 409 itself), and id-set reads leave the note out."""
+
+    def __init__(self, app, gon_id: int) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.gon_id, self.armed = gon_id, True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if self.armed and request.method == "POST" and path.endswith(f"/{self.gon_id}/event"):
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "if-match"}
+            headers["If-Match"] = '"999999"'
+            request = httpx.Request(
+                request.method, request.url, headers=headers, content=request.content
+            )
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        if not (self.armed and request.method == "GET" and "/goods-out/" in path):
+            return response
+        body = response.json()
+        body["response"] = {k: v for k, v in body["response"].items() if int(k) != self.gon_id}
+        keep = {k: v for k, v in response.headers.items() if k.lower().startswith("brightpearl-")}
+        return httpx.Response(response.status_code, json=body, headers=keep)
+
+
+async def test_a_conflict_then_a_read_without_the_note_confirms_nothing(tmp_path):
+    """The shipped event meets a 409 and the re-read leaves the note out: that proves neither a
+    deletion nor a write, so the note is not confirmed; it fails saying why, and the next sync
+    writes it back once."""
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        env.ss.create_label(env.connector.store.gon(gid).ss_order_id)
+        faulty = _StaleAndMissing(env.bp.app, gid)
+        conn = Connector(
+            env.config,
+            env.state_path,
+            bp_transport=faulty,
+            ss_transport=httpx.ASGITransport(app=env.ss.app),
+            client_options=dict(FAST_CLIENTS),
+        )
+        try:
+            faulty.armed = False  # the first read of the cycle finds it; only the re-read does not
+
+            async def arm(*args, **kwargs):
+                faulty.armed = True
+                return await original(*args, **kwargs)
+
+            original = conn.bp.post_shipped_event
+            conn.bp.post_shipped_event = arm  # type: ignore[method-assign]
+            summary = await conn.run_cycle()
+        finally:
+            await conn.aclose()
+        rec = env.connector.store.gon(gid)
+        assert summary.confirmed == 0
+        assert rec.stage == Stage.FAILED and "missing from Brightpearl's answer" in rec.reason
+        assert not env.bp.gons[gid]["status"]["shipped"]
+        env.connector.retry([gid])
+        summary = await env.connector.run_cycle()
+        assert summary.confirmed == 1 and env.connector.store.gon(gid).stage == Stage.CONFIRMED
+        assert [e["eventCode"] for e in env.bp.gons[gid]["events"]].count("SHW") == 1
+    finally:
+        await env.aclose()

@@ -53,7 +53,7 @@ class Import:
         await send_orders(ctx, outbox)
         if (
             plan.orders_mark
-        ):  # every edit found was sent (or refused with its reason): not looked for again
+        ):  # every edit found was sent, or its note says why not: not looked for again
             ctx.store.meta.set_watermark("orders", plan.orders_mark)
 
 

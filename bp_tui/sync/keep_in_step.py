@@ -50,8 +50,13 @@ class KeepInStep:
         for gid in plan.changed:
             rec, gon = plan.records[gid], plan.notes.get(gid)
             order = plan.orders.get(gon.order_id) if gon is not None else None
-            if gon is None or gon.shipped or order is None:
-                continue  # it left the list meanwhile: the next cycle sees it as shipped or deleted
+            if gon is not None and gon.shipped:
+                continue  # shipped since it was listed: the next cycle sees it leave the list
+            if gon is None or order is None:  # listed, so not deleted: read again, edit kept
+                why = reasons.NOTE_NOT_READ if gon is None else reasons.ORDER_MISSING
+                ctx.fail(rec, f"changed in Brightpearl, but {why}", ctx.now())
+                held.append(rec)
+                continue
             describe(rec, gon, order)
             held.append(rec)
             try:

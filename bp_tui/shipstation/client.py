@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -33,7 +33,7 @@ from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.errors import ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation import orders as v1
 from bp_tui.shipstation.api_errors import SERVICE, error_for, is_throttled
-from bp_tui.shipstation.dates import to_filter
+from bp_tui.shipstation.dates import pacific_day, to_filter
 from bp_tui.shipstation.models import (
     Carrier,
     CarrierService,
@@ -286,17 +286,18 @@ class ShipStationClient(SenderClient):
         order_id: int,
         *,
         carrier_code: str,
-        ship_date: date,
+        shipped_at: datetime,
         tracking_number: str = "",
         notify_customer: bool = False,
         notify_sales_channel: bool = False,
     ) -> None:
-        """POST /orders/markasshipped. Never sent twice blind: after a lost answer the order is
-        re-read, and only an order that is still open gets the request again."""
+        """POST /orders/markasshipped, with the Pacific calendar date of ``shipped_at`` (V1's
+        dates are Pacific). Never sent twice blind: after a lost answer the order is re-read,
+        and only an order that is still open gets the request again."""
         body = {
             "orderId": order_id,
             "carrierCode": carrier_code,
-            "shipDate": ship_date.isoformat(),
+            "shipDate": pacific_day(shipped_at).isoformat(),
             "trackingNumber": tracking_number or None,
             "notifyCustomer": notify_customer,
             "notifySalesChannel": notify_sales_channel,

@@ -1,4 +1,4 @@
-"""ShipStation V1 time handling.
+"""ShipStation time handling (V1 here; V2's dates name Pacific days too: ``pacific_day``).
 
 V1 answers in Pacific wall time without an offset (``2024-09-17T10:51:14.5030000``), some
 fields date-only (``2024-09-17``), and asks for filter values as Pacific ``yyyy-mm-dd hh:mm:ss``.
@@ -52,6 +52,11 @@ def parse_date(value: str | None) -> date | None:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(PACIFIC)
     return parsed.date()
+
+
+def pacific_day(value: datetime) -> date:
+    """The Pacific calendar date of an aware moment: the day ShipStation's dates name."""
+    return _as_pacific(value).date()
 
 
 def _as_pacific(value: datetime) -> datetime:

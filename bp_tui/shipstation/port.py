@@ -12,7 +12,7 @@ Statuses of an ``Order`` are the port's words: ``awaiting_payment``, ``awaiting_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bp_tui.apiclient.pacing import RateGate
@@ -62,7 +62,7 @@ class ShipStationPort(Protocol):
         order_id: int,
         *,
         carrier_code: str,
-        ship_date: date,
+        shipped_at: datetime,
         tracking_number: str = "",
         notify_customer: bool = False,
         notify_sales_channel: bool = False,

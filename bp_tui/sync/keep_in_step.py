@@ -6,8 +6,6 @@ settled first (``unsent``)."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
@@ -188,7 +186,7 @@ async def mark_shipped_in_shipstation(
                 lambda: ctx.ss.mark_as_shipped(
                     rec.ss_order_id or 0,
                     carrier_code="other",
-                    ship_date=shipped_on.astimezone(UTC).date(),
+                    shipped_at=shipped_on,
                     tracking_number=gon.shipping_reference,
                     notify_customer=ss_cfg.notify_customer,
                     notify_sales_channel=ss_cfg.notify_sales_channel,

@@ -54,3 +54,15 @@ async def test_markasshipped_needs_order_and_carrier_and_list_filters_take_the_e
     assert no_order.status_code == 400 and "orderId" in no_order.text
     assert bad_status.status_code == 400 and good_status.status_code == 200
     assert [o["orderId"] for o in good_status.json()["orders"]] == [created["orderId"]]
+
+
+async def test_markasshipped_refuses_a_ship_date_that_is_not_a_date(http):
+    async with http:
+        created = (await http.post("/orders/createorders", json=[order(1)])).json()["results"][0]
+        body = {"orderId": created["orderId"], "carrierCode": "other"}
+        bad = await http.post("/orders/markasshipped", json={**body, "shipDate": "tomorrow"})
+        still_open = (await http.get(f"/orders/{created['orderId']}")).json()["orderStatus"]
+        good = await http.post("/orders/markasshipped", json={**body, "shipDate": "2026-03-01"})
+        [record] = (await http.get("/fulfillments")).json()["fulfillments"]
+    assert bad.status_code == 400 and "shipDate" in bad.text and still_open == "awaiting_shipment"
+    assert good.status_code == 200 and record["shipDate"].startswith("2026-03-01")

@@ -598,3 +598,21 @@ async def test_labels_being_made_or_failed_are_v2_only_and_complete_under_one_id
     assert [la["label_id"] for la in processing] == [f"se-{making['shipmentId']}"]
     assert done["status"] == "completed" and done["tracking_number"] and status == "label_purchased"
     assert failed["shipmentId"] not in sb.shipments  # V1 lists no failed label
+
+
+@pytest.mark.off_contract_requests  # a ship_date that is not a date, on purpose
+async def test_a_fulfillment_ship_date_that_is_not_a_date_refuses_the_request():
+    sb = ShipStationV2Sandbox()
+    async with http(sb) as client:
+        (a,) = (await create(client, shipment(1)))["shipments"]
+        item = {"shipment_id": a["shipment_id"], "tracking_number": "T", "carrier_code": "other"}
+        bad = await client.post(
+            "/v2/fulfillments", json={"fulfillments": [{**item, "ship_date": "soon"}]}
+        )
+        good = await client.post(
+            "/v2/fulfillments", json={"fulfillments": [{**item, "ship_date": "2026-03-01"}]}
+        )
+        [listed] = (await client.get("/v2/fulfillments")).json()["fulfillments"]
+    assert bad.status_code == 400 and "ship_date" in bad.json()["errors"][0]["message"]
+    assert good.status_code == 200 and not good.json()["has_errors"]
+    assert listed["ship_date"].startswith("2026-03-01T0")  # midnight Pacific, in UTC

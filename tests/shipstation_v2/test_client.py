@@ -20,6 +20,7 @@ from bp_tui.errors import ApiAuthError, ApiError, ApiUnavailable
 from bp_tui.sandbox.faults import FaultPlan, attach
 from bp_tui.sandbox.shipstation_v2.faults import SHIPSTATION_V2
 from bp_tui.sandbox.shipstation_v2.sandbox import ShipStationV2Sandbox
+from bp_tui.shipstation.dates import PACIFIC
 from bp_tui.shipstation.models import Order, OrderUpdate
 from bp_tui.shipstation.v2.client import ShipStationV2Client, V1OnlyError
 from tests.shipstation.factory import SleepRecorder, draft
@@ -298,7 +299,7 @@ async def test_mark_as_shipped_is_a_fulfillment_with_the_notify_flags(tmp_path):
         await ss.mark_as_shipped(
             made.order_id,
             carrier_code="other",
-            ship_date=date(2026, 1, 2),
+            shipped_at=datetime(2026, 1, 2, 12, tzinfo=UTC),
             tracking_number="HAND-1",
             notify_customer=True,
             notify_sales_channel=False,
@@ -307,7 +308,7 @@ async def test_mark_as_shipped_is_a_fulfillment_with_the_notify_flags(tmp_path):
             await ss.mark_as_shipped(
                 made.order_id,
                 carrier_code="other",
-                ship_date=date(2026, 1, 2),
+                shipped_at=datetime(2026, 1, 2, 12, tzinfo=UTC),
                 tracking_number="HAND-2",
             )
         [record] = await ss.list_fulfillments(create_date_start=SINCE)
@@ -320,6 +321,26 @@ async def test_mark_as_shipped_is_a_fulfillment_with_the_notify_flags(tmp_path):
     assert record.ship_date is not None and record.ship_date.tzinfo is not None
 
 
+@pytest.mark.parametrize(
+    ("shipped_at", "day"),
+    [
+        (datetime(2026, 3, 2, 3, 0, tzinfo=UTC), date(2026, 3, 1)),  # 19:00 the day before, PST
+        (datetime(2026, 7, 2, 7, 0, tzinfo=UTC), date(2026, 7, 2)),  # midnight PDT
+    ],
+)
+async def test_the_fulfillment_ship_date_is_the_pacific_day_of_the_shipment(
+    tmp_path, shipped_at, day
+):
+    sb = ShipStationV2Sandbox()
+    async with client(sb, tmp_path) as ss:
+        made = (await ss.create_orders([keyed(1)]))[0]
+        await ss.mark_as_shipped(
+            made.order_id, carrier_code="other", shipped_at=shipped_at, tracking_number="T-9"
+        )
+        [record] = await ss.list_fulfillments(create_date_start=SINCE)
+    assert record.ship_date is not None and record.ship_date.astimezone(PACIFIC).date() == day
+
+
 async def test_marking_shipped_without_a_tracking_number_sends_nothing_and_says_why(tmp_path):
     sb = ShipStationV2Sandbox()
     async with client(sb, tmp_path) as ss:
@@ -330,7 +351,7 @@ async def test_marking_shipped_without_a_tracking_number_sends_nothing_and_says_
                 await ss.mark_as_shipped(
                     made.order_id,
                     carrier_code="other",
-                    ship_date=date(2026, 1, 2),
+                    shipped_at=datetime(2026, 1, 2, 12, tzinfo=UTC),
                     tracking_number=tracking,
                 )
             assert info.value.code == "no_tracking" and "tracking number" in info.value.message
@@ -358,7 +379,7 @@ async def test_a_lost_mark_as_shipped_answer_is_resolved_by_reading_the_shipment
         await ss.mark_as_shipped(
             made.order_id,
             carrier_code="other",
-            ship_date=date(2026, 1, 2),
+            shipped_at=datetime(2026, 1, 2, 12, tzinfo=UTC),
             tracking_number="HAND-1",
         )
     assert (
@@ -506,7 +527,10 @@ async def test_an_id_that_names_no_shipment_is_an_api_error_without_a_request(tm
         for call in (
             ss.get_order(0),
             ss.mark_as_shipped(
-                0, carrier_code="other", ship_date=date(2026, 1, 2), tracking_number="T-1"
+                0,
+                carrier_code="other",
+                shipped_at=datetime(2026, 1, 2, 12, tzinfo=UTC),
+                tracking_number="T-1",
             ),
             ss.get_order(9_000_000_000_000_000_123),
         ):

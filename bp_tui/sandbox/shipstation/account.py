@@ -11,7 +11,7 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bp_tui.sandbox.shipstation import shapes
@@ -180,8 +180,10 @@ class ShipStationAccount:
         carrier_code: str | None = "other",
         notify_customer: bool = False,
         notify_sales_channel: bool = False,
+        ship_date: date | None = None,
     ) -> dict:
-        """Mark the order shipped without a label: a fulfillment, invisible in /shipments.
+        """Mark the order shipped without a label: a fulfillment, invisible in /shipments, its
+        ship date the day given (a Pacific calendar day) or today.
 
         Whom ShipStation would tell is recorded in ``notifications`` (order id, customer,
         channel)."""
@@ -194,6 +196,7 @@ class ShipStationAccount:
             carrier_code=carrier_code,
             when=when,
             user_id=SANDBOX_USER,
+            ship_date=ship_date,
         )
         self.fulfillments[record["fulfillmentId"]] = record
         self.notifications.append((order_id, notify_customer, notify_sales_channel))

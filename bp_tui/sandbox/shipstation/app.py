@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bp_tui.sandbox.shipstation import shapes
 from bp_tui.sandbox.shipstation.account import CreateRefused, ShipStationAccount
-from bp_tui.shipstation.dates import parse_datetime, to_api_datetime
+from bp_tui.shipstation.dates import parse_date, parse_datetime, to_api_datetime
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -245,6 +245,15 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
                 return _invalid(
                     f"request.{flag.lower()}", f"The value '{body[flag]}' is not valid for {flag}."
                 )
+        ship_date = body.get("shipDate")
+        try:  # a date, or a date-time whose day is taken (chosen); absent: today
+            ship_day = parse_date(ship_date) if isinstance(ship_date, str) else None
+        except ValueError:
+            ship_day = None
+        if ship_date is not None and ship_day is None:
+            return _invalid(
+                "request.shipDate", f"The value '{ship_date}' is not valid for ShipDate."
+            )
         order = sandbox.orders.get(order_id)
         if order is None:
             return _not_found()
@@ -261,6 +270,7 @@ def build_app(sandbox: ShipStationAccount) -> Starlette:
             carrier_code=carrier,
             notify_customer=bool(body.get("notifyCustomer")),
             notify_sales_channel=bool(body.get("notifySalesChannel")),
+            ship_date=ship_day,
         )
         return JSONResponse({"orderId": order_id, "orderNumber": order["orderNumber"]})
 

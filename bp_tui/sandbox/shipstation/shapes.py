@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bp_tui.sandbox.shipstation.countries import ISO2
@@ -349,8 +349,9 @@ def fulfillment_record(
     carrier_code: str | None,
     when: datetime,
     user_id: str,
+    ship_date: date | None = None,
 ) -> dict:
-    ship_day = to_api_date(when) + "T00:00:00.0000000"
+    ship_day = (ship_date.isoformat() if ship_date else to_api_date(when)) + "T00:00:00.0000000"
     return {
         "fulfillmentId": fulfillment_id,
         "orderId": order["orderId"],

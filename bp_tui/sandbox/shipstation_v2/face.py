@@ -24,13 +24,14 @@ Rules from the reference, and the forms chosen where it is open:
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 from bp_tui.sandbox.shipstation import shapes as v1shapes
 from bp_tui.sandbox.shipstation.account import CreateRefused, ShipStationAccount
 from bp_tui.sandbox.shipstation.ratelimit import RateWindow
 from bp_tui.sandbox.shipstation_v2 import shapes
-from bp_tui.shipstation.dates import to_api_datetime
+from bp_tui.shipstation.dates import PACIFIC, to_api_datetime
 
 DEFAULT_KEY = "sandbox-v2-key"
 V2_RATE_LIMIT = 200  # requests per minute (docs.shipstation.com/rate-limits)
@@ -369,6 +370,11 @@ class V2Face:
         for flag in ("notify_customer", "notify_order_source"):
             if item.get(flag) is not None and not isinstance(item[flag], bool):
                 raise V2Refused(f"{where}.{flag} must be true or false", field=f"{where}.{flag}")
+        if "ship_date" in item and _ship_day(item["ship_date"]) is None:
+            raise V2Refused(
+                f"{where}.ship_date must be a date or an ISO 8601 date-time",
+                field=f"{where}.ship_date",
+            )
 
     def fulfill(self, item: Any) -> dict:
         """One ``POST /v2/fulfillments`` item (checked by ``check_fulfillment``): its result
@@ -400,6 +406,7 @@ class V2Face:
                 carrier_code=carrier,
                 notify_customer=bool(item.get("notify_customer")),
                 notify_sales_channel=bool(item.get("notify_order_source")),
+                ship_date=_ship_day(item.get("ship_date")),
             )
         return result
 
@@ -517,3 +524,18 @@ class V2Face:
             "ship_from": ship_from if isinstance(ship_from, dict) else None,
             "v2_only": {k: body[k] for k in V2_ONLY if k in body},
         }
+
+
+def _ship_day(value: Any) -> date | None:
+    """A fulfillment's ``ship_date``: a date, or a date-time whose Pacific day is taken (chosen);
+    None for anything else."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(PACIFIC).date() if moment.tzinfo else moment.date()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from bp_tui.config.model import ShipStationSettings
 from bp_tui.core.shipping import OrderDraft, SendResult
 from bp_tui.errors import ApiAuthError, ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.shipstation.api_errors import SERVICE
+from bp_tui.shipstation.dates import pacific_day
 from bp_tui.shipstation.models import Fulfillment, Order, OrderUpdate, Shipment, Store
 from bp_tui.shipstation.v2 import errors, translate
 from bp_tui.shipstation.v2.cache import IdCache, cache_path
@@ -619,7 +620,7 @@ class ShipStationV2Client(SenderClient):
         order_id: int,
         *,
         carrier_code: str,
-        ship_date: date,
+        shipped_at: datetime,
         tracking_number: str = "",
         notify_customer: bool = False,
         notify_sales_channel: bool = False,
@@ -646,7 +647,7 @@ class ShipStationV2Client(SenderClient):
                     "shipment_id": sid,
                     "tracking_number": tracking_number.strip(),
                     "carrier_code": carrier_code,
-                    "ship_date": ship_date.isoformat(),
+                    "ship_date": pacific_day(shipped_at).isoformat(),
                     "notify_customer": notify_customer,
                     "notify_order_source": notify_sales_channel,
                 }

@@ -16,12 +16,11 @@ from __future__ import annotations
 import copy
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bp_tui.core.shipping import Address, LineItem, OrderDraft
+from bp_tui.shipstation.dates import PACIFIC
 from bp_tui.shipstation.models import Fulfillment, Order, Shipment
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_ID_LENGTH = 50  # external_shipment_id and shipment_number; V2 cuts longer ones silently
 
 # V2 shipment_status -> the V1 orderStatus word the engine reads (V2 has no "shipped"; an order

@@ -160,6 +160,13 @@ async def mark_shipped_in_shipstation(
         if items
         else {}
     )
+    tried = (
+        ctx.store.audit.keys_attempted(
+            str(IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id)) for rec, _ in items
+        )
+        if items
+        else set()
+    )
     for rec, gon in items:
         await ctx.checkpoint()
         rec.gon_state = "shipped"
@@ -197,6 +204,10 @@ async def mark_shipped_in_shipstation(
             if await ss_status(ctx, rec.ss_order_id) != "shipped":
                 ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
                 ctx.store.save_gons([rec])
+                continue
+            if str(intent.key) not in tried:  # shipped there by a label or a person, not by us
+                ctx.writer.settle(intent, "ok", "shipped in ShipStation already: not marked")
+                ctx.store.save_gons([rec])  # its label is read and written back as the shipment
                 continue
             # Already shipped there: our own earlier mark whose answer was lost.
             ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation")

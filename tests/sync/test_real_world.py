@@ -488,3 +488,26 @@ async def test_a_bulk_edit_reads_the_open_orders_by_page_not_one_by_one(tmp_path
         )
     finally:
         await env.aclose()
+
+
+async def test_a_label_and_a_shipment_in_brightpearl_before_the_next_sync_is_one_shipment(env):
+    """A packer buys the label in ShipStation and someone ships the note in Brightpearl before
+    bp-tui's next cycle: ShipStation refusing the mark-as-shipped is not taken for bp-tui's own
+    earlier mark, and the label is written back as the shipment, not as a replacement."""
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    label = env.ss.create_label(order["orderId"], tracking_number="LABEL-1")
+    env.bp.apply_events(
+        rec.gon_id,
+        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+    )
+    summary = await env.connector.run_cycle()
+    after = env.connector.store.gon(rec.gon_id)
+    assert after.stage == "confirmed" and summary.attention == 0
+    assert after.tracking == label["trackingNumber"] and "marked shipped" not in after.reason
+    texts = [n["text"] for n in env.bp.notes.get(rec.order_id, []) if "[bp-tui" in n["text"]]
+    assert len(texts) == 1 and "LABEL-1" in texts[0] and "eplacement" not in texts[0]
+    assert shw_counts(env)[rec.gon_id] == 1
+    again = await env.connector.run_cycle()
+    assert again.attention == 0 and env.connector.store.gon(rec.gon_id).stage == "confirmed"

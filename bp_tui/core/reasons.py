@@ -104,11 +104,23 @@ LISTED_AFTER_CANCEL = (
 )
 
 
-def deletion_seen(when: str) -> str:
-    return (
+BEFORE_DELETION_SEEN = "; before that: "
+
+
+def deletion_seen(when: str, before: str = "") -> str:
+    """A first proof of a deletion; ``before``, the note's reason until then, is kept after it
+    (``before_deletion_seen`` gives it back once the note is found again)."""
+    before = before_deletion_seen(before) if before.startswith(DELETION_SEEN) else before
+    text = (
         f"{DELETION_SEEN} ({when}): it is read again on the next sync before its ShipStation order "
         "is cancelled; nothing to do if it was deleted on purpose"
     )
+    return f"{text}{BEFORE_DELETION_SEEN}{before}" if before else text
+
+
+def before_deletion_seen(reason: str) -> str:
+    """The reason a first proof of a deletion covered ("" if none)."""
+    return reason.split(BEFORE_DELETION_SEEN, 1)[1] if BEFORE_DELETION_SEEN in reason else ""
 
 
 def cancels_held(count: int, open_orders: int, limit: int) -> str:

@@ -146,7 +146,7 @@ def _listed_again(rec: GonRecord) -> None:
     comes back. Never in ShipStation, it is sent again; its ShipStation order cancelled, a person
     restores it (ShipStation never reopens a cancelled order through its API)."""
     if rec.reason.startswith(reasons.DELETION_SEEN):
-        rec.reason = ""
+        rec.reason = reasons.before_deletion_seen(rec.reason)
     if rec.stage == Stage.ATTENTION and rec.reason.startswith(reasons.CANCELS_HELD):
         move(rec, Event.FOUND_AGAIN)
     elif rec.stage == Stage.CANCELLED and not rec.ss_order_id:

@@ -115,7 +115,7 @@ def forget_deletion(ctx: CycleContext, recs: list[GonRecord]) -> None:
             ctx, rec, CLEARED, "found in Brightpearl again: the first proof no longer counts"
         )
         if rec.reason.startswith(reasons.DELETION_SEEN):
-            rec.reason = ""
+            rec.reason = reasons.before_deletion_seen(rec.reason)
     ctx.store.save_gons([r for r in recs if r.gon_id in seen])
 
 
@@ -141,7 +141,7 @@ async def deletion_confirmed(ctx: CycleContext, rec: GonRecord) -> bool:
         SEEN,
         "Brightpearl said the note does not exist (first read; a later sync reads it again)",
     )
-    rec.reason = reasons.deletion_seen(f"first read {iso(ctx.now())}")
+    rec.reason = reasons.deletion_seen(f"first read {iso(ctx.now())}", rec.reason)
     ctx.store.save_gons([rec])
     return False
 

@@ -383,3 +383,35 @@ async def test_a_cancel_shipstation_does_not_answer_ends_neither_the_cycle_nor_t
         assert len(cancelled) == 1
     finally:
         await env.aclose()
+
+
+async def test_a_failed_note_read_once_as_deleted_then_listed_again_keeps_its_failure(tmp_path):
+    """A first proof of a deletion covers the note's reason, never drops it: a failed note
+    listed again says again why it failed (no failed note without a reason)."""
+    env = make_env(tmp_path, orders=0)
+    try:
+        order_id = env.bp.add_order(rows=[(1001, 1)])
+        env.bp.orders[order_id]["parties"]["delivery"]["countryIsoCode"] = ""  # cannot be mapped
+        gid = env.bp.add_gon(order_id, state="printed")
+        await env.connector.run_cycle()
+        failed = env.connector.store.gon(gid)
+        assert failed.stage == Stage.FAILED and failed.reason
+        saved = env.bp.gons[gid]
+        env.bp.delete_gon(gid)
+        await env.connector.run_cycle()  # first proof
+        seen = env.connector.store.gon(gid)
+        assert seen.reason.startswith(reasons.DELETION_SEEN) and failed.reason in seen.reason
+        env.bp.gons[gid] = saved  # listed again
+        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        await env.connector.run_cycle()
+        again = env.connector.store.gon(gid)
+        assert again.stage == Stage.FAILED and again.reason == failed.reason
+    finally:
+        await env.aclose()
+
+
+def test_a_first_proof_never_nests_another():
+    first = reasons.deletion_seen("first read 1", "could not be mapped")
+    second = reasons.deletion_seen("first read 2", first)
+    assert reasons.before_deletion_seen(second) == "could not be mapped"
+    assert reasons.before_deletion_seen(reasons.deletion_seen("first read 3")) == ""

@@ -105,12 +105,19 @@ LISTED_AFTER_CANCEL = (
 
 
 BEFORE_DELETION_SEEN = "; before that: "
+# A note that left the unshipped list, whose own read could not tell whether it was deleted.
+DELETION_UNKNOWN = "left Brightpearl's unshipped list; whether it was deleted could not be told"
+
+
+def deletion_unknown(why: str) -> str:
+    return f"{DELETION_UNKNOWN} (read again on the next sync): {why}"
 
 
 def deletion_seen(when: str, before: str = "") -> str:
     """A first proof of a deletion; ``before``, the note's reason until then, is kept after it
     (``before_deletion_seen`` gives it back once the note is found again)."""
     before = before_deletion_seen(before) if before.startswith(DELETION_SEEN) else before
+    before = "" if before.startswith(DELETION_UNKNOWN) else before
     text = (
         f"{DELETION_SEEN} ({when}): it is read again on the next sync before its ShipStation order "
         "is cancelled; nothing to do if it was deleted on purpose"

@@ -147,6 +147,8 @@ def _listed_again(rec: GonRecord) -> None:
     restores it (ShipStation never reopens a cancelled order through its API)."""
     if rec.reason.startswith(reasons.DELETION_SEEN):
         rec.reason = reasons.before_deletion_seen(rec.reason)
+    elif rec.reason.startswith(reasons.DELETION_UNKNOWN):
+        rec.reason = ""
     if rec.stage == Stage.ATTENTION and rec.reason.startswith(reasons.CANCELS_HELD):
         move(rec, Event.FOUND_AGAIN)
     elif rec.stage == Stage.CANCELLED and not rec.ss_order_id:

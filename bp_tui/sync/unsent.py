@@ -65,6 +65,11 @@ async def deletion_proven(ctx: CycleContext, rec: GonRecord) -> bool | None:
     """One read of the note by its own id: True when Brightpearl's own answer says it does not
     exist, False when it answers the note, None ("cannot tell": a gateway's 404, an odd answer,
     an error), which is an error of this note for this cycle, looked at again on the next."""
+    return (await _deletion_read(ctx, rec))[0]
+
+
+async def _deletion_read(ctx: CycleContext, rec: GonRecord) -> tuple[bool | None, str]:
+    """``deletion_proven``'s answer, and what it says when it cannot tell."""
     try:
         found = await ctx.bp.goods_out_note_deleted(rec.gon_id)
     except (ApiError, ApiThrottled) as exc:
@@ -72,11 +77,8 @@ async def deletion_proven(ctx: CycleContext, rec: GonRecord) -> bool | None:
     else:
         why = "the answer was not Brightpearl's own (a gateway's 404 page, or no note)"
     if found is None:
-        ctx.summary.errors.append(
-            f"GON {rec.gon_id}: left Brightpearl's unshipped list; whether it was deleted "
-            f"could not be told (looked at again next cycle): {why}"
-        )
-    return found
+        ctx.summary.errors.append(f"GON {rec.gon_id}: {reasons.deletion_unknown(why)}")
+    return found, why
 
 
 DELETION_ACTION = "deletion"  # the audit rows of the reads that prove a deletion
@@ -110,6 +112,10 @@ def note_deletion(ctx: CycleContext, rec: GonRecord, result: str, detail: str) -
 def forget_deletion(ctx: CycleContext, recs: list[GonRecord]) -> None:
     """These notes were found in Brightpearl: a first proof of their deletion no longer counts."""
     seen = deletion_seen_before(ctx, [r.gon_id for r in recs]) if recs else set()
+    unknown = [r for r in recs if r.reason.startswith(reasons.DELETION_UNKNOWN)]
+    for rec in unknown:
+        rec.reason = ""
+    ctx.store.save_gons(unknown)
     for rec in (r for r in recs if r.gon_id in seen):
         note_deletion(
             ctx, rec, CLEARED, "found in Brightpearl again: the first proof no longer counts"
@@ -124,8 +130,11 @@ async def deletion_confirmed(ctx: CycleContext, rec: GonRecord) -> bool:
     (and the note's reason says so), the second, on a later cycle, confirms it. A read that
     finds the note clears the first proof; one that cannot tell keeps it."""
     seen_before = rec.gon_id in deletion_seen_before(ctx, [rec.gon_id])
-    proof = await deletion_proven(ctx, rec)
-    if proof is None:
+    proof, why = await _deletion_read(ctx, rec)
+    if proof is None:  # said on the note too, unless a first proof or another reason is there
+        if not rec.reason or rec.reason.startswith(reasons.DELETION_UNKNOWN):
+            rec.reason = reasons.deletion_unknown(why)
+            ctx.store.save_gons([rec])
         return False
     if not proof:
         forget_deletion(ctx, [rec])

@@ -415,3 +415,37 @@ def test_a_first_proof_never_nests_another():
     second = reasons.deletion_seen("first read 2", first)
     assert reasons.before_deletion_seen(second) == "could not be mapped"
     assert reasons.before_deletion_seen(reasons.deletion_seen("first read 3")) == ""
+
+
+async def test_a_deletion_read_that_cannot_tell_is_said_on_the_note(tmp_path, monkeypatch):
+    """A gateway's answer to the note's own read proves nothing: the cycle's errors and the
+    note's reason say so, and the reason goes once the note is read or listed again."""
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        saved = env.bp.gons[gid]
+        env.bp.delete_gon(gid)
+
+        async def gateway(gon_id):
+            return None  # "cannot tell": what a gateway's HTML 404 reads as
+
+        monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", gateway)
+        summary = await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert rec.stage == Stage.IMPORTED and rec.reason.startswith(reasons.DELETION_UNKNOWN)
+        assert "gateway" in rec.reason and any(
+            reasons.DELETION_UNKNOWN in e for e in summary.errors
+        )
+        monkeypatch.undo()
+        await env.connector.run_cycle()  # Brightpearl's own 404: a first proof replaces it
+        rec = env.connector.store.gon(gid)
+        assert rec.reason.startswith(reasons.DELETION_SEEN)
+        assert reasons.before_deletion_seen(rec.reason) == ""
+        env.bp.gons[gid] = saved  # listed again
+        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", gateway)
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gid).reason == ""
+    finally:
+        await env.aclose()

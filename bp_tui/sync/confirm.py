@@ -56,7 +56,7 @@ class Confirm:
             if rec.stage in CLOSED_STAGES:
                 _closed(rec, recs, work)
             elif rec.stage == Stage.FAILED and rec.next_attempt_at and rec.next_attempt_at > now:
-                ctx.skip("backoff")
+                ctx.skip("backoff", rec)
             else:
                 _open(rec, recs, work)
         with ctx.store.transaction():

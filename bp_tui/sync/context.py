@@ -47,6 +47,8 @@ class CycleContext:
     held_orders: dict[str, list[ShipStationOrder]] = field(default_factory=dict)
     # a person confirmed this sync may cancel more than sync.max_cancels orders (or every open one)
     confirm_cancel: bool = False
+    # the (reason, note) pairs counted in summary.skipped: a note counts once per reason
+    skipped_notes: set[tuple[str, int]] = field(default_factory=set)
 
     # ---- progress and pauses
     def emit(
@@ -90,8 +92,11 @@ class CycleContext:
         return out
 
     # ---- outcomes
-    def skip(self, key: str, count: int = 1) -> None:
-        self.summary.skipped[key] = self.summary.skipped.get(key, 0) + count
+    def skip(self, key: str, rec: GonRecord) -> None:
+        """The note is left alone this cycle, for this reason (counted once per note)."""
+        if (key, rec.gon_id) not in self.skipped_notes:
+            self.skipped_notes.add((key, rec.gon_id))
+            self.summary.skipped[key] = self.summary.skipped.get(key, 0) + 1
 
     def fail(self, rec: GonRecord, reason: str, now: datetime) -> None:
         """The note failed: retried after a backoff that doubles per attempt (up to 6 h)."""

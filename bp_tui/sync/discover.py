@@ -93,7 +93,8 @@ class Discover:
         if row.channel_id is not None:
             rec.channel_id = row.channel_id
         rec.gon_state = _state_word(row)
-        _listed_again(rec)
+        if _listed_again(rec):
+            ctx.summary.attention += 1
         if rec.stage in OPEN_STAGES:
             # A note already in ShipStation never goes back to waiting (nothing would follow its
             # order any more): it stays in line for KeepInStep.
@@ -103,10 +104,10 @@ class Discover:
                 else eligibility(row, None, ctx.config, known_channel=rec.channel_id)
             )
             if why:
-                ctx.skip(why.key)
+                ctx.skip(why.key, rec)
                 move(rec, Event.FOUND_WAITING, why.sentence)
             elif rec.stage == Stage.FAILED and rec.next_attempt_at and rec.next_attempt_at > now:
-                ctx.skip("backoff")
+                ctx.skip("backoff", rec)
             else:
                 if rec.stage == Stage.WAITING:
                     move(rec, Event.FOUND_ELIGIBLE)
@@ -140,11 +141,11 @@ class Discover:
         return [g for g, r in imported.items() if r.order_id in orders]
 
 
-def _listed_again(rec: GonRecord) -> None:
+def _listed_again(rec: GonRecord) -> bool:
     """A note the unshipped search lists is not deleted, whatever was concluded before: a first
     proof of its deletion is forgotten, a held cancellation dropped, and a note marked cancelled
     comes back. Never in ShipStation, it is sent again; its ShipStation order cancelled, a person
-    restores it (ShipStation never reopens a cancelled order through its API)."""
+    restores it (ShipStation never reopens a cancelled order through its API): True then."""
     if rec.reason.startswith(reasons.DELETION_SEEN):
         rec.reason = reasons.before_deletion_seen(rec.reason)
     elif rec.reason.startswith(reasons.DELETION_UNKNOWN):
@@ -155,6 +156,8 @@ def _listed_again(rec: GonRecord) -> None:
         move(rec, Event.RELISTED)
     elif rec.stage == Stage.CANCELLED:
         move(rec, Event.RELISTED_AFTER_CANCEL)
+        return True
+    return False
 
 
 def _state_word(row: GoodsOutSearchRow) -> str:

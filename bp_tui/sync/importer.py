@@ -83,7 +83,7 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> OrderDraft 
     if gon.shipped:
         move(rec, Event.SHIPPED_FIRST)
         rec.gon_state = "shipped"
-        ctx.skip(reasons.SHIPPED_REASON.key)
+        ctx.skip(reasons.SHIPPED_REASON.key, rec)
         return None
     order = plan.orders.get(gon.order_id)
     if order is None:
@@ -93,7 +93,7 @@ def _map_new(ctx: CycleContext, plan: ImportPlan, rec: GonRecord) -> OrderDraft 
     why = reasons.eligibility(gon, order, ctx.config)  # the order's channel decides now
     if why is not None:
         move(rec, Event.FOUND_WAITING, why.sentence)
-        ctx.skip(why.key)
+        ctx.skip(why.key, rec)
         return None
     try:
         return payload_for(ctx.config, plan, gon, order)

@@ -54,8 +54,10 @@ async def settle_unsent_gone(ctx: CycleContext, plan: ImportPlan) -> None:
         if note is not None:  # shipped in Brightpearl
             move(rec, Event.SHIPPED_FIRST)
             rec.gon_state = "shipped"
+            ctx.skip(reasons.SHIPPED_REASON.key, rec)
         else:
             move(rec, Event.DELETED_FIRST)
+            ctx.summary.cancelled += 1
         rec.next_attempt_at = None
         settled.append(rec)
     ctx.store.save_gons(settled)

@@ -187,32 +187,37 @@ async def mark_shipped_in_shipstation(
             f"(GON {rec.gon_id} shipped in Brightpearl)",
         )
         ctx.writer.record([intent])
-        try:
-            await ctx.writer.call(
-                [intent],
-                lambda: ctx.ss.mark_as_shipped(
-                    rec.ss_order_id or 0,
-                    carrier_code="other",
-                    shipped_at=shipped_on,
-                    tracking_number=gon.shipping_reference,
-                    notify_customer=ss_cfg.notify_customer,
-                    notify_sales_channel=ss_cfg.notify_sales_channel,
-                ),
-                planned=None,
-            )
-        except (ApiError, ApiThrottled) as exc:
-            if await ss_status(ctx, rec.ss_order_id) != "shipped":
-                ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
-                ctx.store.save_gons([rec])
-                continue
-            if str(intent.key) not in tried:  # shipped there by a label or a person, not by us
-                ctx.writer.settle(intent, "ok", "shipped in ShipStation already: not marked")
-                ctx.store.save_gons([rec])  # its label is read and written back as the shipment
-                continue
-            # Already shipped there: our own earlier mark whose answer was lost.
-            ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation")
+        ours = str(intent.key) in tried  # an earlier run sent this mark; its answer was lost
+        if ours and await ss_status(ctx, rec.ss_order_id) == "shipped":
+            ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation (read)")
         else:
-            ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
+            try:
+                await ctx.writer.call(
+                    [intent],
+                    lambda: ctx.ss.mark_as_shipped(
+                        rec.ss_order_id or 0,
+                        carrier_code="other",
+                        shipped_at=shipped_on,
+                        tracking_number=gon.shipping_reference,
+                        notify_customer=ss_cfg.notify_customer,
+                        notify_sales_channel=ss_cfg.notify_sales_channel,
+                    ),
+                    planned=None,
+                )
+            except (ApiError, ApiThrottled) as exc:
+                if await ss_status(ctx, rec.ss_order_id) != "shipped":
+                    ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
+                    ctx.store.save_gons([rec])
+                    continue
+                if not ours and exc.status and 400 <= exc.status < 500:
+                    # refused: shipped there already by a label or a person, not by bp-tui
+                    ctx.writer.settle(intent, "ok", "shipped in ShipStation already: not marked")
+                    ctx.store.save_gons([rec])  # its label is read and written back as such
+                    continue
+                # no clear answer, and the order is shipped: this mark (or an earlier one) did it
+                ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation")
+            else:
+                ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
         move(rec, Event.SHIPPED_OUTSIDE)
         rec.tracking, rec.confirmed_at = gon.shipping_reference, ctx.now()
         ctx.summary.confirmed += 1

@@ -339,3 +339,99 @@ async def test_a_kill_anywhere_in_the_real_world_cycle_ends_exactly_once(
         await final.aclose()
     finally:
         await env.aclose()
+
+
+class CrashAfterMark(httpx.AsyncBaseTransport):
+    """ShipStation marks the order shipped, and the process dies before the answer arrives."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        path = request.url.path
+        if request.method == "POST" and path.endswith(("/markasshipped", "/v2/fulfillments")):
+            await response.aread()
+            raise Crash()
+        return response
+
+
+async def test_a_mark_as_shipped_lost_in_a_crash_is_read_back_not_sent_again(tmp_path, ss_api):
+    """After the crash the order is read first: shipped already, so nothing is sent again (V2
+    would otherwise be asked for a second fulfillment) and the note is confirmed as marked."""
+    env = make_env(tmp_path, orders=0, ss_api=ss_api)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        env.bp.apply_events(
+            gid,
+            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+        )
+        env.bp.gons[gid]["shipping"]["reference"] = "HAND-1"
+        dying = Connector(
+            env.config,
+            env.state_path,
+            bp_transport=httpx.ASGITransport(app=env.bp.app),
+            ss_transport=CrashAfterMark(httpx.ASGITransport(app=env.ss.app)),
+            client_options=dict(FAST_CLIENTS),
+            ss_options=env.ss_options,
+        )
+        with pytest.raises(Crash):
+            await dying.run_cycle()
+        await dying.aclose()
+        restarted = connector(env)
+        sent = []
+        real = restarted.ss.mark_as_shipped
+
+        async def counted(*args, **kwargs):
+            sent.append(args)
+            return await real(*args, **kwargs)
+
+        restarted.ss.mark_as_shipped = counted  # type: ignore[method-assign]
+        try:
+            summary = await restarted.run_cycle()
+            again = await restarted.run_cycle()
+            rec = restarted.store.gon(gid)
+        finally:
+            await restarted.aclose()
+        assert sent == [] and summary.confirmed == 1 and summary.attention == 0
+        assert rec.stage == "confirmed" and "marked shipped" in rec.reason
+        assert again.attention == 0 and note_counts(env) == Counter()
+        assert sum(1 for f in env.ss.fulfillments.values()) == 1
+    finally:
+        await env.aclose()
+
+
+async def test_a_mark_as_shipped_answered_with_a_server_error_is_taken_as_done_once_read(
+    tmp_path, ss_api
+):
+    """The mark went through but the answer is a 500: the order read shipped is this mark's
+    doing (only a refusal, a 4xx, says someone else shipped it), so the note is confirmed as
+    marked, and nothing more is written."""
+    from bp_tui.errors import ApiError
+
+    env = make_env(tmp_path, orders=0, ss_api=ss_api)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        env.bp.apply_events(
+            gid,
+            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+        )
+        env.bp.gons[gid]["shipping"]["reference"] = "HAND-1"
+        real = env.connector.ss.mark_as_shipped
+
+        async def done_but_500(*args, **kwargs):
+            await real(*args, **kwargs)
+            raise ApiError("shipstation", 500, "Internal Server Error")
+
+        env.connector.ss.mark_as_shipped = done_but_500  # type: ignore[method-assign]
+        summary = await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert (
+            summary.confirmed == 1 and rec.stage == "confirmed" and "marked shipped" in rec.reason
+        )
+        await env.connector.run_cycle()
+        assert note_counts(env) == Counter() and len(env.ss.fulfillments) == 1
+    finally:
+        await env.aclose()

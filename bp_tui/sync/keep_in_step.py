@@ -209,8 +209,8 @@ async def mark_shipped_in_shipstation(
                     ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
                     ctx.store.save_gons([rec])
                     continue
-                if not ours and exc.status and 400 <= exc.status < 500:
-                    # refused: shipped there already by a label or a person, not by bp-tui
+                if not ours and not (isinstance(exc, ApiError) and exc.status >= 500):
+                    # refused, or nothing sent: shipped there by a label or a person, not by us
                     ctx.writer.settle(intent, "ok", "shipped in ShipStation already: not marked")
                     ctx.store.save_gons([rec])  # its label is read and written back as such
                     continue

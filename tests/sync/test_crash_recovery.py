@@ -406,8 +406,8 @@ async def test_a_mark_as_shipped_answered_with_a_server_error_is_taken_as_done_o
     tmp_path, ss_api
 ):
     """The mark went through but the answer is a 500: the order read shipped is this mark's
-    doing (only a refusal, a 4xx, says someone else shipped it), so the note is confirmed as
-    marked, and nothing more is written."""
+    doing (only a refusal, or nothing sent, says someone else shipped it), so the note is
+    confirmed as marked, and nothing more is written."""
     from bp_tui.errors import ApiError
 
     env = make_env(tmp_path, orders=0, ss_api=ss_api)

@@ -21,13 +21,22 @@ from bp_tui.sync.context import SS_BATCH, CycleContext
 from bp_tui.sync.outbox import Outbox
 from bp_tui.sync.payloads import OPEN_STATUSES, describe, payload_for, sent_draft
 from bp_tui.sync.plan import ImportPlan
-from bp_tui.sync.unsent import deletion_confirmed, deletion_proven, settle_unsent_gone
+from bp_tui.sync.unsent import (
+    deletion_confirmed,
+    deletion_proven,
+    forget_deletion,
+    settle_unsent_gone,
+)
 from bp_tui.sync.writer import Intent
 
 
 class KeepInStep:
     async def __call__(self, ctx: CycleContext, plan: ImportPlan, outbox: Outbox) -> None:
         await settle_unsent_gone(ctx, plan)
+        # Read by id though no longer listed (shipped, or older than lookback_days): not deleted.
+        forget_deletion(
+            ctx, [plan.records[g] for g in plan.gone if g in plan.notes and g in plan.records]
+        )
         await self._queue_resends(ctx, plan, outbox)
         shipped_outside = [
             (plan.records[g], plan.notes[g])
@@ -147,6 +156,11 @@ async def _update_for(
     return OrderUpdate(current, draft)
 
 
+# The audit results of a mark that may have reached ShipStation: open, lost in a crash, or sent
+# without an answer.
+MAYBE_SENT = frozenset({"intent", "lost", "error"})
+
+
 async def mark_shipped_in_shipstation(
     ctx: CycleContext, items: list[tuple[GonRecord, GoodsOutNote]]
 ) -> None:
@@ -160,12 +174,13 @@ async def mark_shipped_in_shipstation(
         if items
         else {}
     )
-    tried = (
-        ctx.store.audit.keys_attempted(
+    # A mark an earlier run may have sent (its answer lost): read back, never sent again blind.
+    latest = (
+        ctx.store.audit.latest_results(
             str(IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id)) for rec, _ in items
         )
         if items
-        else set()
+        else {}
     )
     for rec, gon in items:
         await ctx.checkpoint()
@@ -186,9 +201,17 @@ async def mark_shipped_in_shipstation(
             plan=f"ShipStation: mark order {rec.ss_order_number} shipped "
             f"(GON {rec.gon_id} shipped in Brightpearl)",
         )
+        ours = latest.get(str(intent.key)) in MAYBE_SENT
+        status = await ss_status(ctx, rec.ss_order_id) if ours else None
+        if ours and status is None:
+            ctx.summary.errors.append(
+                f"GON {rec.gon_id}: shipped in Brightpearl; an earlier mark of its ShipStation "
+                "order had no answer, and the order could not be read: read again next sync"
+            )
+            ctx.store.save_gons([rec])
+            continue
         ctx.writer.record([intent])
-        ours = str(intent.key) in tried  # an earlier run sent this mark; its answer was lost
-        if ours and await ss_status(ctx, rec.ss_order_id) == "shipped":
+        if status == "shipped":
             ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation (read)")
         else:
             try:
@@ -209,15 +232,12 @@ async def mark_shipped_in_shipstation(
                     ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
                     ctx.store.save_gons([rec])
                     continue
-                if not ours and not (isinstance(exc, ApiError) and exc.status >= 500):
-                    # refused, or nothing sent: shipped there by a label or a person, not by us
-                    ctx.writer.settle(intent, "ok", "shipped in ShipStation already: not marked")
-                    ctx.store.save_gons([rec])  # its label is read and written back as such
-                    continue
-                # no clear answer, and the order is shipped: this mark (or an earlier one) did it
-                ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation")
-            else:
-                ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
+                # Refused (or not sent), and shipped there: by a label or a person, not by us.
+                # Settled as refused, so a later cycle never takes it for a mark of ours.
+                ctx.writer.settle(intent, "failed", "not marked: shipped in ShipStation already")
+                ctx.store.save_gons([rec])  # its label is read and written back as the shipment
+                continue
+            ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
         move(rec, Event.SHIPPED_OUTSIDE)
         rec.tracking, rec.confirmed_at = gon.shipping_reference, ctx.now()
         ctx.summary.confirmed += 1

@@ -402,13 +402,13 @@ async def test_a_mark_as_shipped_lost_in_a_crash_is_read_back_not_sent_again(tmp
         await env.aclose()
 
 
-async def test_a_mark_as_shipped_answered_with_a_server_error_is_taken_as_done_once_read(
+async def test_a_mark_as_shipped_without_an_answer_ends_the_cycle_and_is_read_back(
     tmp_path, ss_api
 ):
-    """The mark went through but the answer is a 500: the order read shipped is this mark's
-    doing (only a refusal, or nothing sent, says someone else shipped it), so the note is
-    confirmed as marked, and nothing more is written."""
-    from bp_tui.errors import ApiError
+    """The mark went through but no answer came (a 5xx after the retries): the cycle ends, and
+    the next one reads the order first, finds it shipped, and confirms the note as marked,
+    sending nothing again and writing nothing more."""
+    from bp_tui.errors import ApiUnavailable
 
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
@@ -420,17 +420,21 @@ async def test_a_mark_as_shipped_answered_with_a_server_error_is_taken_as_done_o
         )
         env.bp.gons[gid]["shipping"]["reference"] = "HAND-1"
         real = env.connector.ss.mark_as_shipped
+        sent = []
 
-        async def done_but_500(*args, **kwargs):
+        async def done_without_answer(*args, **kwargs):
+            sent.append(args)
             await real(*args, **kwargs)
-            raise ApiError("shipstation", 500, "Internal Server Error")
+            if len(sent) == 1:
+                raise ApiUnavailable("shipstation", 503, "Service Unavailable")
 
-        env.connector.ss.mark_as_shipped = done_but_500  # type: ignore[method-assign]
+        env.connector.ss.mark_as_shipped = done_without_answer  # type: ignore[method-assign]
+        with pytest.raises(ApiUnavailable):
+            await env.connector.run_cycle()
         summary = await env.connector.run_cycle()
         rec = env.connector.store.gon(gid)
-        assert (
-            summary.confirmed == 1 and rec.stage == "confirmed" and "marked shipped" in rec.reason
-        )
+        assert len(sent) == 1 and summary.confirmed == 1
+        assert rec.stage == "confirmed" and "marked shipped" in rec.reason
         await env.connector.run_cycle()
         assert note_counts(env) == Counter() and len(env.ss.fulfillments) == 1
     finally:

@@ -354,9 +354,11 @@ async def test_a_labelled_note_deleted_in_brightpearl_needs_its_own_read_before_
 async def test_a_cancel_shipstation_does_not_answer_ends_neither_the_cycle_nor_the_deletion(
     tmp_path, monkeypatch
 ):
-    """The cancel call fails (a 500 after its retries): the rest of the cycle still runs, the
-    cycle says which notes wait, and the next sync reads the order and cancels it."""
-    from bp_tui.errors import ApiError
+    """ShipStation refuses the cancel call as a whole (or is still throttling it): the rest of
+    the cycle still runs, the cycle says which notes wait, and the next sync reads the order and
+    cancels it. (No answer at all, a 5xx or a timeout, ends the cycle as every unreachable API
+    does; the intent is read back on the next run.)"""
+    from bp_tui.errors import ApiThrottled
 
     env = make_env(tmp_path, orders=20, seed=4)
     try:
@@ -367,7 +369,7 @@ async def test_a_cancel_shipstation_does_not_answer_ends_neither_the_cycle_nor_t
         late = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
 
         async def down(orders):
-            raise ApiError("shipstation", 500, "Internal Server Error")
+            raise ApiThrottled("shipstation", 429, "Too Many Requests")
 
         monkeypatch.setattr(env.connector.ss, "cancel_orders", down)
         summary = await env.connector.run_cycle()
@@ -447,5 +449,31 @@ async def test_a_deletion_read_that_cannot_tell_is_said_on_the_note(tmp_path, mo
         monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", gateway)
         await env.connector.run_cycle()
         assert env.connector.store.gon(gid).reason == ""
+    finally:
+        await env.aclose()
+
+
+async def test_a_cannot_tell_reason_goes_once_the_note_is_read_though_not_listed(
+    tmp_path, monkeypatch
+):
+    """A note older than lookback_days leaves the list but is still read by id: read, it is not
+    deleted, so the "could not be told" reason goes."""
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        saved = env.bp.gons.pop(gid)  # out of the list and out of the read
+
+        async def gateway(gon_id):
+            return None
+
+        monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", gateway)
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gid).reason.startswith(reasons.DELETION_UNKNOWN)
+        saved["createdOn"] = "2020-01-01T00:00:00.000+00:00"  # read again, but too old to list
+        env.bp.gons[gid] = saved
+        await env.connector.run_cycle()
+        rec = env.connector.store.gon(gid)
+        assert rec.stage == Stage.IMPORTED and rec.reason == ""
     finally:
         await env.aclose()

@@ -511,3 +511,71 @@ async def test_a_label_and_a_shipment_in_brightpearl_before_the_next_sync_is_one
     assert shw_counts(env)[rec.gon_id] == 1
     again = await env.connector.run_cycle()
     assert again.attention == 0 and env.connector.store.gon(rec.gon_id).stage == "confirmed"
+
+
+async def test_a_refused_mark_is_never_taken_for_ours_on_a_later_cycle(env, monkeypatch):
+    """The same, but the label cannot be read in that cycle (ShipStation down for the read): the
+    refused mark is on record as refused, so the next cycle still writes the label back as the
+    shipment instead of confirming the note as marked by bp-tui."""
+    from bp_tui.errors import ApiUnavailable
+    from bp_tui.sync.read_shipments import ReadShipments
+
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    env.ss.create_label(order["orderId"], tracking_number="LABEL-1")
+    env.bp.apply_events(
+        rec.gon_id,
+        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+    )
+    env.bp.gons[rec.gon_id]["shipping"]["reference"] = "HAND-1"
+
+    async def down(self, ctx):
+        raise ApiUnavailable("shipstation", 503, "Service Unavailable")
+
+    monkeypatch.setattr(ReadShipments, "__call__", down)
+    with pytest.raises(ApiUnavailable):
+        await env.connector.run_cycle()
+    monkeypatch.undo()
+    summary = await env.connector.run_cycle()
+    after = env.connector.store.gon(rec.gon_id)
+    assert after.stage == "confirmed" and summary.attention == 0
+    assert after.tracking == "LABEL-1" and "marked shipped" not in after.reason
+    texts = [n["text"] for n in env.bp.notes.get(rec.order_id, []) if "[bp-tui" in n["text"]]
+    assert len(texts) == 1 and "eplacement" not in texts[0]
+
+
+async def test_an_earlier_mark_without_an_answer_is_not_sent_while_the_order_cannot_be_read(
+    env, monkeypatch
+):
+    from bp_tui.errors import ApiError, ApiUnavailable
+
+    await env.connector.run_cycle()
+    order = env.open_orders()[0]
+    rec = env.connector.store.gon_by_ss_order(order["orderId"])
+    env.bp.apply_events(
+        rec.gon_id,
+        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
+    )
+    env.bp.gons[rec.gon_id]["shipping"]["reference"] = "HAND-1"
+    sent = []
+
+    async def no_answer(*args, **kwargs):
+        sent.append(args)
+        raise ApiUnavailable("shipstation", 503, "Service Unavailable")
+
+    monkeypatch.setattr(env.connector.ss, "mark_as_shipped", no_answer)
+    with pytest.raises(ApiUnavailable):
+        await env.connector.run_cycle()  # sent; whether it was done, nobody knows
+
+    async def unreadable(order_id):
+        raise ApiError("shipstation", 400, "cannot read it now")
+
+    monkeypatch.setattr(env.connector.ss, "get_order", unreadable)
+    summary = await env.connector.run_cycle()
+    assert len(sent) == 1  # not sent again blind
+    assert any(f"GON {rec.gon_id}: shipped in Brightpearl" in e for e in summary.errors)
+    assert env.connector.store.gon(rec.gon_id).stage == "imported"
+    monkeypatch.undo()
+    summary = await env.connector.run_cycle()  # read: still open, so now it is sent
+    assert summary.confirmed == 1 and env.ss.orders[order["orderId"]]["orderStatus"] == "shipped"

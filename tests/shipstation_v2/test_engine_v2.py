@@ -373,10 +373,7 @@ async def test_a_note_shipped_without_a_tracking_number_is_held_with_the_reason_
     target = env.open_orders()[0]
     rec = env.connector.store.gon_by_ss_order(target["orderId"])
     env.bp.gons[rec.gon_id]["shipping"]["reference"] = ""
-    env.bp.apply_events(
-        rec.gon_id,
-        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-    )
+    env.bp.ship_outside(rec.gon_id)
     before = [
         r for r in env.ss.request_log if r[1] == "POST" and r[2].startswith("/v2/fulfillments")
     ]

@@ -50,9 +50,10 @@ def connector(
     counter: list[int] | None = None,
     crash_at: int = 0,
     after: bool = False,
+    ss: httpx.AsyncBaseTransport | None = None,
 ) -> Connector:
     bp: httpx.AsyncBaseTransport = httpx.ASGITransport(app=env.bp.app)
-    ss: httpx.AsyncBaseTransport = httpx.ASGITransport(app=env.ss.app)
+    ss = ss or httpx.ASGITransport(app=env.ss.app)
     if counter is not None:
         bp = CrashingTransport(bp, counter, crash_at, after)
         ss = CrashingTransport(ss, counter, crash_at, after)
@@ -363,19 +364,8 @@ async def test_a_mark_as_shipped_lost_in_a_crash_is_read_back_not_sent_again(tmp
     try:
         gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
         await env.connector.run_cycle()
-        env.bp.apply_events(
-            gid,
-            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-        )
-        env.bp.gons[gid]["shipping"]["reference"] = "HAND-1"
-        dying = Connector(
-            env.config,
-            env.state_path,
-            bp_transport=httpx.ASGITransport(app=env.bp.app),
-            ss_transport=CrashAfterMark(httpx.ASGITransport(app=env.ss.app)),
-            client_options=dict(FAST_CLIENTS),
-            ss_options=env.ss_options,
-        )
+        env.bp.ship_outside(gid, reference="HAND-1")
+        dying = connector(env, ss=CrashAfterMark(httpx.ASGITransport(app=env.ss.app)))
         with pytest.raises(Crash):
             await dying.run_cycle()
         await dying.aclose()
@@ -414,11 +404,7 @@ async def test_a_mark_as_shipped_without_an_answer_ends_the_cycle_and_is_read_ba
     try:
         gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
         await env.connector.run_cycle()
-        env.bp.apply_events(
-            gid,
-            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-        )
-        env.bp.gons[gid]["shipping"]["reference"] = "HAND-1"
+        env.bp.ship_outside(gid, reference="HAND-1")
         real = env.connector.ss.mark_as_shipped
         sent = []
 

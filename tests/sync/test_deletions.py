@@ -138,13 +138,13 @@ async def test_a_held_note_listed_again_goes_back_to_imported(tmp_path):
     try:
         gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
         await env.connector.run_cycle()
-        saved = env.bp.gons[gid]
-        env.bp.delete_gon(gid)
+        saved = env.bp.delete_gon(gid)
         await env.connector.run_cycle()
         await env.connector.run_cycle()
         assert env.connector.store.gon(gid).stage == Stage.ATTENTION
-        env.bp.gons[gid] = saved  # it was never gone: what answered was not Brightpearl's truth
-        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        env.bp.restore_gon(
+            gid, saved
+        )  # it was never gone: what answered was not Brightpearl's truth
         await env.connector.run_cycle(confirm_cancel=True)
         rec = env.connector.store.gon(gid)
         assert (rec.stage, rec.reason) == (Stage.IMPORTED, "")
@@ -260,16 +260,16 @@ async def test_a_note_whose_order_was_cancelled_wrongly_asks_a_person_once_liste
         ]
         await env.connector.run_cycle()
         gid = gids[0]
-        saved = env.bp.gons[gid]
-        env.bp.delete_gon(gid)
+        saved = env.bp.delete_gon(gid)
         await env.connector.run_cycle()
-        await env.connector.run_cycle()
+        assert (await env.connector.run_cycle()).cancelled == 1
         assert env.connector.store.gon(gid).stage == Stage.CANCELLED
-        env.bp.gons[gid] = saved  # listed again as printed and unshipped
-        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
-        await env.connector.run_cycle()
+        env.bp.restore_gon(gid, saved)  # listed again as printed and unshipped
+        listed = await env.connector.run_cycle()
         rec = env.connector.store.gon(gid)
         assert rec.stage == Stage.ATTENTION and rec.reason == reasons.LISTED_AFTER_CANCEL
+        assert listed.attention == 1  # counted in the run that moved it, and only then
+        assert (await env.connector.run_cycle()).attention == 0
     finally:
         await env.aclose()
 
@@ -282,11 +282,9 @@ async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads
         ]
         await env.connector.run_cycle()
         gid = gids[0]
-        saved = env.bp.gons[gid]
-        env.bp.delete_gon(gid)
+        saved = env.bp.delete_gon(gid)
         await env.connector.run_cycle()  # first proof
-        env.bp.gons[gid] = saved
-        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        env.bp.restore_gon(gid, saved)
         await env.connector.run_cycle()  # listed: the first proof no longer counts
         assert env.connector.store.gon(gid).reason == ""
         env.bp.delete_gon(gid)
@@ -398,13 +396,11 @@ async def test_a_failed_note_read_once_as_deleted_then_listed_again_keeps_its_fa
         await env.connector.run_cycle()
         failed = env.connector.store.gon(gid)
         assert failed.stage == Stage.FAILED and failed.reason
-        saved = env.bp.gons[gid]
-        env.bp.delete_gon(gid)
+        saved = env.bp.delete_gon(gid)
         await env.connector.run_cycle()  # first proof
         seen = env.connector.store.gon(gid)
         assert seen.reason.startswith(reasons.DELETION_SEEN) and failed.reason in seen.reason
-        env.bp.gons[gid] = saved  # listed again
-        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        env.bp.restore_gon(gid, saved)  # listed again
         await env.connector.run_cycle()
         again = env.connector.store.gon(gid)
         assert again.stage == Stage.FAILED and again.reason == failed.reason
@@ -426,8 +422,7 @@ async def test_a_deletion_read_that_cannot_tell_is_said_on_the_note(tmp_path, mo
     try:
         gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
         await env.connector.run_cycle()
-        saved = env.bp.gons[gid]
-        env.bp.delete_gon(gid)
+        saved = env.bp.delete_gon(gid)
 
         async def gateway(gon_id):
             return None  # "cannot tell": what a gateway's HTML 404 reads as
@@ -444,8 +439,7 @@ async def test_a_deletion_read_that_cannot_tell_is_said_on_the_note(tmp_path, mo
         rec = env.connector.store.gon(gid)
         assert rec.reason.startswith(reasons.DELETION_SEEN)
         assert reasons.before_deletion_seen(rec.reason) == ""
-        env.bp.gons[gid] = saved  # listed again
-        env.bp._gons_by_order.setdefault(saved["orderId"], []).append(gid)
+        env.bp.restore_gon(gid, saved)  # listed again
         monkeypatch.setattr(env.connector.bp, "goods_out_note_deleted", gateway)
         await env.connector.run_cycle()
         assert env.connector.store.gon(gid).reason == ""
@@ -462,7 +456,7 @@ async def test_a_cannot_tell_reason_goes_once_the_note_is_read_though_not_listed
     try:
         gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
         await env.connector.run_cycle()
-        saved = env.bp.gons.pop(gid)  # out of the list and out of the read
+        saved = env.bp.delete_gon(gid)  # out of the list and out of the read
 
         async def gateway(gon_id):
             return None
@@ -471,7 +465,7 @@ async def test_a_cannot_tell_reason_goes_once_the_note_is_read_though_not_listed
         await env.connector.run_cycle()
         assert env.connector.store.gon(gid).reason.startswith(reasons.DELETION_UNKNOWN)
         saved["createdOn"] = "2020-01-01T00:00:00.000+00:00"  # read again, but too old to list
-        env.bp.gons[gid] = saved
+        env.bp.restore_gon(gid, saved)
         await env.connector.run_cycle()
         rec = env.connector.store.gon(gid)
         assert rec.stage == Stage.IMPORTED and rec.reason == ""

@@ -326,15 +326,9 @@ async def test_note_shipped_in_brightpearl_is_marked_shipped_in_shipstation(tmp_
         first, second = env.open_orders()[:2]
         rec = env.connector.store.gon_by_ss_order(first["orderId"])
         env.bp.gons[rec.gon_id]["shipping"]["reference"] = "HANDWRITTEN-1"
-        env.bp.apply_events(
-            rec.gon_id,
-            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-        )
+        env.bp.ship_outside(rec.gon_id)
         other = env.connector.store.gon_by_ss_order(second["orderId"])
-        env.bp.apply_events(
-            other.gon_id,
-            [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-        )
+        env.bp.ship_outside(other.gon_id)
         env.ss.orders[second["orderId"]]["orderStatus"] = (
             "cancelled"  # someone cancelled it in ShipStation
         )
@@ -500,10 +494,7 @@ async def test_lost_answers_of_mark_shipped_and_cancel_are_recognised(env):
     first, second = env.open_orders()[:2]
     shipped = env.connector.store.gon_by_ss_order(first["orderId"])
     deleted = env.connector.store.gon_by_ss_order(second["orderId"])
-    env.bp.apply_events(
-        shipped.gon_id,
-        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-    )
+    env.bp.ship_outside(shipped.gon_id)
     env.ss.mark_shipped(first["orderId"], tracking_number="", carrier_code="other")  # the lost mark
     env.bp.delete_gon(deleted.gon_id)
     env.ss.orders[second["orderId"]]["orderStatus"] = "cancelled"  # the lost cancel

@@ -498,10 +498,7 @@ async def test_a_label_and_a_shipment_in_brightpearl_before_the_next_sync_is_one
     order = env.open_orders()[0]
     rec = env.connector.store.gon_by_ss_order(order["orderId"])
     label = env.ss.create_label(order["orderId"], tracking_number="LABEL-1")
-    env.bp.apply_events(
-        rec.gon_id,
-        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-    )
+    env.bp.ship_outside(rec.gon_id)
     summary = await env.connector.run_cycle()
     after = env.connector.store.gon(rec.gon_id)
     assert after.stage == "confirmed" and summary.attention == 0
@@ -524,11 +521,7 @@ async def test_a_refused_mark_is_never_taken_for_ours_on_a_later_cycle(env, monk
     order = env.open_orders()[0]
     rec = env.connector.store.gon_by_ss_order(order["orderId"])
     env.ss.create_label(order["orderId"], tracking_number="LABEL-1")
-    env.bp.apply_events(
-        rec.gon_id,
-        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-    )
-    env.bp.gons[rec.gon_id]["shipping"]["reference"] = "HAND-1"
+    env.bp.ship_outside(rec.gon_id, reference="HAND-1")
 
     async def down(self, ctx):
         raise ApiUnavailable("shipstation", 503, "Service Unavailable")
@@ -553,11 +546,7 @@ async def test_an_earlier_mark_without_an_answer_is_not_sent_while_the_order_can
     await env.connector.run_cycle()
     order = env.open_orders()[0]
     rec = env.connector.store.gon_by_ss_order(order["orderId"])
-    env.bp.apply_events(
-        rec.gon_id,
-        [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}],
-    )
-    env.bp.gons[rec.gon_id]["shipping"]["reference"] = "HAND-1"
+    env.bp.ship_outside(rec.gon_id, reference="HAND-1")
     sent = []
 
     async def no_answer(*args, **kwargs):

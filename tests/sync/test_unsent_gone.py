@@ -18,9 +18,7 @@ from .conftest import FAST_CLIENTS, make_env
 def ship_in_brightpearl(env, gon: int) -> None:
     """Shipped by hand, with the tracking number typed in (V2 marks shipped only with one)."""
     env.bp.gons[gon]["shipping"]["reference"] = f"HAND-{gon}"
-    env.bp.apply_events(
-        gon, [{"eventCode": "SHW", "occured": "2026-01-01T10:00:00.000+00:00", "eventOwnerId": 4}]
-    )
+    env.bp.ship_outside(gon)
 
 
 class Died(BaseException):

@@ -455,13 +455,36 @@ class BrightpearlAccount:
         if events:
             self.apply_events(gon_id, events)
 
-    def delete_gon(self, gon_id: int) -> None:
+    def ship_outside(
+        self,
+        gon_id: int,
+        *,
+        reference: str | None = None,
+        when: str = "2026-01-01T10:00:00.000+00:00",
+    ) -> None:
+        """The note shipped in Brightpearl by warehouse staff, outside ShipStation: an SHW event
+        (and the shipping reference they typed, if given)."""
+        self.apply_events(gon_id, [{"eventCode": "SHW", "occured": when, "eventOwnerId": 4}])
+        if reference is not None:
+            self.gons[gon_id]["shipping"]["reference"] = reference
+
+    def delete_gon(self, gon_id: int) -> dict[str, Any]:
+        """Delete the note, as a person would in Brightpearl; the note as it was."""
         gon = self.gons.pop(gon_id, None)
         if gon is None:
             raise KeyError(f"no goods-out note {gon_id}")
         siblings = self._gons_by_order.get(gon["orderId"], [])
         if gon_id in siblings:
             siblings.remove(gon_id)
+        return gon
+
+    def restore_gon(self, gon_id: int, gon: dict[str, Any]) -> None:
+        """Put back a note ``delete_gon`` took out: to the engine, a note listed again (Brightpearl
+        cannot undelete; this is what a glitch that hid a note looks like from outside)."""
+        self.gons[gon_id] = gon
+        siblings = self._gons_by_order.setdefault(gon["orderId"], [])
+        if gon_id not in siblings:
+            siblings.append(gon_id)
 
     def _gons_of_order(self, order_id: int) -> list[dict[str, Any]]:
         """The GONs of one order, without scanning every GON (seeding 10,000 orders stays

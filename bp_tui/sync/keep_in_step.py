@@ -167,7 +167,6 @@ async def mark_shipped_in_shipstation(
     """Notes shipped in Brightpearl without a ShipStation label: mark their still-open
     ShipStation orders shipped, so nobody ships them twice. If ShipStation refuses, the
     note needs attention."""
-    ss_cfg = ctx.config.shipstation
     parts = ctx.store.parts_of(rec.gon_id for rec, _ in items) if items else {}
     carrying = (
         ctx.store.merged_into(rec.ss_order_id for rec, _ in items if rec.ss_order_id)
@@ -176,11 +175,7 @@ async def mark_shipped_in_shipstation(
     )
     # A mark an earlier run may have sent (its answer lost): read back, never sent again blind.
     latest = (
-        ctx.store.audit.latest_results(
-            str(IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id)) for rec, _ in items
-        )
-        if items
-        else {}
+        ctx.store.audit.latest_results(str(_mark_key(rec)) for rec, _ in items) if items else {}
     )
     for rec, gon in items:
         await ctx.checkpoint()
@@ -191,57 +186,69 @@ async def mark_shipped_in_shipstation(
             ctx.attention(rec, reasons.SHIPPED_OUTSIDE_PARTS)
             ctx.store.save_gons([rec])
             continue
-        shipped_on = gon.shipped_on or ctx.now()
-        intent = Intent(
-            "shipstation",
-            IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id),
-            rec.gon_id,
-            rec.order_id,
-            detail=gon.shipping_reference,
-            plan=f"ShipStation: mark order {rec.ss_order_number} shipped "
-            f"(GON {rec.gon_id} shipped in Brightpearl)",
-        )
-        ours = latest.get(str(intent.key)) in MAYBE_SENT
-        status = await ss_status(ctx, rec.ss_order_id) if ours else None
-        if ours and status is None:
-            ctx.summary.errors.append(
-                f"GON {rec.gon_id}: shipped in Brightpearl; an earlier mark of its ShipStation "
-                "order had no answer, and the order could not be read: read again next sync"
-            )
-            ctx.store.save_gons([rec])
+        if not await _mark_shipped(ctx, rec, gon, latest.get(str(_mark_key(rec)))):
+            ctx.store.save_gons([rec])  # it says why, or it is read again next sync
             continue
-        ctx.writer.record([intent])
-        if status == "shipped":
-            ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation (read)")
-        else:
-            try:
-                await ctx.writer.call(
-                    [intent],
-                    lambda: ctx.ss.mark_as_shipped(
-                        rec.ss_order_id or 0,
-                        carrier_code="other",
-                        shipped_at=shipped_on,
-                        tracking_number=gon.shipping_reference,
-                        notify_customer=ss_cfg.notify_customer,
-                        notify_sales_channel=ss_cfg.notify_sales_channel,
-                    ),
-                    planned=None,
-                )
-            except (ApiError, ApiThrottled) as exc:
-                if await ss_status(ctx, rec.ss_order_id) != "shipped":
-                    ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
-                    ctx.store.save_gons([rec])
-                    continue
-                # Refused (or not sent), and shipped there: by a label or a person, not by us.
-                # Settled as refused, so a later cycle never takes it for a mark of ours.
-                ctx.writer.settle(intent, "failed", "not marked: shipped in ShipStation already")
-                ctx.store.save_gons([rec])  # its label is read and written back as the shipment
-                continue
-            ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
         move(rec, Event.SHIPPED_OUTSIDE)
         rec.tracking, rec.confirmed_at = gon.shipping_reference, ctx.now()
         ctx.summary.confirmed += 1
         ctx.store.save_gons([rec])
+
+
+def _mark_key(rec: GonRecord) -> IntentKey:
+    return IntentKey.for_gon(IntentKind.MARK_SHIPPED, rec.gon_id)
+
+
+async def _mark_shipped(
+    ctx: CycleContext, rec: GonRecord, gon: GoodsOutNote, earlier: str | None
+) -> bool:
+    """Mark one note's ShipStation order shipped; True when it is (by this mark, or by an
+    earlier one read back). ``earlier``: the audit result of the last mark sent for it."""
+    shipped_on = gon.shipped_on or ctx.now()
+    intent = Intent(
+        "shipstation",
+        _mark_key(rec),
+        rec.gon_id,
+        rec.order_id,
+        detail=gon.shipping_reference,
+        plan=f"ShipStation: mark order {rec.ss_order_number} shipped "
+        f"(GON {rec.gon_id} shipped in Brightpearl)",
+    )
+    ours = earlier in MAYBE_SENT
+    status = await ss_status(ctx, rec.ss_order_id) if ours else None
+    if ours and status is None:
+        ctx.summary.errors.append(
+            f"GON {rec.gon_id}: shipped in Brightpearl; an earlier mark of its ShipStation "
+            "order had no answer, and the order could not be read: read again next sync"
+        )
+        return False
+    ctx.writer.record([intent])
+    if status == "shipped":
+        ctx.writer.settle(intent, "ok", "already marked shipped in ShipStation (read)")
+    else:
+        try:
+            await ctx.writer.call(
+                [intent],
+                lambda: ctx.ss.mark_as_shipped(
+                    rec.ss_order_id or 0,
+                    carrier_code="other",
+                    shipped_at=shipped_on,
+                    tracking_number=gon.shipping_reference,
+                    notify_customer=ctx.config.shipstation.notify_customer,
+                    notify_sales_channel=ctx.config.shipstation.notify_sales_channel,
+                ),
+                planned=None,
+            )
+        except (ApiError, ApiThrottled) as exc:
+            if await ss_status(ctx, rec.ss_order_id) != "shipped":
+                ctx.attention(rec, f"{reasons.SHIPPED_OUTSIDE} (ShipStation: {exc.message})")
+                return False
+            # Refused (or not sent), and shipped there: by a label or a person, not by us.
+            # Settled as refused, so a later cycle never takes it for a mark of ours.
+            ctx.writer.settle(intent, "failed", "not marked: shipped in ShipStation already")
+            return False  # its label is read and written back as the shipment
+        ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
+    return True
 
 
 async def _confirmed_deleted(ctx: CycleContext, missing: list[GonRecord]) -> list[GonRecord]:

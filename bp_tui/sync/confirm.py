@@ -54,7 +54,8 @@ class Confirm:
             if not recs and gid not in work.parts:
                 continue
             if rec.stage in CLOSED_STAGES:
-                _closed(rec, recs, work)
+                if rec.confirmed_at is not None:  # never written back (deleted, held): no news
+                    _closed(rec, recs, work)
             elif rec.stage == Stage.FAILED and rec.next_attempt_at and rec.next_attempt_at > now:
                 ctx.skip("backoff", rec)
             else:

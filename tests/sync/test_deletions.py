@@ -471,3 +471,50 @@ async def test_a_cannot_tell_reason_goes_once_the_note_is_read_though_not_listed
         assert rec.stage == Stage.IMPORTED and rec.reason == ""
     finally:
         await env.aclose()
+
+
+async def test_a_label_on_a_note_deleted_after_it_is_no_replacement(tmp_path):
+    """Labelled, then deleted in Brightpearl: the note waits in attention, and its label (never
+    written back) is not taken for a replacement of a shipment that was never confirmed."""
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
+        ]
+        await env.connector.run_cycle()
+        rec = env.connector.store.gon(gids[0])
+        env.ss.create_label(rec.ss_order_id)
+        env.bp.delete_gon(gids[0])
+        await env.connector.run_cycle(confirm_only=True)
+        rec = env.connector.store.gon(gids[0])
+        assert rec.stage == Stage.ATTENTION and rec.reason == reasons.DELETED_AFTER_LABEL
+        await env.connector.run_cycle(confirm_only=True)
+        assert env.bp.notes.get(rec.order_id, []) == []
+        assert env.connector.store.gon(gids[0]).reason == reasons.DELETED_AFTER_LABEL
+    finally:
+        await env.aclose()
+
+
+async def test_a_label_bought_while_cancels_are_held_is_written_back_once_listed_again(tmp_path):
+    env = make_env(tmp_path, orders=0)
+    try:
+        gids = [
+            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(6)
+        ]
+        await env.connector.run_cycle()
+        saved = {g: env.bp.delete_gon(g) for g in gids[:4]}
+        await env.connector.run_cycle()
+        await env.connector.run_cycle()  # 4 > max_cancels 3: held in attention
+        rec = env.connector.store.gon(gids[0])
+        assert rec.stage == Stage.ATTENTION
+        env.ss.create_label(rec.ss_order_id, tracking_number="LABEL-1")  # shipped meanwhile
+        await env.connector.run_cycle()
+        assert env.bp.notes.get(rec.order_id, []) == []  # no "replacement" of nothing
+        env.bp.restore_gon(gids[0], saved[gids[0]])  # listed again: not deleted after all
+        await env.connector.run_cycle()
+        rec = env.connector.store.gon(gids[0])
+        texts = [n["text"] for n in env.bp.notes.get(rec.order_id, [])]
+        assert rec.stage == Stage.CONFIRMED and rec.tracking == "LABEL-1"
+        assert len(texts) == 1 and "LABEL-1" in texts[0] and "eplacement" not in texts[0]
+    finally:
+        await env.aclose()

@@ -61,11 +61,12 @@ class LearnParts:
 
 def cursor_after(mark: datetime, seen: list[datetime | None], now: datetime) -> datetime:
     """Where the next read starts (before its overlap): the newest date seen, never before
-    ``mark`` and never after ``now`` (a date from the future moves nothing past our clock);
-    ``now`` when the read found nothing (nothing changed up to it)."""
+    ``mark`` and never after ``now`` (a date from the future moves nothing past our clock).
+    A read that found nothing leaves ``mark``: moving to our own clock would skip what the
+    platform, its clock behind ours, dates before it."""
     dates = [d for d in seen if d is not None]
     if not dates:
-        return max(mark, now)
+        return mark
     return max(mark, min(max(dates), now))
 
 

@@ -568,3 +568,23 @@ async def test_an_earlier_mark_without_an_answer_is_not_sent_while_the_order_can
     monkeypatch.undo()
     summary = await env.connector.run_cycle()  # read: still open, so now it is sent
     assert summary.confirmed == 1 and env.ss.orders[order["orderId"]]["orderStatus"] == "shipped"
+
+
+async def test_a_label_dated_by_a_clock_behind_ours_after_a_quiet_read_is_read(tmp_path, ss_api):
+    """ShipStation's clock 20 minutes behind ours (or ours fast): a label bought just after a
+    read that found none is dated before our "now". The cursor stays at the platform's own
+    dates, so the label is still read and written back."""
+    from datetime import timedelta
+
+    env = make_env(tmp_path, orders=0, ss_api=ss_api)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()  # imports; the label read finds nothing
+        await env.connector.run_cycle()  # a quiet cycle
+        rec = env.connector.store.gon(gid)
+        assert rec.stage == "imported"
+        env.ss.create_label(rec.ss_order_id, when=datetime.now(UTC) - timedelta(minutes=20))
+        await env.connector.run_cycle()
+        assert env.connector.store.gon(gid).stage == "confirmed"
+    finally:
+        await env.aclose()

@@ -214,6 +214,16 @@ class QueueReads(Concern):
             )
         return out
 
+    def orders_confirmed_since(self, since: datetime) -> dict[int, datetime]:
+        """The orders with a note confirmed (or saved again while confirmed) since ``since``,
+        each with the earliest such save (on the stage and time index)."""
+        rows = self._db.execute(
+            "SELECT order_id, MIN(updated_at) FROM gons WHERE stage = ? AND updated_at >= ?"
+            " AND order_id IS NOT NULL GROUP BY order_id",
+            (Stage.CONFIRMED, iso(since)),
+        )
+        return {int(r[0]): parse_iso(r[1]) or since for r in rows}
+
     def count_stage(self, stage: Stage) -> int:
         """How many notes are in ``stage`` (one count on the stage index)."""
         return int(

@@ -8,14 +8,14 @@ merged orders is told in docs/cycle.md ("Splits, merges, return labels and voids
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bp_tui.brightpearl.apierrors import GonConflict
 from bp_tui.brightpearl.models import GoodsOutNote
 from bp_tui.core import reasons
 from bp_tui.core.intents import IntentKey, IntentKind
 from bp_tui.core.lifecycle import Event, move
-from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso
+from bp_tui.core.records import GonRecord, PartRecord, ShipmentRecord, iso, parse_iso
 from bp_tui.core.stages import CLOSED_STAGES, PartKind, ShipmentKind, ShipmentRole, Stage
 from bp_tui.errors import ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.sync.context import CycleContext
@@ -38,6 +38,11 @@ class _Work:
 
 class Confirm:
     async def __call__(self, ctx: CycleContext) -> None:
+        await self._labels(ctx)
+        await set_due_statuses(ctx)
+
+    @staticmethod
+    async def _labels(ctx: CycleContext) -> None:
         now = ctx.now()
         # Open notes, plus closed ones with a label still to handle (new, or a note not posted).
         candidates = await ctx.load_stages((Stage.IMPORTED, Stage.SHIPPED, Stage.FAILED))
@@ -171,14 +176,10 @@ async def write_back(
             "confirm", 0, total, message="re-reading goods-out notes before marking them shipped"
         )
         fresh = await ctx.bp.get_goods_out_notes([rec.gon_id for rec, _ in items])
-    done: list[GonRecord] = []
     for n, (rec, active) in enumerate(items, 1):
         await ctx.checkpoint()
         if await _confirm_one(ctx, rec, active, fresh, parts.get(rec.gon_id, [])):
-            done.append(rec)
             ctx.emit("confirm", n, total, gon_id=rec.gon_id)
-    if cfg.shipped_action in SETS_STATUS and done:
-        await set_statuses(ctx, {rec.order_id for rec in done})
 
 
 async def _confirm_one(
@@ -385,15 +386,39 @@ async def note_late(
             ctx.summary.errors.append(f"GON {rec.gon_id}: note not posted: {exc}")
 
 
-async def set_statuses(ctx: CycleContext, order_ids: set[int]) -> None:
-    """The configured order status, once every goods-out note of the order is shipped."""
+async def set_due_statuses(ctx: CycleContext) -> None:
+    """The orders of the notes confirmed since the last pass, by any path (a label written back
+    here, or a note shipped in Brightpearl and marked in ShipStation by KeepInStep), get the
+    configured status once every note of the order is shipped. The pass's mark stays before an
+    order whose status could not be set (throttled, refused, a stop), so it is tried again; it
+    never reaches back more than ``lookback_days``."""
+    if ctx.config.brightpearl.shipped_action not in SETS_STATUS:
+        return
+    started = ctx.now()
+    floor = started - timedelta(days=ctx.config.sync.lookback_days)
+    mark = max(parse_iso(ctx.store.meta.watermark("statuses")) or floor, floor)
+    confirmed = ctx.store.queue.orders_confirmed_since(mark)  # order -> its first note saved since
+    unset = await set_statuses(ctx, set(confirmed)) if confirmed else set()
+    ctx.store.meta.set_watermark(
+        "statuses", iso(min([started, *(confirmed[o] for o in unset)])) or ""
+    )
+
+
+async def set_statuses(ctx: CycleContext, order_ids: set[int]) -> set[int]:
+    """The configured order status, once every goods-out note of the order is shipped; the
+    orders whose status is due but could not be set."""
     status_id = ctx.config.brightpearl.shipped_status_id
     keys = {oid: IntentKey.for_order(IntentKind.STATUS, oid) for oid in order_ids}
     done = ctx.store.audit.done_keys(str(k) for k in keys.values())
     pending = [oid for oid in order_ids if str(keys[oid]) not in done]
     if not pending:
-        return
-    remote = await ctx.bp.get_goods_out_notes_for_orders(pending)
+        return set()
+    try:
+        remote = await ctx.bp.get_goods_out_notes_for_orders(pending)
+    except (ApiError, ApiThrottled) as exc:
+        ctx.summary.errors.append(f"order statuses not set (tried again next sync): {exc}")
+        return set(pending)
+    unset: set[int] = set()
     by_order: dict[int, list[GoodsOutNote]] = {}
     for gon in remote.values():
         by_order.setdefault(gon.order_id, []).append(gon)
@@ -419,4 +444,6 @@ async def set_statuses(ctx: CycleContext, order_ids: set[int]) -> None:
                 ok=f"status {status_id}",
             )
         except (ApiError, ApiThrottled) as exc:
-            ctx.summary.errors.append(f"order {oid}: status not set: {exc}")
+            ctx.summary.errors.append(f"order {oid}: status not set (tried again next sync): {exc}")
+            unset.add(oid)
+    return unset

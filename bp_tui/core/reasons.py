@@ -29,6 +29,11 @@ ORDER_MISSING = (
     "check the order in Brightpearl"
 )
 DELETED_BEFORE_IMPORT = "the goods-out note was deleted in Brightpearl before it was imported"
+LEFT_OUT_BEFORE_WRITE_BACK = (
+    "Brightpearl left the goods-out note out when it was read before its label was written back, "
+    "though the note exists: tried again"
+)
+
 NOTE_NOT_READ = (
     "Brightpearl listed the goods-out note but left it out when it was read: tried again next "
     "cycle (a deletion is concluded only from Brightpearl's own answer to a read of the note)"

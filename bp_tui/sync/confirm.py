@@ -20,7 +20,7 @@ from bp_tui.core.stages import CLOSED_STAGES, PartKind, ShipmentKind, ShipmentRo
 from bp_tui.errors import ApiError, ApiProblem, ApiThrottled, ApiUnavailable
 from bp_tui.sync.context import CycleContext
 from bp_tui.sync.notes import mark_noted, note_marker, shipment_note, tracking_reference
-from bp_tui.sync.unsent import deletion_proven
+from bp_tui.sync.unsent import deletion_read
 from bp_tui.sync.writer import Intent, short_error
 
 MARKS_SHIPPED = ("mark_shipped", "mark_shipped_and_set_status")
@@ -195,15 +195,14 @@ async def _confirm_one(
         if cfg.shipped_action in MARKS_SHIPPED:
             gon = fresh.get(rec.gon_id)
             if gon is None:  # not in the id-set read: deleted only if its own read says so
-                proof = await deletion_proven(ctx, rec)
+                proof, why = await deletion_read(ctx, rec)
                 if proof:
                     ctx.attention(rec, reasons.DELETED_AFTER_LABEL)
-                    ctx.store.save_gons([rec])
                 elif proof is False:
-                    ctx.summary.errors.append(
-                        f"GON {rec.gon_id}: missing from Brightpearl's answer, though it "
-                        "exists: confirmed on a later sync"
-                    )
+                    ctx.fail(rec, reasons.LEFT_OUT_BEFORE_WRITE_BACK, ctx.now())
+                elif not rec.reason or rec.reason.startswith(reasons.DELETION_UNKNOWN):
+                    rec.reason = reasons.deletion_unknown(why)  # read again next cycle
+                ctx.store.save_gons([rec])
                 return False
             if not gon.shipped:
                 await mark_gon_shipped(ctx, rec, gon, active)

@@ -67,10 +67,10 @@ async def deletion_proven(ctx: CycleContext, rec: GonRecord) -> bool | None:
     """One read of the note by its own id: True when Brightpearl's own answer says it does not
     exist, False when it answers the note, None ("cannot tell": a gateway's 404, an odd answer,
     an error), which is an error of this note for this cycle, looked at again on the next."""
-    return (await _deletion_read(ctx, rec))[0]
+    return (await deletion_read(ctx, rec))[0]
 
 
-async def _deletion_read(ctx: CycleContext, rec: GonRecord) -> tuple[bool | None, str]:
+async def deletion_read(ctx: CycleContext, rec: GonRecord) -> tuple[bool | None, str]:
     """``deletion_proven``'s answer, and what it says when it cannot tell."""
     try:
         found = await ctx.bp.goods_out_note_deleted(rec.gon_id)
@@ -132,7 +132,7 @@ async def deletion_confirmed(ctx: CycleContext, rec: GonRecord) -> bool:
     (and the note's reason says so), the second, on a later cycle, confirms it. A read that
     finds the note clears the first proof; one that cannot tell keeps it."""
     seen_before = rec.gon_id in deletion_seen_before(ctx, [rec.gon_id])
-    proof, why = await _deletion_read(ctx, rec)
+    proof, why = await deletion_read(ctx, rec)
     if proof is None:  # said on the note too, unless a first proof or another reason is there
         if not rec.reason or rec.reason.startswith(reasons.DELETION_UNKNOWN):
             rec.reason = reasons.deletion_unknown(why)

@@ -110,3 +110,29 @@ async def test_an_edit_whose_order_is_left_out_of_the_read_is_not_lost(tmp_path,
         assert env.ss.orders[ss_id]["shipTo"]["street1"] == "99 Corrected Road"
     finally:
         await env.aclose()
+
+
+async def test_a_note_left_out_before_its_write_back_fails_saying_why(tmp_path, monkeypatch):
+    """Labelled, then left out of the read before the write-back though it exists (its own read
+    finds it): it fails with that reason instead of waiting silently, and its retry writes it."""
+    env = make_env(tmp_path, orders=0)
+    try:
+        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        await env.connector.run_cycle()
+        env.ss.create_label(env.connector.store.gon(gid).ss_order_id, tracking_number="LABEL-1")
+        real = env.connector.bp.get_goods_out_notes
+
+        async def leave_it_out(ids):
+            return {k: v for k, v in (await real(ids)).items() if k != gid}
+
+        monkeypatch.setattr(env.connector.bp, "get_goods_out_notes", leave_it_out)
+        summary = await env.connector.run_cycle(confirm_only=True)  # only the write-back's read
+        rec = env.connector.store.gon(gid)
+        assert summary.failed == 1 and summary.confirmed == 0
+        assert rec.stage == Stage.FAILED and rec.reason == reasons.LEFT_OUT_BEFORE_WRITE_BACK
+        monkeypatch.undo()
+        env.connector.retry([gid])
+        assert (await env.connector.run_cycle()).confirmed == 1
+        assert env.connector.store.gon(gid).tracking == "LABEL-1"
+    finally:
+        await env.aclose()

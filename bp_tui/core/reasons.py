@@ -29,6 +29,11 @@ ORDER_MISSING = (
     "check the order in Brightpearl"
 )
 DELETED_BEFORE_IMPORT = "the goods-out note was deleted in Brightpearl before it was imported"
+SHIPPED_BOTH_SIDES = (
+    "shipped in Brightpearl, and ShipStation has its order shipped already (a label or a mark "
+    "made there): written back as that shipment once bp-tui reads it"
+)
+
 LEFT_OUT_BEFORE_WRITE_BACK = (
     "Brightpearl left the goods-out note out when it was read before its label was written back, "
     "though the note exists: tried again"

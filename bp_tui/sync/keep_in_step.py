@@ -246,7 +246,8 @@ async def _mark_shipped(
             # Refused (or not sent), and shipped there: by a label or a person, not by us.
             # Settled as refused, so a later cycle never takes it for a mark of ours.
             ctx.writer.settle(intent, "failed", "not marked: shipped in ShipStation already")
-            return False  # its label is read and written back as the shipment
+            rec.reason = reasons.SHIPPED_BOTH_SIDES  # its label is written back once read
+            return False
         ctx.writer.settle(intent, "ok", "marked shipped in ShipStation")
     return True
 

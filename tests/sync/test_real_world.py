@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bp_tui.core import reasons
 from bp_tui.shipstation.dates import to_api_datetime
 from bp_tui.sync.mapping import order_key
 
@@ -529,6 +530,8 @@ async def test_a_refused_mark_is_never_taken_for_ours_on_a_later_cycle(env, monk
     monkeypatch.setattr(ReadShipments, "__call__", down)
     with pytest.raises(ApiUnavailable):
         await env.connector.run_cycle()
+    waiting = env.connector.store.gon(rec.gon_id)
+    assert waiting.stage == "imported" and waiting.reason == reasons.SHIPPED_BOTH_SIDES
     monkeypatch.undo()
     summary = await env.connector.run_cycle()
     after = env.connector.store.gon(rec.gon_id)

@@ -15,7 +15,7 @@ from tests.sync.conftest import FAST_CLIENTS, make_env
 
 def test_confirm_cancel_lets_the_held_cancellations_through(tmp_path, monkeypatch, capsys):
     env = make_env(tmp_path, orders=0)
-    gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(2)]
+    gons = [env.bp.add_printed_gon() for _ in range(2)]
 
     def open_connector(args, **kwargs):  # a new process each time, on the same state file
         return Connector(

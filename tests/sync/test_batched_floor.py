@@ -69,9 +69,7 @@ async def test_a_lost_state_file_makes_no_duplicate_and_reads_what_shipstation_h
 ):
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
-        gons = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(120)
-        ]
+        gons = [env.bp.add_printed_gon() for _ in range(120)]
         first = await env.connector.run_cycle()
         assert first.imported == 120
         held = {
@@ -103,7 +101,7 @@ async def test_v2_first_cycle_of_new_notes_costs_the_batched_floor(tmp_path):
     env = make_env(tmp_path, orders=0, ss_api="v2")
     try:
         for _ in range(250):
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+            env.bp.add_printed_gon()
         before = len(env.ss.request_log)
         summary = await env.connector.run_cycle()
         assert summary.imported == 250

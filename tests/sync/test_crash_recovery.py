@@ -362,7 +362,7 @@ async def test_a_mark_as_shipped_lost_in_a_crash_is_read_back_not_sent_again(tmp
     would otherwise be asked for a second fulfillment) and the note is confirmed as marked."""
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         env.bp.ship_outside(gid, reference="HAND-1")
         dying = connector(env, ss=CrashAfterMark(httpx.ASGITransport(app=env.ss.app)))
@@ -402,7 +402,7 @@ async def test_a_mark_as_shipped_without_an_answer_ends_the_cycle_and_is_read_ba
 
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         env.bp.ship_outside(gid, reference="HAND-1")
         real = env.connector.ss.mark_as_shipped

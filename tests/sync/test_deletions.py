@@ -121,7 +121,7 @@ async def test_more_cancels_than_max_cancels_wait_for_a_confirmation(tmp_path):
 async def test_the_guard_never_cancels_every_open_order_without_a_confirmation(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         assert env.connector.store.gon(gid).stage == Stage.IMPORTED
         env.bp.delete_gon(gid)
@@ -136,7 +136,7 @@ async def test_the_guard_never_cancels_every_open_order_without_a_confirmation(t
 async def test_a_held_note_listed_again_goes_back_to_imported(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         saved = env.bp.delete_gon(gid)
         await env.connector.run_cycle()
@@ -191,7 +191,7 @@ async def test_a_listed_note_left_out_of_the_read_fails_for_the_cycle_and_is_not
 ):
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
 
         def leave_it_out(request: httpx.Request, response: httpx.Response) -> httpx.Response:
             # the search lists the note; the read of the notes answers 200 without it
@@ -229,7 +229,7 @@ async def test_a_listed_note_left_out_of_the_read_fails_for_the_cycle_and_is_not
 async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_listed(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         rec = env.connector.store.gon(gid)
         assert rec is None
         # what an earlier version concluded from a gateway's 404: cancelled, never in ShipStation
@@ -255,9 +255,7 @@ async def test_a_note_wrongly_marked_cancelled_before_import_is_sent_again_once_
 async def test_a_note_whose_order_was_cancelled_wrongly_asks_a_person_once_listed_again(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
-        ]
+        gids = [env.bp.add_printed_gon() for _ in range(3)]
         await env.connector.run_cycle()
         gid = gids[0]
         saved = env.bp.delete_gon(gid)
@@ -277,9 +275,7 @@ async def test_a_note_whose_order_was_cancelled_wrongly_asks_a_person_once_liste
 async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
-        ]
+        gids = [env.bp.add_printed_gon() for _ in range(3)]
         await env.connector.run_cycle()
         gid = gids[0]
         saved = env.bp.delete_gon(gid)
@@ -301,9 +297,7 @@ async def test_a_note_read_once_as_deleted_then_listed_again_needs_two_new_reads
 async def test_diagnose_never_says_nothing_to_do_of_a_note_only_read_once_as_deleted(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(5)
-        ]
+        gids = [env.bp.add_printed_gon() for _ in range(5)]
         await env.connector.run_cycle()
         for gid in gids[:4]:
             env.bp.delete_gon(gid)
@@ -325,9 +319,7 @@ async def test_a_labelled_note_deleted_in_brightpearl_needs_its_own_read_before_
 ):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
-        ]
+        gids = [env.bp.add_printed_gon() for _ in range(3)]
         await env.connector.run_cycle()
         rec = env.connector.store.gon(gids[0])
         env.ss.create_label(rec.ss_order_id)
@@ -364,7 +356,7 @@ async def test_a_cancel_shipstation_does_not_answer_ends_neither_the_cycle_nor_t
         victim = min(env.connector.store.gons(stages=("imported",)))
         env.bp.delete_gon(victim)
         await env.connector.run_cycle()  # the first proof
-        late = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        late = env.bp.add_printed_gon()
 
         async def down(orders):
             raise ApiThrottled("shipstation", 429, "Too Many Requests")
@@ -420,7 +412,7 @@ async def test_a_deletion_read_that_cannot_tell_is_said_on_the_note(tmp_path, mo
     note's reason say so, and the reason goes once the note is read or listed again."""
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         saved = env.bp.delete_gon(gid)
 
@@ -454,7 +446,7 @@ async def test_a_cannot_tell_reason_goes_once_the_note_is_read_though_not_listed
     deleted, so the "could not be told" reason goes."""
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         saved = env.bp.delete_gon(gid)  # out of the list and out of the read
 
@@ -478,9 +470,7 @@ async def test_a_label_on_a_note_deleted_after_it_is_no_replacement(tmp_path):
     written back) is not taken for a replacement of a shipment that was never confirmed."""
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
-        ]
+        gids = [env.bp.add_printed_gon() for _ in range(3)]
         await env.connector.run_cycle()
         rec = env.connector.store.gon(gids[0])
         env.ss.create_label(rec.ss_order_id)
@@ -498,9 +488,7 @@ async def test_a_label_on_a_note_deleted_after_it_is_no_replacement(tmp_path):
 async def test_a_label_bought_while_cancels_are_held_is_written_back_once_listed_again(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gids = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(6)
-        ]
+        gids = [env.bp.add_printed_gon() for _ in range(6)]
         await env.connector.run_cycle()
         saved = {g: env.bp.delete_gon(g) for g in gids[:4]}
         await env.connector.run_cycle()

@@ -43,7 +43,7 @@ async def test_a_conflict_then_a_read_without_the_note_confirms_nothing(tmp_path
     writes it back once."""
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         env.ss.create_label(env.connector.store.gon(gid).ss_order_id)
         faulty = _StaleAndMissing(env.bp.app, gid)
@@ -117,7 +117,7 @@ async def test_a_note_left_out_before_its_write_back_fails_saying_why(tmp_path, 
     finds it): it fails with that reason instead of waiting silently, and its retry writes it."""
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         env.ss.create_label(env.connector.store.gon(gid).ss_order_id, tracking_number="LABEL-1")
         real = env.connector.bp.get_goods_out_notes

@@ -581,7 +581,7 @@ async def test_a_label_dated_by_a_clock_behind_ours_after_a_quiet_read_is_read(t
 
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()  # imports; the label read finds nothing
         await env.connector.run_cycle()  # a quiet cycle
         rec = env.connector.store.gon(gid)

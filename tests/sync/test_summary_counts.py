@@ -15,7 +15,7 @@ async def test_a_note_waiting_for_its_retry_is_skipped_once_not_once_per_step(
 ):
     env = make_env(tmp_path, orders=0)
     try:
-        gid = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+        gid = env.bp.add_printed_gon()
         await env.connector.run_cycle()
         env.ss.create_label(env.connector.store.gon(gid).ss_order_id)
 

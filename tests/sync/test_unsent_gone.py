@@ -60,7 +60,7 @@ async def import_then_die(env) -> None:
 @pytest.fixture
 async def one_note(tmp_path, ss_api):
     env = make_env(tmp_path, orders=0, ss_api=ss_api)
-    gon = env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed")
+    gon = env.bp.add_printed_gon()
     yield env, gon
     await env.aclose()
 
@@ -203,9 +203,7 @@ async def test_a_note_in_shipstation_that_failed_never_goes_back_to_waiting(tmp_
 async def test_a_rejected_note_older_than_lookback_days_is_not_looked_up_every_cycle(tmp_path):
     env = make_env(tmp_path, orders=0)
     try:
-        gons = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
-        ]
+        gons = [env.bp.add_printed_gon() for _ in range(3)]
         env.ss.fail_next(
             1, status=400, path="/orders/createorders"
         )  # the import is on record, refused
@@ -313,9 +311,7 @@ async def test_an_odd_answer_to_the_deletion_check_fails_that_note_alone_until_t
 
     env = make_env(tmp_path, orders=0)
     try:
-        gons = [
-            env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(3)
-        ]
+        gons = [env.bp.add_printed_gon() for _ in range(3)]
         await env.connector.run_cycle()
         for gon in gons[:2]:
             env.bp.delete_gon(gon)

@@ -13,7 +13,7 @@ from tests.ui.conftest import frozen_clock, settle
 
 async def held_env(tmp_path):  # type: ignore[no-untyped-def]
     env = build_environment(tmp_path / "env", orders=0, seed=3)
-    gons = [env.bp.add_gon(env.bp.add_order(rows=[(1001, 1)]), state="printed") for _ in range(2)]
+    gons = [env.bp.add_printed_gon() for _ in range(2)]
 
     async def prepare() -> None:
         await env.connector.run_cycle()

@@ -357,6 +357,10 @@ class BrightpearlAccount:
 
     # ------------------------------------------------------------------ goods-out notes
 
+    def add_printed_gon(self) -> int:
+        """A printed note for a new order of one item (product 1001): a note ready to import."""
+        return self.add_gon(self.add_order(rows=[(1001, 1)]), state="printed")
+
     def add_gon(
         self,
         order_id: int,
